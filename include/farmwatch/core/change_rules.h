@@ -1,0 +1,47 @@
+#pragma once
+// Which land-use transitions count as 非农化, 非粮化, other change, or allowed (e.g. seasonal).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "farmwatch/core/class_table.h"
+
+namespace farmwatch {
+
+/// Pixel codes of change.tif.
+enum class ChangeCategory : std::uint8_t {
+  none = 0,
+  non_agricultural = 1,  ///< 非农化
+  non_grain = 2,         ///< 非粮化
+  other = 3,             ///< other land-cover change
+  nodata = 255,
+};
+/// Identifier used in rule files and outputs: "non_agricultural", "non_grain", "other_change".
+const char* category_key(ChangeCategory c);
+/// Chinese display label: 非农化, 非粮化, 其他变化.
+const char* category_label(ChangeCategory c);
+std::optional<ChangeCategory> parse_category(const std::string& key);
+
+enum class Transition : std::uint8_t { unset, allowed, non_agricultural, non_grain, other_change };
+std::optional<Transition> parse_transition(const std::string& key);
+
+class ChangeRules {
+ public:
+  /// Sets the rule for from -> to. Later calls do not override earlier ones (first rule wins).
+  void set(std::uint8_t from, std::uint8_t to, Transition t);
+  /// What happens to a change from -> to outside the farmland layer: other_change or ignore.
+  void set_report_outside_farmland(bool report) { report_outside_ = report; }
+  void set_min_area_m2(ChangeCategory c, double m2);
+  double min_area_m2(ChangeCategory c) const;
+
+  /// Category of one pixel. Both codes must be observed classes (the caller checks validity).
+  ChangeCategory categorize(std::uint8_t from, std::uint8_t to, bool in_farmland) const;
+
+ private:
+  std::array<std::array<Transition, 256>, 256> table_{};
+  bool report_outside_ = true;
+  std::array<double, 4> min_area_{0, 0, 0, 0};
+};
+
+}  // namespace farmwatch

@@ -1,0 +1,36 @@
+#pragma once
+// Exceptions by kind of failure; main() maps each kind to one documented exit code.
+#include <stdexcept>
+#include <string>
+
+namespace farmwatch {
+
+/// The command line or pipeline/rule file is wrong (syntax, unknown key, missing value).
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An input file cannot be used (missing, no CRS, missing band, no overlap, invalid geometry).
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Processing or writing failed after validation passed.
+class ProcessingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Exit codes, one per kind of failure (documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,
+  kExitConfig = 3,
+  kExitInput = 4,
+  kExitProcessing = 5,
+};
+
+}  // namespace farmwatch

@@ -1,0 +1,56 @@
+#pragma once
+// Georeferencing value types: affine geotransform, pixel window, raster grid.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace farmwatch {
+
+/// Axis-aligned box in map units.
+struct Box {
+  double xmin = 0, ymin = 0, xmax = 0, ymax = 0;
+  bool empty() const { return !(xmax > xmin && ymax > ymin); }
+  Box intersect(const Box& o) const;
+  double width() const { return xmax - xmin; }
+  double height() const { return ymax - ymin; }
+};
+
+/// GDAL-style affine transform: x = c[0] + col*c[1] + row*c[2]; y = c[3] + col*c[4] + row*c[5].
+struct GeoTransform {
+  std::array<double, 6> c{0, 1, 0, 0, 0, -1};
+  bool north_up() const { return c[2] == 0 && c[4] == 0 && c[5] < 0; }
+  double res_x() const { return c[1]; }
+  double res_y() const { return -c[5]; }
+  /// Map coordinates of the pixel corner (col, row), fractional allowed.
+  void to_map(double col, double row, double& x, double& y) const;
+  bool operator==(const GeoTransform& o) const = default;
+};
+
+/// A rectangle of pixels.
+struct Window {
+  int col = 0, row = 0, width = 0, height = 0;
+  std::int64_t pixels() const { return std::int64_t(width) * height; }
+  bool operator==(const Window& o) const = default;
+};
+
+/// A raster grid: size, transform and CRS (as WKT; empty = unknown).
+struct Grid {
+  int width = 0, height = 0;
+  GeoTransform transform;
+  std::string crs_wkt;
+
+  Box extent() const;
+  /// Pixel size in map units (north-up grids only).
+  double res() const { return transform.res_x(); }
+  /// Grid of `resolution` over `box` snapped outward to multiples of the resolution.
+  static Grid snapped(const Box& box, double resolution, std::string crs_wkt);
+  /// Windows of block_w x block_h covering the grid in row-major order (edge blocks clipped).
+  std::vector<Window> blocks(int block_w, int block_h) const;
+  /// Sub-grid covering a window of this grid.
+  Grid subgrid(const Window& w) const;
+  /// Window of this grid that covers `box` (clipped to the grid; may be empty).
+  Window window_for(const Box& box) const;
+};
+
+}  // namespace farmwatch

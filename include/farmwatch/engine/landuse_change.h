@@ -1,0 +1,42 @@
+#pragma once
+// The per-pixel stage of a run: classify each date and compare them, in one pass over blocks.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/change_kernel.h"
+#include "farmwatch/core/classifier.h"
+#include "farmwatch/core/log.h"
+#include "farmwatch/engine/block_engine.h"
+#include "farmwatch/io/image_source.h"
+
+namespace farmwatch::engine {
+
+struct LanduseChangeJob {
+  Grid grid;                          ///< the analysis grid
+  std::vector<io::ImageInfo> images;  ///< one (classify only) or two dates (before, after)
+  const RuleClassifier* classifier = nullptr;  ///< for images that are not class maps
+  std::vector<std::string> landuse_out;        ///< one tiled GeoTIFF per image
+  /// Change outputs (only with two images and a kernel).
+  const ChangeKernel* change = nullptr;
+  std::string parcels;        ///< parcel index raster on the grid; empty = whole area watched
+  std::string change_out;     ///< categories 0..3, 255 nodata
+  std::string candidates_out; ///< categories 1..3, 0 elsewhere (input of patch extraction)
+  std::string evidence_out;   ///< spectral change evidence 0..100
+};
+
+struct LanduseChangeStats {
+  std::vector<std::array<std::int64_t, 256>> class_pixels;  ///< per image, per class code
+  std::array<std::int64_t, 256> change_pixels{};            ///< per change code
+  bool warped = false;  ///< whether any image was resampled onto the grid
+};
+
+/// Colour table of a land-use raster; of change.tif.
+std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t);
+std::vector<std::pair<std::uint8_t, Rgba>> change_colors();
+
+LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
+                                      const Log& log);
+
+}  // namespace farmwatch::engine

@@ -1,0 +1,44 @@
+#pragma once
+// The protected-farmland layer (永久基本农田): validated parcels on the analysis CRS.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+struct FarmlandRequest {
+  std::string path;
+  std::string layer;     ///< empty: the dataset's only (or first) layer
+  std::string id_field;  ///< parcel-id attribute, e.g. "DKBH" or "地块编号"
+};
+
+class FarmlandLayer {
+ public:
+  /// Opens and validates the layer (CRS, id field present and unique, polygon geometries that
+  /// GEOS finds valid) and reprojects it to `target_crs_wkt`. InputError on any problem.
+  static FarmlandLayer load(const FarmlandRequest& req, const std::string& target_crs_wkt);
+  ~FarmlandLayer();
+  FarmlandLayer(FarmlandLayer&&) noexcept;
+  FarmlandLayer& operator=(FarmlandLayer&&) noexcept;
+
+  const std::string& path() const;
+  std::size_t size() const;
+  /// Parcels are held sorted by id; index i has raster value i + 1.
+  const std::string& parcel_id(std::size_t i) const;
+  /// Extent in the target CRS.
+  Box extent() const;
+  /// Writes a UInt32 raster on `grid`: parcel index + 1 where a pixel centre is in a parcel.
+  void rasterize(const Grid& grid, const std::string& out_path) const;
+  /// Ids of the parcels intersecting a geometry (WKB, target CRS), sorted.
+  std::vector<std::string> parcels_intersecting(const std::vector<std::uint8_t>& wkb) const;
+
+ private:
+  FarmlandLayer();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace farmwatch::io

@@ -1,0 +1,15 @@
+#pragma once
+// Process-wide GDAL set-up: drivers, cache size, and GDAL's messages routed into a Log.
+#include "farmwatch/core/log.h"
+
+namespace farmwatch::io {
+
+/// Registers drivers, bounds GDAL's block cache (MB) and routes CPL errors/warnings into `log`.
+/// Call once, from main(); `log` must outlive all GDAL use.
+void setup_gdal(const Log* log, int cache_mb = 256);
+
+/// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use
+/// it instead of the clock, so identical inputs give identical files.
+void honour_source_date_epoch();
+
+}  // namespace farmwatch::io

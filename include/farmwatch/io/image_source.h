@@ -1,0 +1,75 @@
+#pragma once
+// Reading imagery and class maps onto the analysis grid, block by block.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/features.h"
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+/// 1-based band number per role; 0 = the image has no band for that role.
+struct BandMap {
+  std::array<int, kRoleCount> index{};
+  int& operator[](BandRole r) { return index[static_cast<std::size_t>(r)]; }
+  int operator[](BandRole r) const { return index[static_cast<std::size_t>(r)]; }
+  /// "blue=1,green=2,red=3,nir=4"; ConfigError on an unknown role or a bad number.
+  static BandMap parse(const std::string& text);
+  std::string to_string() const;
+};
+
+/// What the user said about an image (pipeline file or command line).
+struct ImageRequest {
+  std::string path;
+  std::optional<BandMap> bands;  ///< absent: from band descriptions
+  std::optional<double> scale;   ///< absent: from band metadata
+  std::optional<double> offset;
+};
+
+/// An image checked for use: opened, CRS present, bands mapped, DN rule known.
+struct ImageInfo {
+  std::string path;
+  Grid grid;
+  int band_count = 0;
+  BandMap bands;
+  double scale = 1.0, offset = 0.0;
+  std::string data_type;
+  /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
+  bool is_class_map = false;
+};
+
+/// Validates an image; InputError naming the file and the problem (no CRS, missing role, ...).
+/// `required` are the roles the classifier needs; ignored for class maps.
+ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required);
+
+enum class Resampling { reflectance, nearest };
+
+/// Reads one image on the analysis grid. One per thread (GDAL datasets are not thread-safe).
+/// If the image's grid is the analysis grid it is read directly; otherwise through GDAL's
+/// warper (average when coarsening reflectance, bilinear otherwise, nearest for classes).
+class GridReader {
+ public:
+  GridReader(const ImageInfo& info, const Grid& target, Resampling resampling);
+  ~GridReader();
+  GridReader(GridReader&&) noexcept;
+  GridReader& operator=(GridReader&&) noexcept;
+
+  /// Reflectance of every mapped role; NaN in all planes where any mapped band is invalid.
+  void read_reflectance(const Window& w, ReflectanceBlock& out);
+  /// Band 1 as bytes (class maps); nodata and pixels outside the image are 255.
+  void read_bytes(const Window& w, std::vector<std::uint8_t>& out);
+  /// Band 1 as unsigned 32-bit integers (parcel index rasters on the analysis grid).
+  void read_u32(const Window& w, std::vector<std::uint32_t>& out);
+  bool warped() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace farmwatch::io

@@ -1,0 +1,53 @@
+#pragma once
+// Change patches (图斑): polygons of connected changed pixels with their measurements.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/change_rules.h"
+#include "farmwatch/core/geo.h"
+#include "farmwatch/core/log.h"
+
+namespace farmwatch::io {
+
+class FarmlandLayer;
+
+struct Patch {
+  std::string id;  ///< monitoring id (监测编号)
+  ChangeCategory category = ChangeCategory::other;
+  std::uint8_t class_before = 0, class_after = 0;  ///< majority class codes
+  double area_m2 = 0, area_mu = 0;                 ///< on the ellipsoid
+  double centroid_x = 0, centroid_y = 0;           ///< analysis CRS
+  double centroid_lon = 0, centroid_lat = 0;       ///< WGS84
+  std::vector<std::string> parcel_ids;             ///< farmland parcels it overlaps
+  double farmland_share = 0;                       ///< share of its pixels inside farmland
+  double confidence = 0;                           ///< 0..1
+  std::int64_t pixels = 0;
+  std::vector<std::uint8_t> wkb;         ///< geometry, analysis CRS
+  std::vector<std::uint8_t> wkb_lonlat;  ///< geometry, WGS84 lon/lat
+};
+
+struct PatchInputs {
+  Grid grid;
+  std::string candidates;      ///< change categories 1..3, 0 elsewhere (nodata 0)
+  std::string change;          ///< full change raster; dropped patches are set to 0 in it
+  std::string before_classes;  ///< land-use codes, date 1
+  std::string after_classes;   ///< land-use codes, date 2
+  std::string evidence;        ///< spectral evidence 0..100
+  std::string parcels;         ///< parcel index raster; empty = whole area watched
+  const FarmlandLayer* farmland = nullptr;
+  const ChangeRules* rules = nullptr;
+  std::string id_prefix;       ///< e.g. "FW20240820"
+};
+
+struct PatchResult {
+  std::vector<Patch> patches;  ///< kept, sorted by category then north-west first
+  std::size_t dropped_below_min_area = 0;
+};
+
+/// Polygonises the candidates (4-connected), measures each patch on the ellipsoid, drops
+/// those under the category's minimum area (also from the change raster), and describes
+/// the rest. Deterministic: the result depends only on the rasters.
+PatchResult extract_patches(const PatchInputs& in, const Log& log);
+
+}  // namespace farmwatch::io

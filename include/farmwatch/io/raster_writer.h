@@ -1,0 +1,53 @@
+#pragma once
+// Block-wise writing of tiled GeoTIFFs, and their conversion to Cloud-Optimised GeoTIFF.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "farmwatch/core/class_table.h"
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+enum class PixelType { u8, u32 };
+
+struct RasterLayout {
+  Grid grid;
+  PixelType type = PixelType::u8;
+  std::optional<double> nodata;
+  std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< colour table entries (u8 only)
+  std::map<std::string, std::string> metadata;        ///< dataset metadata items
+  std::string description;                           ///< band description
+  int block_size = 512;
+};
+
+/// A tiled, DEFLATE-compressed GeoTIFF written one window at a time (serially).
+class BlockRasterWriter {
+ public:
+  BlockRasterWriter(const std::string& path, const RasterLayout& layout);
+  ~BlockRasterWriter();
+  BlockRasterWriter(BlockRasterWriter&&) noexcept;
+  void write(const Window& w, const void* data);
+  /// Flushes and closes; ProcessingError if the file could not be completed.
+  void close();
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+};
+
+/// Copies a GeoTIFF to a COG (DEFLATE, 512 blocks, overviews by `overview_resampling`).
+void write_cog(const std::string& src, const std::string& dst,
+               const std::string& overview_resampling);
+
+/// Sets every pixel of band 1 inside the given polygons (WKB, raster CRS) to `value`.
+void burn_polygons(const std::string& raster, const std::vector<std::vector<std::uint8_t>>& wkbs,
+                   double value);
+
+}  // namespace farmwatch::io

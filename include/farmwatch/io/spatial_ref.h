@@ -1,0 +1,20 @@
+#pragma once
+// Coordinate reference systems as WKT strings, so callers need not see OGR types.
+#include <string>
+
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+/// WKT of a CRS given as "EPSG:4527", a PROJ string or WKT; ConfigError if PROJ rejects it.
+std::string crs_from_user(const std::string& text);
+/// Whether two WKT strings describe the same CRS (axis order ignored).
+bool same_crs(const std::string& a, const std::string& b);
+/// Short name of a CRS, e.g. "CGCS2000 / 3-degree Gauss-Kruger CM 117E" (+ " (EPSG:4527)").
+std::string crs_label(const std::string& wkt);
+/// Whether the CRS is geographic (degrees).
+bool is_geographic(const std::string& wkt);
+/// Bounding box of `box` transformed from one CRS to another (edges densified).
+Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt);
+
+}  // namespace farmwatch::io

@@ -1,0 +1,22 @@
+#pragma once
+// Running a pipeline: validate everything first, then the stages in order, then swap the
+// outputs into place.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "farmwatch/core/log.h"
+#include "farmwatch/pipeline/spec.h"
+
+namespace farmwatch::pipeline {
+
+struct RunOptions {
+  int threads = 0;                     ///< 0: all cores
+  std::optional<std::string> out_dir;  ///< overrides outputs.dir
+};
+
+/// Runs the pipeline and returns the summary (also written as summary.json).
+/// Throws ConfigError/InputError before any output is touched, ProcessingError after.
+nlohmann::json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& log);
+
+}  // namespace farmwatch::pipeline

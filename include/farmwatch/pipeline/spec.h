@@ -1,0 +1,56 @@
+#pragma once
+// A pipeline file: what to read, how to classify and compare, and what to write.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/classifier.h"
+#include "farmwatch/io/farmland.h"
+#include "farmwatch/io/image_source.h"
+#include "farmwatch/pipeline/rules_file.h"
+
+namespace farmwatch::pipeline {
+
+struct DateSpec {
+  std::string date;    ///< YYYY-MM-DD
+  std::string sensor;  ///< free text for reports, e.g. "Sentinel-2 L2A"
+  io::ImageRequest image;
+};
+
+/// The analysis grid. Absent values come from the first date's image.
+struct GridSpec {
+  std::optional<std::string> crs;  ///< "EPSG:4527", WKT...
+  std::optional<double> resolution;
+  std::optional<Box> extent;       ///< in `crs`; absent: the images' common footprint
+};
+
+struct OutputSpec {
+  std::string dir;
+  bool landuse = true;
+  bool tiles = true;
+  int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
+};
+
+struct PipelineSpec {
+  std::string file;  ///< where it was read from (empty if built in code)
+  std::string name;
+  std::vector<DateSpec> dates;  ///< one (classify only) or two (before, after)
+  std::optional<io::FarmlandRequest> farmland;
+  GridSpec grid;
+  std::shared_ptr<const RuleClassifier> classifier;
+  std::string classifier_source;
+  ChangeConfig change;
+  std::string change_source;
+  OutputSpec outputs;
+  int block_size = 512;
+};
+
+/// Reads and checks a pipeline file (YAML or JSON). Relative paths are taken from the file's
+/// folder. ConfigError naming the file and key on any problem, unknown keys included.
+PipelineSpec load_pipeline(const std::string& path);
+
+/// Checks a date string is a real calendar date written YYYY-MM-DD.
+bool valid_date(const std::string& s);
+
+}  // namespace farmwatch::pipeline

@@ -1,0 +1,85 @@
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "farmwatch/pipeline/run.h"
+#include "options.h"
+
+namespace farmwatch::cli {
+namespace po = boost::program_options;
+
+namespace {
+/// A YYYY-MM-DD date found in a file name (20240315 or 2024-03-15), else `fallback`.
+std::string date_from_name(const std::string& path, const std::string& fallback) {
+  static const std::regex re(R"((19|20)(\d{2})-?(\d{2})-?(\d{2}))");
+  std::smatch m;
+  const std::string name = std::filesystem::path(path).filename().string();
+  if (std::regex_search(name, m, re)) {
+    const std::string d = m[1].str() + m[2].str() + "-" + m[3].str() + "-" + m[4].str();
+    if (pipeline::valid_date(d)) return d;
+  }
+  return fallback;
+}
+}  // namespace
+
+int cmd_change(const std::vector<std::string>& args) {
+  std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b;
+  bool tiles = false;
+  ImageOptions io_opts;
+  po::options_description desc;
+  desc.add_options()("before", po::value<std::string>(&before)->required(),
+                     "earlier image or land-use map (its grid is the analysis grid)")(
+      "after", po::value<std::string>(&after)->required(), "later image or land-use map")(
+      "out", po::value<std::string>(&out)->required(), "output folder")(
+      "farmland", po::value<std::string>(&farmland),
+      "farmland layer; without it the whole area is watched")(
+      "id-field", po::value<std::string>(&id_field), "parcel-id field of the farmland layer")(
+      "layer", po::value<std::string>(&layer), "layer name in the farmland file")(
+      "change-rules", po::value<std::string>(&change_rules),
+      "change rules file (default: pipelines/rules/change_rules.yaml)")(
+      "date-before", po::value<std::string>(&date_a), "date of --before (default: from its name)")(
+      "date-after", po::value<std::string>(&date_b), "date of --after (default: from its name)")(
+      "tiles", po::bool_switch(&tiles), "also write XYZ tiles");
+  add_image_options(desc, io_opts);
+  CommonOptions common;
+  po::variables_map vm;
+  if (!parse_command("change --before A --after B --out DIR",
+                     "Compares two dates on A's grid. Writes DIR/change.tif (0 no change,\n"
+                     "1 非农化, 2 非粮化, 3 other change, 255 nodata), land-use maps, and the\n"
+                     "patches as changes.gpkg/.geojson/.csv with summary.json.",
+                     desc, {}, args, common, vm))
+    return 0;
+  if (!farmland.empty() && id_field.empty())
+    throw UsageError("change: --farmland needs --id-field (the parcel-id attribute)");
+
+  pipeline::PipelineSpec spec;
+  spec.name = "change";
+  spec.classifier_source = rules_file(io_opts);
+  spec.classifier = pipeline::load_classifier_file(spec.classifier_source);
+  spec.change_source = change_rules.empty()
+                           ? pipeline::default_rules_dir() + "/change_rules.yaml"
+                           : change_rules;
+  spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes());
+  pipeline::DateSpec a{date_a.empty() ? date_from_name(before, "before") : date_a, "unknown",
+                       image_request(before, io_opts, vm)};
+  pipeline::DateSpec b{date_b.empty() ? date_from_name(after, "after") : date_b, "unknown",
+                       image_request(after, io_opts, vm)};
+  if (a.date == b.date) {
+    a.date = "before";
+    b.date = "after";
+  }
+  spec.dates = {a, b};
+  if (!farmland.empty()) spec.farmland = io::FarmlandRequest{farmland, layer, id_field};
+  spec.outputs.dir = out;
+  spec.outputs.tiles = tiles;
+  pipeline::RunOptions opts;
+  opts.threads = common.threads;
+  const auto summary = pipeline::run_pipeline(spec, opts, cli_log());
+  std::cout << summary["outputs"]["dir"].get<std::string>() << "/change.tif\n";
+  for (const auto& [key, c] : summary["changes"]["categories"].items())
+    std::cout << c["label"].get<std::string>() << ": " << c["patches"] << " patches, "
+              << c["area_m2"] << " m2\n";
+  return 0;
+}
+
+}  // namespace farmwatch::cli

@@ -1,0 +1,62 @@
+#include <filesystem>
+#include <iostream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/raster_writer.h"
+#include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/rules_file.h"
+#include "options.h"
+
+namespace farmwatch::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+int cmd_classify(const std::vector<std::string>& args) {
+  std::string in, out;
+  int block = 512;
+  ImageOptions io_opts;
+  po::options_description desc;
+  desc.add_options()("in", po::value<std::string>(&in)->required(), "multispectral image")(
+      "out", po::value<std::string>(&out)->required(), "land-use GeoTIFF (COG) to write")(
+      "block-size", po::value<int>(&block)->default_value(512), "processing block size");
+  add_image_options(desc, io_opts);
+  CommonOptions common;
+  po::variables_map vm;
+  if (!parse_command("classify --in IMAGE --out LANDUSE.tif",
+                     "Classifies land use with the rules file, on the image's own grid.\n"
+                     "Writes UInt8 class codes with a colour table, nodata 255, as a COG.",
+                     desc, {}, args, common, vm))
+    return 0;
+  if (block < 16 || block % 16) throw UsageError("classify: --block-size must be a multiple of 16");
+  const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));
+  const auto info = io::inspect_image(image_request(in, io_opts, vm), classifier->required_roles());
+  const engine::ThreadLimit threads(common.threads);
+
+  // The final file appears only when complete: written beside it, then renamed.
+  const fs::path target = fs::absolute(out);
+  pipeline::StagedDir staged(target.string() + ".d");
+  engine::LanduseChangeJob job;
+  job.grid = info.grid;
+  job.images = {info};
+  job.classifier = classifier.get();
+  job.landuse_out = {(staged.scratch() / "landuse.tif").string()};
+  engine::EngineOptions eopt;
+  eopt.block_size = block;
+  const auto stats = engine::run_landuse_change(job, eopt, cli_log().child("classify"));
+  const fs::path staged_file = staged.staging() / "landuse.tif";
+  io::write_cog(job.landuse_out[0], staged_file.string(), "NEAREST");
+  std::error_code ec;
+  fs::rename(staged_file, target, ec);
+  if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
+
+  std::cout << target.string() << "\n";
+  for (const auto& c : classifier->classes().classes())
+    if (stats.class_pixels[0][c.code])
+      std::cout << "  " << int(c.code) << " " << c.key << " (" << c.name << "): "
+                << stats.class_pixels[0][c.code] << " pixels\n";
+  std::cout << "  nodata: " << stats.class_pixels[0][255] << " pixels\n";
+  return 0;
+}
+
+}  // namespace farmwatch::cli

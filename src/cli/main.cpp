@@ -1,0 +1,65 @@
+// farmwatch: farmland protection monitoring from satellite and drone imagery.
+// main() is the only place that turns failures into exit codes (see README.md).
+#include <iostream>
+#include <map>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/version.h"
+#include "options.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: farmwatch <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run <pipeline.yaml>   run a monitoring pipeline (classify, compare, report, tiles)\n"
+    "  info <file>           describe a raster or vector file\n"
+    "  classify              classify one image into a land-use map\n"
+    "  change                compare two images or land-use maps, write change.tif and patches\n"
+    "  tiles                 write XYZ PNG tiles of a paletted raster\n"
+    "\n"
+    "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace farmwatch;
+  const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
+      {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
+      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}};
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  if (std::string(argv[1]) == "--version") {
+    std::cout << "farmwatch " << kVersion << "\n";
+    return kExitOk;
+  }
+  const auto it = commands.find(argv[1]);
+  if (it == commands.end()) {
+    std::cerr << "farmwatch: unknown command '" << argv[1] << "'\n" << kUsage;
+    return kExitUsage;
+  }
+  io::setup_gdal(&cli::cli_log());
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    return it->second(args);
+  } catch (const cli::UsageError& e) {
+    cli::cli_log().error(e.what());
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    cli::cli_log().error(e.what());
+    return kExitConfig;
+  } catch (const InputError& e) {
+    cli::cli_log().error(e.what());
+    return kExitInput;
+  } catch (const ProcessingError& e) {
+    cli::cli_log().error(e.what());
+    return kExitProcessing;
+  } catch (const std::exception& e) {
+    cli::cli_log().error(std::string("internal error: ") + e.what());
+    return kExitInternal;
+  }
+}

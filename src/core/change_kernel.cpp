@@ -1,0 +1,44 @@
+#include "farmwatch/core/change_kernel.h"
+
+#include <cmath>
+
+namespace farmwatch {
+
+float spectral_change(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
+  float sum = 0.0f;
+  int used = 0;
+  for (std::size_t r = 0; r < kRoleCount; ++r) {
+    const auto role = static_cast<BandRole>(r);
+    if (!a.has(role) || !b.has(role)) continue;
+    const float d = b.plane(role)[i] - a.plane(role)[i];
+    if (std::isnan(d)) return kNaN;
+    sum += d * d;
+    ++used;
+  }
+  if (used == 0) return kNaN;
+  const float dv = feature_value(b, Feature::ndvi, i) - feature_value(a, Feature::ndvi, i);
+  return std::sqrt(sum) + (std::isnan(dv) ? 0.0f : std::fabs(dv));
+}
+
+void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
+  const auto& before = *in.before;
+  const auto& after = *in.after;
+  const std::size_t n = before.size();
+  out.category.assign(n, static_cast<std::uint8_t>(ChangeCategory::nodata));
+  out.evidence.assign(n, 0);
+  const bool spectral = in.before_refl && in.after_refl;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
+    const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
+    out.category[i] =
+        static_cast<std::uint8_t>(rules_.categorize(before[i], after[i], farmland));
+    if (spectral) {
+      const float m = spectral_change(*in.before_refl, *in.after_refl, i);
+      if (!std::isnan(m))
+        out.evidence[i] = static_cast<std::uint8_t>(
+            std::lround(100.0f * (1.0f - std::exp(-m / spectral_scale_))));
+    }
+  }
+}
+
+}  // namespace farmwatch

@@ -1,0 +1,154 @@
+#include "farmwatch/engine/landuse_change.h"
+
+#include <tbb/enumerable_thread_specific.h>
+
+#include <optional>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/raster_writer.h"
+
+namespace farmwatch::engine {
+
+std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t) {
+  std::vector<std::pair<std::uint8_t, Rgba>> c;
+  for (const auto& lc : t.classes()) c.emplace_back(lc.code, lc.color);
+  c.emplace_back(kNodataCode, Rgba{0, 0, 0, 0});
+  return c;
+}
+
+std::vector<std::pair<std::uint8_t, Rgba>> change_colors() {
+  return {{0, {0, 0, 0, 0}},
+          {1, {230, 30, 30, 255}},    // 非农化: red
+          {2, {255, 160, 0, 255}},    // 非粮化: orange
+          {3, {40, 110, 230, 255}},   // other change: blue
+          {255, {0, 0, 0, 0}}};
+}
+
+namespace {
+
+/// Readers private to one worker thread.
+struct Readers {
+  std::vector<io::GridReader> images;
+  std::optional<io::GridReader> parcels;
+};
+
+struct BlockOut {
+  std::vector<std::vector<std::uint8_t>> classes;
+  ChangeOutputs change;
+  std::vector<std::uint8_t> candidates;
+};
+
+io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uint8_t nodata) {
+  io::RasterLayout l;
+  l.grid = grid;
+  l.nodata = nodata;
+  l.description = std::move(description);
+  return l;
+}
+
+}  // namespace
+
+LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
+                                      const Log& log) {
+  const bool with_change = job.change && job.images.size() == 2;
+  if (job.images.empty() || job.landuse_out.size() != job.images.size())
+    throw std::logic_error("run_landuse_change: one land-use output per image");
+
+  tbb::enumerable_thread_specific<Readers> readers([&] {
+    Readers r;
+    for (const auto& info : job.images)
+      r.images.emplace_back(info, job.grid,
+                            info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance);
+    if (with_change && !job.parcels.empty()) {
+      io::ImageInfo p;
+      p.path = job.parcels;
+      p.grid = job.grid;
+      r.parcels.emplace(p, job.grid, io::Resampling::nearest);
+    }
+    return r;
+  });
+
+  const ClassTable& classes = job.classifier->classes();
+  std::vector<io::BlockRasterWriter> landuse;
+  for (std::size_t i = 0; i < job.images.size(); ++i) {
+    auto layout = byte_layout(job.grid, "land use", kNodataCode);
+    layout.colors = landuse_colors(classes);
+    layout.metadata["FARMWATCH_LAYER"] = "landuse";
+    landuse.emplace_back(job.landuse_out[i], layout);
+  }
+  std::optional<io::BlockRasterWriter> change, candidates, evidence;
+  if (with_change) {
+    auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
+    cl.colors = change_colors();
+    cl.metadata["FARMWATCH_LAYER"] = "change";
+    change.emplace(job.change_out, cl);
+    candidates.emplace(job.candidates_out, byte_layout(job.grid, "change candidates", 0));
+    evidence.emplace(job.evidence_out, byte_layout(job.grid, "spectral change evidence", 255));
+  }
+
+  LanduseChangeStats stats;
+  stats.class_pixels.resize(job.images.size());
+  auto compute = [&](const Window& w) {
+    Readers& r = readers.local();
+    BlockOut out;
+    std::vector<ReflectanceBlock> refl(job.images.size());
+    out.classes.resize(job.images.size());
+    for (std::size_t i = 0; i < job.images.size(); ++i) {
+      if (job.images[i].is_class_map) {
+        r.images[i].read_bytes(w, out.classes[i]);
+        refl[i].window = w;
+      } else {
+        r.images[i].read_reflectance(w, refl[i]);
+        job.classifier->classify(refl[i], out.classes[i]);
+      }
+    }
+    if (with_change) {
+      std::vector<std::uint32_t> parcels;
+      ChangeInputs in{&out.classes[0], &out.classes[1], nullptr, nullptr, nullptr};
+      if (r.parcels) {
+        r.parcels->read_u32(w, parcels);
+        in.parcels = &parcels;
+      }
+      if (!job.images[0].is_class_map && !job.images[1].is_class_map) {
+        in.before_refl = &refl[0];
+        in.after_refl = &refl[1];
+      }
+      job.change->compute(in, out.change);
+      out.candidates = out.change.category;
+      for (auto& v : out.candidates)
+        if (v == 255) v = 0;
+    }
+    return out;
+  };
+  auto write = [&](const Window& w, BlockOut&& out) {
+    for (std::size_t i = 0; i < landuse.size(); ++i) {
+      landuse[i].write(w, out.classes[i].data());
+      for (auto v : out.classes[i]) ++stats.class_pixels[i][v];
+    }
+    if (with_change) {
+      change->write(w, out.change.category.data());
+      candidates->write(w, out.candidates.data());
+      evidence->write(w, out.change.evidence.data());
+      for (auto v : out.change.category) ++stats.change_pixels[v];
+    }
+  };
+  std::size_t last_pct = 0;
+  for_each_block(job.grid, opt, compute, write, [&](std::size_t done, std::size_t total) {
+    const std::size_t pct = 100 * done / total;
+    if (pct >= last_pct + 10 || done == total) {
+      log.debug(std::to_string(pct) + "% of " + std::to_string(total) + " blocks");
+      last_pct = pct;
+    }
+  });
+  for (auto& w : landuse) w.close();
+  if (with_change) {
+    change->close();
+    candidates->close();
+    evidence->close();
+  }
+  for (auto& r : readers)
+    for (auto& g : r.images) stats.warped = stats.warped || g.warped();
+  return stats;
+}
+
+}  // namespace farmwatch::engine

@@ -1,0 +1,193 @@
+#include "farmwatch/io/farmland.h"
+
+#include <gdal_alg.h>
+
+#include <algorithm>
+#include <map>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/raster_writer.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+#include "geos_handles.h"
+
+namespace farmwatch::io {
+
+struct FarmlandLayer::Impl {
+  std::string path;
+  std::vector<std::string> ids;                    // sorted
+  std::vector<std::vector<std::uint8_t>> wkb;      // target CRS, same order as ids
+  Box extent;
+  GeosContext geos;
+  std::vector<GeosGeometryPtr> geoms;              // same order as ids
+  std::vector<const GEOSPreparedGeometry*> prepared;
+  GEOSSTRtree* tree = nullptr;
+  ~Impl() {
+    for (auto* p : prepared) GEOSPreparedGeom_destroy_r(geos.get(), p);
+    if (tree) GEOSSTRtree_destroy_r(geos.get(), tree);
+  }
+};
+
+FarmlandLayer::FarmlandLayer() : impl_(std::make_unique<Impl>()) {}
+FarmlandLayer::~FarmlandLayer() = default;
+FarmlandLayer::FarmlandLayer(FarmlandLayer&&) noexcept = default;
+FarmlandLayer& FarmlandLayer::operator=(FarmlandLayer&&) noexcept = default;
+const std::string& FarmlandLayer::path() const { return impl_->path; }
+std::size_t FarmlandLayer::size() const { return impl_->ids.size(); }
+const std::string& FarmlandLayer::parcel_id(std::size_t i) const { return impl_->ids[i]; }
+Box FarmlandLayer::extent() const { return impl_->extent; }
+
+namespace {
+
+std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
+  std::vector<std::uint8_t> out(g.WkbSize());
+  g.exportToWkb(wkbNDR, out.data(), wkbVariantIso);
+  return out;
+}
+
+OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
+  if (!req.layer.empty()) {
+    OGRLayer* l = ds.GetLayerByName(req.layer.c_str());
+    if (!l) throw InputError("farmland layer '" + req.path + "': no layer named '" + req.layer + "'");
+    return l;
+  }
+  if (ds.GetLayerCount() < 1) throw InputError("farmland layer '" + req.path + "' has no layers");
+  return ds.GetLayer(0);
+}
+
+}  // namespace
+
+FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string& target_crs_wkt) {
+  auto ds = open_vector(req.path);
+  OGRLayer* layer = pick_layer(*ds, req);
+  const std::string where = "farmland layer '" + req.path + "'";
+  const OGRSpatialReference* src_srs = layer->GetSpatialRef();
+  if (!src_srs) throw InputError(where + " has no coordinate reference system");
+  OGRSpatialReference src = *src_srs;
+  src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  const auto dst = srs_from_wkt(target_crs_wkt);
+  auto ct = make_transform(src, dst);
+
+  OGRFeatureDefn* defn = layer->GetLayerDefn();
+  const int id_idx = defn->GetFieldIndex(req.id_field.c_str());
+  if (id_idx < 0) {
+    std::string fields;
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+      fields += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
+    throw InputError(where + " has no parcel-id field '" + req.id_field + "' (fields: " + fields +
+                     ")");
+  }
+
+  FarmlandLayer out;
+  Impl& im = *out.impl_;
+  im.path = req.path;
+  std::map<std::string, std::vector<std::uint8_t>> by_id;
+  layer->ResetReading();
+  for (auto& feat : *layer) {
+    const std::string fid = std::to_string(feat->GetFID());
+    if (!feat->IsFieldSetAndNotNull(id_idx))
+      throw InputError(where + ": feature FID " + fid + " has no value in '" + req.id_field + "'");
+    const std::string id = feat->GetFieldAsString(id_idx);
+    const std::string what = where + ": feature FID " + fid + " (" + req.id_field + "=" + id + ")";
+    OGRGeometry* g = feat->GetGeometryRef();
+    if (!g || g->IsEmpty()) throw InputError(what + " has no geometry");
+    const auto type = wkbFlatten(g->getGeometryType());
+    if (type != wkbPolygon && type != wkbMultiPolygon)
+      throw InputError(what + " is a " + OGRGeometryTypeToName(g->getGeometryType()) +
+                       ", not a polygon");
+    // Validity is judged by GEOS on the geometry as delivered, before any reprojection.
+    auto gg = geos_from_wkb(im.geos, to_wkb(*g));
+    if (GEOSisValid_r(im.geos.get(), gg.get()) != 1) {
+      char* reason = GEOSisValidReason_r(im.geos.get(), gg.get());
+      const std::string r = reason ? reason : "invalid";
+      GEOSFree_r(im.geos.get(), reason);
+      throw InputError(what + " has an invalid geometry: " + r);
+    }
+    if (by_id.count(id)) throw InputError(where + ": parcel id '" + id + "' occurs more than once");
+    GeometryPtr copy(g->clone());
+    if (copy->transform(ct.get()) != OGRERR_NONE)
+      throw InputError(what + " cannot be transformed to the analysis CRS: " + gdal_last_error());
+    by_id.emplace(id, to_wkb(*copy));
+  }
+  if (by_id.empty()) throw InputError(where + " has no features");
+
+  bool first = true;
+  for (auto& [id, wkb] : by_id) {
+    im.ids.push_back(id);
+    auto g = geos_from_wkb(im.geos, wkb);
+    double x0, y0, x1, y1;
+    GEOSGeom_getXMin_r(im.geos.get(), g.get(), &x0);
+    GEOSGeom_getYMin_r(im.geos.get(), g.get(), &y0);
+    GEOSGeom_getXMax_r(im.geos.get(), g.get(), &x1);
+    GEOSGeom_getYMax_r(im.geos.get(), g.get(), &y1);
+    const Box b{x0, y0, x1, y1};
+    im.extent = first ? b : Box{std::min(im.extent.xmin, b.xmin), std::min(im.extent.ymin, b.ymin),
+                                std::max(im.extent.xmax, b.xmax), std::max(im.extent.ymax, b.ymax)};
+    first = false;
+    im.wkb.push_back(std::move(wkb));
+    im.geoms.push_back(std::move(g));
+  }
+  im.tree = GEOSSTRtree_create_r(im.geos.get(), 10);
+  for (std::size_t i = 0; i < im.geoms.size(); ++i) {
+    im.prepared.push_back(GEOSPrepare_r(im.geos.get(), im.geoms[i].get()));
+    // The tree stores the index as its item pointer.
+    GEOSSTRtree_insert_r(im.geos.get(), im.tree, im.geoms[i].get(),
+                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(i)));
+  }
+  return out;
+}
+
+void FarmlandLayer::rasterize(const Grid& grid, const std::string& out_path) const {
+  RasterLayout layout;
+  layout.grid = grid;
+  layout.type = PixelType::u32;
+  layout.nodata = 0;
+  layout.description = "farmland parcel index (1-based, 0 = outside)";
+  {
+    BlockRasterWriter create(out_path, layout);
+    create.close();
+  }
+  auto ds = open_raster(out_path, /*update=*/true);
+  std::vector<GeometryPtr> owned;
+  std::vector<OGRGeometryH> geoms;
+  std::vector<double> burn;
+  for (std::size_t i = 0; i < impl_->wkb.size(); ++i) {
+    OGRGeometry* g = nullptr;
+    OGRGeometryFactory::createFromWkb(impl_->wkb[i].data(), nullptr, &g, impl_->wkb[i].size());
+    owned.emplace_back(g);
+    geoms.push_back(OGRGeometry::ToHandle(g));
+    burn.push_back(static_cast<double>(i + 1));
+  }
+  int band = 1;
+  CPLErrorReset();
+  if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band,
+                              static_cast<int>(geoms.size()), geoms.data(), nullptr, nullptr,
+                              burn.data(), nullptr, nullptr, nullptr) != CE_None)
+    throw ProcessingError("cannot rasterize farmland layer '" + impl_->path + "': " +
+                          gdal_last_error());
+}
+
+std::vector<std::string> FarmlandLayer::parcels_intersecting(
+    const std::vector<std::uint8_t>& wkb) const {
+  auto q = geos_from_wkb(impl_->geos, wkb);
+  struct Hits {
+    std::vector<std::size_t> idx;
+  } hits;
+  GEOSSTRtree_query_r(
+      impl_->geos.get(), impl_->tree, q.get(),
+      [](void* item, void* user) {
+        static_cast<Hits*>(user)->idx.push_back(
+            static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(item)));
+      },
+      &hits);
+  std::sort(hits.idx.begin(), hits.idx.end());
+  std::vector<std::string> out;
+  for (std::size_t i : hits.idx)
+    // Sharing only a boundary (a patch ending at the parcel's edge) is not touching it.
+    if (GEOSPreparedIntersects_r(impl_->geos.get(), impl_->prepared[i], q.get()) == 1 &&
+        GEOSPreparedTouches_r(impl_->geos.get(), impl_->prepared[i], q.get()) != 1)
+      out.push_back(impl_->ids[i]);
+  return out;
+}
+
+}  // namespace farmwatch::io

@@ -1,0 +1,109 @@
+#include "gdal_handles.h"
+
+#include "farmwatch/core/error.h"
+#include "gdal_error.h"
+#include "farmwatch/io/gdal_setup.h"
+
+#include <cpl_conv.h>
+
+#include <ctime>
+
+namespace farmwatch::io {
+
+namespace {
+const Log* g_log = nullptr;
+
+void CPL_STDCALL route_cpl_error(CPLErr cls, CPLErrorNum, const char* msg) {
+  if (!g_log) return;
+  if (cls == CE_Warning) g_log->child("gdal").warn(msg);
+  else if (cls == CE_Debug) g_log->child("gdal").debug(msg);
+  // Failures are not logged here: the caller turns them into one exception with context.
+}
+}  // namespace
+
+void setup_gdal(const Log* log, int cache_mb) {
+  GDALAllRegister();
+  GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
+  g_log = log;
+  CPLSetErrorHandler(route_cpl_error);
+}
+
+void honour_source_date_epoch() {
+  const char* e = std::getenv("SOURCE_DATE_EPOCH");
+  if (!e) return;
+  const std::time_t t = static_cast<std::time_t>(std::atoll(e));
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  CPLSetConfigOption("OGR_CURRENT_DATE", buf);
+}
+
+DatasetPtr open_raster(const std::string& path, bool update) {
+  CPLErrorReset();
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) != 0)
+    throw InputError("cannot open raster '" + path + "': file does not exist");
+  const unsigned flags = GDAL_OF_RASTER | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY);
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), flags));
+  if (!ds) throw InputError("cannot open raster '" + path + "': " + gdal_last_error());
+  if (ds->GetRasterCount() == 0)
+    throw InputError("cannot open raster '" + path + "': it has no raster bands");
+  return ds;
+}
+
+DatasetPtr open_vector(const std::string& path) {
+  CPLErrorReset();
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) != 0)
+    throw InputError("cannot open vector '" + path + "': file does not exist");
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!ds) throw InputError("cannot open vector '" + path + "': " + gdal_last_error());
+  return ds;
+}
+
+void close_or_throw(DatasetPtr& ds, const std::string& path) {
+  if (!ds) return;
+  CPLErrorReset();
+  GDALClose(GDALDataset::ToHandle(ds.release()));
+  if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+    throw ProcessingError("cannot complete '" + path + "': " + gdal_last_error());
+}
+
+Grid grid_of(GDALDataset& ds) {
+  Grid g;
+  g.width = ds.GetRasterXSize();
+  g.height = ds.GetRasterYSize();
+  double gt[6];
+  if (ds.GetGeoTransform(gt) == CE_None) std::copy(gt, gt + 6, g.transform.c.begin());
+  if (const OGRSpatialReference* srs = ds.GetSpatialRef()) {
+    char* wkt = nullptr;
+    const char* opts[] = {"FORMAT=WKT2_2018", nullptr};
+    srs->exportToWkt(&wkt, opts);
+    if (wkt) g.crs_wkt = wkt;
+    CPLFree(wkt);
+  }
+  return g;
+}
+
+OGRSpatialReference srs_from_wkt(const std::string& wkt) {
+  OGRSpatialReference srs;
+  if (srs.SetFromUserInput(wkt.c_str()) != OGRERR_NONE)
+    throw InputError("cannot parse coordinate reference system: " + gdal_last_error());
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
+OGRSpatialReference wgs84_lonlat() {
+  OGRSpatialReference srs;
+  srs.importFromEPSG(4326);
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
+TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to) {
+  TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
+  if (!t)
+    throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
+  return t;
+}
+
+}  // namespace farmwatch::io

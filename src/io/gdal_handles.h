@@ -1,0 +1,44 @@
+#pragma once
+// Move-only RAII handles over GDAL objects; factories check and throw with GDAL's message.
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <memory>
+#include <string>
+
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+using DatasetPtr = GDALDatasetUniquePtr;
+
+/// Opens a raster read-only; InputError "cannot open raster 'path': <GDAL message>".
+DatasetPtr open_raster(const std::string& path, bool update = false);
+/// Opens a vector dataset read-only; InputError on failure.
+DatasetPtr open_vector(const std::string& path);
+/// Closes a dataset, flushing it; ProcessingError naming `path` if GDAL reported a failure.
+/// (GDAL 3.6's GDALClose returns nothing: failures are read from the error state.)
+void close_or_throw(DatasetPtr& ds, const std::string& path);
+/// The grid of an open raster (CRS as WKT, empty if none).
+Grid grid_of(GDALDataset& ds);
+
+struct OgrGeometryDeleter {
+  void operator()(OGRGeometry* g) const { OGRGeometryFactory::destroyGeometry(g); }
+};
+using GeometryPtr = std::unique_ptr<OGRGeometry, OgrGeometryDeleter>;
+
+struct TransformDeleter {
+  void operator()(OGRCoordinateTransformation* t) const {
+    OGRCoordinateTransformation::DestroyCT(t);
+  }
+};
+using TransformPtr = std::unique_ptr<OGRCoordinateTransformation, TransformDeleter>;
+
+/// SRS from WKT with the traditional GIS axis order (x = easting/longitude).
+OGRSpatialReference srs_from_wkt(const std::string& wkt);
+/// WGS84 longitude/latitude.
+OGRSpatialReference wgs84_lonlat();
+/// Transformation between two SRS; ProcessingError if PROJ cannot build one.
+TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to);
+
+}  // namespace farmwatch::io

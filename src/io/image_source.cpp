@@ -1,0 +1,265 @@
+#include "farmwatch/io/image_source.h"
+
+#include <gdal_utils.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+
+BandMap BandMap::parse(const std::string& text) {
+  BandMap m;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos)
+      throw ConfigError("band mapping '" + text + "': expected role=number, got '" + item + "'");
+    const auto role = parse_role(item.substr(0, eq));
+    if (!role)
+      throw ConfigError("band mapping '" + text + "': unknown band role '" + item.substr(0, eq) +
+                        "' (known: blue, green, red, nir, swir1, swir2)");
+    int n = 0;
+    try {
+      n = std::stoi(item.substr(eq + 1));
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    if (n < 1) throw ConfigError("band mapping '" + text + "': bad band number in '" + item + "'");
+    m[*role] = n;
+  }
+  return m;
+}
+
+std::string BandMap::to_string() const {
+  std::string s;
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (index[r]) {
+      if (!s.empty()) s += ",";
+      s += std::string(role_name(static_cast<BandRole>(r))) + "=" + std::to_string(index[r]);
+    }
+  return s;
+}
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+/// Role named by a band description ("nir", "B08", "Near Infrared") or colour interpretation.
+std::optional<BandRole> role_of_band(GDALRasterBand& band) {
+  const std::string d = lower(band.GetDescription());
+  static const std::pair<const char*, BandRole> names[] = {
+      {"blue", BandRole::blue},   {"b02", BandRole::blue},    {"green", BandRole::green},
+      {"b03", BandRole::green},   {"red", BandRole::red},     {"b04", BandRole::red},
+      {"nir", BandRole::nir},     {"near infrared", BandRole::nir}, {"b08", BandRole::nir},
+      {"swir1", BandRole::swir1}, {"b11", BandRole::swir1},   {"swir2", BandRole::swir2},
+      {"b12", BandRole::swir2}};
+  for (const auto& [name, role] : names)
+    if (d == name) return role;
+  switch (band.GetColorInterpretation()) {
+    case GCI_BlueBand: return BandRole::blue;
+    case GCI_GreenBand: return BandRole::green;
+    case GCI_RedBand: return BandRole::red;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required) {
+  auto ds = open_raster(req.path);
+  ImageInfo info;
+  info.path = req.path;
+  info.grid = grid_of(*ds);
+  info.band_count = ds->GetRasterCount();
+  GDALRasterBand* b1 = ds->GetRasterBand(1);
+  info.data_type = GDALGetDataTypeName(b1->GetRasterDataType());
+  if (info.grid.crs_wkt.empty())
+    throw InputError("raster '" + req.path +
+                     "' has no coordinate reference system: assign one (e.g. gdal_edit.py -a_srs)");
+  if (!info.grid.transform.north_up())
+    throw InputError("raster '" + req.path + "' is rotated or has no geotransform");
+
+  const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");
+  info.is_class_map = info.band_count == 1 && b1->GetRasterDataType() == GDT_Byte &&
+                      ((kind && std::string(kind) == "landuse") ||
+                       b1->GetColorInterpretation() == GCI_PaletteIndex);
+  if (info.is_class_map) return info;
+
+  if (req.bands) {
+    info.bands = *req.bands;
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (info.bands.index[r] > info.band_count)
+        throw InputError("raster '" + req.path + "' has " + std::to_string(info.band_count) +
+                         " bands; band " + std::to_string(info.bands.index[r]) + " for role '" +
+                         role_name(static_cast<BandRole>(r)) + "' does not exist");
+  } else {
+    for (int i = 1; i <= info.band_count; ++i)
+      if (auto role = role_of_band(*ds->GetRasterBand(i)); role && !info.bands[*role])
+        info.bands[*role] = i;
+  }
+  for (BandRole r : required)
+    if (!info.bands[r]) {
+      std::string descs;
+      for (int i = 1; i <= info.band_count; ++i)
+        descs += (i > 1 ? ", " : "") + std::to_string(i) + "='" +
+                 ds->GetRasterBand(i)->GetDescription() + "'";
+      throw InputError("raster '" + req.path + "' has no band for role '" + role_name(r) +
+                       "' (bands: " + descs + "); map bands explicitly, e.g. " +
+                       "blue=1,green=2,red=3,nir=4");
+    }
+
+  // DN-to-reflectance rule: explicit, else the band's own scale/offset metadata, else only
+  // floating-point data is taken as reflectance already.
+  int has_scale = 0, has_offset = 0;
+  const int first = info.bands.index[static_cast<std::size_t>(*required.begin())];
+  GDALRasterBand* fb = ds->GetRasterBand(first ? first : 1);
+  const double md_scale = fb->GetScale(&has_scale);
+  const double md_offset = fb->GetOffset(&has_offset);
+  const bool is_float = GDALDataTypeIsFloating(fb->GetRasterDataType());
+  if (req.scale) info.scale = *req.scale;
+  else if (has_scale && md_scale != 1.0) info.scale = md_scale;
+  else if (!is_float)
+    throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
+                     ") but gives no scale to reflectance: set scale/offset (e.g. scale 0.0001 " +
+                     "for Sentinel-2 L1C)");
+  if (req.offset) info.offset = *req.offset;
+  else if (has_offset) info.offset = md_offset;
+  return info;
+}
+
+struct GridReader::Impl {
+  ImageInfo info;
+  Grid target;
+  DatasetPtr src;
+  DatasetPtr warped;  // null when the image is read directly
+  GDALDataset* ds() { return warped ? warped.get() : src.get(); }
+};
+
+GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->info = info;
+  impl_->target = target;
+  impl_->src = open_raster(info.path);
+  const Grid& g = info.grid;
+  const bool same = g.width == target.width && g.height == target.height &&
+                    g.transform == target.transform && same_crs(g.crs_wkt, target.crs_wkt);
+  if (same) return;
+
+  const Box e = target.extent();
+  const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) &&
+                          !is_geographic(g.crs_wkt) && !is_geographic(target.crs_wkt);
+  const char* alg = resampling == Resampling::nearest ? "near"
+                    : coarsening                     ? "average"
+                                                     : "bilinear";
+  const bool bytes = resampling == Resampling::nearest;
+  std::vector<std::string> args = {"-of", "VRT", "-t_srs", target.crs_wkt,
+                                   "-te", std::to_string(e.xmin), std::to_string(e.ymin),
+                                   std::to_string(e.xmax), std::to_string(e.ymax),
+                                   "-ts", std::to_string(target.width),
+                                   std::to_string(target.height), "-r", alg,
+                                   "-ot", bytes ? "Byte" : "Float32",
+                                   "-dstnodata", bytes ? "255" : "nan"};
+  // -te printed with std::to_string loses precision; pass exact values instead.
+  char buf[64];
+  for (int k = 0; k < 4; ++k) {
+    const double v = k == 0 ? e.xmin : k == 1 ? e.ymin : k == 2 ? e.xmax : e.ymax;
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    args[5 + k] = buf;
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(argv.data(), nullptr);
+  GDALDatasetH src_h = GDALDataset::ToHandle(impl_->src.get());
+  int usage_error = 0;
+  CPLErrorReset();
+  GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);
+  GDALWarpAppOptionsFree(opts);
+  if (!out)
+    throw InputError("cannot warp raster '" + info.path + "' onto the analysis grid: " +
+                     gdal_last_error());
+  impl_->warped.reset(GDALDataset::FromHandle(out));
+}
+
+GridReader::~GridReader() = default;
+GridReader::GridReader(GridReader&&) noexcept = default;
+GridReader& GridReader::operator=(GridReader&&) noexcept = default;
+bool GridReader::warped() const { return impl_->warped != nullptr; }
+
+namespace {
+void read_or_throw(GDALRasterBand* band, const Window& w, void* data, GDALDataType type,
+                   const std::string& path) {
+  CPLErrorReset();
+  if (band->RasterIO(GF_Read, w.col, w.row, w.width, w.height, data, w.width, w.height, type, 0,
+                     0, nullptr) != CE_None)
+    throw ProcessingError("cannot read window " + std::to_string(w.col) + "," +
+                          std::to_string(w.row) + " " + std::to_string(w.width) + "x" +
+                          std::to_string(w.height) + " of '" + path + "': " + gdal_last_error());
+}
+}  // namespace
+
+void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
+  GDALDataset* ds = impl_->ds();
+  const auto& info = impl_->info;
+  const std::size_t n = static_cast<std::size_t>(w.pixels());
+  out.window = w;
+  std::vector<std::uint8_t> valid(n, 1);
+  std::vector<std::uint8_t> mask;
+  for (std::size_t r = 0; r < kRoleCount; ++r) {
+    auto& plane = out.planes[r];
+    const int bi = info.bands.index[r];
+    if (!bi) { plane.clear(); continue; }
+    plane.resize(n);
+    GDALRasterBand* band = ds->GetRasterBand(bi);
+    read_or_throw(band, w, plane.data(), GDT_Float32, info.path);
+    int has_nodata = 0;
+    const double nodata = band->GetNoDataValue(&has_nodata);
+    const int flags = band->GetMaskFlags();
+    const bool use_mask = !impl_->warped && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA);
+    if (use_mask) {
+      mask.resize(n);
+      read_or_throw(band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path);
+    }
+    const auto scale = static_cast<float>(info.scale), offset = static_cast<float>(info.offset);
+    const auto fnodata = static_cast<float>(nodata);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = plane[i];
+      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0))
+        valid[i] = 0;
+      plane[i] = v * scale + offset;
+    }
+  }
+  for (auto& plane : out.planes)
+    if (!plane.empty())
+      for (std::size_t i = 0; i < n; ++i)
+        if (!valid[i]) plane[i] = kNaN;
+}
+
+void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out) {
+  out.resize(static_cast<std::size_t>(w.pixels()));
+  GDALRasterBand* band = impl_->ds()->GetRasterBand(1);
+  read_or_throw(band, w, out.data(), GDT_Byte, impl_->info.path);
+  int has_nodata = 0;
+  const double nodata = band->GetNoDataValue(&has_nodata);
+  if (has_nodata && nodata != 255.0)
+    for (auto& v : out)
+      if (v == nodata) v = 255;
+}
+
+void GridReader::read_u32(const Window& w, std::vector<std::uint32_t>& out) {
+  out.resize(static_cast<std::size_t>(w.pixels()));
+  read_or_throw(impl_->ds()->GetRasterBand(1), w, out.data(), GDT_UInt32, impl_->info.path);
+}
+
+}  // namespace farmwatch::io

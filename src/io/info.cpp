@@ -1,0 +1,151 @@
+#include "farmwatch/io/info.h"
+
+#include <sstream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/image_source.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+#include "geos_handles.h"
+
+namespace farmwatch::io {
+namespace {
+
+nlohmann::json describe_raster(GDALDataset& ds, const std::string& path) {
+  const Grid g = grid_of(ds);
+  nlohmann::json j;
+  j["kind"] = "raster";
+  j["path"] = path;
+  j["driver"] = ds.GetDriver()->GetDescription();
+  j["width"] = g.width;
+  j["height"] = g.height;
+  j["crs"] = crs_label(g.crs_wkt);
+  j["geotransform"] = g.transform.c;
+  const Box e = g.extent();
+  j["extent"] = {e.xmin, e.ymin, e.xmax, e.ymax};
+  BandMap roles;
+  bool roles_ok = true;
+  try {
+    roles = inspect_image({path, std::nullopt, 1.0, 0.0}, {}).bands;
+  } catch (const std::exception&) {
+    roles_ok = false;
+  }
+  for (int i = 1; i <= ds.GetRasterCount(); ++i) {
+    GDALRasterBand* b = ds.GetRasterBand(i);
+    nlohmann::json jb;
+    jb["band"] = i;
+    jb["type"] = GDALGetDataTypeName(b->GetRasterDataType());
+    jb["description"] = b->GetDescription();
+    for (std::size_t r = 0; roles_ok && r < kRoleCount; ++r)
+      if (roles.index[r] == i) jb["role"] = role_name(static_cast<BandRole>(r));
+    int has = 0;
+    const double nd = b->GetNoDataValue(&has);
+    if (has) jb["nodata"] = nd;
+    const double sc = b->GetScale(&has);
+    if (has) jb["scale"] = sc;
+    const double of = b->GetOffset(&has);
+    if (has) jb["offset"] = of;
+    int bx = 0, by = 0;
+    b->GetBlockSize(&bx, &by);
+    jb["block"] = {bx, by};
+    jb["overviews"] = b->GetOverviewCount();
+    if (b->GetColorTable()) jb["color_table"] = b->GetColorTable()->GetColorEntryCount();
+    j["bands"].push_back(jb);
+  }
+  return j;
+}
+
+nlohmann::json describe_vector(GDALDataset& ds, const std::string& path) {
+  nlohmann::json j;
+  j["kind"] = "vector";
+  j["path"] = path;
+  j["driver"] = ds.GetDriver()->GetDescription();
+  GeosContext geos;
+  for (int li = 0; li < ds.GetLayerCount(); ++li) {
+    OGRLayer* l = ds.GetLayer(li);
+    nlohmann::json jl;
+    jl["name"] = l->GetName();
+    jl["geometry"] = OGRGeometryTypeToName(l->GetGeomType());
+    std::string wkt;
+    if (const OGRSpatialReference* s = l->GetSpatialRef()) {
+      char* w = nullptr;
+      s->exportToWkt(&w);
+      wkt = w ? w : "";
+      CPLFree(w);
+    }
+    jl["crs"] = crs_label(wkt);
+    jl["features"] = l->GetFeatureCount();
+    OGREnvelope env;
+    if (l->GetExtent(&env) == OGRERR_NONE) jl["extent"] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+    for (int f = 0; f < l->GetLayerDefn()->GetFieldCount(); ++f) {
+      OGRFieldDefn* fd = l->GetLayerDefn()->GetFieldDefn(f);
+      jl["fields"].push_back({{"name", fd->GetNameRef()},
+                              {"type", OGRFieldDefn::GetFieldTypeName(fd->GetType())}});
+    }
+    int invalid = 0;
+    for (auto& feat : *l) {
+      const OGRGeometry* g = feat->GetGeometryRef();
+      if (!g) continue;
+      std::vector<std::uint8_t> wkb(g->WkbSize());
+      g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+      auto gg = geos_from_wkb(geos, wkb);
+      if (GEOSisValid_r(geos.get(), gg.get()) != 1) ++invalid;
+    }
+    jl["invalid_geometries"] = invalid;
+    j["layers"].push_back(jl);
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json describe_file(const std::string& path) {
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) != 0)
+    throw InputError("cannot open '" + path + "': file does not exist");
+  CPLErrorReset();
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!ds) throw InputError("cannot open '" + path + "': " + gdal_last_error());
+  if (ds->GetRasterCount() > 0) return describe_raster(*ds, path);
+  return describe_vector(*ds, path);
+}
+
+std::string format_description(const nlohmann::json& d) {
+  std::ostringstream o;
+  o << d["path"].get<std::string>() << " (" << d["driver"].get<std::string>() << ", "
+    << d["kind"].get<std::string>() << ")\n";
+  if (d["kind"] == "raster") {
+    o << "  size: " << d["width"] << " x " << d["height"] << "\n";
+    o << "  crs: " << d["crs"].get<std::string>() << "\n";
+    o << "  pixel size: " << d["geotransform"][1] << " x " << d["geotransform"][5] << "\n";
+    o << "  extent: " << d["extent"].dump() << "\n";
+    for (const auto& b : d["bands"]) {
+      o << "  band " << b["band"] << ": " << b["type"].get<std::string>();
+      if (!b["description"].get<std::string>().empty())
+        o << " '" << b["description"].get<std::string>() << "'";
+      if (b.contains("role")) o << " role=" << b["role"].get<std::string>();
+      if (b.contains("nodata")) o << " nodata=" << b["nodata"];
+      if (b.contains("scale")) o << " scale=" << b["scale"];
+      if (b.contains("offset")) o << " offset=" << b["offset"];
+      o << " block=" << b["block"][0] << "x" << b["block"][1];
+      o << " overviews=" << b["overviews"];
+      if (b.contains("color_table")) o << " colours=" << b["color_table"];
+      o << "\n";
+    }
+  } else {
+    for (const auto& l : d["layers"]) {
+      o << "  layer '" << l["name"].get<std::string>() << "': " << l["features"] << " features, "
+        << l["geometry"].get<std::string>() << ", " << l["crs"].get<std::string>() << "\n";
+      if (l.contains("extent")) o << "    extent: " << l["extent"].dump() << "\n";
+      o << "    invalid geometries: " << l["invalid_geometries"] << "\n";
+      if (l.contains("fields"))
+        for (const auto& f : l["fields"])
+          o << "    field " << f["name"].get<std::string>() << " (" << f["type"].get<std::string>()
+            << ")\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace farmwatch::io

@@ -1,0 +1,151 @@
+#include "farmwatch/io/patch_writer.h"
+
+#include <functional>
+#include <variant>
+
+#include "farmwatch/core/error.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+namespace {
+
+using Value = std::variant<std::string, double, std::int64_t>;
+
+struct Field {
+  const char* name;
+  const char* alias;  // Chinese name shown by GIS tools that read GeoPackage aliases
+  OGRFieldType type;
+  std::function<Value(const Patch&, const ReportContext&)> get;
+};
+
+const LandClass& cls(const ReportContext& c, std::uint8_t code) {
+  static const LandClass unknown{0, "unknown", "未知", "", "", {}, true};
+  const LandClass* lc = c.classes->find(code);
+  return lc ? *lc : unknown;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ";") + x;
+  return s;
+}
+
+/// The report schema, declared once for every format.
+const std::vector<Field>& schema() {
+  using P = const Patch&;
+  using C = const ReportContext&;
+  static const std::vector<Field> f = {
+      {"patch_id", "监测编号", OFTString, [](P p, C) -> Value { return p.id; }},
+      {"category", "图斑类型", OFTString,
+       [](P p, C) -> Value { return std::string(category_label(p.category)); }},
+      {"category_code", "类型代码", OFTString,
+       [](P p, C) -> Value { return std::string(category_key(p.category)); }},
+      {"status", "状态", OFTString, [](P, C) -> Value { return std::string("疑似"); }},
+      {"class_before", "前时相地类", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_before).name; }},
+      {"gbt_before", "前时相地类编码", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_before).gbt_code; }},
+      {"gbt_before_name", "前时相三调地类", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_before).gbt_name; }},
+      {"class_after", "后时相地类", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_after).name; }},
+      {"gbt_after", "后时相地类编码", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_after).gbt_code; }},
+      {"gbt_after_name", "后时相三调地类", OFTString,
+       [](P p, C c) -> Value { return cls(c, p.class_after).gbt_name; }},
+      {"date_before", "前时相", OFTString, [](P, C c) -> Value { return c.date_before; }},
+      {"date_after", "后时相", OFTString, [](P, C c) -> Value { return c.date_after; }},
+      {"sensor_before", "前时相影像", OFTString, [](P, C c) -> Value { return c.sensor_before; }},
+      {"sensor_after", "后时相影像", OFTString, [](P, C c) -> Value { return c.sensor_after; }},
+      {"area_m2", "面积(平方米)", OFTReal, [](P p, C) -> Value { return p.area_m2; }},
+      {"area_mu", "面积(亩)", OFTReal, [](P p, C) -> Value { return p.area_mu; }},
+      {"centroid_lon", "中心经度", OFTReal, [](P p, C) -> Value { return p.centroid_lon; }},
+      {"centroid_lat", "中心纬度", OFTReal, [](P p, C) -> Value { return p.centroid_lat; }},
+      {"centroid_x", "中心X", OFTReal, [](P p, C) -> Value { return p.centroid_x; }},
+      {"centroid_y", "中心Y", OFTReal, [](P p, C) -> Value { return p.centroid_y; }},
+      {"parcel_ids", "涉及地块", OFTString, [](P p, C) -> Value { return join(p.parcel_ids); }},
+      {"farmland_share", "农田内占比", OFTReal, [](P p, C) -> Value { return p.farmland_share; }},
+      {"confidence", "置信度", OFTReal, [](P p, C) -> Value { return p.confidence; }},
+      {"pixels", "像元数", OFTInteger64, [](P p, C) -> Value { return p.pixels; }},
+  };
+  return f;
+}
+
+/// Rounds so that text formats do not print binary noise (0.1 m², 1e-7 degree).
+double rounded(const char* name, double v) {
+  const std::string n = name;
+  const double q = (n == "centroid_lon" || n == "centroid_lat") ? 1e7
+                   : (n == "farmland_share" || n == "confidence" || n == "area_mu") ? 1e4
+                                                                                    : 1e2;
+  return std::round(v * q) / q;
+}
+
+enum class Geometry { projected, lonlat, none };
+
+void write_layer(const std::string& path, const char* driver, const std::vector<Patch>& patches,
+                 const ReportContext& ctx, Geometry geom, CSLConstList layer_options) {
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(driver);
+  if (!drv) throw ProcessingError(std::string("GDAL has no ") + driver + " driver");
+  CPLErrorReset();
+  DatasetPtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) throw ProcessingError("cannot create '" + path + "': " + gdal_last_error());
+  OGRSpatialReference srs = geom == Geometry::lonlat ? wgs84_lonlat() : srs_from_wkt(ctx.crs_wkt);
+  OGRLayer* layer = ds->CreateLayer("changes", geom == Geometry::none ? nullptr : &srs,
+                                    geom == Geometry::none ? wkbNone : wkbPolygon,
+                                    const_cast<char**>(layer_options));
+  if (!layer) throw ProcessingError("cannot create layer in '" + path + "': " + gdal_last_error());
+  for (const auto& f : schema()) {
+    OGRFieldDefn def(f.name, f.type);
+    def.SetAlternativeName(f.alias);
+    if (layer->CreateField(&def) != OGRERR_NONE)
+      throw ProcessingError("cannot create field '" + std::string(f.name) + "' in '" + path + "'");
+  }
+  // One transaction: GeoPackage writes stay fast; other drivers accept and ignore it.
+  const bool transaction = layer->StartTransaction() == OGRERR_NONE;
+  for (const auto& p : patches) {
+    OGRFeature feat(layer->GetLayerDefn());
+    int i = 0;
+    for (const auto& f : schema()) {
+      const Value v = f.get(p, ctx);
+      if (auto* s = std::get_if<std::string>(&v)) feat.SetField(i, s->c_str());
+      else if (auto* d = std::get_if<double>(&v)) feat.SetField(i, rounded(f.name, *d));
+      else feat.SetField(i, static_cast<GIntBig>(std::get<std::int64_t>(v)));
+      ++i;
+    }
+    if (geom != Geometry::none) {
+      const auto& wkb = geom == Geometry::lonlat ? p.wkb_lonlat : p.wkb;
+      OGRGeometry* g = nullptr;
+      OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size());
+      feat.SetGeometryDirectly(g);
+    }
+    if (layer->CreateFeature(&feat) != OGRERR_NONE)
+      throw ProcessingError("cannot write patch " + p.id + " to '" + path + "': " +
+                            gdal_last_error());
+  }
+  if (transaction && layer->CommitTransaction() != OGRERR_NONE)
+    throw ProcessingError("cannot commit patches to '" + path + "': " + gdal_last_error());
+  close_or_throw(ds, path);
+}
+
+}  // namespace
+
+void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patches,
+                        const ReportContext& ctx) {
+  const char* opts[] = {"SPATIAL_INDEX=YES", nullptr};
+  write_layer(path, "GPKG", patches, ctx, Geometry::projected, opts);
+}
+
+void write_patches_geojson(const std::string& path, const std::vector<Patch>& patches,
+                           const ReportContext& ctx) {
+  const char* opts[] = {"RFC7946=YES", "COORDINATE_PRECISION=7", "WRITE_BBOX=NO", nullptr};
+  write_layer(path, "GeoJSON", patches, ctx, Geometry::lonlat, opts);
+}
+
+void write_patches_csv(const std::string& path, const std::vector<Patch>& patches,
+                       const ReportContext& ctx) {
+  const char* opts[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", nullptr};
+  write_layer(path, "CSV", patches, ctx, Geometry::none, opts);
+}
+
+}  // namespace farmwatch::io

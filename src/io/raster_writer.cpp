@@ -1,0 +1,111 @@
+#include "farmwatch/io/raster_writer.h"
+
+#include <gdal_alg.h>
+#include <gdal_utils.h>
+
+#include "farmwatch/core/error.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+
+struct BlockRasterWriter::Impl {
+  DatasetPtr ds;
+  GDALDataType type = GDT_Byte;
+};
+
+BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout& layout)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+  const std::string bs = std::to_string(layout.block_size);
+  CPLStringList co;
+  co.SetNameValue("TILED", "YES");
+  co.SetNameValue("BLOCKXSIZE", bs.c_str());
+  co.SetNameValue("BLOCKYSIZE", bs.c_str());
+  co.SetNameValue("COMPRESS", "DEFLATE");
+  co.SetNameValue("BIGTIFF", "IF_SAFER");
+  impl_->type = layout.type == PixelType::u8 ? GDT_Byte : GDT_UInt32;
+  CPLErrorReset();
+  impl_->ds.reset(drv->Create(path.c_str(), layout.grid.width, layout.grid.height, 1, impl_->type,
+                              co.List()));
+  if (!impl_->ds) throw ProcessingError("cannot create raster '" + path + "': " + gdal_last_error());
+  auto& ds = *impl_->ds;
+  double gt[6];
+  std::copy(layout.grid.transform.c.begin(), layout.grid.transform.c.end(), gt);
+  ds.SetGeoTransform(gt);
+  if (!layout.grid.crs_wkt.empty()) {
+    auto srs = srs_from_wkt(layout.grid.crs_wkt);
+    ds.SetSpatialRef(&srs);
+  }
+  for (const auto& [k, v] : layout.metadata) ds.SetMetadataItem(k.c_str(), v.c_str());
+  GDALRasterBand* band = ds.GetRasterBand(1);
+  if (layout.nodata) band->SetNoDataValue(*layout.nodata);
+  if (!layout.description.empty()) band->SetDescription(layout.description.c_str());
+  if (!layout.colors.empty()) {
+    GDALColorTable ct;
+    for (const auto& [code, c] : layout.colors) {
+      GDALColorEntry e{c.r, c.g, c.b, c.a};
+      ct.SetColorEntry(code, &e);
+    }
+    band->SetColorTable(&ct);
+    band->SetColorInterpretation(GCI_PaletteIndex);
+  }
+}
+
+BlockRasterWriter::~BlockRasterWriter() = default;
+BlockRasterWriter::BlockRasterWriter(BlockRasterWriter&&) noexcept = default;
+
+void BlockRasterWriter::write(const Window& w, const void* data) {
+  CPLErrorReset();
+  if (impl_->ds->GetRasterBand(1)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
+                                            const_cast<void*>(data), w.width, w.height,
+                                            impl_->type, 0, 0, nullptr) != CE_None)
+    throw ProcessingError("cannot write to raster '" + path_ + "': " + gdal_last_error());
+}
+
+void BlockRasterWriter::close() {
+  close_or_throw(impl_->ds, path_);
+}
+
+void write_cog(const std::string& src, const std::string& dst,
+               const std::string& overview_resampling) {
+  auto in = open_raster(src);
+  std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
+  const char* argv[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "BLOCKSIZE=512",
+                        "-co", rs.c_str(), "-co", "BIGTIFF=IF_SAFER", nullptr};
+  GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
+  int usage_error = 0;
+  CPLErrorReset();
+  GDALDatasetH out =
+      GDALTranslate(dst.c_str(), GDALDataset::ToHandle(in.get()), opts, &usage_error);
+  GDALTranslateOptionsFree(opts);
+  if (!out)
+    throw ProcessingError("cannot write Cloud-Optimised GeoTIFF '" + dst + "': " +
+                          gdal_last_error());
+  DatasetPtr written(GDALDataset::FromHandle(out));
+  close_or_throw(written, dst);
+}
+
+void burn_polygons(const std::string& raster, const std::vector<std::vector<std::uint8_t>>& wkbs,
+                   double value) {
+  if (wkbs.empty()) return;
+  auto ds = open_raster(raster, /*update=*/true);
+  std::vector<GeometryPtr> owned;
+  std::vector<OGRGeometryH> geoms;
+  for (const auto& wkb : wkbs) {
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE)
+      throw ProcessingError("cannot decode a patch geometry for '" + raster + "'");
+    owned.emplace_back(g);
+    geoms.push_back(OGRGeometry::ToHandle(g));
+  }
+  int band = 1;
+  std::vector<double> burn(geoms.size(), value);
+  CPLErrorReset();
+  if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band,
+                              static_cast<int>(geoms.size()), geoms.data(), nullptr, nullptr,
+                              burn.data(), nullptr, nullptr, nullptr) != CE_None)
+    throw ProcessingError("cannot update raster '" + raster + "': " + gdal_last_error());
+}
+
+}  // namespace farmwatch::io

@@ -1,0 +1,126 @@
+#include "farmwatch/io/xyz_tiles.h"
+
+#include <gdal_utils.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/core/tile_math.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+namespace {
+
+using Palette = std::array<std::array<std::uint8_t, 4>, 256>;  // RGBA per code
+
+Palette palette_of(GDALRasterBand& band) {
+  Palette p{};  // all transparent
+  if (const GDALColorTable* ct = band.GetColorTable())
+    for (int i = 0; i < std::min(ct->GetColorEntryCount(), 255); ++i) {
+      const GDALColorEntry* e = ct->GetColorEntry(i);
+      p[i] = {static_cast<std::uint8_t>(e->c1), static_cast<std::uint8_t>(e->c2),
+              static_cast<std::uint8_t>(e->c3), static_cast<std::uint8_t>(e->c4)};
+    }
+  p[255] = {0, 0, 0, 0};
+  return p;
+}
+
+/// Class codes of one tile (255 where the raster has no data).
+std::vector<std::uint8_t> warp_tile(GDALDataset& src, const TileAddress& t,
+                                    const std::string& mercator_wkt) {
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  DatasetPtr dst(mem->Create("", kTileSize, kTileSize, 1, GDT_Byte, nullptr));
+  const Box b = tile_bounds(t);
+  double gt[6] = {b.xmin, b.width() / kTileSize, 0, b.ymax, 0, -b.height() / kTileSize};
+  dst->SetGeoTransform(gt);
+  dst->SetProjection(mercator_wkt.c_str());
+  dst->GetRasterBand(1)->SetNoDataValue(255);
+  dst->GetRasterBand(1)->Fill(255);
+  const char* argv[] = {"-r", "near", "-dstnodata", "255", "-q", nullptr};
+  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(const_cast<char**>(argv), nullptr);
+  GDALDatasetH src_h = GDALDataset::ToHandle(&src);
+  int usage = 0;
+  CPLErrorReset();
+  GDALDatasetH out = GDALWarp(nullptr, GDALDataset::ToHandle(dst.get()), 1, &src_h, opts, &usage);
+  GDALWarpAppOptionsFree(opts);
+  if (!out)
+    throw ProcessingError("cannot render tile " + std::to_string(t.z) + "/" + std::to_string(t.x) +
+                          "/" + std::to_string(t.y) + " of '" + src.GetDescription() +
+                          "': " + gdal_last_error());
+  std::vector<std::uint8_t> codes(kTileSize * kTileSize);
+  if (dst->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, kTileSize, kTileSize, codes.data(), kTileSize,
+                                      kTileSize, GDT_Byte, 0, 0, nullptr) != CE_None)
+    throw ProcessingError("cannot read rendered tile: " + gdal_last_error());
+  return codes;
+}
+
+}  // namespace
+
+TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
+  auto probe = open_raster(req.raster);
+  const Grid grid = grid_of(*probe);
+  if (grid.crs_wkt.empty()) throw InputError("raster '" + req.raster + "' has no CRS to tile from");
+  const Palette palette = palette_of(*probe->GetRasterBand(1));
+  const std::string mercator = crs_from_user("EPSG:3857");
+  const Box merc = transform_box(grid.extent(), grid.crs_wkt, mercator);
+  const Box ll = transform_box(grid.extent(), grid.crs_wkt, crs_from_user("OGC:CRS84"));
+
+  TileStats stats;
+  // Web Mercator stretches by 1/cos(latitude): match ground resolution at the area's centre.
+  const double lat = 0.5 * (ll.ymin + ll.ymax) * M_PI / 180.0;
+  double ground_res = grid.res();
+  if (is_geographic(grid.crs_wkt)) ground_res *= 111320.0;
+  stats.max_zoom = req.max_zoom >= 0 ? req.max_zoom
+                                     : zoom_for_resolution(ground_res / std::cos(lat));
+  stats.min_zoom = req.min_zoom >= 0 ? req.min_zoom : std::max(0, stats.max_zoom - 4);
+  if (stats.min_zoom > stats.max_zoom)
+    throw ConfigError("tiles: min_zoom " + std::to_string(stats.min_zoom) + " > max_zoom " +
+                      std::to_string(stats.max_zoom));
+
+  std::vector<TileAddress> tiles;
+  for (int z = stats.min_zoom; z <= stats.max_zoom; ++z)
+    for (const auto& t : tiles_covering(merc, z)) tiles.push_back(t);
+
+  tbb::enumerable_thread_specific<DatasetPtr> sources([&] { return open_raster(req.raster); });
+  std::vector<std::uint8_t> written(tiles.size(), 0);
+  tbb::parallel_for(std::size_t(0), tiles.size(), [&](std::size_t i) {
+    const TileAddress& t = tiles[i];
+    const auto codes = warp_tile(*sources.local(), t, mercator);
+    cv::Mat rgba(kTileSize, kTileSize, CV_8UC4);
+    bool any = false;
+    for (int k = 0; k < kTileSize * kTileSize; ++k) {
+      const auto& c = palette[codes[k]];
+      // OpenCV stores BGRA.
+      rgba.data[4 * k + 0] = c[2];
+      rgba.data[4 * k + 1] = c[1];
+      rgba.data[4 * k + 2] = c[0];
+      rgba.data[4 * k + 3] = c[3];
+      any = any || c[3] != 0;
+    }
+    if (!any) return;
+    std::vector<unsigned char> png;
+    cv::imencode(".png", rgba, png, {cv::IMWRITE_PNG_COMPRESSION, 6});
+    const auto dir = std::filesystem::path(req.out_dir) / std::to_string(t.z) / std::to_string(t.x);
+    std::filesystem::create_directories(dir);
+    const auto file = dir / (std::to_string(t.y) + ".png");
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    if (!out) throw ProcessingError("cannot write tile '" + file.string() + "'");
+    written[i] = 1;
+  });
+  for (auto w : written) (w ? stats.written : stats.empty)++;
+  log.info(std::to_string(stats.written) + " tiles z" + std::to_string(stats.min_zoom) + "-" +
+           std::to_string(stats.max_zoom) + " written to " + req.out_dir + " (" +
+           std::to_string(stats.empty) + " empty skipped)");
+  return stats;
+}
+
+}  // namespace farmwatch::io

@@ -1,0 +1,64 @@
+#include "farmwatch/pipeline/output_dir.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "farmwatch/core/error.h"
+
+namespace farmwatch::pipeline {
+namespace fs = std::filesystem;
+
+StagedDir::StagedDir(const fs::path& target) : target_(fs::absolute(target).lexically_normal()) {
+  if (target_.filename().empty()) target_ = target_.parent_path();
+  const std::string pid = std::to_string(::getpid());
+  staging_ = target_.string() + ".partial-" + pid;
+  scratch_ = target_.string() + ".scratch-" + pid;
+  std::error_code ec;
+  fs::create_directories(target_.parent_path(), ec);
+  fs::remove_all(staging_, ec);
+  fs::remove_all(scratch_, ec);
+  if (!fs::create_directories(staging_, ec) || !fs::create_directories(scratch_, ec))
+    throw ProcessingError("cannot create output folder '" + staging_.string() + "': " +
+                          ec.message());
+}
+
+StagedDir::~StagedDir() {
+  std::error_code ec;
+  fs::remove_all(scratch_, ec);
+  if (!committed_) fs::remove_all(staging_, ec);
+}
+
+void StagedDir::commit() {
+  std::error_code ec;
+  const fs::path previous = target_.string() + ".previous-" + std::to_string(::getpid());
+  const bool had = fs::exists(target_);
+  if (had) {
+    fs::rename(target_, previous, ec);
+    if (ec)
+      throw ProcessingError("cannot move previous outputs '" + target_.string() + "' aside: " +
+                            ec.message());
+  }
+  fs::rename(staging_, target_, ec);
+  if (ec) {
+    std::error_code ec2;
+    if (had) fs::rename(previous, target_, ec2);
+    throw ProcessingError("cannot move outputs into '" + target_.string() + "': " + ec.message());
+  }
+  committed_ = true;
+  if (had) fs::remove_all(previous, ec);
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw ProcessingError("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw ProcessingError("cannot write '" + path.string() + "': " + ec.message());
+}
+
+}  // namespace farmwatch::pipeline

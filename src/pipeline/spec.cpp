@@ -1,0 +1,143 @@
+#include "farmwatch/pipeline/spec.h"
+
+#include <filesystem>
+#include <regex>
+
+#include "farmwatch/core/error.h"
+#include "rules_yaml.h"
+#include "yaml_util.h"
+
+namespace farmwatch::pipeline {
+namespace fs = std::filesystem;
+
+bool valid_date(const std::string& s) {
+  static const std::regex re(R"((\d{4})-(\d{2})-(\d{2}))");
+  std::smatch m;
+  if (!std::regex_match(s, m, re)) return false;
+  const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= days[mo - 1] + (mo == 2 && leap ? 1 : 0);
+}
+
+namespace {
+
+std::string resolve(const fs::path& base, const std::string& p) {
+  const fs::path path(p);
+  return (path.is_absolute() ? path : base / path).lexically_normal().string();
+}
+
+DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
+                    const fs::path& base) {
+  YamlMap m(n, file, "dates[" + std::to_string(i) + "]");
+  DateSpec d;
+  d.date = m.str("date");
+  if (!valid_date(d.date)) m.fail("date", "'" + d.date + "' is not a date written YYYY-MM-DD");
+  d.sensor = m.opt_str("sensor").value_or("unknown");
+  d.image.path = resolve(base, m.str("image"));
+  if (auto b = m.opt_node("bands")) {
+    YamlMap bm(*b, file, "dates[" + std::to_string(i) + "].bands");
+    io::BandMap map;
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (auto v = bm.opt_int(role_name(static_cast<BandRole>(r)))) {
+        if (*v < 1) bm.fail(role_name(static_cast<BandRole>(r)), "band numbers start at 1");
+        map.index[r] = *v;
+      }
+    bm.finish();
+    d.image.bands = map;
+  }
+  d.image.scale = m.opt_num("scale");
+  d.image.offset = m.opt_num("offset");
+  m.finish();
+  return d;
+}
+
+}  // namespace
+
+PipelineSpec load_pipeline(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  const fs::path base = fs::absolute(path).parent_path();
+  YamlMap top(root, path, "");
+  PipelineSpec spec;
+  spec.file = path;
+  spec.name = top.opt_str("name").value_or(fs::path(path).stem().string());
+
+  const YAML::Node dates = top.node("dates");
+  if (!dates.IsSequence() || dates.size() < 1 || dates.size() > 2)
+    top.fail("dates", "expected a list of one date (classification only) or two (before, after)");
+  for (std::size_t i = 0; i < dates.size(); ++i) spec.dates.push_back(parse_date(dates[i], path, i, base));
+  if (spec.dates.size() == 2 && !(spec.dates[0].date < spec.dates[1].date))
+    top.fail("dates", "the second date must be later than the first");
+
+  if (auto f = top.opt_node("farmland")) {
+    YamlMap fm(*f, path, "farmland");
+    io::FarmlandRequest req;
+    req.path = resolve(base, fm.str("path"));
+    req.layer = fm.opt_str("layer").value_or("");
+    req.id_field = fm.str("id_field");
+    fm.finish();
+    spec.farmland = req;
+  }
+
+  if (auto g = top.opt_node("grid")) {
+    YamlMap gm(*g, path, "grid");
+    spec.grid.crs = gm.opt_str("crs");
+    spec.grid.resolution = gm.opt_num("resolution");
+    if (spec.grid.resolution && !(*spec.grid.resolution > 0))
+      gm.fail("resolution", "must be positive");
+    if (auto e = gm.opt_node("extent")) {
+      if (!e->IsSequence() || e->size() != 4) gm.fail("extent", "expected [xmin, ymin, xmax, ymax]");
+      Box b{(*e)[0].as<double>(), (*e)[1].as<double>(), (*e)[2].as<double>(), (*e)[3].as<double>()};
+      if (b.empty()) gm.fail("extent", "xmin < xmax and ymin < ymax are required");
+      spec.grid.extent = b;
+    }
+    gm.finish();
+  }
+
+  // Rules: a file name (relative to the pipeline file) or the rules inline.
+  const YAML::Node cls = top.node("classification");
+  if (cls.IsScalar()) {
+    spec.classifier_source = resolve(base, cls.as<std::string>());
+    spec.classifier = load_classifier_file(spec.classifier_source);
+  } else {
+    spec.classifier_source = path + " (inline)";
+    spec.classifier = parse_classifier(cls, path, "classification");
+  }
+  if (auto ch = top.opt_node("change_rules")) {
+    if (ch->IsScalar()) {
+      spec.change_source = resolve(base, ch->as<std::string>());
+      spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes());
+    } else {
+      spec.change_source = path + " (inline)";
+      spec.change = parse_change_rules(*ch, spec.classifier->classes(), path, "change_rules");
+    }
+  } else if (spec.dates.size() == 2) {
+    top.fail("change_rules", "missing (required when two dates are compared)");
+  }
+  if (auto mm = top.opt_node("min_patch_area_m2"))
+    parse_min_areas(*mm, spec.change.rules, path, "min_patch_area_m2");
+
+  YamlMap om(top.node("outputs"), path, "outputs");
+  spec.outputs.dir = resolve(base, om.str("dir"));
+  spec.outputs.landuse = om.opt_bool("landuse").value_or(true);
+  if (auto t = om.opt_node("tiles")) {
+    if (t->IsScalar()) {
+      spec.outputs.tiles = t->as<bool>();
+    } else {
+      YamlMap tm(*t, path, "outputs.tiles");
+      spec.outputs.min_zoom = tm.opt_int("min_zoom").value_or(-1);
+      spec.outputs.max_zoom = tm.opt_int("max_zoom").value_or(-1);
+      tm.finish();
+    }
+  }
+  om.finish();
+  if (auto bs = top.opt_int("block_size")) {
+    if (*bs < 16 || *bs > 4096 || *bs % 16) top.fail("block_size", "must be a multiple of 16 in 16..4096");
+    spec.block_size = *bs;
+  }
+  top.finish();
+  return spec;
+}
+
+}  // namespace farmwatch::pipeline
