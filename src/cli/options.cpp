@@ -36,13 +36,13 @@ bool parse_command(const std::string& name, const std::string& summary,
       ("help,h", po::bool_switch(&common.help), "this help");
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    if (vm.count("help") && vm["help"].as<bool>()) {
+      std::cout << "usage: farmwatch " << name << "\n" << summary << "\n\n" << all << "\n";
+      return false;
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(name + ": " + e.what() + " (see farmwatch " + name + " --help)");
-  }
-  if (common.help) {
-    std::cout << "usage: farmwatch " << name << "\n" << summary << "\n\n" << all << "\n";
-    return false;
   }
   if (common.threads < 0) throw UsageError(name + ": --threads must be 0 or more");
   common.verbose = vm["debug"].as<bool>() ? 2 : vm["verbose"].as<bool>() ? 1 : 0;

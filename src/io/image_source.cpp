@@ -55,17 +55,29 @@ std::string lower(std::string s) {
   return s;
 }
 
-/// Role named by a band description ("nir", "B08", "Near Infrared") or colour interpretation.
+/// Role named by a band description or colour interpretation. Descriptions are read as words:
+/// a role name ("B04 red (665 nm)", "B5 nir") wins over a Sentinel-2 band code ("B08 (842 nm)");
+/// "red edge" is not red.
 std::optional<BandRole> role_of_band(GDALRasterBand& band) {
-  const std::string d = lower(band.GetDescription());
-  static const std::pair<const char*, BandRole> names[] = {
-      {"blue", BandRole::blue},   {"b02", BandRole::blue},    {"green", BandRole::green},
-      {"b03", BandRole::green},   {"red", BandRole::red},     {"b04", BandRole::red},
-      {"nir", BandRole::nir},     {"near infrared", BandRole::nir}, {"b08", BandRole::nir},
-      {"swir1", BandRole::swir1}, {"b11", BandRole::swir1},   {"swir2", BandRole::swir2},
-      {"b12", BandRole::swir2}};
-  for (const auto& [name, role] : names)
-    if (d == name) return role;
+  std::vector<std::string> words;
+  std::string w;
+  for (char ch : lower(band.GetDescription()) + " ") {
+    if (std::isalnum(static_cast<unsigned char>(ch))) {
+      w += ch;
+    } else if (!w.empty()) {
+      words.push_back(w);
+      w.clear();
+    }
+  }
+  const bool edge = std::find(words.begin(), words.end(), "edge") != words.end();
+  for (const auto& word : words)
+    if (auto r = parse_role(word); r && !edge) return r;
+  static const std::pair<const char*, BandRole> s2_codes[] = {
+      {"b02", BandRole::blue}, {"b03", BandRole::green}, {"b04", BandRole::red},
+      {"b08", BandRole::nir},  {"b11", BandRole::swir1}, {"b12", BandRole::swir2}};
+  for (const auto& word : words)
+    for (const auto& [code, role] : s2_codes)
+      if (word == code) return role;
   switch (band.GetColorInterpretation()) {
     case GCI_BlueBand: return BandRole::blue;
     case GCI_GreenBand: return BandRole::green;
@@ -96,18 +108,20 @@ ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& requi
                        b1->GetColorInterpretation() == GCI_PaletteIndex);
   if (info.is_class_map) return info;
 
-  if (req.bands) {
-    info.bands = *req.bands;
-    for (std::size_t r = 0; r < kRoleCount; ++r)
-      if (info.bands.index[r] > info.band_count)
+  // Band descriptions first; an explicit mapping overrides the roles it names.
+  for (int i = 1; i <= info.band_count; ++i)
+    if (auto role = role_of_band(*ds->GetRasterBand(i)); role && !info.bands[*role])
+      info.bands[*role] = i;
+  if (req.bands)
+    for (std::size_t r = 0; r < kRoleCount; ++r) {
+      const int b = req.bands->index[r];
+      if (!b) continue;
+      if (b > info.band_count)
         throw InputError("raster '" + req.path + "' has " + std::to_string(info.band_count) +
-                         " bands; band " + std::to_string(info.bands.index[r]) + " for role '" +
+                         " bands; band " + std::to_string(b) + " for role '" +
                          role_name(static_cast<BandRole>(r)) + "' does not exist");
-  } else {
-    for (int i = 1; i <= info.band_count; ++i)
-      if (auto role = role_of_band(*ds->GetRasterBand(i)); role && !info.bands[*role])
-        info.bands[*role] = i;
-  }
+      info.bands.index[r] = b;
+    }
   for (BandRole r : required)
     if (!info.bands[r]) {
       std::string descs;

@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/patch_refine.h"
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/geodesic.h"
-#include "farmwatch/io/raster_writer.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -24,23 +25,29 @@ std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
 }
 
 template <class T>
-void read_window(GDALDataset& ds, const Window& w, std::vector<T>& out, GDALDataType type) {
-  out.resize(static_cast<std::size_t>(w.pixels()));
+void window_io(GDALDataset& ds, GDALRWFlag rw, const Window& w, std::vector<T>& buf,
+               GDALDataType type) {
+  if (rw == GF_Read) buf.resize(static_cast<std::size_t>(w.pixels()));
   CPLErrorReset();
-  if (ds.GetRasterBand(1)->RasterIO(GF_Read, w.col, w.row, w.width, w.height, out.data(),
-                                    w.width, w.height, type, 0, 0, nullptr) != CE_None)
-    throw ProcessingError("cannot read '" + std::string(ds.GetDescription()) + "': " +
-                          gdal_last_error());
+  if (ds.GetRasterBand(1)->RasterIO(rw, w.col, w.row, w.width, w.height, buf.data(), w.width,
+                                    w.height, type, 0, 0, nullptr) != CE_None)
+    throw ProcessingError(std::string("cannot ") + (rw == GF_Read ? "read" : "write") + " '" +
+                          ds.GetDescription() + "': " + gdal_last_error());
 }
 
-/// Pixels of `window` whose centres fall inside `geom` (1) or not (0).
-std::vector<std::uint8_t> pixel_mask(const Grid& grid, const Window& window, OGRGeometry& geom) {
+DatasetPtr mem_raster(const Grid& grid, const Window& w) {
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
-  DatasetPtr ds(mem->Create("", window.width, window.height, 1, GDT_Byte, nullptr));
-  const Grid sub = grid.subgrid(window);
+  DatasetPtr ds(mem->Create("", w.width, w.height, 1, GDT_Byte, nullptr));
+  const Grid sub = grid.subgrid(w);
   double gt[6];
   std::copy(sub.transform.c.begin(), sub.transform.c.end(), gt);
   ds->SetGeoTransform(gt);
+  return ds;
+}
+
+/// Pixels of `w` whose centres fall inside `geom`.
+std::vector<std::uint8_t> pixel_mask(const Grid& grid, const Window& w, OGRGeometry& geom) {
+  auto ds = mem_raster(grid, w);
   int band = 1;
   double burn = 1;
   OGRGeometryH h = OGRGeometry::ToHandle(&geom);
@@ -48,30 +55,221 @@ std::vector<std::uint8_t> pixel_mask(const Grid& grid, const Window& window, OGR
                               &burn, nullptr, nullptr, nullptr) != CE_None)
     throw ProcessingError("cannot rasterize a patch: " + gdal_last_error());
   std::vector<std::uint8_t> mask;
-  read_window(*ds, {0, 0, window.width, window.height}, mask, GDT_Byte);
+  window_io(*ds, GF_Read, {0, 0, w.width, w.height}, mask, GDT_Byte);
   return mask;
 }
 
-struct Measure {
-  std::array<std::int64_t, 256> before{}, after{};
-  std::int64_t pixels = 0, in_farmland = 0, pure = 0;
-  double evidence_sum = 0;
+/// The polygons of a mask's pixels as one (multi)polygon in the grid's CRS.
+GeometryPtr mask_polygon(const Grid& grid, const Window& w, std::vector<std::uint8_t>& mask) {
+  auto ds = mem_raster(grid, w);
+  window_io(*ds, GF_Write, {0, 0, w.width, w.height}, mask, GDT_Byte);
+  GDALDriver* memv = GetGDALDriverManager()->GetDriverByName("Memory");
+  DatasetPtr vds(memv->Create("", 0, 0, 0, GDT_Unknown, nullptr));
+  OGRLayer* layer = vds->CreateLayer("p", nullptr, wkbPolygon, nullptr);
+  OGRFieldDefn f("v", OFTInteger);
+  if (layer->CreateField(&f) != OGRERR_NONE) throw ProcessingError("cannot create a field");
+  GDALRasterBand* b = ds->GetRasterBand(1);
+  if (GDALPolygonize(GDALRasterBand::ToHandle(b), GDALRasterBand::ToHandle(b), OGRLayer::ToHandle(layer), 0,
+                     nullptr, nullptr, nullptr) != CE_None)
+    throw ProcessingError("cannot polygonise a patch: " + gdal_last_error());
+  auto multi = std::make_unique<OGRMultiPolygon>();
+  for (auto& feat : *layer)
+    if (const OGRGeometry* g = feat->GetGeometryRef()) multi->addGeometry(g);
+  if (multi->getNumGeometries() == 1) return GeometryPtr(multi->getGeometryRef(0)->clone());
+  return GeometryPtr(multi.release());
+}
+
+/// Windows of the rasters a patch is measured on.
+struct Pixels {
+  std::vector<std::uint8_t> before, after, evidence, candidates, change;
+  std::vector<std::uint32_t> parcels;
 };
 
 std::uint8_t majority(const std::array<std::int64_t, 256>& h) {
   return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
 }
 
+/// Everything extract_patches reads and writes, opened once.
+class PatchMeasurer {
+ public:
+  explicit PatchMeasurer(const PatchInputs& in)
+      : in_(in),
+        before_(open_raster(in.before_classes)),
+        after_(open_raster(in.after_classes)),
+        evidence_(open_raster(in.evidence)),
+        candidates_(open_raster(in.candidates)),
+        change_(open_raster(in.change, /*update=*/true)),
+        area_(in.grid.crs_wkt),
+        is_geographic_(srs_from_wkt(in.grid.crs_wkt).IsGeographic()) {
+    if (!in.parcels.empty()) parcels_ = open_raster(in.parcels);
+    if (in.images.size() == 2)
+      for (const auto& im : in.images) readers_.emplace_back(im, in.grid, Resampling::reflectance);
+  }
+
+  /// Refines, measures and (unless too small) describes one polygonised patch.
+  std::optional<Patch> measure(ChangeCategory cat, OGRGeometry& geom, std::size_t& refined) {
+    OGREnvelope env;
+    geom.getEnvelope(&env);
+    const double r = in_.grid.res();
+    const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
+    Pixels px;
+    read(w, px);
+    const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
+    if (cannot_reach_min_area(cat, geom)) {
+      for (std::size_t i = 0; i < member.size(); ++i)
+        if (member[i]) px.change[i] = 0;
+      window_io(*change_, GF_Write, w, px.change, GDT_Byte);
+      return std::nullopt;
+    }
+    std::vector<std::uint8_t> final_mask = member;
+    GeometryPtr refined_geom;
+    if (auto m = refine(cat, w, member, px); m && *m != member) {
+      final_mask = std::move(*m);
+      ++refined;
+      refined_geom = mask_polygon(in_.grid, w, final_mask);
+    }
+    const OGRGeometry& g = refined_geom ? *refined_geom : geom;
+    Patch p;
+    p.category = cat;
+    p.wkb = to_wkb(g);
+    p.area_m2 = std::any_of(final_mask.begin(), final_mask.end(), [](auto v) { return v != 0; })
+                    ? area_.area_m2(p.wkb)
+                    : 0.0;
+    const bool keep = p.area_m2 >= in_.rules->min_area_m2(cat) && p.area_m2 > 0;
+    // The change raster follows the reported patches exactly.
+    for (std::size_t i = 0; i < member.size(); ++i)
+      if (member[i] || final_mask[i])
+        px.change[i] = keep && final_mask[i] ? static_cast<std::uint8_t>(cat) : 0;
+    window_io(*change_, GF_Write, w, px.change, GDT_Byte);
+    if (!keep) return std::nullopt;
+    describe(p, g, final_mask, px);
+    return p;
+  }
+
+ private:
+  /// Whether even a refined patch (its pixels plus a full ring around them) stays under the
+  /// minimum area: most noise specks, which then skip the refinement's image reads.
+  bool cannot_reach_min_area(ChangeCategory cat, const OGRGeometry& geom) const {
+    if (wkbFlatten(geom.getGeometryType()) != wkbPolygon) return false;
+    const auto* poly = geom.toPolygon();
+    const double r = in_.grid.res();
+    const double bound = poly->get_Area() + poly->getExteriorRing()->get_Length() * r + 4 * r * r;
+    // 1 % margin: planar (grid) and ellipsoidal areas differ by the projection's scale.
+    return 1.01 * bound < in_.rules->min_area_m2(cat) && !is_geographic_;
+  }
+
+  void read(const Window& w, Pixels& px) {
+    window_io(*before_, GF_Read, w, px.before, GDT_Byte);
+    window_io(*after_, GF_Read, w, px.after, GDT_Byte);
+    window_io(*evidence_, GF_Read, w, px.evidence, GDT_Byte);
+    window_io(*candidates_, GF_Read, w, px.candidates, GDT_Byte);
+    window_io(*change_, GF_Read, w, px.change, GDT_Byte);
+    if (parcels_) window_io(*parcels_, GF_Read, w, px.parcels, GDT_UInt32);
+  }
+
+  std::optional<std::vector<std::uint8_t>> refine(ChangeCategory cat, const Window& w,
+                                                  const std::vector<std::uint8_t>& member,
+                                                  const Pixels& px) {
+    if (readers_.size() != 2) return std::nullopt;
+    ReflectanceBlock a, b;
+    readers_[0].read_reflectance(w, a);
+    readers_[1].read_reflectance(w, b);
+    std::vector<std::vector<float>> delta;
+    for (std::size_t r = 0; r < kRoleCount; ++r) {
+      const auto role = static_cast<BandRole>(r);
+      if (!a.has(role) || !b.has(role)) continue;
+      delta.emplace_back(a.plane(role).size());
+      for (std::size_t i = 0; i < delta.back().size(); ++i)
+        delta.back()[i] = b.plane(role)[i] - a.plane(role)[i];
+    }
+    // Core: members with the patch's main transition whose 4 neighbours are members too.
+    std::array<std::int64_t, 256> hb{}, ha{};
+    for (std::size_t i = 0; i < member.size(); ++i)
+      if (member[i]) ++hb[px.before[i]], ++ha[px.after[i]];
+    const std::uint8_t mb = majority(hb), ma = majority(ha);
+    std::vector<std::uint8_t> core(member.size(), 0), eligible(member.size(), 0);
+    bool any_core = false;
+    for (int r = 0; r < w.height; ++r)
+      for (int c = 0; c < w.width; ++c) {
+        const std::size_t i = static_cast<std::size_t>(r) * w.width + c;
+        const auto m = [&](int cc, int rr) {
+          return cc >= 0 && rr >= 0 && cc < w.width && rr < w.height &&
+                 member[static_cast<std::size_t>(rr) * w.width + cc];
+        };
+        core[i] = member[i] && px.before[i] == mb && px.after[i] == ma && m(c - 1, r) &&
+                  m(c + 1, r) && m(c, r - 1) && m(c, r + 1);
+        any_core = any_core || core[i];
+        // A neighbour may join if both dates observed it, no other patch holds it, and it lies
+        // where the category can occur (farmland for 非农化/非粮化).
+        const bool farmland_ok = cat == ChangeCategory::other || px.parcels.empty() || px.parcels[i] != 0;
+        eligible[i] = !member[i] && px.candidates[i] == 0 && in_.classes->observed(px.before[i]) &&
+                      in_.classes->observed(px.after[i]) && farmland_ok;
+      }
+    if (!any_core)  // thin patches: every member with the main transition
+      for (std::size_t i = 0; i < member.size(); ++i)
+        core[i] = member[i] && px.before[i] == mb && px.after[i] == ma;
+    RefineInput in{w.width, w.height, &member, &core, &eligible, {}};
+    for (const auto& d : delta) in.delta.push_back(&d);
+    return refine_patch(in);
+  }
+
+  void describe(Patch& p, const OGRGeometry& g, const std::vector<std::uint8_t>& mask,
+                const Pixels& px) {
+    std::array<std::int64_t, 256> hb{}, ha{};
+    std::int64_t n = 0, in_farmland = 0, pure = 0;
+    double evidence = 0;
+    for (std::size_t i = 0; i < mask.size(); ++i) {
+      if (!mask[i]) continue;
+      ++n;
+      ++hb[px.before[i]];
+      ++ha[px.after[i]];
+      evidence += px.evidence[i];
+      if (px.parcels.empty() || px.parcels[i] != 0) ++in_farmland;
+    }
+    p.pixels = n;
+    p.class_before = majority(hb);
+    p.class_after = majority(ha);
+    for (std::size_t i = 0; i < mask.size(); ++i)
+      if (mask[i] && px.before[i] == p.class_before && px.after[i] == p.class_after) ++pure;
+    const double nn = static_cast<double>(std::max<std::int64_t>(n, 1));
+    p.area_mu = m2_to_mu(p.area_m2);
+    p.farmland_share = static_cast<double>(in_farmland) / nn;
+    // Confidence: agreement of the pixels on one transition, and how strong the spectral
+    // change is. A heuristic until a trained model gives class probabilities.
+    p.confidence =
+        std::round(100.0 * (0.5 * static_cast<double>(pure) / nn + 0.5 * evidence / nn / 100.0)) / 100.0;
+    OGRPoint centroid;
+    g.Centroid(&centroid);
+    p.centroid_x = centroid.getX();
+    p.centroid_y = centroid.getY();
+    centroid.transform(to_lonlat_.get());
+    p.centroid_lon = centroid.getX();
+    p.centroid_lat = centroid.getY();
+    GeometryPtr ll(g.clone());
+    ll->transform(to_lonlat_.get());
+    p.wkb_lonlat = to_wkb(*ll);
+    if (in_.farmland) p.parcel_ids = in_.farmland->parcels_intersecting(p.wkb);
+  }
+
+  const PatchInputs& in_;
+  DatasetPtr before_, after_, evidence_, candidates_, change_, parcels_;
+  std::vector<GridReader> readers_;
+  EllipsoidalArea area_;
+  bool is_geographic_;
+  TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());
+};
+
 }  // namespace
 
 PatchResult extract_patches(const PatchInputs& in, const Log& log) {
+  // 1. Connected candidates of one category become polygons (GDAL reads the raster by lines).
   auto cand = open_raster(in.candidates);
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
   DatasetPtr vds(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
   auto srs = srs_from_wkt(in.grid.crs_wkt);
   OGRLayer* layer = vds->CreateLayer("patches", &srs, wkbPolygon, nullptr);
   OGRFieldDefn cat_field("cat", OFTInteger);
-  layer->CreateField(&cat_field);
+  if (layer->CreateField(&cat_field) != OGRERR_NONE) throw ProcessingError("cannot create a field");
   GDALRasterBand* band = cand->GetRasterBand(1);
   CPLErrorReset();
   if (GDALPolygonize(GDALRasterBand::ToHandle(band), GDALRasterBand::ToHandle(band->GetMaskBand()),
@@ -80,78 +278,23 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
                           gdal_last_error());
   cand.reset();
 
-  auto before = open_raster(in.before_classes), after = open_raster(in.after_classes);
-  auto evidence = open_raster(in.evidence);
-  DatasetPtr parcels = in.parcels.empty() ? nullptr : open_raster(in.parcels);
-  const EllipsoidalArea area(in.grid.crs_wkt);
-  const auto lonlat = wgs84_lonlat();
-  auto to_lonlat = make_transform(srs, lonlat);
-
+  // 2. Each is refined, measured, and kept or dropped.
   PatchResult result;
-  std::vector<std::vector<std::uint8_t>> dropped;
-  std::vector<std::uint8_t> b, a, e;
-  std::vector<std::uint32_t> p;
-  layer->ResetReading();
-  for (auto& feat : *layer) {
-    OGRGeometry* g = feat->GetGeometryRef();
-    if (!g) continue;
-    Patch patch;
-    patch.category = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
-    patch.wkb = to_wkb(*g);
-    patch.area_m2 = area.area_m2(patch.wkb);
-    if (patch.area_m2 < in.rules->min_area_m2(patch.category)) {
-      dropped.push_back(std::move(patch.wkb));
-      continue;
+  {
+    PatchMeasurer measurer(in);
+    std::size_t polygons = 0;
+    layer->ResetReading();
+    for (auto& feat : *layer) {
+      OGRGeometry* g = feat->GetGeometryRef();
+      if (!g) continue;
+      ++polygons;
+      const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
+      if (auto p = measurer.measure(cat, *g, result.refined)) result.patches.push_back(std::move(*p));
     }
-    patch.area_mu = m2_to_mu(patch.area_m2);
-
-    OGREnvelope env;
-    g->getEnvelope(&env);
-    const Window w = in.grid.window_for({env.MinX, env.MinY, env.MaxX, env.MaxY});
-    const auto mask = pixel_mask(in.grid, w, *g);
-    read_window(*before, w, b, GDT_Byte);
-    read_window(*after, w, a, GDT_Byte);
-    read_window(*evidence, w, e, GDT_Byte);
-    if (parcels) read_window(*parcels, w, p, GDT_UInt32);
-    Measure m;
-    for (std::size_t i = 0; i < mask.size(); ++i) {
-      if (!mask[i]) continue;
-      ++m.pixels;
-      ++m.before[b[i]];
-      ++m.after[a[i]];
-      m.evidence_sum += e[i];
-      if (!parcels || p[i] != 0) ++m.in_farmland;
-    }
-    patch.pixels = m.pixels;
-    patch.class_before = majority(m.before);
-    patch.class_after = majority(m.after);
-    for (std::size_t i = 0; i < mask.size(); ++i)
-      if (mask[i] && b[i] == patch.class_before && a[i] == patch.class_after) ++m.pure;
-    const double n = static_cast<double>(std::max<std::int64_t>(m.pixels, 1));
-    patch.farmland_share = static_cast<double>(m.in_farmland) / n;
-    // Confidence: agreement of the pixels on one transition, and how strong the spectral
-    // change is. A heuristic until a trained model gives class probabilities.
-    patch.confidence =
-        std::round(100.0 * (0.5 * static_cast<double>(m.pure) / n + 0.5 * m.evidence_sum / n / 100.0)) /
-        100.0;
-
-    OGRPoint centroid;
-    g->Centroid(&centroid);
-    patch.centroid_x = centroid.getX();
-    patch.centroid_y = centroid.getY();
-    centroid.transform(to_lonlat.get());
-    patch.centroid_lon = centroid.getX();
-    patch.centroid_lat = centroid.getY();
-    GeometryPtr ll(g->clone());
-    ll->transform(to_lonlat.get());
-    patch.wkb_lonlat = to_wkb(*ll);
-    if (in.farmland) patch.parcel_ids = in.farmland->parcels_intersecting(patch.wkb);
-    result.patches.push_back(std::move(patch));
+    result.dropped_below_min_area = polygons - result.patches.size();
   }
-  result.dropped_below_min_area = dropped.size();
-  burn_polygons(in.change, dropped, 0);
 
-  // Stable order: category, then north to south, then west to east.
+  // 3. Stable order: category, then north to south, then west to east.
   std::sort(result.patches.begin(), result.patches.end(), [](const Patch& x, const Patch& y) {
     if (x.category != y.category) return x.category < y.category;
     if (x.centroid_y != y.centroid_y) return x.centroid_y > y.centroid_y;
@@ -162,8 +305,9 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
     if (seq.size() < 4) seq.insert(0, 4 - seq.size(), '0');
     result.patches[i].id = in.id_prefix + "-" + seq;
   }
-  log.info(std::to_string(result.patches.size()) + " patches kept, " +
-           std::to_string(dropped.size()) + " below the minimum area dropped");
+  log.info(std::to_string(result.patches.size()) + " patches kept (" +
+           std::to_string(result.refined) + " with refined boundaries), " +
+           std::to_string(result.dropped_below_min_area) + " below the minimum area dropped");
   return result;
 }
 

@@ -158,6 +158,8 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
       pin.parcels = parcels;
       pin.farmland = in.farmland ? &*in.farmland : nullptr;
       pin.rules = &spec.change.rules;
+      pin.classes = &spec.classifier->classes();
+      if (!in.images[0].is_class_map && !in.images[1].is_class_map) pin.images = in.images;
       pin.id_prefix = "FW" + compact_date(spec.dates[1].date);
       patches = io::extract_patches(pin, l);
     });
@@ -241,6 +243,7 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
     summary["changes"] = {{"categories", cats},
                           {"patches", patches.patches.size()},
                           {"dropped_below_min_area", patches.dropped_below_min_area},
+                          {"boundaries_refined", patches.refined},
                           {"pixels_nodata", px.change_pixels[255]}};
   }
   summary["outputs"] = {{"dir", out.target().string()}, {"files", outputs}, {"tiles", tiles}};

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "farmwatch/core/change_rules.h"
+#include "farmwatch/core/class_table.h"
 #include "farmwatch/core/geo.h"
 #include "farmwatch/core/log.h"
+#include "farmwatch/io/image_source.h"
 
 namespace farmwatch::io {
 
@@ -37,17 +39,23 @@ struct PatchInputs {
   std::string parcels;         ///< parcel index raster; empty = whole area watched
   const FarmlandLayer* farmland = nullptr;
   const ChangeRules* rules = nullptr;
+  const ClassTable* classes = nullptr;
+  /// The two images (before, after) for sub-pixel boundary refinement; empty: no refinement
+  /// (land-use maps were compared).
+  std::vector<ImageInfo> images;
   std::string id_prefix;       ///< e.g. "FW20240820"
 };
 
 struct PatchResult {
   std::vector<Patch> patches;  ///< kept, sorted by category then north-west first
   std::size_t dropped_below_min_area = 0;
+  std::size_t refined = 0;  ///< patches whose boundary moved
 };
 
-/// Polygonises the candidates (4-connected), measures each patch on the ellipsoid, drops
-/// those under the category's minimum area (also from the change raster), and describes
-/// the rest. Deterministic: the result depends only on the rasters.
+/// Polygonises the candidates (4-connected), refines each patch's boundary to the pixels that
+/// are mostly changed (see core/patch_refine.h), measures it on the ellipsoid, drops those
+/// under the category's minimum area, and describes the rest. The change raster is updated to
+/// match the reported patches. Deterministic: the result depends only on the inputs.
 PatchResult extract_patches(const PatchInputs& in, const Log& log);
 
 }  // namespace farmwatch::io

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up, builds, and runs the monitoring pipeline on the bundled sample (pipelines/sample.yaml).
+# Outputs go to out/sample/ (the command prints them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+build/farmwatch run pipelines/sample.yaml -v "$@"

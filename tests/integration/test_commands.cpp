@@ -1,0 +1,96 @@
+// The analyst's subcommands, run on the sample tiles.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace farmwatch;
+namespace fs = std::filesystem;
+
+namespace {
+std::string a() { return test::sample("sample_20240315.tif"); }
+std::string b() { return test::sample("sample_20240820.tif"); }
+
+std::array<double, 6> geotransform(const std::string& path) {
+  GDALAllRegister();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+  std::array<double, 6> gt{};
+  if (ds) ds->GetGeoTransform(gt.data());
+  return gt;
+}
+}  // namespace
+
+TEST(Commands, EveryCommandHasHelpWithThreadsAndVerbose) {
+  for (const char* c : {"run", "info", "classify", "change", "tiles"}) {
+    const auto r = test::run_cli({c, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.output.find("--threads"), std::string::npos) << c;
+    EXPECT_NE(r.output.find("--verbose"), std::string::npos) << c;
+  }
+}
+
+TEST(Commands, InfoDescribesRasterBandsAndVectorLayers) {
+  const auto r = test::run_cli({"info", a()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("role=nir"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("EPSG:32650"), std::string::npos) << r.output;
+  const auto v = test::run_cli({"info", test::sample("farmland.gpkg"), "--json"});
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  const auto j = nlohmann::json::parse(v.output);
+  EXPECT_EQ(j["layers"][0]["features"], 49);
+  EXPECT_EQ(j["layers"][0]["invalid_geometries"], 0);
+  EXPECT_EQ(test::run_cli({"info", "/nonexistent.tif"}).exit_code, 4);
+}
+
+TEST(Commands, ClassifyWritesAPalettedLandUseMapOnTheImageGrid) {
+  test::TempDir d;
+  const auto r = test::run_cli({"classify", "--in", a(), "--out", d / "lu.tif", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("cropland"), std::string::npos);
+  EXPECT_EQ(geotransform(d / "lu.tif"), geotransform(a()));
+  const auto v = test::read_band(d / "lu.tif");
+  EXPECT_EQ(v[200 * 420 + 2], 255);  // the nodata strip
+  EXPECT_FALSE(fs::exists(d / "lu.tif.d"));
+}
+
+TEST(Commands, ChangeWithoutFarmlandWatchesTheWholeAreaOnTheFirstImagesGrid) {
+  test::TempDir d;
+  const auto r = test::run_cli({"change", "--before", a(), "--after", b(), "--out", d / "c"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(geotransform(d / "c/change.tif"), geotransform(a()));
+  for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv", "summary.json"})
+    EXPECT_TRUE(fs::exists(d / ("c/" + std::string(f)))) << f;
+  const auto s = nlohmann::json::parse(test::read_text(d / "c/summary.json"));
+  EXPECT_EQ(s["inputs"]["dates"][0]["date"], "2024-03-15");  // read from the file name
+  EXPECT_GE(s["changes"]["categories"]["non_agricultural"]["patches"].get<int>(), 1);
+  EXPECT_GE(s["changes"]["categories"]["non_grain"]["patches"].get<int>(), 2);
+}
+
+TEST(Commands, ChangeAcceptsTwoLandUseMaps) {
+  test::TempDir d;
+  ASSERT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "a.tif"}).exit_code, 0);
+  ASSERT_EQ(test::run_cli({"classify", "--in", b(), "--out", d / "b.tif"}).exit_code, 0);
+  const auto r = test::run_cli({"change", "--before", d / "a.tif", "--after", d / "b.tif", "--out",
+                                d / "c", "--farmland", test::sample("farmland.gpkg"), "--id-field",
+                                "地块编号"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto s = nlohmann::json::parse(test::read_text(d / "c/summary.json"));
+  EXPECT_EQ(s["changes"]["categories"]["non_agricultural"]["patches"], 1);
+  EXPECT_EQ(s["changes"]["categories"]["non_grain"]["patches"], 2);
+}
+
+TEST(Commands, TilesWritesXyzPngs) {
+  test::TempDir d;
+  ASSERT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "a.tif"}).exit_code, 0);
+  const auto r = test::run_cli({"tiles", "--in", d / "a.tif", "--out", d / "t", "--min-zoom", "12",
+                                "--max-zoom", "13"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  int n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(d / "t"))
+    n += e.path().extension() == ".png";
+  EXPECT_GT(n, 0);
+  EXPECT_TRUE(fs::exists(d / "t/12"));
+  EXPECT_FALSE(fs::exists(d / "t/14"));
+}

@@ -1,0 +1,275 @@
+// Runs the bundled sample pipeline once and checks its outputs against the truth written by
+// scripts/make_sample_tiles.py.
+#include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace farmwatch;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Reported {
+  std::string id, category, before, after, parcels;
+  double area_m2, x, y, share;
+};
+
+class SampleRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    result_ = new test::CliResult(test::run_cli(
+        {"run", test::source_dir() + "/pipelines/sample.yaml", "--out", *dir_ / "out", "--threads", "2"}));
+    truth_ = new json(json::parse(test::read_text(test::sample("truth.json"))));
+    GDALAllRegister();
+    patches_ = new std::vector<Reported>();
+    GDALDatasetUniquePtr ds(GDALDataset::Open((*dir_ / "out/changes.gpkg").c_str(), GDAL_OF_VECTOR));
+    if (!ds) return;
+    for (auto& f : *ds->GetLayer(0))
+      patches_->push_back({f->GetFieldAsString("patch_id"), f->GetFieldAsString("category"),
+                           f->GetFieldAsString("class_before"), f->GetFieldAsString("class_after"),
+                           f->GetFieldAsString("parcel_ids"), f->GetFieldAsDouble("area_m2"),
+                           f->GetFieldAsDouble("centroid_x"), f->GetFieldAsDouble("centroid_y"),
+                           f->GetFieldAsDouble("farmland_share")});
+  }
+  static void TearDownTestSuite() {
+    delete patches_;
+    delete truth_;
+    delete result_;
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_EQ(result_->exit_code, 0) << result_->output; }
+
+  static std::string out(const std::string& f) { return *dir_ / ("out/" + f); }
+  static bool inside(const json& box, double x, double y) {
+    return x >= box[0].get<double>() && x <= box[2].get<double>() && y >= box[1].get<double>() &&
+           y <= box[3].get<double>();
+  }
+  static bool overlaps(const json& box, const Reported& p, double half) {
+    // A patch overlaps a box if its centroid is within the box grown by `half` metres.
+    return p.x >= box[0].get<double>() - half && p.x <= box[2].get<double>() + half &&
+           p.y >= box[1].get<double>() - half && p.y <= box[3].get<double>() + half;
+  }
+
+  static test::TempDir* dir_;
+  static test::CliResult* result_;
+  static json* truth_;
+  static std::vector<Reported>* patches_;
+};
+test::TempDir* SampleRun::dir_ = nullptr;
+test::CliResult* SampleRun::result_ = nullptr;
+json* SampleRun::truth_ = nullptr;
+std::vector<Reported>* SampleRun::patches_ = nullptr;
+
+const std::map<std::string, std::string> kCategoryLabel = {
+    {"non_agricultural", "非农化"}, {"non_grain", "非粮化"}, {"other_change", "其他变化"}};
+const std::map<std::string, std::string> kClassName = {{"cropland", "耕地"},
+                                                       {"built_up", "建设用地"},
+                                                       {"water", "坑塘水面"},
+                                                       {"orchard", "园地"},
+                                                       {"forest", "林地"}};
+
+}  // namespace
+
+TEST_F(SampleRun, PrintsWhereTheOutputsAre) {
+  EXPECT_NE(result_->output.find("outputs: "), std::string::npos);
+  for (const char* f : {"landuse_2024-03-15.tif", "landuse_2024-08-20.tif", "change.tif",
+                        "changes.gpkg", "changes.geojson", "changes.csv", "summary.json"})
+    EXPECT_TRUE(fs::exists(out(f))) << f;
+}
+
+TEST_F(SampleRun, EveryTruePatchIsFoundWithItsCategoryClassesParcelsAndArea) {
+  for (const auto& t : (*truth_)["patches"]) {
+    const std::string name = t["name"];
+    const Reported* hit = nullptr;
+    for (const auto& p : *patches_)
+      if (inside(t["box"], p.x, p.y)) hit = &p;
+    ASSERT_NE(hit, nullptr) << "no patch found for " << name;
+    EXPECT_EQ(hit->category, kCategoryLabel.at(t["category"])) << name;
+    EXPECT_EQ(hit->before, kClassName.at(t["before"])) << name;
+    EXPECT_EQ(hit->after, kClassName.at(t["after"])) << name;
+    const double area = t["area_m2"];
+    EXPECT_NEAR(hit->area_m2, area, 0.10 * area) << name;
+    std::string parcels;
+    for (const auto& id : t["parcels"]) {
+      if (!parcels.empty()) parcels += ';';
+      parcels += id.get<std::string>();
+    }
+    EXPECT_EQ(hit->parcels, parcels) << name;
+    EXPECT_NEAR(hit->share, parcels.empty() ? 0.0 : 1.0, 0.05) << name;
+  }
+}
+
+TEST_F(SampleRun, NothingIsReportedOnSeasonalOrHarvestedFieldsOrBelowTheMinimumArea) {
+  for (const auto& n : (*truth_)["not_reported"])
+    for (const auto& p : *patches_)
+      EXPECT_FALSE(overlaps(n["box"], p, 0)) << p.id << " (" << p.category << ") lies on "
+                                             << n["name"].get<std::string>();
+}
+
+TEST_F(SampleRun, NoFarmlandPatchesBeyondTheTruth) {
+  std::size_t farmland_truth = 0, farmland_reported = 0;
+  for (const auto& t : (*truth_)["patches"]) farmland_truth += t["category"] != "other_change";
+  for (const auto& p : *patches_) farmland_reported += p.category != "其他变化";
+  EXPECT_EQ(farmland_reported, farmland_truth);
+}
+
+TEST_F(SampleRun, LandUseRastersArePalettedTiledWithOverviewsAndNodata) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(out("landuse_2024-08-20.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(ds);
+  GDALRasterBand* b = ds->GetRasterBand(1);
+  EXPECT_EQ(b->GetRasterDataType(), GDT_Byte);
+  ASSERT_NE(b->GetColorTable(), nullptr);
+  int has = 0;
+  EXPECT_EQ(b->GetNoDataValue(&has), 255);
+  EXPECT_TRUE(has);
+  int bx = 0, by = 0;
+  b->GetBlockSize(&bx, &by);
+  EXPECT_EQ(bx, 512);
+  const char* layout = ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE");
+  ASSERT_NE(layout, nullptr);
+  EXPECT_STREQ(layout, "COG");
+  // The analysis grid is the pipeline's: EPSG:4527, 10 m.
+  double gt[6];
+  ds->GetGeoTransform(gt);
+  EXPECT_DOUBLE_EQ(gt[1], 10);
+  EXPECT_STREQ(ds->GetSpatialRef()->GetAuthorityCode(nullptr), "4527");
+}
+
+TEST_F(SampleRun, ChangeRasterIsCodedAndMasksCloudsAndNodata) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(out("change.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(ds);
+  double gt[6];
+  ds->GetGeoTransform(gt);
+  const auto v = test::read_band(out("change.tif"));
+  const int w = ds->GetRasterXSize();
+  for (double x : v) EXPECT_TRUE(x == 0 || x == 1 || x == 2 || x == 3 || x == 255) << x;
+  auto at = [&](double x, double y) {
+    const int c = static_cast<int>((x - gt[0]) / gt[1]), r = static_cast<int>((y - gt[3]) / gt[5]);
+    return v[static_cast<size_t>(r) * w + c];
+  };
+  const auto& cloud = (*truth_)["cloud_after"]["centre"];
+  EXPECT_EQ(at(cloud[0], cloud[1]), 255);
+  // Row through the middle: the west edge of date 1 is nodata.
+  EXPECT_EQ(v[static_cast<size_t>(ds->GetRasterYSize() / 2) * w + 2], 255);
+  for (const auto& t : (*truth_)["patches"]) {
+    const double cx = 0.5 * (t["box"][0].get<double>() + t["box"][2].get<double>());
+    const double cy = 0.5 * (t["box"][1].get<double>() + t["box"][3].get<double>());
+    const std::string cat = t["category"];
+    EXPECT_EQ(at(cx, cy), cat == "non_agricultural" ? 1 : cat == "non_grain" ? 2 : 3);
+  }
+}
+
+TEST_F(SampleRun, GeoJsonIsRfc7946InLonLat) {
+  const auto gj = json::parse(test::read_text(out("changes.geojson")));
+  EXPECT_EQ(gj["type"], "FeatureCollection");
+  EXPECT_FALSE(gj.contains("crs"));
+  ASSERT_EQ(gj["features"].size(), patches_->size());
+  for (const auto& f : gj["features"]) {
+    const auto& pt = f["geometry"]["coordinates"][0][0];
+    EXPECT_NEAR(pt[0].get<double>(), 117.02, 0.1);
+    EXPECT_NEAR(pt[1].get<double>(), 31.85, 0.1);
+    EXPECT_NEAR(f["properties"]["centroid_lon"].get<double>(), 117.02, 0.1);
+    EXPECT_NEAR(f["properties"]["area_mu"].get<double>(),
+                f["properties"]["area_m2"].get<double>() * 3 / 2000, 0.01);
+  }
+}
+
+TEST_F(SampleRun, CsvOpensInExcelWithChineseText) {
+  const std::string csv = test::read_text(out("changes.csv"));
+  ASSERT_GE(csv.size(), 3u);
+  EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_NE(csv.find("patch_id,category"), std::string::npos);
+  EXPECT_NE(csv.find("非农化"), std::string::npos);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), patches_->size() + 1);
+}
+
+TEST_F(SampleRun, SummaryCountsMatchThePatches) {
+  const auto s = json::parse(test::read_text(out("summary.json")));
+  EXPECT_EQ(s["changes"]["patches"].get<std::size_t>(), patches_->size());
+  int n = 0;
+  for (const auto& [k, c] : s["changes"]["categories"].items()) n += c["patches"].get<int>();
+  EXPECT_EQ(static_cast<std::size_t>(n), patches_->size());
+  EXPECT_TRUE(s.contains("farmwatch_version"));
+  EXPECT_TRUE(s["timings_s"].contains("classify"));
+  EXPECT_EQ(s["inputs"]["farmland"]["parcels"], 49);
+  EXPECT_TRUE(s["grid"]["resampled_inputs"].get<bool>());
+}
+
+TEST_F(SampleRun, TilesMatchTheLandUseMapAcrossTileBorders) {
+  const auto s = json::parse(test::read_text(out("summary.json")));
+  const auto& t = s["outputs"]["tiles"]["landuse_2024-08-20"];
+  const int z = t["max_zoom"];
+  // Find two horizontally adjacent tiles at the highest zoom.
+  const fs::path zdir = fs::path(out("tiles/landuse_2024-08-20")) / std::to_string(z);
+  ASSERT_TRUE(fs::exists(zdir));
+  std::vector<int> xs;
+  for (const auto& e : fs::directory_iterator(zdir)) xs.push_back(std::stoi(e.path().filename()));
+  std::sort(xs.begin(), xs.end());
+  ASSERT_GE(xs.size(), 3u);
+  const int x = xs[xs.size() / 2];
+  int y = -1;
+  for (const auto& e : fs::directory_iterator(zdir / std::to_string(x))) {
+    const int yy = std::stoi(e.path().stem());
+    if (fs::exists(zdir / std::to_string(x + 1) / (std::to_string(yy) + ".png"))) y = yy;
+  }
+  ASSERT_GE(y, 0);
+
+  GDALDatasetUniquePtr lu(GDALDataset::Open(out("landuse_2024-08-20.tif").c_str(), GDAL_OF_RASTER));
+  double gt[6];
+  lu->GetGeoTransform(gt);
+  const auto codes = test::read_band(out("landuse_2024-08-20.tif"));
+  const GDALColorTable* ct = lu->GetRasterBand(1)->GetColorTable();
+  OGRSpatialReference merc, gk;
+  merc.importFromEPSG(3857);
+  gk.importFromEPSG(4527);
+  merc.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  gk.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct3857(OGRCreateCoordinateTransformation(&merc, &gk));
+  const double world = 20037508.342789244, size = 2 * world / (1 << z);
+  int agree = 0, total = 0, border_agree = 0, border_total = 0;
+  for (int tx : {x, x + 1}) {
+    const auto png = (zdir / std::to_string(tx) / (std::to_string(y) + ".png")).string();
+    GDALDatasetUniquePtr tile(GDALDataset::Open(png.c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(tile);
+    ASSERT_EQ(tile->GetRasterCount(), 4);
+    std::vector<std::uint8_t> rgba(256 * 256 * 4);
+    ASSERT_EQ(tile->RasterIO(GF_Read, 0, 0, 256, 256, rgba.data(), 256, 256, GDT_Byte, 4, nullptr,
+                             4, 256 * 4, 1),
+              CE_None);
+    for (int r = 0; r < 256; ++r)
+      for (int c = 0; c < 256; ++c) {
+        double mx = -world + tx * size + (c + 0.5) * size / 256;
+        double my = world - y * size - (r + 0.5) * size / 256;
+        ct3857->Transform(1, &mx, &my);
+        const int pc = static_cast<int>(std::floor((mx - gt[0]) / gt[1]));
+        const int pr = static_cast<int>(std::floor((my - gt[3]) / gt[5]));
+        if (pc < 0 || pr < 0 || pc >= lu->GetRasterXSize() || pr >= lu->GetRasterYSize()) continue;
+        const int code = static_cast<int>(codes[static_cast<size_t>(pr) * lu->GetRasterXSize() + pc]);
+        const std::uint8_t* px = &rgba[(static_cast<size_t>(r) * 256 + c) * 4];
+        bool same;
+        if (code == 255) {
+          same = px[3] == 0;
+        } else {
+          const GDALColorEntry* e = ct->GetColorEntry(code);
+          same = px[0] == e->c1 && px[1] == e->c2 && px[2] == e->c3 && px[3] == 255;
+        }
+        agree += same;
+        ++total;
+        const bool at_border = (tx == x && c == 255) || (tx == x + 1 && c == 0);
+        border_agree += at_border && same;
+        border_total += at_border;
+      }
+  }
+  ASSERT_GT(total, 10000);
+  // Nearest sampling through GDAL's approximate transformer may flip a pixel lying on a cell edge.
+  EXPECT_GE(agree, total * 0.995) << agree << "/" << total;
+  EXPECT_GE(border_agree, border_total * 0.98) << border_agree << "/" << border_total;
+}

@@ -1,0 +1,56 @@
+#pragma once
+// Test helpers: temporary folders, running the farmwatch CLI, small GeoTIFFs built in code.
+#include <gdal_priv.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace farmwatch::test {
+
+/// A fresh folder, removed with everything in it at the end of the scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr
+};
+
+/// Runs the farmwatch executable with `args` (shell-quoted here), extra environment first.
+CliResult run_cli(const std::vector<std::string>& args, const std::string& env = "");
+
+std::string source_dir();
+std::string sample(const std::string& name);  ///< a file in sample-tiles/
+std::string read_text(const std::string& path);
+
+/// Reads band `band` of a raster as doubles (whole raster).
+std::vector<double> read_band(const std::string& path, int band = 1);
+
+/// A small north-up GeoTIFF with the given bands (row-major values), CRS and transform.
+struct RasterSpec {
+  int width = 4, height = 4;
+  std::string epsg = "EPSG:32650";  ///< empty: no CRS
+  double origin_x = 500000, origin_y = 3500000, res = 10;
+  GDALDataType type = GDT_Float32;
+  std::vector<std::vector<double>> bands;
+  std::vector<std::string> descriptions;
+  double nodata = 0;
+  bool has_nodata = false;
+  double scale = 1;
+};
+void write_raster(const std::string& path, const RasterSpec& spec);
+
+/// Whether ../shared/data (real third-party data) is beside the repository.
+std::string shared_data_dir();
+
+}  // namespace farmwatch::test

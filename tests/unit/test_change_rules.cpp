@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "farmwatch/core/change_kernel.h"
+
+using namespace farmwatch;
+
+namespace {
+constexpr std::uint8_t kCrop = 1, kBare = 2, kOrchard = 3, kBuilt = 7, kCloud = 254;
+
+ChangeRules rules() {
+  ChangeRules r;
+  for (auto f : {kCrop, kBare})
+    for (auto t : {kCrop, kBare}) r.set(f, t, Transition::allowed);
+  r.set(kCrop, kBuilt, Transition::non_agricultural);
+  r.set(kBare, kBuilt, Transition::non_agricultural);
+  r.set(kCrop, kOrchard, Transition::non_grain);
+  return r;
+}
+}  // namespace
+
+TEST(ChangeRules, CategoriesInsideFarmland) {
+  const auto r = rules();
+  EXPECT_EQ(r.categorize(kCrop, kBuilt, true), ChangeCategory::non_agricultural);
+  EXPECT_EQ(r.categorize(kCrop, kOrchard, true), ChangeCategory::non_grain);
+  EXPECT_EQ(r.categorize(kBare, kCrop, true), ChangeCategory::none);  // seasonal
+  EXPECT_EQ(r.categorize(kCrop, kCrop, true), ChangeCategory::none);
+  EXPECT_EQ(r.categorize(kOrchard, kBuilt, true), ChangeCategory::other);  // not named
+}
+
+TEST(ChangeRules, OutsideFarmlandIsOtherChangeOrIgnored) {
+  auto r = rules();
+  EXPECT_EQ(r.categorize(kCrop, kBuilt, false), ChangeCategory::other);
+  EXPECT_EQ(r.categorize(kBare, kCrop, false), ChangeCategory::none);
+  r.set_report_outside_farmland(false);
+  EXPECT_EQ(r.categorize(kCrop, kBuilt, false), ChangeCategory::none);
+}
+
+TEST(ChangeRules, FirstRuleForAPairWins) {
+  auto r = rules();
+  r.set(kCrop, kBuilt, Transition::allowed);
+  EXPECT_EQ(r.categorize(kCrop, kBuilt, true), ChangeCategory::non_agricultural);
+}
+
+TEST(ChangeRules, CategoryKeysParseInEnglishAndChinese) {
+  EXPECT_EQ(parse_category("非农化"), ChangeCategory::non_agricultural);
+  EXPECT_EQ(parse_category("non_grain"), ChangeCategory::non_grain);
+  EXPECT_EQ(parse_transition("allowed"), Transition::allowed);
+  EXPECT_FALSE(parse_transition("sometimes"));
+}
+
+TEST(ChangeKernel, CloudAndNodataGiveNodataAndFarmlandGatesCategories) {
+  ClassTable t;
+  for (auto [code, key] : {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"},
+                           {kBuilt, "built"}})
+    t.add({code, key, key, "", "", {}, true});
+  t.add({kCloud, "cloud", "", "", "", {}, false});
+  const auto r = rules();
+  const ChangeKernel k(t, r, 0.15f);
+  const std::vector<std::uint8_t> before = {kCrop, kCrop, kCrop, kNodataCode, kBare};
+  const std::vector<std::uint8_t> after = {kBuilt, kBuilt, kCloud, kCrop, kCrop};
+  const std::vector<std::uint32_t> parcels = {3, 0, 3, 3, 3};
+  ChangeOutputs out;
+  k.compute({&before, &after, &parcels, nullptr, nullptr}, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{1, 3, 255, 255, 0}));
+  EXPECT_EQ(out.evidence, (std::vector<std::uint8_t>(5, 0)));  // no reflectance given
+}
+
+TEST(ChangeKernel, SpectralEvidenceGrowsWithChangeMagnitude) {
+  ReflectanceBlock a, b;
+  a.window = b.window = {0, 0, 2, 1};
+  a.plane(BandRole::red) = {0.05f, 0.05f};
+  a.plane(BandRole::nir) = {0.40f, 0.40f};
+  b.plane(BandRole::red) = {0.05f, 0.19f};
+  b.plane(BandRole::nir) = {0.40f, 0.22f};
+  EXPECT_NEAR(spectral_change(a, b, 0), 0.0f, 1e-6);
+  EXPECT_GT(spectral_change(a, b, 1), 0.2f);
+}
