@@ -1,3 +1,4 @@
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -43,9 +44,15 @@ int cmd_classify(const std::vector<std::string>& args) {
   job.landuse_out = {(staged.scratch() / "landuse.tif").string()};
   engine::EngineOptions eopt;
   eopt.block_size = block;
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
   const auto stats = engine::run_landuse_change(job, eopt, cli_log().child("classify"));
+  const auto t1 = clock::now();
   const fs::path staged_file = staged.staging() / "landuse.tif";
   io::write_cog(job.landuse_out[0], staged_file.string(), "NEAREST");
+  const auto t2 = clock::now();
+  cli_log().info("classified in " + std::to_string(std::chrono::duration<double>(t1 - t0).count()) +
+                 " s, COG written in " + std::to_string(std::chrono::duration<double>(t2 - t1).count()) + " s");
   std::error_code ec;
   fs::rename(staged_file, target, ec);
   if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());

@@ -43,6 +43,7 @@ io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uin
   l.grid = grid;
   l.nodata = nodata;
   l.description = std::move(description);
+  l.compress = "NONE";  // scratch: read once more, then converted to COG or discarded
   return l;
 }
 
@@ -81,6 +82,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
     cl.colors = change_colors();
     cl.metadata["FARMWATCH_LAYER"] = "change";
+    cl.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";  // web map overlays show change only
     change.emplace(job.change_out, cl);
     candidates.emplace(job.candidates_out, byte_layout(job.grid, "change candidates", 0));
     evidence.emplace(job.evidence_out, byte_layout(job.grid, "spectral change evidence", 255));

@@ -23,7 +23,9 @@ void CPL_STDCALL route_cpl_error(CPLErr cls, CPLErrorNum, const char* msg) {
 
 void setup_gdal(const Log* log, int cache_mb) {
   GDALAllRegister();
-  GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
+  // Blocks are read once by the engine, so a small cache suffices; GDAL_CACHEMAX still wins.
+  if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr))
+    GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
   g_log = log;
   CPLSetErrorHandler(route_cpl_error);
 }

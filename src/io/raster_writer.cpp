@@ -3,6 +3,8 @@
 #include <gdal_alg.h>
 #include <gdal_utils.h>
 
+#include <algorithm>
+
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -22,7 +24,7 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   co.SetNameValue("TILED", "YES");
   co.SetNameValue("BLOCKXSIZE", bs.c_str());
   co.SetNameValue("BLOCKYSIZE", bs.c_str());
-  co.SetNameValue("COMPRESS", "DEFLATE");
+  co.SetNameValue("COMPRESS", layout.compress.c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   impl_->type = layout.type == PixelType::u8 ? GDT_Byte : GDT_UInt32;
   CPLErrorReset();
@@ -70,9 +72,16 @@ void BlockRasterWriter::close() {
 void write_cog(const std::string& src, const std::string& dst,
                const std::string& overview_resampling) {
   auto in = open_raster(src);
-  std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
+  // Overviews down to about one 256-pixel tile, so GIS tools draw any zoom quickly; at least
+  // one level for anything larger than a tile.
+  int levels = 0;
+  for (int size = std::max(in->GetRasterXSize(), in->GetRasterYSize()); size > 256; size /= 2)
+    ++levels;
+  const std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
+  const std::string count = "OVERVIEW_COUNT=" + std::to_string(levels);
   const char* argv[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "BLOCKSIZE=512",
-                        "-co", rs.c_str(), "-co", "BIGTIFF=IF_SAFER", nullptr};
+                        "-co", rs.c_str(), "-co", count.c_str(), "-co", "OVERVIEW_COMPRESS=DEFLATE",
+                        "-co", "BIGTIFF=IF_SAFER", nullptr};
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
   int usage_error = 0;
   CPLErrorReset();

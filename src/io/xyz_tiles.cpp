@@ -21,7 +21,10 @@ namespace {
 
 using Palette = std::array<std::array<std::uint8_t, 4>, 256>;  // RGBA per code
 
-Palette palette_of(GDALRasterBand& band) {
+/// Colours from the colour table (GeoTIFF stores no alpha); transparent: nodata, and the values
+/// listed in the FARMWATCH_TRANSPARENT_VALUES metadata item (change.tif: 0 = no change).
+Palette palette_of(GDALDataset& ds) {
+  GDALRasterBand& band = *ds.GetRasterBand(1);
   Palette p{};  // all transparent
   if (const GDALColorTable* ct = band.GetColorTable())
     for (int i = 0; i < std::min(ct->GetColorEntryCount(), 255); ++i) {
@@ -29,7 +32,15 @@ Palette palette_of(GDALRasterBand& band) {
       p[i] = {static_cast<std::uint8_t>(e->c1), static_cast<std::uint8_t>(e->c2),
               static_cast<std::uint8_t>(e->c3), static_cast<std::uint8_t>(e->c4)};
     }
-  p[255] = {0, 0, 0, 0};
+  int has_nodata = 0;
+  const double nodata = band.GetNoDataValue(&has_nodata);
+  if (has_nodata && nodata >= 0 && nodata <= 255) p[static_cast<int>(nodata)] = {0, 0, 0, 0};
+  if (const char* list = ds.GetMetadataItem("FARMWATCH_TRANSPARENT_VALUES"))
+  {
+    const CPLStringList values(CSLTokenizeString2(list, ", ", 0));
+    for (int i = 0; i < values.size(); ++i)
+      if (const int k = std::atoi(values[i]); k >= 0 && k <= 255) p[k] = {0, 0, 0, 0};
+  }
   return p;
 }
 
@@ -68,7 +79,7 @@ TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   auto probe = open_raster(req.raster);
   const Grid grid = grid_of(*probe);
   if (grid.crs_wkt.empty()) throw InputError("raster '" + req.raster + "' has no CRS to tile from");
-  const Palette palette = palette_of(*probe->GetRasterBand(1));
+  const Palette palette = palette_of(*probe);
   const std::string mercator = crs_from_user("EPSG:3857");
   const Box merc = transform_box(grid.extent(), grid.crs_wkt, mercator);
   const Box ll = transform_box(grid.extent(), grid.crs_wkt, crs_from_user("OGC:CRS84"));

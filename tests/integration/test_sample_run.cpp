@@ -133,6 +133,7 @@ TEST_F(SampleRun, LandUseRastersArePalettedTiledWithOverviewsAndNodata) {
   int bx = 0, by = 0;
   b->GetBlockSize(&bx, &by);
   EXPECT_EQ(bx, 512);
+  EXPECT_GE(b->GetOverviewCount(), 1);
   const char* layout = ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE");
   ASSERT_NE(layout, nullptr);
   EXPECT_STREQ(layout, "COG");
@@ -272,4 +273,22 @@ TEST_F(SampleRun, TilesMatchTheLandUseMapAcrossTileBorders) {
   // Nearest sampling through GDAL's approximate transformer may flip a pixel lying on a cell edge.
   EXPECT_GE(agree, total * 0.995) << agree << "/" << total;
   EXPECT_GE(border_agree, border_total * 0.98) << border_agree << "/" << border_total;
+}
+
+TEST_F(SampleRun, ChangeTilesShowOnlyChangeOverATransparentBackground) {
+  std::size_t opaque = 0, pixels = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out("tiles/change"))) {
+    if (e.path().extension() != ".png") continue;
+    GDALDatasetUniquePtr tile(GDALDataset::Open(e.path().c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(tile);
+    std::vector<std::uint8_t> alpha(256 * 256);
+    ASSERT_EQ(tile->GetRasterBand(4)->RasterIO(GF_Read, 0, 0, 256, 256, alpha.data(), 256, 256,
+                                               GDT_Byte, 0, 0, nullptr),
+              CE_None);
+    for (auto a : alpha) opaque += a != 0;
+    pixels += alpha.size();
+  }
+  ASSERT_GT(pixels, 0u);
+  EXPECT_GT(opaque, 0u);
+  EXPECT_LT(opaque, pixels / 20);  // the four patches, not the unchanged land
 }

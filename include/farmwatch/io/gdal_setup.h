@@ -4,9 +4,9 @@
 
 namespace farmwatch::io {
 
-/// Registers drivers, bounds GDAL's block cache (MB) and routes CPL errors/warnings into `log`.
+/// Registers drivers, bounds GDAL's block cache (MB, unless GDAL_CACHEMAX is set) and routes CPL errors/warnings into `log`.
 /// Call once, from main(); `log` must outlive all GDAL use.
-void setup_gdal(const Log* log, int cache_mb = 256);
+void setup_gdal(const Log* log, int cache_mb = 64);
 
 /// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use
 /// it instead of the clock, so identical inputs give identical files.

@@ -23,6 +23,9 @@ struct RasterLayout {
   std::map<std::string, std::string> metadata;        ///< dataset metadata items
   std::string description;                           ///< band description
   int block_size = 512;
+  /// GeoTIFF compression. Scratch files that are read once and converted to COG go faster
+  /// uncompressed ("NONE"); kept files use DEFLATE.
+  std::string compress = "DEFLATE";
 };
 
 /// A tiled, DEFLATE-compressed GeoTIFF written one window at a time (serially).

@@ -1,5 +1,6 @@
 #pragma once
-// XYZ PNG tiles (EPSG:3857, z/x/y.png) of a paletted class raster, nodata transparent.
+// XYZ PNG tiles (EPSG:3857, z/x/y.png) of a paletted class raster, nodata transparent
+// (and the values listed in the raster's FARMWATCH_TRANSPARENT_VALUES metadata item).
 #include <cstddef>
 #include <string>
 
