@@ -1,7 +1,6 @@
 // Bad input: one clear message naming the file and the problem, a documented exit code, and the
 // previous good outputs left as they were.
 #include <gtest/gtest.h>
-#include <ogrsf_frmts.h>
 
 #include <filesystem>
 #include <fstream>
@@ -78,22 +77,8 @@ TEST(Errors, GridsThatDoNotOverlap) {
 
 TEST(Errors, FarmlandThatDoesNotOverlapTheImagery) {
   test::TempDir d;
-  {
-    GDALAllRegister();
-    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GPKG")->Create(
-        (d / "far.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    OGRSpatialReference srs;
-    srs.importFromEPSG(4527);
-    OGRLayer* l = ds->CreateLayer("f", &srs, wkbPolygon, nullptr);
-    OGRFieldDefn f("地块编号", OFTString);
-    l->CreateField(&f);
-    OGRFeature feat(l->GetLayerDefn());
-    feat.SetField(0, "X1");
-    OGRGeometry* g = nullptr;
-    OGRGeometryFactory::createFromWkt("POLYGON((39400000 3000000,39400100 3000000,39400100 3000100,39400000 3000000))", nullptr, &g);
-    feat.SetGeometryDirectly(g);
-    ASSERT_EQ(l->CreateFeature(&feat), OGRERR_NONE);
-  }
+  test::write_parcels(d / "far.gpkg",
+                      {{"X1", "POLYGON((39400000 3000000,39400100 3000000,39400100 3000100,39400000 3000000))"}});
   const auto p = write_pipeline(d, a(), b(), d / "far.gpkg");
   expect_failure(test::run_cli({"run", p}), 4, {"far.gpkg", "does not overlap"});
 }
@@ -112,24 +97,9 @@ TEST(Errors, UnknownKeyInThePipelineFile) {
 
 TEST(Errors, InvalidFarmlandGeometry) {
   test::TempDir d;
-  {
-    GDALAllRegister();
-    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GPKG")->Create(
-        (d / "bad.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    OGRSpatialReference srs;
-    srs.importFromEPSG(4527);
-    OGRLayer* l = ds->CreateLayer("f", &srs, wkbPolygon, nullptr);
-    OGRFieldDefn f("地块编号", OFTString);
-    l->CreateField(&f);
-    OGRFeature feat(l->GetLayerDefn());
-    feat.SetField(0, "340123001");
-    OGRGeometry* g = nullptr;
-    OGRGeometryFactory::createFromWkt(
-        "POLYGON((39501900 3525000,39502000 3525100,39502000 3525000,39501900 3525100,39501900 3525000))",
-        nullptr, &g);
-    feat.SetGeometryDirectly(g);
-    ASSERT_EQ(l->CreateFeature(&feat), OGRERR_NONE);
-  }
+  test::write_parcels(d / "bad.gpkg",
+                      {{"340123001", "POLYGON((39501900 3525000,39502000 3525100,39502000 3525000,"
+                                     "39501900 3525100,39501900 3525000))"}});
   const auto p = write_pipeline(d, a(), b(), d / "bad.gpkg");
   expect_failure(test::run_cli({"run", p}), 4, {"bad.gpkg", "340123001", "invalid geometry"});
 }

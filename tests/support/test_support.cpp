@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <ogrsf_frmts.h>
+
 #include <unistd.h>
 
 #include <array>
@@ -90,6 +92,27 @@ void write_raster(const std::string& path, const RasterSpec& s) {
     if (b < s.descriptions.size()) band->SetDescription(s.descriptions[b].c_str());
     if (s.has_nodata) band->SetNoDataValue(s.nodata);
     if (s.scale != 1) band->SetScale(s.scale);
+  }
+}
+
+void write_parcels(const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& id_wkt, int epsg) {
+  GDALAllRegister();
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
+  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) throw std::runtime_error("cannot create " + path);
+  OGRSpatialReference srs;
+  if (epsg) srs.importFromEPSG(epsg);
+  OGRLayer* l = ds->CreateLayer("农田", epsg ? &srs : nullptr, wkbPolygon, nullptr);
+  OGRFieldDefn f("地块编号", OFTString);
+  if (l->CreateField(&f) != OGRERR_NONE) throw std::runtime_error("cannot create field");
+  for (const auto& [id, wkt] : id_wkt) {
+    OGRFeature feat(l->GetLayerDefn());
+    feat.SetField(0, id.c_str());
+    OGRGeometry* g = nullptr;
+    OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
+    feat.SetGeometryDirectly(g);
+    if (l->CreateFeature(&feat) != OGRERR_NONE) throw std::runtime_error("cannot write " + path);
   }
 }
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
+#include <utility>
+
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/gdal_setup.h"
@@ -10,29 +12,6 @@
 using namespace farmwatch;
 
 namespace {
-struct Feature {
-  std::string id;
-  std::string wkt;
-};
-
-void write_layer(const std::string& path, const std::vector<Feature>& feats, bool with_crs = true) {
-  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
-  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  OGRSpatialReference srs;
-  srs.importFromEPSG(4527);
-  OGRLayer* l = ds->CreateLayer("农田", with_crs ? &srs : nullptr, wkbPolygon, nullptr);
-  OGRFieldDefn f("地块编号", OFTString);
-  l->CreateField(&f);
-  for (const auto& ft : feats) {
-    OGRFeature feat(l->GetLayerDefn());
-    feat.SetField(0, ft.id.c_str());
-    OGRGeometry* g = nullptr;
-    OGRGeometryFactory::createFromWkt(ft.wkt.c_str(), nullptr, &g);
-    feat.SetGeometryDirectly(g);
-    ASSERT_EQ(l->CreateFeature(&feat), OGRERR_NONE);
-  }
-}
-
 std::string square(double x, double y, double s) {
   auto p = [](double a, double b) { return std::to_string(a) + " " + std::to_string(b); };
   return "POLYGON((" + p(x, y) + "," + p(x + s, y) + "," + p(x + s, y + s) + "," + p(x, y + s) +
@@ -51,7 +30,7 @@ class Farmland : public ::testing::Test {
 }  // namespace
 
 TEST_F(Farmland, LoadsSortedParcelsAndFindsIntersectingOnes) {
-  write_layer(dir / "f.gpkg", {{"B2", square(39500100, 3500000, 100)},
+  test::write_parcels(dir / "f.gpkg", {{"B2", square(39500100, 3500000, 100)},
                                {"A1", square(39500000, 3500000, 100)}});
   const auto f = io::FarmlandLayer::load({dir / "f.gpkg", "", "地块编号"}, gk);
   ASSERT_EQ(f.size(), 2u);
@@ -74,7 +53,7 @@ TEST_F(Farmland, LoadsSortedParcelsAndFindsIntersectingOnes) {
 }
 
 TEST_F(Farmland, InvalidGeometryIsRejectedWithTheReasonAndTheParcel) {
-  write_layer(dir / "bad.gpkg",
+  test::write_parcels(dir / "bad.gpkg",
               {{"ok", square(39500000, 3500000, 100)},
                {"bowtie", "POLYGON((39500000 3500200,39500100 3500300,39500100 3500200,"
                           "39500000 3500300,39500000 3500200))"}});
@@ -90,7 +69,7 @@ TEST_F(Farmland, InvalidGeometryIsRejectedWithTheReasonAndTheParcel) {
 }
 
 TEST_F(Farmland, MissingIdFieldListsTheFields) {
-  write_layer(dir / "f.gpkg", {{"A1", square(39500000, 3500000, 100)}});
+  test::write_parcels(dir / "f.gpkg", {{"A1", square(39500000, 3500000, 100)}});
   try {
     io::FarmlandLayer::load({dir / "f.gpkg", "", "DKBH"}, gk);
     FAIL();
@@ -100,15 +79,15 @@ TEST_F(Farmland, MissingIdFieldListsTheFields) {
 }
 
 TEST_F(Farmland, DuplicateIdsAndMissingCrsAreRejected) {
-  write_layer(dir / "dup.gpkg",
+  test::write_parcels(dir / "dup.gpkg",
               {{"A1", square(39500000, 3500000, 100)}, {"A1", square(39500200, 3500000, 100)}});
   EXPECT_THROW(io::FarmlandLayer::load({dir / "dup.gpkg", "", "地块编号"}, gk), InputError);
-  write_layer(dir / "nocrs.gpkg", {{"A1", square(39500000, 3500000, 100)}}, false);
+  test::write_parcels(dir / "nocrs.gpkg", {{"A1", square(39500000, 3500000, 100)}}, 0);
   EXPECT_THROW(io::FarmlandLayer::load({dir / "nocrs.gpkg", "", "地块编号"}, gk), InputError);
 }
 
 TEST_F(Farmland, RasterisesParcelIndexByPixelCentre) {
-  write_layer(dir / "f.gpkg", {{"A", square(39500000, 3500000, 30)},
+  test::write_parcels(dir / "f.gpkg", {{"A", square(39500000, 3500000, 30)},
                                {"B", square(39500030, 3500000, 30)}});
   const auto f = io::FarmlandLayer::load({dir / "f.gpkg", "", "地块编号"}, gk);
   const Grid g = Grid::snapped({39500000, 3500000, 39500080, 3500030}, 10, gk);
