@@ -112,15 +112,10 @@ class PatchMeasurer {
     geom.getEnvelope(&env);
     const double r = in_.grid.res();
     const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
+    if (cannot_reach_min_area(cat, geom)) return std::nullopt;  // a speck
+    const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
     Pixels px;
     read(w, px);
-    const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
-    if (cannot_reach_min_area(cat, geom)) {
-      for (std::size_t i = 0; i < member.size(); ++i)
-        if (member[i]) px.change[i] = 0;
-      window_io(*change_, GF_Write, w, px.change, GDT_Byte);
-      return std::nullopt;
-    }
     std::vector<std::uint8_t> final_mask = member;
     GeometryPtr refined_geom;
     if (auto m = refine(cat, w, member, px); m && *m != member) {
@@ -135,18 +130,33 @@ class PatchMeasurer {
     p.area_m2 = std::any_of(final_mask.begin(), final_mask.end(), [](auto v) { return v != 0; })
                     ? area_.area_m2(p.wkb)
                     : 0.0;
-    const bool keep = p.area_m2 >= in_.rules->min_area_m2(cat) && p.area_m2 > 0;
-    // The change raster follows the reported patches exactly.
+    if (p.area_m2 < in_.rules->min_area_m2(cat) || p.area_m2 <= 0) return std::nullopt;
+    // Mark the reported pixels; finish_change_raster() keeps marked pixels only.
     for (std::size_t i = 0; i < member.size(); ++i)
-      if (member[i] || final_mask[i])
-        px.change[i] = keep && final_mask[i] ? static_cast<std::uint8_t>(cat) : 0;
+      if (final_mask[i]) px.change[i] = static_cast<std::uint8_t>(kKept | static_cast<int>(cat));
     window_io(*change_, GF_Write, w, px.change, GDT_Byte);
-    if (!keep) return std::nullopt;
     describe(p, g, final_mask, px);
     return p;
   }
 
+  /// The change raster then shows the reported patches exactly: their marked pixels keep
+  /// their category, every other changed pixel (specks, dropped or trimmed pixels) becomes 0.
+  void finish_change_raster() {
+    const Grid& g = in_.grid;
+    std::vector<std::uint8_t> buf;
+    for (const Window& w : g.blocks(512, 512)) {
+      window_io(*change_, GF_Read, w, buf, GDT_Byte);
+      for (auto& v : buf)
+        if (v >= 1 && v <= 3) v = 0;
+        else if ((v & kKept) && v != 255) v = static_cast<std::uint8_t>(v & ~kKept);
+      window_io(*change_, GF_Write, w, buf, GDT_Byte);
+    }
+    close_or_throw(change_, in_.change);
+  }
+
  private:
+  static constexpr int kKept = 0x80;  // marks reported pixels in the change raster until the end
+
   /// Whether even a refined patch (its pixels plus a full ring around them) stays under the
   /// minimum area: most noise specks, which then skip the refinement's image reads.
   bool cannot_reach_min_area(ChangeCategory cat, const OGRGeometry& geom) const {
@@ -262,14 +272,19 @@ class PatchMeasurer {
 }  // namespace
 
 PatchResult extract_patches(const PatchInputs& in, const Log& log) {
-  // 1. Connected candidates of one category become polygons (GDAL reads the raster by lines).
+  // 1. Connected candidates of one category become polygons. GDAL reads the raster by lines;
+  //    the polygons go to a FlatGeobuf scratch file, so memory does not grow with their number.
   auto cand = open_raster(in.candidates);
-  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
-  DatasetPtr vds(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
+  GDALDriver* fgb = GetGDALDriverManager()->GetDriverByName("FlatGeobuf");
+  const std::string poly_path = in.scratch_dir + "/patch_polygons.fgb";
+  DatasetPtr vds(fgb->Create(poly_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!vds) throw ProcessingError("cannot create '" + poly_path + "': " + gdal_last_error());
   auto srs = srs_from_wkt(in.grid.crs_wkt);
-  OGRLayer* layer = vds->CreateLayer("patches", &srs, wkbPolygon, nullptr);
+  const char* lco[] = {"SPATIAL_INDEX=NO", nullptr};
+  OGRLayer* layer = vds->CreateLayer("patches", &srs, wkbPolygon, const_cast<char**>(lco));
   OGRFieldDefn cat_field("cat", OFTInteger);
-  if (layer->CreateField(&cat_field) != OGRERR_NONE) throw ProcessingError("cannot create a field");
+  if (!layer || layer->CreateField(&cat_field) != OGRERR_NONE)
+    throw ProcessingError("cannot create '" + poly_path + "': " + gdal_last_error());
   GDALRasterBand* band = cand->GetRasterBand(1);
   CPLErrorReset();
   if (GDALPolygonize(GDALRasterBand::ToHandle(band), GDALRasterBand::ToHandle(band->GetMaskBand()),
@@ -277,6 +292,9 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
     throw ProcessingError("cannot polygonise change raster '" + in.candidates + "': " +
                           gdal_last_error());
   cand.reset();
+  close_or_throw(vds, poly_path);
+  vds = open_vector(poly_path);
+  layer = vds->GetLayer(0);
 
   // 2. Each is refined, measured, and kept or dropped.
   PatchResult result;
@@ -291,6 +309,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
       const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
       if (auto p = measurer.measure(cat, *g, result.refined)) result.patches.push_back(std::move(*p));
     }
+    measurer.finish_change_raster();
     result.dropped_below_min_area = polygons - result.patches.size();
   }
 

@@ -161,6 +161,7 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
       pin.classes = &spec.classifier->classes();
       if (!in.images[0].is_class_map && !in.images[1].is_class_map) pin.images = in.images;
       pin.id_prefix = "FW" + compact_date(spec.dates[1].date);
+      pin.scratch_dir = scratch.string();
       patches = io::extract_patches(pin, l);
     });
 

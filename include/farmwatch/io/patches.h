@@ -44,6 +44,7 @@ struct PatchInputs {
   /// (land-use maps were compared).
   std::vector<ImageInfo> images;
   std::string id_prefix;       ///< e.g. "FW20240820"
+  std::string scratch_dir;     ///< for intermediate polygons
 };
 
 struct PatchResult {
