@@ -161,6 +161,13 @@ ChangeConfig load_change_rules_file(const std::string& path, const ClassTable& c
 
 std::string default_rules_dir() {
   if (const char* env = std::getenv("FARMWATCH_RULES_DIR")) return env;
+  // Installed: <prefix>/bin/farmwatch and <prefix>/share/farmwatch/rules.
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "farmwatch" / "rules";
+    if (std::filesystem::exists(installed / "landuse_rules.yaml")) return installed.string();
+  }
   return std::string(FARMWATCH_SOURCE_DIR) + "/pipelines/rules";
 }
 

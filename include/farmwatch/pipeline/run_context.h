@@ -1,0 +1,48 @@
+#pragma once
+// What the stages of one run share: the spec, what validation found, where outputs go, and
+// what each stage produced for the next.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/change_kernel.h"
+#include "farmwatch/core/log.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/farmland.h"
+#include "farmwatch/io/patches.h"
+#include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/run.h"
+
+namespace farmwatch::pipeline {
+
+struct RunContext {
+  RunContext(const PipelineSpec& s, const RunOptions& o, const Log& l)
+      : spec(s), options(o), log(l) {}
+  const PipelineSpec& spec;
+  const RunOptions& options;
+  const Log& log;
+
+  bool compares_dates() const { return spec.dates.size() == 2; }
+
+  // validate
+  std::vector<io::ImageInfo> images;
+  Grid grid;
+  std::optional<io::FarmlandLayer> farmland;
+  // prepare
+  std::unique_ptr<StagedDir> out;
+  std::unique_ptr<ChangeKernel> kernel;
+  engine::LanduseChangeJob job;  ///< scratch rasters of the per-pixel stage
+  // classify
+  engine::LanduseChangeStats pixels;
+  // patches
+  io::PatchResult patches;
+  // rasters, reports, tiles
+  nlohmann::json files = nlohmann::json::array();
+  std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)
+  nlohmann::json tiles = nlohmann::json::object();
+  nlohmann::json timings = nlohmann::json::object();
+};
+
+}  // namespace farmwatch::pipeline

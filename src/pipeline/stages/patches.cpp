@@ -1,0 +1,44 @@
+// Change patches: polygons, boundary refinement, minimum areas, measurements.
+#include "stages.h"
+
+namespace farmwatch::pipeline::stages {
+namespace {
+
+std::string compact_date(const std::string& d) {
+  std::string s;
+  for (char c : d)
+    if (c != '-') s += c;
+  return s;
+}
+
+class Patches : public Stage {
+ public:
+  Patches() : Stage("patches") {}
+
+ private:
+  bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
+  void run(RunContext& ctx, const Log& log) override {
+    const auto& job = ctx.job;
+    io::PatchInputs in;
+    in.grid = ctx.grid;
+    in.candidates = job.candidates_out;
+    in.change = job.change_out;
+    in.before_classes = job.landuse_out[0];
+    in.after_classes = job.landuse_out[1];
+    in.evidence = job.evidence_out;
+    in.parcels = job.parcels;
+    in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
+    in.rules = &ctx.spec.change.rules;
+    in.classes = &ctx.spec.classifier->classes();
+    if (!ctx.images[0].is_class_map && !ctx.images[1].is_class_map) in.images = ctx.images;
+    in.id_prefix = "FW" + compact_date(ctx.spec.dates[1].date);
+    in.scratch_dir = ctx.out->scratch().string();
+    ctx.patches = io::extract_patches(in, log);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> patches() { return std::make_unique<Patches>(); }
+
+}  // namespace farmwatch::pipeline::stages

@@ -1,0 +1,38 @@
+// The staging folder for outputs, and the scratch rasters the per-pixel stage writes.
+#include "farmwatch/io/gdal_setup.h"
+#include "stages.h"
+
+namespace farmwatch::pipeline::stages {
+namespace {
+
+class Prepare : public Stage {
+ public:
+  Prepare() : Stage("prepare") {}
+
+ private:
+  void run(RunContext& ctx, const Log&) override {
+    io::honour_source_date_epoch();
+    ctx.out = std::make_unique<StagedDir>(ctx.options.out_dir.value_or(ctx.spec.outputs.dir));
+    const auto& scratch = ctx.out->scratch();
+    auto& job = ctx.job;
+    job.grid = ctx.grid;
+    job.images = ctx.images;
+    job.classifier = ctx.spec.classifier.get();
+    for (const auto& d : ctx.spec.dates)
+      job.landuse_out.push_back((scratch / ("landuse_" + d.date + ".tif")).string());
+    if (!ctx.compares_dates()) return;
+    ctx.kernel = std::make_unique<ChangeKernel>(ctx.spec.classifier->classes(),
+                                                ctx.spec.change.rules, ctx.spec.change.spectral_scale);
+    job.change = ctx.kernel.get();
+    job.change_out = (scratch / "change.tif").string();
+    job.candidates_out = (scratch / "candidates.tif").string();
+    job.evidence_out = (scratch / "evidence.tif").string();
+    if (ctx.farmland) job.parcels = (scratch / "parcels.tif").string();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> prepare() { return std::make_unique<Prepare>(); }
+
+}  // namespace farmwatch::pipeline::stages

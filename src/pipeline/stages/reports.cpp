@@ -1,0 +1,32 @@
+// The change report in three formats with one schema.
+#include "farmwatch/io/patch_writer.h"
+#include "stages.h"
+
+namespace farmwatch::pipeline::stages {
+namespace {
+
+class Reports : public Stage {
+ public:
+  Reports() : Stage("reports") {}
+
+ private:
+  bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
+  void run(RunContext& ctx, const Log&) override {
+    const auto& d = ctx.spec.dates;
+    const io::ReportContext rc{d[0].date,   d[1].date,
+                               d[0].sensor, d[1].sensor,
+                               &ctx.spec.classifier->classes(), ctx.grid.crs_wkt};
+    const auto& staging = ctx.out->staging();
+    const auto& patches = ctx.patches.patches;
+    io::write_patches_gpkg((staging / "changes.gpkg").string(), patches, rc);
+    io::write_patches_geojson((staging / "changes.geojson").string(), patches, rc);
+    io::write_patches_csv((staging / "changes.csv").string(), patches, rc);
+    for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv"}) ctx.files.push_back(f);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> reports() { return std::make_unique<Reports>(); }
+
+}  // namespace farmwatch::pipeline::stages

@@ -1,0 +1,18 @@
+#include "stages.h"
+
+namespace farmwatch::pipeline {
+
+std::vector<std::unique_ptr<Stage>> standard_stages() {
+  std::vector<std::unique_ptr<Stage>> s;
+  s.push_back(stages::validate());
+  s.push_back(stages::prepare());
+  s.push_back(stages::farmland());
+  s.push_back(stages::classify());
+  s.push_back(stages::patches());
+  s.push_back(stages::rasters());
+  s.push_back(stages::reports());
+  s.push_back(stages::tiles());
+  return s;
+}
+
+}  // namespace farmwatch::pipeline
