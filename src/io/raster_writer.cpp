@@ -1,6 +1,5 @@
 #include "farmwatch/io/raster_writer.h"
 
-#include <gdal_alg.h>
 #include <gdal_utils.h>
 
 #include <algorithm>
@@ -93,28 +92,6 @@ void write_cog(const std::string& src, const std::string& dst,
                           gdal_last_error());
   DatasetPtr written(GDALDataset::FromHandle(out));
   close_or_throw(written, dst);
-}
-
-void burn_polygons(const std::string& raster, const std::vector<std::vector<std::uint8_t>>& wkbs,
-                   double value) {
-  if (wkbs.empty()) return;
-  auto ds = open_raster(raster, /*update=*/true);
-  std::vector<GeometryPtr> owned;
-  std::vector<OGRGeometryH> geoms;
-  for (const auto& wkb : wkbs) {
-    OGRGeometry* g = nullptr;
-    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE)
-      throw ProcessingError("cannot decode a patch geometry for '" + raster + "'");
-    owned.emplace_back(g);
-    geoms.push_back(OGRGeometry::ToHandle(g));
-  }
-  int band = 1;
-  std::vector<double> burn(geoms.size(), value);
-  CPLErrorReset();
-  if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band,
-                              static_cast<int>(geoms.size()), geoms.data(), nullptr, nullptr,
-                              burn.data(), nullptr, nullptr, nullptr) != CE_None)
-    throw ProcessingError("cannot update raster '" + raster + "': " + gdal_last_error());
 }
 
 }  // namespace farmwatch::io

@@ -49,8 +49,4 @@ class BlockRasterWriter {
 void write_cog(const std::string& src, const std::string& dst,
                const std::string& overview_resampling);
 
-/// Sets every pixel of band 1 inside the given polygons (WKB, raster CRS) to `value`.
-void burn_polygons(const std::string& raster, const std::vector<std::vector<std::uint8_t>>& wkbs,
-                   double value);
-
 }  // namespace farmwatch::io
