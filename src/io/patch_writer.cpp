@@ -92,7 +92,7 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
   if (!ds) throw ProcessingError("cannot create '" + path + "': " + gdal_last_error());
   OGRSpatialReference srs = geom == Geometry::lonlat ? wgs84_lonlat() : srs_from_wkt(ctx.crs_wkt);
   OGRLayer* layer = ds->CreateLayer("changes", geom == Geometry::none ? nullptr : &srs,
-                                    geom == Geometry::none ? wkbNone : wkbPolygon,
+                                    geom == Geometry::none ? wkbNone : wkbMultiPolygon,
                                     const_cast<char**>(layer_options));
   if (!layer) throw ProcessingError("cannot create layer in '" + path + "': " + gdal_last_error());
   for (const auto& f : schema()) {
@@ -117,7 +117,8 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
       const auto& wkb = geom == Geometry::lonlat ? p.wkb_lonlat : p.wkb;
       OGRGeometry* g = nullptr;
       OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size());
-      feat.SetGeometryDirectly(g);
+      // One geometry type per layer: a refined patch can fall into several pieces.
+      feat.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(g));
     }
     if (layer->CreateFeature(&feat) != OGRERR_NONE)
       throw ProcessingError("cannot write patch " + p.id + " to '" + path + "': " +
