@@ -9,6 +9,29 @@
 namespace farmwatch::pipeline {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Folders left by runs that were killed (their process is gone): staging and scratch are
+/// removed; a "previous" folder whose swap never finished is put back as the outputs.
+void recover_after_killed_runs(const fs::path& target) {
+  std::error_code ec;
+  const std::string stem = target.filename().string();
+  for (const auto& e : fs::directory_iterator(target.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    for (const std::string kind : {".partial-", ".scratch-", ".previous-"}) {
+      if (name.rfind(stem + kind, 0) != 0) continue;
+      const std::string pid = name.substr(stem.size() + kind.size());
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
+          fs::exists("/proc/" + pid))
+        continue;
+      if (kind == ".previous-" && !fs::exists(target)) fs::rename(e.path(), target, ec);
+      else fs::remove_all(e.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
 StagedDir::StagedDir(const fs::path& target) : target_(fs::absolute(target).lexically_normal()) {
   if (target_.filename().empty()) target_ = target_.parent_path();
   const std::string pid = std::to_string(::getpid());
@@ -16,6 +39,7 @@ StagedDir::StagedDir(const fs::path& target) : target_(fs::absolute(target).lexi
   scratch_ = target_.string() + ".scratch-" + pid;
   std::error_code ec;
   fs::create_directories(target_.parent_path(), ec);
+  recover_after_killed_runs(target_);
   fs::remove_all(staging_, ec);
   fs::remove_all(scratch_, ec);
   if (!fs::create_directories(staging_, ec) || !fs::create_directories(scratch_, ec))

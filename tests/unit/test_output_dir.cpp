@@ -36,3 +36,20 @@ TEST(StagedDir, CommitReplacesTheOutputs) {
   EXPECT_FALSE(fs::exists(d / "out/old.txt"));
   EXPECT_EQ(test::read_text(d / "out/new.txt"), "new");
 }
+
+TEST(StagedDir, LeftoversOfAKilledRunAreCleanedAndInterruptedSwapsUndone) {
+  test::TempDir d;
+  // A run killed mid-swap: outputs moved aside, new ones not yet in place. PID 999999999
+  // cannot be running.
+  fs::create_directories(d / "out.previous-999999999");
+  std::ofstream(d / "out.previous-999999999/old.txt") << "good";
+  fs::create_directories(d / "out.partial-999999999");
+  fs::create_directories(d / "out.scratch-999999999");
+  {
+    pipeline::StagedDir s(d / "out");
+    EXPECT_EQ(test::read_text(d / "out/old.txt"), "good");
+  }
+  EXPECT_FALSE(fs::exists(d / "out.partial-999999999"));
+  EXPECT_FALSE(fs::exists(d / "out.scratch-999999999"));
+  EXPECT_FALSE(fs::exists(d / "out.previous-999999999"));
+}

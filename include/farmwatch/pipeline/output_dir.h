@@ -8,7 +8,8 @@ namespace farmwatch::pipeline {
 
 class StagedDir {
  public:
-  /// Creates `<target>.partial-<pid>` (and a scratch folder for intermediate files).
+  /// Creates `<target>.partial-<pid>` (and a scratch folder for intermediate files), after
+  /// cleaning up what killed runs left beside the target.
   explicit StagedDir(const std::filesystem::path& target);
   /// Removes the staging and scratch folders unless commit() succeeded.
   ~StagedDir();
