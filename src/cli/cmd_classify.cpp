@@ -14,13 +14,15 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int cmd_classify(const std::vector<std::string>& args) {
-  std::string in, out;
+  std::string in, out, metadata;
   int block = 512;
   ImageOptions io_opts;
   po::options_description desc;
   desc.add_options()("in", po::value<std::string>(&in)->required(), "multispectral image")(
       "out", po::value<std::string>(&out)->required(), "land-use GeoTIFF (COG) to write")(
-      "block-size", po::value<int>(&block)->default_value(512), "processing block size");
+      "block-size", po::value<int>(&block)->default_value(512), "processing block size")(
+      "metadata", po::value<std::string>(&metadata),
+      "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the image)");
   add_image_options(desc, io_opts);
   CommonOptions common;
   po::variables_map vm;
@@ -31,7 +33,10 @@ int cmd_classify(const std::vector<std::string>& args) {
     return 0;
   if (block < 16 || block % 16) throw UsageError("classify: --block-size must be a multiple of 16");
   const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));
-  const auto info = io::inspect_image(image_request(in, io_opts, vm), classifier->required_roles());
+  auto request = image_request(in, io_opts, vm);
+  request.metadata = metadata;
+  const auto info = io::inspect_image(request, classifier->required_roles());
+  cli_log().info("reflectance: " + info.calibration_source);
   const engine::ThreadLimit threads(common.threads);
 
   // The final file appears only when complete: written beside it, then renamed.

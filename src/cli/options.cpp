@@ -65,6 +65,9 @@ void add_image_options(po::options_description& desc, ImageOptions& o) {
                      "(default: from band descriptions)")(
       "scale", po::value<double>(&o.scale), "reflectance = DN * scale + offset")(
       "offset", po::value<double>(&o.offset), "see --scale")(
+      "profile", po::value<std::string>(&o.profile)->default_value("auto"),
+      "sensor profile: auto (Landsat *_MTL.txt beside the image, else band metadata), generic, "
+      "landsat, sentinel2")(
       "rules", po::value<std::string>(&o.rules),
       "classification rules file (default: pipelines/rules/landuse_rules.yaml)");
 }
@@ -76,6 +79,9 @@ io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
   if (!o.bands.empty()) r.bands = io::BandMap::parse(o.bands);
   if (vm.count("scale")) r.scale = o.scale;
   if (vm.count("offset")) r.offset = o.offset;
+  const auto profile = io::parse_profile(o.profile);
+  if (!profile) throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2)");
+  r.profile = *profile;
   return r;
 }
 

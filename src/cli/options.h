@@ -46,7 +46,7 @@ namespace farmwatch::cli {
 
 /// Band mapping and DN-to-reflectance options shared by classify and change.
 struct ImageOptions {
-  std::string bands, rules;
+  std::string bands, rules, profile;
   double scale = 0, offset = 0;
 };
 void add_image_options(boost::program_options::options_description& desc, ImageOptions& o);

@@ -86,6 +86,80 @@ std::optional<BandRole> role_of_band(GDALRasterBand& band) {
   }
 }
 
+/// The Landsat band number in a description ("B4 red" -> 4), or 0.
+int landsat_band_number(const std::string& description) {
+  if (description.size() < 2 || (description[0] != 'B' && description[0] != 'b')) return 0;
+  int n = 0;
+  std::size_t i = 1;
+  for (; i < description.size() && std::isdigit(static_cast<unsigned char>(description[i])); ++i)
+    n = n * 10 + (description[i] - '0');
+  return (i > 1 && (i == description.size() || !std::isalnum(static_cast<unsigned char>(description[i]))))
+             ? n
+             : 0;
+}
+
+/// The DN-to-reflectance rule of every mapped band: explicit scale/offset, else the sensor
+/// profile's (from the product metadata), else the bands' own scale/offset metadata; integer
+/// DNs with none of these are refused rather than guessed.
+void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  std::vector<std::pair<std::size_t, int>> mapped;  // (role, file band)
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (info.bands.index[r]) mapped.emplace_back(r, info.bands.index[r]);
+  if (req.scale || req.offset) {
+    for (auto [r, b] : mapped) info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
+    info.calibration_source = "scale/offset given";
+    return;
+  }
+  Profile profile = req.profile;
+  std::string metadata = req.metadata;
+  if (profile == Profile::automatic) {
+    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+    const bool mtl = metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
+    profile = mtl ? Profile::landsat : metadata.empty() ? Profile::generic : Profile::sentinel2;
+  }
+  if (profile == Profile::landsat) {
+    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+    if (metadata.empty())
+      throw InputError("raster '" + req.path + "': no Landsat *_MTL.txt beside it; name it " +
+                       "with metadata: in the pipeline file");
+    std::map<int, int> sensor_band;
+    for (auto [r, b] : mapped) {
+      const int n = landsat_band_number(ds.GetRasterBand(b)->GetDescription());
+      if (!n)
+        throw InputError("raster '" + req.path + "': band " + std::to_string(b) +
+                         " has no Landsat band number in its description (e.g. 'B4 red')");
+      sensor_band[b] = n;
+    }
+    const auto cal = landsat_calibration(metadata, sensor_band);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
+  }
+  if (profile == Profile::sentinel2) {
+    const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
+    const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
+  }
+  for (auto [r, b] : mapped) {
+    GDALRasterBand* band = ds.GetRasterBand(b);
+    int has_scale = 0, has_offset = 0;
+    const double scale = band->GetScale(&has_scale), offset = band->GetOffset(&has_offset);
+    if (has_scale && scale != 1.0) {
+      info.calibration[r] = {scale, has_offset ? offset : 0.0};
+      info.calibration_source = "band scale/offset metadata";
+    } else if (GDALDataTypeIsFloating(band->GetRasterDataType())) {
+      info.calibration[r] = {1.0, has_offset ? offset : 0.0};
+      info.calibration_source = "floating-point data taken as reflectance";
+    } else {
+      throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
+                       ") but gives no rule to reflectance: set scale/offset (e.g. scale 0.0001 " +
+                       "for Sentinel-2 L1C) or a sensor profile with its metadata");
+    }
+  }
+}
+
 }  // namespace
 
 ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required) {
@@ -133,22 +207,7 @@ ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& requi
                        "blue=1,green=2,red=3,nir=4");
     }
 
-  // DN-to-reflectance rule: explicit, else the band's own scale/offset metadata, else only
-  // floating-point data is taken as reflectance already.
-  int has_scale = 0, has_offset = 0;
-  const int first = info.bands.index[static_cast<std::size_t>(*required.begin())];
-  GDALRasterBand* fb = ds->GetRasterBand(first ? first : 1);
-  const double md_scale = fb->GetScale(&has_scale);
-  const double md_offset = fb->GetOffset(&has_offset);
-  const bool is_float = GDALDataTypeIsFloating(fb->GetRasterDataType());
-  if (req.scale) info.scale = *req.scale;
-  else if (has_scale && md_scale != 1.0) info.scale = md_scale;
-  else if (!is_float)
-    throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
-                     ") but gives no scale to reflectance: set scale/offset (e.g. scale 0.0001 " +
-                     "for Sentinel-2 L1C)");
-  if (req.offset) info.offset = *req.offset;
-  else if (has_offset) info.offset = md_offset;
+  calibrate(*ds, req, info);
   return info;
 }
 
@@ -245,7 +304,8 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
       mask.resize(n);
       read_or_throw(band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path);
     }
-    const auto scale = static_cast<float>(info.scale), offset = static_cast<float>(info.offset);
+    const auto scale = static_cast<float>(info.calibration[r].mult);
+    const auto offset = static_cast<float>(info.calibration[r].add);
     const auto fnodata = static_cast<float>(nodata);
     for (std::size_t i = 0; i < n; ++i) {
       const float v = plane[i];

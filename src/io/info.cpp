@@ -27,7 +27,10 @@ nlohmann::json describe_raster(GDALDataset& ds, const std::string& path) {
   BandMap roles;
   bool roles_ok = true;
   try {
-    roles = inspect_image({path, std::nullopt, 1.0, 0.0}, {}).bands;
+    ImageRequest req;
+    req.path = path;
+    req.scale = 1.0;  // roles only: no calibration needed
+    roles = inspect_image(req, {}).bands;
   } catch (const std::exception&) {
     roles_ok = false;
   }

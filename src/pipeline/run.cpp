@@ -23,6 +23,14 @@ json class_summary(const ClassTable& t, const std::array<std::int64_t, 256>& px,
   return j;
 }
 
+json calibration_summary(const io::ImageInfo& im) {
+  json j = {{"source", im.calibration_source}};
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (im.bands.index[r])
+      j[role_name(static_cast<BandRole>(r))] = {im.calibration[r].mult, im.calibration[r].add};
+  return j;
+}
+
 json change_summary(const RunContext& ctx) {
   json cats = json::object();
   for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
@@ -60,8 +68,7 @@ json make_summary(const RunContext& ctx) {
                      {"sensor", spec.dates[i].sensor},
                      {"image", spec.dates[i].image.path},
                      {"bands", ctx.images[i].bands.to_string()},
-                     {"scale", ctx.images[i].scale},
-                     {"offset", ctx.images[i].offset},
+                     {"calibration", calibration_summary(ctx.images[i])},
                      {"classes", class_summary(spec.classifier->classes(), ctx.pixels.class_pixels[i],
                                                g.res() * g.res())}});
   s["inputs"] = {{"dates", dates}};

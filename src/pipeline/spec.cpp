@@ -49,6 +49,12 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
   }
   d.image.scale = m.opt_num("scale");
   d.image.offset = m.opt_num("offset");
+  if (auto p = m.opt_str("profile")) {
+    const auto profile = io::parse_profile(*p);
+    if (!profile) m.fail("profile", "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2)");
+    d.image.profile = *profile;
+  }
+  if (auto md = m.opt_str("metadata")) d.image.metadata = resolve(base, *md);
   m.finish();
   return d;
 }

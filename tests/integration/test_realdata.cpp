@@ -1,8 +1,11 @@
 // Real third-party imagery from ../shared/data (see its MANIFEST.md). Skipped when absent.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/image_source.h"
 #include "test_support.h"
 
 using namespace farmwatch;
@@ -46,4 +49,50 @@ TEST_F(RealData, IntegerDnWithoutAScaleIsRefusedClearly) {
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("scale"), std::string::npos) << r.output;
   EXPECT_EQ(test::run_cli({"classify", "--in", img, "--out", d / "x.tif", "--scale", "0.004"}).exit_code, 0);
+}
+
+namespace {
+/// Reflectance of one pixel and role, read through farmwatch's reader.
+float reflectance(const std::string& image, const std::string& mtl, BandRole role, int col, int row) {
+  io::setup_gdal(nullptr);
+  io::ImageRequest req;
+  req.path = image;
+  req.profile = io::Profile::landsat;
+  req.metadata = mtl;
+  const auto info = io::inspect_image(req, {BandRole::red, BandRole::nir});
+  io::GridReader reader(info, info.grid, io::Resampling::reflectance);
+  ReflectanceBlock b;
+  reader.read_reflectance({col, row, 1, 1}, b);
+  return b.plane(role)[0];
+}
+}  // namespace
+
+TEST_F(RealData, Landsat8LevelOneCalibrationMatchesTheMtlByHand) {
+  const std::string dir = data + "/landsat_misc/";
+  const std::string img = dir + "satellite_L8_20130707_B2-B7_dn.tif";
+  const std::string mtl = dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt";
+  // Pixel (10, 10): B4 (red) DN 8634, B5 (NIR) DN 12714; MTL: mult 2.0E-05, add -0.1, sun 58.99675180.
+  const double sun = std::sin(58.99675180 * M_PI / 180);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::red, 10, 10), (2.0e-5 * 8634 - 0.1) / sun, 1e-6);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::nir, 10, 10), (2.0e-5 * 12714 - 0.1) / sun, 1e-6);
+}
+
+TEST_F(RealData, Landsat7LevelOneCalibrationMatchesTheMtlByHand) {
+  const std::string dir = data + "/landsat_misc/";
+  const std::string img = dir + "satellite_L7_20010730_B1-B5B7_dn.tif";
+  const std::string mtl = dir + "LE07_L1TP_195025_20010730_20170204_01_T1_MTL.txt";
+  // Pixel (10, 10): B3 (red) DN 57, B4 (NIR) DN 53; sun elevation 53.87765310.
+  const double sun = std::sin(53.87765310 * M_PI / 180);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::red, 10, 10), (1.3198e-3 * 57 - 0.011935) / sun, 1e-6);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::nir, 10, 10), (2.9302e-3 * 53 - 0.018348) / sun, 1e-6);
+}
+
+TEST_F(RealData, ClassifyReadsTheLandsatMtl) {
+  test::TempDir d;
+  const std::string dir = data + "/landsat_misc/";
+  const auto r = test::run_cli({"classify", "--in", dir + "satellite_L8_20130707_B2-B7_dn.tif",
+                                "--metadata", dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt",
+                                "--out", d / "l8.tif", "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("TOA reflectance, sun elevation"), std::string::npos) << r.output;
 }

@@ -9,6 +9,16 @@ using namespace farmwatch;
 using farmwatch::test::RasterSpec;
 
 namespace {
+io::ImageRequest request(const std::string& path, std::optional<io::BandMap> bands = {},
+                         std::optional<double> scale = {}, std::optional<double> offset = {}) {
+  io::ImageRequest r;
+  r.path = path;
+  r.bands = bands;
+  r.scale = scale;
+  r.offset = offset;
+  return r;
+}
+
 class ImageSource : public ::testing::Test {
  protected:
   void SetUp() override { io::setup_gdal(nullptr); }
@@ -32,15 +42,15 @@ class ImageSource : public ::testing::Test {
 
 TEST_F(ImageSource, DetectsRolesAndScaleFromTheFile) {
   test::write_raster(dir / "a.tif", four_bands());
-  const auto info = io::inspect_image({dir / "a.tif", {}, {}, {}}, rgbn);
+  const auto info = io::inspect_image(request(dir / "a.tif"), rgbn);
   EXPECT_EQ(info.bands.to_string(), "blue=1,green=2,red=3,nir=4");
-  EXPECT_DOUBLE_EQ(info.scale, 0.0001);
+  EXPECT_DOUBLE_EQ(info.calibration[static_cast<std::size_t>(BandRole::nir)].mult, 0.0001);
   EXPECT_FALSE(info.is_class_map);
 }
 
 TEST_F(ImageSource, ReadsReflectanceWithNodataAsNaNInEveryBand) {
   test::write_raster(dir / "a.tif", four_bands());
-  const auto info = io::inspect_image({dir / "a.tif", {}, {}, {}}, rgbn);
+  const auto info = io::inspect_image(request(dir / "a.tif"), rgbn);
   io::GridReader r(info, info.grid, io::Resampling::reflectance);
   EXPECT_FALSE(r.warped());
   ReflectanceBlock b;
@@ -53,7 +63,7 @@ TEST_F(ImageSource, ReadsReflectanceWithNodataAsNaNInEveryBand) {
 
 TEST_F(ImageSource, WarpsOntoAnotherGrid) {
   test::write_raster(dir / "a.tif", four_bands());
-  const auto info = io::inspect_image({dir / "a.tif", {}, {}, {}}, rgbn);
+  const auto info = io::inspect_image(request(dir / "a.tif"), rgbn);
   // The same CRS at 20 m: each target pixel averages 2x2 source pixels.
   Grid target = Grid::snapped(info.grid.extent(), 20, info.grid.crs_wkt);
   io::GridReader r(info, target, io::Resampling::reflectance);
@@ -67,9 +77,9 @@ TEST_F(ImageSource, WarpsOntoAnotherGrid) {
 TEST_F(ImageSource, ExplicitBandMapOverridesDescriptions) {
   test::write_raster(dir / "a.tif", four_bands());
   const auto info =
-      io::inspect_image({dir / "a.tif", io::BandMap::parse("red=4,nir=3"), 0.001, 0.0}, rgbn);
+      io::inspect_image(request(dir / "a.tif", io::BandMap::parse("red=4,nir=3"), 0.001, 0.0), rgbn);
   EXPECT_EQ(info.bands[BandRole::red], 4);
-  EXPECT_DOUBLE_EQ(info.scale, 0.001);
+  EXPECT_DOUBLE_EQ(info.calibration[static_cast<std::size_t>(BandRole::red)].mult, 0.001);
 }
 
 TEST_F(ImageSource, MissingBandIsAnInputErrorNamingFileAndRole) {
@@ -78,13 +88,13 @@ TEST_F(ImageSource, MissingBandIsAnInputErrorNamingFileAndRole) {
   s.descriptions.pop_back();
   test::write_raster(dir / "three.tif", s);
   try {
-    io::inspect_image({dir / "three.tif", {}, {}, {}}, rgbn);
+    io::inspect_image(request(dir / "three.tif"), rgbn);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("three.tif"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("'nir'"), std::string::npos);
   }
-  EXPECT_THROW(io::inspect_image({dir / "three.tif", io::BandMap::parse("nir=7"), {}, {}}, rgbn),
+  EXPECT_THROW(io::inspect_image(request(dir / "three.tif", io::BandMap::parse("nir=7")), rgbn),
                InputError);
 }
 
@@ -93,7 +103,7 @@ TEST_F(ImageSource, RasterWithoutCrsIsRejected) {
   s.epsg.clear();
   test::write_raster(dir / "nocrs.tif", s);
   try {
-    io::inspect_image({dir / "nocrs.tif", {}, {}, {}}, rgbn);
+    io::inspect_image(request(dir / "nocrs.tif"), rgbn);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no coordinate reference system"), std::string::npos);
@@ -104,13 +114,13 @@ TEST_F(ImageSource, IntegerDnWithoutScaleIsRejected) {
   auto s = four_bands();
   s.scale = 1;
   test::write_raster(dir / "dn.tif", s);
-  EXPECT_THROW(io::inspect_image({dir / "dn.tif", {}, {}, {}}, rgbn), InputError);
-  EXPECT_NO_THROW(io::inspect_image({dir / "dn.tif", {}, 0.0001, {}}, rgbn));
+  EXPECT_THROW(io::inspect_image(request(dir / "dn.tif"), rgbn), InputError);
+  EXPECT_NO_THROW(io::inspect_image(request(dir / "dn.tif", {}, 0.0001), rgbn));
 }
 
 TEST_F(ImageSource, MissingFileNamesThePath) {
   try {
-    io::inspect_image({dir / "nope.tif", {}, {}, {}}, rgbn);
+    io::inspect_image(request(dir / "nope.tif"), rgbn);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("nope.tif"), std::string::npos);

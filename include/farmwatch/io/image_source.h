@@ -10,6 +10,7 @@
 
 #include "farmwatch/core/features.h"
 #include "farmwatch/core/geo.h"
+#include "farmwatch/io/sensor_profile.h"
 
 namespace farmwatch::io {
 
@@ -27,8 +28,10 @@ struct BandMap {
 struct ImageRequest {
   std::string path;
   std::optional<BandMap> bands;  ///< absent: from band descriptions
-  std::optional<double> scale;   ///< absent: from band metadata
+  std::optional<double> scale;   ///< with offset: reflectance = DN * scale + offset, all bands
   std::optional<double> offset;
+  Profile profile = Profile::automatic;
+  std::string metadata;          ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
 };
 
 /// An image checked for use: opened, CRS present, bands mapped, DN rule known.
@@ -37,7 +40,8 @@ struct ImageInfo {
   Grid grid;
   int band_count = 0;
   BandMap bands;
-  double scale = 1.0, offset = 0.0;
+  std::array<Calibration, kRoleCount> calibration{};  ///< DN to reflectance per role
+  std::string calibration_source;                      ///< where the rule came from
   std::string data_type;
   /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
   bool is_class_map = false;
