@@ -215,7 +215,8 @@ struct GridReader::Impl {
   ImageInfo info;
   Grid target;
   DatasetPtr src;
-  DatasetPtr warped;  // null when the image is read directly
+  DatasetPtr shifted;  // a VRT with the co-registration shift, or null
+  DatasetPtr warped;   // null when the image is read directly
   GDALDataset* ds() { return warped ? warped.get() : src.get(); }
 };
 
@@ -224,8 +225,27 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   impl_->info = info;
   impl_->target = target;
   impl_->src = open_raster(info.path);
-  const Grid& g = info.grid;
-  const bool same = g.width == target.width && g.height == target.height &&
+  Grid g = info.grid;
+  if (info.shift_x != 0 || info.shift_y != 0) {
+    // Co-registration: the same pixels, georeferenced a little elsewhere (a VRT over them).
+    g.transform.c[0] += info.shift_x;
+    g.transform.c[3] += info.shift_y;
+    char buf[4][40];
+    const double v[4] = {g.transform.c[0], g.transform.c[3],
+                         g.transform.c[0] + g.width * g.transform.c[1],
+                         g.transform.c[3] + g.height * g.transform.c[5]};
+    for (int k = 0; k < 4; ++k) std::snprintf(buf[k], sizeof buf[k], "%.17g", v[k]);
+    const char* argv[] = {"-of", "VRT", "-a_ullr", buf[0], buf[1], buf[2], buf[3], nullptr};
+    GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
+    int usage = 0;
+    GDALDatasetH shifted =
+        GDALTranslate("", GDALDataset::ToHandle(impl_->src.get()), opts, &usage);
+    GDALTranslateOptionsFree(opts);
+    if (!shifted)
+      throw ProcessingError("cannot shift raster '" + info.path + "': " + gdal_last_error());
+    impl_->shifted.reset(GDALDataset::FromHandle(shifted));
+  }
+  const bool same = !impl_->shifted && g.width == target.width && g.height == target.height &&
                     g.transform == target.transform && same_crs(g.crs_wkt, target.crs_wkt);
   if (same) return;
 
@@ -254,7 +274,8 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(argv.data(), nullptr);
-  GDALDatasetH src_h = GDALDataset::ToHandle(impl_->src.get());
+  GDALDatasetH src_h =
+      GDALDataset::ToHandle(impl_->shifted ? impl_->shifted.get() : impl_->src.get());
   int usage_error = 0;
   CPLErrorReset();
   GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);

@@ -39,6 +39,12 @@ std::string crs_label(const std::string& wkt) {
 
 bool is_geographic(const std::string& wkt) { return srs_from_wkt(wkt).IsGeographic(); }
 
+void transform_point(double& x, double& y, const std::string& from_wkt, const std::string& to_wkt) {
+  auto t = make_transform(srs_from_wkt(from_wkt), srs_from_wkt(to_wkt));
+  if (!t->Transform(1, &x, &y))
+    throw InputError("cannot transform a point between coordinate systems: " + gdal_last_error());
+}
+
 Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt) {
   const auto from = srs_from_wkt(from_wkt), to = srs_from_wkt(to_wkt);
   auto t = make_transform(from, to);

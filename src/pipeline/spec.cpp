@@ -142,6 +142,7 @@ PipelineSpec load_pipeline(const std::string& path) {
     if (*bs < 16 || *bs > 4096 || *bs % 16) top.fail("block_size", "must be a multiple of 16 in 16..4096");
     spec.block_size = *bs;
   }
+  spec.coregister = top.opt_bool("coregister").value_or(true);
   top.finish();
   return spec;
 }

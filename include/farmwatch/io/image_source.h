@@ -42,6 +42,9 @@ struct ImageInfo {
   BandMap bands;
   std::array<Calibration, kRoleCount> calibration{};  ///< DN to reflectance per role
   std::string calibration_source;                      ///< where the rule came from
+  /// Added to the image's geotransform origin (its own CRS units) before it is read: the
+  /// co-registration correction. Zero: read as georeferenced.
+  double shift_x = 0, shift_y = 0;
   std::string data_type;
   /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
   bool is_class_map = false;

@@ -14,6 +14,8 @@ bool same_crs(const std::string& a, const std::string& b);
 std::string crs_label(const std::string& wkt);
 /// Whether the CRS is geographic (degrees).
 bool is_geographic(const std::string& wkt);
+/// A point transformed from one CRS to another.
+void transform_point(double& x, double& y, const std::string& from_wkt, const std::string& to_wkt);
 /// Bounding box of `box` transformed from one CRS to another (edges densified).
 Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt);
 

@@ -30,6 +30,8 @@ struct RunContext {
   std::vector<io::ImageInfo> images;
   Grid grid;
   std::optional<io::FarmlandLayer> farmland;
+  // coregister
+  nlohmann::json coregistration;
   // prepare
   std::unique_ptr<StagedDir> out;
   std::unique_ptr<ChangeKernel> kernel;

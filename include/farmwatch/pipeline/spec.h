@@ -44,6 +44,7 @@ struct PipelineSpec {
   std::string change_source;
   OutputSpec outputs;
   int block_size = 512;
+  bool coregister = true;  ///< measure and correct the shift of the later date
 };
 
 /// Reads and checks a pipeline file (YAML or JSON). Relative paths are taken from the file's

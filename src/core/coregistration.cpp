@@ -1,0 +1,113 @@
+#include "farmwatch/core/coregistration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+namespace farmwatch {
+namespace {
+
+/// The image as a CV_64F matrix with NaN replaced by the mean of the valid pixels.
+std::optional<cv::Mat> filled(const std::vector<float>& v, int width, int height) {
+  double sum = 0;
+  std::size_t n = 0;
+  for (float x : v)
+    if (!std::isnan(x)) sum += x, ++n;
+  if (5 * n < 4 * v.size()) return std::nullopt;  // under 80 % valid
+  const double mean = sum / static_cast<double>(n);
+  cv::Mat m(height, width, CV_64F);
+  for (int r = 0; r < height; ++r)
+    for (int c = 0; c < width; ++c) {
+      const float x = v[static_cast<std::size_t>(r) * width + c];
+      m.at<double>(r, c) = std::isnan(x) ? mean : x;
+    }
+  return m;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+namespace {
+
+/// Edges (gradient magnitude) survive the seasons better than the intensities themselves:
+/// a field turning green changes its brightness, not where its borders are.
+cv::Mat edges(const cv::Mat& m) {
+  cv::Mat gx, gy, mag;
+  cv::Sobel(m, gx, CV_64F, 1, 0, 3);
+  cv::Sobel(m, gy, CV_64F, 0, 1, 3);
+  cv::magnitude(gx, gy, mag);
+  return mag;
+}
+
+/// Normalised cross-correlation of `a` with `b` moved back by (dx, dy), on the inner part.
+double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int margin) {
+  cv::Mat moved;
+  const cv::Mat t = (cv::Mat_<double>(2, 3) << 1, 0, -dx, 0, 1, -dy);
+  cv::warpAffine(b, moved, t, b.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  const cv::Rect inner(margin, margin, a.cols - 2 * margin, a.rows - 2 * margin);
+  cv::Mat ra = a(inner), rb = moved(inner);
+  cv::Scalar ma, sa, mb, sb;
+  cv::meanStdDev(ra, ma, sa);
+  cv::meanStdDev(rb, mb, sb);
+  if (sa[0] == 0 || sb[0] == 0) return -1;
+  return (ra - ma[0]).dot(rb - mb[0]) / (sa[0] * sb[0] * static_cast<double>(ra.total()));
+}
+
+/// The sub-pixel shift maximising NCC near `start`: a grid search at 0.25 px, then 0.05 px.
+/// (OpenCV's own sub-pixel estimate is a peak centroid, biased towards whole pixels.)
+cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
+  const int margin = 3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
+  if (a.cols <= 2 * margin + 8 || a.rows <= 2 * margin + 8) return start;
+  cv::Point2d best = start;
+  for (const double step : {0.25, 0.05}) {
+    const cv::Point2d centre = best;
+    double best_score = -2;
+    for (int j = -5; j <= 5; ++j)
+      for (int i = -5; i <= 5; ++i) {
+        const cv::Point2d p(centre.x + i * step, centre.y + j * step);
+        const double score = ncc_at(a, b, p.x, p.y, margin);
+        if (score > best_score) best_score = score, best = p;
+      }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::vector<float>& later,
+                                 int width, int height) {
+  const auto a = filled(earlier, width, height), b = filled(later, width, height);
+  if (!a || !b) return std::nullopt;
+  const cv::Mat ea = edges(*a), eb = edges(*b);
+  cv::Mat hann;
+  cv::createHanningWindow(hann, a->size(), CV_64F);
+  Shift s;
+  const cv::Point2d coarse = cv::phaseCorrelate(ea, eb, hann, &s.response);
+  // Implausible peaks (a window of uniform fields) are left to combine_shifts to discard.
+  const cv::Point2d p = std::hypot(coarse.x, coarse.y) < 0.25 * std::min(width, height)
+                            ? refine(ea, eb, coarse)
+                            : coarse;
+  s.dx = p.x;
+  s.dy = p.y;
+  return s;
+}
+
+std::optional<Shift> combine_shifts(const std::vector<Shift>& shifts, double min_response,
+                                    double max_px) {
+  std::vector<double> dx, dy, resp;
+  for (const auto& s : shifts)
+    if (s.response >= min_response && std::hypot(s.dx, s.dy) <= max_px) {
+      dx.push_back(s.dx);
+      dy.push_back(s.dy);
+      resp.push_back(s.response);
+    }
+  if (dx.empty()) return std::nullopt;
+  return Shift{median(dx), median(dy), median(resp)};
+}
+
+}  // namespace farmwatch

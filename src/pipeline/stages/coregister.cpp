@@ -1,0 +1,98 @@
+// Two dates rarely line up to the pixel. The residual shift of the later date is measured by
+// phase correlation on NIR in up to nine windows across the grid, and, when it is reliable and
+// plausible, the later image is read shifted back onto the earlier one.
+#include <cmath>
+
+#include "farmwatch/core/coregistration.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "stages.h"
+
+namespace farmwatch::pipeline::stages {
+namespace {
+
+constexpr double kMinResponse = 0.05;  // phase-correlation peaks below this are noise
+constexpr double kMinShiftPx = 0.05;   // smaller shifts are left alone
+constexpr double kMaxShiftPx = 10.0;   // larger ones are georeferencing errors, not residuals
+
+std::vector<Window> sample_windows(const Grid& g, int size) {
+  std::vector<Window> out;
+  const int w = std::min(size, g.width), h = std::min(size, g.height);
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < 3; ++i) {
+      const Window win{(g.width - w) * i / 2, (g.height - h) * j / 2, w, h};
+      if (out.empty() || !(out.back() == win)) out.push_back(win);
+    }
+  return out;
+}
+
+BandRole reference_role(const io::ImageInfo& a, const io::ImageInfo& b) {
+  for (BandRole r : {BandRole::nir, BandRole::red, BandRole::green})
+    if (a.bands[r] && b.bands[r]) return r;
+  return BandRole::nir;
+}
+
+class Coregister : public Stage {
+ public:
+  Coregister() : Stage("coregister") {}
+
+ private:
+  bool applies(const RunContext& ctx) const override {
+    return ctx.compares_dates() && ctx.spec.coregister && !ctx.images[0].is_class_map &&
+           !ctx.images[1].is_class_map;
+  }
+
+  void run(RunContext& ctx, const Log& log) override {
+    const Grid& g = ctx.grid;
+    io::GridReader a(ctx.images[0], g, io::Resampling::reflectance);
+    io::GridReader b(ctx.images[1], g, io::Resampling::reflectance);
+    const BandRole role = reference_role(ctx.images[0], ctx.images[1]);
+    std::vector<Shift> shifts;
+    for (const Window& w : sample_windows(g, 256)) {
+      ReflectanceBlock ra, rb;
+      a.read_reflectance(w, ra);
+      b.read_reflectance(w, rb);
+      if (auto s = phase_shift(ra.plane(role), rb.plane(role), w.width, w.height)) {
+        shifts.push_back(*s);
+        log.debug("window " + std::to_string(w.col) + "," + std::to_string(w.row) + ": shift " +
+                  std::to_string(s->dx) + ", " + std::to_string(s->dy) + " response " +
+                  std::to_string(s->response));
+      }
+    }
+    auto& report = ctx.coregistration;
+    report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
+    const auto shift = combine_shifts(shifts, kMinResponse, kMaxShiftPx);
+    if (!shift) {
+      report["note"] = "no reliable phase-correlation peak within 10 pixels: dates used as "
+                       "georeferenced (a larger shift is a georeferencing error to fix)";
+      log.warn("co-registration: " + report["note"].get<std::string>());
+      return;
+    }
+    const double px = std::hypot(shift->dx, shift->dy);
+    report["shift_px"] = {std::round(shift->dx * 1000) / 1000, std::round(shift->dy * 1000) / 1000};
+    report["response"] = std::round(shift->response * 1000) / 1000;
+    if (px < kMinShiftPx) {
+      report["note"] = "below 0.05 pixel: nothing to correct";
+      return;
+    }
+    // Content of the later date sits at +dx columns, +dy rows: move its georeference back.
+    const double dx_m = -shift->dx * g.transform.c[1], dy_m = -shift->dy * g.transform.c[5];
+    const Box e = g.extent();
+    double x0 = 0.5 * (e.xmin + e.xmax), y0 = 0.5 * (e.ymin + e.ymax);
+    double x1 = x0 + dx_m, y1 = y0 + dy_m;
+    auto& later = ctx.images[1];
+    io::transform_point(x0, y0, g.crs_wkt, later.grid.crs_wkt);
+    io::transform_point(x1, y1, g.crs_wkt, later.grid.crs_wkt);
+    later.shift_x = x1 - x0;
+    later.shift_y = y1 - y0;
+    report["applied"] = true;
+    report["correction_m"] = {std::round(dx_m * 1000) / 1000, std::round(dy_m * 1000) / 1000};
+    log.info("co-registration: later date shifted by " + std::to_string(-shift->dx) + ", " +
+             std::to_string(-shift->dy) + " pixels");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> coregister() { return std::make_unique<Coregister>(); }
+
+}  // namespace farmwatch::pipeline::stages
