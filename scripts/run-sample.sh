@@ -3,5 +3,5 @@
 # Outputs go to out/sample/ (the command prints them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh farmwatch
 build/farmwatch run pipelines/sample.yaml -v "$@"

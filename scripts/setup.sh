@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages farmwatch needs (only those missing) and builds it in build/.
 # Used by scripts/run-sample.sh and scripts/test.sh; safe to run again.
+#   scripts/setup.sh [TARGET]   (default: everything, tests included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build build
+cmake --build build ${1:+--target "$1"}

@@ -55,4 +55,5 @@ TEST(Coregistration, AlignedSampleNeedsNoCorrection) {
   const auto s = nlohmann::json::parse(test::read_text(d / "o/summary.json"));
   const auto& shift = s["coregistration"]["shift_px"];
   EXPECT_LT(std::hypot(shift[0].get<double>(), shift[1].get<double>()), 0.1) << s["coregistration"].dump();
+  EXPECT_FALSE(s["coregistration"]["applied"].get<bool>());
 }

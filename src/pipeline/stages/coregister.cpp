@@ -11,7 +11,7 @@ namespace farmwatch::pipeline::stages {
 namespace {
 
 constexpr double kMinResponse = 0.05;  // phase-correlation peaks below this are noise
-constexpr double kMinShiftPx = 0.05;   // smaller shifts are left alone
+constexpr double kMinShiftPx = 0.1;    // smaller shifts are within the estimate's noise
 constexpr double kMaxShiftPx = 10.0;   // larger ones are georeferencing errors, not residuals
 
 std::vector<Window> sample_windows(const Grid& g, int size) {
@@ -71,7 +71,7 @@ class Coregister : public Stage {
     report["shift_px"] = {std::round(shift->dx * 1000) / 1000, std::round(shift->dy * 1000) / 1000};
     report["response"] = std::round(shift->response * 1000) / 1000;
     if (px < kMinShiftPx) {
-      report["note"] = "below 0.05 pixel: nothing to correct";
+      report["note"] = "below 0.1 pixel: nothing to correct";
       return;
     }
     // Content of the later date sits at +dx columns, +dy rows: move its georeference back.
