@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "farmwatch/core/error.h"
@@ -160,6 +161,32 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
   }
 }
 
+/// The quality layer: a file given with the request, else a band of the image whose
+/// description says SCL or QA_PIXEL.
+void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  if (!req.quality.empty()) {
+    auto q = open_raster(req.quality);
+    auto kind = detect_quality(std::filesystem::path(req.quality).filename().string());
+    if (!kind) kind = detect_quality(q->GetRasterBand(1)->GetDescription());
+    if (!kind)
+      throw InputError("quality layer '" + req.quality + "': neither its name nor its band " +
+                       "description says SCL (Sentinel-2) or QA_PIXEL (Landsat)");
+    if (grid_of(*q).crs_wkt.empty())
+      throw InputError("quality layer '" + req.quality + "' has no coordinate reference system");
+    info.quality_kind = *kind;
+    info.quality_path = req.quality;
+    info.quality_band = 1;
+    return;
+  }
+  for (int i = 1; i <= info.band_count; ++i)
+    if (auto kind = detect_quality(ds.GetRasterBand(i)->GetDescription())) {
+      info.quality_kind = *kind;
+      info.quality_path = req.path;
+      info.quality_band = i;
+      return;
+    }
+}
+
 }  // namespace
 
 ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required) {
@@ -208,6 +235,7 @@ ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& requi
     }
 
   calibrate(*ds, req, info);
+  find_quality_layer(*ds, req, info);
   return info;
 }
 
@@ -217,73 +245,108 @@ struct GridReader::Impl {
   DatasetPtr src;
   DatasetPtr shifted;  // a VRT with the co-registration shift, or null
   DatasetPtr warped;   // null when the image is read directly
-  GDALDataset* ds() { return warped ? warped.get() : src.get(); }
+  DatasetPtr quality_src, quality_vrt, quality_warped;  // the quality layer, if any
+  GDALDataset* ds() { return warped ? warped.get() : shifted ? shifted.get() : src.get(); }
+  GDALDataset* quality() { return quality_warped ? quality_warped.get() : quality_vrt.get(); }
 };
+
+namespace {
+
+std::string exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+DatasetPtr run_translate(GDALDataset& src, std::vector<std::string> args, const std::string& path) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALTranslateOptions* opts = GDALTranslateOptionsNew(argv.data(), nullptr);
+  int usage = 0;
+  CPLErrorReset();
+  GDALDatasetH out = GDALTranslate("", GDALDataset::ToHandle(&src), opts, &usage);
+  GDALTranslateOptionsFree(opts);
+  if (!out) throw ProcessingError("cannot read raster '" + path + "': " + gdal_last_error());
+  return DatasetPtr(GDALDataset::FromHandle(out));
+}
+
+/// A VRT over `src` with one band selected (0: all) and/or the georeference of `g`.
+DatasetPtr select_and_place(GDALDataset& src, int band, const Grid* g, const std::string& path) {
+  std::vector<std::string> args = {"-of", "VRT"};
+  if (band) args.insert(args.end(), {"-b", std::to_string(band)});
+  if (g)
+    args.insert(args.end(), {"-a_ullr", exact(g->transform.c[0]), exact(g->transform.c[3]),
+                             exact(g->transform.c[0] + g->width * g->transform.c[1]),
+                             exact(g->transform.c[3] + g->height * g->transform.c[5])});
+  return run_translate(src, args, path);
+}
+
+/// A warped VRT of `src` on the target grid.
+DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const char* type,
+                   const char* dst_nodata, const std::string& path) {
+  const Box e = target.extent();
+  std::vector<std::string> args = {"-of", "VRT", "-t_srs", target.crs_wkt,
+                                   "-te", exact(e.xmin), exact(e.ymin), exact(e.xmax), exact(e.ymax),
+                                   "-ts", std::to_string(target.width), std::to_string(target.height),
+                                   "-r", alg, "-ot", type, "-dstnodata", dst_nodata};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(argv.data(), nullptr);
+  GDALDatasetH src_h = GDALDataset::ToHandle(&src);
+  int usage_error = 0;
+  CPLErrorReset();
+  GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);
+  GDALWarpAppOptionsFree(opts);
+  if (!out)
+    throw InputError("cannot warp raster '" + path + "' onto the analysis grid: " + gdal_last_error());
+  return DatasetPtr(GDALDataset::FromHandle(out));
+}
+
+bool same_grid(const Grid& a, const Grid& b) {
+  return a.width == b.width && a.height == b.height && a.transform == b.transform &&
+         same_crs(a.crs_wkt, b.crs_wkt);
+}
+
+}  // namespace
 
 GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling)
     : impl_(std::make_unique<Impl>()) {
   impl_->info = info;
   impl_->target = target;
   impl_->src = open_raster(info.path);
-  Grid g = info.grid;
-  if (info.shift_x != 0 || info.shift_y != 0) {
-    // Co-registration: the same pixels, georeferenced a little elsewhere (a VRT over them).
+  // Co-registration: the same pixels, georeferenced a little elsewhere.
+  const bool shift = info.shift_x != 0 || info.shift_y != 0;
+  auto place = [&](Grid g) {
     g.transform.c[0] += info.shift_x;
     g.transform.c[3] += info.shift_y;
-    char buf[4][40];
-    const double v[4] = {g.transform.c[0], g.transform.c[3],
-                         g.transform.c[0] + g.width * g.transform.c[1],
-                         g.transform.c[3] + g.height * g.transform.c[5]};
-    for (int k = 0; k < 4; ++k) std::snprintf(buf[k], sizeof buf[k], "%.17g", v[k]);
-    const char* argv[] = {"-of", "VRT", "-a_ullr", buf[0], buf[1], buf[2], buf[3], nullptr};
-    GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
-    int usage = 0;
-    GDALDatasetH shifted =
-        GDALTranslate("", GDALDataset::ToHandle(impl_->src.get()), opts, &usage);
-    GDALTranslateOptionsFree(opts);
-    if (!shifted)
-      throw ProcessingError("cannot shift raster '" + info.path + "': " + gdal_last_error());
-    impl_->shifted.reset(GDALDataset::FromHandle(shifted));
+    return g;
+  };
+  const Grid g = place(info.grid);
+  if (shift) impl_->shifted = select_and_place(*impl_->src, 0, &g, info.path);
+  GDALDataset* base = impl_->shifted ? impl_->shifted.get() : impl_->src.get();
+  if (!same_grid(g, target)) {
+    const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) &&
+                            !is_geographic(g.crs_wkt) && !is_geographic(target.crs_wkt);
+    const bool classes = resampling == Resampling::nearest;
+    impl_->warped = warp_to(*base, target, classes ? "near" : coarsening ? "average" : "bilinear",
+                            classes ? "Byte" : "Float32", classes ? "255" : "nan", info.path);
   }
-  const bool same = !impl_->shifted && g.width == target.width && g.height == target.height &&
-                    g.transform == target.transform && same_crs(g.crs_wkt, target.crs_wkt);
-  if (same) return;
-
-  const Box e = target.extent();
-  const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) &&
-                          !is_geographic(g.crs_wkt) && !is_geographic(target.crs_wkt);
-  const char* alg = resampling == Resampling::nearest ? "near"
-                    : coarsening                     ? "average"
-                                                     : "bilinear";
-  const bool bytes = resampling == Resampling::nearest;
-  std::vector<std::string> args = {"-of", "VRT", "-t_srs", target.crs_wkt,
-                                   "-te", std::to_string(e.xmin), std::to_string(e.ymin),
-                                   std::to_string(e.xmax), std::to_string(e.ymax),
-                                   "-ts", std::to_string(target.width),
-                                   std::to_string(target.height), "-r", alg,
-                                   "-ot", bytes ? "Byte" : "Float32",
-                                   "-dstnodata", bytes ? "255" : "nan"};
-  // -te printed with std::to_string loses precision; pass exact values instead.
-  char buf[64];
-  for (int k = 0; k < 4; ++k) {
-    const double v = k == 0 ? e.xmin : k == 1 ? e.ymin : k == 2 ? e.xmax : e.ymax;
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    args[5 + k] = buf;
+  if (info.quality_kind == QualityKind::none) return;
+  // The quality layer: nearest neighbour onto the grid; outside it counts as fill.
+  GDALDataset* qsrc = impl_->src.get();
+  Grid qg = g;
+  if (info.quality_path != info.path) {
+    impl_->quality_src = open_raster(info.quality_path);
+    qsrc = impl_->quality_src.get();
+    qg = place(grid_of(*qsrc));
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(argv.data(), nullptr);
-  GDALDatasetH src_h =
-      GDALDataset::ToHandle(impl_->shifted ? impl_->shifted.get() : impl_->src.get());
-  int usage_error = 0;
-  CPLErrorReset();
-  GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);
-  GDALWarpAppOptionsFree(opts);
-  if (!out)
-    throw InputError("cannot warp raster '" + info.path + "' onto the analysis grid: " +
-                     gdal_last_error());
-  impl_->warped.reset(GDALDataset::FromHandle(out));
+  impl_->quality_vrt = select_and_place(*qsrc, info.quality_band, shift ? &qg : nullptr, info.quality_path);
+  if (!same_grid(qg, target))
+    impl_->quality_warped =
+        warp_to(*impl_->quality_vrt, target, "near", "UInt16",
+                info.quality_kind == QualityKind::landsat_qa_pixel ? "1" : "0", info.quality_path);
 }
 
 GridReader::~GridReader() = default;
@@ -334,6 +397,12 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
         valid[i] = 0;
       plane[i] = v * scale + offset;
     }
+  }
+  if (GDALDataset* q = impl_->quality()) {
+    std::vector<std::uint16_t> qv(n);
+    read_or_throw(q->GetRasterBand(1), w, qv.data(), GDT_UInt16, info.quality_path);
+    for (std::size_t i = 0; i < n; ++i)
+      if (quality_invalid(info.quality_kind, qv[i])) valid[i] = 0;
   }
   for (auto& plane : out.planes)
     if (!plane.empty())

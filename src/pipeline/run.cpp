@@ -69,6 +69,11 @@ json make_summary(const RunContext& ctx) {
                      {"image", spec.dates[i].image.path},
                      {"bands", ctx.images[i].bands.to_string()},
                      {"calibration", calibration_summary(ctx.images[i])},
+                     {"quality_mask", ctx.images[i].quality_kind == QualityKind::none
+                                          ? json("none")
+                                          : json({{"kind", quality_name(ctx.images[i].quality_kind)},
+                                                  {"file", ctx.images[i].quality_path},
+                                                  {"band", ctx.images[i].quality_band}})},
                      {"classes", class_summary(spec.classifier->classes(), ctx.pixels.class_pixels[i],
                                                g.res() * g.res())}});
   s["inputs"] = {{"dates", dates}};

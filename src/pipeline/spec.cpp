@@ -55,6 +55,7 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
     d.image.profile = *profile;
   }
   if (auto md = m.opt_str("metadata")) d.image.metadata = resolve(base, *md);
+  if (auto q = m.opt_str("quality")) d.image.quality = resolve(base, *q);
   m.finish();
   return d;
 }

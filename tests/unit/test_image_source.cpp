@@ -134,3 +134,64 @@ TEST(BandMap, ParsesAndRejects) {
   EXPECT_THROW(io::BandMap::parse("nir=0"), ConfigError);
   EXPECT_THROW(io::BandMap::parse("nir"), ConfigError);
 }
+
+TEST_F(ImageSource, SentinelTwoSclBandInTheStackMasksCloudAndShadow) {
+  auto s = four_bands();
+  std::vector<double> scl(16, 4);  // vegetation
+  scl[1] = 9;                      // cloud high probability
+  scl[2] = 3;                      // cloud shadow
+  s.bands.push_back(scl);
+  s.descriptions.push_back("SCL");
+  s.has_nodata = false;
+  test::write_raster(dir / "l2a.tif", s);
+  const auto info = io::inspect_image(request(dir / "l2a.tif"), rgbn);
+  EXPECT_EQ(info.quality_kind, QualityKind::sentinel2_scl);
+  EXPECT_EQ(info.quality_band, 5);
+  io::GridReader r(info, info.grid, io::Resampling::reflectance);
+  ReflectanceBlock b;
+  r.read_reflectance({0, 0, 4, 4}, b);
+  EXPECT_FALSE(std::isnan(b.plane(BandRole::red)[0]));
+  EXPECT_TRUE(std::isnan(b.plane(BandRole::red)[1]));
+  EXPECT_TRUE(std::isnan(b.plane(BandRole::nir)[2]));
+}
+
+TEST_F(ImageSource, SeparateLandsatQaPixelFileOnItsOwnGridMasksCloudBits) {
+  test::write_raster(dir / "sr.tif", four_bands());
+  // 20 m QA over the 10 m image: its first pixel (top-left 2 x 2 image pixels) is cloud.
+  test::RasterSpec qa;
+  qa.type = GDT_UInt16;
+  qa.width = qa.height = 2;
+  qa.res = 20;
+  qa.bands = {{1u << 3 | 1u << 6, 1u << 6, 1u << 6, 1u << 6}};  // bit 6 = clear
+  test::write_raster(dir / "LC09_X_QA_PIXEL.TIF", qa);
+  auto req = request(dir / "sr.tif");
+  req.quality = dir / "LC09_X_QA_PIXEL.TIF";
+  const auto info = io::inspect_image(req, rgbn);
+  EXPECT_EQ(info.quality_kind, QualityKind::landsat_qa_pixel);
+  io::GridReader r(info, info.grid, io::Resampling::reflectance);
+  ReflectanceBlock b;
+  r.read_reflectance({0, 0, 4, 4}, b);
+  for (int i : {0, 1, 4}) EXPECT_TRUE(std::isnan(b.plane(BandRole::red)[i])) << i;
+  for (int i : {2, 3, 8}) EXPECT_FALSE(std::isnan(b.plane(BandRole::red)[i])) << i;
+}
+
+TEST_F(ImageSource, QualityLayerOfUnknownKindIsRefused) {
+  test::write_raster(dir / "a.tif", four_bands());
+  test::RasterSpec q;
+  q.bands = {std::vector<double>(16, 0)};
+  test::write_raster(dir / "mask.tif", q);
+  auto req = request(dir / "a.tif");
+  req.quality = dir / "mask.tif";
+  EXPECT_THROW(io::inspect_image(req, rgbn), InputError);
+}
+
+TEST(QualityMask, BitsAndClassesThatAreNoObservation) {
+  EXPECT_TRUE(quality_invalid(QualityKind::sentinel2_scl, 8));
+  EXPECT_TRUE(quality_invalid(QualityKind::sentinel2_scl, 0));
+  EXPECT_FALSE(quality_invalid(QualityKind::sentinel2_scl, 5));  // bare soil is an observation
+  EXPECT_TRUE(quality_invalid(QualityKind::landsat_qa_pixel, 1u << 4));   // shadow
+  EXPECT_FALSE(quality_invalid(QualityKind::landsat_qa_pixel, 1u << 6));  // clear
+  EXPECT_EQ(detect_quality("LC08_L2SP_X_QA_PIXEL.TIF"), QualityKind::landsat_qa_pixel);
+  EXPECT_EQ(detect_quality("SCL scene classification"), QualityKind::sentinel2_scl);
+  EXPECT_FALSE(detect_quality("B04 red"));
+}

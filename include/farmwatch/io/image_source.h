@@ -10,6 +10,7 @@
 
 #include "farmwatch/core/features.h"
 #include "farmwatch/core/geo.h"
+#include "farmwatch/core/quality_mask.h"
 #include "farmwatch/io/sensor_profile.h"
 
 namespace farmwatch::io {
@@ -32,6 +33,7 @@ struct ImageRequest {
   std::optional<double> offset;
   Profile profile = Profile::automatic;
   std::string metadata;          ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
+  std::string quality;           ///< quality layer file (SCL, QA_PIXEL); empty: a band of the image
 };
 
 /// An image checked for use: opened, CRS present, bands mapped, DN rule known.
@@ -45,6 +47,10 @@ struct ImageInfo {
   /// Added to the image's geotransform origin (its own CRS units) before it is read: the
   /// co-registration correction. Zero: read as georeferenced.
   double shift_x = 0, shift_y = 0;
+  /// Quality layer masking cloud, shadow and fill (none if the product has none).
+  QualityKind quality_kind = QualityKind::none;
+  std::string quality_path;
+  int quality_band = 0;
   std::string data_type;
   /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
   bool is_class_map = false;
@@ -66,7 +72,8 @@ class GridReader {
   GridReader(GridReader&&) noexcept;
   GridReader& operator=(GridReader&&) noexcept;
 
-  /// Reflectance of every mapped role; NaN in all planes where any mapped band is invalid.
+  /// Reflectance of every mapped role; NaN in all planes where any mapped band is invalid or
+  /// the quality layer flags cloud, shadow or fill.
   void read_reflectance(const Window& w, ReflectanceBlock& out);
   /// Band 1 as bytes (class maps); nodata and pixels outside the image are 255.
   void read_bytes(const Window& w, std::vector<std::uint8_t>& out);
