@@ -5,6 +5,7 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/raster_writer.h"
+#include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/rules_file.h"
 #include "options.h"
@@ -14,7 +15,8 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int cmd_classify(const std::vector<std::string>& args) {
-  std::string in, out, metadata;
+  std::string in, out, metadata, quality, crs;
+  double resolution = 0;
   int block = 512;
   ImageOptions io_opts;
   po::options_description desc;
@@ -22,12 +24,17 @@ int cmd_classify(const std::vector<std::string>& args) {
       "out", po::value<std::string>(&out)->required(), "land-use GeoTIFF (COG) to write")(
       "block-size", po::value<int>(&block)->default_value(512), "processing block size")(
       "metadata", po::value<std::string>(&metadata),
-      "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the image)");
+      "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the image)")(
+      "quality", po::value<std::string>(&quality),
+      "quality layer: Sentinel-2 SCL or Landsat QA_PIXEL raster (default: such a band in the image)")(
+      "crs", po::value<std::string>(&crs), "classify on a grid in this CRS (default: the image's grid)")(
+      "resolution", po::value<double>(&resolution), "pixel size of that grid (with --crs)");
   add_image_options(desc, io_opts);
   CommonOptions common;
   po::variables_map vm;
   if (!parse_command("classify --in IMAGE --out LANDUSE.tif",
-                     "Classifies land use with the rules file, on the image's own grid.\n"
+                     "Classifies land use with the rules file, on the image's own grid or the\n"
+                     "grid given by --crs and --resolution.\n"
                      "Writes UInt8 class codes with a colour table, nodata 255, as a COG.",
                      desc, {}, args, common, vm))
     return 0;
@@ -35,6 +42,7 @@ int cmd_classify(const std::vector<std::string>& args) {
   const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));
   auto request = image_request(in, io_opts, vm);
   request.metadata = metadata;
+  request.quality = quality;
   const auto info = io::inspect_image(request, classifier->required_roles());
   cli_log().info("reflectance: " + info.calibration_source);
   const engine::ThreadLimit threads(common.threads);
@@ -44,6 +52,12 @@ int cmd_classify(const std::vector<std::string>& args) {
   pipeline::StagedDir staged(target.string() + ".d");
   engine::LanduseChangeJob job;
   job.grid = info.grid;
+  if (!crs.empty()) {
+    if (!(resolution > 0)) throw UsageError("classify: --crs needs a positive --resolution");
+    const std::string wkt = io::crs_from_user(crs);
+    job.grid = Grid::snapped(io::transform_box(info.grid.extent(), info.grid.crs_wkt, wkt),
+                             resolution, wkt);
+  }
   job.images = {info};
   job.classifier = classifier.get();
   job.landuse_out = {(staged.scratch() / "landuse.tif").string()};

@@ -19,6 +19,7 @@ const char* kUsage =
     "  classify              classify one image into a land-use map\n"
     "  change                compare two images or land-use maps, write change.tif and patches\n"
     "  tiles                 write XYZ PNG tiles of a paletted raster\n"
+    "  warp                  put an image on a grid (CRS, resolution) as the pipeline reads it\n"
     "\n"
     "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
 
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   using namespace farmwatch;
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
-      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}};
+      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles},     {"warp", cli::cmd_warp}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

@@ -410,6 +410,17 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
         if (!valid[i]) plane[i] = kNaN;
 }
 
+void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
+  out.resize(static_cast<std::size_t>(w.pixels()));
+  GDALRasterBand* b = impl_->ds()->GetRasterBand(band);
+  read_or_throw(b, w, out.data(), GDT_Float32, impl_->info.path);
+  int has_nodata = 0;
+  const auto nodata = static_cast<float>(b->GetNoDataValue(&has_nodata));
+  if (has_nodata && !std::isnan(nodata))
+    for (auto& v : out)
+      if (v == nodata) v = kNaN;
+}
+
 void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* band = impl_->ds()->GetRasterBand(1);

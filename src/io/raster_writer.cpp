@@ -25,9 +25,19 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   co.SetNameValue("BLOCKYSIZE", bs.c_str());
   co.SetNameValue("COMPRESS", layout.compress.c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
-  impl_->type = layout.type == PixelType::u8 ? GDT_Byte : GDT_UInt32;
+  switch (layout.type) {
+    case PixelType::u8: impl_->type = GDT_Byte; break;
+    case PixelType::u16: impl_->type = GDT_UInt16; break;
+    case PixelType::i16: impl_->type = GDT_Int16; break;
+    case PixelType::u32: impl_->type = GDT_UInt32; break;
+    case PixelType::f32: impl_->type = GDT_Float32; break;
+  }
+  if (layout.bands > 1) co.SetNameValue("INTERLEAVE", "BAND");
+  if (layout.compress == "DEFLATE" && layout.type != PixelType::f32)
+    co.SetNameValue("PREDICTOR", "2");
   CPLErrorReset();
-  impl_->ds.reset(drv->Create(path.c_str(), layout.grid.width, layout.grid.height, 1, impl_->type,
+  impl_->ds.reset(drv->Create(path.c_str(), layout.grid.width, layout.grid.height, layout.bands,
+                              impl_->type,
                               co.List()));
   if (!impl_->ds) throw ProcessingError("cannot create raster '" + path + "': " + gdal_last_error());
   auto& ds = *impl_->ds;
@@ -39,6 +49,8 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
     ds.SetSpatialRef(&srs);
   }
   for (const auto& [k, v] : layout.metadata) ds.SetMetadataItem(k.c_str(), v.c_str());
+  for (int b = 2; b <= layout.bands && layout.nodata; ++b)
+    ds.GetRasterBand(b)->SetNoDataValue(*layout.nodata);
   GDALRasterBand* band = ds.GetRasterBand(1);
   if (layout.nodata) band->SetNoDataValue(*layout.nodata);
   if (!layout.description.empty()) band->SetDescription(layout.description.c_str());
@@ -56,11 +68,19 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
 BlockRasterWriter::~BlockRasterWriter() = default;
 BlockRasterWriter::BlockRasterWriter(BlockRasterWriter&&) noexcept = default;
 
-void BlockRasterWriter::write(const Window& w, const void* data) {
+void BlockRasterWriter::write(const Window& w, const void* data, int band) {
   CPLErrorReset();
-  if (impl_->ds->GetRasterBand(1)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
+  if (impl_->ds->GetRasterBand(band)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
                                             const_cast<void*>(data), w.width, w.height,
                                             impl_->type, 0, 0, nullptr) != CE_None)
+    throw ProcessingError("cannot write to raster '" + path_ + "': " + gdal_last_error());
+}
+
+void BlockRasterWriter::write_floats(const Window& w, const float* data, int band) {
+  CPLErrorReset();
+  if (impl_->ds->GetRasterBand(band)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
+                                               const_cast<float*>(data), w.width, w.height,
+                                               GDT_Float32, 0, 0, nullptr) != CE_None)
     throw ProcessingError("cannot write to raster '" + path_ + "': " + gdal_last_error());
 }
 

@@ -1,6 +1,9 @@
 // The analyst's subcommands, run on the sample tiles.
 #include <gtest/gtest.h>
 
+#include <gdal_utils.h>
+
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -23,7 +26,7 @@ std::array<double, 6> geotransform(const std::string& path) {
 }  // namespace
 
 TEST(Commands, EveryCommandHasHelpWithThreadsAndVerbose) {
-  for (const char* c : {"run", "info", "classify", "change", "tiles"}) {
+  for (const char* c : {"run", "info", "classify", "change", "tiles", "warp"}) {
     const auto r = test::run_cli({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_NE(r.output.find("--threads"), std::string::npos) << c;
@@ -93,4 +96,40 @@ TEST(Commands, TilesWritesXyzPngs) {
   EXPECT_GT(n, 0);
   EXPECT_TRUE(fs::exists(d / "t/12"));
   EXPECT_FALSE(fs::exists(d / "t/14"));
+}
+
+TEST(Commands, WarpAgreesWithGdalwarp) {
+  test::TempDir d;
+  const auto r = test::run_cli({"warp", "--in", a(), "--out", d / "fw.tif", "--crs", "EPSG:4527",
+                                "--resolution", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The same warp by GDAL's own gdalwarp (bilinear, grid aligned to 10 m multiples).
+  GDALAllRegister();
+  GDALDatasetUniquePtr src(GDALDataset::Open(a().c_str(), GDAL_OF_RASTER));
+  const char* argv[] = {"-t_srs", "EPSG:4527", "-tr", "10", "10", "-tap", "-r", "bilinear", nullptr};
+  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(const_cast<char**>(argv), nullptr);
+  GDALDatasetH h = GDALDataset::ToHandle(src.get());
+  GDALDatasetH ref = GDALWarp((d / "gdal.tif").c_str(), nullptr, 1, &h, opts, nullptr);
+  GDALWarpAppOptionsFree(opts);
+  ASSERT_NE(ref, nullptr);
+  GDALClose(ref);
+  EXPECT_EQ(geotransform(d / "fw.tif"), geotransform(d / "gdal.tif"));
+  for (int band = 1; band <= 4; ++band) {
+    const auto x = test::read_band(d / "fw.tif", band), y = test::read_band(d / "gdal.tif", band);
+    ASSERT_EQ(x.size(), y.size());
+    std::size_t close = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) close += std::fabs(x[i] - y[i]) <= 1;
+    EXPECT_GE(close, x.size() * 99 / 100) << "band " << band;
+  }
+}
+
+TEST(Commands, ClassifyOnAnotherGrid) {
+  test::TempDir d;
+  const auto r = test::run_cli({"classify", "--in", a(), "--out", d / "lu.tif", "--crs",
+                                "EPSG:4527", "--resolution", "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto gt = geotransform(d / "lu.tif");
+  EXPECT_DOUBLE_EQ(gt[1], 20);
+  EXPECT_EQ(std::fmod(gt[0], 20.0), 0.0);
+  EXPECT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "x.tif", "--crs", "EPSG:4527"}).exit_code, 2);
 }

@@ -75,6 +75,8 @@ class GridReader {
   /// Reflectance of every mapped role; NaN in all planes where any mapped band is invalid or
   /// the quality layer flags cloud, shadow or fill.
   void read_reflectance(const Window& w, ReflectanceBlock& out);
+  /// One band as stored (no calibration, no quality mask), NaN where it has no data.
+  void read_raw(const Window& w, int band, std::vector<float>& out);
   /// Band 1 as bytes (class maps); nodata and pixels outside the image are 255.
   void read_bytes(const Window& w, std::vector<std::uint8_t>& out);
   /// Band 1 as unsigned 32-bit integers (parcel index rasters on the analysis grid).

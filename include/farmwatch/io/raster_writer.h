@@ -13,11 +13,12 @@
 
 namespace farmwatch::io {
 
-enum class PixelType { u8, u32 };
+enum class PixelType { u8, u16, i16, u32, f32 };
 
 struct RasterLayout {
   Grid grid;
   PixelType type = PixelType::u8;
+  int bands = 1;
   std::optional<double> nodata;
   std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< colour table entries (u8 only)
   std::map<std::string, std::string> metadata;        ///< dataset metadata items
@@ -34,7 +35,10 @@ class BlockRasterWriter {
   BlockRasterWriter(const std::string& path, const RasterLayout& layout);
   ~BlockRasterWriter();
   BlockRasterWriter(BlockRasterWriter&&) noexcept;
-  void write(const Window& w, const void* data);
+  /// Writes one window of band 1 (or `band`) from a buffer of the layout's pixel type.
+  void write(const Window& w, const void* data, int band = 1);
+  /// Writes floats, converted by GDAL to the layout's type (rounded, clamped; NaN to 0).
+  void write_floats(const Window& w, const float* data, int band);
   /// Flushes and closes; ProcessingError if the file could not be completed.
   void close();
   const std::string& path() const { return path_; }
