@@ -58,23 +58,29 @@ double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int marg
   return (ra - ma[0]).dot(rb - mb[0]) / (sa[0] * sb[0] * static_cast<double>(ra.total()));
 }
 
-/// The sub-pixel shift maximising NCC near `start`: a grid search at 0.25 px, then 0.05 px.
+/// The sub-pixel shift maximising NCC near `start`: NCC on a 0.25-pixel lattice around it,
+/// then a parabola through the best lattice point and its neighbours, in x and in y.
 /// (OpenCV's own sub-pixel estimate is a peak centroid, biased towards whole pixels.)
 cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
   const int margin = 3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
   if (a.cols <= 2 * margin + 8 || a.rows <= 2 * margin + 8) return start;
-  cv::Point2d best = start;
-  for (const double step : {0.25, 0.05}) {
-    const cv::Point2d centre = best;
-    double best_score = -2;
-    for (int j = -5; j <= 5; ++j)
-      for (int i = -5; i <= 5; ++i) {
-        const cv::Point2d p(centre.x + i * step, centre.y + j * step);
-        const double score = ncc_at(a, b, p.x, p.y, margin);
-        if (score > best_score) best_score = score, best = p;
-      }
-  }
-  return best;
+  constexpr double step = 0.25;
+  constexpr int half = 3;  // lattice of 7 x 7 points, +-0.75 pixel
+  double score[2 * half + 1][2 * half + 1];
+  int bi = half, bj = half;
+  for (int j = -half; j <= half; ++j)
+    for (int i = -half; i <= half; ++i) {
+      score[j + half][i + half] = ncc_at(a, b, start.x + i * step, start.y + j * step, margin);
+      if (score[j + half][i + half] > score[bj][bi]) bi = i + half, bj = j + half;
+    }
+  auto vertex = [](double l, double c, double r) {
+    const double d = l - 2 * c + r;
+    return d < 0 ? std::clamp(0.5 * (l - r) / d, -0.5, 0.5) : 0.0;
+  };
+  double fx = 0, fy = 0;
+  if (bi > 0 && bi < 2 * half) fx = vertex(score[bj][bi - 1], score[bj][bi], score[bj][bi + 1]);
+  if (bj > 0 && bj < 2 * half) fy = vertex(score[bj - 1][bi], score[bj][bi], score[bj + 1][bi]);
+  return {start.x + (bi - half + fx) * step, start.y + (bj - half + fy) * step};
 }
 
 }  // namespace

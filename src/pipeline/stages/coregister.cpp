@@ -1,7 +1,10 @@
 // Two dates rarely line up to the pixel. The residual shift of the later date is measured by
 // phase correlation on NIR in up to nine windows across the grid, and, when it is reliable and
 // plausible, the later image is read shifted back onto the earlier one.
+#include <tbb/parallel_for.h>
+
 #include <cmath>
+#include <optional>
 
 #include "farmwatch/core/coregistration.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -43,21 +46,26 @@ class Coregister : public Stage {
 
   void run(RunContext& ctx, const Log& log) override {
     const Grid& g = ctx.grid;
-    io::GridReader a(ctx.images[0], g, io::Resampling::reflectance);
-    io::GridReader b(ctx.images[1], g, io::Resampling::reflectance);
     const BandRole role = reference_role(ctx.images[0], ctx.images[1]);
-    std::vector<Shift> shifts;
-    for (const Window& w : sample_windows(g, 256)) {
+    const auto windows = sample_windows(g, 256);
+    std::vector<std::optional<Shift>> found(windows.size());
+    // Windows are measured in parallel, each with readers of its own; results stay in order.
+    tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
+      io::GridReader a(ctx.images[0], g, io::Resampling::reflectance);
+      io::GridReader b(ctx.images[1], g, io::Resampling::reflectance);
       ReflectanceBlock ra, rb;
-      a.read_reflectance(w, ra);
-      b.read_reflectance(w, rb);
-      if (auto s = phase_shift(ra.plane(role), rb.plane(role), w.width, w.height)) {
-        shifts.push_back(*s);
-        log.debug("window " + std::to_string(w.col) + "," + std::to_string(w.row) + ": shift " +
-                  std::to_string(s->dx) + ", " + std::to_string(s->dy) + " response " +
-                  std::to_string(s->response));
+      a.read_reflectance(windows[k], ra);
+      b.read_reflectance(windows[k], rb);
+      found[k] = phase_shift(ra.plane(role), rb.plane(role), windows[k].width, windows[k].height);
+    });
+    std::vector<Shift> shifts;
+    for (std::size_t k = 0; k < windows.size(); ++k)
+      if (found[k]) {
+        shifts.push_back(*found[k]);
+        log.debug("window " + std::to_string(windows[k].col) + "," + std::to_string(windows[k].row) +
+                  ": shift " + std::to_string(found[k]->dx) + ", " + std::to_string(found[k]->dy) +
+                  " response " + std::to_string(found[k]->response));
       }
-    }
     auto& report = ctx.coregistration;
     report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
     const auto shift = combine_shifts(shifts, kMinResponse, kMaxShiftPx);
