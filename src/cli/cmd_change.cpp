@@ -56,9 +56,8 @@ int cmd_change(const std::vector<std::string>& args) {
   spec.name = "change";
   spec.classifier_source = rules_file(io_opts);
   spec.classifier = pipeline::load_classifier_file(spec.classifier_source);
-  spec.change_source = change_rules.empty()
-                           ? pipeline::default_rules_dir() + "/change_rules.yaml"
-                           : change_rules;
+  spec.change_source =
+      change_rules.empty() ? pipeline::default_rules_dir() + "/change_rules.yaml" : change_rules;
   spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes());
   pipeline::DateSpec a{date_a.empty() ? date_from_name(before, "before") : date_a, "unknown",
                        image_request(before, io_opts, vm)};

@@ -24,10 +24,11 @@ int cmd_classify(const std::vector<std::string>& args) {
       "out", po::value<std::string>(&out)->required(), "land-use GeoTIFF (COG) to write")(
       "block-size", po::value<int>(&block)->default_value(512), "processing block size")(
       "metadata", po::value<std::string>(&metadata),
-      "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the image)")(
-      "quality", po::value<std::string>(&quality),
-      "quality layer: Sentinel-2 SCL or Landsat QA_PIXEL raster (default: such a band in the image)")(
-      "crs", po::value<std::string>(&crs), "classify on a grid in this CRS (default: the image's grid)")(
+      "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the "
+      "image)")("quality", po::value<std::string>(&quality),
+                "quality layer: Sentinel-2 SCL or Landsat QA_PIXEL raster (default: such a band in "
+                "the image)")("crs", po::value<std::string>(&crs),
+                              "classify on a grid in this CRS (default: the image's grid)")(
       "resolution", po::value<double>(&resolution), "pixel size of that grid (with --crs)");
   add_image_options(desc, io_opts);
   CommonOptions common;
@@ -71,7 +72,8 @@ int cmd_classify(const std::vector<std::string>& args) {
   io::write_cog(job.landuse_out[0], staged_file.string(), "NEAREST");
   const auto t2 = clock::now();
   cli_log().info("classified in " + std::to_string(std::chrono::duration<double>(t1 - t0).count()) +
-                 " s, COG written in " + std::to_string(std::chrono::duration<double>(t2 - t1).count()) + " s");
+                 " s, COG written in " +
+                 std::to_string(std::chrono::duration<double>(t2 - t1).count()) + " s");
   std::error_code ec;
   fs::rename(staged_file, target, ec);
   if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
@@ -79,8 +81,8 @@ int cmd_classify(const std::vector<std::string>& args) {
   std::cout << target.string() << "\n";
   for (const auto& c : classifier->classes().classes())
     if (stats.class_pixels[0][c.code])
-      std::cout << "  " << int(c.code) << " " << c.key << " (" << c.name << "): "
-                << stats.class_pixels[0][c.code] << " pixels\n";
+      std::cout << "  " << int(c.code) << " " << c.key << " (" << c.name
+                << "): " << stats.class_pixels[0][c.code] << " pixels\n";
   std::cout << "  nodata: " << stats.class_pixels[0][255] << " pixels\n";
   return 0;
 }

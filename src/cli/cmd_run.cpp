@@ -10,17 +10,18 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string file, out;
   po::options_description desc;
   desc.add_options()("pipeline", po::value<std::string>(&file)->required(),
-                     "pipeline file (YAML or JSON)")(
-      "out", po::value<std::string>(&out), "output folder (overrides outputs.dir)");
+                     "pipeline file (YAML or JSON)")("out", po::value<std::string>(&out),
+                                                     "output folder (overrides outputs.dir)");
   po::positional_options_description pos;
   pos.add("pipeline", 1);
   CommonOptions common;
   po::variables_map vm;
-  if (!parse_command("run <pipeline.yaml> [--out DIR]",
-                     "Reads the dates named in the pipeline file, puts them on one analysis grid,\n"
-                     "classifies land use, compares the dates inside the farmland layer and writes\n"
-                     "land-use and change rasters, change patches, tiles and summary.json.",
-                     desc, pos, args, common, vm))
+  if (!parse_command(
+          "run <pipeline.yaml> [--out DIR]",
+          "Reads the dates named in the pipeline file, puts them on one analysis grid,\n"
+          "classifies land use, compares the dates inside the farmland layer and writes\n"
+          "land-use and change rasters, change patches, tiles and summary.json.",
+          desc, pos, args, common, vm))
     return 0;
   const auto spec = pipeline::load_pipeline(file);
   pipeline::RunOptions opts;
@@ -28,7 +29,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!out.empty()) opts.out_dir = out;
   const auto summary = pipeline::run_pipeline(spec, opts, cli_log());
   std::cout << "outputs: " << summary["outputs"]["dir"].get<std::string>() << "\n";
-  for (const auto& f : summary["outputs"]["files"]) std::cout << "  " << f.get<std::string>() << "\n";
+  for (const auto& f : summary["outputs"]["files"])
+    std::cout << "  " << f.get<std::string>() << "\n";
   for (const auto& [layer, t] : summary["outputs"]["tiles"].items())
     std::cout << "  " << t["path"].get<std::string>() << " (" << t["tiles"] << " tiles, z"
               << t["min_zoom"] << "-" << t["max_zoom"] << ")\n";

@@ -1,5 +1,7 @@
 // farmwatch warp: an image onto an analysis grid through the streaming engine, the same way the
 // pipeline reads its inputs (average when coarsening, bilinear otherwise).
+#include <tbb/enumerable_thread_specific.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -9,8 +11,6 @@
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "options.h"
-
-#include <tbb/enumerable_thread_specific.h>
 
 namespace farmwatch::cli {
 namespace po = boost::program_options;

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   using namespace farmwatch;
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
-      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles},     {"warp", cli::cmd_warp}};
+      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

@@ -27,13 +27,12 @@ bool parse_command(const std::string& name, const std::string& summary,
                    po::variables_map& vm) {
   po::options_description all("Options");
   all.add(desc);
-  all.add_options()
-      ("threads", po::value<int>(&common.threads)->default_value(0),
-       "worker threads (0 = all cores); output is identical for any value")
-      ("verbose,v", po::bool_switch(), "more messages (-v info, repeat with --debug for more)")
-      ("debug", po::bool_switch(), "debug messages")
-      ("quiet,q", po::bool_switch(&common.quiet), "errors only")
-      ("help,h", po::bool_switch(&common.help), "this help");
+  all.add_options()("threads", po::value<int>(&common.threads)->default_value(0),
+                    "worker threads (0 = all cores); output is identical for any value")(
+      "verbose,v", po::bool_switch(), "more messages (-v info, repeat with --debug for more)")(
+      "debug", po::bool_switch(), "debug messages")("quiet,q", po::bool_switch(&common.quiet),
+                                                    "errors only")(
+      "help,h", po::bool_switch(&common.help), "this help");
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     if (vm.count("help") && vm["help"].as<bool>()) {
@@ -62,8 +61,8 @@ namespace farmwatch::cli {
 void add_image_options(po::options_description& desc, ImageOptions& o) {
   desc.add_options()("bands", po::value<std::string>(&o.bands),
                      "band roles, e.g. blue=1,green=2,red=3,nir=4[,swir1=5,swir2=6] "
-                     "(default: from band descriptions)")(
-      "scale", po::value<double>(&o.scale), "reflectance = DN * scale + offset")(
+                     "(default: from band descriptions)")("scale", po::value<double>(&o.scale),
+                                                          "reflectance = DN * scale + offset")(
       "offset", po::value<double>(&o.offset), "see --scale")(
       "profile", po::value<std::string>(&o.profile)->default_value("auto"),
       "sensor profile: auto (Landsat *_MTL.txt beside the image, else band metadata), generic, "
@@ -80,7 +79,8 @@ io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
   if (vm.count("scale")) r.scale = o.scale;
   if (vm.count("offset")) r.offset = o.offset;
   const auto profile = io::parse_profile(o.profile);
-  if (!profile) throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2)");
+  if (!profile)
+    throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2)");
   r.profile = *profile;
   return r;
 }

@@ -30,8 +30,7 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
   for (std::size_t i = 0; i < n; ++i) {
     if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
     const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
-    out.category[i] =
-        static_cast<std::uint8_t>(rules_.categorize(before[i], after[i], farmland));
+    out.category[i] = static_cast<std::uint8_t>(rules_.categorize(before[i], after[i], farmland));
     if (spectral) {
       const float m = spectral_change(*in.before_refl, *in.after_refl, i);
       if (!std::isnan(m))

@@ -4,22 +4,32 @@ namespace farmwatch {
 
 const char* category_key(ChangeCategory c) {
   switch (c) {
-    case ChangeCategory::none: return "none";
-    case ChangeCategory::non_agricultural: return "non_agricultural";
-    case ChangeCategory::non_grain: return "non_grain";
-    case ChangeCategory::other: return "other_change";
-    case ChangeCategory::nodata: return "nodata";
+    case ChangeCategory::none:
+      return "none";
+    case ChangeCategory::non_agricultural:
+      return "non_agricultural";
+    case ChangeCategory::non_grain:
+      return "non_grain";
+    case ChangeCategory::other:
+      return "other_change";
+    case ChangeCategory::nodata:
+      return "nodata";
   }
   return "?";
 }
 
 const char* category_label(ChangeCategory c) {
   switch (c) {
-    case ChangeCategory::non_agricultural: return "非农化";
-    case ChangeCategory::non_grain: return "非粮化";
-    case ChangeCategory::other: return "其他变化";
-    case ChangeCategory::none: return "无变化";
-    case ChangeCategory::nodata: return "无数据";
+    case ChangeCategory::non_agricultural:
+      return "非农化";
+    case ChangeCategory::non_grain:
+      return "非粮化";
+    case ChangeCategory::other:
+      return "其他变化";
+    case ChangeCategory::none:
+      return "无变化";
+    case ChangeCategory::nodata:
+      return "无数据";
   }
   return "?";
 }
@@ -55,15 +65,17 @@ double ChangeRules::min_area_m2(ChangeCategory c) const {
   return min_area_[static_cast<std::size_t>(c) & 3];
 }
 
-ChangeCategory ChangeRules::categorize(std::uint8_t from, std::uint8_t to,
-                                       bool in_farmland) const {
+ChangeCategory ChangeRules::categorize(std::uint8_t from, std::uint8_t to, bool in_farmland) const {
   const Transition t = table_[from][to];
   if (from == to || t == Transition::allowed) return ChangeCategory::none;
   if (!in_farmland) return report_outside_ ? ChangeCategory::other : ChangeCategory::none;
   switch (t) {
-    case Transition::non_agricultural: return ChangeCategory::non_agricultural;
-    case Transition::non_grain: return ChangeCategory::non_grain;
-    default: return ChangeCategory::other;
+    case Transition::non_agricultural:
+      return ChangeCategory::non_agricultural;
+    case Transition::non_grain:
+      return ChangeCategory::non_grain;
+    default:
+      return ChangeCategory::other;
   }
 }
 

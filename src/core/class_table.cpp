@@ -11,10 +11,14 @@ std::optional<Rgba> Rgba::parse(const std::string& hex) {
     for (size_t k = i; k < i + 2; ++k) {
       const char ch = hex[k];
       int d;
-      if (ch >= '0' && ch <= '9') d = ch - '0';
-      else if (ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-      else if (ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
-      else return -1;
+      if (ch >= '0' && ch <= '9')
+        d = ch - '0';
+      else if (ch >= 'a' && ch <= 'f')
+        d = ch - 'a' + 10;
+      else if (ch >= 'A' && ch <= 'F')
+        d = ch - 'A' + 10;
+      else
+        return -1;
       v = v * 16 + d;
     }
     return v;

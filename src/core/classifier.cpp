@@ -27,21 +27,29 @@ std::set<BandRole> RuleClassifier::required_roles() const {
   return roles;
 }
 
-void RuleClassifier::classify(const ReflectanceBlock& block,
-                              std::vector<std::uint8_t>& out) const {
+void RuleClassifier::classify(const ReflectanceBlock& block, std::vector<std::uint8_t>& out) const {
   const std::size_t n = static_cast<std::size_t>(block.window.pixels());
   out.assign(n, kNodataCode);
   for (std::size_t i = 0; i < n; ++i) {
     bool valid = true;
     for (BandRole r : roles_)
-      if (std::isnan(block.plane(r)[i])) { valid = false; break; }
+      if (std::isnan(block.plane(r)[i])) {
+        valid = false;
+        break;
+      }
     if (!valid) continue;
     std::uint8_t code = default_class_;
     for (const auto& rule : rules_) {
       bool all = true;
       for (const auto& c : rule.conditions)
-        if (!c.holds(feature_value(block, c.feature, i))) { all = false; break; }
-      if (all) { code = rule.class_code; break; }
+        if (!c.holds(feature_value(block, c.feature, i))) {
+          all = false;
+          break;
+        }
+      if (all) {
+        code = rule.class_code;
+        break;
+      }
     }
     out[i] = code;
   }

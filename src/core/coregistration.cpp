@@ -62,7 +62,8 @@ double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int marg
 /// then a parabola through the best lattice point and its neighbours, in x and in y.
 /// (OpenCV's own sub-pixel estimate is a peak centroid, biased towards whole pixels.)
 cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
-  const int margin = 3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
+  const int margin =
+      3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
   if (a.cols <= 2 * margin + 8 || a.rows <= 2 * margin + 8) return start;
   constexpr double step = 0.25;
   constexpr int half = 3;  // lattice of 7 x 7 points, +-0.75 pixel

@@ -3,7 +3,7 @@
 namespace farmwatch {
 namespace {
 constexpr std::array<const char*, kRoleCount> kRoleNames = {"blue", "green", "red",
-                                                             "nir",  "swir1", "swir2"};
+                                                            "nir",  "swir1", "swir2"};
 constexpr std::array<const char*, kFeatureCount> kFeatureNames = {
     "blue", "green", "red",  "nir", "swir1",      "swir2",   "ndvi",
     "ndwi", "mndwi", "ndbi", "bsi", "brightness", "blue_red"};
@@ -28,19 +28,32 @@ std::optional<Feature> parse_feature(const std::string& s) {
 std::vector<BandRole> required_roles(Feature f) {
   using R = BandRole;
   switch (f) {
-    case Feature::blue: return {R::blue};
-    case Feature::green: return {R::green};
-    case Feature::red: return {R::red};
-    case Feature::nir: return {R::nir};
-    case Feature::swir1: return {R::swir1};
-    case Feature::swir2: return {R::swir2};
-    case Feature::ndvi: return {R::nir, R::red};
-    case Feature::ndwi: return {R::green, R::nir};
-    case Feature::mndwi: return {R::green, R::swir1};
-    case Feature::ndbi: return {R::swir1, R::nir};
-    case Feature::bsi: return {R::swir1, R::red, R::nir, R::blue};
-    case Feature::brightness: return {R::blue, R::green, R::red};
-    case Feature::blue_red: return {R::blue, R::red};
+    case Feature::blue:
+      return {R::blue};
+    case Feature::green:
+      return {R::green};
+    case Feature::red:
+      return {R::red};
+    case Feature::nir:
+      return {R::nir};
+    case Feature::swir1:
+      return {R::swir1};
+    case Feature::swir2:
+      return {R::swir2};
+    case Feature::ndvi:
+      return {R::nir, R::red};
+    case Feature::ndwi:
+      return {R::green, R::nir};
+    case Feature::mndwi:
+      return {R::green, R::swir1};
+    case Feature::ndbi:
+      return {R::swir1, R::nir};
+    case Feature::bsi:
+      return {R::swir1, R::red, R::nir, R::blue};
+    case Feature::brightness:
+      return {R::blue, R::green, R::red};
+    case Feature::blue_red:
+      return {R::blue, R::red};
   }
   return {};
 }
@@ -49,19 +62,30 @@ float feature_value(const ReflectanceBlock& b, Feature f, std::size_t i) {
   auto v = [&](BandRole r) { return b.has(r) ? b.plane(r)[i] : kNaN; };
   using R = BandRole;
   switch (f) {
-    case Feature::blue: return v(R::blue);
-    case Feature::green: return v(R::green);
-    case Feature::red: return v(R::red);
-    case Feature::nir: return v(R::nir);
-    case Feature::swir1: return v(R::swir1);
-    case Feature::swir2: return v(R::swir2);
-    case Feature::ndvi: return ndvi(v(R::nir), v(R::red));
-    case Feature::ndwi: return normalized_difference(v(R::green), v(R::nir));
-    case Feature::mndwi: return normalized_difference(v(R::green), v(R::swir1));
-    case Feature::ndbi: return normalized_difference(v(R::swir1), v(R::nir));
+    case Feature::blue:
+      return v(R::blue);
+    case Feature::green:
+      return v(R::green);
+    case Feature::red:
+      return v(R::red);
+    case Feature::nir:
+      return v(R::nir);
+    case Feature::swir1:
+      return v(R::swir1);
+    case Feature::swir2:
+      return v(R::swir2);
+    case Feature::ndvi:
+      return ndvi(v(R::nir), v(R::red));
+    case Feature::ndwi:
+      return normalized_difference(v(R::green), v(R::nir));
+    case Feature::mndwi:
+      return normalized_difference(v(R::green), v(R::swir1));
+    case Feature::ndbi:
+      return normalized_difference(v(R::swir1), v(R::nir));
     case Feature::bsi:
       return normalized_difference(v(R::swir1) + v(R::red), v(R::nir) + v(R::blue));
-    case Feature::brightness: return (v(R::blue) + v(R::green) + v(R::red)) / 3.0f;
+    case Feature::brightness:
+      return (v(R::blue) + v(R::green) + v(R::red)) / 3.0f;
     case Feature::blue_red: {
       const float red = v(R::red);
       return red > 0.0f ? v(R::blue) / red : kNaN;

@@ -7,9 +7,12 @@ namespace farmwatch {
 
 const char* quality_name(QualityKind k) {
   switch (k) {
-    case QualityKind::sentinel2_scl: return "Sentinel-2 SCL";
-    case QualityKind::landsat_qa_pixel: return "Landsat QA_PIXEL";
-    case QualityKind::none: return "none";
+    case QualityKind::sentinel2_scl:
+      return "Sentinel-2 SCL";
+    case QualityKind::landsat_qa_pixel:
+      return "Landsat QA_PIXEL";
+    case QualityKind::none:
+      return "none";
   }
   return "?";
 }

@@ -18,9 +18,9 @@ std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t) {
 
 std::vector<std::pair<std::uint8_t, Rgba>> change_colors() {
   return {{0, {0, 0, 0, 0}},
-          {1, {230, 30, 30, 255}},    // 非农化: red
-          {2, {255, 160, 0, 255}},    // 非粮化: orange
-          {3, {40, 110, 230, 255}},   // other change: blue
+          {1, {230, 30, 30, 255}},   // 非农化: red
+          {2, {255, 160, 0, 255}},   // 非粮化: orange
+          {3, {40, 110, 230, 255}},  // other change: blue
           {255, {0, 0, 0, 0}}};
 }
 
@@ -58,8 +58,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   tbb::enumerable_thread_specific<Readers> readers([&] {
     Readers r;
     for (const auto& info : job.images)
-      r.images.emplace_back(info, job.grid,
-                            info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance);
+      r.images.emplace_back(
+          info, job.grid,
+          info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance);
     if (with_change && !job.parcels.empty()) {
       io::ImageInfo p;
       p.path = job.parcels;

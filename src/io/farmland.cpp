@@ -15,11 +15,11 @@ namespace farmwatch::io {
 
 struct FarmlandLayer::Impl {
   std::string path;
-  std::vector<std::string> ids;                    // sorted
-  std::vector<std::vector<std::uint8_t>> wkb;      // target CRS, same order as ids
+  std::vector<std::string> ids;                // sorted
+  std::vector<std::vector<std::uint8_t>> wkb;  // target CRS, same order as ids
   Box extent;
   GeosContext geos;
-  std::vector<GeosGeometryPtr> geoms;              // same order as ids
+  std::vector<GeosGeometryPtr> geoms;  // same order as ids
   std::vector<const GEOSPreparedGeometry*> prepared;
   GEOSSTRtree* tree = nullptr;
   ~Impl() {
@@ -48,7 +48,8 @@ std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
 OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
   if (!req.layer.empty()) {
     OGRLayer* l = ds.GetLayerByName(req.layer.c_str());
-    if (!l) throw InputError("farmland layer '" + req.path + "': no layer named '" + req.layer + "'");
+    if (!l)
+      throw InputError("farmland layer '" + req.path + "': no layer named '" + req.layer + "'");
     return l;
   }
   if (ds.GetLayerCount() < 1) throw InputError("farmland layer '" + req.path + "' has no layers");
@@ -121,8 +122,9 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     GEOSGeom_getXMax_r(im.geos.get(), g.get(), &x1);
     GEOSGeom_getYMax_r(im.geos.get(), g.get(), &y1);
     const Box b{x0, y0, x1, y1};
-    im.extent = first ? b : Box{std::min(im.extent.xmin, b.xmin), std::min(im.extent.ymin, b.ymin),
-                                std::max(im.extent.xmax, b.xmax), std::max(im.extent.ymax, b.ymax)};
+    im.extent = first ? b
+                      : Box{std::min(im.extent.xmin, b.xmin), std::min(im.extent.ymin, b.ymin),
+                            std::max(im.extent.xmax, b.xmax), std::max(im.extent.ymax, b.ymax)};
     first = false;
     im.wkb.push_back(std::move(wkb));
     im.geoms.push_back(std::move(g));
@@ -163,8 +165,8 @@ void FarmlandLayer::rasterize(const Grid& grid, const std::string& out_path) con
   if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band,
                               static_cast<int>(geoms.size()), geoms.data(), nullptr, nullptr,
                               burn.data(), nullptr, nullptr, nullptr) != CE_None)
-    throw ProcessingError("cannot rasterize farmland layer '" + impl_->path + "': " +
-                          gdal_last_error());
+    throw ProcessingError("cannot rasterize farmland layer '" + impl_->path +
+                          "': " + gdal_last_error());
 }
 
 std::vector<std::string> FarmlandLayer::parcels_intersecting(

@@ -1,12 +1,12 @@
 #include "gdal_handles.h"
 
-#include "farmwatch/core/error.h"
-#include "gdal_error.h"
-#include "farmwatch/io/gdal_setup.h"
-
 #include <cpl_conv.h>
 
 #include <ctime>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/gdal_setup.h"
+#include "gdal_error.h"
 
 namespace farmwatch::io {
 
@@ -15,8 +15,10 @@ const Log* g_log = nullptr;
 
 void CPL_STDCALL route_cpl_error(CPLErr cls, CPLErrorNum, const char* msg) {
   if (!g_log) return;
-  if (cls == CE_Warning) g_log->child("gdal").warn(msg);
-  else if (cls == CE_Debug) g_log->child("gdal").debug(msg);
+  if (cls == CE_Warning)
+    g_log->child("gdal").warn(msg);
+  else if (cls == CE_Debug)
+    g_log->child("gdal").debug(msg);
   // Failures are not logged here: the caller turns them into one exception with context.
 }
 }  // namespace
@@ -103,8 +105,7 @@ OGRSpatialReference wgs84_lonlat() {
 
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to) {
   TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
-  if (!t)
-    throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
+  if (!t) throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
   return t;
 }
 

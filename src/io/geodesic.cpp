@@ -68,13 +68,15 @@ double EllipsoidalArea::area_m2(const std::vector<std::uint8_t>& wkb) const {
       throw ProcessingError("cannot transform geometry to geographic coordinates");
   }
   switch (wkbFlatten(g->getGeometryType())) {
-    case wkbPolygon: return polygon_area(impl_->geod, *g->toPolygon());
+    case wkbPolygon:
+      return polygon_area(impl_->geod, *g->toPolygon());
     case wkbMultiPolygon: {
       double a = 0;
       for (const auto* p : *g->toMultiPolygon()) a += polygon_area(impl_->geod, *p);
       return a;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

@@ -80,10 +80,14 @@ std::optional<BandRole> role_of_band(GDALRasterBand& band) {
     for (const auto& [code, role] : s2_codes)
       if (word == code) return role;
   switch (band.GetColorInterpretation()) {
-    case GCI_BlueBand: return BandRole::blue;
-    case GCI_GreenBand: return BandRole::green;
-    case GCI_RedBand: return BandRole::red;
-    default: return std::nullopt;
+    case GCI_BlueBand:
+      return BandRole::blue;
+    case GCI_GreenBand:
+      return BandRole::green;
+    case GCI_RedBand:
+      return BandRole::red;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -94,7 +98,8 @@ int landsat_band_number(const std::string& description) {
   std::size_t i = 1;
   for (; i < description.size() && std::isdigit(static_cast<unsigned char>(description[i])); ++i)
     n = n * 10 + (description[i] - '0');
-  return (i > 1 && (i == description.size() || !std::isalnum(static_cast<unsigned char>(description[i]))))
+  return (i > 1 &&
+          (i == description.size() || !std::isalnum(static_cast<unsigned char>(description[i]))))
              ? n
              : 0;
 }
@@ -107,7 +112,8 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
   for (std::size_t r = 0; r < kRoleCount; ++r)
     if (info.bands.index[r]) mapped.emplace_back(r, info.bands.index[r]);
   if (req.scale || req.offset) {
-    for (auto [r, b] : mapped) info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
+    for (auto [r, b] : mapped)
+      info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
     info.calibration_source = "scale/offset given";
     return;
   }
@@ -115,7 +121,8 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
   std::string metadata = req.metadata;
   if (profile == Profile::automatic) {
     if (metadata.empty()) metadata = find_landsat_mtl(req.path);
-    const bool mtl = metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
+    const bool mtl =
+        metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
     profile = mtl ? Profile::landsat : metadata.empty() ? Profile::generic : Profile::sentinel2;
   }
   if (profile == Profile::landsat) {
@@ -286,10 +293,24 @@ DatasetPtr select_and_place(GDALDataset& src, int band, const Grid* g, const std
 DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const char* type,
                    const char* dst_nodata, const std::string& path) {
   const Box e = target.extent();
-  std::vector<std::string> args = {"-of", "VRT", "-t_srs", target.crs_wkt,
-                                   "-te", exact(e.xmin), exact(e.ymin), exact(e.xmax), exact(e.ymax),
-                                   "-ts", std::to_string(target.width), std::to_string(target.height),
-                                   "-r", alg, "-ot", type, "-dstnodata", dst_nodata};
+  std::vector<std::string> args = {"-of",
+                                   "VRT",
+                                   "-t_srs",
+                                   target.crs_wkt,
+                                   "-te",
+                                   exact(e.xmin),
+                                   exact(e.ymin),
+                                   exact(e.xmax),
+                                   exact(e.ymax),
+                                   "-ts",
+                                   std::to_string(target.width),
+                                   std::to_string(target.height),
+                                   "-r",
+                                   alg,
+                                   "-ot",
+                                   type,
+                                   "-dstnodata",
+                                   dst_nodata};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -300,7 +321,8 @@ DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const 
   GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);
   GDALWarpAppOptionsFree(opts);
   if (!out)
-    throw InputError("cannot warp raster '" + path + "' onto the analysis grid: " + gdal_last_error());
+    throw InputError("cannot warp raster '" + path +
+                     "' onto the analysis grid: " + gdal_last_error());
   return DatasetPtr(GDALDataset::FromHandle(out));
 }
 
@@ -327,10 +349,13 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   if (shift) impl_->shifted = select_and_place(*impl_->src, 0, &g, info.path);
   GDALDataset* base = impl_->shifted ? impl_->shifted.get() : impl_->src.get();
   if (!same_grid(g, target)) {
-    const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) &&
-                            !is_geographic(g.crs_wkt) && !is_geographic(target.crs_wkt);
+    const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) && !is_geographic(g.crs_wkt) &&
+                            !is_geographic(target.crs_wkt);
     const bool classes = resampling == Resampling::nearest;
-    impl_->warped = warp_to(*base, target, classes ? "near" : coarsening ? "average" : "bilinear",
+    impl_->warped = warp_to(*base, target,
+                            classes      ? "near"
+                            : coarsening ? "average"
+                                         : "bilinear",
                             classes ? "Byte" : "Float32", classes ? "255" : "nan", info.path);
   }
   if (info.quality_kind == QualityKind::none) return;
@@ -342,7 +367,8 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
     qsrc = impl_->quality_src.get();
     qg = place(grid_of(*qsrc));
   }
-  impl_->quality_vrt = select_and_place(*qsrc, info.quality_band, shift ? &qg : nullptr, info.quality_path);
+  impl_->quality_vrt =
+      select_and_place(*qsrc, info.quality_band, shift ? &qg : nullptr, info.quality_path);
   if (!same_grid(qg, target))
     impl_->quality_warped =
         warp_to(*impl_->quality_vrt, target, "near", "UInt16",
@@ -358,8 +384,8 @@ namespace {
 void read_or_throw(GDALRasterBand* band, const Window& w, void* data, GDALDataType type,
                    const std::string& path) {
   CPLErrorReset();
-  if (band->RasterIO(GF_Read, w.col, w.row, w.width, w.height, data, w.width, w.height, type, 0,
-                     0, nullptr) != CE_None)
+  if (band->RasterIO(GF_Read, w.col, w.row, w.width, w.height, data, w.width, w.height, type, 0, 0,
+                     nullptr) != CE_None)
     throw ProcessingError("cannot read window " + std::to_string(w.col) + "," +
                           std::to_string(w.row) + " " + std::to_string(w.width) + "x" +
                           std::to_string(w.height) + " of '" + path + "': " + gdal_last_error());
@@ -376,7 +402,10 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
   for (std::size_t r = 0; r < kRoleCount; ++r) {
     auto& plane = out.planes[r];
     const int bi = info.bands.index[r];
-    if (!bi) { plane.clear(); continue; }
+    if (!bi) {
+      plane.clear();
+      continue;
+    }
     plane.resize(n);
     GDALRasterBand* band = ds->GetRasterBand(bi);
     read_or_throw(band, w, plane.data(), GDT_Float32, info.path);
@@ -393,8 +422,7 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
     const auto fnodata = static_cast<float>(nodata);
     for (std::size_t i = 0; i < n; ++i) {
       const float v = plane[i];
-      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0))
-        valid[i] = 0;
+      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0)) valid[i] = 0;
       plane[i] = v * scale + offset;
     }
   }

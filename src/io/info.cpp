@@ -83,8 +83,8 @@ nlohmann::json describe_vector(GDALDataset& ds, const std::string& path) {
     if (l->GetExtent(&env) == OGRERR_NONE) jl["extent"] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
     for (int f = 0; f < l->GetLayerDefn()->GetFieldCount(); ++f) {
       OGRFieldDefn* fd = l->GetLayerDefn()->GetFieldDefn(f);
-      jl["fields"].push_back({{"name", fd->GetNameRef()},
-                              {"type", OGRFieldDefn::GetFieldTypeName(fd->GetType())}});
+      jl["fields"].push_back(
+          {{"name", fd->GetNameRef()}, {"type", OGRFieldDefn::GetFieldTypeName(fd->GetType())}});
     }
     int invalid = 0;
     for (auto& feat : *l) {
@@ -108,7 +108,8 @@ nlohmann::json describe_file(const std::string& path) {
   if (VSIStatL(path.c_str(), &st) != 0)
     throw InputError("cannot open '" + path + "': file does not exist");
   CPLErrorReset();
-  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  DatasetPtr ds(
+      GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
   if (!ds) throw InputError("cannot open '" + path + "': " + gdal_last_error());
   if (ds->GetRasterCount() > 0) return describe_raster(*ds, path);
   return describe_vector(*ds, path);

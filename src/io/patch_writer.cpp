@@ -75,7 +75,7 @@ const std::vector<Field>& schema() {
 /// Rounds so that text formats do not print binary noise (0.1 m², 1e-7 degree).
 double rounded(const char* name, double v) {
   const std::string n = name;
-  const double q = (n == "centroid_lon" || n == "centroid_lat") ? 1e7
+  const double q = (n == "centroid_lon" || n == "centroid_lat")                     ? 1e7
                    : (n == "farmland_share" || n == "confidence" || n == "area_mu") ? 1e4
                                                                                     : 1e2;
   return std::round(v * q) / q;
@@ -108,9 +108,12 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
     int i = 0;
     for (const auto& f : schema()) {
       const Value v = f.get(p, ctx);
-      if (auto* s = std::get_if<std::string>(&v)) feat.SetField(i, s->c_str());
-      else if (auto* d = std::get_if<double>(&v)) feat.SetField(i, rounded(f.name, *d));
-      else feat.SetField(i, static_cast<GIntBig>(std::get<std::int64_t>(v)));
+      if (auto* s = std::get_if<std::string>(&v))
+        feat.SetField(i, s->c_str());
+      else if (auto* d = std::get_if<double>(&v))
+        feat.SetField(i, rounded(f.name, *d));
+      else
+        feat.SetField(i, static_cast<GIntBig>(std::get<std::int64_t>(v)));
       ++i;
     }
     if (geom != Geometry::none) {
@@ -121,8 +124,8 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
       feat.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(g));
     }
     if (layer->CreateFeature(&feat) != OGRERR_NONE)
-      throw ProcessingError("cannot write patch " + p.id + " to '" + path + "': " +
-                            gdal_last_error());
+      throw ProcessingError("cannot write patch " + p.id + " to '" + path +
+                            "': " + gdal_last_error());
   }
   if (transaction && layer->CommitTransaction() != OGRERR_NONE)
     throw ProcessingError("cannot commit patches to '" + path + "': " + gdal_last_error());

@@ -69,8 +69,8 @@ GeometryPtr mask_polygon(const Grid& grid, const Window& w, std::vector<std::uin
   OGRFieldDefn f("v", OFTInteger);
   if (layer->CreateField(&f) != OGRERR_NONE) throw ProcessingError("cannot create a field");
   GDALRasterBand* b = ds->GetRasterBand(1);
-  if (GDALPolygonize(GDALRasterBand::ToHandle(b), GDALRasterBand::ToHandle(b), OGRLayer::ToHandle(layer), 0,
-                     nullptr, nullptr, nullptr) != CE_None)
+  if (GDALPolygonize(GDALRasterBand::ToHandle(b), GDALRasterBand::ToHandle(b),
+                     OGRLayer::ToHandle(layer), 0, nullptr, nullptr, nullptr) != CE_None)
     throw ProcessingError("cannot polygonise a patch: " + gdal_last_error());
   auto multi = std::make_unique<OGRMultiPolygon>();
   for (auto& feat : *layer)
@@ -147,8 +147,10 @@ class PatchMeasurer {
     for (const Window& w : g.blocks(512, 512)) {
       window_io(*change_, GF_Read, w, buf, GDT_Byte);
       for (auto& v : buf)
-        if (v >= 1 && v <= 3) v = 0;
-        else if ((v & kKept) && v != 255) v = static_cast<std::uint8_t>(v & ~kKept);
+        if (v >= 1 && v <= 3)
+          v = 0;
+        else if ((v & kKept) && v != 255)
+          v = static_cast<std::uint8_t>(v & ~kKept);
       window_io(*change_, GF_Write, w, buf, GDT_Byte);
     }
     close_or_throw(change_, in_.change);
@@ -211,7 +213,8 @@ class PatchMeasurer {
         any_core = any_core || core[i];
         // A neighbour may join if both dates observed it, no other patch holds it, and it lies
         // where the category can occur (farmland for 非农化/非粮化).
-        const bool farmland_ok = cat == ChangeCategory::other || px.parcels.empty() || px.parcels[i] != 0;
+        const bool farmland_ok =
+            cat == ChangeCategory::other || px.parcels.empty() || px.parcels[i] != 0;
         eligible[i] = !member[i] && px.candidates[i] == 0 && in_.classes->observed(px.before[i]) &&
                       in_.classes->observed(px.after[i]) && farmland_ok;
       }
@@ -247,7 +250,8 @@ class PatchMeasurer {
     // Confidence: agreement of the pixels on one transition, and how strong the spectral
     // change is. A heuristic until a trained model gives class probabilities.
     p.confidence =
-        std::round(100.0 * (0.5 * static_cast<double>(pure) / nn + 0.5 * evidence / nn / 100.0)) / 100.0;
+        std::round(100.0 * (0.5 * static_cast<double>(pure) / nn + 0.5 * evidence / nn / 100.0)) /
+        100.0;
     OGRPoint centroid;
     g.Centroid(&centroid);
     p.centroid_x = centroid.getX();
@@ -289,8 +293,8 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   CPLErrorReset();
   if (GDALPolygonize(GDALRasterBand::ToHandle(band), GDALRasterBand::ToHandle(band->GetMaskBand()),
                      OGRLayer::ToHandle(layer), 0, nullptr, nullptr, nullptr) != CE_None)
-    throw ProcessingError("cannot polygonise change raster '" + in.candidates + "': " +
-                          gdal_last_error());
+    throw ProcessingError("cannot polygonise change raster '" + in.candidates +
+                          "': " + gdal_last_error());
   cand.reset();
   close_or_throw(vds, poly_path);
   vds = open_vector(poly_path);
@@ -307,7 +311,8 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
       if (!g) continue;
       ++polygons;
       const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
-      if (auto p = measurer.measure(cat, *g, result.refined)) result.patches.push_back(std::move(*p));
+      if (auto p = measurer.measure(cat, *g, result.refined))
+        result.patches.push_back(std::move(*p));
     }
     measurer.finish_change_raster();
     result.dropped_below_min_area = polygons - result.patches.size();

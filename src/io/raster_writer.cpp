@@ -26,20 +26,30 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   co.SetNameValue("COMPRESS", layout.compress.c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   switch (layout.type) {
-    case PixelType::u8: impl_->type = GDT_Byte; break;
-    case PixelType::u16: impl_->type = GDT_UInt16; break;
-    case PixelType::i16: impl_->type = GDT_Int16; break;
-    case PixelType::u32: impl_->type = GDT_UInt32; break;
-    case PixelType::f32: impl_->type = GDT_Float32; break;
+    case PixelType::u8:
+      impl_->type = GDT_Byte;
+      break;
+    case PixelType::u16:
+      impl_->type = GDT_UInt16;
+      break;
+    case PixelType::i16:
+      impl_->type = GDT_Int16;
+      break;
+    case PixelType::u32:
+      impl_->type = GDT_UInt32;
+      break;
+    case PixelType::f32:
+      impl_->type = GDT_Float32;
+      break;
   }
   if (layout.bands > 1) co.SetNameValue("INTERLEAVE", "BAND");
   if (layout.compress == "DEFLATE" && layout.type != PixelType::f32)
     co.SetNameValue("PREDICTOR", "2");
   CPLErrorReset();
   impl_->ds.reset(drv->Create(path.c_str(), layout.grid.width, layout.grid.height, layout.bands,
-                              impl_->type,
-                              co.List()));
-  if (!impl_->ds) throw ProcessingError("cannot create raster '" + path + "': " + gdal_last_error());
+                              impl_->type, co.List()));
+  if (!impl_->ds)
+    throw ProcessingError("cannot create raster '" + path + "': " + gdal_last_error());
   auto& ds = *impl_->ds;
   double gt[6];
   std::copy(layout.grid.transform.c.begin(), layout.grid.transform.c.end(), gt);
@@ -71,8 +81,8 @@ BlockRasterWriter::BlockRasterWriter(BlockRasterWriter&&) noexcept = default;
 void BlockRasterWriter::write(const Window& w, const void* data, int band) {
   CPLErrorReset();
   if (impl_->ds->GetRasterBand(band)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
-                                            const_cast<void*>(data), w.width, w.height,
-                                            impl_->type, 0, 0, nullptr) != CE_None)
+                                               const_cast<void*>(data), w.width, w.height,
+                                               impl_->type, 0, 0, nullptr) != CE_None)
     throw ProcessingError("cannot write to raster '" + path_ + "': " + gdal_last_error());
 }
 
@@ -84,9 +94,7 @@ void BlockRasterWriter::write_floats(const Window& w, const float* data, int ban
     throw ProcessingError("cannot write to raster '" + path_ + "': " + gdal_last_error());
 }
 
-void BlockRasterWriter::close() {
-  close_or_throw(impl_->ds, path_);
-}
+void BlockRasterWriter::close() { close_or_throw(impl_->ds, path_); }
 
 void write_cog(const std::string& src, const std::string& dst,
                const std::string& overview_resampling) {
@@ -98,9 +106,14 @@ void write_cog(const std::string& src, const std::string& dst,
     ++levels;
   const std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
   const std::string count = "OVERVIEW_COUNT=" + std::to_string(levels);
-  const char* argv[] = {"-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "BLOCKSIZE=512",
-                        "-co", rs.c_str(), "-co", count.c_str(), "-co", "OVERVIEW_COMPRESS=DEFLATE",
-                        "-co", "BIGTIFF=IF_SAFER", nullptr};
+  const char* argv[] = {"-of",  "COG",
+                        "-co",  "COMPRESS=DEFLATE",
+                        "-co",  "BLOCKSIZE=512",
+                        "-co",  rs.c_str(),
+                        "-co",  count.c_str(),
+                        "-co",  "OVERVIEW_COMPRESS=DEFLATE",
+                        "-co",  "BIGTIFF=IF_SAFER",
+                        nullptr};
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
   int usage_error = 0;
   CPLErrorReset();
@@ -108,8 +121,8 @@ void write_cog(const std::string& src, const std::string& dst,
       GDALTranslate(dst.c_str(), GDALDataset::ToHandle(in.get()), opts, &usage_error);
   GDALTranslateOptionsFree(opts);
   if (!out)
-    throw ProcessingError("cannot write Cloud-Optimised GeoTIFF '" + dst + "': " +
-                          gdal_last_error());
+    throw ProcessingError("cannot write Cloud-Optimised GeoTIFF '" + dst +
+                          "': " + gdal_last_error());
   DatasetPtr written(GDALDataset::FromHandle(out));
   close_or_throw(written, dst);
 }

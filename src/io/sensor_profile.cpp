@@ -21,10 +21,14 @@ std::optional<Profile> parse_profile(const std::string& s) {
 
 const char* profile_name(Profile p) {
   switch (p) {
-    case Profile::automatic: return "auto";
-    case Profile::generic: return "generic";
-    case Profile::landsat: return "landsat";
-    case Profile::sentinel2: return "sentinel2";
+    case Profile::automatic:
+      return "auto";
+    case Profile::generic:
+      return "generic";
+    case Profile::landsat:
+      return "landsat";
+    case Profile::sentinel2:
+      return "sentinel2";
   }
   return "?";
 }
@@ -57,10 +61,13 @@ std::map<std::string, std::string> read_mtl(const std::string& path) {
   std::smatch m;
   while (std::getline(in, line)) {
     if (!std::regex_match(line, m, re)) continue;
-    if (m[1] == "GROUP") group = m[2];
-    else if (m[1] != "END_GROUP") kv[group + "." + m[1].str()] = m[2];
+    if (m[1] == "GROUP")
+      group = m[2];
+    else if (m[1] != "END_GROUP")
+      kv[group + "." + m[1].str()] = m[2];
   }
-  if (kv.empty()) throw InputError("'" + path + "' is not a Landsat MTL file (no KEY = VALUE lines)");
+  if (kv.empty())
+    throw InputError("'" + path + "' is not a Landsat MTL file (no KEY = VALUE lines)");
   return kv;
 }
 
@@ -130,8 +137,9 @@ ProductCalibration sentinel2_calibration(int band_count, const std::string& base
       throw InputError("Sentinel-2 metadata '" + mtd_xml + "' has no PROCESSING_BASELINE");
   }
   if (b.empty())
-    throw InputError("Sentinel-2 processing baseline unknown: give the product's MTD XML "
-                     "(metadata:) or set scale/offset");
+    throw InputError(
+        "Sentinel-2 processing baseline unknown: give the product's MTD XML "
+        "(metadata:) or set scale/offset");
   double version = 0;
   try {
     version = std::stod(b);

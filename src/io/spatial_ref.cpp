@@ -49,8 +49,8 @@ Box transform_box(const Box& box, const std::string& from_wkt, const std::string
   const auto from = srs_from_wkt(from_wkt), to = srs_from_wkt(to_wkt);
   auto t = make_transform(from, to);
   Box out;
-  if (!t->TransformBounds(box.xmin, box.ymin, box.xmax, box.ymax, &out.xmin, &out.ymin,
-                          &out.xmax, &out.ymax, 21))
+  if (!t->TransformBounds(box.xmin, box.ymin, box.xmax, box.ymax, &out.xmin, &out.ymin, &out.xmax,
+                          &out.ymax, 21))
     throw InputError("cannot transform extent between coordinate systems: " + gdal_last_error());
   return out;
 }

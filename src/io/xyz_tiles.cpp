@@ -35,8 +35,7 @@ Palette palette_of(GDALDataset& ds) {
   int has_nodata = 0;
   const double nodata = band.GetNoDataValue(&has_nodata);
   if (has_nodata && nodata >= 0 && nodata <= 255) p[static_cast<int>(nodata)] = {0, 0, 0, 0};
-  if (const char* list = ds.GetMetadataItem("FARMWATCH_TRANSPARENT_VALUES"))
-  {
+  if (const char* list = ds.GetMetadataItem("FARMWATCH_TRANSPARENT_VALUES")) {
     const CPLStringList values(CSLTokenizeString2(list, ", ", 0));
     for (int i = 0; i < values.size(); ++i)
       if (const int k = std::atoi(values[i]); k >= 0 && k <= 255) p[k] = {0, 0, 0, 0};
@@ -89,8 +88,8 @@ TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   const double lat = 0.5 * (ll.ymin + ll.ymax) * M_PI / 180.0;
   double ground_res = grid.res();
   if (is_geographic(grid.crs_wkt)) ground_res *= 111320.0;
-  stats.max_zoom = req.max_zoom >= 0 ? req.max_zoom
-                                     : zoom_for_resolution(ground_res / std::cos(lat));
+  stats.max_zoom =
+      req.max_zoom >= 0 ? req.max_zoom : zoom_for_resolution(ground_res / std::cos(lat));
   stats.min_zoom = req.min_zoom >= 0 ? req.min_zoom : std::max(0, stats.max_zoom - 4);
   if (stats.min_zoom > stats.max_zoom)
     throw ConfigError("tiles: min_zoom " + std::to_string(stats.min_zoom) + " > max_zoom " +

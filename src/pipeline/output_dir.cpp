@@ -24,8 +24,10 @@ void recover_after_killed_runs(const fs::path& target) {
       if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
           fs::exists("/proc/" + pid))
         continue;
-      if (kind == ".previous-" && !fs::exists(target)) fs::rename(e.path(), target, ec);
-      else fs::remove_all(e.path(), ec);
+      if (kind == ".previous-" && !fs::exists(target))
+        fs::rename(e.path(), target, ec);
+      else
+        fs::remove_all(e.path(), ec);
     }
   }
 }
@@ -43,8 +45,8 @@ StagedDir::StagedDir(const fs::path& target) : target_(fs::absolute(target).lexi
   fs::remove_all(staging_, ec);
   fs::remove_all(scratch_, ec);
   if (!fs::create_directories(staging_, ec) || !fs::create_directories(scratch_, ec))
-    throw ProcessingError("cannot create output folder '" + staging_.string() + "': " +
-                          ec.message());
+    throw ProcessingError("cannot create output folder '" + staging_.string() +
+                          "': " + ec.message());
 }
 
 StagedDir::~StagedDir() {
@@ -60,8 +62,8 @@ void StagedDir::commit() {
   if (had) {
     fs::rename(target_, previous, ec);
     if (ec)
-      throw ProcessingError("cannot move previous outputs '" + target_.string() + "' aside: " +
-                            ec.message());
+      throw ProcessingError("cannot move previous outputs '" + target_.string() +
+                            "' aside: " + ec.message());
   }
   fs::rename(staging_, target_, ec);
   if (ec) {

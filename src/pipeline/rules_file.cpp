@@ -31,10 +31,12 @@ std::vector<std::uint8_t> class_list(const YAML::Node& n, const ClassTable& clas
     if (!c) m.fail(key, "unknown class '" + k + "'");
     out.push_back(c->code);
   };
-  if (n.IsScalar()) one(n.as<std::string>());
+  if (n.IsScalar())
+    one(n.as<std::string>());
   else if (n.IsSequence())
     for (const auto& x : n) one(x.as<std::string>());
-  else m.fail(key, "expected a class key or a list of class keys");
+  else
+    m.fail(key, "expected a class key or a list of class keys");
   return out;
 }
 
@@ -48,7 +50,8 @@ std::shared_ptr<const RuleClassifier> parse_classifier(const YAML::Node& node,
   const YAML::Node classes = top.node("classes");
   if (!classes.IsSequence()) top.fail("classes", "expected a list of classes");
   for (std::size_t i = 0; i < classes.size(); ++i) {
-    YamlMap c(classes[i], file, (where.empty() ? "" : where + ".") + "classes[" + std::to_string(i) + "]");
+    YamlMap c(classes[i], file,
+              (where.empty() ? "" : where + ".") + "classes[" + std::to_string(i) + "]");
     LandClass lc;
     const int code = static_cast<int>(c.num("code"));
     if (code < 1 || code > 254) c.fail("code", "must be 1..254 (0 and 255 are reserved)");
@@ -90,7 +93,8 @@ std::shared_ptr<const RuleClassifier> parse_classifier(const YAML::Node& node,
                            "ndbi, bsi, brightness, blue_red)");
       if (!kv.second.IsSequence() || kv.second.size() != 2)
         r.fail("when." + fname, "expected [min, max] (null for no bound)");
-      Condition cond{*f, bound(kv.second[0], r, "when." + fname), bound(kv.second[1], r, "when." + fname)};
+      Condition cond{*f, bound(kv.second[0], r, "when." + fname),
+                     bound(kv.second[1], r, "when." + fname)};
       rule.conditions.push_back(cond);
     }
     r.finish();
@@ -106,8 +110,8 @@ std::shared_ptr<const RuleClassifier> parse_classifier(const YAML::Node& node,
 void parse_min_areas(const YAML::Node& node, ChangeRules& rules, const std::string& file,
                      const std::string& where) {
   YamlMap m(node, file, where);
-  for (auto cat : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
-                   ChangeCategory::other}) {
+  for (auto cat :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
     if (auto v = m.opt_num(category_key(cat))) {
       if (*v < 0) m.fail(category_key(cat), "must not be negative");
       rules.set_min_area_m2(cat, *v);
@@ -123,7 +127,8 @@ ChangeConfig parse_change_rules(const YAML::Node& node, const ClassTable& classe
   const YAML::Node tr = top.node("transitions");
   if (!tr.IsSequence()) top.fail("transitions", "expected a list");
   for (std::size_t i = 0; i < tr.size(); ++i) {
-    YamlMap t(tr[i], file, (where.empty() ? "" : where + ".") + "transitions[" + std::to_string(i) + "]");
+    YamlMap t(tr[i], file,
+              (where.empty() ? "" : where + ".") + "transitions[" + std::to_string(i) + "]");
     const auto from = class_list(t.node("from"), classes, t, "from");
     const auto to = class_list(t.node("to"), classes, t, "to");
     const std::string kind = t.str("category");

@@ -16,7 +16,10 @@ namespace {
 json class_summary(const ClassTable& t, const std::array<std::int64_t, 256>& px, double pixel_m2) {
   json j = json::array();
   for (const auto& c : t.classes())
-    j.push_back({{"code", c.code}, {"key", c.key}, {"name", c.name}, {"gbt21010", c.gbt_code},
+    j.push_back({{"code", c.code},
+                 {"key", c.key},
+                 {"name", c.name},
+                 {"gbt21010", c.gbt_code},
                  {"pixels", px[c.code]},
                  {"area_m2_grid", std::round(static_cast<double>(px[c.code]) * pixel_m2)}});
   j.push_back({{"code", 255}, {"key", "nodata"}, {"pixels", px[255]}});
@@ -33,7 +36,8 @@ json calibration_summary(const io::ImageInfo& im) {
 
 json change_summary(const RunContext& ctx) {
   json cats = json::object();
-  for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
     double m2 = 0;
     int n = 0;
     for (const auto& p : ctx.patches.patches)
@@ -60,30 +64,34 @@ json make_summary(const RunContext& ctx) {
   const Grid& g = ctx.grid;
   json s;
   s["farmwatch_version"] = kVersion;
-  s["pipeline"] = {{"name", spec.name}, {"file", spec.file}, {"classification", spec.classifier_source}};
+  s["pipeline"] = {
+      {"name", spec.name}, {"file", spec.file}, {"classification", spec.classifier_source}};
   if (ctx.compares_dates()) s["pipeline"]["change_rules"] = spec.change_source;
   json dates = json::array();
   for (std::size_t i = 0; i < spec.dates.size(); ++i)
-    dates.push_back({{"date", spec.dates[i].date},
-                     {"sensor", spec.dates[i].sensor},
-                     {"image", spec.dates[i].image.path},
-                     {"bands", ctx.images[i].bands.to_string()},
-                     {"calibration", calibration_summary(ctx.images[i])},
-                     {"quality_mask", ctx.images[i].quality_kind == QualityKind::none
-                                          ? json("none")
-                                          : json({{"kind", quality_name(ctx.images[i].quality_kind)},
-                                                  {"file", ctx.images[i].quality_path},
-                                                  {"band", ctx.images[i].quality_band}})},
-                     {"classes", class_summary(spec.classifier->classes(), ctx.pixels.class_pixels[i],
-                                               g.res() * g.res())}});
+    dates.push_back(
+        {{"date", spec.dates[i].date},
+         {"sensor", spec.dates[i].sensor},
+         {"image", spec.dates[i].image.path},
+         {"bands", ctx.images[i].bands.to_string()},
+         {"calibration", calibration_summary(ctx.images[i])},
+         {"quality_mask", ctx.images[i].quality_kind == QualityKind::none
+                              ? json("none")
+                              : json({{"kind", quality_name(ctx.images[i].quality_kind)},
+                                      {"file", ctx.images[i].quality_path},
+                                      {"band", ctx.images[i].quality_band}})},
+         {"classes", class_summary(spec.classifier->classes(), ctx.pixels.class_pixels[i],
+                                   g.res() * g.res())}});
   s["inputs"] = {{"dates", dates}};
   if (ctx.farmland)
     s["inputs"]["farmland"] = {{"path", spec.farmland->path},
                                {"id_field", spec.farmland->id_field},
                                {"parcels", ctx.farmland->size()}};
   const Box e = g.extent();
-  s["grid"] = {{"crs", io::crs_label(g.crs_wkt)}, {"resolution", g.res()},
-               {"width", g.width},                {"height", g.height},
+  s["grid"] = {{"crs", io::crs_label(g.crs_wkt)},
+               {"resolution", g.res()},
+               {"width", g.width},
+               {"height", g.height},
                {"extent", {e.xmin, e.ymin, e.xmax, e.ymax}},
                {"resampled_inputs", ctx.pixels.warped}};
   if (!ctx.coregistration.is_null()) s["coregistration"] = ctx.coregistration;
@@ -102,7 +110,8 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   RunContext ctx(spec, opts, log);
   for (const auto& stage : standard_stages()) stage->execute(ctx);
   ctx.timings["total"] =
-      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() * 1000) /
+      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
+                 1000) /
       1000;
   const json summary = make_summary(ctx);
   write_file_atomically(ctx.out->staging() / "summary.json", summary.dump(2) + "\n");

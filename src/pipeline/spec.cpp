@@ -51,7 +51,9 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
   d.image.offset = m.opt_num("offset");
   if (auto p = m.opt_str("profile")) {
     const auto profile = io::parse_profile(*p);
-    if (!profile) m.fail("profile", "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2)");
+    if (!profile)
+      m.fail("profile",
+             "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2)");
     d.image.profile = *profile;
   }
   if (auto md = m.opt_str("metadata")) d.image.metadata = resolve(base, *md);
@@ -73,7 +75,8 @@ PipelineSpec load_pipeline(const std::string& path) {
   const YAML::Node dates = top.node("dates");
   if (!dates.IsSequence() || dates.size() < 1 || dates.size() > 2)
     top.fail("dates", "expected a list of one date (classification only) or two (before, after)");
-  for (std::size_t i = 0; i < dates.size(); ++i) spec.dates.push_back(parse_date(dates[i], path, i, base));
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    spec.dates.push_back(parse_date(dates[i], path, i, base));
   if (spec.dates.size() == 2 && !(spec.dates[0].date < spec.dates[1].date))
     top.fail("dates", "the second date must be later than the first");
 
@@ -94,7 +97,8 @@ PipelineSpec load_pipeline(const std::string& path) {
     if (spec.grid.resolution && !(*spec.grid.resolution > 0))
       gm.fail("resolution", "must be positive");
     if (auto e = gm.opt_node("extent")) {
-      if (!e->IsSequence() || e->size() != 4) gm.fail("extent", "expected [xmin, ymin, xmax, ymax]");
+      if (!e->IsSequence() || e->size() != 4)
+        gm.fail("extent", "expected [xmin, ymin, xmax, ymax]");
       Box b{(*e)[0].as<double>(), (*e)[1].as<double>(), (*e)[2].as<double>(), (*e)[3].as<double>()};
       if (b.empty()) gm.fail("extent", "xmin < xmax and ymin < ymax are required");
       spec.grid.extent = b;
@@ -140,7 +144,8 @@ PipelineSpec load_pipeline(const std::string& path) {
   }
   om.finish();
   if (auto bs = top.opt_int("block_size")) {
-    if (*bs < 16 || *bs > 4096 || *bs % 16) top.fail("block_size", "must be a multiple of 16 in 16..4096");
+    if (*bs < 16 || *bs > 4096 || *bs % 16)
+      top.fail("block_size", "must be a multiple of 16 in 16..4096");
     spec.block_size = *bs;
   }
   spec.coregister = top.opt_bool("coregister").value_or(true);

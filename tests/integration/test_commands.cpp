@@ -1,7 +1,6 @@
 // The analyst's subcommands, run on the sample tiles.
-#include <gtest/gtest.h>
-
 #include <gdal_utils.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
@@ -75,9 +74,9 @@ TEST(Commands, ChangeAcceptsTwoLandUseMaps) {
   test::TempDir d;
   ASSERT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "a.tif"}).exit_code, 0);
   ASSERT_EQ(test::run_cli({"classify", "--in", b(), "--out", d / "b.tif"}).exit_code, 0);
-  const auto r = test::run_cli({"change", "--before", d / "a.tif", "--after", d / "b.tif", "--out",
-                                d / "c", "--farmland", test::sample("farmland.gpkg"), "--id-field",
-                                "地块编号"});
+  const auto r =
+      test::run_cli({"change", "--before", d / "a.tif", "--after", d / "b.tif", "--out", d / "c",
+                     "--farmland", test::sample("farmland.gpkg"), "--id-field", "地块编号"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "c/summary.json"));
   EXPECT_EQ(s["changes"]["categories"]["non_agricultural"]["patches"], 1);
@@ -87,8 +86,8 @@ TEST(Commands, ChangeAcceptsTwoLandUseMaps) {
 TEST(Commands, TilesWritesXyzPngs) {
   test::TempDir d;
   ASSERT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "a.tif"}).exit_code, 0);
-  const auto r = test::run_cli({"tiles", "--in", d / "a.tif", "--out", d / "t", "--min-zoom", "12",
-                                "--max-zoom", "13"});
+  const auto r = test::run_cli(
+      {"tiles", "--in", d / "a.tif", "--out", d / "t", "--min-zoom", "12", "--max-zoom", "13"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int n = 0;
   for (const auto& e : fs::recursive_directory_iterator(d / "t"))
@@ -100,13 +99,14 @@ TEST(Commands, TilesWritesXyzPngs) {
 
 TEST(Commands, WarpAgreesWithGdalwarp) {
   test::TempDir d;
-  const auto r = test::run_cli({"warp", "--in", a(), "--out", d / "fw.tif", "--crs", "EPSG:4527",
-                                "--resolution", "10"});
+  const auto r = test::run_cli(
+      {"warp", "--in", a(), "--out", d / "fw.tif", "--crs", "EPSG:4527", "--resolution", "10"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // The same warp by GDAL's own gdalwarp (bilinear, grid aligned to 10 m multiples).
   GDALAllRegister();
   GDALDatasetUniquePtr src(GDALDataset::Open(a().c_str(), GDAL_OF_RASTER));
-  const char* argv[] = {"-t_srs", "EPSG:4527", "-tr", "10", "10", "-tap", "-r", "bilinear", nullptr};
+  const char* argv[] = {"-t_srs", "EPSG:4527", "-tr",      "10",   "10",
+                        "-tap",   "-r",        "bilinear", nullptr};
   GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(const_cast<char**>(argv), nullptr);
   GDALDatasetH h = GDALDataset::ToHandle(src.get());
   GDALDatasetH ref = GDALWarp((d / "gdal.tif").c_str(), nullptr, 1, &h, opts, nullptr);
@@ -125,11 +125,13 @@ TEST(Commands, WarpAgreesWithGdalwarp) {
 
 TEST(Commands, ClassifyOnAnotherGrid) {
   test::TempDir d;
-  const auto r = test::run_cli({"classify", "--in", a(), "--out", d / "lu.tif", "--crs",
-                                "EPSG:4527", "--resolution", "20"});
+  const auto r = test::run_cli(
+      {"classify", "--in", a(), "--out", d / "lu.tif", "--crs", "EPSG:4527", "--resolution", "20"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto gt = geotransform(d / "lu.tif");
   EXPECT_DOUBLE_EQ(gt[1], 20);
   EXPECT_EQ(std::fmod(gt[0], 20.0), 0.0);
-  EXPECT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "x.tif", "--crs", "EPSG:4527"}).exit_code, 2);
+  EXPECT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "x.tif", "--crs", "EPSG:4527"})
+                .exit_code,
+            2);
 }

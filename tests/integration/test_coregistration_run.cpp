@@ -14,7 +14,8 @@ TEST(Coregistration, AShiftedLaterDateIsMeasuredCorrectedAndReported) {
   test::TempDir d;
   {
     GDALAllRegister();
-    GDALDatasetUniquePtr src(GDALDataset::Open(test::sample("sample_20240820.tif").c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr src(
+        GDALDataset::Open(test::sample("sample_20240820.tif").c_str(), GDAL_OF_RASTER));
     GDALDriver* gtiff = GetGDALDriverManager()->GetDriverByName("GTiff");
     GDALDatasetUniquePtr copy(gtiff->CreateCopy((d / "shifted.tif").c_str(), src.get(), false,
                                                 nullptr, nullptr, nullptr));
@@ -26,13 +27,24 @@ TEST(Coregistration, AShiftedLaterDateIsMeasuredCorrectedAndReported) {
   }
   const std::string rules = test::source_dir() + "/pipelines/rules/";
   std::ofstream(d / "p.yaml") << "dates:\n"
-                                 "  - {date: 2024-03-15, image: '" + test::sample("sample_20240315.tif") + "'}\n"
-                                 "  - {date: 2024-08-20, image: '" + (d / "shifted.tif") + "'}\n"
-                                 "farmland: {path: '" + test::sample("farmland.gpkg") + "', id_field: 地块编号}\n"
-                                 "grid: {crs: 'EPSG:4527', resolution: 10}\n"
-                                 "classification: " + rules + "landuse_rules.yaml\n"
-                                 "change_rules: " + rules + "change_rules.yaml\n"
-                                 "outputs: {dir: '" + (d / "out") + "', tiles: false}\n";
+                                 "  - {date: 2024-03-15, image: '" +
+                                     test::sample("sample_20240315.tif") +
+                                     "'}\n"
+                                     "  - {date: 2024-08-20, image: '" +
+                                     (d / "shifted.tif") +
+                                     "'}\n"
+                                     "farmland: {path: '" +
+                                     test::sample("farmland.gpkg") +
+                                     "', id_field: 地块编号}\n"
+                                     "grid: {crs: 'EPSG:4527', resolution: 10}\n"
+                                     "classification: " +
+                                     rules +
+                                     "landuse_rules.yaml\n"
+                                     "change_rules: " +
+                                     rules +
+                                     "change_rules.yaml\n"
+                                     "outputs: {dir: '" +
+                                     (d / "out") + "', tiles: false}\n";
   const auto r = test::run_cli({"run", d / "p.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
@@ -50,10 +62,12 @@ TEST(Coregistration, AShiftedLaterDateIsMeasuredCorrectedAndReported) {
 
 TEST(Coregistration, AlignedSampleNeedsNoCorrection) {
   test::TempDir d;
-  const auto r = test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml", "--out", d / "o"});
+  const auto r =
+      test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml", "--out", d / "o"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "o/summary.json"));
   const auto& shift = s["coregistration"]["shift_px"];
-  EXPECT_LT(std::hypot(shift[0].get<double>(), shift[1].get<double>()), 0.1) << s["coregistration"].dump();
+  EXPECT_LT(std::hypot(shift[0].get<double>(), shift[1].get<double>()), 0.1)
+      << s["coregistration"].dump();
   EXPECT_FALSE(s["coregistration"]["applied"].get<bool>());
 }

@@ -19,13 +19,24 @@ std::string write_pipeline(const test::TempDir& d, const std::string& before,
                            const std::string& extra = "", const std::string& date_extra = "") {
   const std::string path = d / "p.yaml";
   std::ofstream(path) << "dates:\n"
-                         "  - {date: 2024-03-15, image: '" + before + "'" + date_extra + "}\n"
-                         "  - {date: 2024-08-20, image: '" + after + "'}\n"
-                         "farmland: {path: '" + farmland + "', id_field: 地块编号}\n"
-                         "grid: {crs: 'EPSG:4527', resolution: 10}\n"
-                         "classification: " + kRules + "landuse_rules.yaml\n"
-                         "change_rules: " + kRules + "change_rules.yaml\n"
-                         "outputs: {dir: '" + (d / "out") + "', tiles: false}\n" + extra;
+                         "  - {date: 2024-03-15, image: '" +
+                             before + "'" + date_extra +
+                             "}\n"
+                             "  - {date: 2024-08-20, image: '" +
+                             after +
+                             "'}\n"
+                             "farmland: {path: '" +
+                             farmland +
+                             "', id_field: 地块编号}\n"
+                             "grid: {crs: 'EPSG:4527', resolution: 10}\n"
+                             "classification: " +
+                             kRules +
+                             "landuse_rules.yaml\n"
+                             "change_rules: " +
+                             kRules +
+                             "change_rules.yaml\n"
+                             "outputs: {dir: '" +
+                             (d / "out") + "', tiles: false}\n" + extra;
   return path;
 }
 
@@ -45,7 +56,8 @@ test::RasterSpec four_band_image() {
 
 void expect_failure(const test::CliResult& r, int code, const std::vector<std::string>& words) {
   EXPECT_EQ(r.exit_code, code) << r.output;
-  for (const auto& w : words) EXPECT_NE(r.output.find(w), std::string::npos) << w << " not in: " << r.output;
+  for (const auto& w : words)
+    EXPECT_NE(r.output.find(w), std::string::npos) << w << " not in: " << r.output;
 }
 }  // namespace
 
@@ -77,8 +89,9 @@ TEST(Errors, GridsThatDoNotOverlap) {
 
 TEST(Errors, FarmlandThatDoesNotOverlapTheImagery) {
   test::TempDir d;
-  test::write_parcels(d / "far.gpkg",
-                      {{"X1", "POLYGON((39400000 3000000,39400100 3000000,39400100 3000100,39400000 3000000))"}});
+  test::write_parcels(
+      d / "far.gpkg",
+      {{"X1", "POLYGON((39400000 3000000,39400100 3000000,39400100 3000100,39400000 3000000))"}});
   const auto p = write_pipeline(d, a(), b(), d / "far.gpkg");
   expect_failure(test::run_cli({"run", p}), 4, {"far.gpkg", "does not overlap"});
 }
@@ -98,8 +111,9 @@ TEST(Errors, UnknownKeyInThePipelineFile) {
 TEST(Errors, InvalidFarmlandGeometry) {
   test::TempDir d;
   test::write_parcels(d / "bad.gpkg",
-                      {{"340123001", "POLYGON((39501900 3525000,39502000 3525100,39502000 3525000,"
-                                     "39501900 3525100,39501900 3525000))"}});
+                      {{"340123001",
+                        "POLYGON((39501900 3525000,39502000 3525100,39502000 3525000,"
+                        "39501900 3525100,39501900 3525000))"}});
   const auto p = write_pipeline(d, a(), b(), d / "bad.gpkg");
   expect_failure(test::run_cli({"run", p}), 4, {"bad.gpkg", "340123001", "invalid geometry"});
 }

@@ -15,7 +15,8 @@ class RealData : public ::testing::Test {
  protected:
   void SetUp() override {
     data = test::shared_data_dir();
-    if (data.empty()) GTEST_SKIP() << "../shared/data is not beside the repository: real-data tests skipped";
+    if (data.empty())
+      GTEST_SKIP() << "../shared/data is not beside the repository: real-data tests skipped";
   }
   std::string data;
 };
@@ -24,9 +25,9 @@ class RealData : public ::testing::Test {
 TEST_F(RealData, SentinelTwoChangePairRunsOnItsOwnGrid) {
   test::TempDir d;
   const std::string base = data + "/oscd_s2_change/rennes_";
-  const auto r = test::run_cli({"change", "--before", base + "20150821_B02B03B04B08.tif", "--after",
-                                base + "20170621_B02B03B04B08.tif", "--scale", "0.0001", "--out",
-                                d / "c"});
+  const auto r =
+      test::run_cli({"change", "--before", base + "20150821_B02B03B04B08.tif", "--after",
+                     base + "20170621_B02B03B04B08.tif", "--scale", "0.0001", "--out", d / "c"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto v = test::read_band(d / "c/change.tif");
   EXPECT_EQ(v.size(), 563u * 339u);
@@ -34,7 +35,8 @@ TEST_F(RealData, SentinelTwoChangePairRunsOnItsOwnGrid) {
 }
 
 TEST_F(RealData, LandsatBandsAreFoundByTheirDescriptions) {
-  const auto r = test::run_cli({"info", data + "/landsat_misc/satellite_L8_20130707_B2-B7_dn.tif", "--json"});
+  const auto r =
+      test::run_cli({"info", data + "/landsat_misc/satellite_L8_20130707_B2-B7_dn.tif", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   std::vector<std::string> roles;
@@ -48,12 +50,15 @@ TEST_F(RealData, IntegerDnWithoutAScaleIsRefusedClearly) {
   const auto r = test::run_cli({"classify", "--in", img, "--out", d / "x.tif"});
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("scale"), std::string::npos) << r.output;
-  EXPECT_EQ(test::run_cli({"classify", "--in", img, "--out", d / "x.tif", "--scale", "0.004"}).exit_code, 0);
+  EXPECT_EQ(
+      test::run_cli({"classify", "--in", img, "--out", d / "x.tif", "--scale", "0.004"}).exit_code,
+      0);
 }
 
 namespace {
 /// Reflectance of one pixel and role, read through farmwatch's reader.
-float reflectance(const std::string& image, const std::string& mtl, BandRole role, int col, int row) {
+float reflectance(const std::string& image, const std::string& mtl, BandRole role, int col,
+                  int row) {
   io::setup_gdal(nullptr);
   io::ImageRequest req;
   req.path = image;
@@ -71,7 +76,8 @@ TEST_F(RealData, Landsat8LevelOneCalibrationMatchesTheMtlByHand) {
   const std::string dir = data + "/landsat_misc/";
   const std::string img = dir + "satellite_L8_20130707_B2-B7_dn.tif";
   const std::string mtl = dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt";
-  // Pixel (10, 10): B4 (red) DN 8634, B5 (NIR) DN 12714; MTL: mult 2.0E-05, add -0.1, sun 58.99675180.
+  // Pixel (10, 10): B4 (red) DN 8634, B5 (NIR) DN 12714; MTL: mult 2.0E-05, add -0.1,
+  // sun 58.99675180.
   const double sun = std::sin(58.99675180 * M_PI / 180);
   EXPECT_NEAR(reflectance(img, mtl, BandRole::red, 10, 10), (2.0e-5 * 8634 - 0.1) / sun, 1e-6);
   EXPECT_NEAR(reflectance(img, mtl, BandRole::nir, 10, 10), (2.0e-5 * 12714 - 0.1) / sun, 1e-6);
@@ -83,16 +89,18 @@ TEST_F(RealData, Landsat7LevelOneCalibrationMatchesTheMtlByHand) {
   const std::string mtl = dir + "LE07_L1TP_195025_20010730_20170204_01_T1_MTL.txt";
   // Pixel (10, 10): B3 (red) DN 57, B4 (NIR) DN 53; sun elevation 53.87765310.
   const double sun = std::sin(53.87765310 * M_PI / 180);
-  EXPECT_NEAR(reflectance(img, mtl, BandRole::red, 10, 10), (1.3198e-3 * 57 - 0.011935) / sun, 1e-6);
-  EXPECT_NEAR(reflectance(img, mtl, BandRole::nir, 10, 10), (2.9302e-3 * 53 - 0.018348) / sun, 1e-6);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::red, 10, 10), (1.3198e-3 * 57 - 0.011935) / sun,
+              1e-6);
+  EXPECT_NEAR(reflectance(img, mtl, BandRole::nir, 10, 10), (2.9302e-3 * 53 - 0.018348) / sun,
+              1e-6);
 }
 
 TEST_F(RealData, ClassifyReadsTheLandsatMtl) {
   test::TempDir d;
   const std::string dir = data + "/landsat_misc/";
-  const auto r = test::run_cli({"classify", "--in", dir + "satellite_L8_20130707_B2-B7_dn.tif",
-                                "--metadata", dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt",
-                                "--out", d / "l8.tif", "-v"});
+  const auto r = test::run_cli(
+      {"classify", "--in", dir + "satellite_L8_20130707_B2-B7_dn.tif", "--metadata",
+       dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt", "--out", d / "l8.tif", "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("TOA reflectance, sun elevation"), std::string::npos) << r.output;
 }

@@ -25,12 +25,14 @@ class SampleRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    result_ = new test::CliResult(test::run_cli(
-        {"run", test::source_dir() + "/pipelines/sample.yaml", "--out", *dir_ / "out", "--threads", "2"}));
+    result_ =
+        new test::CliResult(test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml",
+                                           "--out", *dir_ / "out", "--threads", "2"}));
     truth_ = new json(json::parse(test::read_text(test::sample("truth.json"))));
     GDALAllRegister();
     patches_ = new std::vector<Reported>();
-    GDALDatasetUniquePtr ds(GDALDataset::Open((*dir_ / "out/changes.gpkg").c_str(), GDAL_OF_VECTOR));
+    GDALDatasetUniquePtr ds(
+        GDALDataset::Open((*dir_ / "out/changes.gpkg").c_str(), GDAL_OF_VECTOR));
     if (!ds) return;
     for (auto& f : *ds->GetLayer(0))
       patches_->push_back({f->GetFieldAsString("patch_id"), f->GetFieldAsString("category"),
@@ -110,8 +112,8 @@ TEST_F(SampleRun, EveryTruePatchIsFoundWithItsCategoryClassesParcelsAndArea) {
 TEST_F(SampleRun, NothingIsReportedOnSeasonalOrHarvestedFieldsOrBelowTheMinimumArea) {
   for (const auto& n : (*truth_)["not_reported"])
     for (const auto& p : *patches_)
-      EXPECT_FALSE(overlaps(n["box"], p, 0)) << p.id << " (" << p.category << ") lies on "
-                                             << n["name"].get<std::string>();
+      EXPECT_FALSE(overlaps(n["box"], p, 0))
+          << p.id << " (" << p.category << ") lies on " << n["name"].get<std::string>();
 }
 
 TEST_F(SampleRun, NoFarmlandPatchesBeyondTheTruth) {
@@ -176,7 +178,8 @@ TEST_F(SampleRun, GeoJsonIsRfc7946InLonLat) {
   for (const auto& f : gj["features"]) {
     const bool multi = f["geometry"]["type"] == "MultiPolygon";
     EXPECT_TRUE(multi || f["geometry"]["type"] == "Polygon");
-    const auto& pt = multi ? f["geometry"]["coordinates"][0][0][0] : f["geometry"]["coordinates"][0][0];
+    const auto& pt =
+        multi ? f["geometry"]["coordinates"][0][0][0] : f["geometry"]["coordinates"][0][0];
     EXPECT_NEAR(pt[0].get<double>(), 117.02, 0.1);
     EXPECT_NEAR(pt[1].get<double>(), 31.85, 0.1);
     EXPECT_NEAR(f["properties"]["centroid_lon"].get<double>(), 117.02, 0.1);
@@ -191,7 +194,8 @@ TEST_F(SampleRun, CsvOpensInExcelWithChineseText) {
   EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
   EXPECT_NE(csv.find("patch_id,category"), std::string::npos);
   EXPECT_NE(csv.find("非农化"), std::string::npos);
-  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), patches_->size() + 1);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')),
+            patches_->size() + 1);
 }
 
 TEST_F(SampleRun, SummaryCountsMatchThePatches) {
@@ -235,7 +239,8 @@ TEST_F(SampleRun, TilesMatchTheLandUseMapAcrossTileBorders) {
   gk.importFromEPSG(4527);
   merc.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   gk.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation> ct3857(OGRCreateCoordinateTransformation(&merc, &gk));
+  std::unique_ptr<OGRCoordinateTransformation> ct3857(
+      OGRCreateCoordinateTransformation(&merc, &gk));
   const double world = 20037508.342789244, size = 2 * world / (1 << z);
   int agree = 0, total = 0, border_agree = 0, border_total = 0;
   for (int tx : {x, x + 1}) {
@@ -255,7 +260,8 @@ TEST_F(SampleRun, TilesMatchTheLandUseMapAcrossTileBorders) {
         const int pc = static_cast<int>(std::floor((mx - gt[0]) / gt[1]));
         const int pr = static_cast<int>(std::floor((my - gt[3]) / gt[5]));
         if (pc < 0 || pr < 0 || pc >= lu->GetRasterXSize() || pr >= lu->GetRasterYSize()) continue;
-        const int code = static_cast<int>(codes[static_cast<size_t>(pr) * lu->GetRasterXSize() + pc]);
+        const int code =
+            static_cast<int>(codes[static_cast<size_t>(pr) * lu->GetRasterXSize() + pc]);
         const std::uint8_t* px = &rgba[(static_cast<size_t>(r) * 256 + c) * 4];
         bool same;
         if (code == 255) {

@@ -1,7 +1,6 @@
 #include "test_support.h"
 
 #include <ogrsf_frmts.h>
-
 #include <unistd.h>
 
 #include <array>
@@ -86,8 +85,8 @@ void write_raster(const std::string& path, const RasterSpec& s) {
   for (size_t b = 0; b < s.bands.size(); ++b) {
     GDALRasterBand* band = ds->GetRasterBand(static_cast<int>(b) + 1);
     std::vector<double> v = s.bands[b];
-    if (band->RasterIO(GF_Write, 0, 0, s.width, s.height, v.data(), s.width, s.height,
-                       GDT_Float64, 0, 0, nullptr) != CE_None)
+    if (band->RasterIO(GF_Write, 0, 0, s.width, s.height, v.data(), s.width, s.height, GDT_Float64,
+                       0, 0, nullptr) != CE_None)
       throw std::runtime_error("cannot write " + path);
     if (b < s.descriptions.size()) band->SetDescription(s.descriptions[b].c_str());
     if (s.has_nodata) band->SetNoDataValue(s.nodata);

@@ -53,8 +53,7 @@ void write_raster(const std::string& path, const RasterSpec& spec);
 /// A GeoPackage polygon layer with a 地块编号 (parcel id) field: (id, WKT) per feature.
 /// `epsg` 0 writes a layer without CRS.
 void write_parcels(const std::string& path,
-                   const std::vector<std::pair<std::string, std::string>>& id_wkt,
-                   int epsg = 4527);
+                   const std::vector<std::pair<std::string, std::string>>& id_wkt, int epsg = 4527);
 
 /// Whether ../shared/data (real third-party data) is beside the repository.
 std::string shared_data_dir();

@@ -50,8 +50,8 @@ TEST(ChangeRules, CategoryKeysParseInEnglishAndChinese) {
 
 TEST(ChangeKernel, CloudAndNodataGiveNodataAndFarmlandGatesCategories) {
   ClassTable t;
-  for (auto [code, key] : {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"},
-                           {kBuilt, "built"}})
+  for (auto [code, key] :
+       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
     t.add({code, key, key, "", "", {}, true});
   t.add({kCloud, "cloud", "", "", "", {}, false});
   const auto r = rules();

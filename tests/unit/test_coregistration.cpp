@@ -51,7 +51,9 @@ TEST(Coregistration, MostlyEmptyWindowsAreNotMeasured) {
 }
 
 TEST(Coregistration, CombinedShiftIsTheMedianOfReliableWindows) {
-  const std::vector<Shift> s = {{1.0, 0.5, 0.3}, {1.2, 0.4, 0.4}, {1.1, 0.6, 0.3},
+  const std::vector<Shift> s = {{1.0, 0.5, 0.3},
+                                {1.2, 0.4, 0.4},
+                                {1.1, 0.6, 0.3},
                                 {40, -30, 0.5},  // implausible
                                 {5, 5, 0.01}};   // unreliable
   const auto c = combine_shifts(s, 0.05, 10);

@@ -31,7 +31,7 @@ class Farmland : public ::testing::Test {
 
 TEST_F(Farmland, LoadsSortedParcelsAndFindsIntersectingOnes) {
   test::write_parcels(dir / "f.gpkg", {{"B2", square(39500100, 3500000, 100)},
-                               {"A1", square(39500000, 3500000, 100)}});
+                                       {"A1", square(39500000, 3500000, 100)}});
   const auto f = io::FarmlandLayer::load({dir / "f.gpkg", "", "地块编号"}, gk);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f.parcel_id(0), "A1");
@@ -54,9 +54,10 @@ TEST_F(Farmland, LoadsSortedParcelsAndFindsIntersectingOnes) {
 
 TEST_F(Farmland, InvalidGeometryIsRejectedWithTheReasonAndTheParcel) {
   test::write_parcels(dir / "bad.gpkg",
-              {{"ok", square(39500000, 3500000, 100)},
-               {"bowtie", "POLYGON((39500000 3500200,39500100 3500300,39500100 3500200,"
-                          "39500000 3500300,39500000 3500200))"}});
+                      {{"ok", square(39500000, 3500000, 100)},
+                       {"bowtie",
+                        "POLYGON((39500000 3500200,39500100 3500300,39500100 3500200,"
+                        "39500000 3500300,39500000 3500200))"}});
   try {
     io::FarmlandLayer::load({dir / "bad.gpkg", "", "地块编号"}, gk);
     FAIL();
@@ -79,16 +80,16 @@ TEST_F(Farmland, MissingIdFieldListsTheFields) {
 }
 
 TEST_F(Farmland, DuplicateIdsAndMissingCrsAreRejected) {
-  test::write_parcels(dir / "dup.gpkg",
-              {{"A1", square(39500000, 3500000, 100)}, {"A1", square(39500200, 3500000, 100)}});
+  test::write_parcels(dir / "dup.gpkg", {{"A1", square(39500000, 3500000, 100)},
+                                         {"A1", square(39500200, 3500000, 100)}});
   EXPECT_THROW(io::FarmlandLayer::load({dir / "dup.gpkg", "", "地块编号"}, gk), InputError);
   test::write_parcels(dir / "nocrs.gpkg", {{"A1", square(39500000, 3500000, 100)}}, 0);
   EXPECT_THROW(io::FarmlandLayer::load({dir / "nocrs.gpkg", "", "地块编号"}, gk), InputError);
 }
 
 TEST_F(Farmland, RasterisesParcelIndexByPixelCentre) {
-  test::write_parcels(dir / "f.gpkg", {{"A", square(39500000, 3500000, 30)},
-                               {"B", square(39500030, 3500000, 30)}});
+  test::write_parcels(dir / "f.gpkg",
+                      {{"A", square(39500000, 3500000, 30)}, {"B", square(39500030, 3500000, 30)}});
   const auto f = io::FarmlandLayer::load({dir / "f.gpkg", "", "地块编号"}, gk);
   const Grid g = Grid::snapped({39500000, 3500000, 39500080, 3500030}, 10, gk);
   f.rasterize(g, dir / "p.tif");

@@ -46,9 +46,9 @@ TEST(EllipsoidalArea, MatchesTheClosedFormForAGeographicCell) {
 TEST(EllipsoidalArea, GaussKrugerSquareNearTheCentralMeridianIsItsPlanarArea) {
   io::setup_gdal(nullptr);
   const io::EllipsoidalArea area(io::crs_from_user("EPSG:4527"));
-  const double a = area.area_m2(wkb_of(
-      "POLYGON((39500000 3500000,39501000 3500000,39501000 3501000,39500000 3501000,"
-      "39500000 3500000))"));
+  const double a = area.area_m2(
+      wkb_of("POLYGON((39500000 3500000,39501000 3500000,39501000 3501000,39500000 3501000,"
+             "39500000 3500000))"));
   EXPECT_NEAR(a, 1e6, 1.0);
 }
 

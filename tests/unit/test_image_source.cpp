@@ -76,8 +76,8 @@ TEST_F(ImageSource, WarpsOntoAnotherGrid) {
 
 TEST_F(ImageSource, ExplicitBandMapOverridesDescriptions) {
   test::write_raster(dir / "a.tif", four_bands());
-  const auto info =
-      io::inspect_image(request(dir / "a.tif", io::BandMap::parse("red=4,nir=3"), 0.001, 0.0), rgbn);
+  const auto info = io::inspect_image(
+      request(dir / "a.tif", io::BandMap::parse("red=4,nir=3"), 0.001, 0.0), rgbn);
   EXPECT_EQ(info.bands[BandRole::red], 4);
   EXPECT_DOUBLE_EQ(info.calibration[static_cast<std::size_t>(BandRole::red)].mult, 0.001);
 }

@@ -28,8 +28,8 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(RulesFile, TheShippedRulesLoad) {
-  const auto c = pipeline::load_classifier_file(test::source_dir() +
-                                                "/pipelines/rules/landuse_rules.yaml");
+  const auto c =
+      pipeline::load_classifier_file(test::source_dir() + "/pipelines/rules/landuse_rules.yaml");
   EXPECT_TRUE(c->classes().find("cropland"));
   EXPECT_FALSE(c->classes().observed(c->classes().find("cloud")->code));
   const auto ch = pipeline::load_change_rules_file(
@@ -55,12 +55,14 @@ TEST(RulesFile, UnknownKeyIsNamedWithItsPlace) {
 
 TEST(RulesFile, UnknownFeatureClassAndBadColourAreErrors) {
   test::TempDir d;
-  write(d / "a.yaml", std::string(kClasses) +
-                          "rules:\n  - {class: built, when: {ndxi: [null, 0.2]}}\ndefault_class: crop\n");
+  write(d / "a.yaml",
+        std::string(kClasses) +
+            "rules:\n  - {class: built, when: {ndxi: [null, 0.2]}}\ndefault_class: crop\n");
   EXPECT_NE(error_of([&] { pipeline::load_classifier_file(d / "a.yaml"); }).find("ndxi"),
             std::string::npos);
-  write(d / "b.yaml", std::string(kClasses) +
-                          "rules:\n  - {class: road, when: {ndvi: [null, 0.2]}}\ndefault_class: crop\n");
+  write(d / "b.yaml",
+        std::string(kClasses) +
+            "rules:\n  - {class: road, when: {ndvi: [null, 0.2]}}\ndefault_class: crop\n");
   EXPECT_NE(error_of([&] { pipeline::load_classifier_file(d / "b.yaml"); }).find("'road'"),
             std::string::npos);
   write(d / "c.yaml",
@@ -74,18 +76,20 @@ TEST(RulesFile, ChangeRulesRejectUnknownCategoryAndClass) {
   test::TempDir d;
   write(d / "c.yaml", std::string(kClasses) + "rules: []\ndefault_class: crop\n");
   const auto c = pipeline::load_classifier_file(d / "c.yaml");
-  write(d / "x.yaml", "transitions:\n  - {from: crop, to: built, category: 非农化}\n"
-                      "min_patch_area_m2: {non_agricultural: 150}\n");
+  write(d / "x.yaml",
+        "transitions:\n  - {from: crop, to: built, category: 非农化}\n"
+        "min_patch_area_m2: {non_agricultural: 150}\n");
   const auto ok = pipeline::load_change_rules_file(d / "x.yaml", c->classes());
   EXPECT_EQ(ok.rules.categorize(1, 7, true), ChangeCategory::non_agricultural);
   EXPECT_DOUBLE_EQ(ok.rules.min_area_m2(ChangeCategory::non_agricultural), 150);
   write(d / "y.yaml", "transitions:\n  - {from: crop, to: built, category: bad}\n");
-  EXPECT_NE(error_of([&] { pipeline::load_change_rules_file(d / "y.yaml", c->classes()); })
-                .find("'bad'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { pipeline::load_change_rules_file(d / "y.yaml", c->classes()); }).find("'bad'"),
+      std::string::npos);
   write(d / "z.yaml", "transitions:\n  - {from: crop, to: pond, category: non_grain}\n");
-  EXPECT_NE(error_of([&] { pipeline::load_change_rules_file(d / "z.yaml", c->classes()); })
-                .find("'pond'"),
+  EXPECT_NE(error_of([&] {
+              pipeline::load_change_rules_file(d / "z.yaml", c->classes());
+            }).find("'pond'"),
             std::string::npos);
 }
 

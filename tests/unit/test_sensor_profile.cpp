@@ -11,13 +11,14 @@ using namespace farmwatch;
 
 TEST(LandsatMtl, LevelOneIsTopOfAtmosphereCorrectedForSunElevation) {
   test::TempDir d;
-  std::ofstream(d / "LC08_X_MTL.txt") << "GROUP = L1_METADATA_FILE\n"
-                                         "  GROUP = IMAGE_ATTRIBUTES\n    SUN_ELEVATION = 30.0\n"
-                                         "  END_GROUP = IMAGE_ATTRIBUTES\n"
-                                         "  GROUP = RADIOMETRIC_RESCALING\n"
-                                         "    REFLECTANCE_MULT_BAND_4 = 2.0000E-05\n"
-                                         "    REFLECTANCE_ADD_BAND_4 = -0.100000\n"
-                                         "  END_GROUP = RADIOMETRIC_RESCALING\nEND_GROUP = L1_METADATA_FILE\nEND\n";
+  std::ofstream(d / "LC08_X_MTL.txt")
+      << "GROUP = L1_METADATA_FILE\n"
+         "  GROUP = IMAGE_ATTRIBUTES\n    SUN_ELEVATION = 30.0\n"
+         "  END_GROUP = IMAGE_ATTRIBUTES\n"
+         "  GROUP = RADIOMETRIC_RESCALING\n"
+         "    REFLECTANCE_MULT_BAND_4 = 2.0000E-05\n"
+         "    REFLECTANCE_ADD_BAND_4 = -0.100000\n"
+         "  END_GROUP = RADIOMETRIC_RESCALING\nEND_GROUP = L1_METADATA_FILE\nEND\n";
   const auto c = io::landsat_calibration(d / "LC08_X_MTL.txt", {{3, 4}});
   // sin(30 deg) = 0.5: factors double.
   EXPECT_NEAR(c.bands.at(3).mult, 4e-5, 1e-12);

@@ -16,9 +16,14 @@ std::string pipeline_yaml(const std::string& extra = "") {
          "dates:\n"
          "  - {date: 2024-03-15, image: a.tif, bands: {red: 3, nir: 4}, scale: 0.0001}\n"
          "  - {date: 2024-08-20, image: b.tif}\n"
-         "classification: " + kRules + "landuse_rules.yaml\n"
-         "change_rules: " + kRules + "change_rules.yaml\n"
-         "outputs: {dir: out, tiles: false}\n" + extra;
+         "classification: " +
+         kRules +
+         "landuse_rules.yaml\n"
+         "change_rules: " +
+         kRules +
+         "change_rules.yaml\n"
+         "outputs: {dir: out, tiles: false}\n" +
+         extra;
 }
 
 std::string config_error(const std::string& path) {
@@ -78,7 +83,8 @@ TEST(PipelineSpec, BadDatesAreErrors) {
 TEST(PipelineSpec, MissingRequiredKeysAreNamed) {
   test::TempDir d;
   std::ofstream(d / "p.yaml") << "dates: [{date: 2024-01-01, image: a.tif}]\n"
-                                 "classification: " + kRules + "landuse_rules.yaml\n";
+                                 "classification: " +
+                                     kRules + "landuse_rules.yaml\n";
   EXPECT_NE(config_error(d / "p.yaml").find("outputs"), std::string::npos);
   EXPECT_NE(config_error(d / "missing.yaml").find("does not exist"), std::string::npos);
 }

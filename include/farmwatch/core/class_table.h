@@ -19,13 +19,13 @@ struct Rgba {
 
 /// One land-use class of the classifier, mapped onto GB/T 21010-2017.
 struct LandClass {
-  std::uint8_t code = 0;   ///< value in landuse_<date>.tif (1..254)
-  std::string key;         ///< identifier used in rule files, e.g. "cropland"
-  std::string name;        ///< display name, e.g. "耕地"
-  std::string gbt_code;    ///< GB/T 21010 code, e.g. "0103"
-  std::string gbt_name;    ///< GB/T 21010 name, e.g. "旱地"
+  std::uint8_t code = 0;  ///< value in landuse_<date>.tif (1..254)
+  std::string key;        ///< identifier used in rule files, e.g. "cropland"
+  std::string name;       ///< display name, e.g. "耕地"
+  std::string gbt_code;   ///< GB/T 21010 code, e.g. "0103"
+  std::string gbt_name;   ///< GB/T 21010 name, e.g. "旱地"
   Rgba color;
-  bool observed = true;    ///< false for cloud/shadow: no land-use observation there
+  bool observed = true;  ///< false for cloud/shadow: no land-use observation there
 };
 
 class ClassTable {

@@ -19,7 +19,12 @@ const char* role_name(BandRole r);
 std::optional<BandRole> parse_role(const std::string& s);
 
 enum class Feature {
-  blue, green, red, nir, swir1, swir2,
+  blue,
+  green,
+  red,
+  nir,
+  swir1,
+  swir2,
   ndvi,        ///< (nir-red)/(nir+red)
   ndwi,        ///< McFeeters: (green-nir)/(green+nir)
   mndwi,       ///< (green-swir1)/(green+swir1)
@@ -50,9 +55,7 @@ struct ReflectanceBlock {
   Window window;
   std::array<std::vector<float>, kRoleCount> planes;
   bool has(BandRole r) const { return !planes[static_cast<std::size_t>(r)].empty(); }
-  const std::vector<float>& plane(BandRole r) const {
-    return planes[static_cast<std::size_t>(r)];
-  }
+  const std::vector<float>& plane(BandRole r) const { return planes[static_cast<std::size_t>(r)]; }
   std::vector<float>& plane(BandRole r) { return planes[static_cast<std::size_t>(r)]; }
 };
 

@@ -15,7 +15,7 @@
 namespace farmwatch {
 
 struct RefineInput {
-  int width = 0, height = 0;                 ///< the window around the patch
+  int width = 0, height = 0;                            ///< the window around the patch
   const std::vector<std::uint8_t>* member = nullptr;    ///< 1 = pixel of the patch
   const std::vector<std::uint8_t>* core = nullptr;      ///< 1 = pixel showing the patch's change
   const std::vector<std::uint8_t>* eligible = nullptr;  ///< 1 = non-member that may join

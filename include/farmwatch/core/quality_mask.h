@@ -9,7 +9,8 @@ namespace farmwatch {
 
 enum class QualityKind {
   none,
-  sentinel2_scl,     ///< L2A scene classification: 0 nodata, 1 defective, 3 shadow, 8/9 cloud, 10 cirrus
+  sentinel2_scl,     ///< L2A scene classification: 0 nodata, 1 defective, 3 shadow, 8/9 cloud, 10
+                     ///< cirrus
   landsat_qa_pixel,  ///< Collection 2 QA_PIXEL bits: 0 fill, 1 dilated cloud, 2 cirrus, 3 cloud,
                      ///< 4 cloud shadow, 5 snow
 };
@@ -24,7 +25,8 @@ inline bool quality_invalid(QualityKind k, std::uint16_t v) {
       return v == 0 || v == 1 || v == 3 || v == 8 || v == 9 || v == 10;
     case QualityKind::landsat_qa_pixel:
       return (v & 0b111111u) != 0;  // any of bits 0-5
-    case QualityKind::none: return false;
+    case QualityKind::none:
+      return false;
   }
   return false;
 }

@@ -16,8 +16,8 @@
 namespace farmwatch::engine {
 
 struct EngineOptions {
-  int block_size = 512;     ///< square blocks, aligned to the 512 tiles farmwatch writes
-  std::size_t tokens = 0;   ///< blocks in flight; 0 = twice the thread count
+  int block_size = 512;    ///< square blocks, aligned to the 512 tiles farmwatch writes
+  std::size_t tokens = 0;  ///< blocks in flight; 0 = twice the thread count
 };
 
 /// Caps the threads TBB may use in this scope (n <= 0: all cores).
@@ -47,23 +47,22 @@ void for_each_block(const Grid& grid, const EngineOptions& opt, Compute&& comput
     std::shared_ptr<R> result;
   };
   tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
-                                          [&](tbb::flow_control& fc) -> std::size_t {
-                                            if (next == windows.size()) fc.stop();
-                                            return next++;
-                                          }) &
-          tbb::make_filter<std::size_t, Item>(
-              tbb::filter_mode::parallel,
-              [&](std::size_t i) {
-                if (i >= windows.size()) return Item{i, nullptr};
-                return Item{i, std::make_shared<R>(compute(windows[i]))};
-              }) &
-          tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order, [&](Item item) {
-            if (!item.result) return;
-            write(windows[item.index], std::move(*item.result));
-            if (progress) progress(++done, windows.size());
-          }));
+      tokens, tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                                  [&](tbb::flow_control& fc) -> std::size_t {
+                                                    if (next == windows.size()) fc.stop();
+                                                    return next++;
+                                                  }) &
+                  tbb::make_filter<std::size_t, Item>(
+                      tbb::filter_mode::parallel,
+                      [&](std::size_t i) {
+                        if (i >= windows.size()) return Item{i, nullptr};
+                        return Item{i, std::make_shared<R>(compute(windows[i]))};
+                      }) &
+                  tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order, [&](Item item) {
+                    if (!item.result) return;
+                    write(windows[item.index], std::move(*item.result));
+                    if (progress) progress(++done, windows.size());
+                  }));
 }
 
 }  // namespace farmwatch::engine

@@ -14,16 +14,16 @@
 namespace farmwatch::engine {
 
 struct LanduseChangeJob {
-  Grid grid;                          ///< the analysis grid
-  std::vector<io::ImageInfo> images;  ///< one (classify only) or two dates (before, after)
+  Grid grid;                                   ///< the analysis grid
+  std::vector<io::ImageInfo> images;           ///< one (classify only) or two dates (before, after)
   const RuleClassifier* classifier = nullptr;  ///< for images that are not class maps
   std::vector<std::string> landuse_out;        ///< one tiled GeoTIFF per image
   /// Change outputs (only with two images and a kernel).
   const ChangeKernel* change = nullptr;
-  std::string parcels;        ///< parcel index raster on the grid; empty = whole area watched
-  std::string change_out;     ///< categories 0..3, 255 nodata
-  std::string candidates_out; ///< categories 1..3, 0 elsewhere (input of patch extraction)
-  std::string evidence_out;   ///< spectral change evidence 0..100
+  std::string parcels;         ///< parcel index raster on the grid; empty = whole area watched
+  std::string change_out;      ///< categories 0..3, 255 nodata
+  std::string candidates_out;  ///< categories 1..3, 0 elsewhere (input of patch extraction)
+  std::string evidence_out;    ///< spectral change evidence 0..100
 };
 
 struct LanduseChangeStats {

@@ -4,8 +4,8 @@
 
 namespace farmwatch::io {
 
-/// Registers drivers, bounds GDAL's block cache (MB, unless GDAL_CACHEMAX is set) and routes CPL errors/warnings into `log`.
-/// Call once, from main(); `log` must outlive all GDAL use.
+/// Registers drivers, bounds GDAL's block cache (MB, unless GDAL_CACHEMAX is set) and routes CPL
+/// errors/warnings into `log`. Call once, from main(); `log` must outlive all GDAL use.
 void setup_gdal(const Log* log, int cache_mb = 64);
 
 /// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use

@@ -32,8 +32,8 @@ struct ImageRequest {
   std::optional<double> scale;   ///< with offset: reflectance = DN * scale + offset, all bands
   std::optional<double> offset;
   Profile profile = Profile::automatic;
-  std::string metadata;          ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
-  std::string quality;           ///< quality layer file (SCL, QA_PIXEL); empty: a band of the image
+  std::string metadata;  ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
+  std::string quality;   ///< quality layer file (SCL, QA_PIXEL); empty: a band of the image
 };
 
 /// An image checked for use: opened, CRS present, bands mapped, DN rule known.
@@ -43,7 +43,7 @@ struct ImageInfo {
   int band_count = 0;
   BandMap bands;
   std::array<Calibration, kRoleCount> calibration{};  ///< DN to reflectance per role
-  std::string calibration_source;                      ///< where the rule came from
+  std::string calibration_source;                     ///< where the rule came from
   /// Added to the image's geotransform origin (its own CRS units) before it is read: the
   /// co-registration correction. Zero: read as georeferenced.
   double shift_x = 0, shift_y = 0;

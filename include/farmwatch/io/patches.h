@@ -43,8 +43,8 @@ struct PatchInputs {
   /// The two images (before, after) for sub-pixel boundary refinement; empty: no refinement
   /// (land-use maps were compared).
   std::vector<ImageInfo> images;
-  std::string id_prefix;       ///< e.g. "FW20240820"
-  std::string scratch_dir;     ///< for intermediate polygons
+  std::string id_prefix;    ///< e.g. "FW20240820"
+  std::string scratch_dir;  ///< for intermediate polygons
 };
 
 struct PatchResult {

@@ -22,7 +22,7 @@ struct RasterLayout {
   std::optional<double> nodata;
   std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< colour table entries (u8 only)
   std::map<std::string, std::string> metadata;        ///< dataset metadata items
-  std::string description;                           ///< band description
+  std::string description;                            ///< band description
   int block_size = 512;
   /// GeoTIFF compression. Scratch files that are read once and converted to COG go faster
   /// uncompressed ("NONE"); kept files use DEFLATE.

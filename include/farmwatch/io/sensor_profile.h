@@ -14,10 +14,10 @@ struct Calibration {
 };
 
 enum class Profile {
-  automatic,    ///< Landsat MTL beside the image, else the bands' scale/offset metadata
-  generic,      ///< the bands' scale/offset metadata, or floats taken as reflectance
-  landsat,      ///< *_MTL.txt: Level-1 TOA with sun elevation, or Collection 2 Level-2 SR
-  sentinel2,    ///< DN / 10000, with the -1000 offset from processing baseline 04.00 on
+  automatic,  ///< Landsat MTL beside the image, else the bands' scale/offset metadata
+  generic,    ///< the bands' scale/offset metadata, or floats taken as reflectance
+  landsat,    ///< *_MTL.txt: Level-1 TOA with sun elevation, or Collection 2 Level-2 SR
+  sentinel2,  ///< DN / 10000, with the -1000 offset from processing baseline 04.00 on
 };
 std::optional<Profile> parse_profile(const std::string& s);
 const char* profile_name(Profile p);

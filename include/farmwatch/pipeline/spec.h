@@ -22,7 +22,7 @@ struct DateSpec {
 struct GridSpec {
   std::optional<std::string> crs;  ///< "EPSG:4527", WKT...
   std::optional<double> resolution;
-  std::optional<Box> extent;       ///< in `crs`; absent: the images' common footprint
+  std::optional<Box> extent;  ///< in `crs`; absent: the images' common footprint
 };
 
 struct OutputSpec {

@@ -62,16 +62,18 @@ class Coregister : public Stage {
     for (std::size_t k = 0; k < windows.size(); ++k)
       if (found[k]) {
         shifts.push_back(*found[k]);
-        log.debug("window " + std::to_string(windows[k].col) + "," + std::to_string(windows[k].row) +
-                  ": shift " + std::to_string(found[k]->dx) + ", " + std::to_string(found[k]->dy) +
-                  " response " + std::to_string(found[k]->response));
+        log.debug("window " + std::to_string(windows[k].col) + "," +
+                  std::to_string(windows[k].row) + ": shift " + std::to_string(found[k]->dx) +
+                  ", " + std::to_string(found[k]->dy) + " response " +
+                  std::to_string(found[k]->response));
       }
     auto& report = ctx.coregistration;
     report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
     const auto shift = combine_shifts(shifts, kMinResponse, kMaxShiftPx);
     if (!shift) {
-      report["note"] = "no reliable phase-correlation peak within 10 pixels: dates used as "
-                       "georeferenced (a larger shift is a georeferencing error to fix)";
+      report["note"] =
+          "no reliable phase-correlation peak within 10 pixels: dates used as "
+          "georeferenced (a larger shift is a georeferencing error to fix)";
       log.warn("co-registration: " + report["note"].get<std::string>());
       return;
     }

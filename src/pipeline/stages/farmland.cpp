@@ -10,7 +10,9 @@ class Farmland : public Stage {
 
  private:
   bool applies(const RunContext& ctx) const override { return !ctx.job.parcels.empty(); }
-  void run(RunContext& ctx, const Log&) override { ctx.farmland->rasterize(ctx.grid, ctx.job.parcels); }
+  void run(RunContext& ctx, const Log&) override {
+    ctx.farmland->rasterize(ctx.grid, ctx.job.parcels);
+  }
 };
 
 }  // namespace

@@ -21,8 +21,8 @@ class Prepare : public Stage {
     for (const auto& d : ctx.spec.dates)
       job.landuse_out.push_back((scratch / ("landuse_" + d.date + ".tif")).string());
     if (!ctx.compares_dates()) return;
-    ctx.kernel = std::make_unique<ChangeKernel>(ctx.spec.classifier->classes(),
-                                                ctx.spec.change.rules, ctx.spec.change.spectral_scale);
+    ctx.kernel = std::make_unique<ChangeKernel>(
+        ctx.spec.classifier->classes(), ctx.spec.change.rules, ctx.spec.change.spectral_scale);
     job.change = ctx.kernel.get();
     job.change_out = (scratch / "change.tif").string();
     job.candidates_out = (scratch / "candidates.tif").string();

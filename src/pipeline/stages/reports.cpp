@@ -13,9 +13,9 @@ class Reports : public Stage {
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
   void run(RunContext& ctx, const Log&) override {
     const auto& d = ctx.spec.dates;
-    const io::ReportContext rc{d[0].date,   d[1].date,
-                               d[0].sensor, d[1].sensor,
-                               &ctx.spec.classifier->classes(), ctx.grid.crs_wkt};
+    const io::ReportContext rc{
+        d[0].date,       d[1].date, d[0].sensor, d[1].sensor, &ctx.spec.classifier->classes(),
+        ctx.grid.crs_wkt};
     const auto& staging = ctx.out->staging();
     const auto& patches = ctx.patches.patches;
     io::write_patches_gpkg((staging / "changes.gpkg").string(), patches, rc);

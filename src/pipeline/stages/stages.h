@@ -6,14 +6,14 @@
 
 namespace farmwatch::pipeline::stages {
 
-std::unique_ptr<Stage> validate();   ///< open and check every input; no output is touched
-std::unique_ptr<Stage> coregister(); ///< measure and correct the residual shift between dates
-std::unique_ptr<Stage> prepare();    ///< staging folder, scratch file names
-std::unique_ptr<Stage> farmland();   ///< farmland parcels onto the grid
-std::unique_ptr<Stage> classify();   ///< per-pixel classification and comparison
-std::unique_ptr<Stage> patches();    ///< change patches
-std::unique_ptr<Stage> rasters();    ///< COG outputs
-std::unique_ptr<Stage> reports();    ///< GeoPackage, GeoJSON, CSV
-std::unique_ptr<Stage> tiles();      ///< XYZ tiles
+std::unique_ptr<Stage> validate();    ///< open and check every input; no output is touched
+std::unique_ptr<Stage> coregister();  ///< measure and correct the residual shift between dates
+std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
+std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
+std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
+std::unique_ptr<Stage> patches();     ///< change patches
+std::unique_ptr<Stage> rasters();     ///< COG outputs
+std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
+std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 
 }  // namespace farmwatch::pipeline::stages

@@ -16,10 +16,13 @@ Grid resolve_grid(const PipelineSpec& spec, const std::vector<io::ImageInfo>& im
   if (!gs.crs && !gs.resolution && !gs.extent) return first;  // the first image's own grid
   const std::string crs = gs.crs ? io::crs_from_user(*gs.crs) : first.crs_wkt;
   double res = 0;
-  if (gs.resolution) res = *gs.resolution;
-  else if (io::same_crs(crs, first.crs_wkt)) res = std::fabs(first.res());
-  else throw ConfigError(where + ".resolution is required when grid.crs differs from the CRS of '" +
-                         images.front().path + "'");
+  if (gs.resolution)
+    res = *gs.resolution;
+  else if (io::same_crs(crs, first.crs_wkt))
+    res = std::fabs(first.res());
+  else
+    throw ConfigError(where + ".resolution is required when grid.crs differs from the CRS of '" +
+                      images.front().path + "'");
   Box box;
   if (gs.extent) {
     box = *gs.extent;
@@ -48,7 +51,9 @@ class Validate : public Stage {
       throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
     const Box ge = ctx.grid.extent();
     for (const auto& im : ctx.images)
-      if (io::transform_box(im.grid.extent(), im.grid.crs_wkt, ctx.grid.crs_wkt).intersect(ge).empty())
+      if (io::transform_box(im.grid.extent(), im.grid.crs_wkt, ctx.grid.crs_wkt)
+              .intersect(ge)
+              .empty())
         throw InputError("raster '" + im.path + "' does not overlap the analysis grid");
     if (spec.farmland) {
       ctx.farmland = io::FarmlandLayer::load(*spec.farmland, ctx.grid.crs_wkt);
