@@ -38,28 +38,14 @@ ds = None
 PY
 ls -l "$scene" "$scl"
 co="-co TILED=YES -co BLOCKXSIZE=512 -co BLOCKYSIZE=512 -co COMPRESS=DEFLATE -co PREDICTOR=2 -co BIGTIFF=IF_SAFER"
-declare -A cmds times rss
+declare -A cmds
+# shellcheck source=lib.sh
+source scripts/bench/lib.sh
 cmds[gdalwarp]="gdalwarp -q -overwrite -multi -wo NUM_THREADS=ALL_CPUS -t_srs EPSG:4526 -tr 10 10 -tap -r bilinear $co $scene $work/gdalwarp.tif"
 cmds[farmwatch_warp]="build/farmwatch warp --in $scene --out $work/fw.tif --crs EPSG:4526 --resolution 10"
 tools=(gdalwarp farmwatch_warp)
-for ((i = 1; i <= runs; i++)); do
-  for t in "${tools[@]}"; do
-    # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" ${cmds[$t]} > /dev/null
-    read -r s kb < "$work/time.txt"
-    times[$t]+="$s "
-    rss[$t]+="$kb "
-  done
-done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-printf "%-16s %10s %12s\n" tool "wall (s)" "peak RSS MB"
-declare -A mt mr
-for t in "${tools[@]}"; do
-  mt[$t]=$(echo "${times[$t]}" | median)
-  mr[$t]=$(echo "${rss[$t]}" | median)
-  printf "%-16s %10.2f %12.0f   (runs: %s)\n" "$t" "${mt[$t]}" "$(echo "${mr[$t]} / 1024" | bc -l)" "${times[$t]}"
-done
-echo "farmwatch warp / gdalwarp: $(echo "scale=2; ${mt[farmwatch_warp]} / ${mt[gdalwarp]}" | bc -l)x wall (target <= 1.0), $(echo "scale=2; ${mr[farmwatch_warp]} / ${mr[gdalwarp]}" | bc -l)x RSS"
+bench_alternate
+echo "farmwatch warp / gdalwarp: $(echo "scale=2; ${med_t[farmwatch_warp]} / ${med_t[gdalwarp]}" | bc -l)x wall (target <= 1.0), $(echo "scale=2; ${med_r[farmwatch_warp]} / ${med_r[gdalwarp]}" | bc -l)x RSS"
 /usr/bin/time -f "%e %M" -o "$work/time.txt" build/farmwatch classify --in "$scene" --quality "$scl" \
   --crs EPSG:4526 --resolution 10 --out "$work/cls.tif" -q > /dev/null
 read -r s kb < "$work/time.txt"
