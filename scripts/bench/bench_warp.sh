@@ -49,5 +49,5 @@ echo "farmwatch warp / gdalwarp: $(echo "scale=2; ${med_t[farmwatch_warp]} / ${m
 /usr/bin/time -f "%e %M" -o "$work/time.txt" build/farmwatch classify --in "$scene" --quality "$scl" \
   --crs EPSG:4526 --resolution 10 --out "$work/cls.tif" -q > /dev/null
 read -r s kb < "$work/time.txt"
-echo "farmwatch classify (full tile + 20 m SCL, warped to EPSG:4526): ${s} s, peak RSS $((kb / 1024)) MB (target <= 1024)"
+echo "farmwatch classify (${size}x${size} tile + 20 m SCL, warped to EPSG:4526): ${s} s, peak RSS $((kb / 1024)) MB (target <= 1024)"
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
