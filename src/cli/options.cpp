@@ -66,7 +66,7 @@ void add_image_options(po::options_description& desc, ImageOptions& o) {
       "offset", po::value<double>(&o.offset), "see --scale")(
       "profile", po::value<std::string>(&o.profile)->default_value("auto"),
       "sensor profile: auto (Landsat *_MTL.txt beside the image, else band metadata), generic, "
-      "landsat, sentinel2")(
+      "landsat, sentinel2, drone (camera DN as relative brightness)")(
       "rules", po::value<std::string>(&o.rules),
       "classification rules file (default: pipelines/rules/landuse_rules.yaml)");
 }
@@ -80,7 +80,7 @@ io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
   if (vm.count("offset")) r.offset = o.offset;
   const auto profile = io::parse_profile(o.profile);
   if (!profile)
-    throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2)");
+    throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2, drone)");
   r.profile = *profile;
   return r;
 }

@@ -19,8 +19,8 @@ RuleClassifier::RuleClassifier(ClassTable classes, std::vector<ClassRule> rules,
 }
 
 std::set<BandRole> RuleClassifier::required_roles() const {
-  // Red and NIR are always needed: they decide whether a pixel was observed at all.
-  std::set<BandRole> roles{BandRole::red, BandRole::nir};
+  // The bands the rules read decide whether a pixel was observed; red at least.
+  std::set<BandRole> roles{BandRole::red};
   for (const auto& r : rules_)
     for (const auto& c : r.conditions)
       for (BandRole role : farmwatch::required_roles(c.feature)) roles.insert(role);

@@ -6,7 +6,7 @@ constexpr std::array<const char*, kRoleCount> kRoleNames = {"blue", "green", "re
                                                             "nir",  "swir1", "swir2"};
 constexpr std::array<const char*, kFeatureCount> kFeatureNames = {
     "blue", "green", "red",  "nir", "swir1",      "swir2",   "ndvi",
-    "ndwi", "mndwi", "ndbi", "bsi", "brightness", "blue_red"};
+    "ndwi", "mndwi", "ndbi", "bsi", "brightness", "blue_red", "exg", "vari"};
 }  // namespace
 
 const char* role_name(BandRole r) { return kRoleNames[static_cast<std::size_t>(r)]; }
@@ -54,6 +54,9 @@ std::vector<BandRole> required_roles(Feature f) {
       return {R::blue, R::green, R::red};
     case Feature::blue_red:
       return {R::blue, R::red};
+    case Feature::exg:
+    case Feature::vari:
+      return {R::red, R::green, R::blue};
   }
   return {};
 }
@@ -89,6 +92,14 @@ float feature_value(const ReflectanceBlock& b, Feature f, std::size_t i) {
     case Feature::blue_red: {
       const float red = v(R::red);
       return red > 0.0f ? v(R::blue) / red : kNaN;
+    }
+    case Feature::exg: {
+      const float r = v(R::red), g = v(R::green), bl = v(R::blue), sum = r + g + bl;
+      return sum > 0.0f ? (2.0f * g - r - bl) / sum : kNaN;
+    }
+    case Feature::vari: {
+      const float r = v(R::red), g = v(R::green), bl = v(R::blue), d = g + r - bl;
+      return d != 0.0f && std::isfinite(d) ? (g - r) / d : kNaN;
     }
   }
   return kNaN;

@@ -143,6 +143,15 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
     info.calibration_source = cal.source;
     return;
   }
+  if (profile == Profile::drone) {
+    for (auto [r, b] : mapped) {
+      const GDALDataType t = ds.GetRasterBand(b)->GetRasterDataType();
+      const double max = t == GDT_Byte ? 255.0 : t == GDT_UInt16 ? 65535.0 : 1.0;
+      info.calibration[r] = {1.0 / max, 0.0};
+    }
+    info.calibration_source = "drone camera: DN / type maximum (relative brightness, not reflectance)";
+    return;
+  }
   if (profile == Profile::sentinel2) {
     const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
     const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);

@@ -16,6 +16,7 @@ std::optional<Profile> parse_profile(const std::string& s) {
   if (s == "generic") return Profile::generic;
   if (s == "landsat") return Profile::landsat;
   if (s == "sentinel2") return Profile::sentinel2;
+  if (s == "drone") return Profile::drone;
   return std::nullopt;
 }
 
@@ -29,6 +30,8 @@ const char* profile_name(Profile p) {
       return "landsat";
     case Profile::sentinel2:
       return "sentinel2";
+    case Profile::drone:
+      return "drone";
   }
   return "?";
 }

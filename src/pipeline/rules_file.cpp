@@ -90,7 +90,7 @@ std::shared_ptr<const RuleClassifier> parse_classifier(const YAML::Node& node,
       if (!f)
         r.fail("when", "unknown feature '" + fname +
                            "' (known: blue, green, red, nir, swir1, swir2, ndvi, ndwi, mndwi, "
-                           "ndbi, bsi, brightness, blue_red)");
+                           "ndbi, bsi, brightness, blue_red, exg, vari)");
       if (!kv.second.IsSequence() || kv.second.size() != 2)
         r.fail("when." + fname, "expected [min, max] (null for no bound)");
       Condition cond{*f, bound(kv.second[0], r, "when." + fname),

@@ -53,7 +53,7 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
     const auto profile = io::parse_profile(*p);
     if (!profile)
       m.fail("profile",
-             "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2)");
+             "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2, drone)");
     d.image.profile = *profile;
   }
   if (auto md = m.opt_str("metadata")) d.image.metadata = resolve(base, *md);

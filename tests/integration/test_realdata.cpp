@@ -1,6 +1,10 @@
 // Real third-party imagery from ../shared/data (see its MANIFEST.md). Skipped when absent.
 #include <gtest/gtest.h>
 
+#include <gdal_alg.h>
+#include <ogrsf_frmts.h>
+
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -103,4 +107,71 @@ TEST_F(RealData, ClassifyReadsTheLandsatMtl) {
        dir + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt", "--out", d / "l8.tif", "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("TOA reflectance, sun elevation"), std::string::npos) << r.output;
+}
+
+namespace {
+/// Share of observed pixels with a vegetation class (cropland, orchard, forest, grassland) inside
+/// and outside a polygon layer, on the grid of a class map.
+std::pair<double, double> vegetation_shares(const std::string& classes, const std::string& polygons) {
+  GDALAllRegister();
+  GDALDatasetUniquePtr cls(GDALDataset::Open(classes.c_str(), GDAL_OF_RASTER));
+  if (!cls) throw std::runtime_error("cannot open " + classes);
+  const int w = cls->GetRasterXSize(), h = cls->GetRasterYSize();
+  GDALDatasetUniquePtr mask(
+      GetGDALDriverManager()->GetDriverByName("MEM")->Create("", w, h, 1, GDT_Byte, nullptr));
+  double gt[6];
+  cls->GetGeoTransform(gt);
+  mask->SetGeoTransform(gt);
+  mask->SetSpatialRef(cls->GetSpatialRef());
+  GDALDatasetUniquePtr vec(GDALDataset::Open(polygons.c_str(), GDAL_OF_VECTOR));
+  if (!vec) throw std::runtime_error("cannot open " + polygons);
+  OGRLayerH layer = OGRLayer::ToHandle(vec->GetLayer(0));
+  int band = 1;
+  double burn = 1;
+  GDALRasterizeLayers(GDALDataset::ToHandle(mask.get()), 1, &band, 1, &layer, nullptr, nullptr,
+                      &burn, nullptr, nullptr, nullptr);
+  std::vector<std::uint8_t> c(static_cast<std::size_t>(w) * h), m(c.size());
+  EXPECT_EQ(cls->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, c.data(), w, h, GDT_Byte, 0, 0, nullptr), CE_None);
+  EXPECT_EQ(mask->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, m.data(), w, h, GDT_Byte, 0, 0, nullptr), CE_None);
+  double veg[2] = {0, 0}, obs[2] = {0, 0};
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c[i] >= 253) continue;  // shadow, cloud, nodata
+    const int k = m[i] ? 0 : 1;
+    ++obs[k];
+    veg[k] += c[i] == 1 || c[i] == 3 || c[i] == 4 || c[i] == 5;
+  }
+  return {veg[0] / std::max(obs[0], 1.0), veg[1] / std::max(obs[1], 1.0)};
+}
+}  // namespace
+
+TEST_F(RealData, DroneRgbTreeCrownComesOutAsVegetation) {
+  test::TempDir d;
+  const std::string dir = data + "/drone_rgb/";
+  const auto r = test::run_cli({"classify", "--in", dir + "deepforest_australia_drone_ortho_1p8cm.tif",
+                                "--profile", "drone", "--rules",
+                                test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
+                                "--out", d / "drone.tif"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto [inside, outside] = vegetation_shares(d / "drone.tif", dir + "deepforest_australia_tree_crowns.gpkg");
+  EXPECT_GE(inside, 0.8) << "vegetation share inside the labelled tree crown";
+  EXPECT_GT(inside, outside + 0.3) << "outside: " << outside;
+}
+
+TEST_F(RealData, DroneRgbaAlphaMarksNodata) {
+  test::TempDir d;
+  const std::string img = data + "/drone_rgb/webodm_fixture_odm_orthophoto_rgba_50cm.tif";
+  const auto r = test::run_cli({"classify", "--in", img, "--profile", "drone", "--rules",
+                                test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
+                                "--out", d / "odm.tif"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto alpha = test::read_band(img, 4);
+  const auto cls = test::read_band(d / "odm.tif");
+  ASSERT_EQ(alpha.size(), cls.size());
+  std::size_t transparent = 0, mismatched = 0;
+  for (std::size_t i = 0; i < alpha.size(); ++i) {
+    transparent += alpha[i] == 0;
+    mismatched += (alpha[i] == 0) != (cls[i] == 255);
+  }
+  EXPECT_GT(transparent, 0u);
+  EXPECT_EQ(mismatched, 0u);
 }

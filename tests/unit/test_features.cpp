@@ -34,3 +34,15 @@ TEST(Features, RequiredRolesOfIndices) {
   EXPECT_EQ(r.size(), 4u);
   EXPECT_EQ(required_roles(Feature::ndvi), (std::vector<BandRole>{BandRole::nir, BandRole::red}));
 }
+
+TEST(Features, RgbVegetationIndices) {
+  ReflectanceBlock b;
+  b.window = {0, 0, 2, 1};
+  b.plane(BandRole::red) = {0.2f, 0.0f};
+  b.plane(BandRole::green) = {0.4f, 0.0f};
+  b.plane(BandRole::blue) = {0.2f, 0.0f};
+  EXPECT_NEAR(feature_value(b, Feature::exg, 0), 0.5f, 1e-6);   // (0.8 - 0.4) / 0.8
+  EXPECT_NEAR(feature_value(b, Feature::vari, 0), 0.5f, 1e-6);  // 0.2 / 0.4
+  EXPECT_TRUE(std::isnan(feature_value(b, Feature::exg, 1)));   // black: undefined
+  EXPECT_TRUE(std::isnan(feature_value(b, Feature::vari, 1)));
+}

@@ -32,8 +32,10 @@ enum class Feature {
   bsi,         ///< ((swir1+red)-(nir+blue))/((swir1+red)+(nir+blue))
   brightness,  ///< mean of blue, green, red
   blue_red,    ///< blue/red: grey (built) surfaces near 1, soils well below
+  exg,         ///< excess green 2g - r - b on chromatic coordinates (RGB-only vegetation)
+  vari,        ///< visible atmospherically resistant index (g - r) / (g + r - b)
 };
-inline constexpr std::size_t kFeatureCount = 13;
+inline constexpr std::size_t kFeatureCount = 15;
 const char* feature_name(Feature f);
 std::optional<Feature> parse_feature(const std::string& s);
 /// Band roles a feature needs.

@@ -18,6 +18,7 @@ enum class Profile {
   generic,    ///< the bands' scale/offset metadata, or floats taken as reflectance
   landsat,    ///< *_MTL.txt: Level-1 TOA with sun elevation, or Collection 2 Level-2 SR
   sentinel2,  ///< DN / 10000, with the -1000 offset from processing baseline 04.00 on
+  drone,      ///< uncalibrated camera: DN / the type's maximum (relative brightness 0..1)
 };
 std::optional<Profile> parse_profile(const std::string& s);
 const char* profile_name(Profile p);
