@@ -95,6 +95,7 @@ json make_summary(const RunContext& ctx) {
                {"extent", {e.xmin, e.ymin, e.xmax, e.ymax}},
                {"resampled_inputs", ctx.pixels.warped}};
   if (!ctx.coregistration.is_null()) s["coregistration"] = ctx.coregistration;
+  if (!ctx.normalisation.is_null()) s["radiometric_normalisation"] = ctx.normalisation;
   if (ctx.compares_dates()) s["changes"] = change_summary(ctx);
   s["outputs"] = {{"dir", ctx.out->target().string()}, {"files", ctx.files}, {"tiles", ctx.tiles}};
   s["threads"] = engine::ThreadLimit::current();

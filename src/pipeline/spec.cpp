@@ -149,6 +149,7 @@ PipelineSpec load_pipeline(const std::string& path) {
     spec.block_size = *bs;
   }
   spec.coregister = top.opt_bool("coregister").value_or(true);
+  spec.normalise = top.opt_bool("normalise").value_or(true);
   top.finish();
   return spec;
 }

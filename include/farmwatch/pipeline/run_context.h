@@ -32,6 +32,8 @@ struct RunContext {
   std::optional<io::FarmlandLayer> farmland;
   // coregister
   nlohmann::json coregistration;
+  // normalise
+  nlohmann::json normalisation;
   // prepare
   std::unique_ptr<StagedDir> out;
   std::unique_ptr<ChangeKernel> kernel;

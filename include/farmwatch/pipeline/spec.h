@@ -45,6 +45,7 @@ struct PipelineSpec {
   OutputSpec outputs;
   int block_size = 512;
   bool coregister = true;  ///< measure and correct the shift of the later date
+  bool normalise = true;   ///< bring the later date's radiometry to the earlier one's
 };
 
 /// Reads and checks a pipeline file (YAML or JSON). Relative paths are taken from the file's

@@ -8,6 +8,7 @@
 
 #include "farmwatch/core/coregistration.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "sampling.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -16,17 +17,6 @@ namespace {
 constexpr double kMinResponse = 0.05;  // phase-correlation peaks below this are noise
 constexpr double kMinShiftPx = 0.1;    // smaller shifts are within the estimate's noise
 constexpr double kMaxShiftPx = 10.0;   // larger ones are georeferencing errors, not residuals
-
-std::vector<Window> sample_windows(const Grid& g, int size) {
-  std::vector<Window> out;
-  const int w = std::min(size, g.width), h = std::min(size, g.height);
-  for (int j = 0; j < 3; ++j)
-    for (int i = 0; i < 3; ++i) {
-      const Window win{(g.width - w) * i / 2, (g.height - h) * j / 2, w, h};
-      if (out.empty() || !(out.back() == win)) out.push_back(win);
-    }
-  return out;
-}
 
 BandRole reference_role(const io::ImageInfo& a, const io::ImageInfo& b) {
   for (BandRole r : {BandRole::nir, BandRole::red, BandRole::green})

@@ -6,6 +6,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   std::vector<std::unique_ptr<Stage>> s;
   s.push_back(stages::validate());
   s.push_back(stages::coregister());
+  s.push_back(stages::normalise());
   s.push_back(stages::prepare());
   s.push_back(stages::farmland());
   s.push_back(stages::classify());

@@ -1,0 +1,35 @@
+#pragma once
+// Relative radiometric normalisation of a later date to an earlier one on pseudo-invariant
+// pixels: iterated MAD (multivariate alteration detection, after Nielsen's IR-MAD 2007, with
+// robustly rescaled statistics and kept/dropped weights) finds the pixels that did not change, and an orthogonal regression per band on them gives
+// later = gain * earlier + offset. Season, sun and atmosphere differ between dates; land that
+// did not change should read the same before any threshold is applied.
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace farmwatch {
+
+struct BandFit {
+  double gain = 1, offset = 0;  ///< later ~= gain * earlier + offset
+  double correlation = 0;       ///< of the band on the pseudo-invariant pixels
+};
+
+struct Normalisation {
+  std::vector<BandFit> bands;
+  std::size_t samples = 0, invariant = 0;
+  int iterations = 0;
+  std::vector<double> canonical_correlations;
+};
+
+/// `earlier[b][i]`, `later[b][i]`: band b of sample i, no NaN. nullopt when there are too few
+/// samples or pseudo-invariant pixels (< 100), or the bands are degenerate.
+/// Pixels count as invariant when their no-change probability exceeds `no_change_probability`.
+std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
+                                             const std::vector<std::vector<float>>& later,
+                                             double no_change_probability = 0.5);
+
+/// P(X <= x) for X ~ chi-square with k degrees of freedom.
+double chi_square_cdf(double x, int k);
+
+}  // namespace farmwatch

@@ -1,0 +1,93 @@
+// Relative radiometric normalisation: the later date is brought to the earlier date's
+// radiometry on pseudo-invariant pixels (core/radiometry.h), by folding a per-band gain and
+// offset into its DN-to-reflectance rule, so classification thresholds mean the same on both.
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+
+#include "farmwatch/core/radiometry.h"
+#include "sampling.h"
+#include "stages.h"
+
+namespace farmwatch::pipeline::stages {
+namespace {
+
+constexpr int kStride = 3;  // every third pixel of each sample window
+
+class Normalise : public Stage {
+ public:
+  Normalise() : Stage("normalise") {}
+
+ private:
+  bool applies(const RunContext& ctx) const override {
+    return ctx.compares_dates() && ctx.spec.normalise && !ctx.images[0].is_class_map &&
+           !ctx.images[1].is_class_map;
+  }
+
+  void run(RunContext& ctx, const Log& log) override {
+    auto& before = ctx.images[0];
+    auto& after = ctx.images[1];
+    std::vector<BandRole> roles;
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (before.bands.index[r] && after.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
+    const auto windows = sample_windows(ctx.grid, 256);
+    std::vector<ReflectanceBlock> a(windows.size()), b(windows.size());
+    tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
+      io::GridReader ra(before, ctx.grid, io::Resampling::reflectance);
+      io::GridReader rb(after, ctx.grid, io::Resampling::reflectance);
+      ra.read_reflectance(windows[k], a[k]);
+      rb.read_reflectance(windows[k], b[k]);
+    });
+    std::vector<std::vector<float>> x(roles.size()), y(roles.size());
+    for (std::size_t k = 0; k < windows.size(); ++k)
+      for (std::size_t i = 0; i < a[k].plane(roles[0]).size(); i += kStride) {
+        bool valid = true;
+        for (BandRole r : roles)
+          valid = valid && !std::isnan(a[k].plane(r)[i]) && !std::isnan(b[k].plane(r)[i]);
+        if (!valid) continue;
+        for (std::size_t j = 0; j < roles.size(); ++j) {
+          x[j].push_back(a[k].plane(roles[j])[i]);
+          y[j].push_back(b[k].plane(roles[j])[i]);
+        }
+      }
+    auto& report = ctx.normalisation;
+    report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
+    const auto fit = irmad_normalise(x, y);
+    if (!fit) {
+      report["note"] = "too few clear pixels in common: radiometry left as calibrated";
+      log.warn("radiometric normalisation: " + report["note"].get<std::string>());
+      return;
+    }
+    report["invariant_pixels"] = fit->invariant;
+    report["iterations"] = fit->iterations;
+    bool plausible = true;
+    for (std::size_t j = 0; j < roles.size(); ++j) {
+      const auto& f = fit->bands[j];
+      report["bands"][role_name(roles[j])] = {{"gain", std::round(f.gain * 1e4) / 1e4},
+                                             {"offset", std::round(f.offset * 1e5) / 1e5},
+                                             {"correlation", std::round(f.correlation * 1e4) / 1e4}};
+      plausible = plausible && f.gain > 0.5 && f.gain < 2 && std::fabs(f.offset) < 0.2;
+    }
+    if (!plausible) {
+      report["note"] = "a band's fit is implausible (gain outside 0.5-2 or offset over 0.2): not applied";
+      log.warn("radiometric normalisation: " + report["note"].get<std::string>());
+      return;
+    }
+    // later ~= gain * earlier + offset, so the later date's reflectance becomes
+    // (DN * mult + add - offset) / gain.
+    for (std::size_t j = 0; j < roles.size(); ++j) {
+      auto& c = after.calibration[static_cast<std::size_t>(roles[j])];
+      const auto& f = fit->bands[j];
+      c = {c.mult / f.gain, (c.add - f.offset) / f.gain};
+    }
+    report["applied"] = true;
+    log.info("radiometric normalisation on " + std::to_string(fit->invariant) +
+             " pseudo-invariant pixels");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> normalise() { return std::make_unique<Normalise>(); }
+
+}  // namespace farmwatch::pipeline::stages
