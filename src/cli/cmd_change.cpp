@@ -24,7 +24,7 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
 
 int cmd_change(const std::vector<std::string>& args) {
   std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b;
-  bool tiles = false;
+  bool tiles = false, no_coregister = false, no_normalise = false;
   ImageOptions io_opts;
   po::options_description desc;
   desc.add_options()("before", po::value<std::string>(&before)->required(),
@@ -39,7 +39,11 @@ int cmd_change(const std::vector<std::string>& args) {
       "change rules file (default: pipelines/rules/change_rules.yaml)")(
       "date-before", po::value<std::string>(&date_a), "date of --before (default: from its name)")(
       "date-after", po::value<std::string>(&date_b), "date of --after (default: from its name)")(
-      "tiles", po::bool_switch(&tiles), "also write XYZ tiles");
+      "tiles", po::bool_switch(&tiles), "also write XYZ tiles")(
+      "no-coregister", po::bool_switch(&no_coregister),
+      "do not measure and correct the shift of B against A")(
+      "no-normalise", po::bool_switch(&no_normalise),
+      "do not normalise B's radiometry to A's on pseudo-invariant pixels");
   add_image_options(desc, io_opts);
   CommonOptions common;
   po::variables_map vm;
@@ -71,6 +75,8 @@ int cmd_change(const std::vector<std::string>& args) {
   if (!farmland.empty()) spec.farmland = io::FarmlandRequest{farmland, layer, id_field};
   spec.outputs.dir = out;
   spec.outputs.tiles = tiles;
+  spec.coregister = !no_coregister;
+  spec.normalise = !no_normalise;
   pipeline::RunOptions opts;
   opts.threads = common.threads;
   const auto summary = pipeline::run_pipeline(spec, opts, cli_log());

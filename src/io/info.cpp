@@ -30,9 +30,21 @@ nlohmann::json describe_raster(GDALDataset& ds, const std::string& path) {
     ImageRequest req;
     req.path = path;
     req.scale = 1.0;  // roles only: no calibration needed
-    roles = inspect_image(req, {}).bands;
+    const auto info = inspect_image(req, {});
+    roles = info.bands;
+    if (info.quality_kind != QualityKind::none)
+      j["quality_band"] = {{"band", info.quality_band}, {"kind", quality_name(info.quality_kind)}};
   } catch (const std::exception&) {
     roles_ok = false;
+  }
+  // The DN-to-reflectance rule the pipeline would use, or why it cannot tell.
+  try {
+    ImageRequest req;
+    req.path = path;
+    const auto info = inspect_image(req, {BandRole::red});
+    j["reflectance_rule"] = info.calibration_source;
+  } catch (const std::exception& err) {
+    j["reflectance_rule"] = std::string("unknown: ") + err.what();
   }
   for (int i = 1; i <= ds.GetRasterCount(); ++i) {
     GDALRasterBand* b = ds.GetRasterBand(i);
@@ -124,6 +136,11 @@ std::string format_description(const nlohmann::json& d) {
     o << "  crs: " << d["crs"].get<std::string>() << "\n";
     o << "  pixel size: " << d["geotransform"][1] << " x " << d["geotransform"][5] << "\n";
     o << "  extent: " << d["extent"].dump() << "\n";
+    if (d.contains("reflectance_rule"))
+      o << "  reflectance: " << d["reflectance_rule"].get<std::string>() << "\n";
+    if (d.contains("quality_band"))
+      o << "  quality layer: band " << d["quality_band"]["band"] << " ("
+        << d["quality_band"]["kind"].get<std::string>() << ")\n";
     for (const auto& b : d["bands"]) {
       o << "  band " << b["band"] << ": " << b["type"].get<std::string>();
       if (!b["description"].get<std::string>().empty())

@@ -38,6 +38,7 @@ TEST(Commands, InfoDescribesRasterBandsAndVectorLayers) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("role=nir"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("EPSG:32650"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("reflectance: band scale/offset metadata"), std::string::npos) << r.output;
   const auto v = test::run_cli({"info", test::sample("farmland.gpkg"), "--json"});
   ASSERT_EQ(v.exit_code, 0) << v.output;
   const auto j = nlohmann::json::parse(v.output);
@@ -68,6 +69,17 @@ TEST(Commands, ChangeWithoutFarmlandWatchesTheWholeAreaOnTheFirstImagesGrid) {
   EXPECT_EQ(s["inputs"]["dates"][0]["date"], "2024-03-15");  // read from the file name
   EXPECT_GE(s["changes"]["categories"]["non_agricultural"]["patches"].get<int>(), 1);
   EXPECT_GE(s["changes"]["categories"]["non_grain"]["patches"].get<int>(), 2);
+}
+
+TEST(Commands, ChangeCanSkipCoregistrationAndNormalisation) {
+  test::TempDir d;
+  const auto r = test::run_cli({"change", "--before", a(), "--after", b(), "--out", d / "c",
+                                "--no-coregister", "--no-normalise"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto s = nlohmann::json::parse(test::read_text(d / "c/summary.json"));
+  EXPECT_FALSE(s.contains("coregistration"));
+  EXPECT_FALSE(s.contains("radiometric_normalisation"));
+  EXPECT_TRUE(s["timings_s"].contains("classify"));
 }
 
 TEST(Commands, ChangeAcceptsTwoLandUseMaps) {
