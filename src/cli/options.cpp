@@ -80,7 +80,8 @@ io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
   if (vm.count("offset")) r.offset = o.offset;
   const auto profile = io::parse_profile(o.profile);
   if (!profile)
-    throw UsageError("unknown --profile '" + o.profile + "' (auto, generic, landsat, sentinel2, drone)");
+    throw UsageError("unknown --profile '" + o.profile +
+                     "' (auto, generic, landsat, sentinel2, drone)");
   r.profile = *profile;
   return r;
 }

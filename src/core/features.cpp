@@ -5,8 +5,8 @@ namespace {
 constexpr std::array<const char*, kRoleCount> kRoleNames = {"blue", "green", "red",
                                                             "nir",  "swir1", "swir2"};
 constexpr std::array<const char*, kFeatureCount> kFeatureNames = {
-    "blue", "green", "red",  "nir", "swir1",      "swir2",   "ndvi",
-    "ndwi", "mndwi", "ndbi", "bsi", "brightness", "blue_red", "exg", "vari"};
+    "blue",  "green", "red", "nir",        "swir1",    "swir2", "ndvi", "ndwi",
+    "mndwi", "ndbi",  "bsi", "brightness", "blue_red", "exg",   "vari"};
 }  // namespace
 
 const char* role_name(BandRole r) { return kRoleNames[static_cast<std::size_t>(r)]; }

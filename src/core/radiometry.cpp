@@ -111,7 +111,7 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
     cv::Mat c = li * m.sxy * syy_inv * m.sxy.t() * li.t();
     c = 0.5 * (c + c.t());
     cv::Mat evals, evecs;
-    cv::eigen(c, evals, evecs);  // rows of evecs, eigenvalues descending
+    cv::eigen(c, evals, evecs);            // rows of evecs, eigenvalues descending
     const cv::Mat a = li.t() * evecs.t();  // columns: canonical vectors of X
     std::vector<double> rho(p);
     cv::Mat b(p, p, CV_64F);
@@ -168,7 +168,8 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
       sxx += dx * dx, syy += dy * dy, sxy += dx * dy;
     }
     BandFit f;
-    if (sxy != 0) f.gain = (syy - sxx + std::sqrt((syy - sxx) * (syy - sxx) + 4 * sxy * sxy)) / (2 * sxy);
+    if (sxy != 0)
+      f.gain = (syy - sxx + std::sqrt((syy - sxx) * (syy - sxx) + 4 * sxy * sxy)) / (2 * sxy);
     f.offset = my - f.gain * mx;
     f.correlation = sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
     out.bands.push_back(f);

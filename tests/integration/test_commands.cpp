@@ -38,7 +38,8 @@ TEST(Commands, InfoDescribesRasterBandsAndVectorLayers) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("role=nir"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("EPSG:32650"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("reflectance: band scale/offset metadata"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("reflectance: band scale/offset metadata"), std::string::npos)
+      << r.output;
   const auto v = test::run_cli({"info", test::sample("farmland.gpkg"), "--json"});
   ASSERT_EQ(v.exit_code, 0) << v.output;
   const auto j = nlohmann::json::parse(v.output);

@@ -14,29 +14,43 @@ TEST(Normalisation, ABrighterLaterDateIsBroughtBackAndReported) {
   test::TempDir d;
   {
     GDALAllRegister();
-    GDALDatasetUniquePtr src(GDALDataset::Open(test::sample("sample_20240820.tif").c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr src(
+        GDALDataset::Open(test::sample("sample_20240820.tif").c_str(), GDAL_OF_RASTER));
     GDALDriver* gtiff = GetGDALDriverManager()->GetDriverByName("GTiff");
-    GDALDatasetUniquePtr copy(gtiff->CreateCopy((d / "bright.tif").c_str(), src.get(), false,
-                                                nullptr, nullptr, nullptr));
+    GDALDatasetUniquePtr copy(
+        gtiff->CreateCopy((d / "bright.tif").c_str(), src.get(), false, nullptr, nullptr, nullptr));
     const int w = copy->GetRasterXSize(), h = copy->GetRasterYSize();
     std::vector<double> v(static_cast<std::size_t>(w) * h);
     for (int b = 1; b <= 4; ++b) {
       GDALRasterBand* band = copy->GetRasterBand(b);
-      ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0, nullptr), CE_None);
+      ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0, nullptr),
+                CE_None);
       for (auto& x : v)
         if (x != 0) x = x * 1.15 + 100;  // DN scale 0.0001: reflectance x 1.15 + 0.01
-      ASSERT_EQ(band->RasterIO(GF_Write, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0, nullptr), CE_None);
+      ASSERT_EQ(band->RasterIO(GF_Write, 0, 0, w, h, v.data(), w, h, GDT_Float64, 0, 0, nullptr),
+                CE_None);
     }
   }
   const std::string rules = test::source_dir() + "/pipelines/rules/";
   std::ofstream(d / "p.yaml") << "dates:\n"
-                                 "  - {date: 2024-03-15, image: '" + test::sample("sample_20240315.tif") + "'}\n"
-                                 "  - {date: 2024-08-20, image: '" + (d / "bright.tif") + "'}\n"
-                                 "farmland: {path: '" + test::sample("farmland.gpkg") + "', id_field: 地块编号}\n"
-                                 "grid: {crs: 'EPSG:4527', resolution: 10}\n"
-                                 "classification: " + rules + "landuse_rules.yaml\n"
-                                 "change_rules: " + rules + "change_rules.yaml\n"
-                                 "outputs: {dir: '" + (d / "out") + "', tiles: false}\n";
+                                 "  - {date: 2024-03-15, image: '" +
+                                     test::sample("sample_20240315.tif") +
+                                     "'}\n"
+                                     "  - {date: 2024-08-20, image: '" +
+                                     (d / "bright.tif") +
+                                     "'}\n"
+                                     "farmland: {path: '" +
+                                     test::sample("farmland.gpkg") +
+                                     "', id_field: 地块编号}\n"
+                                     "grid: {crs: 'EPSG:4527', resolution: 10}\n"
+                                     "classification: " +
+                                     rules +
+                                     "landuse_rules.yaml\n"
+                                     "change_rules: " +
+                                     rules +
+                                     "change_rules.yaml\n"
+                                     "outputs: {dir: '" +
+                                     (d / "out") + "', tiles: false}\n";
   const auto r = test::run_cli({"run", d / "p.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "out/summary.json"));

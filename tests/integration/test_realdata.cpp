@@ -1,7 +1,6 @@
 // Real third-party imagery from ../shared/data (see its MANIFEST.md). Skipped when absent.
-#include <gtest/gtest.h>
-
 #include <gdal_alg.h>
+#include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
@@ -112,7 +111,8 @@ TEST_F(RealData, ClassifyReadsTheLandsatMtl) {
 namespace {
 /// Share of observed pixels with a vegetation class (cropland, orchard, forest, grassland) inside
 /// and outside a polygon layer, on the grid of a class map.
-std::pair<double, double> vegetation_shares(const std::string& classes, const std::string& polygons) {
+std::pair<double, double> vegetation_shares(const std::string& classes,
+                                            const std::string& polygons) {
   GDALAllRegister();
   GDALDatasetUniquePtr cls(GDALDataset::Open(classes.c_str(), GDAL_OF_RASTER));
   if (!cls) throw std::runtime_error("cannot open " + classes);
@@ -131,8 +131,12 @@ std::pair<double, double> vegetation_shares(const std::string& classes, const st
   GDALRasterizeLayers(GDALDataset::ToHandle(mask.get()), 1, &band, 1, &layer, nullptr, nullptr,
                       &burn, nullptr, nullptr, nullptr);
   std::vector<std::uint8_t> c(static_cast<std::size_t>(w) * h), m(c.size());
-  EXPECT_EQ(cls->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, c.data(), w, h, GDT_Byte, 0, 0, nullptr), CE_None);
-  EXPECT_EQ(mask->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, m.data(), w, h, GDT_Byte, 0, 0, nullptr), CE_None);
+  EXPECT_EQ(
+      cls->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, c.data(), w, h, GDT_Byte, 0, 0, nullptr),
+      CE_None);
+  EXPECT_EQ(mask->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, m.data(), w, h, GDT_Byte, 0, 0,
+                                             nullptr),
+            CE_None);
   double veg[2] = {0, 0}, obs[2] = {0, 0};
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (c[i] >= 253) continue;  // shadow, cloud, nodata
@@ -147,12 +151,13 @@ std::pair<double, double> vegetation_shares(const std::string& classes, const st
 TEST_F(RealData, DroneRgbTreeCrownComesOutAsVegetation) {
   test::TempDir d;
   const std::string dir = data + "/drone_rgb/";
-  const auto r = test::run_cli({"classify", "--in", dir + "deepforest_australia_drone_ortho_1p8cm.tif",
-                                "--profile", "drone", "--rules",
-                                test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
-                                "--out", d / "drone.tif"});
+  const auto r = test::run_cli(
+      {"classify", "--in", dir + "deepforest_australia_drone_ortho_1p8cm.tif", "--profile", "drone",
+       "--rules", test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml", "--out",
+       d / "drone.tif"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto [inside, outside] = vegetation_shares(d / "drone.tif", dir + "deepforest_australia_tree_crowns.gpkg");
+  const auto [inside, outside] =
+      vegetation_shares(d / "drone.tif", dir + "deepforest_australia_tree_crowns.gpkg");
   EXPECT_GE(inside, 0.8) << "vegetation share inside the labelled tree crown";
   EXPECT_GT(inside, outside + 0.3) << "outside: " << outside;
 }

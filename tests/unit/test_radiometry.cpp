@@ -34,7 +34,7 @@ TEST(Irmad, RecoversAGainAndOffsetDespiteChangedPixels) {
   }
   const auto r = irmad_normalise(x, y);
   ASSERT_TRUE(r);
-  EXPECT_GT(r->invariant, static_cast<std::size_t>(n / 4));  // about half the unchanged pixels
+  EXPECT_GT(r->invariant, static_cast<std::size_t>(n / 4));      // about half the unchanged pixels
   EXPECT_LT(r->invariant, static_cast<std::size_t>(n * 4 / 5));  // none of the changed ones
   for (int b = 0; b < 4; ++b) {
     EXPECT_NEAR(r->bands[b].gain, 1.1, 0.03) << b;

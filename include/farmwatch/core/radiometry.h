@@ -1,9 +1,10 @@
 #pragma once
 // Relative radiometric normalisation of a later date to an earlier one on pseudo-invariant
 // pixels: iterated MAD (multivariate alteration detection, after Nielsen's IR-MAD 2007, with
-// robustly rescaled statistics and kept/dropped weights) finds the pixels that did not change, and an orthogonal regression per band on them gives
-// later = gain * earlier + offset. Season, sun and atmosphere differ between dates; land that
-// did not change should read the same before any threshold is applied.
+// robustly rescaled statistics and kept/dropped weights) finds the pixels that did not change, and
+// an orthogonal regression per band on them gives later = gain * earlier + offset. Season, sun and
+// atmosphere differ between dates; land that did not change should read the same before any
+// threshold is applied.
 #include <cstddef>
 #include <optional>
 #include <vector>

@@ -63,13 +63,15 @@ class Normalise : public Stage {
     bool plausible = true;
     for (std::size_t j = 0; j < roles.size(); ++j) {
       const auto& f = fit->bands[j];
-      report["bands"][role_name(roles[j])] = {{"gain", std::round(f.gain * 1e4) / 1e4},
-                                             {"offset", std::round(f.offset * 1e5) / 1e5},
-                                             {"correlation", std::round(f.correlation * 1e4) / 1e4}};
+      report["bands"][role_name(roles[j])] = {
+          {"gain", std::round(f.gain * 1e4) / 1e4},
+          {"offset", std::round(f.offset * 1e5) / 1e5},
+          {"correlation", std::round(f.correlation * 1e4) / 1e4}};
       plausible = plausible && f.gain > 0.5 && f.gain < 2 && std::fabs(f.offset) < 0.2;
     }
     if (!plausible) {
-      report["note"] = "a band's fit is implausible (gain outside 0.5-2 or offset over 0.2): not applied";
+      report["note"] =
+          "a band's fit is implausible (gain outside 0.5-2 or offset over 0.2): not applied";
       log.warn("radiometric normalisation: " + report["note"].get<std::string>());
       return;
     }

@@ -8,7 +8,7 @@ namespace farmwatch::pipeline::stages {
 
 std::unique_ptr<Stage> validate();    ///< open and check every input; no output is touched
 std::unique_ptr<Stage> coregister();  ///< measure and correct the residual shift between dates
-std::unique_ptr<Stage> normalise();  ///< later date's radiometry onto the earlier one's
+std::unique_ptr<Stage> normalise();   ///< later date's radiometry onto the earlier one's
 std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
 std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison

@@ -1,0 +1,259 @@
+// Inspecting an image: band roles, DN-to-reflectance rule, quality layer.
+#include <gdal_utils.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/image_source.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+
+BandMap BandMap::parse(const std::string& text) {
+  BandMap m;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos)
+      throw ConfigError("band mapping '" + text + "': expected role=number, got '" + item + "'");
+    const auto role = parse_role(item.substr(0, eq));
+    if (!role)
+      throw ConfigError("band mapping '" + text + "': unknown band role '" + item.substr(0, eq) +
+                        "' (known: blue, green, red, nir, swir1, swir2)");
+    int n = 0;
+    try {
+      n = std::stoi(item.substr(eq + 1));
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    if (n < 1) throw ConfigError("band mapping '" + text + "': bad band number in '" + item + "'");
+    m[*role] = n;
+  }
+  return m;
+}
+
+std::string BandMap::to_string() const {
+  std::string s;
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (index[r]) {
+      if (!s.empty()) s += ",";
+      s += std::string(role_name(static_cast<BandRole>(r))) + "=" + std::to_string(index[r]);
+    }
+  return s;
+}
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+/// Role named by a band description or colour interpretation. Descriptions are read as words:
+/// a role name ("B04 red (665 nm)", "B5 nir") wins over a Sentinel-2 band code ("B08 (842 nm)");
+/// "red edge" is not red.
+std::optional<BandRole> role_of_band(GDALRasterBand& band) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char ch : lower(band.GetDescription()) + " ") {
+    if (std::isalnum(static_cast<unsigned char>(ch))) {
+      w += ch;
+    } else if (!w.empty()) {
+      words.push_back(w);
+      w.clear();
+    }
+  }
+  const bool edge = std::find(words.begin(), words.end(), "edge") != words.end();
+  for (const auto& word : words)
+    if (auto r = parse_role(word); r && !edge) return r;
+  static const std::pair<const char*, BandRole> s2_codes[] = {
+      {"b02", BandRole::blue}, {"b03", BandRole::green}, {"b04", BandRole::red},
+      {"b08", BandRole::nir},  {"b11", BandRole::swir1}, {"b12", BandRole::swir2}};
+  for (const auto& word : words)
+    for (const auto& [code, role] : s2_codes)
+      if (word == code) return role;
+  switch (band.GetColorInterpretation()) {
+    case GCI_BlueBand:
+      return BandRole::blue;
+    case GCI_GreenBand:
+      return BandRole::green;
+    case GCI_RedBand:
+      return BandRole::red;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// The Landsat band number in a description ("B4 red" -> 4), or 0.
+int landsat_band_number(const std::string& description) {
+  if (description.size() < 2 || (description[0] != 'B' && description[0] != 'b')) return 0;
+  int n = 0;
+  std::size_t i = 1;
+  for (; i < description.size() && std::isdigit(static_cast<unsigned char>(description[i])); ++i)
+    n = n * 10 + (description[i] - '0');
+  return (i > 1 &&
+          (i == description.size() || !std::isalnum(static_cast<unsigned char>(description[i]))))
+             ? n
+             : 0;
+}
+
+/// The DN-to-reflectance rule of every mapped band: explicit scale/offset, else the sensor
+/// profile's (from the product metadata), else the bands' own scale/offset metadata; integer
+/// DNs with none of these are refused rather than guessed.
+void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  std::vector<std::pair<std::size_t, int>> mapped;  // (role, file band)
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (info.bands.index[r]) mapped.emplace_back(r, info.bands.index[r]);
+  if (req.scale || req.offset) {
+    for (auto [r, b] : mapped)
+      info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
+    info.calibration_source = "scale/offset given";
+    return;
+  }
+  Profile profile = req.profile;
+  std::string metadata = req.metadata;
+  if (profile == Profile::automatic) {
+    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+    const bool mtl =
+        metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
+    profile = mtl ? Profile::landsat : metadata.empty() ? Profile::generic : Profile::sentinel2;
+  }
+  if (profile == Profile::landsat) {
+    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+    if (metadata.empty())
+      throw InputError("raster '" + req.path + "': no Landsat *_MTL.txt beside it; name it " +
+                       "with metadata: in the pipeline file");
+    std::map<int, int> sensor_band;
+    for (auto [r, b] : mapped) {
+      const int n = landsat_band_number(ds.GetRasterBand(b)->GetDescription());
+      if (!n)
+        throw InputError("raster '" + req.path + "': band " + std::to_string(b) +
+                         " has no Landsat band number in its description (e.g. 'B4 red')");
+      sensor_band[b] = n;
+    }
+    const auto cal = landsat_calibration(metadata, sensor_band);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
+  }
+  if (profile == Profile::drone) {
+    for (auto [r, b] : mapped) {
+      const GDALDataType t = ds.GetRasterBand(b)->GetRasterDataType();
+      const double max = t == GDT_Byte ? 255.0 : t == GDT_UInt16 ? 65535.0 : 1.0;
+      info.calibration[r] = {1.0 / max, 0.0};
+    }
+    info.calibration_source =
+        "drone camera: DN / type maximum (relative brightness, not reflectance)";
+    return;
+  }
+  if (profile == Profile::sentinel2) {
+    const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
+    const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
+  }
+  for (auto [r, b] : mapped) {
+    GDALRasterBand* band = ds.GetRasterBand(b);
+    int has_scale = 0, has_offset = 0;
+    const double scale = band->GetScale(&has_scale), offset = band->GetOffset(&has_offset);
+    if (has_scale && scale != 1.0) {
+      info.calibration[r] = {scale, has_offset ? offset : 0.0};
+      info.calibration_source = "band scale/offset metadata";
+    } else if (GDALDataTypeIsFloating(band->GetRasterDataType())) {
+      info.calibration[r] = {1.0, has_offset ? offset : 0.0};
+      info.calibration_source = "floating-point data taken as reflectance";
+    } else {
+      throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
+                       ") but gives no rule to reflectance: set scale/offset (e.g. scale 0.0001 " +
+                       "for Sentinel-2 L1C) or a sensor profile with its metadata");
+    }
+  }
+}
+
+/// The quality layer: a file given with the request, else a band of the image whose
+/// description says SCL or QA_PIXEL.
+void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  if (!req.quality.empty()) {
+    auto q = open_raster(req.quality);
+    auto kind = detect_quality(std::filesystem::path(req.quality).filename().string());
+    if (!kind) kind = detect_quality(q->GetRasterBand(1)->GetDescription());
+    if (!kind)
+      throw InputError("quality layer '" + req.quality + "': neither its name nor its band " +
+                       "description says SCL (Sentinel-2) or QA_PIXEL (Landsat)");
+    if (grid_of(*q).crs_wkt.empty())
+      throw InputError("quality layer '" + req.quality + "' has no coordinate reference system");
+    info.quality_kind = *kind;
+    info.quality_path = req.quality;
+    info.quality_band = 1;
+    return;
+  }
+  for (int i = 1; i <= info.band_count; ++i)
+    if (auto kind = detect_quality(ds.GetRasterBand(i)->GetDescription())) {
+      info.quality_kind = *kind;
+      info.quality_path = req.path;
+      info.quality_band = i;
+      return;
+    }
+}
+
+}  // namespace
+
+ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required) {
+  auto ds = open_raster(req.path);
+  ImageInfo info;
+  info.path = req.path;
+  info.grid = grid_of(*ds);
+  info.band_count = ds->GetRasterCount();
+  GDALRasterBand* b1 = ds->GetRasterBand(1);
+  info.data_type = GDALGetDataTypeName(b1->GetRasterDataType());
+  if (info.grid.crs_wkt.empty())
+    throw InputError("raster '" + req.path +
+                     "' has no coordinate reference system: assign one (e.g. gdal_edit.py -a_srs)");
+  if (!info.grid.transform.north_up())
+    throw InputError("raster '" + req.path + "' is rotated or has no geotransform");
+
+  const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");
+  info.is_class_map = info.band_count == 1 && b1->GetRasterDataType() == GDT_Byte &&
+                      ((kind && std::string(kind) == "landuse") ||
+                       b1->GetColorInterpretation() == GCI_PaletteIndex);
+  if (info.is_class_map) return info;
+
+  // Band descriptions first; an explicit mapping overrides the roles it names.
+  for (int i = 1; i <= info.band_count; ++i)
+    if (auto role = role_of_band(*ds->GetRasterBand(i)); role && !info.bands[*role])
+      info.bands[*role] = i;
+  if (req.bands)
+    for (std::size_t r = 0; r < kRoleCount; ++r) {
+      const int b = req.bands->index[r];
+      if (!b) continue;
+      if (b > info.band_count)
+        throw InputError("raster '" + req.path + "' has " + std::to_string(info.band_count) +
+                         " bands; band " + std::to_string(b) + " for role '" +
+                         role_name(static_cast<BandRole>(r)) + "' does not exist");
+      info.bands.index[r] = b;
+    }
+  for (BandRole r : required)
+    if (!info.bands[r]) {
+      std::string descs;
+      for (int i = 1; i <= info.band_count; ++i)
+        descs += (i > 1 ? ", " : "") + std::to_string(i) + "='" +
+                 ds->GetRasterBand(i)->GetDescription() + "'";
+      throw InputError("raster '" + req.path + "' has no band for role '" + role_name(r) +
+                       "' (bands: " + descs + "); map bands explicitly, e.g. " +
+                       "blue=1,green=2,red=3,nir=4");
+    }
+
+  calibrate(*ds, req, info);
+  find_quality_layer(*ds, req, info);
+  return info;
+}
+
+}  // namespace farmwatch::io
