@@ -3,7 +3,6 @@
 // report the same patches as with aligned dates.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -25,26 +24,7 @@ TEST(Coregistration, AShiftedLaterDateIsMeasuredCorrectedAndReported) {
     gt[3] -= 7;
     copy->SetGeoTransform(gt);
   }
-  const std::string rules = test::source_dir() + "/pipelines/rules/";
-  std::ofstream(d / "p.yaml") << "dates:\n"
-                                 "  - {date: 2024-03-15, image: '" +
-                                     test::sample("sample_20240315.tif") +
-                                     "'}\n"
-                                     "  - {date: 2024-08-20, image: '" +
-                                     (d / "shifted.tif") +
-                                     "'}\n"
-                                     "farmland: {path: '" +
-                                     test::sample("farmland.gpkg") +
-                                     "', id_field: 地块编号}\n"
-                                     "grid: {crs: 'EPSG:4527', resolution: 10}\n"
-                                     "classification: " +
-                                     rules +
-                                     "landuse_rules.yaml\n"
-                                     "change_rules: " +
-                                     rules +
-                                     "change_rules.yaml\n"
-                                     "outputs: {dir: '" +
-                                     (d / "out") + "', tiles: false}\n";
+  test::write_sample_pipeline(d, d / "shifted.tif");
   const auto r = test::run_cli({"run", d / "p.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "out/summary.json"));

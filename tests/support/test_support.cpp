@@ -115,6 +115,20 @@ void write_parcels(const std::string& path,
   }
 }
 
+std::string write_sample_pipeline(const TempDir& dir, const std::string& later_image) {
+  const std::string rules = source_dir() + "/pipelines/rules/";
+  const std::string path = dir / "p.yaml";
+  std::ofstream(path) << "dates:\n"
+                      << "  - {date: 2024-03-15, image: '" << sample("sample_20240315.tif") << "'}\n"
+                      << "  - {date: 2024-08-20, image: '" << later_image << "'}\n"
+                      << "farmland: {path: '" << sample("farmland.gpkg") << "', id_field: 地块编号}\n"
+                      << "grid: {crs: 'EPSG:4527', resolution: 10}\n"
+                      << "classification: " << rules << "landuse_rules.yaml\n"
+                      << "change_rules: " << rules << "change_rules.yaml\n"
+                      << "outputs: {dir: '" << (dir / "out") << "', tiles: false}\n";
+  return path;
+}
+
 std::string shared_data_dir() {
   const fs::path p = fs::path(source_dir()).parent_path() / "shared" / "data";
   return fs::exists(p / "MANIFEST.md") ? p.string() : std::string();

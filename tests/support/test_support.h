@@ -55,6 +55,10 @@ void write_raster(const std::string& path, const RasterSpec& spec);
 void write_parcels(const std::string& path,
                    const std::vector<std::pair<std::string, std::string>>& id_wkt, int epsg = 4527);
 
+/// Writes `dir`/p.yaml: the sample pipeline with `later_image` as its second date, outputs in
+/// `dir`/out without tiles. Returns the pipeline's path.
+std::string write_sample_pipeline(const TempDir& dir, const std::string& later_image);
+
 /// Whether ../shared/data (real third-party data) is beside the repository.
 std::string shared_data_dir();
 
