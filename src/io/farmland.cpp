@@ -39,12 +39,6 @@ Box FarmlandLayer::extent() const { return impl_->extent; }
 
 namespace {
 
-std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
-  std::vector<std::uint8_t> out(g.WkbSize());
-  g.exportToWkb(wkbNDR, out.data(), wkbVariantIso);
-  return out;
-}
-
 OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
   if (!req.layer.empty()) {
     OGRLayer* l = ds.GetLayerByName(req.layer.c_str());
@@ -154,10 +148,8 @@ void FarmlandLayer::rasterize(const Grid& grid, const std::string& out_path) con
   std::vector<OGRGeometryH> geoms;
   std::vector<double> burn;
   for (std::size_t i = 0; i < impl_->wkb.size(); ++i) {
-    OGRGeometry* g = nullptr;
-    OGRGeometryFactory::createFromWkb(impl_->wkb[i].data(), nullptr, &g, impl_->wkb[i].size());
-    owned.emplace_back(g);
-    geoms.push_back(OGRGeometry::ToHandle(g));
+    owned.push_back(from_wkb(impl_->wkb[i]));
+    geoms.push_back(OGRGeometry::ToHandle(owned.back().get()));
     burn.push_back(static_cast<double>(i + 1));
   }
   int band = 1;

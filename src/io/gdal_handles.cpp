@@ -88,6 +88,31 @@ Grid grid_of(GDALDataset& ds) {
   return g;
 }
 
+std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
+  std::vector<std::uint8_t> out(g.WkbSize());
+  g.exportToWkb(wkbNDR, out.data(), wkbVariantIso);
+  return out;
+}
+
+GeometryPtr from_wkb(const std::vector<std::uint8_t>& wkb) {
+  OGRGeometry* g = nullptr;
+  if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE)
+    throw ProcessingError("cannot decode a geometry (WKB of " + std::to_string(wkb.size()) +
+                          " bytes)");
+  return GeometryPtr(g);
+}
+
+void window_io(GDALRasterBand& band, GDALRWFlag rw, const Window& w, void* data, GDALDataType type,
+               const std::string& path) {
+  CPLErrorReset();
+  if (band.RasterIO(rw, w.col, w.row, w.width, w.height, data, w.width, w.height, type, 0, 0,
+                    nullptr) != CE_None)
+    throw ProcessingError(std::string("cannot ") + (rw == GF_Read ? "read" : "write") + " window " +
+                          std::to_string(w.col) + "," + std::to_string(w.row) + " " +
+                          std::to_string(w.width) + "x" + std::to_string(w.height) + " of '" +
+                          path + "': " + gdal_last_error());
+}
+
 OGRSpatialReference srs_from_wkt(const std::string& wkt) {
   OGRSpatialReference srs;
   if (srs.SetFromUserInput(wkt.c_str()) != OGRERR_NONE)

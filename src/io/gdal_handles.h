@@ -3,8 +3,10 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "farmwatch/core/geo.h"
 
@@ -33,6 +35,16 @@ struct TransformDeleter {
   }
 };
 using TransformPtr = std::unique_ptr<OGRCoordinateTransformation, TransformDeleter>;
+
+/// ISO WKB (little-endian) of a geometry.
+std::vector<std::uint8_t> to_wkb(const OGRGeometry& g);
+/// A geometry from WKB; ProcessingError if it cannot be decoded.
+GeometryPtr from_wkb(const std::vector<std::uint8_t>& wkb);
+
+/// One window of a band read or written (buffer of `type`); ProcessingError naming `path`
+/// and the window on failure.
+void window_io(GDALRasterBand& band, GDALRWFlag rw, const Window& w, void* data, GDALDataType type,
+               const std::string& path);
 
 /// SRS from WKT with the traditional GIS axis order (x = easting/longitude).
 OGRSpatialReference srs_from_wkt(const std::string& wkt);

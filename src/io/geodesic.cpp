@@ -58,10 +58,7 @@ double polygon_area(const geod_geodesic& geod, const OGRPolygon& p) {
 }  // namespace
 
 double EllipsoidalArea::area_m2(const std::vector<std::uint8_t>& wkb) const {
-  OGRGeometry* raw = nullptr;
-  if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &raw, wkb.size()) != OGRERR_NONE)
-    throw ProcessingError("cannot decode geometry for area computation");
-  GeometryPtr g(raw);
+  GeometryPtr g = from_wkb(wkb);
   if (impl_->to_geographic) {
     g->segmentize(impl_->densify);
     if (g->transform(impl_->to_geographic.get()) != OGRERR_NONE)

@@ -150,18 +150,6 @@ GridReader::GridReader(GridReader&&) noexcept = default;
 GridReader& GridReader::operator=(GridReader&&) noexcept = default;
 bool GridReader::warped() const { return impl_->warped != nullptr; }
 
-namespace {
-void read_or_throw(GDALRasterBand* band, const Window& w, void* data, GDALDataType type,
-                   const std::string& path) {
-  CPLErrorReset();
-  if (band->RasterIO(GF_Read, w.col, w.row, w.width, w.height, data, w.width, w.height, type, 0, 0,
-                     nullptr) != CE_None)
-    throw ProcessingError("cannot read window " + std::to_string(w.col) + "," +
-                          std::to_string(w.row) + " " + std::to_string(w.width) + "x" +
-                          std::to_string(w.height) + " of '" + path + "': " + gdal_last_error());
-}
-}  // namespace
-
 void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
   GDALDataset* ds = impl_->ds();
   const auto& info = impl_->info;
@@ -178,14 +166,14 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
     }
     plane.resize(n);
     GDALRasterBand* band = ds->GetRasterBand(bi);
-    read_or_throw(band, w, plane.data(), GDT_Float32, info.path);
+    window_io(*band, GF_Read, w, plane.data(), GDT_Float32, info.path);
     int has_nodata = 0;
     const double nodata = band->GetNoDataValue(&has_nodata);
     const int flags = band->GetMaskFlags();
     const bool use_mask = !impl_->warped && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA);
     if (use_mask) {
       mask.resize(n);
-      read_or_throw(band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path);
+      window_io(*band->GetMaskBand(), GF_Read, w, mask.data(), GDT_Byte, info.path);
     }
     const auto scale = static_cast<float>(info.calibration[r].mult);
     const auto offset = static_cast<float>(info.calibration[r].add);
@@ -198,7 +186,7 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
   }
   if (GDALDataset* q = impl_->quality()) {
     std::vector<std::uint16_t> qv(n);
-    read_or_throw(q->GetRasterBand(1), w, qv.data(), GDT_UInt16, info.quality_path);
+    window_io(*q->GetRasterBand(1), GF_Read, w, qv.data(), GDT_UInt16, info.quality_path);
     for (std::size_t i = 0; i < n; ++i)
       if (quality_invalid(info.quality_kind, qv[i])) valid[i] = 0;
   }
@@ -211,7 +199,7 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
 void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* b = impl_->ds()->GetRasterBand(band);
-  read_or_throw(b, w, out.data(), GDT_Float32, impl_->info.path);
+  window_io(*b, GF_Read, w, out.data(), GDT_Float32, impl_->info.path);
   int has_nodata = 0;
   const auto nodata = static_cast<float>(b->GetNoDataValue(&has_nodata));
   if (has_nodata && !std::isnan(nodata))
@@ -222,7 +210,7 @@ void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
 void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* band = impl_->ds()->GetRasterBand(1);
-  read_or_throw(band, w, out.data(), GDT_Byte, impl_->info.path);
+  window_io(*band, GF_Read, w, out.data(), GDT_Byte, impl_->info.path);
   int has_nodata = 0;
   const double nodata = band->GetNoDataValue(&has_nodata);
   if (has_nodata && nodata != 255.0)
@@ -232,7 +220,7 @@ void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out) {
 
 void GridReader::read_u32(const Window& w, std::vector<std::uint32_t>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
-  read_or_throw(impl_->ds()->GetRasterBand(1), w, out.data(), GDT_UInt32, impl_->info.path);
+  window_io(*impl_->ds()->GetRasterBand(1), GF_Read, w, out.data(), GDT_UInt32, impl_->info.path);
 }
 
 }  // namespace farmwatch::io

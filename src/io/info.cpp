@@ -102,9 +102,7 @@ nlohmann::json describe_vector(GDALDataset& ds, const std::string& path) {
     for (auto& feat : *l) {
       const OGRGeometry* g = feat->GetGeometryRef();
       if (!g) continue;
-      std::vector<std::uint8_t> wkb(g->WkbSize());
-      g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
-      auto gg = geos_from_wkb(geos, wkb);
+      auto gg = geos_from_wkb(geos, to_wkb(*g));
       if (GEOSisValid_r(geos.get(), gg.get()) != 1) ++invalid;
     }
     jl["invalid_geometries"] = invalid;

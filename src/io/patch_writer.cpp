@@ -117,11 +117,9 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
       ++i;
     }
     if (geom != Geometry::none) {
-      const auto& wkb = geom == Geometry::lonlat ? p.wkb_lonlat : p.wkb;
-      OGRGeometry* g = nullptr;
-      OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size());
+      GeometryPtr g = from_wkb(geom == Geometry::lonlat ? p.wkb_lonlat : p.wkb);
       // One geometry type per layer: a refined patch can fall into several pieces.
-      feat.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(g));
+      feat.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(g.release()));
     }
     if (layer->CreateFeature(&feat) != OGRERR_NONE)
       throw ProcessingError("cannot write patch " + p.id + " to '" + path +

@@ -18,21 +18,12 @@
 namespace farmwatch::io {
 namespace {
 
-std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
-  std::vector<std::uint8_t> out(g.WkbSize());
-  g.exportToWkb(wkbNDR, out.data(), wkbVariantIso);
-  return out;
-}
-
+/// A window of band 1 into (read) or from (write) a buffer sized to the window.
 template <class T>
 void window_io(GDALDataset& ds, GDALRWFlag rw, const Window& w, std::vector<T>& buf,
                GDALDataType type) {
   if (rw == GF_Read) buf.resize(static_cast<std::size_t>(w.pixels()));
-  CPLErrorReset();
-  if (ds.GetRasterBand(1)->RasterIO(rw, w.col, w.row, w.width, w.height, buf.data(), w.width,
-                                    w.height, type, 0, 0, nullptr) != CE_None)
-    throw ProcessingError(std::string("cannot ") + (rw == GF_Read ? "read" : "write") + " '" +
-                          ds.GetDescription() + "': " + gdal_last_error());
+  io::window_io(*ds.GetRasterBand(1), rw, w, buf.data(), type, ds.GetDescription());
 }
 
 DatasetPtr mem_raster(const Grid& grid, const Window& w) {
