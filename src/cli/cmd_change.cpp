@@ -63,14 +63,20 @@ int cmd_change(const std::vector<std::string>& args) {
   spec.change_source =
       change_rules.empty() ? pipeline::default_rules_dir() + "/change_rules.yaml" : change_rules;
   spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes());
-  pipeline::DateSpec a{date_a.empty() ? date_from_name(before, "before") : date_a, "unknown",
-                       image_request(before, io_opts, vm)};
-  pipeline::DateSpec b{date_b.empty() ? date_from_name(after, "after") : date_b, "unknown",
-                       image_request(after, io_opts, vm)};
+  if (!io_opts.quality.empty() && io_opts.quality != "spectral" && io_opts.quality != "none")
+    throw UsageError(
+        "change: --quality takes 'spectral' or 'none' here (a quality file belongs to one "
+        "image: name it per date in a pipeline file)");
+  pipeline::DateSpec a, b;
+  a.date = date_a.empty() ? date_from_name(before, "before") : date_a;
+  b.date = date_b.empty() ? date_from_name(after, "after") : date_b;
   if (a.date == b.date) {
     a.date = "before";
     b.date = "after";
   }
+  for (auto* d : {&a, &b}) d->sensor = "unknown";
+  a.scenes = {{image_request(before, io_opts, vm), a.date, a.sensor}};
+  b.scenes = {{image_request(after, io_opts, vm), b.date, b.sensor}};
   spec.dates = {a, b};
   if (!farmland.empty()) spec.farmland = io::FarmlandRequest{farmland, layer, id_field};
   spec.outputs.dir = out;

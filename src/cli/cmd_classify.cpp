@@ -15,7 +15,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int cmd_classify(const std::vector<std::string>& args) {
-  std::string in, out, metadata, quality, crs;
+  std::string in, out, metadata, crs;
   double resolution = 0;
   int block = 512;
   ImageOptions io_opts;
@@ -25,10 +25,8 @@ int cmd_classify(const std::vector<std::string>& args) {
       "block-size", po::value<int>(&block)->default_value(512), "processing block size")(
       "metadata", po::value<std::string>(&metadata),
       "product metadata: Landsat *_MTL.txt or Sentinel-2 MTD XML (default: an MTL beside the "
-      "image)")("quality", po::value<std::string>(&quality),
-                "quality layer: Sentinel-2 SCL or Landsat QA_PIXEL raster (default: such a band in "
-                "the image)")("crs", po::value<std::string>(&crs),
-                              "classify on a grid in this CRS (default: the image's grid)")(
+      "image)")("crs", po::value<std::string>(&crs),
+                "classify on a grid in this CRS (default: the image's grid)")(
       "resolution", po::value<double>(&resolution), "pixel size of that grid (with --crs)");
   add_image_options(desc, io_opts);
   CommonOptions common;
@@ -43,7 +41,6 @@ int cmd_classify(const std::vector<std::string>& args) {
   const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));
   auto request = image_request(in, io_opts, vm);
   request.metadata = metadata;
-  request.quality = quality;
   const auto info = io::inspect_image(request, classifier->required_roles());
   cli_log().info("reflectance: " + info.calibration_source);
   const engine::ThreadLimit threads(common.threads);
@@ -59,7 +56,7 @@ int cmd_classify(const std::vector<std::string>& args) {
     job.grid = Grid::snapped(io::transform_box(info.grid.extent(), info.grid.crs_wkt, wkt),
                              resolution, wkt);
   }
-  job.images = {info};
+  job.images = {io::Mosaic(info)};
   job.classifier = classifier.get();
   job.landuse_out = {(staged.scratch() / "landuse.tif").string()};
   engine::EngineOptions eopt;
@@ -83,7 +80,11 @@ int cmd_classify(const std::vector<std::string>& args) {
     if (stats.class_pixels[0][c.code])
       std::cout << "  " << int(c.code) << " " << c.key << " (" << c.name
                 << "): " << stats.class_pixels[0][c.code] << " pixels\n";
-  std::cout << "  nodata: " << stats.class_pixels[0][255] << " pixels\n";
+  std::cout << "  nodata: " << stats.class_pixels[0][255] << " pixels";
+  if (info.quality_kind != QualityKind::none)
+    std::cout << ", of which cloud or shadow (" << quality_name(info.quality_kind)
+              << "): " << stats.cloud_pixels[0];
+  std::cout << "\n";
   return 0;
 }
 

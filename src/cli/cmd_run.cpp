@@ -1,5 +1,7 @@
 #include <iostream>
 
+#include "farmwatch/core/error.h"
+
 #include "farmwatch/pipeline/run.h"
 #include "options.h"
 
@@ -40,7 +42,16 @@ int cmd_run(const std::vector<std::string>& args) {
       std::cout << c["label"].get<std::string>() << ": " << c["patches"] << " patches, "
                 << c["area_m2"] << " m2 (" << c["area_mu"] << " mu)\n";
   }
-  return 0;
+  const int failed = summary.value("failed_scenes", 0);
+  if (failed == 0) return kExitOk;
+  for (const auto& d : summary["inputs"]["dates"])
+    for (const auto& sc : d["scenes"])
+      if (sc["status"] == "failed")
+        cli_log().warn("date " + d["date"].get<std::string>() +
+                       ": scene failed: " + sc["reason"].get<std::string>());
+  cli_log().warn(std::to_string(failed) +
+                 " scene(s) failed; outputs were made from the others (exit code 6, partial)");
+  return kExitPartial;
 }
 
 }  // namespace farmwatch::cli

@@ -67,6 +67,13 @@ void add_image_options(po::options_description& desc, ImageOptions& o) {
       "profile", po::value<std::string>(&o.profile)->default_value("auto"),
       "sensor profile: auto (Landsat *_MTL.txt beside the image, else band metadata), generic, "
       "landsat, sentinel2, drone (camera DN as relative brightness)")(
+      "quality", po::value<std::string>(&o.quality),
+      "cloud/quality mask: a file (Sentinel-2 SCL, Landsat QA_PIXEL, a 0/1 cloud mask), "
+      "'spectral' (the spectral cloud test, for products without a mask) or 'none' "
+      "(default: an SCL/QA_PIXEL band of the image, if any)")(
+      "quality-band", po::value<int>(&o.quality_band), "band of the --quality file (default 1)")(
+      "quality-kind", po::value<std::string>(&o.quality_kind),
+      "kind of the --quality file when its name does not say: scl, qa_pixel, cloud_mask")(
       "rules", po::value<std::string>(&o.rules),
       "classification rules file (default: pipelines/rules/landuse_rules.yaml)");
 }
@@ -80,9 +87,16 @@ io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
   if (vm.count("offset")) r.offset = o.offset;
   const auto profile = io::parse_profile(o.profile);
   if (!profile)
-    throw UsageError("unknown --profile '" + o.profile +
-                     "' (auto, generic, landsat, sentinel2, drone)");
+    throw UsageError("unknown --profile '" + o.profile + "' (" + io::kProfileNames + ")");
   r.profile = *profile;
+  r.quality = o.quality;
+  r.quality_band = o.quality_band;
+  if (!o.quality_kind.empty()) {
+    r.quality_kind = parse_quality_kind(o.quality_kind);
+    if (!r.quality_kind)
+      throw UsageError("unknown --quality-kind '" + o.quality_kind +
+                       "' (scl, qa_pixel, cloud_mask, spectral, none)");
+  }
   return r;
 }
 

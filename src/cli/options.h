@@ -47,8 +47,9 @@ namespace farmwatch::cli {
 
 /// Band mapping and DN-to-reflectance options shared by classify and change.
 struct ImageOptions {
-  std::string bands, rules, profile;
+  std::string bands, rules, profile, quality, quality_kind;
   double scale = 0, offset = 0;
+  int quality_band = 0;
 };
 void add_image_options(boost::program_options::options_description& desc, ImageOptions& o);
 /// The request for one image from those options (absent values come from the file).

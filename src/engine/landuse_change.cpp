@@ -28,12 +28,14 @@ namespace {
 
 /// Readers private to one worker thread.
 struct Readers {
-  std::vector<io::GridReader> images;
+  std::vector<io::MosaicReader> images;
   std::optional<io::GridReader> parcels;
 };
 
 struct BlockOut {
   std::vector<std::vector<std::uint8_t>> classes;
+  std::vector<std::vector<std::uint8_t>> sources;  ///< per date: scene of each pixel
+  std::vector<std::int64_t> cloud;                 ///< per date: pixels lost to cloud
   ChangeOutputs change;
   std::vector<std::uint8_t> candidates;
 };
@@ -57,10 +59,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
 
   tbb::enumerable_thread_specific<Readers> readers([&] {
     Readers r;
-    for (const auto& info : job.images)
+    for (const auto& m : job.images)
       r.images.emplace_back(
-          info, job.grid,
-          info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance);
+          m, job.grid, m.is_class_map() ? io::Resampling::nearest : io::Resampling::reflectance);
     if (with_change && !job.parcels.empty()) {
       io::ImageInfo p;
       p.path = job.parcels;
@@ -78,6 +79,17 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     layout.metadata["FARMWATCH_LAYER"] = "landuse";
     landuse.emplace_back(job.landuse_out[i], layout);
   }
+  std::vector<std::optional<io::BlockRasterWriter>> sources(job.images.size());
+  for (std::size_t i = 0; i < job.source_out.size() && i < job.images.size(); ++i) {
+    if (job.source_out[i].empty()) continue;
+    auto layout = byte_layout(job.grid, "scene of each pixel: 1.." +
+                                            std::to_string(job.images[i].scenes.size()) +
+                                            ", 0 none clear", 255);
+    layout.metadata["FARMWATCH_LAYER"] = "source";
+    for (std::size_t k = 0; k < job.images[i].scenes.size(); ++k)
+      layout.metadata["FARMWATCH_SCENE_" + std::to_string(k + 1)] = job.images[i].scenes[k].path;
+    sources[i].emplace(job.source_out[i], layout);
+  }
   std::optional<io::BlockRasterWriter> change, candidates, evidence;
   if (with_change) {
     auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
@@ -91,17 +103,25 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
 
   LanduseChangeStats stats;
   stats.class_pixels.resize(job.images.size());
+  stats.cloud_pixels.assign(job.images.size(), 0);
+  stats.source_pixels.resize(job.images.size());
+  for (std::size_t i = 0; i < job.images.size(); ++i)
+    stats.source_pixels[i].assign(job.images[i].scenes.size() + 1, 0);
   auto compute = [&](const Window& w) {
     Readers& r = readers.local();
     BlockOut out;
     std::vector<ReflectanceBlock> refl(job.images.size());
     out.classes.resize(job.images.size());
+    out.sources.resize(job.images.size());
+    out.cloud.assign(job.images.size(), 0);
+    std::vector<PixelState> state;
     for (std::size_t i = 0; i < job.images.size(); ++i) {
-      if (job.images[i].is_class_map) {
+      if (job.images[i].is_class_map()) {
         r.images[i].read_bytes(w, out.classes[i]);
         refl[i].window = w;
       } else {
-        r.images[i].read_reflectance(w, refl[i]);
+        r.images[i].read_reflectance(w, refl[i], &out.sources[i], &state);
+        for (auto s : state) out.cloud[i] += s == PixelState::cloud;
         job.classifier->classify(refl[i], out.classes[i]);
       }
     }
@@ -112,7 +132,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         r.parcels->read_u32(w, parcels);
         in.parcels = &parcels;
       }
-      if (!job.images[0].is_class_map && !job.images[1].is_class_map) {
+      if (!job.images[0].is_class_map() && !job.images[1].is_class_map()) {
         in.before_refl = &refl[0];
         in.after_refl = &refl[1];
       }
@@ -127,6 +147,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     for (std::size_t i = 0; i < landuse.size(); ++i) {
       landuse[i].write(w, out.classes[i].data());
       for (auto v : out.classes[i]) ++stats.class_pixels[i][v];
+      stats.cloud_pixels[i] += out.cloud[i];
+      for (auto v : out.sources[i]) ++stats.source_pixels[i][v];
+      if (sources[i] && !out.sources[i].empty()) sources[i]->write(w, out.sources[i].data());
     }
     if (with_change) {
       change->write(w, out.change.category.data());
@@ -144,6 +167,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     }
   });
   for (auto& w : landuse) w.close();
+  for (auto& w : sources)
+    if (w) w->close();
   if (with_change) {
     change->close();
     candidates->close();

@@ -178,21 +178,40 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
   }
 }
 
-/// The quality layer: a file given with the request, else a band of the image whose
-/// description says SCL or QA_PIXEL.
+/// The quality layer: what the request names (a file, "spectral", "none"), else a band of the
+/// image whose description says SCL, QA_PIXEL or cloud mask.
 void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  const bool spectral = req.quality == "spectral" || req.quality_kind == QualityKind::spectral;
+  if (spectral) {
+    for (BandRole r : {BandRole::blue, BandRole::green, BandRole::red})
+      if (!info.bands[r])
+        throw InputError("raster '" + req.path + "': the spectral cloud test needs blue, green " +
+                         "and red, and no band is mapped to '" + role_name(r) + "'");
+    info.quality_kind = QualityKind::spectral;
+    return;
+  }
+  if (req.quality == "none" || req.quality_kind == QualityKind::none) return;
   if (!req.quality.empty()) {
     auto q = open_raster(req.quality);
-    auto kind = detect_quality(std::filesystem::path(req.quality).filename().string());
-    if (!kind) kind = detect_quality(q->GetRasterBand(1)->GetDescription());
+    const int band = req.quality_band ? req.quality_band : 1;
+    if (band < 1 || band > q->GetRasterCount())
+      throw InputError("quality layer '" + req.quality + "' has " +
+                       std::to_string(q->GetRasterCount()) + " bands; band " +
+                       std::to_string(band) + " does not exist");
+    auto kind = req.quality_kind;
+    if (!kind) kind = detect_quality(std::filesystem::path(req.quality).filename().string());
+    if (!kind) kind = detect_quality(q->GetRasterBand(band)->GetDescription());
+    if (const char* content = q->GetMetadataItem("CONTENT"); !kind && content)
+      kind = detect_quality(content);
     if (!kind)
       throw InputError("quality layer '" + req.quality + "': neither its name nor its band " +
-                       "description says SCL (Sentinel-2) or QA_PIXEL (Landsat)");
+                       "description says SCL (Sentinel-2), QA_PIXEL (Landsat) or cloud mask; " +
+                       "name its kind (scl, qa_pixel, cloud_mask)");
     if (grid_of(*q).crs_wkt.empty())
       throw InputError("quality layer '" + req.quality + "' has no coordinate reference system");
     info.quality_kind = *kind;
     info.quality_path = req.quality;
-    info.quality_band = 1;
+    info.quality_band = band;
     return;
   }
   for (int i = 1; i <= info.band_count; ++i)
@@ -201,6 +220,21 @@ void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& inf
       info.quality_path = req.path;
       info.quality_band = i;
       return;
+    }
+}
+
+/// Reads the first and last pixel of every band: a truncated or corrupt file (a download cut
+/// short is the usual case) fails here, before the run starts, not halfway through it.
+void probe_readable(GDALDataset& ds, const std::string& path) {
+  const int w = ds.GetRasterXSize(), h = ds.GetRasterYSize();
+  for (int b = 1; b <= ds.GetRasterCount(); ++b)
+    for (auto [x, y] : {std::pair{0, 0}, std::pair{w - 1, h - 1}}) {
+      double v = 0;
+      CPLErrorReset();
+      if (ds.GetRasterBand(b)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0,
+                                        nullptr) != CE_None)
+        throw InputError("raster '" + path + "' cannot be read (truncated or corrupt?): band " +
+                         std::to_string(b) + ": " + gdal_last_error());
     }
 }
 
@@ -219,6 +253,7 @@ ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& requi
                      "' has no coordinate reference system: assign one (e.g. gdal_edit.py -a_srs)");
   if (!info.grid.transform.north_up())
     throw InputError("raster '" + req.path + "' is rotated or has no geotransform");
+  probe_readable(*ds, req.path);
 
   const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");
   info.is_class_map = info.band_count == 1 && b1->GetRasterDataType() == GDT_Byte &&

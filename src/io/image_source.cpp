@@ -96,6 +96,12 @@ DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const 
   return DatasetPtr(GDALDataset::FromHandle(out));
 }
 
+/// A quality value meaning "no data" (outside the quality layer counts as fill), or for a
+/// cloud mask, which has none, "clear": the image's own nodata then decides.
+const char* fill_value(QualityKind k) {
+  return k == QualityKind::landsat_qa_pixel ? "1" : "0";
+}
+
 bool same_grid(const Grid& a, const Grid& b) {
   return a.width == b.width && a.height == b.height && a.transform == b.transform &&
          same_crs(a.crs_wkt, b.crs_wkt);
@@ -128,7 +134,7 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
                                          : "bilinear",
                             classes ? "Byte" : "Float32", classes ? "255" : "nan", info.path);
   }
-  if (info.quality_kind == QualityKind::none) return;
+  if (info.quality_kind == QualityKind::none || info.quality_kind == QualityKind::spectral) return;
   // The quality layer: nearest neighbour onto the grid; outside it counts as fill.
   GDALDataset* qsrc = impl_->src.get();
   Grid qg = g;
@@ -142,7 +148,7 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   if (!same_grid(qg, target))
     impl_->quality_warped =
         warp_to(*impl_->quality_vrt, target, "near", "UInt16",
-                info.quality_kind == QualityKind::landsat_qa_pixel ? "1" : "0", info.quality_path);
+                fill_value(info.quality_kind), info.quality_path);
 }
 
 GridReader::~GridReader() = default;
@@ -150,12 +156,56 @@ GridReader::GridReader(GridReader&&) noexcept = default;
 GridReader& GridReader::operator=(GridReader&&) noexcept = default;
 bool GridReader::warped() const { return impl_->warped != nullptr; }
 
-void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
+void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out,
+                                  std::vector<PixelState>* state) {
+  std::vector<PixelState> own;
+  std::vector<PixelState>& st = state ? *state : own;
+  if (impl_->info.quality_kind != QualityKind::spectral) {
+    read_block(w, out, st);
+    return;
+  }
+  // Clouds are grown across block edges: the test runs on the block with a halo, then crops,
+  // so the mask does not depend on the block size.
+  const Grid& g = impl_->target;
+  const int h = kCloudGrowPx;
+  const int c0 = std::max(0, w.col - h), r0 = std::max(0, w.row - h);
+  const Window big{c0, r0, std::min(g.width, w.col + w.width + h) - c0,
+                   std::min(g.height, w.row + w.height + h) - r0};
+  ReflectanceBlock wide;
+  std::vector<PixelState> wide_state;
+  read_block(big, wide, wide_state);
+  spectral_cloud_test(wide, big.width, big.height, kCloudGrowPx, wide_state);
+  const std::size_t n = static_cast<std::size_t>(w.pixels());
+  out.window = w;
+  st.resize(n);
+  auto crop = [&](const auto& from, auto& to) {
+    for (int y = 0; y < w.height; ++y) {
+      const auto src = from.begin() + static_cast<std::ptrdiff_t>(y + w.row - big.row) * big.width +
+                       (w.col - big.col);
+      std::copy(src, src + w.width, to.begin() + static_cast<std::ptrdiff_t>(y) * w.width);
+    }
+  };
+  crop(wide_state, st);
+  for (std::size_t r = 0; r < kRoleCount; ++r) {
+    auto& plane = out.planes[r];
+    if (wide.planes[r].empty()) {
+      plane.clear();
+      continue;
+    }
+    plane.resize(n);
+    crop(wide.planes[r], plane);
+    for (std::size_t i = 0; i < n; ++i)
+      if (st[i] != PixelState::clear) plane[i] = kNaN;
+  }
+}
+
+void GridReader::read_block(const Window& w, ReflectanceBlock& out,
+                            std::vector<PixelState>& state) {
   GDALDataset* ds = impl_->ds();
   const auto& info = impl_->info;
   const std::size_t n = static_cast<std::size_t>(w.pixels());
   out.window = w;
-  std::vector<std::uint8_t> valid(n, 1);
+  state.assign(n, PixelState::clear);
   std::vector<std::uint8_t> mask;
   for (std::size_t r = 0; r < kRoleCount; ++r) {
     auto& plane = out.planes[r];
@@ -180,7 +230,8 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
     const auto fnodata = static_cast<float>(nodata);
     for (std::size_t i = 0; i < n; ++i) {
       const float v = plane[i];
-      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0)) valid[i] = 0;
+      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0))
+        state[i] = PixelState::nodata;
       plane[i] = v * scale + offset;
     }
   }
@@ -188,12 +239,12 @@ void GridReader::read_reflectance(const Window& w, ReflectanceBlock& out) {
     std::vector<std::uint16_t> qv(n);
     window_io(*q->GetRasterBand(1), GF_Read, w, qv.data(), GDT_UInt16, info.quality_path);
     for (std::size_t i = 0; i < n; ++i)
-      if (quality_invalid(info.quality_kind, qv[i])) valid[i] = 0;
+      if (state[i] == PixelState::clear) state[i] = quality_state(info.quality_kind, qv[i]);
   }
   for (auto& plane : out.planes)
     if (!plane.empty())
       for (std::size_t i = 0; i < n; ++i)
-        if (!valid[i]) plane[i] = kNaN;
+        if (state[i] != PixelState::clear) plane[i] = kNaN;
 }
 
 void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {

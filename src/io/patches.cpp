@@ -258,7 +258,7 @@ class PatchMeasurer {
 
   const PatchInputs& in_;
   DatasetPtr before_, after_, evidence_, candidates_, change_, parcels_;
-  std::vector<GridReader> readers_;
+  std::vector<MosaicReader> readers_;
   EllipsoidalArea area_;
   bool is_geographic_;
   TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());

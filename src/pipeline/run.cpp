@@ -34,6 +34,16 @@ json calibration_summary(const io::ImageInfo& im) {
   return j;
 }
 
+json quality_summary(const io::ImageInfo& im) {
+  if (im.quality_kind == QualityKind::none) return "none";
+  json j = {{"kind", quality_name(im.quality_kind)}};
+  if (!im.quality_path.empty()) {
+    j["file"] = im.quality_path;
+    j["band"] = im.quality_band;
+  }
+  return j;
+}
+
 json change_summary(const RunContext& ctx) {
   json cats = json::object();
   for (auto c :
@@ -68,20 +78,27 @@ json make_summary(const RunContext& ctx) {
       {"name", spec.name}, {"file", spec.file}, {"classification", spec.classifier_source}};
   if (ctx.compares_dates()) s["pipeline"]["change_rules"] = spec.change_source;
   json dates = json::array();
-  for (std::size_t i = 0; i < spec.dates.size(); ++i)
-    dates.push_back(
-        {{"date", spec.dates[i].date},
-         {"sensor", spec.dates[i].sensor},
-         {"image", spec.dates[i].image.path},
-         {"bands", ctx.images[i].bands.to_string()},
-         {"calibration", calibration_summary(ctx.images[i])},
-         {"quality_mask", ctx.images[i].quality_kind == QualityKind::none
-                              ? json("none")
-                              : json({{"kind", quality_name(ctx.images[i].quality_kind)},
-                                      {"file", ctx.images[i].quality_path},
-                                      {"band", ctx.images[i].quality_band}})},
-         {"classes", class_summary(spec.classifier->classes(), ctx.pixels.class_pixels[i],
-                                   g.res() * g.res())}});
+  for (std::size_t i = 0; i < spec.dates.size(); ++i) {
+    const io::Mosaic& m = ctx.images[i];
+    json scenes = ctx.scenes[i];
+    for (auto& r : scenes) {
+      for (std::size_t k = 0; k < m.scenes.size(); ++k)
+        if (m.scenes[k].path == r["image"]) {
+          r["bands"] = m.scenes[k].bands.to_string();
+          r["calibration"] = calibration_summary(m.scenes[k]);
+          r["quality_mask"] = quality_summary(m.scenes[k]);
+          if (k + 1 < ctx.pixels.source_pixels[i].size())
+            r["pixels_used"] = ctx.pixels.source_pixels[i][k + 1];
+        }
+    }
+    dates.push_back({{"date", spec.dates[i].date},
+                     {"sensor", spec.dates[i].sensor},
+                     {"image", m.scenes.front().path},
+                     {"scenes", scenes},
+                     {"pixels_cloud", ctx.pixels.cloud_pixels[i]},
+                     {"classes", class_summary(spec.classifier->classes(),
+                                               ctx.pixels.class_pixels[i], g.res() * g.res())}});
+  }
   s["inputs"] = {{"dates", dates}};
   if (ctx.farmland)
     s["inputs"]["farmland"] = {{"path", spec.farmland->path},
@@ -98,6 +115,7 @@ json make_summary(const RunContext& ctx) {
   if (!ctx.normalisation.is_null()) s["radiometric_normalisation"] = ctx.normalisation;
   if (ctx.compares_dates()) s["changes"] = change_summary(ctx);
   s["outputs"] = {{"dir", ctx.out->target().string()}, {"files", ctx.files}, {"tiles", ctx.tiles}};
+  s["failed_scenes"] = ctx.failed_scenes;
   s["threads"] = engine::ThreadLimit::current();
   s["timings_s"] = ctx.timings;
   return s;

@@ -21,11 +21,73 @@ bool valid_date(const std::string& s) {
   return d <= days[mo - 1] + (mo == 2 && leap ? 1 : 0);
 }
 
+int days_between(const std::string& a, const std::string& b) {
+  // Days from civil (H. Hinnant's algorithm), enough for differences between dates.
+  auto days = [](const std::string& s) {
+    int y = std::stoi(s.substr(0, 4));
+    const int m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe;
+  };
+  return days(b) - days(a);
+}
+
 namespace {
 
 std::string resolve(const fs::path& base, const std::string& p) {
   const fs::path path(p);
   return (path.is_absolute() ? path : base / path).lexically_normal().string();
+}
+
+/// The keys that describe one image; shared by a date with one image and by each scene.
+io::ImageRequest parse_image(YamlMap& m, const fs::path& base) {
+  io::ImageRequest img;
+  img.path = resolve(base, m.str("image"));
+  if (auto b = m.opt_node("bands")) {
+    YamlMap bm(*b, m.file(), m.at("bands"));
+    io::BandMap map;
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (auto v = bm.opt_int(role_name(static_cast<BandRole>(r)))) {
+        if (*v < 1) bm.fail(role_name(static_cast<BandRole>(r)), "band numbers start at 1");
+        map.index[r] = *v;
+      }
+    bm.finish();
+    img.bands = map;
+  }
+  img.scale = m.opt_num("scale");
+  img.offset = m.opt_num("offset");
+  if (auto p = m.opt_str("profile")) {
+    const auto profile = io::parse_profile(*p);
+    if (!profile) m.fail("profile", "unknown sensor profile '" + *p + "' (known: " + io::kProfileNames + ")");
+    img.profile = *profile;
+  }
+  if (auto md = m.opt_str("metadata")) img.metadata = resolve(base, *md);
+  if (auto q = m.opt_node("quality")) {
+    auto keyword = [](const std::string& v) { return v == "spectral" || v == "none"; };
+    if (q->IsScalar()) {
+      const auto v = q->as<std::string>();
+      img.quality = keyword(v) ? v : resolve(base, v);
+    } else {
+      YamlMap qm(*q, m.file(), m.at("quality"));
+      if (auto path = qm.opt_str("path")) img.quality = resolve(base, *path);
+      img.quality_band = qm.opt_int("band").value_or(0);
+      if (auto k = qm.opt_str("kind")) {
+        img.quality_kind = parse_quality_kind(*k);
+        if (!img.quality_kind)
+          qm.fail("kind", "unknown quality layer kind '" + *k +
+                              "' (known: scl, qa_pixel, cloud_mask, spectral, none)");
+      }
+      if (img.quality.empty() && img.quality_kind != QualityKind::spectral &&
+          img.quality_kind != QualityKind::none)
+        qm.fail("path", "missing (a quality layer file is needed unless kind is spectral or none)");
+      qm.finish();
+    }
+  }
+  return img;
 }
 
 DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
@@ -35,29 +97,29 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
   d.date = m.str("date");
   if (!valid_date(d.date)) m.fail("date", "'" + d.date + "' is not a date written YYYY-MM-DD");
   d.sensor = m.opt_str("sensor").value_or("unknown");
-  d.image.path = resolve(base, m.str("image"));
-  if (auto b = m.opt_node("bands")) {
-    YamlMap bm(*b, file, "dates[" + std::to_string(i) + "].bands");
-    io::BandMap map;
-    for (std::size_t r = 0; r < kRoleCount; ++r)
-      if (auto v = bm.opt_int(role_name(static_cast<BandRole>(r)))) {
-        if (*v < 1) bm.fail(role_name(static_cast<BandRole>(r)), "band numbers start at 1");
-        map.index[r] = *v;
-      }
-    bm.finish();
-    d.image.bands = map;
+  if (auto mc = m.opt_num("max_cloud")) {
+    if (!(*mc > 0 && *mc <= 1)) m.fail("max_cloud", "must be a share in (0, 1]");
+    d.max_cloud = *mc;
   }
-  d.image.scale = m.opt_num("scale");
-  d.image.offset = m.opt_num("offset");
-  if (auto p = m.opt_str("profile")) {
-    const auto profile = io::parse_profile(*p);
-    if (!profile)
-      m.fail("profile",
-             "unknown sensor profile '" + *p + "' (known: auto, generic, landsat, sentinel2, drone)");
-    d.image.profile = *profile;
+  if (auto scenes = m.opt_node("scenes")) {
+    if (m.has("image"))
+      m.fail("scenes", "give either image (one scene) or scenes (a list), not both");
+    if (!scenes->IsSequence() || scenes->size() < 1 || scenes->size() > 254)
+      m.fail("scenes", "expected a list of 1 to 254 scenes");
+    for (std::size_t k = 0; k < scenes->size(); ++k) {
+      YamlMap sm((*scenes)[k], file, m.at("scenes") + "[" + std::to_string(k) + "]");
+      SceneSpec sc;
+      sc.image = parse_image(sm, base);
+      sc.acquired = sm.opt_str("date").value_or(d.date);
+      if (!valid_date(sc.acquired))
+        sm.fail("date", "'" + sc.acquired + "' is not a date written YYYY-MM-DD");
+      sc.sensor = sm.opt_str("sensor").value_or(d.sensor);
+      sm.finish();
+      d.scenes.push_back(std::move(sc));
+    }
+  } else {
+    d.scenes.push_back({parse_image(m, base), d.date, d.sensor});
   }
-  if (auto md = m.opt_str("metadata")) d.image.metadata = resolve(base, *md);
-  if (auto q = m.opt_str("quality")) d.image.quality = resolve(base, *q);
   m.finish();
   return d;
 }

@@ -41,10 +41,10 @@ TEST(PipelineSpec, LoadsYamlWithPathsRelativeToTheFile) {
   std::ofstream(d / "p.yaml") << pipeline_yaml("min_patch_area_m2: {non_grain: 1000}\n");
   const auto s = pipeline::load_pipeline(d / "p.yaml");
   ASSERT_EQ(s.dates.size(), 2u);
-  EXPECT_EQ(s.dates[0].image.path, d / "a.tif");
-  EXPECT_EQ((*s.dates[0].image.bands)[BandRole::nir], 4);
-  EXPECT_DOUBLE_EQ(*s.dates[0].image.scale, 0.0001);
-  EXPECT_FALSE(s.dates[1].image.bands);
+  EXPECT_EQ(s.dates[0].scenes[0].image.path, d / "a.tif");
+  EXPECT_EQ((*s.dates[0].scenes[0].image.bands)[BandRole::nir], 4);
+  EXPECT_DOUBLE_EQ(*s.dates[0].scenes[0].image.scale, 0.0001);
+  EXPECT_FALSE(s.dates[1].scenes[0].image.bands);
   EXPECT_EQ(s.outputs.dir, d / "out");
   EXPECT_FALSE(s.outputs.tiles);
   EXPECT_DOUBLE_EQ(s.change.rules.min_area_m2(ChangeCategory::non_grain), 1000);

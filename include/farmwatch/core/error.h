@@ -31,6 +31,9 @@ enum ExitCode : int {
   kExitConfig = 3,
   kExitInput = 4,
   kExitProcessing = 5,
+  /// The run finished and wrote its outputs, but some scenes could not be used (each one and
+  /// why is in summary.json); a nightly job should alert on it, not retry.
+  kExitPartial = 6,
 };
 
 }  // namespace farmwatch

@@ -1,6 +1,7 @@
 #pragma once
 // Georeferencing value types: affine geotransform, pixel window, raster grid.
 #include <array>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,15 @@ struct GeoTransform {
 struct Window {
   int col = 0, row = 0, width = 0, height = 0;
   std::int64_t pixels() const { return std::int64_t(width) * height; }
+  bool empty() const { return width <= 0 || height <= 0; }
+  /// The pixels both windows cover (empty if none).
+  Window intersect(const Window& o) const {
+    const int c0 = std::max(col, o.col), r0 = std::max(row, o.row);
+    const int c1 = std::min(col + width, o.col + o.width);
+    const int r1 = std::min(row + height, o.row + o.height);
+    if (c1 <= c0 || r1 <= r0) return {};
+    return {c0, r0, c1 - c0, r1 - r0};
+  }
   bool operator==(const Window& o) const = default;
 };
 

@@ -9,15 +9,17 @@
 #include "farmwatch/core/classifier.h"
 #include "farmwatch/core/log.h"
 #include "farmwatch/engine/block_engine.h"
-#include "farmwatch/io/image_source.h"
+#include "farmwatch/io/mosaic.h"
 
 namespace farmwatch::engine {
 
 struct LanduseChangeJob {
   Grid grid;                                   ///< the analysis grid
-  std::vector<io::ImageInfo> images;           ///< one (classify only) or two dates (before, after)
+  std::vector<io::Mosaic> images;              ///< one (classify only) or two dates (before, after)
   const RuleClassifier* classifier = nullptr;  ///< for images that are not class maps
   std::vector<std::string> landuse_out;        ///< one tiled GeoTIFF per image
+  /// Per date, where to write which scene each pixel came from (empty: not written).
+  std::vector<std::string> source_out;
   /// Change outputs (only with two images and a kernel).
   const ChangeKernel* change = nullptr;
   std::string parcels;         ///< parcel index raster on the grid; empty = whole area watched
@@ -29,6 +31,9 @@ struct LanduseChangeJob {
 struct LanduseChangeStats {
   std::vector<std::array<std::int64_t, 256>> class_pixels;  ///< per image, per class code
   std::array<std::int64_t, 256> change_pixels{};            ///< per change code
+  /// Per date, pixels each scene gave (index 0: none clear) and pixels lost to cloud.
+  std::vector<std::vector<std::int64_t>> source_pixels;
+  std::vector<std::int64_t> cloud_pixels;
   bool warped = false;  ///< whether any image was resampled onto the grid
 };
 

@@ -33,7 +33,11 @@ struct ImageRequest {
   std::optional<double> offset;
   Profile profile = Profile::automatic;
   std::string metadata;  ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
-  std::string quality;   ///< quality layer file (SCL, QA_PIXEL); empty: a band of the image
+  /// Quality layer file (SCL, QA_PIXEL, a cloud mask); "spectral": the spectral cloud test;
+  /// "none": no masking; empty: a band of the image whose description names one, else none.
+  std::string quality;
+  int quality_band = 0;                     ///< band of the quality file (0: the first)
+  std::optional<QualityKind> quality_kind;  ///< absent: from the file's name or description
 };
 
 /// An image checked for use: opened, CRS present, bands mapped, DN rule known.
@@ -73,8 +77,10 @@ class GridReader {
   GridReader& operator=(GridReader&&) noexcept;
 
   /// Reflectance of every mapped role; NaN in all planes where any mapped band is invalid or
-  /// the quality layer flags cloud, shadow or fill.
-  void read_reflectance(const Window& w, ReflectanceBlock& out);
+  /// the quality layer flags cloud, shadow or fill. `state`, if given, says which of the two
+  /// each NaN pixel is (PixelState per pixel).
+  void read_reflectance(const Window& w, ReflectanceBlock& out,
+                        std::vector<PixelState>* state = nullptr);
   /// One band as stored (no calibration, no quality mask), NaN where it has no data.
   void read_raw(const Window& w, int band, std::vector<float>& out);
   /// Band 1 as bytes (class maps); nodata and pixels outside the image are 255.
@@ -86,6 +92,7 @@ class GridReader {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  void read_block(const Window& w, ReflectanceBlock& out, std::vector<PixelState>& state);
 };
 
 }  // namespace farmwatch::io

@@ -8,7 +8,7 @@
 #include "farmwatch/core/class_table.h"
 #include "farmwatch/core/geo.h"
 #include "farmwatch/core/log.h"
-#include "farmwatch/io/image_source.h"
+#include "farmwatch/io/mosaic.h"
 
 namespace farmwatch::io {
 
@@ -42,7 +42,7 @@ struct PatchInputs {
   const ClassTable* classes = nullptr;
   /// The two images (before, after) for sub-pixel boundary refinement; empty: no refinement
   /// (land-use maps were compared).
-  std::vector<ImageInfo> images;
+  std::vector<Mosaic> images;
   std::string id_prefix;    ///< e.g. "FW20240820"
   std::string scratch_dir;  ///< for intermediate polygons
 };

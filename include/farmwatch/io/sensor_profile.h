@@ -21,6 +21,8 @@ enum class Profile {
   drone,      ///< uncalibrated camera: DN / the type's maximum (relative brightness 0..1)
 };
 std::optional<Profile> parse_profile(const std::string& s);
+/// The names parse_profile knows, for messages.
+inline constexpr const char* kProfileNames = "auto, generic, landsat, sentinel2, drone";
 const char* profile_name(Profile p);
 
 /// Per-band calibration (1-based band numbers of the file) and where it came from.

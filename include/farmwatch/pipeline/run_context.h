@@ -26,8 +26,11 @@ struct RunContext {
 
   bool compares_dates() const { return spec.dates.size() == 2; }
 
-  // validate
-  std::vector<io::ImageInfo> images;
+  // validate, screen
+  std::vector<io::Mosaic> images;  ///< per date: its usable scenes, best first
+  /// Per date, one report per scene listed (path, acquisition date, status, reason...).
+  nlohmann::json scenes = nlohmann::json::array();
+  int failed_scenes = 0;  ///< scenes that could not be read (not: skipped as cloudy)
   Grid grid;
   std::optional<io::FarmlandLayer> farmland;
   // coregister

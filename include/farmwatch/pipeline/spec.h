@@ -12,10 +12,20 @@
 
 namespace farmwatch::pipeline {
 
+/// One scene (image) of a date.
+struct SceneSpec {
+  io::ImageRequest image;
+  std::string acquired;  ///< acquisition date YYYY-MM-DD (default: the date it belongs to)
+  std::string sensor;    ///< free text (default: the date's)
+};
+
 struct DateSpec {
   std::string date;    ///< YYYY-MM-DD
   std::string sensor;  ///< free text for reports, e.g. "Sentinel-2 L2A"
-  io::ImageRequest image;
+  /// One or more scenes; several are composited per pixel (clear first, nearest date first).
+  std::vector<SceneSpec> scenes;
+  /// A scene whose pixels on the grid are cloud in a larger share than this is skipped.
+  double max_cloud = 0.95;
 };
 
 /// The analysis grid. Absent values come from the first date's image.
@@ -54,5 +64,7 @@ PipelineSpec load_pipeline(const std::string& path);
 
 /// Checks a date string is a real calendar date written YYYY-MM-DD.
 bool valid_date(const std::string& s);
+/// Days between two valid dates (b - a).
+int days_between(const std::string& a, const std::string& b);
 
 }  // namespace farmwatch::pipeline

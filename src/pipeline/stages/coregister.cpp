@@ -18,9 +18,10 @@ constexpr double kMinResponse = 0.05;  // phase-correlation peaks below this are
 constexpr double kMinShiftPx = 0.1;    // smaller shifts are within the estimate's noise
 constexpr double kMaxShiftPx = 10.0;   // larger ones are georeferencing errors, not residuals
 
-BandRole reference_role(const io::ImageInfo& a, const io::ImageInfo& b) {
+BandRole reference_role(const io::Mosaic& a, const io::ImageInfo& b) {
+  const io::BandMap roles = a.common_roles();
   for (BandRole r : {BandRole::nir, BandRole::red, BandRole::green})
-    if (a.bands[r] && b.bands[r]) return r;
+    if (roles[r] && b.bands[r]) return r;
   return BandRole::nir;
 }
 
@@ -30,19 +31,30 @@ class Coregister : public Stage {
 
  private:
   bool applies(const RunContext& ctx) const override {
-    return ctx.compares_dates() && ctx.spec.coregister && !ctx.images[0].is_class_map &&
-           !ctx.images[1].is_class_map;
+    return ctx.compares_dates() && ctx.spec.coregister && !ctx.images[0].is_class_map() &&
+           !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {
+    // Each later scene is measured against the earlier date where it lies: scenes of one
+    // date come from different passes and carry shifts of their own.
+    nlohmann::json reports = nlohmann::json::array();
+    for (auto& scene : ctx.images[1].scenes) {
+      reports.push_back(measure(ctx, scene, log));
+      reports.back()["image"] = scene.path;
+    }
+    ctx.coregistration = reports.size() == 1 ? reports[0] : nlohmann::json{{"scenes", reports}};
+  }
+
+  static nlohmann::json measure(const RunContext& ctx, io::ImageInfo& later, const Log& log) {
     const Grid& g = ctx.grid;
-    const BandRole role = reference_role(ctx.images[0], ctx.images[1]);
-    const auto windows = sample_windows(g, 256);
+    const BandRole role = reference_role(ctx.images[0], later);
+    const auto windows = sample_windows(io::footprint_on(later, g), 256);
     std::vector<std::optional<Shift>> found(windows.size());
     // Windows are measured in parallel, each with readers of its own; results stay in order.
     tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-      io::GridReader a(ctx.images[0], g, io::Resampling::reflectance);
-      io::GridReader b(ctx.images[1], g, io::Resampling::reflectance);
+      io::MosaicReader a(ctx.images[0], g, io::Resampling::reflectance);
+      io::GridReader b(later, g, io::Resampling::reflectance);
       ReflectanceBlock ra, rb;
       a.read_reflectance(windows[k], ra);
       b.read_reflectance(windows[k], rb);
@@ -57,37 +69,36 @@ class Coregister : public Stage {
                   ", " + std::to_string(found[k]->dy) + " response " +
                   std::to_string(found[k]->response));
       }
-    auto& report = ctx.coregistration;
-    report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
+    nlohmann::json report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
     const auto shift = combine_shifts(shifts, kMinResponse, kMaxShiftPx);
     if (!shift) {
       report["note"] =
           "no reliable phase-correlation peak within 10 pixels: dates used as "
           "georeferenced (a larger shift is a georeferencing error to fix)";
-      log.warn("co-registration: " + report["note"].get<std::string>());
-      return;
+      log.warn("co-registration of '" + later.path + "': " + report["note"].get<std::string>());
+      return report;
     }
     const double px = std::hypot(shift->dx, shift->dy);
     report["shift_px"] = {std::round(shift->dx * 1000) / 1000, std::round(shift->dy * 1000) / 1000};
     report["response"] = std::round(shift->response * 1000) / 1000;
     if (px < kMinShiftPx) {
       report["note"] = "below 0.1 pixel: nothing to correct";
-      return;
+      return report;
     }
     // Content of the later date sits at +dx columns, +dy rows: move its georeference back.
     const double dx_m = -shift->dx * g.transform.c[1], dy_m = -shift->dy * g.transform.c[5];
     const Box e = g.extent();
     double x0 = 0.5 * (e.xmin + e.xmax), y0 = 0.5 * (e.ymin + e.ymax);
     double x1 = x0 + dx_m, y1 = y0 + dy_m;
-    auto& later = ctx.images[1];
     io::transform_point(x0, y0, g.crs_wkt, later.grid.crs_wkt);
     io::transform_point(x1, y1, g.crs_wkt, later.grid.crs_wkt);
     later.shift_x = x1 - x0;
     later.shift_y = y1 - y0;
     report["applied"] = true;
     report["correction_m"] = {std::round(dx_m * 1000) / 1000, std::round(dy_m * 1000) / 1000};
-    log.info("co-registration: later date shifted by " + std::to_string(-shift->dx) + ", " +
-             std::to_string(-shift->dy) + " pixels");
+    log.info("co-registration: '" + later.path + "' shifted by " + std::to_string(-shift->dx) +
+             ", " + std::to_string(-shift->dy) + " pixels");
+    return report;
   }
 };
 

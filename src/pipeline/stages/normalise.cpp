@@ -20,20 +20,30 @@ class Normalise : public Stage {
 
  private:
   bool applies(const RunContext& ctx) const override {
-    return ctx.compares_dates() && ctx.spec.normalise && !ctx.images[0].is_class_map &&
-           !ctx.images[1].is_class_map;
+    return ctx.compares_dates() && ctx.spec.normalise && !ctx.images[0].is_class_map() &&
+           !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {
-    auto& before = ctx.images[0];
-    auto& after = ctx.images[1];
+    // Each later scene is fitted on its own: scenes of one date differ in atmosphere.
+    nlohmann::json reports = nlohmann::json::array();
+    for (auto& scene : ctx.images[1].scenes) {
+      reports.push_back(fit_scene(ctx, scene, log));
+      reports.back()["image"] = scene.path;
+    }
+    ctx.normalisation = reports.size() == 1 ? reports[0] : nlohmann::json{{"scenes", reports}};
+  }
+
+  static nlohmann::json fit_scene(const RunContext& ctx, io::ImageInfo& after, const Log& log) {
+    const io::Mosaic& before = ctx.images[0];
+    const io::BandMap before_roles = before.common_roles();
     std::vector<BandRole> roles;
     for (std::size_t r = 0; r < kRoleCount; ++r)
-      if (before.bands.index[r] && after.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
-    const auto windows = sample_windows(ctx.grid, 256);
+      if (before_roles.index[r] && after.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
+    const auto windows = sample_windows(io::footprint_on(after, ctx.grid), 256);
     std::vector<ReflectanceBlock> a(windows.size()), b(windows.size());
     tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-      io::GridReader ra(before, ctx.grid, io::Resampling::reflectance);
+      io::MosaicReader ra(before, ctx.grid, io::Resampling::reflectance);
       io::GridReader rb(after, ctx.grid, io::Resampling::reflectance);
       ra.read_reflectance(windows[k], a[k]);
       rb.read_reflectance(windows[k], b[k]);
@@ -50,13 +60,13 @@ class Normalise : public Stage {
           y[j].push_back(b[k].plane(roles[j])[i]);
         }
       }
-    auto& report = ctx.normalisation;
-    report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
+    nlohmann::json report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
     const auto fit = irmad_normalise(x, y);
     if (!fit) {
       report["note"] = "too few clear pixels in common: radiometry left as calibrated";
-      log.warn("radiometric normalisation: " + report["note"].get<std::string>());
-      return;
+      log.warn("radiometric normalisation of '" + after.path +
+               "': " + report["note"].get<std::string>());
+      return report;
     }
     report["invariant_pixels"] = fit->invariant;
     report["iterations"] = fit->iterations;
@@ -72,8 +82,9 @@ class Normalise : public Stage {
     if (!plausible) {
       report["note"] =
           "a band's fit is implausible (gain outside 0.5-2 or offset over 0.2): not applied";
-      log.warn("radiometric normalisation: " + report["note"].get<std::string>());
-      return;
+      log.warn("radiometric normalisation of '" + after.path +
+               "': " + report["note"].get<std::string>());
+      return report;
     }
     // later ~= gain * earlier + offset, so the later date's reflectance becomes
     // (DN * mult + add - offset) / gain.
@@ -83,8 +94,9 @@ class Normalise : public Stage {
       c = {c.mult / f.gain, (c.add - f.offset) / f.gain};
     }
     report["applied"] = true;
-    log.info("radiometric normalisation on " + std::to_string(fit->invariant) +
-             " pseudo-invariant pixels");
+    log.info("radiometric normalisation of '" + after.path + "' on " +
+             std::to_string(fit->invariant) + " pseudo-invariant pixels");
+    return report;
   }
 };
 

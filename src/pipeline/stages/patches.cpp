@@ -30,7 +30,7 @@ class Patches : public Stage {
     in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     in.rules = &ctx.spec.change.rules;
     in.classes = &ctx.spec.classifier->classes();
-    if (!ctx.images[0].is_class_map && !ctx.images[1].is_class_map) in.images = ctx.images;
+    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) in.images = ctx.images;
     in.id_prefix = "FW" + compact_date(ctx.spec.dates[1].date);
     in.scratch_dir = ctx.out->scratch().string();
     ctx.patches = io::extract_patches(in, log);

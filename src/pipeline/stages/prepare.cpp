@@ -18,8 +18,13 @@ class Prepare : public Stage {
     job.grid = ctx.grid;
     job.images = ctx.images;
     job.classifier = ctx.spec.classifier.get();
-    for (const auto& d : ctx.spec.dates)
+    for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
+      const auto& d = ctx.spec.dates[i];
       job.landuse_out.push_back((scratch / ("landuse_" + d.date + ".tif")).string());
+      // Which scene each pixel came from, where a date has several.
+      const bool mosaic = d.scenes.size() > 1 && !ctx.images[i].is_class_map();
+      job.source_out.push_back(mosaic ? (scratch / ("source_" + d.date + ".tif")).string() : "");
+    }
     if (!ctx.compares_dates()) return;
     ctx.kernel = std::make_unique<ChangeKernel>(
         ctx.spec.classifier->classes(), ctx.spec.change.rules, ctx.spec.change.spectral_scale);

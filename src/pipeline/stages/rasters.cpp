@@ -1,4 +1,4 @@
-// Land-use and change rasters as Cloud-Optimised GeoTIFF in the staging folder.
+// Land-use, change and scene-source rasters as Cloud-Optimised GeoTIFF in the staging folder.
 #include "farmwatch/io/raster_writer.h"
 #include "stages.h"
 
@@ -16,13 +16,16 @@ class Rasters : public Stage {
                        const std::string& tiles_folder) {
       io::write_cog(scratch, (staging / name).string(), "NEAREST");
       ctx.files.push_back(name);
-      ctx.tile_layers.emplace_back(name, tiles_folder);
+      if (!tiles_folder.empty()) ctx.tile_layers.emplace_back(name, tiles_folder);
     };
     if (ctx.spec.outputs.landuse)
       for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
         const std::string layer = "landuse_" + ctx.spec.dates[i].date;
         publish(ctx.job.landuse_out[i], layer + ".tif", layer);
       }
+    for (std::size_t i = 0; i < ctx.job.source_out.size(); ++i)
+      if (!ctx.job.source_out[i].empty())
+        publish(ctx.job.source_out[i], "source_" + ctx.spec.dates[i].date + ".tif", "");
     if (ctx.compares_dates()) publish(ctx.job.change_out, "change.tif", "change");
   }
 };

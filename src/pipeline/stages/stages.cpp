@@ -5,6 +5,7 @@ namespace farmwatch::pipeline {
 std::vector<std::unique_ptr<Stage>> standard_stages() {
   std::vector<std::unique_ptr<Stage>> s;
   s.push_back(stages::validate());
+  s.push_back(stages::screen());
   s.push_back(stages::coregister());
   s.push_back(stages::normalise());
   s.push_back(stages::prepare());

@@ -2,11 +2,14 @@
 // Factories of the standard stages, one per file in this folder.
 #include <memory>
 
+#include "farmwatch/core/error.h"
+#include "farmwatch/pipeline/run_context.h"
 #include "farmwatch/pipeline/stage.h"
 
 namespace farmwatch::pipeline::stages {
 
 std::unique_ptr<Stage> validate();    ///< open and check every input; no output is touched
+std::unique_ptr<Stage> screen();      ///< skip scenes clouded over more than max_cloud
 std::unique_ptr<Stage> coregister();  ///< measure and correct the residual shift between dates
 std::unique_ptr<Stage> normalise();   ///< later date's radiometry onto the earlier one's
 std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
@@ -16,5 +19,8 @@ std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> rasters();     ///< COG outputs
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
+
+/// The error of a date left without scenes, listing why each was dropped.
+InputError no_usable_scene(const RunContext& ctx, std::size_t date);
 
 }  // namespace farmwatch::pipeline::stages

@@ -1,6 +1,11 @@
 // Everything a run needs is checked before the first pixel is read, so a nightly job fails in
-// the first second with one clear message, and no output is touched.
+// the first second with one clear message, and no output is touched. A date with several
+// scenes survives a bad one: it is recorded as failed, with the reason, and the run goes on
+// with the others (the run then ends "partial").
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <numeric>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -9,32 +14,51 @@
 namespace farmwatch::pipeline::stages {
 namespace {
 
-Grid resolve_grid(const PipelineSpec& spec, const std::vector<io::ImageInfo>& images) {
+using nlohmann::json;
+
+/// Scenes of a date in the order the compositor prefers them: nearest acquisition first,
+/// then as listed.
+std::vector<std::size_t> priority_order(const DateSpec& d) {
+  std::vector<std::size_t> order(d.scenes.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (!valid_date(d.date)) return order;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(days_between(d.date, d.scenes[a].acquired)) <
+           std::abs(days_between(d.date, d.scenes[b].acquired));
+  });
+  return order;
+}
+
+struct Candidate {
+  io::ImageInfo info;
+  std::size_t report;  ///< index of its report in the date's list
+};
+
+/// The grid's CRS and resolution: from the pipeline file, else the first usable image.
+void grid_frame(const PipelineSpec& spec, const io::ImageInfo& first, std::string& crs,
+                double& res) {
   const GridSpec& gs = spec.grid;
-  const Grid& first = images.front().grid;
   const std::string where = spec.file.empty() ? "grid" : spec.file + ": grid";
-  if (!gs.crs && !gs.resolution && !gs.extent) return first;  // the first image's own grid
-  const std::string crs = gs.crs ? io::crs_from_user(*gs.crs) : first.crs_wkt;
-  double res = 0;
+  crs = gs.crs ? io::crs_from_user(*gs.crs) : first.grid.crs_wkt;
   if (gs.resolution)
     res = *gs.resolution;
-  else if (io::same_crs(crs, first.crs_wkt))
-    res = std::fabs(first.res());
+  else if (io::same_crs(crs, first.grid.crs_wkt))
+    res = std::fabs(first.grid.res());
   else
     throw ConfigError(where + ".resolution is required when grid.crs differs from the CRS of '" +
-                      images.front().path + "'");
-  Box box;
-  if (gs.extent) {
-    box = *gs.extent;
-  } else {
-    box = io::transform_box(first.extent(), first.crs_wkt, crs);
-    for (const auto& im : images)
-      box = box.intersect(io::transform_box(im.grid.extent(), im.grid.crs_wkt, crs));
-    if (box.empty())
-      throw InputError("the images do not overlap: '" + images.front().path + "' and '" +
-                       images.back().path + "' have no area in common");
-  }
-  return Grid::snapped(box, res, crs);
+                      first.path + "'");
+
+}
+
+Box extent_in(const io::ImageInfo& im, const std::string& crs) {
+  return io::transform_box(im.grid.extent(), im.grid.crs_wkt, crs);
+}
+
+Box union_of(const Box& a, const Box& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return {std::min(a.xmin, b.xmin), std::min(a.ymin, b.ymin), std::max(a.xmax, b.xmax),
+          std::max(a.ymax, b.ymax)};
 }
 
 class Validate : public Stage {
@@ -45,32 +69,138 @@ class Validate : public Stage {
   void run(RunContext& ctx, const Log& log) override {
     const auto& spec = ctx.spec;
     const auto required = spec.classifier->required_roles();
-    for (const auto& d : spec.dates) ctx.images.push_back(io::inspect_image(d.image, required));
-    ctx.grid = resolve_grid(spec, ctx.images);
-    if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
-      throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
-    const Box ge = ctx.grid.extent();
-    for (const auto& im : ctx.images)
-      if (io::transform_box(im.grid.extent(), im.grid.crs_wkt, ctx.grid.crs_wkt)
-              .intersect(ge)
-              .empty())
-        throw InputError("raster '" + im.path + "' does not overlap the analysis grid");
+    std::vector<std::vector<Candidate>> dates(spec.dates.size());
+    for (std::size_t i = 0; i < spec.dates.size(); ++i) {
+      const auto& d = spec.dates[i];
+      json reports = json::array();
+      for (std::size_t k : priority_order(d)) {
+        const auto& sc = d.scenes[k];
+        reports.push_back({{"image", sc.image.path}, {"acquired", sc.acquired},
+                           {"sensor", sc.sensor}, {"status", "used"}});
+        try {
+          dates[i].push_back({io::inspect_image(sc.image, required), reports.size() - 1});
+        } catch (const std::runtime_error& e) {
+          if (d.scenes.size() == 1) throw;  // nothing else to go on with: the run's error
+          fail_scene(ctx, log, reports.back(), e.what());
+        }
+      }
+      ctx.scenes.push_back(std::move(reports));
+    }
+    for (std::size_t i = 0; i < dates.size(); ++i)
+      if (dates[i].empty()) throw no_usable_scene(ctx, i);
+
+    std::string crs;
+    double res = 0;
+    grid_frame(spec, dates[0][0].info, crs, res);
     if (spec.farmland) {
-      ctx.farmland = io::FarmlandLayer::load(*spec.farmland, ctx.grid.crs_wkt);
-      if (ctx.farmland->extent().intersect(ge).empty())
-        throw InputError("farmland layer '" + spec.farmland->path +
-                         "' does not overlap the imagery (analysis grid " +
-                         io::crs_label(ctx.grid.crs_wkt) + ")");
+      ctx.farmland = io::FarmlandLayer::load(*spec.farmland, crs);
       log.info("farmland: " + std::to_string(ctx.farmland->size()) + " parcels from " +
                spec.farmland->path);
     }
+    // The area scenes must overlap: the grid's extent if given, else the farmland layer's,
+    // else (with two dates) the other date's scenes.
+    std::optional<Box> area = spec.grid.extent;
+    std::string area_name = "grid.extent";
+    if (!area && ctx.farmland) {
+      area = ctx.farmland->extent();
+      area_name = "the farmland layer '" + spec.farmland->path + "'";
+    }
+    for (std::size_t i = 0; i < dates.size(); ++i) {
+      std::optional<Box> against = area;
+      std::string against_name = area_name;
+      if (!against && dates.size() == 2) {
+        Box other;
+        for (const auto& c : dates[1 - i]) other = union_of(other, extent_in(c.info, crs));
+        against = other;
+        against_name = "the other date's imagery";
+      }
+      const bool single = spec.dates[i].scenes.size() == 1;
+      // A single image is checked against the grid below, with the other inputs named.
+      if (!against || (single && !spec.grid.extent)) continue;
+      auto& list = dates[i];
+      for (auto it = list.begin(); it != list.end();) {
+        if (!extent_in(it->info, crs).intersect(*against).empty()) {
+          ++it;
+          continue;
+        }
+        const std::string why = "raster '" + it->info.path + "' does not overlap " + against_name;
+        if (single) throw InputError(why);
+        fail_scene(ctx, log, ctx.scenes[i][it->report], why);
+        it = list.erase(it);
+      }
+      if (list.empty()) throw no_usable_scene(ctx, i);
+    }
+
+    for (std::size_t i = 0; i < dates.size(); ++i) {
+      io::Mosaic m;
+      for (auto& c : dates[i]) m.scenes.push_back(std::move(c.info));
+      ctx.images.push_back(std::move(m));
+    }
+    ctx.grid = resolve_grid(spec, ctx.images, crs, res);
+    if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
+      throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
+    for (std::size_t i = 0; i < ctx.images.size(); ++i) {
+      auto& scenes = ctx.images[i].scenes;
+      for (auto it = scenes.begin(); it != scenes.end();) {
+        if (!io::footprint_on(*it, ctx.grid).empty()) {
+          ++it;
+          continue;
+        }
+        const std::string why = "raster '" + it->path + "' does not overlap the analysis grid";
+        if (spec.dates[i].scenes.size() == 1) throw InputError(why);
+        for (auto& r : ctx.scenes[i])
+          if (r["image"] == it->path) fail_scene(ctx, log, r, why);
+        it = scenes.erase(it);
+      }
+      if (scenes.empty()) throw no_usable_scene(ctx, i);
+    }
+    if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
+      throw InputError("farmland layer '" + spec.farmland->path +
+                       "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
     log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
              std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
-             io::crs_label(ctx.grid.crs_wkt));
+             io::crs_label(crs));
+  }
+
+  static void fail_scene(RunContext& ctx, const Log& log, json& report, const std::string& why) {
+    report["status"] = "failed";
+    report["reason"] = why;
+    ++ctx.failed_scenes;
+    log.warn("scene skipped: " + why);
+  }
+
+  /// The extent: given, or where every date has imagery (each date's scenes united).
+  static Grid resolve_grid(const PipelineSpec& spec, const std::vector<io::Mosaic>& dates,
+                           const std::string& crs, double res) {
+    const GridSpec& gs = spec.grid;
+    const io::ImageInfo& first = dates[0].scenes[0];
+    if (!gs.crs && !gs.resolution && !gs.extent && dates[0].scenes.size() == 1)
+      return first.grid;  // the first image's own grid (as `change` documents: A's grid)
+    Box box;
+    if (gs.extent) {
+      box = *gs.extent;
+    } else {
+      for (std::size_t i = 0; i < dates.size(); ++i) {
+        Box date_box;
+        for (const auto& s : dates[i].scenes) date_box = union_of(date_box, extent_in(s, crs));
+        box = i == 0 ? date_box : box.intersect(date_box);
+      }
+      if (box.empty())
+        throw InputError("the images do not overlap: '" + first.path + "' and '" +
+                         dates.back().scenes.back().path + "' have no area in common");
+    }
+    return Grid::snapped(box, res, crs);
   }
 };
 
 }  // namespace
+
+InputError no_usable_scene(const RunContext& ctx, std::size_t date) {
+  std::string why;
+  for (const auto& r : ctx.scenes[date])
+    if (r.contains("reason")) why += "; " + r["reason"].get<std::string>();
+  return InputError("date " + ctx.spec.dates[date].date + " has no usable scene" + why);
+}
 
 std::unique_ptr<Stage> validate() { return std::make_unique<Validate>(); }
 
