@@ -12,6 +12,7 @@
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "product.h"
 
 namespace farmwatch::io {
 
@@ -240,7 +241,9 @@ void probe_readable(GDALDataset& ds, const std::string& path) {
 
 }  // namespace
 
-ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required) {
+ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& required) {
+  const auto product = resolve_product(request, required);
+  const ImageRequest& req = product ? *product : request;
   auto ds = open_raster(req.path);
   ImageInfo info;
   info.path = req.path;
