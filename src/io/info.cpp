@@ -8,11 +8,14 @@
 #include "gdal_error.h"
 #include "gdal_handles.h"
 #include "geos_handles.h"
+#include "product.h"
 
 namespace farmwatch::io {
 namespace {
 
-nlohmann::json describe_raster(GDALDataset& ds, const std::string& path) {
+/// `base` is what the pipeline would be given for this raster (path, or a product's stack with
+/// its metadata and quality layer).
+nlohmann::json describe_raster(GDALDataset& ds, const std::string& path, const ImageRequest& base) {
   const Grid g = grid_of(ds);
   nlohmann::json j;
   j["kind"] = "raster";
@@ -27,21 +30,20 @@ nlohmann::json describe_raster(GDALDataset& ds, const std::string& path) {
   BandMap roles;
   bool roles_ok = true;
   try {
-    ImageRequest req;
-    req.path = path;
+    ImageRequest req = base;
     req.scale = 1.0;  // roles only: no calibration needed
     const auto info = inspect_image(req, {});
     roles = info.bands;
     if (info.quality_kind != QualityKind::none)
-      j["quality_band"] = {{"band", info.quality_band}, {"kind", quality_name(info.quality_kind)}};
+      j["quality_band"] = {{"band", info.quality_band},
+                           {"kind", quality_name(info.quality_kind)},
+                           {"file", info.quality_path}};
   } catch (const std::exception&) {
     roles_ok = false;
   }
   // The DN-to-reflectance rule the pipeline would use, or why it cannot tell.
   try {
-    ImageRequest req;
-    req.path = path;
-    const auto info = inspect_image(req, {BandRole::red});
+    const auto info = inspect_image(base, {BandRole::red});
     j["reflectance_rule"] = info.calibration_source;
   } catch (const std::exception& err) {
     j["reflectance_rule"] = std::string("unknown: ") + err.what();
@@ -117,11 +119,22 @@ nlohmann::json describe_file(const std::string& path) {
   VSIStatBufL st;
   if (VSIStatL(path.c_str(), &st) != 0)
     throw InputError("cannot open '" + path + "': file does not exist");
+  ImageRequest as_product;
+  as_product.path = path;
+  if (const auto product = resolve_product(as_product, {})) {
+    // A product folder: described as the stack the pipeline reads.
+    auto ds = open_raster(product->path);
+    auto j = describe_raster(*ds, path, *product);
+    j["product"] = ds->GetMetadataItem("FARMWATCH_PRODUCT");
+    if (!product->quality.empty()) j["quality_file"] = product->quality;
+    if (!product->metadata.empty()) j["metadata_file"] = product->metadata;
+    return j;
+  }
   CPLErrorReset();
   DatasetPtr ds(
       GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
   if (!ds) throw InputError("cannot open '" + path + "': " + gdal_last_error());
-  if (ds->GetRasterCount() > 0) return describe_raster(*ds, path);
+  if (ds->GetRasterCount() > 0) return describe_raster(*ds, path, as_product);
   return describe_vector(*ds, path);
 }
 
@@ -136,8 +149,10 @@ std::string format_description(const nlohmann::json& d) {
     o << "  extent: " << d["extent"].dump() << "\n";
     if (d.contains("reflectance_rule"))
       o << "  reflectance: " << d["reflectance_rule"].get<std::string>() << "\n";
+    if (d.contains("product")) o << "  product: " << d["product"].get<std::string>() << "\n";
     if (d.contains("quality_band"))
-      o << "  quality layer: band " << d["quality_band"]["band"] << " ("
+      o << "  quality layer: band " << d["quality_band"]["band"] << " of "
+        << d["quality_band"]["file"].get<std::string>() << " ("
         << d["quality_band"]["kind"].get<std::string>() << ")\n";
     for (const auto& b : d["bands"]) {
       o << "  band " << b["band"] << ": " << b["type"].get<std::string>();
