@@ -1,7 +1,6 @@
 #include <iostream>
 
 #include "farmwatch/core/error.h"
-
 #include "farmwatch/pipeline/run.h"
 #include "options.h"
 

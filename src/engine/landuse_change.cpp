@@ -82,9 +82,10 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   std::vector<std::optional<io::BlockRasterWriter>> sources(job.images.size());
   for (std::size_t i = 0; i < job.source_out.size() && i < job.images.size(); ++i) {
     if (job.source_out[i].empty()) continue;
-    auto layout = byte_layout(job.grid, "scene of each pixel: 1.." +
-                                            std::to_string(job.images[i].scenes.size()) +
-                                            ", 0 none clear", 255);
+    auto layout = byte_layout(
+        job.grid,
+        "scene of each pixel: 1.." + std::to_string(job.images[i].scenes.size()) + ", 0 none clear",
+        255);
     layout.metadata["FARMWATCH_LAYER"] = "source";
     for (std::size_t k = 0; k < job.images[i].scenes.size(); ++k)
       layout.metadata["FARMWATCH_SCENE_" + std::to_string(k + 1)] = job.images[i].scenes[k].path;

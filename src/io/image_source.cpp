@@ -98,9 +98,7 @@ DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const 
 
 /// A quality value meaning "no data" (outside the quality layer counts as fill), or for a
 /// cloud mask, which has none, "clear": the image's own nodata then decides.
-const char* fill_value(QualityKind k) {
-  return k == QualityKind::landsat_qa_pixel ? "1" : "0";
-}
+const char* fill_value(QualityKind k) { return k == QualityKind::landsat_qa_pixel ? "1" : "0"; }
 
 bool same_grid(const Grid& a, const Grid& b) {
   return a.width == b.width && a.height == b.height && a.transform == b.transform &&
@@ -146,9 +144,8 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   impl_->quality_vrt =
       select_and_place(*qsrc, info.quality_band, shift ? &qg : nullptr, info.quality_path);
   if (!same_grid(qg, target))
-    impl_->quality_warped =
-        warp_to(*impl_->quality_vrt, target, "near", "UInt16",
-                fill_value(info.quality_kind), info.quality_path);
+    impl_->quality_warped = warp_to(*impl_->quality_vrt, target, "near", "UInt16",
+                                    fill_value(info.quality_kind), info.quality_path);
 }
 
 GridReader::~GridReader() = default;

@@ -24,9 +24,9 @@ struct BandFile {
 };
 
 struct Layout {
-  std::string kind;                            ///< "Sentinel-2 L2A", "Landsat 8/9 C2 L2", ...
+  std::string kind;                           ///< "Sentinel-2 L2A", "Landsat 8/9 C2 L2", ...
   std::array<std::string, kRoleCount> codes;  ///< the product's band code per role
-  std::map<std::string, BandFile> bands;       ///< band code -> file
+  std::map<std::string, BandFile> bands;      ///< band code -> file
   std::string quality, metadata;
   Profile profile = Profile::automatic;
 };
@@ -112,8 +112,8 @@ std::optional<ImageRequest> resolve_product(const ImageRequest& req,
     if (it != l->bands.end())
       stack.emplace_back(role, it->second);
     else if (required.count(role))
-      throw InputError(l->kind + " product '" + req.path + "' has no file for band " +
-                       l->codes[r] + " (" + role_name(role) + "): the product is incomplete");
+      throw InputError(l->kind + " product '" + req.path + "' has no file for band " + l->codes[r] +
+                       " (" + role_name(role) + "): the product is incomplete");
   }
   if (stack.empty())
     throw InputError(l->kind + " product '" + req.path + "' has none of the bands " +
@@ -129,20 +129,21 @@ std::optional<ImageRequest> resolve_product(const ImageRequest& req,
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   GDALBuildVRTOptions* opts = GDALBuildVRTOptionsNew(argv.data(), nullptr);
-  const std::string vrt = "/vsimem/farmwatch" + fs::absolute(dir).lexically_normal().string() +
-                          "/bands.vrt";
+  const std::string vrt =
+      "/vsimem/farmwatch" + fs::absolute(dir).lexically_normal().string() + "/bands.vrt";
   int usage = 0;
   CPLErrorReset();
-  GDALDatasetH h = GDALBuildVRT(vrt.c_str(), static_cast<int>(names.size()), nullptr,
-                                names.data(), opts, &usage);
+  GDALDatasetH h = GDALBuildVRT(vrt.c_str(), static_cast<int>(names.size()), nullptr, names.data(),
+                                opts, &usage);
   GDALBuildVRTOptionsFree(opts);
-  if (!h) throw InputError("product '" + req.path + "': cannot stack its bands: " + gdal_last_error());
+  if (!h)
+    throw InputError("product '" + req.path + "': cannot stack its bands: " + gdal_last_error());
   DatasetPtr ds(GDALDataset::FromHandle(h));
   for (std::size_t i = 0; i < stack.size(); ++i)
     ds->GetRasterBand(static_cast<int>(i) + 1)
-        ->SetDescription((l->codes[static_cast<std::size_t>(stack[i].first)] + " " +
-                          role_name(stack[i].first))
-                             .c_str());
+        ->SetDescription(
+            (l->codes[static_cast<std::size_t>(stack[i].first)] + " " + role_name(stack[i].first))
+                .c_str());
   ds->SetMetadataItem("FARMWATCH_PRODUCT", (l->kind + " " + req.path).c_str());
   close_or_throw(ds, vrt);
 

@@ -62,7 +62,8 @@ io::ImageRequest parse_image(YamlMap& m, const fs::path& base) {
   img.offset = m.opt_num("offset");
   if (auto p = m.opt_str("profile")) {
     const auto profile = io::parse_profile(*p);
-    if (!profile) m.fail("profile", "unknown sensor profile '" + *p + "' (known: " + io::kProfileNames + ")");
+    if (!profile)
+      m.fail("profile", "unknown sensor profile '" + *p + "' (known: " + io::kProfileNames + ")");
     img.profile = *profile;
   }
   if (auto md = m.opt_str("metadata")) img.metadata = resolve(base, *md);

@@ -78,14 +78,14 @@ TEST(Mosaic, CloudFilledFromAnotherSceneBadScenesSkippedExitPartial) {
     decoy_px = {yard_px.col - 40, yard_px.row + 60};
     for (int b = 1; b <= far->GetRasterCount(); ++b) {
       std::uint16_t v = 0;
-      ASSERT_EQ(far->GetRasterBand(b)->RasterIO(GF_Read, yard_px.col, yard_px.row, 1, 1, &v, 1,
-                                                1, GDT_UInt16, 0, 0, nullptr),
+      ASSERT_EQ(far->GetRasterBand(b)->RasterIO(GF_Read, yard_px.col, yard_px.row, 1, 1, &v, 1, 1,
+                                                GDT_UInt16, 0, 0, nullptr),
                 CE_None);
       std::vector<std::uint16_t> block(12 * 12, v);
-      ASSERT_EQ(far->GetRasterBand(b)->RasterIO(GF_Write, decoy_px.col - 6, decoy_px.row - 6, 12,
-                                                12, block.data(), 12, 12, GDT_UInt16, 0, 0,
-                                                nullptr),
-                CE_None);
+      ASSERT_EQ(
+          far->GetRasterBand(b)->RasterIO(GF_Write, decoy_px.col - 6, decoy_px.row - 6, 12, 12,
+                                          block.data(), 12, 12, GDT_UInt16, 0, 0, nullptr),
+          CE_None);
     }
   }
   // A download cut short, and a scene of somewhere else.
@@ -99,22 +99,25 @@ TEST(Mosaic, CloudFilledFromAnotherSceneBadScenesSkippedExitPartial) {
     other->SetGeoTransform(gt);
   }
   const std::string rules = test::source_dir() + "/pipelines/rules/";
-  std::ofstream(d / "p.yaml")
-      << "dates:\n"
-      << "  - {date: 2024-03-15, image: '" << test::sample("sample_20240315.tif") << "'}\n"
-      << "  - date: 2024-08-20\n"
-      << "    scenes:\n"
-      << "      - {image: '" << (d / "far.tif") << "', date: 2024-08-26}\n"
-      << "      - {image: '" << (d / "cut.tif") << "', date: 2024-08-20}\n"
-      << "      - {image: '" << (d / "elsewhere.tif") << "', date: 2024-08-21}\n"
-      << "      - image: '" << (d / "near.tif") << "'\n"
-      << "        date: 2024-08-19\n"
-      << "        quality: {path: '" << (d / "near_clm.tif") << "', kind: cloud_mask}\n"
-      << "farmland: {path: '" << test::sample("farmland.gpkg") << "', id_field: 地块编号}\n"
-      << "grid: {crs: 'EPSG:4527', resolution: 10}\n"
-      << "classification: " << rules << "landuse_rules.yaml\n"
-      << "change_rules: " << rules << "change_rules.yaml\n"
-      << "outputs: {dir: '" << (d / "out") << "', tiles: false}\n";
+  std::ofstream(d / "p.yaml") << "dates:\n"
+                              << "  - {date: 2024-03-15, image: '"
+                              << test::sample("sample_20240315.tif") << "'}\n"
+                              << "  - date: 2024-08-20\n"
+                              << "    scenes:\n"
+                              << "      - {image: '" << (d / "far.tif") << "', date: 2024-08-26}\n"
+                              << "      - {image: '" << (d / "cut.tif") << "', date: 2024-08-20}\n"
+                              << "      - {image: '" << (d / "elsewhere.tif")
+                              << "', date: 2024-08-21}\n"
+                              << "      - image: '" << (d / "near.tif") << "'\n"
+                              << "        date: 2024-08-19\n"
+                              << "        quality: {path: '" << (d / "near_clm.tif")
+                              << "', kind: cloud_mask}\n"
+                              << "farmland: {path: '" << test::sample("farmland.gpkg")
+                              << "', id_field: 地块编号}\n"
+                              << "grid: {crs: 'EPSG:4527', resolution: 10}\n"
+                              << "classification: " << rules << "landuse_rules.yaml\n"
+                              << "change_rules: " << rules << "change_rules.yaml\n"
+                              << "outputs: {dir: '" << (d / "out") << "', tiles: false}\n";
   const auto r = test::run_cli({"run", d / "p.yaml"});
   ASSERT_EQ(r.exit_code, 6) << r.output;
   EXPECT_NE(r.output.find("cut.tif"), std::string::npos) << r.output;

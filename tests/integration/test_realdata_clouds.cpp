@@ -27,8 +27,8 @@ class SloveniaClouds : public ::testing::Test {
   }
   /// Share of nodata pixels in the land-use map `farmwatch classify` makes with `extra`.
   double masked_share(const std::string& image, const std::vector<std::string>& extra) const {
-    std::vector<std::string> args = {"classify", "--in", image, "--out", tmp / "lu.tif",
-                                     "--scale", "0.0001"};
+    std::vector<std::string> args = {"classify",     "--in",    image,   "--out",
+                                     tmp / "lu.tif", "--scale", "0.0001"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = test::run_cli(args);
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -58,15 +58,17 @@ TEST_F(SloveniaClouds, S2cloudlessMaskBandOfTheDateIsAQualityLayer) {
 }
 
 TEST_F(SloveniaClouds, ACloudySceneIsSkippedAndTheClearOneUsed) {
-  std::ofstream(tmp / "p.yaml")
-      << "dates:\n"
-      << "  - date: 2015-07-31\n"
-      << "    scenes:\n"
-      << "      - {image: '" << dn("20150731") << "', scale: 0.0001, quality: spectral}\n"
-      << "      - {image: '" << dn("20150711") << "', date: 2015-07-11, scale: 0.0001,"
-      << " quality: spectral}\n"
-      << "classification: " << test::source_dir() << "/pipelines/rules/landuse_rules.yaml\n"
-      << "outputs: {dir: '" << (tmp / "out") << "', tiles: false}\n";
+  std::ofstream(tmp / "p.yaml") << "dates:\n"
+                                << "  - date: 2015-07-31\n"
+                                << "    scenes:\n"
+                                << "      - {image: '" << dn("20150731")
+                                << "', scale: 0.0001, quality: spectral}\n"
+                                << "      - {image: '" << dn("20150711")
+                                << "', date: 2015-07-11, scale: 0.0001,"
+                                << " quality: spectral}\n"
+                                << "classification: " << test::source_dir()
+                                << "/pipelines/rules/landuse_rules.yaml\n"
+                                << "outputs: {dir: '" << (tmp / "out") << "', tiles: false}\n";
   const auto r = test::run_cli({"run", tmp / "p.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.output;  // a cloudy scene is skipped, not failed
   const auto s = nlohmann::json::parse(test::read_text(tmp / "out/summary.json"));
@@ -82,12 +84,13 @@ TEST_F(SloveniaClouds, ACloudySceneIsSkippedAndTheClearOneUsed) {
   EXPECT_LE(std::count(v.begin(), v.end(), 255.0), static_cast<long>(v.size() / 50));
 
   // With the clear scene gone as well, the date has nothing left: a clear error, exit 4.
-  std::ofstream(tmp / "q.yaml")
-      << "dates:\n"
-      << "  - {date: 2015-07-31, image: '" << dn("20150731") << "', scale: 0.0001,"
-      << " quality: spectral}\n"
-      << "classification: " << test::source_dir() << "/pipelines/rules/landuse_rules.yaml\n"
-      << "outputs: {dir: '" << (tmp / "out2") << "', tiles: false}\n";
+  std::ofstream(tmp / "q.yaml") << "dates:\n"
+                                << "  - {date: 2015-07-31, image: '" << dn("20150731")
+                                << "', scale: 0.0001,"
+                                << " quality: spectral}\n"
+                                << "classification: " << test::source_dir()
+                                << "/pipelines/rules/landuse_rules.yaml\n"
+                                << "outputs: {dir: '" << (tmp / "out2") << "', tiles: false}\n";
   const auto q = test::run_cli({"run", tmp / "q.yaml"});
   EXPECT_EQ(q.exit_code, 4) << q.output;
   EXPECT_NE(q.output.find("no usable scene"), std::string::npos) << q.output;

@@ -35,8 +35,8 @@ void band_file(const std::string& path, int n, double res, double v, double spec
   GDALDatasetUniquePtr src(GDALDataset::Open((path + ".tmp.tif").c_str(), GDAL_OF_RASTER));
   const char* opts[] = {"REVERSIBLE=YES", "QUALITY=100", nullptr};
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("JP2OpenJPEG");
-  GDALDatasetUniquePtr(drv->CreateCopy(path.c_str(), src.get(), false,
-                                       const_cast<char**>(opts), nullptr, nullptr));
+  GDALDatasetUniquePtr(
+      drv->CreateCopy(path.c_str(), src.get(), false, const_cast<char**>(opts), nullptr, nullptr));
   fs::remove(path + ".tmp.tif");
 }
 
@@ -71,8 +71,8 @@ class Products : public ::testing::Test {
  protected:
   void SetUp() override { io::setup_gdal(nullptr); }
   test::TempDir dir;
-  const std::set<BandRole> all{BandRole::blue,  BandRole::green, BandRole::red,
-                               BandRole::nir,   BandRole::swir1, BandRole::swir2};
+  const std::set<BandRole> all{BandRole::blue, BandRole::green, BandRole::red,
+                               BandRole::nir,  BandRole::swir1, BandRole::swir2};
 };
 
 }  // namespace

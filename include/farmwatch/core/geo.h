@@ -1,7 +1,7 @@
 #pragma once
 // Georeferencing value types: affine geotransform, pixel window, raster grid.
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>

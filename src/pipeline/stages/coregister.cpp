@@ -38,12 +38,8 @@ class Coregister : public Stage {
   void run(RunContext& ctx, const Log& log) override {
     // Each later scene is measured against the earlier date where it lies: scenes of one
     // date come from different passes and carry shifts of their own.
-    nlohmann::json reports = nlohmann::json::array();
-    for (auto& scene : ctx.images[1].scenes) {
-      reports.push_back(measure(ctx, scene, log));
-      reports.back()["image"] = scene.path;
-    }
-    ctx.coregistration = reports.size() == 1 ? reports[0] : nlohmann::json{{"scenes", reports}};
+    ctx.coregistration =
+        for_each_later_scene(ctx, [&](io::ImageInfo& s) { return measure(ctx, s, log); });
   }
 
   static nlohmann::json measure(const RunContext& ctx, io::ImageInfo& later, const Log& log) {
@@ -69,7 +65,8 @@ class Coregister : public Stage {
                   ", " + std::to_string(found[k]->dy) + " response " +
                   std::to_string(found[k]->response));
       }
-    nlohmann::json report = {{"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
+    nlohmann::json report = {
+        {"band", role_name(role)}, {"windows", shifts.size()}, {"applied", false}};
     const auto shift = combine_shifts(shifts, kMinResponse, kMaxShiftPx);
     if (!shift) {
       report["note"] =

@@ -26,12 +26,8 @@ class Normalise : public Stage {
 
   void run(RunContext& ctx, const Log& log) override {
     // Each later scene is fitted on its own: scenes of one date differ in atmosphere.
-    nlohmann::json reports = nlohmann::json::array();
-    for (auto& scene : ctx.images[1].scenes) {
-      reports.push_back(fit_scene(ctx, scene, log));
-      reports.back()["image"] = scene.path;
-    }
-    ctx.normalisation = reports.size() == 1 ? reports[0] : nlohmann::json{{"scenes", reports}};
+    ctx.normalisation =
+        for_each_later_scene(ctx, [&](io::ImageInfo& s) { return fit_scene(ctx, s, log); });
   }
 
   static nlohmann::json fit_scene(const RunContext& ctx, io::ImageInfo& after, const Log& log) {

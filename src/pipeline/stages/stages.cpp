@@ -18,4 +18,17 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   return s;
 }
 
+namespace stages {
+
+nlohmann::json for_each_later_scene(RunContext& ctx,
+                                    const std::function<nlohmann::json(io::ImageInfo&)>& report) {
+  nlohmann::json reports = nlohmann::json::array();
+  for (auto& scene : ctx.images[1].scenes) {
+    reports.push_back(report(scene));
+    reports.back()["image"] = scene.path;
+  }
+  return reports.size() == 1 ? reports[0] : nlohmann::json{{"scenes", reports}};
+}
+
+}  // namespace stages
 }  // namespace farmwatch::pipeline

@@ -1,5 +1,6 @@
 #pragma once
 // Factories of the standard stages, one per file in this folder.
+#include <functional>
 #include <memory>
 
 #include "farmwatch/core/error.h"
@@ -19,6 +20,11 @@ std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> rasters();     ///< COG outputs
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
+
+/// Runs `report` on each scene of the later date; returns the single scene's report, or
+/// {"scenes": [...]} with each report's "image" set.
+nlohmann::json for_each_later_scene(RunContext& ctx,
+                                    const std::function<nlohmann::json(io::ImageInfo&)>& report);
 
 /// The error of a date left without scenes, listing why each was dropped.
 InputError no_usable_scene(const RunContext& ctx, std::size_t date);

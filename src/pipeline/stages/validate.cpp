@@ -47,7 +47,6 @@ void grid_frame(const PipelineSpec& spec, const io::ImageInfo& first, std::strin
   else
     throw ConfigError(where + ".resolution is required when grid.crs differs from the CRS of '" +
                       first.path + "'");
-
 }
 
 Box extent_in(const io::ImageInfo& im, const std::string& crs) {
@@ -75,8 +74,10 @@ class Validate : public Stage {
       json reports = json::array();
       for (std::size_t k : priority_order(d)) {
         const auto& sc = d.scenes[k];
-        reports.push_back({{"image", sc.image.path}, {"acquired", sc.acquired},
-                           {"sensor", sc.sensor}, {"status", "used"}});
+        reports.push_back({{"image", sc.image.path},
+                           {"acquired", sc.acquired},
+                           {"sensor", sc.sensor},
+                           {"status", "used"}});
         try {
           dates[i].push_back({io::inspect_image(sc.image, required), reports.size() - 1});
         } catch (const std::runtime_error& e) {
