@@ -118,7 +118,7 @@ TEST(Mosaic, CloudFilledFromAnotherSceneBadScenesSkippedExitPartial) {
                               << "classification: " << rules << "landuse_rules.yaml\n"
                               << "change_rules: " << rules << "change_rules.yaml\n"
                               << "outputs: {dir: '" << (d / "out") << "', tiles: false}\n";
-  const auto r = test::run_cli({"run", d / "p.yaml"});
+  const auto r = test::run_cli({"run", d / "p.yaml", "--threads", "2"});
   ASSERT_EQ(r.exit_code, 6) << r.output;
   EXPECT_NE(r.output.find("cut.tif"), std::string::npos) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
@@ -159,4 +159,12 @@ TEST(Mosaic, CloudFilledFromAnotherSceneBadScenesSkippedExitPartial) {
   EXPECT_EQ(v[yard_on_grid.row * w + yard_on_grid.col], 2);
   EXPECT_EQ(v[(yard_on_grid.row + 40) * w + yard_on_grid.col + 40], 1);
   EXPECT_STREQ(sds->GetMetadataItem("FARMWATCH_SCENE_2"), (d / "far.tif").c_str());
+
+  // The composite does not depend on the thread count.
+  const auto one = test::run_cli({"run", d / "p.yaml", "--threads", "1", "--out", d / "out1"});
+  ASSERT_EQ(one.exit_code, 6) << one.output;
+  for (const char* f : {"source_2024-08-20.tif", "landuse_2024-08-20.tif", "change.tif"})
+    EXPECT_EQ(test::read_text(d / (std::string("out/") + f)),
+              test::read_text(d / (std::string("out1/") + f)))
+        << f;
 }
