@@ -74,7 +74,6 @@ int cmd_change(const std::vector<std::string>& args) {
     a.date = "before";
     b.date = "after";
   }
-  for (auto* d : {&a, &b}) d->sensor = "unknown";
   a.scenes = {{image_request(before, io_opts, vm), a.date, a.sensor}};
   b.scenes = {{image_request(after, io_opts, vm), b.date, b.sensor}};
   spec.dates = {a, b};

@@ -91,13 +91,13 @@ std::optional<Layout> landsat(const fs::path& dir) {
 std::optional<ImageRequest> resolve_product(const ImageRequest& req,
                                             const std::set<BandRole>& required) {
   fs::path dir(req.path);
-  if (req.bands && (fs::is_directory(dir) || dir.filename().string().rfind("MTD_MSIL", 0) == 0))
-    throw InputError("product '" + req.path + "': its bands are found by their file names; " +
-                     "remove the band mapping");
   if (fs::is_regular_file(dir) && dir.filename().string().rfind("MTD_MSIL", 0) == 0)
     dir = dir.parent_path();
   else if (!fs::is_directory(dir))
     return std::nullopt;
+  if (req.bands)
+    throw InputError("product '" + req.path + "': its bands are found by their file names; " +
+                     "remove the band mapping");
   std::optional<Layout> l = sentinel2(dir);
   if (!l) l = landsat(dir);
   if (!l)

@@ -20,8 +20,8 @@ struct SceneSpec {
 };
 
 struct DateSpec {
-  std::string date;    ///< YYYY-MM-DD
-  std::string sensor;  ///< free text for reports, e.g. "Sentinel-2 L2A"
+  std::string date;                ///< YYYY-MM-DD
+  std::string sensor = "unknown";  ///< free text for reports, e.g. "Sentinel-2 L2A"
   /// One or more scenes; several are composited per pixel (clear first, nearest date first).
   std::vector<SceneSpec> scenes;
   /// A scene whose pixels on the grid are cloud in a larger share than this is skipped.

@@ -50,7 +50,7 @@ class Screen : public Stage {
       auto& scenes = ctx.images[i].scenes;
       const double limit = ctx.spec.dates[i].max_cloud;
       for (auto it = scenes.begin(); it != scenes.end();) {
-        auto& report = report_of(ctx, i, it->path);
+        auto& report = scene_report(ctx, i, it->path);
         if (it->is_class_map || it->quality_kind == QualityKind::none) {
           ++it;
           continue;
@@ -74,12 +74,6 @@ class Screen : public Stage {
       }
       if (scenes.empty()) throw no_usable_scene(ctx, i);
     }
-  }
-
-  static nlohmann::json& report_of(RunContext& ctx, std::size_t date, const std::string& path) {
-    for (auto& r : ctx.scenes[date])
-      if (r["image"] == path) return r;
-    throw std::logic_error("screen: no report for scene " + path);
   }
 };
 

@@ -26,6 +26,9 @@ std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 nlohmann::json for_each_later_scene(RunContext& ctx,
                                     const std::function<nlohmann::json(io::ImageInfo&)>& report);
 
+/// The summary report of one scene of a date (validate made one per scene listed).
+nlohmann::json& scene_report(RunContext& ctx, std::size_t date, const std::string& path);
+
 /// The error of a date left without scenes, listing why each was dropped.
 InputError no_usable_scene(const RunContext& ctx, std::size_t date);
 

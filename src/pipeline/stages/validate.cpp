@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <numeric>
 
 #include "farmwatch/core/error.h"
@@ -28,11 +29,6 @@ std::vector<std::size_t> priority_order(const DateSpec& d) {
   });
   return order;
 }
-
-struct Candidate {
-  io::ImageInfo info;
-  std::size_t report;  ///< index of its report in the date's list
-};
 
 /// The grid's CRS and resolution: from the pipeline file, else the first usable image.
 void grid_frame(const PipelineSpec& spec, const io::ImageInfo& first, std::string& crs,
@@ -68,31 +64,30 @@ class Validate : public Stage {
   void run(RunContext& ctx, const Log& log) override {
     const auto& spec = ctx.spec;
     const auto required = spec.classifier->required_roles();
-    std::vector<std::vector<Candidate>> dates(spec.dates.size());
     for (std::size_t i = 0; i < spec.dates.size(); ++i) {
       const auto& d = spec.dates[i];
-      json reports = json::array();
+      ctx.scenes.push_back(json::array());
+      ctx.images.emplace_back();
       for (std::size_t k : priority_order(d)) {
         const auto& sc = d.scenes[k];
-        reports.push_back({{"image", sc.image.path},
-                           {"acquired", sc.acquired},
-                           {"sensor", sc.sensor},
-                           {"status", "used"}});
+        ctx.scenes[i].push_back({{"image", sc.image.path},
+                                 {"acquired", sc.acquired},
+                                 {"sensor", sc.sensor},
+                                 {"status", "used"}});
         try {
-          dates[i].push_back({io::inspect_image(sc.image, required), reports.size() - 1});
+          ctx.images[i].scenes.push_back(io::inspect_image(sc.image, required));
         } catch (const std::runtime_error& e) {
           if (d.scenes.size() == 1) throw;  // nothing else to go on with: the run's error
-          fail_scene(ctx, log, reports.back(), e.what());
+          fail_scene(ctx, log, ctx.scenes[i].back(), e.what());
         }
       }
-      ctx.scenes.push_back(std::move(reports));
     }
-    for (std::size_t i = 0; i < dates.size(); ++i)
-      if (dates[i].empty()) throw no_usable_scene(ctx, i);
+    for (std::size_t i = 0; i < ctx.images.size(); ++i)
+      if (ctx.images[i].scenes.empty()) throw no_usable_scene(ctx, i);
 
     std::string crs;
     double res = 0;
-    grid_frame(spec, dates[0][0].info, crs, res);
+    grid_frame(spec, ctx.images[0].scenes[0], crs, res);
     if (spec.farmland) {
       ctx.farmland = io::FarmlandLayer::load(*spec.farmland, crs);
       log.info("farmland: " + std::to_string(ctx.farmland->size()) + " parcels from " +
@@ -106,61 +101,54 @@ class Validate : public Stage {
       area = ctx.farmland->extent();
       area_name = "the farmland layer '" + spec.farmland->path + "'";
     }
-    for (std::size_t i = 0; i < dates.size(); ++i) {
+    for (std::size_t i = 0; i < ctx.images.size(); ++i) {
       std::optional<Box> against = area;
       std::string against_name = area_name;
-      if (!against && dates.size() == 2) {
+      if (!against && ctx.images.size() == 2) {
         Box other;
-        for (const auto& c : dates[1 - i]) other = union_of(other, extent_in(c.info, crs));
+        for (const auto& s : ctx.images[1 - i].scenes) other = union_of(other, extent_in(s, crs));
         against = other;
         against_name = "the other date's imagery";
       }
-      const bool single = spec.dates[i].scenes.size() == 1;
       // A single image is checked against the grid below, with the other inputs named.
-      if (!against || (single && !spec.grid.extent)) continue;
-      auto& list = dates[i];
-      for (auto it = list.begin(); it != list.end();) {
-        if (!extent_in(it->info, crs).intersect(*against).empty()) {
-          ++it;
-          continue;
-        }
-        const std::string why = "raster '" + it->info.path + "' does not overlap " + against_name;
-        if (single) throw InputError(why);
-        fail_scene(ctx, log, ctx.scenes[i][it->report], why);
-        it = list.erase(it);
-      }
-      if (list.empty()) throw no_usable_scene(ctx, i);
+      if (!against || (spec.dates[i].scenes.size() == 1 && !spec.grid.extent)) continue;
+      drop_scenes_outside(ctx, log, i, against_name, [&](const io::ImageInfo& s) {
+        return !extent_in(s, crs).intersect(*against).empty();
+      });
     }
 
-    for (std::size_t i = 0; i < dates.size(); ++i) {
-      io::Mosaic m;
-      for (auto& c : dates[i]) m.scenes.push_back(std::move(c.info));
-      ctx.images.push_back(std::move(m));
-    }
     ctx.grid = resolve_grid(spec, ctx.images, crs, res);
     if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
       throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
-    for (std::size_t i = 0; i < ctx.images.size(); ++i) {
-      auto& scenes = ctx.images[i].scenes;
-      for (auto it = scenes.begin(); it != scenes.end();) {
-        if (!io::footprint_on(*it, ctx.grid).empty()) {
-          ++it;
-          continue;
-        }
-        const std::string why = "raster '" + it->path + "' does not overlap the analysis grid";
-        if (spec.dates[i].scenes.size() == 1) throw InputError(why);
-        for (auto& r : ctx.scenes[i])
-          if (r["image"] == it->path) fail_scene(ctx, log, r, why);
-        it = scenes.erase(it);
-      }
-      if (scenes.empty()) throw no_usable_scene(ctx, i);
-    }
+    for (std::size_t i = 0; i < ctx.images.size(); ++i)
+      drop_scenes_outside(ctx, log, i, "the analysis grid", [&](const io::ImageInfo& s) {
+        return !io::footprint_on(s, ctx.grid).empty();
+      });
     if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
       throw InputError("farmland layer '" + spec.farmland->path +
                        "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
     log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
              std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
              io::crs_label(crs));
+  }
+
+  /// Drops the scenes of date `i` that `overlaps` rejects, as failed; a date of one scene
+  /// fails the run instead, and so does a date left with none.
+  static void drop_scenes_outside(RunContext& ctx, const Log& log, std::size_t i,
+                                  const std::string& area,
+                                  const std::function<bool(const io::ImageInfo&)>& overlaps) {
+    auto& scenes = ctx.images[i].scenes;
+    for (auto it = scenes.begin(); it != scenes.end();) {
+      if (overlaps(*it)) {
+        ++it;
+        continue;
+      }
+      const std::string why = "raster '" + it->path + "' does not overlap " + area;
+      if (ctx.spec.dates[i].scenes.size() == 1) throw InputError(why);
+      fail_scene(ctx, log, scene_report(ctx, i, it->path), why);
+      it = scenes.erase(it);
+    }
+    if (scenes.empty()) throw no_usable_scene(ctx, i);
   }
 
   static void fail_scene(RunContext& ctx, const Log& log, json& report, const std::string& why) {
@@ -195,6 +183,12 @@ class Validate : public Stage {
 };
 
 }  // namespace
+
+nlohmann::json& scene_report(RunContext& ctx, std::size_t date, const std::string& path) {
+  for (auto& r : ctx.scenes[date])
+    if (r["image"] == path) return r;
+  throw std::logic_error("no report for scene " + path);
+}
 
 InputError no_usable_scene(const RunContext& ctx, std::size_t date) {
   std::string why;
