@@ -92,8 +92,8 @@ std::optional<BandRole> role_of_band(GDALRasterBand& band) {
   }
 }
 
-/// The Landsat band number in a description ("B4 red" -> 4), or 0.
-int landsat_band_number(const std::string& description) {
+/// The sensor band number in a description ("B4 red" -> 4), or 0.
+int band_number(const std::string& description) {
   if (description.size() < 2 || (description[0] != 'B' && description[0] != 'b')) return 0;
   int n = 0;
   std::size_t i = 1;
@@ -124,7 +124,26 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
     if (metadata.empty()) metadata = find_landsat_mtl(req.path);
     const bool mtl =
         metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
-    profile = mtl ? Profile::landsat : metadata.empty() ? Profile::generic : Profile::sentinel2;
+    if (metadata.empty()) metadata = find_gaofen_xml(req.path);
+    profile = mtl                            ? Profile::landsat
+              : metadata.empty()             ? Profile::generic
+              : is_gaofen_metadata(metadata) ? Profile::gaofen
+                                             : Profile::sentinel2;
+  }
+  if (profile == Profile::gaofen) {
+    if (metadata.empty()) metadata = find_gaofen_xml(req.path);
+    if (metadata.empty())
+      throw InputError("raster '" + req.path + "': no Gaofen scene XML beside it (same name, " +
+                       ".xml); name it with metadata: in the pipeline file");
+    std::map<int, int> sensor_band;
+    for (auto [r, b] : mapped) {
+      const int n = band_number(ds.GetRasterBand(b)->GetDescription());
+      sensor_band[b] = n ? n : b;  // a stack without descriptions: file band = sensor band
+    }
+    const auto cal = gaofen_calibration(metadata, sensor_band, req.calibration_table);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
   }
   if (profile == Profile::landsat) {
     if (metadata.empty()) metadata = find_landsat_mtl(req.path);
@@ -133,7 +152,7 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
                        "with metadata: in the pipeline file");
     std::map<int, int> sensor_band;
     for (auto [r, b] : mapped) {
-      const int n = landsat_band_number(ds.GetRasterBand(b)->GetDescription());
+      const int n = band_number(ds.GetRasterBand(b)->GetDescription());
       if (!n)
         throw InputError("raster '" + req.path + "': band " + std::to_string(b) +
                          " has no Landsat band number in its description (e.g. 'B4 red')");

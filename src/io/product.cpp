@@ -10,6 +10,7 @@
 
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
+#include "farmwatch/io/sensor_profile.h"
 #include "gdal_handles.h"
 
 namespace farmwatch::io {
@@ -86,11 +87,78 @@ std::optional<Layout> landsat(const fs::path& dir) {
   return l;
 }
 
+/// The multispectral file of a Gaofen scene: `path` itself if it is a file with its scene XML
+/// beside it, else the folder's file whose XML names a GF satellite (the MSS/WFV one, never
+/// PAN). Empty if none.
+std::string gaofen_image(const fs::path& path) {
+  if (fs::is_regular_file(path)) return find_gaofen_xml(path.string()).empty() ? "" : path.string();
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(path)) {
+    const std::string ext = e.path().extension().string();
+    const std::string name = e.path().filename().string();
+    if ((ext == ".tif" || ext == ".tiff" || ext == ".TIF" || ext == ".TIFF") &&
+        name.find("PAN") == std::string::npos && !find_gaofen_xml(e.path().string()).empty())
+      found.push_back(e.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found.empty() ? "" : found.front();
+}
+
+/// A VRT at `vrt` over all of `src`, to describe its bands without touching the file.
+DatasetPtr translate_to_vrt(GDALDataset& src, const std::string& vrt, const std::string& path) {
+  char of[] = "-of", fmt[] = "VRT";
+  char* argv[] = {of, fmt, nullptr};
+  GDALTranslateOptions* opts = GDALTranslateOptionsNew(argv, nullptr);
+  int usage = 0;
+  CPLErrorReset();
+  GDALDatasetH out = GDALTranslate(vrt.c_str(), GDALDataset::ToHandle(&src), opts, &usage);
+  GDALTranslateOptionsFree(opts);
+  if (!out) throw InputError("cannot read raster '" + path + "': " + gdal_last_error());
+  return DatasetPtr(GDALDataset::FromHandle(out));
+}
+
+/// A Gaofen scene as farmwatch reads it: a VRT over its file with bands described "B1 blue" ..
+/// "B4 nir" and DN 0 (the fill around the scene) as nodata.
+ImageRequest gaofen(const ImageRequest& req, const std::string& image) {
+  if (req.bands)
+    throw InputError("Gaofen scene '" + req.path + "': its bands are known (1 blue, 2 green, " +
+                     "3 red, 4 nir); remove the band mapping");
+  auto src = open_raster(image);
+  if (src->GetRasterCount() < 4)
+    throw InputError("Gaofen scene '" + image + "' has " + std::to_string(src->GetRasterCount()) +
+                     " band(s); farmwatch reads the 4-band multispectral file (MSS, WFV), not PAN");
+  double gt[6];
+  if (src->GetSpatialRef() == nullptr || src->GetGeoTransform(gt) != CE_None)
+    throw InputError("Gaofen scene '" + image + "' has no map grid: a Level-1A scene carries " +
+                     "RPCs, not a map grid; orthorectify it first (gdalwarp -rpc -to " +
+                     "RPC_DEM=dem.tif ...) or use the Level-2 (ortho) product");
+  const std::string vrt =
+      "/vsimem/farmwatch" + fs::absolute(image).lexically_normal().string() + ".vrt";
+  DatasetPtr ds = translate_to_vrt(*src, vrt, image);
+  static const char* const names[] = {"blue", "green", "red", "nir"};
+  for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+    GDALRasterBand* band = ds->GetRasterBand(b);
+    std::string d = "B" + std::to_string(b);
+    if (b <= 4) d += std::string(" ") + names[b - 1];
+    band->SetDescription(d.c_str());
+    if (int has = 0; (band->GetNoDataValue(&has), !has)) band->SetNoDataValue(0);
+  }
+  ds->SetMetadataItem("FARMWATCH_PRODUCT", ("Gaofen " + image).c_str());
+  close_or_throw(ds, vrt);
+  ImageRequest out = req;
+  out.path = vrt;
+  if (out.metadata.empty()) out.metadata = find_gaofen_xml(image);
+  if (out.profile == Profile::automatic) out.profile = Profile::gaofen;
+  return out;
+}
+
 }  // namespace
 
 std::optional<ImageRequest> resolve_product(const ImageRequest& req,
                                             const std::set<BandRole>& required) {
   fs::path dir(req.path);
+  if (fs::exists(dir))
+    if (const std::string gf = gaofen_image(dir); !gf.empty()) return gaofen(req, gf);
   if (fs::is_regular_file(dir) && dir.filename().string().rfind("MTD_MSIL", 0) == 0)
     dir = dir.parent_path();
   else if (!fs::is_directory(dir))

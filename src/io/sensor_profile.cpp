@@ -17,6 +17,7 @@ std::optional<Profile> parse_profile(const std::string& s) {
   if (s == "landsat") return Profile::landsat;
   if (s == "sentinel2") return Profile::sentinel2;
   if (s == "drone") return Profile::drone;
+  if (s == "gaofen") return Profile::gaofen;
   return std::nullopt;
 }
 
@@ -32,6 +33,8 @@ const char* profile_name(Profile p) {
       return "sentinel2";
     case Profile::drone:
       return "drone";
+    case Profile::gaofen:
+      return "gaofen";
   }
   return "?";
 }

@@ -67,6 +67,7 @@ io::ImageRequest parse_image(YamlMap& m, const fs::path& base) {
     img.profile = *profile;
   }
   if (auto md = m.opt_str("metadata")) img.metadata = resolve(base, *md);
+  if (auto t = m.opt_str("calibration_table")) img.calibration_table = resolve(base, *t);
   if (auto q = m.opt_node("quality")) {
     auto keyword = [](const std::string& v) { return v == "spectral" || v == "none"; };
     if (q->IsScalar()) {

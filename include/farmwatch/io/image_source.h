@@ -32,7 +32,8 @@ struct ImageRequest {
   std::optional<double> scale;   ///< with offset: reflectance = DN * scale + offset, all bands
   std::optional<double> offset;
   Profile profile = Profile::automatic;
-  std::string metadata;  ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML)
+  std::string metadata;  ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML, Gaofen XML)
+  std::string calibration_table;  ///< Gaofen gains table (CSV); empty: the built-in one
   /// Quality layer file (SCL, QA_PIXEL, a cloud mask); "spectral": the spectral cloud test;
   /// "none": no masking; empty: a band of the image whose description names one, else none.
   std::string quality;

@@ -19,10 +19,11 @@ enum class Profile {
   landsat,    ///< *_MTL.txt: Level-1 TOA with sun elevation, or Collection 2 Level-2 SR
   sentinel2,  ///< DN / 10000, with the -1000 offset from processing baseline 04.00 on
   drone,      ///< uncalibrated camera: DN / the type's maximum (relative brightness 0..1)
+  gaofen,     ///< GF-1/2/6: gains from a calibration table, sun from the scene's XML
 };
 std::optional<Profile> parse_profile(const std::string& s);
 /// The names parse_profile knows, for messages.
-inline constexpr const char* kProfileNames = "auto, generic, landsat, sentinel2, drone";
+inline constexpr const char* kProfileNames = "auto, generic, landsat, sentinel2, drone, gaofen";
 const char* profile_name(Profile p);
 
 /// Per-band calibration (1-based band numbers of the file) and where it came from.
@@ -48,5 +49,21 @@ ProductCalibration landsat_calibration(const std::string& mtl_path,
 /// neither, InputError.
 ProductCalibration sentinel2_calibration(int band_count, const std::string& baseline,
                                          const std::string& mtd_xml);
+
+/// True if `xml_path` is a Gaofen scene's metadata (its <SatelliteID> names a GF satellite).
+bool is_gaofen_metadata(const std::string& xml_path);
+
+/// The Gaofen scene XML beside an image (same name, .xml), or empty.
+std::string find_gaofen_xml(const std::string& image_path);
+
+/// Gaofen calibration for sensor bands 1..n of the scene `xml_path` describes: the table's gains
+/// (the newest year not after the acquisition) give radiance, which becomes TOA reflectance with
+/// the table's ESUN, the Earth-sun distance and the solar zenith (the XML's, checked against
+/// the sun's position at the scene's time and centre). `table_path` empty: the table built into
+/// farmwatch (pipelines/calibration/gaofen.csv). InputError naming the file on a scene the table
+/// has no rows for, or metadata without satellite, sensor, time or place.
+ProductCalibration gaofen_calibration(const std::string& xml_path,
+                                      const std::map<int, int>& file_band_to_sensor_band,
+                                      const std::string& table_path);
 
 }  // namespace farmwatch::io
