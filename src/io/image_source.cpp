@@ -4,6 +4,7 @@
 #include <gdal_utils.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -24,6 +25,18 @@ struct GridReader::Impl {
   DatasetPtr warped;   // null when the image is read directly
   DatasetPtr quality_src, quality_vrt, quality_warped;  // the quality layer, if any
   GDALDataset* ds() { return warped ? warped.get() : shifted ? shifted.get() : src.get(); }
+  ~Impl() {
+    // The translated VRTs live in /vsimem under their own names: closed, then removed.
+    std::vector<std::string> names;
+    for (auto* d : {&shifted, &quality_vrt})
+      if (*d) names.emplace_back((*d)->GetDescription());
+    warped.reset();
+    quality_warped.reset();
+    shifted.reset();
+    quality_vrt.reset();
+    for (const auto& n : names)
+      if (n.rfind("/vsimem/farmwatch_", 0) == 0) VSIUnlink(n.c_str());
+  }
   GDALDataset* quality() { return quality_warped ? quality_warped.get() : quality_vrt.get(); }
 };
 
@@ -35,16 +48,25 @@ std::string exact(double v) {
   return buf;
 }
 
+/// A name in GDAL's memory file system no other reader uses.
+std::string unique_vsimem(const char* what) {
+  static std::atomic<unsigned long> counter{0};
+  return "/vsimem/farmwatch_" + std::string(what) + "_" + std::to_string(++counter) + ".vrt";
+}
+
+/// GDAL's translate to a VRT, named in /vsimem (so a warped VRT can refer to it) and flushed.
 DatasetPtr run_translate(GDALDataset& src, std::vector<std::string> args, const std::string& path) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(argv.data(), nullptr);
   int usage = 0;
+  const std::string name = unique_vsimem("select");
   CPLErrorReset();
-  GDALDatasetH out = GDALTranslate("", GDALDataset::ToHandle(&src), opts, &usage);
+  GDALDatasetH out = GDALTranslate(name.c_str(), GDALDataset::ToHandle(&src), opts, &usage);
   GDALTranslateOptionsFree(opts);
   if (!out) throw ProcessingError("cannot read raster '" + path + "': " + gdal_last_error());
+  GDALFlushCache(out);
   return DatasetPtr(GDALDataset::FromHandle(out));
 }
 
@@ -59,7 +81,11 @@ DatasetPtr select_and_place(GDALDataset& src, int band, const Grid* g, const std
   return run_translate(src, args, path);
 }
 
-/// A warped VRT of `src` on the target grid.
+/// A warped VRT of `src` on the target grid, warping in 512 x 512 blocks: the engine's blocks,
+/// so each engine block is one warp. (GDAL 3.6 makes warped VRTs of 512 x 128 blocks and offers
+/// no option to change that; the same dataset opened from its XML with the block size edited
+/// warps 2.5x faster.) `src` must be a file or a named /vsimem dataset, since the VRT refers
+/// to it by name.
 DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const char* type,
                    const char* dst_nodata, const std::string& path) {
   const Box e = target.extent();
@@ -87,13 +113,38 @@ DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const 
   GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(argv.data(), nullptr);
   GDALDatasetH src_h = GDALDataset::ToHandle(&src);
   int usage_error = 0;
+  const std::string name = unique_vsimem("warp");
   CPLErrorReset();
-  GDALDatasetH out = GDALWarp("", nullptr, 1, &src_h, opts, &usage_error);
+  GDALDatasetH out = GDALWarp(name.c_str(), nullptr, 1, &src_h, opts, &usage_error);
   GDALWarpAppOptionsFree(opts);
   if (!out)
     throw InputError("cannot warp raster '" + path +
                      "' onto the analysis grid: " + gdal_last_error());
-  return DatasetPtr(GDALDataset::FromHandle(out));
+  GDALClose(out);
+  vsi_l_offset len = 0;
+  GByte* buf = VSIGetMemFileBuffer(name.c_str(), &len, FALSE);
+  std::string xml(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
+  const std::string bx = std::to_string(std::min(target.width, 512));
+  const std::string by = std::to_string(std::min(target.height, 512));
+  auto set = [&xml](const std::string& tag, const std::string& value) {
+    const auto a = xml.find("<" + tag + ">"), b = xml.find("</" + tag + ">");
+    if (a != std::string::npos && b != std::string::npos && a < b)
+      xml.replace(a + tag.size() + 2, b - a - tag.size() - 2, value);
+  };
+  set("BlockXSize", bx);
+  set("BlockYSize", by);
+  // Written back under its name: the VRT may refer to its source relative to itself.
+  VSILFILE* f = VSIFOpenL(name.c_str(), "wb");
+  if (!f || VSIFWriteL(xml.data(), 1, xml.size(), f) != xml.size())
+    throw ProcessingError("cannot write '" + name + "' in memory");
+  VSIFCloseL(f);
+  CPLErrorReset();
+  GDALDataset* ds = GDALDataset::Open(name.c_str(), GDAL_OF_RASTER);
+  VSIUnlink(name.c_str());
+  if (!ds)
+    throw InputError("cannot warp raster '" + path +
+                     "' onto the analysis grid: " + gdal_last_error());
+  return DatasetPtr(ds);
 }
 
 /// A quality value meaning "no data" (outside the quality layer counts as fill), or for a
