@@ -43,10 +43,11 @@ double solar_zenith_deg(const UtcTime& t, double lat, double lon) {
   const double decl = std::asin(std::sin(eps * kDeg) * std::sin(lambda * kDeg));
   // Equation of time, minutes.
   const double yv = std::tan(eps * kDeg / 2) * std::tan(eps * kDeg / 2);
-  const double eot = 4.0 / kDeg *
-                     (yv * std::sin(2 * l0 * kDeg) - 2 * e * std::sin(m * kDeg) +
-                      4 * e * yv * std::sin(m * kDeg) * std::cos(2 * l0 * kDeg) -
-                      0.5 * yv * yv * std::sin(4 * l0 * kDeg) - 1.25 * e * e * std::sin(2 * m * kDeg));
+  const double eot =
+      4.0 / kDeg *
+      (yv * std::sin(2 * l0 * kDeg) - 2 * e * std::sin(m * kDeg) +
+       4 * e * yv * std::sin(m * kDeg) * std::cos(2 * l0 * kDeg) -
+       0.5 * yv * yv * std::sin(4 * l0 * kDeg) - 1.25 * e * e * std::sin(2 * m * kDeg));
   const double true_solar_min = std::fmod(t.hour * 60.0 + eot + 4.0 * lon + 1440.0, 1440.0);
   const double hour_angle = true_solar_min / 4.0 - 180.0;
   const double cos_z = std::sin(lat * kDeg) * std::sin(decl) +

@@ -202,8 +202,7 @@ ProductCalibration gaofen_calibration(const std::string& xml_path,
         static const int days[] = {31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         utc.month = utc.month == 1 ? 12 : utc.month - 1;
         if (utc.month == 12) --utc.year;
-        utc.day = days[utc.month] +
-                  (utc.month == 2 && day_of_year(utc.year, 3, 1) == 61 ? 1 : 0);
+        utc.day = days[utc.month] + (utc.month == 2 && day_of_year(utc.year, 3, 1) == 61 ? 1 : 0);
       }
     }
   }
@@ -223,8 +222,8 @@ ProductCalibration gaofen_calibration(const std::string& xml_path,
                     : "SolarZenith of the metadata";
   }
   if (std::fabs(zenith - computed) > 5.0)
-    throw InputError("Gaofen metadata '" + xml_path + "': solar zenith " +
-                     std::to_string(zenith) + " deg disagrees with the sun's position at the " +
+    throw InputError("Gaofen metadata '" + xml_path + "': solar zenith " + std::to_string(zenith) +
+                     " deg disagrees with the sun's position at the " +
                      "scene's time and centre (" + std::to_string(computed) + " deg)");
   if (!(zenith < 85.0))
     throw InputError("Gaofen metadata '" + xml_path + "': the sun is " +

@@ -9,8 +9,8 @@
 #include <regex>
 
 #include "farmwatch/core/error.h"
-#include "gdal_error.h"
 #include "farmwatch/io/sensor_profile.h"
+#include "gdal_error.h"
 #include "gdal_handles.h"
 
 namespace farmwatch::io {

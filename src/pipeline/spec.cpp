@@ -160,13 +160,21 @@ PipelineSpec load_pipeline(const std::string& path) {
     spec.grid.resolution = gm.opt_num("resolution");
     if (spec.grid.resolution && !(*spec.grid.resolution > 0))
       gm.fail("resolution", "must be positive");
-    if (auto e = gm.opt_node("extent")) {
+    if (auto e = gm.opt_node("extent"); e && e->IsScalar()) {
+      const auto v = e->as<std::string>();
+      if (v != "farmland" && v != "imagery")
+        gm.fail("extent",
+                "expected [xmin, ymin, xmax, ymax], farmland or imagery, got '" + v + "'");
+      spec.grid.bound = v == "farmland" ? GridSpec::Bound::farmland : GridSpec::Bound::imagery;
+    } else if (e) {
       if (!e->IsSequence() || e->size() != 4)
-        gm.fail("extent", "expected [xmin, ymin, xmax, ymax]");
+        gm.fail("extent", "expected [xmin, ymin, xmax, ymax], farmland or imagery");
       Box b{(*e)[0].as<double>(), (*e)[1].as<double>(), (*e)[2].as<double>(), (*e)[3].as<double>()};
       if (b.empty()) gm.fail("extent", "xmin < xmax and ymin < ymax are required");
       spec.grid.extent = b;
     }
+    spec.grid.margin = gm.opt_num("margin");
+    if (spec.grid.margin && !(*spec.grid.margin >= 0)) gm.fail("margin", "must be 0 or more");
     gm.finish();
   }
 

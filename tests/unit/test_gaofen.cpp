@@ -60,8 +60,8 @@ std::string make_scene(const fs::path& dir, const SceneXml& x) {
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ProductMetaData>\n<SatelliteID>"
       << x.satellite << "</SatelliteID>\n<SensorID>" << x.sensor << "</SensorID>\n"
       << "<ReceiveTime>2018-05-10 05:00:00</ReceiveTime>\n<CenterTime>" << x.time
-      << "</CenterTime>\n<CenterLatitude>" << kLat << "</CenterLatitude>\n<CenterLongitude>"
-      << kLon << "</CenterLongitude>\n";
+      << "</CenterTime>\n<CenterLatitude>" << kLat << "</CenterLatitude>\n<CenterLongitude>" << kLon
+      << "</CenterLongitude>\n";
   if (!x.zenith_tag.empty()) xml << "<SolarZenith>" << x.zenith_tag << "</SolarZenith>\n";
   xml << "</ProductMetaData>\n";
   return tif.string();
@@ -138,8 +138,9 @@ TEST_F(Gaofen, YearsTakeTheNewestGainsNotAfterTheSceneAndSayWhich) {
       << info.calibration_source;
   const auto red = static_cast<std::size_t>(BandRole::red);
   // 2017's red gain is 0.1424 against 2018's 0.1644.
-  EXPECT_NEAR(info.calibration[red].mult / inspect(make_scene(dir.path(), {})).calibration[red].mult,
-              0.1424 / 0.1644, 0.01);
+  EXPECT_NEAR(
+      info.calibration[red].mult / inspect(make_scene(dir.path(), {})).calibration[red].mult,
+      0.1424 / 0.1644, 0.01);
 }
 
 TEST_F(Gaofen, AScannedFolderFindsTheMultispectralFile) {
@@ -148,8 +149,8 @@ TEST_F(Gaofen, AScannedFolderFindsTheMultispectralFile) {
   test::RasterSpec pan;
   pan.bands.assign(1, std::vector<double>(16, 500));
   pan.type = GDT_UInt16;
-  test::write_raster((dir.path() / "GF2_PMS1_E118.8_N32.1_20180510_L1A0003150000-PAN1.tiff").string(),
-                     pan);
+  test::write_raster(
+      (dir.path() / "GF2_PMS1_E118.8_N32.1_20180510_L1A0003150000-PAN1.tiff").string(), pan);
   std::ofstream(dir.path() / "GF2_PMS1_E118.8_N32.1_20180510_L1A0003150000-PAN1.xml")
       << "<ProductMetaData><SatelliteID>GF2</SatelliteID></ProductMetaData>";
   const auto info = inspect(dir.path().string());

@@ -32,7 +32,12 @@ struct DateSpec {
 struct GridSpec {
   std::optional<std::string> crs;  ///< "EPSG:4527", WKT...
   std::optional<double> resolution;
-  std::optional<Box> extent;  ///< in `crs`; absent: the images' common footprint
+  std::optional<Box> extent;  ///< in `crs`; absent: see `bound`
+  /// Without `extent`: the images' common footprint, cut to the farmland layer's extent plus
+  /// `margin` when `bound` is farmland (`extent: farmland`). The default watches all the
+  /// imagery, since changes outside farmland are reported too (其他变化).
+  enum class Bound { farmland, imagery } bound = Bound::imagery;
+  std::optional<double> margin;  ///< CRS units around the farmland; absent: 20 pixels
 };
 
 struct OutputSpec {

@@ -117,7 +117,15 @@ class Validate : public Stage {
       });
     }
 
-    ctx.grid = resolve_grid(spec, ctx.images, crs, res);
+    std::optional<Box> bound;
+    if (!spec.grid.extent && spec.grid.bound == GridSpec::Bound::farmland) {
+      if (!ctx.farmland)
+        throw ConfigError("grid.extent is farmland but the pipeline has no farmland layer");
+      const double m = spec.grid.margin.value_or(20 * res);
+      const Box f = ctx.farmland->extent();
+      bound = Box{f.xmin - m, f.ymin - m, f.xmax + m, f.ymax + m};
+    }
+    ctx.grid = resolve_grid(spec, ctx.images, crs, res, bound);
     if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
       throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
     for (std::size_t i = 0; i < ctx.images.size(); ++i)
@@ -158,13 +166,23 @@ class Validate : public Stage {
     log.warn("scene skipped: " + why);
   }
 
-  /// The extent: given, or where every date has imagery (each date's scenes united).
+  /// The extent: given, or where every date has imagery (each date's scenes united), cut to
+  /// `bound` (the farmland layer's extent with a margin) when there is one.
   static Grid resolve_grid(const PipelineSpec& spec, const std::vector<io::Mosaic>& dates,
-                           const std::string& crs, double res) {
+                           const std::string& crs, double res, const std::optional<Box>& bound) {
     const GridSpec& gs = spec.grid;
     const io::ImageInfo& first = dates[0].scenes[0];
-    if (!gs.crs && !gs.resolution && !gs.extent && dates[0].scenes.size() == 1)
-      return first.grid;  // the first image's own grid (as `change` documents: A's grid)
+    if (!gs.crs && !gs.resolution && !gs.extent && dates[0].scenes.size() == 1) {
+      // The first image's own grid (as `change` documents: A's grid), cut to whole pixels of
+      // it so nothing is resampled.
+      if (!bound) return first.grid;
+      const Window w = first.grid.window_for(*bound);
+      if (w.empty())
+        throw InputError("farmland layer '" + spec.farmland->path +
+                         "' does not overlap the imagery (analysis grid " + io::crs_label(crs) +
+                         ")");
+      return first.grid.subgrid(w);
+    }
     Box box;
     if (gs.extent) {
       box = *gs.extent;
@@ -177,6 +195,13 @@ class Validate : public Stage {
       if (box.empty())
         throw InputError("the images do not overlap: '" + first.path + "' and '" +
                          dates.back().scenes.back().path + "' have no area in common");
+      if (bound) {
+        box = box.intersect(*bound);
+        if (box.empty())
+          throw InputError("farmland layer '" + spec.farmland->path +
+                           "' does not overlap the imagery (analysis grid " + io::crs_label(crs) +
+                           ")");
+      }
     }
     return Grid::snapped(box, res, crs);
   }
