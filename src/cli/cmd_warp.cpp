@@ -26,6 +26,10 @@ io::PixelType pixel_type(const std::string& gdal_type) {
 }
 }  // namespace
 
+/// Blocks of 1024: each thread warps a larger area, so fewer source tiles are decompressed by
+/// both threads (the readers cannot share one GDAL dataset).
+constexpr int kWarpBlock = 1024;
+
 int cmd_warp(const std::vector<std::string>& args) {
   std::string in, out, crs;
   double resolution = 0;
@@ -61,9 +65,11 @@ int cmd_warp(const std::vector<std::string>& args) {
   layout.nodata = 0;
   io::BlockRasterWriter writer(file.string(), layout);
   tbb::enumerable_thread_specific<io::GridReader> readers(
-      [&] { return io::GridReader(info, grid, io::Resampling::reflectance); });
+      [&] { return io::GridReader(info, grid, io::Resampling::reflectance, kWarpBlock); });
+  engine::EngineOptions blocks;
+  blocks.block_size = kWarpBlock;
   engine::for_each_block(
-      grid, {},
+      grid, blocks,
       [&](const Window& w) {
         std::vector<std::vector<float>> bands(info.band_count);
         for (int b = 0; b < info.band_count; ++b) readers.local().read_raw(w, b + 1, bands[b]);

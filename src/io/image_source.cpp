@@ -97,7 +97,7 @@ DatasetPtr select_and_place(GDALDataset& src, int band, const Grid* g, const std
 /// warps 2.5x faster.) `src` must be a file or a named /vsimem dataset, since the VRT refers
 /// to it by name.
 DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const char* type,
-                   const char* dst_nodata, const std::string& path) {
+                   const char* dst_nodata, const std::string& path, int block) {
   const Box e = target.extent();
   std::vector<std::string> args = {"-of",
                                    "VRT",
@@ -134,8 +134,8 @@ DatasetPtr warp_to(GDALDataset& src, const Grid& target, const char* alg, const 
   vsi_l_offset len = 0;
   GByte* buf = VSIGetMemFileBuffer(name.c_str(), &len, FALSE);
   std::string xml(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
-  const std::string bx = std::to_string(std::min(target.width, 512));
-  const std::string by = std::to_string(std::min(target.height, 512));
+  const std::string bx = std::to_string(std::min(target.width, block));
+  const std::string by = std::to_string(std::min(target.height, block));
   auto set = [&xml](const std::string& tag, const std::string& value) {
     const auto a = xml.find("<" + tag + ">"), b = xml.find("</" + tag + ">");
     if (a != std::string::npos && b != std::string::npos && a < b)
@@ -211,7 +211,8 @@ DatasetPtr crop(GDALDataset& src, const Window& w, const std::string& path) {
 
 }  // namespace
 
-GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling)
+GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling,
+                       int block)
     : impl_(std::make_unique<Impl>()) {
   impl_->info = info;
   impl_->target = target;
@@ -244,7 +245,7 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
                             classes      ? "near"
                             : coarsening ? "average"
                                          : "bilinear",
-                            type.c_str(), nodata.c_str(), info.path);
+                            type.c_str(), nodata.c_str(), info.path, block);
   }
   if (info.quality_kind == QualityKind::none || info.quality_kind == QualityKind::spectral) return;
   // The quality layer: nearest neighbour onto the grid; outside it counts as fill.
@@ -261,7 +262,7 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
     impl_->quality_cropped = crop(*impl_->quality_vrt, *w, info.quality_path);
   else if (!same_grid(qg, target))
     impl_->quality_warped = warp_to(*impl_->quality_vrt, target, "near", "UInt16",
-                                    fill_value(info.quality_kind), info.quality_path);
+                                    fill_value(info.quality_kind), info.quality_path, block);
 }
 
 GridReader::~GridReader() = default;

@@ -72,7 +72,9 @@ enum class Resampling { reflectance, nearest };
 /// warper (average when coarsening reflectance, bilinear otherwise, nearest for classes).
 class GridReader {
  public:
-  GridReader(const ImageInfo& info, const Grid& target, Resampling resampling);
+  /// `block`: the size of the windows the caller reads, aligned to it (the warper works in
+  /// blocks of that size).
+  GridReader(const ImageInfo& info, const Grid& target, Resampling resampling, int block = 512);
   ~GridReader();
   GridReader(GridReader&&) noexcept;
   GridReader& operator=(GridReader&&) noexcept;

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Change-detection accuracy on the real pairs of ../shared/data, side by side with the two
+unsupervised baselines of ../shared/docs/benchmarks.md, in one run:
+  - CVA magnitude over bands z-scored per date, thresholded by Otsu;
+  - OTB MultivariateAlterationDetector, chi-square of the MAD variates > 95 % critical value;
+  - farmwatch change --before A --after B (no farmland layer; one configuration for all pairs).
+Pixel F1 of the change class; Nanjing is scored on its labelled pixels only.
+  scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR]
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from osgeo import gdal
+
+gdal.UseExceptions()
+root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
+exe = sys.argv[1] if len(sys.argv) > 1 else root + "/build/farmwatch"
+data = sys.argv[2] if len(sys.argv) > 2 else root + "/../shared/data"
+
+PAIRS = [
+    # name, before, after, reference, reference -> (change, scored) masks
+    ("Nanjing Landsat-5 2000/2002", "landsat_change_cn/nanjing_20000503_6band.tif",
+     "landsat_change_cn/nanjing_20020712_6band.tif", "landsat_change_cn/nanjing_reference_samples.tif",
+     lambda r: (r == 2, r != 0)),
+    ("Rennes OSCD S2 2015/2017", "oscd_s2_change/rennes_20150821_B02B03B04B08.tif",
+     "oscd_s2_change/rennes_20170621_B02B03B04B08.tif", "oscd_s2_change/rennes_change_gt.tif",
+     lambda r: (r == 1, np.ones_like(r, bool))),
+]
+
+
+def read(path):
+    ds = gdal.Open(path)
+    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray().astype(np.float64)
+                     for i in range(ds.RasterCount)])
+
+
+def f1(pred, truth, scored):
+    p, t = pred[scored], truth[scored]
+    tp = np.sum(p & t)
+    prec = tp / max(np.sum(p), 1)
+    rec = tp / max(np.sum(t), 1)
+    return 0.0 if tp == 0 else 2 * prec * rec / (prec + rec)
+
+
+def otsu(values):
+    hist, edges = np.histogram(values, bins=256)
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(hist * centres) / np.maximum(w0, 1)
+    m1 = (np.sum(hist * centres) - np.cumsum(hist * centres)) / np.maximum(w1, 1)
+    between = w0 * w1 * (m0 - m1) ** 2
+    return centres[np.argmax(between)]
+
+
+def cva_otsu(a, b):
+    z = lambda x: (x - x.mean(axis=(1, 2), keepdims=True)) / x.std(axis=(1, 2), keepdims=True)
+    mag = np.sqrt(np.sum((z(b) - z(a)) ** 2, axis=0))
+    return mag > otsu(mag.ravel())
+
+
+def otb_mad(a_path, b_path, tmp):
+    out = os.path.join(tmp, "mad.tif")
+    subprocess.run(["otbcli_MultivariateAlterationDetector", "-in1", a_path, "-in2", b_path,
+                    "-out", out], check=True, capture_output=True)
+    mad = read(out)
+    chi2 = np.sum((mad / mad.std(axis=(1, 2), keepdims=True)) ** 2, axis=0)
+    crit = {4: 9.4877, 6: 12.5916}[mad.shape[0]]
+    return chi2 > crit
+
+
+def farmwatch(a_path, b_path, tmp):
+    out = os.path.join(tmp, "fw")
+    r = subprocess.run([exe, "change", "--before", a_path, "--after", b_path, "--out", out, "-q"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("farmwatch change failed: " + r.stdout + r.stderr)
+    c = read(os.path.join(out, "change.tif"))[0]
+    return (c >= 1) & (c <= 3)
+
+
+def main():
+    if not os.path.exists(os.path.join(data, "MANIFEST.md")):
+        raise SystemExit(f"no shared data at {data}")
+    print(f"{'pair':32s} {'CVA+Otsu':>9s} {'OTB MAD':>9s} {'farmwatch':>10s}")
+    for name, a, b, ref, masks in PAIRS:
+        a_path, b_path = os.path.join(data, a), os.path.join(data, b)
+        truth, scored = masks(read(os.path.join(data, ref))[0])
+        with tempfile.TemporaryDirectory() as tmp:
+            scores = [f1(cva_otsu(read(a_path), read(b_path)), truth, scored),
+                      f1(otb_mad(a_path, b_path, tmp), truth, scored),
+                      f1(farmwatch(a_path, b_path, tmp), truth, scored)]
+        print(f"{name:32s} {scores[0]:9.3f} {scores[1]:9.3f} {scores[2]:10.3f}")
+
+
+main()
