@@ -76,6 +76,9 @@ int cmd_change(const std::vector<std::string>& args) {
   }
   a.scenes = {{image_request(before, io_opts, vm), a.date, a.sensor}};
   b.scenes = {{image_request(after, io_opts, vm), b.date, b.sensor}};
+  // A general change detector needs no reflectance: DNs without a rule are compared as they
+  // are (the spectral test is calibrated on the images themselves).
+  a.scenes[0].image.allow_relative = b.scenes[0].image.allow_relative = true;
   spec.dates = {a, b};
   if (!farmland.empty()) spec.farmland = io::FarmlandRequest{farmland, layer, id_field};
   spec.outputs.dir = out;

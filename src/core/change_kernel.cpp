@@ -28,9 +28,22 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
   out.evidence.assign(n, 0);
   const bool spectral = in.before_refl && in.after_refl;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
-    const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
-    out.category[i] = static_cast<std::uint8_t>(rules_.categorize(before[i], after[i], farmland));
+    const std::uint8_t tested = in.spectral ? (*in.spectral)[i] : 255;
+    ChangeCategory category;
+    if (in.spectral && !in.classes_reliable) {
+      // Classes from uncalibrated DNs (cloud among them) mean little: the test alone decides.
+      if (tested == 255) continue;
+      category = tested == 1 ? ChangeCategory::other : ChangeCategory::none;
+    } else {
+      if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
+      const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
+      category = rules_.categorize(before[i], after[i], farmland);
+      if (tested == 0)
+        category = ChangeCategory::none;
+      else if (tested == 1 && before[i] == after[i] && !in.parcels)  // not 2: vegetation
+        category = ChangeCategory::other;
+    }
+    out.category[i] = static_cast<std::uint8_t>(category);
     if (spectral) {
       const float m = spectral_change(*in.before_refl, *in.after_refl, i);
       if (!std::isnan(m))

@@ -35,6 +35,30 @@ double chi_square_cdf(double x, int k) {
   return 1 - std::exp(-z + a * std::log(z) - gln) * h;
 }
 
+double MadTransform::chi_square(const float* x, const float* y) const {
+  double z = 0;
+  for (int k = 0; k < p; ++k) {
+    double u = 0, v = 0;
+    for (int j = 0; j < p; ++j) {
+      const auto jk = static_cast<std::size_t>(j * p + k);
+      u += (x[j] - mean_x[static_cast<std::size_t>(j)]) * a[jk];
+      v += (y[j] - mean_y[static_cast<std::size_t>(j)]) * b[jk];
+    }
+    z += (u - v) * (u - v) * weight[static_cast<std::size_t>(k)];
+  }
+  return z;
+}
+
+double chi_square_quantile(double q, int k) {
+  double lo = 0, hi = k + 10.0;
+  while (chi_square_cdf(hi, k) < q) hi *= 2;
+  for (int i = 0; i < 200 && hi - lo > 1e-10 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (chi_square_cdf(mid, k) < q ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 namespace {
 
 /// Weighted means and covariance blocks of the stacked [X | Y] samples.
@@ -149,6 +173,20 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
       w[i] = keep;
     }
     out.canonical_correlations = rho;
+    MadTransform& t = out.mad;
+    t.p = p;
+    t.mean_x.assign(m.mx.begin<double>(), m.mx.end<double>());
+    t.mean_y.assign(m.my.begin<double>(), m.my.end<double>());
+    t.a.assign(static_cast<std::size_t>(p * p), 0);
+    t.b.assign(static_cast<std::size_t>(p * p), 0);
+    t.weight.assign(static_cast<std::size_t>(p), 0);
+    for (int k = 0; k < p; ++k) {
+      for (int j = 0; j < p; ++j) {
+        t.a[static_cast<std::size_t>(j * p + k)] = a.at<double>(j, k);
+        t.b[static_cast<std::size_t>(j * p + k)] = b.at<double>(j, k);
+      }
+      t.weight[static_cast<std::size_t>(k)] = scale / std::max(2 * (1 - rho[k]), 1e-12);
+    }
     if (changed <= static_cast<std::size_t>(n) / 1000) break;
   }
   // Orthogonal regression per band on the pseudo-invariant pixels.

@@ -2,6 +2,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "farmwatch/core/error.h"
@@ -39,6 +40,26 @@ struct BlockOut {
   ChangeOutputs change;
   std::vector<std::uint8_t> candidates;
 };
+
+/// `w` grown by `px` on every side, within the grid.
+Window grow(const Window& w, int px, const Grid& g) {
+  const int c0 = std::max(0, w.col - px), r0 = std::max(0, w.row - px);
+  return {c0, r0, std::min(g.width, w.col + w.width + px) - c0,
+          std::min(g.height, w.row + w.height + px) - r0};
+}
+
+/// Keeps the part of `v` (laid out over `from`) inside `to`; empty stays empty.
+template <typename T>
+void crop(const Window& from, const Window& to, std::vector<T>& v) {
+  if (v.empty()) return;
+  std::vector<T> out(static_cast<std::size_t>(to.pixels()));
+  for (int y = 0; y < to.height; ++y) {
+    const auto src = v.begin() + static_cast<std::ptrdiff_t>(y + to.row - from.row) * from.width +
+                     (to.col - from.col);
+    std::copy(src, src + to.width, out.begin() + static_cast<std::ptrdiff_t>(y) * to.width);
+  }
+  v = std::move(out);
+}
 
 io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uint8_t nodata) {
   io::RasterLayout l;
@@ -108,6 +129,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   stats.source_pixels.resize(job.images.size());
   for (std::size_t i = 0; i < job.images.size(); ++i)
     stats.source_pixels[i].assign(job.images[i].scenes.size() + 1, 0);
+  const bool spectral = with_change && job.spectral && !job.images[0].is_class_map() &&
+                        !job.images[1].is_class_map();
   auto compute = [&](const Window& w) {
     Readers& r = readers.local();
     BlockOut out;
@@ -116,15 +139,34 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     out.sources.resize(job.images.size());
     out.cloud.assign(job.images.size(), 0);
     std::vector<PixelState> state;
+    // The spectral test's 3 x 3 median needs one pixel around the block: read with it, test,
+    // then crop everything to the block.
+    const Window rw = spectral ? grow(w, 1, job.grid) : w;
+    std::vector<std::uint8_t> tested;
     for (std::size_t i = 0; i < job.images.size(); ++i) {
       if (job.images[i].is_class_map()) {
         r.images[i].read_bytes(w, out.classes[i]);
         refl[i].window = w;
       } else {
-        r.images[i].read_reflectance(w, refl[i], &out.sources[i], &state);
+        r.images[i].read_reflectance(rw, refl[i], &out.sources[i], &state);
+        if (rw != w) {
+          crop(rw, w, state);
+          crop(rw, w, out.sources[i]);
+        }
         for (auto s : state) out.cloud[i] += s == PixelState::cloud;
-        job.classifier->classify(refl[i], out.classes[i]);
       }
+    }
+    if (spectral) {
+      spectral_change_test(*job.spectral, refl[0], refl[1], rw.width, rw.height, tested);
+      crop(rw, w, tested);
+    }
+    for (std::size_t i = 0; i < job.images.size(); ++i) {
+      if (job.images[i].is_class_map()) continue;
+      if (rw != w) {
+        for (auto& plane : refl[i].planes) crop(rw, w, plane);
+        refl[i].window = w;
+      }
+      job.classifier->classify(refl[i], out.classes[i]);
     }
     if (with_change) {
       std::vector<std::uint32_t> parcels;
@@ -137,6 +179,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         in.before_refl = &refl[0];
         in.after_refl = &refl[1];
       }
+      if (spectral) in.spectral = &tested;
+      in.classes_reliable = job.classes_reliable;
       job.change->compute(in, out.change);
       out.candidates = out.change.category;
       for (auto& v : out.candidates)

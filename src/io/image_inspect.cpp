@@ -190,6 +190,14 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
     } else if (GDALDataTypeIsFloating(band->GetRasterDataType())) {
       info.calibration[r] = {1.0, has_offset ? offset : 0.0};
       info.calibration_source = "floating-point data taken as reflectance";
+    } else if (req.allow_relative) {
+      const GDALDataType t = band->GetRasterDataType();
+      const double max = t == GDT_Byte ? 255.0 : t == GDT_UInt16 ? 65535.0 : 32767.0;
+      info.calibration[r] = {1.0 / max, 0.0};
+      info.relative = true;
+      info.calibration_source =
+          "no DN-to-reflectance rule: relative brightness (DN / type maximum); land-use "
+          "classes unreliable, change from the spectral test";
     } else {
       throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
                        ") but gives no rule to reflectance: set scale/offset (e.g. scale 0.0001 " +

@@ -113,6 +113,7 @@ json make_summary(const RunContext& ctx) {
                {"resampled_inputs", ctx.pixels.warped}};
   if (!ctx.coregistration.is_null()) s["coregistration"] = ctx.coregistration;
   if (!ctx.normalisation.is_null()) s["radiometric_normalisation"] = ctx.normalisation;
+  if (!ctx.spectral_report.is_null()) s["spectral_change_test"] = ctx.spectral_report;
   if (ctx.compares_dates()) s["changes"] = change_summary(ctx);
   s["outputs"] = {{"dir", ctx.out->target().string()}, {"files", ctx.files}, {"tiles", ctx.tiles}};
   s["failed_scenes"] = ctx.failed_scenes;

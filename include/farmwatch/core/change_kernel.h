@@ -1,6 +1,7 @@
 #pragma once
-// Per-pixel change: post-classification comparison gated by the farmland mask, plus a
-// spectral change magnitude that later weighs each patch's confidence.
+// Per-pixel change: post-classification comparison gated by the farmland mask, confirmed by the
+// spectral change test where there is one, plus a spectral change magnitude that later weighs
+// each patch's confidence.
 #include <cstdint>
 #include <vector>
 
@@ -17,6 +18,15 @@ struct ChangeInputs {
   /// Reflectance of both dates; may be null when only land-use maps are compared.
   const ReflectanceBlock* before_refl = nullptr;
   const ReflectanceBlock* after_refl = nullptr;
+  /// The spectral change test per pixel (spectral_change.h: 1 changed, 2 changed between
+  /// vegetation, 0 not, 255 unknown); null: none. With it,
+  /// a class change is reported only where the reflectance changed too (a class change without
+  /// one is one map being wrong), and, where the whole area is watched, a spectral change
+  /// between pixels of one class is other change (one map being wrong the other way).
+  const std::vector<std::uint8_t>* spectral = nullptr;
+  /// False when the images had no DN-to-reflectance rule: the classes mean little, so the
+  /// spectral test alone decides (as other change).
+  bool classes_reliable = true;
 };
 
 struct ChangeOutputs {

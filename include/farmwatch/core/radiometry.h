@@ -16,11 +16,24 @@ struct BandFit {
   double correlation = 0;       ///< of the band on the pseudo-invariant pixels
 };
 
+/// The MAD transform of the last IR-MAD iteration: each pixel's chi-square statistic of
+/// no change, with p degrees of freedom on pixels that did not change (rescaled so the
+/// pseudo-invariant pixels' median is the chi-square median).
+struct MadTransform {
+  int p = 0;
+  std::vector<double> mean_x, mean_y;  ///< per band
+  std::vector<double> a, b;            ///< canonical vectors, row-major [band * p + variate]
+  std::vector<double> weight;          ///< per variate: scale / (2 (1 - rho))
+  /// Statistic of earlier values `x[0..p)` against later values `y[0..p)`.
+  double chi_square(const float* x, const float* y) const;
+};
+
 struct Normalisation {
   std::vector<BandFit> bands;
   std::size_t samples = 0, invariant = 0;
   int iterations = 0;
   std::vector<double> canonical_correlations;
+  MadTransform mad;
 };
 
 /// `earlier[b][i]`, `later[b][i]`: band b of sample i, no NaN. nullopt when there are too few
@@ -32,5 +45,7 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
 
 /// P(X <= x) for X ~ chi-square with k degrees of freedom.
 double chi_square_cdf(double x, int k);
+/// x with P(X <= x) = q for X ~ chi-square with k degrees of freedom (0 < q < 1).
+double chi_square_quantile(double q, int k);
 
 }  // namespace farmwatch

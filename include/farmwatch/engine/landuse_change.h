@@ -7,6 +7,7 @@
 
 #include "farmwatch/core/change_kernel.h"
 #include "farmwatch/core/classifier.h"
+#include "farmwatch/core/spectral_change.h"
 #include "farmwatch/core/log.h"
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/io/mosaic.h"
@@ -22,6 +23,9 @@ struct LanduseChangeJob {
   std::vector<std::string> source_out;
   /// Change outputs (only with two images and a kernel).
   const ChangeKernel* change = nullptr;
+  /// The spectral change test (both dates reflectance); null: class comparison alone.
+  const SpectralChangeTest* spectral = nullptr;
+  bool classes_reliable = true;  ///< false: no DN-to-reflectance rule (see ChangeInputs)
   std::string parcels;         ///< parcel index raster on the grid; empty = whole area watched
   std::string change_out;      ///< categories 0..3, 255 nodata
   std::string candidates_out;  ///< categories 1..3, 0 elsewhere (input of patch extraction)

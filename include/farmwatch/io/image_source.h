@@ -34,6 +34,10 @@ struct ImageRequest {
   Profile profile = Profile::automatic;
   std::string metadata;  ///< product metadata (Landsat *_MTL.txt, Sentinel-2 MTD XML, Gaofen XML)
   std::string calibration_table;  ///< Gaofen gains table (CSV); empty: the built-in one
+  /// Integer DNs without any rule to reflectance are read as relative brightness (DN / type
+  /// maximum) instead of refused (ImageInfo::relative says so): for change detection, which
+  /// needs no reflectance.
+  bool allow_relative = false;
   /// Quality layer file (SCL, QA_PIXEL, a cloud mask); "spectral": the spectral cloud test;
   /// "none": no masking; empty: a band of the image whose description names one, else none.
   std::string quality;
@@ -49,6 +53,7 @@ struct ImageInfo {
   BandMap bands;
   std::array<Calibration, kRoleCount> calibration{};  ///< DN to reflectance per role
   std::string calibration_source;                     ///< where the rule came from
+  bool relative = false;  ///< DN / type maximum for want of a rule (see allow_relative)
   /// Added to the image's geotransform origin (its own CRS units) before it is read: the
   /// co-registration correction. Zero: read as georeferenced.
   double shift_x = 0, shift_y = 0;

@@ -37,6 +37,9 @@ struct RunContext {
   nlohmann::json coregistration;
   // normalise
   nlohmann::json normalisation;
+  // spectral
+  std::optional<SpectralChangeTest> spectral;
+  nlohmann::json spectral_report;
   // prepare
   std::unique_ptr<StagedDir> out;
   std::unique_ptr<ChangeKernel> kernel;

@@ -1,4 +1,5 @@
 // The streaming per-pixel stage: classify each date and compare them, block by block.
+#include "farmwatch/io/change_sieve.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -13,6 +14,9 @@ class Classify : public Stage {
     engine::EngineOptions opt;
     opt.block_size = ctx.spec.block_size;
     ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
+    if (ctx.job.spectral && !ctx.job.change_out.empty())
+      ctx.pixels.change_pixels =
+          io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels);
   }
 };
 

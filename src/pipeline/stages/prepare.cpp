@@ -29,6 +29,9 @@ class Prepare : public Stage {
     ctx.kernel = std::make_unique<ChangeKernel>(
         ctx.spec.classifier->classes(), ctx.spec.change.rules, ctx.spec.change.spectral_scale);
     job.change = ctx.kernel.get();
+    job.spectral = ctx.spectral ? &*ctx.spectral : nullptr;
+    for (const auto& m : ctx.images)
+      for (const auto& s : m.scenes) job.classes_reliable = job.classes_reliable && !s.relative;
     job.change_out = (scratch / "change.tif").string();
     job.candidates_out = (scratch / "candidates.tif").string();
     job.evidence_out = (scratch / "evidence.tif").string();

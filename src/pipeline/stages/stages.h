@@ -13,6 +13,7 @@ std::unique_ptr<Stage> validate();    ///< open and check every input; no output
 std::unique_ptr<Stage> screen();      ///< skip scenes clouded over more than max_cloud
 std::unique_ptr<Stage> coregister();  ///< measure and correct the residual shift between dates
 std::unique_ptr<Stage> normalise();   ///< later date's radiometry onto the earlier one's
+std::unique_ptr<Stage> spectral();    ///< calibrate the spectral change test on both dates
 std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
 std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
@@ -20,6 +21,10 @@ std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> rasters();     ///< COG outputs
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
+
+/// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
+/// smaller ones are merged into their surroundings (GDAL's sieve).
+inline constexpr int kMinChangePixels = 9;
 
 /// Runs `report` on each scene of the later date; returns the single scene's report, or
 /// {"scenes": [...]} with each report's "image" set.
