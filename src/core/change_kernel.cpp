@@ -38,9 +38,13 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
       if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
       const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
       category = rules_.categorize(before[i], after[i], farmland);
+      // Spectral change confirms a class transition; none means one map is wrong. Watching
+      // the whole area (no farmland layer), a spectral change the classes do not name (same
+      // class, a seasonal transition) is other change. A change between vegetation (2) counts
+      // only where the classes name a transition (cropland to orchard: 非粮化).
       if (tested == 0)
         category = ChangeCategory::none;
-      else if (tested == 1 && before[i] == after[i] && !in.parcels)  // not 2: vegetation
+      else if (tested == 1 && category == ChangeCategory::none && !in.parcels)
         category = ChangeCategory::other;
     }
     out.category[i] = static_cast<std::uint8_t>(category);

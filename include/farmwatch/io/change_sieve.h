@@ -7,10 +7,10 @@
 
 namespace farmwatch::io {
 
-/// Merges the regions of `change` (any value but its nodata 255) smaller than `min_pixels`
-/// 8-connected pixels into their largest neighbour (GDAL's sieve), in place; rewrites
-/// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
-/// each change value.
+/// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
+/// category) smaller than `min_pixels` to 0 (no change), in place, with GDAL's sieve;
+/// rewrites `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the
+/// pixels of each change value.
 std::array<std::int64_t, 256> sieve_change(const std::string& change,
                                            const std::string& candidates, int min_pixels);
 

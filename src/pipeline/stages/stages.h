@@ -23,7 +23,7 @@ std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 
 /// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
-/// smaller ones are merged into their surroundings (GDAL's sieve).
+/// smaller ones become no change.
 inline constexpr int kMinChangePixels = 9;
 
 /// Runs `report` on each scene of the later date; returns the single scene's report, or
