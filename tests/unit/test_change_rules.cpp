@@ -75,3 +75,36 @@ TEST(ChangeKernel, SpectralEvidenceGrowsWithChangeMagnitude) {
   EXPECT_NEAR(spectral_change(a, b, 0), 0.0f, 1e-6);
   EXPECT_GT(spectral_change(a, b, 1), 0.2f);
 }
+
+TEST(ChangeKernel, TheSpectralTestConfirmsClassChangesAndCatchesWhatTheMapsMiss) {
+  ClassTable t;
+  for (auto [code, key] :
+       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
+    t.add({code, key, key, "", "", {}, true});
+  t.add({kCloud, "cloud", "", "", "", {}, false});
+  const auto r = rules();
+  const ChangeKernel k(t, r, 0.15f);
+  // Pixels: crop->built with and without spectral change; crop->crop with spectral change;
+  // crop->orchard between vegetation; crop->bare (seasonal) with spectral change; unknown.
+  const std::vector<std::uint8_t> before = {kCrop, kCrop, kCrop, kCrop, kCrop, kCrop};
+  const std::vector<std::uint8_t> after = {kBuilt, kBuilt, kCrop, kOrchard, kBare, kBuilt};
+  const std::vector<std::uint8_t> tested = {1, 0, 1, 2, 1, 255};
+  const std::vector<std::uint32_t> parcels(6, 3);
+  ChangeOutputs out;
+  ChangeInputs in{&before, &after, &parcels, nullptr, nullptr};
+  in.spectral = &tested;
+  k.compute(in, out);
+  // On farmland: a class change needs spectral change; a same-class or seasonal spectral
+  // change is not reported; cropland to orchard between vegetation is 非粮化.
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{1, 0, 0, 2, 0, 1}));
+  // The whole area watched: the spectral change the classes miss is other change.
+  in.parcels = nullptr;
+  k.compute(in, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{1, 0, 3, 2, 3, 1}));
+  // Classes from uncalibrated DNs: the test alone decides, cloud class or not.
+  const std::vector<std::uint8_t> clouded = {kCloud, kCloud, kCrop, kCrop, kCrop, kCrop};
+  in.before = &clouded;
+  in.classes_reliable = false;
+  k.compute(in, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{3, 0, 3, 0, 3, 255}));
+}
