@@ -38,6 +38,7 @@ int cmd_classify(const std::vector<std::string>& args);
 int cmd_change(const std::vector<std::string>& args);
 int cmd_tiles(const std::vector<std::string>& args);
 int cmd_warp(const std::vector<std::string>& args);
+int cmd_evaluate(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli
 

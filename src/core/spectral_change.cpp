@@ -5,9 +5,7 @@
 
 namespace farmwatch {
 
-double SpectralChangeTest::threshold() const {
-  return chi_square_quantile(1 - false_alarm, mad.p);
-}
+double SpectralChangeTest::threshold() const { return chi_square_quantile(1 - false_alarm, mad.p); }
 
 void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock& a,
                           const ReflectanceBlock& b, int width, int height,
@@ -25,8 +23,8 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
     }
     if (valid) chi[i] = static_cast<float>(test.mad.chi_square(x.data(), y.data()));
   }
-  const bool veg = a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) &&
-                   b.has(BandRole::nir);
+  const bool veg =
+      a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) && b.has(BandRole::nir);
   const double threshold = test.threshold();
   out.assign(n, 255);
   float window[9];
@@ -46,7 +44,8 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
       std::nth_element(window, window + m / 2, window + m);
       std::uint8_t v = window[m / 2] > threshold ? 1 : 0;
       if (v && veg) {
-        const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
+        const float na = feature_value(a, Feature::ndvi, i),
+                    nb = feature_value(b, Feature::ndvi, i);
         if (na > test.vegetation_ndvi && nb > test.vegetation_ndvi) v = 2;
       }
       out[i] = v;

@@ -129,8 +129,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   stats.source_pixels.resize(job.images.size());
   for (std::size_t i = 0; i < job.images.size(); ++i)
     stats.source_pixels[i].assign(job.images[i].scenes.size() + 1, 0);
-  const bool spectral = with_change && job.spectral && !job.images[0].is_class_map() &&
-                        !job.images[1].is_class_map();
+  const bool spectral =
+      with_change && job.spectral && !job.images[0].is_class_map() && !job.images[1].is_class_map();
   auto compute = [&](const Window& w) {
     Readers& r = readers.local();
     BlockOut out;

@@ -23,8 +23,8 @@ void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8
 
 }  // namespace
 
-std::array<std::int64_t, 256> sieve_change(const std::string& change,
-                                           const std::string& candidates, int min_pixels) {
+std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
+                                           int min_pixels) {
   auto ds = open_raster(change, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();

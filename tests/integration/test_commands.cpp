@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -25,7 +26,7 @@ std::array<double, 6> geotransform(const std::string& path) {
 }  // namespace
 
 TEST(Commands, EveryCommandHasHelpWithThreadsAndVerbose) {
-  for (const char* c : {"run", "info", "classify", "change", "tiles", "warp"}) {
+  for (const char* c : {"run", "info", "classify", "change", "tiles", "warp", "evaluate"}) {
     const auto r = test::run_cli({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_NE(r.output.find("--threads"), std::string::npos) << c;
@@ -147,4 +148,48 @@ TEST(Commands, ClassifyOnAnotherGrid) {
   EXPECT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "x.tif", "--crs", "EPSG:4527"})
                 .exit_code,
             2);
+}
+
+TEST(Commands, EvaluateAgainstPolygonsWritesTheMatrixAndAreas) {
+  test::TempDir d;
+  // A 10 x 10 map at 10 m: class 1 in the west half, class 2 in the east half.
+  test::RasterSpec s;
+  s.width = s.height = 10;
+  s.type = GDT_Byte;
+  s.bands.assign(1, std::vector<double>(100, 2));
+  for (int r = 0; r < 10; ++r)
+    for (int c = 0; c < 5; ++c) s.bands[0][static_cast<std::size_t>(r * 10 + c)] = 1;
+  s.nodata = 255;
+  s.has_nodata = true;
+  test::write_raster(d / "map.tif", s);
+  // Reference: the west 6 columns labelled 1 (fid 1), the east 2 columns labelled 2 (fid 2).
+  std::ofstream(d / "ref.geojson")
+      << R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:32650"}},
+"features":[
+{"type":"Feature","id":1,"properties":{"code":1},"geometry":{"type":"Polygon","coordinates":[[[500000,3500000],[500060,3500000],[500060,3499900],[500000,3499900],[500000,3500000]]]}},
+{"type":"Feature","id":2,"properties":{"code":2},"geometry":{"type":"Polygon","coordinates":[[[500080,3500000],[500100,3500000],[500100,3499900],[500080,3499900],[500080,3500000]]]}}]})";
+  const auto r = test::run_cli({"evaluate", "--map", d / "map.tif", "--reference",
+                                d / "ref.geojson", "--field", "code", "--out", d / "ev"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("kappa"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(test::read_text(d / "ev/accuracy.json"));
+  // 60 pixels labelled 1 (50 mapped 1, 10 mapped 2), 20 labelled 2 (mapped 2).
+  EXPECT_EQ(j["confusion_matrix"], nlohmann::json::parse("[[50, 0], [10, 20]]"));
+  EXPECT_NEAR(j["overall_accuracy"].get<double>(), 70.0 / 80, 1e-9);
+  EXPECT_TRUE(fs::exists(d / "ev/confusion.csv"));
+  EXPECT_TRUE(fs::exists(d / "ev/classes.csv"));
+  // Olofsson: map class 2 is half the map and a third of its samples are class 1.
+  const double est1 = j["classes"][0]["estimated_area_m2"].get<double>();
+  EXPECT_NEAR(est1 / (j["grid_area_m2"].get<double>()), 0.5 + 0.5 / 3, 0.01);
+
+  // Only fid 2: every labelled pixel is class 2.
+  const auto w = test::run_cli({"evaluate", "--map", d / "map.tif", "--reference",
+                                d / "ref.geojson", "--field", "code", "--where", "code = 2"});
+  ASSERT_EQ(w.exit_code, 0) << w.output;
+  EXPECT_NE(w.output.find("20 reference pixels"), std::string::npos) << w.output;
+
+  const auto bad = test::run_cli(
+      {"evaluate", "--map", d / "map.tif", "--reference", d / "ref.geojson", "--field", "nope"});
+  EXPECT_EQ(bad.exit_code, 4);
+  EXPECT_NE(bad.output.find("no field 'nope'"), std::string::npos) << bad.output;
 }

@@ -38,8 +38,8 @@ class RealChange : public ::testing::Test {
       GTEST_SKIP() << "../shared/data is not beside the repository: real-data tests skipped";
   }
   std::string run(const std::string& a, const std::string& b) {
-    const auto r = test::run_cli({"change", "--before", data + "/" + a, "--after",
-                                  data + "/" + b, "--out", dir / "out", "-q"});
+    const auto r = test::run_cli({"change", "--before", data + "/" + a, "--after", data + "/" + b,
+                                  "--out", dir / "out", "-q"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return (dir.path() / "out" / "change.tif").string();
   }
@@ -54,8 +54,8 @@ TEST_F(RealChange, NanjingLandsatFiveF1AboveTheBaselines) {
   const auto c = run("landsat_change_cn/nanjing_20000503_6band.tif",
                      "landsat_change_cn/nanjing_20020712_6band.tif");
   const double f = f1(
-      c, data + "/landsat_change_cn/nanjing_reference_samples.tif",
-      [](double r) { return r != 0; }, [](double r) { return r == 2; });
+      c, data + "/landsat_change_cn/nanjing_reference_samples.tif", [](double r) { return r != 0; },
+      [](double r) { return r == 2; });
   EXPECT_GE(f, 0.80) << "CVA+Otsu 0.739, OTB MAD 0.771";
 }
 

@@ -25,7 +25,8 @@ class Spectral : public Stage {
 
   void run(RunContext& ctx, const Log& log) override {
     std::vector<BandRole> roles;
-    const io::BandMap a_roles = ctx.images[0].common_roles(), b_roles = ctx.images[1].common_roles();
+    const io::BandMap a_roles = ctx.images[0].common_roles(),
+                      b_roles = ctx.images[1].common_roles();
     for (std::size_t r = 0; r < kRoleCount; ++r)
       if (a_roles.index[r] && b_roles.index[r]) roles.push_back(static_cast<BandRole>(r));
     const auto windows = sample_windows(ctx.grid, 256);

@@ -1,0 +1,30 @@
+#pragma once
+// Reading a class map and its reference (a label raster, or labelled polygons rasterised onto
+// the map's grid) into an accuracy report (core/accuracy.h).
+#include <string>
+
+#include "farmwatch/core/accuracy.h"
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+struct EvaluateRequest {
+  std::string map;        ///< single-band Byte class map; its nodata (or 255) is no class
+  std::string reference;  ///< label raster (0 or its nodata: unlabelled) or a vector layer
+  std::string field;      ///< vector reference: the attribute holding the class code
+  std::string layer;      ///< vector reference: the layer (default: the first)
+  std::string where;      ///< vector reference: an OGR SQL filter (e.g. "fid % 2 = 1")
+};
+
+struct Evaluation {
+  AccuracyReport report;
+  Grid grid;                          ///< the map's grid
+  double pixel_area_m2 = 0;           ///< mean ellipsoidal area of a map pixel
+  std::int64_t reference_pixels = 0;  ///< labelled reference pixels, on map nodata or not
+};
+
+/// InputError naming the file on a map that is not a class map, a reference without the
+/// field, or a reference that does not overlap the map.
+Evaluation evaluate_map(const EvaluateRequest& req);
+
+}  // namespace farmwatch::io
