@@ -4,6 +4,8 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/engine/model_classify.h"
+#include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/output_dir.h"
@@ -14,13 +16,68 @@ namespace farmwatch::cli {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
+namespace {
+
+/// classify --model: every date the model was trained on, mapped with its forest.
+int classify_with_model(const std::vector<std::string>& ins, const std::string& out,
+                        const std::string& model_path, int mmu, int block,
+                        const ImageOptions& io_opts, const po::variables_map& vm,
+                        const CommonOptions& common) {
+  RandomForest model;
+  try {
+    model = RandomForest::load(model_path);
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
+  const auto& mi = model.info();
+  if (ins.size() != mi.layout.bands_per_date.size())
+    throw InputError("model '" + model_path + "' was trained on " +
+                     std::to_string(mi.layout.bands_per_date.size()) + " date(s); " +
+                     std::to_string(ins.size()) + " given with --in");
+  std::vector<io::ImageInfo> dates;
+  for (std::size_t d = 0; d < ins.size(); ++d) {
+    dates.push_back(io::inspect_image(image_request(ins[d], io_opts, vm), {}));
+    if (dates.back().band_count != mi.layout.bands_per_date[d] ||
+        dates.back().bands.index != mi.layout.roles_per_date[d])
+      throw InputError("image '" + ins[d] + "' (" + io::describe_bands(dates.back()) +
+                       ") does not fit model '" + model_path + "', trained on date " +
+                       std::to_string(d + 1) + " with " + mi.date_descriptions[d]);
+  }
+  const engine::ThreadLimit threads(common.threads);
+  const fs::path target = fs::absolute(out);
+  pipeline::StagedDir staged(target.string() + ".d");
+  const std::string scratch = (staged.scratch() / "landuse.tif").string();
+  engine::EngineOptions eopt;
+  eopt.block_size = block;
+  engine::run_model_classify(dates[0].grid, dates, model, scratch, eopt,
+                             cli_log().child("classify"));
+  if (mmu > 1) io::sieve_classes(scratch, mmu);
+  const fs::path staged_file = staged.staging() / "landuse.tif";
+  io::write_cog(scratch, staged_file.string(), "NEAREST");
+  std::error_code ec;
+  fs::rename(staged_file, target, ec);
+  if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
+  std::cout << target.string() << "\n";
+  for (const auto& c : mi.classes)
+    std::cout << "  " << int(c.code) << (c.name.empty() ? "" : " " + c.name) << "\n";
+  return 0;
+}
+
+}  // namespace
+
 int cmd_classify(const std::vector<std::string>& args) {
-  std::string in, out, metadata, crs;
+  std::vector<std::string> ins;
+  std::string out, metadata, crs, model_path;
   double resolution = 0;
-  int block = 512;
+  int block = 512, mmu = 4;
   ImageOptions io_opts;
   po::options_description desc;
-  desc.add_options()("in", po::value<std::string>(&in)->required(), "multispectral image")(
+  desc.add_options()("in", po::value<std::vector<std::string>>(&ins)->required(),
+                     "multispectral image; with --model, repeat for each date it was trained on")(
+      "model", po::value<std::string>(&model_path),
+      "a model from farmwatch train, instead of the rules file")(
+      "mmu", po::value<int>(&mmu)->default_value(4),
+      "with --model: patches of one class under this many pixels merge into their surroundings")(
       "out", po::value<std::string>(&out)->required(), "land-use GeoTIFF (COG) to write")(
       "block-size", po::value<int>(&block)->default_value(512), "processing block size")(
       "metadata", po::value<std::string>(&metadata),
@@ -38,6 +95,10 @@ int cmd_classify(const std::vector<std::string>& args) {
                      desc, {}, args, common, vm))
     return 0;
   if (block < 16 || block % 16) throw UsageError("classify: --block-size must be a multiple of 16");
+  if (!model_path.empty()) return classify_with_model(ins, out, model_path, mmu, block, io_opts, vm,
+                                                      common);
+  if (ins.size() != 1) throw UsageError("classify: one --in without --model");
+  const std::string& in = ins[0];
   const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));
   auto request = image_request(in, io_opts, vm);
   request.metadata = metadata;

@@ -39,6 +39,7 @@ int cmd_change(const std::vector<std::string>& args);
 int cmd_tiles(const std::vector<std::string>& args);
 int cmd_warp(const std::vector<std::string>& args);
 int cmd_evaluate(const std::vector<std::string>& args);
+int cmd_train(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli
 

@@ -73,4 +73,14 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   return counts;
 }
 
+void sieve_classes(const std::string& path, int min_pixels) {
+  auto ds = open_raster(path, true);
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  CPLErrorReset();
+  if (GDALSieveFilter(band, band->GetMaskBand(), band, min_pixels, 8, nullptr, nullptr,
+                      nullptr) != CE_None)
+    throw ProcessingError("cannot sieve '" + path + "': " + gdal_last_error());
+  close_or_throw(ds, path);
+}
+
 }  // namespace farmwatch::io

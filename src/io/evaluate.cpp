@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/geodesic.h"
@@ -62,6 +63,58 @@ DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
 
 }  // namespace
 
+std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid) {
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(grid.width) * grid.height, 0);
+  if (is_vector(req.reference)) {
+    DatasetPtr burnt = rasterise(req, grid);
+    if (burnt->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, grid.width, grid.height, out.data(),
+                                          grid.width, grid.height, GDT_Byte, 0, 0,
+                                          nullptr) != CE_None)
+      throw ProcessingError("cannot read the rasterised reference: " + gdal_last_error());
+    return out;
+  }
+  ImageRequest rreq;
+  rreq.path = req.reference;
+  rreq.scale = 1.0;  // labels, not reflectance
+  const ImageInfo ref = inspect_image(rreq, {});
+  if (ref.band_count != 1)
+    throw InputError("reference '" + req.reference + "' has " + std::to_string(ref.band_count) +
+                     " bands; a label raster has one");
+  if (transform_box(ref.grid.extent(), ref.grid.crs_wkt, grid.crs_wkt)
+          .intersect(grid.extent())
+          .empty())
+    throw InputError("reference '" + req.reference + "' does not overlap the grid of the map");
+  GridReader rr(ref, grid, Resampling::nearest);
+  std::vector<std::uint8_t> r;
+  for (int row = 0; row < grid.height; row += kRows) {
+    const Window w{0, row, grid.width, std::min(kRows, grid.height - row)};
+    rr.read_bytes(w, r);  // nodata and outside: 255
+    for (auto& v : r)
+      if (v == 255) v = 0;
+    std::copy(r.begin(), r.end(), out.begin() + static_cast<std::ptrdiff_t>(row) * grid.width);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::uint8_t, std::string>> label_names(const EvaluateRequest& req,
+                                                              const std::string& name_field) {
+  std::vector<std::pair<std::uint8_t, std::string>> out;
+  if (name_field.empty() || !is_vector(req.reference)) return out;
+  auto vec = open_vector(req.reference);
+  OGRLayer* layer =
+      req.layer.empty() ? vec->GetLayer(0) : vec->GetLayerByName(req.layer.c_str());
+  if (!layer || layer->GetLayerDefn()->GetFieldIndex(name_field.c_str()) < 0)
+    throw InputError("reference '" + req.reference + "' has no field '" + name_field + "'");
+  std::map<int, std::string> names;
+  layer->ResetReading();
+  for (auto& f : *layer) {
+    const int code = f->GetFieldAsInteger(req.field.c_str());
+    if (code > 0 && code < 255) names.emplace(code, f->GetFieldAsString(name_field.c_str()));
+  }
+  for (const auto& [c, n] : names) out.emplace_back(static_cast<std::uint8_t>(c), n);
+  return out;
+}
+
 Evaluation evaluate_map(const EvaluateRequest& req) {
   ImageRequest mreq;
   mreq.path = req.map;
@@ -74,44 +127,19 @@ Evaluation evaluate_map(const EvaluateRequest& req) {
   ev.grid = map.grid;
   GridReader mr(map, map.grid, Resampling::nearest);
 
-  DatasetPtr burnt;
-  std::optional<GridReader> rr;
-  if (is_vector(req.reference)) {
-    burnt = rasterise(req, map.grid);
-  } else {
-    ImageRequest rreq;
-    rreq.path = req.reference;
-    rreq.scale = 1.0;  // labels, not reflectance
-    ImageInfo ref = inspect_image(rreq, {});
-    if (ref.band_count != 1)
-      throw InputError("reference '" + req.reference + "' has " + std::to_string(ref.band_count) +
-                       " bands; a label raster has one");
-    if (transform_box(ref.grid.extent(), ref.grid.crs_wkt, map.grid.crs_wkt)
-            .intersect(map.grid.extent())
-            .empty())
-      throw InputError("reference '" + req.reference + "' does not overlap map '" + req.map + "'");
-    rr.emplace(ref, map.grid, Resampling::nearest);
-  }
-
+  const std::vector<std::uint8_t> ref = labels_on_grid(req, map.grid);
   AccuracyCounter counter;
-  std::vector<std::uint8_t> m, r;
+  std::vector<std::uint8_t> m;
   for (int row = 0; row < map.grid.height; row += kRows) {
     const Window w{0, row, map.grid.width, std::min(kRows, map.grid.height - row)};
     mr.read_bytes(w, m);
-    if (rr) {
-      rr->read_bytes(w, r);  // nodata and outside: 255
-    } else {
-      r.resize(m.size());
-      if (burnt->GetRasterBand(1)->RasterIO(GF_Read, w.col, w.row, w.width, w.height, r.data(),
-                                            w.width, w.height, GDT_Byte, 0, 0, nullptr) != CE_None)
-        throw ProcessingError("cannot read the rasterised reference: " + gdal_last_error());
-    }
+    const std::size_t off = static_cast<std::size_t>(row) * map.grid.width;
     for (std::size_t i = 0; i < m.size(); ++i) {
-      const bool labelled = r[i] != 0 && r[i] != 255;
-      ev.reference_pixels += labelled;
+      const std::uint8_t r = ref[off + i];
+      ev.reference_pixels += r != 0;
       if (m[i] == 255) continue;
       counter.add_map_pixel(m[i]);
-      if (labelled) counter.add_sample(m[i], r[i]);
+      if (r != 0) counter.add_sample(m[i], r);
     }
   }
   if (ev.reference_pixels == 0)

@@ -321,4 +321,14 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
   return info;
 }
 
+std::string describe_bands(const ImageInfo& image) {
+  auto ds = open_raster(image.path);
+  std::string s = std::to_string(image.band_count) + " bands " + image.data_type + ":";
+  for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+    const std::string d = ds->GetRasterBand(b)->GetDescription();
+    s += " " + (d.empty() ? "band" + std::to_string(b) : d.substr(0, d.find(' ')));
+  }
+  return s;
+}
+
 }  // namespace farmwatch::io

@@ -14,4 +14,8 @@ namespace farmwatch::io {
 std::array<std::int64_t, 256> sieve_change(const std::string& change,
                                            const std::string& candidates, int min_pixels);
 
+/// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
+/// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.
+void sieve_classes(const std::string& path, int min_pixels);
+
 }  // namespace farmwatch::io

@@ -1,7 +1,10 @@
 #pragma once
 // Reading a class map and its reference (a label raster, or labelled polygons rasterised onto
 // the map's grid) into an accuracy report (core/accuracy.h).
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "farmwatch/core/accuracy.h"
 #include "farmwatch/core/geo.h"
@@ -26,5 +29,14 @@ struct Evaluation {
 /// InputError naming the file on a map that is not a class map, a reference without the
 /// field, or a reference that does not overlap the map.
 Evaluation evaluate_map(const EvaluateRequest& req);
+
+/// The labels of `req.reference` on `grid`, row-major; 0 where unlabelled (also 255 and the
+/// raster's nodata). InputError as evaluate_map.
+std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid);
+
+/// (code, name) of each label value of a vector reference, from `name_field`; empty for a
+/// raster reference or no name field.
+std::vector<std::pair<std::uint8_t, std::string>> label_names(const EvaluateRequest& req,
+                                                              const std::string& name_field);
 
 }  // namespace farmwatch::io

@@ -70,6 +70,9 @@ struct ImageInfo {
 /// `required` are the roles the classifier needs; ignored for class maps.
 ImageInfo inspect_image(const ImageRequest& req, const std::set<BandRole>& required);
 
+/// The image's bands in a line ("13 bands Float32: B01 B02 ..."), as a model records them.
+std::string describe_bands(const ImageInfo& image);
+
 enum class Resampling { reflectance, nearest };
 
 /// Reads one image on the analysis grid. One per thread (GDAL datasets are not thread-safe).

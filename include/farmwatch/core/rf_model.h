@@ -1,0 +1,56 @@
+#pragma once
+// A learned land-use classifier: OpenCV's random forest over the features of ml_features.h,
+// saved with what it was trained on (features, images, class table), so it can refuse input
+// it does not fit.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/ml_features.h"
+
+namespace farmwatch {
+
+struct ModelClass {
+  std::uint8_t code = 0;  ///< the label value of the training field, written in the map
+  std::string name;       ///< from the training layer's name field, if given
+};
+
+/// What a model was trained on; written into the model file.
+struct ModelInfo {
+  FeatureLayout layout;
+  std::vector<std::string> date_descriptions;  ///< per date: "13 bands Float32 (B01 ...)"
+  std::vector<ModelClass> classes;
+  std::string labels;  ///< the label source (file, field, filter)
+  std::vector<std::string> images;
+  std::int64_t samples = 0;
+  int trees = 0;
+  int max_depth = 0;
+};
+
+class RandomForest {
+ public:
+  RandomForest();
+  ~RandomForest();
+  RandomForest(RandomForest&&) noexcept;
+  RandomForest& operator=(RandomForest&&) noexcept;
+
+  /// Trains on `features` (`labels.size()` rows of info.layout.size() values, row-major) with
+  /// a fixed seed, so the same samples give the same model.
+  static RandomForest train(const std::vector<float>& features,
+                            const std::vector<std::uint8_t>& labels, ModelInfo info, int trees,
+                            int max_depth);
+  void save(const std::string& path) const;
+  /// std::runtime_error on a file that is not a farmwatch model.
+  static RandomForest load(const std::string& path);
+
+  /// Class codes of `n` pixels' features (row-major); 255 where no date observed the pixel.
+  void predict(const float* features, std::size_t n, std::uint8_t* codes) const;
+  const ModelInfo& info() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace farmwatch

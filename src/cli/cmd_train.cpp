@@ -1,0 +1,91 @@
+// farmwatch train: a random forest from labelled polygons or a label raster over one or more
+// dates of imagery.
+#include <filesystem>
+#include <iostream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/engine/model_classify.h"
+#include "farmwatch/io/evaluate.h"
+#include "options.h"
+
+namespace farmwatch::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+int cmd_train(const std::vector<std::string>& args) {
+  std::vector<std::string> images;
+  io::EvaluateRequest labels;
+  std::string name_field, out;
+  int trees = 100, max_depth = 10, interior = 1;
+  std::int64_t max_per_class = 20000;
+  ImageOptions io_opts;
+  po::options_description desc;
+  desc.add_options()("image", po::value<std::vector<std::string>>(&images)->required(),
+                     "an image; repeat for several dates (the first gives the grid)")(
+      "labels", po::value<std::string>(&labels.reference)->required(),
+      "labelled polygons or a label raster (0 = unlabelled)")(
+      "field", po::value<std::string>(&labels.field), "polygons: attribute with the class code")(
+      "name-field", po::value<std::string>(&name_field), "polygons: attribute with class names")(
+      "layer", po::value<std::string>(&labels.layer), "polygons: layer name")(
+      "where", po::value<std::string>(&labels.where),
+      "polygons: OGR SQL filter, e.g. \"fid % 2 = 0\"")(
+      "out", po::value<std::string>(&out)->required(), "model file to write (.yml or .yml.gz)")(
+      "trees", po::value<int>(&trees)->default_value(100), "trees in the forest")(
+      "max-depth", po::value<int>(&max_depth)->default_value(10), "depth limit of each tree")(
+      "interior", po::value<int>(&interior)->default_value(1),
+      "train on pixels at least this far inside their labelled area (0: all)")(
+      "max-per-class", po::value<std::int64_t>(&max_per_class)->default_value(20000),
+      "labelled pixels used per class at most (a fixed-seed random subset)");
+  add_image_options(desc, io_opts);
+  CommonOptions common;
+  po::variables_map vm;
+  if (!parse_command("train --image IMAGE [--image IMAGE2 ...] --labels REF --out MODEL.yml",
+                     "Learns a random forest (OpenCV) from labelled pixels: every band of every\n"
+                     "date, spectral indices and multi-date NDVI statistics as features. The\n"
+                     "map it makes carries the label values as class codes.",
+                     desc, {}, args, common, vm))
+    return 0;
+  if (trees < 1 || max_depth < 1 || max_per_class < 1 || interior < 0)
+    throw UsageError("train: --trees, --max-depth and --max-per-class must be positive");
+  std::vector<io::ImageInfo> dates;
+  for (const auto& path : images) dates.push_back(io::inspect_image(image_request(path, io_opts, vm), {}));
+  const Grid& grid = dates[0].grid;
+  const engine::ThreadLimit threads(common.threads);
+  const auto lab = io::labels_on_grid(labels, grid);
+  const auto set = engine::collect_samples(grid, dates, lab, max_per_class, interior);
+  ModelInfo info;
+  info.layout = engine::feature_layout(dates);
+  for (const auto& d : dates) {
+    info.images.push_back(d.path);
+    info.date_descriptions.push_back(io::describe_bands(d));
+  }
+  const auto names = io::label_names(labels, name_field);
+  for (int c = 1; c < 255; ++c)
+    if (set.per_class[static_cast<std::size_t>(c)]) {
+      ModelClass mc{static_cast<std::uint8_t>(c), ""};
+      for (const auto& [code, n] : names)
+        if (code == c) mc.name = n;
+      info.classes.push_back(mc);
+    }
+  info.labels = labels.reference + (labels.field.empty() ? "" : " field " + labels.field) +
+                (labels.where.empty() ? "" : " where " + labels.where);
+  cli_log().info("training on " + std::to_string(set.labels.size()) + " pixels, " +
+                 std::to_string(info.layout.size()) + " features, " +
+                 std::to_string(info.classes.size()) + " classes");
+  const RandomForest model = RandomForest::train(set.features, set.labels, info, trees, max_depth);
+  // Written beside, then renamed: a failed run leaves the previous model as it was.
+  const fs::path target = fs::absolute(out);
+  const fs::path tmp = target.parent_path() / (".partial." + target.filename().string());
+  model.save(tmp.string());
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
+  std::cout << target.string() << ": " << set.labels.size() << " samples, "
+            << info.layout.size() << " features, " << info.classes.size() << " classes\n";
+  for (const auto& c : info.classes)
+    std::cout << "  " << int(c.code) << (c.name.empty() ? "" : " " + c.name) << ": "
+              << set.per_class[c.code] << " labelled pixels\n";
+  return 0;
+}
+
+}  // namespace farmwatch::cli

@@ -1,0 +1,138 @@
+#include "farmwatch/core/rf_model.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/ml.hpp>
+#include <cmath>
+#include <stdexcept>
+
+namespace farmwatch {
+
+struct RandomForest::Impl {
+  cv::Ptr<cv::ml::RTrees> forest;
+  ModelInfo info;
+};
+
+RandomForest::RandomForest() : impl_(std::make_unique<Impl>()) {}
+RandomForest::~RandomForest() = default;
+RandomForest::RandomForest(RandomForest&&) noexcept = default;
+RandomForest& RandomForest::operator=(RandomForest&&) noexcept = default;
+const ModelInfo& RandomForest::info() const { return impl_->info; }
+
+RandomForest RandomForest::train(const std::vector<float>& features,
+                                 const std::vector<std::uint8_t>& labels, ModelInfo info,
+                                 int trees, int max_depth) {
+  const int n = static_cast<int>(labels.size());
+  const int f = static_cast<int>(info.layout.size());
+  if (n == 0 || features.size() != static_cast<std::size_t>(n) * f)
+    throw std::invalid_argument("training: features and labels do not match");
+  cv::Mat x(n, f, CV_32F, const_cast<float*>(features.data()));
+  cv::Mat y(n, 1, CV_32S);
+  for (int i = 0; i < n; ++i) y.at<int>(i) = labels[static_cast<std::size_t>(i)];
+  auto data = cv::ml::TrainData::create(x, cv::ml::ROW_SAMPLE, y);
+  RandomForest m;
+  m.impl_->forest = cv::ml::RTrees::create();
+  auto& rf = *m.impl_->forest;
+  rf.setMaxDepth(max_depth);
+  rf.setMinSampleCount(2);
+  rf.setActiveVarCount(0);  // sqrt(features) per split
+  rf.setCalculateVarImportance(false);
+  rf.setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, trees, 0));
+  cv::theRNG().state = 0x66617277;  // "farw": the same samples give the same forest
+  if (!rf.train(data)) throw std::runtime_error("training the random forest failed");
+  info.samples = n;
+  info.trees = trees;
+  info.max_depth = max_depth;
+  m.impl_->info = std::move(info);
+  return m;
+}
+
+void RandomForest::save(const std::string& path) const {
+  cv::FileStorage fs(path, cv::FileStorage::WRITE);
+  if (!fs.isOpened()) throw std::runtime_error("cannot write model '" + path + "'");
+  const ModelInfo& i = impl_->info;
+  fs << "farmwatch_model" << "{";
+  fs << "format" << 1;
+  fs << "classifier" << "random_forest";
+  fs << "trees" << i.trees << "max_depth" << i.max_depth;
+  fs << "samples" << static_cast<double>(i.samples);
+  fs << "labels" << i.labels;
+  fs << "images" << "[";
+  for (const auto& s : i.images) fs << s;
+  fs << "]";
+  fs << "dates" << "[";
+  for (std::size_t d = 0; d < i.layout.bands_per_date.size(); ++d) {
+    fs << "{" << "bands" << i.layout.bands_per_date[d];
+    fs << "roles" << "[:";
+    for (int r : i.layout.roles_per_date[d]) fs << r;
+    fs << "]";
+    fs << "description" << i.date_descriptions[d] << "}";
+  }
+  fs << "]";
+  fs << "features" << "[";
+  for (const auto& s : i.layout.names()) fs << s;
+  fs << "]";
+  fs << "classes" << "[";
+  for (const auto& c : i.classes) fs << "{" << "code" << c.code << "name" << c.name << "}";
+  fs << "]";
+  fs << "}";
+  fs << "forest" << "{";
+  impl_->forest->write(fs);
+  fs << "}";
+}
+
+RandomForest RandomForest::load(const std::string& path) {
+  cv::FileStorage fs;
+  try {
+    fs.open(path, cv::FileStorage::READ);
+  } catch (const cv::Exception& e) {
+    throw std::runtime_error("'" + path + "' is not a farmwatch model: " + e.what());
+  }
+  if (!fs.isOpened()) throw std::runtime_error("cannot read model '" + path + "'");
+  const cv::FileNode h = fs["farmwatch_model"];
+  if (h.empty() || static_cast<int>(h["format"]) != 1)
+    throw std::runtime_error("'" + path + "' is not a farmwatch model (no farmwatch_model, " +
+                             "format 1)");
+  RandomForest m;
+  ModelInfo& i = m.impl_->info;
+  i.trees = static_cast<int>(h["trees"]);
+  i.max_depth = static_cast<int>(h["max_depth"]);
+  i.samples = static_cast<std::int64_t>(static_cast<double>(h["samples"]));
+  i.labels = static_cast<std::string>(h["labels"]);
+  for (const auto& s : h["images"]) i.images.push_back(static_cast<std::string>(s));
+  for (const auto& d : h["dates"]) {
+    i.layout.bands_per_date.push_back(static_cast<int>(d["bands"]));
+    std::array<int, kRoleCount> roles{};
+    std::size_t k = 0;
+    for (const auto& r : d["roles"])
+      if (k < kRoleCount) roles[k++] = static_cast<int>(r);
+    i.layout.roles_per_date.push_back(roles);
+    i.date_descriptions.push_back(static_cast<std::string>(d["description"]));
+  }
+  for (const auto& c : h["classes"])
+    i.classes.push_back(
+        {static_cast<std::uint8_t>(static_cast<int>(c["code"])), static_cast<std::string>(c["name"])});
+  std::vector<std::string> names;
+  for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
+  if (names != i.layout.names())
+    throw std::runtime_error("model '" + path + "': its feature list does not match its dates");
+  m.impl_->forest = cv::ml::RTrees::create();
+  m.impl_->forest->read(fs["forest"]);
+  if (!m.impl_->forest->isTrained())
+    throw std::runtime_error("model '" + path + "' holds no trained forest");
+  return m;
+}
+
+void RandomForest::predict(const float* features, std::size_t n, std::uint8_t* codes) const {
+  const int f = static_cast<int>(impl_->info.layout.size());
+  cv::Mat x(static_cast<int>(n), f, CV_32F, const_cast<float*>(features));
+  cv::Mat out;
+  impl_->forest->predict(x, out);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool observed = features[(i + 1) * f - 1] > 0;  // valid_count: some date saw it
+    codes[i] = observed
+                   ? static_cast<std::uint8_t>(std::lround(out.at<float>(static_cast<int>(i))))
+                   : 255;
+  }
+}
+
+}  // namespace farmwatch
