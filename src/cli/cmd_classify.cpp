@@ -95,8 +95,8 @@ int cmd_classify(const std::vector<std::string>& args) {
                      desc, {}, args, common, vm))
     return 0;
   if (block < 16 || block % 16) throw UsageError("classify: --block-size must be a multiple of 16");
-  if (!model_path.empty()) return classify_with_model(ins, out, model_path, mmu, block, io_opts, vm,
-                                                      common);
+  if (!model_path.empty())
+    return classify_with_model(ins, out, model_path, mmu, block, io_opts, vm, common);
   if (ins.size() != 1) throw UsageError("classify: one --in without --model");
   const std::string& in = ins[0];
   const auto classifier = pipeline::load_classifier_file(rules_file(io_opts));

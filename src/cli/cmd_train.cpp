@@ -48,7 +48,8 @@ int cmd_train(const std::vector<std::string>& args) {
   if (trees < 1 || max_depth < 1 || max_per_class < 1 || interior < 0)
     throw UsageError("train: --trees, --max-depth and --max-per-class must be positive");
   std::vector<io::ImageInfo> dates;
-  for (const auto& path : images) dates.push_back(io::inspect_image(image_request(path, io_opts, vm), {}));
+  for (const auto& path : images)
+    dates.push_back(io::inspect_image(image_request(path, io_opts, vm), {}));
   const Grid& grid = dates[0].grid;
   const engine::ThreadLimit threads(common.threads);
   const auto lab = io::labels_on_grid(labels, grid);
@@ -80,8 +81,8 @@ int cmd_train(const std::vector<std::string>& args) {
   std::error_code ec;
   fs::rename(tmp, target, ec);
   if (ec) throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
-  std::cout << target.string() << ": " << set.labels.size() << " samples, "
-            << info.layout.size() << " features, " << info.classes.size() << " classes\n";
+  std::cout << target.string() << ": " << set.labels.size() << " samples, " << info.layout.size()
+            << " features, " << info.classes.size() << " classes\n";
   for (const auto& c : info.classes)
     std::cout << "  " << int(c.code) << (c.name.empty() ? "" : " " + c.name) << ": "
               << set.per_class[c.code] << " labelled pixels\n";

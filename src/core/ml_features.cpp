@@ -40,7 +40,6 @@ float index_value(const Index& x, const DateBands& d, std::size_t i) {
   return std::isnan(s) || s == 0 ? kNaN : (p - q) / s;
 }
 
-
 bool has_context(const std::array<int, kRoleCount>& roles) {
   return has(roles, BandRole::red) && has(roles, BandRole::nir);
 }
@@ -111,8 +110,8 @@ std::vector<std::string> FeatureLayout::names() const {
   return n;
 }
 
-void pixel_features(const FeatureLayout& layout, const std::vector<DateBands>& dates,
-                    std::size_t i, float* out) {
+void pixel_features(const FeatureLayout& layout, const std::vector<DateBands>& dates, std::size_t i,
+                    float* out) {
   float vmax = -2, vmin = 2, vsum = 0;
   int nv = 0, valid = 0;
   auto put = [&](float v) { *out++ = std::isnan(v) ? kMissingFeature : v; };

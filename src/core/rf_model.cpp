@@ -1,8 +1,8 @@
 #include "farmwatch/core/rf_model.h"
 
+#include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
-#include <cmath>
 #include <stdexcept>
 
 namespace farmwatch {
@@ -19,8 +19,8 @@ RandomForest& RandomForest::operator=(RandomForest&&) noexcept = default;
 const ModelInfo& RandomForest::info() const { return impl_->info; }
 
 RandomForest RandomForest::train(const std::vector<float>& features,
-                                 const std::vector<std::uint8_t>& labels, ModelInfo info,
-                                 int trees, int max_depth) {
+                                 const std::vector<std::uint8_t>& labels, ModelInfo info, int trees,
+                                 int max_depth) {
   const int n = static_cast<int>(labels.size());
   const int f = static_cast<int>(info.layout.size());
   if (n == 0 || features.size() != static_cast<std::size_t>(n) * f)
@@ -50,32 +50,43 @@ void RandomForest::save(const std::string& path) const {
   cv::FileStorage fs(path, cv::FileStorage::WRITE);
   if (!fs.isOpened()) throw std::runtime_error("cannot write model '" + path + "'");
   const ModelInfo& i = impl_->info;
-  fs << "farmwatch_model" << "{";
+  fs << "farmwatch_model"
+     << "{";
   fs << "format" << 1;
-  fs << "classifier" << "random_forest";
+  fs << "classifier"
+     << "random_forest";
   fs << "trees" << i.trees << "max_depth" << i.max_depth;
   fs << "samples" << static_cast<double>(i.samples);
   fs << "labels" << i.labels;
-  fs << "images" << "[";
+  fs << "images"
+     << "[";
   for (const auto& s : i.images) fs << s;
   fs << "]";
-  fs << "dates" << "[";
+  fs << "dates"
+     << "[";
   for (std::size_t d = 0; d < i.layout.bands_per_date.size(); ++d) {
-    fs << "{" << "bands" << i.layout.bands_per_date[d];
-    fs << "roles" << "[:";
+    fs << "{"
+       << "bands" << i.layout.bands_per_date[d];
+    fs << "roles"
+       << "[:";
     for (int r : i.layout.roles_per_date[d]) fs << r;
     fs << "]";
     fs << "description" << i.date_descriptions[d] << "}";
   }
   fs << "]";
-  fs << "features" << "[";
+  fs << "features"
+     << "[";
   for (const auto& s : i.layout.names()) fs << s;
   fs << "]";
-  fs << "classes" << "[";
-  for (const auto& c : i.classes) fs << "{" << "code" << c.code << "name" << c.name << "}";
+  fs << "classes"
+     << "[";
+  for (const auto& c : i.classes)
+    fs << "{"
+       << "code" << c.code << "name" << c.name << "}";
   fs << "]";
   fs << "}";
-  fs << "forest" << "{";
+  fs << "forest"
+     << "{";
   impl_->forest->write(fs);
   fs << "}";
 }
@@ -109,8 +120,8 @@ RandomForest RandomForest::load(const std::string& path) {
     i.date_descriptions.push_back(static_cast<std::string>(d["description"]));
   }
   for (const auto& c : h["classes"])
-    i.classes.push_back(
-        {static_cast<std::uint8_t>(static_cast<int>(c["code"])), static_cast<std::string>(c["name"])});
+    i.classes.push_back({static_cast<std::uint8_t>(static_cast<int>(c["code"])),
+                         static_cast<std::string>(c["name"])});
   std::vector<std::string> names;
   for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
   if (names != i.layout.names())
@@ -129,9 +140,8 @@ void RandomForest::predict(const float* features, std::size_t n, std::uint8_t* c
   impl_->forest->predict(x, out);
   for (std::size_t i = 0; i < n; ++i) {
     const bool observed = features[(i + 1) * f - 1] > 0;  // valid_count: some date saw it
-    codes[i] = observed
-                   ? static_cast<std::uint8_t>(std::lround(out.at<float>(static_cast<int>(i))))
-                   : 255;
+    codes[i] =
+        observed ? static_cast<std::uint8_t>(std::lround(out.at<float>(static_cast<int>(i)))) : 255;
   }
 }
 

@@ -40,8 +40,7 @@ class StackReader {
     if (v.empty() || from == to) return;
     std::vector<float> o(static_cast<std::size_t>(to.pixels()));
     for (int y = 0; y < to.height; ++y) {
-      const auto src = v.begin() +
-                       static_cast<std::ptrdiff_t>(y + to.row - from.row) * from.width +
+      const auto src = v.begin() + static_cast<std::ptrdiff_t>(y + to.row - from.row) * from.width +
                        (to.col - from.col);
       std::copy(src, src + to.width, o.begin() + static_cast<std::ptrdiff_t>(y) * to.width);
     }

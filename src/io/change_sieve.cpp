@@ -77,8 +77,8 @@ void sieve_classes(const std::string& path, int min_pixels) {
   auto ds = open_raster(path, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   CPLErrorReset();
-  if (GDALSieveFilter(band, band->GetMaskBand(), band, min_pixels, 8, nullptr, nullptr,
-                      nullptr) != CE_None)
+  if (GDALSieveFilter(band, band->GetMaskBand(), band, min_pixels, 8, nullptr, nullptr, nullptr) !=
+      CE_None)
     throw ProcessingError("cannot sieve '" + path + "': " + gdal_last_error());
   close_or_throw(ds, path);
 }

@@ -101,8 +101,7 @@ std::vector<std::pair<std::uint8_t, std::string>> label_names(const EvaluateRequ
   std::vector<std::pair<std::uint8_t, std::string>> out;
   if (name_field.empty() || !is_vector(req.reference)) return out;
   auto vec = open_vector(req.reference);
-  OGRLayer* layer =
-      req.layer.empty() ? vec->GetLayer(0) : vec->GetLayerByName(req.layer.c_str());
+  OGRLayer* layer = req.layer.empty() ? vec->GetLayer(0) : vec->GetLayerByName(req.layer.c_str());
   if (!layer || layer->GetLayerDefn()->GetFieldIndex(name_field.c_str()) < 0)
     throw InputError("reference '" + req.reference + "' has no field '" + name_field + "'");
   std::map<int, std::string> names;

@@ -26,7 +26,8 @@ std::array<double, 6> geotransform(const std::string& path) {
 }  // namespace
 
 TEST(Commands, EveryCommandHasHelpWithThreadsAndVerbose) {
-  for (const char* c : {"run", "info", "classify", "change", "tiles", "warp", "evaluate"}) {
+  for (const char* c :
+       {"run", "info", "classify", "change", "tiles", "warp", "evaluate", "train"}) {
     const auto r = test::run_cli({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_NE(r.output.find("--threads"), std::string::npos) << c;
@@ -192,4 +193,68 @@ TEST(Commands, EvaluateAgainstPolygonsWritesTheMatrixAndAreas) {
       {"evaluate", "--map", d / "map.tif", "--reference", d / "ref.geojson", "--field", "nope"});
   EXPECT_EQ(bad.exit_code, 4);
   EXPECT_NE(bad.output.find("no field 'nope'"), std::string::npos) << bad.output;
+}
+
+TEST(Commands, TrainClassifyWithTheModelAndEvaluate) {
+  test::TempDir d;
+  // A 40 x 40 image: a bright roof block (label 40) in a green field (label 12), with labels
+  // for the west half only; the map must get the east half right too.
+  test::RasterSpec img;
+  img.width = img.height = 40;
+  img.descriptions = {"B02 blue", "B03 green", "B04 red", "B08 nir"};
+  img.bands.assign(4, std::vector<double>(1600));
+  test::RasterSpec lab = img;
+  lab.type = GDT_Byte;
+  lab.descriptions.clear();
+  lab.bands.assign(1, std::vector<double>(1600, 0));
+  for (int r = 0; r < 40; ++r)
+    for (int c = 0; c < 40; ++c) {
+      const auto i = static_cast<std::size_t>(r * 40 + c);
+      const bool roof = r >= 10 && r < 30 && (c % 20) >= 5 && (c % 20) < 15;
+      const double jitter = 0.002 * ((r * 7 + c * 3) % 5);
+      const double v[] = {roof ? 0.20 : 0.04, roof ? 0.21 : 0.07, roof ? 0.22 : 0.04,
+                          roof ? 0.25 : 0.40};
+      for (int b = 0; b < 4; ++b) img.bands[static_cast<std::size_t>(b)][i] = v[b] + jitter;
+      if (c < 20) lab.bands[0][i] = roof ? 40 : 12;
+    }
+  test::write_raster(d / "img.tif", img);
+  test::write_raster(d / "labels.tif", lab);
+  auto r = test::run_cli({"train", "--image", d / "img.tif", "--labels", d / "labels.tif", "--out",
+                          d / "m.yml", "--trees", "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli({"classify", "--model", d / "m.yml", "--in", d / "img.tif", "--out",
+                     d / "map.tif", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto map = test::read_band(d / "map.tif");
+  EXPECT_EQ(map[20 * 40 + 30], 40);  // the east roof, never labelled
+  EXPECT_EQ(map[2 * 40 + 38], 12);
+  // The whole map against labels everywhere: right but for the odd rim pixel.
+  for (auto& v : lab.bands[0]) v = 0;
+  for (int i = 0; i < 1600; ++i)
+    lab.bands[0][static_cast<std::size_t>(i)] =
+        img.bands[3][static_cast<std::size_t>(i)] < 0.3 ? 40 : 12;
+  test::write_raster(d / "all.tif", lab);
+  r = test::run_cli(
+      {"evaluate", "--map", d / "map.tif", "--reference", d / "all.tif", "--out", d / "ev"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(test::read_text(d / "ev/accuracy.json"));
+  EXPECT_GE(j["overall_accuracy"].get<double>(), 0.97);
+
+  // The same map with one thread; and input the model does not fit is refused.
+  r = test::run_cli({"classify", "--model", d / "m.yml", "--in", d / "img.tif", "--out",
+                     d / "map1.tif", "--threads", "1"});
+  EXPECT_EQ(test::read_text(d / "map1.tif"), test::read_text(d / "map.tif"));
+  r = test::run_cli(
+      {"classify", "--model", d / "m.yml", "--in", a(), "--in", a(), "--out", d / "x.tif"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.output.find("trained on 1 date"), std::string::npos) << r.output;
+  test::RasterSpec three = img;
+  three.bands.resize(3);
+  three.descriptions.resize(3);
+  test::write_raster(d / "three.tif", three);
+  r = test::run_cli(
+      {"classify", "--model", d / "m.yml", "--in", d / "three.tif", "--out", d / "x.tif"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.output.find("does not fit model"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "x.tif"));
 }

@@ -45,7 +45,7 @@ void add_context(DateBands& d, int width, int height);
 inline constexpr float kMissingFeature = -9.0f;
 
 /// Writes the features of pixel `i` into `out` (layout.size() values).
-void pixel_features(const FeatureLayout& layout, const std::vector<DateBands>& dates,
-                    std::size_t i, float* out);
+void pixel_features(const FeatureLayout& layout, const std::vector<DateBands>& dates, std::size_t i,
+                    float* out);
 
 }  // namespace farmwatch
