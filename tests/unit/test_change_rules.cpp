@@ -7,6 +7,16 @@ using namespace farmwatch;
 namespace {
 constexpr std::uint8_t kCrop = 1, kBare = 2, kOrchard = 3, kBuilt = 7, kCloud = 254;
 
+/// Cropland, bare soil, orchard, built-up, and cloud (no observation).
+ClassTable classes() {
+  ClassTable t;
+  for (auto [code, key] :
+       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
+    t.add({code, key, key, "", "", {}, true});
+  t.add({kCloud, "cloud", "", "", "", {}, false});
+  return t;
+}
+
 ChangeRules rules() {
   ChangeRules r;
   for (auto f : {kCrop, kBare})
@@ -49,11 +59,7 @@ TEST(ChangeRules, CategoryKeysParseInEnglishAndChinese) {
 }
 
 TEST(ChangeKernel, CloudAndNodataGiveNodataAndFarmlandGatesCategories) {
-  ClassTable t;
-  for (auto [code, key] :
-       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
-    t.add({code, key, key, "", "", {}, true});
-  t.add({kCloud, "cloud", "", "", "", {}, false});
+  const ClassTable t = classes();
   const auto r = rules();
   const ChangeKernel k(t, r, 0.15f);
   const std::vector<std::uint8_t> before = {kCrop, kCrop, kCrop, kNodataCode, kBare};
@@ -77,11 +83,7 @@ TEST(ChangeKernel, SpectralEvidenceGrowsWithChangeMagnitude) {
 }
 
 TEST(ChangeKernel, TheSpectralTestConfirmsClassChangesAndCatchesWhatTheMapsMiss) {
-  ClassTable t;
-  for (auto [code, key] :
-       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
-    t.add({code, key, key, "", "", {}, true});
-  t.add({kCloud, "cloud", "", "", "", {}, false});
+  const ClassTable t = classes();
   const auto r = rules();
   const ChangeKernel k(t, r, 0.15f);
   // Pixels: crop->built with and without spectral change; crop->crop with spectral change;

@@ -1,8 +1,6 @@
 // Relative radiometric normalisation: the later date is brought to the earlier date's
 // radiometry on pseudo-invariant pixels (core/radiometry.h), by folding a per-band gain and
 // offset into its DN-to-reflectance rule, so classification thresholds mean the same on both.
-#include <tbb/parallel_for.h>
-
 #include <cmath>
 
 #include "farmwatch/core/radiometry.h"
@@ -11,8 +9,6 @@
 
 namespace farmwatch::pipeline::stages {
 namespace {
-
-constexpr int kStride = 3;  // every third pixel of each sample window
 
 class Normalise : public Stage {
  public:
@@ -36,26 +32,10 @@ class Normalise : public Stage {
     std::vector<BandRole> roles;
     for (std::size_t r = 0; r < kRoleCount; ++r)
       if (before_roles.index[r] && after.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
-    const auto windows = sample_windows(io::footprint_on(after, ctx.grid), 256);
-    std::vector<ReflectanceBlock> a(windows.size()), b(windows.size());
-    tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-      io::MosaicReader ra(before, ctx.grid, io::Resampling::reflectance);
-      io::GridReader rb(after, ctx.grid, io::Resampling::reflectance);
-      ra.read_reflectance(windows[k], a[k]);
-      rb.read_reflectance(windows[k], b[k]);
-    });
-    std::vector<std::vector<float>> x(roles.size()), y(roles.size());
-    for (std::size_t k = 0; k < windows.size(); ++k)
-      for (std::size_t i = 0; i < a[k].plane(roles[0]).size(); i += kStride) {
-        bool valid = true;
-        for (BandRole r : roles)
-          valid = valid && !std::isnan(a[k].plane(r)[i]) && !std::isnan(b[k].plane(r)[i]);
-        if (!valid) continue;
-        for (std::size_t j = 0; j < roles.size(); ++j) {
-          x[j].push_back(a[k].plane(roles[j])[i]);
-          y[j].push_back(b[k].plane(roles[j])[i]);
-        }
-      }
+    std::vector<std::vector<float>> x, y;
+    paired_samples(read_pairs(before, io::Mosaic(after), ctx.grid,
+                              sample_windows(io::footprint_on(after, ctx.grid), 256)),
+                   roles, x, y);
     nlohmann::json report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
     const auto fit = irmad_normalise(x, y);
     if (!fit) {

@@ -1,6 +1,9 @@
 #include "sampling.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <cmath>
 
 namespace farmwatch::pipeline::stages {
 
@@ -19,6 +22,42 @@ std::vector<Window> sample_windows(const Window& area, int size) {
 
 std::vector<Window> sample_windows(const Grid& g, int size) {
   return sample_windows(Window{0, 0, g.width, g.height}, size);
+}
+
+PairedWindows read_pairs(const io::Mosaic& earlier, const io::Mosaic& later, const Grid& grid,
+                         const std::vector<Window>& windows) {
+  PairedWindows p;
+  p.earlier.resize(windows.size());
+  p.later.resize(windows.size());
+  tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
+    io::MosaicReader ra(earlier, grid, io::Resampling::reflectance);
+    io::MosaicReader rb(later, grid, io::Resampling::reflectance);
+    ra.read_reflectance(windows[k], p.earlier[k]);
+    rb.read_reflectance(windows[k], p.later[k]);
+  });
+  return p;
+}
+
+void paired_samples(const PairedWindows& p, const std::vector<BandRole>& roles,
+                    std::vector<std::vector<float>>& x, std::vector<std::vector<float>>& y) {
+  constexpr std::size_t kStride = 3;
+  x.assign(roles.size(), {});
+  y.assign(roles.size(), {});
+  if (roles.empty()) return;
+  for (std::size_t k = 0; k < p.earlier.size(); ++k) {
+    const auto& a = p.earlier[k];
+    const auto& b = p.later[k];
+    for (std::size_t i = 0; i < a.plane(roles[0]).size(); i += kStride) {
+      bool valid = true;
+      for (BandRole r : roles)
+        valid = valid && !std::isnan(a.plane(r)[i]) && !std::isnan(b.plane(r)[i]);
+      if (!valid) continue;
+      for (std::size_t j = 0; j < roles.size(); ++j) {
+        x[j].push_back(a.plane(roles[j])[i]);
+        y[j].push_back(b.plane(roles[j])[i]);
+      }
+    }
+  }
 }
 
 }  // namespace farmwatch::pipeline::stages

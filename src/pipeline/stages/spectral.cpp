@@ -1,8 +1,6 @@
 // The spectral change test's calibration: IR-MAD fitted on sample windows of both dates as they
 // will be read (after co-registration and normalisation), so the test's statistic means the
 // same on every scene. The per-pixel test runs in the classify stage.
-#include <tbb/parallel_for.h>
-
 #include <cmath>
 
 #include "farmwatch/core/radiometry.h"
@@ -11,8 +9,6 @@
 
 namespace farmwatch::pipeline::stages {
 namespace {
-
-constexpr int kStride = 3;  // every third pixel of each sample window
 
 class Spectral : public Stage {
  public:
@@ -29,26 +25,9 @@ class Spectral : public Stage {
                       b_roles = ctx.images[1].common_roles();
     for (std::size_t r = 0; r < kRoleCount; ++r)
       if (a_roles.index[r] && b_roles.index[r]) roles.push_back(static_cast<BandRole>(r));
-    const auto windows = sample_windows(ctx.grid, 256);
-    std::vector<ReflectanceBlock> a(windows.size()), b(windows.size());
-    tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-      io::MosaicReader ra(ctx.images[0], ctx.grid, io::Resampling::reflectance);
-      io::MosaicReader rb(ctx.images[1], ctx.grid, io::Resampling::reflectance);
-      ra.read_reflectance(windows[k], a[k]);
-      rb.read_reflectance(windows[k], b[k]);
-    });
-    std::vector<std::vector<float>> x(roles.size()), y(roles.size());
-    for (std::size_t k = 0; k < windows.size() && !roles.empty(); ++k)
-      for (std::size_t i = 0; i < a[k].plane(roles[0]).size(); i += kStride) {
-        bool valid = true;
-        for (BandRole r : roles)
-          valid = valid && !std::isnan(a[k].plane(r)[i]) && !std::isnan(b[k].plane(r)[i]);
-        if (!valid) continue;
-        for (std::size_t j = 0; j < roles.size(); ++j) {
-          x[j].push_back(a[k].plane(roles[j])[i]);
-          y[j].push_back(b[k].plane(roles[j])[i]);
-        }
-      }
+    std::vector<std::vector<float>> x, y;
+    paired_samples(read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)),
+                   roles, x, y);
     const auto fit = roles.empty() ? std::nullopt : irmad_normalise(x, y);
     nlohmann::json& report = ctx.spectral_report;
     report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
