@@ -59,6 +59,7 @@ int cmd_train(const std::vector<std::string>& args) {
   for (const auto& d : dates) {
     info.images.push_back(d.path);
     info.date_descriptions.push_back(io::describe_bands(d));
+    info.date_calibrations.push_back(d.calibration_source);
   }
   const auto names = io::label_names(labels, name_field);
   for (int c = 1; c < 255; ++c)

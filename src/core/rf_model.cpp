@@ -71,7 +71,8 @@ void RandomForest::save(const std::string& path) const {
        << "[:";
     for (int r : i.layout.roles_per_date[d]) fs << r;
     fs << "]";
-    fs << "description" << i.date_descriptions[d] << "}";
+    fs << "description" << i.date_descriptions[d];
+    fs << "calibration" << (d < i.date_calibrations.size() ? i.date_calibrations[d] : "") << "}";
   }
   fs << "]";
   fs << "features"
@@ -118,6 +119,7 @@ RandomForest RandomForest::load(const std::string& path) {
       if (k < kRoleCount) roles[k++] = static_cast<int>(r);
     i.layout.roles_per_date.push_back(roles);
     i.date_descriptions.push_back(static_cast<std::string>(d["description"]));
+    i.date_calibrations.push_back(static_cast<std::string>(d["calibration"]));
   }
   for (const auto& c : h["classes"])
     i.classes.push_back({static_cast<std::uint8_t>(static_cast<int>(c["code"])),

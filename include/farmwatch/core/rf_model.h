@@ -19,7 +19,8 @@ struct ModelClass {
 /// What a model was trained on; written into the model file.
 struct ModelInfo {
   FeatureLayout layout;
-  std::vector<std::string> date_descriptions;  ///< per date: "13 bands Float32 (B01 ...)"
+  std::vector<std::string> date_descriptions;  ///< per date: "13 bands Float32: B01 ..."
+  std::vector<std::string> date_calibrations;  ///< per date: the DN-to-reflectance rule used
   std::vector<ModelClass> classes;
   std::string labels;  ///< the label source (file, field, filter)
   std::vector<std::string> images;
