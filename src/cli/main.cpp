@@ -22,6 +22,7 @@ const char* kUsage =
     "  warp                  put an image on a grid (CRS, resolution) as the pipeline reads it\n"
     "  train                 learn a random forest from labelled polygons or a label raster\n"
     "  evaluate              a class map against reference labels: accuracy, kappa, areas\n"
+    "  zonal                 per-parcel class areas from exact cell-coverage fractions\n"
     "\n"
     "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
       {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
-      {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}};
+      {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

@@ -40,6 +40,7 @@ int cmd_tiles(const std::vector<std::string>& args);
 int cmd_warp(const std::vector<std::string>& args);
 int cmd_evaluate(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
+int cmd_zonal(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli
 

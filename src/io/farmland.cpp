@@ -184,4 +184,29 @@ std::vector<std::string> FarmlandLayer::parcels_intersecting(
   return out;
 }
 
+std::vector<PolygonRings> FarmlandLayer::parcel_rings(std::size_t i) const {
+  const auto g = from_wkb(impl_->wkb.at(i));
+  std::vector<PolygonRings> out;
+  auto add = [&](const OGRPolygon& p) {
+    PolygonRings rings;
+    auto ring = [&](const OGRLinearRing* r) {
+      Ring x;
+      for (int k = 0; k < r->getNumPoints(); ++k) {
+        x.x.push_back(r->getX(k));
+        x.y.push_back(r->getY(k));
+      }
+      rings.push_back(std::move(x));
+    };
+    if (p.getExteriorRing()) ring(p.getExteriorRing());
+    for (int k = 0; k < p.getNumInteriorRings(); ++k) ring(p.getInteriorRing(k));
+    out.push_back(std::move(rings));
+  };
+  if (wkbFlatten(g->getGeometryType()) == wkbPolygon) {
+    add(*g->toPolygon());
+  } else {
+    for (const auto* part : *g->toMultiPolygon()) add(*part);
+  }
+  return out;
+}
+
 }  // namespace farmwatch::io

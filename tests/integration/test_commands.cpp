@@ -1,11 +1,14 @@
 // The analyst's subcommands, run on the sample tiles.
 #include <gdal_utils.h>
 #include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -257,4 +260,37 @@ TEST(Commands, TrainClassifyWithTheModelAndEvaluate) {
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.output.find("does not fit model"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(d / "x.tif"));
+}
+
+TEST(Commands, ZonalClassAreasAddUpToEachParcelsArea) {
+  test::TempDir d;
+  // The sample's land use on the farmland's own CRS (CGCS2000 / GK zone 39), 10 m.
+  auto r = test::run_cli(
+      {"classify", "--in", a(), "--out", d / "lu.tif", "--crs", "EPSG:4527", "--resolution", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli({"zonal", "--classes", d / "lu.tif", "--parcels", test::sample("farmland.gpkg"),
+                     "--id-field", "地块编号", "--out", d / "z.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Sum per parcel; the layer's 面积_亩 is each rectangle's area (2 decimals of a mu).
+  std::map<std::string, double> sum;
+  std::istringstream csv(test::read_text(d / "z.csv"));
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) {
+    std::stringstream ls(line);
+    std::string id, code, area;
+    std::getline(ls, id, ',');
+    std::getline(ls, code, ',');
+    std::getline(ls, area, ',');
+    sum[id] += std::stod(area);
+  }
+  EXPECT_EQ(sum.size(), 49u);
+  GDALAllRegister();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(test::sample("farmland.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  for (auto& f : *ds->GetLayer(0)) {
+    const double m2 = f->GetFieldAsDouble("面积_亩") * 2000.0 / 3.0;
+    EXPECT_NEAR(sum[f->GetFieldAsString("地块编号")], m2, m2 * 1e-4)
+        << f->GetFieldAsString("地块编号");
+  }
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "farmwatch/core/coverage.h"
 #include "farmwatch/core/geo.h"
 
 namespace farmwatch::io {
@@ -32,6 +33,8 @@ class FarmlandLayer {
   Box extent() const;
   /// Writes a UInt32 raster on `grid`: parcel index + 1 where a pixel centre is in a parcel.
   void rasterize(const Grid& grid, const std::string& out_path) const;
+  /// Parcel i's polygons as rings in the target CRS (outer ring first, then holes).
+  std::vector<PolygonRings> parcel_rings(std::size_t i) const;
   /// Ids of the parcels intersecting a geometry (WKB, target CRS), sorted.
   std::vector<std::string> parcels_intersecting(const std::vector<std::uint8_t>& wkb) const;
 
