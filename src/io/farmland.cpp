@@ -17,6 +17,7 @@ struct FarmlandLayer::Impl {
   std::string path;
   std::vector<std::string> ids;                // sorted
   std::vector<std::vector<std::uint8_t>> wkb;  // target CRS, same order as ids
+  std::vector<std::string> repaired;           // "id: reason" of geometries MakeValid fixed
   Box extent;
   GeosContext geos;
   std::vector<GeosGeometryPtr> geoms;  // same order as ids
@@ -50,7 +51,38 @@ OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
   return ds.GetLayer(0);
 }
 
+/// The polygonal part of GEOS MakeValid's result, as an OGR (multi)polygon; null if it has
+/// no area.
+GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
+  GEOSGeometry* fixed = GEOSMakeValid_r(geos.get(), g);
+  if (!fixed) return nullptr;
+  GEOSWKBWriter* w = GEOSWKBWriter_create_r(geos.get());
+  std::size_t n = 0;
+  unsigned char* buf = GEOSWKBWriter_write_r(geos.get(), w, fixed, &n);
+  std::vector<std::uint8_t> wkb(buf, buf + n);
+  GEOSFree_r(geos.get(), buf);
+  GEOSWKBWriter_destroy_r(geos.get(), w);
+  GEOSGeom_destroy_r(geos.get(), fixed);
+  GeometryPtr any = from_wkb(wkb);
+  auto poly = std::make_unique<OGRMultiPolygon>();
+  auto take = [&](const OGRGeometry& part) {
+    const auto t = wkbFlatten(part.getGeometryType());
+    if (t == wkbPolygon) poly->addGeometry(&part);
+    if (t == wkbMultiPolygon)
+      for (const auto* p : *part.toMultiPolygon()) poly->addGeometry(p);
+  };
+  if (wkbFlatten(any->getGeometryType()) == wkbGeometryCollection)
+    for (const auto* part : *any->toGeometryCollection()) take(*part);
+  else
+    take(*any);
+  if (poly->IsEmpty() || poly->get_Area() <= 0) return nullptr;
+  if (poly->getNumGeometries() == 1) return GeometryPtr(poly->getGeometryRef(0)->clone());
+  return GeometryPtr(poly.release());
+}
+
 }  // namespace
+
+const std::vector<std::string>& FarmlandLayer::repaired() const { return impl_->repaired; }
 
 FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string& target_crs_wkt) {
   auto ds = open_vector(req.path);
@@ -90,16 +122,21 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     if (type != wkbPolygon && type != wkbMultiPolygon)
       throw InputError(what + " is a " + OGRGeometryTypeToName(g->getGeometryType()) +
                        ", not a polygon");
-    // Validity is judged by GEOS on the geometry as delivered, before any reprojection.
+    if (by_id.count(id)) throw InputError(where + ": parcel id '" + id + "' occurs more than once");
+    // Validity is judged by GEOS on the geometry as delivered, before any reprojection; an
+    // invalid one (a bow-tie, a self-touching ring) is repaired with GEOS MakeValid, keeping its
+    // polygonal part, and reported.
+    GeometryPtr copy(g->clone());
     auto gg = geos_from_wkb(im.geos, to_wkb(*g));
     if (GEOSisValid_r(im.geos.get(), gg.get()) != 1) {
       char* reason = GEOSisValidReason_r(im.geos.get(), gg.get());
       const std::string r = reason ? reason : "invalid";
       GEOSFree_r(im.geos.get(), reason);
-      throw InputError(what + " has an invalid geometry: " + r);
+      copy = repaired_polygons(im.geos, gg.get());
+      if (!copy)
+        throw InputError(what + " has an invalid geometry with no area once repaired: " + r);
+      im.repaired.push_back(id + ": " + r);
     }
-    if (by_id.count(id)) throw InputError(where + ": parcel id '" + id + "' occurs more than once");
-    GeometryPtr copy(g->clone());
     if (copy->transform(ct.get()) != OGRERR_NONE)
       throw InputError(what + " cannot be transformed to the analysis CRS: " + gdal_last_error());
     by_id.emplace(id, to_wkb(*copy));

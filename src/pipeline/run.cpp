@@ -103,7 +103,9 @@ json make_summary(const RunContext& ctx) {
   if (ctx.farmland)
     s["inputs"]["farmland"] = {{"path", spec.farmland->path},
                                {"id_field", spec.farmland->id_field},
-                               {"parcels", ctx.farmland->size()}};
+                               {"parcels", ctx.farmland->size()},
+                               {"invalid_geometries_repaired", ctx.farmland->repaired().size()},
+                               {"repaired", ctx.farmland->repaired()}};
   const Box e = g.extent();
   s["grid"] = {{"crs", io::crs_label(g.crs_wkt)},
                {"resolution", g.res()},

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -108,14 +109,31 @@ TEST(Errors, UnknownKeyInThePipelineFile) {
   expect_failure(test::run_cli({"run", p}), 3, {"p.yaml", "thresholds", "unknown key"});
 }
 
-TEST(Errors, InvalidFarmlandGeometry) {
+TEST(Errors, InvalidFarmlandGeometryIsRepairedAndCounted) {
   test::TempDir d;
+  // A bow-tie: MakeValid turns it into two triangles.
   test::write_parcels(d / "bad.gpkg",
                       {{"340123001",
                         "POLYGON((39501900 3525000,39502000 3525100,39502000 3525000,"
                         "39501900 3525100,39501900 3525000))"}});
   const auto p = write_pipeline(d, a(), b(), d / "bad.gpkg");
-  expect_failure(test::run_cli({"run", p}), 4, {"bad.gpkg", "340123001", "invalid geometry"});
+  const auto r = test::run_cli({"run", p});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto s = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  EXPECT_EQ(s["inputs"]["farmland"]["invalid_geometries_repaired"], 1);
+  EXPECT_NE(s["inputs"]["farmland"]["repaired"][0].get<std::string>().find("340123001"),
+            std::string::npos);
+}
+
+TEST(Errors, FarmlandGeometryWithNoAreaOnceRepaired) {
+  test::TempDir d;
+  // A ring that folds back on itself: no polygon is left.
+  test::write_parcels(d / "flat.gpkg",
+                      {{"340123009",
+                        "POLYGON((39501900 3525000,39502000 3525000,39501900 3525000,"
+                        "39501900 3525000))"}});
+  const auto p = write_pipeline(d, a(), b(), d / "flat.gpkg");
+  expect_failure(test::run_cli({"run", p}), 4, {"flat.gpkg", "340123009", "no area"});
 }
 
 TEST(Errors, AFailedRunLeavesThePreviousOutputsAsTheyWere) {

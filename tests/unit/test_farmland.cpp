@@ -52,21 +52,20 @@ TEST_F(Farmland, LoadsSortedParcelsAndFindsIntersectingOnes) {
   OGRGeometryFactory::destroyGeometry(g);
 }
 
-TEST_F(Farmland, InvalidGeometryIsRejectedWithTheReasonAndTheParcel) {
+TEST_F(Farmland, InvalidGeometryIsRepairedAndListedWithTheReason) {
   test::write_parcels(dir / "bad.gpkg",
                       {{"ok", square(39500000, 3500000, 100)},
                        {"bowtie",
                         "POLYGON((39500000 3500200,39500100 3500300,39500100 3500200,"
                         "39500000 3500300,39500000 3500200))"}});
-  try {
-    io::FarmlandLayer::load({dir / "bad.gpkg", "", "地块编号"}, gk);
-    FAIL();
-  } catch (const InputError& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("bad.gpkg"), std::string::npos) << m;
-    EXPECT_NE(m.find("bowtie"), std::string::npos) << m;
-    EXPECT_NE(m.find("Self-intersection"), std::string::npos) << m;
-  }
+  const auto f = io::FarmlandLayer::load({dir / "bad.gpkg", "", "地块编号"}, gk);
+  ASSERT_EQ(f.size(), 2u);
+  ASSERT_EQ(f.repaired().size(), 1u);
+  EXPECT_NE(f.repaired()[0].find("bowtie"), std::string::npos) << f.repaired()[0];
+  EXPECT_NE(f.repaired()[0].find("Self-intersection"), std::string::npos) << f.repaired()[0];
+  // Two triangles of 50 x 100 / 2 each: the bow-tie's area is kept, as two parts.
+  const auto rings = f.parcel_rings(0);  // "bowtie" sorts before "ok"
+  EXPECT_EQ(rings.size(), 2u);
 }
 
 TEST_F(Farmland, MissingIdFieldListsTheFields) {

@@ -18,14 +18,17 @@ struct FarmlandRequest {
 
 class FarmlandLayer {
  public:
-  /// Opens and validates the layer (CRS, id field present and unique, polygon geometries that
-  /// GEOS finds valid) and reprojects it to `target_crs_wkt`. InputError on any problem.
+  /// Opens and validates the layer (CRS, id field present and unique, polygon geometries) and
+  /// reprojects it to `target_crs_wkt`. Geometries GEOS finds invalid are repaired (MakeValid,
+  /// polygonal part kept) and listed by repaired(). InputError on any other problem.
   static FarmlandLayer load(const FarmlandRequest& req, const std::string& target_crs_wkt);
   ~FarmlandLayer();
   FarmlandLayer(FarmlandLayer&&) noexcept;
   FarmlandLayer& operator=(FarmlandLayer&&) noexcept;
 
   const std::string& path() const;
+  /// "id: reason" of each parcel whose geometry was repaired.
+  const std::vector<std::string>& repaired() const;
   std::size_t size() const;
   /// Parcels are held sorted by id; index i has raster value i + 1.
   const std::string& parcel_id(std::size_t i) const;
