@@ -65,6 +65,12 @@ class StackReader {
       for (std::size_t r = 0; r < kRoleCount; ++r) db.role_band[r] = info.bands.index[r];
       for (int b = 1; b <= info.band_count; ++b) {
         auto& plane = db.bands[static_cast<std::size_t>(b - 1)];
+        // A role band is already read, calibrated and masked: not read again.
+        const auto role = std::find(info.bands.index.begin(), info.bands.index.end(), b);
+        if (role != info.bands.index.end()) {
+          plane = roles_.planes[static_cast<std::size_t>(role - info.bands.index.begin())];
+          continue;
+        }
         readers_[d].read_raw(w, b, plane);
         const auto m = static_cast<float>(cal.mult), a = static_cast<float>(cal.add);
         for (std::size_t i = 0; i < plane.size(); ++i)
