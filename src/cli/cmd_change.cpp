@@ -80,7 +80,13 @@ int cmd_change(const std::vector<std::string>& args) {
   // are (the spectral test is calibrated on the images themselves).
   a.scenes[0].image.allow_relative = b.scenes[0].image.allow_relative = true;
   spec.dates = {a, b};
-  if (!farmland.empty()) spec.farmland = io::FarmlandRequest{farmland, layer, id_field};
+  if (!farmland.empty()) {
+    io::FarmlandRequest f;
+    f.path = farmland;
+    f.layer = layer;
+    f.id_field = id_field;
+    spec.farmland = f;
+  }
   spec.outputs.dir = out;
   spec.outputs.tiles = tiles;
   spec.coregister = !no_coregister;

@@ -3,9 +3,13 @@
 #include <gdal_alg.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/raster_writer.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -16,6 +20,9 @@ namespace farmwatch::io {
 struct FarmlandLayer::Impl {
   std::string path;
   std::vector<std::string> ids;                // sorted
+  std::vector<std::string> names;              // the name field's values, same order
+  std::string encoding = "UTF-8";
+  std::unique_ptr<EllipsoidalArea> area;
   std::vector<std::vector<std::uint8_t>> wkb;  // target CRS, same order as ids
   std::vector<std::string> repaired;           // "id: reason" of geometries MakeValid fixed
   Box extent;
@@ -36,6 +43,11 @@ FarmlandLayer& FarmlandLayer::operator=(FarmlandLayer&&) noexcept = default;
 const std::string& FarmlandLayer::path() const { return impl_->path; }
 std::size_t FarmlandLayer::size() const { return impl_->ids.size(); }
 const std::string& FarmlandLayer::parcel_id(std::size_t i) const { return impl_->ids[i]; }
+const std::string& FarmlandLayer::parcel_name(std::size_t i) const { return impl_->names[i]; }
+const std::vector<std::uint8_t>& FarmlandLayer::parcel_wkb(std::size_t i) const {
+  return impl_->wkb[i];
+}
+const std::string& FarmlandLayer::encoding() const { return impl_->encoding; }
 Box FarmlandLayer::extent() const { return impl_->extent; }
 
 namespace {
@@ -43,12 +55,64 @@ namespace {
 OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
   if (!req.layer.empty()) {
     OGRLayer* l = ds.GetLayerByName(req.layer.c_str());
-    if (!l)
-      throw InputError("farmland layer '" + req.path + "': no layer named '" + req.layer + "'");
+    if (!l) throw InputError(req.kind + " '" + req.path + "': no layer named '" + req.layer + "'");
     return l;
   }
-  if (ds.GetLayerCount() < 1) throw InputError("farmland layer '" + req.path + "' has no layers");
+  if (ds.GetLayerCount() < 1) throw InputError(req.kind + " '" + req.path + "' has no layers");
   return ds.GetLayer(0);
+}
+
+std::string lower_extension(const std::filesystem::path& p) {
+  std::string e = p.extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+/// The .dbf's language driver id (byte 29); -1 if there is no .dbf beside the .shp.
+int dbf_language_driver(const std::filesystem::path& shp) {
+  for (const char* ext : {".dbf", ".DBF"}) {
+    std::ifstream f(std::filesystem::path(shp).replace_extension(ext), std::ios::binary);
+    if (!f) continue;
+    char header[32] = {};
+    if (!f.read(header, sizeof header)) return -1;
+    return static_cast<unsigned char>(header[29]);
+  }
+  return -1;
+}
+
+bool all_text_is_utf8(OGRLayer& layer) {
+  OGRFeatureDefn* defn = layer.GetLayerDefn();
+  layer.ResetReading();
+  for (auto& feat : layer)
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+      if (defn->GetFieldDefn(i)->GetType() == OFTString && feat->IsFieldSetAndNotNull(i) &&
+          !CPLIsUTF8(feat->GetFieldAsString(i), -1))
+        return false;
+  return true;
+}
+
+/// Opens the layer's file with its text decoded to UTF-8. A shapefile says its encoding in a
+/// .cpg or in the .dbf header; without either, GDAL would read it as ISO-8859-1, but such a
+/// file from a Chinese office is almost always GBK. Its text is read undecoded: valid UTF-8 is
+/// kept, anything else is decoded as CP936 (GBK).
+DatasetPtr open_decoded(const FarmlandRequest& req, std::string& encoding) {
+  const std::filesystem::path p(req.path);
+  const bool shapefile = lower_extension(p) == ".shp" || lower_extension(p) == ".dbf";
+  const bool has_cpg =
+      std::filesystem::exists(std::filesystem::path(p).replace_extension(".cpg")) ||
+      std::filesystem::exists(std::filesystem::path(p).replace_extension(".CPG"));
+  if (!shapefile || has_cpg || dbf_language_driver(p) != 0) return open_vector(req.path);
+  const char* raw[] = {"ENCODING=", nullptr};
+  DatasetPtr ds(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+                                  raw, nullptr));
+  if (!ds) return open_vector(req.path);  // let the usual open report the problem
+  if (all_text_is_utf8(*pick_layer(*ds, req))) return ds;
+  const char* gbk[] = {"ENCODING=CP936", nullptr};
+  ds.reset(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, gbk,
+                             nullptr));
+  if (!ds) throw InputError("cannot open vector '" + req.path + "': " + gdal_last_error());
+  encoding = "CP936";
+  return ds;
 }
 
 /// The polygonal part of GEOS MakeValid's result, as an OGR (multi)polygon; null if it has
@@ -56,12 +120,7 @@ OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
 GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
   GEOSGeometry* fixed = GEOSMakeValid_r(geos.get(), g);
   if (!fixed) return nullptr;
-  GEOSWKBWriter* w = GEOSWKBWriter_create_r(geos.get());
-  std::size_t n = 0;
-  unsigned char* buf = GEOSWKBWriter_write_r(geos.get(), w, fixed, &n);
-  std::vector<std::uint8_t> wkb(buf, buf + n);
-  GEOSFree_r(geos.get(), buf);
-  GEOSWKBWriter_destroy_r(geos.get(), w);
+  const auto wkb = geos_to_wkb(geos, fixed);
   GEOSGeom_destroy_r(geos.get(), fixed);
   GeometryPtr any = from_wkb(wkb);
   auto poly = std::make_unique<OGRMultiPolygon>();
@@ -85,9 +144,10 @@ GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
 const std::vector<std::string>& FarmlandLayer::repaired() const { return impl_->repaired; }
 
 FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string& target_crs_wkt) {
-  auto ds = open_vector(req.path);
+  std::string encoding = "UTF-8";
+  auto ds = open_decoded(req, encoding);
   OGRLayer* layer = pick_layer(*ds, req);
-  const std::string where = "farmland layer '" + req.path + "'";
+  const std::string where = req.kind + " '" + req.path + "'";
   const OGRSpatialReference* src_srs = layer->GetSpatialRef();
   if (!src_srs) throw InputError(where + " has no coordinate reference system");
   OGRSpatialReference src = *src_srs;
@@ -96,25 +156,29 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
   auto ct = make_transform(src, dst);
 
   OGRFeatureDefn* defn = layer->GetLayerDefn();
-  const int id_idx = defn->GetFieldIndex(req.id_field.c_str());
-  if (id_idx < 0) {
+  auto field_index = [&](const std::string& name, const char* what) {
+    if (name.empty()) return -1;
+    const int idx = defn->GetFieldIndex(name.c_str());
+    if (idx >= 0) return idx;
     std::string fields;
     for (int i = 0; i < defn->GetFieldCount(); ++i)
       fields += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
-    throw InputError(where + " has no parcel-id field '" + req.id_field + "' (fields: " + fields +
-                     ")");
-  }
+    throw InputError(where + " has no " + what + " field '" + name + "' (fields: " + fields + ")");
+  };
+  const int id_idx = field_index(req.id_field, "parcel-id");
+  const int name_idx = field_index(req.name_field, "name");
 
   FarmlandLayer out;
   Impl& im = *out.impl_;
   im.path = req.path;
-  std::map<std::string, std::vector<std::uint8_t>> by_id;
+  im.encoding = encoding;
+  std::map<std::string, std::pair<std::vector<std::uint8_t>, std::string>> by_id;
   layer->ResetReading();
   for (auto& feat : *layer) {
     const std::string fid = std::to_string(feat->GetFID());
-    if (!feat->IsFieldSetAndNotNull(id_idx))
+    if (id_idx >= 0 && !feat->IsFieldSetAndNotNull(id_idx))
       throw InputError(where + ": feature FID " + fid + " has no value in '" + req.id_field + "'");
-    const std::string id = feat->GetFieldAsString(id_idx);
+    const std::string id = id_idx >= 0 ? feat->GetFieldAsString(id_idx) : fid;
     const std::string what = where + ": feature FID " + fid + " (" + req.id_field + "=" + id + ")";
     OGRGeometry* g = feat->GetGeometryRef();
     if (!g || g->IsEmpty()) throw InputError(what + " has no geometry");
@@ -139,13 +203,17 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     }
     if (copy->transform(ct.get()) != OGRERR_NONE)
       throw InputError(what + " cannot be transformed to the analysis CRS: " + gdal_last_error());
-    by_id.emplace(id, to_wkb(*copy));
+    by_id.emplace(id, std::pair{to_wkb(*copy), name_idx >= 0 && feat->IsFieldSetAndNotNull(name_idx)
+                                                   ? feat->GetFieldAsString(name_idx)
+                                                   : std::string()});
   }
   if (by_id.empty()) throw InputError(where + " has no features");
 
   bool first = true;
-  for (auto& [id, wkb] : by_id) {
+  for (auto& [id, value] : by_id) {
+    auto& [wkb, name] = value;
     im.ids.push_back(id);
+    im.names.push_back(name);
     auto g = geos_from_wkb(im.geos, wkb);
     double x0, y0, x1, y1;
     GEOSGeom_getXMin_r(im.geos.get(), g.get(), &x0);
@@ -160,6 +228,7 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     im.wkb.push_back(std::move(wkb));
     im.geoms.push_back(std::move(g));
   }
+  im.area = std::make_unique<EllipsoidalArea>(target_crs_wkt);
   im.tree = GEOSSTRtree_create_r(im.geos.get(), 10);
   for (std::size_t i = 0; i < im.geoms.size(); ++i) {
     im.prepared.push_back(GEOSPrepare_r(im.geos.get(), im.geoms[i].get()));
@@ -198,26 +267,49 @@ void FarmlandLayer::rasterize(const Grid& grid, const std::string& out_path) con
                           "': " + gdal_last_error());
 }
 
+namespace {
+/// Indices of the features whose interiors `q` overlaps (sharing only a boundary, as a patch
+/// ending at a parcel's edge does, is not overlapping), ascending.
+std::vector<std::size_t> interior_hits(const GeosContext& geos, GEOSSTRtree* tree,
+                                       const std::vector<const GEOSPreparedGeometry*>& prepared,
+                                       const GEOSGeometry* q) {
+  std::vector<std::size_t> idx;
+  GEOSSTRtree_query_r(
+      geos.get(), tree, q,
+      [](void* item, void* user) {
+        static_cast<std::vector<std::size_t>*>(user)->push_back(
+            static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(item)));
+      },
+      &idx);
+  std::sort(idx.begin(), idx.end());
+  std::erase_if(idx, [&](std::size_t i) {
+    return GEOSPreparedIntersects_r(geos.get(), prepared[i], q) != 1 ||
+           GEOSPreparedTouches_r(geos.get(), prepared[i], q) == 1;
+  });
+  return idx;
+}
+}  // namespace
+
 std::vector<std::string> FarmlandLayer::parcels_intersecting(
     const std::vector<std::uint8_t>& wkb) const {
   auto q = geos_from_wkb(impl_->geos, wkb);
-  struct Hits {
-    std::vector<std::size_t> idx;
-  } hits;
-  GEOSSTRtree_query_r(
-      impl_->geos.get(), impl_->tree, q.get(),
-      [](void* item, void* user) {
-        static_cast<Hits*>(user)->idx.push_back(
-            static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(item)));
-      },
-      &hits);
-  std::sort(hits.idx.begin(), hits.idx.end());
   std::vector<std::string> out;
-  for (std::size_t i : hits.idx)
-    // Sharing only a boundary (a patch ending at the parcel's edge) is not touching it.
-    if (GEOSPreparedIntersects_r(impl_->geos.get(), impl_->prepared[i], q.get()) == 1 &&
-        GEOSPreparedTouches_r(impl_->geos.get(), impl_->prepared[i], q.get()) != 1)
-      out.push_back(impl_->ids[i]);
+  for (std::size_t i : interior_hits(impl_->geos, impl_->tree, impl_->prepared, q.get()))
+    out.push_back(impl_->ids[i]);
+  return out;
+}
+
+std::vector<Overlap> FarmlandLayer::overlaps(const std::vector<std::uint8_t>& wkb) const {
+  const GeosContext& geos = impl_->geos;
+  auto q = geos_from_wkb(geos, wkb);
+  std::vector<Overlap> out;
+  for (std::size_t i : interior_hits(geos, impl_->tree, impl_->prepared, q.get())) {
+    GeosGeometryPtr cut(GEOSIntersection_r(geos.get(), impl_->geoms[i].get(), q.get()),
+                        GeosGeometryDeleter{geos.get()});
+    if (!cut) continue;
+    const double a = impl_->area->area_m2(geos_to_wkb(geos, cut.get()));
+    if (a > 0) out.push_back({i, a});
+  }
   return out;
 }
 

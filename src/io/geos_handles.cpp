@@ -20,4 +20,14 @@ GeosGeometryPtr geos_from_wkb(const GeosContext& ctx, const std::vector<std::uin
   return GeosGeometryPtr(g, GeosGeometryDeleter{ctx.get()});
 }
 
+std::vector<std::uint8_t> geos_to_wkb(const GeosContext& ctx, const GEOSGeometry* g) {
+  GEOSWKBWriter* w = GEOSWKBWriter_create_r(ctx.get());
+  std::size_t n = 0;
+  unsigned char* buf = GEOSWKBWriter_write_r(ctx.get(), w, g, &n);
+  std::vector<std::uint8_t> wkb(buf, buf + n);
+  GEOSFree_r(ctx.get(), buf);
+  GEOSWKBWriter_destroy_r(ctx.get(), w);
+  return wkb;
+}
+
 }  // namespace farmwatch::io

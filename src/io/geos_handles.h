@@ -34,5 +34,7 @@ using GeosGeometryPtr = std::unique_ptr<GEOSGeometry, GeosGeometryDeleter>;
 
 /// Geometry from WKB; nullptr-free: throws std::runtime_error with GEOS's message.
 GeosGeometryPtr geos_from_wkb(const GeosContext& ctx, const std::vector<std::uint8_t>& wkb);
+/// A geometry's WKB.
+std::vector<std::uint8_t> geos_to_wkb(const GeosContext& ctx, const GEOSGeometry* g);
 
 }  // namespace farmwatch::io

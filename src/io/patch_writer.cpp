@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/monitoring_db.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -31,6 +32,17 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+/// "id:area;id:area" of the parcels a patch takes, m² to 0.01.
+std::string parcel_areas(const Patch& p) {
+  std::string s;
+  for (const auto& [id, a] : p.parcel_areas) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", a);
+    s += (s.empty() ? "" : ";") + id + ":" + buf;
+  }
+  return s;
+}
+
 /// The report schema, declared once for every format.
 const std::vector<Field>& schema() {
   using P = const Patch&;
@@ -41,7 +53,13 @@ const std::vector<Field>& schema() {
        [](P p, C) -> Value { return std::string(category_label(p.category)); }},
       {"category_code", "类型代码", OFTString,
        [](P p, C) -> Value { return std::string(category_key(p.category)); }},
-      {"status", "状态", OFTString, [](P, C) -> Value { return std::string("疑似"); }},
+      {"status", "状态", OFTString, [](P p, C) -> Value { return patch_status_label(p.status); }},
+      {"first_seen", "首次发现", OFTString, [](P p, C) -> Value { return p.first_seen; }},
+      {"reasonable", "合理性", OFTString,
+       [](P p, C) -> Value { return std::string(p.exempt_by.empty() ? "" : "合理"); }},
+      {"reasonable_basis", "合理依据", OFTString, [](P p, C) -> Value { return p.exempt_by; }},
+      {"unit_code", "行政区代码", OFTString, [](P p, C) -> Value { return p.unit_code; }},
+      {"unit_name", "行政区名称", OFTString, [](P p, C) -> Value { return p.unit_name; }},
       {"class_before", "前时相地类", OFTString,
        [](P p, C c) -> Value { return cls(c, p.class_before).name; }},
       {"gbt_before", "前时相地类编码", OFTString,
@@ -65,6 +83,8 @@ const std::vector<Field>& schema() {
       {"centroid_x", "中心X", OFTReal, [](P p, C) -> Value { return p.centroid_x; }},
       {"centroid_y", "中心Y", OFTReal, [](P p, C) -> Value { return p.centroid_y; }},
       {"parcel_ids", "涉及地块", OFTString, [](P p, C) -> Value { return join(p.parcel_ids); }},
+      {"parcel_areas_m2", "涉及地块面积", OFTString,
+       [](P p, C) -> Value { return parcel_areas(p); }},
       {"farmland_share", "农田内占比", OFTReal, [](P p, C) -> Value { return p.farmland_share; }},
       {"confidence", "置信度", OFTReal, [](P p, C) -> Value { return p.confidence; }},
       {"pixels", "像元数", OFTInteger64, [](P p, C) -> Value { return p.pixels; }},

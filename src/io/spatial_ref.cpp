@@ -55,4 +55,21 @@ Box transform_box(const Box& box, const std::string& from_wkt, const std::string
   return out;
 }
 
+struct ToLonLat::Impl {
+  TransformPtr ct;
+};
+
+ToLonLat::ToLonLat(const std::string& from_wkt) : impl_(std::make_unique<Impl>()) {
+  impl_->ct = make_transform(srs_from_wkt(from_wkt), wgs84_lonlat());
+}
+ToLonLat::~ToLonLat() = default;
+
+std::vector<std::uint8_t> ToLonLat::operator()(const std::vector<std::uint8_t>& wkb) const {
+  auto g = from_wkb(wkb);
+  if (g->transform(impl_->ct.get()) != OGRERR_NONE)
+    throw ProcessingError("cannot transform a geometry to longitude/latitude: " +
+                          gdal_last_error());
+  return to_wkb(*g);
+}
+
 }  // namespace farmwatch::io

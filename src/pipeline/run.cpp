@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -68,6 +69,49 @@ json change_summary(const RunContext& ctx) {
           {"pixels_nodata", ctx.pixels.change_pixels[255]}};
 }
 
+/// Patches and their areas per administrative unit and category, and how many are reasonable.
+json unit_summary(const RunContext& ctx) {
+  std::map<std::string, json> units;
+  for (const auto& p : ctx.patches.patches) {
+    const std::string key = p.unit_name.empty() ? "(none)" : p.unit_name;
+    json& u = units[key];
+    if (u.is_null()) {
+      u = {{"unit_code", p.unit_code}, {"unit_name", p.unit_name}, {"reasonable", 0}};
+      for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
+                     ChangeCategory::other})
+        u[category_key(c)] = {{"patches", 0}, {"area_m2", 0.0}};
+    }
+    json& c = u[category_key(p.category)];
+    c["patches"] = c["patches"].get<int>() + 1;
+    c["area_m2"] = std::round((c["area_m2"].get<double>() + p.area_m2) * 100) / 100;
+    if (!p.exempt_by.empty()) u["reasonable"] = u["reasonable"].get<int>() + 1;
+  }
+  json out = json::array();
+  for (auto& [k, v] : units) out.push_back(v);
+  return out;
+}
+
+/// What the monitoring database keeps of this run.
+io::RunWrite database_record(const RunContext& ctx) {
+  const auto& d = ctx.spec.dates;
+  io::RunWrite w;
+  w.run.started_utc = ctx.started_utc;
+  w.run.pipeline = ctx.spec.file.empty() ? ctx.spec.name : ctx.spec.file;
+  w.run.farmwatch_version = kVersion;
+  w.run.out_dir = ctx.out->target().string();
+  w.run.date_before = d[0].date;
+  w.run.date_after = d[1].date;
+  w.run.sensor_before = d[0].sensor;
+  w.run.sensor_after = d[1].sensor;
+  w.run.image_before = ctx.images[0].scenes.front().path;
+  w.run.image_after = ctx.images[1].scenes.front().path;
+  w.parcels = ctx.parcels;
+  w.parcel_classes = ctx.parcel_classes;
+  w.patches = &ctx.patches.patches;
+  w.classes = &ctx.spec.classifier->classes();
+  return w;
+}
+
 /// summary.json: what went in, what came out, how long it took.
 json make_summary(const RunContext& ctx) {
   const auto& spec = ctx.spec;
@@ -117,6 +161,8 @@ json make_summary(const RunContext& ctx) {
   if (!ctx.normalisation.is_null()) s["radiometric_normalisation"] = ctx.normalisation;
   if (!ctx.spectral_report.is_null()) s["spectral_change_test"] = ctx.spectral_report;
   if (ctx.compares_dates()) s["changes"] = change_summary(ctx);
+  if (ctx.admin || !ctx.exemptions.empty()) s["units"] = unit_summary(ctx);
+  if (ctx.db) s["database"] = ctx.db->target();
   s["outputs"] = {{"dir", ctx.out->target().string()}, {"files", ctx.files}, {"tiles", ctx.tiles}};
   s["failed_scenes"] = ctx.failed_scenes;
   s["threads"] = engine::ThreadLimit::current();
@@ -130,6 +176,7 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   const auto start = std::chrono::steady_clock::now();
   const engine::ThreadLimit threads(opts.threads);
   RunContext ctx(spec, opts, log);
+  ctx.started_utc = io::utc_timestamp();
   for (const auto& stage : standard_stages()) stage->execute(ctx);
   ctx.timings["total"] =
       std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
@@ -137,6 +184,13 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
       1000;
   const json summary = make_summary(ctx);
   write_file_atomically(ctx.out->staging() / "summary.json", summary.dump(2) + "\n");
+  // The database is written last, in one transaction, and the outputs are swapped in only
+  // once it has committed: a run that fails anywhere leaves both as they were.
+  if (ctx.db) {
+    const auto run_id = ctx.db->write_run(database_record(ctx));
+    log.info("monitoring database " + ctx.db->target() + ": run " + std::to_string(run_id) +
+             " recorded");
+  }
   ctx.out->commit();
   return summary;
 }

@@ -153,6 +153,30 @@ PipelineSpec load_pipeline(const std::string& path) {
     fm.finish();
     spec.farmland = req;
   }
+  if (auto ex = top.opt_node("exemptions")) {
+    if (!ex->IsSequence()) top.fail("exemptions", "expected a list of {name, path[, layer]}");
+    for (std::size_t k = 0; k < ex->size(); ++k) {
+      YamlMap em((*ex)[k], path, "exemptions[" + std::to_string(k) + "]");
+      ExemptionSpec e;
+      e.name = em.str("name");
+      e.layer.path = resolve(base, em.str("path"));
+      e.layer.layer = em.opt_str("layer").value_or("");
+      e.layer.kind = "exemption layer '" + e.name + "'";
+      em.finish();
+      spec.exemptions.push_back(std::move(e));
+    }
+  }
+  if (auto a = top.opt_node("admin")) {
+    YamlMap am(*a, path, "admin");
+    io::FarmlandRequest req;
+    req.path = resolve(base, am.str("path"));
+    req.layer = am.opt_str("layer").value_or("");
+    req.id_field = am.str("code_field");
+    req.name_field = am.str("name_field");
+    req.kind = "admin layer";
+    am.finish();
+    spec.admin = req;
+  }
 
   if (auto g = top.opt_node("grid")) {
     YamlMap gm(*g, path, "grid");
@@ -215,6 +239,13 @@ PipelineSpec load_pipeline(const std::string& path) {
     }
   }
   om.finish();
+  // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
+  // folder, so that the next night's run finds it.
+  const std::string db = top.opt_str("database").value_or("farmwatch.gpkg");
+  if (db != "none")
+    spec.database = db.rfind("PG:", 0) == 0
+                        ? db
+                        : resolve(top.has("database") ? base : fs::path(spec.outputs.dir).parent_path(), db);
   if (auto bs = top.opt_int("block_size")) {
     if (*bs < 16 || *bs > 4096 || *bs % 16)
       top.fail("block_size", "must be a multiple of 16 in 16..4096");

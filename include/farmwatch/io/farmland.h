@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "farmwatch/core/coverage.h"
@@ -11,9 +12,21 @@
 namespace farmwatch::io {
 
 struct FarmlandRequest {
+  FarmlandRequest() = default;
+  FarmlandRequest(std::string path_, std::string layer_, std::string id_field_)
+      : path(std::move(path_)), layer(std::move(layer_)), id_field(std::move(id_field_)) {}
   std::string path;
   std::string layer;     ///< empty: the dataset's only (or first) layer
-  std::string id_field;  ///< parcel-id attribute, e.g. "DKBH" or "地块编号"
+  std::string id_field;  ///< parcel-id attribute, e.g. "DKBH" or "地块编号"; empty: the FID
+  std::string name_field;  ///< optional attribute kept per feature (e.g. a unit's name)
+  /// How messages name the layer ("farmland layer", "admin layer", ...).
+  std::string kind = "farmland layer";
+};
+
+/// The part of a layer feature a geometry covers.
+struct Overlap {
+  std::size_t index = 0;  ///< feature index in the layer
+  double area_m2 = 0;     ///< of the intersection, on the ellipsoid
 };
 
 class FarmlandLayer {
@@ -29,9 +42,16 @@ class FarmlandLayer {
   const std::string& path() const;
   /// "id: reason" of each parcel whose geometry was repaired.
   const std::vector<std::string>& repaired() const;
+  /// The text encoding of the attribute table ("UTF-8", or "CP936" for a GBK shapefile
+  /// detected without a .cpg).
+  const std::string& encoding() const;
   std::size_t size() const;
   /// Parcels are held sorted by id; index i has raster value i + 1.
   const std::string& parcel_id(std::size_t i) const;
+  /// Value of the request's name field (empty without one).
+  const std::string& parcel_name(std::size_t i) const;
+  /// Parcel i's geometry (WKB, target CRS).
+  const std::vector<std::uint8_t>& parcel_wkb(std::size_t i) const;
   /// Extent in the target CRS.
   Box extent() const;
   /// Writes a UInt32 raster on `grid`: parcel index + 1 where a pixel centre is in a parcel.
@@ -40,6 +60,9 @@ class FarmlandLayer {
   std::vector<PolygonRings> parcel_rings(std::size_t i) const;
   /// Ids of the parcels intersecting a geometry (WKB, target CRS), sorted.
   std::vector<std::string> parcels_intersecting(const std::vector<std::uint8_t>& wkb) const;
+  /// Features whose interiors a geometry (WKB, target CRS) overlaps, with the ellipsoidal area
+  /// of each intersection; by feature index.
+  std::vector<Overlap> overlaps(const std::vector<std::uint8_t>& wkb) const;
 
  private:
   FarmlandLayer();

@@ -2,6 +2,7 @@
 // Change patches (图斑): polygons of connected changed pixels with their measurements.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "farmwatch/core/change_rules.h"
@@ -25,6 +26,15 @@ struct Patch {
   double farmland_share = 0;                       ///< share of its pixels inside farmland
   double confidence = 0;                           ///< 0..1
   std::int64_t pixels = 0;
+  /// Farmland parcels it overlaps with the intersected area (m², ellipsoidal), by parcel id.
+  std::vector<std::pair<std::string, double>> parcel_areas;
+  std::string unit_code, unit_name;  ///< administrative unit (乡镇/村) it lies in most
+  /// Name of the exemption layer that makes it reasonable (合理); empty: not exempt.
+  std::string exempt_by;
+  /// Monitoring status (new, persisting, verified, dismissed) and when it was first found;
+  /// set from the monitoring database (a run without one: new, this run's date).
+  std::string status = "new";
+  std::string first_seen;
   std::vector<std::uint8_t> wkb;         ///< geometry, analysis CRS
   std::vector<std::uint8_t> wkb_lonlat;  ///< geometry, WGS84 lon/lat
 };

@@ -1,6 +1,9 @@
 #pragma once
 // Coordinate reference systems as WKT strings, so callers need not see OGR types.
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "farmwatch/core/geo.h"
 
@@ -18,5 +21,17 @@ bool is_geographic(const std::string& wkt);
 void transform_point(double& x, double& y, const std::string& from_wkt, const std::string& to_wkt);
 /// Bounding box of `box` transformed from one CRS to another (edges densified).
 Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt);
+
+/// Geometries (WKB) from one CRS to WGS84 longitude/latitude (RFC 7946 order).
+class ToLonLat {
+ public:
+  explicit ToLonLat(const std::string& from_wkt);
+  ~ToLonLat();
+  std::vector<std::uint8_t> operator()(const std::vector<std::uint8_t>& wkb) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace farmwatch::io

@@ -11,6 +11,7 @@
 #include "farmwatch/core/log.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/farmland.h"
+#include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/io/patches.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/run.h"
@@ -33,6 +34,10 @@ struct RunContext {
   int failed_scenes = 0;  ///< scenes that could not be read (not: skipped as cloudy)
   Grid grid;
   std::optional<io::FarmlandLayer> farmland;
+  std::optional<io::FarmlandLayer> admin;
+  std::vector<io::FarmlandLayer> exemptions;  ///< in the order of spec.exemptions
+  std::optional<io::MonitoringDb> db;
+  std::string started_utc;
   // coregister
   nlohmann::json coregistration;
   // normalise
@@ -48,6 +53,9 @@ struct RunContext {
   engine::LanduseChangeStats pixels;
   // patches
   io::PatchResult patches;
+  // annotate
+  std::vector<io::ParcelRecord> parcels;               ///< farmland parcels with their units
+  std::vector<io::ParcelClassRecord> parcel_classes;  ///< per parcel, date and class
   // rasters, reports, tiles
   nlohmann::json files = nlohmann::json::array();
   std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)

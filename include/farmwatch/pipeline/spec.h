@@ -47,11 +47,23 @@ struct OutputSpec {
   int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
 };
 
+/// A layer of areas where a change is reasonable (合理): approved construction land, approved
+/// facility land, the urban development boundary...
+struct ExemptionSpec {
+  std::string name;  ///< how reports name it, e.g. "建设用地审批"
+  io::FarmlandRequest layer;
+};
+
 struct PipelineSpec {
   std::string file;  ///< where it was read from (empty if built in code)
   std::string name;
   std::vector<DateSpec> dates;  ///< one (classify only) or two (before, after)
   std::optional<io::FarmlandRequest> farmland;
+  std::vector<ExemptionSpec> exemptions;
+  /// Administrative units (乡镇/村): id_field holds the unit code, name_field its name.
+  std::optional<io::FarmlandRequest> admin;
+  /// The monitoring database: a GeoPackage path or a "PG:..." connection string; empty: none.
+  std::string database;
   GridSpec grid;
   std::shared_ptr<const RuleClassifier> classifier;
   std::string classifier_source;

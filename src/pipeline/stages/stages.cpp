@@ -13,6 +13,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   s.push_back(stages::farmland());
   s.push_back(stages::classify());
   s.push_back(stages::patches());
+  s.push_back(stages::annotate());
   s.push_back(stages::rasters());
   s.push_back(stages::reports());
   s.push_back(stages::tiles());

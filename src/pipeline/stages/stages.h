@@ -18,6 +18,7 @@ std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
 std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
 std::unique_ptr<Stage> patches();     ///< change patches
+std::unique_ptr<Stage> annotate();    ///< parcel statistics, units, exemptions, patch ids
 std::unique_ptr<Stage> rasters();     ///< COG outputs
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles

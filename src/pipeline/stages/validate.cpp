@@ -93,6 +93,13 @@ class Validate : public Stage {
       log.info("farmland: " + std::to_string(ctx.farmland->size()) + " parcels from " +
                spec.farmland->path);
     }
+    if (spec.admin) ctx.admin = io::FarmlandLayer::load(*spec.admin, crs);
+    for (const auto& e : spec.exemptions)
+      ctx.exemptions.push_back(io::FarmlandLayer::load(e.layer, crs));
+    // Opened (and created) now, so that a corrupt or foreign database stops the run before
+    // any work; it is written only at the end, in one transaction.
+    if (!spec.database.empty() && ctx.compares_dates())
+      ctx.db = io::MonitoringDb::open(spec.database, /*create=*/true);
     // The area scenes must overlap: the grid's extent if given, else the farmland layer's,
     // else (with two dates) the other date's scenes.
     std::optional<Box> area = spec.grid.extent;
