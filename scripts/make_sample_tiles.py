@@ -17,7 +17,10 @@ What happens between 2024-03-15 (before) and 2024-08-20 (after):
   - a cloud over farmland in August and a nodata strip on the west edge in March.
 
 Pixels are rendered with 5x5 supersampling so feature edges are mixed pixels, as in real data.
-Writes sample-tiles/{sample_20240315.tif, sample_20240820.tif, farmland.gpkg, truth.json}.
+Also: the villages (村级行政区, villages.gpkg) and an approved-construction layer
+(approved_construction.gpkg) covering the factory, which makes it reasonable (合理).
+Writes sample-tiles/{sample_20240315.tif, sample_20240820.tif, farmland.gpkg, villages.gpkg,
+approved_construction.gpkg, truth.json}.
 Deterministic: a fixed random seed. Requires Debian's python3-gdal and python3-numpy.
 """
 import json
@@ -155,6 +158,37 @@ def render(date, path, gt, w, h):
     ds = None
 
 
+# Villages of 大兴镇 as three north-south strips (scene u ranges), with 12-digit unit codes.
+VILLAGES = [("340123001001", "东湖村", rect(0, 0, 1400, SIZE_M)),
+            ("340123001002", "西岗村", rect(1400, 0, 2600, SIZE_M)),
+            ("340123001003", "南圩村", rect(2600, 0, SIZE_M, SIZE_M))]
+# Approved construction land (建设用地审批): covers the factory, which is therefore reasonable.
+APPROVED = rect(3540, 3280, 3720, 3420)
+
+
+def village_of(b):
+    """(code, name) of the village holding the centre of a rectangle."""
+    u = (b[0] + b[2]) / 2
+    return next((code, name) for code, name, v in VILLAGES if v[0] <= u < v[2])
+
+
+def write_polygons(path, layer, fields, rows):
+    """A GeoPackage layer in EPSG:4527 of (values, rectangle) rows."""
+    if os.path.exists(path):
+        os.remove(path)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = ds.CreateLayer(layer, GK, ogr.wkbMultiPolygon)
+    for name in fields:
+        lyr.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    for values, b in rows:
+        f = ogr.Feature(lyr.GetLayerDefn())
+        for name, v in zip(fields, values):
+            f.SetField(name, v)
+        f.SetGeometry(ogr.ForceToMultiPolygon(ogr.CreateGeometryFromWkt(polygon_wkt(b))))
+        lyr.CreateFeature(f)
+    ds = None
+
+
 def polygon_wkt(b):
     x0, y0, x1, y1 = X0 + b[0], Y0 + b[1], X0 + b[2], Y0 + b[3]
     return f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"
@@ -169,7 +203,6 @@ def write_farmland(path):
         lyr.CreateField(ogr.FieldDefn(name, ogr.OFTString))
     fd = ogr.FieldDefn("面积_亩", ogr.OFTReal)
     lyr.CreateField(fd)
-    villages = ["东湖村", "西岗村", "南圩村"]
     for k, p in enumerate(PARCELS):
         f = ogr.Feature(lyr.GetLayerDefn())
         f.SetField("地块编号", f"3401230010{k + 1:03d}")
@@ -177,7 +210,7 @@ def write_farmland(path):
         f.SetField("地类名称", kind[0])
         f.SetField("地类编码", kind[1])
         f.SetField("乡镇名称", "大兴镇")
-        f.SetField("村名称", villages[p["i"] % 3])
+        f.SetField("村名称", village_of(p["box"])[1])
         g = ogr.ForceToMultiPolygon(ogr.CreateGeometryFromWkt(polygon_wkt(p["box"])))
         f.SetField("面积_亩", round(g.GetArea() / (2000 / 3), 2))
         f.SetGeometry(g)
@@ -199,6 +232,10 @@ def main():
     render("before", os.path.join(OUT, "sample_20240315.tif"), gt, w, h)
     render("after", os.path.join(OUT, "sample_20240820.tif"), gt, w, h)
     write_farmland(os.path.join(OUT, "farmland.gpkg"))
+    write_polygons(os.path.join(OUT, "villages.gpkg"), "村级行政区", ["XZQDM", "XZQMC"],
+                   [((code, name), b) for code, name, b in VILLAGES])
+    write_polygons(os.path.join(OUT, "approved_construction.gpkg"), "建设用地审批", ["PZWH"],
+                   [(("皖政地〔2023〕101号",), APPROVED)])
     ids = {(p["i"], p["j"]): f"3401230010{k + 1:03d}" for k, p in enumerate(PARCELS)}
 
     def parcel_of(b):
@@ -211,7 +248,9 @@ def main():
                 "within 3 km of the central meridian, where it equals the ellipsoidal area to 1e-6.",
         "patches": [
             {"name": n, "category": cat, "before": b4, "after": af, "box": [X0 + b[0], Y0 + b[1], X0 + b[2], Y0 + b[3]],
-             "area_m2": (b[2] - b[0]) * (b[3] - b[1]), "parcels": parcel_of(b)}
+             "area_m2": (b[2] - b[0]) * (b[3] - b[1]), "parcels": parcel_of(b),
+             "unit": village_of(b)[1],
+             "reasonable": b[0] >= APPROVED[0] and b[2] <= APPROVED[2] and b[1] >= APPROVED[1] and b[3] <= APPROVED[3]}
             for n, cat, b4, af, b in CHANGES],
         "not_reported": (
             [{"name": f"seasonal parcel {ids[(p['i'], p['j'])]}", "why": "bare in March, green in August",

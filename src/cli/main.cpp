@@ -24,6 +24,11 @@ const char* kUsage =
     "  evaluate              a class map against reference labels: accuracy, kappa, areas\n"
     "  zonal                 per-parcel class areas from exact cell-coverage fractions\n"
     "\n"
+    "the monitoring database (--db or $FARMWATCH_DB):\n"
+    "  patches               list change patches (--unit --since --category --status --format)\n"
+    "  patch <id>            a patch's history; --status verified|dismissed --note records a check\n"
+    "  parcel <id>           a parcel's class shares by date and its patches; --chips DIR\n"
+    "\n"
     "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
 
 }  // namespace
@@ -33,7 +38,8 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
       {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
-      {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal}};
+      {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal},
+      {"patches", cli::cmd_patches}, {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

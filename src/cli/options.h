@@ -41,6 +41,9 @@ int cmd_warp(const std::vector<std::string>& args);
 int cmd_evaluate(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
 int cmd_zonal(const std::vector<std::string>& args);
+int cmd_patches(const std::vector<std::string>& args);
+int cmd_patch(const std::vector<std::string>& args);
+int cmd_parcel(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli
 

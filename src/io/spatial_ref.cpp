@@ -55,6 +55,15 @@ Box transform_box(const Box& box, const std::string& from_wkt, const std::string
   return out;
 }
 
+std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb) {
+  const auto g = from_wkb(wkb);
+  const char* opts[] = {"COORDINATE_PRECISION=7", nullptr};
+  char* js = OGR_G_ExportToJsonEx(OGRGeometry::ToHandle(g.get()), const_cast<char**>(opts));
+  std::string out = js ? js : "null";
+  CPLFree(js);
+  return out;
+}
+
 struct ToLonLat::Impl {
   TransformPtr ct;
 };

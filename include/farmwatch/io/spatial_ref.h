@@ -22,6 +22,9 @@ void transform_point(double& x, double& y, const std::string& from_wkt, const st
 /// Bounding box of `box` transformed from one CRS to another (edges densified).
 Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt);
 
+/// A geometry (WKB) as a GeoJSON geometry object, coordinates to 1e-7.
+std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb);
+
 /// Geometries (WKB) from one CRS to WGS84 longitude/latitude (RFC 7946 order).
 class ToLonLat {
  public:

@@ -1,4 +1,5 @@
 // The change report in three formats with one schema.
+#include "farmwatch/io/html_report.h"
 #include "farmwatch/io/patch_writer.h"
 #include "stages.h"
 
@@ -22,6 +23,19 @@ class Reports : public Stage {
     io::write_patches_geojson((staging / "changes.geojson").string(), patches, rc);
     io::write_patches_csv((staging / "changes.csv").string(), patches, rc);
     for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv"}) ctx.files.push_back(f);
+
+    io::HtmlReportInput html;
+    html.context = rc;
+    html.title = "耕地保护监测报告 " + ctx.spec.name + " " + d[0].date + " → " + d[1].date;
+    // Chips need imagery; a comparison of two land-use maps has none.
+    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) {
+      html.image_before = ctx.images[0].scenes.front().path;
+      html.image_after = ctx.images[1].scenes.front().path;
+    }
+    html.patches = &patches;
+    html.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
+    html.extent = ctx.grid.extent();
+    for (const auto& f : io::write_html_report(staging.string(), html)) ctx.files.push_back(f);
   }
 };
 

@@ -1,0 +1,113 @@
+#include "farmwatch/io/chips.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/image_source.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+
+namespace farmwatch::io {
+namespace {
+
+constexpr int kMaxChipPixels = 512;  // longest side of the PNG
+constexpr int kMinChipPixels = 256;
+
+/// Bytes of one band stretched from its 2nd to its 98th percentile (nodata and NaN black).
+cv::Mat stretched(const std::vector<float>& v, int w, int h, std::optional<double> nodata) {
+  std::vector<float> valid;
+  for (float x : v)
+    if (std::isfinite(x) && (!nodata || x != *nodata)) valid.push_back(x);
+  cv::Mat out(h, w, CV_8U, cv::Scalar(0));
+  if (valid.empty()) return out;
+  auto pct = [&](double p) {
+    auto k = valid.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(valid.size() - 1));
+    std::nth_element(valid.begin(), k, valid.end());
+    return *k;
+  };
+  const float lo = pct(0.02), hi = pct(0.98);
+  const float span = hi > lo ? hi - lo : 1.0f;
+  for (int i = 0; i < w * h; ++i) {
+    const float x = v[static_cast<std::size_t>(i)];
+    if (!std::isfinite(x) || (nodata && x == *nodata)) continue;
+    out.data[i] = static_cast<std::uint8_t>(std::clamp((x - lo) / span * 255.0f, 0.0f, 255.0f));
+  }
+  return out;
+}
+
+}  // namespace
+
+void write_chip(const ChipRequest& req) {
+  ImageRequest ir;
+  ir.path = req.image;
+  ir.allow_relative = true;
+  const ImageInfo info =
+      inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
+  auto ds = open_raster(info.path);
+  const Grid& g = info.grid;
+
+  auto outline = from_wkb(req.wkb_lonlat);
+  auto ct = make_transform(wgs84_lonlat(), srs_from_wkt(g.crs_wkt));
+  if (outline->transform(ct.get()) != OGRERR_NONE)
+    throw ProcessingError("cannot put an outline into '" + req.image + "': " + gdal_last_error());
+  OGREnvelope env;
+  outline->getEnvelope(&env);
+  const double mx = std::max((env.MaxX - env.MinX) / 2, req.min_pixels * g.res() / 2);
+  const double my = std::max((env.MaxY - env.MinY) / 2, req.min_pixels * g.res() / 2);
+  const Window win =
+      g.window_for({env.MinX - mx, env.MinY - my, env.MaxX + mx, env.MaxY + my});
+  if (win.empty())
+    throw InputError("image '" + req.image + "' does not cover the outline for " + req.out_png);
+  const double scale =
+      std::min(1.0, double(kMaxChipPixels) / std::max(win.width, win.height));
+  const int w = std::max(1, int(std::lround(win.width * scale)));
+  const int h = std::max(1, int(std::lround(win.height * scale)));
+
+  std::vector<cv::Mat> bgr;
+  for (BandRole r : {BandRole::blue, BandRole::green, BandRole::red}) {
+    GDALRasterBand* band = ds->GetRasterBand(info.bands[r]);
+    std::vector<float> v(std::size_t(w) * h);
+    CPLErrorReset();
+    if (band->RasterIO(GF_Read, win.col, win.row, win.width, win.height, v.data(), w, h,
+                       GDT_Float32, 0, 0, nullptr) != CE_None)
+      throw InputError("cannot read '" + req.image + "': " + gdal_last_error());
+    int has_nodata = 0;
+    const double nd = band->GetNoDataValue(&has_nodata);
+    bgr.push_back(stretched(v, w, h, has_nodata ? std::optional<double>(nd) : std::nullopt));
+  }
+  cv::Mat img;
+  cv::merge(bgr, img);
+  // A small window is enlarged (nearest neighbour, pixels stay visible) so that the chip is
+  // readable in a report.
+  const int up = std::max(1, kMinChipPixels / std::max(w, h));
+  if (up > 1) cv::resize(img, img, cv::Size(w * up, h * up), 0, 0, cv::INTER_NEAREST);
+
+  // The outline in chip pixels.
+  const GeoTransform& t = g.transform;
+  auto to_px = [&](double x, double y) {
+    const double col = (x - t.c[0]) / t.c[1] - win.col, row = (y - t.c[3]) / t.c[5] - win.row;
+    return cv::Point(int(std::lround(col * scale * up)), int(std::lround(row * scale * up)));
+  };
+  std::vector<std::vector<cv::Point>> rings;
+  auto add_polygon = [&](const OGRPolygon& p) {
+    auto add_ring = [&](const OGRLinearRing* r) {
+      std::vector<cv::Point> pts;
+      for (int k = 0; r && k < r->getNumPoints(); ++k) pts.push_back(to_px(r->getX(k), r->getY(k)));
+      rings.push_back(std::move(pts));
+    };
+    add_ring(p.getExteriorRing());
+    for (int k = 0; k < p.getNumInteriorRings(); ++k) add_ring(p.getInteriorRing(k));
+  };
+  if (wkbFlatten(outline->getGeometryType()) == wkbPolygon)
+    add_polygon(*outline->toPolygon());
+  else if (wkbFlatten(outline->getGeometryType()) == wkbMultiPolygon)
+    for (const auto* p : *outline->toMultiPolygon()) add_polygon(*p);
+  cv::polylines(img, rings, true, cv::Scalar(0, 255, 255), 2, cv::LINE_AA);
+  if (!cv::imwrite(req.out_png, img))
+    throw ProcessingError("cannot write chip '" + req.out_png + "'");
+}
+
+}  // namespace farmwatch::io
