@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
           libgdal-dev libproj-dev libgeos-dev libopencv-dev libtbb-dev
           libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev
-          gdal-bin python3-gdal python3-numpy)
+          gdal-bin python3-gdal python3-numpy
+          postgresql postgresql-15-postgis-3)  # the database tests run on a real PostGIS too
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

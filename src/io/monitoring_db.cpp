@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -466,6 +467,10 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
         im.insert(overlaps, o, kPatchParcels.name);
       }
     }
+    // Lets the tests check that a run failing at the last moment leaves nothing behind.
+    if (std::getenv("FARMWATCH_TEST_FAIL_BEFORE_COMMIT"))
+      throw ProcessingError(im.where() + ": run failed before commit " +
+                            "(FARMWATCH_TEST_FAIL_BEFORE_COMMIT is set)");
   });
   return run_id;
 }

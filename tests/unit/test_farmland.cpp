@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
+#include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include "farmwatch/core/error.h"
@@ -99,4 +101,75 @@ TEST_F(Farmland, RasterisesParcelIndexByPixelCentre) {
   EXPECT_EQ(v[3], 2);
   EXPECT_EQ(v[5], 2);
   EXPECT_EQ(v[6], 0);
+}
+
+namespace {
+/// A shapefile in EPSG:4527 whose .dbf is GBK (CP936), the way Chinese offices' tools write it,
+/// with or without the .cpg that says so and with the .dbf's code page byte cleared.
+void write_gbk_shapefile(const std::string& path, bool keep_cpg) {
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("ESRI Shapefile");
+  std::unique_ptr<GDALDataset> ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  OGRSpatialReference srs;
+  srs.importFromEPSG(4527);
+  const char* opts[] = {"ENCODING=CP936", nullptr};
+  OGRLayer* l = ds->CreateLayer("parcels", &srs, wkbPolygon, const_cast<char**>(opts));
+  OGRFieldDefn id("地块编号", OFTString), village("村名称", OFTString);
+  ASSERT_EQ(l->CreateField(&id), OGRERR_NONE);
+  ASSERT_EQ(l->CreateField(&village), OGRERR_NONE);
+  int k = 0;
+  for (const char* name : {"东湖村001", "西岗村002"}) {
+    OGRFeature f(l->GetLayerDefn());
+    f.SetField("地块编号", name);
+    f.SetField("村名称", k ? "西岗村" : "东湖村");
+    OGRGeometry* g = nullptr;
+    const std::string wkt = square(39500000 + 200 * k++, 3500000, 100);
+    OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
+    f.SetGeometryDirectly(g);
+    ASSERT_EQ(l->CreateFeature(&f), OGRERR_NONE);
+  }
+  ds.reset();
+  const std::filesystem::path shp(path);
+  if (!keep_cpg) std::filesystem::remove(std::filesystem::path(shp).replace_extension(".cpg"));
+  std::fstream dbf(std::filesystem::path(shp).replace_extension(".dbf"),
+                   std::ios::in | std::ios::out | std::ios::binary);
+  dbf.seekp(29);
+  dbf.put('\0');
+}
+}  // namespace
+
+TEST_F(Farmland, GbkShapefileWithoutCpgIsDetectedAndReadAsUtf8) {
+  for (bool cpg : {false, true}) {
+    const std::string shp = dir / (cpg ? "with_cpg.shp" : "no_cpg.shp");
+    write_gbk_shapefile(shp, cpg);
+    io::FarmlandRequest req{shp, "", "地块编号"};
+    req.name_field = "村名称";
+    const auto f = io::FarmlandLayer::load(req, gk);
+    ASSERT_EQ(f.size(), 2u) << shp;
+    EXPECT_EQ(f.parcel_id(0), "东湖村001") << shp;
+    EXPECT_EQ(f.parcel_name(1), "西岗村") << shp;
+    EXPECT_EQ(f.encoding(), cpg ? "UTF-8" : "CP936") << shp;
+  }
+}
+
+TEST_F(Farmland, OverlapsGiveTheIntersectedEllipsoidalArea) {
+  test::write_parcels(dir / "f.gpkg", {{"A", square(39500000, 3500000, 100)},
+                                       {"B", square(39500100, 3500000, 100)}});
+  const auto f = io::FarmlandLayer::load({dir / "f.gpkg", "", "地块编号"}, gk);
+  // 40 x 20 m straddling the A/B boundary: 20 x 20 m in each; a ring touching only B's edge
+  // is not B's.
+  OGRGeometry* g = nullptr;
+  const std::string wkt = "POLYGON((39500080 3500010,39500120 3500010,39500120 3500030,"
+                          "39500080 3500030,39500080 3500010))";
+  OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
+  std::vector<std::uint8_t> wkb(g->WkbSize());
+  g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+  OGRGeometryFactory::destroyGeometry(g);
+  const auto o = f.overlaps(wkb);
+  ASSERT_EQ(o.size(), 2u);
+  // Gauss-Kruger is conformal with scale ~1 near the central meridian (x = 500 km): the
+  // ellipsoidal area equals the planar one to 1e-3 here.
+  EXPECT_EQ(f.parcel_id(o[0].index), "A");
+  EXPECT_NEAR(o[0].area_m2, 400, 400 * 1e-3);
+  EXPECT_EQ(f.parcel_id(o[1].index), "B");
+  EXPECT_NEAR(o[1].area_m2, 400, 400 * 1e-3);
 }
