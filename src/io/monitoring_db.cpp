@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <thread>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -467,10 +469,15 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
         im.insert(overlaps, o, kPatchParcels.name);
       }
     }
-    // Lets the tests check that a run failing at the last moment leaves nothing behind.
+    // Let the tests check that a run failing, or killed, at the last moment leaves nothing
+    // behind: one fails here, the other writes a marker file and waits to be killed.
     if (std::getenv("FARMWATCH_TEST_FAIL_BEFORE_COMMIT"))
       throw ProcessingError(im.where() + ": run failed before commit " +
                             "(FARMWATCH_TEST_FAIL_BEFORE_COMMIT is set)");
+    if (const char* marker = std::getenv("FARMWATCH_TEST_HOLD_BEFORE_COMMIT")) {
+      std::ofstream(marker) << "holding\n";
+      std::this_thread::sleep_for(std::chrono::seconds(120));
+    }
   });
   return run_id;
 }

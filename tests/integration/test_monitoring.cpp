@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "test_support.h"
 
@@ -190,6 +191,33 @@ TEST_P(Monitoring, AFailedRunLeavesTheDatabaseAndTheOutputsAsTheyWere) {
   EXPECT_EQ(patches_geojson(db_), before);
   EXPECT_EQ(run_cli({"patch", "FW20240820-0001", "--db", db_}).output, history);
   EXPECT_EQ(read_text(dir_ / "nightly/summary.json"), summary);
+}
+
+TEST_P(Monitoring, AKilledRunLeavesTheDatabaseAsItWas) {
+  ASSERT_EQ(run("nightly", "2024-08-20", sample("sample_20240820.tif")).exit_code, 0);
+  const auto before = patches_geojson(db_);
+  // The second run is killed (SIGKILL) while its transaction is open, all rows written.
+  const std::string marker = dir_ / "holding";
+  const std::string cmd = "FARMWATCH_TEST_HOLD_BEFORE_COMMIT='" + marker + "' '" +
+                          FARMWATCH_EXE + "' run '" +
+                          write_pipeline(dir_, "nightly", "2024-09-10",
+                                         image_with_new_yard(dir_), db_) +
+                          "' > '" + (dir_ / "log") + "' 2>&1 & echo $!";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_TRUE(p);
+  long pid = 0;
+  ASSERT_EQ(std::fscanf(p, "%ld", &pid), 1);
+  ::pclose(p);
+  for (int i = 0; i < 600 && !fs::exists(marker); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(marker)) << read_text(dir_ / "log");
+  ASSERT_EQ(std::system(("kill -9 " + std::to_string(pid)).c_str()), 0);
+  for (int i = 0; i < 100 && std::system(("kill -0 " + std::to_string(pid) + " 2>/dev/null").c_str()) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(patches_geojson(db_), before);
+  // And the next run works on it as usual.
+  ASSERT_EQ(run("nightly", "2024-09-10", dir_ / "sample_20240910.tif").exit_code, 0);
+  EXPECT_EQ(patches_geojson(db_)["features"].size(), 5u);
 }
 
 TEST_P(Monitoring, ParcelHistoryShowsClassSharesPatchesAndChips) {
