@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh farmwatch
 build/farmwatch run pipelines/sample.yaml -v "$@"
+# What an analyst sees next: the patches in the monitoring database the run wrote to.
+build/farmwatch patches --db out/farmwatch.gpkg

@@ -23,7 +23,7 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
 }  // namespace
 
 int cmd_change(const std::vector<std::string>& args) {
-  std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b;
+  std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b, db;
   bool tiles = false, no_coregister = false, no_normalise = false;
   ImageOptions io_opts;
   po::options_description desc;
@@ -40,6 +40,8 @@ int cmd_change(const std::vector<std::string>& args) {
       "date-before", po::value<std::string>(&date_a), "date of --before (default: from its name)")(
       "date-after", po::value<std::string>(&date_b), "date of --after (default: from its name)")(
       "tiles", po::bool_switch(&tiles), "also write XYZ tiles")(
+      "db", po::value<std::string>(&db),
+      "record the run in this monitoring database (GeoPackage or \"PG:...\")")(
       "no-coregister", po::bool_switch(&no_coregister),
       "do not measure and correct the shift of B against A")(
       "no-normalise", po::bool_switch(&no_normalise),
@@ -88,6 +90,7 @@ int cmd_change(const std::vector<std::string>& args) {
     spec.farmland = f;
   }
   spec.outputs.dir = out;
+  spec.database = db;
   spec.outputs.tiles = tiles;
   spec.coregister = !no_coregister;
   spec.normalise = !no_normalise;
