@@ -2,6 +2,8 @@
 #include <iostream>
 #include <regex>
 
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/class_table_io.h"
 #include "farmwatch/pipeline/run.h"
 #include "options.h"
 
@@ -60,11 +62,29 @@ int cmd_change(const std::vector<std::string>& args) {
 
   pipeline::PipelineSpec spec;
   spec.name = "change";
-  spec.classifier_source = rules_file(io_opts);
-  spec.classifier = pipeline::load_classifier_file(spec.classifier_source);
+  // Two land-use maps that say what their codes mean (a learned model's classes, with keys
+  // from its class table) are compared with those classes; images use the rules file.
+  auto describe = [&](const std::string& path) {
+    auto req = image_request(path, io_opts, vm);
+    req.allow_relative = true;
+    return io::inspect_image(req, {});
+  };
+  const auto map_a = describe(before), map_b = describe(after);
+  if (map_a.classes && map_b.classes) {
+    if (io::class_table_metadata(*map_a.classes) != io::class_table_metadata(*map_b.classes))
+      throw InputError("land-use maps '" + before + "' and '" + after +
+                       "' have different class tables: classify both with the same model");
+    spec.classifier_source = "class table of " + before;
+    spec.classifier = std::make_shared<RuleClassifier>(
+        *map_a.classes, std::vector<ClassRule>{}, map_a.classes->classes().front().code);
+  } else {
+    spec.classifier_source = rules_file(io_opts);
+    spec.classifier = pipeline::load_classifier_file(spec.classifier_source);
+  }
   spec.change_source =
       change_rules.empty() ? pipeline::default_rules_dir() + "/change_rules.yaml" : change_rules;
-  spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes());
+  spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes(),
+                                                /*skip_absent_classes=*/bool(map_a.classes));
   if (!io_opts.quality.empty() && io_opts.quality != "spectral" && io_opts.quality != "none")
     throw UsageError(
         "change: --quality takes 'spectral' or 'none' here (a quality file belongs to one "

@@ -6,6 +6,7 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/evaluate.h"
+#include "farmwatch/io/class_table_io.h"
 #include "options.h"
 
 namespace farmwatch::cli {
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 int cmd_train(const std::vector<std::string>& args) {
   std::vector<std::string> images;
   io::EvaluateRequest labels;
-  std::string name_field, out;
+  std::string name_field, class_table, out;
   int trees = 100, max_depth = 10, interior = 1;
   std::int64_t max_per_class = 20000;
   ImageOptions io_opts;
@@ -26,6 +27,8 @@ int cmd_train(const std::vector<std::string>& args) {
       "labelled polygons or a label raster (0 = unlabelled)")(
       "field", po::value<std::string>(&labels.field), "polygons: attribute with the class code")(
       "name-field", po::value<std::string>(&name_field), "polygons: attribute with class names")(
+      "class-table", po::value<std::string>(&class_table),
+      "CSV code,key,name,gbt21010[,color]: what each label code is (GB/T 21010)")(
       "layer", po::value<std::string>(&labels.layer), "polygons: layer name")(
       "where", po::value<std::string>(&labels.where),
       "polygons: OGR SQL filter, e.g. \"fid % 2 = 0\"")(
@@ -62,11 +65,23 @@ int cmd_train(const std::vector<std::string>& args) {
     info.date_calibrations.push_back(d.calibration_source);
   }
   const auto names = io::label_names(labels, name_field);
+  const auto table = class_table.empty() ? std::optional<ClassTable>()
+                                         : io::load_class_table_csv(class_table);
   for (int c = 1; c < 255; ++c)
     if (set.per_class[static_cast<std::size_t>(c)]) {
-      ModelClass mc{static_cast<std::uint8_t>(c), ""};
+      ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", ""};
       for (const auto& [code, n] : names)
         if (code == c) mc.name = n;
+      if (table) {
+        const LandClass* lc = table->find(mc.code);
+        if (!lc)
+          throw ConfigError("class table '" + class_table + "' has no row for label code " +
+                            std::to_string(c));
+        mc.key = lc->key;
+        mc.name = lc->name;
+        mc.gbt_code = lc->gbt_code;
+        mc.color = io::color_hex(lc->color);
+      }
       info.classes.push_back(mc);
     }
   info.labels = labels.reference + (labels.field.empty() ? "" : " field " + labels.field) +

@@ -33,6 +33,11 @@ std::optional<Rgba> Rgba::parse(const std::string& hex) {
   return c;
 }
 
+Rgba default_class_color(std::uint8_t code) {
+  const auto h = static_cast<std::uint8_t>(code * 67u + 40u);
+  return Rgba{h, static_cast<std::uint8_t>(255 - h), static_cast<std::uint8_t>(code * 31u), 255};
+}
+
 void ClassTable::add(LandClass c) {
   if (c.code == 0 || c.code == kNodataCode)
     throw std::invalid_argument("class '" + c.key + "': code " + std::to_string(c.code) +

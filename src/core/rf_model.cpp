@@ -1,5 +1,7 @@
 #include "farmwatch/core/rf_model.h"
 
+#include "farmwatch/core/gbt21010.h"
+
 #include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
@@ -83,13 +85,29 @@ void RandomForest::save(const std::string& path) const {
      << "[";
   for (const auto& c : i.classes)
     fs << "{"
-       << "code" << c.code << "name" << c.name << "}";
+       << "code" << c.code << "name" << c.name << "key" << c.key << "gbt21010" << c.gbt_code
+       << "color" << c.color << "}";
   fs << "]";
   fs << "}";
   fs << "forest"
      << "{";
   impl_->forest->write(fs);
   fs << "}";
+}
+
+ClassTable model_class_table(const std::vector<ModelClass>& classes) {
+  ClassTable t;
+  for (const auto& m : classes) {
+    LandClass c;
+    c.code = m.code;
+    c.key = m.key.empty() ? "class_" + std::to_string(m.code) : m.key;
+    c.name = m.name.empty() ? c.key : m.name;
+    c.gbt_code = m.gbt_code;
+    c.gbt_name = gbt21010_name(m.gbt_code);
+    c.color = Rgba::parse(m.color).value_or(default_class_color(m.code));
+    t.add(c);
+  }
+  return t;
 }
 
 RandomForest RandomForest::load(const std::string& path) {
@@ -121,9 +139,13 @@ RandomForest RandomForest::load(const std::string& path) {
     i.date_descriptions.push_back(static_cast<std::string>(d["description"]));
     i.date_calibrations.push_back(static_cast<std::string>(d["calibration"]));
   }
-  for (const auto& c : h["classes"])
-    i.classes.push_back({static_cast<std::uint8_t>(static_cast<int>(c["code"])),
-                         static_cast<std::string>(c["name"])});
+  for (const auto& c : h["classes"]) {
+    auto text = [&](const char* k) {
+      return c[k].empty() ? std::string() : static_cast<std::string>(c[k]);
+    };
+    i.classes.push_back({static_cast<std::uint8_t>(static_cast<int>(c["code"])), text("name"),
+                         text("key"), text("gbt21010"), text("color")});
+  }
   std::vector<std::string> names;
   for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
   if (names != i.layout.names())

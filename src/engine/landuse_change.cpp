@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/raster_writer.h"
 
 namespace farmwatch::engine {
@@ -98,6 +99,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     auto layout = byte_layout(job.grid, "land use", kNodataCode);
     layout.colors = landuse_colors(classes);
     layout.metadata["FARMWATCH_LAYER"] = "landuse";
+    layout.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
     landuse.emplace_back(job.landuse_out[i], layout);
   }
   std::vector<std::optional<io::BlockRasterWriter>> sources(job.images.size());

@@ -1,5 +1,8 @@
 #include "farmwatch/engine/model_classify.h"
 
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/class_table_io.h"
+
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
@@ -185,12 +188,9 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
   l.description = "land use (codes of the training labels)";
   l.compress = "NONE";
   l.metadata["FARMWATCH_LAYER"] = "landuse";
-  for (const auto& c : model.info().classes) {
-    const auto h = static_cast<std::uint8_t>(c.code * 67u + 40u);
-    l.colors.emplace_back(c.code, Rgba{h, static_cast<std::uint8_t>(255 - h),
-                                       static_cast<std::uint8_t>(c.code * 31u), 255});
-  }
-  l.colors.emplace_back(255, Rgba{0, 0, 0, 0});
+  const ClassTable classes = model_class_table(model.info().classes);
+  l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+  l.colors = landuse_colors(classes);
   io::BlockRasterWriter writer(out, l);
   std::vector<std::int64_t> counts(256, 0);
   const std::size_t nf = layout.size();

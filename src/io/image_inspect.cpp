@@ -9,6 +9,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/image_source.h"
+#include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -289,7 +290,10 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
   info.is_class_map = info.band_count == 1 && b1->GetRasterDataType() == GDT_Byte &&
                       ((kind && std::string(kind) == "landuse") ||
                        b1->GetColorInterpretation() == GCI_PaletteIndex);
-  if (info.is_class_map) return info;
+  if (info.is_class_map) {
+    info.classes = class_table_from_metadata(ds->GetMetadataItem("FARMWATCH_CLASSES"));
+    return info;
+  }
 
   // Band descriptions first; an explicit mapping overrides the roles it names.
   for (int i = 1; i <= info.band_count; ++i)

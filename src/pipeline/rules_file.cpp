@@ -24,10 +24,12 @@ float bound(const YAML::Node& n, const YamlMap& m, const std::string& key) {
 }
 
 std::vector<std::uint8_t> class_list(const YAML::Node& n, const ClassTable& classes,
-                                     const YamlMap& m, const std::string& key) {
+                                     const YamlMap& m, const std::string& key,
+                                     bool skip_absent = false) {
   std::vector<std::uint8_t> out;
   auto one = [&](const std::string& k) {
     const LandClass* c = classes.find(k);
+    if (!c && skip_absent) return;
     if (!c) m.fail(key, "unknown class '" + k + "'");
     out.push_back(c->code);
   };
@@ -121,7 +123,8 @@ void parse_min_areas(const YAML::Node& node, ChangeRules& rules, const std::stri
 }
 
 ChangeConfig parse_change_rules(const YAML::Node& node, const ClassTable& classes,
-                                const std::string& file, const std::string& where) {
+                                const std::string& file, const std::string& where,
+                                bool skip_absent_classes) {
   YamlMap top(node, file, where);
   ChangeConfig cfg;
   const YAML::Node tr = top.node("transitions");
@@ -129,8 +132,8 @@ ChangeConfig parse_change_rules(const YAML::Node& node, const ClassTable& classe
   for (std::size_t i = 0; i < tr.size(); ++i) {
     YamlMap t(tr[i], file,
               (where.empty() ? "" : where + ".") + "transitions[" + std::to_string(i) + "]");
-    const auto from = class_list(t.node("from"), classes, t, "from");
-    const auto to = class_list(t.node("to"), classes, t, "to");
+    const auto from = class_list(t.node("from"), classes, t, "from", skip_absent_classes);
+    const auto to = class_list(t.node("to"), classes, t, "to", skip_absent_classes);
     const std::string kind = t.str("category");
     const auto k = parse_transition(kind);
     if (!k)
@@ -160,8 +163,9 @@ std::shared_ptr<const RuleClassifier> load_classifier_file(const std::string& pa
   return parse_classifier(load_yaml_file(path), path, "");
 }
 
-ChangeConfig load_change_rules_file(const std::string& path, const ClassTable& classes) {
-  return parse_change_rules(load_yaml_file(path), classes, path, "");
+ChangeConfig load_change_rules_file(const std::string& path, const ClassTable& classes,
+                                    bool skip_absent_classes) {
+  return parse_change_rules(load_yaml_file(path), classes, path, "", skip_absent_classes);
 }
 
 std::string default_rules_dir() {

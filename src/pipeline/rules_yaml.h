@@ -10,7 +10,8 @@ std::shared_ptr<const RuleClassifier> parse_classifier(const YAML::Node& node,
                                                        const std::string& file,
                                                        const std::string& where);
 ChangeConfig parse_change_rules(const YAML::Node& node, const ClassTable& classes,
-                                const std::string& file, const std::string& where);
+                                const std::string& file, const std::string& where,
+                                bool skip_absent_classes = false);
 /// Reads {non_agricultural: m2, non_grain: m2, other_change: m2} into `rules`.
 void parse_min_areas(const YAML::Node& node, ChangeRules& rules, const std::string& file,
                      const std::string& where);

@@ -262,6 +262,85 @@ TEST(Commands, TrainClassifyWithTheModelAndEvaluate) {
   EXPECT_FALSE(fs::exists(d / "x.tif"));
 }
 
+TEST(Commands, LearnedMapsCarryTheClassTableAndChangeUsesIt) {
+  test::TempDir d;
+  // Two dates of a 40 x 40 field; on the second a 10 x 10 roof stands in it.
+  auto date = [](bool roof_built) {
+    test::RasterSpec img;
+    img.width = img.height = 40;
+    img.descriptions = {"B02 blue", "B03 green", "B04 red", "B08 nir"};
+    img.bands.assign(4, std::vector<double>(1600));
+    for (int r = 0; r < 40; ++r)
+      for (int c = 0; c < 40; ++c) {
+        const auto i = static_cast<std::size_t>(r * 40 + c);
+        const bool roof = (r < 8 && c < 8) || (roof_built && r >= 20 && r < 30 && c >= 20 && c < 30);
+        const double jitter = 0.002 * ((r * 7 + c * 3) % 5);
+        const double v[] = {roof ? 0.20 : 0.04, roof ? 0.21 : 0.07, roof ? 0.22 : 0.04,
+                            roof ? 0.25 : 0.40};
+        for (int b = 0; b < 4; ++b) img.bands[static_cast<std::size_t>(b)][i] = v[b] + jitter;
+      }
+    return img;
+  };
+  test::write_raster(d / "a.tif", date(false));
+  test::write_raster(d / "b.tif", date(true));
+  test::RasterSpec lab = date(false);
+  lab.type = GDT_Byte;
+  lab.descriptions.clear();
+  lab.bands.assign(1, std::vector<double>(1600, 0));
+  for (int i = 0; i < 1600; ++i) lab.bands[0][static_cast<std::size_t>(i)] = (i / 40 < 8 && i % 40 < 8) ? 40 : 12;
+  test::write_raster(d / "labels.tif", lab);
+  // Label 12 is cropland (旱地 0103), 40 built-up (农村宅基地 0702) in the office's table.
+  std::ofstream(d / "classes.csv") << "code,key,name,gbt21010,color\n"
+                                   << "12,cropland,耕地,0103,#f5deb3\n"
+                                   << "40,built_up,建设用地,0702,#c80000\n";
+  auto r = test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif",
+                          "--class-table", d / "classes.csv", "--out", d / "m.yml", "--trees",
+                          "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* t : {"a", "b"}) {
+    r = test::run_cli({"classify", "--model", d / "m.yml", "--in", d / (std::string(t) + ".tif"),
+                       "--out", d / (std::string(t) + "_map.tif")});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  // The map says what its codes are.
+  GDALAllRegister();
+  {
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open((d / "b_map.tif").c_str(), GDAL_OF_RASTER));
+    const char* meta = ds->GetMetadataItem("FARMWATCH_CLASSES");
+    ASSERT_TRUE(meta);
+    const auto j = nlohmann::json::parse(meta);
+    EXPECT_EQ(j[1]["key"], "built_up");
+    EXPECT_EQ(j[1]["gbt21010_name"], "农村宅基地");
+    const GDALColorEntry* e = ds->GetRasterBand(1)->GetColorTable()->GetColorEntry(40);
+    EXPECT_EQ(e->c1, 200);
+  }
+  // change compares the two learned maps with their own classes: cropland -> built_up on
+  // farmland is 非农化, whatever the codes.
+  test::write_parcels(d / "farm.gpkg",
+                      {{"P1", "POLYGON((500000 3499600,500400 3499600,500400 3500000,"
+                              "500000 3500000,500000 3499600))"}},
+                      32650);
+  r = test::run_cli({"change", "--before", d / "a_map.tif", "--after", d / "b_map.tif", "--out",
+                     d / "ch", "--farmland", d / "farm.gpkg", "--id-field", "地块编号"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto gj = nlohmann::json::parse(test::read_text(d / "ch/changes.geojson"));
+  ASSERT_EQ(gj["features"].size(), 1u) << r.output;
+  const auto& p = gj["features"][0]["properties"];
+  EXPECT_EQ(p["category_code"], "non_agricultural");
+  EXPECT_EQ(p["class_after"], "建设用地");
+  EXPECT_EQ(p["gbt_after"], "0702");
+  // 100 pixels of 10 m on the UTM grid; on the ellipsoid 1/0.9996² of that at the central meridian.
+  EXPECT_NEAR(p["area_m2"].get<double>(), 10000 / (0.9996 * 0.9996), 1);
+
+  // A class table that is not GB/T 21010 is refused with the file and line.
+  std::ofstream(d / "bad.csv") << "code,key,name,gbt21010\n12,cropland,耕地,0199\n";
+  r = test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif",
+                     "--class-table", d / "bad.csv", "--out", d / "m2.yml"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("bad.csv' line 2: '0199' is not a GB/T 21010"), std::string::npos)
+      << r.output;
+}
+
 TEST(Commands, ZonalClassAreasAddUpToEachParcelsArea) {
   test::TempDir d;
   // The sample's land use on the farmland's own CRS (CGCS2000 / GK zone 39), 10 m.

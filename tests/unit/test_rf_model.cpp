@@ -59,7 +59,7 @@ TEST(MlFeatures, BandsIndicesAndMultiDateStatistics) {
 TEST(RandomForest, LearnsSavesLoadsAndPredictsTheLabelCodes) {
   ModelInfo info;
   info.layout = four_band_layout(1);
-  info.classes = {{12, "wheat"}, {40, "roof"}};
+  info.classes = {{12, "wheat", "cropland", "0103", "#ffd700"}, {40, "roof", "", "", ""}};
   info.date_descriptions = {"4 bands Float32: B02 B03 B04 B08"};
   const std::size_t nf = info.layout.size();
   std::mt19937 rng(3);
@@ -83,6 +83,14 @@ TEST(RandomForest, LearnsSavesLoadsAndPredictsTheLabelCodes) {
   const RandomForest back = RandomForest::load(path);
   EXPECT_EQ(back.info().classes.size(), 2u);
   EXPECT_EQ(back.info().classes[1].name, "roof");
+  // The class table of its maps: the CSV's key, GB/T code and name and colour where given,
+  // defaults where not.
+  const ClassTable t = model_class_table(back.info().classes);
+  EXPECT_EQ(t.find(12)->key, "cropland");
+  EXPECT_EQ(t.find(12)->gbt_name, "旱地");
+  EXPECT_EQ(t.find(12)->color.r, 0xff);
+  EXPECT_EQ(t.find(40)->key, "class_40");
+  EXPECT_EQ(t.find(40)->name, "roof");
   EXPECT_EQ(back.info().layout.names(), info.layout.names());
   std::vector<std::uint8_t> codes(y.size());
   back.predict(x.data(), y.size(), codes.data());

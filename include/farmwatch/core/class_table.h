@@ -17,6 +17,9 @@ struct Rgba {
   static std::optional<Rgba> parse(const std::string& hex);
 };
 
+/// A colour for a class that was given none, made from its code (distinct for nearby codes).
+Rgba default_class_color(std::uint8_t code);
+
 /// One land-use class of the classifier, mapped onto GB/T 21010-2017.
 struct LandClass {
   std::uint8_t code = 0;  ///< value in landuse_<date>.tif (1..254)

@@ -7,14 +7,22 @@
 #include <string>
 #include <vector>
 
+#include "farmwatch/core/class_table.h"
 #include "farmwatch/core/ml_features.h"
 
 namespace farmwatch {
 
 struct ModelClass {
   std::uint8_t code = 0;  ///< the label value of the training field, written in the map
-  std::string name;       ///< from the training layer's name field, if given
+  std::string name;       ///< from the class table or the training layer's name field
+  std::string key;        ///< from the class table: the key change rules use (e.g. cropland)
+  std::string gbt_code;   ///< from the class table: GB/T 21010 code
+  std::string color;      ///< from the class table: #rrggbb
 };
+
+/// The land-use classes of a model's maps: key (default class_<code>), name, GB/T 21010 code
+/// and name, colour (default: one made from the code).
+ClassTable model_class_table(const std::vector<ModelClass>& classes);
 
 /// What a model was trained on; written into the model file.
 struct ModelInfo {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "farmwatch/core/class_table.h"
 #include "farmwatch/core/features.h"
 #include "farmwatch/core/geo.h"
 #include "farmwatch/core/quality_mask.h"
@@ -64,6 +65,8 @@ struct ImageInfo {
   std::string data_type;
   /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
   bool is_class_map = false;
+  /// What a class map's codes mean, when it says (FARMWATCH_CLASSES metadata).
+  std::optional<ClassTable> classes;
 };
 
 /// Validates an image; InputError naming the file and the problem (no CRS, missing role, ...).

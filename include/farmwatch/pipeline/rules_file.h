@@ -17,7 +17,11 @@ struct ChangeConfig {
 };
 
 /// Transition table, minimum patch areas and spectral scale, against a class table.
-ChangeConfig load_change_rules_file(const std::string& path, const ClassTable& classes);
+/// With `skip_absent_classes`, class keys the table lacks are left out of the transitions
+/// instead of being errors: a learned map's classes need not include every class the rules
+/// file names.
+ChangeConfig load_change_rules_file(const std::string& path, const ClassTable& classes,
+                                    bool skip_absent_classes = false);
 
 /// The rules shipped with farmwatch (pipelines/rules/ of the source tree, or installed copy).
 std::string default_rules_dir();

@@ -33,13 +33,6 @@ std::pair<std::string, std::string> unit_of(const RunContext& ctx,
   return {ctx.admin->parcel_id(best->index), ctx.admin->parcel_name(best->index)};
 }
 
-std::string compact_date(const std::string& d) {
-  std::string s;
-  for (char c : d)
-    if (c != '-') s += c;
-  return s;
-}
-
 class Annotate : public Stage {
  public:
   Annotate() : Stage("annotate") {}
@@ -62,7 +55,7 @@ class Annotate : public Stage {
       p.first_seen = ctx.spec.dates[1].date;
     }
     if (ctx.db) {
-      ctx.db->match_patches(ctx.patches.patches, "FW" + compact_date(ctx.spec.dates[1].date));
+      ctx.db->match_patches(ctx.patches.patches, patch_id_prefix(ctx));
       int found_again = 0;
       for (const auto& p : ctx.patches.patches) found_again += p.status != "new";
       log.info("monitoring database " + ctx.db->target() + ": " + std::to_string(found_again) +

@@ -4,13 +4,6 @@
 namespace farmwatch::pipeline::stages {
 namespace {
 
-std::string compact_date(const std::string& d) {
-  std::string s;
-  for (char c : d)
-    if (c != '-') s += c;
-  return s;
-}
-
 class Patches : public Stage {
  public:
   Patches() : Stage("patches") {}
@@ -31,7 +24,7 @@ class Patches : public Stage {
     in.rules = &ctx.spec.change.rules;
     in.classes = &ctx.spec.classifier->classes();
     if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) in.images = ctx.images;
-    in.id_prefix = "FW" + compact_date(ctx.spec.dates[1].date);
+    in.id_prefix = patch_id_prefix(ctx);
     in.scratch_dir = ctx.out->scratch().string();
     ctx.patches = io::extract_patches(in, log);
   }

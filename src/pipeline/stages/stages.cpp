@@ -22,6 +22,13 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
 
 namespace stages {
 
+std::string patch_id_prefix(const RunContext& ctx) {
+  std::string s = "FW";
+  for (char c : ctx.spec.dates[1].date)
+    if (c != '-') s += c;
+  return s;
+}
+
 nlohmann::json for_each_later_scene(RunContext& ctx,
                                     const std::function<nlohmann::json(io::ImageInfo&)>& report) {
   nlohmann::json reports = nlohmann::json::array();

@@ -32,6 +32,9 @@ inline constexpr int kMinChangePixels = 9;
 nlohmann::json for_each_later_scene(RunContext& ctx,
                                     const std::function<nlohmann::json(io::ImageInfo&)>& report);
 
+/// Prefix of the ids of patches first found in this run: "FW" and the later date, 20240820.
+std::string patch_id_prefix(const RunContext& ctx);
+
 /// The summary report of one scene of a date (validate made one per scene listed).
 nlohmann::json& scene_report(RunContext& ctx, std::size_t date, const std::string& path);
 
