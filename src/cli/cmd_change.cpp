@@ -25,7 +25,8 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
 }  // namespace
 
 int cmd_change(const std::vector<std::string>& args) {
-  std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b, db;
+  std::string before, after, out, farmland, id_field, layer, change_rules, date_a, date_b, db,
+      model;
   bool tiles = false, no_coregister = false, no_normalise = false;
   ImageOptions io_opts;
   po::options_description desc;
@@ -42,6 +43,9 @@ int cmd_change(const std::vector<std::string>& args) {
       "date-before", po::value<std::string>(&date_a), "date of --before (default: from its name)")(
       "date-after", po::value<std::string>(&date_b), "date of --after (default: from its name)")(
       "tiles", po::bool_switch(&tiles), "also write XYZ tiles")(
+      "model", po::value<std::string>(&model),
+      "classify both dates with this model (farmwatch train, one date) instead of the rules; "
+      "its class probabilities weigh the change")(
       "db", po::value<std::string>(&db),
       "record the run in this monitoring database (GeoPackage or \"PG:...\")")(
       "no-coregister", po::bool_switch(&no_coregister),
@@ -75,8 +79,11 @@ int cmd_change(const std::vector<std::string>& args) {
       throw InputError("land-use maps '" + before + "' and '" + after +
                        "' have different class tables: classify both with the same model");
     spec.classifier_source = "class table of " + before;
-    spec.classifier = std::make_shared<RuleClassifier>(
-        *map_a.classes, std::vector<ClassRule>{}, map_a.classes->classes().front().code);
+    spec.classifier = pipeline::classes_only(*map_a.classes);
+  } else if (!model.empty()) {
+    spec.model = model;
+    spec.classifier_source = model;
+    spec.classifier = pipeline::model_class_source(model);
   } else {
     spec.classifier_source = rules_file(io_opts);
     spec.classifier = pipeline::load_classifier_file(spec.classifier_source);
@@ -84,7 +91,8 @@ int cmd_change(const std::vector<std::string>& args) {
   spec.change_source =
       change_rules.empty() ? pipeline::default_rules_dir() + "/change_rules.yaml" : change_rules;
   spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes(),
-                                                /*skip_absent_classes=*/bool(map_a.classes));
+                                                /*skip_absent_classes=*/map_a.classes ||
+                                                    !model.empty());
   if (!io_opts.quality.empty() && io_opts.quality != "spectral" && io_opts.quality != "none")
     throw UsageError(
         "change: --quality takes 'spectral' or 'none' here (a quality file belongs to one "

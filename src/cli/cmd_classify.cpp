@@ -23,12 +23,7 @@ int classify_with_model(const std::vector<std::string>& ins, const std::string& 
                         const std::string& model_path, int mmu, int block,
                         const ImageOptions& io_opts, const po::variables_map& vm,
                         const CommonOptions& common) {
-  RandomForest model;
-  try {
-    model = RandomForest::load(model_path);
-  } catch (const std::runtime_error& e) {
-    throw InputError(e.what());
-  }
+  const RandomForest model = engine::load_model(model_path);
   const auto& mi = model.info();
   if (ins.size() != mi.layout.bands_per_date.size())
     throw InputError("model '" + model_path + "' was trained on " +

@@ -17,14 +17,16 @@ int cmd_train(const std::vector<std::string>& args) {
   std::vector<std::string> images;
   io::EvaluateRequest labels;
   std::string name_field, class_table, out;
+  std::vector<std::string> label_files;
   int trees = 100, max_depth = 10, interior = 1;
   std::int64_t max_per_class = 20000;
   ImageOptions io_opts;
   po::options_description desc;
   desc.add_options()("image", po::value<std::vector<std::string>>(&images)->required(),
                      "an image; repeat for several dates (the first gives the grid)")(
-      "labels", po::value<std::string>(&labels.reference)->required(),
-      "labelled polygons or a label raster (0 = unlabelled)")(
+      "labels", po::value<std::vector<std::string>>(&label_files)->required(),
+      "labelled polygons or a label raster (0 = unlabelled); given once per --image, each "
+      "image is a sample of a one-date model (several seasons, one model)")(
       "field", po::value<std::string>(&labels.field), "polygons: attribute with the class code")(
       "name-field", po::value<std::string>(&name_field), "polygons: attribute with class names")(
       "class-table", po::value<std::string>(&class_table),
@@ -50,26 +52,51 @@ int cmd_train(const std::vector<std::string>& args) {
     return 0;
   if (trees < 1 || max_depth < 1 || max_per_class < 1 || interior < 0)
     throw UsageError("train: --trees, --max-depth and --max-per-class must be positive");
+  if (label_files.size() != 1 && label_files.size() != images.size())
+    throw UsageError("train: give --labels once (one model over all the --image dates) or once "
+                     "per --image (a one-date model learned from each)");
+  labels.reference = label_files.front();
   std::vector<io::ImageInfo> dates;
   for (const auto& path : images)
     dates.push_back(io::inspect_image(image_request(path, io_opts, vm), {}));
-  const Grid& grid = dates[0].grid;
   const engine::ThreadLimit threads(common.threads);
-  const auto lab = io::labels_on_grid(labels, grid);
-  const auto set = engine::collect_samples(grid, dates, lab, max_per_class, interior);
+  // One set of labels: the dates stack into one multi-date sample. One per image: each image
+  // is a one-date sample; their bands must agree.
+  const bool pooled = label_files.size() > 1;
+  std::vector<std::vector<io::ImageInfo>> groups;
+  if (pooled)
+    for (const auto& d : dates) groups.push_back({d});
+  else
+    groups.push_back(dates);
+  engine::TrainingSet set;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (engine::feature_layout(groups[g]).names() != engine::feature_layout(groups[0]).names())
+      throw InputError("image '" + groups[g][0].path + "' (" + io::describe_bands(groups[g][0]) +
+                       ") has other bands than '" + groups[0][0].path + "' (" +
+                       io::describe_bands(groups[0][0]) + "): one model needs the same bands");
+    io::EvaluateRequest req = labels;
+    req.reference = label_files[pooled ? g : 0];
+    const Grid& grid = groups[g][0].grid;
+    const auto part = engine::collect_samples(grid, groups[g], io::labels_on_grid(req, grid),
+                                              max_per_class, interior);
+    set.features.insert(set.features.end(), part.features.begin(), part.features.end());
+    set.labels.insert(set.labels.end(), part.labels.begin(), part.labels.end());
+    set.per_class.resize(std::max(set.per_class.size(), part.per_class.size()), 0);
+    for (std::size_t c = 0; c < part.per_class.size(); ++c) set.per_class[c] += part.per_class[c];
+  }
   ModelInfo info;
-  info.layout = engine::feature_layout(dates);
-  for (const auto& d : dates) {
-    info.images.push_back(d.path);
-    info.date_descriptions.push_back(io::describe_bands(d));
-    info.date_calibrations.push_back(d.calibration_source);
+  info.layout = engine::feature_layout(groups[0]);
+  for (std::size_t d = 0; d < groups[0].size(); ++d) {
+    info.images.push_back(groups[0][d].path);
+    info.date_descriptions.push_back(io::describe_bands(groups[0][d]));
+    info.date_calibrations.push_back(groups[0][d].calibration_source);
   }
   const auto names = io::label_names(labels, name_field);
   const auto table = class_table.empty() ? std::optional<ClassTable>()
                                          : io::load_class_table_csv(class_table);
   for (int c = 1; c < 255; ++c)
     if (set.per_class[static_cast<std::size_t>(c)]) {
-      ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", ""};
+      ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", "", true};
       for (const auto& [code, n] : names)
         if (code == c) mc.name = n;
       if (table) {
@@ -81,10 +108,13 @@ int cmd_train(const std::vector<std::string>& args) {
         mc.name = lc->name;
         mc.gbt_code = lc->gbt_code;
         mc.color = io::color_hex(lc->color);
+        mc.observed = lc->observed;
       }
       info.classes.push_back(mc);
     }
-  info.labels = labels.reference + (labels.field.empty() ? "" : " field " + labels.field) +
+  std::string sources;
+  for (const auto& f : label_files) sources += (sources.empty() ? "" : ", ") + f;
+  info.labels = sources + (labels.field.empty() ? "" : " field " + labels.field) +
                 (labels.where.empty() ? "" : " where " + labels.where);
   cli_log().info("training on " + std::to_string(set.labels.size()) + " pixels, " +
                  std::to_string(info.layout.size()) + " features, " +

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "farmwatch/core/class_table.h"
+
 namespace farmwatch {
 
 float spectral_change(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
@@ -20,12 +22,48 @@ float spectral_change(const ReflectanceBlock& a, const ReflectanceBlock& b, std:
   return std::sqrt(sum) + (std::isnan(dv) ? 0.0f : std::fabs(dv));
 }
 
+namespace {
+
+/// The most likely pair of different classes from each date's two best, if each class that
+/// replaces a date's best has at least kMinRunnerUpPercent; false if there is none.
+bool best_different_pair(const ClassTable& classes, const ClassProbabilities& b,
+                         const ClassProbabilities& a, std::size_t i,
+                         std::uint8_t& from, std::uint8_t& to, int& joint) {
+  const std::uint8_t bc[2] = {(*b.first)[i], (*b.second)[i]};
+  const int bp[2] = {(*b.p_first)[i], (*b.p_second)[i]};
+  const std::uint8_t ac[2] = {(*a.first)[i], (*a.second)[i]};
+  const int ap[2] = {(*a.p_first)[i], (*a.p_second)[i]};
+  joint = -1;
+  for (int x = 0; x < 2; ++x)
+    for (int y = 0; y < 2; ++y) {
+      if (bc[x] == kNodataCode || ac[y] == kNodataCode || bc[x] == ac[y]) continue;
+      if (!classes.observed(bc[x]) || !classes.observed(ac[y])) continue;
+      if ((x == 1 && bp[x] < kMinRunnerUpPercent) || (y == 1 && ap[y] < kMinRunnerUpPercent))
+        continue;
+      const int j = bp[x] * ap[y];
+      if (j > joint) {
+        joint = j;
+        from = bc[x];
+        to = ac[y];
+      }
+    }
+  return joint >= 0;
+}
+
+}  // namespace
+
 void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
   const auto& before = *in.before;
   const auto& after = *in.after;
   const std::size_t n = before.size();
   out.category.assign(n, static_cast<std::uint8_t>(ChangeCategory::nodata));
   out.evidence.assign(n, 0);
+  const bool probabilities = in.before_prob && in.after_prob;
+  out.class_confidence.assign(probabilities ? n : 0, 255);
+  if (probabilities) {
+    out.before = before;
+    out.after = after;
+  }
   const bool spectral = in.before_refl && in.after_refl;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t tested = in.spectral ? (*in.spectral)[i] : 255;
@@ -37,7 +75,24 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
     } else {
       if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
       const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
-      category = rules_.categorize(before[i], after[i], farmland);
+      std::uint8_t from = before[i], to = after[i];
+      int joint = -1;
+      if (probabilities) {
+        joint = (*in.before_prob->p_first)[i] * (*in.after_prob->p_first)[i];
+        // The surface changed but the best classes agree: one map is wrong; the most likely
+        // different pair explains the change (and may explain it as seasonal).
+        if (tested == 1 && from == to) {
+          std::uint8_t f = from, t = to;
+          int j = 0;
+          if (best_different_pair(classes_, *in.before_prob, *in.after_prob, i, f, t, j)) {
+            from = out.before[i] = f;
+            to = out.after[i] = t;
+            joint = j;
+          }
+        }
+        out.class_confidence[i] = static_cast<std::uint8_t>(std::lround(joint / 100.0));
+      }
+      category = rules_.categorize(from, to, farmland);
       // Spectral change confirms a class transition; none means one map is wrong. Watching
       // the whole area (no farmland layer), a spectral change the classes do not name (same
       // class, a seasonal transition) is other change. A change between vegetation (2) counts

@@ -86,7 +86,7 @@ void RandomForest::save(const std::string& path) const {
   for (const auto& c : i.classes)
     fs << "{"
        << "code" << c.code << "name" << c.name << "key" << c.key << "gbt21010" << c.gbt_code
-       << "color" << c.color << "}";
+       << "color" << c.color << "observed" << int(c.observed) << "}";
   fs << "]";
   fs << "}";
   fs << "forest"
@@ -105,6 +105,7 @@ ClassTable model_class_table(const std::vector<ModelClass>& classes) {
     c.gbt_code = m.gbt_code;
     c.gbt_name = gbt21010_name(m.gbt_code);
     c.color = Rgba::parse(m.color).value_or(default_class_color(m.code));
+    c.observed = m.observed;
     t.add(c);
   }
   return t;
@@ -144,7 +145,8 @@ RandomForest RandomForest::load(const std::string& path) {
       return c[k].empty() ? std::string() : static_cast<std::string>(c[k]);
     };
     i.classes.push_back({static_cast<std::uint8_t>(static_cast<int>(c["code"])), text("name"),
-                         text("key"), text("gbt21010"), text("color")});
+                         text("key"), text("gbt21010"), text("color"),
+                         c["observed"].empty() || static_cast<int>(c["observed"]) != 0});
   }
   std::vector<std::string> names;
   for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
@@ -166,6 +168,44 @@ void RandomForest::predict(const float* features, std::size_t n, std::uint8_t* c
     const bool observed = features[(i + 1) * f - 1] > 0;  // valid_count: some date saw it
     codes[i] =
         observed ? static_cast<std::uint8_t>(std::lround(out.at<float>(static_cast<int>(i)))) : 255;
+  }
+}
+
+void RandomForest::predict_votes(const float* features, std::size_t n, ClassVotes* votes) const {
+  const int f = static_cast<int>(impl_->info.layout.size());
+  cv::Mat x(static_cast<int>(n), f, CV_32F, const_cast<float*>(features));
+  cv::Mat v;  // row 0: the class labels; then one row of vote counts per sample
+  impl_->forest->getVotes(x, v, 0);
+  const int k = v.cols;
+  for (std::size_t i = 0; i < n; ++i) {
+    ClassVotes& out = votes[i];
+    out = ClassVotes{};
+    if (!(features[(i + 1) * f - 1] > 0)) continue;  // no date observed it
+    const int* row = v.ptr<int>(static_cast<int>(i) + 1);
+    const int* labels = v.ptr<int>(0);
+    int total = 0, best = -1, runner = -1;
+    auto better = [&](int a, int b) {  // column a ranks above column b
+      return b < 0 || row[a] > row[b] || (row[a] == row[b] && labels[a] < labels[b]);
+    };
+    for (int c = 0; c < k; ++c) {
+      total += row[c];
+      if (better(c, best)) {
+        runner = best;
+        best = c;
+      } else if (better(c, runner)) {
+        runner = c;
+      }
+    }
+    if (total <= 0 || best < 0) continue;
+    auto pct = [&](int c) {
+      return static_cast<std::uint8_t>(std::lround(100.0 * row[c] / total));
+    };
+    out.first = static_cast<std::uint8_t>(labels[best]);
+    out.p_first = pct(best);
+    if (runner >= 0 && row[runner] > 0) {
+      out.second = static_cast<std::uint8_t>(labels[runner]);
+      out.p_second = pct(runner);
+    }
   }
 }
 

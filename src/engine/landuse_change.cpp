@@ -3,6 +3,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "farmwatch/core/error.h"
@@ -32,6 +33,13 @@ namespace {
 struct Readers {
   std::vector<io::MosaicReader> images;
   std::optional<io::GridReader> parcels;
+  std::vector<std::optional<io::GridReader>> votes;  ///< per date, when a model classified it
+};
+
+/// A learned model's votes of one block: class, its probability, runner-up, its probability.
+struct VotePlanes {
+  std::array<std::vector<std::uint8_t>, 4> band;
+  ClassProbabilities view() const { return {&band[0], &band[1], &band[2], &band[3]}; }
 };
 
 struct BlockOut {
@@ -84,12 +92,16 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     for (const auto& m : job.images)
       r.images.emplace_back(
           m, job.grid, m.is_class_map() ? io::Resampling::nearest : io::Resampling::reflectance);
-    if (with_change && !job.parcels.empty()) {
+    auto on_grid = [&](const std::string& path) {
       io::ImageInfo p;
-      p.path = job.parcels;
+      p.path = path;
       p.grid = job.grid;
-      r.parcels.emplace(p, job.grid, io::Resampling::nearest);
-    }
+      return io::GridReader(p, job.grid, io::Resampling::nearest);
+    };
+    if (with_change && !job.parcels.empty()) r.parcels.emplace(on_grid(job.parcels));
+    r.votes.resize(job.images.size());
+    for (std::size_t i = 0; i < job.votes.size() && i < job.images.size(); ++i)
+      if (!job.votes[i].empty()) r.votes[i].emplace(on_grid(job.votes[i]));
     return r;
   });
 
@@ -114,7 +126,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       layout.metadata["FARMWATCH_SCENE_" + std::to_string(k + 1)] = job.images[i].scenes[k].path;
     sources[i].emplace(job.source_out[i], layout);
   }
-  std::optional<io::BlockRasterWriter> change, candidates, evidence;
+  std::optional<io::BlockRasterWriter> change, candidates, evidence, class_confidence;
+  const bool with_votes = with_change && job.votes.size() == 2 && !job.votes[0].empty() &&
+                          !job.votes[1].empty();
   if (with_change) {
     auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
     cl.colors = change_colors();
@@ -123,6 +137,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     change.emplace(job.change_out, cl);
     candidates.emplace(job.candidates_out, byte_layout(job.grid, "change candidates", 0));
     evidence.emplace(job.evidence_out, byte_layout(job.grid, "spectral change evidence", 255));
+    if (with_votes)
+      class_confidence.emplace(job.class_confidence_out,
+                               byte_layout(job.grid, "probability of the transition %", 255));
   }
 
   LanduseChangeStats stats;
@@ -162,13 +179,19 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       spectral_change_test(*job.spectral, refl[0], refl[1], rw.width, rw.height, tested);
       crop(rw, w, tested);
     }
+    std::vector<VotePlanes> votes(job.images.size());
     for (std::size_t i = 0; i < job.images.size(); ++i) {
       if (job.images[i].is_class_map()) continue;
       if (rw != w) {
         for (auto& plane : refl[i].planes) crop(rw, w, plane);
         refl[i].window = w;
       }
-      job.classifier->classify(refl[i], out.classes[i]);
+      if (r.votes[i]) {
+        for (int b = 0; b < 4; ++b) r.votes[i]->read_bytes(w, votes[i].band[b], b + 1);
+        out.classes[i] = votes[i].band[0];
+      } else {
+        job.classifier->classify(refl[i], out.classes[i]);
+      }
     }
     if (with_change) {
       std::vector<std::uint32_t> parcels;
@@ -183,7 +206,18 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       }
       if (spectral) in.spectral = &tested;
       in.classes_reliable = job.classes_reliable;
+      ClassProbabilities pb, pa;
+      if (with_votes) {
+        pb = votes[0].view();
+        pa = votes[1].view();
+        in.before_prob = &pb;
+        in.after_prob = &pa;
+      }
       job.change->compute(in, out.change);
+      if (!out.change.before.empty()) {
+        out.classes[0] = std::move(out.change.before);
+        out.classes[1] = std::move(out.change.after);
+      }
       out.candidates = out.change.category;
       for (auto& v : out.candidates)
         if (v == 255) v = 0;
@@ -202,6 +236,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       change->write(w, out.change.category.data());
       candidates->write(w, out.candidates.data());
       evidence->write(w, out.change.evidence.data());
+      if (class_confidence) class_confidence->write(w, out.change.class_confidence.data());
       for (auto v : out.change.category) ++stats.change_pixels[v];
     }
   };
@@ -220,6 +255,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     change->close();
     candidates->close();
     evidence->close();
+    if (class_confidence) class_confidence->close();
   }
   for (auto& r : readers)
     for (auto& g : r.images) stats.warped = stats.warped || g.warped();

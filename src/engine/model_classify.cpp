@@ -6,6 +6,8 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <numeric>
 #include <random>
 
@@ -171,10 +173,19 @@ TrainingSet collect_samples(const Grid& grid, const std::vector<io::ImageInfo>& 
   return set;
 }
 
+RandomForest load_model(const std::string& path) {
+  try {
+    return RandomForest::load(path);
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
+}
+
 std::vector<std::int64_t> run_model_classify(const Grid& grid,
                                              const std::vector<io::ImageInfo>& dates,
                                              const RandomForest& model, const std::string& out,
-                                             const EngineOptions& opt, const Log& log) {
+                                             const EngineOptions& opt, const Log& log,
+                                             const std::string& votes_out) {
   const FeatureLayout layout = feature_layout(dates);
   if (layout.names() != model.info().layout.names())
     throw InputError("the model was trained on other input: it expects " +
@@ -192,8 +203,22 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
   l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
   l.colors = landuse_colors(classes);
   io::BlockRasterWriter writer(out, l);
+  std::optional<io::BlockRasterWriter> votes_writer;
+  if (!votes_out.empty()) {
+    io::RasterLayout vl;
+    vl.grid = grid;
+    vl.bands = 4;
+    vl.nodata = 255;
+    vl.compress = "NONE";
+    vl.description = "forest votes: class, share %, runner-up, share %";
+    votes_writer.emplace(votes_out, vl);
+  }
   std::vector<std::int64_t> counts(256, 0);
   const std::size_t nf = layout.size();
+  struct Out {
+    std::vector<std::uint8_t> codes;
+    std::array<std::vector<std::uint8_t>, 4> votes;  // first, p_first, second, p_second
+  };
   for_each_block(
       grid, opt,
       [&](const Window& w) {
@@ -202,15 +227,30 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
         const auto n = static_cast<std::size_t>(w.pixels());
         std::vector<float> f(n * nf);
         for (std::size_t i = 0; i < n; ++i) pixel_features(layout, block, i, f.data() + i * nf);
-        std::vector<std::uint8_t> codes(n);
-        model.predict(f.data(), n, codes.data());
-        return codes;
+        Out o;
+        o.codes.resize(n);
+        model.predict(f.data(), n, o.codes.data());
+        if (votes_writer) {
+          std::vector<ClassVotes> v(n);
+          model.predict_votes(f.data(), n, v.data());
+          for (auto& plane : o.votes) plane.resize(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            o.votes[0][i] = v[i].first;
+            o.votes[1][i] = v[i].p_first;
+            o.votes[2][i] = v[i].second;
+            o.votes[3][i] = v[i].p_second;
+          }
+        }
+        return o;
       },
-      [&](const Window& w, std::vector<std::uint8_t>&& codes) {
-        writer.write(w, codes.data());
-        for (auto c : codes) ++counts[c];
+      [&](const Window& w, Out&& o) {
+        writer.write(w, o.codes.data());
+        for (auto c : o.codes) ++counts[c];
+        if (votes_writer)
+          for (int b = 0; b < 4; ++b) votes_writer->write(w, o.votes[b].data(), b + 1);
       });
   writer.close();
+  if (votes_writer) votes_writer->close();
   log.debug("mapped " + std::to_string(grid.width) + " x " + std::to_string(grid.height));
   return counts;
 }

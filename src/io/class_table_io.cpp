@@ -40,8 +40,8 @@ ClassTable load_class_table_csv(const std::string& path) {
     std::stringstream ls(line);
     for (std::string c; std::getline(ls, c, ',');) cells.push_back(trim(c));
     const std::string where = "class table '" + path + "' line " + std::to_string(n);
-    if (cells.size() < 4 || cells.size() > 5)
-      throw ConfigError(where + ": expected code,key,name,gbt21010[,color]");
+    if (cells.size() < 4 || cells.size() > 6)
+      throw ConfigError(where + ": expected code,key,name,gbt21010[,color[,observed]]");
     LandClass c;
     try {
       const int code = std::stoi(cells[0]);
@@ -54,10 +54,16 @@ ClassTable load_class_table_csv(const std::string& path) {
     c.name = cells[2];
     c.gbt_code = cells[3];
     c.gbt_name = gbt21010_name(c.gbt_code);
-    if (c.gbt_name.empty())
+    if (cells.size() == 6) {
+      if (cells[5] != "yes" && cells[5] != "no")
+        throw ConfigError(where + ": observed is yes or no (no: cloud, shadow), not '" +
+                          cells[5] + "'");
+      c.observed = cells[5] == "yes";
+    }
+    if (c.gbt_name.empty() && !(c.gbt_code.empty() && !c.observed))
       throw ConfigError(where + ": '" + c.gbt_code +
-                        "' is not a GB/T 21010-2017 second-level code (e.g. 0103 旱地)");
-    if (cells.size() == 5) {
+                        "' is not a GB/T 21010-2017 code (e.g. 01 耕地, 0103 旱地)");
+    if (cells.size() >= 5 && !cells[4].empty()) {
       const auto col = Rgba::parse(cells[4]);
       if (!col) throw ConfigError(where + ": colour '" + cells[4] + "' is not #rrggbb");
       c.color = *col;
@@ -82,7 +88,8 @@ std::string class_table_metadata(const ClassTable& t) {
                  {"name", c.name},
                  {"gbt21010", c.gbt_code},
                  {"gbt21010_name", c.gbt_name},
-                 {"color", color_hex(c.color)}});
+                 {"color", color_hex(c.color)},
+                 {"observed", c.observed}});
   return j.dump();
 }
 
@@ -99,6 +106,7 @@ std::optional<ClassTable> class_table_from_metadata(const char* text) {
       c.gbt_code = e.at("gbt21010").get<std::string>();
       c.gbt_name = e.at("gbt21010_name").get<std::string>();
       c.color = Rgba::parse(e.at("color").get<std::string>()).value_or(Rgba{});
+      c.observed = e.value("observed", true);
       t.add(c);
     }
     return t;

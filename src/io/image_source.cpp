@@ -372,9 +372,9 @@ void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
       if (v == nodata) v = kNaN;
 }
 
-void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out) {
+void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out, int band_no) {
   out.resize(static_cast<std::size_t>(w.pixels()));
-  GDALRasterBand* band = impl_->ds()->GetRasterBand(1);
+  GDALRasterBand* band = impl_->ds()->GetRasterBand(band_no);
   window_io(*band, GF_Read, w, out.data(), GDT_Byte, impl_->info.path);
   int has_nodata = 0;
   const double nodata = band->GetNoDataValue(&has_nodata);

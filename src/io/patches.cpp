@@ -72,7 +72,7 @@ GeometryPtr mask_polygon(const Grid& grid, const Window& w, std::vector<std::uin
 
 /// Windows of the rasters a patch is measured on.
 struct Pixels {
-  std::vector<std::uint8_t> before, after, evidence, candidates, change;
+  std::vector<std::uint8_t> before, after, evidence, candidates, change, class_confidence;
   std::vector<std::uint32_t> parcels;
 };
 
@@ -93,6 +93,7 @@ class PatchMeasurer {
         area_(in.grid.crs_wkt),
         is_geographic_(srs_from_wkt(in.grid.crs_wkt).IsGeographic()) {
     if (!in.parcels.empty()) parcels_ = open_raster(in.parcels);
+    if (!in.class_confidence.empty()) class_confidence_ = open_raster(in.class_confidence);
     if (in.images.size() == 2)
       for (const auto& im : in.images) readers_.emplace_back(im, in.grid, Resampling::reflectance);
   }
@@ -168,6 +169,8 @@ class PatchMeasurer {
     window_io(*candidates_, GF_Read, w, px.candidates, GDT_Byte);
     window_io(*change_, GF_Read, w, px.change, GDT_Byte);
     if (parcels_) window_io(*parcels_, GF_Read, w, px.parcels, GDT_UInt32);
+    if (class_confidence_)
+      window_io(*class_confidence_, GF_Read, w, px.class_confidence, GDT_Byte);
   }
 
   std::optional<std::vector<std::uint8_t>> refine(ChangeCategory cat, const Window& w,
@@ -220,14 +223,18 @@ class PatchMeasurer {
   void describe(Patch& p, const OGRGeometry& g, const std::vector<std::uint8_t>& mask,
                 const Pixels& px) {
     std::array<std::int64_t, 256> hb{}, ha{};
-    std::int64_t n = 0, in_farmland = 0, pure = 0;
-    double evidence = 0;
+    std::int64_t n = 0, in_farmland = 0, pure = 0, with_probability = 0;
+    double evidence = 0, probability = 0;
     for (std::size_t i = 0; i < mask.size(); ++i) {
       if (!mask[i]) continue;
       ++n;
       ++hb[px.before[i]];
       ++ha[px.after[i]];
       evidence += px.evidence[i];
+      if (!px.class_confidence.empty() && px.class_confidence[i] != 255) {
+        probability += px.class_confidence[i];
+        ++with_probability;
+      }
       if (px.parcels.empty() || px.parcels[i] != 0) ++in_farmland;
     }
     p.pixels = n;
@@ -238,11 +245,13 @@ class PatchMeasurer {
     const double nn = static_cast<double>(std::max<std::int64_t>(n, 1));
     p.area_mu = m2_to_mu(p.area_m2);
     p.farmland_share = static_cast<double>(in_farmland) / nn;
-    // Confidence: agreement of the pixels on one transition, and how strong the spectral
-    // change is. A heuristic until a trained model gives class probabilities.
-    p.confidence =
-        std::round(100.0 * (0.5 * static_cast<double>(pure) / nn + 0.5 * evidence / nn / 100.0)) /
-        100.0;
+    // Confidence: how probable the classifier finds the transition (a learned model's
+    // p(before) x p(after), averaged over the patch) or, with rule classes, how many of its
+    // pixels agree on one transition; and how strong the spectral change is.
+    const double classes =
+        with_probability ? probability / static_cast<double>(with_probability) / 100.0
+                         : static_cast<double>(pure) / nn;
+    p.confidence = std::round(100.0 * (0.5 * classes + 0.5 * evidence / nn / 100.0)) / 100.0;
     OGRPoint centroid;
     g.Centroid(&centroid);
     p.centroid_x = centroid.getX();
@@ -257,7 +266,7 @@ class PatchMeasurer {
   }
 
   const PatchInputs& in_;
-  DatasetPtr before_, after_, evidence_, candidates_, change_, parcels_;
+  DatasetPtr before_, after_, evidence_, candidates_, change_, parcels_, class_confidence_;
   std::vector<MosaicReader> readers_;
   EllipsoidalArea area_;
   bool is_geographic_;

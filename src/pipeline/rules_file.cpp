@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/engine/model_classify.h"
 #include "rules_yaml.h"
 #include "yaml_util.h"
 
@@ -178,6 +179,16 @@ std::string default_rules_dir() {
     if (std::filesystem::exists(installed / "landuse_rules.yaml")) return installed.string();
   }
   return std::string(FARMWATCH_SOURCE_DIR) + "/pipelines/rules";
+}
+
+std::shared_ptr<const RuleClassifier> classes_only(const ClassTable& classes) {
+  if (classes.classes().empty()) throw InputError("a class table without classes");
+  return std::make_shared<RuleClassifier>(classes, std::vector<ClassRule>{},
+                                          classes.classes().front().code);
+}
+
+std::shared_ptr<const RuleClassifier> model_class_source(const std::string& model_path) {
+  return classes_only(model_class_table(engine::load_model(model_path).info().classes));
 }
 
 }  // namespace farmwatch::pipeline

@@ -202,9 +202,15 @@ PipelineSpec load_pipeline(const std::string& path) {
     gm.finish();
   }
 
-  // Rules: a file name (relative to the pipeline file) or the rules inline.
-  const YAML::Node cls = top.node("classification");
-  if (cls.IsScalar()) {
+  // Rules: a file name (relative to the pipeline file) or the rules inline; or a learned model,
+  // whose class table the change rules then name.
+  if (auto m = top.opt_str("model")) {
+    spec.model = resolve(base, *m);
+    if (top.has("classification"))
+      top.fail("model", "give either a model or classification rules, not both");
+    spec.classifier_source = spec.model;
+    spec.classifier = model_class_source(spec.model);
+  } else if (const YAML::Node cls = top.node("classification"); cls.IsScalar()) {
     spec.classifier_source = resolve(base, cls.as<std::string>());
     spec.classifier = load_classifier_file(spec.classifier_source);
   } else {
@@ -214,10 +220,12 @@ PipelineSpec load_pipeline(const std::string& path) {
   if (auto ch = top.opt_node("change_rules")) {
     if (ch->IsScalar()) {
       spec.change_source = resolve(base, ch->as<std::string>());
-      spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes());
+      spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes(),
+                                           !spec.model.empty());
     } else {
       spec.change_source = path + " (inline)";
-      spec.change = parse_change_rules(*ch, spec.classifier->classes(), path, "change_rules");
+      spec.change = parse_change_rules(*ch, spec.classifier->classes(), path, "change_rules",
+                                       !spec.model.empty());
     }
   } else if (spec.dates.size() == 2) {
     top.fail("change_rules", "missing (required when two dates are compared)");

@@ -373,3 +373,51 @@ TEST(Commands, ZonalClassAreasAddUpToEachParcelsArea) {
         << f->GetFieldAsString("地块编号");
   }
 }
+
+TEST(Commands, ChangeWithALearnedModelFindsTheSamplesConversions) {
+  test::TempDir d;
+  const std::string a = test::sample("sample_20240315.tif"), b = test::sample("sample_20240820.tif");
+  const std::string farmland = test::sample("farmland.gpkg");
+  // Labels for the model: the rule maps of both dates (cloud included, as a class that is no
+  // observation). One one-date model learned from both seasons.
+  auto r = test::run_cli({"change", "--before", a, "--after", b, "--out", d / "rules"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ofstream(d / "classes.csv") << "code,key,name,gbt21010,color,observed\n"
+                                   << "1,cropland,耕地,0103,,yes\n2,bare_soil,裸土,1206,,yes\n"
+                                   << "3,orchard,园地,0201,,yes\n4,forest,林地,0301,,yes\n"
+                                   << "5,grassland,草地,0404,,yes\n6,water,坑塘水面,1104,,yes\n"
+                                   << "7,built_up,建设用地,07,,yes\n8,facility,设施农用地,1202,,yes\n"
+                                   << "254,cloud,云,,#ffffff,no\n";
+  r = test::run_cli({"train", "--image", a, "--labels", d / "rules/landuse_2024-03-15.tif",
+                     "--image", b, "--labels", d / "rules/landuse_2024-08-20.tif",
+                     "--class-table", d / "classes.csv", "--out", d / "m.yml", "--trees", "50"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_cli({"change", "--before", a, "--after", b, "--model", d / "m.yml", "--farmland",
+                     farmland, "--id-field", "地块编号", "--out", d / "model"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto truth = nlohmann::json::parse(test::read_text(test::sample("truth.json")));
+  const auto gj = nlohmann::json::parse(test::read_text(d / "model/changes.geojson"));
+  const auto summary = nlohmann::json::parse(test::read_text(d / "model/summary.json"));
+  EXPECT_EQ(summary["pipeline"]["classification"], d / "m.yml");
+  // Every true conversion is found with its category, its parcel and a high confidence (the
+  // transition's probability and the spectral evidence). Patch centroids are in A's CRS, so
+  // they are matched to the truth by parcel id (farmland) or category (the factory).
+  for (const auto& t : truth["patches"]) {
+    bool found = false;
+    for (const auto& f : gj["features"]) {
+      const auto& p = f["properties"];
+      if (p["category_code"] != t["category"]) continue;
+      const std::string parcels = p["parcel_ids"];
+      if (parcels != (t["parcels"].empty() ? "" : t["parcels"][0].get<std::string>())) continue;
+      found = true;
+      EXPECT_NEAR(p["area_m2"].get<double>(), t["area_m2"].get<double>(),
+                  0.1 * t["area_m2"].get<double>())
+          << t["name"];
+      EXPECT_GE(p["confidence"].get<double>(), 0.85) << t["name"];
+    }
+    EXPECT_TRUE(found) << t["name"];
+  }
+  // The cloud over farmland in August is no observation, not a conversion.
+  for (const auto& f : gj["features"])
+    EXPECT_NE(f["properties"]["parcel_ids"], "3401230010017") << f["properties"]["patch_id"];
+}

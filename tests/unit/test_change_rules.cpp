@@ -110,3 +110,44 @@ TEST(ChangeKernel, TheSpectralTestConfirmsClassChangesAndCatchesWhatTheMapsMiss)
   k.compute(in, out);
   EXPECT_EQ(out.category, (std::vector<std::uint8_t>{3, 0, 3, 0, 3, 255}));
 }
+
+TEST(ChangeKernel, ClassProbabilitiesCatchAConversionOneMapMissedAndExplainSeasonsAway) {
+  const ClassTable t = classes();
+  const auto r = rules();
+  const ChangeKernel k(t, r, 0.15f);
+  // Every pixel's surface changed (spectral test 1) on farmland. The best classes:
+  //  0: crop -> crop, but built-up nearly as likely after (45 %): a conversion one map missed;
+  //  1: crop -> crop, built-up only 20 % after: too unsure, nothing reported;
+  //  2: bare -> crop (60/40 crop before), orchard 30 %: the seasonal pair explains it;
+  //  3: crop -> crop, the runner-up after is cloud: no observation, nothing reported;
+  //  4: crop -> built, both sure: reported as is.
+  const std::vector<std::uint8_t> b1 = {kCrop, kCrop, kBare, kCrop, kCrop};
+  const std::vector<std::uint8_t> bp1 = {90, 90, 60, 90, 95};
+  const std::vector<std::uint8_t> b2 = {kBare, kBare, kCrop, kBare, kBare};
+  const std::vector<std::uint8_t> bp2 = {10, 10, 40, 10, 5};
+  const std::vector<std::uint8_t> a1 = {kCrop, kCrop, kCrop, kCrop, kBuilt};
+  const std::vector<std::uint8_t> ap1 = {55, 80, 70, 55, 90};
+  const std::vector<std::uint8_t> a2 = {kBuilt, kBuilt, kOrchard, kCloud, kCrop};
+  const std::vector<std::uint8_t> ap2 = {45, 20, 30, 45, 10};
+  const ClassProbabilities before{&b1, &bp1, &b2, &bp2}, after{&a1, &ap1, &a2, &ap2};
+  const std::vector<std::uint8_t> tested(5, 1);
+  const std::vector<std::uint32_t> parcels(5, 3);
+  ChangeInputs in{&b1, &a1, &parcels, nullptr, nullptr};
+  in.spectral = &tested;
+  in.before_prob = &before;
+  in.after_prob = &after;
+  ChangeOutputs out;
+  k.compute(in, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{1, 0, 0, 0, 1}));
+  // The land-use maps follow the explanation taken; the transition's probability is kept.
+  EXPECT_EQ(out.after[0], kBuilt);
+  EXPECT_EQ(out.after[1], kCrop);
+  EXPECT_EQ(out.class_confidence[0], 41);  // 0.90 x 0.45
+  EXPECT_EQ(out.class_confidence[4], 86);  // 0.95 x 0.90
+  // Without spectral change the best classes stand: crop -> crop is no change.
+  const std::vector<std::uint8_t> unchanged(5, 0);
+  in.spectral = &unchanged;
+  k.compute(in, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>(5, 0)));
+  EXPECT_EQ(out.after, a1);
+}

@@ -95,6 +95,17 @@ TEST(RandomForest, LearnsSavesLoadsAndPredictsTheLabelCodes) {
   std::vector<std::uint8_t> codes(y.size());
   back.predict(x.data(), y.size(), codes.data());
   EXPECT_EQ(codes, y);
+  // The votes name the same classes, by their label codes, with their share of the trees.
+  std::vector<ClassVotes> votes(y.size());
+  back.predict_votes(x.data(), y.size(), votes.data());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    EXPECT_EQ(votes[i].first, y[i]) << i;
+    EXPECT_GE(votes[i].p_first, 50) << i;
+    EXPECT_LE(votes[i].p_first + votes[i].p_second, 101) << i;
+    if (votes[i].p_second > 0) {
+      EXPECT_EQ(votes[i].second, y[i] == 12 ? 40 : 12) << i;
+    }
+  }
   // Nothing observed: no class.
   std::vector<float> none(nf, kMissingFeature);
   none.back() = 0;

@@ -10,6 +10,19 @@
 
 namespace farmwatch {
 
+/// A classifier's class probabilities per pixel: the most and second most likely class and
+/// their probabilities in percent (core/rf_model.h ClassVotes, as planes).
+struct ClassProbabilities {
+  const std::vector<std::uint8_t>* first = nullptr;
+  const std::vector<std::uint8_t>* p_first = nullptr;
+  const std::vector<std::uint8_t>* second = nullptr;
+  const std::vector<std::uint8_t>* p_second = nullptr;
+};
+
+/// A runner-up class is considered only with at least this probability (percent): where the
+/// classifier was nearly undecided, not at every mixed pixel.
+inline constexpr int kMinRunnerUpPercent = 40;
+
 struct ChangeInputs {
   const std::vector<std::uint8_t>* before = nullptr;  ///< class codes, date 1
   const std::vector<std::uint8_t>* after = nullptr;   ///< class codes, date 2
@@ -27,11 +40,24 @@ struct ChangeInputs {
   /// False when the images had no DN-to-reflectance rule: the classes mean little, so the
   /// spectral test alone decides (as other change).
   bool classes_reliable = true;
+  /// Class probabilities of both dates (null: classes only). Where the spectral test says the
+  /// surface changed but the most likely classes do not (one map wrong), the most likely pair
+  /// of different classes among each date's two best is taken instead, if each swapped-in
+  /// class has at least kMinRunnerUpPercent: a conversion is caught even where one class map
+  /// is wrong, and a seasonal pair still explains a seasonal change away.
+  const ClassProbabilities* before_prob = nullptr;
+  const ClassProbabilities* after_prob = nullptr;
 };
 
 struct ChangeOutputs {
   std::vector<std::uint8_t> category;  ///< ChangeCategory codes
   std::vector<std::uint8_t> evidence;  ///< spectral change evidence 0..100 (0 if unknown)
+  /// Probability (percent) of the reported transition, p(before) x p(after); 255 without class
+  /// probabilities. Classes are replaced where a runner-up pair was taken.
+  std::vector<std::uint8_t> class_confidence;
+  /// With class probabilities: both dates' classes as the change explains them (a copy of
+  /// the inputs but where a runner-up pair was taken); empty otherwise.
+  std::vector<std::uint8_t> before, after;
 };
 
 class ChangeKernel {

@@ -18,11 +18,21 @@ struct ModelClass {
   std::string key;        ///< from the class table: the key change rules use (e.g. cropland)
   std::string gbt_code;   ///< from the class table: GB/T 21010 code
   std::string color;      ///< from the class table: #rrggbb
+  /// False for a class that is no observation of the land (cloud, shadow): its pixels are no
+  /// data in change detection.
+  bool observed = true;
 };
 
 /// The land-use classes of a model's maps: key (default class_<code>), name, GB/T 21010 code
 /// and name, colour (default: one made from the code).
 ClassTable model_class_table(const std::vector<ModelClass>& classes);
+
+/// A pixel's two most voted classes and their shares of the trees' votes, in percent: the
+/// forest's class probabilities, which change detection weighs (255 / 0 where none).
+struct ClassVotes {
+  std::uint8_t first = 255, second = 255;
+  std::uint8_t p_first = 0, p_second = 0;
+};
 
 /// What a model was trained on; written into the model file.
 struct ModelInfo {
@@ -55,6 +65,8 @@ class RandomForest {
 
   /// Class codes of `n` pixels' features (row-major); 255 where no date observed the pixel.
   void predict(const float* features, std::size_t n, std::uint8_t* codes) const;
+  /// The two most voted classes of `n` pixels (ties to the lower code).
+  void predict_votes(const float* features, std::size_t n, ClassVotes* votes) const;
   const ModelInfo& info() const;
 
  private:

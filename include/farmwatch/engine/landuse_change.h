@@ -30,6 +30,12 @@ struct LanduseChangeJob {
   std::string change_out;      ///< categories 0..3, 255 nodata
   std::string candidates_out;  ///< categories 1..3, 0 elsewhere (input of patch extraction)
   std::string evidence_out;    ///< spectral change evidence 0..100
+  /// Per date, a learned model's votes on the grid (4 bands, run_model_classify's votes_out):
+  /// its most likely class replaces the rules' and its probabilities weigh the change. Empty:
+  /// the rules classify.
+  std::vector<std::string> votes;
+  /// With votes: the probability (percent) of each pixel's reported transition.
+  std::string class_confidence_out;
 };
 
 struct LanduseChangeStats {

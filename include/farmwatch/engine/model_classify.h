@@ -12,6 +12,9 @@
 
 namespace farmwatch::engine {
 
+/// Reads a model file; InputError naming it if it is not a farmwatch model.
+RandomForest load_model(const std::string& path);
+
 /// The feature layout of these dates (every band; roles as inspected).
 FeatureLayout feature_layout(const std::vector<io::ImageInfo>& dates);
 
@@ -30,10 +33,12 @@ TrainingSet collect_samples(const Grid& grid, const std::vector<io::ImageInfo>& 
                             int interior);
 
 /// Maps `grid` with `model` into a Byte GeoTIFF at `out` (codes of the training labels,
-/// 255 nodata); returns pixels per code.
+/// 255 nodata); returns pixels per code. With `votes_out`, also a 4-band Byte GeoTIFF of the
+/// forest's votes per pixel: most voted class, its share (%), runner-up, its share.
 std::vector<std::int64_t> run_model_classify(const Grid& grid,
                                              const std::vector<io::ImageInfo>& dates,
                                              const RandomForest& model, const std::string& out,
-                                             const EngineOptions& opt, const Log& log);
+                                             const EngineOptions& opt, const Log& log,
+                                             const std::string& votes_out = "");
 
 }  // namespace farmwatch::engine

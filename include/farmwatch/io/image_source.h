@@ -97,8 +97,8 @@ class GridReader {
                         std::vector<PixelState>* state = nullptr);
   /// One band as stored (no calibration, no quality mask), NaN where it has no data.
   void read_raw(const Window& w, int band, std::vector<float>& out);
-  /// Band 1 as bytes (class maps); nodata and pixels outside the image are 255.
-  void read_bytes(const Window& w, std::vector<std::uint8_t>& out);
+  /// A band as bytes (class maps); nodata and pixels outside the image are 255.
+  void read_bytes(const Window& w, std::vector<std::uint8_t>& out, int band = 1);
   /// Band 1 as unsigned 32-bit integers (parcel index rasters on the analysis grid).
   void read_u32(const Window& w, std::vector<std::uint32_t>& out);
   bool warped() const;

@@ -46,6 +46,8 @@ struct PatchInputs {
   std::string before_classes;  ///< land-use codes, date 1
   std::string after_classes;   ///< land-use codes, date 2
   std::string evidence;        ///< spectral evidence 0..100
+  /// Probability (%) of each pixel's transition from a learned model; empty: rule classes.
+  std::string class_confidence;
   std::string parcels;         ///< parcel index raster; empty = whole area watched
   const FarmlandLayer* farmland = nullptr;
   const ChangeRules* rules = nullptr;

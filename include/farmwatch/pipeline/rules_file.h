@@ -11,6 +11,11 @@ namespace farmwatch::pipeline {
 /// Land-use classes and the ordered threshold rules that assign them.
 std::shared_ptr<const RuleClassifier> load_classifier_file(const std::string& path);
 
+/// A classifier holding only a class table (no rules): for land-use maps made elsewhere.
+std::shared_ptr<const RuleClassifier> classes_only(const ClassTable& classes);
+/// The class table of a learned model (farmwatch train), as classes_only.
+std::shared_ptr<const RuleClassifier> model_class_source(const std::string& model_path);
+
 struct ChangeConfig {
   ChangeRules rules;
   float spectral_scale = 0.15f;  ///< see ChangeKernel

@@ -67,6 +67,10 @@ struct PipelineSpec {
   GridSpec grid;
   std::shared_ptr<const RuleClassifier> classifier;
   std::string classifier_source;
+  /// A land-use model from farmwatch train (one date): it classifies each date instead of the
+  /// rules, and its class probabilities weigh the change. `classifier` then holds only its
+  /// class table (keys the change rules name). Empty: the rules classify.
+  std::string model;
   ChangeConfig change;
   std::string change_source;
   OutputSpec outputs;

@@ -1,4 +1,5 @@
 // The streaming per-pixel stage: classify each date and compare them, block by block.
+#include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/change_sieve.h"
 #include "stages.h"
 
@@ -13,10 +14,30 @@ class Classify : public Stage {
   void run(RunContext& ctx, const Log& log) override {
     engine::EngineOptions opt;
     opt.block_size = ctx.spec.block_size;
+    if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
     ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
     if (ctx.job.spectral && !ctx.job.change_out.empty())
       ctx.pixels.change_pixels =
           io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels);
+  }
+
+  /// Each date classified by the learned model, with its votes, before the per-pixel pass.
+  static void model_votes(RunContext& ctx, const engine::EngineOptions& opt, const Log& log) {
+    const RandomForest model = engine::load_model(ctx.spec.model);
+    const auto scratch = ctx.out->scratch();
+    for (std::size_t d = 0; d < ctx.images.size(); ++d) {
+      const auto& scenes = ctx.images[d].scenes;
+      if (scenes.size() != 1)
+        throw ConfigError("model '" + ctx.spec.model + "': a date classified by a model has one " +
+                          "scene (date " + ctx.spec.dates[d].date + " has " +
+                          std::to_string(scenes.size()) + ")");
+      const std::string tag = std::to_string(d);
+      ctx.job.votes.push_back((scratch / ("votes_" + tag + ".tif")).string());
+      engine::run_model_classify(ctx.grid, {scenes.front()}, model,
+                                 (scratch / ("model_" + tag + ".tif")).string(), opt,
+                                 log.child("model"), ctx.job.votes.back());
+    }
+    ctx.job.class_confidence_out = (scratch / "class_confidence.tif").string();
   }
 };
 
