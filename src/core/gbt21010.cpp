@@ -36,6 +36,13 @@ std::string gbt21010_name(const std::string& code) {
       {"1201", "空闲地"},       {"1202", "设施农用地"},     {"1203", "田坎"},
       {"1204", "盐碱地"},       {"1205", "沙地"},           {"1206", "裸土地"},
       {"1207", "裸岩石砾地"}};
+  // A range of first-level codes ("05-10": built-up land of every kind).
+  if (code.size() == 5 && code[2] == '-') {
+    const std::string lo = code.substr(0, 2), hi = code.substr(3);
+    const auto a = table.find(lo), b = table.find(hi);
+    if (lo < hi && a != table.end() && b != table.end()) return a->second + "至" + b->second;
+    return {};
+  }
   const auto it = table.find(code);
   return it == table.end() ? std::string() : it->second;
 }

@@ -62,7 +62,7 @@ ClassTable load_class_table_csv(const std::string& path) {
     }
     if (c.gbt_name.empty() && !(c.gbt_code.empty() && !c.observed))
       throw ConfigError(where + ": '" + c.gbt_code +
-                        "' is not a GB/T 21010-2017 code (e.g. 01 耕地, 0103 旱地)");
+                        "' is not a GB/T 21010-2017 code (e.g. 01 耕地, 0103 旱地, 05-10)");
     if (cells.size() >= 5 && !cells[4].empty()) {
       const auto col = Rgba::parse(cells[4]);
       if (!col) throw ConfigError(where + ": colour '" + cells[4] + "' is not #rrggbb");

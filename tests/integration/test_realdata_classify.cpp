@@ -22,12 +22,15 @@ TEST(RealClassify, SloveniaAccuracyAndKappaAboveTheTargets) {
     classify.insert(classify.end(), {"--in", img});
   }
   train.insert(train.end(), {"--labels", s + "lulc_raba_polygons.gpkg", "--field", "LULC_ID",
-                             "--where", "fid % 2 = 0 AND LULC_ID > 0", "--out", d / "m.yml"});
+                             "--where", "fid % 2 = 0 AND LULC_ID > 0", "--class-table",
+                             test::source_dir() + "/pipelines/classes/eolearn_slovenia.csv",
+                             "--out", d / "m.yml"});
   auto r = test::run_cli(train);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   classify.insert(classify.end(), {"--out", d / "map.tif"});
   r = test::run_cli(classify);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("1 耕地"), std::string::npos) << r.output;  // from the class table
   r = test::run_cli({"evaluate", "--map", d / "map.tif", "--reference",
                      s + "lulc_raba_polygons.gpkg", "--field", "LULC_ID", "--where",
                      "fid % 2 = 1 AND LULC_ID > 0", "--out", d / "ev"});

@@ -173,3 +173,37 @@ TEST_F(Farmland, OverlapsGiveTheIntersectedEllipsoidalArea) {
   EXPECT_EQ(f.parcel_id(o[1].index), "B");
   EXPECT_NEAR(o[1].area_m2, 400, 400 * 1e-3);
 }
+
+TEST_F(Farmland, FileGeodatabaseLayersAreRead) {
+  // An Esri File Geodatabase (GDAL's OpenFileGDB driver writes them since 3.6), a layer in
+  // CGCS2000 geographic coordinates, read onto the Gauss-Kruger grid.
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("OpenFileGDB");
+  if (!drv || !drv->GetMetadataItem(GDAL_DCAP_CREATE))
+    GTEST_SKIP() << "this GDAL cannot write File Geodatabases";
+  const std::string gdb = dir / "parcels.gdb";
+  {
+    std::unique_ptr<GDALDataset> ds(drv->Create(gdb.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    ASSERT_TRUE(ds);
+    OGRSpatialReference srs;
+    srs.importFromEPSG(4490);
+    srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRLayer* l = ds->CreateLayer("永久基本农田", &srs, wkbPolygon, nullptr);
+    ASSERT_TRUE(l);
+    OGRFieldDefn id("DKBH", OFTString);
+    ASSERT_EQ(l->CreateField(&id), OGRERR_NONE);
+    OGRFeature f(l->GetLayerDefn());
+    f.SetField("DKBH", "3401230010001");
+    OGRGeometry* g = nullptr;
+    const std::string wkt = "POLYGON((117.0 31.8,117.001 31.8,117.001 31.801,117.0 31.801,117.0 31.8))";
+    OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
+    f.SetGeometryDirectly(g);
+    ASSERT_EQ(l->CreateFeature(&f), OGRERR_NONE);
+  }
+  const auto f = io::FarmlandLayer::load({gdb, "永久基本农田", "DKBH"}, gk);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f.parcel_id(0), "3401230010001");
+  // 0.001 degree square near 117 E (the zone's central meridian), 31.8 N: ~94.7 x 110.9 m.
+  const Box e = f.extent();
+  EXPECT_NEAR(e.width(), 94.7, 0.5);
+  EXPECT_NEAR(e.height(), 110.9, 0.5);
+}
