@@ -90,9 +90,9 @@ int cmd_change(const std::vector<std::string>& args) {
   }
   spec.change_source =
       change_rules.empty() ? pipeline::default_rules_dir() + "/change_rules.yaml" : change_rules;
-  spec.change = pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes(),
-                                                /*skip_absent_classes=*/map_a.classes ||
-                                                    !model.empty());
+  spec.change =
+      pipeline::load_change_rules_file(spec.change_source, spec.classifier->classes(),
+                                       /*skip_absent_classes=*/map_a.classes || !model.empty());
   if (!io_opts.quality.empty() && io_opts.quality != "spectral" && io_opts.quality != "none")
     throw UsageError(
         "change: --quality takes 'spectral' or 'none' here (a quality file belongs to one "

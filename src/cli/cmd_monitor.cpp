@@ -80,31 +80,31 @@ std::string csv_cell(const std::string& s) {
 /// Category key from a key or its Chinese label (非农化, 非粮化, 其他变化).
 std::string category_from_user(const std::string& s) {
   if (s.empty()) return s;
-  for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
-                 ChangeCategory::other})
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
     if (s == category_key(c) || s == category_label(c)) return category_key(c);
   throw UsageError("--category: '" + s +
                    "' is not 非农化, 非粮化, 其他变化 (non_agricultural, non_grain, other_change)");
 }
 
 std::string category_text(const std::string& key) {
-  for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
-                 ChangeCategory::other})
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
     if (key == category_key(c)) return category_label(c);
   return key;
 }
 
 const std::vector<std::string> kPatchColumns = {
-    "patch_id", "category",  "status", "class_before", "class_after", "area_m2", "first_seen",
-    "last_seen", "unit", "parcels", "reasonable", "confidence"};
+    "patch_id",   "category",  "status", "class_before", "class_after", "area_m2",
+    "first_seen", "last_seen", "unit",   "parcels",      "reasonable",  "confidence"};
 
 std::vector<std::string> patch_row(const io::StoredPatch& p) {
-  return {p.id,           category_text(p.category),
-          p.status,       p.class_before,
-          p.class_after,  fixed(p.area_m2, 1),
-          p.first_seen,   p.last_seen,
-          p.unit_name,    p.parcel_ids,
-          p.exempt_by,    fixed(p.confidence, 2)};
+  return {p.id,          category_text(p.category),
+          p.status,      p.class_before,
+          p.class_after, fixed(p.area_m2, 1),
+          p.first_seen,  p.last_seen,
+          p.unit_name,   p.parcel_ids,
+          p.exempt_by,   fixed(p.confidence, 2)};
 }
 
 }  // namespace
@@ -121,8 +121,8 @@ int cmd_patches(const std::vector<std::string>& args) {
   CommonOptions common;
   po::variables_map vm;
   if (!parse_command("patches [--unit U] [--since DATE] [--category C] [--status S]",
-                     "Lists the change patches in the monitoring database.", desc, {}, args,
-                     common, vm))
+                     "Lists the change patches in the monitoring database.", desc, {}, args, common,
+                     vm))
     return 0;
   if (!status.empty() && !io::valid_patch_status(status))
     throw UsageError("--status: '" + status + "' is not new, persisting, verified or dismissed");
@@ -138,9 +138,10 @@ int cmd_patches(const std::vector<std::string>& args) {
       for (std::size_t k = 0; k < kPatchColumns.size(); ++k) props[kPatchColumns[k]] = row[k];
       props["area_m2"] = p.area_m2;
       props["confidence"] = p.confidence;
-      fc["features"].push_back({{"type", "Feature"},
-                                {"properties", props},
-                                {"geometry", nlohmann::json::parse(io::wkb_to_geojson(p.wkb_lonlat))}});
+      fc["features"].push_back(
+          {{"type", "Feature"},
+           {"properties", props},
+           {"geometry", nlohmann::json::parse(io::wkb_to_geojson(p.wkb_lonlat))}});
     }
     std::cout << fc.dump() << "\n";
     return 0;
@@ -184,8 +185,7 @@ int cmd_patch(const std::vector<std::string>& args) {
     if (who.empty())
       if (const char* u = std::getenv("USER")) who = u;
     if (!database.patch(id))
-      throw InputError("monitoring database '" + database.target() + "' has no patch '" + id +
-                       "'");
+      throw InputError("monitoring database '" + database.target() + "' has no patch '" + id + "'");
     database.set_status(id, status, note, who);
   } else if (vm.count("note")) {
     throw UsageError("--note goes with --status");
@@ -235,8 +235,7 @@ int cmd_parcel(const std::vector<std::string>& args) {
   const auto database = open_db(db);
   const auto parcel = database.parcel(id);
   if (!parcel)
-    throw InputError("monitoring database '" + database.target() + "' has no parcel '" + id +
-                     "'");
+    throw InputError("monitoring database '" + database.target() + "' has no parcel '" + id + "'");
   std::cout << "parcel " << parcel->id << "  " << fixed(parcel->area_m2, 1) << " m2";
   if (!parcel->unit_name.empty()) std::cout << "  " << parcel->unit_name;
   std::cout << "\n\nclass shares by date (latest run for each date):\n";
@@ -280,8 +279,8 @@ int cmd_parcel(const std::vector<std::string>& args) {
     if (runs.empty()) throw InputError("monitoring database has no run to take imagery from");
     std::filesystem::create_directories(chips);
     const auto& run = runs.back();
-    for (const auto& [when, image] :
-         {std::pair{run.date_before, run.image_before}, std::pair{run.date_after, run.image_after}}) {
+    for (const auto& [when, image] : {std::pair{run.date_before, run.image_before},
+                                      std::pair{run.date_after, run.image_after}}) {
       const std::string out = chips + "/" + id + "_" + when + ".png";
       io::write_chip({image, parcel->wkb_lonlat, out, 64});
       std::cout << out << "\n";

@@ -5,8 +5,8 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/model_classify.h"
-#include "farmwatch/io/evaluate.h"
 #include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/evaluate.h"
 #include "options.h"
 
 namespace farmwatch::cli {
@@ -53,8 +53,9 @@ int cmd_train(const std::vector<std::string>& args) {
   if (trees < 1 || max_depth < 1 || max_per_class < 1 || interior < 0)
     throw UsageError("train: --trees, --max-depth and --max-per-class must be positive");
   if (label_files.size() != 1 && label_files.size() != images.size())
-    throw UsageError("train: give --labels once (one model over all the --image dates) or once "
-                     "per --image (a one-date model learned from each)");
+    throw UsageError(
+        "train: give --labels once (one model over all the --image dates) or once "
+        "per --image (a one-date model learned from each)");
   labels.reference = label_files.front();
   std::vector<io::ImageInfo> dates;
   for (const auto& path : images)
@@ -92,8 +93,8 @@ int cmd_train(const std::vector<std::string>& args) {
     info.date_calibrations.push_back(groups[0][d].calibration_source);
   }
   const auto names = io::label_names(labels, name_field);
-  const auto table = class_table.empty() ? std::optional<ClassTable>()
-                                         : io::load_class_table_csv(class_table);
+  const auto table =
+      class_table.empty() ? std::optional<ClassTable>() : io::load_class_table_csv(class_table);
   for (int c = 1; c < 255; ++c)
     if (set.per_class[static_cast<std::size_t>(c)]) {
       ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", "", true};

@@ -26,7 +26,8 @@ const char* kUsage =
     "\n"
     "the monitoring database (--db or $FARMWATCH_DB):\n"
     "  patches               list change patches (--unit --since --category --status --format)\n"
-    "  patch <id>            a patch's history; --status verified|dismissed --note records a check\n"
+    "  patch <id>            a patch's history; --status verified|dismissed --note records a "
+    "check\n"
     "  parcel <id>           a parcel's class shares by date and its patches; --chips DIR\n"
     "\n"
     "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
@@ -36,10 +37,10 @@ const char* kUsage =
 int main(int argc, char** argv) {
   using namespace farmwatch;
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", cli::cmd_run},       {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
-      {"change", cli::cmd_change}, {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
+      {"run", cli::cmd_run},           {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
+      {"change", cli::cmd_change},     {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
       {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal},
-      {"patches", cli::cmd_patches}, {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel}};
+      {"patches", cli::cmd_patches},   {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

@@ -27,8 +27,8 @@ namespace {
 /// The most likely pair of different classes from each date's two best, if each class that
 /// replaces a date's best has at least kMinRunnerUpPercent; false if there is none.
 bool best_different_pair(const ClassTable& classes, const ClassProbabilities& b,
-                         const ClassProbabilities& a, std::size_t i,
-                         std::uint8_t& from, std::uint8_t& to, int& joint) {
+                         const ClassProbabilities& a, std::size_t i, std::uint8_t& from,
+                         std::uint8_t& to, int& joint) {
   const std::uint8_t bc[2] = {(*b.first)[i], (*b.second)[i]};
   const int bp[2] = {(*b.p_first)[i], (*b.p_second)[i]};
   const std::uint8_t ac[2] = {(*a.first)[i], (*a.second)[i]};

@@ -1,11 +1,11 @@
 #include "farmwatch/core/rf_model.h"
 
-#include "farmwatch/core/gbt21010.h"
-
 #include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
 #include <stdexcept>
+
+#include "farmwatch/core/gbt21010.h"
 
 namespace farmwatch {
 

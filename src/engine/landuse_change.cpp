@@ -127,8 +127,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     sources[i].emplace(job.source_out[i], layout);
   }
   std::optional<io::BlockRasterWriter> change, candidates, evidence, class_confidence;
-  const bool with_votes = with_change && job.votes.size() == 2 && !job.votes[0].empty() &&
-                          !job.votes[1].empty();
+  const bool with_votes =
+      with_change && job.votes.size() == 2 && !job.votes[0].empty() && !job.votes[1].empty();
   if (with_change) {
     auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
     cl.colors = change_colors();

@@ -1,17 +1,16 @@
 #include "farmwatch/engine/model_classify.h"
 
-#include "farmwatch/engine/landuse_change.h"
-#include "farmwatch/io/class_table_io.h"
-
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
 #include <array>
-#include <optional>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/raster_writer.h"
 
 namespace farmwatch::engine {

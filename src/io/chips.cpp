@@ -44,8 +44,7 @@ void write_chip(const ChipRequest& req) {
   ImageRequest ir;
   ir.path = req.image;
   ir.allow_relative = true;
-  const ImageInfo info =
-      inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
+  const ImageInfo info = inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
   auto ds = open_raster(info.path);
   const Grid& g = info.grid;
 
@@ -57,12 +56,10 @@ void write_chip(const ChipRequest& req) {
   outline->getEnvelope(&env);
   const double mx = std::max((env.MaxX - env.MinX) / 2, req.min_pixels * g.res() / 2);
   const double my = std::max((env.MaxY - env.MinY) / 2, req.min_pixels * g.res() / 2);
-  const Window win =
-      g.window_for({env.MinX - mx, env.MinY - my, env.MaxX + mx, env.MaxY + my});
+  const Window win = g.window_for({env.MinX - mx, env.MinY - my, env.MaxX + mx, env.MaxY + my});
   if (win.empty())
     throw InputError("image '" + req.image + "' does not cover the outline for " + req.out_png);
-  const double scale =
-      std::min(1.0, double(kMaxChipPixels) / std::max(win.width, win.height));
+  const double scale = std::min(1.0, double(kMaxChipPixels) / std::max(win.width, win.height));
   const int w = std::max(1, int(std::lround(win.width * scale)));
   const int h = std::max(1, int(std::lround(win.height * scale)));
 

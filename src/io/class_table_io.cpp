@@ -56,8 +56,8 @@ ClassTable load_class_table_csv(const std::string& path) {
     c.gbt_name = gbt21010_name(c.gbt_code);
     if (cells.size() == 6) {
       if (cells[5] != "yes" && cells[5] != "no")
-        throw ConfigError(where + ": observed is yes or no (no: cloud, shadow), not '" +
-                          cells[5] + "'");
+        throw ConfigError(where + ": observed is yes or no (no: cloud, shadow), not '" + cells[5] +
+                          "'");
       c.observed = cells[5] == "yes";
     }
     if (c.gbt_name.empty() && !(c.gbt_code.empty() && !c.observed))

@@ -19,8 +19,8 @@ namespace farmwatch::io {
 
 struct FarmlandLayer::Impl {
   std::string path;
-  std::vector<std::string> ids;                // sorted
-  std::vector<std::string> names;              // the name field's values, same order
+  std::vector<std::string> ids;    // sorted
+  std::vector<std::string> names;  // the name field's values, same order
   std::string encoding = "UTF-8";
   std::unique_ptr<EllipsoidalArea> area;
   std::vector<std::vector<std::uint8_t>> wkb;  // target CRS, same order as ids
@@ -103,8 +103,8 @@ DatasetPtr open_decoded(const FarmlandRequest& req, std::string& encoding) {
       std::filesystem::exists(std::filesystem::path(p).replace_extension(".CPG"));
   if (!shapefile || has_cpg || dbf_language_driver(p) != 0) return open_vector(req.path);
   const char* raw[] = {"ENCODING=", nullptr};
-  DatasetPtr ds(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                                  raw, nullptr));
+  DatasetPtr ds(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, raw,
+                                  nullptr));
   if (!ds) return open_vector(req.path);  // let the usual open report the problem
   if (all_text_is_utf8(*pick_layer(*ds, req))) return ds;
   const char* gbk[] = {"ENCODING=CP936", nullptr};

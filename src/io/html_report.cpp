@@ -18,11 +18,20 @@ namespace {
 std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   return o;
 }
@@ -37,9 +46,12 @@ std::string fixed(double v, int digits) {
 
 const char* category_fill(ChangeCategory c) {
   switch (c) {
-    case ChangeCategory::non_agricultural: return "#d7191c";
-    case ChangeCategory::non_grain: return "#fdae61";
-    default: return "#7b3294";
+    case ChangeCategory::non_agricultural:
+      return "#d7191c";
+    case ChangeCategory::non_grain:
+      return "#fdae61";
+    default:
+      return "#7b3294";
   }
 }
 
@@ -97,8 +109,8 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
   if (chips) fs::create_directories(fs::path(dir) / "chips");
 
   std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>"
-    << esc(in.title) << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
+  h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>" << esc(in.title)
+    << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
     << "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
     << "th{background:#eee}td.n{text-align:right}img{width:220px;image-rendering:pixelated}"
     << "</style></head><body>\n<h1>" << esc(in.title) << "</h1>\n";
@@ -118,10 +130,9 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
         m2 += p.area_m2;
         reasonable += !p.exempt_by.empty();
       }
-    h << "<tr><td><span style='color:" << category_fill(cat) << "'>■</span> "
-      << category_label(cat) << "</td><td class=n>" << n << "</td><td class=n>" << fixed(m2, 1)
-      << "</td><td class=n>" << fixed(m2_to_mu(m2), 2) << "</td><td class=n>" << reasonable
-      << "</td></tr>\n";
+    h << "<tr><td><span style='color:" << category_fill(cat) << "'>■</span> " << category_label(cat)
+      << "</td><td class=n>" << n << "</td><td class=n>" << fixed(m2, 1) << "</td><td class=n>"
+      << fixed(m2_to_mu(m2), 2) << "</td><td class=n>" << reasonable << "</td></tr>\n";
   }
   h << "</table>\n";
 

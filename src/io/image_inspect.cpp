@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "farmwatch/core/error.h"
-#include "farmwatch/io/image_source.h"
 #include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/image_source.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"

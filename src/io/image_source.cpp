@@ -211,8 +211,7 @@ DatasetPtr crop(GDALDataset& src, const Window& w, const std::string& path) {
 
 }  // namespace
 
-GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling,
-                       int block)
+GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling resampling, int block)
     : impl_(std::make_unique<Impl>()) {
   impl_->info = info;
   impl_->target = target;

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <thread>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
@@ -119,8 +119,8 @@ const Table kPatchParcels{"patch_parcels",
                            {"run_id", OFTInteger64},
                            {"parcel_id", OFTString},
                            {"area_m2", OFTReal}}};
-const Table* const kTables[] = {&kRuns,    &kParcels,      &kParcelClasses,
-                                &kPatches, &kHistory,      &kPatchParcels};
+const Table* const kTables[] = {&kRuns,    &kParcels, &kParcelClasses,
+                                &kPatches, &kHistory, &kPatchParcels};
 
 std::string quoted(const std::string& s) {
   std::string q = "'";
@@ -280,12 +280,12 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
     if (!im.ds) im.fail("cannot create it");
   } else {
     const char* drivers[] = {postgres ? "PostgreSQL" : "GPKG", nullptr};
-    im.ds.reset(GDALDataset::Open(target.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers,
-                                  nullptr, nullptr));
+    im.ds.reset(GDALDataset::Open(target.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr,
+                                  nullptr));
     if (!im.ds)
-      throw InputError("cannot open " + im.where() + ": " +
-                       (gdal_last_error().empty() ? std::string("not a GeoPackage")
-                                                  : gdal_last_error()));
+      throw InputError(
+          "cannot open " + im.where() + ": " +
+          (gdal_last_error().empty() ? std::string("not a GeoPackage") : gdal_last_error()));
   }
   if (create) {
     im.create_tables();
@@ -536,8 +536,7 @@ std::optional<ParcelRecord> MonitoringDb::parcel(const std::string& id) const {
   auto f = impl_->select(kParcels, "parcel_id = " + quoted(id));
   if (f.empty()) return std::nullopt;
   return ParcelRecord{str(*f.front(), "parcel_id"), str(*f.front(), "unit_code"),
-                      str(*f.front(), "unit_name"), num(*f.front(), "area_m2"),
-                      wkb_of(*f.front())};
+                      str(*f.front(), "unit_name"), num(*f.front(), "area_m2"), wkb_of(*f.front())};
 }
 
 std::vector<ParcelClassRecord> MonitoringDb::parcel_classes(const std::string& parcel_id) const {

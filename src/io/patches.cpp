@@ -169,8 +169,7 @@ class PatchMeasurer {
     window_io(*candidates_, GF_Read, w, px.candidates, GDT_Byte);
     window_io(*change_, GF_Read, w, px.change, GDT_Byte);
     if (parcels_) window_io(*parcels_, GF_Read, w, px.parcels, GDT_UInt32);
-    if (class_confidence_)
-      window_io(*class_confidence_, GF_Read, w, px.class_confidence, GDT_Byte);
+    if (class_confidence_) window_io(*class_confidence_, GF_Read, w, px.class_confidence, GDT_Byte);
   }
 
   std::optional<std::vector<std::uint8_t>> refine(ChangeCategory cat, const Window& w,
@@ -248,9 +247,9 @@ class PatchMeasurer {
     // Confidence: how probable the classifier finds the transition (a learned model's
     // p(before) x p(after), averaged over the patch) or, with rule classes, how many of its
     // pixels agree on one transition; and how strong the spectral change is.
-    const double classes =
-        with_probability ? probability / static_cast<double>(with_probability) / 100.0
-                         : static_cast<double>(pure) / nn;
+    const double classes = with_probability
+                               ? probability / static_cast<double>(with_probability) / 100.0
+                               : static_cast<double>(pure) / nn;
     p.confidence = std::round(100.0 * (0.5 * classes + 0.5 * evidence / nn / 100.0)) / 100.0;
     OGRPoint centroid;
     g.Centroid(&centroid);

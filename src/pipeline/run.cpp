@@ -77,8 +77,8 @@ json unit_summary(const RunContext& ctx) {
     json& u = units[key];
     if (u.is_null()) {
       u = {{"unit_code", p.unit_code}, {"unit_name", p.unit_name}, {"reasonable", 0}};
-      for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
-                     ChangeCategory::other})
+      for (auto c :
+           {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
         u[category_key(c)] = {{"patches", 0}, {"area_m2", 0.0}};
     }
     json& c = u[category_key(p.category)];

@@ -144,11 +144,17 @@ PipelineSpec load_pipeline(const std::string& path) {
   if (spec.dates.size() == 2 && !(spec.dates[0].date < spec.dates[1].date))
     top.fail("dates", "the second date must be later than the first");
 
+  // A polygon layer: path and optional layer name; the caller reads its other keys.
+  auto layer_request = [&](YamlMap& m, std::string kind) {
+    io::FarmlandRequest req;
+    req.path = resolve(base, m.str("path"));
+    req.layer = m.opt_str("layer").value_or("");
+    req.kind = std::move(kind);
+    return req;
+  };
   if (auto f = top.opt_node("farmland")) {
     YamlMap fm(*f, path, "farmland");
-    io::FarmlandRequest req;
-    req.path = resolve(base, fm.str("path"));
-    req.layer = fm.opt_str("layer").value_or("");
+    io::FarmlandRequest req = layer_request(fm, "farmland layer");
     req.id_field = fm.str("id_field");
     fm.finish();
     spec.farmland = req;
@@ -159,21 +165,16 @@ PipelineSpec load_pipeline(const std::string& path) {
       YamlMap em((*ex)[k], path, "exemptions[" + std::to_string(k) + "]");
       ExemptionSpec e;
       e.name = em.str("name");
-      e.layer.path = resolve(base, em.str("path"));
-      e.layer.layer = em.opt_str("layer").value_or("");
-      e.layer.kind = "exemption layer '" + e.name + "'";
+      e.layer = layer_request(em, "exemption layer '" + e.name + "'");
       em.finish();
       spec.exemptions.push_back(std::move(e));
     }
   }
   if (auto a = top.opt_node("admin")) {
     YamlMap am(*a, path, "admin");
-    io::FarmlandRequest req;
-    req.path = resolve(base, am.str("path"));
-    req.layer = am.opt_str("layer").value_or("");
+    io::FarmlandRequest req = layer_request(am, "admin layer");
     req.id_field = am.str("code_field");
     req.name_field = am.str("name_field");
-    req.kind = "admin layer";
     am.finish();
     spec.admin = req;
   }
@@ -251,9 +252,10 @@ PipelineSpec load_pipeline(const std::string& path) {
   // folder, so that the next night's run finds it.
   const std::string db = top.opt_str("database").value_or("farmwatch.gpkg");
   if (db != "none")
-    spec.database = db.rfind("PG:", 0) == 0
-                        ? db
-                        : resolve(top.has("database") ? base : fs::path(spec.outputs.dir).parent_path(), db);
+    spec.database =
+        db.rfind("PG:", 0) == 0
+            ? db
+            : resolve(top.has("database") ? base : fs::path(spec.outputs.dir).parent_path(), db);
   if (auto bs = top.opt_int("block_size")) {
     if (*bs < 16 || *bs > 4096 || *bs % 16)
       top.fail("block_size", "must be a multiple of 16 in 16..4096");

@@ -273,7 +273,8 @@ TEST(Commands, LearnedMapsCarryTheClassTableAndChangeUsesIt) {
     for (int r = 0; r < 40; ++r)
       for (int c = 0; c < 40; ++c) {
         const auto i = static_cast<std::size_t>(r * 40 + c);
-        const bool roof = (r < 8 && c < 8) || (roof_built && r >= 20 && r < 30 && c >= 20 && c < 30);
+        const bool roof =
+            (r < 8 && c < 8) || (roof_built && r >= 20 && r < 30 && c >= 20 && c < 30);
         const double jitter = 0.002 * ((r * 7 + c * 3) % 5);
         const double v[] = {roof ? 0.20 : 0.04, roof ? 0.21 : 0.07, roof ? 0.22 : 0.04,
                             roof ? 0.25 : 0.40};
@@ -287,15 +288,16 @@ TEST(Commands, LearnedMapsCarryTheClassTableAndChangeUsesIt) {
   lab.type = GDT_Byte;
   lab.descriptions.clear();
   lab.bands.assign(1, std::vector<double>(1600, 0));
-  for (int i = 0; i < 1600; ++i) lab.bands[0][static_cast<std::size_t>(i)] = (i / 40 < 8 && i % 40 < 8) ? 40 : 12;
+  for (int i = 0; i < 1600; ++i)
+    lab.bands[0][static_cast<std::size_t>(i)] = (i / 40 < 8 && i % 40 < 8) ? 40 : 12;
   test::write_raster(d / "labels.tif", lab);
   // Label 12 is cropland (旱地 0103), 40 built-up (农村宅基地 0702) in the office's table.
   std::ofstream(d / "classes.csv") << "code,key,name,gbt21010,color\n"
                                    << "12,cropland,耕地,0103,#f5deb3\n"
                                    << "40,built_up,建设用地,0702,#c80000\n";
-  auto r = test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif",
-                          "--class-table", d / "classes.csv", "--out", d / "m.yml", "--trees",
-                          "20"});
+  auto r =
+      test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif", "--class-table",
+                     d / "classes.csv", "--out", d / "m.yml", "--trees", "20"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* t : {"a", "b"}) {
     r = test::run_cli({"classify", "--model", d / "m.yml", "--in", d / (std::string(t) + ".tif"),
@@ -317,8 +319,9 @@ TEST(Commands, LearnedMapsCarryTheClassTableAndChangeUsesIt) {
   // change compares the two learned maps with their own classes: cropland -> built_up on
   // farmland is 非农化, whatever the codes.
   test::write_parcels(d / "farm.gpkg",
-                      {{"P1", "POLYGON((500000 3499600,500400 3499600,500400 3500000,"
-                              "500000 3500000,500000 3499600))"}},
+                      {{"P1",
+                        "POLYGON((500000 3499600,500400 3499600,500400 3500000,"
+                        "500000 3500000,500000 3499600))"}},
                       32650);
   r = test::run_cli({"change", "--before", d / "a_map.tif", "--after", d / "b_map.tif", "--out",
                      d / "ch", "--farmland", d / "farm.gpkg", "--id-field", "地块编号"});
@@ -334,8 +337,8 @@ TEST(Commands, LearnedMapsCarryTheClassTableAndChangeUsesIt) {
 
   // A class table that is not GB/T 21010 is refused with the file and line.
   std::ofstream(d / "bad.csv") << "code,key,name,gbt21010\n12,cropland,耕地,0199\n";
-  r = test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif",
-                     "--class-table", d / "bad.csv", "--out", d / "m2.yml"});
+  r = test::run_cli({"train", "--image", d / "a.tif", "--labels", d / "labels.tif", "--class-table",
+                     d / "bad.csv", "--out", d / "m2.yml"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.output.find("bad.csv' line 2: '0199' is not a GB/T 21010"), std::string::npos)
       << r.output;
@@ -376,21 +379,23 @@ TEST(Commands, ZonalClassAreasAddUpToEachParcelsArea) {
 
 TEST(Commands, ChangeWithALearnedModelFindsTheSamplesConversions) {
   test::TempDir d;
-  const std::string a = test::sample("sample_20240315.tif"), b = test::sample("sample_20240820.tif");
+  const std::string a = test::sample("sample_20240315.tif"),
+                    b = test::sample("sample_20240820.tif");
   const std::string farmland = test::sample("farmland.gpkg");
   // Labels for the model: the rule maps of both dates (cloud included, as a class that is no
   // observation). One one-date model learned from both seasons.
   auto r = test::run_cli({"change", "--before", a, "--after", b, "--out", d / "rules"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::ofstream(d / "classes.csv") << "code,key,name,gbt21010,color,observed\n"
-                                   << "1,cropland,耕地,0103,,yes\n2,bare_soil,裸土,1206,,yes\n"
-                                   << "3,orchard,园地,0201,,yes\n4,forest,林地,0301,,yes\n"
-                                   << "5,grassland,草地,0404,,yes\n6,water,坑塘水面,1104,,yes\n"
-                                   << "7,built_up,建设用地,07,,yes\n8,facility,设施农用地,1202,,yes\n"
-                                   << "254,cloud,云,,#ffffff,no\n";
+  std::ofstream(d / "classes.csv")
+      << "code,key,name,gbt21010,color,observed\n"
+      << "1,cropland,耕地,0103,,yes\n2,bare_soil,裸土,1206,,yes\n"
+      << "3,orchard,园地,0201,,yes\n4,forest,林地,0301,,yes\n"
+      << "5,grassland,草地,0404,,yes\n6,water,坑塘水面,1104,,yes\n"
+      << "7,built_up,建设用地,07,,yes\n8,facility,设施农用地,1202,,yes\n"
+      << "254,cloud,云,,#ffffff,no\n";
   r = test::run_cli({"train", "--image", a, "--labels", d / "rules/landuse_2024-03-15.tif",
-                     "--image", b, "--labels", d / "rules/landuse_2024-08-20.tif",
-                     "--class-table", d / "classes.csv", "--out", d / "m.yml", "--trees", "50"});
+                     "--image", b, "--labels", d / "rules/landuse_2024-08-20.tif", "--class-table",
+                     d / "classes.csv", "--out", d / "m.yml", "--trees", "50"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = test::run_cli({"change", "--before", a, "--after", b, "--model", d / "m.yml", "--farmland",
                      farmland, "--id-field", "地块编号", "--out", d / "model"});

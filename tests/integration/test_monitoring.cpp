@@ -69,8 +69,8 @@ std::string image_with_new_yard(const TempDir& dir) {
       if (x < box[0] || x >= box[2] || y < box[1] || y >= box[3]) continue;
       for (int b = 0; b < 4; ++b) {
         std::uint16_t v = dn[b];
-        EXPECT_EQ(ds->GetRasterBand(b + 1)->RasterIO(GF_Write, col, row, 1, 1, &v, 1, 1,
-                                                     GDT_UInt16, 0, 0, nullptr),
+        EXPECT_EQ(ds->GetRasterBand(b + 1)->RasterIO(GF_Write, col, row, 1, 1, &v, 1, 1, GDT_UInt16,
+                                                     0, 0, nullptr),
                   CE_None);
       }
     }
@@ -106,14 +106,15 @@ class Monitoring : public ::testing::TestWithParam<std::string> {
                    << (fs::exists(pg / "skipped") ? read_text((pg / "skipped").string())
                                                   : "tests/support/postgis.sh did not run");
     // One database per test, copied from the template that has PostGIS.
-    const std::string name = std::string("t_") +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    const std::string name =
+        std::string("t_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::string clean = std::regex_replace(name, std::regex("[^A-Za-z0-9_]"), "_");
     for (auto& c : clean) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string psql = "psql -q -h " + pg.string() + " -U farmwatch -d postgres -c ";
-    ASSERT_EQ(std::system((psql + "'DROP DATABASE IF EXISTS " + clean + "' > /dev/null").c_str()), 0);
-    ASSERT_EQ(std::system((psql + "'CREATE DATABASE " + clean + " TEMPLATE farmwatch_test'").c_str()),
+    ASSERT_EQ(std::system((psql + "'DROP DATABASE IF EXISTS " + clean + "' > /dev/null").c_str()),
               0);
+    ASSERT_EQ(
+        std::system((psql + "'CREATE DATABASE " + clean + " TEMPLATE farmwatch_test'").c_str()), 0);
     db_ = "PG:host=" + pg.string() + " dbname=" + clean + " user=farmwatch";
   }
 
@@ -198,11 +199,10 @@ TEST_P(Monitoring, AKilledRunLeavesTheDatabaseAsItWas) {
   const auto before = patches_geojson(db_);
   // The second run is killed (SIGKILL) while its transaction is open, all rows written.
   const std::string marker = dir_ / "holding";
-  const std::string cmd = "FARMWATCH_TEST_HOLD_BEFORE_COMMIT='" + marker + "' '" +
-                          FARMWATCH_EXE + "' run '" +
-                          write_pipeline(dir_, "nightly", "2024-09-10",
-                                         image_with_new_yard(dir_), db_) +
-                          "' > '" + (dir_ / "log") + "' 2>&1 & echo $!";
+  const std::string cmd =
+      "FARMWATCH_TEST_HOLD_BEFORE_COMMIT='" + marker + "' '" + FARMWATCH_EXE + "' run '" +
+      write_pipeline(dir_, "nightly", "2024-09-10", image_with_new_yard(dir_), db_) + "' > '" +
+      (dir_ / "log") + "' 2>&1 & echo $!";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_TRUE(p);
   long pid = 0;
@@ -212,7 +212,9 @@ TEST_P(Monitoring, AKilledRunLeavesTheDatabaseAsItWas) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(fs::exists(marker)) << read_text(dir_ / "log");
   ASSERT_EQ(std::system(("kill -9 " + std::to_string(pid)).c_str()), 0);
-  for (int i = 0; i < 100 && std::system(("kill -0 " + std::to_string(pid) + " 2>/dev/null").c_str()) == 0; ++i)
+  for (int i = 0;
+       i < 100 && std::system(("kill -0 " + std::to_string(pid) + " 2>/dev/null").c_str()) == 0;
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(patches_geojson(db_), before);
   // And the next run works on it as usual.
@@ -222,8 +224,7 @@ TEST_P(Monitoring, AKilledRunLeavesTheDatabaseAsItWas) {
 
 TEST_P(Monitoring, ParcelHistoryShowsClassSharesPatchesAndChips) {
   ASSERT_EQ(run("night", "2024-08-20", sample("sample_20240820.tif")).exit_code, 0);
-  const auto r = run_cli(
-      {"parcel", "3401230010031", "--db", db_, "--chips", dir_ / "chips"});
+  const auto r = run_cli({"parcel", "3401230010031", "--db", db_, "--chips", dir_ / "chips"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("2024-03-15"), std::string::npos);
   EXPECT_NE(r.output.find("建设用地"), std::string::npos) << r.output;  // the yard's class

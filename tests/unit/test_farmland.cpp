@@ -158,8 +158,9 @@ TEST_F(Farmland, OverlapsGiveTheIntersectedEllipsoidalArea) {
   // 40 x 20 m straddling the A/B boundary: 20 x 20 m in each; a ring touching only B's edge
   // is not B's.
   OGRGeometry* g = nullptr;
-  const std::string wkt = "POLYGON((39500080 3500010,39500120 3500010,39500120 3500030,"
-                          "39500080 3500030,39500080 3500010))";
+  const std::string wkt =
+      "POLYGON((39500080 3500010,39500120 3500010,39500120 3500030,"
+      "39500080 3500030,39500080 3500010))";
   OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
   std::vector<std::uint8_t> wkb(g->WkbSize());
   g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
@@ -194,7 +195,8 @@ TEST_F(Farmland, FileGeodatabaseLayersAreRead) {
     OGRFeature f(l->GetLayerDefn());
     f.SetField("DKBH", "3401230010001");
     OGRGeometry* g = nullptr;
-    const std::string wkt = "POLYGON((117.0 31.8,117.001 31.8,117.001 31.801,117.0 31.801,117.0 31.8))";
+    const std::string wkt =
+        "POLYGON((117.0 31.8,117.001 31.8,117.001 31.801,117.0 31.801,117.0 31.8))";
     OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
     f.SetGeometryDirectly(g);
     ASSERT_EQ(l->CreateFeature(&f), OGRERR_NONE);

@@ -88,3 +88,32 @@ TEST(PipelineSpec, MissingRequiredKeysAreNamed) {
   EXPECT_NE(config_error(d / "p.yaml").find("outputs"), std::string::npos);
   EXPECT_NE(config_error(d / "missing.yaml").find("does not exist"), std::string::npos);
 }
+
+TEST(PipelineSpec, LayersAndTheDatabase) {
+  test::TempDir d;
+  const std::string p = d / "p.yaml";
+  std::ofstream(p) << pipeline_yaml(
+      "admin: {path: v.gpkg, code_field: XZQDM, name_field: XZQMC}\n"
+      "exemptions:\n  - {name: 建设用地审批, path: approved.gpkg, layer: 批准}\n"
+      "  - {name: 城镇开发边界, path: boundary.shp}\n");
+  const auto s = pipeline::load_pipeline(p);
+  ASSERT_TRUE(s.admin);
+  EXPECT_EQ(s.admin->path, d / "v.gpkg");
+  EXPECT_EQ(s.admin->id_field, "XZQDM");
+  EXPECT_EQ(s.admin->name_field, "XZQMC");
+  ASSERT_EQ(s.exemptions.size(), 2u);
+  EXPECT_EQ(s.exemptions[0].layer.layer, "批准");
+  EXPECT_EQ(s.exemptions[1].name, "城镇开发边界");
+  // The database defaults to farmwatch.gpkg beside the output folder; PG: strings pass as
+  // they are; none turns it off.
+  EXPECT_EQ(s.database, d / "farmwatch.gpkg");
+  std::ofstream(p) << pipeline_yaml("database: \"PG:dbname=fw host=db\"\n");
+  EXPECT_EQ(pipeline::load_pipeline(p).database, "PG:dbname=fw host=db");
+  std::ofstream(p) << pipeline_yaml("database: none\n");
+  EXPECT_EQ(pipeline::load_pipeline(p).database, "");
+  // Mistakes are named.
+  std::ofstream(p) << pipeline_yaml("admin: {path: v.gpkg, code_field: A}\n");
+  EXPECT_NE(config_error(p).find("name_field"), std::string::npos) << config_error(p);
+  std::ofstream(p) << pipeline_yaml("exemptions: {name: x, path: y}\n");
+  EXPECT_NE(config_error(p).find("exemptions"), std::string::npos) << config_error(p);
+}

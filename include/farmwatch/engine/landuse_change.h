@@ -7,8 +7,8 @@
 
 #include "farmwatch/core/change_kernel.h"
 #include "farmwatch/core/classifier.h"
-#include "farmwatch/core/spectral_change.h"
 #include "farmwatch/core/log.h"
+#include "farmwatch/core/spectral_change.h"
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/io/mosaic.h"
 
@@ -26,10 +26,10 @@ struct LanduseChangeJob {
   /// The spectral change test (both dates reflectance); null: class comparison alone.
   const SpectralChangeTest* spectral = nullptr;
   bool classes_reliable = true;  ///< false: no DN-to-reflectance rule (see ChangeInputs)
-  std::string parcels;         ///< parcel index raster on the grid; empty = whole area watched
-  std::string change_out;      ///< categories 0..3, 255 nodata
-  std::string candidates_out;  ///< categories 1..3, 0 elsewhere (input of patch extraction)
-  std::string evidence_out;    ///< spectral change evidence 0..100
+  std::string parcels;           ///< parcel index raster on the grid; empty = whole area watched
+  std::string change_out;        ///< categories 0..3, 255 nodata
+  std::string candidates_out;    ///< categories 1..3, 0 elsewhere (input of patch extraction)
+  std::string evidence_out;      ///< spectral change evidence 0..100
   /// Per date, a learned model's votes on the grid (4 bands, run_model_classify's votes_out):
   /// its most likely class replaces the rules' and its probabilities weigh the change. Empty:
   /// the rules classify.

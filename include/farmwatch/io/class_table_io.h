@@ -10,8 +10,9 @@
 namespace farmwatch::io {
 
 /// Reads `code,key,name,gbt21010[,color[,observed]]` rows after a header line (UTF-8).
-/// The GB/T name is the standard's; `observed` no marks cloud or shadow (no GB/T code). ConfigError naming the file and line on a bad code, an
-/// unknown GB/T 21010 code, a duplicate, or a malformed colour.
+/// The GB/T name is the standard's; `observed` no marks cloud or shadow (no GB/T code). ConfigError
+/// naming the file and line on a bad code, an unknown GB/T 21010 code, a duplicate, or a malformed
+/// colour.
 ClassTable load_class_table_csv(const std::string& path);
 
 /// "#rrggbb".

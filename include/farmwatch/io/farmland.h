@@ -16,8 +16,8 @@ struct FarmlandRequest {
   FarmlandRequest(std::string path_, std::string layer_, std::string id_field_)
       : path(std::move(path_)), layer(std::move(layer_)), id_field(std::move(id_field_)) {}
   std::string path;
-  std::string layer;     ///< empty: the dataset's only (or first) layer
-  std::string id_field;  ///< parcel-id attribute, e.g. "DKBH" or "地块编号"; empty: the FID
+  std::string layer;       ///< empty: the dataset's only (or first) layer
+  std::string id_field;    ///< parcel-id attribute, e.g. "DKBH" or "地块编号"; empty: the FID
   std::string name_field;  ///< optional attribute kept per feature (e.g. a unit's name)
   /// How messages name the layer ("farmland layer", "admin layer", ...).
   std::string kind = "farmland layer";

@@ -121,8 +121,8 @@ class MonitoringDb {
 
   /// Records an analyst's decision on a patch (who, when, note) in one transaction.
   /// InputError if there is no such patch or the status is not verified/dismissed.
-  void set_status(const std::string& patch_id, const std::string& status,
-                  const std::string& note, const std::string& who);
+  void set_status(const std::string& patch_id, const std::string& status, const std::string& note,
+                  const std::string& who);
 
  private:
   MonitoringDb();

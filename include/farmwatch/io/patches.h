@@ -48,7 +48,7 @@ struct PatchInputs {
   std::string evidence;        ///< spectral evidence 0..100
   /// Probability (%) of each pixel's transition from a learned model; empty: rule classes.
   std::string class_confidence;
-  std::string parcels;         ///< parcel index raster; empty = whole area watched
+  std::string parcels;  ///< parcel index raster; empty = whole area watched
   const FarmlandLayer* farmland = nullptr;
   const ChangeRules* rules = nullptr;
   const ClassTable* classes = nullptr;

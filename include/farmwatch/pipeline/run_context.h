@@ -54,7 +54,7 @@ struct RunContext {
   // patches
   io::PatchResult patches;
   // annotate
-  std::vector<io::ParcelRecord> parcels;               ///< farmland parcels with their units
+  std::vector<io::ParcelRecord> parcels;              ///< farmland parcels with their units
   std::vector<io::ParcelClassRecord> parcel_classes;  ///< per parcel, date and class
   // rasters, reports, tiles
   nlohmann::json files = nlohmann::json::array();

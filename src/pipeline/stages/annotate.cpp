@@ -27,9 +27,8 @@ std::pair<std::string, std::string> unit_of(const RunContext& ctx,
   if (!ctx.admin) return {};
   const auto o = ctx.admin->overlaps(wkb);
   if (o.empty()) return {};
-  const auto best = std::max_element(o.begin(), o.end(), [](const auto& a, const auto& b) {
-    return a.area_m2 < b.area_m2;
-  });
+  const auto best = std::max_element(
+      o.begin(), o.end(), [](const auto& a, const auto& b) { return a.area_m2 < b.area_m2; });
   return {ctx.admin->parcel_id(best->index), ctx.admin->parcel_name(best->index)};
 }
 
