@@ -8,23 +8,26 @@ namespace farmwatch::cli {
 namespace po = boost::program_options;
 
 int cmd_run(const std::vector<std::string>& args) {
-  std::string file, out;
+  std::string file, out, db;
   po::options_description desc;
   desc.add_options()("pipeline", po::value<std::string>(&file)->required(),
                      "pipeline file (YAML or JSON)")("out", po::value<std::string>(&out),
-                                                     "output folder (overrides outputs.dir)");
+                                                     "output folder (overrides outputs.dir)")(
+      "db", po::value<std::string>(&db),
+      "monitoring database (overrides database: a GeoPackage, \"PG:...\" or none)");
   po::positional_options_description pos;
   pos.add("pipeline", 1);
   CommonOptions common;
   po::variables_map vm;
   if (!parse_command(
-          "run <pipeline.yaml> [--out DIR]",
+          "run <pipeline.yaml> [--out DIR] [--db DB]",
           "Reads the dates named in the pipeline file, puts them on one analysis grid,\n"
           "classifies land use, compares the dates inside the farmland layer and writes\n"
           "land-use and change rasters, change patches, tiles and summary.json.",
           desc, pos, args, common, vm))
     return 0;
-  const auto spec = pipeline::load_pipeline(file);
+  auto spec = pipeline::load_pipeline(file);
+  if (!db.empty()) spec.database = db == "none" ? std::string() : db;
   pipeline::RunOptions opts;
   opts.threads = common.threads;
   if (!out.empty()) opts.out_dir = out;

@@ -42,8 +42,8 @@ TEST(Coregistration, AShiftedLaterDateIsMeasuredCorrectedAndReported) {
 
 TEST(Coregistration, AlignedSampleNeedsNoCorrection) {
   test::TempDir d;
-  const auto r =
-      test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml", "--out", d / "o"});
+  const auto r = test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml", "--out",
+                                d / "o", "--db", d / "farmwatch.gpkg"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(d / "o/summary.json"));
   const auto& shift = s["coregistration"]["shift_px"];

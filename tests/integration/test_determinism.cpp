@@ -24,9 +24,13 @@ TEST(Determinism, OneThreadAndTwoThreadsWriteIdenticalBytes) {
   const std::string pipeline = test::source_dir() + "/pipelines/sample.yaml";
   // SOURCE_DATE_EPOCH fixes the GeoPackage's timestamp, the only clock-dependent byte.
   const std::string env = "SOURCE_DATE_EPOCH=1700000000";
-  const auto a = test::run_cli({"run", pipeline, "--out", d / "t1", "--threads", "1"}, env);
+  // Each run has a database of its own: in a shared one the second would find the first's
+  // patches again (status persisting), a real difference.
+  const auto a = test::run_cli(
+      {"run", pipeline, "--out", d / "t1", "--db", d / "t1.gpkg", "--threads", "1"}, env);
   ASSERT_EQ(a.exit_code, 0) << a.output;
-  const auto b = test::run_cli({"run", pipeline, "--out", d / "t2", "--threads", "2"}, env);
+  const auto b = test::run_cli(
+      {"run", pipeline, "--out", d / "t2", "--db", d / "t2.gpkg", "--threads", "2"}, env);
   ASSERT_EQ(b.exit_code, 0) << b.output;
   auto fa = files_below(d / "t1"), fb = files_below(d / "t2");
   fa.erase("summary.json");  // holds timings and the thread count

@@ -25,9 +25,9 @@ class SampleRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    result_ =
-        new test::CliResult(test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml",
-                                           "--out", *dir_ / "out", "--threads", "2"}));
+    result_ = new test::CliResult(
+        test::run_cli({"run", test::source_dir() + "/pipelines/sample.yaml", "--out", *dir_ / "out",
+                       "--db", *dir_ / "farmwatch.gpkg", "--threads", "2"}));
     truth_ = new json(json::parse(test::read_text(test::sample("truth.json"))));
     GDALAllRegister();
     patches_ = new std::vector<Reported>();
