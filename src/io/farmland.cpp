@@ -80,21 +80,42 @@ int dbf_language_driver(const std::filesystem::path& shp) {
   return -1;
 }
 
-bool all_text_is_utf8(OGRLayer& layer) {
+/// Whether bytes are well-formed GBK: ASCII, or a lead byte 0x81-0xFE with a trail byte
+/// 0x40-0xFE other than 0x7F.
+bool is_gbk(const char* text) {
+  for (auto* p = reinterpret_cast<const unsigned char*>(text); *p; ++p) {
+    if (*p < 0x80) continue;
+    if (*p == 0x80 || *p == 0xFF) return false;
+    const unsigned char trail = p[1];
+    if (trail < 0x40 || trail == 0x7F || trail == 0xFF) return false;
+    ++p;
+  }
+  return true;
+}
+
+enum class TextEncoding { utf8, gbk, unknown };
+
+/// The encoding all the layer's text (field names and string values) is well-formed in.
+TextEncoding text_encoding(OGRLayer& layer) {
+  bool utf8 = true, gbk = true;
+  auto check = [&](const char* t) {
+    utf8 = utf8 && CPLIsUTF8(t, -1);
+    gbk = gbk && is_gbk(t);
+  };
   OGRFeatureDefn* defn = layer.GetLayerDefn();
+  for (int i = 0; i < defn->GetFieldCount(); ++i) check(defn->GetFieldDefn(i)->GetNameRef());
   layer.ResetReading();
   for (auto& feat : layer)
     for (int i = 0; i < defn->GetFieldCount(); ++i)
-      if (defn->GetFieldDefn(i)->GetType() == OFTString && feat->IsFieldSetAndNotNull(i) &&
-          !CPLIsUTF8(feat->GetFieldAsString(i), -1))
-        return false;
-  return true;
+      if (defn->GetFieldDefn(i)->GetType() == OFTString && feat->IsFieldSetAndNotNull(i))
+        check(feat->GetFieldAsString(i));
+  return utf8 ? TextEncoding::utf8 : gbk ? TextEncoding::gbk : TextEncoding::unknown;
 }
 
 /// Opens the layer's file with its text decoded to UTF-8. A shapefile says its encoding in a
 /// .cpg or in the .dbf header; without either, GDAL would read it as ISO-8859-1, but such a
 /// file from a Chinese office is almost always GBK. Its text is read undecoded: valid UTF-8 is
-/// kept, anything else is decoded as CP936 (GBK).
+/// kept, well-formed GBK is decoded as CP936, and anything else is an error asking for a .cpg.
 DatasetPtr open_decoded(const FarmlandRequest& req, std::string& encoding) {
   const std::filesystem::path p(req.path);
   const bool shapefile = lower_extension(p) == ".shp" || lower_extension(p) == ".dbf";
@@ -106,7 +127,13 @@ DatasetPtr open_decoded(const FarmlandRequest& req, std::string& encoding) {
   DatasetPtr ds(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, raw,
                                   nullptr));
   if (!ds) return open_vector(req.path);  // let the usual open report the problem
-  if (all_text_is_utf8(*pick_layer(*ds, req))) return ds;
+  const TextEncoding found = text_encoding(*pick_layer(*ds, req));
+  if (found == TextEncoding::utf8) return ds;
+  if (found == TextEncoding::unknown)
+    throw InputError(req.kind + " '" + req.path +
+                     "': its attribute text is neither UTF-8 nor GBK and no .cpg file says "
+                     "which encoding it is: add one naming the code page (e.g. a .cpg holding "
+                     "936 for GBK, or UTF-8)");
   const char* gbk[] = {"ENCODING=CP936", nullptr};
   ds.reset(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, gbk,
                              nullptr));

@@ -209,3 +209,37 @@ TEST_F(Farmland, FileGeodatabaseLayersAreRead) {
   EXPECT_NEAR(e.width(), 94.7, 0.5);
   EXPECT_NEAR(e.height(), 110.9, 0.5);
 }
+
+TEST_F(Farmland, TextInAnUndetectableEncodingIsRefusedAskingForACpg) {
+  // Bytes that are neither UTF-8 nor GBK (0xFF never occurs in either), no .cpg.
+  const std::string shp = dir / "odd.shp";
+  {
+    GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("ESRI Shapefile");
+    std::unique_ptr<GDALDataset> ds(drv->Create(shp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    OGRSpatialReference srs;
+    srs.importFromEPSG(4527);
+    const char* opts[] = {"ENCODING=", nullptr};
+    OGRLayer* l = ds->CreateLayer("odd", &srs, wkbPolygon, const_cast<char**>(opts));
+    OGRFieldDefn id("DKBH", OFTString);
+    ASSERT_EQ(l->CreateField(&id), OGRERR_NONE);
+    OGRFeature f(l->GetLayerDefn());
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    f.SetField("DKBH",
+               "\xff\xfe"
+               "01");
+    CPLPopErrorHandler();
+    OGRGeometry* g = nullptr;
+    const std::string wkt = square(39500000, 3500000, 100);
+    OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g);
+    f.SetGeometryDirectly(g);
+    ASSERT_EQ(l->CreateFeature(&f), OGRERR_NONE);
+  }
+  std::filesystem::remove(dir / "odd.cpg");
+  try {
+    io::FarmlandLayer::load({shp, "", "DKBH"}, gk);
+    FAIL() << "an undetectable encoding was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("neither UTF-8 nor GBK"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("odd.shp"), std::string::npos) << e.what();
+  }
+}
