@@ -282,7 +282,7 @@ int cmd_parcel(const std::vector<std::string>& args) {
     for (const auto& [when, image] : {std::pair{run.date_before, run.image_before},
                                       std::pair{run.date_after, run.image_after}}) {
       const std::string out = chips + "/" + id + "_" + when + ".png";
-      io::write_chip({image, parcel->wkb_lonlat, out, 64});
+      io::ChipWriter(image).write(parcel->wkb_lonlat, out);
       std::cout << out << "\n";
     }
   }

@@ -201,7 +201,8 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
   const ClassTable classes = model_class_table(model.info().classes);
   l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
   l.colors = landuse_colors(classes);
-  io::BlockRasterWriter writer(out, l);
+  std::optional<io::BlockRasterWriter> writer;
+  if (!out.empty()) writer.emplace(out, l);
   std::optional<io::BlockRasterWriter> votes_writer;
   if (!votes_out.empty()) {
     io::RasterLayout vl;
@@ -227,8 +228,10 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
         std::vector<float> f(n * nf);
         for (std::size_t i = 0; i < n; ++i) pixel_features(layout, block, i, f.data() + i * nf);
         Out o;
-        o.codes.resize(n);
-        model.predict(f.data(), n, o.codes.data());
+        if (writer) {
+          o.codes.resize(n);
+          model.predict(f.data(), n, o.codes.data());
+        }
         if (votes_writer) {
           std::vector<ClassVotes> v(n);
           model.predict_votes(f.data(), n, v.data());
@@ -239,16 +242,17 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
             o.votes[2][i] = v[i].second;
             o.votes[3][i] = v[i].p_second;
           }
+          if (!writer) o.codes = o.votes[0];  // the forest is asked once
         }
         return o;
       },
       [&](const Window& w, Out&& o) {
-        writer.write(w, o.codes.data());
+        if (writer) writer->write(w, o.codes.data());
         for (auto c : o.codes) ++counts[c];
         if (votes_writer)
           for (int b = 0; b < 4; ++b) votes_writer->write(w, o.votes[b].data(), b + 1);
       });
-  writer.close();
+  if (writer) writer->close();
   if (votes_writer) votes_writer->close();
   log.debug("mapped " + std::to_string(grid.width) + " x " + std::to_string(grid.height));
   return counts;

@@ -40,25 +40,42 @@ cv::Mat stretched(const std::vector<float>& v, int w, int h, std::optional<doubl
 
 }  // namespace
 
-void write_chip(const ChipRequest& req) {
+struct ChipWriter::Impl {
+  std::string image;
+  ImageInfo info;
+  DatasetPtr ds;
+  TransformPtr to_image;
+};
+
+ChipWriter::ChipWriter(const std::string& image) : impl_(std::make_unique<Impl>()) {
   ImageRequest ir;
-  ir.path = req.image;
+  ir.path = image;
   ir.allow_relative = true;
-  const ImageInfo info = inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
-  auto ds = open_raster(info.path);
+  impl_->image = image;
+  impl_->info = inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
+  impl_->ds = open_raster(impl_->info.path);
+  impl_->to_image = make_transform(wgs84_lonlat(), srs_from_wkt(impl_->info.grid.crs_wkt));
+}
+
+ChipWriter::~ChipWriter() = default;
+
+void ChipWriter::write(const std::vector<std::uint8_t>& wkb_lonlat, const std::string& out_png,
+                       int min_pixels) const {
+  const ImageInfo& info = impl_->info;
+  GDALDataset* ds = impl_->ds.get();
   const Grid& g = info.grid;
 
-  auto outline = from_wkb(req.wkb_lonlat);
-  auto ct = make_transform(wgs84_lonlat(), srs_from_wkt(g.crs_wkt));
-  if (outline->transform(ct.get()) != OGRERR_NONE)
-    throw ProcessingError("cannot put an outline into '" + req.image + "': " + gdal_last_error());
+  auto outline = from_wkb(wkb_lonlat);
+  if (outline->transform(impl_->to_image.get()) != OGRERR_NONE)
+    throw ProcessingError("cannot put an outline into '" + impl_->image +
+                          "': " + gdal_last_error());
   OGREnvelope env;
   outline->getEnvelope(&env);
-  const double mx = std::max((env.MaxX - env.MinX) / 2, req.min_pixels * g.res() / 2);
-  const double my = std::max((env.MaxY - env.MinY) / 2, req.min_pixels * g.res() / 2);
+  const double mx = std::max((env.MaxX - env.MinX) / 2, min_pixels * g.res() / 2);
+  const double my = std::max((env.MaxY - env.MinY) / 2, min_pixels * g.res() / 2);
   const Window win = g.window_for({env.MinX - mx, env.MinY - my, env.MaxX + mx, env.MaxY + my});
   if (win.empty())
-    throw InputError("image '" + req.image + "' does not cover the outline for " + req.out_png);
+    throw InputError("image '" + impl_->image + "' does not cover the outline for " + out_png);
   const double scale = std::min(1.0, double(kMaxChipPixels) / std::max(win.width, win.height));
   const int w = std::max(1, int(std::lround(win.width * scale)));
   const int h = std::max(1, int(std::lround(win.height * scale)));
@@ -70,7 +87,7 @@ void write_chip(const ChipRequest& req) {
     CPLErrorReset();
     if (band->RasterIO(GF_Read, win.col, win.row, win.width, win.height, v.data(), w, h,
                        GDT_Float32, 0, 0, nullptr) != CE_None)
-      throw InputError("cannot read '" + req.image + "': " + gdal_last_error());
+      throw InputError("cannot read '" + impl_->image + "': " + gdal_last_error());
     int has_nodata = 0;
     const double nd = band->GetNoDataValue(&has_nodata);
     bgr.push_back(stretched(v, w, h, has_nodata ? std::optional<double>(nd) : std::nullopt));
@@ -103,8 +120,7 @@ void write_chip(const ChipRequest& req) {
   else if (wkbFlatten(outline->getGeometryType()) == wkbMultiPolygon)
     for (const auto* p : *outline->toMultiPolygon()) add_polygon(*p);
   cv::polylines(img, rings, true, cv::Scalar(0, 255, 255), 2, cv::LINE_AA);
-  if (!cv::imwrite(req.out_png, img))
-    throw ProcessingError("cannot write chip '" + req.out_png + "'");
+  if (!cv::imwrite(out_png, img)) throw ProcessingError("cannot write chip '" + out_png + "'");
 }
 
 }  // namespace farmwatch::io

@@ -106,7 +106,12 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
   std::vector<std::string> files;
   const auto& patches = *in.patches;
   const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty();
-  if (chips) fs::create_directories(fs::path(dir) / "chips");
+  std::unique_ptr<ChipWriter> chip_before, chip_after;
+  if (chips) {
+    fs::create_directories(fs::path(dir) / "chips");
+    chip_before = std::make_unique<ChipWriter>(in.image_before);
+    chip_after = std::make_unique<ChipWriter>(in.image_after);
+  }
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>" << esc(in.title)
@@ -177,10 +182,10 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
       << "</td><td>" << patch_status_label(p.status) << "</td><td>"
       << (p.exempt_by.empty() ? "" : "合理: " + esc(p.exempt_by)) << "</td>";
     if (chips)
-      for (const auto& [when, image] :
-           {std::pair{"before", in.image_before}, std::pair{"after", in.image_after}}) {
+      for (const auto& [when, writer] :
+           {std::pair{"before", chip_before.get()}, std::pair{"after", chip_after.get()}}) {
         const std::string rel = "chips/" + p.id + "_" + when + ".png";
-        write_chip({image, p.wkb_lonlat, (fs::path(dir) / rel).string(), 48});
+        writer->write(p.wkb_lonlat, (fs::path(dir) / rel).string(), 48);
         files.push_back(rel);
         h << "<td><img src='" << esc(rel) << "' alt='" << esc(p.id) << " " << when << "'></td>";
       }

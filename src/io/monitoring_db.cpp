@@ -417,12 +417,19 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
     OGRLayer& patches = im.layer(kPatches);
     OGRLayer& history = im.layer(kHistory);
     OGRLayer& overlaps = im.layer(kPatchParcels);
+    // The stored patches by id, read once: a patch found again is updated in place.
+    std::map<std::string, OGRFeatureUniquePtr> stored;
+    for (auto& f : im.select(kPatches, "")) {
+      const std::string id = str(*f, "patch_id");
+      stored.emplace(id, std::move(f));
+    }
     for (const Patch& p : *w.patches) {
-      auto existing = im.select(kPatches, "patch_id = " + quoted(p.id));
+      const auto it = stored.find(p.id);
+      const bool existing = it != stored.end();
       OGRFeature f(patches.GetLayerDefn());
-      if (!existing.empty()) {
-        f.SetFrom(existing.front().get());
-        f.SetFID(existing.front()->GetFID());
+      if (existing) {
+        f.SetFrom(it->second.get());
+        f.SetFID(it->second->GetFID());
       } else {
         f.SetField("first_seen", r.date_after.c_str());
         f.SetField("first_run", static_cast<GIntBig>(run_id));
@@ -447,7 +454,7 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
       f.SetField("parcel_ids", parcel_ids.c_str());
       f.SetField("exempt_by", p.exempt_by.c_str());
       f.SetGeometryDirectly(as_multipolygon(p.wkb_lonlat).release());
-      if (existing.empty())
+      if (!existing)
         im.insert(patches, f, kPatches.name);
       else
         im.update(patches, f, kPatches.name);
@@ -456,7 +463,7 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
       h.SetField("patch_id", p.id.c_str());
       h.SetField("run_id", static_cast<GIntBig>(run_id));
       h.SetField("date", r.date_after.c_str());
-      h.SetField("event", existing.empty() ? "detected" : "persisting");
+      h.SetField("event", existing ? "persisting" : "detected");
       h.SetField("area_m2", p.area_m2);
       h.SetField("at_utc", utc_timestamp().c_str());
       im.insert(history, h, kHistory.name);

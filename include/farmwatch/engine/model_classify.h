@@ -33,7 +33,7 @@ TrainingSet collect_samples(const Grid& grid, const std::vector<io::ImageInfo>& 
                             int interior);
 
 /// Maps `grid` with `model` into a Byte GeoTIFF at `out` (codes of the training labels,
-/// 255 nodata); returns pixels per code. With `votes_out`, also a 4-band Byte GeoTIFF of the
+/// 255 nodata; empty: not written); returns pixels per code. With `votes_out`, also a 4-band Byte GeoTIFF of the
 /// forest's votes per pixel: most voted class, its share (%), runner-up, its share.
 std::vector<std::int64_t> run_model_classify(const Grid& grid,
                                              const std::vector<io::ImageInfo>& dates,

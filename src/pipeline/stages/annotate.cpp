@@ -40,8 +40,8 @@ class Annotate : public Stage {
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
 
   void run(RunContext& ctx, const Log& log) override {
-    if (ctx.farmland) parcels(ctx, log);
     const io::EllipsoidalArea area(ctx.grid.crs_wkt);
+    if (ctx.farmland) parcels(ctx, area, log);
     for (auto& p : ctx.patches.patches) {
       if (ctx.farmland)
         for (const auto& o : ctx.farmland->overlaps(p.wkb))
@@ -64,9 +64,8 @@ class Annotate : public Stage {
   }
 
   /// Each parcel's unit and area, and its class areas on both dates (exact coverage).
-  void parcels(RunContext& ctx, const Log& log) {
+  void parcels(RunContext& ctx, const io::EllipsoidalArea& area, const Log& log) {
     const io::FarmlandLayer& f = *ctx.farmland;
-    const io::EllipsoidalArea area(ctx.grid.crs_wkt);
     const io::ToLonLat to_lonlat(ctx.grid.crs_wkt);
     for (std::size_t i = 0; i < f.size(); ++i) {
       io::ParcelRecord r;

@@ -33,9 +33,9 @@ class Classify : public Stage {
                           std::to_string(scenes.size()) + ")");
       const std::string tag = std::to_string(d);
       ctx.job.votes.push_back((scratch / ("votes_" + tag + ".tif")).string());
-      engine::run_model_classify(ctx.grid, {scenes.front()}, model,
-                                 (scratch / ("model_" + tag + ".tif")).string(), opt,
-                                 log.child("model"), ctx.job.votes.back());
+      // The votes hold the classes too (band 1): no class raster of its own.
+      engine::run_model_classify(ctx.grid, {scenes.front()}, model, "", opt, log.child("model"),
+                                 ctx.job.votes.back());
     }
     ctx.job.class_confidence_out = (scratch / "class_confidence.tif").string();
   }
