@@ -4,6 +4,8 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/pixel_grid.h"
+#include "farmwatch/pipeline/pixel_change.h"
 #include "farmwatch/pipeline/run.h"
 #include "options.h"
 
@@ -21,6 +23,33 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
     if (pipeline::valid_date(d)) return d;
   }
   return fallback;
+}
+
+/// Two images with no georeference: new buildings on their pixel grid, with a warning.
+int change_on_pixel_grid(const std::string& before, const std::string& after,
+                         const std::string& out, const io::ImageRequest& request,
+                         const po::variables_map& vm) {
+  for (const char* opt : {"farmland", "model", "db", "tiles", "date-before", "date-after"})
+    if (vm.count(opt) && !vm[opt].defaulted())
+      throw UsageError(std::string("change: --") + opt + " needs georeferenced images; '" + before +
+                       "' and '" + after + "' have no coordinate reference system");
+  pipeline::PixelChangeRequest req;
+  req.before = before;
+  req.after = after;
+  req.out_dir = out;
+  req.bands = request.bands;
+  if (vm.count("pixel-size")) {
+    req.pixel_size_m = vm["pixel-size"].as<double>();
+    if (!(*req.pixel_size_m > 0))
+      throw UsageError("change: --pixel-size must be a positive number of metres");
+  }
+  const auto summary = pipeline::run_pixel_grid_change(req, cli_log());
+  std::cout << summary["outputs"]["dir"].get<std::string>() << "/change.tif\n";
+  const auto& built = summary["changes"]["categories"]["non_agricultural"];
+  std::cout << "new buildings: " << built["patches"] << " patches, " << built["area_px"]
+            << " pixels (" << built["area_m2"] << " m2 at " << summary["grid"]["pixel_size_m"]
+            << " m)\n";
+  return 0;
 }
 }  // namespace
 
@@ -51,18 +80,31 @@ int cmd_change(const std::vector<std::string>& args) {
       "no-coregister", po::bool_switch(&no_coregister),
       "do not measure and correct the shift of B against A")(
       "no-normalise", po::bool_switch(&no_normalise),
-      "do not normalise B's radiometry to A's on pseudo-invariant pixels");
+      "do not normalise B's radiometry to A's on pseudo-invariant pixels")(
+      "pixel-size", po::value<double>(),
+      "ground size of a pixel in metres, for images with no georeference (default 0.5)");
   add_image_options(desc, io_opts);
   CommonOptions common;
   po::variables_map vm;
   if (!parse_command("change --before A --after B --out DIR",
                      "Compares two dates on A's grid. Writes DIR/change.tif (0 no change,\n"
                      "1 非农化, 2 非粮化, 3 other change, 255 nodata), land-use maps, and the\n"
-                     "patches as changes.gpkg/.geojson/.csv with summary.json.",
+                     "patches as changes.gpkg/.geojson/.csv with summary.json.\n"
+                     "Two RGB images with no georeference (PNG, JPEG) are compared on their\n"
+                     "pixel grid for new buildings (change.tif value 1, changes.csv in pixels).",
                      desc, {}, args, common, vm))
     return 0;
   if (!farmland.empty() && id_field.empty())
     throw UsageError("change: --farmland needs --id-field (the parcel-id attribute)");
+
+  const bool geo_before = io::has_georeference(before), geo_after = io::has_georeference(after);
+  if (geo_before != geo_after)
+    throw InputError("raster '" + (geo_before ? after : before) +
+                     "' has no coordinate reference system while '" +
+                     (geo_before ? before : after) +
+                     "' has one: assign one (e.g. gdal_edit.py -a_srs ... -a_ullr ...)");
+  if (!geo_before)
+    return change_on_pixel_grid(before, after, out, image_request(before, io_opts, vm), vm);
 
   pipeline::PipelineSpec spec;
   spec.name = "change";

@@ -53,7 +53,7 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   auto& ds = *impl_->ds;
   double gt[6];
   std::copy(layout.grid.transform.c.begin(), layout.grid.transform.c.end(), gt);
-  ds.SetGeoTransform(gt);
+  if (layout.georeferenced) ds.SetGeoTransform(gt);
   if (!layout.grid.crs_wkt.empty()) {
     auto srs = srs_from_wkt(layout.grid.crs_wkt);
     ds.SetSpatialRef(&srs);

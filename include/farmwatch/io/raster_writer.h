@@ -17,6 +17,8 @@ enum class PixelType { u8, u16, i16, u32, f32 };
 
 struct RasterLayout {
   Grid grid;
+  /// False for images with no georeference: no geotransform is written (GDAL's pixel grid).
+  bool georeferenced = true;
   PixelType type = PixelType::u8;
   int bands = 1;
   std::optional<double> nodata;

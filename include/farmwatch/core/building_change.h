@@ -1,0 +1,59 @@
+#pragma once
+// New buildings between two very-high-resolution RGB images of one place (aerial or satellite
+// photos at about 0.3-1 m, drone mosaics resampled to that): the case where reflectance-based
+// change tests have nothing to hold on to (three visible bands, no calibration, different sun,
+// a few pixels of misregistration).
+//
+// A pixel is a candidate where, over a window of a few metres, the later image is less
+// saturated than the earlier one once its histogram is matched to it (a grey or dark roof
+// replacing soil, grass or crops) and the gradient field has changed (the local correlation of
+// the two dates' gradient vectors is low). Candidates form objects (small ones dropped, holes
+// filled). An object is kept only if the earlier image lacks the edges that outline it in the
+// later one, allowing a shift of about a metre: a building already there, seen under another
+// sun or colour balance, has its outline in both dates and is dropped.
+//
+// Every threshold is a property of the method, the same for every pair; sizes are in metres
+// and follow the pixel size.
+#include <cstdint>
+#include <vector>
+
+namespace farmwatch {
+
+struct BuildingChangeParams {
+  double pixel_size_m = 0.5;
+  double window_m = 4.5;          ///< averaging window of the two tests
+  double saturation_drop = 0.03;  ///< mean drop of (max-min)/max over the window
+  double structure_change = 0.6;  ///< 1 - correlation of the gradient vectors
+  double min_area_m2 = 20;        ///< smaller objects are dropped
+  double tolerance_m = 1.0;       ///< misregistration allowed when matching outlines
+  double max_edge_support = 1.5;  ///< earlier-date edge strength along the outline / later
+};
+
+/// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is
+/// no data.
+struct RgbImage {
+  int width = 0, height = 0;
+  std::vector<float> red, green, blue;
+  std::vector<std::uint8_t> valid;
+};
+
+struct BuildingObject {
+  int id = 0;  ///< value in BuildingChange::labels
+  std::int64_t pixels = 0;
+  int col_min = 0, row_min = 0, col_max = 0, row_max = 0;  ///< inclusive bounding box
+  double centroid_col = 0, centroid_row = 0;               ///< pixel-centre coordinates
+  double saturation_drop = 0;                              ///< mean over the object
+  double edge_support = 0;  ///< earlier/later outline edge strength (kept: < max)
+};
+
+struct BuildingChange {
+  /// Per pixel: 0 none, else the id of the object (ids 1..n in row-major order of first pixel).
+  std::vector<std::int32_t> labels;
+  std::vector<BuildingObject> objects;
+};
+
+/// `before` and `after` must have the same size. Deterministic (no threads).
+BuildingChange detect_building_change(const RgbImage& before, const RgbImage& after,
+                                      const BuildingChangeParams& params = {});
+
+}  // namespace farmwatch

@@ -1,0 +1,21 @@
+#pragma once
+// Images with no georeference (photos, PNG/JPEG exports, research change-detection sets):
+// read on their own pixel grid, since no map can place them.
+#include <optional>
+#include <string>
+
+#include "farmwatch/core/building_change.h"
+#include "farmwatch/io/image_source.h"
+
+namespace farmwatch::io {
+
+/// False when the raster has neither a coordinate reference system nor a geotransform (GDAL's
+/// default grid); InputError if it cannot be opened.
+bool has_georeference(const std::string& path);
+
+/// Reads the red, green and blue bands (from `bands`, else from the colour interpretation,
+/// else 1, 2, 3) of a raster, with its alpha band or nodata value as the valid mask.
+/// InputError naming the file when it has fewer than three bands or cannot be read.
+RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands);
+
+}  // namespace farmwatch::io
