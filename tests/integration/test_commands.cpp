@@ -426,3 +426,103 @@ TEST(Commands, ChangeWithALearnedModelFindsTheSamplesConversions) {
   for (const auto& f : gj["features"])
     EXPECT_NE(f["properties"]["parcel_ids"], "3401230010017") << f["properties"]["patch_id"];
 }
+
+namespace {
+/// A VHR pair written as PNGs (no georeference) into `dir`; returns {before, after}.
+std::pair<std::string, std::string> write_png_pair(const test::TempDir& dir,
+                                                   const test::VhrPair& p) {
+  const std::string before = dir / "A.png", after = dir / "B.png";
+  test::write_png(before, p.width, p.height, p.before);
+  test::write_png(after, p.width, p.height, p.after);
+  return {before, after};
+}
+}  // namespace
+
+TEST(Commands, ChangeComparesImagesWithoutGeoreferenceOnThePixelGridForNewBuildings) {
+  test::TempDir dir;
+  const auto p = test::make_vhr_pair(1);
+  const auto [before, after] = write_png_pair(dir, p);
+  const fs::path out = dir.path() / "out";
+  const auto r =
+      test::run_cli({"change", "--before", before, "--after", after, "--out", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no coordinate reference system"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("assuming pixels of 0.5 m"), std::string::npos) << r.output;
+
+  // change.tif: the PNGs' grid, no geotransform, 1 on the new roof, 0 on the old one.
+  GDALAllRegister();
+  {
+    GDALDatasetUniquePtr ds(GDALDataset::Open((out / "change.tif").c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(ds);
+    EXPECT_EQ(ds->GetRasterXSize(), p.width);
+    EXPECT_EQ(ds->GetRasterYSize(), p.height);
+    double gt[6];
+    EXPECT_NE(ds->GetGeoTransform(gt), CE_None) << "a pixel grid has no geotransform";
+    EXPECT_EQ(ds->GetSpatialRef(), nullptr);
+  }
+  const auto c = test::read_band((out / "change.tif").string());
+  auto at = [&](int col, int row) { return c[std::size_t(row) * p.width + col]; };
+  EXPECT_EQ(at(p.built[0] + 1 + p.built[2] / 2, p.built[1] + p.built[3] / 2), 1);
+  EXPECT_EQ(at(p.existing[0] + p.existing[2] / 2, p.existing[1] + p.existing[3] / 2), 0);
+
+  const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
+  EXPECT_TRUE(summary["grid"]["crs"].is_null());
+  EXPECT_EQ(summary["grid"]["kind"], "pixel");
+  EXPECT_EQ(summary["grid"]["pixel_size_source"], "assumed");
+  EXPECT_EQ(summary["changes"]["patches"], 1);
+  const auto csv = test::read_text((out / "changes.csv").string());
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,category,label,area_px,area_m2", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2) << csv;
+  EXPECT_NE(csv.find("non_agricultural,非农化"), std::string::npos) << csv;
+
+  // The ground size of a pixel, when given, scales the areas (and the method's windows).
+  const auto r2 = test::run_cli({"change", "--before", before, "--after", after, "--out",
+                                 dir / "out2", "--pixel-size", "0.4", "-q"});
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const auto s2 = nlohmann::json::parse(test::read_text(dir / "out2/summary.json"));
+  EXPECT_EQ(s2["grid"]["pixel_size_source"], "given");
+  const auto& built = s2["changes"]["categories"]["non_agricultural"];
+  EXPECT_NEAR(built["area_m2"].get<double>(), built["area_px"].get<double>() * 0.16, 0.01);
+}
+
+TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
+  test::TempDir dir;
+  const auto p = test::make_vhr_pair(0);
+  const auto [before, after] = write_png_pair(dir, p);
+  const fs::path out = dir.path() / "out";
+  ASSERT_EQ(
+      test::run_cli({"change", "--before", before, "--after", after, "--out", out.string(), "-q"})
+          .exit_code,
+      0);
+  const auto kept = test::read_text((out / "changes.csv").string());
+
+  // Different sizes: no grid to share. Exit 4, both files named, previous outputs intact.
+  const std::string small = dir / "small.png";
+  test::write_png(small, 8, 8, std::vector<std::vector<double>>(3, std::vector<double>(64, 90)));
+  auto r = test::run_cli({"change", "--before", before, "--after", small, "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("small.png"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("differ in size"), std::string::npos) << r.output;
+  EXPECT_EQ(test::read_text((out / "changes.csv").string()), kept);
+
+  // One georeferenced, one not.
+  r = test::run_cli({"change", "--before", a(), "--after", after, "--out", dir / "o2"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("B.png' has no coordinate reference system while"), std::string::npos)
+      << r.output;
+
+  // A farmland layer cannot be laid over a pixel grid.
+  r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o3",
+                     "--farmland", test::sample("farmland.gpkg"), "--id-field", "地块编号"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--farmland needs georeferenced images"), std::string::npos) << r.output;
+
+  // A grey photo: no colour to compare.
+  const std::string grey = dir / "grey.png";
+  test::write_png(grey, p.width, p.height, {p.before[0]});
+  r = test::run_cli({"change", "--before", grey, "--after", grey, "--out", dir / "o4"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("an RGB image is needed"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "o4"));
+}

@@ -3,6 +3,7 @@
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -94,6 +95,62 @@ void write_raster(const std::string& path, const RasterSpec& s) {
   }
 }
 
+VhrPair make_vhr_pair(int shift_px) {
+  VhrPair p;
+  const int w = p.width, h = p.height;
+  auto paint = [&](std::uint32_t seed, double gain, double offset, bool built, int shift) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, 9);
+    std::vector<std::vector<double>> bands(3, std::vector<double>(std::size_t(w) * h));
+    const double grass[3] = {72, 104, 52}, roof = 150, shadow = 28;
+    auto inside = [](const std::array<int, 4>& r, int c, int row) {
+      return c >= r[0] && c < r[0] + r[2] && row >= r[1] && row < r[1] + r[3];
+    };
+    auto in_shadow = [&](const std::array<int, 4>& r, int c, int row) {  // 4 px to the south-east
+      return !inside(r, c, row) && c >= r[0] + 4 && c < r[0] + r[2] + 4 && row >= r[1] + 4 &&
+             row < r[1] + r[3] + 4;
+    };
+    for (int row = 0; row < h; ++row)
+      for (int c = 0; c < w; ++c) {
+        const int sc = c - shift;  // content moved east by `shift`
+        const double n = noise(rng);
+        for (int b = 0; b < 3; ++b) {
+          double v = grass[b] + n * (b == 1 ? 1.2 : 1.0);
+          for (const auto* r : {&p.existing, &p.built}) {
+            if (r == &p.built && !built) continue;
+            if (in_shadow(*r, sc, row)) v = shadow + n / 3;
+            if (inside(*r, sc, row)) v = roof + n / 3;
+          }
+          bands[b][std::size_t(row) * w + c] = std::clamp(gain * v + offset, 0.0, 255.0);
+        }
+      }
+    return bands;
+  };
+  p.before = paint(1, 1.0, 0, false, 0);
+  p.after = paint(2, 0.8, 25, true, shift_px);
+  return p;
+}
+
+void write_png(const std::string& path, int width, int height,
+               const std::vector<std::vector<double>>& bands) {
+  GDALAllRegister();
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  GDALDatasetUniquePtr ds(
+      mem->Create("", width, height, static_cast<int>(bands.size()), GDT_Byte, nullptr));
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    std::vector<double> v = bands[b];
+    if (ds->GetRasterBand(static_cast<int>(b) + 1)
+            ->RasterIO(GF_Write, 0, 0, width, height, v.data(), width, height, GDT_Float64, 0, 0,
+                       nullptr) != CE_None)
+      throw std::runtime_error("cannot write " + path);
+  }
+  if (bands.size() == 4) ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
+  GDALDriver* png = GetGDALDriverManager()->GetDriverByName("PNG");
+  GDALDatasetUniquePtr out(
+      png->CreateCopy(path.c_str(), ds.get(), FALSE, nullptr, nullptr, nullptr));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 void write_parcels(const std::string& path,
                    const std::vector<std::pair<std::string, std::string>>& id_wkt, int epsg) {
   GDALAllRegister();
@@ -119,9 +176,11 @@ std::string write_sample_pipeline(const TempDir& dir, const std::string& later_i
   const std::string rules = source_dir() + "/pipelines/rules/";
   const std::string path = dir / "p.yaml";
   std::ofstream(path) << "dates:\n"
-                      << "  - {date: 2024-03-15, image: '" << sample("sample_20240315.tif") << "'}\n"
+                      << "  - {date: 2024-03-15, image: '" << sample("sample_20240315.tif")
+                      << "'}\n"
                       << "  - {date: 2024-08-20, image: '" << later_image << "'}\n"
-                      << "farmland: {path: '" << sample("farmland.gpkg") << "', id_field: 地块编号}\n"
+                      << "farmland: {path: '" << sample("farmland.gpkg")
+                      << "', id_field: 地块编号}\n"
                       << "grid: {crs: 'EPSG:4527', resolution: 10}\n"
                       << "classification: " << rules << "landuse_rules.yaml\n"
                       << "change_rules: " << rules << "change_rules.yaml\n"

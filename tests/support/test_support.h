@@ -2,6 +2,7 @@
 // Test helpers: temporary folders, running the farmwatch CLI, small GeoTIFFs built in code.
 #include <gdal_priv.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -58,6 +59,20 @@ void write_parcels(const std::string& path,
 /// Writes `dir`/p.yaml: the sample pipeline with `later_image` as its second date, outputs in
 /// `dir`/out without tiles. Returns the pipeline's path.
 std::string write_sample_pipeline(const TempDir& dir, const std::string& later_image);
+
+/// A very-high-resolution RGB pair at 0.5 m on grass: a grey-roofed house with its shadow in
+/// both dates, a second one built between them, and the later date under another colour
+/// balance (gain, offset, different noise) and shifted by `shift_px` to the east.
+struct VhrPair {
+  int width = 160, height = 160;
+  std::vector<std::vector<double>> before, after;  ///< 3 bands each, 0-255
+  /// Roofs as {col, row, width, height}.
+  std::array<int, 4> existing{20, 20, 30, 24}, built{96, 100, 30, 24};
+};
+VhrPair make_vhr_pair(int shift_px = 1);
+/// Writes bands (0-255) as an 8-bit PNG: no CRS, no geotransform (alpha: an extra band).
+void write_png(const std::string& path, int width, int height,
+               const std::vector<std::vector<double>>& bands);
 
 /// Whether ../shared/data (real third-party data) is beside the repository.
 std::string shared_data_dir();
