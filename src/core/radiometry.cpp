@@ -67,25 +67,55 @@ struct Moments {
 };
 
 Moments weighted_moments(const cv::Mat& x, const cv::Mat& y, const std::vector<double>& w) {
+  // Plain loops over the samples: per-sample matrix expressions cost an allocation each, and
+  // this runs once per IR-MAD iteration over every sample.
   const int p = x.cols;
   Moments m;
-  double wsum = 0;
   m.mx = cv::Mat::zeros(1, p, CV_64F);
   m.my = cv::Mat::zeros(1, p, CV_64F);
+  double* mx = m.mx.ptr<double>();
+  double* my = m.my.ptr<double>();
+  double wsum = 0;
   for (int i = 0; i < x.rows; ++i) {
-    m.mx += w[i] * x.row(i);
-    m.my += w[i] * y.row(i);
+    const double* xi = x.ptr<double>(i);
+    const double* yi = y.ptr<double>(i);
+    for (int k = 0; k < p; ++k) {
+      mx[k] += w[i] * xi[k];
+      my[k] += w[i] * yi[k];
+    }
     wsum += w[i];
   }
-  m.mx /= wsum;
-  m.my /= wsum;
-  cv::Mat xc = x - cv::repeat(m.mx, x.rows, 1), yc = y - cv::repeat(m.my, y.rows, 1);
-  cv::Mat sw(x.rows, 1, CV_64F);
-  for (int i = 0; i < x.rows; ++i) sw.at<double>(i) = std::sqrt(w[i]);
-  const cv::Mat xw = xc.mul(cv::repeat(sw, 1, p)), yw = yc.mul(cv::repeat(sw, 1, p));
-  m.sxx = xw.t() * xw / wsum;
-  m.syy = yw.t() * yw / wsum;
-  m.sxy = xw.t() * yw / wsum;
+  for (int k = 0; k < p; ++k) {
+    mx[k] /= wsum;
+    my[k] /= wsum;
+  }
+  m.sxx = cv::Mat::zeros(p, p, CV_64F);
+  m.syy = cv::Mat::zeros(p, p, CV_64F);
+  m.sxy = cv::Mat::zeros(p, p, CV_64F);
+  std::vector<double> xc(p), yc(p);
+  for (int i = 0; i < x.rows; ++i) {
+    if (w[i] == 0) continue;
+    const double* xi = x.ptr<double>(i);
+    const double* yi = y.ptr<double>(i);
+    for (int k = 0; k < p; ++k) {
+      xc[k] = xi[k] - mx[k];
+      yc[k] = yi[k] - my[k];
+    }
+    for (int r = 0; r < p; ++r) {
+      double* sxx = m.sxx.ptr<double>(r);
+      double* syy = m.syy.ptr<double>(r);
+      double* sxy = m.sxy.ptr<double>(r);
+      const double wx = w[i] * xc[r], wy = w[i] * yc[r];
+      for (int c = 0; c < p; ++c) {
+        sxx[c] += wx * xc[c];
+        syy[c] += wy * yc[c];
+        sxy[c] += wx * yc[c];
+      }
+    }
+  }
+  m.sxx /= wsum;
+  m.syy /= wsum;
+  m.sxy /= wsum;
   return m;
 }
 

@@ -1,6 +1,7 @@
 #include "farmwatch/io/xyz_tiles.h"
 
-#include <gdal_utils.h>
+#include <gdal_alg.h>
+#include <gdalwarper.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -43,34 +44,96 @@ Palette palette_of(GDALDataset& ds) {
   return p;
 }
 
-/// Class codes of one tile (255 where the raster has no data).
-std::vector<std::uint8_t> warp_tile(GDALDataset& src, const TileAddress& t,
-                                    const std::string& mercator_wkt) {
-  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
-  DatasetPtr dst(mem->Create("", kTileSize, kTileSize, 1, GDT_Byte, nullptr));
-  const Box b = tile_bounds(t);
-  double gt[6] = {b.xmin, b.width() / kTileSize, 0, b.ymax, 0, -b.height() / kTileSize};
-  dst->SetGeoTransform(gt);
-  dst->SetProjection(mercator_wkt.c_str());
-  dst->GetRasterBand(1)->SetNoDataValue(255);
-  dst->GetRasterBand(1)->Fill(255);
-  const char* argv[] = {"-r", "near", "-dstnodata", "255", "-q", nullptr};
-  GDALWarpAppOptions* opts = GDALWarpAppOptionsNew(const_cast<char**>(argv), nullptr);
-  GDALDatasetH src_h = GDALDataset::ToHandle(&src);
-  int usage = 0;
+/// Opens overview `level` of a raster as a dataset of its own (0: the full resolution).
+DatasetPtr open_level(const std::string& path, int level) {
+  if (level == 0) return open_raster(path);
+  const std::string opt = "OVERVIEW_LEVEL=" + std::to_string(level - 1);
+  const char* open_options[] = {opt.c_str(), nullptr};
   CPLErrorReset();
-  GDALDatasetH out = GDALWarp(nullptr, GDALDataset::ToHandle(dst.get()), 1, &src_h, opts, &usage);
-  GDALWarpAppOptionsFree(opts);
-  if (!out)
-    throw ProcessingError("cannot render tile " + std::to_string(t.z) + "/" + std::to_string(t.x) +
-                          "/" + std::to_string(t.y) + " of '" + src.GetDescription() +
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr,
+                                  open_options, nullptr));
+  if (!ds)
+    throw ProcessingError("cannot open overview " + std::to_string(level) + " of '" + path +
                           "': " + gdal_last_error());
-  std::vector<std::uint8_t> codes(kTileSize * kTileSize);
-  if (dst->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, kTileSize, kTileSize, codes.data(), kTileSize,
-                                      kTileSize, GDT_Byte, 0, 0, nullptr) != CE_None)
-    throw ProcessingError("cannot read rendered tile: " + gdal_last_error());
-  return codes;
+  return ds;
 }
+
+/// Renders tiles of one level of a raster, nearest neighbour, in one thread. The coordinate
+/// transformation (whose set-up searches PROJ's database, ~10 ms) is made once, not per tile:
+/// only the destination geotransform changes from tile to tile.
+class TileWarper {
+ public:
+  TileWarper(const std::string& path, int level, const std::string& mercator_wkt)
+      : src_(open_level(path, level)), mercator_(mercator_wkt) {
+    GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+    dst_.reset(mem->Create("", kTileSize, kTileSize, 1, GDT_Byte, nullptr));
+    dst_->SetProjection(mercator_.c_str());
+    dst_->GetRasterBand(1)->SetNoDataValue(255);
+    double gt[6] = {0, 1, 0, 0, 0, -1};
+    dst_->SetGeoTransform(gt);
+    CPLErrorReset();
+    gen_ = GDALCreateGenImgProjTransformer2(GDALDataset::ToHandle(src_.get()),
+                                            GDALDataset::ToHandle(dst_.get()), nullptr);
+    if (!gen_)
+      throw ProcessingError("cannot transform '" + path +
+                            "' to Web Mercator: " + gdal_last_error());
+    approx_ = GDALCreateApproxTransformer(GDALGenImgProjTransform, gen_, 0.125);
+  }
+  ~TileWarper() {
+    if (approx_) GDALDestroyApproxTransformer(approx_);
+    if (gen_) GDALDestroyGenImgProjTransformer(gen_);
+  }
+  TileWarper(const TileWarper&) = delete;
+  TileWarper& operator=(const TileWarper&) = delete;
+
+  /// Class codes of one tile (255 where the raster has no data).
+  std::vector<std::uint8_t> render(const TileAddress& t) {
+    const Box b = tile_bounds(t);
+    double gt[6] = {b.xmin, b.width() / kTileSize, 0, b.ymax, 0, -b.height() / kTileSize};
+    dst_->SetGeoTransform(gt);
+    GDALSetGenImgProjTransformerDstGeoTransform(gen_, gt);
+    GDALRasterBand* band = dst_->GetRasterBand(1);
+    band->Fill(255);
+    GDALWarpOptions* o = GDALCreateWarpOptions();
+    o->hSrcDS = GDALDataset::ToHandle(src_.get());
+    o->hDstDS = GDALDataset::ToHandle(dst_.get());
+    o->nBandCount = 1;
+    o->panSrcBands = static_cast<int*>(CPLMalloc(sizeof(int)));
+    o->panDstBands = static_cast<int*>(CPLMalloc(sizeof(int)));
+    o->panSrcBands[0] = o->panDstBands[0] = 1;
+    o->eResampleAlg = GRA_NearestNeighbour;
+    o->pfnTransformer = GDALApproxTransform;
+    o->pTransformerArg = approx_;
+    int has_nodata = 0;
+    const double nodata = src_->GetRasterBand(1)->GetNoDataValue(&has_nodata);
+    if (has_nodata) {
+      o->padfSrcNoDataReal = static_cast<double*>(CPLMalloc(sizeof(double)));
+      o->padfSrcNoDataReal[0] = nodata;
+    }
+    o->padfDstNoDataReal = static_cast<double*>(CPLMalloc(sizeof(double)));
+    o->padfDstNoDataReal[0] = 255;
+    GDALWarpOperation op;
+    CPLErrorReset();
+    const bool ok =
+        op.Initialize(o) == CE_None && op.ChunkAndWarpImage(0, 0, kTileSize, kTileSize) == CE_None;
+    GDALDestroyWarpOptions(o);
+    if (!ok)
+      throw ProcessingError("cannot render tile " + std::to_string(t.z) + "/" +
+                            std::to_string(t.x) + "/" + std::to_string(t.y) + " of '" +
+                            src_->GetDescription() + "': " + gdal_last_error());
+    std::vector<std::uint8_t> codes(kTileSize * kTileSize);
+    if (band->RasterIO(GF_Read, 0, 0, kTileSize, kTileSize, codes.data(), kTileSize, kTileSize,
+                       GDT_Byte, 0, 0, nullptr) != CE_None)
+      throw ProcessingError("cannot read rendered tile: " + gdal_last_error());
+    return codes;
+  }
+
+ private:
+  DatasetPtr src_, dst_;
+  std::string mercator_;
+  void* gen_ = nullptr;
+  void* approx_ = nullptr;
+};
 
 }  // namespace
 
@@ -99,11 +162,28 @@ TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   for (int z = stats.min_zoom; z <= stats.max_zoom; ++z)
     for (const auto& t : tiles_covering(merc, z)) tiles.push_back(t);
 
-  tbb::enumerable_thread_specific<DatasetPtr> sources([&] { return open_raster(req.raster); });
+  // Lower zooms read the raster's overviews (as gdalwarp does): the finest overview no finer
+  // than the tile's pixel, so a zoom-11 tile does not read the whole full-resolution raster.
+  std::vector<double> level_factor = {1.0};
+  for (int k = 0; k < probe->GetRasterBand(1)->GetOverviewCount(); ++k)
+    level_factor.push_back(double(grid.width) /
+                           probe->GetRasterBand(1)->GetOverview(k)->GetXSize());
+  auto level_for = [&](int z) {
+    const double factor = tile_resolution(z) * std::cos(lat) / ground_res;
+    int level = 0;
+    for (std::size_t k = 1; k < level_factor.size(); ++k)
+      if (level_factor[k] <= factor) level = static_cast<int>(k);
+    return level;
+  };
+  using Warpers = std::vector<std::unique_ptr<TileWarper>>;
+  tbb::enumerable_thread_specific<Warpers> warpers([&] { return Warpers(level_factor.size()); });
   std::vector<std::uint8_t> written(tiles.size(), 0);
   tbb::parallel_for(std::size_t(0), tiles.size(), [&](std::size_t i) {
     const TileAddress& t = tiles[i];
-    const auto codes = warp_tile(*sources.local(), t, mercator);
+    const int level = level_for(t.z);
+    auto& warper = warpers.local()[static_cast<std::size_t>(level)];
+    if (!warper) warper = std::make_unique<TileWarper>(req.raster, level, mercator);
+    const auto codes = warper->render(t);
     cv::Mat rgba(kTileSize, kTileSize, CV_8UC4);
     bool any = false;
     for (int k = 0; k < kTileSize * kTileSize; ++k) {
