@@ -1,9 +1,11 @@
 // Two dates rarely line up to the pixel. The residual shift of the later date is measured by
 // phase correlation on NIR in up to nine windows across the grid, and, when it is reliable and
 // plausible, the later image is read shifted back onto the earlier one.
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <cmath>
+#include <memory>
 #include <optional>
 
 #include "farmwatch/core/coregistration.h"
@@ -47,13 +49,22 @@ class Coregister : public Stage {
     const BandRole role = reference_role(ctx.images[0], later);
     const auto windows = sample_windows(io::footprint_on(later, g), 256);
     std::vector<std::optional<Shift>> found(windows.size());
-    // Windows are measured in parallel, each with readers of its own; results stay in order.
+    // Windows are measured in parallel with readers per thread (setting one up searches PROJ's
+    // database); results stay in order.
+    struct Readers {
+      io::MosaicReader a;
+      io::GridReader b;
+    };
+    tbb::enumerable_thread_specific<std::unique_ptr<Readers>> readers;
     tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-      io::MosaicReader a(ctx.images[0], g, io::Resampling::reflectance);
-      io::GridReader b(later, g, io::Resampling::reflectance);
+      auto& r = readers.local();
+      if (!r)
+        r = std::make_unique<Readers>(
+            Readers{io::MosaicReader(ctx.images[0], g, io::Resampling::reflectance),
+                    io::GridReader(later, g, io::Resampling::reflectance)});
       ReflectanceBlock ra, rb;
-      a.read_reflectance(windows[k], ra);
-      b.read_reflectance(windows[k], rb);
+      r->a.read_reflectance(windows[k], ra);
+      r->b.read_reflectance(windows[k], rb);
       found[k] = phase_shift(ra.plane(role), rb.plane(role), windows[k].width, windows[k].height);
     });
     std::vector<Shift> shifts;

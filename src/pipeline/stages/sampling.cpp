@@ -1,9 +1,11 @@
 #include "sampling.h"
 
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace farmwatch::pipeline::stages {
 
@@ -29,11 +31,20 @@ PairedWindows read_pairs(const io::Mosaic& earlier, const io::Mosaic& later, con
   PairedWindows p;
   p.earlier.resize(windows.size());
   p.later.resize(windows.size());
+  // One pair of readers per thread, not per window: setting up a reader that warps searches
+  // PROJ's database for the coordinate operation.
+  struct Readers {
+    io::MosaicReader a, b;
+  };
+  tbb::enumerable_thread_specific<std::unique_ptr<Readers>> readers;
   tbb::parallel_for(std::size_t(0), windows.size(), [&](std::size_t k) {
-    io::MosaicReader ra(earlier, grid, io::Resampling::reflectance);
-    io::MosaicReader rb(later, grid, io::Resampling::reflectance);
-    ra.read_reflectance(windows[k], p.earlier[k]);
-    rb.read_reflectance(windows[k], p.later[k]);
+    auto& r = readers.local();
+    if (!r)
+      r = std::make_unique<Readers>(
+          Readers{io::MosaicReader(earlier, grid, io::Resampling::reflectance),
+                  io::MosaicReader(later, grid, io::Resampling::reflectance)});
+    r->a.read_reflectance(windows[k], p.earlier[k]);
+    r->b.read_reflectance(windows[k], p.later[k]);
   });
   return p;
 }
