@@ -476,6 +476,17 @@ TEST(Commands, ChangeComparesImagesWithoutGeoreferenceOnThePixelGridForNewBuildi
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2) << csv;
   EXPECT_NE(csv.find("non_agricultural,非农化"), std::string::npos) << csv;
 
+  // The same bytes whatever the thread count.
+  for (const char* threads : {"1", "2"}) {
+    const std::string o = dir / (std::string("t") + threads);
+    ASSERT_EQ(test::run_cli({"change", "--before", before, "--after", after, "--out", o,
+                             "--threads", threads, "-q"})
+                  .exit_code,
+              0);
+    EXPECT_EQ(test::read_text(o + "/change.tif"), test::read_text((out / "change.tif").string()));
+    EXPECT_EQ(test::read_text(o + "/changes.csv"), csv);
+  }
+
   // The ground size of a pixel, when given, scales the areas (and the method's windows).
   const auto r2 = test::run_cli({"change", "--before", before, "--after", after, "--out",
                                  dir / "out2", "--pixel-size", "0.4", "-q"});
