@@ -28,7 +28,7 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
 /// Two images with no georeference: new buildings on their pixel grid, with a warning.
 int change_on_pixel_grid(const std::string& before, const std::string& after,
                          const std::string& out, const io::ImageRequest& request,
-                         const po::variables_map& vm) {
+                         const po::variables_map& vm, int threads) {
   for (const char* opt : {"farmland", "model", "db", "tiles", "date-before", "date-after"})
     if (vm.count(opt) && !vm[opt].defaulted())
       throw UsageError(std::string("change: --") + opt + " needs georeferenced images; '" + before +
@@ -38,6 +38,7 @@ int change_on_pixel_grid(const std::string& before, const std::string& after,
   req.after = after;
   req.out_dir = out;
   req.bands = request.bands;
+  req.threads = threads;
   if (vm.count("pixel-size")) {
     req.pixel_size_m = vm["pixel-size"].as<double>();
     if (!(*req.pixel_size_m > 0))
@@ -104,7 +105,8 @@ int cmd_change(const std::vector<std::string>& args) {
                      (geo_before ? before : after) +
                      "' has one: assign one (e.g. gdal_edit.py -a_srs ... -a_ullr ...)");
   if (!geo_before)
-    return change_on_pixel_grid(before, after, out, image_request(before, io_opts, vm), vm);
+    return change_on_pixel_grid(before, after, out, image_request(before, io_opts, vm), vm,
+                                common.threads);
 
   pipeline::PipelineSpec spec;
   spec.name = "change";

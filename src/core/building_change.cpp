@@ -1,5 +1,8 @@
 #include "farmwatch/core/building_change.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -12,11 +15,57 @@ namespace {
 
 using Planes = std::array<cv::Mat1f, 3>;
 
+/// Runs `f(row)` for every row, rows in parallel (each row's result is its own: the same
+/// whatever the thread count).
+template <class F>
+void for_each_row(int rows, const F& f) {
+  tbb::parallel_for(tbb::blocked_range<int>(0, rows, 16), [&](const tbb::blocked_range<int>& rr) {
+    for (int r = rr.begin(); r != rr.end(); ++r) f(r);
+  });
+}
+
 Planes planes_of(RgbImage& im) {
   return {cv::Mat1f(im.height, im.width, im.red.data()),
           cv::Mat1f(im.height, im.width, im.green.data()),
           cv::Mat1f(im.height, im.width, im.blue.data())};
 }
+
+/// The distinct values of a sample and how many samples lie below each: its sorted order
+/// without sorting every sample when the values are whole numbers of 0-65535 (8- and 16-bit
+/// images), by counting.
+struct Distribution {
+  std::vector<float> values;
+  std::vector<std::size_t> below;  ///< samples smaller than values[k]
+  std::size_t n = 0;
+
+  explicit Distribution(std::vector<float> v) : n(v.size()) {
+    const bool counted = std::all_of(
+        v.begin(), v.end(), [](float x) { return x >= 0 && x <= 65535 && x == std::floor(x); });
+    if (counted) {
+      std::vector<std::size_t> count(65536, 0);
+      for (float x : v) ++count[static_cast<std::size_t>(x)];
+      std::size_t acc = 0;
+      for (std::size_t k = 0; k < count.size(); ++k)
+        if (count[k]) {
+          values.push_back(static_cast<float>(k));
+          below.push_back(acc);
+          acc += count[k];
+        }
+      return;
+    }
+    std::sort(v.begin(), v.end());
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (k == 0 || v[k] != v[k - 1]) {
+        values.push_back(v[k]);
+        below.push_back(k);
+      }
+  }
+  /// The sample of rank `i` (0-based) in sorted order.
+  float at_rank(std::size_t i) const {
+    const auto it = std::upper_bound(below.begin(), below.end(), i);
+    return values[static_cast<std::size_t>(it - below.begin()) - 1];
+  }
+};
 
 /// Maps `later`'s values onto `earlier`'s distribution (quantile matching on valid pixels):
 /// the two dates' colour balance and contrast stop mattering, the order of values is kept.
@@ -29,29 +78,35 @@ void match_histogram(cv::Mat1f& later, const cv::Mat1f& earlier, const cv::Mat1b
         b.push_back(later(r, c));
       }
   if (a.size() < 2) return;
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  const double na = double(a.size() - 1), nb = double(b.size());
+  const Distribution da(std::move(a)), db(std::move(b));
+  // Each distinct later value maps to the earlier value at the same rank (the rank of its
+  // first occurrence), interpolated; pixels then look the value up in that short table.
+  std::vector<float> to(db.values.size());
+  const double na = double(da.n - 1), nb = double(db.n);
+  for (std::size_t k = 0; k < db.values.size(); ++k) {
+    const double pos = double(db.below[k]) / nb * na;
+    const auto i = static_cast<std::size_t>(pos);
+    const double f = pos - double(i);
+    const double lo = da.at_rank(i), hi = i + 1 < da.n ? da.at_rank(i + 1) : lo;
+    to[k] = static_cast<float>(lo + f * (hi - lo));
+  }
   for (int r = 0; r < valid.rows; ++r)
-    for (int c = 0; c < valid.cols; ++c) {
-      if (!valid(r, c)) continue;
-      const auto rank = std::lower_bound(b.begin(), b.end(), later(r, c)) - b.begin();
-      const double pos = double(rank) / nb * na;
-      const auto i = static_cast<std::size_t>(pos);
-      const double f = pos - double(i);
-      later(r, c) = static_cast<float>(i + 1 < a.size() ? a[i] + f * (a[i + 1] - a[i]) : a[i]);
-    }
+    for (int c = 0; c < valid.cols; ++c)
+      if (valid(r, c))
+        later(r, c) = to[std::lower_bound(db.values.begin(), db.values.end(), later(r, c)) -
+                         db.values.begin()];
 }
 
 /// (max - min) / (max + 1) of the three bands: 0 for grey, towards 1 for pure colours.
 cv::Mat1f saturation(const Planes& p) {
   cv::Mat1f out(p[0].size());
-  for (int r = 0; r < out.rows; ++r)
+  for_each_row(out.rows, [&](int r) {
     for (int c = 0; c < out.cols; ++c) {
       const float v[3] = {p[0](r, c), p[1](r, c), p[2](r, c)};
       const auto [mn, mx] = std::minmax({v[0], v[1], v[2]});
       out(r, c) = (mx - mn) / (mx + 1.0f);
     }
+  });
   return out;
 }
 
@@ -73,17 +128,6 @@ Gradient gradient(const Planes& p) {
   cv::Sobel(smooth, g.x, CV_32F, 1, 0, 3);
   cv::Sobel(smooth, g.y, CV_32F, 0, 1, 3);
   return g;
-}
-
-/// `m` moved by (dy, dx): out(r, c) = m(r - dy, c - dx), edges clamped.
-cv::Mat1f shifted(const cv::Mat1f& m, int dy, int dx) {
-  cv::Mat1f out(m.size());
-  for (int r = 0; r < m.rows; ++r) {
-    const float* src = m[std::clamp(r - dy, 0, m.rows - 1)];
-    float* dst = out[r];
-    for (int c = 0; c < m.cols; ++c) dst[c] = src[std::clamp(c - dx, 0, m.cols - 1)];
-  }
-  return out;
 }
 
 /// Removes 4-connected foreground components smaller than `min_pixels`, then fills the
@@ -165,7 +209,7 @@ BuildingChange detect_building_change(const RgbImage& before_in, const RgbImage&
   cv::erode(valid, near_nodata, cv::Mat::ones(win, win, CV_8U), {-1, -1}, 1, cv::BORDER_CONSTANT,
             cv::Scalar(255));
   cv::Mat1b candidate(h, w, uchar(0));
-  for (int r = 0; r < h; ++r)
+  for_each_row(h, [&](int r) {
     for (int c = 0; c < w; ++c) {
       const double denom = std::sqrt(std::max(double(ea(r, c)) * eb(r, c), 0.0)) + 1e-6;
       const double change = 1.0 - dot(r, c) / denom;
@@ -173,6 +217,7 @@ BuildingChange detect_building_change(const RgbImage& before_in, const RgbImage&
           change > params.structure_change)
         candidate(r, c) = 255;
     }
+  });
   const cv::Mat1b objects = clean_objects(candidate, min_pixels);
 
   // Outline check: the later date's gradient magnitude along each object's outline against
@@ -180,17 +225,24 @@ BuildingChange detect_building_change(const RgbImage& before_in, const RgbImage&
   cv::Mat1f mag_b;
   cv::magnitude(gb.x, gb.y, mag_b);
   cv::Mat1f support(h, w, 0.0f);
-  {
-    cv::Mat1f ux, uy;
-    cv::divide(gb.x, mag_b + 1e-6f, ux);
-    cv::divide(gb.y, mag_b + 1e-6f, uy);
-    for (int dy = -tol; dy <= tol; ++dy)
-      for (int dx = -tol; dx <= tol; ++dx) {
-        cv::Mat1f s;
-        s = cv::abs(shifted(ga.x, dy, dx).mul(ux) + shifted(ga.y, dy, dx).mul(uy));
-        support = cv::max(support, s);
+  for_each_row(h, [&](int r) {
+    const float* bx = gb.x[r];
+    const float* by = gb.y[r];
+    const float* mag = mag_b[r];
+    float* sup = support[r];
+    for (int dy = -tol; dy <= tol; ++dy) {
+      const int rr = std::clamp(r - dy, 0, h - 1);
+      const float* ax = ga.x[rr];
+      const float* ay = ga.y[rr];
+      for (int c = 0; c < w; ++c) {
+        const float ux = bx[c] / (mag[c] + 1e-6f), uy = by[c] / (mag[c] + 1e-6f);
+        for (int dx = -tol; dx <= tol; ++dx) {
+          const int cc = std::clamp(c - dx, 0, w - 1);
+          sup[c] = std::max(sup[c], std::fabs(ax[cc] * ux + ay[cc] * uy));
+        }
       }
-  }
+    }
+  });
   cv::Mat1i lab;
   cv::Mat stats, centroids;
   const int nobj = cv::connectedComponentsWithStats(objects, lab, stats, centroids, 4, CV_32S);

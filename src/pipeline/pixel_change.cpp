@@ -6,6 +6,7 @@
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/engine/block_engine.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/io/raster_writer.h"
@@ -58,6 +59,7 @@ std::string patches_csv(const BuildingChange& change, double m2_per_px) {
 }  // namespace
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
+  const engine::ThreadLimit threads(req.threads);
   const RgbImage before = io::read_rgb(req.before, req.bands);
   const RgbImage after = io::read_rgb(req.after, req.bands);
   if (before.width != after.width || before.height != after.height)

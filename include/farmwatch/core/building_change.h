@@ -52,7 +52,8 @@ struct BuildingChange {
   std::vector<BuildingObject> objects;
 };
 
-/// `before` and `after` must have the same size. Deterministic (no threads).
+/// `before` and `after` must have the same size. Rows run in parallel (oneTBB); the result is
+/// the same for any thread count.
 BuildingChange detect_building_change(const RgbImage& before, const RgbImage& after,
                                       const BuildingChangeParams& params = {});
 

@@ -18,6 +18,7 @@ struct PixelChangeRequest {
   std::string before, after, out_dir;
   std::optional<io::BandMap> bands;
   std::optional<double> pixel_size_m;  ///< absent: kAssumedPixelSizeM, with a warning
+  int threads = 0;                     ///< 0: all cores
 };
 
 /// Writes DIR/change.tif (0 no change, 1 new building = 非农化, 255 nodata; no geotransform),
