@@ -17,6 +17,9 @@ import tempfile
 import numpy as np
 from osgeo import gdal
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cva_otsu import cva_otsu, read  # noqa: E402
+
 gdal.UseExceptions()
 root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
 exe = sys.argv[1] if len(sys.argv) > 1 else root + "/build/farmwatch"
@@ -38,12 +41,6 @@ PAIRS = [
 ]
 
 
-def read(path):
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray().astype(np.float64)
-                     for i in range(ds.RasterCount)])
-
-
 def f1(pred, truth, scored):
     p, t = pred[scored], truth[scored]
     if not t.any():  # nothing changed: the share flagged, in %
@@ -52,23 +49,6 @@ def f1(pred, truth, scored):
     prec = tp / max(np.sum(p), 1)
     rec = tp / max(np.sum(t), 1)
     return 0.0 if tp == 0 else 2 * prec * rec / (prec + rec)
-
-
-def otsu(values):
-    hist, edges = np.histogram(values, bins=256)
-    centres = (edges[:-1] + edges[1:]) / 2
-    w0 = np.cumsum(hist)
-    w1 = w0[-1] - w0
-    m0 = np.cumsum(hist * centres) / np.maximum(w0, 1)
-    m1 = (np.sum(hist * centres) - np.cumsum(hist * centres)) / np.maximum(w1, 1)
-    between = w0 * w1 * (m0 - m1) ** 2
-    return centres[np.argmax(between)]
-
-
-def cva_otsu(a, b):
-    z = lambda x: (x - x.mean(axis=(1, 2), keepdims=True)) / x.std(axis=(1, 2), keepdims=True)
-    mag = np.sqrt(np.sum((z(b) - z(a)) ** 2, axis=0))
-    return mag > otsu(mag.ravel())
 
 
 def otb_mad(a_path, b_path, tmp):
