@@ -165,20 +165,19 @@ int odd_pixels(double metres, double pixel_size, int min) {
 
 }  // namespace
 
-BuildingChange detect_building_change(const RgbImage& before_in, const RgbImage& after_in,
+BuildingChange detect_building_change(RgbImage before, RgbImage after,
                                       const BuildingChangeParams& params) {
-  if (before_in.width != after_in.width || before_in.height != after_in.height)
+  if (before.width != after.width || before.height != after.height)
     throw std::invalid_argument("detect_building_change: images differ in size");
   if (!(params.pixel_size_m > 0))
     throw std::invalid_argument("detect_building_change: pixel size must be positive");
-  const int w = before_in.width, h = before_in.height;
+  const int w = before.width, h = before.height;
   const std::size_t n = std::size_t(w) * h;
-  for (const RgbImage* im : {&before_in, &after_in})
+  for (const RgbImage* im : {&before, &after})
     if (im->red.size() != n || im->green.size() != n || im->blue.size() != n ||
         (!im->valid.empty() && im->valid.size() != n))
       throw std::invalid_argument("detect_building_change: plane size differs from the image's");
 
-  RgbImage before = before_in, after = after_in;
   cv::Mat1b valid(h, w, uchar(255));
   for (std::size_t i = 0; i < n; ++i)
     if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i]))

@@ -20,24 +20,20 @@ namespace {
 
 double round_to(double v, double unit) { return std::round(v / unit) * unit; }
 
-void write_change_raster(const std::string& path, const RgbImage& before, const RgbImage& after,
-                         const BuildingChange& change) {
+void write_change_raster(const std::string& path, int width, int height,
+                         const std::vector<std::uint8_t>& nodata, const BuildingChange& change) {
   io::RasterLayout layout;
-  layout.grid.width = before.width;
-  layout.grid.height = before.height;
+  layout.grid.width = width;
+  layout.grid.height = height;
   layout.georeferenced = false;
   layout.nodata = 255;
   layout.colors = engine::change_colors();
   layout.metadata = {{"FARMWATCH_LAYER", "change"}, {"FARMWATCH_GRID", "pixel"}};
   layout.description = "change: 0 none, 1 new building (非农化), 255 nodata";
   std::vector<std::uint8_t> px(change.labels.size());
-  for (std::size_t i = 0; i < px.size(); ++i) {
-    const bool valid =
-        (before.valid.empty() || before.valid[i]) && (after.valid.empty() || after.valid[i]);
-    px[i] = !valid ? 255 : change.labels[i] ? 1 : 0;
-  }
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = nodata[i] ? 255 : change.labels[i] ? 1 : 0;
   io::BlockRasterWriter writer(path, layout);
-  writer.write({0, 0, before.width, before.height}, px.data());
+  writer.write({0, 0, width, height}, px.data());
   writer.close();
 }
 
@@ -60,8 +56,8 @@ std::string patches_csv(const BuildingChange& change, double m2_per_px) {
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   const engine::ThreadLimit threads(req.threads);
-  const RgbImage before = io::read_rgb(req.before, req.bands);
-  const RgbImage after = io::read_rgb(req.after, req.bands);
+  RgbImage before = io::read_rgb(req.before, req.bands);
+  RgbImage after = io::read_rgb(req.after, req.bands);
   if (before.width != after.width || before.height != after.height)
     throw InputError("rasters '" + req.before + "' (" + std::to_string(before.width) + "x" +
                      std::to_string(before.height) + ") and '" + req.after + "' (" +
@@ -76,21 +72,26 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
                 ? "pixels of " + json(pixel).dump() + " m as given"
                 : "assuming pixels of " + json(pixel).dump() + " m (say --pixel-size M)"));
 
+  const int width = before.width, height = before.height;
+  std::vector<std::uint8_t> nodata_mask(std::size_t(width) * height, 0);
+  std::int64_t nodata = 0;
+  for (std::size_t i = 0; i < nodata_mask.size(); ++i)
+    if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i])) {
+      nodata_mask[i] = 1;
+      ++nodata;
+    }
+
   BuildingChangeParams params;
   params.pixel_size_m = pixel;
-  const BuildingChange change = detect_building_change(before, after, params);
+  const BuildingChange change = detect_building_change(std::move(before), std::move(after), params);
 
   StagedDir out(req.out_dir);
-  write_change_raster((out.staging() / "change.tif").string(), before, after, change);
+  write_change_raster((out.staging() / "change.tif").string(), width, height, nodata_mask, change);
   const double m2_per_px = pixel * pixel;
   write_file_atomically(out.staging() / "changes.csv", patches_csv(change, m2_per_px));
 
-  std::int64_t changed = 0, nodata = 0;
-  for (std::size_t i = 0; i < change.labels.size(); ++i) {
-    if (change.labels[i]) ++changed;
-    if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i]))
-      ++nodata;
-  }
+  std::int64_t changed = 0;
+  for (auto label : change.labels) changed += label != 0;
   json cats = json::object();
   for (auto c :
        {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
@@ -105,7 +106,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   s["farmwatch_version"] = kVersion;
   s["grid"] = {
       {"crs", nullptr},        {"kind", "pixel"},
-      {"width", before.width}, {"height", before.height},
+      {"width", width},        {"height", height},
       {"pixel_size_m", pixel}, {"pixel_size_source", req.pixel_size_m ? "given" : "assumed"}};
   s["inputs"] = {{"before", req.before}, {"after", req.after}};
   s["method"] = {{"name", "building change (very-high-resolution RGB)"},

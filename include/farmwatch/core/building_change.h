@@ -52,9 +52,9 @@ struct BuildingChange {
   std::vector<BuildingObject> objects;
 };
 
-/// `before` and `after` must have the same size. Rows run in parallel (oneTBB); the result is
-/// the same for any thread count.
-BuildingChange detect_building_change(const RgbImage& before, const RgbImage& after,
+/// `before` and `after` (taken by value: move them in to save a copy) must have the same size. Rows
+/// run in parallel (oneTBB); the result is the same for any thread count.
+BuildingChange detect_building_change(RgbImage before, RgbImage after,
                                       const BuildingChangeParams& params = {});
 
 }  // namespace farmwatch
