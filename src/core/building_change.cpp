@@ -219,29 +219,9 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   });
   const cv::Mat1b objects = clean_objects(candidate, min_pixels);
 
-  // Outline check: the later date's gradient magnitude along each object's outline against
-  // the earlier date's gradient in the same direction, best over shifts up to `tol`.
-  cv::Mat1f mag_b;
-  cv::magnitude(gb.x, gb.y, mag_b);
-  cv::Mat1f support(h, w, 0.0f);
-  for_each_row(h, [&](int r) {
-    const float* bx = gb.x[r];
-    const float* by = gb.y[r];
-    const float* mag = mag_b[r];
-    float* sup = support[r];
-    for (int dy = -tol; dy <= tol; ++dy) {
-      const int rr = std::clamp(r - dy, 0, h - 1);
-      const float* ax = ga.x[rr];
-      const float* ay = ga.y[rr];
-      for (int c = 0; c < w; ++c) {
-        const float ux = bx[c] / (mag[c] + 1e-6f), uy = by[c] / (mag[c] + 1e-6f);
-        for (int dx = -tol; dx <= tol; ++dx) {
-          const int cc = std::clamp(c - dx, 0, w - 1);
-          sup[c] = std::max(sup[c], std::fabs(ax[cc] * ux + ay[cc] * uy));
-        }
-      }
-    }
-  });
+  // Outline check: the later date's gradient magnitude along each object's outline (a ring
+  // `tol` wide either side) against the earlier date's gradient in the same direction, best
+  // over shifts up to `tol`.
   cv::Mat1i lab;
   cv::Mat stats, centroids;
   const int nobj = cv::connectedComponentsWithStats(objects, lab, stats, centroids, 4, CV_32S);
@@ -252,6 +232,24 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   cv::Mat1f ring_label;  // the largest label within reach of each ring pixel (exact in float)
   lab.convertTo(ring_label, CV_32F);
   cv::dilate(ring_label, ring_label, se);
+  cv::Mat1f mag_b;
+  cv::magnitude(gb.x, gb.y, mag_b);
+  cv::Mat1f support(h, w, 0.0f);  // computed on the ring only: nothing else reads it
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c) {
+      if (!grown(r, c) || shrunk(r, c)) continue;
+      const float ux = gb.x(r, c) / (mag_b(r, c) + 1e-6f), uy = gb.y(r, c) / (mag_b(r, c) + 1e-6f);
+      float best = 0;
+      for (int dy = -tol; dy <= tol; ++dy) {
+        const int rr = std::clamp(r - dy, 0, h - 1);
+        for (int dx = -tol; dx <= tol; ++dx) {
+          const int cc = std::clamp(c - dx, 0, w - 1);
+          best = std::max(best, std::fabs(ga.x(rr, cc) * ux + ga.y(rr, cc) * uy));
+        }
+      }
+      support(r, c) = best;
+    }
+  });
   std::vector<double> edge_b(nobj, 0), edge_a(nobj, 0), drop_sum(nobj, 0);
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {

@@ -13,6 +13,7 @@
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "image_bands.h"
 #include "product.h"
 
 namespace farmwatch::io {
@@ -269,6 +270,26 @@ void probe_readable(GDALDataset& ds, const std::string& path) {
 
 }  // namespace
 
+BandMap band_roles(GDALDataset& ds, const std::string& path,
+                   const std::optional<BandMap>& explicit_bands) {
+  // Band descriptions first; an explicit mapping overrides the roles it names.
+  BandMap bands;
+  const int count = ds.GetRasterCount();
+  for (int i = 1; i <= count; ++i)
+    if (auto role = role_of_band(*ds.GetRasterBand(i)); role && !bands[*role]) bands[*role] = i;
+  if (explicit_bands)
+    for (std::size_t r = 0; r < kRoleCount; ++r) {
+      const int b = explicit_bands->index[r];
+      if (!b) continue;
+      if (b > count)
+        throw InputError("raster '" + path + "' has " + std::to_string(count) + " bands; band " +
+                         std::to_string(b) + " for role '" + role_name(static_cast<BandRole>(r)) +
+                         "' does not exist");
+      bands.index[r] = b;
+    }
+  return bands;
+}
+
 ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& required) {
   const auto product = resolve_product(request, required);
   const ImageRequest& req = product ? *product : request;
@@ -295,20 +316,7 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
     return info;
   }
 
-  // Band descriptions first; an explicit mapping overrides the roles it names.
-  for (int i = 1; i <= info.band_count; ++i)
-    if (auto role = role_of_band(*ds->GetRasterBand(i)); role && !info.bands[*role])
-      info.bands[*role] = i;
-  if (req.bands)
-    for (std::size_t r = 0; r < kRoleCount; ++r) {
-      const int b = req.bands->index[r];
-      if (!b) continue;
-      if (b > info.band_count)
-        throw InputError("raster '" + req.path + "' has " + std::to_string(info.band_count) +
-                         " bands; band " + std::to_string(b) + " for role '" +
-                         role_name(static_cast<BandRole>(r)) + "' does not exist");
-      info.bands.index[r] = b;
-    }
+  info.bands = band_roles(*ds, req.path, req.bands);
   for (BandRole r : required)
     if (!info.bands[r]) {
       std::string descs;

@@ -3,6 +3,7 @@
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "image_bands.h"
 
 namespace farmwatch::io {
 
@@ -13,26 +14,14 @@ bool has_georeference(const std::string& path) {
   return transform || ds->GetSpatialRef() != nullptr;
 }
 
-namespace {
-
-int band_by_interpretation(GDALDataset& ds, GDALColorInterp want) {
-  for (int i = 1; i <= ds.GetRasterCount(); ++i)
-    if (ds.GetRasterBand(i)->GetColorInterpretation() == want) return i;
-  return 0;
-}
-
-}  // namespace
-
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) {
   auto ds = open_raster(path);
   const int count = ds->GetRasterCount();
-  int index[3] = {0, 0, 0};
+  const BandMap mapped = band_roles(*ds, path, bands);
   const BandRole roles[3] = {BandRole::red, BandRole::green, BandRole::blue};
-  const GDALColorInterp interp[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
+  int index[3] = {0, 0, 0};
   for (int k = 0; k < 3; ++k) {
-    if (bands && (*bands)[roles[k]]) index[k] = (*bands)[roles[k]];
-    if (!index[k]) index[k] = band_by_interpretation(*ds, interp[k]);
-    if (!index[k]) index[k] = k + 1;
+    index[k] = mapped[roles[k]] ? mapped[roles[k]] : k + 1;
     if (index[k] > count)
       throw InputError("raster '" + path + "' has " + std::to_string(count) +
                        (count == 1 ? " band" : " bands") + "; band " + std::to_string(index[k]) +
@@ -49,17 +38,17 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
     planes[k]->resize(static_cast<std::size_t>(all.pixels()));
     window_io(*ds->GetRasterBand(index[k]), GF_Read, all, planes[k]->data(), GDT_Float32, path);
   }
-  if (const int alpha = band_by_interpretation(*ds, GCI_AlphaBand)) {
-    im.valid.resize(static_cast<std::size_t>(all.pixels()));
-    window_io(*ds->GetRasterBand(alpha), GF_Read, all, im.valid.data(), GDT_Byte, path);
-  } else {
-    int has = 0;
-    const double nodata = ds->GetRasterBand(index[0])->GetNoDataValue(&has);
-    if (has) {
-      im.valid.assign(static_cast<std::size_t>(all.pixels()), 1);
-      for (std::size_t i = 0; i < im.valid.size(); ++i)
-        if (im.red[i] == nodata && im.green[i] == nodata && im.blue[i] == nodata) im.valid[i] = 0;
-    }
+  // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
+  // georeferenced reader takes them; a pixel any band masks is no data.
+  std::vector<std::uint8_t> mask;
+  for (int k = 0; k < 3; ++k) {
+    GDALRasterBand* band = ds->GetRasterBand(index[k]);
+    if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
+    mask.resize(static_cast<std::size_t>(all.pixels()));
+    window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, path);
+    if (im.valid.empty()) im.valid.assign(mask.size(), 1);
+    for (std::size_t i = 0; i < mask.size(); ++i)
+      if (!mask[i]) im.valid[i] = 0;
   }
   return im;
 }

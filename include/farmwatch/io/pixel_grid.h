@@ -13,8 +13,9 @@ namespace farmwatch::io {
 /// default grid); InputError if it cannot be opened.
 bool has_georeference(const std::string& path);
 
-/// Reads the red, green and blue bands (from `bands`, else from the colour interpretation,
-/// else 1, 2, 3) of a raster, with its alpha band or nodata value as the valid mask.
+/// Reads the red, green and blue bands (from `bands`, else from the band descriptions and colour
+/// interpretation as for georeferenced images, else 1, 2, 3) of a raster, with GDAL's band masks
+/// (alpha band, nodata value) as the valid mask.
 /// InputError naming the file when it has fewer than three bands or cannot be read.
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands);
 
