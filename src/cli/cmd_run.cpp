@@ -1,37 +1,30 @@
 #include <iostream>
 
 #include "farmwatch/core/error.h"
-#include "farmwatch/pipeline/run.h"
-#include "options.h"
+#include "farmwatch/pipeline/steps/run.h"
+#include "step_options.h"
 
 namespace farmwatch::cli {
-namespace po = boost::program_options;
-
 int cmd_run(const std::vector<std::string>& args) {
-  std::string file, out, db;
-  po::options_description desc;
-  desc.add_options()("pipeline", po::value<std::string>(&file)->required(),
-                     "pipeline file (YAML or JSON)")("out", po::value<std::string>(&out),
-                                                     "output folder (overrides outputs.dir)")(
-      "db", po::value<std::string>(&db),
-      "monitoring database (overrides database: a GeoPackage, \"PG:...\" or none)");
-  po::positional_options_description pos;
-  pos.add("pipeline", 1);
   CommonOptions common;
-  po::variables_map vm;
-  if (!parse_command(
-          "run <pipeline.yaml> [--out DIR] [--db DB]",
-          "Reads the dates named in the pipeline file, puts them on one analysis grid,\n"
-          "classifies land use, compares the dates inside the farmland layer and writes\n"
-          "land-use and change rasters, change patches, tiles and summary.json.",
-          desc, pos, args, common, vm))
+  const auto p = parse_step<pipeline::RunParams>(
+      {"run", "run <pipeline.yaml> [--out DIR] [--db DB] [--check]",
+       "Reads the dates named in the pipeline file, puts them on one analysis grid,\n"
+       "classifies land use, compares the dates inside the farmland layer and writes\n"
+       "land-use and change rasters, change patches, tiles and summary.json.",
+       {"pipeline"}},
+      args, common);
+  if (!p) return 0;
+  const auto summary = pipeline::run(*p, {common.threads, cli_log()});
+  if (p->check) {
+    const auto& g = summary["grid"];
+    std::cout << p->pipeline << ": valid; grid " << g["crs"].get<std::string>() << ", "
+              << g["width"] << " x " << g["height"] << " pixels of " << g["resolution"] << "\n";
+    for (const auto& d : summary["dates"])
+      std::cout << "  " << d["date"].get<std::string>() << ": " << d["scenes_usable"]
+                << " usable scene(s)\n";
     return 0;
-  auto spec = pipeline::load_pipeline(file);
-  if (!db.empty()) spec.database = db == "none" ? std::string() : db;
-  pipeline::RunOptions opts;
-  opts.threads = common.threads;
-  if (!out.empty()) opts.out_dir = out;
-  const auto summary = pipeline::run_pipeline(spec, opts, cli_log());
+  }
   std::cout << "outputs: " << summary["outputs"]["dir"].get<std::string>() << "\n";
   for (const auto& f : summary["outputs"]["files"])
     std::cout << "  " << f.get<std::string>() << "\n";

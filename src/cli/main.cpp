@@ -25,6 +25,7 @@ const char* kUsage =
     "  train                 learn a random forest from labelled polygons or a label raster\n"
     "  evaluate              a class map against reference labels: accuracy, kappa, areas\n"
     "  zonal                 per-parcel class areas from exact cell-coverage fractions\n"
+    "  schema                the JSON Schema of pipeline files (for editors)\n"
     "\n"
     "the monitoring database (--db or $FARMWATCH_DB):\n"
     "  patches               list change patches (--unit --since --category --status --format)\n"
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
       {"run", cli::cmd_run},           {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
       {"change", cli::cmd_change},     {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
       {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal},
-      {"patches", cli::cmd_patches},   {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel}};
+      {"patches", cli::cmd_patches},   {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel},
+      {"schema", cli::cmd_schema}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
     return it->second(args);
   } catch (const cli::UsageError& e) {
     cli::cli_log().error(e.what());
+    return kExitUsage;
+  } catch (const ParamError& e) {
+    cli::cli_log().error(std::string(argv[1]) + ": " + e.what());
     return kExitUsage;
   } catch (const ConfigError& e) {
     cli::cli_log().error(e.what());

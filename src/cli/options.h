@@ -44,24 +44,6 @@ int cmd_zonal(const std::vector<std::string>& args);
 int cmd_patches(const std::vector<std::string>& args);
 int cmd_patch(const std::vector<std::string>& args);
 int cmd_parcel(const std::vector<std::string>& args);
-
-}  // namespace farmwatch::cli
-
-#include "farmwatch/io/image_source.h"
-
-namespace farmwatch::cli {
-
-/// Band mapping and DN-to-reflectance options shared by classify and change.
-struct ImageOptions {
-  std::string bands, rules, profile, quality, quality_kind;
-  double scale = 0, offset = 0;
-  int quality_band = 0;
-};
-void add_image_options(boost::program_options::options_description& desc, ImageOptions& o);
-/// The request for one image from those options (absent values come from the file).
-io::ImageRequest image_request(const std::string& path, const ImageOptions& o,
-                               const boost::program_options::variables_map& vm);
-/// The classification rules file: --rules or the default shipped with farmwatch.
-std::string rules_file(const ImageOptions& o);
+int cmd_schema(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli

@@ -172,6 +172,21 @@ TrainingSet collect_samples(const Grid& grid, const std::vector<io::ImageInfo>& 
   return set;
 }
 
+void check_model_fits(const RandomForest& model, const std::string& model_path,
+                      const std::vector<io::ImageInfo>& dates) {
+  const auto& mi = model.info();
+  if (dates.size() != mi.layout.bands_per_date.size())
+    throw InputError("model '" + model_path + "' was trained on " +
+                     std::to_string(mi.layout.bands_per_date.size()) + " date(s); " +
+                     std::to_string(dates.size()) + " given");
+  for (std::size_t d = 0; d < dates.size(); ++d)
+    if (dates[d].band_count != mi.layout.bands_per_date[d] ||
+        dates[d].bands.index != mi.layout.roles_per_date[d])
+      throw InputError("image '" + dates[d].path + "' (" + io::describe_bands(dates[d]) +
+                       ") does not fit model '" + model_path + "', trained on date " +
+                       std::to_string(d + 1) + " with " + mi.date_descriptions[d]);
+}
+
 RandomForest load_model(const std::string& path) {
   try {
     return RandomForest::load(path);

@@ -75,16 +75,35 @@ void StagedDir::commit() {
   if (had) fs::remove_all(previous, ec);
 }
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw ProcessingError("cannot write '" + tmp.string() + "'");
-  }
+StagedFile::StagedFile(const fs::path& target)
+    : target_(fs::absolute(target).lexically_normal()) {
+  staging_ = target_.parent_path() /
+             (".partial-" + std::to_string(::getpid()) + "-" + target_.filename().string());
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw ProcessingError("cannot write '" + path.string() + "': " + ec.message());
+  fs::create_directories(target_.parent_path(), ec);
+  fs::remove(staging_, ec);
+}
+
+StagedFile::~StagedFile() {
+  std::error_code ec;
+  if (!committed_) fs::remove(staging_, ec);
+}
+
+void StagedFile::commit() {
+  std::error_code ec;
+  fs::rename(staging_, target_, ec);
+  if (ec) throw ProcessingError("cannot write '" + target_.string() + "': " + ec.message());
+  committed_ = true;
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  StagedFile file(path);
+  {
+    std::ofstream out(file.path(), std::ios::binary);
+    out << text;
+    if (!out) throw ProcessingError("cannot write '" + file.path().string() + "'");
+  }
+  file.commit();
 }
 
 }  // namespace farmwatch::pipeline

@@ -1,13 +1,13 @@
 #include "farmwatch/pipeline/pixel_change.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/csv_writer.h"
 #include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/pipeline/output_dir.h"
@@ -37,19 +37,20 @@ void write_change_raster(const std::string& path, int width, int height,
   writer.close();
 }
 
-std::string patches_csv(const BuildingChange& change, double m2_per_px) {
-  std::ostringstream out;
-  out << "\xEF\xBB\xBF"
-      << "id,category,label,area_px,area_m2,col_min,row_min,col_max,row_max,centroid_col,"
-         "centroid_row,saturation_drop,edge_support\n";
+io::CsvTable patches_csv(const BuildingChange& change, double m2_per_px) {
+  io::CsvTable t;
+  t.header = {"id",         "category",     "label",          "area_px",        "area_m2",
+              "col_min",    "row_min",      "col_max",        "row_max",        "centroid_col",
+              "centroid_row", "saturation_drop", "edge_support"};
+  auto n = [](double v, int d) { return io::csv_number(v, d); };
   for (const auto& o : change.objects)
-    out << o.id << ',' << category_key(ChangeCategory::non_agricultural) << ','
-        << category_label(ChangeCategory::non_agricultural) << ',' << o.pixels << ','
-        << round_to(double(o.pixels) * m2_per_px, 0.01) << ',' << o.col_min << ',' << o.row_min
-        << ',' << o.col_max << ',' << o.row_max << ',' << round_to(o.centroid_col, 0.01) << ','
-        << round_to(o.centroid_row, 0.01) << ',' << round_to(o.saturation_drop, 1e-4) << ','
-        << round_to(o.edge_support, 1e-4) << '\n';
-  return out.str();
+    t.rows.push_back({std::to_string(o.id), category_key(ChangeCategory::non_agricultural),
+                      category_label(ChangeCategory::non_agricultural), std::to_string(o.pixels),
+                      n(double(o.pixels) * m2_per_px, 2), std::to_string(o.col_min),
+                      std::to_string(o.row_min), std::to_string(o.col_max),
+                      std::to_string(o.row_max), n(o.centroid_col, 2), n(o.centroid_row, 2),
+                      n(o.saturation_drop, 4), n(o.edge_support, 4)});
+  return t;
 }
 
 }  // namespace
@@ -88,7 +89,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), width, height, nodata_mask, change);
   const double m2_per_px = pixel * pixel;
-  write_file_atomically(out.staging() / "changes.csv", patches_csv(change, m2_per_px));
+  io::write_csv((out.staging() / "changes.csv").string(), patches_csv(change, m2_per_px));
 
   std::int64_t changed = 0;
   for (auto label : change.labels) changed += label != 0;

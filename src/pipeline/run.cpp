@@ -170,6 +170,25 @@ json make_summary(const RunContext& ctx) {
   return s;
 }
 
+/// What `run --check` found: the inputs and the grid a run would use.
+json check_summary(const RunContext& ctx) {
+  json dates = json::array();
+  for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i)
+    dates.push_back({{"date", ctx.spec.dates[i].date},
+                     {"scenes_usable", ctx.images[i].scenes.size()},
+                     {"scenes", ctx.scenes[i]}});
+  const Box e = ctx.grid.extent();
+  return {{"pipeline", ctx.spec.file},
+          {"valid", true},
+          {"dates", dates},
+          {"grid",
+           {{"crs", io::crs_label(ctx.grid.crs_wkt)},
+            {"resolution", ctx.grid.res()},
+            {"width", ctx.grid.width},
+            {"height", ctx.grid.height},
+            {"extent", {e.xmin, e.ymin, e.xmax, e.ymax}}}}};
+}
+
 }  // namespace
 
 json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& log) {
@@ -177,7 +196,10 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   const engine::ThreadLimit threads(opts.threads);
   RunContext ctx(spec, opts, log);
   ctx.started_utc = io::utc_timestamp();
-  for (const auto& stage : standard_stages()) stage->execute(ctx);
+  for (const auto& stage : standard_stages()) {
+    stage->execute(ctx);
+    if (opts.check_only && stage->name() == "validate") return check_summary(ctx);
+  }
   ctx.timings["total"] =
       std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
                  1000) /

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/pipeline/pipeline_params.h"
 #include "rules_yaml.h"
 #include "yaml_util.h"
 
@@ -38,91 +39,29 @@ int days_between(const std::string& a, const std::string& b) {
 
 namespace {
 
-std::string resolve(const fs::path& base, const std::string& p) {
-  const fs::path path(p);
-  return (path.is_absolute() ? path : base / path).lexically_normal().string();
+io::FarmlandRequest layer_request(const LayerParams& p, std::string kind) {
+  io::FarmlandRequest req;
+  req.path = p.path;
+  req.layer = p.layer;
+  req.kind = std::move(kind);
+  return req;
 }
 
-/// The keys that describe one image; shared by a date with one image and by each scene.
-io::ImageRequest parse_image(YamlMap& m, const fs::path& base) {
-  io::ImageRequest img;
-  img.path = resolve(base, m.str("image"));
-  if (auto b = m.opt_node("bands")) {
-    YamlMap bm(*b, m.file(), m.at("bands"));
-    io::BandMap map;
-    for (std::size_t r = 0; r < kRoleCount; ++r)
-      if (auto v = bm.opt_int(role_name(static_cast<BandRole>(r)))) {
-        if (*v < 1) bm.fail(role_name(static_cast<BandRole>(r)), "band numbers start at 1");
-        map.index[r] = *v;
-      }
-    bm.finish();
-    img.bands = map;
-  }
-  img.scale = m.opt_num("scale");
-  img.offset = m.opt_num("offset");
-  if (auto p = m.opt_str("profile")) {
-    const auto profile = io::parse_profile(*p);
-    if (!profile)
-      m.fail("profile", "unknown sensor profile '" + *p + "' (known: " + io::kProfileNames + ")");
-    img.profile = *profile;
-  }
-  if (auto md = m.opt_str("metadata")) img.metadata = resolve(base, *md);
-  if (auto t = m.opt_str("calibration_table")) img.calibration_table = resolve(base, *t);
-  if (auto q = m.opt_node("quality")) {
-    auto keyword = [](const std::string& v) { return v == "spectral" || v == "none"; };
-    if (q->IsScalar()) {
-      const auto v = q->as<std::string>();
-      img.quality = keyword(v) ? v : resolve(base, v);
-    } else {
-      YamlMap qm(*q, m.file(), m.at("quality"));
-      if (auto path = qm.opt_str("path")) img.quality = resolve(base, *path);
-      img.quality_band = qm.opt_int("band").value_or(0);
-      if (auto k = qm.opt_str("kind")) {
-        img.quality_kind = parse_quality_kind(*k);
-        if (!img.quality_kind)
-          qm.fail("kind", "unknown quality layer kind '" + *k +
-                              "' (known: scl, qa_pixel, cloud_mask, spectral, none)");
-      }
-      if (img.quality.empty() && img.quality_kind != QualityKind::spectral &&
-          img.quality_kind != QualityKind::none)
-        qm.fail("path", "missing (a quality layer file is needed unless kind is spectral or none)");
-      qm.finish();
-    }
-  }
-  return img;
-}
-
-DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
-                    const fs::path& base) {
-  YamlMap m(n, file, "dates[" + std::to_string(i) + "]");
+DateSpec date_spec(const DateParams& p, const ParamSource& src) {
   DateSpec d;
-  d.date = m.str("date");
-  if (!valid_date(d.date)) m.fail("date", "'" + d.date + "' is not a date written YYYY-MM-DD");
-  d.sensor = m.opt_str("sensor").value_or("unknown");
-  if (auto mc = m.opt_num("max_cloud")) {
-    if (!(*mc > 0 && *mc <= 1)) m.fail("max_cloud", "must be a share in (0, 1]");
-    d.max_cloud = *mc;
-  }
-  if (auto scenes = m.opt_node("scenes")) {
-    if (m.has("image"))
-      m.fail("scenes", "give either image (one scene) or scenes (a list), not both");
-    if (!scenes->IsSequence() || scenes->size() < 1 || scenes->size() > 254)
-      m.fail("scenes", "expected a list of 1 to 254 scenes");
-    for (std::size_t k = 0; k < scenes->size(); ++k) {
-      YamlMap sm((*scenes)[k], file, m.at("scenes") + "[" + std::to_string(k) + "]");
-      SceneSpec sc;
-      sc.image = parse_image(sm, base);
-      sc.acquired = sm.opt_str("date").value_or(d.date);
-      if (!valid_date(sc.acquired))
-        sm.fail("date", "'" + sc.acquired + "' is not a date written YYYY-MM-DD");
-      sc.sensor = sm.opt_str("sensor").value_or(d.sensor);
-      sm.finish();
-      d.scenes.push_back(std::move(sc));
-    }
+  d.date = p.date;
+  d.sensor = p.sensor;
+  d.max_cloud = p.max_cloud.value_or(d.max_cloud);
+  if (!p.scenes.empty()) {
+    if (!p.image.empty())
+      src.fail("scenes", "give either image (one scene) or scenes (a list), not both");
+    for (const auto& sc : p.scenes)
+      d.scenes.push_back({sc.read.request(sc.image), sc.date.empty() ? d.date : sc.date,
+                          sc.sensor.empty() ? d.sensor : sc.sensor});
   } else {
-    d.scenes.push_back({parse_image(m, base), d.date, d.sensor});
+    if (p.image.empty()) src.fail("image", "missing (required unless scenes are given)");
+    d.scenes.push_back({p.read.request(p.image), d.date, d.sensor});
   }
-  m.finish();
   return d;
 }
 
@@ -131,139 +70,94 @@ DateSpec parse_date(const YAML::Node& n, const std::string& file, std::size_t i,
 PipelineSpec load_pipeline(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const fs::path base = fs::absolute(path).parent_path();
-  YamlMap top(root, path, "");
+  const ParamSource src{path, "", base.string()};
+  PipelineParams p;
+  PipelineParams::params().read(&p, root, src);
+
   PipelineSpec spec;
   spec.file = path;
-  spec.name = top.opt_str("name").value_or(fs::path(path).stem().string());
-
-  const YAML::Node dates = top.node("dates");
-  if (!dates.IsSequence() || dates.size() < 1 || dates.size() > 2)
-    top.fail("dates", "expected a list of one date (classification only) or two (before, after)");
-  for (std::size_t i = 0; i < dates.size(); ++i)
-    spec.dates.push_back(parse_date(dates[i], path, i, base));
+  spec.name = p.name.empty() ? fs::path(path).stem().string() : p.name;
+  for (std::size_t i = 0; i < p.dates.size(); ++i)
+    spec.dates.push_back(
+        date_spec(p.dates[i], {path, "dates[" + std::to_string(i) + "]", base.string()}));
   if (spec.dates.size() == 2 && !(spec.dates[0].date < spec.dates[1].date))
-    top.fail("dates", "the second date must be later than the first");
+    src.fail("dates", "the second date must be later than the first");
 
-  // A polygon layer: path and optional layer name; the caller reads its other keys.
-  auto layer_request = [&](YamlMap& m, std::string kind) {
-    io::FarmlandRequest req;
-    req.path = resolve(base, m.str("path"));
-    req.layer = m.opt_str("layer").value_or("");
-    req.kind = std::move(kind);
-    return req;
-  };
-  if (auto f = top.opt_node("farmland")) {
-    YamlMap fm(*f, path, "farmland");
-    io::FarmlandRequest req = layer_request(fm, "farmland layer");
-    req.id_field = fm.str("id_field");
-    fm.finish();
-    spec.farmland = req;
+  if (p.farmland) {
+    spec.farmland = layer_request(*p.farmland, "farmland layer");
+    spec.farmland->id_field = p.farmland->id_field;
   }
-  if (auto ex = top.opt_node("exemptions")) {
-    if (!ex->IsSequence()) top.fail("exemptions", "expected a list of {name, path[, layer]}");
-    for (std::size_t k = 0; k < ex->size(); ++k) {
-      YamlMap em((*ex)[k], path, "exemptions[" + std::to_string(k) + "]");
-      ExemptionSpec e;
-      e.name = em.str("name");
-      e.layer = layer_request(em, "exemption layer '" + e.name + "'");
-      em.finish();
-      spec.exemptions.push_back(std::move(e));
+  for (const auto& e : p.exemptions)
+    spec.exemptions.push_back({e.name, layer_request(e, "exemption layer '" + e.name + "'")});
+  if (p.admin) {
+    spec.admin = layer_request(*p.admin, "admin layer");
+    spec.admin->id_field = p.admin->code_field;
+    spec.admin->name_field = p.admin->name_field;
+  }
+  if (p.grid) {
+    spec.grid.crs = p.grid->crs;
+    spec.grid.resolution = p.grid->resolution;
+    spec.grid.margin = p.grid->margin;
+    if (p.grid->extent) {
+      const auto& e = *p.grid->extent;
+      spec.grid.extent = Box{e[0], e[1], e[2], e[3]};
     }
-  }
-  if (auto a = top.opt_node("admin")) {
-    YamlMap am(*a, path, "admin");
-    io::FarmlandRequest req = layer_request(am, "admin layer");
-    req.id_field = am.str("code_field");
-    req.name_field = am.str("name_field");
-    am.finish();
-    spec.admin = req;
-  }
-
-  if (auto g = top.opt_node("grid")) {
-    YamlMap gm(*g, path, "grid");
-    spec.grid.crs = gm.opt_str("crs");
-    spec.grid.resolution = gm.opt_num("resolution");
-    if (spec.grid.resolution && !(*spec.grid.resolution > 0))
-      gm.fail("resolution", "must be positive");
-    if (auto e = gm.opt_node("extent"); e && e->IsScalar()) {
-      const auto v = e->as<std::string>();
-      if (v != "farmland" && v != "imagery")
-        gm.fail("extent",
-                "expected [xmin, ymin, xmax, ymax], farmland or imagery, got '" + v + "'");
-      spec.grid.bound = v == "farmland" ? GridSpec::Bound::farmland : GridSpec::Bound::imagery;
-    } else if (e) {
-      if (!e->IsSequence() || e->size() != 4)
-        gm.fail("extent", "expected [xmin, ymin, xmax, ymax], farmland or imagery");
-      Box b{(*e)[0].as<double>(), (*e)[1].as<double>(), (*e)[2].as<double>(), (*e)[3].as<double>()};
-      if (b.empty()) gm.fail("extent", "xmin < xmax and ymin < ymax are required");
-      spec.grid.extent = b;
-    }
-    spec.grid.margin = gm.opt_num("margin");
-    if (spec.grid.margin && !(*spec.grid.margin >= 0)) gm.fail("margin", "must be 0 or more");
-    gm.finish();
+    if (p.grid->bound == "farmland") spec.grid.bound = GridSpec::Bound::farmland;
   }
 
   // Rules: a file name (relative to the pipeline file) or the rules inline; or a learned model,
   // whose class table the change rules then name.
-  if (auto m = top.opt_str("model")) {
-    spec.model = resolve(base, *m);
-    if (top.has("classification"))
-      top.fail("model", "give either a model or classification rules, not both");
+  if (!p.model.empty()) {
+    if (p.classification) src.fail("model", "give either a model or classification rules, not both");
+    spec.model = p.model;
     spec.classifier_source = spec.model;
     spec.classifier = model_class_source(spec.model);
-  } else if (const YAML::Node cls = top.node("classification"); cls.IsScalar()) {
-    spec.classifier_source = resolve(base, cls.as<std::string>());
+  } else if (!p.classification) {
+    src.fail("classification", "missing (rules, or a model)");
+  } else if (p.classification->IsScalar()) {
+    spec.classifier_source = resolve_path(base.string(), p.classification->as<std::string>());
     spec.classifier = load_classifier_file(spec.classifier_source);
   } else {
     spec.classifier_source = path + " (inline)";
-    spec.classifier = parse_classifier(cls, path, "classification");
+    spec.classifier = parse_classifier(*p.classification, path, "classification");
   }
-  if (auto ch = top.opt_node("change_rules")) {
-    if (ch->IsScalar()) {
-      spec.change_source = resolve(base, ch->as<std::string>());
+  if (p.change_rules) {
+    if (p.change_rules->IsScalar()) {
+      spec.change_source = resolve_path(base.string(), p.change_rules->as<std::string>());
       spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes(),
                                            !spec.model.empty());
     } else {
       spec.change_source = path + " (inline)";
-      spec.change = parse_change_rules(*ch, spec.classifier->classes(), path, "change_rules",
-                                       !spec.model.empty());
+      spec.change = parse_change_rules(*p.change_rules, spec.classifier->classes(), path,
+                                       "change_rules", !spec.model.empty());
     }
   } else if (spec.dates.size() == 2) {
-    top.fail("change_rules", "missing (required when two dates are compared)");
+    src.fail("change_rules", "missing (required when two dates are compared)");
   }
-  if (auto mm = top.opt_node("min_patch_area_m2"))
-    parse_min_areas(*mm, spec.change.rules, path, "min_patch_area_m2");
+  if (p.min_patch_area_m2)
+    parse_min_areas(*p.min_patch_area_m2, spec.change.rules, path, "min_patch_area_m2");
 
-  YamlMap om(top.node("outputs"), path, "outputs");
-  spec.outputs.dir = resolve(base, om.str("dir"));
-  spec.outputs.landuse = om.opt_bool("landuse").value_or(true);
-  if (auto t = om.opt_node("tiles")) {
-    if (t->IsScalar()) {
-      spec.outputs.tiles = t->as<bool>();
-    } else {
-      YamlMap tm(*t, path, "outputs.tiles");
-      spec.outputs.min_zoom = tm.opt_int("min_zoom").value_or(-1);
-      spec.outputs.max_zoom = tm.opt_int("max_zoom").value_or(-1);
-      tm.finish();
-    }
+  spec.outputs.dir = p.outputs->dir;
+  spec.outputs.landuse = p.outputs->landuse;
+  spec.outputs.tiles = p.outputs->tiles;
+  if (p.outputs->zooms) {
+    spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
+    spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);
   }
-  om.finish();
   // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
   // folder, so that the next night's run finds it.
-  const std::string db = top.opt_str("database").value_or("farmwatch.gpkg");
+  const std::string db = p.has_database ? p.database : "farmwatch.gpkg";
+  spec.database_is_default = !p.has_database;
   if (db != "none")
-    spec.database =
-        db.rfind("PG:", 0) == 0
-            ? db
-            : resolve(top.has("database") ? base : fs::path(spec.outputs.dir).parent_path(), db);
-  if (auto bs = top.opt_int("block_size")) {
-    if (*bs < 16 || *bs > 4096 || *bs % 16)
-      top.fail("block_size", "must be a multiple of 16 in 16..4096");
-    spec.block_size = *bs;
-  }
-  spec.coregister = top.opt_bool("coregister").value_or(true);
-  spec.normalise = top.opt_bool("normalise").value_or(true);
-  top.finish();
+    spec.database = db.rfind("PG:", 0) == 0
+                        ? db
+                        : resolve_path(p.has_database
+                                           ? base.string()
+                                           : fs::path(spec.outputs.dir).parent_path().string(),
+                                       db);
+  spec.block_size = p.block_size;
+  spec.coregister = p.coregister;
+  spec.normalise = p.normalise;
   return spec;
 }
 

@@ -11,6 +11,13 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A step's parameters contradict each other or are missing (e.g. --crs without --resolution):
+/// on the command line a usage error (exit 2).
+class ParamError : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
+
 /// An input file cannot be used (missing, no CRS, missing band, no overlap, invalid geometry).
 class InputError : public std::runtime_error {
  public:

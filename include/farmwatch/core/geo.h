@@ -8,6 +8,10 @@
 
 namespace farmwatch {
 
+/// Pixels on a side of a processing block and of the tiles farmwatch writes (COG blocks): the
+/// default of every step's block_size.
+inline constexpr int kBlockSize = 512;
+
 /// Axis-aligned box in map units.
 struct Box {
   double xmin = 0, ymin = 0, xmax = 0, ymax = 0;

@@ -16,7 +16,7 @@
 namespace farmwatch::engine {
 
 struct EngineOptions {
-  int block_size = 512;    ///< square blocks, aligned to the 512 tiles farmwatch writes
+  int block_size = kBlockSize;    ///< square blocks, aligned to the 512 tiles farmwatch writes
   std::size_t tokens = 0;  ///< blocks in flight; 0 = twice the thread count
 };
 

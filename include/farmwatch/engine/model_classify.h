@@ -18,6 +18,12 @@ RandomForest load_model(const std::string& path);
 /// The feature layout of these dates (every band; roles as inspected).
 FeatureLayout feature_layout(const std::vector<io::ImageInfo>& dates);
 
+/// Checks, before any pixel is read, that `dates` (one image per date) are what `model` (read
+/// from `model_path`) was trained on: the number of dates, and each date's bands and roles.
+/// InputError naming the image and the model otherwise.
+void check_model_fits(const RandomForest& model, const std::string& model_path,
+                      const std::vector<io::ImageInfo>& dates);
+
 struct TrainingSet {
   std::vector<float> features;  ///< row-major, layout.size() per sample
   std::vector<std::uint8_t> labels;

@@ -85,7 +85,7 @@ class GridReader {
  public:
   /// `block`: the size of the windows the caller reads, aligned to it (the warper works in
   /// blocks of that size).
-  GridReader(const ImageInfo& info, const Grid& target, Resampling resampling, int block = 512);
+  GridReader(const ImageInfo& info, const Grid& target, Resampling resampling, int block = kBlockSize);
   ~GridReader();
   GridReader(GridReader&&) noexcept;
   GridReader& operator=(GridReader&&) noexcept;

@@ -25,7 +25,7 @@ struct RasterLayout {
   std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< colour table entries (u8 only)
   std::map<std::string, std::string> metadata;        ///< dataset metadata items
   std::string description;                            ///< band description
-  int block_size = 512;
+  int block_size = kBlockSize;
   /// GeoTIFF compression. Scratch files that are read once and converted to COG go faster
   /// uncompressed ("NONE"); kept files use DEFLATE.
   std::string compress = "DEFLATE";

@@ -29,6 +29,26 @@ class StagedDir {
   bool committed_ = false;
 };
 
+/// One output file, written under a temporary name in the target's folder (same extension, so
+/// GDAL picks the same driver) and renamed into place by commit(): a reader never sees half a
+/// file, and a failed step leaves the previous file as it was. Removed unless committed.
+class StagedFile {
+ public:
+  explicit StagedFile(const std::filesystem::path& target);
+  ~StagedFile();
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  /// Where to write.
+  const std::filesystem::path& path() const { return staging_; }
+  const std::filesystem::path& target() const { return target_; }
+  /// rename(2) onto the target; ProcessingError naming it on failure.
+  void commit();
+
+ private:
+  std::filesystem::path target_, staging_;
+  bool committed_ = false;
+};
+
 /// Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 

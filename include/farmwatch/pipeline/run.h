@@ -13,6 +13,9 @@ namespace farmwatch::pipeline {
 struct RunOptions {
   int threads = 0;                     ///< 0: all cores
   std::optional<std::string> out_dir;  ///< overrides outputs.dir
+  /// Only the validate stage: every file, CRS, band, overlap, rule and the model's fit are
+  /// checked; no pixel is read and nothing is written (an absent database is not created).
+  bool check_only = false;
 };
 
 /// Runs the pipeline and returns the summary (also written as summary.json).

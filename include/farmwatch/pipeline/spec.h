@@ -64,6 +64,9 @@ struct PipelineSpec {
   std::optional<io::FarmlandRequest> admin;
   /// The monitoring database: a GeoPackage path or a "PG:..." connection string; empty: none.
   std::string database;
+  /// The file did not name a database: it is the default, farmwatch.gpkg beside the output
+  /// folder, and follows the output folder when `run --out` moves it.
+  bool database_is_default = false;
   GridSpec grid;
   std::shared_ptr<const RuleClassifier> classifier;
   std::string classifier_source;
@@ -74,7 +77,7 @@ struct PipelineSpec {
   ChangeConfig change;
   std::string change_source;
   OutputSpec outputs;
-  int block_size = 512;
+  int block_size = kBlockSize;
   bool coregister = true;  ///< measure and correct the shift of the later date
   bool normalise = true;   ///< bring the later date's radiometry to the earlier one's
 };

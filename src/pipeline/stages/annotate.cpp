@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fstream>
 
+#include "farmwatch/core/units.h"
+#include "farmwatch/io/csv_writer.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/parcel_stats.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -76,8 +78,9 @@ class Annotate : public Stage {
       ctx.parcels.push_back(std::move(r));
     }
     const ClassTable& classes = ctx.spec.classifier->classes();
-    std::ofstream csv(ctx.out->staging() / "parcel_classes.csv", std::ios::binary);
-    csv << "\xEF\xBB\xBFparcel_id,unit_name,date,class_code,class_name,gbt21010,area_m2,share\r\n";
+    io::CsvTable csv;
+    csv.header = {"parcel_id", "unit_name", "date",     "class_code",
+                  "class_name", "gbt21010", "area_m2", "share"};
     for (std::size_t d = 0; d < 2; ++d) {
       const auto per_parcel = io::parcel_class_areas(f, ctx.job.landuse_out[d]);
       for (std::size_t i = 0; i < per_parcel.size(); ++i) {
@@ -91,16 +94,16 @@ class Annotate : public Stage {
           rec.code = c.code;
           rec.class_name = lc ? lc->name : c.code == 255 ? "无数据" : "未知";
           rec.gbt_code = lc ? lc->gbt_code : "";
-          rec.area_m2 = std::round(c.area_m2 * 100) / 100;
-          rec.share = total > 0 ? std::round(c.area_m2 / total * 1e4) / 1e4 : 0;
-          csv << rec.parcel_id << ',' << ctx.parcels[i].unit_name << ',' << rec.date << ','
-              << rec.code << ',' << rec.class_name << ',' << rec.gbt_code << ',' << rec.area_m2
-              << ',' << rec.share << "\r\n";
+          rec.area_m2 = round_area_m2(c.area_m2);
+          rec.share = area_share(c.area_m2, total);
+          csv.rows.push_back({rec.parcel_id, ctx.parcels[i].unit_name, rec.date,
+                              std::to_string(rec.code), rec.class_name, rec.gbt_code,
+                              io::csv_number(rec.area_m2, 2), io::csv_number(rec.share, 4)});
           ctx.parcel_classes.push_back(std::move(rec));
         }
       }
     }
-    if (!csv) throw ProcessingError("cannot write parcel_classes.csv");
+    io::write_csv((ctx.out->staging() / "parcel_classes.csv").string(), csv);
     ctx.files.push_back("parcel_classes.csv");
     log.info("parcel class areas: " + std::to_string(f.size()) + " parcels x 2 dates");
   }

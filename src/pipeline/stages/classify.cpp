@@ -27,10 +27,6 @@ class Classify : public Stage {
     const auto scratch = ctx.out->scratch();
     for (std::size_t d = 0; d < ctx.images.size(); ++d) {
       const auto& scenes = ctx.images[d].scenes;
-      if (scenes.size() != 1)
-        throw ConfigError("model '" + ctx.spec.model + "': a date classified by a model has one " +
-                          "scene (date " + ctx.spec.dates[d].date + " has " +
-                          std::to_string(scenes.size()) + ")");
       const std::string tag = std::to_string(d);
       ctx.job.votes.push_back((scratch / ("votes_" + tag + ".tif")).string());
       // The votes hold the classes too (band 1): no class raster of its own.

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <numeric>
 
+#include "farmwatch/engine/model_classify.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "stages.h"
@@ -56,6 +58,19 @@ Box union_of(const Box& a, const Box& b) {
           std::max(a.ymax, b.ymax)};
 }
 
+/// A learned model classifies one scene per date, each as the one date it was trained on:
+/// checked here, before any stage reads a pixel.
+void check_model(const RunContext& ctx) {
+  const RandomForest model = engine::load_model(ctx.spec.model);
+  for (std::size_t d = 0; d < ctx.images.size(); ++d) {
+    if (ctx.spec.dates[d].scenes.size() != 1)
+      throw ConfigError("model '" + ctx.spec.model + "': a date classified by a model has one " +
+                        "scene (date " + ctx.spec.dates[d].date + " has " +
+                        std::to_string(ctx.spec.dates[d].scenes.size()) + ")");
+    engine::check_model_fits(model, ctx.spec.model, {ctx.images[d].scenes.front()});
+  }
+}
+
 class Validate : public Stage {
  public:
   Validate() : Stage("validate") {}
@@ -84,6 +99,7 @@ class Validate : public Stage {
     }
     for (std::size_t i = 0; i < ctx.images.size(); ++i)
       if (ctx.images[i].scenes.empty()) throw no_usable_scene(ctx, i);
+    if (!spec.model.empty()) check_model(ctx);
 
     std::string crs;
     double res = 0;
@@ -98,8 +114,12 @@ class Validate : public Stage {
       ctx.exemptions.push_back(io::FarmlandLayer::load(e.layer, crs));
     // Opened (and created) now, so that a corrupt or foreign database stops the run before
     // any work; it is written only at the end, in one transaction.
-    if (!spec.database.empty() && ctx.compares_dates())
-      ctx.db = io::MonitoringDb::open(spec.database, /*create=*/true);
+    // A check opens an existing database (to find it corrupt or foreign) but creates none.
+    const bool absent_file = spec.database.rfind("PG:", 0) != 0 &&
+                             !std::filesystem::exists(spec.database);
+    if (!spec.database.empty() && ctx.compares_dates() &&
+        !(ctx.options.check_only && absent_file))
+      ctx.db = io::MonitoringDb::open(spec.database, /*create=*/!ctx.options.check_only);
     // The area scenes must overlap: the grid's extent if given, else the farmland layer's,
     // else (with two dates) the other date's scenes.
     std::optional<Box> area = spec.grid.extent;

@@ -1,0 +1,32 @@
+// farmwatch schema: the JSON Schema of pipeline files, from the same declarations that
+// `farmwatch run` reads them with.
+#include <iostream>
+
+#include "farmwatch/pipeline/pipeline_params.h"
+#include "step_options.h"
+
+namespace farmwatch::cli {
+
+namespace {
+struct SchemaParams {
+  static const pipeline::ParamSet& params() {
+    static const pipeline::ParamSet set("schema");
+    return set;
+  }
+};
+}  // namespace
+
+int cmd_schema(const std::vector<std::string>& args) {
+  CommonOptions common;
+  const auto p = parse_step<SchemaParams>(
+      {"schema", "schema > farmwatch-pipeline.schema.json",
+       "Prints the JSON Schema (draft 2020-12) of pipeline files. Editors check and\n"
+       "complete pipeline files with it, e.g. through yaml-language-server:\n"
+       "  # yaml-language-server: $schema=farmwatch-pipeline.schema.json"},
+      args, common);
+  if (!p) return 0;
+  std::cout << pipeline::pipeline_schema().dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace farmwatch::cli

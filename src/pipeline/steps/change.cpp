@@ -1,0 +1,166 @@
+#include "farmwatch/pipeline/steps/change.h"
+
+#include <filesystem>
+#include <regex>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/pixel_grid.h"
+#include "farmwatch/pipeline/pixel_change.h"
+#include "farmwatch/pipeline/rules_file.h"
+#include "farmwatch/pipeline/run.h"
+
+namespace farmwatch::pipeline {
+
+const ParamSet& ChangeParams::params() {
+  using P = ChangeParams;
+  static const ParamSet set =
+      Params<P>("change")
+          .path("before", &P::before,
+                "earlier image or land-use map (its grid is the analysis grid)", true)
+          .path("after", &P::after, "later image or land-use map", true)
+          .path("out", &P::out, "output folder", true)
+          .path("farmland", &P::farmland, "farmland layer; without it the whole area is watched")
+          .text("id_field", &P::id_field, "parcel-id field of the farmland layer")
+          .text("layer", &P::layer, "layer name in the farmland file")
+          .path("change_rules", &P::change_rules,
+                "change rules file (default: pipelines/rules/change_rules.yaml)")
+          .path("rules", &P::rules,
+                "classification rules file (default: pipelines/rules/landuse_rules.yaml)")
+          .date("date_before", &P::date_before, "date of --before (default: from its name)")
+          .date("date_after", &P::date_after, "date of --after (default: from its name)")
+          .flag("tiles", &P::tiles, "also write XYZ tiles")
+          .path("model", &P::model,
+                "classify both dates with this model (farmwatch train, one date) instead of the "
+                "rules; its class probabilities weigh the change")
+          .text("db", &P::db, "record the run in this monitoring database (GeoPackage or \"PG:...\")")
+          .flag("no_coregister", &P::no_coregister,
+                "do not measure and correct the shift of B against A")
+          .flag("no_normalise", &P::no_normalise,
+                "do not normalise B's radiometry to A's on pseudo-invariant pixels")
+          .number("pixel_size", &P::pixel_size,
+                  "ground size of a pixel in metres, for images with no georeference (default "
+                  "0.5)",
+                  {0, {}, true})
+          .embed(&P::image)
+          .set();
+  return set;
+}
+
+namespace {
+
+/// A YYYY-MM-DD date found in a file name (20240315 or 2024-03-15), else `fallback`.
+std::string date_from_name(const std::string& path, const std::string& fallback) {
+  static const std::regex re(R"((19|20)(\d{2})-?(\d{2})-?(\d{2}))");
+  std::smatch m;
+  const std::string name = std::filesystem::path(path).filename().string();
+  if (std::regex_search(name, m, re)) {
+    const std::string d = m[1].str() + m[2].str() + "-" + m[3].str() + "-" + m[4].str();
+    if (valid_date(d)) return d;
+  }
+  return fallback;
+}
+
+/// Two images with no georeference: new buildings on their pixel grid, with a warning.
+nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
+  const std::pair<const char*, bool> georef_only[] = {
+      {"farmland", !p.farmland.empty()},        {"model", !p.model.empty()},
+      {"db", !p.db.empty()},                    {"tiles", p.tiles},
+      {"date-before", !p.date_before.empty()}, {"date-after", !p.date_after.empty()}};
+  for (const auto& [opt, given] : georef_only)
+    if (given)
+      throw ParamError(std::string("--") + opt + " needs georeferenced images; '" + p.before +
+                       "' and '" + p.after + "' have no coordinate reference system");
+  PixelChangeRequest req;
+  req.before = p.before;
+  req.after = p.after;
+  req.out_dir = p.out;
+  req.bands = p.image.bands;
+  req.threads = env.threads;
+  req.pixel_size_m = p.pixel_size;
+  return run_pixel_grid_change(req, env.log);
+}
+
+/// The classes both dates are read with: the maps' own class table, a model's, or the rules.
+void choose_classes(const ChangeParams& p, PipelineSpec& spec) {
+  auto describe = [&](const std::string& path) {
+    auto req = p.image.request(path);
+    req.allow_relative = true;
+    return io::inspect_image(req, {});
+  };
+  const auto map_a = describe(p.before), map_b = describe(p.after);
+  // Two land-use maps that say what their codes mean (a learned model's classes, with keys
+  // from its class table) are compared with those classes; images use the rules file.
+  if (map_a.classes && map_b.classes) {
+    if (io::class_table_metadata(*map_a.classes) != io::class_table_metadata(*map_b.classes))
+      throw InputError("land-use maps '" + p.before + "' and '" + p.after +
+                       "' have different class tables: classify both with the same model");
+    spec.classifier_source = "class table of " + p.before;
+    spec.classifier = classes_only(*map_a.classes);
+  } else if (!p.model.empty()) {
+    spec.model = p.model;
+    spec.classifier_source = p.model;
+    spec.classifier = model_class_source(p.model);
+  } else {
+    spec.classifier_source =
+        p.rules.empty() ? default_rules_dir() + "/landuse_rules.yaml" : p.rules;
+    spec.classifier = load_classifier_file(spec.classifier_source);
+  }
+  spec.change_source =
+      p.change_rules.empty() ? default_rules_dir() + "/change_rules.yaml" : p.change_rules;
+  spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes(),
+                                       /*skip_absent_classes=*/map_a.classes || !p.model.empty());
+}
+
+}  // namespace
+
+nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
+  if (!p.farmland.empty() && p.id_field.empty())
+    throw ParamError("--farmland needs --id-field (the parcel-id attribute)");
+  const bool geo_before = io::has_georeference(p.before),
+             geo_after = io::has_georeference(p.after);
+  if (geo_before != geo_after)
+    throw InputError("raster '" + (geo_before ? p.after : p.before) +
+                     "' has no coordinate reference system while '" +
+                     (geo_before ? p.before : p.after) +
+                     "' has one: assign one (e.g. gdal_edit.py -a_srs ... -a_ullr ...)");
+  if (!geo_before) return change_on_pixel_grid(p, env);
+  if (!p.image.quality.empty() && p.image.quality != "spectral" && p.image.quality != "none")
+    throw ParamError(
+        "--quality takes 'spectral' or 'none' here (a quality file belongs to one image: name it "
+        "per date in a pipeline file)");
+
+  PipelineSpec spec;
+  spec.name = "change";
+  choose_classes(p, spec);
+  DateSpec a, b;
+  a.date = p.date_before.empty() ? date_from_name(p.before, "before") : p.date_before;
+  b.date = p.date_after.empty() ? date_from_name(p.after, "after") : p.date_after;
+  if (a.date == b.date) {
+    a.date = "before";
+    b.date = "after";
+  }
+  a.scenes = {{p.image.request(p.before), a.date, a.sensor}};
+  b.scenes = {{p.image.request(p.after), b.date, b.sensor}};
+  // A general change detector needs no reflectance: DNs without a rule are compared as they
+  // are (the spectral test is calibrated on the images themselves).
+  a.scenes[0].image.allow_relative = b.scenes[0].image.allow_relative = true;
+  spec.dates = {a, b};
+  if (!p.farmland.empty()) {
+    io::FarmlandRequest f;
+    f.path = p.farmland;
+    f.layer = p.layer;
+    f.id_field = p.id_field;
+    spec.farmland = f;
+  }
+  spec.outputs.dir = p.out;
+  spec.database = p.db;
+  spec.outputs.tiles = p.tiles;
+  spec.coregister = !p.no_coregister;
+  spec.normalise = !p.no_normalise;
+  RunOptions opts;
+  opts.threads = env.threads;
+  return run_pipeline(spec, opts, env.log);
+}
+
+}  // namespace farmwatch::pipeline
