@@ -13,6 +13,7 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/sun.h"
 #include "farmwatch/io/sensor_profile.h"
+#include "farmwatch/io/xml_document.h"
 
 namespace farmwatch::io {
 namespace fs = std::filesystem;
@@ -29,23 +30,6 @@ std::string slurp(const std::string& path, const char* what) {
   return ss.str();
 }
 
-/// The text of the first element named `tag`, or empty.
-std::string element(const std::string& xml, const std::string& tag) {
-  const std::regex re("<" + tag + R"(>\s*([^<]*?)\s*</)" + tag + ">");
-  std::smatch m;
-  return std::regex_search(xml, m, re) ? m[1].str() : std::string();
-}
-
-std::optional<double> number_element(const std::string& xml, const std::string& tag) {
-  const std::string v = element(xml, tag);
-  if (v.empty()) return std::nullopt;
-  try {
-    return std::stod(v);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 /// What the scene XML says about where and when it was taken.
 struct Scene {
   std::string satellite, sensor;  ///< "GF2", "PMS1"
@@ -55,15 +39,15 @@ struct Scene {
 };
 
 Scene read_scene(const std::string& path) {
-  const std::string xml = slurp(path, "Gaofen metadata");
+  const XmlDocument xml = XmlDocument::load(path, "Gaofen metadata");
   Scene s;
-  s.satellite = element(xml, "SatelliteID");
-  s.sensor = element(xml, "SensorID");
+  s.satellite = xml.text("SatelliteID");
+  s.sensor = xml.text("SensorID");
   if (s.satellite.empty() || s.sensor.empty())
     throw InputError("Gaofen metadata '" + path + "' has no SatelliteID or SensorID");
   std::string when;
   for (const char* tag : {"CenterTime", "StartTime", "ReceiveTime"})
-    if (when = element(xml, tag); !when.empty()) break;
+    if (when = xml.text(tag); !when.empty()) break;
   std::smatch m;
   static const std::regex time_re(R"(^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2}(\.\d+)?))");
   if (!std::regex_search(when, m, time_re))
@@ -71,13 +55,13 @@ Scene read_scene(const std::string& path) {
                      "StartTime or ReceiveTime written YYYY-MM-DD hh:mm:ss)");
   s.time = {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3]),
             std::stoi(m[4]) + std::stoi(m[5]) / 60.0 + std::stod(m[6]) / 3600.0};
-  auto lat = number_element(xml, "CenterLatitude"), lon = number_element(xml, "CenterLongitude");
+  auto lat = xml.number("CenterLatitude"), lon = xml.number("CenterLongitude");
   if (!lat || !lon) {
     double la = 0, lo = 0;
     int n = 0;
     for (const char* corner : {"TopLeft", "TopRight", "BottomRight", "BottomLeft"}) {
-      auto a = number_element(xml, std::string(corner) + "Latitude");
-      auto o = number_element(xml, std::string(corner) + "Longitude");
+      auto a = xml.number(std::string(corner) + "Latitude");
+      auto o = xml.number(std::string(corner) + "Longitude");
       if (a && o) {
         la += *a;
         lo += *o;
@@ -92,8 +76,8 @@ Scene read_scene(const std::string& path) {
   }
   s.lat = *lat;
   s.lon = *lon;
-  s.xml_zenith = number_element(xml, "SolarZenith");
-  s.xml_elevation = number_element(xml, "SolarElevation");
+  s.xml_zenith = xml.number("SolarZenith");
+  s.xml_elevation = xml.number("SolarElevation");
   return s;
 }
 
@@ -151,12 +135,8 @@ bool same_name(const std::string& a, const std::string& b) {
 
 bool is_gaofen_metadata(const std::string& xml_path) {
   if (fs::path(xml_path).extension() != ".xml" || !fs::is_regular_file(xml_path)) return false;
-  std::ifstream in(xml_path);
-  std::string head(4096, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  static const std::regex re(R"(<SatelliteID>\s*GF)");
-  return std::regex_search(head, re);
+  const auto xml = XmlDocument::try_load(xml_path);
+  return xml && xml->text("SatelliteID").rfind("GF", 0) == 0;
 }
 
 std::string find_gaofen_xml(const std::string& image_path) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/xml_document.h"
 
 namespace farmwatch::io {
 namespace fs = std::filesystem;
@@ -129,16 +130,11 @@ ProductCalibration sentinel2_calibration(int band_count, const std::string& base
   std::string b = baseline;
   double offset = std::nan("");
   if (!mtd_xml.empty()) {
-    std::ifstream in(mtd_xml);
-    if (!in) throw InputError("cannot read Sentinel-2 metadata '" + mtd_xml + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string xml = ss.str();
-    std::smatch m;
-    static const std::regex base_re(R"(<PROCESSING_BASELINE>\s*([0-9.]+)\s*<)");
-    static const std::regex off_re(R"(<(BOA|RADIO)_ADD_OFFSET[^>]*>\s*(-?[0-9]+)\s*<)");
-    if (std::regex_search(xml, m, base_re)) b = m[1];
-    if (std::regex_search(xml, m, off_re)) offset = std::stod(m[2]);
+    const XmlDocument xml = XmlDocument::load(mtd_xml, "Sentinel-2 metadata");
+    if (const std::string v = xml.text("PROCESSING_BASELINE"); !v.empty()) b = v;
+    // L2A gives BOA_ADD_OFFSET per band, L1C RADIO_ADD_OFFSET; the offset is the same for all.
+    for (const char* tag : {"BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"})
+      if (const auto o = xml.number(tag); o && std::isnan(offset)) offset = *o;
     if (b.empty())
       throw InputError("Sentinel-2 metadata '" + mtd_xml + "' has no PROCESSING_BASELINE");
   }
