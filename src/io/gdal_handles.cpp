@@ -88,6 +88,11 @@ Grid grid_of(GDALDataset& ds) {
   return g;
 }
 
+bool has_geotransform(GDALDataset& ds) {
+  double gt[6];
+  return ds.GetGeoTransform(gt) == CE_None;
+}
+
 std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {
   std::vector<std::uint8_t> out(g.WkbSize());
   g.exportToWkb(wkbNDR, out.data(), wkbVariantIso);

@@ -21,8 +21,11 @@ DatasetPtr open_vector(const std::string& path);
 /// Closes a dataset, flushing it; ProcessingError naming `path` if GDAL reported a failure.
 /// (GDAL 3.6's GDALClose returns nothing: failures are read from the error state.)
 void close_or_throw(DatasetPtr& ds, const std::string& path);
-/// The grid of an open raster (CRS as WKT, empty if none).
+/// The grid of an open raster (CRS as WKT, empty if none). Without a geotransform the
+/// transform is the identity with rows going down (see has_geotransform).
 Grid grid_of(GDALDataset& ds);
+/// Whether the raster has a geotransform of its own (not GDAL's default pixel grid).
+bool has_geotransform(GDALDataset& ds);
 
 struct OgrGeometryDeleter {
   void operator()(OGRGeometry* g) const { OGRGeometryFactory::destroyGeometry(g); }

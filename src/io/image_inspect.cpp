@@ -296,15 +296,29 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
   auto ds = open_raster(req.path);
   ImageInfo info;
   info.path = req.path;
-  info.grid = grid_of(*ds);
+  info.file_grid = grid_of(*ds);
   info.band_count = ds->GetRasterCount();
   GDALRasterBand* b1 = ds->GetRasterBand(1);
   info.data_type = GDALGetDataTypeName(b1->GetRasterDataType());
-  if (info.grid.crs_wkt.empty())
+  const bool transform = has_geotransform(*ds);
+  if (info.file_grid.crs_wkt.empty() && !transform)
+    throw InputError("raster '" + req.path +
+                     "' has no georeference (neither a coordinate reference system nor a "
+                     "geotransform)" +
+                     (ds->GetGCPCount() > 0 ? ", only ground control points: warp it first "
+                                              "(e.g. gdalwarp)"
+                                            : ": it cannot be placed on a map"));
+  if (info.file_grid.crs_wkt.empty())
     throw InputError("raster '" + req.path +
                      "' has no coordinate reference system: assign one (e.g. gdal_edit.py -a_srs)");
-  if (!info.grid.transform.north_up())
-    throw InputError("raster '" + req.path + "' is rotated or has no geotransform");
+  if (!transform)
+    throw InputError("raster '" + req.path +
+                     "' has a coordinate reference system but no geotransform: it cannot be "
+                     "placed on a map");
+  if (!info.file_grid.transform.invertible())
+    throw InputError("raster '" + req.path + "' has a degenerate geotransform (zero pixel area)");
+  // South-up and rotated rasters are read onto a north-up grid through GDAL's warper.
+  info.grid = info.file_grid.north_up();
   probe_readable(*ds, req.path);
 
   const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");
