@@ -202,8 +202,11 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
           "classes unreliable, change from the spectral test";
     } else {
       throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
-                       ") but gives no rule to reflectance: set scale/offset (e.g. scale 0.0001 " +
-                       "for Sentinel-2 L1C) or a sensor profile with its metadata");
+                       ") but gives no rule to reflectance: give --scale and --offset "
+                       "(reflectance = DN x scale + offset; scale/offset in a pipeline file), "
+                       "e.g. scale 0.0001 and offset -0.1 for Sentinel-2 from processing "
+                       "baseline 04.00 on, offset 0 before it, or a sensor profile with its "
+                       "metadata");
     }
   }
 }
