@@ -82,9 +82,8 @@ DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
   return out;
 }
 
-}  // namespace
-
-std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid) {
+/// The labels on `grid`, 0 where unlabelled.
+std::vector<std::uint8_t> read_labels(const EvaluateRequest& req, const Grid& grid) {
   std::vector<std::uint8_t> out(static_cast<std::size_t>(grid.width) * grid.height, 0);
   if (is_vector(req.reference)) {
     DatasetPtr burnt = rasterise(req, grid);
@@ -114,6 +113,17 @@ std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid&
       if (v == 255) v = 0;
     std::copy(r.begin(), r.end(), out.begin() + static_cast<std::ptrdiff_t>(row) * grid.width);
   }
+  return out;
+}
+}  // namespace
+
+std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid) {
+  auto out = read_labels(req, grid);
+  if (std::all_of(out.begin(), out.end(), [](std::uint8_t v) { return v == 0; }))
+    throw InputError("reference '" + req.reference + "' has no labelled pixel on the grid (" +
+                     std::to_string(grid.width) + " x " + std::to_string(grid.height) +
+                     " pixels) of the image or map it labels" +
+                     (req.where.empty() ? "" : " (with --where " + req.where + ")"));
   return out;
 }
 
@@ -169,9 +179,6 @@ Evaluation evaluate_map(const EvaluateRequest& req) {
       if (r != 0) counter.add_sample(m[i], r);
     }
   }
-  if (ev.reference_pixels == 0)
-    throw InputError("reference '" + req.reference + "' has no labelled pixel on map '" + req.map +
-                     "'" + (req.where.empty() ? "" : " (with --where " + req.where + ")"));
   try {
     ev.report = counter.report();
   } catch (const std::invalid_argument&) {

@@ -256,21 +256,6 @@ void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& inf
     }
 }
 
-/// Reads the first and last pixel of every band: a truncated or corrupt file (a download cut
-/// short is the usual case) fails here, before the run starts, not halfway through it.
-void probe_readable(GDALDataset& ds, const std::string& path) {
-  const int w = ds.GetRasterXSize(), h = ds.GetRasterYSize();
-  for (int b = 1; b <= ds.GetRasterCount(); ++b)
-    for (auto [x, y] : {std::pair{0, 0}, std::pair{w - 1, h - 1}}) {
-      double v = 0;
-      CPLErrorReset();
-      if (ds.GetRasterBand(b)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0,
-                                        nullptr) != CE_None)
-        throw InputError("raster '" + path + "' cannot be read (truncated or corrupt?): band " +
-                         std::to_string(b) + ": " + gdal_last_error());
-    }
-}
-
 }  // namespace
 
 BandMap band_roles(GDALDataset& ds, const std::string& path,

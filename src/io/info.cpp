@@ -163,7 +163,7 @@ nlohmann::json describe_file(const std::string& path) {
   CPLErrorReset();
   DatasetPtr ds(
       GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw InputError("cannot open '" + path + "': " + gdal_last_error());
+  if (!ds) throw InputError("cannot open '" + path + "': " + why_not_opened(path, "raster or vector"));
   if (ds->GetRasterCount() > 0) return describe_raster(*ds, path, as_product);
   ds.reset();
   return describe_vector(path);

@@ -139,6 +139,7 @@ class TileWarper {
 
 TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   auto probe = open_raster(req.raster);
+  probe_readable(*probe, req.raster);
   const Grid grid = grid_of(*probe);
   if (grid.crs_wkt.empty()) throw InputError("raster '" + req.raster + "' has no CRS to tile from");
   const Palette palette = palette_of(*probe);

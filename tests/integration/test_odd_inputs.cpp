@@ -47,6 +47,7 @@ class OddInputs : public ::testing::Test {
     dir_ = new test::TempDir();
     const test::TempDir& d = *dir_;
     GDALAllRegister();
+    fs::create_directories(d.path() / "out");
     // Good ones, to pair with the odd ones.
     test::write_raster(d / "good.tif", scene());
     test::VectorSpec labels;
@@ -203,6 +204,21 @@ TEST_F(OddInputs, ZonalEvaluateAndTrainHandleEveryPair) {
                     out("m.yml"), "--trees", "5"},
                    f);
   }
+}
+
+TEST_F(OddInputs, OutputsInAMissingFolderAreRefusedNamingThem) {
+  const std::string missing = at("no_such_folder");
+  expect_handled({"classify", "--in", at("good.tif"), "--out", missing + "/c.tif"},
+                 "no_such_folder");
+  expect_handled({"warp", "--in", at("good.tif"), "--out", missing + "/w.tif", "--crs",
+                  "EPSG:32650", "--resolution", "10"},
+                 "no_such_folder");
+  expect_handled({"zonal", "--classes", at("classes.tif"), "--parcels", at("good.gpkg"),
+                  "--id-field", "id", "--out", missing + "/z.csv"},
+                 "no_such_folder");
+  expect_handled({"train", "--image", at("good.tif"), "--labels", at("good.gpkg"), "--field",
+                  "code", "--out", missing + "/m.yml", "--trees", "5"},
+                 "no_such_folder");
 }
 
 TEST_F(OddInputs, RunHandlesOddPipelineFilesImagesAndLayers) {
