@@ -51,8 +51,11 @@ int cmd_warp(const std::vector<std::string>& args) {
   // Bands keep what their readers need: scale, offset, descriptions, nodata, colours.
   const io::RasterLayout layout = io::derived_layout(info, grid);
   io::BlockRasterWriter writer(file.string(), layout);
-  tbb::enumerable_thread_specific<io::GridReader> readers(
-      [&] { return io::GridReader(info, grid, info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance, kWarpBlock); });
+  tbb::enumerable_thread_specific<io::GridReader> readers([&] {
+    return io::GridReader(info, grid,
+                          info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance,
+                          kWarpBlock);
+  });
   engine::EngineOptions blocks;
   blocks.block_size = kWarpBlock;
   engine::for_each_block(

@@ -75,7 +75,8 @@ std::string utf8_or_escaped(std::string_view text) {
       continue;
     }
     char buf[8];
-    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<std::uint8_t>(text[i])));
+    std::snprintf(buf, sizeof buf, "\\x%02X",
+                  static_cast<unsigned>(static_cast<std::uint8_t>(text[i])));
     out += buf;
     ++i;
   }

@@ -30,7 +30,7 @@ nlohmann::json describe_raster(GDALDataset& ds, const std::string& path, const I
   // The ground size of a pixel, whatever the orientation (south-up rasters have a positive
   // pixel height in their geotransform, rotated ones spread it over two terms).
   j["pixel_size"] = {g.transform.pixel_width(), g.transform.pixel_height()};
-  j["orientation"] = !has_geotransform(ds)     ? "none"
+  j["orientation"] = !has_geotransform(ds)    ? "none"
                      : g.transform.north_up() ? "north-up"
                      : (g.transform.c[2] == 0 && g.transform.c[4] == 0)
                          ? (g.transform.c[5] > 0 ? "south-up" : "flipped")
@@ -131,8 +131,8 @@ nlohmann::json describe_vector(const std::string& path) {
         gg = geos_from_wkb(geos, to_wkb(*g));
       } catch (const std::runtime_error& e) {
         throw InputError(where + ": feature FID " + std::to_string(feat.GetFID()) + " of layer '" +
-                         utf8_or_escaped(l->GetName()) + "' has a geometry GEOS cannot read: " +
-                         e.what());
+                         utf8_or_escaped(l->GetName()) +
+                         "' has a geometry GEOS cannot read: " + e.what());
       }
       if (GEOSisValid_r(geos.get(), gg.get()) != 1) ++invalid;
     });
@@ -163,7 +163,8 @@ nlohmann::json describe_file(const std::string& path) {
   CPLErrorReset();
   DatasetPtr ds(
       GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw InputError("cannot open '" + path + "': " + why_not_opened(path, "raster or vector"));
+  if (!ds)
+    throw InputError("cannot open '" + path + "': " + why_not_opened(path, "raster or vector"));
   if (ds->GetRasterCount() > 0) return describe_raster(*ds, path, as_product);
   ds.reset();
   return describe_vector(path);

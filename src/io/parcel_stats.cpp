@@ -19,7 +19,8 @@ namespace {
 
 /// One thread's class raster and area calculator.
 struct Worker {
-  explicit Worker(const ImageInfo& info) : ds(open_on_grid(info, Resampling::nearest)), area(info.grid.crs_wkt) {}
+  explicit Worker(const ImageInfo& info)
+      : ds(open_on_grid(info, Resampling::nearest)), area(info.grid.crs_wkt) {}
   DatasetPtr ds;
   EllipsoidalArea area;
   std::vector<std::uint8_t> buf;

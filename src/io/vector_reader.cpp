@@ -79,8 +79,8 @@ DatasetPtr open_shapefile(const std::string& path, const std::string& encoding) 
   const std::string opt = "ENCODING=" + encoding;
   const char* options[] = {opt.c_str(), nullptr};
   CPLErrorReset();
-  DatasetPtr ds(
-      GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, options, nullptr));
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, options,
+                                  nullptr));
   if (!ds) throw InputError("cannot open vector '" + path + "': " + gdal_last_error());
   return ds;
 }
@@ -109,8 +109,8 @@ void for_each_feature(OGRLayer& layer, const std::string& where,
   }
   if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
     throw InputError(where + ": cannot read the features of layer '" +
-                     utf8_or_escaped(layer.GetName()) + "' (corrupt or truncated?): " +
-                     gdal_last_error());
+                     utf8_or_escaped(layer.GetName()) +
+                     "' (corrupt or truncated?): " + gdal_last_error());
 }
 
 DecodedVector open_vector_decoded(const VectorRequest& req) {
@@ -163,12 +163,12 @@ DecodedVector open_vector_decoded(const VectorRequest& req) {
       return out;
     }
   }
-  throw InputError(
-      where + ": its attribute text is neither UTF-8 nor GBK (GB18030)" + claim_note +
-      ", first at " + scan.first_bad +
-      (claimed.empty() ? ", and no .cpg file says which encoding it is: add one naming the code "
-                         "page (e.g. a .cpg holding 936 for GBK, or UTF-8)"
-                       : ": correct its .cpg to name the code page (e.g. 936 for GBK, or UTF-8)"));
+  throw InputError(where + ": its attribute text is neither UTF-8 nor GBK (GB18030)" + claim_note +
+                   ", first at " + scan.first_bad +
+                   (claimed.empty()
+                        ? ", and no .cpg file says which encoding it is: add one naming the code "
+                          "page (e.g. a .cpg holding 936 for GBK, or UTF-8)"
+                        : ": correct its .cpg to name the code page (e.g. 936 for GBK, or UTF-8)"));
 }
 
 GeometryPtr linear_geometry(const OGRFeature& feature) {

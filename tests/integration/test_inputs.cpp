@@ -61,13 +61,25 @@ TEST(Inputs, SouthUpGeoTiffGivesTheSameClassesAndPixelsAsNorthUp) {
   test::write_raster(d / "south.tif", scene);
 
   for (const char* name : {"north", "south"}) {
-    const auto c = test::run_cli(
-        {"classify", "--in", d / (std::string(name) + ".tif"), "--out", d / (std::string(name) + "_lu.tif")});
+    const auto c = test::run_cli({"classify", "--in", d / (std::string(name) + ".tif"), "--out",
+                                  d / (std::string(name) + "_lu.tif")});
     ASSERT_EQ(c.exit_code, 0) << c.output;
     const auto w = test::run_cli({"warp", "--in", d / (std::string(name) + ".tif"), "--out",
                                   d / (std::string(name) + "_w.tif"), "--crs", "EPSG:32650",
                                   "--resolution", "10"});
     ASSERT_EQ(w.exit_code, 0) << w.output;
+  }
+  // The south-up image gives the same north-up grid as the north-up one.
+  for (const char* lu : {"north_lu.tif", "south_lu.tif"}) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open((d / lu).c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(ds) << lu;
+    double gt[6];
+    ASSERT_EQ(ds->GetGeoTransform(gt), CE_None);
+    EXPECT_EQ(std::vector<double>(gt, gt + 6),
+              (std::vector<double>{500000, 10, 0, 3500000, 0, -10}))
+        << lu;
+    EXPECT_EQ(ds->GetRasterXSize(), 48);
+    EXPECT_EQ(ds->GetRasterYSize(), 36);
   }
   const auto classes = test::read_band(d / "north_lu.tif");
   EXPECT_EQ(test::read_band(d / "south_lu.tif"), classes);
@@ -92,8 +104,8 @@ TEST(Inputs, RotatedGeoTiffIsWarpedOntoANorthUpGridOfItsGroundSize) {
     // Turned by 20 degrees about its north-west corner.
     GDALDatasetUniquePtr ds(GDALDataset::Open((d / "r.tif").c_str(), GDAL_OF_UPDATE));
     const double a = 20 * M_PI / 180;
-    double gt[6] = {500000, 10 * std::cos(a), 10 * std::sin(a), 3500000, 10 * std::sin(a),
-                    -10 * std::cos(a)};
+    double gt[6] = {500000,  10 * std::cos(a), 10 * std::sin(a),
+                    3500000, 10 * std::sin(a), -10 * std::cos(a)};
     ds->SetGeoTransform(gt);
   }
   const auto j = info_json(d / "r.tif");
@@ -204,9 +216,10 @@ TEST(Inputs, GbkShapefileWithoutCpgIsShownAsUtf8ByInfo) {
 
   // Bytes valid in no encoding: refused, naming the file and asking for a .cpg.
   spec.layer = "odd";
-  spec.features[0].first = {"\xFF\xFE"
-                            "01",
-                            "x"};
+  spec.features[0].first = {
+      "\xFF\xFE"
+      "01",
+      "x"};
   spec.layer_options = {"ENCODING="};
   test::write_vector(d / "odd.shp", spec);
   fs::remove(d / "odd.cpg");

@@ -128,14 +128,14 @@ class OddInputs : public ::testing::Test {
   static std::string out(const std::string& name) { return (dir_->path() / "out" / name).string(); }
 
   static std::vector<std::string> rasters() {
-    return {"good.tif",  "south_up.tif", "no_crs.tif",    "empty.tif",  "empty.gpkg",
-            "text.tif",  "folder.tif",   "photo.png",     "photo.jpg",  "truncated.tif",
-            "missing.tif", "good.gpkg"};
+    return {"good.tif",   "south_up.tif",  "no_crs.tif",  "empty.tif",
+            "empty.gpkg", "text.tif",      "folder.tif",  "photo.png",
+            "photo.jpg",  "truncated.tif", "missing.tif", "good.gpkg"};
   }
   static std::vector<std::string> vectors() {
-    return {"good.gpkg",  "zero_features.gpkg", "no_crs.gpkg",   "curves.gpkg",
-            "gbk.shp",    "bad_text.shp",       "empty.shp",     "empty.gpkg",
-            "text.tif",   "folder.tif",         "missing.gpkg",  "good.tif"};
+    return {"good.gpkg", "zero_features.gpkg", "no_crs.gpkg",  "curves.gpkg",
+            "gbk.shp",   "bad_text.shp",       "empty.shp",    "empty.gpkg",
+            "text.tif",  "folder.tif",         "missing.gpkg", "good.tif"};
   }
 
   /// Runs farmwatch; fails the test if it exits 1 or dies, or fails without naming `file`.
@@ -176,8 +176,7 @@ TEST_F(OddInputs, RasterCommandsHandleEveryRaster) {
     expect_handled({"change", "--before", at("good.tif"), "--after", x, "--out", out("ch2_" + f)},
                    f);
     expect_handled(
-        {"warp", "--in", x, "--out", out("w.tif"), "--crs", "EPSG:32650", "--resolution", "10"},
-        f);
+        {"warp", "--in", x, "--out", out("w.tif"), "--crs", "EPSG:32650", "--resolution", "10"}, f);
     expect_handled({"tiles", "--in", x, "--out", out("tiles_" + f)}, f);
   }
 }

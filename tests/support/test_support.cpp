@@ -116,8 +116,8 @@ void write_vector(const std::string& path, const VectorSpec& spec) {
   if (spec.epsg) srs.importFromEPSG(spec.epsg);
   CPLStringList options;
   for (const auto& o : spec.layer_options) options.AddString(o.c_str());
-  OGRLayer* l = ds->CreateLayer(spec.layer.c_str(), spec.epsg ? &srs : nullptr, wkbUnknown,
-                                options.List());
+  OGRLayer* l =
+      ds->CreateLayer(spec.layer.c_str(), spec.epsg ? &srs : nullptr, wkbUnknown, options.List());
   if (!l) throw std::runtime_error("cannot create layer in " + path);
   for (const auto& name : spec.fields) {
     OGRFieldDefn f(name.c_str(), OFTString);

@@ -24,8 +24,9 @@ TEST(TextEncoding, Gb18030TakesGbkAndFourByteFormsAndRefusesStrayBytes) {
   EXPECT_TRUE(is_gb18030(kGbk));
   EXPECT_TRUE(is_gb18030("abc"));
   EXPECT_TRUE(is_gb18030("\x81\x30\x81\x30"));  // U+0080 in its four-byte form
-  EXPECT_FALSE(is_gb18030("\xFF\xFE"
-                          "01"));  // 0xFF occurs in no GB18030 sequence
+  EXPECT_FALSE(
+      is_gb18030("\xFF\xFE"
+                 "01"));             // 0xFF occurs in no GB18030 sequence
   EXPECT_FALSE(is_gb18030("\xB6"));  // a lead byte with no trail
   EXPECT_FALSE(is_gb18030("\x81\x30\x20\x30"));
 }

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSquare = "POLYGON((500000 3499800,500100 3499800,500100 3499900,500000 3499900,500000 3499800))";
+const char* kSquare =
+    "POLYGON((500000 3499800,500100 3499800,500100 3499900,500000 3499900,500000 3499800))";
 // Radius 50 m around (500100, 3499900); and a half disc of radius 50 m closed by its diameter.
 const char* kCircle = "CURVEPOLYGON(CIRCULARSTRING(500050 3499900,500150 3499900,500050 3499900))";
 const char* kHalfDisc =
@@ -98,8 +99,9 @@ TEST_F(VectorReader, Utf8ShapefileWithoutCpgIsKept) {
 }
 
 TEST_F(VectorReader, BytesValidInNoEncodingAreRefusedNamingTheFileAndAskingForACpg) {
-  const auto shp = shapefile("odd", "", {"NAME"}, {"\xFF\xFE"
-                                                   "01"},
+  const auto shp = shapefile("odd", "", {"NAME"},
+                             {"\xFF\xFE"
+                              "01"},
                              "");
   try {
     io::open_vector_decoded({shp, "vector", "", true});
