@@ -21,9 +21,15 @@ missing_of() {
 }
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+# Another apt/dpkg process (unattended-upgrades on a fresh machine, a second setup) holds the
+# package lock for minutes: every apt-get waits for it (up to 15 min) instead of failing.
+apt_get() {
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive \
+    apt-get -o DPkg::Lock::Timeout=900 "$@"
+}
 apt_install() {
-  $sudo_cmd apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@"
+  apt_get update -qq &&
+    apt_get install -y -qq --no-install-recommends "$@"
 }
 mapfile -t missing < <(missing_of "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then

@@ -15,6 +15,32 @@ void GeoTransform::to_map(double col, double row, double& x, double& y) const {
   y = c[3] + col * c[4] + row * c[5];
 }
 
+double GeoTransform::pixel_width() const { return std::hypot(c[1], c[4]); }
+double GeoTransform::pixel_height() const { return std::hypot(c[2], c[5]); }
+
+Grid Grid::north_up() const {
+  if (transform.north_up()) return *this;
+  const auto& t = transform.c;
+  const Box e = extent();
+  Grid g;
+  g.crs_wkt = crs_wkt;
+  if (t[2] == 0 && t[4] == 0) {
+    g.width = width;
+    g.height = height;
+    g.transform.c = {e.xmin, std::fabs(t[1]), 0, e.ymax, 0, -std::fabs(t[5])};
+    return g;
+  }
+  const double res = std::sqrt(std::fabs(t[1] * t[5] - t[2] * t[4]));
+  // Whole pixels over the footprint; the tolerance keeps an exact fit from gaining a column.
+  auto count = [res](double length) {
+    return std::max(1, static_cast<int>(std::ceil(length / res - 1e-9)));
+  };
+  g.width = count(e.width());
+  g.height = count(e.height());
+  g.transform.c = {e.xmin, res, 0, e.ymax, 0, -res};
+  return g;
+}
+
 Box Grid::extent() const {
   double xs[4], ys[4];
   transform.to_map(0, 0, xs[0], ys[0]);

@@ -5,6 +5,7 @@
 #include <opencv2/ml.hpp>
 #include <stdexcept>
 
+#include "farmwatch/core/error.h"
 #include "farmwatch/core/gbt21010.h"
 
 namespace farmwatch {
@@ -40,7 +41,7 @@ RandomForest RandomForest::train(const std::vector<float>& features,
   rf.setCalculateVarImportance(false);
   rf.setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, trees, 0));
   cv::theRNG().state = 0x66617277;  // "farw": the same samples give the same forest
-  if (!rf.train(data)) throw std::runtime_error("training the random forest failed");
+  if (!rf.train(data)) throw ProcessingError("training the random forest failed");
   info.samples = n;
   info.trees = trees;
   info.max_depth = max_depth;
@@ -50,7 +51,8 @@ RandomForest RandomForest::train(const std::vector<float>& features,
 
 void RandomForest::save(const std::string& path) const {
   cv::FileStorage fs(path, cv::FileStorage::WRITE);
-  if (!fs.isOpened()) throw std::runtime_error("cannot write model '" + path + "'");
+  if (!fs.isOpened())
+    throw ProcessingError("cannot write model '" + path + "' (does its folder exist?)");
   const ModelInfo& i = impl_->info;
   fs << "farmwatch_model"
      << "{";

@@ -9,6 +9,7 @@
 #include "farmwatch/io/image_source.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "on_grid.h"
 
 namespace farmwatch::io {
 namespace {
@@ -53,7 +54,7 @@ ChipWriter::ChipWriter(const std::string& image) : impl_(std::make_unique<Impl>(
   ir.allow_relative = true;
   impl_->image = image;
   impl_->info = inspect_image(ir, {BandRole::red, BandRole::green, BandRole::blue});
-  impl_->ds = open_raster(impl_->info.path);
+  impl_->ds = open_on_grid(impl_->info, Resampling::reflectance);
   impl_->to_image = make_transform(wgs84_lonlat(), srs_from_wkt(impl_->info.grid.crs_wkt));
 }
 

@@ -1,6 +1,6 @@
 #include "farmwatch/io/evaluate.h"
 
-#include <gdal_utils.h>
+#include <gdal_alg.h>
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "vector_reader.h"
 
 namespace farmwatch::io {
 namespace {
@@ -25,19 +26,45 @@ bool is_vector(const std::string& path) {
 }
 
 /// The labelled polygons burnt onto `grid` (their CRS transformed to the grid's): a MEM raster,
-/// 0 where no polygon is.
+/// 0 where no polygon is. Read like every vector layer (text decoded, curves made linear),
+/// then burnt as gdal_rasterize -a FIELD does: pixel centres inside, later features on top.
 DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
-  auto vec = open_vector(req.reference);
-  OGRLayer* layer = req.layer.empty() ? vec->GetLayer(0) : vec->GetLayerByName(req.layer.c_str());
-  if (!layer)
-    throw InputError("reference '" + req.reference + "' has no layer '" + req.layer + "'");
+  VectorRequest vreq;
+  vreq.path = req.reference;
+  vreq.kind = "reference";
+  vreq.layer = req.layer;
+  const DecodedVector vec = open_vector_decoded(vreq);
+  OGRLayer& layer = pick_layer(*vec.ds, vreq);
+  const std::string where = "reference '" + req.reference + "'";
   if (req.field.empty())
-    throw InputError("reference '" + req.reference + "' is a vector layer: name the attribute " +
-                     "holding the class code (--field)");
-  if (layer->GetLayerDefn()->GetFieldIndex(req.field.c_str()) < 0)
-    throw InputError("reference '" + req.reference + "' has no field '" + req.field + "'");
-  if (!layer->GetSpatialRef())
-    throw InputError("reference '" + req.reference + "' has no coordinate reference system");
+    throw InputError(where + " is a vector layer: name the attribute holding the class code " +
+                     "(--field)");
+  const int field = layer.GetLayerDefn()->GetFieldIndex(req.field.c_str());
+  if (field < 0) throw InputError(where + " has no field '" + req.field + "'");
+  if (!layer.GetSpatialRef()) throw InputError(where + " has no coordinate reference system");
+  OGRSpatialReference src = *layer.GetSpatialRef();
+  src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  const TransformPtr ct = make_transform(src, srs_from_wkt(grid.crs_wkt));
+  if (!req.where.empty()) {
+    CPLErrorReset();
+    if (layer.SetAttributeFilter(req.where.c_str()) != OGRERR_NONE)
+      throw InputError(where + ": cannot apply the filter '" + req.where +
+                       "': " + gdal_last_error());
+  }
+  std::vector<GeometryPtr> geoms;
+  std::vector<OGRGeometryH> handles;
+  std::vector<double> burn;
+  for_each_feature(layer, where, [&](OGRFeature& f) {
+    GeometryPtr g = linear_geometry(f);
+    if (!g || g->IsEmpty()) return;
+    if (g->transform(ct.get()) != OGRERR_NONE)
+      throw InputError(where + ": feature FID " + std::to_string(f.GetFID()) +
+                       " cannot be transformed to the CRS of the map: " + gdal_last_error());
+    burn.push_back(f.GetFieldAsDouble(field));
+    handles.push_back(OGRGeometry::ToHandle(g.get()));
+    geoms.push_back(std::move(g));
+  });
+  layer.SetAttributeFilter(nullptr);
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   DatasetPtr out(mem->Create("", grid.width, grid.height, 1, GDT_Byte, nullptr));
   double gt[6];
@@ -45,25 +72,18 @@ DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
   out->SetGeoTransform(gt);
   auto srs = srs_from_wkt(grid.crs_wkt);
   out->SetSpatialRef(&srs);
-  std::vector<std::string> args = {"-a", req.field, "-l", layer->GetName()};
-  if (!req.where.empty()) args.insert(args.end(), {"-where", req.where});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  GDALRasterizeOptions* opts = GDALRasterizeOptionsNew(argv.data(), nullptr);
-  int usage = 0;
+  int band = 1;
   CPLErrorReset();
-  GDALDatasetH h = GDALRasterize(nullptr, GDALDataset::ToHandle(out.get()),
-                                 GDALDataset::ToHandle(vec.get()), opts, &usage);
-  GDALRasterizeOptionsFree(opts);
-  if (!h)
-    throw InputError("cannot rasterise reference '" + req.reference + "': " + gdal_last_error());
+  if (!handles.empty() &&
+      GDALRasterizeGeometries(GDALDataset::ToHandle(out.get()), 1, &band,
+                              static_cast<int>(handles.size()), handles.data(), nullptr, nullptr,
+                              burn.data(), nullptr, nullptr, nullptr) != CE_None)
+    throw ProcessingError("cannot rasterise " + where + ": " + gdal_last_error());
   return out;
 }
 
-}  // namespace
-
-std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid) {
+/// The labels on `grid`, 0 where unlabelled.
+std::vector<std::uint8_t> read_labels(const EvaluateRequest& req, const Grid& grid) {
   std::vector<std::uint8_t> out(static_cast<std::size_t>(grid.width) * grid.height, 0);
   if (is_vector(req.reference)) {
     DatasetPtr burnt = rasterise(req, grid);
@@ -95,21 +115,39 @@ std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid&
   }
   return out;
 }
+}  // namespace
+
+std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid) {
+  auto out = read_labels(req, grid);
+  if (std::all_of(out.begin(), out.end(), [](std::uint8_t v) { return v == 0; }))
+    throw InputError("reference '" + req.reference + "' has no labelled pixel on the grid (" +
+                     std::to_string(grid.width) + " x " + std::to_string(grid.height) +
+                     " pixels) of the image or map it labels" +
+                     (req.where.empty() ? "" : " (with --where " + req.where + ")"));
+  return out;
+}
 
 std::vector<std::pair<std::uint8_t, std::string>> label_names(const EvaluateRequest& req,
                                                               const std::string& name_field) {
   std::vector<std::pair<std::uint8_t, std::string>> out;
   if (name_field.empty() || !is_vector(req.reference)) return out;
-  auto vec = open_vector(req.reference);
-  OGRLayer* layer = req.layer.empty() ? vec->GetLayer(0) : vec->GetLayerByName(req.layer.c_str());
-  if (!layer || layer->GetLayerDefn()->GetFieldIndex(name_field.c_str()) < 0)
+  VectorRequest vreq;
+  vreq.path = req.reference;
+  vreq.kind = "reference";
+  vreq.layer = req.layer;
+  const DecodedVector vec = open_vector_decoded(vreq);
+  OGRLayer& layer = pick_layer(*vec.ds, vreq);
+  const int code_idx = layer.GetLayerDefn()->GetFieldIndex(req.field.c_str());
+  const int name_idx = layer.GetLayerDefn()->GetFieldIndex(name_field.c_str());
+  if (code_idx < 0)
+    throw InputError("reference '" + req.reference + "' has no field '" + req.field + "'");
+  if (name_idx < 0)
     throw InputError("reference '" + req.reference + "' has no field '" + name_field + "'");
   std::map<int, std::string> names;
-  layer->ResetReading();
-  for (auto& f : *layer) {
-    const int code = f->GetFieldAsInteger(req.field.c_str());
-    if (code > 0 && code < 255) names.emplace(code, f->GetFieldAsString(name_field.c_str()));
-  }
+  for_each_feature(layer, "reference '" + req.reference + "'", [&](OGRFeature& f) {
+    const int code = f.GetFieldAsInteger(code_idx);
+    if (code > 0 && code < 255) names.emplace(code, f.GetFieldAsString(name_idx));
+  });
   for (const auto& [c, n] : names) out.emplace_back(static_cast<std::uint8_t>(c), n);
   return out;
 }
@@ -141,9 +179,6 @@ Evaluation evaluate_map(const EvaluateRequest& req) {
       if (r != 0) counter.add_sample(m[i], r);
     }
   }
-  if (ev.reference_pixels == 0)
-    throw InputError("reference '" + req.reference + "' has no labelled pixel on map '" + req.map +
-                     "'" + (req.where.empty() ? "" : " (with --where " + req.where + ")"));
   try {
     ev.report = counter.report();
   } catch (const std::invalid_argument&) {

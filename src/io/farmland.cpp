@@ -3,9 +3,6 @@
 #include <gdal_alg.h>
 
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "farmwatch/core/error.h"
@@ -14,6 +11,7 @@
 #include "gdal_error.h"
 #include "gdal_handles.h"
 #include "geos_handles.h"
+#include "vector_reader.h"
 
 namespace farmwatch::io {
 
@@ -52,96 +50,6 @@ Box FarmlandLayer::extent() const { return impl_->extent; }
 
 namespace {
 
-OGRLayer* pick_layer(GDALDataset& ds, const FarmlandRequest& req) {
-  if (!req.layer.empty()) {
-    OGRLayer* l = ds.GetLayerByName(req.layer.c_str());
-    if (!l) throw InputError(req.kind + " '" + req.path + "': no layer named '" + req.layer + "'");
-    return l;
-  }
-  if (ds.GetLayerCount() < 1) throw InputError(req.kind + " '" + req.path + "' has no layers");
-  return ds.GetLayer(0);
-}
-
-std::string lower_extension(const std::filesystem::path& p) {
-  std::string e = p.extension().string();
-  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-
-/// The .dbf's language driver id (byte 29); -1 if there is no .dbf beside the .shp.
-int dbf_language_driver(const std::filesystem::path& shp) {
-  for (const char* ext : {".dbf", ".DBF"}) {
-    std::ifstream f(std::filesystem::path(shp).replace_extension(ext), std::ios::binary);
-    if (!f) continue;
-    char header[32] = {};
-    if (!f.read(header, sizeof header)) return -1;
-    return static_cast<unsigned char>(header[29]);
-  }
-  return -1;
-}
-
-/// Whether bytes are well-formed GBK: ASCII, or a lead byte 0x81-0xFE with a trail byte
-/// 0x40-0xFE other than 0x7F.
-bool is_gbk(const char* text) {
-  for (auto* p = reinterpret_cast<const unsigned char*>(text); *p; ++p) {
-    if (*p < 0x80) continue;
-    if (*p == 0x80 || *p == 0xFF) return false;
-    const unsigned char trail = p[1];
-    if (trail < 0x40 || trail == 0x7F || trail == 0xFF) return false;
-    ++p;
-  }
-  return true;
-}
-
-enum class TextEncoding { utf8, gbk, unknown };
-
-/// The encoding all the layer's text (field names and string values) is well-formed in.
-TextEncoding text_encoding(OGRLayer& layer) {
-  bool utf8 = true, gbk = true;
-  auto check = [&](const char* t) {
-    utf8 = utf8 && CPLIsUTF8(t, -1);
-    gbk = gbk && is_gbk(t);
-  };
-  OGRFeatureDefn* defn = layer.GetLayerDefn();
-  for (int i = 0; i < defn->GetFieldCount(); ++i) check(defn->GetFieldDefn(i)->GetNameRef());
-  layer.ResetReading();
-  for (auto& feat : layer)
-    for (int i = 0; i < defn->GetFieldCount(); ++i)
-      if (defn->GetFieldDefn(i)->GetType() == OFTString && feat->IsFieldSetAndNotNull(i))
-        check(feat->GetFieldAsString(i));
-  return utf8 ? TextEncoding::utf8 : gbk ? TextEncoding::gbk : TextEncoding::unknown;
-}
-
-/// Opens the layer's file with its text decoded to UTF-8. A shapefile says its encoding in a
-/// .cpg or in the .dbf header; without either, GDAL would read it as ISO-8859-1, but such a
-/// file from a Chinese office is almost always GBK. Its text is read undecoded: valid UTF-8 is
-/// kept, well-formed GBK is decoded as CP936, and anything else is an error asking for a .cpg.
-DatasetPtr open_decoded(const FarmlandRequest& req, std::string& encoding) {
-  const std::filesystem::path p(req.path);
-  const bool shapefile = lower_extension(p) == ".shp" || lower_extension(p) == ".dbf";
-  const bool has_cpg =
-      std::filesystem::exists(std::filesystem::path(p).replace_extension(".cpg")) ||
-      std::filesystem::exists(std::filesystem::path(p).replace_extension(".CPG"));
-  if (!shapefile || has_cpg || dbf_language_driver(p) != 0) return open_vector(req.path);
-  const char* raw[] = {"ENCODING=", nullptr};
-  DatasetPtr ds(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, raw,
-                                  nullptr));
-  if (!ds) return open_vector(req.path);  // let the usual open report the problem
-  const TextEncoding found = text_encoding(*pick_layer(*ds, req));
-  if (found == TextEncoding::utf8) return ds;
-  if (found == TextEncoding::unknown)
-    throw InputError(req.kind + " '" + req.path +
-                     "': its attribute text is neither UTF-8 nor GBK and no .cpg file says "
-                     "which encoding it is: add one naming the code page (e.g. a .cpg holding "
-                     "936 for GBK, or UTF-8)");
-  const char* gbk[] = {"ENCODING=CP936", nullptr};
-  ds.reset(GDALDataset::Open(req.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, gbk,
-                             nullptr));
-  if (!ds) throw InputError("cannot open vector '" + req.path + "': " + gdal_last_error());
-  encoding = "CP936";
-  return ds;
-}
-
 /// The polygonal part of GEOS MakeValid's result, as an OGR (multi)polygon; null if it has
 /// no area.
 GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
@@ -171,9 +79,12 @@ GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
 const std::vector<std::string>& FarmlandLayer::repaired() const { return impl_->repaired; }
 
 FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string& target_crs_wkt) {
-  std::string encoding = "UTF-8";
-  auto ds = open_decoded(req, encoding);
-  OGRLayer* layer = pick_layer(*ds, req);
+  VectorRequest vreq;
+  vreq.path = req.path;
+  vreq.kind = req.kind;
+  vreq.layer = req.layer;
+  DecodedVector decoded = open_vector_decoded(vreq);
+  OGRLayer* layer = &pick_layer(*decoded.ds, vreq);
   const std::string where = req.kind + " '" + req.path + "'";
   const OGRSpatialReference* src_srs = layer->GetSpatialRef();
   if (!src_srs) throw InputError(where + " has no coordinate reference system");
@@ -198,16 +109,18 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
   FarmlandLayer out;
   Impl& im = *out.impl_;
   im.path = req.path;
-  im.encoding = encoding;
+  im.encoding = decoded.encoding;
   std::map<std::string, std::pair<std::vector<std::uint8_t>, std::string>> by_id;
-  layer->ResetReading();
-  for (auto& feat : *layer) {
+  for_each_feature(*layer, where, [&](OGRFeature& f) {
+    OGRFeature* feat = &f;
     const std::string fid = std::to_string(feat->GetFID());
     if (id_idx >= 0 && !feat->IsFieldSetAndNotNull(id_idx))
       throw InputError(where + ": feature FID " + fid + " has no value in '" + req.id_field + "'");
     const std::string id = id_idx >= 0 ? feat->GetFieldAsString(id_idx) : fid;
     const std::string what = where + ": feature FID " + fid + " (" + req.id_field + "=" + id + ")";
-    OGRGeometry* g = feat->GetGeometryRef();
+    // Arcs (CurvePolygon, MultiSurface from ArcGIS or QGIS) become line segments.
+    const GeometryPtr linear = linear_geometry(*feat);
+    const OGRGeometry* g = linear.get();
     if (!g || g->IsEmpty()) throw InputError(what + " has no geometry");
     const auto type = wkbFlatten(g->getGeometryType());
     if (type != wkbPolygon && type != wkbMultiPolygon)
@@ -218,7 +131,12 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     // invalid one (a bow-tie, a self-touching ring) is repaired with GEOS MakeValid, keeping its
     // polygonal part, and reported.
     GeometryPtr copy(g->clone());
-    auto gg = geos_from_wkb(im.geos, to_wkb(*g));
+    GeosGeometryPtr gg;
+    try {
+      gg = geos_from_wkb(im.geos, to_wkb(*g));
+    } catch (const std::runtime_error& e) {
+      throw InputError(what + " has a geometry GEOS cannot read: " + e.what());
+    }
     if (GEOSisValid_r(im.geos.get(), gg.get()) != 1) {
       char* reason = GEOSisValidReason_r(im.geos.get(), gg.get());
       const std::string r = reason ? reason : "invalid";
@@ -233,7 +151,7 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
     by_id.emplace(id, std::pair{to_wkb(*copy), name_idx >= 0 && feat->IsFieldSetAndNotNull(name_idx)
                                                    ? feat->GetFieldAsString(name_idx)
                                                    : std::string()});
-  }
+  });
   if (by_id.empty()) throw InputError(where + " has no features");
 
   bool first = true;

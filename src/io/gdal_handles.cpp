@@ -41,6 +41,18 @@ void honour_source_date_epoch() {
   CPLSetConfigOption("OGR_CURRENT_DATE", buf);
 }
 
+std::string why_not_opened(const std::string& path, const char* kind) {
+  const char* msg = CPLGetLastErrorMsg();
+  if (msg && *msg) return msg;
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) == 0) {
+    if (VSI_ISDIR(st.st_mode)) return std::string("it is a folder GDAL reads no ") + kind + " from";
+    if (st.st_size == 0) return "the file is empty";
+  }
+  return std::string("GDAL recognises no ") + kind +
+         " format in it (another kind of file, or cut short?)";
+}
+
 DatasetPtr open_raster(const std::string& path, bool update) {
   CPLErrorReset();
   VSIStatBufL st;
@@ -48,7 +60,7 @@ DatasetPtr open_raster(const std::string& path, bool update) {
     throw InputError("cannot open raster '" + path + "': file does not exist");
   const unsigned flags = GDAL_OF_RASTER | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY);
   DatasetPtr ds(GDALDataset::Open(path.c_str(), flags));
-  if (!ds) throw InputError("cannot open raster '" + path + "': " + gdal_last_error());
+  if (!ds) throw InputError("cannot open raster '" + path + "': " + why_not_opened(path, "raster"));
   if (ds->GetRasterCount() == 0)
     throw InputError("cannot open raster '" + path + "': it has no raster bands");
   return ds;
@@ -60,7 +72,7 @@ DatasetPtr open_vector(const std::string& path) {
   if (VSIStatL(path.c_str(), &st) != 0)
     throw InputError("cannot open vector '" + path + "': file does not exist");
   DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw InputError("cannot open vector '" + path + "': " + gdal_last_error());
+  if (!ds) throw InputError("cannot open vector '" + path + "': " + why_not_opened(path, "vector"));
   return ds;
 }
 
@@ -86,6 +98,24 @@ Grid grid_of(GDALDataset& ds) {
     CPLFree(wkt);
   }
   return g;
+}
+
+bool has_geotransform(GDALDataset& ds) {
+  double gt[6];
+  return ds.GetGeoTransform(gt) == CE_None;
+}
+
+void probe_readable(GDALDataset& ds, const std::string& path) {
+  const int w = ds.GetRasterXSize(), h = ds.GetRasterYSize();
+  for (int b = 1; b <= ds.GetRasterCount(); ++b)
+    for (auto [x, y] : {std::pair{0, 0}, std::pair{w - 1, h - 1}}) {
+      double v = 0;
+      CPLErrorReset();
+      if (ds.GetRasterBand(b)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0,
+                                        nullptr) != CE_None)
+        throw InputError("raster '" + path + "' cannot be read (truncated or corrupt?): band " +
+                         std::to_string(b) + ": " + gdal_last_error());
+    }
 }
 
 std::vector<std::uint8_t> to_wkb(const OGRGeometry& g) {

@@ -18,11 +18,20 @@ using DatasetPtr = GDALDatasetUniquePtr;
 DatasetPtr open_raster(const std::string& path, bool update = false);
 /// Opens a vector dataset read-only; InputError on failure.
 DatasetPtr open_vector(const std::string& path);
+/// Why GDAL could not open `path` as a `kind` ("raster", "vector"): GDAL's message, else
+/// that it is empty, a folder, or in no format GDAL recognises.
+std::string why_not_opened(const std::string& path, const char* kind);
+/// Reads the first and last pixel of every band: a truncated or corrupt file (a download cut
+/// short is the usual case) fails here, before any work, with InputError naming `path`.
+void probe_readable(GDALDataset& ds, const std::string& path);
 /// Closes a dataset, flushing it; ProcessingError naming `path` if GDAL reported a failure.
 /// (GDAL 3.6's GDALClose returns nothing: failures are read from the error state.)
 void close_or_throw(DatasetPtr& ds, const std::string& path);
-/// The grid of an open raster (CRS as WKT, empty if none).
+/// The grid of an open raster (CRS as WKT, empty if none). Without a geotransform the
+/// transform is the identity with rows going down (see has_geotransform).
 Grid grid_of(GDALDataset& ds);
+/// Whether the raster has a geotransform of its own (not GDAL's default pixel grid).
+bool has_geotransform(GDALDataset& ds);
 
 struct OgrGeometryDeleter {
   void operator()(OGRGeometry* g) const { OGRGeometryFactory::destroyGeometry(g); }

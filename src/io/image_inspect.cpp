@@ -202,8 +202,11 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
           "classes unreliable, change from the spectral test";
     } else {
       throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
-                       ") but gives no rule to reflectance: set scale/offset (e.g. scale 0.0001 " +
-                       "for Sentinel-2 L1C) or a sensor profile with its metadata");
+                       ") but gives no rule to reflectance: give --scale and --offset "
+                       "(reflectance = DN x scale + offset; scale/offset in a pipeline file), "
+                       "e.g. scale 0.0001 and offset -0.1 for Sentinel-2 from processing "
+                       "baseline 04.00 on, offset 0 before it, or a sensor profile with its "
+                       "metadata");
     }
   }
 }
@@ -253,21 +256,6 @@ void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& inf
     }
 }
 
-/// Reads the first and last pixel of every band: a truncated or corrupt file (a download cut
-/// short is the usual case) fails here, before the run starts, not halfway through it.
-void probe_readable(GDALDataset& ds, const std::string& path) {
-  const int w = ds.GetRasterXSize(), h = ds.GetRasterYSize();
-  for (int b = 1; b <= ds.GetRasterCount(); ++b)
-    for (auto [x, y] : {std::pair{0, 0}, std::pair{w - 1, h - 1}}) {
-      double v = 0;
-      CPLErrorReset();
-      if (ds.GetRasterBand(b)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0,
-                                        nullptr) != CE_None)
-        throw InputError("raster '" + path + "' cannot be read (truncated or corrupt?): band " +
-                         std::to_string(b) + ": " + gdal_last_error());
-    }
-}
-
 }  // namespace
 
 BandMap band_roles(GDALDataset& ds, const std::string& path,
@@ -296,15 +284,29 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
   auto ds = open_raster(req.path);
   ImageInfo info;
   info.path = req.path;
-  info.grid = grid_of(*ds);
+  info.file_grid = grid_of(*ds);
   info.band_count = ds->GetRasterCount();
   GDALRasterBand* b1 = ds->GetRasterBand(1);
   info.data_type = GDALGetDataTypeName(b1->GetRasterDataType());
-  if (info.grid.crs_wkt.empty())
+  const bool transform = has_geotransform(*ds);
+  if (info.file_grid.crs_wkt.empty() && !transform)
+    throw InputError("raster '" + req.path +
+                     "' has no georeference (neither a coordinate reference system nor a "
+                     "geotransform)" +
+                     (ds->GetGCPCount() > 0 ? ", only ground control points: warp it first "
+                                              "(e.g. gdalwarp)"
+                                            : ": it cannot be placed on a map"));
+  if (info.file_grid.crs_wkt.empty())
     throw InputError("raster '" + req.path +
                      "' has no coordinate reference system: assign one (e.g. gdal_edit.py -a_srs)");
-  if (!info.grid.transform.north_up())
-    throw InputError("raster '" + req.path + "' is rotated or has no geotransform");
+  if (!transform)
+    throw InputError("raster '" + req.path +
+                     "' has a coordinate reference system but no geotransform: it cannot be "
+                     "placed on a map");
+  if (!info.file_grid.transform.invertible())
+    throw InputError("raster '" + req.path + "' has a degenerate geotransform (zero pixel area)");
+  // South-up and rotated rasters are read onto a north-up grid through GDAL's warper.
+  info.grid = info.file_grid.north_up();
   probe_readable(*ds, req.path);
 
   const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");

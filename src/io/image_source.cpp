@@ -15,6 +15,7 @@
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "on_grid.h"
 
 namespace farmwatch::io {
 
@@ -80,15 +81,21 @@ DatasetPtr run_translate(GDALDataset& src, std::vector<std::string> args, const 
   return DatasetPtr(GDALDataset::FromHandle(out));
 }
 
-/// A VRT over `src` with one band selected (0: all) and/or the georeference of `g`.
+/// A VRT over `src` with one band selected (0: all) and/or the geotransform of `g` (any
+/// orientation: south-up and rotated transforms are kept as they are).
 DatasetPtr select_and_place(GDALDataset& src, int band, const Grid* g, const std::string& path) {
   std::vector<std::string> args = {"-of", "VRT"};
   if (band) args.insert(args.end(), {"-b", std::to_string(band)});
-  if (g)
-    args.insert(args.end(), {"-a_ullr", exact(g->transform.c[0]), exact(g->transform.c[3]),
-                             exact(g->transform.c[0] + g->width * g->transform.c[1]),
-                             exact(g->transform.c[3] + g->height * g->transform.c[5])});
-  return run_translate(src, args, path);
+  DatasetPtr vrt = run_translate(src, args, path);
+  if (g) {
+    double gt[6];
+    std::copy(g->transform.c.begin(), g->transform.c.end(), gt);
+    CPLErrorReset();
+    if (vrt->SetGeoTransform(gt) != CE_None)
+      throw ProcessingError("cannot place raster '" + path + "': " + gdal_last_error());
+    vrt->FlushCache();  // the warper reopens the VRT by its name
+  }
+  return vrt;
 }
 
 /// A warped VRT of `src` on the target grid, warping in 512 x 512 blocks: the engine's blocks,
@@ -201,6 +208,28 @@ std::optional<Window> aligned_window(const Grid& g, const Grid& target) {
   return w;
 }
 
+/// A warped VRT of `src` (whose grid is `g`) on `target`: average when coarsening
+/// reflectance, bilinear otherwise, nearest for classes.
+DatasetPtr warp_onto(GDALDataset& src, const Grid& g, const Grid& target, Resampling resampling,
+                     const std::string& path, int block) {
+  const bool coarsening = target.res() >= 1.5 * g.transform.pixel_width() &&
+                          !is_geographic(g.crs_wkt) && !is_geographic(target.crs_wkt);
+  const bool classes = resampling == Resampling::nearest;
+  // Integer DNs with a nodata value warp in their own type (GDAL's integer kernels are about
+  // 1.6x faster than its float one; rounding to whole DNs is far below sensor noise);
+  // anything else warps to Float32 with NaN for no data.
+  std::string type = classes ? "Byte" : "Float32", nodata = classes ? "255" : "nan";
+  if (const auto own = integer_type_with_nodata(src); !classes && own) {
+    type = own->first;
+    nodata = exact(own->second);
+  }
+  return warp_to(src, target,
+                 classes      ? "near"
+                 : coarsening ? "average"
+                              : "bilinear",
+                 type.c_str(), nodata.c_str(), path, block);
+}
+
 /// A VRT of window `w` of `src`.
 DatasetPtr crop(GDALDataset& src, const Window& w, const std::string& path) {
   return run_translate(src,
@@ -223,29 +252,14 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
     g.transform.c[3] += info.shift_y;
     return g;
   };
-  const Grid g = place(info.grid);
+  // The file's own grid (south-up or rotated ones differ from info.grid and are warped).
+  const Grid g = place(info.file_grid.width ? info.file_grid : info.grid);
   if (shift) impl_->shifted = select_and_place(*impl_->src, 0, &g, info.path);
   GDALDataset* base = impl_->shifted ? impl_->shifted.get() : impl_->src.get();
-  if (const auto w = aligned_window(g, target); w && !same_grid(g, target)) {
+  if (const auto w = aligned_window(g, target); w && !same_grid(g, target))
     impl_->cropped = crop(*base, *w, info.path);
-  } else if (!same_grid(g, target)) {
-    const bool coarsening = target.res() >= 1.5 * std::fabs(g.res()) && !is_geographic(g.crs_wkt) &&
-                            !is_geographic(target.crs_wkt);
-    const bool classes = resampling == Resampling::nearest;
-    // Integer DNs with a nodata value warp in their own type (GDAL's integer kernels are about
-    // 1.6x faster than its float one; rounding to whole DNs is far below sensor noise);
-    // anything else warps to Float32 with NaN for no data.
-    std::string type = classes ? "Byte" : "Float32", nodata = classes ? "255" : "nan";
-    if (const auto own = integer_type_with_nodata(*base); !classes && own) {
-      type = own->first;
-      nodata = exact(own->second);
-    }
-    impl_->warped = warp_to(*base, target,
-                            classes      ? "near"
-                            : coarsening ? "average"
-                                         : "bilinear",
-                            type.c_str(), nodata.c_str(), info.path, block);
-  }
+  else if (!same_grid(g, target))
+    impl_->warped = warp_onto(*base, g, target, resampling, info.path, block);
   if (info.quality_kind == QualityKind::none || info.quality_kind == QualityKind::spectral) return;
   // The quality layer: nearest neighbour onto the grid; outside it counts as fill.
   GDALDataset* qsrc = impl_->src.get();
@@ -262,6 +276,12 @@ GridReader::GridReader(const ImageInfo& info, const Grid& target, Resampling res
   else if (!same_grid(qg, target))
     impl_->quality_warped = warp_to(*impl_->quality_vrt, target, "near", "UInt16",
                                     fill_value(info.quality_kind), info.quality_path, block);
+}
+
+DatasetPtr open_on_grid(const ImageInfo& info, Resampling resampling) {
+  DatasetPtr src = open_raster(info.path);
+  if (!info.file_grid.width || same_grid(info.file_grid, info.grid)) return src;
+  return warp_onto(*src, info.file_grid, info.grid, resampling, info.path, 512);
 }
 
 GridReader::~GridReader() = default;

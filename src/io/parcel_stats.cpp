@@ -12,14 +12,15 @@
 #include "farmwatch/io/image_source.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
+#include "on_grid.h"
 
 namespace farmwatch::io {
 namespace {
 
 /// One thread's class raster and area calculator.
 struct Worker {
-  explicit Worker(const std::string& raster, const std::string& crs)
-      : ds(open_raster(raster)), area(crs) {}
+  explicit Worker(const ImageInfo& info)
+      : ds(open_on_grid(info, Resampling::nearest)), area(info.grid.crs_wkt) {}
   DatasetPtr ds;
   EllipsoidalArea area;
   std::vector<std::uint8_t> buf;
@@ -54,7 +55,7 @@ std::vector<std::vector<ParcelClassArea>> parcel_class_areas(const FarmlandLayer
     throw InputError("raster '" + class_raster + "' is not a class map (one Byte band)");
   const Grid& g = info.grid;
   std::vector<std::vector<ParcelClassArea>> out(parcels.size());
-  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(class_raster, g.crs_wkt); });
+  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(info); });
   tbb::parallel_for(std::size_t(0), parcels.size(), [&](std::size_t i) {
     Worker& w = workers.local();
     const auto rings = parcels.parcel_rings(i);

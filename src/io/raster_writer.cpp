@@ -3,8 +3,10 @@
 #include <gdal_utils.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/image_source.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -13,6 +15,8 @@ namespace farmwatch::io {
 struct BlockRasterWriter::Impl {
   DatasetPtr ds;
   GDALDataType type = GDT_Byte;
+  std::vector<double> nodata;  // per band: what NaN is written as
+  std::vector<float> scratch;
 };
 
 BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout& layout)
@@ -73,6 +77,21 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
     band->SetColorTable(&ct);
     band->SetColorInterpretation(GCI_PaletteIndex);
   }
+  impl_->nodata.assign(static_cast<std::size_t>(layout.bands), layout.nodata.value_or(0.0));
+  for (std::size_t i = 0; i < layout.band_info.size() && i < impl_->nodata.size(); ++i) {
+    const BandInfo& bi = layout.band_info[i];
+    GDALRasterBand* b = ds.GetRasterBand(static_cast<int>(i) + 1);
+    if (!bi.description.empty()) b->SetDescription(bi.description.c_str());
+    if (bi.scale) b->SetScale(*bi.scale);
+    if (bi.offset) b->SetOffset(*bi.offset);
+    if (bi.nodata) {
+      b->SetNoDataValue(*bi.nodata);
+      impl_->nodata[i] = *bi.nodata;
+    }
+    if (!bi.color_interp.empty())
+      b->SetColorInterpretation(GDALGetColorInterpretationByName(bi.color_interp.c_str()));
+    for (const auto& [k, v] : bi.metadata) b->SetMetadataItem(k.c_str(), v.c_str());
+  }
 }
 
 BlockRasterWriter::~BlockRasterWriter() = default;
@@ -87,6 +106,14 @@ void BlockRasterWriter::write(const Window& w, const void* data, int band) {
 }
 
 void BlockRasterWriter::write_floats(const Window& w, const float* data, int band) {
+  const double nodata = impl_->nodata.at(static_cast<std::size_t>(band - 1));
+  const std::size_t n = static_cast<std::size_t>(w.pixels());
+  if (nodata != 0 && std::any_of(data, data + n, [](float v) { return std::isnan(v); })) {
+    impl_->scratch.assign(data, data + n);
+    for (auto& v : impl_->scratch)
+      if (std::isnan(v)) v = static_cast<float>(nodata);
+    data = impl_->scratch.data();
+  }
   CPLErrorReset();
   if (impl_->ds->GetRasterBand(band)->RasterIO(GF_Write, w.col, w.row, w.width, w.height,
                                                const_cast<float*>(data), w.width, w.height,
@@ -95,6 +122,64 @@ void BlockRasterWriter::write_floats(const Window& w, const float* data, int ban
 }
 
 void BlockRasterWriter::close() { close_or_throw(impl_->ds, path_); }
+
+RasterLayout derived_layout(const ImageInfo& image, const Grid& grid) {
+  auto ds = open_raster(image.path);
+  RasterLayout layout;
+  layout.grid = grid;
+  layout.bands = ds->GetRasterCount();
+  switch (ds->GetRasterBand(1)->GetRasterDataType()) {
+    case GDT_Byte:
+      layout.type = PixelType::u8;
+      break;
+    case GDT_UInt16:
+      layout.type = PixelType::u16;
+      break;
+    case GDT_Int16:
+      layout.type = PixelType::i16;
+      break;
+    case GDT_UInt32:
+      layout.type = PixelType::u32;
+      break;
+    default:
+      layout.type = PixelType::f32;
+  }
+  layout.nodata = 0;
+  for (char** md = ds->GetMetadata(); md && *md; ++md) {
+    char* key = nullptr;
+    const char* value = CPLParseNameValue(*md, &key);
+    if (key && value && !EQUAL(key, "AREA_OR_POINT")) layout.metadata[key] = value;
+    CPLFree(key);
+  }
+  for (int b = 1; b <= layout.bands; ++b) {
+    GDALRasterBand* band = ds->GetRasterBand(b);
+    BandInfo bi;
+    bi.description = band->GetDescription();
+    int has = 0;
+    if (const double v = band->GetScale(&has); has) bi.scale = v;
+    if (const double v = band->GetOffset(&has); has) bi.offset = v;
+    if (const double v = band->GetNoDataValue(&has); has) bi.nodata = v;
+    if (const GDALColorInterp ci = band->GetColorInterpretation(); ci != GCI_Undefined)
+      bi.color_interp = GDALGetColorInterpretationName(ci);
+    for (char** md = band->GetMetadata(); md && *md; ++md) {
+      char* key = nullptr;
+      const char* value = CPLParseNameValue(*md, &key);
+      if (key && value) bi.metadata[key] = value;
+      CPLFree(key);
+    }
+    if (b == 1)
+      if (const GDALColorTable* ct = band->GetColorTable(); ct && layout.type == PixelType::u8)
+        for (int k = 0; k < std::min(256, ct->GetColorEntryCount()); ++k) {
+          const GDALColorEntry* e = ct->GetColorEntry(k);
+          layout.colors.emplace_back(
+              static_cast<std::uint8_t>(k),
+              Rgba{static_cast<std::uint8_t>(e->c1), static_cast<std::uint8_t>(e->c2),
+                   static_cast<std::uint8_t>(e->c3), static_cast<std::uint8_t>(e->c4)});
+        }
+    layout.band_info.push_back(std::move(bi));
+  }
+  return layout;
+}
 
 void write_cog(const std::string& src, const std::string& dst,
                const std::string& overview_resampling) {

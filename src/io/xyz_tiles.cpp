@@ -139,6 +139,7 @@ class TileWarper {
 
 TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   auto probe = open_raster(req.raster);
+  probe_readable(*probe, req.raster);
   const Grid grid = grid_of(*probe);
   if (grid.crs_wkt.empty()) throw InputError("raster '" + req.raster + "' has no CRS to tile from");
   const Palette palette = palette_of(*probe);
@@ -149,7 +150,7 @@ TileStats write_xyz_tiles(const TileRequest& req, const Log& log) {
   TileStats stats;
   // Web Mercator stretches by 1/cos(latitude): match ground resolution at the area's centre.
   const double lat = 0.5 * (ll.ymin + ll.ymax) * M_PI / 180.0;
-  double ground_res = grid.res();
+  double ground_res = grid.transform.pixel_width();
   if (is_geographic(grid.crs_wkt)) ground_res *= 111320.0;
   stats.max_zoom =
       req.max_zoom >= 0 ? req.max_zoom : zoom_for_resolution(ground_res / std::cos(lat));

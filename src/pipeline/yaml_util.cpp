@@ -1,6 +1,7 @@
 #include "yaml_util.h"
 
 #include <filesystem>
+#include <ios>
 
 #include "farmwatch/core/error.h"
 
@@ -9,11 +10,15 @@ namespace farmwatch::pipeline {
 YAML::Node load_yaml_file(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw ConfigError("cannot read '" + path + "': file does not exist");
+  if (std::filesystem::is_directory(path))
+    throw ConfigError("cannot read '" + path + "': it is a folder, not a file");
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     throw ConfigError("cannot parse '" + path + "': line " + std::to_string(e.mark.line + 1) +
                       ": " + e.msg);
+  } catch (const std::ios_base::failure& e) {
+    throw ConfigError("cannot read '" + path + "': " + e.what());
   }
 }
 

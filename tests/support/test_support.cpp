@@ -77,7 +77,12 @@ void write_raster(const std::string& path, const RasterSpec& s) {
   GDALDatasetUniquePtr ds(drv->Create(path.c_str(), s.width, s.height,
                                       static_cast<int>(s.bands.size()), s.type, nullptr));
   double gt[6] = {s.origin_x, s.res, 0, s.origin_y, 0, -s.res};
-  ds->SetGeoTransform(gt);
+  if (s.south_up) {
+    gt[3] = s.origin_y - s.height * s.res;
+    gt[5] = s.res;
+  }
+  if (!s.no_geotransform) ds->SetGeoTransform(gt);
+  for (const auto& [k, v] : s.metadata) ds->SetMetadataItem(k.c_str(), v.c_str());
   if (!s.epsg.empty()) {
     OGRSpatialReference srs;
     srs.SetFromUserInput(s.epsg.c_str());
@@ -86,13 +91,51 @@ void write_raster(const std::string& path, const RasterSpec& s) {
   for (size_t b = 0; b < s.bands.size(); ++b) {
     GDALRasterBand* band = ds->GetRasterBand(static_cast<int>(b) + 1);
     std::vector<double> v = s.bands[b];
+    if (s.south_up)
+      for (int r = 0; r < s.height; ++r)
+        std::copy(s.bands[b].begin() + static_cast<std::ptrdiff_t>(r) * s.width,
+                  s.bands[b].begin() + static_cast<std::ptrdiff_t>(r + 1) * s.width,
+                  v.begin() + static_cast<std::ptrdiff_t>(s.height - 1 - r) * s.width);
     if (band->RasterIO(GF_Write, 0, 0, s.width, s.height, v.data(), s.width, s.height, GDT_Float64,
                        0, 0, nullptr) != CE_None)
       throw std::runtime_error("cannot write " + path);
     if (b < s.descriptions.size()) band->SetDescription(s.descriptions[b].c_str());
     if (s.has_nodata) band->SetNoDataValue(s.nodata);
     if (s.scale != 1) band->SetScale(s.scale);
+    if (s.offset != 0) band->SetOffset(s.offset);
   }
+}
+
+void write_vector(const std::string& path, const VectorSpec& spec) {
+  GDALAllRegister();
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(spec.driver.c_str());
+  if (!drv) throw std::runtime_error("no OGR driver " + spec.driver);
+  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) throw std::runtime_error("cannot create " + path);
+  OGRSpatialReference srs;
+  if (spec.epsg) srs.importFromEPSG(spec.epsg);
+  CPLStringList options;
+  for (const auto& o : spec.layer_options) options.AddString(o.c_str());
+  OGRLayer* l =
+      ds->CreateLayer(spec.layer.c_str(), spec.epsg ? &srs : nullptr, wkbUnknown, options.List());
+  if (!l) throw std::runtime_error("cannot create layer in " + path);
+  for (const auto& name : spec.fields) {
+    OGRFieldDefn f(name.c_str(), OFTString);
+    if (l->CreateField(&f) != OGRERR_NONE) throw std::runtime_error("cannot create a field");
+  }
+  // Raw bytes that are not UTF-8 make OGR warn; they are what the test wants written.
+  CPLPushErrorHandler(CPLQuietErrorHandler);
+  for (const auto& [values, wkt] : spec.features) {
+    OGRFeature feat(l->GetLayerDefn());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      feat.SetField(static_cast<int>(i), values[i].c_str());
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g) != OGRERR_NONE)
+      throw std::runtime_error("bad WKT " + wkt);
+    feat.SetGeometryDirectly(g);
+    if (l->CreateFeature(&feat) != OGRERR_NONE) throw std::runtime_error("cannot write " + path);
+  }
+  CPLPopErrorHandler();
 }
 
 VhrPair make_vhr_pair(int shift_px) {

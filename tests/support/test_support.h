@@ -48,8 +48,28 @@ struct RasterSpec {
   double nodata = 0;
   bool has_nodata = false;
   double scale = 1;
+  double offset = 0;
+  /// The same scene stored south-up (row 0 at the south edge, positive pixel height), as
+  /// NetCDF/HDF conversions write it; `bands` are still given north row first.
+  bool south_up = false;
+  /// Write no geotransform at all (with `epsg` empty: no georeference).
+  bool no_geotransform = false;
+  std::vector<std::pair<std::string, std::string>> metadata;  ///< dataset metadata items
 };
 void write_raster(const std::string& path, const RasterSpec& spec);
+
+/// A vector layer of string fields, written with any OGR driver.
+struct VectorSpec {
+  std::string driver = "GPKG";
+  std::string layer = "parcels";
+  int epsg = 32650;  ///< 0: no CRS
+  std::vector<std::string> fields;
+  /// Per feature: the field values (UTF-8, or raw bytes with ENCODING= for shapefiles) and
+  /// the geometry as WKT (curves allowed where the driver takes them).
+  std::vector<std::pair<std::vector<std::string>, std::string>> features;
+  std::vector<std::string> layer_options;  ///< e.g. "ENCODING=CP936" for a shapefile
+};
+void write_vector(const std::string& path, const VectorSpec& spec);
 
 /// A GeoPackage polygon layer with a 地块编号 (parcel id) field: (id, WKT) per feature.
 /// `epsg` 0 writes a layer without CRS.

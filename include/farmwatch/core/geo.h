@@ -27,6 +27,12 @@ struct GeoTransform {
   bool north_up() const { return c[2] == 0 && c[4] == 0 && c[5] < 0; }
   double res_x() const { return c[1]; }
   double res_y() const { return -c[5]; }
+  /// Ground size of a pixel along a row and down a column (map units, always positive,
+  /// whatever the orientation: south-up, rotated or sheared).
+  double pixel_width() const;
+  double pixel_height() const;
+  /// Whether pixels map to an area (determinant not zero), so map coordinates map back.
+  bool invertible() const { return c[1] * c[5] - c[2] * c[4] != 0; }
   /// Map coordinates of the pixel corner (col, row), fractional allowed.
   void to_map(double col, double row, double& x, double& y) const;
   bool operator==(const GeoTransform& o) const = default;
@@ -57,6 +63,12 @@ struct Grid {
   Box extent() const;
   /// Pixel size in map units (north-up grids only).
   double res() const { return transform.res_x(); }
+  /// The north-up grid covering this one, for reading it onto an analysis grid: itself when
+  /// north-up; the same size and extent with the rows (and/or columns) in north-up order when
+  /// only flipped (south-up: positive pixel height); otherwise (rotated or sheared terms) the
+  /// bounding box of its footprint, from its north-west corner, in square pixels of the same
+  /// ground area (sqrt of |determinant|). Same CRS. Requires an invertible transform.
+  Grid north_up() const;
   /// Grid of `resolution` over `box` snapped outward to multiples of the resolution.
   static Grid snapped(const Box& box, double resolution, std::string crs_wkt);
   /// Windows of block_w x block_h covering the grid in row-major order (edge blocks clipped).

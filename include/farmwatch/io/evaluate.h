@@ -31,7 +31,8 @@ struct Evaluation {
 Evaluation evaluate_map(const EvaluateRequest& req);
 
 /// The labels of `req.reference` on `grid`, row-major; 0 where unlabelled (also 255 and the
-/// raster's nodata). InputError as evaluate_map.
+/// raster's nodata). InputError as evaluate_map, and when no pixel of `grid` is labelled (no
+/// features, none over the grid, or none passing `req.where`), naming the reference.
 std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid& grid);
 
 /// (code, name) of each label value of a vector reference, from `name_field`; empty for a

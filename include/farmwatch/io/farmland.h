@@ -31,9 +31,10 @@ struct Overlap {
 
 class FarmlandLayer {
  public:
-  /// Opens and validates the layer (CRS, id field present and unique, polygon geometries) and
-  /// reprojects it to `target_crs_wkt`. Geometries GEOS finds invalid are repaired (MakeValid,
-  /// polygonal part kept) and listed by repaired(). InputError on any other problem.
+  /// Opens and validates the layer (text decoded to UTF-8, CRS, id field present and unique,
+  /// polygon geometries; curved ones made linear) and reprojects it to `target_crs_wkt`.
+  /// Geometries GEOS finds invalid are repaired (MakeValid, polygonal part kept) and listed by
+  /// repaired(). InputError naming the file on any other problem.
   static FarmlandLayer load(const FarmlandRequest& req, const std::string& target_crs_wkt);
   ~FarmlandLayer();
   FarmlandLayer(FarmlandLayer&&) noexcept;
@@ -42,8 +43,9 @@ class FarmlandLayer {
   const std::string& path() const;
   /// "id: reason" of each parcel whose geometry was repaired.
   const std::vector<std::string>& repaired() const;
-  /// The text encoding of the attribute table ("UTF-8", or "CP936" for a GBK shapefile
-  /// detected without a .cpg).
+  /// The encoding the attribute text was decoded from: "UTF-8", the code page a shapefile's
+  /// .cpg or .dbf header names (e.g. "CP936"), or "GB18030" for a GBK shapefile detected
+  /// without one (see open_vector_decoded in src/io/vector_reader.h).
   const std::string& encoding() const;
   std::size_t size() const;
   /// Parcels are held sorted by id; index i has raster value i + 1.

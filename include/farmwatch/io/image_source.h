@@ -49,7 +49,12 @@ struct ImageRequest {
 /// An image checked for use: opened, CRS present, bands mapped, DN rule known.
 struct ImageInfo {
   std::string path;
+  /// The image's analysis grid: its own when north-up, else Grid::north_up() of it (a
+  /// south-up or rotated image is read onto it through GDAL's warper).
   Grid grid;
+  /// The raster's grid as stored (geotransform as in the file; may be south-up or rotated).
+  /// Width 0: the same as `grid`.
+  Grid file_grid;
   int band_count = 0;
   BandMap bands;
   std::array<Calibration, kRoleCount> calibration{};  ///< DN to reflectance per role

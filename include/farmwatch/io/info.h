@@ -5,9 +5,11 @@
 
 namespace farmwatch::io {
 
-/// Grid, CRS, bands (type, description, detected role, nodata, scale/offset) of a raster, or
-/// layers (CRS, feature count, fields, extent, invalid geometries) of a vector dataset.
-/// InputError if the file is neither.
+/// Grid (geotransform as stored, ground pixel size and orientation), CRS, bands (type,
+/// description, detected role, nodata, scale/offset) of a raster, or the text encoding and
+/// layers (CRS, feature count, fields, extent, invalid and curved geometries) of a vector
+/// dataset; every string valid UTF-8. InputError naming the file if it is neither, or its
+/// text or geometries cannot be read.
 nlohmann::json describe_file(const std::string& path);
 
 /// The same as human-readable text.

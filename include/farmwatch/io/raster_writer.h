@@ -15,6 +15,15 @@ namespace farmwatch::io {
 
 enum class PixelType { u8, u16, i16, u32, f32 };
 
+/// What a band carries for its readers besides its pixels.
+struct BandInfo {
+  std::string description;
+  std::optional<double> scale, offset;  ///< value = DN x scale + offset (absent: not set)
+  std::optional<double> nodata;         ///< overrides RasterLayout::nodata for this band
+  std::string color_interp;             ///< GDAL's name ("Red", "Alpha", ...); empty: not set
+  std::map<std::string, std::string> metadata;  ///< the band's default-domain metadata items
+};
+
 struct RasterLayout {
   Grid grid;
   /// False for images with no georeference: no geotransform is written (GDAL's pixel grid).
@@ -25,6 +34,9 @@ struct RasterLayout {
   std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< colour table entries (u8 only)
   std::map<std::string, std::string> metadata;        ///< dataset metadata items
   std::string description;                            ///< band description
+  /// Per band (index 0 = band 1), applied after `nodata` and `description`; may be shorter
+  /// than `bands`.
+  std::vector<BandInfo> band_info;
   int block_size = kBlockSize;
   /// GeoTIFF compression. Scratch files that are read once and converted to COG go faster
   /// uncompressed ("NONE"); kept files use DEFLATE.
@@ -39,7 +51,8 @@ class BlockRasterWriter {
   BlockRasterWriter(BlockRasterWriter&&) noexcept;
   /// Writes one window of band 1 (or `band`) from a buffer of the layout's pixel type.
   void write(const Window& w, const void* data, int band = 1);
-  /// Writes floats, converted by GDAL to the layout's type (rounded, clamped; NaN to 0).
+  /// Writes floats, converted by GDAL to the layout's type (rounded, clamped); NaN is written
+  /// as the band's nodata value (0 when it has none).
   void write_floats(const Window& w, const float* data, int band);
   /// Flushes and closes; ProcessingError if the file could not be completed.
   void close();
@@ -50,6 +63,15 @@ class BlockRasterWriter {
   std::unique_ptr<Impl> impl_;
   std::string path_;
 };
+
+struct ImageInfo;
+
+/// The layout of a raster derived band for band from an image (warped, cut): every band's
+/// data type (anything not Byte/UInt16/Int16/UInt32 as Float32), nodata (0 for bands
+/// that have none), description, scale, offset, colour interpretation and metadata, band 1's
+/// colour table, and the image's dataset metadata (PROCESSING_BASELINE, FARMWATCH_CLASSES...;
+/// not AREA_OR_POINT, which would move the grid), on `grid`. InputError if it cannot be opened.
+RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
 
 /// Copies a GeoTIFF to a COG (DEFLATE, 512 blocks, overviews by `overview_resampling`).
 void write_cog(const std::string& src, const std::string& dst,

@@ -11,14 +11,6 @@
 namespace farmwatch::pipeline {
 
 namespace {
-io::PixelType pixel_type(const std::string& gdal_type) {
-  if (gdal_type == "Byte") return io::PixelType::u8;
-  if (gdal_type == "UInt16") return io::PixelType::u16;
-  if (gdal_type == "Int16") return io::PixelType::i16;
-  if (gdal_type == "UInt32") return io::PixelType::u32;
-  return io::PixelType::f32;
-}
-
 /// Blocks of 1024: each thread warps a larger area, so fewer source tiles are decompressed by
 /// both threads (the readers cannot share one GDAL dataset).
 constexpr int kWarpBlock = 1024;
@@ -47,14 +39,14 @@ WarpResult warp(const WarpParams& p, const StepEnv& env) {
   const engine::ThreadLimit threads(env.threads);
 
   StagedFile file(p.out);
-  io::RasterLayout layout;
-  layout.grid = grid;
-  layout.bands = info.band_count;
-  layout.type = pixel_type(info.data_type);
-  layout.nodata = 0;
+  // Bands keep what their readers need: scale, offset, descriptions, nodata, colours.
+  const io::RasterLayout layout = io::derived_layout(info, grid);
   io::BlockRasterWriter writer(file.path().string(), layout);
-  tbb::enumerable_thread_specific<io::GridReader> readers(
-      [&] { return io::GridReader(info, grid, io::Resampling::reflectance, kWarpBlock); });
+  tbb::enumerable_thread_specific<io::GridReader> readers([&] {
+    return io::GridReader(info, grid,
+                          info.is_class_map ? io::Resampling::nearest : io::Resampling::reflectance,
+                          kWarpBlock);
+  });
   engine::EngineOptions blocks;
   blocks.block_size = kWarpBlock;
   engine::for_each_block(
