@@ -8,9 +8,9 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/patch_identity.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -298,14 +298,10 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
 void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string& prefix) const {
   OGRLayer& l = impl_->layer(kPatches);
   l.SetAttributeFilter(nullptr);
-  // Candidate pairs (overlap share, new patch, stored fid), best first.
-  struct Pair {
-    double share;
-    std::size_t patch;
-    GIntBig fid;
-  };
-  std::vector<Pair> pairs;
-  std::map<GIntBig, std::pair<std::string, std::string>> stored;  // fid -> (id, status)
+  // Overlaps with stored patches, measured here (GDAL); which is which is decided in core.
+  std::vector<PatchOverlap> overlaps;
+  std::vector<std::pair<std::string, std::string>> stored;  // (id, status) per stored index
+  std::map<GIntBig, std::size_t> index_of_fid;
   for (std::size_t i = 0; i < patches.size(); ++i) {
     const auto g = from_wkb(patches[i].wkb_lonlat);
     l.SetSpatialFilter(g.get());
@@ -319,28 +315,29 @@ void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string&
       };
       const double smaller = std::min(area(g.get()), area(sg));
       const double share = smaller > 0 ? area(cut.get()) / smaller : 0;
-      if (share >= 0.3) {
-        pairs.push_back({share, i, f->GetFID()});
-        stored[f->GetFID()] = {str(*f, "patch_id"), str(*f, "status")};
-      }
+      if (share < kSamePatchShare) continue;
+      auto [it, added] = index_of_fid.emplace(f->GetFID(), stored.size());
+      if (added) stored.emplace_back(str(*f, "patch_id"), str(*f, "status"));
+      overlaps.push_back({i, it->second, share});
     }
   }
   l.SetSpatialFilter(nullptr);
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    if (a.share != b.share) return a.share > b.share;
-    if (a.patch != b.patch) return a.patch < b.patch;
-    return a.fid < b.fid;
-  });
-  std::vector<bool> matched(patches.size(), false);
-  std::set<GIntBig> claimed;
-  for (const Pair& p : pairs) {
-    if (matched[p.patch] || claimed.count(p.fid)) continue;
-    matched[p.patch] = true;
-    claimed.insert(p.fid);
-    const auto& [id, status] = stored[p.fid];
-    patches[p.patch].id = id;
-    patches[p.patch].status =
-        status == "verified" || status == "dismissed" ? status : std::string("persisting");
+  // Stored indices follow the FIDs' order, so ties break as before (lower FID first).
+  std::vector<std::size_t> rank(stored.size());
+  {
+    std::size_t r = 0;
+    for (const auto& [fid, idx] : index_of_fid) rank[idx] = r++;
+    for (auto& o : overlaps) o.stored = rank[o.stored];
+    std::vector<std::pair<std::string, std::string>> by_rank(stored.size());
+    for (std::size_t k = 0; k < stored.size(); ++k) by_rank[rank[k]] = stored[k];
+    stored = std::move(by_rank);
+  }
+  const auto match = farmwatch::match_patches(patches.size(), std::move(overlaps));
+  for (std::size_t i = 0; i < patches.size(); ++i) {
+    if (match[i] < 0) continue;
+    const auto& [id, status] = stored[static_cast<std::size_t>(match[i])];
+    patches[i].id = id;
+    patches[i].status = status_when_found_again(status);
   }
   // New ids continue after the highest number used with this prefix.
   int next = 1;
@@ -352,10 +349,8 @@ void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string&
     }
   }
   for (std::size_t i = 0; i < patches.size(); ++i) {
-    if (matched[i]) continue;
-    char num_buf[16];
-    std::snprintf(num_buf, sizeof num_buf, "%04d", next++);
-    patches[i].id = prefix + "-" + num_buf;
+    if (match[i] >= 0) continue;
+    patches[i].id = patch_id(prefix, next++);
     patches[i].status = "new";
   }
 }
@@ -476,15 +471,7 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
         im.insert(overlaps, o, kPatchParcels.name);
       }
     }
-    // Let the tests check that a run failing, or killed, at the last moment leaves nothing
-    // behind: one fails here, the other writes a marker file and waits to be killed.
-    if (std::getenv("FARMWATCH_TEST_FAIL_BEFORE_COMMIT"))
-      throw ProcessingError(im.where() + ": run failed before commit " +
-                            "(FARMWATCH_TEST_FAIL_BEFORE_COMMIT is set)");
-    if (const char* marker = std::getenv("FARMWATCH_TEST_HOLD_BEFORE_COMMIT")) {
-      std::ofstream(marker) << "holding\n";
-      std::this_thread::sleep_for(std::chrono::seconds(120));
-    }
+    if (w.before_commit) w.before_commit();
   });
   return run_id;
 }

@@ -1,6 +1,8 @@
 // Compositing the scenes of one date on the analysis grid, block by block.
 #include "farmwatch/io/mosaic.h"
 
+#include "farmwatch/core/mosaic_priority.h"
+
 #include "farmwatch/io/spatial_ref.h"
 
 namespace farmwatch::io {
@@ -62,21 +64,15 @@ void MosaicReader::read_reflectance(const Window& w, ReflectanceBlock& out,
   st.assign(n, PixelState::nodata);
   if (source) source->assign(n, kNoSource);
   std::size_t missing = n;
+  std::array<bool, kRoleCount> roles{};
+  for (std::size_t r = 0; r < kRoleCount; ++r) roles[r] = roles_.index[r] != 0;
   ReflectanceBlock scene;
   std::vector<PixelState> scene_state;
   for (std::size_t k = 0; k < readers_.size() && missing > 0; ++k) {
     if (footprints_[k].intersect(w).empty()) continue;
     readers_[k].read_reflectance(w, scene, &scene_state);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (st[i] == PixelState::clear) continue;
-      if (scene_state[i] == PixelState::cloud) st[i] = PixelState::cloud;
-      if (scene_state[i] != PixelState::clear) continue;
-      for (std::size_t r = 0; r < kRoleCount; ++r)
-        if (roles_.index[r]) out.planes[r][i] = scene.planes[r][i];
-      st[i] = PixelState::clear;
-      if (source) (*source)[i] = static_cast<std::uint8_t>(k + 1);
-      --missing;
-    }
+    missing -= add_to_composite(scene, scene_state, roles, static_cast<std::uint8_t>(k + 1), out,
+                                st, source);
   }
 }
 

@@ -209,7 +209,9 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   // The database is written last, in one transaction, and the outputs are swapped in only
   // once it has committed: a run that fails anywhere leaves both as they were.
   if (ctx.db) {
-    const auto run_id = ctx.db->write_run(database_record(ctx));
+    auto record = database_record(ctx);
+    record.before_commit = opts.before_database_commit;
+    const auto run_id = ctx.db->write_run(record);
     log.info("monitoring database " + ctx.db->target() + ": run " + std::to_string(run_id) +
              " recorded");
   }

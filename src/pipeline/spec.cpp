@@ -11,32 +11,6 @@
 namespace farmwatch::pipeline {
 namespace fs = std::filesystem;
 
-bool valid_date(const std::string& s) {
-  static const std::regex re(R"((\d{4})-(\d{2})-(\d{2}))");
-  std::smatch m;
-  if (!std::regex_match(s, m, re)) return false;
-  const int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= days[mo - 1] + (mo == 2 && leap ? 1 : 0);
-}
-
-int days_between(const std::string& a, const std::string& b) {
-  // Days from civil (H. Hinnant's algorithm), enough for differences between dates.
-  auto days = [](const std::string& s) {
-    int y = std::stoi(s.substr(0, 4));
-    const int m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe;
-  };
-  return days(b) - days(a);
-}
-
 namespace {
 
 io::FarmlandRequest layer_request(const LayerParams& p, std::string kind) {

@@ -4,6 +4,7 @@
 // (started by tests/support/postgis.sh; skipped with the reason where it cannot be).
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
@@ -123,6 +124,21 @@ class Monitoring : public ::testing::TestWithParam<std::string> {
     return run_cli({"run", write_pipeline(dir_, name, date, image, db_)}, env);
   }
 
+  /// The same run through tests/support/hooked_run.cpp: "fail" throws just before the
+  /// database commits.
+  CliResult hooked_run(const std::string& mode, const std::string& name, const std::string& date,
+                       const std::string& image) {
+    const std::string cmd = std::string("'") + FARMWATCH_HOOKED_RUN + "' " + mode + " '" +
+                            write_pipeline(dir_, name, date, image, db_) + "' 2>&1";
+    CliResult r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    while (p && std::fgets(buf, sizeof buf, p)) r.output += buf;
+    const int status = p ? ::pclose(p) : -1;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  }
+
   TempDir dir_;
   std::string db_;
 };
@@ -185,8 +201,7 @@ TEST_P(Monitoring, AFailedRunLeavesTheDatabaseAndTheOutputsAsTheyWere) {
   const auto before = patches_geojson(db_);
   const auto history = run_cli({"patch", "FW20240820-0001", "--db", db_}).output;
 
-  const auto failed = run("nightly", "2024-09-10", image_with_new_yard(dir_),
-                          "FARMWATCH_TEST_FAIL_BEFORE_COMMIT=1");
+  const auto failed = hooked_run("fail", "nightly", "2024-09-10", image_with_new_yard(dir_));
   EXPECT_EQ(failed.exit_code, 5) << failed.output;
   EXPECT_NE(failed.output.find("monitoring database"), std::string::npos) << failed.output;
   EXPECT_EQ(patches_geojson(db_), before);
@@ -200,9 +215,9 @@ TEST_P(Monitoring, AKilledRunLeavesTheDatabaseAsItWas) {
   // The second run is killed (SIGKILL) while its transaction is open, all rows written.
   const std::string marker = dir_ / "holding";
   const std::string cmd =
-      "FARMWATCH_TEST_HOLD_BEFORE_COMMIT='" + marker + "' '" + FARMWATCH_EXE + "' run '" +
-      write_pipeline(dir_, "nightly", "2024-09-10", image_with_new_yard(dir_), db_) + "' > '" +
-      (dir_ / "log") + "' 2>&1 & echo $!";
+      std::string("'") + FARMWATCH_HOOKED_RUN + "' hold '" +
+      write_pipeline(dir_, "nightly", "2024-09-10", image_with_new_yard(dir_), db_) + "' '" +
+      marker + "' > '" + (dir_ / "log") + "' 2>&1 & echo $!";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_TRUE(p);
   long pid = 0;

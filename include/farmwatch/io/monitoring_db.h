@@ -4,6 +4,7 @@
 // its id. One code path through GDAL/OGR serves a GeoPackage file (the default: one file an
 // office can copy) and PostgreSQL/PostGIS ("PG:dbname=... host=...").
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,10 @@ struct RunWrite {
   std::vector<ParcelClassRecord> parcel_classes;  ///< run_id filled in by write_run
   const std::vector<Patch>* patches = nullptr;    ///< ids and statuses from match_patches
   const ClassTable* classes = nullptr;
+  /// Called inside the transaction once every row is written, just before the commit: a
+  /// failure there (an exception) or the process dying there must leave the database as it
+  /// was. Empty in production; the atomicity tests set it (tests/support/hooked_run.cpp).
+  std::function<void()> before_commit;
 };
 
 struct PatchQuery {

@@ -9,35 +9,15 @@
 #include "farmwatch/core/class_table.h"
 #include "farmwatch/core/geo.h"
 #include "farmwatch/core/log.h"
+#include "farmwatch/core/patch.h"
 #include "farmwatch/io/mosaic.h"
 
 namespace farmwatch::io {
 
 class FarmlandLayer;
 
-struct Patch {
-  std::string id;  ///< monitoring id (监测编号)
-  ChangeCategory category = ChangeCategory::other;
-  std::uint8_t class_before = 0, class_after = 0;  ///< majority class codes
-  double area_m2 = 0, area_mu = 0;                 ///< on the ellipsoid
-  double centroid_x = 0, centroid_y = 0;           ///< analysis CRS
-  double centroid_lon = 0, centroid_lat = 0;       ///< WGS84
-  std::vector<std::string> parcel_ids;             ///< farmland parcels it overlaps
-  double farmland_share = 0;                       ///< share of its pixels inside farmland
-  double confidence = 0;                           ///< 0..1
-  std::int64_t pixels = 0;
-  /// Farmland parcels it overlaps with the intersected area (m², ellipsoidal), by parcel id.
-  std::vector<std::pair<std::string, double>> parcel_areas;
-  std::string unit_code, unit_name;  ///< administrative unit (乡镇/村) it lies in most
-  /// Name of the exemption layer that makes it reasonable (合理); empty: not exempt.
-  std::string exempt_by;
-  /// Monitoring status (new, persisting, verified, dismissed) and when it was first found;
-  /// set from the monitoring database (a run without one: new, this run's date).
-  std::string status = "new";
-  std::string first_seen;
-  std::vector<std::uint8_t> wkb;         ///< geometry, analysis CRS
-  std::vector<std::uint8_t> wkb_lonlat;  ///< geometry, WGS84 lon/lat
-};
+/// The patch type lives in core (core/patch.h); io measures it.
+using farmwatch::Patch;
 
 struct PatchInputs {
   Grid grid;

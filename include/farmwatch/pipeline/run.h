@@ -2,6 +2,7 @@
 // Running a pipeline: validate everything first, then the stages in order, then swap the
 // outputs into place.
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,8 @@ struct RunOptions {
   /// Only the validate stage: every file, CRS, band, overlap, rule and the model's fit are
   /// checked; no pixel is read and nothing is written (an absent database is not created).
   bool check_only = false;
+  /// Passed to the database write (io::RunWrite::before_commit); for atomicity tests.
+  std::function<void()> before_database_commit;
 };
 
 /// Runs the pipeline and returns the summary (also written as summary.json).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "farmwatch/core/classifier.h"
+#include "farmwatch/core/calendar.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/image_source.h"
 #include "farmwatch/pipeline/rules_file.h"
@@ -86,9 +87,8 @@ struct PipelineSpec {
 /// folder. ConfigError naming the file and key on any problem, unknown keys included.
 PipelineSpec load_pipeline(const std::string& path);
 
-/// Checks a date string is a real calendar date written YYYY-MM-DD.
-bool valid_date(const std::string& s);
-/// Days between two valid dates (b - a).
-int days_between(const std::string& a, const std::string& b);
+// Calendar dates (core/calendar.h), as the pipeline names them.
+using farmwatch::days_between;
+using farmwatch::valid_date;
 
 }  // namespace farmwatch::pipeline

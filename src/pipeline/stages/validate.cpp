@@ -9,6 +9,7 @@
 #include <functional>
 #include <numeric>
 
+#include "farmwatch/core/mosaic_priority.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -22,14 +23,9 @@ using nlohmann::json;
 /// Scenes of a date in the order the compositor prefers them: nearest acquisition first,
 /// then as listed.
 std::vector<std::size_t> priority_order(const DateSpec& d) {
-  std::vector<std::size_t> order(d.scenes.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (!valid_date(d.date)) return order;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::abs(days_between(d.date, d.scenes[a].acquired)) <
-           std::abs(days_between(d.date, d.scenes[b].acquired));
-  });
-  return order;
+  std::vector<std::string> acquired;
+  for (const auto& sc : d.scenes) acquired.push_back(sc.acquired);
+  return scene_priority(d.date, acquired);
 }
 
 /// The grid's CRS and resolution: from the pipeline file, else the first usable image.
