@@ -210,7 +210,6 @@ ProductCalibration gaofen_calibration(const std::string& xml_path,
                      std::to_string(90 - zenith) + " deg above the horizon; too low to calibrate");
 
   const double d = earth_sun_distance_au(day_of_year(utc.year, utc.month, utc.day));
-  const double k_sun = M_PI * d * d / std::cos(zenith * M_PI / 180.0);
   ProductCalibration out;
   for (const auto& [file_band, sensor_band] : file_band_to_sensor_band) {
     const TableRow* row = nullptr;
@@ -222,8 +221,7 @@ ProductCalibration gaofen_calibration(const std::string& xml_path,
       throw InputError("Gaofen scene '" + xml_path + "': calibration table '" + table_name +
                        "' has no " + std::to_string(year) + " row for " + s.satellite + " " +
                        s.sensor + " band " + std::to_string(sensor_band));
-    const double k = k_sun / row->esun;
-    out.bands[file_band] = {row->gain * k, row->offset * k};
+    out.bands[file_band] = toa_from_radiance(row->gain, row->offset, row->esun, d, zenith);
   }
   std::ostringstream src;
   src << fs::path(xml_path).filename().string() << ": " << s.satellite << " " << s.sensor << " "

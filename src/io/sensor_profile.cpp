@@ -100,15 +100,14 @@ ProductCalibration landsat_calibration(const std::string& mtl_path,
   // Collection 1) products give TOA factors that still need the sun elevation.
   const std::string l2 = "LEVEL2_SURFACE_REFLECTANCE_PARAMETERS";
   const bool surface = kv.count(l2 + ".REFLECTANCE_MULT_BAND_2") > 0;
-  double sun = 1.0;
+  double elevation = 90.0;  // surface reflectance: no sun correction (sin 90° = 1)
   if (!surface) {
     std::string key = "IMAGE_ATTRIBUTES.SUN_ELEVATION";
     if (!kv.count(key)) key = "PRODUCT_PARAMETERS.SUN_ELEVATION";
-    const double elevation = number(kv, key, mtl_path);
+    elevation = number(kv, key, mtl_path);
     if (!(elevation > 0 && elevation <= 90))
       throw InputError("Landsat metadata '" + mtl_path + "': sun elevation " +
                        std::to_string(elevation) + " is not above the horizon");
-    sun = std::sin(elevation * M_PI / 180.0);
     std::ostringstream s;
     s << name << ": TOA reflectance, sun elevation " << elevation << " deg";
     out.source = s.str();
@@ -120,7 +119,7 @@ ProductCalibration landsat_calibration(const std::string& mtl_path,
     const std::string n = std::to_string(sensor_band);
     const double mult = number(kv, group + ".REFLECTANCE_MULT_BAND_" + n, mtl_path);
     const double add = number(kv, group + ".REFLECTANCE_ADD_BAND_" + n, mtl_path);
-    out.bands[file_band] = {mult / sun, add / sun};
+    out.bands[file_band] = surface ? Calibration{mult, add} : landsat_toa(mult, add, elevation);
   }
   return out;
 }
@@ -148,9 +147,9 @@ ProductCalibration sentinel2_calibration(int band_count, const std::string& base
   } catch (const std::exception&) {
     throw InputError("Sentinel-2 processing baseline '" + b + "' is not a number");
   }
-  if (std::isnan(offset)) offset = version >= 4.0 ? -1000.0 : 0.0;
+  if (std::isnan(offset)) offset = sentinel2_default_offset(version);
   ProductCalibration out;
-  for (int i = 1; i <= band_count; ++i) out.bands[i] = {1e-4, offset * 1e-4};
+  for (int i = 1; i <= band_count; ++i) out.bands[i] = sentinel2_dn_to_reflectance(offset);
   std::ostringstream s;
   s << "Sentinel-2 baseline " << b << ": (DN " << (offset < 0 ? "- " : "+ ") << std::fabs(offset)
     << ") / 10000";

@@ -5,13 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "farmwatch/core/calibration.h"
+
 namespace farmwatch::io {
 
 /// reflectance = DN * mult + add
-struct Calibration {
-  double mult = 1.0, add = 0.0;
-  double apply(double dn) const { return dn * mult + add; }
-};
+/// The arithmetic lives in core (core/calibration.h); io reads the metadata it needs.
+using farmwatch::Calibration;
 
 enum class Profile {
   automatic,  ///< Landsat MTL beside the image, else the bands' scale/offset metadata
