@@ -11,8 +11,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/patch_identity.h"
-#include "gdal_error.h"
-#include "gdal_handles.h"
+#include "monitoring_db_impl.h"
 
 namespace farmwatch::io {
 
@@ -37,226 +36,6 @@ std::string patch_status_label(const std::string& s) {
   if (s == "dismissed") return "已排除";
   return s;
 }
-
-namespace {
-
-// ---- schema: every table declared once --------------------------------------------------------
-
-struct Column {
-  const char* name;
-  OGRFieldType type;
-};
-
-struct Table {
-  const char* name;
-  OGRwkbGeometryType geometry;  // wkbNone: attributes only
-  std::vector<Column> columns;
-};
-
-const Table kRuns{"runs",
-                  wkbNone,
-                  {{"started_utc", OFTString},
-                   {"finished_utc", OFTString},
-                   {"pipeline", OFTString},
-                   {"farmwatch_version", OFTString},
-                   {"out_dir", OFTString},
-                   {"date_before", OFTString},
-                   {"date_after", OFTString},
-                   {"sensor_before", OFTString},
-                   {"sensor_after", OFTString},
-                   {"image_before", OFTString},
-                   {"image_after", OFTString}}};
-const Table kParcels{"parcels",
-                     wkbMultiPolygon,
-                     {{"parcel_id", OFTString},
-                      {"unit_code", OFTString},
-                      {"unit_name", OFTString},
-                      {"area_m2", OFTReal},
-                      {"last_run", OFTInteger64}}};
-const Table kParcelClasses{"parcel_classes",
-                           wkbNone,
-                           {{"run_id", OFTInteger64},
-                            {"parcel_id", OFTString},
-                            {"date", OFTString},
-                            {"class_code", OFTInteger},
-                            {"class_name", OFTString},
-                            {"gbt21010", OFTString},
-                            {"area_m2", OFTReal},
-                            {"share", OFTReal}}};
-const Table kPatches{"patches",
-                     wkbMultiPolygon,
-                     {{"patch_id", OFTString},
-                      {"category", OFTString},
-                      {"status", OFTString},
-                      {"class_before", OFTString},
-                      {"class_after", OFTString},
-                      {"first_seen", OFTString},
-                      {"last_seen", OFTString},
-                      {"first_run", OFTInteger64},
-                      {"last_run", OFTInteger64},
-                      {"area_m2", OFTReal},
-                      {"confidence", OFTReal},
-                      {"unit_code", OFTString},
-                      {"unit_name", OFTString},
-                      {"parcel_ids", OFTString},
-                      {"exempt_by", OFTString},
-                      {"status_by", OFTString},
-                      {"status_at", OFTString},
-                      {"status_note", OFTString}}};
-const Table kHistory{"patch_history",
-                     wkbNone,
-                     {{"patch_id", OFTString},
-                      {"run_id", OFTInteger64},
-                      {"date", OFTString},
-                      {"event", OFTString},
-                      {"area_m2", OFTReal},
-                      {"by_user", OFTString},
-                      {"at_utc", OFTString},
-                      {"note", OFTString}}};
-const Table kPatchParcels{"patch_parcels",
-                          wkbNone,
-                          {{"patch_id", OFTString},
-                           {"run_id", OFTInteger64},
-                           {"parcel_id", OFTString},
-                           {"area_m2", OFTReal}}};
-const Table* const kTables[] = {&kRuns,    &kParcels, &kParcelClasses,
-                                &kPatches, &kHistory, &kPatchParcels};
-
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
-
-/// A (multi)polygon WKB as a MultiPolygon, the type every geometry column holds.
-GeometryPtr as_multipolygon(const std::vector<std::uint8_t>& wkb) {
-  GeometryPtr g = from_wkb(wkb);
-  if (wkbFlatten(g->getGeometryType()) == wkbMultiPolygon) return g;
-  return GeometryPtr(OGRGeometryFactory::forceToMultiPolygon(g.release()));
-}
-
-std::vector<std::uint8_t> wkb_of(const OGRFeature& f) {
-  const OGRGeometry* g = f.GetGeometryRef();
-  return g ? to_wkb(*g) : std::vector<std::uint8_t>{};
-}
-
-std::string str(const OGRFeature& f, const char* field) {
-  const int i = f.GetFieldIndex(field);
-  return i >= 0 && f.IsFieldSetAndNotNull(i) ? f.GetFieldAsString(i) : "";
-}
-double num(const OGRFeature& f, const char* field) {
-  const int i = f.GetFieldIndex(field);
-  return i >= 0 && f.IsFieldSetAndNotNull(i) ? f.GetFieldAsDouble(i) : 0.0;
-}
-std::int64_t int64(const OGRFeature& f, const char* field) {
-  const int i = f.GetFieldIndex(field);
-  return i >= 0 && f.IsFieldSetAndNotNull(i) ? f.GetFieldAsInteger64(i) : 0;
-}
-
-StoredPatch stored_patch(const OGRFeature& f) {
-  StoredPatch p;
-  p.id = str(f, "patch_id");
-  p.category = str(f, "category");
-  p.status = str(f, "status");
-  p.class_before = str(f, "class_before");
-  p.class_after = str(f, "class_after");
-  p.first_seen = str(f, "first_seen");
-  p.last_seen = str(f, "last_seen");
-  p.first_run = int64(f, "first_run");
-  p.last_run = int64(f, "last_run");
-  p.area_m2 = num(f, "area_m2");
-  p.confidence = num(f, "confidence");
-  p.unit_code = str(f, "unit_code");
-  p.unit_name = str(f, "unit_name");
-  p.parcel_ids = str(f, "parcel_ids");
-  p.exempt_by = str(f, "exempt_by");
-  p.status_by = str(f, "status_by");
-  p.status_at = str(f, "status_at");
-  p.status_note = str(f, "status_note");
-  p.wkb_lonlat = wkb_of(f);
-  return p;
-}
-
-}  // namespace
-
-struct MonitoringDb::Impl {
-  std::string target;
-  DatasetPtr ds;
-
-  std::string where() const { return "monitoring database '" + target + "'"; }
-
-  OGRLayer& layer(const Table& t) const {
-    OGRLayer* l = ds->GetLayerByName(t.name);
-    if (!l) throw InputError(where() + " has no table '" + t.name + "': not a farmwatch database");
-    return *l;
-  }
-
-  [[noreturn]] void fail(const std::string& what) const {
-    std::string msg = gdal_last_error();
-    if (msg.find("locked") != std::string::npos || msg.find("busy") != std::string::npos)
-      msg += " (another process is writing to it; try again when it has finished)";
-    throw ProcessingError(where() + ": " + what + ": " + msg);
-  }
-
-  void create_tables() {
-    auto lonlat = wgs84_lonlat();
-    for (const Table* t : kTables) {
-      if (ds->GetLayerByName(t->name)) continue;
-      CPLErrorReset();
-      const char* opts[] = {"FID=fid", nullptr};
-      OGRLayer* l = ds->CreateLayer(t->name, t->geometry == wkbNone ? nullptr : &lonlat,
-                                    t->geometry, const_cast<char**>(opts));
-      if (!l) fail(std::string("cannot create table ") + t->name);
-      for (const auto& c : t->columns) {
-        OGRFieldDefn fd(c.name, c.type);
-        if (l->CreateField(&fd) != OGRERR_NONE)
-          fail(std::string("cannot create column ") + t->name + "." + c.name);
-      }
-    }
-  }
-
-  /// Features of a table matching an OGR SQL attribute filter ("" = all), in FID order.
-  std::vector<OGRFeatureUniquePtr> select(const Table& t, const std::string& filter) const {
-    OGRLayer& l = layer(t);
-    l.SetSpatialFilter(nullptr);
-    if (l.SetAttributeFilter(filter.empty() ? nullptr : filter.c_str()) != OGRERR_NONE)
-      fail("bad query on " + std::string(t.name));
-    std::vector<OGRFeatureUniquePtr> out;
-    l.ResetReading();
-    while (OGRFeature* f = l.GetNextFeature()) out.emplace_back(f);
-    l.SetAttributeFilter(nullptr);
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a->GetFID() < b->GetFID(); });
-    return out;
-  }
-
-  void insert(OGRLayer& l, OGRFeature& f, const char* table) const {
-    CPLErrorReset();
-    if (l.CreateFeature(&f) != OGRERR_NONE) fail(std::string("cannot write to ") + table);
-  }
-  void update(OGRLayer& l, OGRFeature& f, const char* table) const {
-    CPLErrorReset();
-    if (l.SetFeature(&f) != OGRERR_NONE) fail(std::string("cannot update ") + table);
-  }
-
-  /// Runs `body` in one transaction: committed when it returns, rolled back if it throws.
-  template <class F>
-  void transaction(F&& body) {
-    CPLErrorReset();
-    if (ds->StartTransaction() != OGRERR_NONE) fail("cannot start a transaction");
-    try {
-      body();
-    } catch (...) {
-      ds->RollbackTransaction();
-      throw;
-    }
-    CPLErrorReset();
-    if (ds->CommitTransaction() != OGRERR_NONE) {
-      ds->RollbackTransaction();
-      fail("cannot commit");
-    }
-  }
-};
 
 MonitoringDb::MonitoringDb() : impl_(std::make_unique<Impl>()) {}
 MonitoringDb::~MonitoringDb() = default;
@@ -355,206 +134,136 @@ void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string&
   }
 }
 
+std::int64_t MonitoringDb::Impl::insert_run(const RunRecord& r) {
+  Impl& im = *this;
+  OGRLayer& runs = im.layer(kRuns);
+  OGRFeature run(runs.GetLayerDefn());
+  run.SetField("started_utc", r.started_utc.c_str());
+  run.SetField("finished_utc", utc_timestamp().c_str());
+  run.SetField("pipeline", r.pipeline.c_str());
+  run.SetField("farmwatch_version", r.farmwatch_version.c_str());
+  run.SetField("out_dir", r.out_dir.c_str());
+  run.SetField("date_before", r.date_before.c_str());
+  run.SetField("date_after", r.date_after.c_str());
+  run.SetField("sensor_before", r.sensor_before.c_str());
+  run.SetField("sensor_after", r.sensor_after.c_str());
+  run.SetField("image_before", r.image_before.c_str());
+  run.SetField("image_after", r.image_after.c_str());
+  im.insert(runs, run, kRuns.name);
+  return run.GetFID();
+}
+
+void MonitoringDb::Impl::write_parcels(const RunWrite& w, std::int64_t run_id) {
+  Impl& im = *this;
+  // Parcels: inserted or brought up to date by parcel id.
+  OGRLayer& parcels = im.layer(kParcels);
+  std::map<std::string, GIntBig> parcel_fid;
+  for (const auto& f : im.select(kParcels, "")) parcel_fid[str(*f, "parcel_id")] = f->GetFID();
+  for (const auto& p : w.parcels) {
+    OGRFeature f(parcels.GetLayerDefn());
+    if (auto it = parcel_fid.find(p.id); it != parcel_fid.end()) f.SetFID(it->second);
+    f.SetField("parcel_id", p.id.c_str());
+    f.SetField("unit_code", p.unit_code.c_str());
+    f.SetField("unit_name", p.unit_name.c_str());
+    f.SetField("area_m2", p.area_m2);
+    f.SetField("last_run", static_cast<GIntBig>(run_id));
+    f.SetGeometryDirectly(as_multipolygon(p.wkb_lonlat).release());
+    if (f.GetFID() == OGRNullFID)
+      im.insert(parcels, f, kParcels.name);
+    else
+      im.update(parcels, f, kParcels.name);
+  }
+  OGRLayer& classes = im.layer(kParcelClasses);
+  for (const auto& c : w.parcel_classes) {
+    OGRFeature f(classes.GetLayerDefn());
+    f.SetField("run_id", static_cast<GIntBig>(run_id));
+    f.SetField("parcel_id", c.parcel_id.c_str());
+    f.SetField("date", c.date.c_str());
+    f.SetField("class_code", c.code);
+    f.SetField("class_name", c.class_name.c_str());
+    f.SetField("gbt21010", c.gbt_code.c_str());
+    f.SetField("area_m2", c.area_m2);
+    f.SetField("share", c.share);
+    im.insert(classes, f, kParcelClasses.name);
+  }
+}
+
+void MonitoringDb::Impl::write_patches(const RunWrite& w, std::int64_t run_id) {
+  Impl& im = *this;
+  const RunRecord& r = w.run;
+  OGRLayer& patches = im.layer(kPatches);
+  OGRLayer& history = im.layer(kHistory);
+  OGRLayer& overlaps = im.layer(kPatchParcels);
+  // The stored patches by id, read once: a patch found again is updated in place.
+  std::map<std::string, OGRFeatureUniquePtr> stored;
+  for (auto& f : im.select(kPatches, "")) {
+    const std::string id = str(*f, "patch_id");
+    stored.emplace(id, std::move(f));
+  }
+  for (const Patch& p : *w.patches) {
+    const auto it = stored.find(p.id);
+    const bool existing = it != stored.end();
+    OGRFeature f(patches.GetLayerDefn());
+    if (existing) {
+      f.SetFrom(it->second.get());
+      f.SetFID(it->second->GetFID());
+    } else {
+      f.SetField("first_seen", r.date_after.c_str());
+      f.SetField("first_run", static_cast<GIntBig>(run_id));
+    }
+    const auto name = [&](std::uint8_t code) {
+      const LandClass* c = w.classes ? w.classes->find(code) : nullptr;
+      return c ? c->name : std::string();
+    };
+    std::string parcel_ids;
+    for (const auto& id : p.parcel_ids) parcel_ids += (parcel_ids.empty() ? "" : ";") + id;
+    f.SetField("patch_id", p.id.c_str());
+    f.SetField("category", category_key(p.category));
+    f.SetField("status", p.status.c_str());
+    f.SetField("class_before", name(p.class_before).c_str());
+    f.SetField("class_after", name(p.class_after).c_str());
+    f.SetField("last_seen", r.date_after.c_str());
+    f.SetField("last_run", static_cast<GIntBig>(run_id));
+    f.SetField("area_m2", p.area_m2);
+    f.SetField("confidence", p.confidence);
+    f.SetField("unit_code", p.unit_code.c_str());
+    f.SetField("unit_name", p.unit_name.c_str());
+    f.SetField("parcel_ids", parcel_ids.c_str());
+    f.SetField("exempt_by", p.exempt_by.c_str());
+    f.SetGeometryDirectly(as_multipolygon(p.wkb_lonlat).release());
+    if (!existing)
+      im.insert(patches, f, kPatches.name);
+    else
+      im.update(patches, f, kPatches.name);
+
+    OGRFeature h(history.GetLayerDefn());
+    h.SetField("patch_id", p.id.c_str());
+    h.SetField("run_id", static_cast<GIntBig>(run_id));
+    h.SetField("date", r.date_after.c_str());
+    h.SetField("event", existing ? "persisting" : "detected");
+    h.SetField("area_m2", p.area_m2);
+    h.SetField("at_utc", utc_timestamp().c_str());
+    im.insert(history, h, kHistory.name);
+    for (const auto& [parcel, area] : p.parcel_areas) {
+      OGRFeature o(overlaps.GetLayerDefn());
+      o.SetField("patch_id", p.id.c_str());
+      o.SetField("run_id", static_cast<GIntBig>(run_id));
+      o.SetField("parcel_id", parcel.c_str());
+      o.SetField("area_m2", area);
+      im.insert(overlaps, o, kPatchParcels.name);
+    }
+  }
+}
+
 std::int64_t MonitoringDb::write_run(const RunWrite& w) {
-  Impl& im = *impl_;
   std::int64_t run_id = 0;
-  im.transaction([&] {
-    OGRLayer& runs = im.layer(kRuns);
-    OGRFeature run(runs.GetLayerDefn());
-    const RunRecord& r = w.run;
-    run.SetField("started_utc", r.started_utc.c_str());
-    run.SetField("finished_utc", utc_timestamp().c_str());
-    run.SetField("pipeline", r.pipeline.c_str());
-    run.SetField("farmwatch_version", r.farmwatch_version.c_str());
-    run.SetField("out_dir", r.out_dir.c_str());
-    run.SetField("date_before", r.date_before.c_str());
-    run.SetField("date_after", r.date_after.c_str());
-    run.SetField("sensor_before", r.sensor_before.c_str());
-    run.SetField("sensor_after", r.sensor_after.c_str());
-    run.SetField("image_before", r.image_before.c_str());
-    run.SetField("image_after", r.image_after.c_str());
-    im.insert(runs, run, kRuns.name);
-    run_id = run.GetFID();
-
-    // Parcels: inserted or brought up to date by parcel id.
-    OGRLayer& parcels = im.layer(kParcels);
-    std::map<std::string, GIntBig> parcel_fid;
-    for (const auto& f : im.select(kParcels, "")) parcel_fid[str(*f, "parcel_id")] = f->GetFID();
-    for (const auto& p : w.parcels) {
-      OGRFeature f(parcels.GetLayerDefn());
-      if (auto it = parcel_fid.find(p.id); it != parcel_fid.end()) f.SetFID(it->second);
-      f.SetField("parcel_id", p.id.c_str());
-      f.SetField("unit_code", p.unit_code.c_str());
-      f.SetField("unit_name", p.unit_name.c_str());
-      f.SetField("area_m2", p.area_m2);
-      f.SetField("last_run", static_cast<GIntBig>(run_id));
-      f.SetGeometryDirectly(as_multipolygon(p.wkb_lonlat).release());
-      if (f.GetFID() == OGRNullFID)
-        im.insert(parcels, f, kParcels.name);
-      else
-        im.update(parcels, f, kParcels.name);
-    }
-    OGRLayer& classes = im.layer(kParcelClasses);
-    for (const auto& c : w.parcel_classes) {
-      OGRFeature f(classes.GetLayerDefn());
-      f.SetField("run_id", static_cast<GIntBig>(run_id));
-      f.SetField("parcel_id", c.parcel_id.c_str());
-      f.SetField("date", c.date.c_str());
-      f.SetField("class_code", c.code);
-      f.SetField("class_name", c.class_name.c_str());
-      f.SetField("gbt21010", c.gbt_code.c_str());
-      f.SetField("area_m2", c.area_m2);
-      f.SetField("share", c.share);
-      im.insert(classes, f, kParcelClasses.name);
-    }
-
-    if (!w.patches) return;
-    OGRLayer& patches = im.layer(kPatches);
-    OGRLayer& history = im.layer(kHistory);
-    OGRLayer& overlaps = im.layer(kPatchParcels);
-    // The stored patches by id, read once: a patch found again is updated in place.
-    std::map<std::string, OGRFeatureUniquePtr> stored;
-    for (auto& f : im.select(kPatches, "")) {
-      const std::string id = str(*f, "patch_id");
-      stored.emplace(id, std::move(f));
-    }
-    for (const Patch& p : *w.patches) {
-      const auto it = stored.find(p.id);
-      const bool existing = it != stored.end();
-      OGRFeature f(patches.GetLayerDefn());
-      if (existing) {
-        f.SetFrom(it->second.get());
-        f.SetFID(it->second->GetFID());
-      } else {
-        f.SetField("first_seen", r.date_after.c_str());
-        f.SetField("first_run", static_cast<GIntBig>(run_id));
-      }
-      const auto name = [&](std::uint8_t code) {
-        const LandClass* c = w.classes ? w.classes->find(code) : nullptr;
-        return c ? c->name : std::string();
-      };
-      std::string parcel_ids;
-      for (const auto& id : p.parcel_ids) parcel_ids += (parcel_ids.empty() ? "" : ";") + id;
-      f.SetField("patch_id", p.id.c_str());
-      f.SetField("category", category_key(p.category));
-      f.SetField("status", p.status.c_str());
-      f.SetField("class_before", name(p.class_before).c_str());
-      f.SetField("class_after", name(p.class_after).c_str());
-      f.SetField("last_seen", r.date_after.c_str());
-      f.SetField("last_run", static_cast<GIntBig>(run_id));
-      f.SetField("area_m2", p.area_m2);
-      f.SetField("confidence", p.confidence);
-      f.SetField("unit_code", p.unit_code.c_str());
-      f.SetField("unit_name", p.unit_name.c_str());
-      f.SetField("parcel_ids", parcel_ids.c_str());
-      f.SetField("exempt_by", p.exempt_by.c_str());
-      f.SetGeometryDirectly(as_multipolygon(p.wkb_lonlat).release());
-      if (!existing)
-        im.insert(patches, f, kPatches.name);
-      else
-        im.update(patches, f, kPatches.name);
-
-      OGRFeature h(history.GetLayerDefn());
-      h.SetField("patch_id", p.id.c_str());
-      h.SetField("run_id", static_cast<GIntBig>(run_id));
-      h.SetField("date", r.date_after.c_str());
-      h.SetField("event", existing ? "persisting" : "detected");
-      h.SetField("area_m2", p.area_m2);
-      h.SetField("at_utc", utc_timestamp().c_str());
-      im.insert(history, h, kHistory.name);
-      for (const auto& [parcel, area] : p.parcel_areas) {
-        OGRFeature o(overlaps.GetLayerDefn());
-        o.SetField("patch_id", p.id.c_str());
-        o.SetField("run_id", static_cast<GIntBig>(run_id));
-        o.SetField("parcel_id", parcel.c_str());
-        o.SetField("area_m2", area);
-        im.insert(overlaps, o, kPatchParcels.name);
-      }
-    }
+  impl_->transaction([&] {
+    run_id = impl_->insert_run(w.run);
+    impl_->write_parcels(w, run_id);
+    if (w.patches) impl_->write_patches(w, run_id);
     if (w.before_commit) w.before_commit();
   });
   return run_id;
-}
-
-std::vector<RunRecord> MonitoringDb::runs() const {
-  std::vector<RunRecord> out;
-  for (const auto& f : impl_->select(kRuns, "")) {
-    RunRecord r;
-    r.id = f->GetFID();
-    r.started_utc = str(*f, "started_utc");
-    r.finished_utc = str(*f, "finished_utc");
-    r.pipeline = str(*f, "pipeline");
-    r.farmwatch_version = str(*f, "farmwatch_version");
-    r.out_dir = str(*f, "out_dir");
-    r.date_before = str(*f, "date_before");
-    r.date_after = str(*f, "date_after");
-    r.sensor_before = str(*f, "sensor_before");
-    r.sensor_after = str(*f, "sensor_after");
-    r.image_before = str(*f, "image_before");
-    r.image_after = str(*f, "image_after");
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
-std::vector<StoredPatch> MonitoringDb::patches(const PatchQuery& q) const {
-  std::string filter;
-  auto add = [&](const std::string& cond) { filter += (filter.empty() ? "" : " AND ") + cond; };
-  if (!q.unit.empty())
-    add("(unit_name = " + quoted(q.unit) + " OR unit_code = " + quoted(q.unit) + ")");
-  if (!q.since.empty()) add("last_seen >= " + quoted(q.since));
-  if (!q.category.empty()) add("category = " + quoted(q.category));
-  if (!q.status.empty()) add("status = " + quoted(q.status));
-  std::vector<StoredPatch> out;
-  for (const auto& f : impl_->select(kPatches, filter)) out.push_back(stored_patch(*f));
-  std::sort(out.begin(), out.end(),
-            [](const StoredPatch& a, const StoredPatch& b) { return a.id < b.id; });
-  return out;
-}
-
-std::optional<StoredPatch> MonitoringDb::patch(const std::string& id) const {
-  auto f = impl_->select(kPatches, "patch_id = " + quoted(id));
-  if (f.empty()) return std::nullopt;
-  return stored_patch(*f.front());
-}
-
-std::vector<PatchEvent> MonitoringDb::patch_history(const std::string& id) const {
-  std::vector<PatchEvent> out;
-  for (const auto& f : impl_->select(kHistory, "patch_id = " + quoted(id)))
-    out.push_back({str(*f, "patch_id"), int64(*f, "run_id"), str(*f, "date"), str(*f, "event"),
-                   str(*f, "by_user"), str(*f, "at_utc"), str(*f, "note"), num(*f, "area_m2")});
-  return out;
-}
-
-std::optional<ParcelRecord> MonitoringDb::parcel(const std::string& id) const {
-  auto f = impl_->select(kParcels, "parcel_id = " + quoted(id));
-  if (f.empty()) return std::nullopt;
-  return ParcelRecord{str(*f.front(), "parcel_id"), str(*f.front(), "unit_code"),
-                      str(*f.front(), "unit_name"), num(*f.front(), "area_m2"), wkb_of(*f.front())};
-}
-
-std::vector<ParcelClassRecord> MonitoringDb::parcel_classes(const std::string& parcel_id) const {
-  std::vector<ParcelClassRecord> out;
-  for (const auto& f : impl_->select(kParcelClasses, "parcel_id = " + quoted(parcel_id))) {
-    ParcelClassRecord c;
-    c.run_id = int64(*f, "run_id");
-    c.parcel_id = parcel_id;
-    c.date = str(*f, "date");
-    c.code = static_cast<int>(int64(*f, "class_code"));
-    c.class_name = str(*f, "class_name");
-    c.gbt_code = str(*f, "gbt21010");
-    c.area_m2 = num(*f, "area_m2");
-    c.share = num(*f, "share");
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-std::vector<PatchParcelRecord> MonitoringDb::patch_parcels(const std::string& parcel_id) const {
-  std::vector<PatchParcelRecord> out;
-  for (const auto& f : impl_->select(kPatchParcels, "parcel_id = " + quoted(parcel_id)))
-    out.push_back({str(*f, "patch_id"), parcel_id, int64(*f, "run_id"), num(*f, "area_m2")});
-  return out;
 }
 
 void MonitoringDb::set_status(const std::string& patch_id, const std::string& status,

@@ -39,6 +39,64 @@ DateSpec date_spec(const DateParams& p, const ParamSource& src) {
   return d;
 }
 
+/// Rules: a file name (relative to the pipeline file) or the rules inline; or a learned model,
+/// whose class table the change rules then name.
+void read_rules(const PipelineParams& p, const ParamSource& src, PipelineSpec& spec) {
+  const std::string& path = src.file;
+  const std::string base = src.base;
+  if (!p.model.empty()) {
+    if (p.classification) src.fail("model", "give either a model or classification rules, not both");
+    spec.model = p.model;
+    spec.classifier_source = spec.model;
+    spec.classifier = model_class_source(spec.model);
+  } else if (!p.classification) {
+    src.fail("classification", "missing (rules, or a model)");
+  } else if (p.classification->IsScalar()) {
+    spec.classifier_source = resolve_path(base, p.classification->as<std::string>());
+    spec.classifier = load_classifier_file(spec.classifier_source);
+  } else {
+    spec.classifier_source = path + " (inline)";
+    spec.classifier = parse_classifier(*p.classification, path, "classification");
+  }
+  if (p.change_rules) {
+    if (p.change_rules->IsScalar()) {
+      spec.change_source = resolve_path(base, p.change_rules->as<std::string>());
+      spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes(),
+                                           !spec.model.empty());
+    } else {
+      spec.change_source = path + " (inline)";
+      spec.change = parse_change_rules(*p.change_rules, spec.classifier->classes(), path,
+                                       "change_rules", !spec.model.empty());
+    }
+  } else if (spec.dates.size() == 2) {
+    src.fail("change_rules", "missing (required when two dates are compared)");
+  }
+  if (p.min_patch_area_m2)
+    parse_min_areas(*p.min_patch_area_m2, spec.change.rules, path, "min_patch_area_m2");
+}
+
+/// Outputs, and the monitoring database (by default beside the output folder).
+void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec& spec) {
+  spec.outputs.dir = p.outputs->dir;
+  spec.outputs.landuse = p.outputs->landuse;
+  spec.outputs.tiles = p.outputs->tiles;
+  if (p.outputs->zooms) {
+    spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
+    spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);
+  }
+  // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
+  // folder, so that the next night's run finds it.
+  const std::string db = p.has_database ? p.database : "farmwatch.gpkg";
+  spec.database_is_default = !p.has_database;
+  if (db != "none")
+    spec.database = db.rfind("PG:", 0) == 0
+                        ? db
+                        : resolve_path(p.has_database
+                                           ? src.base
+                                           : fs::path(spec.outputs.dir).parent_path().string(),
+                                       db);
+}
+
 }  // namespace
 
 PipelineSpec load_pipeline(const std::string& path) {
@@ -79,56 +137,8 @@ PipelineSpec load_pipeline(const std::string& path) {
     if (p.grid->bound == "farmland") spec.grid.bound = GridSpec::Bound::farmland;
   }
 
-  // Rules: a file name (relative to the pipeline file) or the rules inline; or a learned model,
-  // whose class table the change rules then name.
-  if (!p.model.empty()) {
-    if (p.classification) src.fail("model", "give either a model or classification rules, not both");
-    spec.model = p.model;
-    spec.classifier_source = spec.model;
-    spec.classifier = model_class_source(spec.model);
-  } else if (!p.classification) {
-    src.fail("classification", "missing (rules, or a model)");
-  } else if (p.classification->IsScalar()) {
-    spec.classifier_source = resolve_path(base.string(), p.classification->as<std::string>());
-    spec.classifier = load_classifier_file(spec.classifier_source);
-  } else {
-    spec.classifier_source = path + " (inline)";
-    spec.classifier = parse_classifier(*p.classification, path, "classification");
-  }
-  if (p.change_rules) {
-    if (p.change_rules->IsScalar()) {
-      spec.change_source = resolve_path(base.string(), p.change_rules->as<std::string>());
-      spec.change = load_change_rules_file(spec.change_source, spec.classifier->classes(),
-                                           !spec.model.empty());
-    } else {
-      spec.change_source = path + " (inline)";
-      spec.change = parse_change_rules(*p.change_rules, spec.classifier->classes(), path,
-                                       "change_rules", !spec.model.empty());
-    }
-  } else if (spec.dates.size() == 2) {
-    src.fail("change_rules", "missing (required when two dates are compared)");
-  }
-  if (p.min_patch_area_m2)
-    parse_min_areas(*p.min_patch_area_m2, spec.change.rules, path, "min_patch_area_m2");
-
-  spec.outputs.dir = p.outputs->dir;
-  spec.outputs.landuse = p.outputs->landuse;
-  spec.outputs.tiles = p.outputs->tiles;
-  if (p.outputs->zooms) {
-    spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
-    spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);
-  }
-  // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
-  // folder, so that the next night's run finds it.
-  const std::string db = p.has_database ? p.database : "farmwatch.gpkg";
-  spec.database_is_default = !p.has_database;
-  if (db != "none")
-    spec.database = db.rfind("PG:", 0) == 0
-                        ? db
-                        : resolve_path(p.has_database
-                                           ? base.string()
-                                           : fs::path(spec.outputs.dir).parent_path().string(),
-                                       db);
+  read_rules(p, src, spec);
+  read_outputs(p, src, spec);
   spec.block_size = p.block_size;
   spec.coregister = p.coregister;
   spec.normalise = p.normalise;

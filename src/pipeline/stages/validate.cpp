@@ -74,6 +74,43 @@ class Validate : public Stage {
  private:
   void run(RunContext& ctx, const Log& log) override {
     const auto& spec = ctx.spec;
+    inspect_scenes(ctx, log);
+    for (std::size_t i = 0; i < ctx.images.size(); ++i)
+      if (ctx.images[i].scenes.empty()) throw no_usable_scene(ctx, i);
+    if (!spec.model.empty()) check_model(ctx);
+
+    std::string crs;
+    double res = 0;
+    grid_frame(spec, ctx.images[0].scenes[0], crs, res);
+    open_layers_and_database(ctx, log, crs);
+    drop_scenes_off_the_area(ctx, log, crs);
+    std::optional<Box> bound;
+    if (!spec.grid.extent && spec.grid.bound == GridSpec::Bound::farmland) {
+      if (!ctx.farmland)
+        throw ConfigError("grid.extent is farmland but the pipeline has no farmland layer");
+      const double m = spec.grid.margin.value_or(20 * res);
+      const Box f = ctx.farmland->extent();
+      bound = Box{f.xmin - m, f.ymin - m, f.xmax + m, f.ymax + m};
+    }
+    ctx.grid = resolve_grid(spec, ctx.images, crs, res, bound);
+    if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
+      throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
+    for (std::size_t i = 0; i < ctx.images.size(); ++i)
+      drop_scenes_outside(ctx, log, i, "the analysis grid", [&](const io::ImageInfo& s) {
+        return !io::footprint_on(s, ctx.grid).empty();
+      });
+    if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
+      throw InputError("farmland layer '" + spec.farmland->path +
+                       "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
+    log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
+             std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
+             io::crs_label(crs));
+  }
+
+  /// Every scene of every date opened and checked (CRS, bands, DN rule), in priority order; a
+  /// bad scene of a date with several is recorded and skipped.
+  static void inspect_scenes(RunContext& ctx, const Log& log) {
+    const auto& spec = ctx.spec;
     const auto required = spec.classifier->required_roles();
     for (std::size_t i = 0; i < spec.dates.size(); ++i) {
       const auto& d = spec.dates[i];
@@ -93,13 +130,13 @@ class Validate : public Stage {
         }
       }
     }
-    for (std::size_t i = 0; i < ctx.images.size(); ++i)
-      if (ctx.images[i].scenes.empty()) throw no_usable_scene(ctx, i);
-    if (!spec.model.empty()) check_model(ctx);
+  }
 
-    std::string crs;
-    double res = 0;
-    grid_frame(spec, ctx.images[0].scenes[0], crs, res);
+  /// The polygon layers in the grid's CRS, and the monitoring database: opened (and created)
+  /// now, so that a corrupt or foreign database stops the run before any work; it is written
+  /// only at the end, in one transaction.
+  static void open_layers_and_database(RunContext& ctx, const Log& log, const std::string& crs) {
+    const auto& spec = ctx.spec;
     if (spec.farmland) {
       ctx.farmland = io::FarmlandLayer::load(*spec.farmland, crs);
       log.info("farmland: " + std::to_string(ctx.farmland->size()) + " parcels from " +
@@ -108,14 +145,17 @@ class Validate : public Stage {
     if (spec.admin) ctx.admin = io::FarmlandLayer::load(*spec.admin, crs);
     for (const auto& e : spec.exemptions)
       ctx.exemptions.push_back(io::FarmlandLayer::load(e.layer, crs));
-    // Opened (and created) now, so that a corrupt or foreign database stops the run before
-    // any work; it is written only at the end, in one transaction.
     // A check opens an existing database (to find it corrupt or foreign) but creates none.
     const bool absent_file = spec.database.rfind("PG:", 0) != 0 &&
                              !std::filesystem::exists(spec.database);
     if (!spec.database.empty() && ctx.compares_dates() &&
         !(ctx.options.check_only && absent_file))
       ctx.db = io::MonitoringDb::open(spec.database, /*create=*/!ctx.options.check_only);
+  }
+
+  /// Scenes that miss the area of interest are dropped (or fail a date of one scene).
+  static void drop_scenes_off_the_area(RunContext& ctx, const Log& log, const std::string& crs) {
+    const auto& spec = ctx.spec;
     // The area scenes must overlap: the grid's extent if given, else the farmland layer's,
     // else (with two dates) the other date's scenes.
     std::optional<Box> area = spec.grid.extent;
@@ -140,27 +180,6 @@ class Validate : public Stage {
       });
     }
 
-    std::optional<Box> bound;
-    if (!spec.grid.extent && spec.grid.bound == GridSpec::Bound::farmland) {
-      if (!ctx.farmland)
-        throw ConfigError("grid.extent is farmland but the pipeline has no farmland layer");
-      const double m = spec.grid.margin.value_or(20 * res);
-      const Box f = ctx.farmland->extent();
-      bound = Box{f.xmin - m, f.ymin - m, f.xmax + m, f.ymax + m};
-    }
-    ctx.grid = resolve_grid(spec, ctx.images, crs, res, bound);
-    if (ctx.grid.width <= 0 || ctx.grid.height <= 0)
-      throw InputError("the analysis grid is empty: check grid.extent and grid.resolution");
-    for (std::size_t i = 0; i < ctx.images.size(); ++i)
-      drop_scenes_outside(ctx, log, i, "the analysis grid", [&](const io::ImageInfo& s) {
-        return !io::footprint_on(s, ctx.grid).empty();
-      });
-    if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
-      throw InputError("farmland layer '" + spec.farmland->path +
-                       "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
-    log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
-             std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
-             io::crs_label(crs));
   }
 
   /// Drops the scenes of date `i` that `overlaps` rejects, as failed; a date of one scene

@@ -40,6 +40,39 @@ const ParamSet& TrainParams::params() {
   return set;
 }
 
+namespace {
+
+/// The classes a model learned: every label code with samples, named from the polygons'
+/// name field and, with a class table, given its key, name, GB/T 21010 code and colour.
+std::vector<ModelClass> model_classes(const TrainParams& p, const io::EvaluateRequest& labels,
+                                      const std::vector<std::int64_t>& per_class) {
+  std::vector<ModelClass> classes;
+  const auto names = io::label_names(labels, p.name_field);
+  const auto table =
+      p.class_table.empty() ? std::optional<ClassTable>() : io::load_class_table_csv(p.class_table);
+  for (int c = 1; c < 255; ++c)
+    if (per_class[static_cast<std::size_t>(c)]) {
+      ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", "", true};
+      for (const auto& [code, n] : names)
+        if (code == c) mc.name = n;
+      if (table) {
+        const LandClass* lc = table->find(mc.code);
+        if (!lc)
+          throw ConfigError("class table '" + p.class_table + "' has no row for label code " +
+                            std::to_string(c));
+        mc.key = lc->key;
+        mc.name = lc->name;
+        mc.gbt_code = lc->gbt_code;
+        mc.color = io::color_hex(lc->color);
+        mc.observed = lc->observed;
+      }
+      classes.push_back(mc);
+    }
+  return classes;
+}
+
+}  // namespace
+
 TrainResult train(const TrainParams& p, const StepEnv& env) {
   if (p.labels.size() != 1 && p.labels.size() != p.image.size())
     throw ParamError(
@@ -85,27 +118,7 @@ TrainResult train(const TrainParams& p, const StepEnv& env) {
     info.date_descriptions.push_back(io::describe_bands(groups[0][d]));
     info.date_calibrations.push_back(groups[0][d].calibration_source);
   }
-  const auto names = io::label_names(labels, p.name_field);
-  const auto table =
-      p.class_table.empty() ? std::optional<ClassTable>() : io::load_class_table_csv(p.class_table);
-  for (int c = 1; c < 255; ++c)
-    if (set.per_class[static_cast<std::size_t>(c)]) {
-      ModelClass mc{static_cast<std::uint8_t>(c), "", "", "", "", true};
-      for (const auto& [code, n] : names)
-        if (code == c) mc.name = n;
-      if (table) {
-        const LandClass* lc = table->find(mc.code);
-        if (!lc)
-          throw ConfigError("class table '" + p.class_table + "' has no row for label code " +
-                            std::to_string(c));
-        mc.key = lc->key;
-        mc.name = lc->name;
-        mc.gbt_code = lc->gbt_code;
-        mc.color = io::color_hex(lc->color);
-        mc.observed = lc->observed;
-      }
-      info.classes.push_back(mc);
-    }
+  info.classes = model_classes(p, labels, set.per_class);
   std::string sources;
   for (const auto& f : p.labels) sources += (sources.empty() ? "" : ", ") + f;
   info.labels = sources + (labels.field.empty() ? "" : " field " + labels.field) +
