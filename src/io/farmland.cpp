@@ -78,6 +78,67 @@ GeometryPtr repaired_polygons(const GeosContext& geos, const GEOSGeometry* g) {
 
 const std::vector<std::string>& FarmlandLayer::repaired() const { return impl_->repaired; }
 
+namespace {
+
+/// Validity is judged by GEOS on the geometry as delivered, before any reprojection; an
+/// invalid one (a bow-tie, a self-touching ring) is repaired with GEOS MakeValid, keeping its
+/// polygonal part, and reported in `im.repaired`. InputError naming `what` otherwise.
+GeometryPtr valid_polygons(FarmlandLayer::Impl& im, const OGRGeometry& g, const std::string& what,
+                           const std::string& id) {
+  GeometryPtr copy(g.clone());
+  GeosGeometryPtr gg;
+  try {
+    gg = geos_from_wkb(im.geos, to_wkb(g));
+  } catch (const std::runtime_error& e) {
+    throw InputError(what + " has a geometry GEOS cannot read: " + e.what());
+  }
+  if (GEOSisValid_r(im.geos.get(), gg.get()) != 1) {
+    char* reason = GEOSisValidReason_r(im.geos.get(), gg.get());
+    const std::string r = reason ? reason : "invalid";
+    GEOSFree_r(im.geos.get(), reason);
+    copy = repaired_polygons(im.geos, gg.get());
+    if (!copy) throw InputError(what + " has an invalid geometry with no area once repaired: " + r);
+    im.repaired.push_back(id + ": " + r);
+  }
+  return copy;
+}
+
+/// The parcels in id order with their extent, prepared geometries and an STR tree.
+void index_parcels(
+    FarmlandLayer::Impl& im,
+    std::map<std::string, std::pair<std::vector<std::uint8_t>, std::string>>& by_id,
+    const std::string& target_crs_wkt) {
+  bool first = true;
+  for (auto& [id, value] : by_id) {
+    auto& [wkb, name] = value;
+    im.ids.push_back(id);
+    im.names.push_back(name);
+    auto g = geos_from_wkb(im.geos, wkb);
+    double x0, y0, x1, y1;
+    GEOSGeom_getXMin_r(im.geos.get(), g.get(), &x0);
+    GEOSGeom_getYMin_r(im.geos.get(), g.get(), &y0);
+    GEOSGeom_getXMax_r(im.geos.get(), g.get(), &x1);
+    GEOSGeom_getYMax_r(im.geos.get(), g.get(), &y1);
+    const Box b{x0, y0, x1, y1};
+    im.extent = first ? b
+                      : Box{std::min(im.extent.xmin, b.xmin), std::min(im.extent.ymin, b.ymin),
+                            std::max(im.extent.xmax, b.xmax), std::max(im.extent.ymax, b.ymax)};
+    first = false;
+    im.wkb.push_back(std::move(wkb));
+    im.geoms.push_back(std::move(g));
+  }
+  im.area = std::make_unique<EllipsoidalArea>(target_crs_wkt);
+  im.tree = GEOSSTRtree_create_r(im.geos.get(), 10);
+  for (std::size_t i = 0; i < im.geoms.size(); ++i) {
+    im.prepared.push_back(GEOSPrepare_r(im.geos.get(), im.geoms[i].get()));
+    // The tree stores the index as its item pointer.
+    GEOSSTRtree_insert_r(im.geos.get(), im.tree, im.geoms[i].get(),
+                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(i)));
+  }
+}
+
+}  // namespace
+
 FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string& target_crs_wkt) {
   VectorRequest vreq;
   vreq.path = req.path;
@@ -127,25 +188,7 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
       throw InputError(what + " is a " + OGRGeometryTypeToName(g->getGeometryType()) +
                        ", not a polygon");
     if (by_id.count(id)) throw InputError(where + ": parcel id '" + id + "' occurs more than once");
-    // Validity is judged by GEOS on the geometry as delivered, before any reprojection; an
-    // invalid one (a bow-tie, a self-touching ring) is repaired with GEOS MakeValid, keeping its
-    // polygonal part, and reported.
-    GeometryPtr copy(g->clone());
-    GeosGeometryPtr gg;
-    try {
-      gg = geos_from_wkb(im.geos, to_wkb(*g));
-    } catch (const std::runtime_error& e) {
-      throw InputError(what + " has a geometry GEOS cannot read: " + e.what());
-    }
-    if (GEOSisValid_r(im.geos.get(), gg.get()) != 1) {
-      char* reason = GEOSisValidReason_r(im.geos.get(), gg.get());
-      const std::string r = reason ? reason : "invalid";
-      GEOSFree_r(im.geos.get(), reason);
-      copy = repaired_polygons(im.geos, gg.get());
-      if (!copy)
-        throw InputError(what + " has an invalid geometry with no area once repaired: " + r);
-      im.repaired.push_back(id + ": " + r);
-    }
+    GeometryPtr copy = valid_polygons(im, *g, what, id);
     if (copy->transform(ct.get()) != OGRERR_NONE)
       throw InputError(what + " cannot be transformed to the analysis CRS: " + gdal_last_error());
     by_id.emplace(id, std::pair{to_wkb(*copy), name_idx >= 0 && feat->IsFieldSetAndNotNull(name_idx)
@@ -154,33 +197,7 @@ FarmlandLayer FarmlandLayer::load(const FarmlandRequest& req, const std::string&
   });
   if (by_id.empty()) throw InputError(where + " has no features");
 
-  bool first = true;
-  for (auto& [id, value] : by_id) {
-    auto& [wkb, name] = value;
-    im.ids.push_back(id);
-    im.names.push_back(name);
-    auto g = geos_from_wkb(im.geos, wkb);
-    double x0, y0, x1, y1;
-    GEOSGeom_getXMin_r(im.geos.get(), g.get(), &x0);
-    GEOSGeom_getYMin_r(im.geos.get(), g.get(), &y0);
-    GEOSGeom_getXMax_r(im.geos.get(), g.get(), &x1);
-    GEOSGeom_getYMax_r(im.geos.get(), g.get(), &y1);
-    const Box b{x0, y0, x1, y1};
-    im.extent = first ? b
-                      : Box{std::min(im.extent.xmin, b.xmin), std::min(im.extent.ymin, b.ymin),
-                            std::max(im.extent.xmax, b.xmax), std::max(im.extent.ymax, b.ymax)};
-    first = false;
-    im.wkb.push_back(std::move(wkb));
-    im.geoms.push_back(std::move(g));
-  }
-  im.area = std::make_unique<EllipsoidalArea>(target_crs_wkt);
-  im.tree = GEOSSTRtree_create_r(im.geos.get(), 10);
-  for (std::size_t i = 0; i < im.geoms.size(); ++i) {
-    im.prepared.push_back(GEOSPrepare_r(im.geos.get(), im.geoms[i].get()));
-    // The tree stores the index as its item pointer.
-    GEOSSTRtree_insert_r(im.geos.get(), im.tree, im.geoms[i].get(),
-                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(i)));
-  }
+  index_parcels(im, by_id, target_crs_wkt);
   return out;
 }
 

@@ -110,78 +110,62 @@ int band_number(const std::string& description) {
 /// The DN-to-reflectance rule of every mapped band: explicit scale/offset, else the sensor
 /// profile's (from the product metadata), else the bands' own scale/offset metadata; integer
 /// DNs with none of these are refused rather than guessed.
-void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
-  std::vector<std::pair<std::size_t, int>> mapped;  // (role, file band)
-  for (std::size_t r = 0; r < kRoleCount; ++r)
-    if (info.bands.index[r]) mapped.emplace_back(r, info.bands.index[r]);
-  if (req.scale || req.offset) {
-    for (auto [r, b] : mapped)
-      info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
-    info.calibration_source = "scale/offset given";
-    return;
+using MappedBands = std::vector<std::pair<std::size_t, int>>;  // (role, file band)
+
+/// The sensor profile to use: the request's, or for `auto` the one its metadata says (a Landsat
+/// MTL or Gaofen XML beside the image, else the bands' own metadata). `metadata` is set to the
+/// file found.
+Profile resolve_profile(const ImageRequest& req, std::string& metadata) {
+  metadata = req.metadata;
+  if (req.profile != Profile::automatic) return req.profile;
+  if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+  const bool mtl = metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
+  if (metadata.empty()) metadata = find_gaofen_xml(req.path);
+  return mtl                            ? Profile::landsat
+         : metadata.empty()             ? Profile::generic
+         : is_gaofen_metadata(metadata) ? Profile::gaofen
+                                        : Profile::sentinel2;
+}
+
+void calibrate_gaofen(GDALDataset& ds, const ImageRequest& req, std::string metadata,
+                      const MappedBands& mapped, ImageInfo& info) {
+  if (metadata.empty()) metadata = find_gaofen_xml(req.path);
+  if (metadata.empty())
+    throw InputError("raster '" + req.path + "': no Gaofen scene XML beside it (same name, " +
+                     ".xml); name it with metadata: in the pipeline file");
+  std::map<int, int> sensor_band;
+  for (auto [r, b] : mapped) {
+    const int n = band_number(ds.GetRasterBand(b)->GetDescription());
+    sensor_band[b] = n ? n : b;  // a stack without descriptions: file band = sensor band
   }
-  Profile profile = req.profile;
-  std::string metadata = req.metadata;
-  if (profile == Profile::automatic) {
-    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
-    const bool mtl =
-        metadata.size() > 8 && metadata.compare(metadata.size() - 8, 8, "_MTL.txt") == 0;
-    if (metadata.empty()) metadata = find_gaofen_xml(req.path);
-    profile = mtl                            ? Profile::landsat
-              : metadata.empty()             ? Profile::generic
-              : is_gaofen_metadata(metadata) ? Profile::gaofen
-                                             : Profile::sentinel2;
+  const auto cal = gaofen_calibration(metadata, sensor_band, req.calibration_table);
+  for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+  info.calibration_source = cal.source;
+}
+
+void calibrate_landsat(GDALDataset& ds, const ImageRequest& req, std::string metadata,
+                       const MappedBands& mapped, ImageInfo& info) {
+  if (metadata.empty()) metadata = find_landsat_mtl(req.path);
+  if (metadata.empty())
+    throw InputError("raster '" + req.path + "': no Landsat *_MTL.txt beside it; name it " +
+                     "with metadata: in the pipeline file");
+  std::map<int, int> sensor_band;
+  for (auto [r, b] : mapped) {
+    const int n = band_number(ds.GetRasterBand(b)->GetDescription());
+    if (!n)
+      throw InputError("raster '" + req.path + "': band " + std::to_string(b) +
+                       " has no Landsat band number in its description (e.g. 'B4 red')");
+    sensor_band[b] = n;
   }
-  if (profile == Profile::gaofen) {
-    if (metadata.empty()) metadata = find_gaofen_xml(req.path);
-    if (metadata.empty())
-      throw InputError("raster '" + req.path + "': no Gaofen scene XML beside it (same name, " +
-                       ".xml); name it with metadata: in the pipeline file");
-    std::map<int, int> sensor_band;
-    for (auto [r, b] : mapped) {
-      const int n = band_number(ds.GetRasterBand(b)->GetDescription());
-      sensor_band[b] = n ? n : b;  // a stack without descriptions: file band = sensor band
-    }
-    const auto cal = gaofen_calibration(metadata, sensor_band, req.calibration_table);
-    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-    info.calibration_source = cal.source;
-    return;
-  }
-  if (profile == Profile::landsat) {
-    if (metadata.empty()) metadata = find_landsat_mtl(req.path);
-    if (metadata.empty())
-      throw InputError("raster '" + req.path + "': no Landsat *_MTL.txt beside it; name it " +
-                       "with metadata: in the pipeline file");
-    std::map<int, int> sensor_band;
-    for (auto [r, b] : mapped) {
-      const int n = band_number(ds.GetRasterBand(b)->GetDescription());
-      if (!n)
-        throw InputError("raster '" + req.path + "': band " + std::to_string(b) +
-                         " has no Landsat band number in its description (e.g. 'B4 red')");
-      sensor_band[b] = n;
-    }
-    const auto cal = landsat_calibration(metadata, sensor_band);
-    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-    info.calibration_source = cal.source;
-    return;
-  }
-  if (profile == Profile::drone) {
-    for (auto [r, b] : mapped) {
-      const GDALDataType t = ds.GetRasterBand(b)->GetRasterDataType();
-      const double max = t == GDT_Byte ? 255.0 : t == GDT_UInt16 ? 65535.0 : 1.0;
-      info.calibration[r] = {1.0 / max, 0.0};
-    }
-    info.calibration_source =
-        "drone camera: DN / type maximum (relative brightness, not reflectance)";
-    return;
-  }
-  if (profile == Profile::sentinel2) {
-    const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
-    const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);
-    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-    info.calibration_source = cal.source;
-    return;
-  }
+  const auto cal = landsat_calibration(metadata, sensor_band);
+  for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+  info.calibration_source = cal.source;
+}
+
+/// Without a sensor rule: the bands' scale/offset metadata, floats as reflectance, or (for
+/// change only) DN / type maximum; InputError for integer DNs otherwise.
+void calibrate_from_bands(GDALDataset& ds, const ImageRequest& req, const MappedBands& mapped,
+                          ImageInfo& info) {
   for (auto [r, b] : mapped) {
     GDALRasterBand* band = ds.GetRasterBand(b);
     int has_scale = 0, has_offset = 0;
@@ -209,6 +193,40 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
                        "metadata");
     }
   }
+}
+
+void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
+  MappedBands mapped;
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (info.bands.index[r]) mapped.emplace_back(r, info.bands.index[r]);
+  if (req.scale || req.offset) {
+    for (auto [r, b] : mapped)
+      info.calibration[r] = {req.scale.value_or(1.0), req.offset.value_or(0.0)};
+    info.calibration_source = "scale/offset given";
+    return;
+  }
+  std::string metadata;
+  const Profile profile = resolve_profile(req, metadata);
+  if (profile == Profile::gaofen) return calibrate_gaofen(ds, req, metadata, mapped, info);
+  if (profile == Profile::landsat) return calibrate_landsat(ds, req, metadata, mapped, info);
+  if (profile == Profile::drone) {
+    for (auto [r, b] : mapped) {
+      const GDALDataType t = ds.GetRasterBand(b)->GetRasterDataType();
+      const double max = t == GDT_Byte ? 255.0 : t == GDT_UInt16 ? 65535.0 : 1.0;
+      info.calibration[r] = {1.0 / max, 0.0};
+    }
+    info.calibration_source =
+        "drone camera: DN / type maximum (relative brightness, not reflectance)";
+    return;
+  }
+  if (profile == Profile::sentinel2) {
+    const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
+    const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);
+    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+    info.calibration_source = cal.source;
+    return;
+  }
+  calibrate_from_bands(ds, req, mapped, info);
 }
 
 /// The quality layer: what the request names (a file, "spectral", "none"), else a band of the

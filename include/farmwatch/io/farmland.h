@@ -66,9 +66,11 @@ class FarmlandLayer {
   /// of each intersection; by feature index.
   std::vector<Overlap> overlaps(const std::vector<std::uint8_t>& wkb) const;
 
+  /// The layer's data (opaque; farmland.cpp). Named here so that the loader's helpers can fill it.
+  struct Impl;
+
  private:
   FarmlandLayer();
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

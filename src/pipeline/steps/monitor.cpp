@@ -6,6 +6,7 @@
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/chips.h"
+#include "farmwatch/pipeline/output_dir.h"
 
 namespace farmwatch::pipeline {
 
@@ -134,9 +135,10 @@ ParcelReport parcel(const ParcelParams& p) {
     const auto& run = runs.back();
     for (const auto& [when, image] : {std::pair{run.date_before, run.image_before},
                                       std::pair{run.date_after, run.image_after}}) {
-      const std::string out = p.chips + "/" + p.id + "_" + when + ".png";
-      io::ChipWriter(image).write(r.parcel.wkb_lonlat, out);
-      r.chips.push_back(out);
+      StagedFile out(p.chips + "/" + p.id + "_" + when + ".png");
+      io::ChipWriter(image).write(r.parcel.wkb_lonlat, out.path().string());
+      out.commit();
+      r.chips.push_back(p.chips + "/" + p.id + "_" + when + ".png");
     }
   }
   return r;
