@@ -36,7 +36,7 @@ std::pair<std::string, std::string> unit_of(const RunContext& ctx,
 
 class Annotate : public Stage {
  public:
-  Annotate() : Stage("annotate") {}
+  Annotate() : Stage("annotate", {Product::landuse_change, Product::patches}, {Product::parcel_stats}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }

@@ -8,7 +8,7 @@ namespace {
 
 class Classify : public Stage {
  public:
-  Classify() : Stage("classify") {}
+  Classify() : Stage("classify", {Product::inputs, Product::workspace, Product::farmland_raster}, {Product::landuse_change}) {}
 
  private:
   void run(RunContext& ctx, const Log& log) override {

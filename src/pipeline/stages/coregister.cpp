@@ -29,7 +29,7 @@ BandRole reference_role(const io::Mosaic& a, const io::ImageInfo& b) {
 
 class Coregister : public Stage {
  public:
-  Coregister() : Stage("coregister") {}
+  Coregister() : Stage("coregister", {Product::inputs}, {Product::coregistration}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {

@@ -6,7 +6,7 @@ namespace {
 
 class Farmland : public Stage {
  public:
-  Farmland() : Stage("farmland") {}
+  Farmland() : Stage("farmland", {Product::inputs, Product::workspace}, {Product::farmland_raster}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return !ctx.job.parcels.empty(); }

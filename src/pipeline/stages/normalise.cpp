@@ -12,7 +12,7 @@ namespace {
 
 class Normalise : public Stage {
  public:
-  Normalise() : Stage("normalise") {}
+  Normalise() : Stage("normalise", {Product::inputs, Product::coregistration}, {Product::normalisation}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {

@@ -6,7 +6,7 @@ namespace {
 
 class Patches : public Stage {
  public:
-  Patches() : Stage("patches") {}
+  Patches() : Stage("patches", {Product::workspace, Product::landuse_change}, {Product::patches}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }

@@ -7,7 +7,7 @@ namespace {
 
 class Prepare : public Stage {
  public:
-  Prepare() : Stage("prepare") {}
+  Prepare() : Stage("prepare", {Product::inputs, Product::spectral_test}, {Product::workspace}) {}
 
  private:
   void run(RunContext& ctx, const Log&) override {

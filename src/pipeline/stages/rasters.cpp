@@ -7,7 +7,7 @@ namespace {
 
 class Rasters : public Stage {
  public:
-  Rasters() : Stage("rasters") {}
+  Rasters() : Stage("rasters", {Product::workspace, Product::landuse_change}, {Product::rasters}) {}
 
  private:
   void run(RunContext& ctx, const Log&) override {

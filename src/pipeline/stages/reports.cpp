@@ -8,7 +8,7 @@ namespace {
 
 class Reports : public Stage {
  public:
-  Reports() : Stage("reports") {}
+  Reports() : Stage("reports", {Product::patches, Product::parcel_stats}, {Product::reports}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }

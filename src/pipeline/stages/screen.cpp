@@ -42,7 +42,7 @@ Counts sample_clouds(const io::ImageInfo& scene, const Grid& grid) {
 
 class Screen : public Stage {
  public:
-  Screen() : Stage("screen") {}
+  Screen() : Stage("screen", {Product::inputs}, {}) {}
 
  private:
   void run(RunContext& ctx, const Log& log) override {

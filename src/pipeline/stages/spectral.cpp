@@ -12,7 +12,7 @@ namespace {
 
 class Spectral : public Stage {
  public:
-  Spectral() : Stage("spectral") {}
+  Spectral() : Stage("spectral", {Product::inputs, Product::coregistration, Product::normalisation}, {Product::spectral_test}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {

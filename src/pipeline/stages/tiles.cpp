@@ -7,7 +7,7 @@ namespace {
 
 class Tiles : public Stage {
  public:
-  Tiles() : Stage("tiles") {}
+  Tiles() : Stage("tiles", {Product::rasters}, {Product::tiles}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return ctx.spec.outputs.tiles; }

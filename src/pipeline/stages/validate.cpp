@@ -69,7 +69,7 @@ void check_model(const RunContext& ctx) {
 
 class Validate : public Stage {
  public:
-  Validate() : Stage("validate") {}
+  Validate() : Stage("validate", {}, {Product::inputs}) {}
 
  private:
   void run(RunContext& ctx, const Log& log) override {
