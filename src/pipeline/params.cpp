@@ -58,10 +58,10 @@ void ParamSet::read(void* target, const YAML::Node& map, const ParamSource& src)
         if (q.file) known += (known.empty() ? "" : ", ") + q.key;
       src.fail(key, "unknown key (known here: " + known + ")");
     }
-    if (kv.second.IsNull()) {
-      if (p->required) src.fail(key, "missing (required)");
-      continue;
-    }
+    // `key:` with nothing after it is no value, not "use the default": a farmland layer
+    // silently dropped would watch nothing. (JSON Schema agrees: null is not a value here.)
+    if (kv.second.IsNull())
+      src.fail(key, p->required ? "missing (required)" : "has no value: give one or remove the key");
     p->set(target, kv.second, src);
   }
   for (const auto& p : params_)

@@ -119,6 +119,8 @@ invalid = [
     ("not a choice: profile", variant(setp(["dates", 0, "profile"], "landsat9")), "profile"),
     ("not a choice: extent", variant(setp(["grid", "extent"], "everywhere")), "extent"),
     ("missing required: outputs", variant(delp(["outputs"])), "outputs"),
+    ("a key with no value: farmland", variant(setp(["farmland"], None)), "farmland"),
+    ("a key with no value: grid.resolution", variant(setp(["grid", "resolution"], None)), "resolution"),
     ("missing required: farmland id_field", variant(delp(["farmland", "id_field"])), "id_field"),
     ("missing required: a date's date", variant(delp(["dates", 0, "date"])), "date"),
 ]
