@@ -131,6 +131,60 @@ bool same_name(const std::string& a, const std::string& b) {
   return true;
 }
 
+/// The scene time in UTC. GF-1/2/6 cross the equator descending at 10:30 local solar time, so
+/// the XML's time is read as UTC or as Beijing time (UTC+8), whichever puts the scene nearer
+/// 10:30; `beijing` says which.
+UtcTime scene_time_utc(const Scene& s, bool& beijing) {
+  auto off_1030 = [&](double utc_hour) {
+    return std::fabs(local_solar_hour(utc_hour, s.lon) - 10.5);
+  };
+  UtcTime utc = s.time;
+  beijing = off_1030(s.time.hour - 8) < off_1030(s.time.hour);
+  if (beijing) {
+    utc.hour -= 8;
+    if (utc.hour < 0) {  // the previous UTC day; 1 January rolls into 31 December
+      utc.hour += 24;
+      if (--utc.day == 0) {
+        static const int days[] = {31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        utc.month = utc.month == 1 ? 12 : utc.month - 1;
+        if (utc.month == 12) --utc.year;
+        utc.day = days[utc.month] + (utc.month == 2 && day_of_year(utc.year, 3, 1) == 61 ? 1 : 0);
+      }
+    }
+  }
+  return utc;
+}
+
+/// The solar zenith (degrees) to calibrate with: the XML's angle where it has one, checked
+/// against the sun's position at the scene's time and centre; `how` says where it came from.
+/// InputError when they disagree by more than 5 degrees or the sun is too low.
+double solar_zenith(const Scene& s, const UtcTime& utc, const std::string& xml_path,
+                    std::string& how) {
+  const double computed = solar_zenith_deg(utc, s.lat, s.lon);
+  // The XML's angle where it has one: some products write the elevation under SolarZenith, so
+  // it is read as whichever of zenith or elevation agrees with the computed position.
+  double zenith = computed;
+  how = "computed from the scene time and centre";
+  if (s.xml_elevation) {
+    zenith = 90.0 - *s.xml_elevation;
+    how = "SolarElevation of the metadata";
+  } else if (s.xml_zenith) {
+    const double as_zenith = *s.xml_zenith, as_elevation = 90.0 - *s.xml_zenith;
+    const bool elevation = std::fabs(as_elevation - computed) < std::fabs(as_zenith - computed);
+    zenith = elevation ? as_elevation : as_zenith;
+    how = elevation ? "SolarZenith of the metadata, which holds the elevation"
+                    : "SolarZenith of the metadata";
+  }
+  if (std::fabs(zenith - computed) > 5.0)
+    throw InputError("Gaofen metadata '" + xml_path + "': solar zenith " + std::to_string(zenith) +
+                     " deg disagrees with the sun's position at the " +
+                     "scene's time and centre (" + std::to_string(computed) + " deg)");
+  if (!(zenith < 85.0))
+    throw InputError("Gaofen metadata '" + xml_path + "': the sun is " +
+                     std::to_string(90 - zenith) + " deg above the horizon; too low to calibrate");
+  return zenith;
+}
+
 }  // namespace
 
 bool is_gaofen_metadata(const std::string& xml_path) {
@@ -167,48 +221,10 @@ ProductCalibration gaofen_calibration(const std::string& xml_path,
   for (int y : years)
     if (y <= s.time.year && y > year) year = y;
 
-  // The time zone of the XML's time: GF-1/2/6 cross the equator descending at 10:30 local
-  // solar time, so of UTC and Beijing time (UTC+8) the one that puts the scene nearer 10:30.
-  auto off_1030 = [&](double utc_hour) {
-    return std::fabs(local_solar_hour(utc_hour, s.lon) - 10.5);
-  };
-  UtcTime utc = s.time;
-  const bool beijing = off_1030(s.time.hour - 8) < off_1030(s.time.hour);
-  if (beijing) {
-    utc.hour -= 8;
-    if (utc.hour < 0) {  // the previous UTC day; 1 January rolls into 31 December
-      utc.hour += 24;
-      if (--utc.day == 0) {
-        static const int days[] = {31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        utc.month = utc.month == 1 ? 12 : utc.month - 1;
-        if (utc.month == 12) --utc.year;
-        utc.day = days[utc.month] + (utc.month == 2 && day_of_year(utc.year, 3, 1) == 61 ? 1 : 0);
-      }
-    }
-  }
-  const double computed = solar_zenith_deg(utc, s.lat, s.lon);
-  // The XML's angle where it has one: some products write the elevation under SolarZenith, so
-  // it is read as whichever of zenith or elevation agrees with the computed position.
-  double zenith = computed;
-  std::string how = "computed from the scene time and centre";
-  if (s.xml_elevation) {
-    zenith = 90.0 - *s.xml_elevation;
-    how = "SolarElevation of the metadata";
-  } else if (s.xml_zenith) {
-    const double as_zenith = *s.xml_zenith, as_elevation = 90.0 - *s.xml_zenith;
-    const bool elevation = std::fabs(as_elevation - computed) < std::fabs(as_zenith - computed);
-    zenith = elevation ? as_elevation : as_zenith;
-    how = elevation ? "SolarZenith of the metadata, which holds the elevation"
-                    : "SolarZenith of the metadata";
-  }
-  if (std::fabs(zenith - computed) > 5.0)
-    throw InputError("Gaofen metadata '" + xml_path + "': solar zenith " + std::to_string(zenith) +
-                     " deg disagrees with the sun's position at the " +
-                     "scene's time and centre (" + std::to_string(computed) + " deg)");
-  if (!(zenith < 85.0))
-    throw InputError("Gaofen metadata '" + xml_path + "': the sun is " +
-                     std::to_string(90 - zenith) + " deg above the horizon; too low to calibrate");
-
+  bool beijing = false;
+  const UtcTime utc = scene_time_utc(s, beijing);
+  std::string how;
+  const double zenith = solar_zenith(s, utc, xml_path, how);
   const double d = earth_sun_distance_au(day_of_year(utc.year, utc.month, utc.day));
   ProductCalibration out;
   for (const auto& [file_band, sensor_band] : file_band_to_sensor_band) {
