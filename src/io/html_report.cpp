@@ -99,30 +99,8 @@ std::string map_svg(const HtmlReportInput& in) {
   return s.str();
 }
 
-}  // namespace
-
-std::vector<std::string> write_html_report(const std::string& dir, const HtmlReportInput& in) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  const auto& patches = *in.patches;
-  const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty();
-  std::unique_ptr<ChipWriter> chip_before, chip_after;
-  if (chips) {
-    fs::create_directories(fs::path(dir) / "chips");
-    chip_before = std::make_unique<ChipWriter>(in.image_before);
-    chip_after = std::make_unique<ChipWriter>(in.image_after);
-  }
-
-  std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>" << esc(in.title)
-    << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
-    << "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
-    << "th{background:#eee}td.n{text-align:right}img{width:220px;image-rendering:pixelated}"
-    << "</style></head><body>\n<h1>" << esc(in.title) << "</h1>\n";
-  const ReportContext& c = in.context;
-  h << "<p>前时相 " << esc(c.date_before) << " (" << esc(c.sensor_before) << ") → 后时相 "
-    << esc(c.date_after) << " (" << esc(c.sensor_after) << ")</p>\n";
-
+/// The summary tables: patches and area per category, then per administrative unit.
+void summary_tables(std::ostringstream& h, const std::vector<Patch>& patches) {
   // Per category.
   h << "<h2>汇总</h2>\n<table><tr><th>类型</th><th>图斑数</th><th>面积(平方米)</th>"
        "<th>面积(亩)</th><th>其中合理</th></tr>\n";
@@ -163,6 +141,33 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
     }
     h << "</tr>\n";
   }
+}
+
+}  // namespace
+
+std::vector<std::string> write_html_report(const std::string& dir, const HtmlReportInput& in) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  const auto& patches = *in.patches;
+  const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty();
+  std::unique_ptr<ChipWriter> chip_before, chip_after;
+  if (chips) {
+    fs::create_directories(fs::path(dir) / "chips");
+    chip_before = std::make_unique<ChipWriter>(in.image_before);
+    chip_after = std::make_unique<ChipWriter>(in.image_after);
+  }
+
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>" << esc(in.title)
+    << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
+    << "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
+    << "th{background:#eee}td.n{text-align:right}img{width:220px;image-rendering:pixelated}"
+    << "</style></head><body>\n<h1>" << esc(in.title) << "</h1>\n";
+  const ReportContext& c = in.context;
+  h << "<p>前时相 " << esc(c.date_before) << " (" << esc(c.sensor_before) << ") → 后时相 "
+    << esc(c.date_after) << " (" << esc(c.sensor_after) << ")</p>\n";
+
+  summary_tables(h, patches);
   h << "</table>\n<h2>分布图</h2>\n" << map_svg(in);
 
   // Every patch.
