@@ -21,7 +21,7 @@ Log& cli_log() {
   return log;
 }
 
-bool parse_command(const std::string& name, const std::string& summary,
+bool parse_command(const std::string& name, const std::string& usage, const std::string& summary,
                    po::options_description& desc, const po::positional_options_description& pos,
                    const std::vector<std::string>& args, CommonOptions& common,
                    po::variables_map& vm) {
@@ -36,7 +36,7 @@ bool parse_command(const std::string& name, const std::string& summary,
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     if (vm.count("help") && vm["help"].as<bool>()) {
-      std::cout << "usage: farmwatch " << name << "\n" << summary << "\n\n" << all << "\n";
+      std::cout << "usage: farmwatch " << usage << "\n" << summary << "\n\n" << all << "\n";
       return false;
     }
     po::notify(vm);

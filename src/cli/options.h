@@ -21,7 +21,7 @@ Log& cli_log();
 /// Parses `args` against `desc` plus the common options (and positionals if any).
 /// Returns false after printing help when --help was given. ConfigError-like usage errors
 /// are thrown as UsageError.
-bool parse_command(const std::string& name, const std::string& summary,
+bool parse_command(const std::string& name, const std::string& usage, const std::string& summary,
                    boost::program_options::options_description& desc,
                    const boost::program_options::positional_options_description& pos,
                    const std::vector<std::string>& args, CommonOptions& common,

@@ -1,5 +1,7 @@
 #include "step_options.h"
 
+#include <algorithm>
+
 #include "farmwatch/core/error.h"
 
 namespace farmwatch::cli {
@@ -39,14 +41,21 @@ bool parse_step(const CommandHelp& help, const pipeline::ParamSet& set, void* ta
   po::positional_options_description pos;
   for (const auto& k : help.positional) pos.add(pipeline::key_to_flag(k).c_str(), 1);
   po::variables_map vm;
-  if (!parse_command(help.usage, help.summary, desc, pos, args, common, vm)) return false;
+  if (!parse_command(help.name, help.usage, help.summary, desc, pos, args, common, vm))
+    return false;
   const pipeline::ParamSource cli_source;  // no file: messages name the --option
   try {
     for (const auto& p : set.params()) {
       if (!p.cli) continue;
       const std::string flag = flag_of(p);
       if (!vm.count(flag) || vm[flag].defaulted()) {
-        if (p.required) cli_source.fail(p.key, "missing (required)");
+        if (p.required) {
+          const bool positional = std::find(help.positional.begin(), help.positional.end(),
+                                            p.key) != help.positional.end();
+          cli_source.fail(p.key, positional ? "missing: give the " + p.help + " (usage: farmwatch " +
+                                                  help.usage + ")"
+                                            : "missing (required)");
+        }
         continue;
       }
       YAML::Node value;

@@ -6,6 +6,13 @@ namespace farmwatch::pipeline {
 
 namespace {
 
+/// The quality layer kinds, in lower case (as documented) and upper case (as products name
+/// them).
+std::vector<std::string> quality_kinds() {
+  return {"scl", "qa_pixel", "cloud_mask", "spectral", "none",
+          "SCL", "QA_PIXEL", "CLOUD_MASK", "SPECTRAL", "NONE"};
+}
+
 /// `bands`: "blue=1,green=2,..." (the command-line form) or a mapping {blue: 1, ...}.
 void read_bands(ImageParams& p, const YAML::Node& v, const ParamSource& src) {
   if (v.IsScalar()) {
@@ -47,9 +54,8 @@ struct QualityForm {
     static const ParamSet set =
         Params<QualityForm>("quality")
             .path("path", &QualityForm::path, "quality layer file")
-            .integer("band", &QualityForm::band, "band of the file (default 1)", {1})
-            .choice("kind", &QualityForm::kind,
-                    {"scl", "qa_pixel", "cloud_mask", "spectral", "none"}, "kind of the layer")
+            .integer("band", &QualityForm::band, "band of the file (0 or 1: the first)", {0})
+            .choice("kind", &QualityForm::kind, quality_kinds(), "kind of the layer")
             .set();
     return set;
   }
@@ -66,7 +72,8 @@ void read_quality(ImageParams& p, const YAML::Node& v, const ParamSource& src) {
   p.quality = q.path;
   p.quality_band = q.band;
   p.quality_kind = q.kind;
-  if (q.path.empty() && q.kind != "spectral" && q.kind != "none")
+  const auto kind = parse_quality_kind(q.kind);
+  if (q.path.empty() && kind != QualityKind::spectral && kind != QualityKind::none)
     src.nested("quality")
         .fail("path", "missing (a quality layer file is needed unless kind is spectral or none)");
 }
@@ -100,12 +107,17 @@ const ParamSet& ImageParams::params() {
                     {{{"type", "string"}, {"minLength", 1}}, QualityForm::params().schema()}}},
                   read_quality)
           .integer("quality_band", &ImageParams::quality_band,
-                   "band of the quality file (default 1)", {1})
-          .choice("quality_kind", &ImageParams::quality_kind,
-                  {"scl", "qa_pixel", "cloud_mask", "spectral", "none"},
+                   "band of the quality file (0 or 1: the first)", {0})
+          .choice("quality_kind", &ImageParams::quality_kind, quality_kinds(),
                   "kind of the quality file when its name does not say")
           .set();
   return set;
+}
+
+bool ImageParams::any_set() const {
+  return bands || scale || offset || profile != "auto" || !metadata.empty() ||
+         !calibration_table.empty() || !quality.empty() || quality_band != 0 ||
+         !quality_kind.empty();
 }
 
 io::ImageRequest ImageParams::request(const std::string& path) const {

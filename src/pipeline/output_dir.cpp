@@ -34,8 +34,13 @@ void recover_after_killed_runs(const fs::path& target) {
 
 }  // namespace
 
-StagedDir::StagedDir(const fs::path& target) : target_(fs::absolute(target).lexically_normal()) {
-  if (target_.filename().empty()) target_ = target_.parent_path();
+fs::path folder_path(const fs::path& dir) {
+  fs::path p = fs::absolute(dir).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+  return p;
+}
+
+StagedDir::StagedDir(const fs::path& target) : target_(folder_path(target)) {
   const std::string pid = std::to_string(::getpid());
   staging_ = target_.string() + ".partial-" + pid;
   scratch_ = target_.string() + ".scratch-" + pid;

@@ -50,6 +50,9 @@ void ParamSet::read(void* target, const YAML::Node& map, const ParamSource& src)
     throw ConfigError(src.file + ": " + (src.where.empty() ? "the document" : src.where) +
                       " must be a mapping of keys to values");
   for (const auto& kv : map) {
+    if (!kv.first.IsScalar())
+      throw ConfigError(src.file + ": " + (src.where.empty() ? "the document" : src.where) +
+                        " has a key that is not text");
     const std::string key = kv.first.as<std::string>();
     const Param* p = find(key);
     if (!p || !p->file) {
@@ -136,7 +139,11 @@ bool bool_value(const YAML::Node& v, const std::string& key, const ParamSource& 
   // JSON Schema's boolean is true/false only; YAML 1.2 core schema agrees.
   if (t == "true" || t == "True" || t == "TRUE") return true;
   if (t == "false" || t == "False" || t == "FALSE") return false;
-  src.fail(key, "expected true or false, got '" + t + "'");
+  src.fail(key, "expected true or false, got '" + t + "'" +
+                    (t == "yes" || t == "no" || t == "on" || t == "off"
+                         ? " (YAML 1.2, as editors and JSON read it, has no yes/no: write true "
+                           "or false)"
+                         : ""));
 }
 
 std::string choice_value(const YAML::Node& v, const std::string& key, const ParamSource& src,

@@ -8,6 +8,12 @@ template <class T>
 void keep_node(std::optional<YAML::Node> T::*m, T& t, const YAML::Node& v) {
   t.*m = YAML::Clone(v);
 }
+/// A rules file name (non-empty text) or the rules inline (a mapping), as the schema says.
+void check_file_or_inline(const YAML::Node& v, const std::string& key, const ParamSource& src) {
+  if (v.IsMap()) return;
+  if (!v.IsScalar() || v.as<std::string>().empty())
+    src.fail(key, "expected a rules file or the rules inline (a mapping)");
+}
 }  // namespace
 
 ParamRange block_size_range() { return {16, 4096, false, 16}; }
@@ -161,13 +167,15 @@ const ParamSet& PipelineParams::params() {
                   "classification rules: a rules file, or the rules inline (see "
                   "pipelines/rules/landuse_rules.yaml)",
                   file_or_inline,
-                  [](P& p, const YAML::Node& v, const ParamSource&) {
+                  [](P& p, const YAML::Node& v, const ParamSource& src) {
+                    check_file_or_inline(v, "classification", src);
                     keep_node(&P::classification, p, v);
                   })
           .custom("change_rules",
                   "change rules: a rules file, or the rules inline (required for two dates)",
                   file_or_inline,
-                  [](P& p, const YAML::Node& v, const ParamSource&) {
+                  [](P& p, const YAML::Node& v, const ParamSource& src) {
+                    check_file_or_inline(v, "change_rules", src);
                     keep_node(&P::change_rules, p, v);
                   })
           .custom("min_patch_area_m2",
@@ -183,6 +191,8 @@ const ParamSet& PipelineParams::params() {
                   {{"type", "string"}, {"minLength", 1}},
                   [](P& p, const YAML::Node& v, const ParamSource& src) {
                     p.database = param_detail::scalar_text(v, "database", src);
+                    if (p.database.empty())
+                      src.fail("database", "expected a GeoPackage, \"PG:...\" or none, got ''");
                     p.has_database = true;
                   })
           .object("outputs", &P::outputs, "what to write, and where")

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/pipeline_params.h"
 #include "rules_yaml.h"
 #include "yaml_util.h"
@@ -29,6 +30,10 @@ DateSpec date_spec(const DateParams& p, const ParamSource& src) {
   if (!p.scenes.empty()) {
     if (!p.image.empty())
       src.fail("scenes", "give either image (one scene) or scenes (a list), not both");
+    if (p.read.any_set())
+      src.fail("scenes",
+               "with scenes, how to read an image (bands, scale, offset, profile, metadata, "
+               "quality...) is given per scene, not for the date");
     for (const auto& sc : p.scenes)
       d.scenes.push_back({sc.read.request(sc.image), sc.date.empty() ? d.date : sc.date,
                           sc.sensor.empty() ? d.sensor : sc.sensor});
@@ -93,7 +98,7 @@ void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec&
                         ? db
                         : resolve_path(p.has_database
                                            ? src.base
-                                           : fs::path(spec.outputs.dir).parent_path().string(),
+                                           : folder_path(spec.outputs.dir).parent_path().string(),
                                        db);
 }
 

@@ -537,3 +537,21 @@ TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
   EXPECT_NE(r.output.find("an RGB image is needed"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir.path() / "o4"));
 }
+
+// `run --out` moves the default database (farmwatch.gpkg beside the output folder) with it,
+// also when the folder is written with a trailing slash: the database must not end up inside
+// the folder that the run then replaces whole.
+TEST(RunOut, TheDefaultDatabaseGoesBesideTheOutputFolderGivenWithOrWithoutSlash) {
+  test::TempDir d;
+  const std::string p = test::write_sample_pipeline(d, b());  // no database: key
+  for (const std::string& out : {d / "night1", d / "night2/"}) {
+    const auto r = test::run_cli({"run", p, "--out", out, "--threads", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  EXPECT_TRUE(fs::exists(d.path() / "farmwatch.gpkg"));
+  EXPECT_FALSE(fs::exists(d.path() / "night2/farmwatch.gpkg"));
+  EXPECT_FALSE(fs::exists(d.path() / "out"));  // outputs.dir of the file is not written
+  const auto runs = test::run_cli({"patches", "--db", d / "farmwatch.gpkg", "--format", "csv"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.output;
+  EXPECT_NE(runs.output.find("persisting"), std::string::npos) << runs.output;  // seen twice
+}

@@ -21,6 +21,8 @@ struct ImageParams {
   std::string quality_kind;  ///< scl, qa_pixel, cloud_mask, spectral, none; empty: guessed
 
   static const ParamSet& params();
+  /// Whether any of these keys was given.
+  bool any_set() const;
   /// The request to read `path` with these settings. ConfigError on a contradiction (a quality
   /// kind that needs a file without one).
   io::ImageRequest request(const std::string& path) const;

@@ -49,6 +49,10 @@ class StagedFile {
   bool committed_ = false;
 };
 
+/// A folder's absolute, normal path without a trailing separator ("out/" and "out" are the same
+/// folder, so parent_path() is the folder it sits in, not the folder itself).
+std::filesystem::path folder_path(const std::filesystem::path& dir);
+
 /// Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 

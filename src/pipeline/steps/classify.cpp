@@ -24,8 +24,8 @@ const ParamSet& ClassifyParams::params() {
           .path("model", &P::model, "a model from farmwatch train, instead of the rules file")
           .integer("mmu", &P::mmu,
                    "with --model: patches of one class under this many pixels merge into their "
-                   "surroundings",
-                   {1})
+                   "surroundings (0 or 1: none)",
+                   {0})
           .default_value(4)
           .path("rules", &P::rules,
                 "classification rules file (default: pipelines/rules/landuse_rules.yaml)")

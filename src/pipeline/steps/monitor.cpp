@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 
+#include "farmwatch/core/calendar.h"
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/chips.h"
@@ -37,7 +39,15 @@ const ParamSet& PatchesParams::params() {
       Params<P>("patches")
           .text("db", &P::db, kDbHelp)
           .text("unit", &P::unit, "administrative unit (name or code)")
-          .date("since", &P::since, "patches seen on or after this date (YYYY-MM-DD)")
+          .custom("since", "patches last seen on or after this date: YYYY-MM-DD, YYYY-MM or YYYY",
+                  {{"type", "string"}, {"pattern", "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"}},
+                  [](P& p, const YAML::Node& v, const ParamSource& src) {
+                    const std::string t = param_detail::scalar_text(v, "since", src);
+                    static const std::regex re(R"(\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?)");
+                    if (!std::regex_match(t, re) || (t.size() == 10 && !valid_date(t)))
+                      src.fail("since", "'" + t + "' is not a date written YYYY-MM-DD, YYYY-MM or YYYY");
+                    p.since = t;
+                  })
           .choice("category", &P::category,
                   {"非农化", "非粮化", "其他变化", "non_agricultural", "non_grain", "other_change"},
                   "change category")

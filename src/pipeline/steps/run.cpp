@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/run.h"
 
 namespace farmwatch::pipeline {
@@ -30,9 +31,7 @@ nlohmann::json run(const RunParams& p, const StepEnv& env) {
     opts.out_dir = p.out;
     // The default database lives beside the output folder the run actually writes.
     if (spec.database_is_default)
-      spec.database = (std::filesystem::absolute(p.out).lexically_normal().parent_path() /
-                       "farmwatch.gpkg")
-                          .string();
+      spec.database = (folder_path(p.out).parent_path() / "farmwatch.gpkg").string();
   }
   if (!p.db.empty()) spec.database = p.db == "none" ? std::string() : p.db;
   return run_pipeline(spec, opts, env.log);
