@@ -1,12 +1,6 @@
 #include "farmwatch/io/csv_writer.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-
-#include "farmwatch/core/error.h"
 
 namespace farmwatch::io {
 
@@ -44,25 +38,6 @@ std::string csv_number(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
-}
-
-void write_csv(const std::string& path, const CsvTable& table) {
-  namespace fs = std::filesystem;
-  const fs::path target = fs::absolute(path);
-  const fs::path tmp =
-      target.parent_path() / (".partial-" + std::to_string(::getpid()) + "-" +
-                              target.filename().string());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << table.text();
-    if (!out) throw ProcessingError("cannot write '" + target.string() + "'");
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw ProcessingError("cannot write '" + target.string() + "': " + ec.message());
-  }
 }
 
 }  // namespace farmwatch::io

@@ -25,14 +25,20 @@ bool is_vector(const std::string& path) {
   return ds && ds->GetLayerCount() > 0;
 }
 
-/// The labelled polygons burnt onto `grid` (their CRS transformed to the grid's): a MEM raster,
-/// 0 where no polygon is. Read like every vector layer (text decoded, curves made linear),
-/// then burnt as gdal_rasterize -a FIELD does: pixel centres inside, later features on top.
-DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
+/// How the reference polygons are opened: as every vector layer, named "reference".
+VectorRequest reference_request(const EvaluateRequest& req) {
   VectorRequest vreq;
   vreq.path = req.reference;
   vreq.kind = "reference";
   vreq.layer = req.layer;
+  return vreq;
+}
+
+/// The labelled polygons burnt onto `grid` (their CRS transformed to the grid's): a MEM raster,
+/// 0 where no polygon is. Read like every vector layer (text decoded, curves made linear),
+/// then burnt as gdal_rasterize -a FIELD does: pixel centres inside, later features on top.
+DatasetPtr rasterise(const EvaluateRequest& req, const Grid& grid) {
+  const VectorRequest vreq = reference_request(req);
   const DecodedVector vec = open_vector_decoded(vreq);
   OGRLayer& layer = pick_layer(*vec.ds, vreq);
   const std::string where = "reference '" + req.reference + "'";
@@ -131,10 +137,7 @@ std::vector<std::pair<std::uint8_t, std::string>> label_names(const EvaluateRequ
                                                               const std::string& name_field) {
   std::vector<std::pair<std::uint8_t, std::string>> out;
   if (name_field.empty() || !is_vector(req.reference)) return out;
-  VectorRequest vreq;
-  vreq.path = req.reference;
-  vreq.kind = "reference";
-  vreq.layer = req.layer;
+  const VectorRequest vreq = reference_request(req);
   const DecodedVector vec = open_vector_decoded(vreq);
   OGRLayer& layer = pick_layer(*vec.ds, vreq);
   const int code_idx = layer.GetLayerDefn()->GetFieldIndex(req.field.c_str());

@@ -112,6 +112,12 @@ int band_number(const std::string& description) {
 /// DNs with none of these are refused rather than guessed.
 using MappedBands = std::vector<std::pair<std::size_t, int>>;  // (role, file band)
 
+/// A product's per-band rule given to the roles mapped to those bands.
+void apply(const ProductCalibration& cal, const MappedBands& mapped, ImageInfo& info) {
+  for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
+  info.calibration_source = cal.source;
+}
+
 /// The sensor profile to use: the request's, or for `auto` the one its metadata says (a Landsat
 /// MTL or Gaofen XML beside the image, else the bands' own metadata). `metadata` is set to the
 /// file found.
@@ -139,8 +145,7 @@ void calibrate_gaofen(GDALDataset& ds, const ImageRequest& req, std::string meta
     sensor_band[b] = n ? n : b;  // a stack without descriptions: file band = sensor band
   }
   const auto cal = gaofen_calibration(metadata, sensor_band, req.calibration_table);
-  for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-  info.calibration_source = cal.source;
+  apply(cal, mapped, info);
 }
 
 void calibrate_landsat(GDALDataset& ds, const ImageRequest& req, std::string metadata,
@@ -158,8 +163,7 @@ void calibrate_landsat(GDALDataset& ds, const ImageRequest& req, std::string met
     sensor_band[b] = n;
   }
   const auto cal = landsat_calibration(metadata, sensor_band);
-  for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-  info.calibration_source = cal.source;
+  apply(cal, mapped, info);
 }
 
 /// Without a sensor rule: the bands' scale/offset metadata, floats as reflectance, or (for
@@ -222,8 +226,7 @@ void calibrate(GDALDataset& ds, const ImageRequest& req, ImageInfo& info) {
   if (profile == Profile::sentinel2) {
     const char* baseline = ds.GetMetadataItem("PROCESSING_BASELINE");
     const auto cal = sentinel2_calibration(info.band_count, baseline ? baseline : "", metadata);
-    for (auto [r, b] : mapped) info.calibration[r] = cal.bands.at(b);
-    info.calibration_source = cal.source;
+    apply(cal, mapped, info);
     return;
   }
   calibrate_from_bands(ds, req, mapped, info);

@@ -78,9 +78,13 @@ void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string&
   OGRLayer& l = impl_->layer(kPatches);
   l.SetAttributeFilter(nullptr);
   // Overlaps with stored patches, measured here (GDAL); which is which is decided in core.
-  std::vector<PatchOverlap> overlaps;
-  std::vector<std::pair<std::string, std::string>> stored;  // (id, status) per stored index
-  std::map<GIntBig, std::size_t> index_of_fid;
+  struct Found {
+    std::size_t patch;
+    GIntBig fid;
+    double share;
+  };
+  std::vector<Found> found;
+  std::map<GIntBig, std::pair<std::string, std::string>> by_fid;  // (id, status), FID order
   for (std::size_t i = 0; i < patches.size(); ++i) {
     const auto g = from_wkb(patches[i].wkb_lonlat);
     l.SetSpatialFilter(g.get());
@@ -95,22 +99,20 @@ void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string&
       const double smaller = std::min(area(g.get()), area(sg));
       const double share = smaller > 0 ? area(cut.get()) / smaller : 0;
       if (share < kSamePatchShare) continue;
-      auto [it, added] = index_of_fid.emplace(f->GetFID(), stored.size());
-      if (added) stored.emplace_back(str(*f, "patch_id"), str(*f, "status"));
-      overlaps.push_back({i, it->second, share});
+      by_fid.emplace(f->GetFID(), std::pair{str(*f, "patch_id"), str(*f, "status")});
+      found.push_back({i, f->GetFID(), share});
     }
   }
   l.SetSpatialFilter(nullptr);
-  // Stored indices follow the FIDs' order, so ties break as before (lower FID first).
-  std::vector<std::size_t> rank(stored.size());
-  {
-    std::size_t r = 0;
-    for (const auto& [fid, idx] : index_of_fid) rank[idx] = r++;
-    for (auto& o : overlaps) o.stored = rank[o.stored];
-    std::vector<std::pair<std::string, std::string>> by_rank(stored.size());
-    for (std::size_t k = 0; k < stored.size(); ++k) by_rank[rank[k]] = stored[k];
-    stored = std::move(by_rank);
+  // Stored indices follow the FIDs' order, so ties break on the lower FID.
+  std::vector<std::pair<std::string, std::string>> stored;
+  std::map<GIntBig, std::size_t> index_of_fid;
+  for (const auto& [fid, id_status] : by_fid) {
+    index_of_fid[fid] = stored.size();
+    stored.push_back(id_status);
   }
+  std::vector<PatchOverlap> overlaps;
+  for (const Found& f : found) overlaps.push_back({f.patch, index_of_fid[f.fid], f.share});
   const auto match = farmwatch::match_patches(patches.size(), std::move(overlaps));
   for (std::size_t i = 0; i < patches.size(); ++i) {
     if (match[i] < 0) continue;

@@ -3,11 +3,6 @@
 namespace farmwatch::pipeline {
 
 namespace {
-/// A value kept as written (rules inline or a file name), read by the rules parser later.
-template <class T>
-void keep_node(std::optional<YAML::Node> T::*m, T& t, const YAML::Node& v) {
-  t.*m = YAML::Clone(v);
-}
 /// A rules file name (non-empty text) or the rules inline (a mapping), as the schema says.
 void check_file_or_inline(const YAML::Node& v, const std::string& key, const ParamSource& src) {
   if (v.IsMap()) return;
@@ -169,21 +164,21 @@ const ParamSet& PipelineParams::params() {
                   file_or_inline,
                   [](P& p, const YAML::Node& v, const ParamSource& src) {
                     check_file_or_inline(v, "classification", src);
-                    keep_node(&P::classification, p, v);
+                    p.classification = YAML::Clone(v);
                   })
           .custom("change_rules",
                   "change rules: a rules file, or the rules inline (required for two dates)",
                   file_or_inline,
                   [](P& p, const YAML::Node& v, const ParamSource& src) {
                     check_file_or_inline(v, "change_rules", src);
-                    keep_node(&P::change_rules, p, v);
+                    p.change_rules = YAML::Clone(v);
                   })
           .custom("min_patch_area_m2",
                   "minimum patch area per change category, m² on the ellipsoid",
                   {{"type", "object"},
                    {"additionalProperties", {{"type", "number"}, {"minimum", 0}}}},
                   [](P& p, const YAML::Node& v, const ParamSource&) {
-                    keep_node(&P::min_patch_area_m2, p, v);
+                    p.min_patch_area_m2 = YAML::Clone(v);
                   })
           .custom("database",
                   "the monitoring database: a GeoPackage, \"PG:...\", or none (default: "

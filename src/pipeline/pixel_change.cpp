@@ -89,7 +89,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), width, height, nodata_mask, change);
   const double m2_per_px = pixel * pixel;
-  io::write_csv((out.staging() / "changes.csv").string(), patches_csv(change, m2_per_px));
+  write_file_atomically(out.staging() / "changes.csv", patches_csv(change, m2_per_px).text());
 
   std::int64_t changed = 0;
   for (auto label : change.labels) changed += label != 0;

@@ -1,7 +1,7 @@
 #pragma once
 // The one writer of the CSV files farmwatch makes by hand (OGR writes the patch layers): UTF-8
 // with a byte-order mark so spreadsheets read Chinese text, CRLF line ends and RFC 4180
-// quoting, written atomically.
+// quoting. Files are published with pipeline::write_file_atomically(path, table.text()).
 #include <string>
 #include <vector>
 
@@ -19,9 +19,5 @@ struct CsvTable {
 
 /// "%.<decimals>f" of `v`, for cells.
 std::string csv_number(double v, int decimals);
-
-/// Writes `table` to `path` through a temporary file and a rename. ProcessingError naming the
-/// file when it cannot be written.
-void write_csv(const std::string& path, const CsvTable& table);
 
 }  // namespace farmwatch::io

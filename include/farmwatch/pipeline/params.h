@@ -104,10 +104,10 @@ class Params {
 
   Params& text(const std::string& key, std::string T::*m, const std::string& help,
                bool required = false) {
-    return add_scalar<std::string>(key, m, help, required, {{"type", "string"}});
+    return add_scalar(key, m, help, required, {{"type", "string"}});
   }
   Params& text(const std::string& key, std::optional<std::string> T::*m, const std::string& help) {
-    return add_scalar<std::string>(key, m, help, false, {{"type", "string"}});
+    return add_scalar(key, m, help, false, {{"type", "string"}});
   }
   /// A file or folder path; relative paths in a pipeline file are taken from its folder.
   Params& path(const std::string& key, std::string T::*m, const std::string& help,
@@ -236,7 +236,7 @@ class Params {
     f(const_cast<Param&>(set_.params().back()));
     return *this;
   }
-  template <class V, class M>
+  template <class M>
   Params& add_scalar(const std::string& key, M m, const std::string& help, bool required,
                      nlohmann::json schema) {
     Param p = base(key, help, required, std::move(schema));

@@ -103,7 +103,7 @@ class Annotate : public Stage {
         }
       }
     }
-    io::write_csv((ctx.out->staging() / "parcel_classes.csv").string(), csv);
+    write_file_atomically(ctx.out->staging() / "parcel_classes.csv", csv.text());
     ctx.files.push_back("parcel_classes.csv");
     log.info("parcel class areas: " + std::to_string(f.size()) + " parcels x 2 dates");
   }

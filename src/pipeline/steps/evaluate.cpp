@@ -101,8 +101,8 @@ io::Evaluation evaluate(const EvaluateParams& p, const StepEnv&) {
   StagedDir staged(p.out);
   const auto j = evaluation_json(ev, req);
   write_file_atomically(staged.staging() / "accuracy.json", j.dump(2) + "\n");
-  io::write_csv((staged.staging() / "confusion.csv").string(), confusion_csv(ev));
-  io::write_csv((staged.staging() / "classes.csv").string(), classes_csv(j));
+  write_file_atomically(staged.staging() / "confusion.csv", confusion_csv(ev).text());
+  write_file_atomically(staged.staging() / "classes.csv", classes_csv(j).text());
   staged.commit();
   return ev;
 }

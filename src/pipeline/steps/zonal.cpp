@@ -8,6 +8,7 @@
 #include "farmwatch/io/csv_writer.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/parcel_stats.h"
+#include "farmwatch/pipeline/output_dir.h"
 
 namespace farmwatch::pipeline {
 
@@ -46,7 +47,7 @@ ZonalResult zonal(const ZonalParams& p, const StepEnv& env) {
                           io::csv_number(round_area_m2(c.area_m2), 2),
                           io::csv_number(area_share(c.area_m2, total), 4)});
   }
-  io::write_csv(p.out, csv);
+  write_file_atomically(p.out, csv.text());
   return {std::filesystem::absolute(p.out).string(), stats.size()};
 }
 
