@@ -9,6 +9,7 @@
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/io/csv_writer.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/io/stored_patches.h"
 #include "farmwatch/pipeline/steps/monitor.h"
 #include "step_options.h"
 
@@ -59,19 +60,6 @@ std::string category_text(const std::string& key) {
   return key;
 }
 
-const std::vector<std::string> kPatchColumns = {
-    "patch_id",   "category",  "status", "class_before", "class_after", "area_m2",
-    "first_seen", "last_seen", "unit",   "parcels",      "reasonable",  "confidence"};
-
-std::vector<std::string> patch_row(const io::StoredPatch& p) {
-  return {p.id,          category_text(p.category),
-          p.status,      p.class_before,
-          p.class_after, fixed(p.area_m2, 1),
-          p.first_seen,  p.last_seen,
-          p.unit_name,   p.parcel_ids,
-          p.exempt_by,   fixed(p.confidence, 2)};
-}
-
 }  // namespace
 
 int cmd_patches(const std::vector<std::string>& args) {
@@ -83,30 +71,16 @@ int cmd_patches(const std::vector<std::string>& args) {
   if (!p) return 0;
   const auto found = pipeline::list_patches(*p);
   if (p->format == "geojson") {
-    nlohmann::json fc = {{"type", "FeatureCollection"}, {"features", nlohmann::json::array()}};
-    for (const auto& sp : found) {
-      nlohmann::json props;
-      const auto row = patch_row(sp);
-      for (std::size_t k = 0; k < kPatchColumns.size(); ++k) props[kPatchColumns[k]] = row[k];
-      props["area_m2"] = sp.area_m2;
-      props["confidence"] = sp.confidence;
-      fc["features"].push_back(
-          {{"type", "Feature"},
-           {"properties", props},
-           {"geometry", nlohmann::json::parse(io::wkb_to_geojson(sp.wkb_lonlat))}});
-    }
-    std::cout << fc.dump() << "\n";
+    std::cout << io::stored_patch_geojson(found).dump() << "\n";
     return 0;
   }
+  const io::CsvTable table = io::stored_patch_table(found);
   if (p->format == "csv") {
-    io::CsvTable t;
-    t.header = kPatchColumns;
-    for (const auto& sp : found) t.rows.push_back(patch_row(sp));
-    std::cout << t.text(/*bom=*/false);
+    std::cout << table.text(/*bom=*/false);
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{kPatchColumns};
-  for (const auto& sp : found) rows.push_back(patch_row(sp));
+  std::vector<std::vector<std::string>> rows{table.header};
+  for (const auto& r : table.rows) rows.push_back(r);
   print_table(rows);
   std::cout << found.size() << " patches\n";
   return 0;

@@ -2,6 +2,7 @@
 // `farmwatch run` reads them with.
 #include <iostream>
 
+#include "farmwatch/pipeline/area.h"
 #include "farmwatch/pipeline/pipeline_params.h"
 #include "step_options.h"
 
@@ -9,8 +10,12 @@ namespace farmwatch::cli {
 
 namespace {
 struct SchemaParams {
+  bool area = false;
   static const pipeline::ParamSet& params() {
-    static const pipeline::ParamSet set("schema");
+    static const pipeline::ParamSet set =
+        pipeline::Params<SchemaParams>("schema")
+            .flag("area", &SchemaParams::area, "the schema of area files (farmwatch nightly)")
+            .set();
     return set;
   }
 };
@@ -25,7 +30,7 @@ int cmd_schema(const std::vector<std::string>& args) {
        "  # yaml-language-server: $schema=farmwatch-pipeline.schema.json"},
       args, common);
   if (!p) return 0;
-  std::cout << pipeline::pipeline_schema().dump(2) << "\n";
+  std::cout << (p->area ? pipeline::area_schema() : pipeline::pipeline_schema()).dump(2) << "\n";
   return 0;
 }
 

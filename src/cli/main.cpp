@@ -25,13 +25,15 @@ const char* kUsage =
     "  train                 learn a random forest from labelled polygons or a label raster\n"
     "  evaluate              a class map against reference labels: accuracy, kappa, areas\n"
     "  zonal                 per-parcel class areas from exact cell-coverage fractions\n"
-    "  schema                the JSON Schema of pipeline files (for editors)\n"
+    "  schema                the JSON Schema of pipeline files (for editors); --area: of area files\n"
+    "  nightly <area.yaml>   one unattended night: inbox, state of each place, publish\n"
     "\n"
     "the monitoring database (--db or $FARMWATCH_DB):\n"
     "  patches               list change patches (--unit --since --category --status --format)\n"
     "  patch <id>            a patch's history; --status verified|dismissed --note records a "
     "check\n"
     "  parcel <id>           a parcel's class shares by date and its patches; --chips DIR\n"
+    "  month <YYYY-MM>       a month's patches per unit and where no clear view was had\n"
     "\n"
     "farmwatch <command> --help describes a command. farmwatch --version prints the version.\n";
 
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
       {"change", cli::cmd_change},     {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},
       {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal},
       {"patches", cli::cmd_patches},   {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel},
-      {"schema", cli::cmd_schema}};
+      {"schema", cli::cmd_schema},     {"nightly", cli::cmd_nightly},
+      {"month", cli::cmd_month}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;
@@ -81,6 +84,9 @@ int main(int argc, char** argv) {
   } catch (const InputError& e) {
     cli::cli_log().error(e.what());
     return kExitInput;
+  } catch (const LockHeldError& e) {
+    cli::cli_log().error(e.what());
+    return kExitLockHeld;
   } catch (const ProcessingError& e) {
     cli::cli_log().error(e.what());
     return kExitProcessing;

@@ -45,5 +45,7 @@ int cmd_patches(const std::vector<std::string>& args);
 int cmd_patch(const std::vector<std::string>& args);
 int cmd_parcel(const std::vector<std::string>& args);
 int cmd_schema(const std::vector<std::string>& args);
+int cmd_nightly(const std::vector<std::string>& args);
+int cmd_month(const std::vector<std::string>& args);
 
 }  // namespace farmwatch::cli

@@ -1,3 +1,4 @@
+#include <proj.h>
 #include "gdal_handles.h"
 
 #include <cpl_conv.h>
@@ -30,6 +31,12 @@ void setup_gdal(const Log* log, int cache_mb) {
     GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
   g_log = log;
   CPLSetErrorHandler(route_cpl_error);
+}
+
+std::vector<std::pair<std::string, std::string>> library_versions() {
+  const int major = PROJ_VERSION_MAJOR, minor = PROJ_VERSION_MINOR, patch = PROJ_VERSION_PATCH;
+  return {{"GDAL", GDALVersionInfo("RELEASE_NAME")},
+          {"PROJ", std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)}};
 }
 
 void honour_source_date_epoch() {

@@ -34,6 +34,7 @@ std::string patch_status_label(const std::string& s) {
   if (s == "persisting") return "持续存在";
   if (s == "verified") return "已核实";
   if (s == "dismissed") return "已排除";
+  if (s == "reverted") return "已恢复";
   return s;
 }
 
@@ -68,8 +69,9 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
   }
   if (create) {
     im.create_tables();
+    im.create_indexes();
   } else {
-    for (const Table* t : kTables) im.layer(*t);
+    for (const Table* t : kRunTables) im.layer(*t);
   }
   return db;
 }
@@ -224,7 +226,7 @@ void MonitoringDb::Impl::write_patches(const RunWrite& w, std::int64_t run_id) {
     f.SetField("status", p.status.c_str());
     f.SetField("class_before", name(p.class_before).c_str());
     f.SetField("class_after", name(p.class_after).c_str());
-    f.SetField("last_seen", r.date_after.c_str());
+    f.SetField("last_seen", std::max(existing ? str(f, "last_seen") : std::string(), r.date_after).c_str());
     f.SetField("last_run", static_cast<GIntBig>(run_id));
     f.SetField("area_m2", p.area_m2);
     f.SetField("confidence", p.confidence);
@@ -263,6 +265,10 @@ std::int64_t MonitoringDb::write_run(const RunWrite& w) {
     run_id = impl_->insert_run(w.run);
     impl_->write_parcels(w, run_id);
     if (w.patches) impl_->write_patches(w, run_id);
+    if (w.night) {
+      impl_->write_revisits(*w.night, w, run_id);
+      impl_->write_night(*w.night, run_id);
+    }
     if (w.before_commit) w.before_commit();
   });
   return run_id;

@@ -93,8 +93,47 @@ inline const Table kPatchParcels{"patch_parcels",
                            {"run_id", OFTInteger64},
                            {"parcel_id", OFTString},
                            {"area_m2", OFTReal}}};
-inline const Table* const kTables[] = {&kRuns,    &kParcels, &kParcelClasses,
-                                &kPatches, &kHistory, &kPatchParcels};
+// The nightly tables (monitoring_db_night.cpp).
+inline const Table kScenes{"scenes",
+                    wkbMultiPolygon,  // footprint
+                    {{"product_id", OFTString},
+                     {"checksum", OFTString},
+                     {"kind", OFTString},
+                     {"sensor", OFTString},
+                     {"acquired", OFTString},
+                     {"path", OFTString},
+                     {"status", OFTString},
+                     {"reason", OFTString},
+                     {"bytes", OFTInteger64},
+                     {"run_id", OFTInteger64},
+                     {"clear_share", OFTReal},
+                     {"recorded_utc", OFTString}}};
+inline const Table kObservations{"observations",
+                          wkbMultiPolygon,  // where the scene saw the area clear
+                          {{"product_id", OFTString},
+                           {"checksum", OFTString},
+                           {"acquired", OFTString}}};
+inline const Table kUnits{"units", wkbMultiPolygon, {{"unit_code", OFTString}, {"unit_name", OFTString}}};
+inline const Table kMeta{"meta", wkbNone, {{"key", OFTString}, {"value", OFTString}}};
+/// Tables every farmwatch database has; opening without `create` checks them.
+inline const Table* const kRunTables[] = {&kRuns,    &kParcels, &kParcelClasses,
+                                          &kPatches, &kHistory, &kPatchParcels};
+inline const Table* const kTables[] = {&kRuns,    &kParcels,      &kParcelClasses, &kPatches,
+                                       &kHistory, &kPatchParcels, &kScenes,        &kObservations,
+                                       &kUnits,   &kMeta};
+/// Indexes (unique on the ids) created with the tables, on GeoPackage and PostGIS alike.
+inline const char* const kIndexes[] = {
+    "CREATE UNIQUE INDEX IF NOT EXISTS patches_patch_id ON patches (patch_id)",
+    "CREATE INDEX IF NOT EXISTS patches_last_seen ON patches (last_seen)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS parcels_parcel_id ON parcels (parcel_id)",
+    "CREATE INDEX IF NOT EXISTS patch_history_patch_id ON patch_history (patch_id)",
+    "CREATE INDEX IF NOT EXISTS patch_history_date ON patch_history (date)",
+    "CREATE INDEX IF NOT EXISTS patch_parcels_parcel_id ON patch_parcels (parcel_id)",
+    "CREATE INDEX IF NOT EXISTS parcel_classes_parcel_id ON parcel_classes (parcel_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS scenes_delivery ON scenes (product_id, checksum, path)",
+    "CREATE INDEX IF NOT EXISTS observations_acquired ON observations (acquired)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS meta_key ON meta (key)",
+};
 
 inline std::string quoted(const std::string& s) {
   std::string q = "'";
@@ -191,6 +230,17 @@ struct MonitoringDb::Impl {
     }
   }
 
+  /// Whether a table exists (databases from before the nightly tables lack them).
+  bool has(const Table& t) const { return ds->GetLayerByName(t.name) != nullptr; }
+
+  void create_indexes() {
+    for (const char* sql : kIndexes) {
+      CPLErrorReset();
+      ds->ExecuteSQL(sql, nullptr, nullptr);
+      if (CPLGetLastErrorType() >= CE_Failure) fail(std::string("cannot create index: ") + sql);
+    }
+  }
+
   /// Features of a table matching an OGR SQL attribute filter ("" = all), in FID order.
   std::vector<OGRFeatureUniquePtr> select(const Table& t, const std::string& filter) const {
     OGRLayer& l = layer(t);
@@ -219,6 +269,10 @@ struct MonitoringDb::Impl {
   std::int64_t insert_run(const RunRecord& r);
   void write_parcels(const RunWrite& w, std::int64_t run_id);  ///< parcels and class areas
   void write_patches(const RunWrite& w, std::int64_t run_id);  ///< patches, history, overlaps
+  /// Scenes, observations, units and facts of a night (monitoring_db_night.cpp).
+  void write_night(const NightRecord& n, std::int64_t run_id = 0);
+  /// Stored patches a later clear view saw again (monitoring_db_night.cpp).
+  void write_revisits(const NightRecord& n, const RunWrite& w, std::int64_t run_id);
 
   /// Runs `body` in one transaction: committed when it returns, rolled back if it throws.
   template <class F>

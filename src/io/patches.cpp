@@ -1,3 +1,4 @@
+#include <filesystem>
 #include "farmwatch/io/patches.h"
 
 #include <gdal_alg.h>
@@ -296,22 +297,29 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
                           "': " + gdal_last_error());
   cand.reset();
   close_or_throw(vds, poly_path);
-  vds = open_vector(poly_path);
-  layer = vds->GetLayer(0);
+  // GDAL's FlatGeobuf writer leaves an empty file when no pixel changed.
+  std::error_code ec;
+  const bool no_polygons = std::filesystem::file_size(poly_path, ec) == 0 && !ec;
+  if (!no_polygons) {
+    vds = open_vector(poly_path);
+    layer = vds->GetLayer(0);
+  }
 
   // 2. Each is refined, measured, and kept or dropped.
   PatchResult result;
   {
     PatchMeasurer measurer(in);
     std::size_t polygons = 0;
-    layer->ResetReading();
-    for (auto& feat : *layer) {
-      OGRGeometry* g = feat->GetGeometryRef();
-      if (!g) continue;
-      ++polygons;
-      const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
-      if (auto p = measurer.measure(cat, *g, result.refined))
-        result.patches.push_back(std::move(*p));
+    if (!no_polygons) {
+      layer->ResetReading();
+      for (auto& feat : *layer) {
+        OGRGeometry* g = feat->GetGeometryRef();
+        if (!g) continue;
+        ++polygons;
+        const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
+        if (auto p = measurer.measure(cat, *g, result.refined))
+          result.patches.push_back(std::move(*p));
+      }
     }
     measurer.finish_change_raster();
     result.dropped_below_min_area = polygons - result.patches.size();

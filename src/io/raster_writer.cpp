@@ -212,4 +212,29 @@ void write_cog(const std::string& src, const std::string& dst,
   close_or_throw(written, dst);
 }
 
+struct BlockRasterReader::Impl {
+  DatasetPtr ds;
+};
+
+BlockRasterReader::BlockRasterReader(const std::string& path)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+  impl_->ds = open_raster(path);
+}
+BlockRasterReader::~BlockRasterReader() = default;
+BlockRasterReader::BlockRasterReader(BlockRasterReader&&) noexcept = default;
+int BlockRasterReader::bands() const { return impl_->ds->GetRasterCount(); }
+Grid BlockRasterReader::grid() const { return grid_of(*impl_->ds); }
+
+void BlockRasterReader::read(const Window& w, int band, PixelType type, void* data) {
+  GDALDataType t = GDT_Byte;
+  switch (type) {
+    case PixelType::u8: t = GDT_Byte; break;
+    case PixelType::u16: t = GDT_UInt16; break;
+    case PixelType::i16: t = GDT_Int16; break;
+    case PixelType::u32: t = GDT_UInt32; break;
+    case PixelType::f32: t = GDT_Float32; break;
+  }
+  window_io(*impl_->ds->GetRasterBand(band), GF_Read, w, data, t, path_);
+}
+
 }  // namespace farmwatch::io

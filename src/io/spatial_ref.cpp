@@ -37,6 +37,15 @@ std::string crs_label(const std::string& wkt) {
   return label;
 }
 
+std::string crs_code(const std::string& wkt) {
+  if (wkt.empty()) return "";
+  auto srs = srs_from_wkt(wkt);
+  srs.AutoIdentifyEPSG();
+  const char* auth = srs.GetAuthorityName(nullptr);
+  const char* code = srs.GetAuthorityCode(nullptr);
+  return auth && code ? std::string(auth) + ":" + code : "";
+}
+
 bool is_geographic(const std::string& wkt) { return srs_from_wkt(wkt).IsGeographic(); }
 
 void transform_point(double& x, double& y, const std::string& from_wkt, const std::string& to_wkt) {

@@ -118,6 +118,21 @@ const ParamSet& TileParams::params() {
   return set;
 }
 
+void read_tiles_value(const YAML::Node& v, const ParamSource& src, bool& tiles,
+                      std::optional<TileParams>& zooms) {
+  if (v.IsScalar()) {
+    tiles = param_detail::bool_value(v, "tiles", src);
+    return;
+  }
+  TileParams t;
+  TileParams::params().read(&t, v, src.nested("tiles"));
+  zooms = t;
+}
+
+nlohmann::json tiles_schema() {
+  return {{"oneOf", {{{"type", "boolean"}}, TileParams::params().schema()}}};
+}
+
 const ParamSet& OutputParams::params() {
   static const ParamSet set =
       Params<OutputParams>("outputs")
@@ -126,15 +141,9 @@ const ParamSet& OutputParams::params() {
           .flag("landuse", &OutputParams::landuse, "write the land-use map of each date")
           .default_value(true)
           .custom("tiles", "XYZ tiles: true, false or {min_zoom, max_zoom}",
-                  {{"oneOf", {{{"type", "boolean"}}, TileParams::params().schema()}}},
+                  tiles_schema(),
                   [](OutputParams& o, const YAML::Node& v, const ParamSource& src) {
-                    if (v.IsScalar()) {
-                      o.tiles = param_detail::bool_value(v, "tiles", src);
-                      return;
-                    }
-                    TileParams t;
-                    TileParams::params().read(&t, v, src.nested("tiles"));
-                    o.zooms = t;
+                    read_tiles_value(v, src, o.tiles, o.zooms);
                   })
           .set();
   return set;

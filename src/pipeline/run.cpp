@@ -208,10 +208,14 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   write_file_atomically(ctx.out->staging() / "summary.json", summary.dump(2) + "\n");
   // The database is written last, in one transaction, and the outputs are swapped in only
   // once it has committed: a run that fails anywhere leaves both as they were.
+  std::optional<io::RunWrite> record;
   if (ctx.db) {
-    auto record = database_record(ctx);
-    record.before_commit = opts.before_database_commit;
-    const auto run_id = ctx.db->write_run(record);
+    record = database_record(ctx);
+    record->before_commit = opts.before_database_commit;
+  }
+  if (opts.before_database_write) opts.before_database_write(ctx, record ? &*record : nullptr);
+  if (record) {
+    const auto run_id = ctx.db->write_run(*record);
     log.info("monitoring database " + ctx.db->target() + ": run " + std::to_string(run_id) +
              " recorded");
   }

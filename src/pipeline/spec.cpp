@@ -110,13 +110,18 @@ PipelineSpec load_pipeline(const std::string& path) {
   const ParamSource src{path, "", base.string()};
   PipelineParams p;
   PipelineParams::params().read(&p, root, src);
+  return pipeline_spec(p, src);
+}
 
+PipelineSpec pipeline_spec(const PipelineParams& p, const ParamSource& src) {
+  const std::string& path = src.file;
+  const std::string base = src.base;
   PipelineSpec spec;
   spec.file = path;
   spec.name = p.name.empty() ? fs::path(path).stem().string() : p.name;
   for (std::size_t i = 0; i < p.dates.size(); ++i)
     spec.dates.push_back(
-        date_spec(p.dates[i], {path, "dates[" + std::to_string(i) + "]", base.string()}));
+        date_spec(p.dates[i], {path, "dates[" + std::to_string(i) + "]", base}));
   if (spec.dates.size() == 2 && !(spec.dates[0].date < spec.dates[1].date))
     src.fail("dates", "the second date must be later than the first");
 
@@ -143,7 +148,7 @@ PipelineSpec load_pipeline(const std::string& path) {
   }
 
   read_rules(p, src, spec);
-  read_outputs(p, src, spec);
+  if (p.outputs) read_outputs(p, src, spec);
   spec.block_size = p.block_size;
   spec.coregister = p.coregister;
   spec.normalise = p.normalise;

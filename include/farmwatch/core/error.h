@@ -30,6 +30,12 @@ class ProcessingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Another process holds a lock that this one needs (a night already running on the area).
+class LockHeldError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Exit codes, one per kind of failure (documented in README.md).
 enum ExitCode : int {
   kExitOk = 0,
@@ -41,6 +47,8 @@ enum ExitCode : int {
   /// The run finished and wrote its outputs, but some scenes could not be used (each one and
   /// why is in summary.json); a nightly job should alert on it, not retry.
   kExitPartial = 6,
+  /// Another night holds the area's lock: try later (sysexits' EX_TEMPFAIL).
+  kExitLockHeld = 75,
 };
 
 }  // namespace farmwatch

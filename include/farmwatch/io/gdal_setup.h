@@ -1,5 +1,9 @@
 #pragma once
 // Process-wide GDAL set-up: drivers, cache size, and GDAL's messages routed into a Log.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "farmwatch/core/log.h"
 
 namespace farmwatch::io {
@@ -11,5 +15,7 @@ void setup_gdal(const Log* log, int cache_mb = 64);
 /// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use
 /// it instead of the clock, so identical inputs give identical files.
 void honour_source_date_epoch();
+/// The versions of the libraries linked in: {"GDAL": "3.6.2", "PROJ": "9.1.1"}.
+std::vector<std::pair<std::string, std::string>> library_versions();
 
 }  // namespace farmwatch::io

@@ -17,7 +17,10 @@ namespace farmwatch::io {
 
 /// Statuses a patch goes through: found this run for the first time (new), found again
 /// (persisting), and an analyst's field decision (verified, dismissed), which later runs keep.
-inline constexpr const char* kPatchStatuses[] = {"new", "persisting", "verified", "dismissed"};
+/// A place that returned to its class before the change, seen by a later clear view, is
+/// reverted (已恢复); a dismissed patch stays dismissed.
+inline constexpr const char* kPatchStatuses[] = {"new", "persisting", "verified", "dismissed",
+                                                 "reverted"};
 bool valid_patch_status(const std::string& s);
 /// The current time, UTC, as 2026-03-15T02:10:00Z (how the database records times).
 std::string utc_timestamp();
@@ -75,6 +78,56 @@ struct PatchParcelRecord {
   double area_m2 = 0;
 };
 
+/// A delivery of a scene found in a nightly inbox (`scenes` table), identified by its product id
+/// and the checksum of its files.
+struct SceneRecord {
+  std::string product_id, checksum, kind, sensor, path;
+  std::string acquired;  ///< YYYY-MM-DD
+  /// new (found, not yet handled), processed, cloudy (too little clear view to use), failed
+  /// (`reason` says why; retried only when its bytes change), duplicate (the same bytes as a
+  /// delivery already handled), replaced (a later delivery with other bytes took its place).
+  std::string status;
+  std::string reason;
+  std::int64_t bytes = 0;
+  std::int64_t run_id = 0;    ///< the run that compared it (0: none)
+  double clear_share = -1;    ///< share of the area it saw clear; -1: not measured
+  std::string recorded_utc;   ///< when the status was recorded (filled in when written)
+  std::vector<std::uint8_t> footprint_lonlat;  ///< WKB polygon, EPSG:4326 lon/lat; may be empty
+  /// Where it gave a clear view of the area (processed scenes), WKB lon/lat; may be empty.
+  std::vector<std::uint8_t> clear_lonlat;
+};
+inline constexpr const char* kSceneStatuses[] = {"new",       "processed", "cloudy",
+                                                 "failed",    "duplicate", "replaced"};
+
+/// A stored patch looked at again by a later clear view without being found as a change:
+/// the changed class is still there (persisting), or the place is back to its class before
+/// (reverted).
+struct PatchRevisit {
+  std::string patch_id;
+  std::string event;  ///< persisting or reverted
+};
+
+/// An administrative unit of a nightly area, kept so `farmwatch month` can measure per unit.
+struct UnitRecord {
+  std::string code, name;
+  std::vector<std::uint8_t> wkb_lonlat;
+};
+
+/// What a night records besides a run: scene statuses, the area's units and key-value facts
+/// (the state generation the database and the state folder agree on...).
+struct NightRecord {
+  std::vector<SceneRecord> scenes;   ///< upserted by (product_id, checksum, path)
+  std::vector<PatchRevisit> revisits;  ///< applied with a run (date and run id of the run)
+  std::vector<UnitRecord> units;     ///< replace the stored units when not empty
+  std::vector<std::pair<std::string, std::string>> meta;
+};
+
+/// A clear view: the scene's date and where it saw the area clear (EPSG:4326 WKB).
+struct Observation {
+  std::string product_id, acquired;
+  std::vector<std::uint8_t> clear_lonlat;
+};
+
 /// Everything one run writes, in one transaction.
 struct RunWrite {
   RunRecord run;
@@ -86,6 +139,8 @@ struct RunWrite {
   /// failure there (an exception) or the process dying there must leave the database as it
   /// was. Empty in production; the atomicity tests set it (tests/support/hooked_run.cpp).
   std::function<void()> before_commit;
+  /// A nightly run's scenes, revisits and facts, written in the same transaction.
+  const NightRecord* night = nullptr;
 };
 
 struct PatchQuery {
@@ -123,6 +178,19 @@ class MonitoringDb {
   std::optional<ParcelRecord> parcel(const std::string& id) const;
   std::vector<ParcelClassRecord> parcel_classes(const std::string& parcel_id) const;
   std::vector<PatchParcelRecord> patch_parcels(const std::string& parcel_id) const;
+
+  /// Writes a night's scene statuses, units and facts in one transaction (for what a night
+  /// records outside a run: cloudy, failed and duplicate scenes, the first clear view).
+  void write_night(const NightRecord& n);
+  /// The scenes table, in the order recorded.
+  std::vector<SceneRecord> scenes() const;
+  /// A fact recorded by write_night / a run's NightRecord; empty if absent.
+  std::string meta(const std::string& key) const;
+  /// Clear views of scenes acquired in [from, to] (YYYY-MM-DD), processed ones only.
+  std::vector<Observation> observations(const std::string& from, const std::string& to) const;
+  std::vector<UnitRecord> units() const;
+  /// Patch history lines dated in [from, to] (YYYY-MM-DD), in the order recorded.
+  std::vector<PatchEvent> history_between(const std::string& from, const std::string& to) const;
 
   /// Records an analyst's decision on a patch (who, when, note) in one transaction.
   /// InputError if there is no such patch or the status is not verified/dismissed.

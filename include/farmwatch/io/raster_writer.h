@@ -64,6 +64,25 @@ class BlockRasterWriter {
   std::string path_;
 };
 
+/// Windows of a raster farmwatch wrote on the analysis grid (the nightly state), read as
+/// stored. One per thread. InputError naming the file if it cannot be opened.
+class BlockRasterReader {
+ public:
+  explicit BlockRasterReader(const std::string& path);
+  ~BlockRasterReader();
+  BlockRasterReader(BlockRasterReader&&) noexcept;
+  int bands() const;
+  Grid grid() const;
+  /// One window of a band into a buffer of `type` (GDAL converts); ProcessingError naming
+  /// the file and the window when the pixels cannot be read.
+  void read(const Window& w, int band, PixelType type, void* data);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+};
+
 struct ImageInfo;
 
 /// The layout of a raster derived band for band from an image (warped, cut): every band's

@@ -15,6 +15,8 @@ std::string crs_from_user(const std::string& text);
 bool same_crs(const std::string& a, const std::string& b);
 /// Short name of a CRS, e.g. "CGCS2000 / 3-degree Gauss-Kruger CM 117E" (+ " (EPSG:4527)").
 std::string crs_label(const std::string& wkt);
+/// "EPSG:4527" when the CRS has an authority code, else empty.
+std::string crs_code(const std::string& wkt);
 /// Whether the CRS is geographic (degrees).
 bool is_geographic(const std::string& wkt);
 /// A point transformed from one CRS to another.

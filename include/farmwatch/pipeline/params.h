@@ -5,6 +5,7 @@
 // PDAL's stage options for the same idea.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -197,8 +198,9 @@ class Params {
   /// Every parameter of struct `U`, stored in the member `m` (shared groups such as the image
   /// keys of classify, change and a pipeline file's dates).
   template <class U>
-  Params& embed(U T::*m) {
+  Params& embed(U T::*m, const std::vector<std::string>& except = {}) {
     for (Param p : U::params().params()) {
+      if (std::find(except.begin(), except.end(), p.key) != except.end()) continue;
       auto inner = p.set;
       p.set = [m, inner](void* t, const YAML::Node& v, const ParamSource& src) {
         inner(&(static_cast<T*>(t)->*m), v, src);

@@ -55,6 +55,10 @@ struct TileParams {
   static const ParamSet& params();
 };
 
+/// `tiles: true | false | {min_zoom, max_zoom}` (outputs.tiles, an area's tiles).
+void read_tiles_value(const YAML::Node& v, const ParamSource& src, bool& tiles,
+                      std::optional<TileParams>& zooms);
+nlohmann::json tiles_schema();
 struct OutputParams {
   std::string dir;
   bool landuse = true, tiles = true;

@@ -7,9 +7,12 @@
 #include <string>
 
 #include "farmwatch/core/log.h"
+#include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/pipeline/spec.h"
 
 namespace farmwatch::pipeline {
+
+struct RunContext;
 
 struct RunOptions {
   int threads = 0;                     ///< 0: all cores
@@ -19,6 +22,10 @@ struct RunOptions {
   bool check_only = false;
   /// Passed to the database write (io::RunWrite::before_commit); for atomicity tests.
   std::function<void()> before_database_commit;
+  /// Called once every output is staged and before the database is written: `nightly` writes
+  /// the next state from what the run computed and adds its records to the run's write (null
+  /// when the run writes no database). An exception leaves outputs and database as they were.
+  std::function<void(const RunContext&, io::RunWrite*)> before_database_write;
 };
 
 /// Runs the pipeline and returns the summary (also written as summary.json).

@@ -87,6 +87,12 @@ struct PipelineSpec {
 /// folder. ConfigError naming the file and key on any problem, unknown keys included.
 PipelineSpec load_pipeline(const std::string& path);
 
+struct PipelineParams;
+struct ParamSource;
+/// A spec from keys already read (load_pipeline, and an area file's pipeline keys). Without
+/// `outputs` the spec has no output folder and no database: the caller sets them.
+PipelineSpec pipeline_spec(const PipelineParams& p, const ParamSource& src);
+
 // Calendar dates (core/calendar.h), as the pipeline names them.
 using farmwatch::days_between;
 using farmwatch::valid_date;

@@ -1,0 +1,26 @@
+#pragma once
+// Patches as the monitoring database keeps them, in the forms readers take: a table (CSV and
+// the terminal), a GeoJSON FeatureCollection (lon/lat, RFC 7946) and a GeoPackage layer.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "farmwatch/io/csv_writer.h"
+#include "farmwatch/io/monitoring_db.h"
+
+namespace farmwatch::io {
+
+/// The table: patch_id, category (非农化...), status, classes, area_m2, dates, unit, parcels,
+/// reasonable (the exemption layer), confidence.
+CsvTable stored_patch_table(const std::vector<StoredPatch>& patches);
+
+/// A FeatureCollection with the table's columns as properties (area and confidence as numbers)
+/// plus status_label (新发现...), geometries in EPSG:4326 lon/lat.
+nlohmann::json stored_patch_geojson(const std::vector<StoredPatch>& patches);
+
+/// Writes a GeoJSON FeatureCollection (lon/lat) as the GeoPackage layer `layer` at `path`
+/// (EPSG:4326), through GDAL. ProcessingError naming the file if it cannot be written.
+void write_geojson_gpkg(const nlohmann::json& geojson, const std::string& path,
+                        const std::string& layer);
+
+}  // namespace farmwatch::io

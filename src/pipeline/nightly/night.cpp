@@ -1,0 +1,402 @@
+// One night of an area: find the scenes, compare each new one with the state of each place,
+// record, move the state on, publish (see nightly.h).
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/area_geometry.h"
+#include "farmwatch/io/raster_writer.h"
+#include "farmwatch/io/scene_inbox.h"
+#include "farmwatch/pipeline/nightly.h"
+#include "farmwatch/pipeline/run.h"
+#include "farmwatch/pipeline/run_context.h"
+#include "lock.h"
+#include "publish.h"
+#include "state.h"
+
+namespace farmwatch::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace nightly;
+
+namespace {
+
+/// A scene that saw too little of the area clear: recorded as cloudy, not compared.
+struct SceneCloudy : std::runtime_error {
+  explicit SceneCloudy(const std::string& why) : std::runtime_error(why) {}
+};
+
+std::string hex_of(const std::vector<std::uint8_t>& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (auto b : bytes) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::round(
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 100) /
+         100;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", s);
+  return buf;
+}
+
+io::SceneRecord record_of(const io::SceneCandidate& c, const std::string& status,
+                          const std::string& reason = "") {
+  io::SceneRecord r;
+  r.product_id = c.product_id;
+  r.checksum = c.checksum;
+  r.kind = c.kind;
+  r.sensor = c.sensor;
+  r.path = c.path;
+  r.acquired = c.acquired;
+  r.status = status;
+  r.reason = reason;
+  r.bytes = c.bytes;
+  return r;
+}
+
+/// What the night does with each scene found.
+struct Plan {
+  std::vector<io::SceneCandidate> process;  ///< oldest first
+  std::vector<io::SceneRecord> settled;     ///< recorded at once: duplicate, unidentifiable
+  std::vector<json> listing;                ///< every scene found and its fate (dry run, summary)
+};
+
+Plan plan_night(const std::vector<io::SceneCandidate>& found,
+                const std::vector<io::SceneRecord>& known) {
+  Plan plan;
+  std::set<std::tuple<std::string, std::string, std::string>> handled;  // product, checksum, path
+  std::map<std::string, std::string> done_checksum;  // checksum -> product, handled before
+  for (const auto& k : known) {
+    if (k.status != "new") handled.insert({k.product_id, k.checksum, k.path});
+    if (k.status == "processed" || k.status == "cloudy" || k.status == "replaced")
+      done_checksum[k.checksum] = k.product_id;
+  }
+  std::set<std::string> planned_checksums;
+  for (const auto& c : found) {
+    json line = {{"path", c.path},        {"product_id", c.product_id}, {"kind", c.kind},
+                 {"acquired", c.acquired}, {"checksum", c.checksum}};
+    if (handled.count({c.product_id, c.checksum, c.path})) {
+      line["action"] = "already handled";
+    } else if (!c.error.empty()) {
+      line["action"] = "failed";
+      line["reason"] = c.error;
+      plan.settled.push_back(record_of(c, "failed", c.error));
+    } else if (done_checksum.count(c.checksum) || planned_checksums.count(c.checksum)) {
+      line["action"] = "duplicate";
+      plan.settled.push_back(record_of(c, "duplicate", "the same bytes as a delivery of " +
+                                                           (done_checksum.count(c.checksum)
+                                                                ? done_checksum[c.checksum]
+                                                                : c.product_id)));
+    } else {
+      bool replaces = false;
+      for (const auto& k : known)
+        replaces = replaces || (k.product_id == c.product_id && k.status == "processed");
+      line["action"] = replaces ? "compare (replaces an earlier delivery)" : "compare";
+      planned_checksums.insert(c.checksum);
+      plan.process.push_back(c);
+    }
+    plan.listing.push_back(line);
+  }
+  return plan;
+}
+
+/// A stored patch's class code by the name the database keeps; 255 if the table lacks it.
+std::uint8_t code_of(const ClassTable& t, const std::string& name) {
+  for (const auto& c : t.classes())
+    if (c.name == name) return c.code;
+  return 255;
+}
+
+/// Stored patches a comparison saw again: still changed (persisting) or back (reverted).
+/// Patches the run found that only undo a stored one are taken out of `found` and reverted.
+std::vector<io::PatchRevisit> revisit_patches(const RunContext& ctx, std::vector<Patch>& found) {
+  std::vector<io::PatchRevisit> out;
+  const ClassTable& classes = ctx.spec.classifier->classes();
+  const ChangeRules& rules = ctx.spec.change.rules;
+  std::map<std::string, io::StoredPatch> stored;
+  for (auto& p : ctx.db->patches({})) stored.emplace(p.id, std::move(p));
+  // A change back to the stored patch's class before is the patch reverting, not a new change.
+  for (auto it = found.begin(); it != found.end();) {
+    const auto s = stored.find(it->id);
+    const std::uint8_t before = s == stored.end() ? 255 : code_of(classes, s->second.class_before);
+    if (before != 255 && rules.categorize(before, it->class_after, true) == ChangeCategory::none) {
+      out.push_back({it->id, "reverted"});
+      stored.erase(s);
+      it = found.erase(it);
+    } else {
+      stored.erase(it->id);
+      ++it;
+    }
+  }
+  io::BlockRasterReader after(ctx.job.landuse_out[1]);
+  const std::string date = ctx.spec.dates.back().date;
+  for (const auto& [id, p] : stored) {
+    if (p.status != "new" && p.status != "persisting" && p.status != "verified") continue;
+    if (date < p.last_seen) continue;  // an older view does not overturn a newer one
+    const auto category = parse_category(p.category);
+    const std::uint8_t before = code_of(classes, p.class_before);
+    if (!category || before == 255 || p.wkb_lonlat.empty()) continue;
+    const io::GridMask m = io::rasterize_lonlat(p.wkb_lonlat, ctx.grid);
+    if (m.window.empty()) continue;
+    std::vector<std::uint8_t> cls(static_cast<std::size_t>(m.window.pixels()));
+    after.read(m.window, 1, io::PixelType::u8, cls.data());
+    std::int64_t inside = 0, seen = 0, still = 0, back = 0;
+    for (std::size_t i = 0; i < cls.size(); ++i) {
+      if (!m.inside[i]) continue;
+      ++inside;
+      if (cls[i] == 255 || !classes.observed(cls[i])) continue;
+      ++seen;
+      const ChangeCategory c = rules.categorize(before, cls[i], true);
+      still += c == *category;
+      back += c == ChangeCategory::none;
+    }
+    if (inside == 0 || seen * 2 < inside) continue;  // not seen clear enough to tell
+    if (still * 2 > seen) out.push_back({id, "persisting"});
+    else if (back * 2 > seen) out.push_back({id, "reverted"});
+  }
+  return out;
+}
+
+class Night {
+ public:
+  Night(const AreaSpec& area, const NightlyOptions& opts, const Log& log, std::string run_id)
+      : area_(area), opts_(opts), log_(log), run_id_(std::move(run_id)), st_{area.state} {}
+
+  NightResult run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto found = io::discover_scenes(area_.inbox);
+    if (opts_.dry_run) return dry_run(found);
+    AreaLock lock(st_.lock(), opts_.wait);
+    db_ = io::MonitoringDb::open(area_.pipeline.database, true);
+    gen_ = current_generation();
+    st_.clean(gen_);
+    const Plan plan = plan_night(found, db_->scenes());
+    {
+      io::NightRecord n;
+      n.scenes = plan.settled;
+      for (const auto& c : plan.process) n.scenes.push_back(record_of(c, "new"));
+      if (!n.scenes.empty()) db_->write_night(n);
+    }
+    json scenes = json::array();
+    int failed = 0;
+    for (const auto& s : plan.settled) {
+      if (s.status == "failed") ++failed;
+      log_.child("discover").warn("scene " + s.product_id + " (" + s.path + "): " + s.status +
+                                  ": " + s.reason);
+      scenes.push_back({{"product_id", s.product_id}, {"path", s.path}, {"status", s.status},
+                        {"reason", s.reason}});
+    }
+    for (const auto& c : plan.process) {
+      json r = process(c);
+      if (r["status"] == "failed") ++failed;
+      scenes.push_back(std::move(r));
+    }
+    NightResult result;
+    const std::string published = published_generation(area_.publish);
+    if (plan.process.empty() && published == std::to_string(gen_)) {
+      log_.info("nothing new: " + std::to_string(found.size()) +
+                " scenes in the inbox, all handled before; publish/current unchanged");
+      result.nothing_new = true;
+      result.exit_code = failed ? kExitPartial : kExitOk;
+      result.summary = {{"run_id", run_id_}, {"nothing_new", true}, {"scenes", scenes}};
+      return result;
+    }
+    if (gen_ == 0) {
+      log_.warn("no clear view of the area yet: nothing to publish");
+      result.exit_code = failed ? kExitPartial : kExitOk;
+      result.summary = {{"run_id", run_id_}, {"scenes", scenes}};
+      return result;
+    }
+    json summary = {{"run_id", run_id_},
+                    {"area", area_.pipeline.name},
+                    {"area_file", area_.file},
+                    {"state_generation", gen_},
+                    {"scenes", scenes},
+                    {"failed_scenes", failed}};
+    const auto tp = std::chrono::steady_clock::now();
+    summary = publish_night(area_, st_.generation(gen_), *db_, summary, run_id_, log_.child("publish"));
+    log_.child("publish").info("published run " + run_id_ + " in " +
+                               seconds_text(seconds_since(tp)) + " s");
+    summary["seconds"] = seconds_since(t0);
+    result.exit_code = failed ? kExitPartial : kExitOk;
+    result.summary = summary;
+    return result;
+  }
+
+ private:
+  int current_generation() const {
+    const std::string g = db_->meta("state_generation");
+    return g.empty() ? 0 : std::stoi(g);
+  }
+
+  NightResult dry_run(const std::vector<io::SceneCandidate>& found) {
+    std::vector<io::SceneRecord> known;
+    const bool pg = area_.pipeline.database.rfind("PG:", 0) == 0;
+    if (pg || fs::exists(area_.pipeline.database))
+      known = io::MonitoringDb::open(area_.pipeline.database, false).scenes();
+    const Plan plan = plan_night(found, known);
+    NightResult r;
+    r.nothing_new = plan.process.empty();
+    r.summary = {{"run_id", run_id_}, {"dry_run", true}, {"scenes", plan.listing}};
+    return r;
+  }
+
+  /// Compares one scene with the state; returns its line of the summary.
+  json process(const io::SceneCandidate& c) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Log log = log_.child("scene " + c.product_id);
+    const fs::path prev = gen_ > 0 ? st_.generation(gen_) : fs::path();
+    const fs::path next = st_.generation(gen_ + 1);
+    json line = {{"product_id", c.product_id}, {"path", c.path}, {"acquired", c.acquired}};
+    io::NightRecord night;
+    std::vector<Patch> kept;
+    try {
+      const int day = epoch_days(c.acquired);
+      PipelineSpec spec = area_.pipeline;
+      spec.file = area_.file;
+      DateSpec after;
+      after.date = c.acquired;
+      after.sensor = c.sensor;
+      after.max_cloud = area_.max_cloud;
+      io::ImageRequest req;
+      req.path = io::readable_scene(c, st_.work() / "unpacked");
+      after.scenes.push_back({req, c.acquired, c.sensor});
+      spec.dates.clear();
+      if (!prev.empty()) {
+        DateSpec before;
+        before.date = date_of_epoch_days(std::min(newest_day(prev), day - 1));
+        before.sensor = "state: the latest clear view of each place";
+        io::ImageRequest b;
+        b.path = before_image(prev, day, st_.work());
+        before.scenes.push_back({b, before.date, before.sensor});
+        spec.dates.push_back(before);
+      }
+      spec.dates.push_back(after);
+      spec.outputs.dir = (st_.work() / ("scene-" + c.product_id)).string();
+      spec.outputs.tiles = false;
+      RunOptions o;
+      o.threads = opts_.threads;
+      o.before_database_write = [&](const RunContext& ctx, io::RunWrite* w) {
+        const std::size_t index = ctx.spec.dates.size() - 1;
+        const SceneView v = write_next_state(ctx, index, prev, next, day);
+        line["clear_share"] = std::round(v.clear_share() * 1e4) / 1e4;
+        if (v.clear_share() < 1 - area_.max_cloud)
+          throw SceneCloudy(std::to_string(std::lround(v.clear_share() * 100)) +
+                            " % of what it covers seen clear (max_cloud " +
+                            std::to_string(std::lround(area_.max_cloud * 100)) + " %)");
+        io::SceneRecord r = record_of(c, "processed");
+        r.clear_share = std::round(v.clear_share() * 1e4) / 1e4;
+        r.clear_lonlat = v.clear_lonlat;
+        const io::ImageInfo& im = ctx.images[index].scenes.front();
+        r.footprint_lonlat = io::box_lonlat(im.grid.extent(), im.grid.crs_wkt);
+        night.scenes.push_back(r);
+        for (const auto& k : db_->scenes())
+          if (k.product_id == c.product_id && k.checksum != c.checksum && k.status == "processed") {
+            io::SceneRecord old = k;
+            old.status = "replaced";
+            old.reason = "a later delivery (checksum " + c.checksum.substr(0, 12) + ") replaces it";
+            night.scenes.push_back(old);
+          }
+        night.meta = {{"state_generation", std::to_string(gen_ + 1)},
+                      {"area_lonlat_wkb_hex",
+                       hex_of(io::box_lonlat(ctx.grid.extent(), ctx.grid.crs_wkt))}};
+        if (ctx.admin && gen_ == 0) night.units = units_of(ctx);
+        if (w) {
+          kept = *w->patches;
+          night.revisits = revisit_patches(ctx, kept);
+          w->patches = &kept;
+          w->night = &night;
+        } else {
+          db_->write_night(night);
+        }
+      };
+      const json s = run_pipeline(spec, o, log);
+      gen_ += 1;
+      st_.clean(gen_);
+      line["status"] = "processed";
+      if (s.contains("changes")) line["patches"] = s["changes"]["patches"];
+      line["revisited"] = night.revisits.size();
+      log.info("processed in " + seconds_text(seconds_since(t0)) + " s (state generation " +
+               std::to_string(gen_) + ")");
+    } catch (const SceneCloudy& e) {
+      settle(c, "cloudy", e.what(), line, log);
+    } catch (const InputError& e) {
+      const std::string why = e.what();
+      settle(c, why.find("cloudy") != std::string::npos ? "cloudy" : "failed", why, line, log);
+    } catch (const ProcessingError& e) {
+      if (disk_full(e.what())) throw;
+      settle(c, "failed", e.what(), line, log);
+    }
+    line["seconds"] = seconds_since(t0);
+    return line;
+  }
+
+  void settle(const io::SceneCandidate& c, const std::string& status, const std::string& why,
+              json& line, const Log& log) {
+    std::error_code ec;
+    fs::remove_all(st_.generation(gen_ + 1), ec);
+    st_.clean(gen_);
+    io::NightRecord n;
+    n.scenes.push_back(record_of(c, status, why));
+    db_->write_night(n);
+    line["status"] = status;
+    line["reason"] = why;
+    (status == "failed" ? log.error(status + ": " + why) : log.warn(status + ": " + why));
+  }
+
+  /// A write that failed for want of room is the night's failure, not the scene's.
+  bool disk_full(const std::string& what) const {
+    if (what.find("space") != std::string::npos || what.find("ENOSPC") != std::string::npos)
+      return true;
+    std::error_code ec;
+    const auto sp = fs::space(area_.state, ec);
+    return !ec && sp.available < (64u << 20);
+  }
+
+  std::vector<io::UnitRecord> units_of(const RunContext& ctx) const {
+    std::vector<io::UnitRecord> out;
+    const auto& a = *ctx.admin;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      out.push_back({a.parcel_id(i), a.parcel_name(i),
+                     io::wkb_to_lonlat(a.parcel_wkb(i), ctx.grid.crs_wkt)});
+    return out;
+  }
+
+  const AreaSpec& area_;
+  const NightlyOptions& opts_;
+  const Log& log_;
+  std::string run_id_;
+  StatePaths st_;
+  std::optional<io::MonitoringDb> db_;
+  int gen_ = 0;
+};
+
+}  // namespace
+
+std::string new_run_id() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+NightResult run_night(const AreaSpec& area, const NightlyOptions& opts, const Log& log) {
+  Night night(area, opts, log, opts.run_id.empty() ? new_run_id() : opts.run_id);
+  return night.run();
+}
+
+}  // namespace farmwatch::pipeline

@@ -1,0 +1,352 @@
+#include "publish.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "farmwatch/core/change_rules.h"
+#include "farmwatch/core/error.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/area_geometry.h"
+#include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/raster_writer.h"
+#include "farmwatch/io/scene_inbox.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/io/stored_patches.h"
+#include "farmwatch/io/xyz_tiles.h"
+#include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/version.h"
+#include "state.h"
+
+namespace farmwatch::pipeline::nightly {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
+}
+
+/// observed.tif: the date of each place's latest clear view as YYYYMMDD (0: never seen).
+void write_observed(const fs::path& gen, const fs::path& out, const fs::path& scratch) {
+  io::BlockRasterReader in((gen / kObserved).string());
+  io::RasterLayout l;
+  l.grid = in.grid();
+  l.type = io::PixelType::u32;
+  l.nodata = 0;
+  l.description = "date of the latest clear view, YYYYMMDD";
+  l.compress = "NONE";
+  {
+    io::BlockRasterWriter w(scratch.string(), l);
+    std::vector<std::uint16_t> days;
+    std::vector<std::uint32_t> ymd;
+    std::map<int, std::uint32_t> memo;
+    for (const Window& win : l.grid.blocks(l.grid.width, kBlockSize)) {
+      days.resize(static_cast<std::size_t>(win.pixels()));
+      ymd.resize(days.size());
+      in.read(win, 1, io::PixelType::u16, days.data());
+      for (std::size_t i = 0; i < days.size(); ++i) {
+        if (!days[i]) {
+          ymd[i] = 0;
+          continue;
+        }
+        auto it = memo.find(days[i]);
+        if (it == memo.end()) {
+          std::string d = date_of_epoch_days(days[i]);
+          d.erase(std::remove(d.begin(), d.end(), '-'), d.end());
+          it = memo.emplace(days[i], static_cast<std::uint32_t>(std::stoul(d))).first;
+        }
+        ymd[i] = it->second;
+      }
+      w.write(win, ymd.data());
+    }
+    w.close();
+  }
+  io::write_cog(scratch.string(), out.string(), "NEAREST");
+  fs::remove(scratch);
+}
+
+/// change.tif: the category of the open patches (new, persisting, verified) on the grid:
+/// 0 none, 1 非农化, 2 非粮化, 3 other change; reverted and dismissed ones are not drawn.
+void write_change(const Grid& g, const std::vector<io::StoredPatch>& patches, const fs::path& out,
+                  const fs::path& scratch) {
+  std::vector<std::uint8_t> change(static_cast<std::size_t>(g.width) * g.height, 0);
+  for (const auto& p : patches) {
+    if (p.status == "reverted" || p.status == "dismissed" || p.wkb_lonlat.empty()) continue;
+    const auto cat = parse_category(p.category);
+    if (!cat) continue;
+    const io::GridMask m = io::rasterize_lonlat(p.wkb_lonlat, g);
+    for (int r = 0; r < m.window.height; ++r)
+      for (int c = 0; c < m.window.width; ++c)
+        if (m.inside[static_cast<std::size_t>(r) * m.window.width + c])
+          change[static_cast<std::size_t>(m.window.row + r) * g.width + m.window.col + c] =
+              static_cast<std::uint8_t>(*cat);
+  }
+  io::RasterLayout l;
+  l.grid = g;
+  l.type = io::PixelType::u8;
+  l.nodata = 255;
+  l.description = "open change patches: 0 none, 1 非农化, 2 非粮化, 3 other";
+  l.colors = engine::change_colors();
+  l.metadata["FARMWATCH_LAYER"] = "change";
+  l.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";
+  l.compress = "NONE";
+  {
+    io::BlockRasterWriter w(scratch.string(), l);
+    w.write({0, 0, g.width, g.height}, change.data());
+    w.close();
+  }
+  io::write_cog(scratch.string(), out.string(), "NEAREST");
+  fs::remove(scratch);
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+std::string report_html(const json& summary, const std::vector<io::StoredPatch>& patches) {
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>farmwatch " +
+      html_escape(summary.value("area", "")) + " " + html_escape(summary["run_id"]) +
+      "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+      "td,th{border:1px solid #999;padding:2px 6px}tr{page-break-inside:avoid}</style>\n"
+      "</head><body>\n<h1>耕地监测 nightly run " +
+      html_escape(summary["run_id"]) + "</h1>\n<p>area " + html_escape(summary.value("area", "")) +
+      ", state generation " + std::to_string(summary.value("state_generation", 0)) +
+      ", latest clear view " + html_escape(summary.value("newest_view", "")) + "</p>\n";
+  h += "<h2>Scenes this night</h2>\n<table><tr><th>product</th><th>acquired</th><th>status"
+       "</th><th>reason</th></tr>\n";
+  for (const auto& s : summary["scenes"])
+    h += "<tr><td>" + html_escape(s.value("product_id", "")) + "</td><td>" +
+         html_escape(s.value("acquired", "")) + "</td><td>" + html_escape(s.value("status", "")) +
+         "</td><td>" + html_escape(s.value("reason", "")) + "</td></tr>\n";
+  h += "</table>\n<h2>Patches (" + std::to_string(patches.size()) + ")</h2>\n";
+  const io::CsvTable t = io::stored_patch_table(patches);
+  h += "<table><tr>";
+  for (const auto& c : t.header) h += "<th>" + html_escape(c) + "</th>";
+  h += "</tr>\n";
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    h += "<tr>";
+    for (std::size_t k = 0; k < t.rows[i].size(); ++k) {
+      std::string cell = t.rows[i][k];
+      if (t.header[k] == "status") cell += " " + io::patch_status_label(cell);
+      h += "<td>" + html_escape(cell) + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  return h + "</table>\n</body></html>\n";
+}
+
+/// A STAC Item for files of the run (one asset each), on the area's grid.
+json stac_item(const std::string& id, const json& geometry, const json& bbox, const Grid& g,
+               const std::string& start, const std::string& end, const json& links,
+               const std::vector<std::tuple<std::string, fs::path, std::string, std::string>>& files) {
+  json props = {{"datetime", nullptr},
+                {"start_datetime", start + "T00:00:00Z"},
+                {"end_datetime", end + "T23:59:59Z"},
+                {"proj:shape", {g.height, g.width}},
+                {"proj:transform",
+                 {g.transform.c[1], g.transform.c[2], g.transform.c[0], g.transform.c[4],
+                  g.transform.c[5], g.transform.c[3]}}};
+  if (const std::string code = io::crs_code(g.crs_wkt); !code.empty()) props["proj:code"] = code;
+  else props["proj:wkt2"] = g.crs_wkt;
+  json software = {{"farmwatch", kVersion}};
+  for (const auto& [lib, v] : io::library_versions()) software[lib] = v;
+  props["processing:software"] = software;
+  props["processing:lineage"] =
+      "farmwatch nightly: the latest clear view of each place, classified and compared with "
+      "the view before it";
+  json assets = json::object();
+  for (const auto& [key, path, type, role] : files)
+    assets[key] = {{"href", "../" + path.filename().string()},
+                   {"type", type},
+                   {"roles", {role}},
+                   {"file:size", static_cast<std::int64_t>(fs::file_size(path))},
+                   {"file:checksum", "1220" + io::sha256_of_path(path)}};
+  return {{"type", "Feature"},
+          {"stac_version", "1.1.0"},
+          {"stac_extensions",
+           {"https://stac-extensions.github.io/projection/v2.0.0/schema.json",
+            "https://stac-extensions.github.io/file/v2.1.0/schema.json",
+            "https://stac-extensions.github.io/processing/v1.2.0/schema.json"}},
+          {"id", id},
+          {"geometry", geometry},
+          {"bbox", bbox},
+          {"properties", props},
+          {"links", links},
+          {"assets", assets}};
+}
+
+void write_stac(const fs::path& dir, const AreaSpec& area, const Grid& g, const json& summary,
+                const std::vector<io::SceneRecord>& used) {
+  const auto wkb = io::box_lonlat(g.extent(), g.crs_wkt);
+  const json geometry = json::parse(io::wkb_to_geojson(wkb));
+  double x0 = 180, y0 = 90, x1 = -180, y1 = -90;
+  for (const auto& pt : geometry["coordinates"][0]) {
+    x0 = std::min(x0, pt[0].get<double>());
+    x1 = std::max(x1, pt[0].get<double>());
+    y0 = std::min(y0, pt[1].get<double>());
+    y1 = std::max(y1, pt[1].get<double>());
+  }
+  const json bbox = {x0, y0, x1, y1};
+  std::string start = "9999-12-31", end = "0000-01-01";
+  for (const auto& s : used) {
+    start = std::min(start, s.acquired);
+    end = std::max(end, s.acquired);
+  }
+  if (used.empty()) start = end = summary.value("newest_view", "1970-01-01");
+  json links = {{{"rel", "collection"}, {"href", "../collection.json"}, {"type", "application/json"}},
+                {{"rel", "parent"}, {"href", "../collection.json"}, {"type", "application/json"}},
+                {{"rel", "root"}, {"href", "../collection.json"}, {"type", "application/json"}}};
+  for (const auto& s : used)
+    links.push_back({{"rel", "derived_from"},
+                     {"href", "file://" + fs::absolute(s.path).string()},
+                     {"title", s.product_id + " (" + s.acquired + ", sha256 " + s.checksum + ")"}});
+  const std::string cog = "image/tiff; application=geotiff; profile=cloud-optimized";
+  const std::vector<std::pair<std::string, std::vector<std::tuple<std::string, fs::path, std::string, std::string>>>>
+      items = {
+          {"landuse", {{"landuse", dir / "landuse.tif", cog, "data"}}},
+          {"observed", {{"observed", dir / "observed.tif", cog, "data"}}},
+          {"change", {{"change", dir / "change.tif", cog, "data"}}},
+          {"patches",
+           {{"gpkg", dir / "patches.gpkg", "application/geopackage+sqlite3", "data"},
+            {"geojson", dir / "patches.geojson", "application/geo+json", "data"},
+            {"csv", dir / "patches.csv", "text/csv", "data"}}},
+      };
+  fs::create_directories(dir / "items");
+  json collection = {
+      {"type", "Collection"},
+      {"stac_version", "1.1.0"},
+      {"id", "farmwatch-" + area.pipeline.name},
+      {"title", "farmwatch one map: " + area.pipeline.name},
+      {"description", "Land use, the date of the latest clear view, change and change patches "
+                      "(非农化, 非粮化) of the area, run " + summary["run_id"].get<std::string>()},
+      {"license", "proprietary"},
+      {"extent",
+       {{"spatial", {{"bbox", {bbox}}}},
+        {"temporal", {{"interval", {{start + "T00:00:00Z", end + "T23:59:59Z"}}}}}}},
+      {"links",
+       {{{"rel", "root"}, {"href", "./collection.json"}, {"type", "application/json"}},
+        {{"rel", "self"}, {"href", "./collection.json"}, {"type", "application/json"}}}}};
+  for (const auto& [id, files] : items) {
+    const json item = stac_item(id, geometry, bbox, g, start, end, links, files);
+    write_text(dir / "items" / (id + ".json"), item.dump(2) + "\n");
+    collection["links"].push_back(
+        {{"rel", "item"}, {"href", "./items/" + id + ".json"}, {"type", "application/geo+json"}});
+  }
+  write_text(dir / "collection.json", collection.dump(2) + "\n");
+}
+
+/// Points `publish/current` at runs/<id> atomically: a symlink under a temporary name, then
+/// rename(2) over current (`ln -sfn` would leave a moment with no link).
+void switch_current(const fs::path& publish, const std::string& run_id) {
+  const fs::path tmp = publish / (".current." + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::path("runs") / run_id, tmp);
+  if (::rename(tmp.c_str(), (publish / "current").c_str()) != 0) {
+    fs::remove(tmp, ec);
+    throw ProcessingError("cannot switch '" + (publish / "current").string() + "'");
+  }
+}
+
+void prune_runs(const fs::path& runs, const std::string& current, int keep) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(runs)) {
+    const std::string n = e.path().filename().string();
+    if (n[0] == '.') {
+      if (n.find(".partial") != std::string::npos) fs::remove_all(e.path(), ec);
+      continue;
+    }
+    if (n != current) names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  const std::size_t drop = names.size() > static_cast<std::size_t>(keep)
+                               ? names.size() - static_cast<std::size_t>(keep)
+                               : 0;
+  for (std::size_t i = 0; i < drop; ++i) fs::remove_all(runs / names[i], ec);
+}
+
+}  // namespace
+
+std::string published_generation(const fs::path& publish) {
+  std::ifstream in(publish / "current" / "summary.json");
+  if (!in) return "";
+  try {
+    const json s = json::parse(in);
+    return std::to_string(s.at("state_generation").get<int>());
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& db, json summary,
+                   const std::string& run_id, const Log& log) {
+  const fs::path publish = area.publish;
+  const fs::path runs = publish / "runs";
+  fs::create_directories(runs);
+  const fs::path stage = runs / ("." + run_id + ".partial");
+  std::error_code ec;
+  fs::remove_all(stage, ec);
+  fs::create_directories(stage);
+  try {
+    io::write_cog((gen / kLanduse).string(), (stage / "landuse.tif").string(), "NEAREST");
+    write_observed(gen, stage / "observed.tif", stage / ".observed_scratch.tif");
+    const Grid g = io::BlockRasterReader((gen / kLanduse).string()).grid();
+    const int newest = newest_day(gen);
+    summary["newest_view"] = newest ? date_of_epoch_days(newest) : "";
+
+    const auto patches = db.patches({});
+    write_change(g, patches, stage / "change.tif", stage / ".change_scratch.tif");
+    const json fc = io::stored_patch_geojson(patches);
+    write_text(stage / "patches.geojson", fc.dump() + "\n");
+    write_text(stage / "patches.csv", io::stored_patch_table(patches).text());
+    io::write_geojson_gpkg(fc, (stage / "patches.gpkg").string(), "patches");
+    json counts = json::object();
+    for (const auto& p : patches) counts[p.status] = counts.value(p.status, 0) + 1;
+    summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};
+
+    if (area.tiles) {
+      json tiles = json::object();
+      for (const char* layer : {"landuse", "change"}) {
+        const io::TileRequest req{(stage / (std::string(layer) + ".tif")).string(),
+                                  (stage / "tiles" / layer).string(), area.min_zoom, area.max_zoom};
+        const auto ts = io::write_xyz_tiles(req, log);
+        tiles[layer] = {{"written", ts.written}, {"min_zoom", ts.min_zoom}, {"max_zoom", ts.max_zoom}};
+      }
+      summary["tiles"] = tiles;
+    }
+    std::vector<io::SceneRecord> used;
+    for (const auto& s : db.scenes())
+      if (s.status == "processed") used.push_back(s);
+    write_stac(stage, area, g, summary, used);
+    write_text(stage / "report.html", report_html(summary, patches));
+    write_text(stage / "summary.json", summary.dump(2) + "\n");
+  } catch (...) {
+    fs::remove_all(stage, ec);
+    throw;
+  }
+  fs::path final_dir = runs / run_id;
+  if (fs::exists(final_dir)) fs::remove_all(final_dir);
+  fs::rename(stage, final_dir);
+  switch_current(publish, run_id);
+  prune_runs(runs, run_id, area.keep_runs);
+  return summary;
+}
+
+}  // namespace farmwatch::pipeline::nightly

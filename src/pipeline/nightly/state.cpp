@@ -1,0 +1,212 @@
+#include "state.h"
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/area_geometry.h"
+#include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/raster_writer.h"
+
+namespace farmwatch::pipeline::nightly {
+
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+io::RasterLayout layout(const Grid& g, io::PixelType type, int bands, double nodata,
+                        const std::string& description) {
+  io::RasterLayout l;
+  l.grid = g;
+  l.type = type;
+  l.bands = bands;
+  l.nodata = nodata;
+  l.description = description;
+  return l;
+}
+
+/// The roles a state keeps: the previous generation's, else those the scene gives.
+std::vector<BandRole> state_roles(const RunContext& ctx, std::size_t index, const fs::path& prev) {
+  std::vector<BandRole> roles;
+  if (!prev.empty()) {
+    io::ImageRequest req;
+    req.path = (prev / kReflectance).string();
+    const io::ImageInfo info = io::inspect_image(req, {});
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (info.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
+  } else {
+    const io::BandMap m = ctx.images[index].common_roles();
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (m.index[r]) roles.push_back(static_cast<BandRole>(r));
+  }
+  const io::BandMap have = ctx.images[index].common_roles();
+  for (BandRole r : roles)
+    if (!have[r])
+      throw InputError("scene '" + ctx.images[index].scenes.front().path + "' has no " +
+                       role_name(r) + " band, which the state of the area keeps");
+  return roles;
+}
+
+}  // namespace
+
+fs::path StatePaths::generation(int g) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "gen-%06d", g);
+  return root / name;
+}
+
+void StatePaths::clean(int keep) const {
+  std::error_code ec;
+  fs::remove_all(work(), ec);
+  if (!fs::exists(root)) return;
+  const std::string kept = generation(keep).filename().string();
+  for (const auto& e : fs::directory_iterator(root)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("gen-", 0) == 0 && n != kept) fs::remove_all(e.path(), ec);
+  }
+}
+
+int epoch_days(const std::string& date) { return days_between("1970-01-01", date); }
+
+std::string date_of_epoch_days(int days) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{} + std::chrono::days{days}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                           const fs::path& next, int day) {
+  const Grid& g = ctx.grid;
+  const ClassTable& classes = ctx.spec.classifier->classes();
+  const auto roles = state_roles(ctx, index, prev);
+  fs::create_directories(next);
+
+  auto refl_layout = layout(g, io::PixelType::f32, static_cast<int>(roles.size()), kNaN,
+                            "reflectance of the latest clear view");
+  for (BandRole r : roles) refl_layout.band_info.push_back({role_name(r), {}, {}, {}, "", {}});
+  auto lu_layout = layout(g, io::PixelType::u8, 1, 255, "land use of the latest clear view");
+  lu_layout.colors = engine::landuse_colors(classes);
+  lu_layout.metadata["FARMWATCH_LAYER"] = "landuse";
+  lu_layout.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+  io::BlockRasterWriter refl_out((next / kReflectance).string(), refl_layout);
+  io::BlockRasterWriter lu_out((next / kLanduse).string(), lu_layout);
+  io::BlockRasterWriter day_out(
+      (next / kObserved).string(),
+      layout(g, io::PixelType::u16, 1, 0, "date of the latest clear view, days since 1970-01-01"));
+
+  std::optional<io::BlockRasterReader> p_refl, p_lu, p_day;
+  if (!prev.empty()) {
+    p_refl.emplace((prev / kReflectance).string());
+    p_lu.emplace((prev / kLanduse).string());
+    p_day.emplace((prev / kObserved).string());
+  }
+  io::MosaicReader scene(ctx.images[index], g, io::Resampling::reflectance);
+  io::BlockRasterReader scene_lu(ctx.job.landuse_out[index]);
+
+  SceneView view;
+  std::vector<std::uint8_t> clear_mask(static_cast<std::size_t>(g.width) * g.height, 0);
+  const int strip = ctx.spec.block_size;
+  for (int row = 0; row < g.height; row += strip) {
+    const Window w{0, row, g.width, std::min(strip, g.height - row)};
+    const auto n = static_cast<std::size_t>(w.pixels());
+    std::vector<std::vector<float>> refl(roles.size(), std::vector<float>(n, kNaN));
+    std::vector<std::uint8_t> lu(n, 255), s_lu(n);
+    std::vector<std::uint16_t> days(n, 0);
+    if (!prev.empty()) {
+      for (std::size_t b = 0; b < roles.size(); ++b)
+        p_refl->read(w, static_cast<int>(b + 1), io::PixelType::f32, refl[b].data());
+      p_lu->read(w, 1, io::PixelType::u8, lu.data());
+      p_day->read(w, 1, io::PixelType::u16, days.data());
+    }
+    ReflectanceBlock block;
+    scene.read_reflectance(w, block);
+    scene_lu.read(w, 1, io::PixelType::u8, s_lu.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint8_t c = s_lu[i];
+      if (c == 255) continue;
+      if (!classes.observed(c)) {
+        ++view.cloud;
+        continue;
+      }
+      ++view.clear;
+      clear_mask[static_cast<std::size_t>(row) * g.width + i] = 1;
+      if (days[i] > day) continue;  // the state has a newer clear view of this place
+      ++view.taken;
+      for (std::size_t b = 0; b < roles.size(); ++b) refl[b][i] = block.plane(roles[b])[i];
+      lu[i] = c;
+      days[i] = static_cast<std::uint16_t>(day);
+    }
+    for (std::size_t b = 0; b < roles.size(); ++b)
+      refl_out.write_floats(w, refl[b].data(), static_cast<int>(b + 1));
+    lu_out.write(w, lu.data());
+    day_out.write(w, days.data());
+    for (auto d : days) view.newest_day = std::max(view.newest_day, static_cast<int>(d));
+  }
+  refl_out.close();
+  lu_out.close();
+  day_out.close();
+  view.clear_lonlat = io::mask_lonlat(clear_mask, g);
+  return view;
+}
+
+std::string before_image(const fs::path& prev, int day, const fs::path& work) {
+  io::BlockRasterReader days_in((prev / kObserved).string());
+  const Grid g = days_in.grid();
+  bool newer = false;
+  std::vector<std::uint16_t> days;
+  for (const Window& w : g.blocks(g.width, kBlockSize)) {
+    days.resize(static_cast<std::size_t>(w.pixels()));
+    days_in.read(w, 1, io::PixelType::u16, days.data());
+    for (auto d : days) newer = newer || d > day;
+  }
+  const fs::path src = prev / kReflectance;
+  if (!newer) return src.string();
+  io::BlockRasterReader refl_in(src.string());
+  io::ImageRequest req;
+  req.path = src.string();
+  const io::ImageInfo info = io::inspect_image(req, {});
+  auto l = layout(g, io::PixelType::f32, refl_in.bands(), kNaN, "");
+  l.compress = "NONE";
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (info.bands.index[r])
+      l.band_info.resize(std::max<std::size_t>(l.band_info.size(), info.bands.index[r])),
+          l.band_info[info.bands.index[r] - 1].description = role_name(static_cast<BandRole>(r));
+  fs::create_directories(work);
+  const fs::path out = work / "before_reflectance.tif";
+  io::BlockRasterWriter writer(out.string(), l);
+  std::vector<float> v;
+  for (const Window& w : g.blocks(g.width, kBlockSize)) {
+    const auto n = static_cast<std::size_t>(w.pixels());
+    days.resize(n);
+    v.resize(n);
+    days_in.read(w, 1, io::PixelType::u16, days.data());
+    for (int b = 1; b <= refl_in.bands(); ++b) {
+      refl_in.read(w, b, io::PixelType::f32, v.data());
+      for (std::size_t i = 0; i < n; ++i)
+        if (days[i] > day) v[i] = kNaN;
+      writer.write_floats(w, v.data(), b);
+    }
+  }
+  writer.close();
+  return out.string();
+}
+
+int newest_day(const fs::path& gen) {
+  io::BlockRasterReader days_in((gen / kObserved).string());
+  const Grid g = days_in.grid();
+  int newest = 0;
+  std::vector<std::uint16_t> days;
+  for (const Window& w : g.blocks(g.width, kBlockSize)) {
+    days.resize(static_cast<std::size_t>(w.pixels()));
+    days_in.read(w, 1, io::PixelType::u16, days.data());
+    for (auto d : days) newest = std::max(newest, static_cast<int>(d));
+  }
+  return newest;
+}
+
+}  // namespace farmwatch::pipeline::nightly

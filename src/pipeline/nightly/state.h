@@ -1,0 +1,64 @@
+#pragma once
+// The state of each place (private to the nightly sources): for every pixel of the area's grid,
+// the latest clear view (reflectance, land-use class, its date), as tiled GeoTIFFs in a numbered generation folder `state/gen-NNNNNN/`. A night writes the
+// next generation beside the current one; the database records which generation is current
+// in the same transaction as the scene's patches, so a killed night never leaves the two
+// disagreeing (the unrecorded generation is removed when the next night starts).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/geo.h"
+#include "farmwatch/pipeline/run_context.h"
+
+namespace farmwatch::pipeline::nightly {
+
+namespace fs = std::filesystem;
+
+inline constexpr const char* kReflectance = "reflectance.tif";  ///< Float32, a band per role
+inline constexpr const char* kLanduse = "landuse.tif";          ///< UInt8 classes, 255 nodata
+inline constexpr const char* kObserved = "observed.tif";  ///< UInt16 days since 1970, 0 never
+
+/// Where things live in the state folder.
+struct StatePaths {
+  fs::path root;
+  fs::path generation(int g) const;
+  fs::path lock() const { return root / "nightly.lock"; }
+  fs::path work() const { return root / "work"; }  ///< per-scene comparisons, unpacked archives
+  /// Removes every generation folder but `keep`, and the work folder (what a killed night left).
+  void clean(int keep) const;
+};
+
+/// Days since 1970-01-01 of a YYYY-MM-DD date, and back.
+int epoch_days(const std::string& date);
+std::string date_of_epoch_days(int days);
+
+/// What a scene's clear view gave the state.
+struct SceneView {
+  std::int64_t clear = 0, cloud = 0;  ///< pixels of the grid it saw clear / under cloud
+  std::int64_t taken = 0;             ///< pixels where it became the latest clear view
+  double clear_share() const {
+    return clear + cloud ? static_cast<double>(clear) / static_cast<double>(clear + cloud) : 0;
+  }
+  std::vector<std::uint8_t> clear_lonlat;  ///< where it saw clear, EPSG:4326 WKB
+  int newest_day = 0;                      ///< latest date in the next state (epoch days)
+};
+
+/// Writes generation `next` from generation `prev` (empty path: none yet) and the scene the run
+/// classified as its date `index` (acquired `day`, epoch days): where the scene saw clear and is
+/// not older than the state's view, its reflectance (as the run read it, co-registered and
+/// normalised), class and date replace the state's.
+/// ProcessingError naming the file when a raster cannot be read or written.
+SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                           const fs::path& next, int day);
+
+/// The state's reflectance as the "before" image of a scene acquired on `day`: the state's
+/// own file, or (when some places have a newer view than the scene) a copy in `work` with
+/// those places set to no data, so an older scene is compared only where it is the newest.
+std::string before_image(const fs::path& prev, int day, const fs::path& work);
+
+/// The latest date in a generation's observed raster (epoch days; 0 if none).
+int newest_day(const fs::path& gen);
+
+}  // namespace farmwatch::pipeline::nightly
