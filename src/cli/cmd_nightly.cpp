@@ -20,7 +20,7 @@ Log json_log(LogLevel level, std::string run_id) {
   return Log(
       [run_id](LogLevel l, const std::string& text) {
         static const char* names[] = {"debug", "info", "warning", "error"};
-        static const std::regex prefix(R"(^\[([^\]]*)\] (.*)$)", std::regex::extended);
+        static const std::regex prefix(R"(^\[([^\]]*)\] (.*)$)");
         static const std::regex secs(R"(in ([0-9.]+) s)");
         nlohmann::json j = {{"time", std::string()},
                             {"level", names[static_cast<int>(l)]},
@@ -83,7 +83,15 @@ int cmd_nightly(const std::vector<std::string>& args) {
         },
         level);
   }
-  const auto r = pipeline::nightly(*p, {common.threads, cli_log()});
+  // A progress bar only for a person watching: stderr a terminal, text logs.
+  std::function<void(std::size_t, std::size_t, const std::string&)> progress;
+  if (::isatty(STDERR_FILENO) && p->log_format == "text")
+    progress = [](std::size_t k, std::size_t n, const std::string& scene) {
+      const std::size_t width = 30, done = n ? k * width / n : width;
+      std::cerr << "\r[" << std::string(done, '#') << std::string(width - done, '-') << "] " << k
+                << "/" << n << " " << scene << "\033[K" << (k == n ? "\n" : "") << std::flush;
+    };
+  const auto r = pipeline::nightly(*p, {common.threads, cli_log()}, progress);
   if (p->dry_run) {
     for (const auto& s : r.summary["scenes"])
       std::cout << s["action"].get<std::string>() << "  " << s["product_id"].get<std::string>()

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   io::setup_gdal(&cli::cli_log());
+  io::honour_source_date_epoch();  // every command: GeoPackages the same bytes for the same inputs
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
     return it->second(args);

@@ -1,12 +1,12 @@
 #include "farmwatch/io/stored_patches.h"
 
 #include <gdal_priv.h>
-#include <gdal_utils.h>
 
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
+#include "gdal_handles.h"
 
 namespace farmwatch::io {
 
@@ -56,28 +56,48 @@ nlohmann::json stored_patch_geojson(const std::vector<StoredPatch>& patches) {
   return fc;
 }
 
+std::vector<LayerColumn> stored_patch_columns() {
+  std::vector<LayerColumn> out;
+  for (const auto& c : kColumns) out.push_back({c, c == "area_m2" || c == "confidence"});
+  out.push_back({"status_label", false});
+  return out;
+}
+
 void write_geojson_gpkg(const nlohmann::json& geojson, const std::string& path,
-                        const std::string& layer) {
-  const std::string mem = "/vsimem/farmwatch_patches_" + std::to_string(reinterpret_cast<std::uintptr_t>(&geojson)) + ".geojson";
-  const std::string text = geojson.dump();
-  VSIFCloseL(VSIFileFromMemBuffer(mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(text.data())),
-                                  static_cast<vsi_l_offset>(text.size()), FALSE));
+                        const std::string& layer, const std::vector<LayerColumn>& columns) {
+  const auto fail = [&] { throw ProcessingError("cannot write '" + path + "': " + gdal_last_error()); };
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
   CPLErrorReset();
-  GDALDatasetH src = GDALOpenEx(mem.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
-  if (!src) {
-    VSIUnlink(mem.c_str());
-    throw ProcessingError("cannot write '" + path + "': " + gdal_last_error());
+  DatasetPtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) fail();
+  auto srs = wgs84_lonlat();
+  OGRLayer* l = ds->CreateLayer(layer.c_str(), &srs, wkbMultiPolygon, nullptr);
+  if (!l) fail();
+  for (const auto& c : columns) {
+    OGRFieldDefn fd(c.name.c_str(), c.numeric ? OFTReal : OFTString);
+    if (l->CreateField(&fd) != OGRERR_NONE) fail();
   }
-  const char* argv[] = {"-f", "GPKG", "-nln", layer.c_str(), "-a_srs", "EPSG:4326", nullptr};
-  GDALVectorTranslateOptions* opts =
-      GDALVectorTranslateOptionsNew(const_cast<char**>(argv), nullptr);
-  int usage = 0;
-  GDALDatasetH out = GDALVectorTranslate(path.c_str(), nullptr, 1, &src, opts, &usage);
-  GDALVectorTranslateOptionsFree(opts);
-  GDALClose(src);
-  VSIUnlink(mem.c_str());
-  if (!out) throw ProcessingError("cannot write '" + path + "': " + gdal_last_error());
-  GDALClose(out);
+  if (ds->StartTransaction() != OGRERR_NONE) fail();
+  for (const auto& feature : geojson.at("features")) {
+    OGRFeature f(l->GetLayerDefn());
+    const auto& props = feature.at("properties");
+    for (const auto& c : columns) {
+      if (!props.contains(c.name) || props[c.name].is_null()) continue;
+      if (c.numeric)
+        f.SetField(c.name.c_str(), props[c.name].get<double>());
+      else
+        f.SetField(c.name.c_str(), props[c.name].is_string() ? props[c.name].get<std::string>().c_str()
+                                                             : props[c.name].dump().c_str());
+    }
+    if (!feature["geometry"].is_null()) {
+      OGRGeometry* g = OGRGeometryFactory::createFromGeoJson(feature["geometry"].dump().c_str());
+      if (!g) fail();
+      f.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(g));
+    }
+    if (l->CreateFeature(&f) != OGRERR_NONE) fail();
+  }
+  if (ds->CommitTransaction() != OGRERR_NONE) fail();
+  close_or_throw(ds, path);
 }
 
 }  // namespace farmwatch::io

@@ -83,7 +83,7 @@ struct PatchParcelRecord {
 struct SceneRecord {
   std::string product_id, checksum, kind, sensor, path;
   std::string acquired;  ///< YYYY-MM-DD
-  /// new (found, not yet handled), processed, cloudy (too little clear view to use), failed
+  /// new (found, not yet handled: what `nightly --dry-run` lists), processed, cloudy (too little clear view to use), failed
   /// (`reason` says why; retried only when its bytes change), duplicate (the same bytes as a
   /// delivery already handled), replaced (a later delivery with other bytes took its place).
   std::string status;

@@ -18,9 +18,19 @@ CsvTable stored_patch_table(const std::vector<StoredPatch>& patches);
 /// plus status_label (新发现...), geometries in EPSG:4326 lon/lat.
 nlohmann::json stored_patch_geojson(const std::vector<StoredPatch>& patches);
 
-/// Writes a GeoJSON FeatureCollection (lon/lat) as the GeoPackage layer `layer` at `path`
-/// (EPSG:4326), through GDAL. ProcessingError naming the file if it cannot be written.
+/// A column of a layer written from GeoJSON: its name, and whether it holds numbers (Real)
+/// rather than text.
+struct LayerColumn {
+  std::string name;
+  bool numeric = false;
+};
+/// The columns of stored_patch_geojson's features.
+std::vector<LayerColumn> stored_patch_columns();
+
+/// Writes a GeoJSON FeatureCollection (lon/lat polygons) as the GeoPackage layer `layer` at
+/// `path` (EPSG:4326, MultiPolygon) with the given columns, also when it has no feature.
+/// ProcessingError naming the file if it cannot be written.
 void write_geojson_gpkg(const nlohmann::json& geojson, const std::string& path,
-                        const std::string& layer);
+                        const std::string& layer, const std::vector<LayerColumn>& columns);
 
 }  // namespace farmwatch::io

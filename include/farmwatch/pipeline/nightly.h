@@ -5,6 +5,7 @@
 // patches recorded, and the state moved on; then the night's one map is published into
 // publish/runs/<run id>/ and publish/current switched to it with rename(2).
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 
 #include "farmwatch/core/log.h"
@@ -17,6 +18,9 @@ struct NightlyOptions {
   bool wait = false;     ///< wait for the lock instead of LockHeldError
   bool dry_run = false;  ///< list what would be done; change nothing (no lock, no database)
   std::string run_id;    ///< empty: the UTC time, 20261129T021000Z
+  /// Called before each scene is compared (index from 0, count, product id) and once at the
+  /// end (index == count): the command line draws a progress bar with it on a terminal.
+  std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };
 
 struct NightResult {

@@ -183,11 +183,12 @@ class Night {
     gen_ = current_generation();
     st_.clean(gen_);
     const Plan plan = plan_night(found, db_->scenes());
-    {
+    // Scenes to compare are recorded with their outcome (in the comparison's transaction);
+    // what is settled at sight (duplicates, unidentifiable deliveries) at once.
+    if (!plan.settled.empty()) {
       io::NightRecord n;
       n.scenes = plan.settled;
-      for (const auto& c : plan.process) n.scenes.push_back(record_of(c, "new"));
-      if (!n.scenes.empty()) db_->write_night(n);
+      db_->write_night(n);
     }
     json scenes = json::array();
     int failed = 0;
@@ -198,11 +199,14 @@ class Night {
       scenes.push_back({{"product_id", s.product_id}, {"path", s.path}, {"status", s.status},
                         {"reason", s.reason}});
     }
-    for (const auto& c : plan.process) {
+    for (std::size_t k = 0; k < plan.process.size(); ++k) {
+      const auto& c = plan.process[k];
+      if (opts_.progress) opts_.progress(k, plan.process.size(), c.product_id);
       json r = process(c);
       if (r["status"] == "failed") ++failed;
       scenes.push_back(std::move(r));
     }
+    if (opts_.progress) opts_.progress(plan.process.size(), plan.process.size(), "");
     NightResult result;
     const std::string published = published_generation(area_.publish);
     if (plan.process.empty() && published == std::to_string(gen_)) {
@@ -336,8 +340,16 @@ class Night {
       const std::string why = e.what();
       settle(c, why.find("cloudy") != std::string::npos ? "cloudy" : "failed", why, line, log);
     } catch (const ProcessingError& e) {
-      if (disk_full(e.what())) throw;
+      // Pixels of the scene that cannot be read fail the scene; anything else (a write that
+      // failed for want of room...) fails the night, and the scene is tried again next night.
+      if (!names_scene(e.what(), c)) {
+        discard(next);
+        throw;
+      }
       settle(c, "failed", e.what(), line, log);
+    } catch (...) {
+      discard(next);
+      throw;
     }
     line["seconds"] = seconds_since(t0);
     return line;
@@ -356,13 +368,17 @@ class Night {
     (status == "failed" ? log.error(status + ": " + why) : log.warn(status + ": " + why));
   }
 
-  /// A write that failed for want of room is the night's failure, not the scene's.
-  bool disk_full(const std::string& what) const {
-    if (what.find("space") != std::string::npos || what.find("ENOSPC") != std::string::npos)
-      return true;
+  /// Removes what a failed comparison left: the unrecorded generation, the work folder.
+  void discard(const fs::path& next) const {
     std::error_code ec;
-    const auto sp = fs::space(area_.state, ec);
-    return !ec && sp.available < (64u << 20);
+    fs::remove_all(next, ec);
+    fs::remove_all(st_.work(), ec);
+  }
+
+  /// Whether an error is about the scene's own files (as delivered or unpacked).
+  bool names_scene(const std::string& what, const io::SceneCandidate& c) const {
+    const std::string unpacked = (st_.work() / "unpacked" / c.product_id).string();
+    return what.find(c.path) != std::string::npos || what.find(unpacked) != std::string::npos;
   }
 
   std::vector<io::UnitRecord> units_of(const RunContext& ctx) const {

@@ -237,8 +237,9 @@ void write_stac(const fs::path& dir, const AreaSpec& area, const Grid& g, const 
                       "(非农化, 非粮化) of the area, run " + summary["run_id"].get<std::string>()},
       {"license", "proprietary"},
       {"extent",
-       {{"spatial", {{"bbox", {bbox}}}},
-        {"temporal", {{"interval", {{start + "T00:00:00Z", end + "T23:59:59Z"}}}}}}},
+       {{"spatial", {{"bbox", json::array({bbox})}}},
+        {"temporal",
+         {{"interval", json::array({json::array({start + "T00:00:00Z", end + "T23:59:59Z"})})}}}}},
       {"links",
        {{{"rel", "root"}, {"href", "./collection.json"}, {"type", "application/json"}},
         {{"rel", "self"}, {"href", "./collection.json"}, {"type", "application/json"}}}}};
@@ -316,7 +317,8 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     const json fc = io::stored_patch_geojson(patches);
     write_text(stage / "patches.geojson", fc.dump() + "\n");
     write_text(stage / "patches.csv", io::stored_patch_table(patches).text());
-    io::write_geojson_gpkg(fc, (stage / "patches.gpkg").string(), "patches");
+    io::write_geojson_gpkg(fc, (stage / "patches.gpkg").string(), "patches",
+                           io::stored_patch_columns());
     json counts = json::object();
     for (const auto& p : patches) counts[p.status] = counts.value(p.status, 0) + 1;
     summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};

@@ -154,7 +154,8 @@ json month(const MonthParams& p, const StepEnv& env) {
   const fs::path gpkg = out / ("blind_" + m + ".gpkg");
   std::error_code ec;
   fs::remove(gpkg, ec);
-  if (!blind_fc["features"].empty()) io::write_geojson_gpkg(blind_fc, gpkg.string(), "blind");
+  if (!blind_fc["features"].empty()) io::write_geojson_gpkg(blind_fc, gpkg.string(), "blind",
+                           {{"unit_code", false}, {"unit_name", false}, {"blind_area_m2", true}});
   const double area_m2 = io::area_m2_lonlat(area);
   json summary = {{"month", m},
                   {"database", db.target()},

@@ -21,12 +21,14 @@ const ParamSet& NightlyParams::params() {
   return set;
 }
 
-NightResult nightly(const NightlyParams& p, const StepEnv& env) {
+NightResult nightly(const NightlyParams& p, const StepEnv& env,
+                    std::function<void(std::size_t, std::size_t, const std::string&)> progress) {
   const AreaSpec area = load_area(p.area);
   NightlyOptions o;
   o.threads = env.threads;
   o.wait = p.wait;
   o.dry_run = p.dry_run;
+  o.progress = std::move(progress);
   try {
     return run_night(area, o, env.log);
   } catch (const std::filesystem::filesystem_error& e) {

@@ -18,7 +18,8 @@ struct NightlyParams {
 
 /// Loads the area file and runs one night (nightly.h). std::filesystem errors (disk full...)
 /// become ProcessingError naming the path.
-NightResult nightly(const NightlyParams& p, const StepEnv& env);
+NightResult nightly(const NightlyParams& p, const StepEnv& env,
+                    std::function<void(std::size_t, std::size_t, const std::string&)> progress = {});
 
 struct MonthParams {
   std::string month, db, out;
