@@ -261,8 +261,14 @@ std::vector<SceneCandidate> discover_scenes(const std::vector<std::string>& inbo
     if (rc == 0)
       for (std::size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
     globfree(&g);
-    if (matches.empty())
-      throw ConfigError("inbox '" + entry + "': no such folder, and no file matches it");
+    if (matches.empty()) {
+      // A pattern matching nothing is a quiet night; a folder that is not there is a mistake.
+      const auto wild = entry.find_first_of("*?[");
+      const fs::path fixed =
+          wild == std::string::npos ? fs::path(entry) : fs::path(entry.substr(0, wild)).parent_path();
+      if (!fs::is_directory(fixed))
+        throw ConfigError("inbox '" + entry + "': no such folder '" + fixed.string() + "'");
+    }
     std::sort(matches.begin(), matches.end());
     for (const auto& m : matches) add_candidate(m, out);
   }

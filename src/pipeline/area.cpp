@@ -13,6 +13,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// `baseline: {path, date}`.
+struct BaselineParams {
+  std::string path, date;
+  static const ParamSet& params() {
+    static const ParamSet set =
+        Params<BaselineParams>("baseline")
+            .path("path", &BaselineParams::path,
+                  "land-use raster in the classification's codes (255: no data)", true)
+            .date("date", &BaselineParams::date, "the date it shows", true)
+            .set();
+    return set;
+  }
+};
+
 /// An area file as written.
 struct AreaParams {
   PipelineParams pipeline;
@@ -22,6 +36,7 @@ struct AreaParams {
   double max_cloud = 0.8;
   bool tiles = true;
   std::optional<TileParams> zooms;
+  std::optional<BaselineParams> baseline;
 
   static const ParamSet& params() {
     using A = AreaParams;
@@ -43,6 +58,9 @@ struct AreaParams {
                     "cloudy",
                     {0, 1, true})
             .default_value(0.8)
+            .object("baseline", &A::baseline,
+                    "a land-use map of a date the first scenes are compared with (e.g. the "
+                    "annual survey map); without it the first clear view is the baseline")
             .custom("tiles", "XYZ tiles of the published layers: true, false or {min_zoom, max_zoom}",
                     tiles_schema(),
                     [](A& a, const YAML::Node& v, const ParamSource& src) {
@@ -75,6 +93,10 @@ AreaSpec load_area(const std::string& path) {
   a.keep_runs = p.keep_runs;
   a.max_cloud = p.max_cloud;
   a.tiles = p.tiles;
+  if (p.baseline) {
+    a.baseline = p.baseline->path;
+    a.baseline_date = p.baseline->date;
+  }
   if (p.zooms) {
     a.min_zoom = p.zooms->min_zoom.value_or(-1);
     a.max_zoom = p.zooms->max_zoom.value_or(-1);

@@ -215,9 +215,13 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   }
   if (opts.before_database_write) opts.before_database_write(ctx, record ? &*record : nullptr);
   if (record) {
+    const auto t0 = std::chrono::steady_clock::now();
     const auto run_id = ctx.db->write_run(*record);
+    char took[32];
+    std::snprintf(took, sizeof took, "%.3f",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     log.info("monitoring database " + ctx.db->target() + ": run " + std::to_string(run_id) +
-             " recorded");
+             " recorded in " + took + " s");
   }
   ctx.out->commit();
   return summary;

@@ -12,6 +12,7 @@ Scenarios (each a ctest test, label integration):
   disk_full  writes refused for want of room (RLIMIT_FSIZE, as a full disk answers EFBIG):
              exit 5 naming the file, database, state and current as they were; the next night
              with room succeeds
+  baseline   a land-use map of a date as the state's start: the first scene is compared with it
   lock       a night holding the lock: a second start exits 75 at once, --wait waits; two
              starts at once: one runs, the other exits 75, nothing is processed twice
 """
@@ -61,7 +62,7 @@ def season():
 class Area:
     """An area file and its folders in a fresh temporary folder."""
 
-    def __init__(self, keep_runs=3):
+    def __init__(self, keep_runs=3, extra=""):
         self.dir = tempfile.mkdtemp(prefix="fw-nightly-")
         self.inbox = os.path.join(self.dir, "inbox")
         self.state = os.path.join(self.dir, "state")
@@ -86,7 +87,7 @@ classification: {rules}/landuse_rules.yaml
 change_rules: {rules}/change_rules.yaml
 min_patch_area_m2: {{non_agricultural: 200, non_grain: 666.67, other_change: 1000}}
 tiles: {{min_zoom: 12, max_zoom: 14}}
-""")
+{extra}""")
 
     def deliver(self, night):
         s = season()
@@ -411,7 +412,31 @@ def scenario_lock():
     shutil.rmtree(a.dir)
 
 
+def scenario_baseline():
+    # The baseline: April's scene classified (green crops everywhere), as an office's survey map.
+    tmp = tempfile.mkdtemp(prefix="fw-baseline-")
+    base = os.path.join(tmp, "landuse_2024-04-20.tif")
+    r = subprocess.run([FW, "classify", "--in", os.path.join(season(), "scenes", "scene_02.tif"),
+                        "--out", base, "--crs", "EPSG:4527", "--resolution", "10"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"classify: {r.stderr}")
+    a = Area(extra=f"baseline: {{path: {base}, date: 2024-04-20}}\n")
+    r = a.night(3, 0)  # May (the orchard) and June (cloudy): May compared with the baseline
+    p = patches(a)
+    check(len(p) == 1 and list(p.values())[0][2:4] == ("耕地", "园地"),
+          f"the orchard against the baseline map: {p}\n{r.stderr}")
+    check(a.sql("SELECT value FROM meta WHERE key='state_generation'")[0][0] == "2", "generations")
+    from osgeo import gdal
+    obs = gdal.Open(os.path.join(a.publish, "current", "observed.tif")).ReadAsArray()
+    check(obs.max() == 20240525, f"observed {obs.min()}..{obs.max()}")
+    r = a.night(4, 6)  # August: its cloud keeps May's view there
+    p = patches(a)
+    check(any(v[3] == "建设用地" for v in p.values()), f"the yard in August: {p}")
+    shutil.rmtree(a.dir)
+    shutil.rmtree(tmp)
+
+
 if __name__ == "__main__":
     {"season": scenario_season, "kill": scenario_kill, "disk_full": scenario_disk_full,
-     "lock": scenario_lock}[SCENARIO]()
+     "lock": scenario_lock, "baseline": scenario_baseline}[SCENARIO]()
     print(f"{SCENARIO}: ok")

@@ -34,8 +34,8 @@ struct SceneCandidate {
 
 /// Finds the scenes under each inbox entry (a folder, searched recursively, or a glob pattern
 /// whose matches are scenes or folders to search), sorted by acquisition date, then product id,
-/// then path. Never throws for a bad scene: its `error` says why. ConfigError if an entry
-/// matches nothing that exists.
+/// then path. Never throws for a bad scene: its `error` says why. ConfigError if an entry is a
+/// folder that does not exist, or a pattern whose fixed leading folder does not.
 std::vector<SceneCandidate> discover_scenes(const std::vector<std::string>& inbox);
 
 /// SHA-256 (lower-case hex) of a file, or of a folder's files (relative name, size and bytes

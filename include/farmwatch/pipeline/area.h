@@ -23,6 +23,11 @@ struct AreaSpec {
   /// A scene seeing less than (1 - max_cloud) of the area clear is recorded as cloudy and
   /// not compared.
   double max_cloud = 0.8;
+  /// A land-use map of a date (e.g. the annual survey map, 年度变更调查) that the first scenes
+  /// are compared with: a single-band Byte raster in the classification's codes (colour table
+  /// or FARMWATCH_CLASSES; 255 no data). Empty: the first clear view of a place is its baseline.
+  std::string baseline;
+  std::string baseline_date;  ///< YYYY-MM-DD
   bool tiles = true;                 ///< XYZ tiles of the published layers
   int min_zoom = -1, max_zoom = -1;  ///< -1: from the grid
 };

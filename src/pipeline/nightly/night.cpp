@@ -10,6 +10,7 @@
 #include "farmwatch/io/area_geometry.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/io/scene_inbox.h"
+#include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/nightly.h"
 #include "farmwatch/pipeline/run.h"
 #include "farmwatch/pipeline/run_context.h"
@@ -182,6 +183,7 @@ class Night {
     db_ = io::MonitoringDb::open(area_.pipeline.database, true);
     gen_ = current_generation();
     st_.clean(gen_);
+    if (gen_ == 0 && !area_.baseline.empty()) start_from_baseline();
     const Plan plan = plan_night(found, db_->scenes());
     // Scenes to compare are recorded with their outcome (in the comparison's transaction);
     // what is settled at sight (duplicates, unidentifiable deliveries) at once.
@@ -243,6 +245,24 @@ class Night {
   int current_generation() const {
     const std::string g = db_->meta("state_generation");
     return g.empty() ? 0 : std::stoi(g);
+  }
+
+  /// Generation 1 from the baseline map: what the first scenes are compared with.
+  void start_from_baseline() {
+    const GridSpec& gs = area_.pipeline.grid;
+    const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
+    std::vector<BandRole> roles;
+    for (BandRole r : area_.pipeline.classifier->required_roles()) roles.push_back(r);
+    if (roles.empty()) roles = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+    write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g, roles,
+                         area_.pipeline.classifier->classes(), st_.generation(1));
+    io::NightRecord n;
+    n.meta = {{"state_generation", "1"},
+              {"area_lonlat_wkb_hex", hex_of(io::box_lonlat(g.extent(), g.crs_wkt))}};
+    db_->write_night(n);
+    gen_ = 1;
+    log_.child("baseline").info("state generation 1 from the baseline map " + area_.baseline +
+                                " of " + area_.baseline_date);
   }
 
   NightResult dry_run(const std::vector<io::SceneCandidate>& found) {
@@ -316,7 +336,7 @@ class Night {
         night.meta = {{"state_generation", std::to_string(gen_ + 1)},
                       {"area_lonlat_wkb_hex",
                        hex_of(io::box_lonlat(ctx.grid.extent(), ctx.grid.crs_wkt))}};
-        if (ctx.admin && gen_ == 0) night.units = units_of(ctx);
+        if (ctx.admin && db_->units().empty()) night.units = units_of(ctx);
         if (w) {
           kept = *w->patches;
           night.revisits = revisit_patches(ctx, kept);

@@ -27,6 +27,15 @@ io::RasterLayout layout(const Grid& g, io::PixelType type, int bands, double nod
   return l;
 }
 
+/// The state's land-use map: class codes with their colours and names, 255 no data.
+io::RasterLayout landuse_layout(const Grid& g, const ClassTable& classes) {
+  auto l = layout(g, io::PixelType::u8, 1, 255, "land use of the latest clear view");
+  l.colors = engine::landuse_colors(classes);
+  l.metadata["FARMWATCH_LAYER"] = "landuse";
+  l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+  return l;
+}
+
 /// The roles a state keeps: the previous generation's, else those the scene gives.
 std::vector<BandRole> state_roles(const RunContext& ctx, std::size_t index, const fs::path& prev) {
   std::vector<BandRole> roles;
@@ -89,10 +98,7 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
   auto refl_layout = layout(g, io::PixelType::f32, static_cast<int>(roles.size()), kNaN,
                             "reflectance of the latest clear view");
   for (BandRole r : roles) refl_layout.band_info.push_back({role_name(r), {}, {}, {}, "", {}});
-  auto lu_layout = layout(g, io::PixelType::u8, 1, 255, "land use of the latest clear view");
-  lu_layout.colors = engine::landuse_colors(classes);
-  lu_layout.metadata["FARMWATCH_LAYER"] = "landuse";
-  lu_layout.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+  const io::RasterLayout lu_layout = landuse_layout(g, classes);
   io::BlockRasterWriter refl_out((next / kReflectance).string(), refl_layout);
   io::BlockRasterWriter lu_out((next / kLanduse).string(), lu_layout);
   io::BlockRasterWriter day_out(
@@ -109,7 +115,17 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
   io::BlockRasterReader scene_lu(ctx.job.landuse_out[index]);
 
   SceneView view;
-  std::vector<std::uint8_t> clear_mask(static_cast<std::size_t>(g.width) * g.height, 0);
+  // Where the scene saw clear is kept at a coarser step on large grids (cells of f x f pixels,
+  // clear when most of the cell is), so the outline stays small: at most ~1000 cells a side.
+  const int f = std::max(1, (std::max(g.width, g.height) + 999) / 1000);
+  Grid coarse = g;
+  coarse.width = (g.width + f - 1) / f;
+  coarse.height = (g.height + f - 1) / f;
+  coarse.transform.c[1] *= f;
+  coarse.transform.c[2] *= f;
+  coarse.transform.c[4] *= f;
+  coarse.transform.c[5] *= f;
+  std::vector<std::uint32_t> clear_count(static_cast<std::size_t>(coarse.width) * coarse.height, 0);
   const int strip = ctx.spec.block_size;
   for (int row = 0; row < g.height; row += strip) {
     const Window w{0, row, g.width, std::min(strip, g.height - row)};
@@ -134,7 +150,9 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
         continue;
       }
       ++view.clear;
-      clear_mask[static_cast<std::size_t>(row) * g.width + i] = 1;
+      const std::size_t r = static_cast<std::size_t>(row) + i / static_cast<std::size_t>(g.width);
+      const std::size_t col = i % static_cast<std::size_t>(g.width);
+      ++clear_count[(r / f) * coarse.width + col / f];
       if (days[i] > day) continue;  // the state has a newer clear view of this place
       ++view.taken;
       for (std::size_t b = 0; b < roles.size(); ++b) refl[b][i] = block.plane(roles[b])[i];
@@ -150,45 +168,99 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
   refl_out.close();
   lu_out.close();
   day_out.close();
-  view.clear_lonlat = io::mask_lonlat(clear_mask, g);
+  std::vector<std::uint8_t> clear_mask(clear_count.size());
+  for (std::size_t k = 0; k < clear_count.size(); ++k)
+    clear_mask[k] = clear_count[k] * 2 > static_cast<std::uint32_t>(f * f) ? 1 : 0;
+  view.clear_lonlat = io::mask_lonlat(clear_mask, coarse);
   return view;
+}
+
+void write_baseline_state(const std::string& baseline, int day, const Grid& g,
+                          const std::vector<BandRole>& roles, const ClassTable& classes,
+                          const fs::path& next) {
+  io::ImageRequest req;
+  req.path = baseline;
+  const io::ImageInfo info = io::inspect_image(req, {});
+  if (!info.is_class_map)
+    throw InputError("baseline '" + baseline +
+                     "': not a land-use map (one Byte band of class codes with a colour table "
+                     "or FARMWATCH_CLASSES)");
+  fs::create_directories(next);
+  auto refl_layout = layout(g, io::PixelType::f32, static_cast<int>(roles.size()), kNaN,
+                            "reflectance of the latest clear view");
+  for (BandRole r : roles) refl_layout.band_info.push_back({role_name(r), {}, {}, {}, "", {}});
+  io::BlockRasterWriter refl_out((next / kReflectance).string(), refl_layout);
+  io::BlockRasterWriter lu_out((next / kLanduse).string(), landuse_layout(g, classes));
+  io::BlockRasterWriter day_out(
+      (next / kObserved).string(),
+      layout(g, io::PixelType::u16, 1, 0, "date of the latest clear view, days since 1970-01-01"));
+  io::GridReader reader(info, g, io::Resampling::nearest);
+  std::vector<std::uint8_t> lu;
+  for (int row = 0; row < g.height; row += kBlockSize) {
+    const Window w{0, row, g.width, std::min(kBlockSize, g.height - row)};
+    const auto n = static_cast<std::size_t>(w.pixels());
+    reader.read_bytes(w, lu);
+    std::vector<float> nan(n, kNaN);
+    std::vector<std::uint16_t> days(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (lu[i] != 255 && !classes.observed(lu[i])) lu[i] = 255;  // cloud in the map: unknown
+      if (lu[i] != 255) days[i] = static_cast<std::uint16_t>(day);
+    }
+    for (std::size_t b = 0; b < roles.size(); ++b)
+      refl_out.write_floats(w, nan.data(), static_cast<int>(b + 1));
+    lu_out.write(w, lu.data());
+    day_out.write(w, days.data());
+  }
+  refl_out.close();
+  lu_out.close();
+  day_out.close();
 }
 
 std::string before_image(const fs::path& prev, int day, const fs::path& work) {
   io::BlockRasterReader days_in((prev / kObserved).string());
+  io::BlockRasterReader refl_in((prev / kReflectance).string());
   const Grid g = days_in.grid();
-  bool newer = false;
+  bool newer = false, class_only = false;
   std::vector<std::uint16_t> days;
+  std::vector<float> v;
   for (const Window& w : g.blocks(g.width, kBlockSize)) {
     days.resize(static_cast<std::size_t>(w.pixels()));
+    v.resize(days.size());
     days_in.read(w, 1, io::PixelType::u16, days.data());
-    for (auto d : days) newer = newer || d > day;
+    refl_in.read(w, 1, io::PixelType::f32, v.data());
+    for (std::size_t i = 0; i < days.size(); ++i) {
+      newer = newer || days[i] > day;
+      class_only = class_only || (days[i] && std::isnan(v[i]));
+    }
   }
-  const fs::path src = prev / kReflectance;
+  const fs::path src = prev / (class_only ? kLanduse : kReflectance);
   if (!newer) return src.string();
-  io::BlockRasterReader refl_in(src.string());
+  // A copy with the places the state saw after `day` set to no data.
+  fs::create_directories(work);
+  const fs::path out = work / (class_only ? "before_landuse.tif" : "before_reflectance.tif");
+  io::BlockRasterReader in(src.string());
   io::ImageRequest req;
   req.path = src.string();
   const io::ImageInfo info = io::inspect_image(req, {});
-  auto l = layout(g, io::PixelType::f32, refl_in.bands(), kNaN, "");
+  io::RasterLayout l = class_only ? io::derived_layout(info, g)
+                                  : layout(g, io::PixelType::f32, in.bands(), kNaN, "");
   l.compress = "NONE";
-  for (std::size_t r = 0; r < kRoleCount; ++r)
-    if (info.bands.index[r])
-      l.band_info.resize(std::max<std::size_t>(l.band_info.size(), info.bands.index[r])),
-          l.band_info[info.bands.index[r] - 1].description = role_name(static_cast<BandRole>(r));
-  fs::create_directories(work);
-  const fs::path out = work / "before_reflectance.tif";
+  if (!class_only)
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (const int b = info.bands.index[r]) {
+        l.band_info.resize(std::max<std::size_t>(l.band_info.size(), static_cast<std::size_t>(b)));
+        l.band_info[static_cast<std::size_t>(b - 1)].description = role_name(static_cast<BandRole>(r));
+      }
   io::BlockRasterWriter writer(out.string(), l);
-  std::vector<float> v;
   for (const Window& w : g.blocks(g.width, kBlockSize)) {
     const auto n = static_cast<std::size_t>(w.pixels());
     days.resize(n);
     v.resize(n);
     days_in.read(w, 1, io::PixelType::u16, days.data());
-    for (int b = 1; b <= refl_in.bands(); ++b) {
-      refl_in.read(w, b, io::PixelType::f32, v.data());
+    for (int b = 1; b <= in.bands(); ++b) {
+      in.read(w, b, io::PixelType::f32, v.data());
       for (std::size_t i = 0; i < n; ++i)
-        if (days[i] > day) v[i] = kNaN;
+        if (days[i] > day) v[i] = class_only ? 255.0f : kNaN;
       writer.write_floats(w, v.data(), b);
     }
   }

@@ -53,9 +53,18 @@ struct SceneView {
 SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
                            const fs::path& next, int day);
 
-/// The state's reflectance as the "before" image of a scene acquired on `day`: the state's
-/// own file, or (when some places have a newer view than the scene) a copy in `work` with
-/// those places set to no data, so an older scene is compared only where it is the newest.
+/// Generation `next` from a baseline land-use map (AreaSpec::baseline) of `day` on `grid`: its
+/// classes and date where it has an observed class, no reflectance yet (the bands `roles`, NaN).
+/// InputError naming the file if it is not a class map.
+void write_baseline_state(const std::string& baseline, int day, const Grid& grid,
+                          const std::vector<BandRole>& roles, const ClassTable& classes,
+                          const fs::path& next);
+
+/// The "before" image of a scene acquired on `day`: the state's reflectance; or, while some
+/// places are known only from a baseline map (a class, no reflectance), the state's land-use
+/// map, compared class to class. When some places have a newer view than the scene, a copy in
+/// `work` with those places set to no data, so an older scene is compared only where it is the
+/// newest.
 std::string before_image(const fs::path& prev, int day, const fs::path& work);
 
 /// The latest date in a generation's observed raster (epoch days; 0 if none).

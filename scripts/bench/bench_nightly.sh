@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmark: one new scene into a nightly state of the same size, against a plain two-date run.
+# Two generated 5490x5490 Sentinel-2-like dates (make_scene.py; 10 % of fields changed, no
+# farmland). The state is made by a first night with the earlier date; then, RUNS times each,
+# alternately: `farmwatch nightly` with the later date delivered (the state restored before
+# each), and `farmwatch run` of a pipeline with both dates. Same grid (the scene's), same
+# rules, no tiles in either. Targets: nightly wall <= 1.5x the run, peak RSS <= 500 MB.
+#   scripts/bench/bench_nightly.sh [RUNS] [SIZE]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-3}
+size=${2:-5490}
+fw=${FARMWATCH:-build/farmwatch}
+work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-bench.XXXXXX)}
+mkdir -p "$work"
+a=$work/S2_20240315_${size}.tif
+b=$work/S2_20240820_${size}.tif
+[ -f "$a" ] || /usr/bin/python3 scripts/bench/make_scene.py "$a" "$size"
+[ -f "$b" ] || /usr/bin/python3 scripts/bench/make_scene.py "$b" "$size" 0.1
+extent="[300000, $((3600000 - size * 10)), $((300000 + size * 10)), 3600000]"
+rules=$PWD/pipelines/rules
+common="grid: {crs: \"EPSG:32650\", resolution: 10, extent: $extent}
+classification: $rules/landuse_rules.yaml
+change_rules: $rules/change_rules.yaml"
+cat > "$work/area.yaml" <<YAML
+inbox: [$work/inbox]
+state: $work/state
+publish: $work/publish
+database: $work/nightly.gpkg
+tiles: false
+$common
+YAML
+cat > "$work/pipeline.yaml" <<YAML
+dates:
+  - {date: 2024-03-15, image: $a}
+  - {date: 2024-08-20, image: $b}
+database: none
+outputs: {dir: $work/run_out, tiles: false}
+$common
+YAML
+rm -rf "$work/inbox" "$work/state" "$work/publish" "$work/nightly.gpkg" "$work/snap"
+mkdir -p "$work/inbox"
+ln -s "$a" "$work/inbox/"
+echo "first night (the state: $size x $size)"
+$fw nightly "$work/area.yaml" -q
+mkdir -p "$work/snap"
+cp -a "$work/state" "$work/publish" "$work/nightly.gpkg" "$work/snap/"
+restore() {
+  rm -rf "$work/state" "$work/publish" "$work/nightly.gpkg"
+  cp -a "$work/snap/state" "$work/snap/publish" "$work/snap/nightly.gpkg" "$work/"
+}
+ln -sf "$b" "$work/inbox/"
+declare -a tn rn tr_ rr
+for ((i = 1; i <= runs; i++)); do
+  restore
+  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw nightly "$work/area.yaml" -q > /dev/null
+  read -r s kb < "$work/t.txt"; tn+=("$s"); rn+=("$kb")
+  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw run "$work/pipeline.yaml" -q > /dev/null
+  read -r s kb < "$work/t.txt"; tr_+=("$s"); rr+=("$kb")
+done
+source scripts/bench/lib.sh
+mtn=$(echo "${tn[*]}" | median); mrn=$(echo "${rn[*]}" | median)
+mtr=$(echo "${tr_[*]}" | median); mrr=$(echo "${rr[*]}" | median)
+printf "%-28s %10s %12s\n" "" "wall (s)" "peak RSS MB"
+printf "%-28s %10.2f %12.0f   (runs: %s)\n" "nightly (one new scene)" "$mtn" "$(echo "$mrn / 1024" | bc -l)" "${tn[*]}"
+printf "%-28s %10.2f %12.0f   (runs: %s)\n" "run (two dates)" "$mtr" "$(echo "$mrr / 1024" | bc -l)" "${tr_[*]}"
+echo "nightly / run wall: $(ratio "$mtn" "$mtr")x (target <= 1.5); nightly peak RSS $(echo "$mrn / 1024" | bc) MB (target <= 500)"
