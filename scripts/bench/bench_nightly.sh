@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Benchmark: one new scene into a nightly state of the same size, against a plain two-date run.
-# Two generated 5490x5490 Sentinel-2-like dates (make_scene.py; 10 % of fields changed, no
-# farmland). The state is made by a first night with the earlier date; then, RUNS times each,
+# Two generated SIZE x SIZE Sentinel-2-like dates (make_scene.py; CHANGED of the fields changed,
+# default 1 %, about 1,800 patches at 5490; no farmland). The state is made by a first night with the earlier date; then, RUNS times each,
 # alternately: `farmwatch nightly` with the later date delivered (the state restored before
 # each), and `farmwatch run` of a pipeline with both dates. Same grid (the scene's), same
-# rules, no tiles in either. Targets: nightly wall <= 1.5x the run, peak RSS <= 500 MB.
-#   scripts/bench/bench_nightly.sh [RUNS] [SIZE]
+# rules, no tiles in either, each writing its monitoring database (a fresh one for the run).
+# Logs: $work/nightly_<i>.log (JSON lines), $work/run_<i>.log. Targets: nightly wall <= 1.5x the run, peak RSS <= 500 MB.
+#   scripts/bench/bench_nightly.sh [RUNS] [SIZE] [CHANGED]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
 size=${2:-5490}
+changed=${3:-0.01}
 fw=${FARMWATCH:-build/farmwatch}
 work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-bench.XXXXXX)}
 mkdir -p "$work"
 a=$work/S2_20240315_${size}.tif
-b=$work/S2_20240820_${size}.tif
+b=$work/S2_20240820_${size}_${changed}.tif
 [ -f "$a" ] || /usr/bin/python3 scripts/bench/make_scene.py "$a" "$size"
-[ -f "$b" ] || /usr/bin/python3 scripts/bench/make_scene.py "$b" "$size" 0.1
+[ -f "$b" ] || /usr/bin/python3 scripts/bench/make_scene.py "$b" "$size" "$changed"
 extent="[300000, $((3600000 - size * 10)), $((300000 + size * 10)), 3600000]"
 rules=$PWD/pipelines/rules
 common="grid: {crs: \"EPSG:32650\", resolution: 10, extent: $extent}
@@ -34,7 +36,7 @@ cat > "$work/pipeline.yaml" <<YAML
 dates:
   - {date: 2024-03-15, image: $a}
   - {date: 2024-08-20, image: $b}
-database: none
+database: $work/run.gpkg
 outputs: {dir: $work/run_out, tiles: false}
 $common
 YAML
@@ -53,9 +55,12 @@ ln -sf "$b" "$work/inbox/"
 declare -a tn rn tr_ rr
 for ((i = 1; i <= runs; i++)); do
   restore
-  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw nightly "$work/area.yaml" -q > /dev/null
+  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw nightly "$work/area.yaml" --log-format json \
+    > /dev/null 2> "$work/nightly_$i.log"
   read -r s kb < "$work/t.txt"; tn+=("$s"); rn+=("$kb")
-  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw run "$work/pipeline.yaml" -q > /dev/null
+  rm -f "$work/run.gpkg"
+  /usr/bin/time -f "%e %M" -o "$work/t.txt" $fw run "$work/pipeline.yaml" -v \
+    > /dev/null 2> "$work/run_$i.log"
   read -r s kb < "$work/t.txt"; tr_+=("$s"); rr+=("$kb")
 done
 source scripts/bench/lib.sh

@@ -45,6 +45,9 @@ struct OutputSpec {
   std::string dir;
   bool landuse = true;
   bool tiles = true;
+  /// Patch files and report.html of the run. Not a pipeline key: `nightly` publishes its own
+  /// from the database, so its comparisons skip them.
+  bool reports = true;
   int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
 };
 

@@ -15,6 +15,7 @@
 #include "farmwatch/pipeline/run.h"
 #include "farmwatch/pipeline/run_context.h"
 #include "lock.h"
+#include "plan.h"
 #include "publish.h"
 #include "state.h"
 
@@ -50,124 +51,6 @@ std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", s);
   return buf;
-}
-
-io::SceneRecord record_of(const io::SceneCandidate& c, const std::string& status,
-                          const std::string& reason = "") {
-  io::SceneRecord r;
-  r.product_id = c.product_id;
-  r.checksum = c.checksum;
-  r.kind = c.kind;
-  r.sensor = c.sensor;
-  r.path = c.path;
-  r.acquired = c.acquired;
-  r.status = status;
-  r.reason = reason;
-  r.bytes = c.bytes;
-  return r;
-}
-
-/// What the night does with each scene found.
-struct Plan {
-  std::vector<io::SceneCandidate> process;  ///< oldest first
-  std::vector<io::SceneRecord> settled;     ///< recorded at once: duplicate, unidentifiable
-  std::vector<json> listing;                ///< every scene found and its fate (dry run, summary)
-};
-
-Plan plan_night(const std::vector<io::SceneCandidate>& found,
-                const std::vector<io::SceneRecord>& known) {
-  Plan plan;
-  std::set<std::tuple<std::string, std::string, std::string>> handled;  // product, checksum, path
-  std::map<std::string, std::string> done_checksum;  // checksum -> product, handled before
-  for (const auto& k : known) {
-    if (k.status != "new") handled.insert({k.product_id, k.checksum, k.path});
-    if (k.status == "processed" || k.status == "cloudy" || k.status == "replaced")
-      done_checksum[k.checksum] = k.product_id;
-  }
-  std::set<std::string> planned_checksums;
-  for (const auto& c : found) {
-    json line = {{"path", c.path},        {"product_id", c.product_id}, {"kind", c.kind},
-                 {"acquired", c.acquired}, {"checksum", c.checksum}};
-    if (handled.count({c.product_id, c.checksum, c.path})) {
-      line["action"] = "already handled";
-    } else if (!c.error.empty()) {
-      line["action"] = "failed";
-      line["reason"] = c.error;
-      plan.settled.push_back(record_of(c, "failed", c.error));
-    } else if (done_checksum.count(c.checksum) || planned_checksums.count(c.checksum)) {
-      line["action"] = "duplicate";
-      plan.settled.push_back(record_of(c, "duplicate", "the same bytes as a delivery of " +
-                                                           (done_checksum.count(c.checksum)
-                                                                ? done_checksum[c.checksum]
-                                                                : c.product_id)));
-    } else {
-      bool replaces = false;
-      for (const auto& k : known)
-        replaces = replaces || (k.product_id == c.product_id && k.status == "processed");
-      line["action"] = replaces ? "compare (replaces an earlier delivery)" : "compare";
-      planned_checksums.insert(c.checksum);
-      plan.process.push_back(c);
-    }
-    plan.listing.push_back(line);
-  }
-  return plan;
-}
-
-/// A stored patch's class code by the name the database keeps; 255 if the table lacks it.
-std::uint8_t code_of(const ClassTable& t, const std::string& name) {
-  for (const auto& c : t.classes())
-    if (c.name == name) return c.code;
-  return 255;
-}
-
-/// Stored patches a comparison saw again: still changed (persisting) or back (reverted).
-/// Patches the run found that only undo a stored one are taken out of `found` and reverted.
-std::vector<io::PatchRevisit> revisit_patches(const RunContext& ctx, std::vector<Patch>& found) {
-  std::vector<io::PatchRevisit> out;
-  const ClassTable& classes = ctx.spec.classifier->classes();
-  const ChangeRules& rules = ctx.spec.change.rules;
-  std::map<std::string, io::StoredPatch> stored;
-  for (auto& p : ctx.db->patches({})) stored.emplace(p.id, std::move(p));
-  // A change back to the stored patch's class before is the patch reverting, not a new change.
-  for (auto it = found.begin(); it != found.end();) {
-    const auto s = stored.find(it->id);
-    const std::uint8_t before = s == stored.end() ? 255 : code_of(classes, s->second.class_before);
-    if (before != 255 && rules.categorize(before, it->class_after, true) == ChangeCategory::none) {
-      out.push_back({it->id, "reverted"});
-      stored.erase(s);
-      it = found.erase(it);
-    } else {
-      stored.erase(it->id);
-      ++it;
-    }
-  }
-  io::BlockRasterReader after(ctx.job.landuse_out[1]);
-  const std::string date = ctx.spec.dates.back().date;
-  for (const auto& [id, p] : stored) {
-    if (p.status != "new" && p.status != "persisting" && p.status != "verified") continue;
-    if (date < p.last_seen) continue;  // an older view does not overturn a newer one
-    const auto category = parse_category(p.category);
-    const std::uint8_t before = code_of(classes, p.class_before);
-    if (!category || before == 255 || p.wkb_lonlat.empty()) continue;
-    const io::GridMask m = io::rasterize_lonlat(p.wkb_lonlat, ctx.grid);
-    if (m.window.empty()) continue;
-    std::vector<std::uint8_t> cls(static_cast<std::size_t>(m.window.pixels()));
-    after.read(m.window, 1, io::PixelType::u8, cls.data());
-    std::int64_t inside = 0, seen = 0, still = 0, back = 0;
-    for (std::size_t i = 0; i < cls.size(); ++i) {
-      if (!m.inside[i]) continue;
-      ++inside;
-      if (cls[i] == 255 || !classes.observed(cls[i])) continue;
-      ++seen;
-      const ChangeCategory c = rules.categorize(before, cls[i], true);
-      still += c == *category;
-      back += c == ChangeCategory::none;
-    }
-    if (inside == 0 || seen * 2 < inside) continue;  // not seen clear enough to tell
-    if (still * 2 > seen) out.push_back({id, "persisting"});
-    else if (back * 2 > seen) out.push_back({id, "reverted"});
-  }
-  return out;
 }
 
 class Night {
@@ -310,41 +193,11 @@ class Night {
       spec.dates.push_back(after);
       spec.outputs.dir = (st_.work() / ("scene-" + c.product_id)).string();
       spec.outputs.tiles = false;
+      spec.outputs.reports = false;  // the night publishes its own, from the database
       RunOptions o;
       o.threads = opts_.threads;
       o.before_database_write = [&](const RunContext& ctx, io::RunWrite* w) {
-        const std::size_t index = ctx.spec.dates.size() - 1;
-        const SceneView v = write_next_state(ctx, index, prev, next, day);
-        line["clear_share"] = std::round(v.clear_share() * 1e4) / 1e4;
-        if (v.clear_share() < 1 - area_.max_cloud)
-          throw SceneCloudy(std::to_string(std::lround(v.clear_share() * 100)) +
-                            " % of what it covers seen clear (max_cloud " +
-                            std::to_string(std::lround(area_.max_cloud * 100)) + " %)");
-        io::SceneRecord r = record_of(c, "processed");
-        r.clear_share = std::round(v.clear_share() * 1e4) / 1e4;
-        r.clear_lonlat = v.clear_lonlat;
-        const io::ImageInfo& im = ctx.images[index].scenes.front();
-        r.footprint_lonlat = io::box_lonlat(im.grid.extent(), im.grid.crs_wkt);
-        night.scenes.push_back(r);
-        for (const auto& k : db_->scenes())
-          if (k.product_id == c.product_id && k.checksum != c.checksum && k.status == "processed") {
-            io::SceneRecord old = k;
-            old.status = "replaced";
-            old.reason = "a later delivery (checksum " + c.checksum.substr(0, 12) + ") replaces it";
-            night.scenes.push_back(old);
-          }
-        night.meta = {{"state_generation", std::to_string(gen_ + 1)},
-                      {"area_lonlat_wkb_hex",
-                       hex_of(io::box_lonlat(ctx.grid.extent(), ctx.grid.crs_wkt))}};
-        if (ctx.admin && db_->units().empty()) night.units = units_of(ctx);
-        if (w) {
-          kept = *w->patches;
-          night.revisits = revisit_patches(ctx, kept);
-          w->patches = &kept;
-          w->night = &night;
-        } else {
-          db_->write_night(night);
-        }
+        record_comparison(ctx, w, c, prev, next, day, night, kept, line);
       };
       const json s = run_pipeline(spec, o, log);
       gen_ += 1;
@@ -373,6 +226,47 @@ class Night {
     }
     line["seconds"] = seconds_since(t0);
     return line;
+  }
+
+  /// Called by the run once the scene is compared, before the database is written: the next
+  /// state generation is written; a scene that saw too little clear is refused (SceneCloudy);
+  /// the scene's status, the deliveries it replaces, the state generation and the revisited
+  /// patches join the run's transaction (or, for a first view with nothing to compare, are
+  /// written on their own). `night` and `kept` outlive the run's write.
+  void record_comparison(const RunContext& ctx, io::RunWrite* w, const io::SceneCandidate& c,
+                         const fs::path& prev, const fs::path& next, int day,
+                         io::NightRecord& night, std::vector<Patch>& kept, json& line) {
+    const std::size_t index = ctx.spec.dates.size() - 1;
+    const SceneView v = write_next_state(ctx, index, prev, next, day);
+    line["clear_share"] = std::round(v.clear_share() * 1e4) / 1e4;
+    if (v.clear_share() < 1 - area_.max_cloud)
+      throw SceneCloudy(std::to_string(std::lround(v.clear_share() * 100)) +
+                        " % of what it covers seen clear (max_cloud " +
+                        std::to_string(std::lround(area_.max_cloud * 100)) + " %)");
+    io::SceneRecord r = record_of(c, "processed");
+    r.clear_share = std::round(v.clear_share() * 1e4) / 1e4;
+    r.clear_lonlat = v.clear_lonlat;
+    const io::ImageInfo& im = ctx.images[index].scenes.front();
+    r.footprint_lonlat = io::box_lonlat(im.grid.extent(), im.grid.crs_wkt);
+    night.scenes.push_back(r);
+    for (const auto& k : db_->scenes())
+      if (k.product_id == c.product_id && k.checksum != c.checksum && k.status == "processed") {
+        io::SceneRecord old = k;
+        old.status = "replaced";
+        old.reason = "a later delivery (checksum " + c.checksum.substr(0, 12) + ") replaces it";
+        night.scenes.push_back(old);
+      }
+    night.meta = {{"state_generation", std::to_string(gen_ + 1)},
+                  {"area_lonlat_wkb_hex", hex_of(io::box_lonlat(ctx.grid.extent(), ctx.grid.crs_wkt))}};
+    if (ctx.admin && db_->units().empty()) night.units = units_of(ctx);
+    if (w) {
+      kept = *w->patches;
+      night.revisits = revisit_patches(ctx, kept);
+      w->patches = &kept;
+      w->night = &night;
+    } else {
+      db_->write_night(night);
+    }
   }
 
   void settle(const io::SceneCandidate& c, const std::string& status, const std::string& why,

@@ -11,7 +11,9 @@ class Reports : public Stage {
   Reports() : Stage("reports", {Product::patches, Product::parcel_stats}, {Product::reports}) {}
 
  private:
-  bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
+  bool applies(const RunContext& ctx) const override {
+    return ctx.compares_dates() && ctx.spec.outputs.reports;
+  }
   void run(RunContext& ctx, const Log&) override {
     const auto& d = ctx.spec.dates;
     const io::ReportContext rc{

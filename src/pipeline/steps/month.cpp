@@ -44,39 +44,40 @@ const ParamSet& MonthParams::params() {
   return set;
 }
 
-json month(const MonthParams& p, const StepEnv& env) {
-  const std::string& m = p.month;
-  if (m.size() != 7 || m[4] != '-' || !valid_date(m + "-01"))
-    throw ParamError("--month: expected YYYY-MM, got '" + m + "'");
-  const std::string from = m + "-01", to = m + "-31";
-  io::MonitoringDb db = open_monitoring_db(p.db);
-  const std::string area_hex = db.meta("area_lonlat_wkb_hex");
-  if (area_hex.empty())
-    throw InputError("monitoring database '" + db.target() +
-                     "': no nightly area recorded in it (farmwatch month reads what "
-                     "farmwatch nightly writes)");
-  const auto area = bytes_of_hex(area_hex);
-
-  // Where the month saw clear, and so where it was blind.
-  std::vector<std::vector<std::uint8_t>> clear_parts;
+/// What a month held: per unit (by name) its counts and blind area, the patches it concerned,
+/// the clear scenes, and the area's blind places.
+struct MonthFacts {
+  std::map<std::string, UnitMonth> units;
+  std::vector<io::StoredPatch> patches;
   std::set<std::string> scenes;
+  std::vector<std::uint8_t> blind;
+};
+
+/// Where the month saw clear (the union of its processed scenes' clear views), and so where it
+/// was blind, over the area and per unit.
+static void blind_places(const io::MonitoringDb& db, const std::vector<std::uint8_t>& area,
+                  const std::string& from, const std::string& to, MonthFacts& m) {
+  std::vector<std::vector<std::uint8_t>> clear_parts;
   for (const auto& o : db.observations(from, to)) {
     clear_parts.push_back(o.clear_lonlat);
-    scenes.insert(o.product_id + " " + o.acquired);
+    m.scenes.insert(o.product_id + " " + o.acquired);
   }
-  const auto clear = io::union_lonlat(clear_parts);
-  const auto blind = io::difference_lonlat(area, clear);
-
-  std::map<std::string, UnitMonth> units;
+  m.blind = io::difference_lonlat(area, io::union_lonlat(clear_parts));
   for (const auto& u : db.units()) {
-    UnitMonth& um = units[u.name];
+    UnitMonth& um = m.units[u.name];
     um.code = u.code;
     um.name = u.name;
-    const auto inside = io::intersection_lonlat(u.wkb_lonlat, area);
-    um.area_m2 = io::area_m2_lonlat(inside);
-    um.blind = io::intersection_lonlat(u.wkb_lonlat, blind);
+    um.area_m2 = io::area_m2_lonlat(io::intersection_lonlat(u.wkb_lonlat, area));
+    um.blind = io::intersection_lonlat(u.wkb_lonlat, m.blind);
     um.blind_m2 = io::area_m2_lonlat(um.blind);
   }
+}
+
+/// Patches found (first seen), persisting, reverted and handled in the month, per unit.
+static void count_patches(const io::MonitoringDb& db, const std::string& from, const std::string& to,
+                   MonthFacts& m) {
+  auto& units = m.units;
+  auto& month_patches = m.patches;
   auto unit_of = [&](const std::string& name, const std::string& code) -> UnitMonth& {
     UnitMonth& u = units[name.empty() ? "(none)" : name];
     if (u.name.empty()) {
@@ -85,7 +86,6 @@ json month(const MonthParams& p, const StepEnv& env) {
     }
     return u;
   };
-  std::vector<io::StoredPatch> month_patches;
   std::map<std::string, io::StoredPatch> by_id;
   for (auto& sp : db.patches({})) by_id.emplace(sp.id, sp);
   for (const auto& [id, sp] : by_id)
@@ -110,6 +110,28 @@ json month(const MonthParams& p, const StepEnv& env) {
         counted.count({id, "verified"}) || counted.count({id, "dismissed"}))
       month_patches.push_back(sp);
 
+}
+
+json month(const MonthParams& p, const StepEnv& env) {
+  const std::string& m = p.month;
+  if (m.size() != 7 || m[4] != '-' || !valid_date(m + "-01"))
+    throw ParamError("--month: expected YYYY-MM, got '" + m + "'");
+  const std::string from = m + "-01", to = m + "-31";
+  io::MonitoringDb db = open_monitoring_db(p.db);
+  const std::string area_hex = db.meta("area_lonlat_wkb_hex");
+  if (area_hex.empty())
+    throw InputError("monitoring database '" + db.target() +
+                     "': no nightly area recorded in it (farmwatch month reads what "
+                     "farmwatch nightly writes)");
+  const auto area = bytes_of_hex(area_hex);
+
+  MonthFacts facts;
+  blind_places(db, area, from, to, facts);
+  count_patches(db, from, to, facts);
+  const auto& units = facts.units;
+  const auto& month_patches = facts.patches;
+  const auto& scenes = facts.scenes;
+  const auto& blind = facts.blind;
   fs::create_directories(p.out);
   io::CsvTable t;
   t.header = {"unit_code", "unit_name", "found", "found_area_m2", "persisting", "reverted",
