@@ -148,6 +148,12 @@ def render(date, path, gt, w, h):
     ds.SetProjection(UTM.ExportToWkt())
     ds.SetMetadataItem("ACQUISITION_DATE", "2024-03-15" if date == "before" else "2024-08-20")
     ds.SetMetadataItem("SENSOR", "synthetic Sentinel-2-like (farmwatch sample)")
+    write_bands(ds, dn)
+    ds = None
+
+
+def write_bands(ds, dn):
+    """Sentinel-2-like DN (rows, cols, 4) into bands described blue..nir, DN x 0.0001, nodata 0."""
     for b, name in enumerate(["blue", "green", "red", "nir"]):
         band = ds.GetRasterBand(b + 1)
         band.WriteArray(dn[:, :, b])
@@ -155,7 +161,6 @@ def render(date, path, gt, w, h):
         band.SetNoDataValue(0)
         band.SetScale(0.0001)
         band.SetOffset(0)
-    ds = None
 
 
 # Villages of 大兴镇 as three north-south strips (scene u ranges), with 12-digit unit codes.

@@ -134,13 +134,7 @@ def render(scene, path, gt, w, h):
     elif how == "tifftag":
         ds.SetMetadataItem("TIFFTAG_DATETIME", date.replace("-", ":") + " 02:48:00")
     ds.SetMetadataItem("SENSOR", "synthetic Sentinel-2-like (farmwatch season)")
-    for b, name in enumerate(["blue", "green", "red", "nir"]):
-        band = ds.GetRasterBand(b + 1)
-        band.WriteArray(dn[:, :, b])
-        band.SetDescription(name)
-        band.SetNoDataValue(0)
-        band.SetScale(0.0001)
-        band.SetOffset(0)
+    S.write_bands(ds, dn)
     ds = None
 
 

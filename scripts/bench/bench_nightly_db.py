@@ -12,6 +12,7 @@ time, and `farmwatch patches --since` (the last 30 days; median of 5). Target: n
 2x night 1 for the write and the query.
 """
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -26,6 +27,11 @@ from osgeo import gdal, osr
 
 gdal.UseExceptions()
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+_spec = importlib.util.spec_from_file_location("sample", os.path.join(ROOT, "scripts", "make_sample_tiles.py"))
+SAMPLE = importlib.util.module_from_spec(_spec)
+_argv, sys.argv = sys.argv, sys.argv[:1]
+_spec.loader.exec_module(SAMPLE)
+sys.argv = _argv
 FW = os.environ.get("FARMWATCH", os.path.join(ROOT, "build", "farmwatch"))
 NIGHTS = int(sys.argv[1]) if len(sys.argv) > 1 else 365
 WORK = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="farmwatch-dbbench-")
@@ -49,12 +55,7 @@ def scene(path, night):
     s = osr.SpatialReference()
     s.ImportFromEPSG(32650)
     ds.SetProjection(s.ExportToWkt())
-    for b, name in enumerate(["blue", "green", "red", "nir"]):
-        band = ds.GetRasterBand(b + 1)
-        band.WriteArray(dn[:, :, b])
-        band.SetDescription(name)
-        band.SetScale(0.0001)
-        band.SetNoDataValue(0)
+    SAMPLE.write_bands(ds, dn)
     ds = None
     os.replace(path + ".part", path)
 

@@ -18,6 +18,12 @@ CsvTable stored_patch_table(const std::vector<StoredPatch>& patches);
 /// plus status_label (新发现...), geometries in EPSG:4326 lon/lat.
 nlohmann::json stored_patch_geojson(const std::vector<StoredPatch>& patches);
 
+/// Writes the patches as a GeoJSON FeatureCollection (as stored_patch_geojson) at
+/// `geojson_path` and as the GeoPackage layer "patches" at `gpkg_path`, one feature at a time
+/// (memory does not grow with the number of patches). ProcessingError naming the file.
+void write_stored_patches(const std::vector<StoredPatch>& patches, const std::string& geojson_path,
+                          const std::string& gpkg_path);
+
 /// A column of a layer written from GeoJSON: its name, and whether it holds numbers (Real)
 /// rather than text.
 struct LayerColumn {

@@ -314,11 +314,9 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
 
     const auto patches = db.patches({});
     write_change(g, patches, stage / "change.tif", stage / ".change_scratch.tif");
-    const json fc = io::stored_patch_geojson(patches);
-    write_text(stage / "patches.geojson", fc.dump() + "\n");
+    io::write_stored_patches(patches, (stage / "patches.geojson").string(),
+                             (stage / "patches.gpkg").string());
     write_text(stage / "patches.csv", io::stored_patch_table(patches).text());
-    io::write_geojson_gpkg(fc, (stage / "patches.gpkg").string(), "patches",
-                           io::stored_patch_columns());
     json counts = json::object();
     for (const auto& p : patches) counts[p.status] = counts.value(p.status, 0) + 1;
     summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};
