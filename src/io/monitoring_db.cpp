@@ -198,9 +198,11 @@ void MonitoringDb::Impl::write_patches(const RunWrite& w, std::int64_t run_id) {
   OGRLayer& patches = im.layer(kPatches);
   OGRLayer& history = im.layer(kHistory);
   OGRLayer& overlaps = im.layer(kPatchParcels);
-  // The stored patches by id, read once: a patch found again is updated in place.
+  // The stored patches this run found again, by id: each is updated in place.
   std::map<std::string, OGRFeatureUniquePtr> stored;
-  for (auto& f : im.select(kPatches, "")) {
+  std::vector<std::string> ids;
+  for (const Patch& p : *w.patches) ids.push_back(p.id);
+  for (auto& f : im.select_in(kPatches, "patch_id", ids)) {
     const std::string id = str(*f, "patch_id");
     stored.emplace(id, std::move(f));
   }

@@ -256,6 +256,30 @@ struct MonitoringDb::Impl {
     return out;
   }
 
+  /// Features of a table whose `column` is one of `values`, in FID order; asked in batches of
+  /// 500, so the work follows the values asked for, not the size of the table.
+  std::vector<OGRFeatureUniquePtr> select_in(const Table& t, const char* column,
+                                             const std::vector<std::string>& values) const {
+    std::vector<OGRFeatureUniquePtr> out;
+    for (std::size_t i = 0; i < values.size(); i += 500) {
+      std::string list;
+      for (std::size_t k = i; k < std::min(values.size(), i + 500); ++k)
+        list += (list.empty() ? "" : ",") + quoted(values[k]);
+      for (auto& f : select(t, std::string(column) + " IN (" + list + ")")) out.push_back(std::move(f));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a->GetFID() < b->GetFID(); });
+    return out;
+  }
+
+  /// Runs an SQL statement that returns nothing (UPDATE...); ProcessingError naming it on failure.
+  void execute(const std::string& sql) const {
+    CPLErrorReset();
+    OGRLayer* r = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+    if (r) ds->ReleaseResultSet(r);
+    if (CPLGetLastErrorType() >= CE_Failure) fail("cannot run " + sql.substr(0, 60));
+  }
+
   void insert(OGRLayer& l, OGRFeature& f, const char* table) const {
     CPLErrorReset();
     if (l.CreateFeature(&f) != OGRERR_NONE) fail(std::string("cannot write to ") + table);

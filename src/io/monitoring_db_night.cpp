@@ -107,31 +107,49 @@ void MonitoringDb::Impl::write_revisits(const NightRecord& n, const RunWrite& w,
   Impl& im = *this;
   OGRLayer& patches = im.layer(kPatches);
   OGRLayer& history = im.layer(kHistory);
-  for (const PatchRevisit& r : n.revisits) {
-    // A patch this run found again was written by write_patches already.
-    bool found_now = false;
-    if (w.patches)
-      for (const Patch& p : *w.patches) found_now = found_now || p.id == r.patch_id;
-    if (found_now) continue;
-    auto found = im.select(kPatches, "patch_id = " + quoted(r.patch_id));
-    if (found.empty()) continue;
-    OGRFeature& f = *found.front();
-    const std::string status = str(f, "status");
+  // A patch this run found again was written by write_patches already.
+  std::set<std::string> found_now;
+  if (w.patches)
+    for (const Patch& p : *w.patches) found_now.insert(p.id);
+  std::map<std::string, std::string> event_of;
+  std::vector<std::string> ids;
+  for (const PatchRevisit& r : n.revisits)
+    if (!found_now.count(r.patch_id) && event_of.emplace(r.patch_id, r.event).second)
+      ids.push_back(r.patch_id);
+  // Seen again with nothing new to say (still persisting, or verified): only when, in one
+  // statement per 500. A status that changes is a line of the patch's history.
+  std::vector<std::string> quiet;
+  const std::string date = w.run.date_after;
+  for (auto& f : im.select_in(kPatches, "patch_id", ids)) {
+    const std::string id = str(*f, "patch_id");
+    const std::string& event = event_of[id];
+    const std::string status = str(*f, "status");
     std::string next = status;
-    if (r.event == "persisting") next = status_when_found_again(status);
-    if (r.event == "reverted" && status != "dismissed") next = "reverted";
-    f.SetField("status", next.c_str());
-    f.SetField("last_seen", std::max(str(f, "last_seen"), w.run.date_after).c_str());
-    f.SetField("last_run", static_cast<GIntBig>(run_id));
-    im.update(patches, f, kPatches.name);
+    if (event == "persisting") next = status_when_found_again(status);
+    if (event == "reverted" && status != "dismissed") next = "reverted";
+    if (next == status) {
+      if (str(*f, "last_seen") < date) quiet.push_back(id);
+      continue;
+    }
+    f->SetField("status", next.c_str());
+    f->SetField("last_seen", std::max(str(*f, "last_seen"), date).c_str());
+    f->SetField("last_run", static_cast<GIntBig>(run_id));
+    im.update(patches, *f, kPatches.name);
     OGRFeature h(history.GetLayerDefn());
-    h.SetField("patch_id", r.patch_id.c_str());
+    h.SetField("patch_id", id.c_str());
     h.SetField("run_id", static_cast<GIntBig>(run_id));
-    h.SetField("date", w.run.date_after.c_str());
-    h.SetField("event", r.event.c_str());
-    h.SetField("area_m2", num(f, "area_m2"));
+    h.SetField("date", date.c_str());
+    h.SetField("event", event.c_str());
+    h.SetField("area_m2", num(*f, "area_m2"));
     h.SetField("at_utc", utc_timestamp().c_str());
     im.insert(history, h, kHistory.name);
+  }
+  for (std::size_t i = 0; i < quiet.size(); i += 500) {
+    std::string list;
+    for (std::size_t k = i; k < std::min(quiet.size(), i + 500); ++k)
+      list += (list.empty() ? "" : ",") + quoted(quiet[k]);
+    im.execute("UPDATE patches SET last_seen = " + quoted(date) +
+               ", last_run = " + std::to_string(run_id) + " WHERE patch_id IN (" + list + ")");
   }
 }
 
