@@ -111,14 +111,18 @@ void MonitoringDb::Impl::write_revisits(const NightRecord& n, const RunWrite& w,
   std::set<std::string> found_now;
   if (w.patches)
     for (const Patch& p : *w.patches) found_now.insert(p.id);
-  std::map<std::string, std::string> event_of;
-  std::vector<std::string> ids;
-  for (const PatchRevisit& r : n.revisits)
-    if (!found_now.count(r.patch_id) && event_of.emplace(r.patch_id, r.event).second)
-      ids.push_back(r.patch_id);
   // Seen again with nothing new to say (still persisting, or verified): only when, in one
   // statement per 500. A status that changes is a line of the patch's history.
-  std::vector<std::string> quiet;
+  std::map<std::string, std::string> event_of;
+  std::vector<std::string> ids, quiet;
+  for (const PatchRevisit& r : n.revisits) {
+    if (found_now.count(r.patch_id) || !event_of.emplace(r.patch_id, r.event).second) continue;
+    if (r.event == "persisting" && !r.status.empty() &&
+        status_when_found_again(r.status) == r.status)
+      quiet.push_back(r.patch_id);
+    else
+      ids.push_back(r.patch_id);
+  }
   const std::string date = w.run.date_after;
   for (auto& f : im.select_in(kPatches, "patch_id", ids)) {
     const std::string id = str(*f, "patch_id");
@@ -148,8 +152,9 @@ void MonitoringDb::Impl::write_revisits(const NightRecord& n, const RunWrite& w,
     std::string list;
     for (std::size_t k = i; k < std::min(quiet.size(), i + 500); ++k)
       list += (list.empty() ? "" : ",") + quoted(quiet[k]);
-    im.execute("UPDATE patches SET last_seen = " + quoted(date) +
-               ", last_run = " + std::to_string(run_id) + " WHERE patch_id IN (" + list + ")");
+    im.execute("UPDATE patches SET last_seen = " + quoted(date) + ", last_run = " +
+               std::to_string(run_id) + " WHERE last_seen < " + quoted(date) +
+               " AND patch_id IN (" + list + ")");
   }
 }
 

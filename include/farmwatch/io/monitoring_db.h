@@ -105,6 +105,9 @@ inline constexpr const char* kSceneStatuses[] = {"new",       "processed", "clou
 struct PatchRevisit {
   std::string patch_id;
   std::string event;  ///< persisting or reverted
+  /// The status the patch had when it was looked at: a persisting patch seen persisting again
+  /// only has its last sighting moved, without reading it back.
+  std::string status;
 };
 
 /// An administrative unit of a nightly area, kept so `farmwatch month` can measure per unit.

@@ -28,7 +28,7 @@ std::vector<io::PatchRevisit> revisit_patches(const RunContext& ctx, std::vector
     const auto s = stored.find(it->id);
     const std::uint8_t before = s == stored.end() ? 255 : code_of(classes, s->second.class_before);
     if (before != 255 && rules.categorize(before, it->class_after, true) == ChangeCategory::none) {
-      out.push_back({it->id, "reverted"});
+      out.push_back({it->id, "reverted", s->second.status});
       stored.erase(s);
       it = found.erase(it);
     } else {
@@ -59,8 +59,8 @@ std::vector<io::PatchRevisit> revisit_patches(const RunContext& ctx, std::vector
       back += c == ChangeCategory::none;
     }
     if (inside == 0 || seen * 2 < inside) continue;  // not seen clear enough to tell
-    if (still * 2 > seen) out.push_back({id, "persisting"});
-    else if (back * 2 > seen) out.push_back({id, "reverted"});
+    if (still * 2 > seen) out.push_back({id, "persisting", p.status});
+    else if (back * 2 > seen) out.push_back({id, "reverted", p.status});
   }
   return out;
 }
