@@ -223,17 +223,21 @@ def write_farmland(path):
     ds = None
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
-    # UTM grid covering the scene plus a margin, 10 m pixels as Sentinel-2 delivers.
+def utm_grid():
+    """(geotransform, width, height) of the UTM grid covering the scene plus a margin, 10 m
+    pixels as Sentinel-2 delivers."""
     to_utm = osr.CoordinateTransformation(GK, UTM)
     corners = [to_utm.TransformPoint(X0 + a, Y0 + b) for a in (-100, SIZE_M + 100) for b in (-100, SIZE_M + 100)]
     ux0 = np.floor(min(c[0] for c in corners) / RES) * RES
     uy1 = np.ceil(max(c[1] for c in corners) / RES) * RES
     ux1 = np.ceil(max(c[0] for c in corners) / RES) * RES
     uy0 = np.floor(min(c[1] for c in corners) / RES) * RES
-    w, h = int((ux1 - ux0) / RES), int((uy1 - uy0) / RES)
-    gt = (ux0, RES, 0, uy1, 0, -RES)
+    return (ux0, RES, 0, uy1, 0, -RES), int((ux1 - ux0) / RES), int((uy1 - uy0) / RES)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    gt, w, h = utm_grid()
     render("before", os.path.join(OUT, "sample_20240315.tif"), gt, w, h)
     render("after", os.path.join(OUT, "sample_20240820.tif"), gt, w, h)
     write_farmland(os.path.join(OUT, "farmland.gpkg"))

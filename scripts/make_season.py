@@ -91,17 +91,6 @@ def surface(u, v, phase, orchard, yard, pond):
     return c
 
 
-def grid():
-    to_utm = osr.CoordinateTransformation(S.GK, S.UTM)
-    corners = [to_utm.TransformPoint(S.X0 + a, S.Y0 + b)
-               for a in (-100, S.SIZE_M + 100) for b in (-100, S.SIZE_M + 100)]
-    ux0 = np.floor(min(c[0] for c in corners) / S.RES) * S.RES
-    uy1 = np.ceil(max(c[1] for c in corners) / S.RES) * S.RES
-    ux1 = np.ceil(max(c[0] for c in corners) / S.RES) * S.RES
-    uy0 = np.floor(min(c[1] for c in corners) / S.RES) * S.RES
-    return (ux0, S.RES, 0, uy1, 0, -S.RES), int((ux1 - ux0) / S.RES), int((uy1 - uy0) / S.RES)
-
-
 def render(scene, path, gt, w, h):
     date, phase, orchard, yard, pond, clouds, how = scene
     to_scene = osr.CoordinateTransformation(S.UTM, S.GK)
@@ -148,7 +137,7 @@ def damage_middle(path):
 
 def make(out):
     os.makedirs(os.path.join(out, "scenes"), exist_ok=True)
-    gt, w, h = grid()
+    gt, w, h = S.utm_grid()
     files = {}
     for scene in SCENES:
         name = file_name(scene[0], scene[6])

@@ -14,6 +14,8 @@ import numpy as np
 from osgeo import gdal, osr
 
 gdal.UseExceptions()
+if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+    sys.exit(__doc__)  # not an output path: never write a scene named "--help"
 out = sys.argv[1]
 size = int(sys.argv[2]) if len(sys.argv) > 2 else 5490
 changed = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0

@@ -183,10 +183,11 @@ class Night {
       spec.dates.clear();
       if (!prev.empty()) {
         DateSpec before;
-        before.date = date_of_epoch_days(std::min(newest_day(prev), day - 1));
+        const BeforeImage image = before_image(prev, day, st_.work());
+        before.date = date_of_epoch_days(std::min(image.newest_day, day - 1));
         before.sensor = "state: the latest clear view of each place";
         io::ImageRequest b;
-        b.path = before_image(prev, day, st_.work());
+        b.path = image.path;
         before.scenes.push_back({b, before.date, before.sensor});
         spec.dates.push_back(before);
       }

@@ -34,7 +34,9 @@ void write_text(const fs::path& p, const std::string& text) {
 }
 
 /// observed.tif: the date of each place's latest clear view as YYYYMMDD (0: never seen).
-void write_observed(const fs::path& gen, const fs::path& out, const fs::path& scratch) {
+/// Returns the latest of them (epoch days; 0 if none).
+int write_observed(const fs::path& gen, const fs::path& out, const fs::path& scratch) {
+  int newest = 0;
   io::BlockRasterReader in((gen / kObserved).string());
   io::RasterLayout l;
   l.grid = in.grid();
@@ -56,6 +58,7 @@ void write_observed(const fs::path& gen, const fs::path& out, const fs::path& sc
           ymd[i] = 0;
           continue;
         }
+        newest = std::max(newest, static_cast<int>(days[i]));
         auto it = memo.find(days[i]);
         if (it == memo.end()) {
           std::string d = date_of_epoch_days(days[i]);
@@ -70,6 +73,7 @@ void write_observed(const fs::path& gen, const fs::path& out, const fs::path& sc
   }
   io::write_cog(scratch.string(), out.string(), "NEAREST");
   fs::remove(scratch);
+  return newest;
 }
 
 /// change.tif: the category of the open patches (new, persisting, verified) on the grid:
@@ -307,9 +311,8 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
   fs::create_directories(stage);
   try {
     io::write_cog((gen / kLanduse).string(), (stage / "landuse.tif").string(), "NEAREST");
-    write_observed(gen, stage / "observed.tif", stage / ".observed_scratch.tif");
+    const int newest = write_observed(gen, stage / "observed.tif", stage / ".observed_scratch.tif");
     const Grid g = io::BlockRasterReader((gen / kLanduse).string()).grid();
-    const int newest = newest_day(gen);
     summary["newest_view"] = newest ? date_of_epoch_days(newest) : "";
 
     const auto patches = db.patches({});

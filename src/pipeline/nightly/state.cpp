@@ -167,7 +167,6 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
       refl_out.write_floats(w, refl[b].data(), static_cast<int>(b + 1));
     lu_out.write(w, lu.data());
     day_out.write(w, days.data());
-    for (auto d : days) view.newest_day = std::max(view.newest_day, static_cast<int>(d));
   }
   refl_out.close();
   lu_out.close();
@@ -220,11 +219,12 @@ void write_baseline_state(const std::string& baseline, int day, const Grid& g,
   day_out.close();
 }
 
-std::string before_image(const fs::path& prev, int day, const fs::path& work) {
+BeforeImage before_image(const fs::path& prev, int day, const fs::path& work) {
   io::BlockRasterReader days_in((prev / kObserved).string());
   io::BlockRasterReader refl_in((prev / kReflectance).string());
   const Grid g = days_in.grid();
   bool newer = false, class_only = false;
+  int newest = 0;
   std::vector<std::uint16_t> days;
   std::vector<float> v;
   for (const Window& w : g.blocks(g.width, kBlockSize)) {
@@ -234,11 +234,12 @@ std::string before_image(const fs::path& prev, int day, const fs::path& work) {
     refl_in.read(w, 1, io::PixelType::f32, v.data());
     for (std::size_t i = 0; i < days.size(); ++i) {
       newer = newer || days[i] > day;
+      newest = std::max(newest, static_cast<int>(days[i]));
       class_only = class_only || (days[i] && std::isnan(v[i]));
     }
   }
   const fs::path src = prev / (class_only ? kLanduse : kReflectance);
-  if (!newer) return src.string();
+  if (!newer) return {src.string(), newest};
   // A copy with the places the state saw after `day` set to no data.
   fs::create_directories(work);
   const fs::path out = work / (class_only ? "before_landuse.tif" : "before_reflectance.tif");
@@ -269,20 +270,7 @@ std::string before_image(const fs::path& prev, int day, const fs::path& work) {
     }
   }
   writer.close();
-  return out.string();
-}
-
-int newest_day(const fs::path& gen) {
-  io::BlockRasterReader days_in((gen / kObserved).string());
-  const Grid g = days_in.grid();
-  int newest = 0;
-  std::vector<std::uint16_t> days;
-  for (const Window& w : g.blocks(g.width, kBlockSize)) {
-    days.resize(static_cast<std::size_t>(w.pixels()));
-    days_in.read(w, 1, io::PixelType::u16, days.data());
-    for (auto d : days) newest = std::max(newest, static_cast<int>(d));
-  }
-  return newest;
+  return {out.string(), newest};
 }
 
 }  // namespace farmwatch::pipeline::nightly

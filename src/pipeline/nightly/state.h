@@ -42,7 +42,6 @@ struct SceneView {
     return clear + cloud ? static_cast<double>(clear) / static_cast<double>(clear + cloud) : 0;
   }
   std::vector<std::uint8_t> clear_lonlat;  ///< where it saw clear, EPSG:4326 WKB
-  int newest_day = 0;                      ///< latest date in the next state (epoch days)
 };
 
 /// Writes generation `next` from generation `prev` (empty path: none yet) and the scene the run
@@ -65,9 +64,10 @@ void write_baseline_state(const std::string& baseline, int day, const Grid& grid
 /// map, compared class to class. When some places have a newer view than the scene, a copy in
 /// `work` with those places set to no data, so an older scene is compared only where it is the
 /// newest.
-std::string before_image(const fs::path& prev, int day, const fs::path& work);
-
-/// The latest date in a generation's observed raster (epoch days; 0 if none).
-int newest_day(const fs::path& gen);
+struct BeforeImage {
+  std::string path;
+  int newest_day = 0;  ///< the latest date in the state (epoch days; 0 if none)
+};
+BeforeImage before_image(const fs::path& prev, int day, const fs::path& work);
 
 }  // namespace farmwatch::pipeline::nightly
