@@ -28,9 +28,10 @@ int cmd_run(const std::vector<std::string>& args) {
   std::cout << "outputs: " << summary["outputs"]["dir"].get<std::string>() << "\n";
   for (const auto& f : summary["outputs"]["files"])
     std::cout << "  " << f.get<std::string>() << "\n";
-  for (const auto& [layer, t] : summary["outputs"]["tiles"].items())
-    std::cout << "  " << t["path"].get<std::string>() << " (" << t["tiles"] << " tiles, z"
-              << t["min_zoom"] << "-" << t["max_zoom"] << ")\n";
+  for (const auto& [set, layers] : summary["outputs"]["tiles"].items())
+    for (const auto& [layer, t] : layers.items())
+      std::cout << "  tiles/" << t["path"].get<std::string>() << " (" << t["tiles"]
+                << " tiles, z" << t["min_zoom"] << "-" << t["max_zoom"] << ")\n";
   std::cout << "  summary.json\n";
   if (summary.contains("changes")) {
     for (const auto& [key, c] : summary["changes"]["categories"].items())

@@ -9,13 +9,17 @@ namespace farmwatch::cli {
 int cmd_tiles(const std::vector<std::string>& args) {
   CommonOptions common;
   const auto p = parse_step<pipeline::TilesParams>(
-      {"tiles", "tiles --in RASTER --out DIR",
-       "Writes Web Mercator XYZ PNG tiles (z/x/y.png); nodata is transparent."},
+      {"tiles", "tiles --in RASTER --out DIR [--grid both|webmercator|tianditu-c]",
+       "Writes the one map's PNG tiles of a class raster or an RGB(A) image: Web Mercator XYZ "
+       "and 天地图 \"c\" (CGCS2000) z/x/y folders, TileJSON, MBTiles and TileMatrixSet JSON; "
+       "nodata is transparent. With --previous, updates the tiles in DIR."},
       args, common);
   if (!p) return 0;
   const auto r = pipeline::tiles(*p, {common.threads, cli_log()});
-  std::cout << r.written << " tiles z" << r.min_zoom << "-" << r.max_zoom << " in " << r.dir
-            << "\n";
+  for (const auto& [set, layers] : r.sets.items())
+    for (const auto& [layer, t] : layers.items())
+      std::cout << t["tiles"] << " tiles (" << t["rendered"] << " rendered) z" << t["min_zoom"]
+                << "-" << t["max_zoom"] << " in " << r.dir << "/" << set << "/" << layer << "\n";
   return 0;
 }
 

@@ -61,7 +61,7 @@ struct AreaParams {
             .object("baseline", &A::baseline,
                     "a land-use map of a date the first scenes are compared with (e.g. the "
                     "annual survey map); without it the first clear view is the baseline")
-            .custom("tiles", "XYZ tiles of the published layers: true, false or {min_zoom, max_zoom}",
+            .custom("tiles", "tiles of the published layers: true, false or {min_zoom, max_zoom, grid}",
                     tiles_schema(),
                     [](A& a, const YAML::Node& v, const ParamSource& src) {
                       read_tiles_value(v, src, a.tiles, a.zooms);
@@ -100,6 +100,7 @@ AreaSpec load_area(const std::string& path) {
   if (p.zooms) {
     a.min_zoom = p.zooms->min_zoom.value_or(-1);
     a.max_zoom = p.zooms->max_zoom.value_or(-1);
+    a.tile_grid = p.zooms->grid;
   }
   // The state is kept on one grid, night after night: it must not follow the scenes.
   GridSpec& g = a.pipeline.grid;

@@ -1,4 +1,5 @@
 #include "farmwatch/pipeline/pipeline_params.h"
+#include "farmwatch/pipeline/tile_sets.h"
 
 namespace farmwatch::pipeline {
 
@@ -114,6 +115,10 @@ const ParamSet& TileParams::params() {
                                            "coarsest zoom level (default: from the grid)", {0, 24})
                                   .integer("max_zoom", &TileParams::max_zoom,
                                            "deepest zoom level (default: from the grid)", {0, 24})
+                                  .choice("grid", &TileParams::grid, tile_grid_choices(),
+                                          "tile matrix sets: Web Mercator XYZ, 天地图 \"c\" "
+                                          "(CGCS2000, levels from 1) or both")
+                                  .default_value("both")
                                   .set();
   return set;
 }
@@ -140,7 +145,7 @@ const ParamSet& OutputParams::params() {
                 true)
           .flag("landuse", &OutputParams::landuse, "write the land-use map of each date")
           .default_value(true)
-          .custom("tiles", "XYZ tiles: true, false or {min_zoom, max_zoom}",
+          .custom("tiles", "tiles of the one map: true, false or {min_zoom, max_zoom, grid}",
                   tiles_schema(),
                   [](OutputParams& o, const YAML::Node& v, const ParamSource& src) {
                     read_tiles_value(v, src, o.tiles, o.zooms);

@@ -88,6 +88,7 @@ void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec&
   if (p.outputs->zooms) {
     spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
     spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);
+    spec.outputs.tile_grid = p.outputs->zooms->grid;
   }
   // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
   // folder, so that the next night's run finds it.

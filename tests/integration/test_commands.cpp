@@ -104,15 +104,17 @@ TEST(Commands, ChangeAcceptsTwoLandUseMaps) {
 TEST(Commands, TilesWritesXyzPngs) {
   test::TempDir d;
   ASSERT_EQ(test::run_cli({"classify", "--in", a(), "--out", d / "a.tif"}).exit_code, 0);
-  const auto r = test::run_cli(
-      {"tiles", "--in", d / "a.tif", "--out", d / "t", "--min-zoom", "12", "--max-zoom", "13"});
+  const auto r = test::run_cli({"tiles", "--in", d / "a.tif", "--out", d / "t", "--min-zoom",
+                                "12", "--max-zoom", "13", "--grid", "webmercator"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int n = 0;
   for (const auto& e : fs::recursive_directory_iterator(d / "t"))
     n += e.path().extension() == ".png";
   EXPECT_GT(n, 0);
-  EXPECT_TRUE(fs::exists(d / "t/12"));
-  EXPECT_FALSE(fs::exists(d / "t/14"));
+  EXPECT_TRUE(fs::exists(d / "t/webmercator/a/12"));
+  EXPECT_FALSE(fs::exists(d / "t/webmercator/a/14"));
+  EXPECT_TRUE(fs::exists(d / "t/webmercator/a.mbtiles"));
+  EXPECT_FALSE(fs::exists(d / "t/tianditu-c"));
 }
 
 TEST(Commands, WarpAgreesWithGdalwarp) {

@@ -260,8 +260,21 @@ def scenario_season():
     check(len(runs) == 4, f"runs kept: {runs}")
     check(os.path.islink(os.path.join(a.publish, "current")), "current is not a link")
     for f in ("landuse.tif", "observed.tif", "change.tif", "patches.gpkg", "patches.geojson",
-              "patches.csv", "report.html", "summary.json", "collection.json", "tiles/landuse"):
+              "patches.csv", "report.html", "summary.json", "collection.json",
+              "tiles/webmercator/landuse/tilejson.json", "tiles/webmercator/landuse.mbtiles",
+              "tiles/tianditu-c/change/tilejson.json"):
         check(os.path.exists(os.path.join(a.publish, "current", f)), f"current lacks {f}")
+    # Tiles are updated, not redone: a night renders only the tiles over pixels that changed
+    # (November's land use differs everywhere from October's; its change map does not) and the
+    # other tiles are the previous night's files (hard links, the same bytes).
+    tiles = json.load(open(os.path.join(a.publish, "current", "summary.json")))["tiles"]
+    for grid in ("webmercator", "tianditu-c"):
+        t = tiles[grid]["change"]
+        check(t["tiles"] > 0 and t["rendered"] < t["tiles"], f"night 7 redid every {grid} change tile: {t}")
+        tile_dir = os.path.join(a.publish, "current", "tiles", grid, "change")
+        linked = [f for d, _, fs in os.walk(tile_dir) for f in fs
+                  if f.endswith(".png") and os.stat(os.path.join(d, f)).st_nlink > 1]
+        check(len(linked) >= t["tiles"] - t["rendered"], f"{len(linked)} {grid} tiles shared with the night before: {t}")
     ch = gdal.Open(os.path.join(a.publish, "current", "change.tif")).ReadAsArray()
     check(set(ch.ravel().tolist()) == {0, 1, 2}, f"change.tif draws the open patches: {set(ch.ravel().tolist())}")
     validate_stac(os.path.join(a.publish, "current"))

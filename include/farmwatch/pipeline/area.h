@@ -30,6 +30,7 @@ struct AreaSpec {
   std::string baseline_date;  ///< YYYY-MM-DD
   bool tiles = true;                 ///< XYZ tiles of the published layers
   int min_zoom = -1, max_zoom = -1;  ///< -1: from the grid
+  std::string tile_grid = "both";    ///< webmercator, tianditu-c or both
 };
 
 /// Reads and checks an area file (YAML or JSON); relative paths are taken from its folder.

@@ -52,10 +52,11 @@ struct GridParams {
 
 struct TileParams {
   std::optional<int> min_zoom, max_zoom;
+  std::string grid = "both";  ///< webmercator, tianditu-c or both
   static const ParamSet& params();
 };
 
-/// `tiles: true | false | {min_zoom, max_zoom}` (outputs.tiles, an area's tiles).
+/// `tiles: true | false | {min_zoom, max_zoom, grid}` (outputs.tiles, an area's tiles).
 void read_tiles_value(const YAML::Node& v, const ParamSource& src, bool& tiles,
                       std::optional<TileParams>& zooms);
 nlohmann::json tiles_schema();

@@ -49,6 +49,7 @@ struct OutputSpec {
   /// from the database, so its comparisons skip them.
   bool reports = true;
   int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
+  std::string tile_grid = "both";    ///< tile matrix sets: webmercator, tianditu-c or both
 };
 
 /// A layer of areas where a change is reasonable (合理): approved construction land, approved

@@ -15,8 +15,8 @@
 #include "farmwatch/io/scene_inbox.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/io/stored_patches.h"
-#include "farmwatch/io/xyz_tiles.h"
 #include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/tile_sets.h"
 #include "farmwatch/version.h"
 #include "state.h"
 
@@ -325,14 +325,21 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};
 
     if (area.tiles) {
-      json tiles = json::object();
-      for (const char* layer : {"landuse", "change"}) {
-        const io::TileRequest req{(stage / (std::string(layer) + ".tif")).string(),
-                                  (stage / "tiles" / layer).string(), area.min_zoom, area.max_zoom};
-        const auto ts = io::write_xyz_tiles(req, log);
-        tiles[layer] = {{"written", ts.written}, {"min_zoom", ts.min_zoom}, {"max_zoom", ts.max_zoom}};
-      }
-      summary["tiles"] = tiles;
+      // Only tiles over pixels that changed since the published night are rendered again;
+      // the others are hard links to the published tiles (the same bytes).
+      const fs::path current = publish / "current";
+      std::error_code cec;
+      const bool previous = fs::exists(current / "tiles", cec);
+      std::vector<TileLayerSource> layers;
+      for (const std::string layer : {"landuse", "change"})
+        layers.push_back({(stage / (layer + ".tif")).string(), layer, layer,
+                          previous ? (current / (layer + ".tif")).string() : ""});
+      TileSetOptions opt;
+      opt.grid = area.tile_grid;
+      opt.min_zoom = area.min_zoom;
+      opt.max_zoom = area.max_zoom;
+      if (previous) opt.previous_root = fs::canonical(current / "tiles").string();
+      summary["tiles"] = write_tile_sets(layers, (stage / "tiles").string(), opt, log);
     }
     std::vector<io::SceneRecord> used;
     for (const auto& s : db.scenes())

@@ -1,5 +1,5 @@
-// XYZ tiles of every published raster, for web maps (一张图).
-#include "farmwatch/io/xyz_tiles.h"
+// Tiles of every published raster, in each tile matrix set asked for (一张图).
+#include "farmwatch/pipeline/tile_sets.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -13,15 +13,14 @@ class Tiles : public Stage {
   bool applies(const RunContext& ctx) const override { return ctx.spec.outputs.tiles; }
   void run(RunContext& ctx, const Log& log) override {
     const auto& staging = ctx.out->staging();
-    for (const auto& [raster, folder] : ctx.tile_layers) {
-      const io::TileRequest req{(staging / raster).string(), (staging / "tiles" / folder).string(),
-                                ctx.spec.outputs.min_zoom, ctx.spec.outputs.max_zoom};
-      const auto ts = io::write_xyz_tiles(req, log);
-      ctx.tiles[folder] = {{"path", "tiles/" + folder + "/{z}/{x}/{y}.png"},
-                           {"min_zoom", ts.min_zoom},
-                           {"max_zoom", ts.max_zoom},
-                           {"tiles", ts.written}};
-    }
+    std::vector<TileLayerSource> layers;
+    for (const auto& [raster, folder] : ctx.tile_layers)
+      layers.push_back({(staging / raster).string(), folder, folder, ""});
+    TileSetOptions opt;
+    opt.grid = ctx.spec.outputs.tile_grid;
+    opt.min_zoom = ctx.spec.outputs.min_zoom;
+    opt.max_zoom = ctx.spec.outputs.max_zoom;
+    ctx.tiles = write_tile_sets(layers, (staging / "tiles").string(), opt, log);
   }
 };
 

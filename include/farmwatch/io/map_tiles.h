@@ -1,0 +1,76 @@
+#pragma once
+// Tiles of one raster layer in one tile matrix set (Web Mercator XYZ or Tianditu "c"), as
+// {z}/{x}/{y}.png with a TileJSON 3.0 file, rendered or updated in place of a previous set.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "farmwatch/core/class_table.h"
+#include "farmwatch/core/geo.h"
+#include "farmwatch/core/log.h"
+#include "farmwatch/core/tile_matrix_set.h"
+
+namespace farmwatch::io {
+
+struct TileLayerRequest {
+  /// A class raster (one Byte band; colours from its colour table, else `colors`) or imagery
+  /// (three or four Byte bands, RGB(A); pixels without data, by mask or alpha, transparent).
+  std::string raster;
+  std::string out_dir;            ///< tiles go to out_dir/{z}/{x}/{y}.png, plus tilejson.json
+  const TileMatrixSet* set = nullptr;
+  int min_level = -1;             ///< -1: max_level - 6 (never above the set's first level)
+  int max_level = -1;             ///< -1: the level whose pixel matches the raster's resolution
+  std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< for a class raster without a table
+  std::string name;               ///< layer title (TileJSON `name`)
+  std::string description;        ///< TileJSON `description`
+  /// Incremental: tiles of the same layer in `previous_dir`, made from `previous_raster` (same
+  /// grid). Only tiles over pixels that differ (and their parents) are rendered again; every
+  /// other tile is hard-linked from the previous set, so it stays byte-identical. Falls back
+  /// to a full render, saying why, when the grid, levels or colours differ.
+  std::string previous_raster, previous_dir;
+  /// Also an MBTiles 1.3 file of the tiles (Web Mercator only; TMS rows; metadata name,
+  /// format, bounds, center, minzoom, maxzoom, type, description), from the tiles in memory.
+  std::string mbtiles;
+};
+
+struct TileLayerStats {
+  std::size_t written = 0;   ///< tiles in the set (empty tiles are not written)
+  std::size_t rendered = 0;  ///< tiles encoded by this call (the rest were reused)
+  std::uint64_t bytes = 0;   ///< bytes of all tiles in the set
+  int min_level = 0, max_level = 0;
+  Box lonlat;                ///< layer bounds, degrees (lon/lat)
+  bool incremental = false;
+};
+
+/// Renders every tile of the layer. The deepest level samples the raster (nearest neighbour)
+/// at each tile pixel's centre through the exact transformation at every 16th pixel, linear in
+/// between (under 1/1000 of a pixel off at 10 m); each coarser level is made from its four
+/// child tiles, 2 x 2 pixels to one: the most frequent class (ties: the lower code; no data
+/// only where all four are) or the alpha-weighted mean colour. Class tiles are 8-bit palette
+/// PNGs. Parallel under the caller's TBB thread limit; the bytes do not depend on it.
+/// Errors: InputError for a raster that is neither kind, without CRS, or outside the set's
+/// valid area (Web Mercator: beyond ±85.05°); ConfigError for levels outside the set's range;
+/// ProcessingError when a tile cannot be written.
+TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log);
+
+/// One encoded tile.
+struct EncodedTile {
+  TileAddress address;
+  std::vector<std::uint8_t> png;
+};
+
+/// Writes an MBTiles 1.3 file of Web Mercator tiles sorted by address, with the metadata of the
+/// layer's TileJSON, under a temporary name then renamed. ProcessingError if it cannot.
+void write_mbtiles(const std::vector<EncodedTile>& tiles, const nlohmann::json& tilejson,
+                   const std::string& path);
+
+/// The set as an OGC Two Dimensional Tile Matrix Set 2.0 JSON document (OGC 17-083r4): every
+/// level's scale denominator (0.28 mm pixels), cell size, origin in the CRS's axis order
+/// (EPSG:4490 is latitude first) and matrix size.
+nlohmann::json tile_matrix_set_json(const TileMatrixSet& set);
+
+}  // namespace farmwatch::io

@@ -1,0 +1,738 @@
+#include "farmwatch/io/map_tiles.h"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "gdal_error.h"
+#include "gdal_handles.h"
+#include "png_codec.h"
+
+namespace farmwatch::io {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kStep = 16;                       // exact transformation every 16th pixel
+constexpr int kNodes = kTileSize / kStep + 1;   // lattice nodes per tile side
+constexpr int kSuperDepth = 4;                  // a super tile holds 16 x 16 deepest tiles
+constexpr double kMercatorMaxLat = 85.0511287798066;
+constexpr std::size_t kTilePixels = std::size_t(kTileSize) * kTileSize;
+
+/// A tile's pixels: palette indices (class layers) or interleaved RGBA (imagery). Empty: the
+/// whole tile is transparent (not written).
+using TilePixels = std::vector<std::uint8_t>;
+using Level = std::map<TileAddress, TilePixels>;
+
+TileAddress parent_of(const TileAddress& t) { return {t.z - 1, t.x / 2, t.y / 2}; }
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
+}
+
+/// How the raster's values become tile pixels.
+struct LayerStyle {
+  bool imagery = false;
+  std::array<std::uint8_t, 256> index{};  ///< class code -> palette index (0: transparent)
+  std::vector<Rgba> palette{Rgba{0, 0, 0, 0}};
+  json legend = json::array();            ///< [{value, color, label}] of the visible codes
+  std::string fingerprint;                ///< what decides the tiles' bytes besides the pixels
+  void seal() {  // the fingerprint as a 64-bit FNV-1a hash, hex
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char ch : fingerprint) h = (h ^ ch) * 1099511628211ULL;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    fingerprint = hex;
+  }
+  std::size_t bytes_per_pixel() const { return imagery ? 4 : 1; }
+};
+
+std::string hex_rgba(const Rgba& c) {
+  char s[10];
+  std::snprintf(s, sizeof s, "#%02x%02x%02x%02x", c.r, c.g, c.b, c.a);
+  return s;
+}
+
+/// Colours of a class raster: its colour table, else `fallback`, else a colour made from each
+/// code. Transparent: nodata, codes listed in FARMWATCH_TRANSPARENT_VALUES, and colour-table
+/// entries whose alpha is 0 (change.tif's "no change").
+LayerStyle class_style(GDALDataset& ds, const std::vector<std::pair<std::uint8_t, Rgba>>& fallback) {
+  GDALRasterBand& band = *ds.GetRasterBand(1);
+  std::array<std::optional<Rgba>, 256> color;
+  if (const GDALColorTable* ct = band.GetColorTable()) {
+    for (int i = 0; i < std::min(ct->GetColorEntryCount(), 256); ++i) {
+      const GDALColorEntry* e = ct->GetColorEntry(i);
+      color[i] = Rgba{static_cast<std::uint8_t>(e->c1), static_cast<std::uint8_t>(e->c2),
+                      static_cast<std::uint8_t>(e->c3), static_cast<std::uint8_t>(e->c4)};
+    }
+  } else if (!fallback.empty()) {
+    for (const auto& [code, c] : fallback) color[code] = c;
+  } else if (const auto t = class_table_from_metadata(ds.GetMetadataItem("FARMWATCH_CLASSES"))) {
+    for (const LandClass& c : t->classes()) color[c.code] = c.color;
+  } else {
+    for (int i = 0; i < 255; ++i) color[i] = default_class_color(static_cast<std::uint8_t>(i));
+  }
+  int has_nodata = 0;
+  const double nodata = band.GetNoDataValue(&has_nodata);
+  if (has_nodata && nodata >= 0 && nodata <= 255) color[static_cast<int>(nodata)].reset();
+  if (const char* list = ds.GetMetadataItem("FARMWATCH_TRANSPARENT_VALUES")) {
+    const CPLStringList values(CSLTokenizeString2(list, ", ", 0));
+    for (int i = 0; i < values.size(); ++i)
+      if (const int k = std::atoi(values[i]); k >= 0 && k <= 255) color[k].reset();
+  }
+  const auto classes = class_table_from_metadata(ds.GetMetadataItem("FARMWATCH_CLASSES"));
+  LayerStyle s;
+  for (int code = 0; code < 256; ++code) {
+    if (!color[code] || color[code]->a == 0) continue;
+    s.index[code] = static_cast<std::uint8_t>(s.palette.size());
+    s.palette.push_back(*color[code]);
+    json entry = {{"value", code}, {"color", hex_rgba(*color[code])}};
+    if (classes)
+      if (const LandClass* c = classes->find(static_cast<std::uint8_t>(code)))
+        entry["label"] = c->name;
+    char** names = band.GetCategoryNames();
+    if (!entry.contains("label") && names && code < CSLCount(names) && names[code][0])
+      entry["label"] = names[code];
+    s.legend.push_back(entry);
+    s.fingerprint += std::to_string(code) + hex_rgba(*color[code]) + ";";
+  }
+  // A GeoTIFF colour table has an entry for every code, most of them unused: the legend lists
+  // the named classes, or without names the codes the raster holds (histogram of its overview).
+  json named = json::array();
+  for (const auto& e : s.legend)
+    if (e.contains("label")) named.push_back(e);
+  if (named.empty()) {
+    // Read at most 1024 x 1024 pixels (GDAL takes them from an overview), not GetHistogram:
+    // that would leave a .aux.xml beside the raster.
+    const int w = std::min(band.GetXSize(), 1024), h = std::min(band.GetYSize(), 1024);
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h);
+    std::array<bool, 256> present{};
+    if (band.RasterIO(GF_Read, 0, 0, band.GetXSize(), band.GetYSize(), px.data(), w, h, GDT_Byte,
+                      0, 0, nullptr) == CE_None)
+      for (auto v : px) present[v] = true;
+    for (const auto& e : s.legend)
+      if (present[e["value"].get<std::size_t>()]) named.push_back(e);
+  }
+  if (!named.empty()) s.legend = named;
+  s.seal();
+  return s;
+}
+
+/// One resolution of the raster (full, or an overview) with its geotransform.
+struct SourceLevel {
+  std::vector<GDALRasterBand*> bands;  ///< classes: 1; imagery: r, g, b
+  GDALRasterBand* alpha = nullptr;     ///< imagery: alpha band or mask
+  GeoTransform gt;
+  int width = 0, height = 0;
+};
+
+/// Geographic lon/lat box of the layer in the set's CRS, clipped to the set's valid area.
+struct Coverage {
+  Box in_set;   ///< the set's CRS
+  Box lonlat;
+};
+
+/// The raster's pixel window covering `box` (raster CRS), grown by 2 pixels, within the level.
+Window window_of(const Box& box, const SourceLevel& s) {
+  const auto& c = s.gt.c;
+  const double det = c[1] * c[5] - c[2] * c[4];
+  double cmin = 1e300, cmax = -1e300, rmin = 1e300, rmax = -1e300;
+  for (double x : {box.xmin, box.xmax})
+    for (double y : {box.ymin, box.ymax}) {
+      const double dx = x - c[0], dy = y - c[3];
+      const double col = (c[5] * dx - c[2] * dy) / det, row = (-c[4] * dx + c[1] * dy) / det;
+      cmin = std::min(cmin, col), cmax = std::max(cmax, col);
+      rmin = std::min(rmin, row), rmax = std::max(rmax, row);
+    }
+  const int c0 = std::max(0, static_cast<int>(std::floor(cmin)) - 2);
+  const int r0 = std::max(0, static_cast<int>(std::floor(rmin)) - 2);
+  const int c1 = std::min(s.width, static_cast<int>(std::ceil(cmax)) + 2);
+  const int r1 = std::min(s.height, static_cast<int>(std::ceil(rmax)) + 2);
+  if (c1 <= c0 || r1 <= r0) return {0, 0, 0, 0};
+  return {c0, r0, c1 - c0, r1 - r0};
+}
+
+/// A window of the raster in memory: class codes, or RGBA.
+struct SourceWindow {
+  Window win;
+  std::vector<std::uint8_t> px;
+};
+
+SourceWindow read_window(const SourceLevel& s, const Window& w, bool imagery,
+                         const std::string& path) {
+  SourceWindow out{w, {}};
+  if (w.width <= 0 || w.height <= 0) return out;
+  const std::size_t n = static_cast<std::size_t>(w.width) * w.height;
+  out.px.resize(n * (imagery ? 4 : 1));
+  auto read = [&](GDALRasterBand* b, std::uint8_t* dst, int spacing) {
+    if (b->RasterIO(GF_Read, w.col, w.row, w.width, w.height, dst, w.width, w.height, GDT_Byte,
+                    spacing, static_cast<GSpacing>(spacing) * w.width, nullptr) != CE_None)
+      throw ProcessingError("cannot read '" + path + "': " + gdal_last_error());
+  };
+  CPLErrorReset();
+  if (!imagery) {
+    read(s.bands[0], out.px.data(), 1);
+    return out;
+  }
+  for (int b = 0; b < 3; ++b) read(s.bands[static_cast<std::size_t>(b)], out.px.data() + b, 4);
+  read(s.alpha, out.px.data() + 3, 4);
+  return out;
+}
+
+class TileRenderer {
+ public:
+  TileRenderer(const TileLayerRequest& req, const Log& log) : req_(req), log_(log) {
+    if (!req.set) throw std::logic_error("write_tile_layer: no tile matrix set");
+    ds_ = open_raster(req.raster);
+    probe_readable(*ds_, req.raster);
+    grid_ = grid_of(*ds_);
+    if (grid_.crs_wkt.empty() || !has_geotransform(*ds_))
+      throw InputError("raster '" + req.raster + "' has no CRS or georeference to tile from");
+    const int bands = ds_->GetRasterCount();
+    const GDALDataType type = ds_->GetRasterBand(1)->GetRasterDataType();
+    if (type != GDT_Byte || (bands != 1 && bands != 3 && bands != 4))
+      throw InputError("raster '" + req.raster + "': tiles are made of a class raster (one Byte " +
+                       "band) or an RGB(A) image (three or four Byte bands); it has " +
+                       std::to_string(bands) + " band(s) of " + GDALGetDataTypeName(type));
+    if (bands == 1) {
+      style_ = class_style(*ds_, req.colors);
+    } else {
+      style_.imagery = true;
+      style_.fingerprint = "rgba";
+    }
+    set_wkt_ = crs_from_user(req.set->crs);
+    set_crs_ = srs_from_wkt(set_wkt_);
+    coverage_ = coverage();
+    levels();
+    open_levels();
+  }
+
+  TileLayerStats run() {
+    stats_.min_level = min_;
+    stats_.max_level = max_;
+    stats_.lonlat = coverage_.lonlat;
+    const fs::path out(req_.out_dir);
+    fs::create_directories(out);
+    std::optional<std::set<TileAddress>> dirty = dirty_deepest();
+    stats_.incremental = incremental_ = dirty.has_value();
+    // Work goes by super tiles (16 x 16 deepest tiles: one read of the raster each), whatever
+    // levels are written; levels at and below `top` are made within each super tile.
+    const int super = std::max(req_.set->first_level, max_ - kSuperDepth);
+    const int top = std::max(super, min_);
+    Level kept;  // tiles of the super level, for the levels above it
+    for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
+      std::vector<TileAddress> deepest;
+      const int k = max_ - super;
+      for (int x = st.x << k; x < (st.x + 1) << k; ++x)
+        for (int y = st.y << k; y < (st.y + 1) << k; ++y) {
+          const TileAddress t{max_, x, y};
+          if (req_.set->tile_bounds(t).intersect(coverage_.in_set).empty()) continue;
+          if (dirty && !dirty->count(t)) continue;
+          deepest.push_back(t);
+        }
+      if (deepest.empty()) continue;
+      Level level = render_deepest(st, deepest);
+      write_level(level);
+      while (level.begin()->first.z > top) {
+        level = parents_of(level);
+        write_level(level);
+      }
+      if (super > min_) kept.merge(level);
+    }
+    while (!kept.empty() && kept.begin()->first.z > min_) {
+      kept = parents_of(kept);
+      write_level(kept);
+    }
+    if (dirty) link_unchanged();
+    const json tj = tilejson();
+    write_text(fs::path(req_.out_dir) / "tilejson.json", tj.dump(2) + "\n");
+    if (!req_.mbtiles.empty()) {
+      if (req_.set != &web_mercator_quad())
+        throw std::logic_error("write_tile_layer: MBTiles holds Web Mercator tiles only");
+      std::sort(encoded_.begin(), encoded_.end(),
+                [](const EncodedTile& a, const EncodedTile& b) { return a.address < b.address; });
+      write_mbtiles(encoded_, tj, req_.mbtiles);
+      encoded_.clear();
+    }
+    log_.info(std::to_string(stats_.written) + " tiles (" + req_.set->id + ") z" +
+              std::to_string(min_) + "-" + std::to_string(max_) + " in " + req_.out_dir + ", " +
+              std::to_string(stats_.rendered) + " rendered" +
+              (dirty ? ", the rest unchanged from the previous set" : ""));
+    return stats_;
+  }
+
+ private:
+  /// The layer's extent in the set's CRS, clipped to its valid area.
+  Coverage coverage() const {
+    Coverage c;
+    const std::string lonlat_wkt = crs_from_user("OGC:CRS84");
+    c.lonlat = transform_box(grid_.extent(), grid_.crs_wkt, lonlat_wkt);
+    if (req_.set->id == web_mercator_quad().id) {
+      const Box valid{-180, -kMercatorMaxLat, 180, kMercatorMaxLat};
+      const Box inside = c.lonlat.intersect(valid);
+      if (inside.empty())
+        throw InputError("raster '" + req_.raster + "' lies outside Web Mercator's valid area " +
+                         "(latitudes within ±85.05°): no Web Mercator tiles can show it; use " +
+                         "the tianditu-c grid");
+      if (inside.ymin != c.lonlat.ymin || inside.ymax != c.lonlat.ymax)
+        log_.warn("raster '" + req_.raster + "' reaches beyond ±85.05°: the Web Mercator tiles " +
+                  "stop there");
+      c.lonlat = inside;
+      c.in_set = transform_box(c.lonlat, lonlat_wkt, set_wkt_);
+    } else {
+      c.in_set = c.lonlat.intersect(req_.set->valid_area());  // CGCS2000 ~ WGS84 for display
+    }
+    return c;
+  }
+
+  void levels() {
+    const double lat = 0.5 * (coverage_.lonlat.ymin + coverage_.lonlat.ymax) * M_PI / 180.0;
+    double ground = grid_.transform.pixel_width();
+    if (is_geographic(grid_.crs_wkt)) ground *= 111320.0;
+    ground_res_ = ground;
+    const TileMatrixSet& s = *req_.set;
+    // Web Mercator pixels shrink on the ground by cos(latitude); Tianditu's do not along y.
+    const double want = s.geographic ? ground : ground / std::cos(lat);
+    auto check = [&](int v, const char* what) {
+      if (v >= 0 && (v < s.first_level || v > s.last_level))
+        throw ParamError("tiles: " + std::string(what) + " " + std::to_string(v) +
+                          " is outside the " + s.id + " grid's levels " +
+                          std::to_string(s.first_level) + ".." + std::to_string(s.last_level));
+    };
+    check(req_.min_level, "min_zoom");
+    check(req_.max_level, "max_zoom");
+    max_ = req_.max_level >= 0 ? req_.max_level : s.level_for_ground_resolution(want);
+    min_ = req_.min_level >= 0 ? req_.min_level : std::max(s.first_level, max_ - 6);
+    if (min_ > max_)
+      throw ParamError("tiles: min_zoom " + std::to_string(min_) + " > max_zoom " +
+                        std::to_string(max_));
+  }
+
+  /// The deepest level reads the finest overview no finer than its pixel (as gdalwarp does).
+  void open_levels() {
+    GDALRasterBand* b1 = ds_->GetRasterBand(1);
+    const double lat = 0.5 * (coverage_.lonlat.ymin + coverage_.lonlat.ymax) * M_PI / 180.0;
+    const double tile_ground =
+        req_.set->ground_resolution(max_) * (req_.set->geographic ? 1.0 : std::cos(lat));
+    int chosen = -1;
+    for (int k = 0; k < b1->GetOverviewCount(); ++k) {
+      const double factor = double(grid_.width) / b1->GetOverview(k)->GetXSize();
+      if (factor <= tile_ground / ground_res_ + 1e-9) chosen = k;
+    }
+    auto band = [&](int i) {
+      GDALRasterBand* b = ds_->GetRasterBand(i);
+      return chosen < 0 ? b : b->GetOverview(chosen);
+    };
+    src_.bands.push_back(band(1));
+    if (style_.imagery) {
+      src_.bands.push_back(band(2));
+      src_.bands.push_back(band(3));
+      src_.alpha = ds_->GetRasterCount() == 4 ? band(4) : band(1)->GetMaskBand();
+    }
+    src_.width = src_.bands[0]->GetXSize();
+    src_.height = src_.bands[0]->GetYSize();
+    src_.gt = grid_.transform;
+    const double fx = double(grid_.width) / src_.width, fy = double(grid_.height) / src_.height;
+    src_.gt.c[1] *= fx, src_.gt.c[2] *= fy, src_.gt.c[4] *= fx, src_.gt.c[5] *= fy;
+  }
+
+  /// Deepest tiles whose pixels come from raster pixels that differ from the previous raster;
+  /// nullopt for a full render (no previous set, or one that cannot be reused).
+  std::optional<std::set<TileAddress>> dirty_deepest() {
+    if (req_.previous_raster.empty() || req_.previous_dir.empty()) return std::nullopt;
+    auto full = [&](const std::string& why) {
+      log_.info("tiles " + req_.out_dir + ": all rendered (" + why + ")");
+      return std::nullopt;
+    };
+    std::ifstream tj(fs::path(req_.previous_dir) / "tilejson.json");
+    if (!tj) return full("no previous tiles");
+    json prev;
+    try {
+      prev = json::parse(tj);
+    } catch (const std::exception&) {
+      return full("the previous tilejson.json is not JSON");
+    }
+    if (prev.value("minzoom", -1) != min_ || prev.value("maxzoom", -1) != max_ ||
+        prev.value("farmwatch:style", std::string()) != style_.fingerprint)
+      return full("levels or colours differ from the previous set");
+    auto old = open_raster(req_.previous_raster);
+    const Grid og = grid_of(*old);
+    if (og.width != grid_.width || og.height != grid_.height ||
+        og.transform.c != grid_.transform.c || !same_crs(og.crs_wkt, grid_.crs_wkt) ||
+        old->GetRasterCount() != ds_->GetRasterCount())
+      return full("the previous raster is on another grid");
+
+    // Compare in cells of 64 x 64 pixels; each differing cell marks the deepest tiles over it.
+    constexpr int kCell = 64;
+    const int bands = ds_->GetRasterCount();
+    auto to_set = make_transform(srs_from_wkt(grid_.crs_wkt), set_crs_);
+    std::set<TileAddress> dirty;
+    std::vector<std::uint8_t> a, b;
+    for (int row = 0; row < grid_.height; row += kCell) {
+      const int h = std::min(kCell, grid_.height - row);
+      const std::size_t n = static_cast<std::size_t>(grid_.width) * h * bands;
+      a.resize(n), b.resize(n);
+      CPLErrorReset();
+      if (ds_->RasterIO(GF_Read, 0, row, grid_.width, h, a.data(), grid_.width, h, GDT_Byte,
+                        bands, nullptr, 0, 0, 0, nullptr) != CE_None ||
+          old->RasterIO(GF_Read, 0, row, grid_.width, h, b.data(), grid_.width, h, GDT_Byte,
+                        bands, nullptr, 0, 0, 0, nullptr) != CE_None)
+        throw ProcessingError("cannot compare '" + req_.raster + "' with '" +
+                              req_.previous_raster + "': " + gdal_last_error());
+      for (int col = 0; col < grid_.width; col += kCell) {
+        const int w = std::min(kCell, grid_.width - col);
+        bool differs = false;
+        for (int bd = 0; bd < bands && !differs; ++bd)
+          for (int r = 0; r < h && !differs; ++r) {
+            const std::size_t o = (static_cast<std::size_t>(bd) * h + r) * grid_.width + col;
+            differs = !std::equal(a.begin() + o, a.begin() + o + w, b.begin() + o);
+          }
+        if (!differs) continue;
+        // The cell grown by a pixel, its corners and edge midpoints in the set's CRS.
+        double xs[8], ys[8];
+        int k = 0;
+        for (double fc : {-1.0, 0.5 * w, w + 1.0})
+          for (double fr : {-1.0, 0.5 * h, h + 1.0}) {
+            if (fc == 0.5 * w && fr == 0.5 * h) continue;
+            const auto& c = grid_.transform.c;
+            xs[k] = c[0] + (col + fc) * c[1] + (row + fr) * c[2];
+            ys[k] = c[3] + (col + fc) * c[4] + (row + fr) * c[5];
+            ++k;
+          }
+        int ok[8];
+        if (!to_set->Transform(8, xs, ys, nullptr, ok)) continue;
+        Box box{1e300, 1e300, -1e300, -1e300};
+        for (int i = 0; i < 8; ++i) {
+          if (!ok[i]) continue;
+          box = {std::min(box.xmin, xs[i]), std::min(box.ymin, ys[i]), std::max(box.xmax, xs[i]),
+                 std::max(box.ymax, ys[i])};
+        }
+        box = box.intersect(coverage_.in_set);
+        if (box.empty()) continue;
+        for (const auto& t : req_.set->tiles_covering(box, max_)) dirty.insert(t);
+      }
+    }
+    log_.info("tiles " + req_.out_dir + ": " + std::to_string(dirty.size()) +
+              " deepest tiles over changed pixels");
+    return dirty;
+  }
+
+  /// Renders deepest tiles under one super tile from a window of the raster read once.
+  Level render_deepest(const TileAddress& super, const std::vector<TileAddress>& tiles) {
+    const Box sb = req_.set->tile_bounds(super).intersect(coverage_.in_set);
+    const Box in_raster = transform_box(sb, set_wkt_, grid_.crs_wkt);
+    const SourceWindow win =
+        read_window(src_, window_of(in_raster, src_), style_.imagery, req_.raster);
+    std::vector<TilePixels> px(tiles.size());
+    tbb::parallel_for(std::size_t(0), tiles.size(),
+                      [&](std::size_t i) { px[i] = warp(tiles[i], win); });
+    Level level;
+    for (std::size_t i = 0; i < tiles.size(); ++i) level.emplace(tiles[i], std::move(px[i]));
+    return level;
+  }
+
+  /// One deepest tile: nearest raster pixel at each tile pixel's centre.
+  TilePixels warp(const TileAddress& t, const SourceWindow& win) {
+    if (win.px.empty()) return {};
+    auto& tr = transforms_.local();
+    if (!tr) tr = make_transform(set_crs_, srs_from_wkt(grid_.crs_wkt));
+    const Box b = req_.set->tile_bounds(t);
+    const double res = req_.set->resolution(t.z);
+    std::array<double, kNodes * kNodes> nc, nr;
+    std::array<int, kNodes * kNodes> ok;
+    for (int j = 0; j < kNodes; ++j)
+      for (int i = 0; i < kNodes; ++i) {
+        nc[j * kNodes + i] = b.xmin + (i * kStep + 0.5) * res;
+        nr[j * kNodes + i] = b.ymax - (j * kStep + 0.5) * res;
+      }
+    if (!tr->Transform(kNodes * kNodes, nc.data(), nr.data(), nullptr, ok.data())) {
+      // Some nodes fail (outside the projection's domain): those cells stay transparent.
+    }
+    const auto& c = src_.gt.c;
+    const double det = c[1] * c[5] - c[2] * c[4];
+    for (std::size_t k = 0; k < nc.size(); ++k) {
+      const double dx = nc[k] - c[0], dy = nr[k] - c[3];
+      nc[k] = (c[5] * dx - c[2] * dy) / det - win.win.col;
+      nr[k] = (-c[4] * dx + c[1] * dy) / det - win.win.row;
+    }
+    const std::size_t bpp = style_.bytes_per_pixel();
+    TilePixels out(kTilePixels * bpp, 0);
+    bool any = false;
+    std::array<double, kNodes> vc, vr;  // node columns interpolated to the current row
+    std::array<bool, kNodes> vok;
+    for (int r = 0; r < kTileSize; ++r) {
+      const int j = r / kStep;
+      const double fr = double(r % kStep) / kStep;
+      for (int i = 0; i < kNodes; ++i) {
+        const int up = j * kNodes + i, down = up + kNodes;
+        vc[i] = nc[up] + (nc[down] - nc[up]) * fr;
+        vr[i] = nr[up] + (nr[down] - nr[up]) * fr;
+        vok[i] = ok[up] && ok[down];
+      }
+      for (int i = 0; i + 1 < kNodes; ++i) {
+        if (!vok[i] || !vok[i + 1]) continue;
+        const double dc = (vc[i + 1] - vc[i]) / kStep, dr = (vr[i + 1] - vr[i]) / kStep;
+        for (int k = 0; k < kStep; ++k) {
+          const double x = vc[i] + dc * k, y = vr[i] + dr * k;
+          // Outside the window is outside the raster too (the window holds all of the raster
+          // under the super tile).
+          if (!(x >= 0 && y >= 0 && x < win.win.width && y < win.win.height)) continue;
+          const std::size_t src = static_cast<std::size_t>(y) * win.win.width +
+                                  static_cast<std::size_t>(x);  // floor: both are >= 0
+          const std::size_t dst = static_cast<std::size_t>(r) * kTileSize + i * kStep + k;
+          if (style_.imagery) {
+            const std::uint8_t* p = &win.px[src * 4];
+            if (p[3] == 0) continue;
+            std::copy(p, p + 4, &out[dst * 4]);
+            any = true;
+          } else {
+            out[dst] = style_.index[win.px[src]];
+            any = any || out[dst] != 0;
+          }
+        }
+      }
+    }
+    if (!any) return {};
+    return out;
+  }
+
+  /// Pixels of a tile that this call did not render at its level: from the previous set
+  /// (incremental), else transparent.
+  TilePixels previous_tile(const TileAddress& t) const {
+    if (!incremental_) return {};
+    const fs::path p = fs::path(req_.previous_dir) / std::to_string(t.z) / std::to_string(t.x) /
+                       (std::to_string(t.y) + ".png");
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return {};
+    DecodedPng d = decode_png(p.string());
+    if (d.width != kTileSize || d.height != kTileSize || d.indexed == style_.imagery)
+      throw ProcessingError("previous tile '" + p.string() + "' is not a tile of this layer");
+    return std::move(d.pixels);
+  }
+
+  /// The level above `level`: every parent of its tiles, from their four children.
+  Level parents_of(const Level& level) {
+    std::vector<TileAddress> parents;
+    for (const auto& [t, px] : level)
+      if (parents.empty() || parents.back() != parent_of(t)) parents.push_back(parent_of(t));
+    std::sort(parents.begin(), parents.end());
+    parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+    std::vector<TilePixels> out(parents.size());
+    tbb::parallel_for(std::size_t(0), parents.size(), [&](std::size_t i) {
+      const TileAddress& p = parents[i];
+      std::array<TilePixels, 4> kids;
+      std::array<const TilePixels*, 4> child{};
+      for (int q = 0; q < 4; ++q) {
+        const TileAddress c{p.z + 1, 2 * p.x + (q & 1), 2 * p.y + (q >> 1)};
+        const auto it = level.find(c);
+        if (it != level.end()) {
+          child[q] = &it->second;
+        } else {
+          kids[q] = previous_tile(c);
+          child[q] = &kids[q];
+        }
+      }
+      out[i] = reduce(child);
+    });
+    Level next;
+    for (std::size_t i = 0; i < parents.size(); ++i) next.emplace(parents[i], std::move(out[i]));
+    return next;
+  }
+
+  /// A parent tile from its children (top-left, top-right, bottom-left, bottom-right).
+  TilePixels reduce(const std::array<const TilePixels*, 4>& child) const {
+    const std::size_t bpp = style_.bytes_per_pixel();
+    TilePixels out(kTilePixels * bpp, 0);
+    bool any = false;
+    constexpr int half = kTileSize / 2;
+    for (int q = 0; q < 4; ++q) {
+      const TilePixels& c = *child[q];
+      if (c.empty()) continue;
+      const int r0 = (q >> 1) * half, c0 = (q & 1) * half;
+      for (int r = 0; r < half; ++r)
+        for (int k = 0; k < half; ++k) {
+          const std::size_t s00 = (static_cast<std::size_t>(2 * r) * kTileSize + 2 * k);
+          const std::size_t s[4] = {s00, s00 + 1, s00 + kTileSize, s00 + kTileSize + 1};
+          const std::size_t d = static_cast<std::size_t>(r0 + r) * kTileSize + c0 + k;
+          if (style_.imagery) {
+            unsigned sa = 0, sr = 0, sg = 0, sb = 0;
+            for (auto i : s) {
+              const std::uint8_t* p = &c[i * 4];
+              sa += p[3], sr += p[0] * p[3], sg += p[1] * p[3], sb += p[2] * p[3];
+            }
+            if (!sa) continue;
+            out[d * 4 + 0] = static_cast<std::uint8_t>((sr + sa / 2) / sa);
+            out[d * 4 + 1] = static_cast<std::uint8_t>((sg + sa / 2) / sa);
+            out[d * 4 + 2] = static_cast<std::uint8_t>((sb + sa / 2) / sa);
+            out[d * 4 + 3] = static_cast<std::uint8_t>((sa + 2) / 4);
+            any = true;
+          } else {
+            out[d] = mode4(c[s[0]], c[s[1]], c[s[2]], c[s[3]]);
+            any = any || out[d] != 0;
+          }
+        }
+    }
+    if (!any) return {};
+    return out;
+  }
+
+  /// The most frequent of four palette indices, 0 (transparent) aside; ties: the lowest.
+  static std::uint8_t mode4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+    if (a == b && b == c && c == d) return a;  // most pixels: inside one field
+    std::array<std::uint8_t, 4> v{a, b, c, d};
+    std::sort(v.begin(), v.end());
+    std::uint8_t best = 0;
+    int best_n = 0;
+    for (int i = 0; i < 4;) {
+      int j = i;
+      while (j < 4 && v[j] == v[i]) ++j;
+      if (v[i] != 0 && j - i > best_n) best = v[i], best_n = j - i;
+      i = j;
+    }
+    return best;
+  }
+
+  /// Encodes and writes a level's tiles in parallel; an empty tile is not written (and is
+  /// removed, when the set is updated in place).
+  void write_level(const Level& level) {
+    std::vector<const std::pair<const TileAddress, TilePixels>*> items;
+    for (const auto& e : level) {
+      items.push_back(&e);
+      touched_.insert(e.first);
+    }
+    std::vector<std::uint64_t> bytes(items.size(), 0);
+    std::vector<std::vector<std::uint8_t>> encoded(items.size());
+    std::set<std::pair<int, int>> columns;
+    for (const auto* e : items)
+      if (!e->second.empty()) columns.insert({e->first.z, e->first.x});
+    for (const auto& [z, x] : columns) {
+      std::error_code ec;
+      fs::create_directories(fs::path(req_.out_dir) / std::to_string(z) / std::to_string(x), ec);
+    }
+    tbb::parallel_for(std::size_t(0), items.size(), [&](std::size_t i) {
+      const auto& [t, px] = *items[i];
+      if (px.empty()) return;
+      std::vector<std::uint8_t> png;
+      if (style_.imagery) {
+        png = encode_rgba_png(px.data(), kTileSize, kTileSize);
+      } else {
+        // The palette stops at the highest index the tile uses (PNG allows a short PLTE).
+        const std::uint8_t top = *std::max_element(px.begin(), px.end());
+        const std::vector<Rgba> palette(style_.palette.begin(), style_.palette.begin() + top + 1);
+        png = encode_indexed_png(px.data(), kTileSize, kTileSize, palette);
+      }
+      const fs::path dir = fs::path(req_.out_dir) / std::to_string(t.z) / std::to_string(t.x);
+      const fs::path file = dir / (std::to_string(t.y) + ".png");
+      std::ofstream f(file, std::ios::binary | std::ios::trunc);
+      f.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+      f.close();
+      if (!f) throw ProcessingError("cannot write tile '" + file.string() + "' (disk full?)");
+      bytes[i] = png.size();
+      if (!req_.mbtiles.empty()) encoded[i] = std::move(png);
+    });
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (!encoded[i].empty()) encoded_.push_back({items[i]->first, std::move(encoded[i])});
+    for (auto b : bytes)
+      if (b) ++stats_.written, ++stats_.rendered, stats_.bytes += b;
+  }
+
+  /// Incremental: every previous tile not rendered again is hard-linked (copied where links
+  /// are refused) into the new set.
+  void link_unchanged() {
+    const fs::path prev(req_.previous_dir), out(req_.out_dir);
+    for (const auto& e : fs::recursive_directory_iterator(prev)) {
+      if (!e.is_regular_file() || e.path().extension() != ".png") continue;
+      const fs::path rel = fs::relative(e.path(), prev);
+      auto it = rel.begin();
+      TileAddress t;
+      try {
+        t.z = std::stoi((it++)->string());
+        t.x = std::stoi((it++)->string());
+        t.y = std::stoi(it->stem().string());
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (touched_.count(t)) continue;
+      const fs::path dst = out / rel;
+      std::error_code ec;
+      fs::create_directories(dst.parent_path(), ec);
+      fs::remove(dst, ec);
+      fs::create_hard_link(e.path(), dst, ec);
+      if (ec && !fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing, ec))
+        throw ProcessingError("cannot copy tile '" + e.path().string() + "' to '" +
+                              dst.string() + "': " + ec.message());
+      ++stats_.written;
+      stats_.bytes += fs::file_size(dst);
+      if (!req_.mbtiles.empty()) {
+        std::ifstream f(dst, std::ios::binary);
+        encoded_.push_back({t, std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {})});
+      }
+    }
+  }
+
+  json tilejson() const {
+    const Box& ll = coverage_.lonlat;
+    const int center_level = std::min(max_, std::max(min_, max_ - 3));
+    json tj = {
+        {"tilejson", "3.0.0"},
+        {"name", req_.name.empty() ? fs::path(req_.out_dir).filename().string() : req_.name},
+        {"description", req_.description},
+        {"version", "1.0.0"},
+        {"attribution", "farmwatch"},
+        {"scheme", "xyz"},
+        {"tiles", {"{z}/{x}/{y}.png"}},
+        {"minzoom", min_},
+        {"maxzoom", max_},
+        {"bounds", {ll.xmin, ll.ymin, ll.xmax, ll.ymax}},
+        {"center", {0.5 * (ll.xmin + ll.xmax), 0.5 * (ll.ymin + ll.ymax), center_level}},
+        {"farmwatch:tile_matrix_set", {{"id", req_.set->id}, {"href", "../tilematrixset.json"}}},
+        {"farmwatch:kind", style_.imagery ? "imagery" : "classes"},
+        {"farmwatch:style", style_.fingerprint},
+    };
+    if (!style_.imagery) tj["farmwatch:legend"] = style_.legend;
+    return tj;
+  }
+
+  const TileLayerRequest& req_;
+  const Log& log_;
+  DatasetPtr ds_;
+  Grid grid_;
+  LayerStyle style_;
+  std::string set_wkt_;
+  OGRSpatialReference set_crs_;
+  bool incremental_ = false;
+  Coverage coverage_;
+  double ground_res_ = 0;
+  int min_ = 0, max_ = 0;
+  SourceLevel src_;
+  tbb::enumerable_thread_specific<TransformPtr> transforms_;
+  std::set<TileAddress> touched_;
+  std::vector<EncodedTile> encoded_;  ///< for the MBTiles file
+  TileLayerStats stats_;
+};
+
+}  // namespace
+
+TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log) {
+  return TileRenderer(req, log).run();
+}
+
+}  // namespace farmwatch::io
