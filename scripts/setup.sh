@@ -11,7 +11,8 @@ packages=(build-essential cmake ninja-build pkg-config
           gdal-bin python3-gdal python3-numpy python3-yaml python3-jsonschema)
 # For the tests only: the monitoring-database suite also runs on a real PostgreSQL + PostGIS.
 # Without them those tests are skipped (saying why), so a failed install does not stop setup.
-test_packages=(postgresql postgresql-15-postgis-3)
+# The viewer's tests drive Debian's Chromium with playwright-core (viewer/package-lock.json).
+test_packages=(postgresql postgresql-15-postgis-3 chromium)
 
 missing_of() {
   local p
@@ -31,6 +32,11 @@ apt_install() {
   apt_get update -qq &&
     apt_get install -y -qq --no-install-recommends "$@"
 }
+# The web viewer is bundled at build time from npm (viewer/package-lock.json): Node.js and npm
+# from Debian unless the machine already has them.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  packages+=(nodejs npm)
+fi
 mapfile -t missing < <(missing_of "${packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -39,9 +45,9 @@ fi
 if [ -z "${1:-}" ]; then
   mapfile -t missing < <(missing_of "${test_packages[@]}")
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]} (for the PostGIS tests)"
+    echo "setup: installing ${missing[*]} (for the PostGIS and browser tests)"
     apt_install "${missing[@]}" ||
-      echo "setup: could not install ${missing[*]}; the PostGIS tests will be skipped"
+      echo "setup: could not install ${missing[*]}; the PostGIS or viewer tests will be skipped"
   fi
 fi
 

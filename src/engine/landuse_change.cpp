@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <optional>
 
 #include "farmwatch/core/error.h"
@@ -45,6 +46,7 @@ struct VotePlanes {
 struct BlockOut {
   std::vector<std::vector<std::uint8_t>> classes;
   std::vector<std::vector<std::uint8_t>> sources;  ///< per date: scene of each pixel
+  std::vector<std::vector<std::uint16_t>> rgb;     ///< per date: red, green, blue planes
   std::vector<std::int64_t> cloud;                 ///< per date: pixels lost to cloud
   ChangeOutputs change;
   std::vector<std::uint8_t> candidates;
@@ -68,6 +70,25 @@ void crop(const Window& from, const Window& to, std::vector<T>& v) {
     std::copy(src, src + to.width, out.begin() + static_cast<std::ptrdiff_t>(y) * to.width);
   }
   v = std::move(out);
+}
+
+/// Red, green, blue reflectance x 10000 (UInt16 planes one after the other; 0 where a band is
+/// not valid). Without a blue band, green stands in for it.
+void true_colour(const ReflectanceBlock& b, std::vector<std::uint16_t>& out) {
+  if (!b.has(BandRole::red) || !b.has(BandRole::green)) return;
+  const BandRole roles[3] = {BandRole::red, BandRole::green,
+                             b.has(BandRole::blue) ? BandRole::blue : BandRole::green};
+  const std::size_t n = b.plane(BandRole::red).size();
+  out.assign(3 * n, 0);
+  for (std::size_t k = 0; k < n; ++k) {
+    bool valid = true;
+    for (const BandRole r : roles) valid = valid && std::isfinite(b.plane(r)[k]);
+    if (!valid) continue;
+    for (int i = 0; i < 3; ++i) {
+      const float v = std::round(b.plane(roles[i])[k] * 10000.0f);
+      out[i * n + k] = static_cast<std::uint16_t>(std::clamp(v, 1.0f, 65535.0f));
+    }
+  }
 }
 
 io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uint8_t nodata) {
@@ -126,6 +147,17 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       layout.metadata["FARMWATCH_SCENE_" + std::to_string(k + 1)] = job.images[i].scenes[k].path;
     sources[i].emplace(job.source_out[i], layout);
   }
+  std::vector<std::optional<io::BlockRasterWriter>> rgb(job.images.size());
+  for (std::size_t i = 0; i < job.rgb_out.size() && i < job.images.size(); ++i) {
+    if (job.rgb_out[i].empty() || job.images[i].is_class_map()) continue;
+    io::RasterLayout l = byte_layout(job.grid, "", 0);
+    l.type = io::PixelType::u16;
+    l.bands = 3;
+    for (const char* band : {"Red", "Green", "Blue"})
+      l.band_info.push_back({std::string(band) + " reflectance x 10000", std::nullopt,
+                             std::nullopt, std::nullopt, band, {}});
+    rgb[i].emplace(job.rgb_out[i], l);
+  }
   std::optional<io::BlockRasterWriter> change, candidates, evidence, class_confidence;
   const bool with_votes =
       with_change && job.votes.size() == 2 && !job.votes[0].empty() && !job.votes[1].empty();
@@ -146,6 +178,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   stats.class_pixels.resize(job.images.size());
   stats.cloud_pixels.assign(job.images.size(), 0);
   stats.source_pixels.resize(job.images.size());
+  stats.rgb_histograms.resize(job.images.size());
+  for (auto& h : stats.rgb_histograms)
+    for (auto& band : h) band.assign(10001, 0);
   for (std::size_t i = 0; i < job.images.size(); ++i)
     stats.source_pixels[i].assign(job.images[i].scenes.size() + 1, 0);
   const bool spectral =
@@ -156,6 +191,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     std::vector<ReflectanceBlock> refl(job.images.size());
     out.classes.resize(job.images.size());
     out.sources.resize(job.images.size());
+    out.rgb.resize(job.images.size());
     out.cloud.assign(job.images.size(), 0);
     std::vector<PixelState> state;
     // The spectral test's 3 x 3 median needs one pixel around the block: read with it, test,
@@ -186,6 +222,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         for (auto& plane : refl[i].planes) crop(rw, w, plane);
         refl[i].window = w;
       }
+      if (rgb[i]) true_colour(refl[i], out.rgb[i]);
       if (r.votes[i]) {
         for (int b = 0; b < 4; ++b) r.votes[i]->read_bytes(w, votes[i].band[b], b + 1);
         out.classes[i] = votes[i].band[0];
@@ -231,6 +268,16 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       stats.cloud_pixels[i] += out.cloud[i];
       for (auto v : out.sources[i]) ++stats.source_pixels[i][v];
       if (sources[i] && !out.sources[i].empty()) sources[i]->write(w, out.sources[i].data());
+      if (rgb[i] && !out.rgb[i].empty()) {
+        const std::size_t n = static_cast<std::size_t>(w.pixels());
+        for (int b = 0; b < 3; ++b) {
+          const std::uint16_t* plane = out.rgb[i].data() + b * n;
+          rgb[i]->write(w, plane, b + 1);
+          auto& h = stats.rgb_histograms[i][static_cast<std::size_t>(b)];
+          for (std::size_t k = 0; k < n; ++k)
+            if (plane[k]) ++h[std::min<std::uint16_t>(plane[k], 10000)];
+        }
+      }
     }
     if (with_change) {
       change->write(w, out.change.category.data());
@@ -250,6 +297,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   });
   for (auto& w : landuse) w.close();
   for (auto& w : sources)
+    if (w) w->close();
+  for (auto& w : rgb)
     if (w) w->close();
   if (with_change) {
     change->close();

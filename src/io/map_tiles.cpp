@@ -14,6 +14,7 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
@@ -48,6 +49,21 @@ void write_text(const fs::path& p, const std::string& text) {
   if (!f) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
 }
 
+/// A JPEG (quality 85) of an RGBA tile; transparent pixels white.
+std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& rgba) {
+  cv::Mat bgr(kTileSize, kTileSize, CV_8UC3);
+  for (std::size_t k = 0; k < kTilePixels; ++k) {
+    const std::uint8_t* p = &rgba[4 * k];
+    const unsigned a = p[3];
+    for (int c = 0; c < 3; ++c)  // over white
+      bgr.data[3 * k + c] = static_cast<std::uint8_t>((p[2 - c] * a + 255 * (255 - a) + 127) / 255);
+  }
+  std::vector<std::uint8_t> out;
+  if (!cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, 85}))
+    throw ProcessingError("cannot encode a JPEG tile");
+  return out;
+}
+
 /// How the raster's values become tile pixels.
 struct LayerStyle {
   bool imagery = false;
@@ -63,6 +79,9 @@ struct LayerStyle {
     fingerprint = hex;
   }
   std::size_t bytes_per_pixel() const { return imagery ? 4 : 1; }
+  /// Imagery tiles are JPEG (as 天地图's img_c and every imagery service: PNG of a
+  /// photograph is 5 to 10 times larger), class tiles 8-bit palette PNG.
+  std::string format() const { return imagery ? "jpg" : "png"; }
 };
 
 std::string hex_rgba(const Rgba& c) {
@@ -226,6 +245,7 @@ class TileRenderer {
   }
 
   TileLayerStats run() {
+    stats_.format = style_.format();
     stats_.min_level = min_;
     stats_.max_level = max_;
     stats_.lonlat = coverage_.lonlat;
@@ -358,6 +378,8 @@ class TileRenderer {
   /// nullopt for a full render (no previous set, or one that cannot be reused).
   std::optional<std::set<TileAddress>> dirty_deepest() {
     if (req_.previous_raster.empty() || req_.previous_dir.empty()) return std::nullopt;
+    // JPEG tiles cannot be decoded back to the pixels they were made from.
+    if (style_.imagery) return std::nullopt;
     auto full = [&](const std::string& why) {
       log_.info("tiles " + req_.out_dir + ": all rendered (" + why + ")");
       return std::nullopt;
@@ -632,7 +654,7 @@ class TileRenderer {
       if (px.empty()) return;
       std::vector<std::uint8_t> png;
       if (style_.imagery) {
-        png = encode_rgba_png(px.data(), kTileSize, kTileSize);
+        png = encode_jpeg(px);
       } else {
         // The palette stops at the highest index the tile uses (PNG allows a short PLTE).
         const std::uint8_t top = *std::max_element(px.begin(), px.end());
@@ -640,7 +662,7 @@ class TileRenderer {
         png = encode_indexed_png(px.data(), kTileSize, kTileSize, palette);
       }
       const fs::path dir = fs::path(req_.out_dir) / std::to_string(t.z) / std::to_string(t.x);
-      const fs::path file = dir / (std::to_string(t.y) + ".png");
+      const fs::path file = dir / (std::to_string(t.y) + "." + style_.format());
       std::ofstream f(file, std::ios::binary | std::ios::trunc);
       f.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
       f.close();
@@ -698,7 +720,7 @@ class TileRenderer {
         {"version", "1.0.0"},
         {"attribution", "farmwatch"},
         {"scheme", "xyz"},
-        {"tiles", {"{z}/{x}/{y}.png"}},
+        {"tiles", {"{z}/{x}/{y}." + style_.format()}},
         {"minzoom", min_},
         {"maxzoom", max_},
         {"bounds", {ll.xmin, ll.ymin, ll.xmax, ll.ymax}},

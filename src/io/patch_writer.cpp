@@ -1,5 +1,7 @@
 #include "farmwatch/io/patch_writer.h"
 
+#include "farmwatch/io/gis_styles.h"
+
 #include <functional>
 #include <variant>
 
@@ -156,6 +158,10 @@ void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patch
                         const ReportContext& ctx) {
   const char* opts[] = {"SPATIAL_INDEX=YES", nullptr};
   write_layer(path, "GPKG", patches, ctx, Geometry::projected, opts);
+  // QGIS shows these aliases as the field names (GDAL 3.6 does not write them).
+  std::vector<std::pair<std::string, std::string>> aliases;
+  for (const auto& f : schema()) aliases.emplace_back(f.name, f.alias);
+  write_gpkg_aliases(path, "changes", aliases);
 }
 
 void write_patches_geojson(const std::string& path, const std::vector<Patch>& patches,
@@ -166,8 +172,15 @@ void write_patches_geojson(const std::string& path, const std::vector<Patch>& pa
 
 void write_patches_csv(const std::string& path, const std::vector<Patch>& patches,
                        const ReportContext& ctx) {
-  const char* opts[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", nullptr};
+  // The .csvt beside it tells QGIS and GDAL which columns are text: GB/T codes (0103) and
+  // parcel ids keep their leading zeros.
+  const char* opts[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "CREATE_CSVT=YES", nullptr};
   write_layer(path, "CSV", patches, ctx, Geometry::none, opts);
+}
+
+void write_patches_xlsx(const std::string& path, const std::vector<Patch>& patches,
+                        const ReportContext& ctx) {
+  write_layer(path, "XLSX", patches, ctx, Geometry::none, nullptr);
 }
 
 }  // namespace farmwatch::io

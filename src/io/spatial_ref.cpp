@@ -90,4 +90,14 @@ std::vector<std::uint8_t> ToLonLat::operator()(const std::vector<std::uint8_t>& 
   return to_wkb(*g);
 }
 
+Box wkb_envelope(const std::vector<std::uint8_t>& wkb) {
+  OGRGeometry* g = nullptr;
+  if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE || !g)
+    return {};
+  OGREnvelope e;
+  g->getEnvelope(&e);
+  OGRGeometryFactory::destroyGeometry(g);
+  return {e.MinX, e.MinY, e.MaxX, e.MaxY};
+}
+
 }  // namespace farmwatch::io

@@ -47,7 +47,7 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
       if (mbtiles) req.mbtiles = (dir / (layer.name + ".mbtiles")).string();
       const auto st = io::write_tile_layer(req, log);
       const std::string rel = set->id + "/" + layer.name;
-      json entry = {{"path", rel + "/{z}/{x}/{y}.png"},
+      json entry = {{"path", rel + "/{z}/{x}/{y}." + st.format},
                     {"tilejson", rel + "/tilejson.json"},
                     {"min_zoom", st.min_level},
                     {"max_zoom", st.max_level},

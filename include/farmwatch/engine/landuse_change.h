@@ -21,6 +21,9 @@ struct LanduseChangeJob {
   std::vector<std::string> landuse_out;        ///< one tiled GeoTIFF per image
   /// Per date, where to write which scene each pixel came from (empty: not written).
   std::vector<std::string> source_out;
+  /// Per date, where to write its true colour: red, green, blue reflectance x 10000 as
+  /// UInt16 (0: no data), for the one map's imagery layer (empty: not written).
+  std::vector<std::string> rgb_out;
   /// Change outputs (only with two images and a kernel).
   const ChangeKernel* change = nullptr;
   /// The spectral change test (both dates reflectance); null: class comparison alone.
@@ -45,6 +48,9 @@ struct LanduseChangeStats {
   std::vector<std::vector<std::int64_t>> source_pixels;
   std::vector<std::int64_t> cloud_pixels;
   bool warped = false;  ///< whether any image was resampled onto the grid
+  /// Per date written to rgb_out: per band (red, green, blue) the pixels at each value
+  /// 1..10000 (reflectance x 10000; brighter values counted at 10000).
+  std::vector<std::array<std::vector<std::int64_t>, 3>> rgb_histograms;
 };
 
 /// Colour table of a land-use raster; of change.tif.

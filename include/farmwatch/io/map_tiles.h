@@ -44,6 +44,7 @@ struct TileLayerStats {
   int min_level = 0, max_level = 0;
   Box lonlat;                ///< layer bounds, degrees (lon/lat)
   bool incremental = false;
+  std::string format;        ///< "png" (class layers) or "jpg" (imagery)
 };
 
 /// Renders every tile of the layer. The deepest level samples the raster (nearest neighbour)

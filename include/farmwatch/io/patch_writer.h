@@ -22,5 +22,9 @@ void write_patches_geojson(const std::string& path, const std::vector<Patch>& pa
                            const ReportContext& ctx);
 void write_patches_csv(const std::string& path, const std::vector<Patch>& patches,
                        const ReportContext& ctx);
+/// The same table as an Excel workbook for people: every text column (GB/T codes such as
+/// 0103, parcel ids) stays text, which a CSV opened in Excel does not.
+void write_patches_xlsx(const std::string& path, const std::vector<Patch>& patches,
+                        const ReportContext& ctx);
 
 }  // namespace farmwatch::io

@@ -24,6 +24,8 @@ void transform_point(double& x, double& y, const std::string& from_wkt, const st
 /// Bounding box of `box` transformed from one CRS to another (edges densified).
 Box transform_box(const Box& box, const std::string& from_wkt, const std::string& to_wkt);
 
+/// The bounding box of a geometry (WKB), in its own coordinates; empty Box if unreadable.
+Box wkb_envelope(const std::vector<std::uint8_t>& wkb);
 /// A geometry (WKB) as a GeoJSON geometry object, coordinates to 1e-7.
 std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb);
 

@@ -24,6 +24,10 @@ class Prepare : public Stage {
       // Which scene each pixel came from, where a date has several.
       const bool mosaic = d.scenes.size() > 1 && !ctx.images[i].is_class_map();
       job.source_out.push_back(mosaic ? (scratch / ("source_" + d.date + ".tif")).string() : "");
+      // True colour for the one map's imagery layer (with its tiles).
+      job.rgb_out.push_back(ctx.spec.outputs.tiles && !ctx.images[i].is_class_map()
+                                ? (scratch / ("rgb_" + d.date + ".tif")).string()
+                                : "");
     }
     if (!ctx.compares_dates()) return;
     ctx.kernel = std::make_unique<ChangeKernel>(

@@ -1,9 +1,82 @@
 // Land-use, change and scene-source rasters as Cloud-Optimised GeoTIFF in the staging folder.
+#include <algorithm>
+#include <array>
+
+#include "farmwatch/core/change_rules.h"
+#include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
 namespace {
+
+/// change.tif's values as GIS tools show them: "no change" transparent.
+std::vector<io::ClassEntry> change_entries() {
+  std::vector<io::ClassEntry> out = {{0, "无变化", "", Rgba{0, 0, 0, 0}}};
+  for (const auto& [code, color] : engine::change_colors())
+    if (code >= 1 && code <= 3)
+      out.push_back({code, category_label(static_cast<ChangeCategory>(code)), "", color});
+  return out;
+}
+
+/// The reflectance below which `share` of the pixels lie (histogram of value x 10000).
+double percentile(const std::vector<std::int64_t>& h, double share) {
+  std::int64_t total = 0;
+  for (auto n : h) total += n;
+  std::int64_t seen = 0;
+  for (std::size_t v = 0; v < h.size(); ++v) {
+    seen += h[v];
+    if (static_cast<double>(seen) >= share * static_cast<double>(total)) return double(v);
+  }
+  return double(h.size() - 1);
+}
+
+/// imagery_<date>.tif: true colour as 8-bit RGBA, one linear stretch per band for the whole
+/// scene (2 % to 98 % of its pixels), so tiles and chips of the date join; alpha 0 where the
+/// date has no data.
+void write_imagery(const std::string& rgb, const std::array<std::vector<std::int64_t>, 3>& hist,
+                   const std::string& out, const std::string& date) {
+  io::BlockRasterReader in(rgb);
+  io::RasterLayout l;
+  l.grid = in.grid();
+  l.bands = 4;
+  l.compress = "NONE";
+  l.metadata["FARMWATCH_LAYER"] = "imagery";
+  std::array<double, 3> lo{}, hi{};
+  std::string stretch;
+  const char* names[3] = {"Red", "Green", "Blue"};
+  for (int b = 0; b < 3; ++b) {
+    lo[b] = percentile(hist[b], 0.02);
+    hi[b] = std::max(lo[b] + 1, percentile(hist[b], 0.98));
+    stretch += std::string(b ? ", " : "") + names[b] + " " + std::to_string(lo[b] / 1e4) + "-" +
+               std::to_string(hi[b] / 1e4);
+    l.band_info.push_back({std::string(names[b]) + " (true colour " + date + ")", std::nullopt,
+                           std::nullopt, std::nullopt, names[b], {}});
+  }
+  l.band_info.push_back({"alpha: 0 no data", std::nullopt, std::nullopt, std::nullopt, "Alpha", {}});
+  l.metadata["FARMWATCH_STRETCH"] = "reflectance " + stretch;
+  io::BlockRasterWriter w(out, l);
+  std::vector<std::uint16_t> v;
+  std::vector<std::uint8_t> o, alpha;
+  for (const Window& win : l.grid.blocks(l.grid.width, 256)) {
+    const std::size_t n = static_cast<std::size_t>(win.pixels());
+    alpha.assign(n, 255);
+    for (int b = 0; b < 3; ++b) {
+      v.resize(n);
+      o.resize(n);
+      in.read(win, b + 1, io::PixelType::u16, v.data());
+      const double scale = 255.0 / (hi[b] - lo[b]);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (!v[k]) alpha[k] = 0;
+        o[k] = static_cast<std::uint8_t>(std::clamp((v[k] - lo[b]) * scale + 0.5, 0.0, 255.0));
+      }
+      w.write(win, o.data(), b + 1);
+    }
+    w.write(win, alpha.data(), 4);
+  }
+  w.close();
+}
 
 class Rasters : public Stage {
  public:
@@ -26,7 +99,31 @@ class Rasters : public Stage {
     for (std::size_t i = 0; i < ctx.job.source_out.size(); ++i)
       if (!ctx.job.source_out[i].empty())
         publish(ctx.job.source_out[i], "source_" + ctx.spec.dates[i].date + ".tif", "");
+    for (std::size_t i = 0; i < ctx.job.rgb_out.size(); ++i) {
+      if (ctx.job.rgb_out[i].empty() || i >= ctx.pixels.rgb_histograms.size()) continue;
+      const std::string& date = ctx.spec.dates[i].date;
+      const std::string scratch = (ctx.out->scratch() / ("imagery_" + date + ".tif")).string();
+      write_imagery(ctx.job.rgb_out[i], ctx.pixels.rgb_histograms[i], scratch, date);
+      io::write_cog(scratch, (staging / ("imagery_" + date + ".tif")).string(), "AVERAGE");
+      ctx.files.push_back("imagery_" + date + ".tif");
+      ctx.tile_layers.emplace_back("imagery_" + date + ".tif", "imagery_" + date);
+    }
     if (ctx.compares_dates()) publish(ctx.job.change_out, "change.tif", "change");
+    // Class names, colours (no change transparent) and a QGIS style beside each class map.
+    std::vector<io::ClassEntry> landuse;
+    for (const LandClass& c : ctx.spec.classifier->classes().classes())
+      landuse.push_back({c.code, c.name, c.gbt_code, c.color});
+    if (ctx.spec.outputs.landuse)
+      for (const auto& d : ctx.spec.dates) {
+        io::describe_class_raster((staging / ("landuse_" + d.date + ".tif")).string(), landuse);
+        ctx.files.push_back("landuse_" + d.date + ".qml");
+        ctx.files.push_back("landuse_" + d.date + ".tif.aux.xml");
+      }
+    if (ctx.compares_dates()) {
+      io::describe_class_raster((staging / "change.tif").string(), change_entries());
+      ctx.files.push_back("change.qml");
+      ctx.files.push_back("change.tif.aux.xml");
+    }
   }
 };
 

@@ -24,7 +24,10 @@ class Reports : public Stage {
     io::write_patches_gpkg((staging / "changes.gpkg").string(), patches, rc);
     io::write_patches_geojson((staging / "changes.geojson").string(), patches, rc);
     io::write_patches_csv((staging / "changes.csv").string(), patches, rc);
-    for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv"}) ctx.files.push_back(f);
+    io::write_patches_xlsx((staging / "changes.xlsx").string(), patches, rc);
+    for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv", "changes.csvt",
+                          "changes.xlsx"})
+      ctx.files.push_back(f);
 
     io::HtmlReportInput html;
     html.context = rc;

@@ -17,6 +17,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   s.push_back(stages::rasters());
   s.push_back(stages::reports());
   s.push_back(stages::tiles());
+  s.push_back(stages::viewer());
   check_stage_order(s);
   return s;
 }

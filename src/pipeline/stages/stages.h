@@ -20,6 +20,7 @@ std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparis
 std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> annotate();    ///< parcel statistics, units, exemptions, patch ids
 std::unique_ptr<Stage> rasters();     ///< COG outputs
+std::unique_ptr<Stage> viewer();      ///< index.html over the tiles, patches and parcels
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 

@@ -1,0 +1,33 @@
+#pragma once
+// What GIS tools need beside our files to show them right without styling by hand (QGIS 3.22
+// checked): class names and colours of class rasters, Chinese field aliases of GeoPackages.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "farmwatch/core/class_table.h"
+
+namespace farmwatch::io {
+
+/// One value of a class raster: its name, GB/T 21010 code (may be empty) and colour; alpha 0
+/// hides it (change.tif's "no change").
+struct ClassEntry {
+  std::uint8_t value = 0;
+  std::string name, gbt_code;
+  Rgba color;
+};
+
+/// Describes a single-band class raster for GIS tools, without rewriting its pixels: a
+/// colour table with alpha, GDAL category names and a raster attribute table (Value, Class,
+/// GBT21010, Red, Green, Blue, Alpha) in `path`.aux.xml (GeoTIFF's own colour map has no
+/// alpha), and `<path without .tif>.qml`, a QGIS paletted style with the class names that QGIS
+/// loads with the raster. ProcessingError naming the file if either cannot be written.
+void describe_class_raster(const std::string& path, const std::vector<ClassEntry>& entries);
+
+/// Writes the GeoPackage schema extension's gpkg_data_columns rows (column title = alias)
+/// for `table` (GDAL 3.6 does not write field aliases). ProcessingError if it cannot.
+void write_gpkg_aliases(const std::string& gpkg, const std::string& table,
+                        const std::vector<std::pair<std::string, std::string>>& column_aliases);
+
+}  // namespace farmwatch::io
