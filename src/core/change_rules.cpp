@@ -18,6 +18,17 @@ const char* category_key(ChangeCategory c) {
   return "?";
 }
 
+const char* category_color(ChangeCategory c) {
+  switch (c) {
+    case ChangeCategory::non_agricultural:
+      return "#e61e1e";
+    case ChangeCategory::non_grain:
+      return "#ffa000";
+    default:
+      return "#286ee6";
+  }
+}
+
 const char* category_label(ChangeCategory c) {
   switch (c) {
     case ChangeCategory::non_agricultural:

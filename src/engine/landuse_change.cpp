@@ -21,11 +21,12 @@ std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t) {
 }
 
 std::vector<std::pair<std::uint8_t, Rgba>> change_colors() {
-  return {{0, {0, 0, 0, 0}},
-          {1, {230, 30, 30, 255}},   // 非农化: red
-          {2, {255, 160, 0, 255}},   // 非粮化: orange
-          {3, {40, 110, 230, 255}},  // other change: blue
-          {255, {0, 0, 0, 0}}};
+  std::vector<std::pair<std::uint8_t, Rgba>> c = {{0, {0, 0, 0, 0}}};
+  for (auto cat : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
+                   ChangeCategory::other})
+    c.emplace_back(static_cast<std::uint8_t>(cat), *Rgba::parse(category_color(cat)));
+  c.emplace_back(255, Rgba{0, 0, 0, 0});
+  return c;
 }
 
 namespace {

@@ -43,12 +43,26 @@ cv::Mat stretched(const std::vector<float>& v, int w, int h, std::optional<doubl
 
 struct ChipWriter::Impl {
   std::string image;
+  bool scene_stretched = false;
   ImageInfo info;
   DatasetPtr ds;
   TransformPtr to_image;
 };
 
-ChipWriter::ChipWriter(const std::string& image) : impl_(std::make_unique<Impl>()) {
+ChipWriter::ChipWriter(const std::string& image, bool scene_stretched)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->scene_stretched = scene_stretched;
+  if (scene_stretched) {
+    impl_->image = image;
+    impl_->ds = open_raster(image);
+    impl_->info.path = image;
+    impl_->info.grid = grid_of(*impl_->ds);
+    impl_->info.bands[BandRole::red] = 1;
+    impl_->info.bands[BandRole::green] = 2;
+    impl_->info.bands[BandRole::blue] = 3;
+    impl_->to_image = make_transform(wgs84_lonlat(), srs_from_wkt(impl_->info.grid.crs_wkt));
+    return;
+  }
   ImageRequest ir;
   ir.path = image;
   ir.allow_relative = true;
@@ -89,6 +103,12 @@ void ChipWriter::write(const std::vector<std::uint8_t>& wkb_lonlat, const std::s
     if (band->RasterIO(GF_Read, win.col, win.row, win.width, win.height, v.data(), w, h,
                        GDT_Float32, 0, 0, nullptr) != CE_None)
       throw InputError("cannot read '" + impl_->image + "': " + gdal_last_error());
+    if (impl_->scene_stretched) {
+      cv::Mat m(h, w, CV_8U);
+      for (std::size_t i = 0; i < v.size(); ++i) m.data[i] = static_cast<std::uint8_t>(v[i]);
+      bgr.push_back(m);
+      continue;
+    }
     int has_nodata = 0;
     const double nd = band->GetNoDataValue(&has_nodata);
     bgr.push_back(stretched(v, w, h, has_nodata ? std::optional<double>(nd) : std::nullopt));

@@ -3,13 +3,17 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/chips.h"
 #include "farmwatch/io/monitoring_db.h"
+#include "farmwatch/io/spatial_ref.h"
 #include "gdal_handles.h"
 
 namespace farmwatch::io {
@@ -44,16 +48,7 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-const char* category_fill(ChangeCategory c) {
-  switch (c) {
-    case ChangeCategory::non_agricultural:
-      return "#d7191c";
-    case ChangeCategory::non_grain:
-      return "#fdae61";
-    default:
-      return "#7b3294";
-  }
-}
+const char* category_fill(ChangeCategory c) { return category_color(c); }
 
 constexpr ChangeCategory kCategories[] = {ChangeCategory::non_agricultural,
                                           ChangeCategory::non_grain, ChangeCategory::other};
@@ -80,24 +75,89 @@ std::string svg_path(const std::vector<std::uint8_t>& wkb, const Box& frame, dou
   return d.str();
 }
 
+/// The map: farmland parcels, the patches (outlines; centroids when there are thousands),
+/// a legend, a scale bar and a north arrow (grid north).
 std::string map_svg(const HtmlReportInput& in) {
   const Box& f = in.extent;
   const double width = 900, scale = width / f.width(), height = f.height() * scale;
   std::ostringstream s;
-  s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='"
-    << std::lround(height) << "' style='background:#f4f1e8;border:1px solid #999'>\n";
-  if (in.farmland)
+  s << "<svg class=map xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " << width << " "
+    << std::lround(height + 40) << "' width='" << width << "' height='" << std::lround(height + 40)
+    << "' style='background:#f4f1e8;border:1px solid #999'>\n";
+  if (in.farmland && in.farmland->size() <= 20000)
     for (std::size_t i = 0; i < in.farmland->size(); ++i)
       s << "<path d='" << svg_path(in.farmland->parcel_wkb(i), f, scale)
         << "' fill='#cfe8a9' stroke='#6a8f3a' stroke-width='0.5'><title>"
         << esc(in.farmland->parcel_id(i)) << "</title></path>\n";
-  for (const auto& p : *in.patches)
-    s << "<path d='" << svg_path(p.wkb, f, scale) << "' fill='" << category_fill(p.category)
-      << "' fill-opacity='0.8' stroke='#000' stroke-width='1'><title>" << esc(p.id) << " "
-      << category_label(p.category) << " " << fixed(p.area_m2, 0) << " m²</title></path>\n";
+  const bool outlines = in.patches->size() <= 3000;
+  for (const auto& p : *in.patches) {
+    if (outlines) {
+      s << "<path d='" << svg_path(p.wkb, f, scale) << "' fill='" << category_fill(p.category)
+        << "' fill-opacity='0.8' stroke='#000' stroke-width='1'>";
+    } else {
+      s << "<rect x='" << fixed((p.centroid_x - f.xmin) * scale - 1.5, 1) << "' y='"
+        << fixed((f.ymax - p.centroid_y) * scale - 1.5, 1) << "' width='3' height='3' fill='"
+        << category_fill(p.category) << "'>";
+    }
+    s << "<title>" << esc(p.id) << " " << category_label(p.category) << " " << fixed(p.area_m2, 0)
+      << " m²</title>" << (outlines ? "</path>" : "</rect>") << "\n";
+  }
+  // Legend, scale bar (a round length near a fifth of the width), north arrow.
+  double y = height + 14;
+  double x = 8;
+  for (auto cat : kCategories) {
+    s << "<rect x='" << x << "' y='" << y - 9 << "' width='12' height='10' fill='"
+      << category_fill(cat) << "'/><text x='" << x + 16 << "' y='" << y
+      << "' font-size='12'>" << category_label(cat) << "</text>\n";
+    x += 90;
+  }
+  if (in.farmland)
+    s << "<rect x='" << x << "' y='" << y - 9
+      << "' width='12' height='10' fill='#cfe8a9' stroke='#6a8f3a'/><text x='" << x + 16
+      << "' y='" << y << "' font-size='12'>永久基本农田</text>\n";
+  const double metres_per_unit =
+      in.context.crs_wkt.empty() || !is_geographic(in.context.crs_wkt) ? 1.0 : 111320.0;
+  const double target = f.width() * metres_per_unit / 5;
+  double bar = std::pow(10.0, std::floor(std::log10(target)));
+  for (double m : {5.0, 2.0})
+    if (bar * m <= target) {
+      bar *= m;
+      break;
+    }
+  const double bar_px = bar / metres_per_unit * scale;
+  const double bx = width - bar_px - 60;
+  s << "<rect x='" << bx << "' y='" << y - 6 << "' width='" << bar_px
+    << "' height='5' fill='#000'/><text x='" << bx + bar_px + 6 << "' y='" << y
+    << "' font-size='12'>" << (bar >= 1000 ? fixed(bar / 1000, 0) + " km" : fixed(bar, 0) + " m")
+    << "</text>\n";
+  s << "<g transform='translate(" << width - 24 << ",30)'><polygon points='0,-18 7,6 0,1 -7,6' "
+       "fill='#000'/><text x='-5' y='20' font-size='13' font-weight='bold'>N</text></g>\n";
   s << "</svg>\n";
   return s.str();
 }
+
+/// CGCS2000 3-degree Gauss-Kruger coordinates (x east with the zone prefix, y north) of a
+/// lon/lat, zone from the longitude (EPSG:4513-4533, zones 25-45); nullopt outside them.
+class GaussKruger {
+ public:
+  std::optional<std::pair<double, double>> operator()(double lon, double lat) {
+    const int zone = static_cast<int>(std::floor((lon + 1.5) / 3.0));
+    if (zone < 25 || zone > 45) return std::nullopt;
+    auto& t = transforms_[zone];
+    if (!t) {
+      OGRSpatialReference gk;
+      gk.importFromEPSG(4513 + zone - 25);
+      gk.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+      t = make_transform(wgs84_lonlat(), gk);
+    }
+    double x = lon, y = lat;
+    if (!t->Transform(1, &x, &y)) return std::nullopt;
+    return std::pair{x, y};
+  }
+
+ private:
+  std::map<int, TransformPtr> transforms_;
+};
 
 /// The summary tables: patches and area per category, then per administrative unit.
 void summary_tables(std::ostringstream& h, const std::vector<Patch>& patches) {
@@ -145,62 +205,133 @@ void summary_tables(std::ostringstream& h, const std::vector<Patch>& patches) {
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kStyle =
+    "<style>body{font-family:sans-serif;margin:2em}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
+    "th{background:#eee}td.n{text-align:right}img{width:140px;image-rendering:pixelated}"
+    "nav a{margin-right:.6em}.meta{color:#555}"
+    "@media print{@page{size:A4;margin:12mm}body{margin:0;font-size:10pt}nav{display:none}"
+    "h1,h2{break-after:avoid}svg.map{max-width:100%;height:auto;break-inside:avoid}"
+    "tr{break-inside:avoid}thead{display:table-header-group}img{width:120px}}"
+    "</style>";
+
+std::string page_name(std::size_t page) {
+  std::string n = std::to_string(page + 1);
+  return "report/page-" + std::string(n.size() < 3 ? 3 - n.size() : 0, '0') + n + ".html";
+}
+
+std::string page_nav(std::size_t pages, std::size_t current, const std::string& up) {
+  if (pages < 2) return "";
+  std::string s = "<nav>图斑页 (pages): ";
+  for (std::size_t p = 0; p < pages; ++p) {
+    const std::string href = p == 0 ? up + "report.html" : up + page_name(p);
+    s += p == current ? "<b>" + std::to_string(p + 1) + "</b> "
+                      : "<a href='" + href + "'>" + std::to_string(p + 1) + "</a>";
+  }
+  return s + "</nav>\n";
+}
+
+}  // namespace
+
 std::vector<std::string> write_html_report(const std::string& dir, const HtmlReportInput& in) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
   const auto& patches = *in.patches;
-  const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty();
+  const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty() &&
+                     in.max_chips > 0;
   std::unique_ptr<ChipWriter> chip_before, chip_after;
   if (chips) {
     fs::create_directories(fs::path(dir) / "chips");
-    chip_before = std::make_unique<ChipWriter>(in.image_before);
-    chip_after = std::make_unique<ChipWriter>(in.image_after);
+    chip_before = std::make_unique<ChipWriter>(in.image_before, in.images_scene_stretched);
+    chip_after = std::make_unique<ChipWriter>(in.image_after, in.images_scene_stretched);
   }
+  // The order people read: 非农化, then 非粮化, then other change; larger first.
+  std::vector<std::size_t> order(patches.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (patches[a].category != patches[b].category)
+      return patches[a].category < patches[b].category;
+    return patches[a].area_m2 > patches[b].area_m2;
+  });
 
-  std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>" << esc(in.title)
-    << "</title>\n<style>body{font-family:sans-serif;margin:2em}"
-    << "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
-    << "th{background:#eee}td.n{text-align:right}img{width:220px;image-rendering:pixelated}"
-    << "</style></head><body>\n<h1>" << esc(in.title) << "</h1>\n";
   const ReportContext& c = in.context;
-  h << "<p>前时相 " << esc(c.date_before) << " (" << esc(c.sensor_before) << ") → 后时相 "
-    << esc(c.date_after) << " (" << esc(c.sensor_after) << ")</p>\n";
+  std::ostringstream head;
+  head << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>"
+       << esc(in.title) << "</title>\n" << kStyle << "</head><body>\n<h1>" << esc(in.title)
+       << "</h1>\n<p>前时相 " << esc(c.date_before) << " (" << esc(c.sensor_before)
+       << ") → 后时相 " << esc(c.date_after) << " (" << esc(c.sensor_after) << ")</p>\n"
+       << "<p class=meta>生成时间 " << esc(in.generated) << " · farmwatch " << esc(in.version)
+       << " · 坐标系 " << esc(c.crs_wkt.empty() ? "(none)" : crs_label(c.crs_wkt))
+       << " · 一张图: <a href='index.html'>index.html</a></p>\n";
 
-  summary_tables(h, patches);
-  h << "</table>\n<h2>分布图</h2>\n" << map_svg(in);
-
-  // Every patch.
-  h << "<h2>图斑</h2>\n<table><tr><th>监测编号</th><th>类型</th><th>地类变化</th>"
-       "<th>面积(平方米)</th><th>涉及地块</th><th>行政区</th><th>状态</th><th>合理性</th>";
-  if (chips) h << "<th>前时相</th><th>后时相</th>";
-  h << "</tr>\n";
-  for (const auto& p : patches) {
-    const LandClass* b = c.classes ? c.classes->find(p.class_before) : nullptr;
-    const LandClass* a = c.classes ? c.classes->find(p.class_after) : nullptr;
-    std::string parcels;
-    for (const auto& [id, m2] : p.parcel_areas)
-      parcels += (parcels.empty() ? "" : "<br>") + esc(id) + " (" + fixed(m2, 0) + " m²)";
-    h << "<tr><td>" << esc(p.id) << "</td><td>" << category_label(p.category) << "</td><td>"
-      << esc(b ? b->name : "?") << " → " << esc(a ? a->name : "?") << "</td><td class=n>"
-      << fixed(p.area_m2, 1) << "</td><td>" << parcels << "</td><td>" << esc(p.unit_name)
-      << "</td><td>" << patch_status_label(p.status) << "</td><td>"
-      << (p.exempt_by.empty() ? "" : "合理: " + esc(p.exempt_by)) << "</td>";
-    if (chips)
-      for (const auto& [when, writer] :
-           {std::pair{"before", chip_before.get()}, std::pair{"after", chip_after.get()}}) {
-        const std::string rel = "chips/" + p.id + "_" + when + ".png";
-        writer->write(p.wkb_lonlat, (fs::path(dir) / rel).string(), 48);
-        files.push_back(rel);
-        h << "<td><img src='" << esc(rel) << "' alt='" << esc(p.id) << " " << when << "'></td>";
+  const std::size_t page_size = static_cast<std::size_t>(std::max(1, in.page_size));
+  const std::size_t pages = std::max<std::size_t>(1, (order.size() + page_size - 1) / page_size);
+  GaussKruger gk;
+  int chipped = 0;
+  for (std::size_t page = 0; page < pages; ++page) {
+    const std::string up = page == 0 ? "" : "../";
+    std::ostringstream h;
+    if (page == 0) {
+      h << head.str();
+      summary_tables(h, patches);
+      h << "</table>\n<h2>分布图</h2>\n" << map_svg(in);
+    } else {
+      h << "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>"
+        << esc(in.title) << " (" << page + 1 << ")</title>\n" << kStyle << "</head><body>\n<h1>"
+        << esc(in.title) << "</h1>\n";
+    }
+    h << "<h2>图斑 (" << order.size() << ")</h2>\n" << page_nav(pages, page, up)
+      << "<table><thead><tr><th>监测编号</th><th>类型</th><th>地类变化</th><th>面积(平方米)</th>"
+         "<th>面积(亩)</th><th>中心经纬度</th><th>CGCS2000 X / Y</th><th>涉及地块</th>"
+         "<th>行政区</th><th>状态</th><th>合理性</th><th>置信度</th>";
+    if (chips) h << "<th>前时相</th><th>后时相</th>";
+    h << "</tr></thead>\n";
+    for (std::size_t k = page * page_size; k < std::min(order.size(), (page + 1) * page_size); ++k) {
+      const Patch& p = patches[order[k]];
+      const LandClass* b = c.classes ? c.classes->find(p.class_before) : nullptr;
+      const LandClass* a = c.classes ? c.classes->find(p.class_after) : nullptr;
+      std::string parcels;
+      for (const auto& [id, m2] : p.parcel_areas)
+        parcels += (parcels.empty() ? "" : "<br>") + esc(id) + " (" + fixed(m2, 0) + " m²)";
+      const auto xy = gk(p.centroid_lon, p.centroid_lat);
+      h << "<tr id='" << esc(p.id) << "'><td>" << esc(p.id) << "</td><td>"
+        << category_label(p.category) << "</td><td>" << esc(b ? b->name : "?") << " → "
+        << esc(a ? a->name : "?") << "</td><td class=n>" << fixed(p.area_m2, 1)
+        << "</td><td class=n>" << fixed(p.area_mu, 2) << "</td><td>"
+        << fixed(p.centroid_lon, 6) << ", " << fixed(p.centroid_lat, 6) << "</td><td>"
+        << (xy ? fixed(xy->first, 2) + " / " + fixed(xy->second, 2) : "") << "</td><td>"
+        << parcels << "</td><td>" << esc(p.unit_name) << "</td><td>"
+        << patch_status_label(p.status) << "</td><td>"
+        << (p.exempt_by.empty() ? "" : "合理: " + esc(p.exempt_by)) << "</td><td class=n>"
+        << fixed(p.confidence, 2) << "</td>";
+      if (chips) {
+        if (chipped < in.max_chips) {
+          ++chipped;
+          for (const auto& [when, writer] :
+               {std::pair{"before", chip_before.get()}, std::pair{"after", chip_after.get()}}) {
+            const std::string rel = "chips/" + p.id + "_" + when + ".png";
+            writer->write(p.wkb_lonlat, (fs::path(dir) / rel).string(), 48);
+            files.push_back(rel);
+            h << "<td><img src='" << up << esc(rel) << "' alt='" << esc(p.id) << " " << when
+              << "'></td>";
+          }
+        } else {
+          h << "<td colspan=2>见一张图 (index.html)</td>";
+        }
       }
-    h << "</tr>\n";
+      h << "</tr>\n";
+    }
+    h << "</table>\n" << page_nav(pages, page, up) << "</body></html>\n";
+    const std::string name = page == 0 ? "report.html" : page_name(page);
+    fs::create_directories((fs::path(dir) / name).parent_path());
+    std::ofstream out(fs::path(dir) / name, std::ios::binary);
+    out << h.str();
+    out.close();
+    if (!out) throw ProcessingError("cannot write " + dir + "/" + name + " (disk full?)");
+    files.insert(files.begin() + static_cast<std::ptrdiff_t>(page), name);
   }
-  h << "</table>\n</body></html>\n";
-  std::ofstream out(fs::path(dir) / "report.html", std::ios::binary);
-  out << h.str();
-  if (!out) throw ProcessingError("cannot write " + dir + "/report.html");
-  files.insert(files.begin(), "report.html");
   return files;
 }
 

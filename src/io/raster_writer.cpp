@@ -182,7 +182,7 @@ RasterLayout derived_layout(const ImageInfo& image, const Grid& grid) {
 }
 
 void write_cog(const std::string& src, const std::string& dst,
-               const std::string& overview_resampling) {
+               const std::string& overview_resampling, const std::string& compress) {
   auto in = open_raster(src);
   // Overviews down to about one 256-pixel tile, so GIS tools draw any zoom quickly; at least
   // one level for anything larger than a tile.
@@ -191,12 +191,14 @@ void write_cog(const std::string& src, const std::string& dst,
     ++levels;
   const std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
   const std::string count = "OVERVIEW_COUNT=" + std::to_string(levels);
+  const std::string comp = "COMPRESS=" + compress;
+  const std::string ov_comp = "OVERVIEW_COMPRESS=" + compress;
   const char* argv[] = {"-of",  "COG",
-                        "-co",  "COMPRESS=DEFLATE",
+                        "-co",  comp.c_str(),
                         "-co",  "BLOCKSIZE=512",
                         "-co",  rs.c_str(),
                         "-co",  count.c_str(),
-                        "-co",  "OVERVIEW_COMPRESS=DEFLATE",
+                        "-co",  ov_comp.c_str(),
                         "-co",  "BIGTIFF=IF_SAFER",
                         nullptr};
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);

@@ -145,6 +145,11 @@ const ParamSet& OutputParams::params() {
                 true)
           .flag("landuse", &OutputParams::landuse, "write the land-use map of each date")
           .default_value(true)
+          .integer("chips", &OutputParams::chips,
+                   "before/after chips in report.html for at most this many patches (非农化 and "
+                   "非粮化 first, larger first); the others are in the viewer",
+                   {0, {}})
+          .default_value(300)
           .custom("tiles", "tiles of the one map: true, false or {min_zoom, max_zoom, grid}",
                   tiles_schema(),
                   [](OutputParams& o, const YAML::Node& v, const ParamSource& src) {

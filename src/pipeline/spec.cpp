@@ -85,6 +85,7 @@ void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec&
   spec.outputs.dir = p.outputs->dir;
   spec.outputs.landuse = p.outputs->landuse;
   spec.outputs.tiles = p.outputs->tiles;
+  spec.outputs.max_chips = p.outputs->chips;
   if (p.outputs->zooms) {
     spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
     spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/version.h"
@@ -152,11 +153,11 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
               {"bounds", {map.bounds.xmin, map.bounds.ymin, map.bounds.xmax, map.bounds.ymax}},
               {"grids", grids},
               {"layers", layers},
-              {"categories",
-               {{"non_agricultural", {{"label", "非农化"}, {"color", "#e61e1e"}}},
-                {"non_grain", {{"label", "非粮化"}, {"color", "#ffa000"}}},
-                {"other_change", {{"label", "其他变化"}, {"color", "#286ee6"}}}}},
+              {"categories", json::object()},
               {"vectors", json::array()}};
+  for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
+    doc["categories"][category_key(c)] = {{"label", category_label(c)},
+                                          {"color", category_color(c)}};
   if (imagery.size() >= 2)
     doc["swipe"] = {{"before", imagery[imagery.size() - 2]}, {"after", imagery.back()}};
 

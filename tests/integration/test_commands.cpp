@@ -557,3 +557,22 @@ TEST(RunOut, TheDefaultDatabaseGoesBesideTheOutputFolderGivenWithOrWithoutSlash)
   ASSERT_EQ(runs.exit_code, 0) << runs.output;
   EXPECT_NE(runs.output.find("persisting"), std::string::npos) << runs.output;  // seen twice
 }
+
+// A real area has thousands of patches: chips only for the first --chips (farmland categories
+// first, larger first); every patch stays in the report's tables.
+TEST(Commands, ChipsStopAtTheirCapFarmlandFirst) {
+  test::TempDir d;
+  const auto r = test::run_cli({"change", "--before", a(), "--after", b(), "--out", d / "o",
+                                "--farmland", test::sample("farmland.gpkg"), "--id-field",
+                                "地块编号", "--chips", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> chips;
+  for (const auto& e : fs::directory_iterator(d / "o/chips")) chips.push_back(e.path().filename());
+  ASSERT_EQ(chips.size(), 2u);
+  const std::string html = test::read_text(d / "o/report.html");
+  EXPECT_NE(html.find("见一张图"), std::string::npos);
+  const auto first = html.find("<tr id='");
+  ASSERT_NE(first, std::string::npos);
+  const std::string id = html.substr(first + 8, html.find('\'', first + 8) - first - 8);
+  EXPECT_NE(chips[0].find(id), std::string::npos) << id << " " << chips[0];
+}

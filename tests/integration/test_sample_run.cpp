@@ -1,6 +1,7 @@
 // Runs the bundled sample pipeline once and checks its outputs against the truth written by
 // scripts/make_sample_tiles.py.
 #include <gtest/gtest.h>
+#include <gdal_rat.h>
 #include <ogrsf_frmts.h>
 
 #include <cmath>
@@ -249,4 +250,67 @@ TEST_F(SampleRun, ChangeTilesShowOnlyChangeOverATransparentBackground) {
   ASSERT_GT(pixels, 0u);
   EXPECT_GT(opaque, 0u);
   EXPECT_LT(opaque, pixels / 20);  // the four patches, not the unchanged land
+}
+
+// What QGIS and a spreadsheet need to show the outputs right without styling by hand.
+TEST_F(SampleRun, ClassRastersTablesAndSpreadsheetsOpenRightInGisTools) {
+  // change.tif: "no change" transparent in the colour table itself, class names beside it.
+  GDALDatasetUniquePtr ch(GDALDataset::Open(out("change.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(ch);
+  GDALRasterBand* b = ch->GetRasterBand(1);
+  ASSERT_TRUE(b->GetColorTable());
+  EXPECT_EQ(b->GetColorTable()->GetColorEntry(0)->c4, 0);
+  EXPECT_EQ(b->GetColorTable()->GetColorEntry(1)->c4, 255);
+  char** names = b->GetCategoryNames();
+  ASSERT_TRUE(names && CSLCount(names) >= 4);
+  EXPECT_STREQ(names[1], "非农化");
+  ASSERT_TRUE(b->GetDefaultRAT());
+  EXPECT_GE(b->GetDefaultRAT()->GetRowCount(), 4);
+  // Land use: a QGIS style with the class names; the raster attribute table with GB/T codes.
+  const std::string qml = test::read_text(out("landuse_2024-08-20.qml"));
+  EXPECT_NE(qml.find("type=\"paletted\""), std::string::npos);
+  EXPECT_NE(qml.find("耕地"), std::string::npos);
+  GDALDatasetUniquePtr lu(GDALDataset::Open(out("landuse_2024-08-20.tif").c_str(), GDAL_OF_RASTER));
+  const GDALRasterAttributeTable* rat = lu->GetRasterBand(1)->GetDefaultRAT();
+  ASSERT_TRUE(rat);
+  bool gbt = false;
+  for (int r = 0; r < rat->GetRowCount(); ++r)
+    gbt = gbt || std::string(rat->GetValueAsString(r, 2)) == "0103";
+  EXPECT_TRUE(gbt);
+  // GeoPackage field aliases in gpkg_data_columns.
+  GDALDatasetUniquePtr gpkg(GDALDataset::Open(out("changes.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(gpkg);
+  OGRLayer* sql = gpkg->ExecuteSQL(
+      "SELECT title FROM gpkg_data_columns WHERE table_name = 'changes' AND column_name = "
+      "'patch_id'",
+      nullptr, nullptr);
+  ASSERT_TRUE(sql);
+  std::unique_ptr<OGRFeature> f(sql->GetNextFeature());
+  ASSERT_TRUE(f);
+  EXPECT_STREQ(f->GetFieldAsString(0), "监测编号");
+  gpkg->ReleaseResultSet(sql);
+  // CSV: a .csvt keeps codes as text; the workbook holds them as text too.
+  GDALDatasetUniquePtr csv(GDALDataset::Open(out("changes.csv").c_str(), GDAL_OF_VECTOR));
+  GDALDatasetUniquePtr xlsx(GDALDataset::Open(out("changes.xlsx").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(csv && xlsx);
+  for (GDALDataset* ds : {csv.get(), xlsx.get()}) {
+    OGRFeatureDefn* d = ds->GetLayer(0)->GetLayerDefn();
+    const int k = d->GetFieldIndex("gbt_before");
+    ASSERT_GE(k, 0) << ds->GetDescription();
+    EXPECT_EQ(d->GetFieldDefn(k)->GetType(), OFTString) << ds->GetDescription();
+    std::unique_ptr<OGRFeature> row(ds->GetLayer(0)->GetNextFeature());
+    ASSERT_TRUE(row);
+    EXPECT_EQ(std::string(row->GetFieldAsString(k)).size(), 4u) << row->GetFieldAsString(k);
+  }
+}
+
+TEST_F(SampleRun, ReportHasCoordinatesMuAndAPrintStylesheet) {
+  const std::string html = test::read_text(out("report.html"));
+  for (const char* s : {"@media print", "@page{size:A4", "CGCS2000", "面积(亩)", "置信度",
+                        "生成时间", "EPSG:4527", "index.html"})
+    EXPECT_NE(html.find(s), std::string::npos) << s;
+  // The 非农化 patch comes first (farmland categories first, larger first).
+  const auto first = html.find("<tr id='");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(html.substr(first, 200).find("非农化"), std::string::npos) << html.substr(first, 200);
 }

@@ -21,6 +21,9 @@ enum class ChangeCategory : std::uint8_t {
 const char* category_key(ChangeCategory c);
 /// Chinese display label: 非农化, 非粮化, 其他变化.
 const char* category_label(ChangeCategory c);
+/// The category's colour in every output (change.tif, tiles, report, viewer), "#rrggbb":
+/// 非农化 red, 非粮化 orange, other change blue.
+const char* category_color(ChangeCategory c);
 std::optional<ChangeCategory> parse_category(const std::string& key);
 
 enum class Transition : std::uint8_t { unset, allowed, non_agricultural, non_grain, other_change };

@@ -11,8 +11,11 @@ namespace farmwatch::io {
 /// Writes chips of one image; the image is inspected and opened once, for all its chips.
 class ChipWriter {
  public:
-  /// InputError if the image cannot be read or has no red/green/blue bands.
-  explicit ChipWriter(const std::string& image);
+  /// InputError if the image cannot be read or has no red/green/blue bands. With
+  /// `scene_stretched`, `image` is a run's imagery_<date>.tif (8-bit RGBA already stretched for
+  /// the whole scene): chips show it as it is, so that one bright road does not darken the
+  /// fields and ponds around it, and chips of one date compare with each other.
+  explicit ChipWriter(const std::string& image, bool scene_stretched = false);
   ~ChipWriter();
 
   /// Writes the chip of an outline (WKB, WGS84 lon/lat) to `out_png`. The window is the

@@ -92,8 +92,9 @@ struct ImageInfo;
 /// not AREA_OR_POINT, which would move the grid), on `grid`. InputError if it cannot be opened.
 RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
 
-/// Copies a GeoTIFF to a COG (DEFLATE, 512 blocks, overviews by `overview_resampling`).
+/// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
+/// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).
 void write_cog(const std::string& src, const std::string& dst,
-               const std::string& overview_resampling);
+               const std::string& overview_resampling, const std::string& compress = "DEFLATE");
 
 }  // namespace farmwatch::io

@@ -64,6 +64,7 @@ struct OutputParams {
   std::string dir;
   bool landuse = true, tiles = true;
   std::optional<TileParams> zooms;
+  int chips = 300;
   static const ParamSet& params();
 };
 

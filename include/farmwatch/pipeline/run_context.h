@@ -38,6 +38,7 @@ struct RunContext {
   std::vector<io::FarmlandLayer> exemptions;  ///< in the order of spec.exemptions
   std::optional<io::MonitoringDb> db;
   std::string started_utc;
+  std::string generated_utc;  ///< the time outputs show: started_utc, or SOURCE_DATE_EPOCH
   // coregister
   nlohmann::json coregistration;
   // normalise

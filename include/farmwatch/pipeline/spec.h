@@ -50,6 +50,7 @@ struct OutputSpec {
   bool reports = true;
   int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
   std::string tile_grid = "both";    ///< tile matrix sets: webmercator, tianditu-c or both
+  int max_chips = 300;  ///< report chips for at most this many patches (farmland ones first)
 };
 
 /// A layer of areas where a change is reasonable (合理): approved construction land, approved

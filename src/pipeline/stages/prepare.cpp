@@ -24,8 +24,8 @@ class Prepare : public Stage {
       // Which scene each pixel came from, where a date has several.
       const bool mosaic = d.scenes.size() > 1 && !ctx.images[i].is_class_map();
       job.source_out.push_back(mosaic ? (scratch / ("source_" + d.date + ".tif")).string() : "");
-      // True colour for the one map's imagery layer (with its tiles).
-      job.rgb_out.push_back(ctx.spec.outputs.tiles && !ctx.images[i].is_class_map()
+      // True colour: the one map's imagery layer and the report's chips.
+      job.rgb_out.push_back(!ctx.images[i].is_class_map()
                                 ? (scratch / ("rgb_" + d.date + ".tif")).string()
                                 : "");
     }

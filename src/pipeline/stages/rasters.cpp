@@ -104,7 +104,9 @@ class Rasters : public Stage {
       const std::string& date = ctx.spec.dates[i].date;
       const std::string scratch = (ctx.out->scratch() / ("imagery_" + date + ".tif")).string();
       write_imagery(ctx.job.rgb_out[i], ctx.pixels.rgb_histograms[i], scratch, date);
-      io::write_cog(scratch, (staging / ("imagery_" + date + ".tif")).string(), "AVERAGE");
+      // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
+      io::write_cog(scratch, (staging / ("imagery_" + date + ".tif")).string(), "AVERAGE",
+                    "JPEG");
       ctx.files.push_back("imagery_" + date + ".tif");
       ctx.tile_layers.emplace_back("imagery_" + date + ".tif", "imagery_" + date);
     }

@@ -1,6 +1,7 @@
 // The change report in three formats with one schema.
 #include "farmwatch/io/html_report.h"
 #include "farmwatch/io/patch_writer.h"
+#include "farmwatch/version.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -32,11 +33,23 @@ class Reports : public Stage {
     io::HtmlReportInput html;
     html.context = rc;
     html.title = "耕地保护监测报告 " + ctx.spec.name + " " + d[0].date + " → " + d[1].date;
-    // Chips need imagery; a comparison of two land-use maps has none.
+    // Chips need imagery; a comparison of two land-use maps has none. The run's own true
+    // colour (stretched once per scene) when it wrote it, else the first scene of each date.
     if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) {
-      html.image_before = ctx.images[0].scenes.front().path;
-      html.image_after = ctx.images[1].scenes.front().path;
+      const auto before = staging / ("imagery_" + d[0].date + ".tif");
+      const auto after = staging / ("imagery_" + d[1].date + ".tif");
+      if (std::filesystem::exists(before) && std::filesystem::exists(after)) {
+        html.image_before = before.string();
+        html.image_after = after.string();
+        html.images_scene_stretched = true;
+      } else {
+        html.image_before = ctx.images[0].scenes.front().path;
+        html.image_after = ctx.images[1].scenes.front().path;
+      }
     }
+    html.max_chips = ctx.spec.outputs.max_chips;
+    html.generated = ctx.generated_utc;
+    html.version = kVersion;
     html.patches = &patches;
     html.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     html.extent = ctx.grid.extent();

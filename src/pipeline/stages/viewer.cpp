@@ -1,7 +1,4 @@
 // The one map's viewer (index.html) over the run's tiles, patches and farmland parcels.
-#include <cstdlib>
-#include <ctime>
-
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -22,14 +19,7 @@ class Viewer : public Stage {
     ViewerMap m;
     m.title = "farmwatch 一张图: " + ctx.spec.name;
     for (const auto& d : ctx.spec.dates) m.title += " " + d.date;
-    // SOURCE_DATE_EPOCH, when set, stands for the time (reproducible outputs).
-    m.generated = ctx.started_utc;
-    if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) {
-      const std::time_t t = static_cast<std::time_t>(std::atoll(e));
-      char buf[32];
-      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-      m.generated = buf;
-    }
+    m.generated = ctx.generated_utc;
     m.bounds = io::transform_box(ctx.grid.extent(), ctx.grid.crs_wkt,
                                  io::crs_from_user("OGC:CRS84"));
     m.tiles = ctx.tiles;

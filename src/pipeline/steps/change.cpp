@@ -29,7 +29,10 @@ const ParamSet& ChangeParams::params() {
                 "classification rules file (default: pipelines/rules/landuse_rules.yaml)")
           .date("date_before", &P::date_before, "date of --before (default: from its name)")
           .date("date_after", &P::date_after, "date of --after (default: from its name)")
-          .flag("tiles", &P::tiles, "also write XYZ tiles")
+          .flag("tiles", &P::tiles, "also write the one map's tiles and viewer (index.html)")
+          .integer("chips", &P::chips,
+                   "report chips for at most this many patches (非农化 and 非粮化 first)", {0, {}})
+          .default_value(300)
           .path("model", &P::model,
                 "classify both dates with this model (farmwatch train, one date) instead of the "
                 "rules; its class probabilities weigh the change")
@@ -156,6 +159,7 @@ nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
   spec.outputs.dir = p.out;
   spec.database = p.db;
   spec.outputs.tiles = p.tiles;
+  spec.outputs.max_chips = p.chips;
   spec.coregister = !p.no_coregister;
   spec.normalise = !p.no_normalise;
   RunOptions opts;

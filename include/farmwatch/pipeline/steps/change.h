@@ -13,6 +13,7 @@ struct ChangeParams {
   std::string before, after, out, farmland, id_field, layer, change_rules, rules, date_before,
       date_after, db, model;
   bool tiles = false, no_coregister = false, no_normalise = false;
+  int chips = 300;  ///< report chips for at most this many patches
   std::optional<double> pixel_size;  ///< metres, images with no georeference only
   ImageParams image;
   static const ParamSet& params();
