@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -37,6 +38,21 @@ std::string hex(const Rgba& c) {
 }
 
 }  // namespace
+
+std::vector<ClassEntry> class_entries(const ClassTable& classes) {
+  std::vector<ClassEntry> out;
+  for (const LandClass& c : classes.classes()) out.push_back({c.code, c.name, c.gbt_code, c.color});
+  return out;
+}
+
+std::vector<ClassEntry> change_entries() {
+  std::vector<ClassEntry> out = {{0, "无变化", "", Rgba{0, 0, 0, 0}}};
+  for (auto cat : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
+                   ChangeCategory::other})
+    out.push_back({static_cast<std::uint8_t>(cat), category_label(cat), "",
+                   *Rgba::parse(category_color(cat))});
+  return out;
+}
 
 void describe_class_raster(const std::string& path, const std::vector<ClassEntry>& entries) {
   {

@@ -262,7 +262,8 @@ def scenario_season():
     for f in ("landuse.tif", "observed.tif", "change.tif", "patches.gpkg", "patches.geojson",
               "patches.csv", "report.html", "summary.json", "collection.json",
               "tiles/webmercator/landuse/tilejson.json", "tiles/webmercator/landuse.mbtiles",
-              "tiles/tianditu-c/change/tilejson.json"):
+              "tiles/tianditu-c/change/tilejson.json", "index.html", "map.js", "landuse.qml",
+              "change.tif.aux.xml"):
         check(os.path.exists(os.path.join(a.publish, "current", f)), f"current lacks {f}")
     # Tiles are updated, not redone: a night renders only the tiles over pixels that changed
     # (November's land use differs everywhere from October's; its change map does not) and the

@@ -18,6 +18,12 @@ struct ClassEntry {
   Rgba color;
 };
 
+/// The classes of a land-use raster: name, GB/T 21010 code, colour.
+std::vector<ClassEntry> class_entries(const ClassTable& classes);
+/// change.tif's values: 0 无变化 (transparent), 1 非农化, 2 非粮化, 3 其他变化, in the colours
+/// every output uses.
+std::vector<ClassEntry> change_entries();
+
 /// Describes a single-band class raster for GIS tools, without rewriting its pixels: a
 /// colour table with alpha, GDAL category names and a raster attribute table (Value, Class,
 /// GBT21010, Red, Green, Blue, Alpha) in `path`.aux.xml (GeoTIFF's own colour map has no

@@ -8,15 +8,18 @@
 
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/units.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/area_geometry.h"
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/io/scene_inbox.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/io/stored_patches.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/tile_sets.h"
+#include "farmwatch/pipeline/viewer.h"
 #include "farmwatch/version.h"
 #include "state.h"
 
@@ -324,6 +327,18 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     for (const auto& p : patches) counts[p.status] = counts.value(p.status, 0) + 1;
     summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};
 
+    // What GIS tools need to show them right: class names, colours, a QGIS style, aliases.
+    io::describe_class_raster((stage / "landuse.tif").string(),
+                              io::class_entries(area.pipeline.classifier->classes()));
+    io::describe_class_raster((stage / "change.tif").string(), io::change_entries());
+    io::write_gpkg_aliases((stage / "patches.gpkg").string(), "patches",
+                           {{"patch_id", "监测编号"}, {"category", "图斑类型"},
+                            {"status", "状态"}, {"class_before", "前时相地类"},
+                            {"class_after", "后时相地类"}, {"area_m2", "面积(平方米)"},
+                            {"first_seen", "首次发现"}, {"last_seen", "最近发现"},
+                            {"unit", "行政区"}, {"parcels", "涉及地块"},
+                            {"reasonable", "合理性"}, {"confidence", "置信度"},
+                            {"status_label", "状态说明"}});
     if (area.tiles) {
       // Only tiles over pixels that changed since the published night are rendered again;
       // the others are hard links to the published tiles (the same bytes).
@@ -340,6 +355,34 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
       opt.max_zoom = area.max_zoom;
       if (previous) opt.previous_root = fs::canonical(current / "tiles").string();
       summary["tiles"] = write_tile_sets(layers, (stage / "tiles").string(), opt, log);
+      // The viewer over the night's map and every stored patch.
+      ViewerMap m;
+      m.title = "farmwatch 一张图: " + area.pipeline.name + " " + summary.value("newest_view", "");
+      m.generated = summary.value("run_id", "");
+      m.bounds = io::transform_box(g.extent(), g.crs_wkt, io::crs_from_user("OGC:CRS84"));
+      m.tiles = summary["tiles"];
+      for (const auto& p : patches) {
+        ViewerPatch v;
+        v.id = p.id;
+        const auto cat = parse_category(p.category);
+        v.category = cat ? category_key(*cat) : p.category;
+        v.category_label = cat ? category_label(*cat) : p.category;
+        v.class_before = p.class_before;
+        v.class_after = p.class_after;
+        v.parcels = p.parcel_ids;
+        v.unit_name = p.unit_name;
+        v.status = p.status;
+        v.status_label = io::patch_status_label(p.status);
+        v.area_m2 = p.area_m2;
+        v.area_mu = m2_to_mu(p.area_m2);
+        v.confidence = p.confidence;
+        const Box b = io::wkb_envelope(p.wkb_lonlat);
+        v.lon = 0.5 * (b.xmin + b.xmax);
+        v.lat = 0.5 * (b.ymin + b.ymax);
+        v.wkb_lonlat = p.wkb_lonlat;
+        m.patches.push_back(std::move(v));
+      }
+      write_viewer(stage, m, log);
     }
     std::vector<io::SceneRecord> used;
     for (const auto& s : db.scenes())

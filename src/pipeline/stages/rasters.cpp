@@ -2,23 +2,12 @@
 #include <algorithm>
 #include <array>
 
-#include "farmwatch/core/change_rules.h"
-#include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
 namespace {
-
-/// change.tif's values as GIS tools show them: "no change" transparent.
-std::vector<io::ClassEntry> change_entries() {
-  std::vector<io::ClassEntry> out = {{0, "无变化", "", Rgba{0, 0, 0, 0}}};
-  for (const auto& [code, color] : engine::change_colors())
-    if (code >= 1 && code <= 3)
-      out.push_back({code, category_label(static_cast<ChangeCategory>(code)), "", color});
-  return out;
-}
 
 /// The reflectance below which `share` of the pixels lie (histogram of value x 10000).
 double percentile(const std::vector<std::int64_t>& h, double share) {
@@ -112,9 +101,7 @@ class Rasters : public Stage {
     }
     if (ctx.compares_dates()) publish(ctx.job.change_out, "change.tif", "change");
     // Class names, colours (no change transparent) and a QGIS style beside each class map.
-    std::vector<io::ClassEntry> landuse;
-    for (const LandClass& c : ctx.spec.classifier->classes().classes())
-      landuse.push_back({c.code, c.name, c.gbt_code, c.color});
+    const auto landuse = io::class_entries(ctx.spec.classifier->classes());
     if (ctx.spec.outputs.landuse)
       for (const auto& d : ctx.spec.dates) {
         io::describe_class_raster((staging / ("landuse_" + d.date + ".tif")).string(), landuse);
@@ -122,7 +109,7 @@ class Rasters : public Stage {
         ctx.files.push_back("landuse_" + d.date + ".tif.aux.xml");
       }
     if (ctx.compares_dates()) {
-      io::describe_class_raster((staging / "change.tif").string(), change_entries());
+      io::describe_class_raster((staging / "change.tif").string(), io::change_entries());
       ctx.files.push_back("change.qml");
       ctx.files.push_back("change.tif.aux.xml");
     }
