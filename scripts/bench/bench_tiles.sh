@@ -41,13 +41,15 @@ echo "gdal2tiles / farmwatch tiles: $(ratio "${med_t[gdal2tiles]}" "${med_t[farm
 echo "tiles: farmwatch $(count "$work/fw") ($(bytes "$work/fw") bytes, palette PNG), gdal2tiles $(count "$work/g2t") ($(bytes "$work/g2t") bytes, RGBA PNG)"
 
 if [ "$province" != 0 ]; then
-  map=$work/province_${province}.tif
+  # The same layer name on both nights: tiles are updated in place of the previous set.
+  mkdir -p "$work/night1" "$work/night2"
+  map=$work/night1/province.tif
   [ -f "$map" ] || /usr/bin/python3 scripts/bench/make_class_map.py "$map" "$province"
   rm -rf "$work/prov"
   /usr/bin/time -f "%e %M" -o "$work/prov_time.txt" "$fw" tiles --in "$map" --out "$work/prov" --min-zoom 8
   read -r s kb < "$work/prov_time.txt"
   echo "province ${province}²: z8 to full resolution, both grids: ${s} s, peak RSS $((kb / 1024)) MB (target <= 1024), $(find "$work/prov" -name "*.png" | wc -l) tiles"
-  edited=$work/province_${province}_edited.tif
+  edited=$work/night2/province.tif
   [ -f "$edited" ] || /usr/bin/python3 scripts/bench/make_class_map.py "$edited" "$province" --edit 0.1
   /usr/bin/time -f "%e %M" -o "$work/inc_time.txt" "$fw" tiles --in "$edited" --out "$work/prov" --min-zoom 8 --previous "$map" > "$work/inc.txt"
   read -r si kbi < "$work/inc_time.txt"
