@@ -115,8 +115,11 @@ std::string map_svg(const HtmlReportInput& in) {
     s << "<rect x='" << x << "' y='" << y - 9
       << "' width='12' height='10' fill='#cfe8a9' stroke='#6a8f3a'/><text x='" << x + 16
       << "' y='" << y << "' font-size='12'>永久基本农田</text>\n";
+  // Degrees across at the map's middle latitude.
   const double metres_per_unit =
-      in.context.crs_wkt.empty() || !is_geographic(in.context.crs_wkt) ? 1.0 : 111320.0;
+      in.context.crs_wkt.empty() || !is_geographic(in.context.crs_wkt)
+          ? 1.0
+          : 111320.0 * std::cos(0.5 * (f.ymin + f.ymax) * M_PI / 180.0);
   const double target = f.width() * metres_per_unit / 5;
   double bar = std::pow(10.0, std::floor(std::log10(target)));
   for (double m : {5.0, 2.0})
@@ -136,8 +139,9 @@ std::string map_svg(const HtmlReportInput& in) {
   return s.str();
 }
 
-/// CGCS2000 3-degree Gauss-Kruger coordinates (x east with the zone prefix, y north) of a
-/// lon/lat, zone from the longitude (EPSG:4513-4533, zones 25-45); nullopt outside them.
+/// CGCS2000 3-degree Gauss-Kruger coordinates of a lon/lat as (easting with the zone prefix,
+/// northing), zone from the longitude (EPSG:4513-4533, zones 25-45); nullopt outside them.
+/// The report prints them the surveyors' way: X northing, Y easting.
 class GaussKruger {
  public:
   std::optional<std::pair<double, double>> operator()(double lon, double lat) {
@@ -284,7 +288,7 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
     }
     h << "<h2>图斑 (" << order.size() << ")</h2>\n" << page_nav(pages, page, up)
       << "<table><thead><tr><th>监测编号</th><th>类型</th><th>地类变化</th><th>面积(平方米)</th>"
-         "<th>面积(亩)</th><th>中心经纬度</th><th>CGCS2000 X / Y</th><th>涉及地块</th>"
+         "<th>面积(亩)</th><th>中心经纬度</th><th>CGCS2000 X(北) / Y(东)</th><th>涉及地块</th>"
          "<th>行政区</th><th>状态</th><th>合理性</th><th>置信度</th>";
     if (chips) h << "<th>前时相</th><th>后时相</th>";
     h << "</tr></thead>\n";
@@ -301,7 +305,7 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
         << esc(a ? a->name : "?") << "</td><td class=n>" << fixed(p.area_m2, 1)
         << "</td><td class=n>" << fixed(p.area_mu, 2) << "</td><td>"
         << fixed(p.centroid_lon, 6) << ", " << fixed(p.centroid_lat, 6) << "</td><td>"
-        << (xy ? fixed(xy->first, 2) + " / " + fixed(xy->second, 2) : "") << "</td><td>"
+        << (xy ? fixed(xy->second, 2) + " / " + fixed(xy->first, 2) : "") << "</td><td>"
         << parcels << "</td><td>" << esc(p.unit_name) << "</td><td>"
         << patch_status_label(p.status) << "</td><td>"
         << (p.exempt_by.empty() ? "" : "合理: " + esc(p.exempt_by)) << "</td><td class=n>"

@@ -121,6 +121,9 @@ LayerStyle class_style(GDALDataset& ds, const std::vector<std::pair<std::uint8_t
   LayerStyle s;
   for (int code = 0; code < 256; ++code) {
     if (!color[code] || color[code]->a == 0) continue;
+    if (s.palette.size() == 256)
+      throw InputError("raster '" + std::string(ds.GetDescription()) + "' shows all 256 values: tiles keep " +
+                       "one palette entry for transparency; give it a nodata value");
     s.index[code] = static_cast<std::uint8_t>(s.palette.size());
     s.palette.push_back(*color[code]);
     json entry = {{"value", code}, {"color", hex_rgba(*color[code])}};
@@ -283,7 +286,8 @@ class TileRenderer {
     }
     if (dirty) link_unchanged();
     const json tj = tilejson();
-    write_text(fs::path(req_.out_dir) / "tilejson.json", tj.dump(2) + "\n");
+    write_text(fs::path(req_.out_dir) / "tilejson.json",
+               tj.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
     if (!req_.mbtiles.empty()) {
       if (req_.set != &web_mercator_quad())
         throw std::logic_error("write_tile_layer: MBTiles holds Web Mercator tiles only");
@@ -378,6 +382,9 @@ class TileRenderer {
   /// nullopt for a full render (no previous set, or one that cannot be reused).
   std::optional<std::set<TileAddress>> dirty_deepest() {
     if (req_.previous_raster.empty() || req_.previous_dir.empty()) return std::nullopt;
+    std::error_code same;
+    if (fs::equivalent(req_.previous_dir, req_.out_dir, same))
+      throw std::logic_error("write_tile_layer: previous_dir must not be out_dir");
     // JPEG tiles cannot be decoded back to the pixels they were made from.
     if (style_.imagery) return std::nullopt;
     auto full = [&](const std::string& why) {
@@ -431,8 +438,10 @@ class TileRenderer {
         // The cell grown by a pixel, its corners and edge midpoints in the set's CRS.
         double xs[8], ys[8];
         int k = 0;
-        for (double fc : {-1.0, 0.5 * w, w + 1.0})
-          for (double fr : {-1.0, 0.5 * h, h + 1.0}) {
+        // Grown by the pixels one read pixel spans (an overview's), plus one.
+        const double g = 1.0 + std::ceil(double(grid_.width) / src_.width);
+        for (double fc : {-g, 0.5 * w, w + g})
+          for (double fr : {-g, 0.5 * h, h + g}) {
             if (fc == 0.5 * w && fr == 0.5 * h) continue;
             const auto& c = grid_.transform.c;
             xs[k] = c[0] + (col + fc) * c[1] + (row + fr) * c[2];
@@ -440,7 +449,7 @@ class TileRenderer {
             ++k;
           }
         int ok[8];
-        if (!to_set->Transform(8, xs, ys, nullptr, ok)) continue;
+        to_set->Transform(8, xs, ys, nullptr, ok);  // points that fail are left out below
         Box box{1e300, 1e300, -1e300, -1e300};
         for (int i = 0; i < 8; ++i) {
           if (!ok[i]) continue;
@@ -475,7 +484,9 @@ class TileRenderer {
   TilePixels warp(const TileAddress& t, const SourceWindow& win) {
     if (win.px.empty()) return {};
     auto& tr = transforms_.local();
-    if (!tr) tr = make_transform(set_crs_, srs_from_wkt(grid_.crs_wkt));
+    // Each thread its own objects: OGR caches inside a spatial reference, so one shared
+    // between threads is a data race.
+    if (!tr) tr = make_transform(srs_from_wkt(set_wkt_), srs_from_wkt(grid_.crs_wkt));
     const Box b = req_.set->tile_bounds(t);
     const double res = req_.set->resolution(t.z);
     std::array<double, kNodes * kNodes> nc, nr;
@@ -632,8 +643,8 @@ class TileRenderer {
     return best;
   }
 
-  /// Encodes and writes a level's tiles in parallel; an empty tile is not written (and is
-  /// removed, when the set is updated in place).
+  /// Encodes and writes a level's tiles in parallel; an empty tile is not written (nor linked
+  /// from the previous set).
   void write_level(const Level& level) {
     std::vector<const std::pair<const TileAddress, TilePixels>*> items;
     for (const auto& e : level) {

@@ -101,6 +101,8 @@ AreaSpec load_area(const std::string& path) {
     a.min_zoom = p.zooms->min_zoom.value_or(-1);
     a.max_zoom = p.zooms->max_zoom.value_or(-1);
     a.tile_grid = p.zooms->grid;
+    if (a.tile_grid == "tianditu-c" && (a.min_zoom == 0 || a.max_zoom == 0))
+      src.fail("tiles", "tianditu-c levels start at 1, not 0");
   }
   // The state is kept on one grid, night after night: it must not follow the scenes.
   GridSpec& g = a.pipeline.grid;

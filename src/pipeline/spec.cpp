@@ -90,6 +90,9 @@ void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec&
     spec.outputs.min_zoom = p.outputs->zooms->min_zoom.value_or(-1);
     spec.outputs.max_zoom = p.outputs->zooms->max_zoom.value_or(-1);
     spec.outputs.tile_grid = p.outputs->zooms->grid;
+    if (spec.outputs.tile_grid == "tianditu-c" &&
+        (spec.outputs.min_zoom == 0 || spec.outputs.max_zoom == 0))
+      src.fail("outputs.tiles", "tianditu-c levels start at 1, not 0");
   }
   // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
   // folder, so that the next night's run finds it.

@@ -1,5 +1,6 @@
 #include "farmwatch/pipeline/tile_sets.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -19,7 +20,12 @@ std::vector<const TileMatrixSet*> tile_sets_named(const std::string& grid) {
 json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::string& root,
                      const TileSetOptions& options, const Log& log) {
   json out = json::object();
-  for (const TileMatrixSet* set : tile_sets_named(options.grid)) {
+  const auto sets = tile_sets_named(options.grid);
+  for (const TileMatrixSet* set : sets) {
+    // With both grids, levels are kept within each one's range (天地图 "c" starts at 1).
+    auto level = [&](int z) {
+      return z < 0 || sets.size() == 1 ? z : std::clamp(z, set->first_level, set->last_level);
+    };
     const fs::path dir = fs::path(root) / set->id;
     fs::create_directories(dir);
     {
@@ -35,8 +41,8 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
       req.raster = layer.raster;
       req.out_dir = (dir / layer.name).string();
       req.set = set;
-      req.min_level = options.min_zoom;
-      req.max_level = options.max_zoom;
+      req.min_level = level(options.min_zoom);
+      req.max_level = level(options.max_zoom);
       req.name = layer.title.empty() ? layer.name : layer.title;
       req.description = "farmwatch " + layer.name + " (" + set->id + ")";
       if (!options.previous_root.empty() && !layer.previous_raster.empty()) {

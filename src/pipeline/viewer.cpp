@@ -92,13 +92,17 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
              "index.html written; build it with scripts/setup.sh");
     return files;
   }
-  fs::create_directories(folder / "viewer");
-  for (const char* f : {"farmwatch-viewer.js", "farmwatch-viewer.css"}) {
-    fs::copy_file(assets / f, folder / "viewer" / f, fs::copy_options::overwrite_existing);
-    files.push_back(std::string("viewer/") + f);
-  }
-  fs::copy_file(assets / "index.html", folder / "index.html", fs::copy_options::overwrite_existing);
-  files.push_back("index.html");
+  auto copy = [&](const fs::path& from, const std::string& rel) {
+    std::error_code ec;
+    fs::create_directories((folder / rel).parent_path(), ec);
+    fs::copy_file(from, folder / rel, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      throw ProcessingError("cannot write '" + (folder / rel).string() + "': " + ec.message());
+    files.push_back(rel);
+  };
+  for (const char* f : {"farmwatch-viewer.js", "farmwatch-viewer.css"})
+    copy(assets / f, std::string("viewer/") + f);
+  copy(assets / "index.html", "index.html");
 
   // Raster layers, bottom to top: imagery, land use, change.
   json layers = json::array(), grids = json::array();
@@ -190,7 +194,9 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
     files.push_back("vectors/search.js");
     doc["search"] = "vectors/search.js";
   }
-  write_text(folder / "map.js", "window.FARMWATCH_MAP = " + doc.dump(1) + ";\n");
+  write_text(folder / "map.js", "window.FARMWATCH_MAP = " +
+                                    doc.dump(1, ' ', false, json::error_handler_t::replace) +
+                                    ";\n");
   files.push_back("map.js");
   return files;
 }

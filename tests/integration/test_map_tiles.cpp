@@ -411,6 +411,14 @@ TEST(MapTilesInput, BadInputGetsOneMessageAndLeavesThePreviousTiles) {
   EXPECT_NE(r.output.find("min_zoom 0"), std::string::npos) << r.output;
   r = test::run_cli({"tiles", "--in", d / "polar.tif", "--out", d / "t", "--max-zoom", "30"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  // With both grids, level 0 is Web Mercator's; 天地图 "c" starts at its level 1.
+  ClassRaster small = make_fields(9);
+  write(small, d / "small.tif");
+  r = test::run_cli({"tiles", "--in", d / "small.tif", "--out", d / "both", "--min-zoom", "0",
+                     "--max-zoom", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(d / "both/webmercator/small/0"));
+  EXPECT_TRUE(fs::exists(d / "both/tianditu-c/small/1"));
 
   // Not a class raster nor an RGB image.
   test::RasterSpec f;

@@ -31,7 +31,7 @@ struct HtmlReportInput {
 /// category and unit; a map with legend, scale bar and north arrow; the first page of
 /// patches), `dir`/report/page-NNN.html for the other pages, and the chips in
 /// `dir`/chips/<patch id>_{before,after}.png. Per patch: id, category, classes, area in m² and
-/// 亩, centroid lon/lat and CGCS2000 3-degree Gauss-Kruger x/y (zone from the longitude),
+/// 亩, centroid lon/lat and CGCS2000 3-degree Gauss-Kruger X (north) / Y (east, zone prefix),
 /// parcels, unit, status, confidence. Printable on A4 (print stylesheet). Returns the files
 /// written, relative to `dir`.
 std::vector<std::string> write_html_report(const std::string& dir, const HtmlReportInput& in);

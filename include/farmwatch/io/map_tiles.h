@@ -1,6 +1,6 @@
 #pragma once
 // Tiles of one raster layer in one tile matrix set (Web Mercator XYZ or Tianditu "c"), as
-// {z}/{x}/{y}.png with a TileJSON 3.0 file, rendered or updated in place of a previous set.
+// {z}/{x}/{y}.png with a TileJSON 3.0 file, rendered whole or updated from a previous set.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,7 +18,8 @@ namespace farmwatch::io {
 
 struct TileLayerRequest {
   /// A class raster (one Byte band; colours from its colour table, else `colors`) or imagery
-  /// (three or four Byte bands, RGB(A); pixels without data, by mask or alpha, transparent).
+  /// (three or four Byte bands, RGB(A); pixels without data, by mask or alpha, are white in
+  /// its JPEG tiles and left out of the coarser levels' means).
   std::string raster;
   std::string out_dir;            ///< tiles go to out_dir/{z}/{x}/{y}.png, plus tilejson.json
   const TileMatrixSet* set = nullptr;
@@ -27,8 +28,8 @@ struct TileLayerRequest {
   std::vector<std::pair<std::uint8_t, Rgba>> colors;  ///< for a class raster without a table
   std::string name;               ///< layer title (TileJSON `name`)
   std::string description;        ///< TileJSON `description`
-  /// Incremental: tiles of the same layer in `previous_dir`, made from `previous_raster` (same
-  /// grid). Only tiles over pixels that differ (and their parents) are rendered again; every
+  /// Incremental: tiles of the same layer in `previous_dir` (not `out_dir`: the new set is
+  /// written beside it), made from `previous_raster` (same grid). Only tiles over pixels that differ (and their parents) are rendered again; every
   /// other tile is hard-linked from the previous set, so it stays byte-identical. Falls back
   /// to a full render, saying why, when the grid, levels or colours differ.
   std::string previous_raster, previous_dir;

@@ -37,7 +37,19 @@ TilesResult tiles(const TilesParams& p, const StepEnv& env) {
   namespace fs = std::filesystem;
   const engine::ThreadLimit threads(env.threads);
   StagedDir staged(p.out);
-  const std::string layer = fs::path(p.in).stem().string();
+  // An update keeps the layer's name: the new raster's if DIR has that layer, else the
+  // previous raster's.
+  std::string layer = fs::path(p.in).stem().string();
+  if (!p.previous.empty()) {
+    const std::string old = fs::path(p.previous).stem().string();
+    std::error_code ec;
+    bool have_new = false, have_old = false;
+    for (const TileMatrixSet* set : tile_sets_named(p.grid)) {
+      have_new = have_new || fs::exists(fs::path(p.out) / set->id / layer, ec);
+      have_old = have_old || fs::exists(fs::path(p.out) / set->id / old, ec);
+    }
+    if (!have_new && have_old) layer = old;
+  }
   TileSetOptions opt;
   opt.grid = p.grid;
   opt.min_zoom = p.min_zoom;

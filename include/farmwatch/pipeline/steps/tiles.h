@@ -22,8 +22,8 @@ struct TilesResult {
   nlohmann::json sets;  ///< as write_tile_sets returns
 };
 
-/// Writes `out`/<set>/<layer>/{z}/{x}/{y}.png (layer: the raster's file name without its
-/// extension) with TileJSON, MBTiles for Web Mercator, and each set's TileMatrixSet JSON. The
+/// Writes `out`/<set>/<layer>/{z}/{x}/{y}.png (layer: the file name of `in` without its
+/// extension; in an update, that of `previous` when only it names a layer in `out`) with TileJSON, MBTiles for Web Mercator, and each set's TileMatrixSet JSON. The
 /// folder is swapped in whole when complete, so a failure leaves the previous tiles as they
 /// were. With `previous`, only tiles over pixels that differ from it are rendered again.
 /// Errors: InputError (not a class raster or RGB(A) image, no CRS, outside the grid's valid
