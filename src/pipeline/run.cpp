@@ -1,14 +1,13 @@
 #include "farmwatch/pipeline/run.h"
 
 #include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <cmath>
 #include <map>
 
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/stage.h"
+#include "farmwatch/pipeline/viewer.h"
 #include "farmwatch/version.h"
 
 namespace farmwatch::pipeline {
@@ -200,13 +199,7 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   ctx.started_utc = io::utc_timestamp();
   // SOURCE_DATE_EPOCH, when set, stands for the time the outputs show (report.html, map.js):
   // the same inputs give the same bytes. The database keeps the real time.
-  ctx.generated_utc = ctx.started_utc;
-  if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) {
-    const std::time_t t = static_cast<std::time_t>(std::atoll(e));
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    ctx.generated_utc = buf;
-  }
+  ctx.generated_utc = shown_time(ctx.started_utc);
   for (const auto& stage : standard_stages()) {
     stage->execute(ctx);
     if (opts.check_only && stage->name() == "validate") return check_summary(ctx);

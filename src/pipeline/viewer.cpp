@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 
@@ -68,6 +70,15 @@ std::string layer_title(const std::string& id) {
 }
 
 }  // namespace
+
+std::string shown_time(const std::string& now) {
+  const char* e = std::getenv("SOURCE_DATE_EPOCH");
+  if (!e) return now;
+  const std::time_t t = static_cast<std::time_t>(std::atoll(e));
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
 
 fs::path viewer_assets() {
   std::vector<fs::path> candidates;

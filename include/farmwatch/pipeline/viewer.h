@@ -41,6 +41,10 @@ struct ViewerMap {
   std::vector<ViewerParcel> parcels;
 };
 
+/// The time outputs show: SOURCE_DATE_EPOCH (UTC, 2026-03-15T02:10:00Z) when it is set, so
+/// that the same inputs give the same bytes, else `now`.
+std::string shown_time(const std::string& now);
+
 /// Where the built viewer (farmwatch-viewer.js, .css, index.html) is: $FARMWATCH_VIEWER_DIR,
 /// else viewer/ beside the executable, else ../share/farmwatch/viewer from it. Empty if none.
 std::filesystem::path viewer_assets();

@@ -358,7 +358,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
       // The viewer over the night's map and every stored patch.
       ViewerMap m;
       m.title = "farmwatch 一张图: " + area.pipeline.name + " " + summary.value("newest_view", "");
-      m.generated = summary.value("run_id", "");
+      m.generated = shown_time(summary.value("run_id", ""));
       m.bounds = io::transform_box(g.extent(), g.crs_wkt, io::crs_from_user("OGC:CRS84"));
       m.tiles = summary["tiles"];
       for (const auto& p : patches) {
