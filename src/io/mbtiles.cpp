@@ -66,7 +66,7 @@ void write_mbtiles(const std::vector<EncodedTile>& tiles, const json& tj,
     const auto& c = tj.at("center");
     const std::vector<std::pair<std::string, std::string>> meta = {
         {"name", tj.value("name", "farmwatch")},
-        {"format", tj.at("tiles")[0].get<std::string>().substr(tj.at("tiles")[0].get<std::string>().rfind('.') + 1)},
+        {"format", tj.at("farmwatch:kind") == "imagery" ? "jpg" : "png"},
         {"bounds", number(b[0]) + "," + number(b[1]) + "," + number(b[2]) + "," + number(b[3])},
         {"center", number(c[0]) + "," + number(c[1]) + "," + std::to_string(c[2].get<int>())},
         {"minzoom", std::to_string(tj.at("minzoom").get<int>())},
