@@ -3,7 +3,13 @@
 
 #include <cpl_conv.h>
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
+#include <vector>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/gdal_setup.h"
@@ -165,10 +171,58 @@ OGRSpatialReference wgs84_lonlat() {
   return srs;
 }
 
+namespace {
+/// A spatial reference and its axis order, as a cache key.
+std::string srs_key(const OGRSpatialReference& srs) {
+  char* wkt = nullptr;
+  const char* opts[] = {"FORMAT=WKT2_2019", nullptr};
+  srs.exportToWkt(&wkt, opts);
+  std::string key = wkt ? wkt : "";
+  CPLFree(wkt);
+  for (int axis : srs.GetDataAxisToSRSAxisMapping()) key += "|" + std::to_string(axis);
+  return key;
+}
+}  // namespace
+
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to) {
-  TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
-  if (!t) throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
-  return t;
+  // PROJ chooses the operation by asking its database for every candidate, which takes up to
+  // a second (CGCS2000 to a UTM zone); the choice depends only on the two systems, so each
+  // pair is built once per process and cloned (a clone copies the chosen operation).
+  static std::mutex mutex;
+  static std::map<std::string, TransformPtr> built;
+  const std::string key = srs_key(from) + "\n->\n" + srs_key(to);
+  std::lock_guard lock(mutex);
+  auto it = built.find(key);
+  if (it == built.end()) {
+    TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
+    if (!t) throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
+    it = built.emplace(key, std::move(t)).first;
+  }
+  TransformPtr copy(it->second->Clone());
+  if (!copy) throw ProcessingError("cannot copy a coordinate transformation: " + gdal_last_error());
+  return copy;
+}
+
+Box transform_bounds(OGRCoordinateTransformation& t, const Box& b, const std::string& what) {
+  // GDAL's TransformBounds does the same but builds a new PROJ operation on every call.
+  constexpr int kEdge = 21;
+  std::vector<double> xs, ys;
+  for (int i = 0; i <= kEdge; ++i) {
+    const double f = double(i) / kEdge;
+    const double x = b.xmin + f * (b.xmax - b.xmin), y = b.ymin + f * (b.ymax - b.ymin);
+    xs.insert(xs.end(), {x, x, b.xmin, b.xmax});
+    ys.insert(ys.end(), {b.ymin, b.ymax, y, y});
+  }
+  std::vector<int> ok(xs.size());
+  t.Transform(static_cast<int>(xs.size()), xs.data(), ys.data(), nullptr, ok.data());
+  Box out{1e300, 1e300, -1e300, -1e300};
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    if (ok[i] && std::isfinite(xs[i]) && std::isfinite(ys[i]))
+      out = {std::min(out.xmin, xs[i]), std::min(out.ymin, ys[i]), std::max(out.xmax, xs[i]),
+             std::max(out.ymax, ys[i])};
+  if (out.xmin > out.xmax)
+    throw InputError("cannot transform the extent of " + what + " between coordinate systems");
+  return out;
 }
 
 }  // namespace farmwatch::io

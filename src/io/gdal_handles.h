@@ -61,5 +61,8 @@ OGRSpatialReference srs_from_wkt(const std::string& wkt);
 OGRSpatialReference wgs84_lonlat();
 /// Transformation between two SRS; ProcessingError if PROJ cannot build one.
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to);
+/// Bounding box of `b` through `t`, 21 points along each edge (no antimeridian handling);
+/// InputError naming `what` if no point transforms.
+Box transform_bounds(OGRCoordinateTransformation& t, const Box& b, const std::string& what);
 
 }  // namespace farmwatch::io

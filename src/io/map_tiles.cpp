@@ -1,3 +1,4 @@
+#include "farmwatch/io/text_file.h"
 #include "farmwatch/io/map_tiles.h"
 
 #include <tbb/enumerable_thread_specific.h>
@@ -41,13 +42,6 @@ using TilePixels = std::vector<std::uint8_t>;
 using Level = std::map<TileAddress, TilePixels>;
 
 TileAddress parent_of(const TileAddress& t) { return {t.z - 1, t.x / 2, t.y / 2}; }
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
-}
 
 /// A JPEG (quality 85) of an RGBA tile; transparent pixels white.
 std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& rgba) {
@@ -286,7 +280,7 @@ class TileRenderer {
     }
     if (dirty) link_unchanged();
     const json tj = tilejson();
-    write_text(fs::path(req_.out_dir) / "tilejson.json",
+    write_text_file(fs::path(req_.out_dir) / "tilejson.json",
                tj.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
     if (!req_.mbtiles.empty()) {
       if (req_.set != &web_mercator_quad())
@@ -469,7 +463,7 @@ class TileRenderer {
   /// Renders deepest tiles under one super tile from a window of the raster read once.
   Level render_deepest(const TileAddress& super, const std::vector<TileAddress>& tiles) {
     const Box sb = req_.set->tile_bounds(super).intersect(coverage_.in_set);
-    const Box in_raster = transform_box(sb, set_wkt_, grid_.crs_wkt);
+    const Box in_raster = to_raster_box(sb);
     const SourceWindow win =
         read_window(src_, window_of(in_raster, src_), style_.imagery, req_.raster);
     std::vector<TilePixels> px(tiles.size());
@@ -478,6 +472,13 @@ class TileRenderer {
     Level level;
     for (std::size_t i = 0; i < tiles.size(); ++i) level.emplace(tiles[i], std::move(px[i]));
     return level;
+  }
+
+  /// A box of the tile set's CRS in the raster's CRS.
+  Box to_raster_box(const Box& b) {
+    auto& tr = transforms_.local();
+    if (!tr) tr = make_transform(srs_from_wkt(set_wkt_), srs_from_wkt(grid_.crs_wkt));
+    return transform_bounds(*tr, b, req_.raster);
   }
 
   /// One deepest tile: nearest raster pixel at each tile pixel's centre.

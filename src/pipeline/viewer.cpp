@@ -1,3 +1,4 @@
+#include "farmwatch/io/text_file.h"
 #include "farmwatch/pipeline/viewer.h"
 
 #include <unistd.h>
@@ -22,35 +23,29 @@ namespace {
 
 constexpr double kChunkDeg = 0.05;
 
-void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
-}
-
 std::string chunk_of(double lon, double lat) {
   return std::to_string(static_cast<long>(std::floor(lon / kChunkDeg))) + "_" +
          std::to_string(static_cast<long>(std::floor(lat / kChunkDeg)));
 }
 
-json feature(const std::vector<std::uint8_t>& wkb, json properties) {
-  return {{"type", "Feature"},
-          {"properties", std::move(properties)},
-          {"geometry", json::parse(io::wkb_to_geojson(wkb))}};
+/// One GeoJSON feature as text (keys in the order nlohmann writes them).
+std::string feature(const std::vector<std::uint8_t>& wkb, const json& properties) {
+  return R"({"geometry":)" + io::wkb_to_geojson(wkb) + R"(,"properties":)" + properties.dump() +
+         R"(,"type":"Feature"})";
 }
 
 /// Writes one vector layer in chunks; returns its map.js entry.
 json write_chunks(const fs::path& folder, const std::string& id, const std::string& title,
-                  const std::string& kind, std::map<std::string, json>& chunks,
+                  const std::string& kind, std::map<std::string, std::vector<std::string>>& chunks,
                   std::vector<std::string>& files) {
   json names = json::array();
   for (auto& [chunk, features] : chunks) {
     const std::string rel = "vectors/" + id + "/" + chunk + ".js";
-    const json fc = {{"type", "FeatureCollection"}, {"features", features}};
-    write_text(folder / rel, "farmwatchChunk(" + json(id).dump() + ", " + json(chunk).dump() +
-                                 ", " + fc.dump() + ");\n");
+    std::string text = "farmwatchChunk(" + json(id).dump() + ", " + json(chunk).dump() +
+                       R"(, {"features":[)";
+    for (std::size_t i = 0; i < features.size(); ++i) (text += i ? "," : "") += features[i];
+    text += R"(],"type":"FeatureCollection"});)" "\n";
+    io::write_text_file(folder / rel, text);
     files.push_back(rel);
     names.push_back(chunk);
   }
@@ -177,7 +172,7 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
     doc["swipe"] = {{"before", imagery[imagery.size() - 2]}, {"after", imagery.back()}};
 
   json search = json::array();
-  std::map<std::string, json> parcel_chunks, patch_chunks;
+  std::map<std::string, std::vector<std::string>> parcel_chunks, patch_chunks;
   for (const auto& p : map.parcels) {
     parcel_chunks[chunk_of(p.lon, p.lat)].push_back(
         feature(p.wkb_lonlat, {{"parcel_id", p.id}, {"name", p.name}}));
@@ -201,11 +196,11 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
     doc["vectors"].push_back(
         write_chunks(folder, "patches", "变化图斑", "patches", patch_chunks, files));
   if (!search.empty()) {
-    write_text(folder / "vectors" / "search.js", "farmwatchSearch(" + search.dump() + ");\n");
+    io::write_text_file(folder / "vectors" / "search.js", "farmwatchSearch(" + search.dump() + ");\n");
     files.push_back("vectors/search.js");
     doc["search"] = "vectors/search.js";
   }
-  write_text(folder / "map.js", "window.FARMWATCH_MAP = " +
+  io::write_text_file(folder / "map.js", "window.FARMWATCH_MAP = " +
                                     doc.dump(1, ' ', false, json::error_handler_t::replace) +
                                     ";\n");
   files.push_back("map.js");

@@ -61,3 +61,49 @@ TEST(EllipsoidalArea, HolesAreSubtracted) {
       "39500010 3500010))"));
   EXPECT_NEAR(a, 10000 - 100, 0.1);
 }
+
+TEST(GeoJson, PolygonsAreWrittenCompactlyToOneTenMillionthOfADegree) {
+  io::setup_gdal(nullptr);
+  // Keys in alphabetical order (as the viewer's JSON), trailing zeros cut, one decimal kept.
+  const auto wkb = wkb_of(
+      "MULTIPOLYGON (((117.01500361 31.852618, 117.0150035 31.85, 117.1 31.85, 117.01500361 "
+      "31.852618)), ((118 30, 118.5 30, 118.5 30.5, 118 30)))");
+  const std::string js = io::wkb_to_geojson(wkb);
+  EXPECT_EQ(js,
+            R"({"coordinates":[[[[117.0150036,31.852618],[117.0150035,31.85],[117.1,31.85],)"
+            R"([117.0150036,31.852618]]],[[[118.0,30.0],[118.5,30.0],[118.5,30.5],[118.0,30.0]]]],)"
+            R"("type":"MultiPolygon"})");
+  // Other geometries go through GDAL.
+  EXPECT_NE(io::wkb_to_geojson(wkb_of("POINT (1 2)")).find("Point"), std::string::npos);
+}
+
+TEST(GeoJson, Rfc7946MakesExteriorRingsCounterClockwiseAndHolesClockwise) {
+  io::setup_gdal(nullptr);
+  // Exterior clockwise, hole counter-clockwise: both reversed.
+  const auto wkb = wkb_of("POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))");
+  EXPECT_EQ(io::wkb_to_geojson(wkb, /*rfc7946=*/true),
+            R"({"coordinates":[[[0.0,0.0],[10.0,0.0],[10.0,10.0],[0.0,10.0],[0.0,0.0]],)"
+            R"([[2.0,2.0],[2.0,4.0],[4.0,4.0],[4.0,2.0],[2.0,2.0]]],"type":"Polygon"})");
+  // Without the flag the rings stay as they are.
+  EXPECT_NE(io::wkb_to_geojson(wkb).find("[[[0.0,0.0],[0.0,10.0]"), std::string::npos);
+}
+
+TEST(GeoJson, TransformedBoxesMatchGdalsTransformBounds) {
+  io::setup_gdal(nullptr);
+  const std::string utm = io::crs_from_user("EPSG:32650"), cgcs = io::crs_from_user("EPSG:4490");
+  const Box b{300000, 3500000, 360000, 3560000};
+  const Box ours = io::transform_box(b, utm, cgcs);
+  OGRSpatialReference a, c;
+  a.SetFromUserInput("EPSG:32650");
+  c.SetFromUserInput("EPSG:4490");
+  a.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  c.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> t(OGRCreateCoordinateTransformation(&a, &c));
+  Box gdal;
+  ASSERT_TRUE(t->TransformBounds(b.xmin, b.ymin, b.xmax, b.ymax, &gdal.xmin, &gdal.ymin,
+                                 &gdal.xmax, &gdal.ymax, 21));
+  EXPECT_NEAR(ours.xmin, gdal.xmin, 1e-8);
+  EXPECT_NEAR(ours.ymin, gdal.ymin, 1e-8);
+  EXPECT_NEAR(ours.xmax, gdal.xmax, 1e-8);
+  EXPECT_NEAR(ours.ymax, gdal.ymax, 1e-8);
+}

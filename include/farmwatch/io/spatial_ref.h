@@ -26,8 +26,11 @@ Box transform_box(const Box& box, const std::string& from_wkt, const std::string
 
 /// The bounding box of a geometry (WKB), in its own coordinates; empty Box if unreadable.
 Box wkb_envelope(const std::vector<std::uint8_t>& wkb);
-/// A geometry (WKB) as a GeoJSON geometry object, coordinates to 1e-7.
-std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb);
+/// A geometry (WKB) as a compact GeoJSON geometry object (keys in alphabetical order),
+/// coordinates to 1e-7 without trailing zeros. With `rfc7946`, polygon exterior rings are
+/// counter-clockwise and holes clockwise (RFC 7946 section 3.1.6). ProcessingError if the
+/// WKB cannot be decoded.
+std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb, bool rfc7946 = false);
 
 /// Geometries (WKB) from one CRS to WGS84 longitude/latitude (RFC 7946 order).
 class ToLonLat {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "farmwatch/io/text_file.h"
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/units.h"
@@ -28,13 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
-}
 
 /// observed.tif: the date of each place's latest clear view as YYYYMMDD (0: never seen).
 /// Returns the latest of them (epoch days; 0 if none).
@@ -252,11 +246,11 @@ void write_stac(const fs::path& dir, const AreaSpec& area, const Grid& g, const 
         {{"rel", "self"}, {"href", "./collection.json"}, {"type", "application/json"}}}}};
   for (const auto& [id, files] : items) {
     const json item = stac_item(id, geometry, bbox, g, start, end, links, files);
-    write_text(dir / "items" / (id + ".json"), item.dump(2) + "\n");
+    io::write_text_file(dir / "items" / (id + ".json"), item.dump(2) + "\n");
     collection["links"].push_back(
         {{"rel", "item"}, {"href", "./items/" + id + ".json"}, {"type", "application/geo+json"}});
   }
-  write_text(dir / "collection.json", collection.dump(2) + "\n");
+  io::write_text_file(dir / "collection.json", collection.dump(2) + "\n");
 }
 
 /// Points `publish/current` at runs/<id> atomically: a symlink under a temporary name, then
@@ -322,7 +316,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     write_change(g, patches, stage / "change.tif", stage / ".change_scratch.tif");
     io::write_stored_patches(patches, (stage / "patches.geojson").string(),
                              (stage / "patches.gpkg").string());
-    write_text(stage / "patches.csv", io::stored_patch_table(patches).text());
+    io::write_text_file(stage / "patches.csv", io::stored_patch_table(patches).text());
     json counts = json::object();
     for (const auto& p : patches) counts[p.status] = counts.value(p.status, 0) + 1;
     summary["patches"] = {{"total", patches.size()}, {"by_status", counts}};
@@ -388,8 +382,8 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     for (const auto& s : db.scenes())
       if (s.status == "processed") used.push_back(s);
     write_stac(stage, area, g, summary, used);
-    write_text(stage / "report.html", report_html(summary, patches));
-    write_text(stage / "summary.json", summary.dump(2) + "\n");
+    io::write_text_file(stage / "report.html", report_html(summary, patches));
+    io::write_text_file(stage / "summary.json", summary.dump(2) + "\n");
   } catch (...) {
     fs::remove_all(stage, ec);
     throw;
