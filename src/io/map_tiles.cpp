@@ -766,13 +766,9 @@ class TileRenderer {
 }  // namespace
 
 TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log) {
-  // Every block of the raster is read once: GDAL's block cache (5 % of the RAM by default)
-  // would keep them all. 256 MB holds the windows of the super tiles in flight.
-  struct CacheCap {
-    GIntBig before = GDALGetCacheMax64();
-    CacheCap() { GDALSetCacheMax64(std::min<GIntBig>(before, GIntBig(256) << 20)); }
-    ~CacheCap() { GDALSetCacheMax64(before); }
-  } cap;
+  // Every block of the raster is read once: 256 MB at most holds the windows of the super
+  // tiles in flight.
+  ScopedBlockCache cap(std::min<GIntBig>(GDALGetCacheMax64(), GIntBig(256) << 20));
   return TileRenderer(req, log).run();
 }
 

@@ -2,6 +2,9 @@
 #include "farmwatch/io/patches.h"
 
 #include <gdal_alg.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -73,7 +76,7 @@ GeometryPtr mask_polygon(const Grid& grid, const Window& w, std::vector<std::uin
 
 /// Windows of the rasters a patch is measured on.
 struct Pixels {
-  std::vector<std::uint8_t> before, after, evidence, candidates, change, class_confidence;
+  std::vector<std::uint8_t> before, after, evidence, candidates, class_confidence;
   std::vector<std::uint32_t> parcels;
 };
 
@@ -81,7 +84,53 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h) {
   return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
 }
 
-/// Everything extract_patches reads and writes, opened once.
+/// A kept patch and the pixels it reports.
+struct MeasuredPatch {
+  Patch patch;
+  Window window;
+  std::vector<std::uint8_t> mask;  // the patch's pixels in `window`
+  bool refined = false;            // the boundary was refined
+};
+
+/// The change raster's reported pixels: marked patch by patch, then the rest cleared.
+class ChangeMarks {
+ public:
+  explicit ChangeMarks(const std::string& path)
+      : path_(path), change_(open_raster(path, /*update=*/true)) {}
+
+  void mark(const MeasuredPatch& m) {
+    window_io(*change_, GF_Read, m.window, buf_, GDT_Byte);
+    const auto v = static_cast<std::uint8_t>(kKept | static_cast<int>(m.patch.category));
+    for (std::size_t i = 0; i < m.mask.size(); ++i)
+      if (m.mask[i]) buf_[i] = v;
+    window_io(*change_, GF_Write, m.window, buf_, GDT_Byte);
+  }
+
+  /// The change raster then shows the reported patches exactly: their marked pixels keep
+  /// their category, every other changed pixel (specks, dropped or trimmed pixels) becomes 0.
+  void finish() {
+    const Grid g = grid_of(*change_);
+    for (const Window& w : g.blocks(512, 512)) {
+      window_io(*change_, GF_Read, w, buf_, GDT_Byte);
+      for (auto& v : buf_)
+        if (v >= 1 && v <= 3)
+          v = 0;
+        else if ((v & kKept) && v != 255)
+          v = static_cast<std::uint8_t>(v & ~kKept);
+      window_io(*change_, GF_Write, w, buf_, GDT_Byte);
+    }
+    close_or_throw(change_, path_);
+  }
+
+ private:
+  static constexpr int kKept = 0x80;  // marks reported pixels until finish()
+  std::string path_;
+  DatasetPtr change_;
+  std::vector<std::uint8_t> buf_;
+};
+
+/// Everything one thread of extract_patches reads, opened once per thread (GDAL datasets are
+/// not shared between threads).
 class PatchMeasurer {
  public:
   explicit PatchMeasurer(const PatchInputs& in)
@@ -90,7 +139,6 @@ class PatchMeasurer {
         after_(open_raster(in.after_classes)),
         evidence_(open_raster(in.evidence)),
         candidates_(open_raster(in.candidates)),
-        change_(open_raster(in.change, /*update=*/true)),
         area_(in.grid.crs_wkt),
         is_geographic_(srs_from_wkt(in.grid.crs_wkt).IsGeographic()) {
     if (!in.parcels.empty()) parcels_ = open_raster(in.parcels);
@@ -100,7 +148,7 @@ class PatchMeasurer {
   }
 
   /// Refines, measures and (unless too small) describes one polygonised patch.
-  std::optional<Patch> measure(ChangeCategory cat, OGRGeometry& geom, std::size_t& refined) {
+  std::optional<MeasuredPatch> measure(ChangeCategory cat, OGRGeometry& geom) {
     OGREnvelope env;
     geom.getEnvelope(&env);
     const double r = in_.grid.res();
@@ -109,49 +157,28 @@ class PatchMeasurer {
     const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
     Pixels px;
     read(w, px);
-    std::vector<std::uint8_t> final_mask = member;
+    MeasuredPatch m;
+    m.window = w;
+    m.mask = member;
     GeometryPtr refined_geom;
-    if (auto m = refine(cat, w, member, px); m && *m != member) {
-      final_mask = std::move(*m);
-      ++refined;
-      refined_geom = mask_polygon(in_.grid, w, final_mask);
+    if (auto refined = refine(cat, w, member, px); refined && *refined != member) {
+      m.mask = std::move(*refined);
+      m.refined = true;
+      refined_geom = mask_polygon(in_.grid, w, m.mask);
     }
     const OGRGeometry& g = refined_geom ? *refined_geom : geom;
-    Patch p;
+    Patch& p = m.patch;
     p.category = cat;
     p.wkb = to_wkb(g);
-    p.area_m2 = std::any_of(final_mask.begin(), final_mask.end(), [](auto v) { return v != 0; })
+    p.area_m2 = std::any_of(m.mask.begin(), m.mask.end(), [](auto v) { return v != 0; })
                     ? area_.area_m2(p.wkb)
                     : 0.0;
     if (p.area_m2 < in_.rules->min_area_m2(cat) || p.area_m2 <= 0) return std::nullopt;
-    // Mark the reported pixels; finish_change_raster() keeps marked pixels only.
-    for (std::size_t i = 0; i < member.size(); ++i)
-      if (final_mask[i]) px.change[i] = static_cast<std::uint8_t>(kKept | static_cast<int>(cat));
-    window_io(*change_, GF_Write, w, px.change, GDT_Byte);
-    describe(p, g, final_mask, px);
-    return p;
-  }
-
-  /// The change raster then shows the reported patches exactly: their marked pixels keep
-  /// their category, every other changed pixel (specks, dropped or trimmed pixels) becomes 0.
-  void finish_change_raster() {
-    const Grid& g = in_.grid;
-    std::vector<std::uint8_t> buf;
-    for (const Window& w : g.blocks(512, 512)) {
-      window_io(*change_, GF_Read, w, buf, GDT_Byte);
-      for (auto& v : buf)
-        if (v >= 1 && v <= 3)
-          v = 0;
-        else if ((v & kKept) && v != 255)
-          v = static_cast<std::uint8_t>(v & ~kKept);
-      window_io(*change_, GF_Write, w, buf, GDT_Byte);
-    }
-    close_or_throw(change_, in_.change);
+    describe(p, g, m.mask, px);
+    return m;
   }
 
  private:
-  static constexpr int kKept = 0x80;  // marks reported pixels in the change raster until the end
-
   /// Whether even a refined patch (its pixels plus a full ring around them) stays under the
   /// minimum area: most noise specks, which then skip the refinement's image reads.
   bool cannot_reach_min_area(ChangeCategory cat, const OGRGeometry& geom) const {
@@ -168,7 +195,6 @@ class PatchMeasurer {
     window_io(*after_, GF_Read, w, px.after, GDT_Byte);
     window_io(*evidence_, GF_Read, w, px.evidence, GDT_Byte);
     window_io(*candidates_, GF_Read, w, px.candidates, GDT_Byte);
-    window_io(*change_, GF_Read, w, px.change, GDT_Byte);
     if (parcels_) window_io(*parcels_, GF_Read, w, px.parcels, GDT_UInt32);
     if (class_confidence_) window_io(*class_confidence_, GF_Read, w, px.class_confidence, GDT_Byte);
   }
@@ -266,7 +292,7 @@ class PatchMeasurer {
   }
 
   const PatchInputs& in_;
-  DatasetPtr before_, after_, evidence_, candidates_, change_, parcels_, class_confidence_;
+  DatasetPtr before_, after_, evidence_, candidates_, parcels_, class_confidence_;
   std::vector<MosaicReader> readers_;
   EllipsoidalArea area_;
   bool is_geographic_;
@@ -305,23 +331,55 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
     layer = vds->GetLayer(0);
   }
 
-  // 2. Each is refined, measured, and kept or dropped.
+  // 2. Each is refined, measured, and kept or dropped, in parallel; the change raster is
+  //    marked in the polygons' order, so the result does not depend on the thread count.
   PatchResult result;
   {
-    PatchMeasurer measurer(in);
+    // Patch windows come down the image in polygon order; a cache of a few block rows of both
+    // images and the class rasters keeps each block decompressed once (GDAL_CACHEMAX wins).
+    ScopedBlockCache cache(std::max<GIntBig>(GDALGetCacheMax64(), GIntBig(256) << 20));
+    ChangeMarks marks(in.change);
+    tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
     std::size_t polygons = 0;
+    using Item = std::pair<std::unique_ptr<OGRFeature>, std::optional<MeasuredPatch>>;
     if (!no_polygons) {
       layer->ResetReading();
-      for (auto& feat : *layer) {
-        OGRGeometry* g = feat->GetGeometryRef();
-        if (!g) continue;
-        ++polygons;
-        const auto cat = static_cast<ChangeCategory>(feat->GetFieldAsInteger(0));
-        if (auto p = measurer.measure(cat, *g, result.refined))
-          result.patches.push_back(std::move(*p));
-      }
+      const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
+      tbb::parallel_pipeline(
+          tokens,
+          tbb::make_filter<void, std::shared_ptr<Item>>(
+              tbb::filter_mode::serial_in_order,
+              [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
+                std::unique_ptr<OGRFeature> f;
+                while ((f.reset(layer->GetNextFeature()), f) && !f->GetGeometryRef()) {
+                }
+                if (!f) {
+                  fc.stop();
+                  return nullptr;
+                }
+                ++polygons;
+                return std::make_shared<Item>(std::move(f), std::nullopt);
+              }) &
+              tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
+                  tbb::filter_mode::parallel,
+                  [&](std::shared_ptr<Item> item) {
+                    auto& m = measurers.local();
+                    if (!m) m = std::make_unique<PatchMeasurer>(in);
+                    const auto cat = static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
+                    item->second = m->measure(cat, *item->first->GetGeometryRef());
+                    item->first.reset();
+                    return item;
+                  }) &
+              tbb::make_filter<std::shared_ptr<Item>, void>(
+                  tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Item> item) {
+                    if (!item->second) return;
+                    marks.mark(*item->second);
+                    result.refined += item->second->refined;
+                    result.patches.push_back(std::move(item->second->patch));
+                  }));
     }
-    measurer.finish_change_raster();
+    measurers.clear();
+    marks.finish();
     result.dropped_below_min_area = polygons - result.patches.size();
   }
 
