@@ -9,6 +9,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/raster_writer.h"
 
 namespace farmwatch::engine {
@@ -103,11 +104,37 @@ io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uin
 
 }  // namespace
 
+namespace {
+/// Bytes of one sample of a GDAL data type name (2 if unknown).
+int sample_bytes(const std::string& type) {
+  if (type == "Byte" || type == "Int8") return 1;
+  if (type == "UInt32" || type == "Int32" || type == "Float32") return 4;
+  if (type == "Float64" || type == "UInt64" || type == "Int64" || type == "CInt32" ||
+      type == "CFloat32")
+    return 8;
+  if (type == "CFloat64") return 16;
+  return 2;
+}
+}  // namespace
+
 LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
                                       const Log& log) {
   const bool with_change = job.change && job.images.size() == 2;
   if (job.images.empty() || job.landuse_out.size() != job.images.size())
     throw std::logic_error("run_landuse_change: one land-use output per image");
+
+  // Each thread reads its blocks with a halo (clouds are grown across block edges), so it
+  // touches the block rows above and below, through its own datasets: unless GDAL's cache holds
+  // three block rows of every image per thread, a file block is decompressed up to nine times.
+  std::int64_t rows_bytes = 0;
+  for (const auto& m : job.images)
+    for (const auto& s : m.scenes)
+      rows_bytes += std::int64_t(3) * s.grid.width * opt.block_size * s.band_count *
+                    sample_bytes(s.data_type);
+  const std::int64_t cache_bytes = std::clamp<std::int64_t>(
+      rows_bytes * ThreadLimit::current() + (std::int64_t(32) << 20), io::ScopedBlockCache::current(),
+      std::max<std::int64_t>(io::ScopedBlockCache::current(), std::int64_t(1) << 30));
+  io::ScopedBlockCache cache(cache_bytes);
 
   tbb::enumerable_thread_specific<Readers> readers([&] {
     Readers r;

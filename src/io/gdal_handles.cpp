@@ -39,6 +39,12 @@ void setup_gdal(const Log* log, int cache_mb) {
   CPLSetErrorHandler(route_cpl_error);
 }
 
+ScopedBlockCache::ScopedBlockCache(std::int64_t bytes) : before_(GDALGetCacheMax64()) {
+  if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(bytes);
+}
+ScopedBlockCache::~ScopedBlockCache() { GDALSetCacheMax64(before_); }
+std::int64_t ScopedBlockCache::current() { return GDALGetCacheMax64(); }
+
 std::vector<std::pair<std::string, std::string>> library_versions() {
   const int major = PROJ_VERSION_MAJOR, minor = PROJ_VERSION_MINOR, patch = PROJ_VERSION_PATCH;
   return {{"GDAL", GDALVersionInfo("RELEASE_NAME")},

@@ -61,21 +61,6 @@ OGRSpatialReference srs_from_wkt(const std::string& wkt);
 OGRSpatialReference wgs84_lonlat();
 /// Transformation between two SRS; ProcessingError if PROJ cannot build one.
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to);
-/// GDAL's block cache set to `bytes` for a scope, then restored; left alone when the user set
-/// GDAL_CACHEMAX.
-class ScopedBlockCache {
- public:
-  explicit ScopedBlockCache(GIntBig bytes) : before_(GDALGetCacheMax64()) {
-    if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(bytes);
-  }
-  ~ScopedBlockCache() { GDALSetCacheMax64(before_); }
-  ScopedBlockCache(const ScopedBlockCache&) = delete;
-  ScopedBlockCache& operator=(const ScopedBlockCache&) = delete;
-
- private:
-  GIntBig before_;
-};
-
 /// Bounding box of `b` through `t`, 21 points along each edge (no antimeridian handling);
 /// InputError naming `what` if no point transforms.
 Box transform_bounds(OGRCoordinateTransformation& t, const Box& b, const std::string& what);

@@ -20,6 +20,7 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 #include "png_codec.h"
@@ -768,7 +769,7 @@ class TileRenderer {
 TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log) {
   // Every block of the raster is read once: 256 MB at most holds the windows of the super
   // tiles in flight.
-  ScopedBlockCache cap(std::min<GIntBig>(GDALGetCacheMax64(), GIntBig(256) << 20));
+  ScopedBlockCache cap(std::min<std::int64_t>(ScopedBlockCache::current(), std::int64_t(256) << 20));
   return TileRenderer(req, log).run();
 }
 

@@ -16,6 +16,7 @@
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -337,7 +338,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   {
     // Patch windows come down the image in polygon order; a cache of a few block rows of both
     // images and the class rasters keeps each block decompressed once (GDAL_CACHEMAX wins).
-    ScopedBlockCache cache(std::max<GIntBig>(GDALGetCacheMax64(), GIntBig(256) << 20));
+    ScopedBlockCache cache(std::max<std::int64_t>(ScopedBlockCache::current(), std::int64_t(256) << 20));
     ChangeMarks marks(in.change);
     tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
     std::size_t polygons = 0;

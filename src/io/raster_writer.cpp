@@ -1,5 +1,7 @@
 #include "farmwatch/io/raster_writer.h"
 
+#include <tbb/global_control.h>
+
 #include <gdal_utils.h>
 
 #include <algorithm>
@@ -193,7 +195,12 @@ void write_cog(const std::string& src, const std::string& dst,
   const std::string count = "OVERVIEW_COUNT=" + std::to_string(levels);
   const std::string comp = "COMPRESS=" + compress;
   const std::string ov_comp = "OVERVIEW_COMPRESS=" + compress;
+  // Blocks are compressed in parallel (and written in order: the bytes do not change).
+  const std::string threads =
+      "NUM_THREADS=" + std::to_string(tbb::global_control::active_value(
+                           tbb::global_control::max_allowed_parallelism));
   const char* argv[] = {"-of",  "COG",
+                        "-co",  threads.c_str(),
                         "-co",  comp.c_str(),
                         "-co",  "BLOCKSIZE=512",
                         "-co",  rs.c_str(),

@@ -1,5 +1,6 @@
 #pragma once
 // Process-wide GDAL set-up: drivers, cache size, and GDAL's messages routed into a Log.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,21 @@ namespace farmwatch::io {
 /// Registers drivers, bounds GDAL's block cache (MB, unless GDAL_CACHEMAX is set) and routes CPL
 /// errors/warnings into `log`. Call once, from main(); `log` must outlive all GDAL use.
 void setup_gdal(const Log* log, int cache_mb = 64);
+
+/// GDAL's block cache set to `bytes` for a scope, then restored; left alone when the user set
+/// GDAL_CACHEMAX. The cache is process-wide: set it from one thread.
+class ScopedBlockCache {
+ public:
+  explicit ScopedBlockCache(std::int64_t bytes);
+  ~ScopedBlockCache();
+  ScopedBlockCache(const ScopedBlockCache&) = delete;
+  ScopedBlockCache& operator=(const ScopedBlockCache&) = delete;
+  /// The cache's size now, bytes.
+  static std::int64_t current();
+
+ private:
+  std::int64_t before_;
+};
 
 /// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use
 /// it instead of the clock, so identical inputs give identical files.
