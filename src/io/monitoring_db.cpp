@@ -73,6 +73,7 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
   } else {
     for (const Table* t : kRunTables) im.layer(*t);
   }
+  im.add_missing_columns();
   return db;
 }
 
@@ -226,6 +227,7 @@ void MonitoringDb::Impl::write_patches(const RunWrite& w, std::int64_t run_id) {
     f.SetField("patch_id", p.id.c_str());
     f.SetField("category", category_key(p.category));
     f.SetField("status", p.status.c_str());
+    Impl::set_labels(f);
     f.SetField("class_before", name(p.class_before).c_str());
     f.SetField("class_after", name(p.class_after).c_str());
     f.SetField("last_seen", std::max(existing ? str(f, "last_seen") : std::string(), r.date_after).c_str());
@@ -287,6 +289,7 @@ void MonitoringDb::set_status(const std::string& patch_id, const std::string& st
     OGRFeature& f = *found.front();
     const std::string at = utc_timestamp();
     f.SetField("status", status.c_str());
+    Impl::set_labels(f);
     f.SetField("status_by", who.c_str());
     f.SetField("status_at", at.c_str());
     f.SetField("status_note", note.c_str());

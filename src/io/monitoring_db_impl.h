@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "gdal_error.h"
@@ -62,6 +63,8 @@ inline const Table kPatches{"patches",
                      {{"patch_id", OFTString},
                       {"category", OFTString},
                       {"status", OFTString},
+                      {"category_label", OFTString},  // 非农化 ... as in the reports
+                      {"status_label", OFTString},    // 新发现 ... as in the reports
                       {"class_before", OFTString},
                       {"class_after", OFTString},
                       {"first_seen", OFTString},
@@ -228,6 +231,42 @@ struct MonitoringDb::Impl {
           fail(std::string("cannot create column ") + t->name + "." + c.name);
       }
     }
+  }
+
+  /// Columns added since a database was made are added to it; a database from before the
+  /// Chinese labels gets them filled in from the keys.
+  void add_missing_columns() {
+    for (const Table* t : kTables) {
+      OGRLayer* l = ds->GetLayerByName(t->name);
+      if (!l) continue;
+      bool labels_added = false;
+      for (const auto& c : t->columns) {
+        if (l->GetLayerDefn()->GetFieldIndex(c.name) >= 0) continue;
+        OGRFieldDefn fd(c.name, c.type);
+        CPLErrorReset();
+        if (l->CreateField(&fd) != OGRERR_NONE)
+          fail(std::string("cannot add column ") + t->name + "." + c.name);
+        labels_added = labels_added || std::string(c.name).find("_label") != std::string::npos;
+      }
+      if (t == &kPatches && labels_added)
+        transaction([&] {
+          l->SetAttributeFilter(nullptr);
+          l->ResetReading();
+          std::vector<OGRFeatureUniquePtr> all;
+          while (OGRFeature* f = l->GetNextFeature()) all.emplace_back(f);
+          for (auto& f : all) {
+            set_labels(*f);
+            update(*l, *f, t->name);
+          }
+        });
+    }
+  }
+
+  /// The Chinese labels of a patch row from its category and status keys.
+  static void set_labels(OGRFeature& f) {
+    const auto cat = parse_category(f.GetFieldAsString("category"));
+    f.SetField("category_label", cat ? category_label(*cat) : f.GetFieldAsString("category"));
+    f.SetField("status_label", patch_status_label(f.GetFieldAsString("status")).c_str());
   }
 
   /// Whether a table exists (databases from before the nightly tables lack them).

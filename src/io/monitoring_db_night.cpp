@@ -136,6 +136,7 @@ void MonitoringDb::Impl::write_revisits(const NightRecord& n, const RunWrite& w,
       continue;
     }
     f->SetField("status", next.c_str());
+    Impl::set_labels(*f);
     f->SetField("last_seen", std::max(str(*f, "last_seen"), date).c_str());
     f->SetField("last_run", static_cast<GIntBig>(run_id));
     im.update(patches, *f, kPatches.name);

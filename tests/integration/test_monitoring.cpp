@@ -93,6 +93,18 @@ std::map<std::string, std::string> status_by_id(const json& fc) {
   return m;
 }
 
+/// patch_id -> "category_label/status_label" as stored in the database's patches table.
+std::map<std::string, std::string> stored_labels(const std::string& db) {
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open(db.c_str(), GDAL_OF_VECTOR));
+  std::map<std::string, std::string> m;
+  if (!ds || !ds->GetLayerByName("patches")) return m;
+  for (auto& f : *ds->GetLayerByName("patches"))
+    m[f->GetFieldAsString("patch_id")] = std::string(f->GetFieldAsString("category_label")) +
+                                         "/" + f->GetFieldAsString("status_label");
+  return m;
+}
+
 /// The database a test writes to: a GeoPackage in its folder, or a fresh PostGIS database.
 class Monitoring : public ::testing::TestWithParam<std::string> {
  protected:
@@ -177,6 +189,16 @@ TEST_P(Monitoring, PatchesKeepTheirIdsAcrossRunsAndAnalystDecisionsStick) {
   EXPECT_EQ(patches_geojson(db_, {"--since", "2024-09-01"})["features"].size(), 5u);
   EXPECT_EQ(patches_geojson(db_, {"--unit", "西岗村"})["features"].size(), 2u);
 
+  // The database holds the reports' Chinese labels too, kept with every change of status.
+  const auto labels = stored_labels(db_);
+  ASSERT_EQ(labels.size(), 5u);
+  EXPECT_EQ(labels.at(yard), "非农化/已核实");
+  EXPECT_EQ(labels.at("FW20240910-0001"), "非农化/新发现");
+  for (const auto& [id, status] : before)
+    if (id != yard) {
+      EXPECT_NE(labels.at(id).find("/持续存在"), std::string::npos) << id;
+    }
+
   // The second run's reports carry the ids and statuses too.
   const std::string csv = read_text(dir_ / "march_september/changes.csv");
   EXPECT_NE(csv.find(yard + ",非农化"), std::string::npos);
@@ -256,6 +278,26 @@ TEST_P(Monitoring, ParcelHistoryShowsClassSharesPatchesAndChips) {
   EXPECT_NE(no_patch.output.find("has no patch 'FW-0'"), std::string::npos);
   const auto bad_status = run_cli({"patch", "FW20240820-0001", "--db", db_, "--status", "gone"});
   EXPECT_EQ(bad_status.exit_code, 2);
+}
+
+TEST_P(Monitoring, ADatabaseFromBeforeTheLabelsGetsThemFromTheKeys) {
+  const auto first = run("march_august", "2024-08-20", sample("sample_20240820.tif"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  {  // as a database made before the label columns
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(db_.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    ASSERT_TRUE(ds);
+    OGRLayer* l = ds->GetLayerByName("patches");
+    for (const char* c : {"category_label", "status_label"})
+      ASSERT_EQ(l->DeleteField(l->GetLayerDefn()->GetFieldIndex(c)), OGRERR_NONE) << c;
+  }
+  ASSERT_TRUE(stored_labels(db_).begin()->second == "/");
+  // Any command that opens it adds them.
+  const auto listed = run_cli({"patches", "--db", db_});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  std::map<std::string, int> counts;
+  for (const auto& [id, l] : stored_labels(db_)) ++counts[l];
+  EXPECT_EQ(counts, (std::map<std::string, int>{{"其他变化/新发现", 1}, {"非农化/新发现", 1}, {"非粮化/新发现", 2}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Monitoring, ::testing::Values("gpkg", "postgis"));
