@@ -4,6 +4,8 @@
 #include <gdal_rat.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -142,8 +144,104 @@ void describe_class_raster(const std::string& path, const std::vector<ClassEntry
   if (!out) throw ProcessingError("cannot write '" + qml_path.string() + "' (disk full?)");
 }
 
-void write_gpkg_aliases(const std::string& gpkg, const std::string& table,
-                        const std::vector<std::pair<std::string, std::string>>& column_aliases) {
+namespace {
+
+/// QGIS style of a patch layer: outlines in the category colours over a light fill of the
+/// same colour, categorised on `category` (its Chinese labels), and the field aliases.
+std::string patch_layer_qml(const std::vector<std::pair<std::string, std::string>>& aliases) {
+  std::string cats, symbols;
+  int k = 0;
+  for (const auto& e : change_entries()) {
+    if (e.value == 0) continue;
+    const std::string rgb = std::to_string(e.color.r) + "," + std::to_string(e.color.g) + "," +
+                            std::to_string(e.color.b);
+    const std::string n = std::to_string(k++);
+    cats += "      <category render=\"true\" symbol=\"" + n + "\" value=\"" + xml_escape(e.name) +
+            "\" label=\"" + xml_escape(e.name) + "\" type=\"string\"/>\n";
+    symbols += "      <symbol type=\"fill\" name=\"" + n +
+               "\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n"
+               "        <layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">\n"
+               "          <Option type=\"Map\">\n"
+               "            <Option name=\"color\" value=\"" + rgb + ",48\" type=\"QString\"/>\n"
+               "            <Option name=\"style\" value=\"solid\" type=\"QString\"/>\n"
+               "            <Option name=\"outline_color\" value=\"" + rgb + ",255\" type=\"QString\"/>\n"
+               "            <Option name=\"outline_style\" value=\"solid\" type=\"QString\"/>\n"
+               "            <Option name=\"outline_width\" value=\"0.6\" type=\"QString\"/>\n"
+               "            <Option name=\"outline_width_unit\" value=\"MM\" type=\"QString\"/>\n"
+               "            <Option name=\"joinstyle\" value=\"miter\" type=\"QString\"/>\n"
+               "          </Option>\n"
+               "        </layer>\n"
+               "      </symbol>\n";
+  }
+  std::string qml =
+      "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+      "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Fields\">\n"
+      "  <renderer-v2 type=\"categorizedSymbol\" attr=\"category\" forceraster=\"0\" "
+      "symbollevels=\"0\" enableorderby=\"0\">\n"
+      "    <categories>\n" + cats + "    </categories>\n"
+      "    <symbols>\n" + symbols + "    </symbols>\n"
+      "  </renderer-v2>\n"
+      "  <aliases>\n";
+  for (const auto& [field, alias] : aliases)
+    qml += "    <alias field=\"" + xml_escape(field) + "\" name=\"" + xml_escape(alias) + "\"/>\n";
+  qml += "  </aliases>\n</qgis>\n";
+  return qml;
+}
+
+/// The layer's default style in the GeoPackage's layer_styles table, where QGIS looks for it
+/// (the table QGIS itself writes with "Save as default").
+void write_default_style(const std::string& gpkg, const std::string& table, const std::string& qml) {
+  DatasetPtr ds(GDALDataset::Open(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+  if (!ds) throw ProcessingError("cannot open '" + gpkg + "' to store its style: " + gdal_last_error());
+  OGRLayer* geo = ds->GetLayerByName(table.c_str());
+  const std::string geom_column = geo && geo->GetGeometryColumn() ? geo->GetGeometryColumn() : "";
+  OGRLayer* styles = ds->GetLayerByName("layer_styles");
+  if (!styles) {
+    styles = ds->CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
+    if (!styles) throw ProcessingError("cannot add layer_styles to '" + gpkg + "': " + gdal_last_error());
+    const std::pair<const char*, OGRFieldType> cols[] = {
+        {"f_table_catalog", OFTString}, {"f_table_schema", OFTString},
+        {"f_table_name", OFTString},    {"f_geometry_column", OFTString},
+        {"styleName", OFTString},       {"styleQML", OFTString},
+        {"styleSLD", OFTString},        {"useAsDefault", OFTInteger},
+        {"description", OFTString},     {"owner", OFTString},
+        {"ui", OFTString},              {"update_time", OFTDateTime}};
+    for (const auto& [name, type] : cols) {
+      OGRFieldDefn fd(name, type);
+      if (std::string(name) == "useAsDefault") fd.SetSubType(OFSTBoolean);
+      if (styles->CreateField(&fd) != OGRERR_NONE)
+        throw ProcessingError("cannot add layer_styles to '" + gpkg + "': " + gdal_last_error());
+    }
+  }
+  OGRFeature f(styles->GetLayerDefn());
+  f.SetField("f_table_catalog", "");
+  f.SetField("f_table_schema", "");
+  f.SetField("f_table_name", table.c_str());
+  f.SetField("f_geometry_column", geom_column.c_str());
+  f.SetField("styleName", table.c_str());
+  f.SetField("styleQML", qml.c_str());
+  f.SetField("styleSLD", "");
+  f.SetField("useAsDefault", 1);
+  f.SetField("description", "farmwatch");
+  f.SetField("owner", "");
+  f.SetField("ui", "");
+  // Reproducible: SOURCE_DATE_EPOCH when set (as GDAL's own GeoPackage timestamps).
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  const std::time_t t = epoch ? static_cast<std::time_t>(std::atoll(epoch)) : std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  f.SetField("update_time", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+             static_cast<float>(tm.tm_sec), 100);
+  if (styles->CreateFeature(&f) != OGRERR_NONE)
+    throw ProcessingError("cannot store the style of '" + gpkg + "': " + gdal_last_error());
+  close_or_throw(ds, gpkg);
+}
+
+}  // namespace
+
+void describe_patch_layer(const std::string& gpkg, const std::string& table,
+                          const std::vector<std::pair<std::string, std::string>>& column_aliases) {
+  write_default_style(gpkg, table, patch_layer_qml(column_aliases));
   sqlite3* db = nullptr;
   auto fail = [&](const std::string& why) {
     if (db) sqlite3_close(db);

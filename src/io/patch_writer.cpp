@@ -92,7 +92,7 @@ const std::vector<Field>& schema() {
        [](P p, C) -> Value { return parcel_areas(p); }},
       {"farmland_share", "农田内占比", OFTReal, [](P p, C) -> Value { return p.farmland_share; }},
       {"confidence", "置信度", OFTReal, [](P p, C) -> Value { return p.confidence; }},
-      {"pixels", "像元数", OFTInteger64, [](P p, C) -> Value { return p.pixels; }},
+      {"pixels", "像元数", OFTInteger, [](P p, C) -> Value { return p.pixels; }},
   };
   return f;
 }
@@ -164,7 +164,7 @@ void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patch
   // QGIS shows these aliases as the field names (GDAL 3.6 does not write them).
   std::vector<std::pair<std::string, std::string>> aliases;
   for (const auto& f : schema()) aliases.emplace_back(f.name, f.alias);
-  write_gpkg_aliases(path, "changes", aliases);
+  describe_patch_layer(path, "changes", aliases);
 }
 
 void write_patches_geojson(const std::string& path, const std::vector<Patch>& patches,

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <set>
 #include <nlohmann/json.hpp>
 
@@ -289,6 +291,26 @@ TEST_F(SampleRun, ClassRastersTablesAndSpreadsheetsOpenRightInGisTools) {
   ASSERT_TRUE(f);
   EXPECT_STREQ(f->GetFieldAsString(0), "监测编号");
   gpkg->ReleaseResultSet(sql);
+  // QGIS 3.22 does not read those: its default style (layer_styles) carries the aliases and
+  // draws the patches by category in the change colours.
+  OGRLayer* styles = gpkg->GetLayerByName("layer_styles");
+  ASSERT_TRUE(styles);
+  std::unique_ptr<OGRFeature> style(styles->GetNextFeature());
+  ASSERT_TRUE(style);
+  EXPECT_STREQ(style->GetFieldAsString("f_table_name"), "changes");
+  EXPECT_STREQ(style->GetFieldAsString("f_geometry_column"), "geom");
+  EXPECT_EQ(style->GetFieldAsInteger("useAsDefault"), 1);
+  const std::string patch_qml = style->GetFieldAsString("styleQML");
+  for (const char* s : {"type=\"categorizedSymbol\" attr=\"category\"", "value=\"非农化\"",
+                        "<alias field=\"patch_id\" name=\"监测编号\"/>", "230,30,30,255"})
+    EXPECT_NE(patch_qml.find(s), std::string::npos) << s;
+  // Every type in the .csvt is one QGIS's delimited-text reader accepts (it rejects the whole
+  // file for one it does not know, such as Integer64, and reads 0103 as 103).
+  const std::string csvt = test::read_text(out("changes.csvt"));
+  std::stringstream types(csvt.substr(0, csvt.find_first_of("\r\n")));
+  for (std::string t; std::getline(types, t, ',');)
+    EXPECT_TRUE(std::regex_match(t, std::regex(R"((Integer|Real|String|Date|DateTime|Time)(\(\d+(\.\d+)?\))?)")))
+        << t;
   // CSV: a .csvt keeps codes as text; the workbook holds them as text too.
   GDALDatasetUniquePtr csv(GDALDataset::Open(out("changes.csv").c_str(), GDAL_OF_VECTOR));
   GDALDatasetUniquePtr xlsx(GDALDataset::Open(out("changes.xlsx").c_str(), GDAL_OF_VECTOR));

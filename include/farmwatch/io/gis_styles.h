@@ -31,9 +31,12 @@ std::vector<ClassEntry> change_entries();
 /// loads with the raster. ProcessingError naming the file if either cannot be written.
 void describe_class_raster(const std::string& path, const std::vector<ClassEntry>& entries);
 
-/// Writes the GeoPackage schema extension's gpkg_data_columns rows (column title = alias)
-/// for `table` (GDAL 3.6 does not write field aliases). ProcessingError if it cannot.
-void write_gpkg_aliases(const std::string& gpkg, const std::string& table,
-                        const std::vector<std::pair<std::string, std::string>>& column_aliases);
+/// Describes a patch layer of a GeoPackage for GIS tools: the schema extension's
+/// gpkg_data_columns rows (column title = alias; GDAL 3.6 writes no field aliases) and a default
+/// QGIS style in its layer_styles table (QGIS 3.22 reads aliases from the style, not from
+/// gpkg_data_columns): outlines in the category colours, categorised on the Chinese labels of
+/// `category`, and the aliases. ProcessingError naming the file if it cannot.
+void describe_patch_layer(const std::string& gpkg, const std::string& table,
+                          const std::vector<std::pair<std::string, std::string>>& column_aliases);
 
 }  // namespace farmwatch::io

@@ -325,7 +325,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     io::describe_class_raster((stage / "landuse.tif").string(),
                               io::class_entries(area.pipeline.classifier->classes()));
     io::describe_class_raster((stage / "change.tif").string(), io::change_entries());
-    io::write_gpkg_aliases((stage / "patches.gpkg").string(), "patches",
+    io::describe_patch_layer((stage / "patches.gpkg").string(), "patches",
                            {{"patch_id", "监测编号"}, {"category", "图斑类型"},
                             {"status", "状态"}, {"class_before", "前时相地类"},
                             {"class_after", "后时相地类"}, {"area_m2", "面积(平方米)"},
