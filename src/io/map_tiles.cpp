@@ -44,7 +44,7 @@ using Level = std::map<TileAddress, TilePixels>;
 
 TileAddress parent_of(const TileAddress& t) { return {t.z - 1, t.x / 2, t.y / 2}; }
 
-/// A JPEG (quality 85) of an RGBA tile; transparent pixels white.
+/// A JPEG (quality 75, gdal2tiles' default) of an RGBA tile; transparent pixels white.
 std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& rgba) {
   cv::Mat bgr(kTileSize, kTileSize, CV_8UC3);
   for (std::size_t k = 0; k < kTilePixels; ++k) {
@@ -54,7 +54,7 @@ std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& rgba) {
       bgr.data[3 * k + c] = static_cast<std::uint8_t>((p[2 - c] * a + 255 * (255 - a) + 127) / 255);
   }
   std::vector<std::uint8_t> out;
-  if (!cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, 85}))
+  if (!cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, 75}))
     throw ProcessingError("cannot encode a JPEG tile");
   return out;
 }

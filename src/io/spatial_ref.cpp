@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -116,8 +117,18 @@ void append_coordinate(std::string& out, double v) {
   out.append(buf, e);
 }
 
+/// How rings are written: GeoJSON positions, or (for the viewer) one flat array of integer
+/// steps of 1e-7 degree, the first point absolute and each next one its difference from the
+/// previous: a third of the text for outlines traced along pixel edges.
+enum class Coordinates { positions, delta_1e7 };
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
 /// A ring's points; `orient` +1 makes it counter-clockwise, -1 clockwise, 0 keeps it.
-bool ring_json(std::string& out, WkbReader& r, bool le, int orient) {
+bool ring_json(std::string& out, WkbReader& r, bool le, int orient, Coordinates form) {
   const std::uint32_t n = r.u32(le);
   if (!r.ok() || n > (1u << 26)) return false;
   std::vector<double> xy(2 * static_cast<std::size_t>(n));
@@ -128,6 +139,22 @@ bool ring_json(std::string& out, WkbReader& r, bool le, int orient) {
     twice_area += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
   const bool reverse = orient != 0 && twice_area != 0 && (twice_area > 0) != (orient > 0);
   out += '[';
+  if (form == Coordinates::delta_1e7) {
+    std::int64_t px = 0, py = 0;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const std::uint32_t i = reverse ? n - 1 - k : k;
+      const auto x = static_cast<std::int64_t>(std::llround(xy[2 * i] * 1e7));
+      const auto y = static_cast<std::int64_t>(std::llround(xy[2 * i + 1] * 1e7));
+      if (k) out += ',';
+      append_int(out, x - px);
+      out += ',';
+      append_int(out, y - py);
+      px = x;
+      py = y;
+    }
+    out += ']';
+    return true;
+  }
   for (std::uint32_t k = 0; k < n; ++k) {
     const std::uint32_t i = reverse ? n - 1 - k : k;
     out += k ? ",[" : "[";
@@ -140,27 +167,27 @@ bool ring_json(std::string& out, WkbReader& r, bool le, int orient) {
   return true;
 }
 
-bool polygon_json(std::string& out, WkbReader& r, bool le, bool rfc7946) {
+bool polygon_json(std::string& out, WkbReader& r, bool le, bool rfc7946, Coordinates form) {
   const std::uint32_t rings = r.u32(le);
   if (!r.ok()) return false;
   out += '[';
   for (std::uint32_t i = 0; i < rings; ++i) {
     if (i) out += ',';
-    if (!ring_json(out, r, le, rfc7946 ? (i == 0 ? 1 : -1) : 0)) return false;
+    if (!ring_json(out, r, le, rfc7946 ? (i == 0 ? 1 : -1) : 0, form)) return false;
   }
   out += ']';
   return true;
 }
 
 /// Polygon and MultiPolygon, the geometries of patches and parcels; false for anything else.
-bool geometry_json(std::string& out, WkbReader& r, bool rfc7946) {
+bool geometry_json(std::string& out, WkbReader& r, bool rfc7946, Coordinates form) {
   const bool le = r.byte() == 1;
   const std::uint32_t type = r.u32(le);
   if (!r.ok()) return false;
   if (type == 3) {
     out += R"({"coordinates":)";
-    if (!polygon_json(out, r, le, rfc7946)) return false;
-    out += R"(,"type":"Polygon"})";
+    if (!polygon_json(out, r, le, rfc7946, form)) return false;
+    out += form == Coordinates::delta_1e7 ? R"(,"q":1,"type":"Polygon"})" : R"(,"type":"Polygon"})";
     return true;
   }
   if (type != 6) return false;
@@ -169,9 +196,10 @@ bool geometry_json(std::string& out, WkbReader& r, bool rfc7946) {
   for (std::uint32_t i = 0; i < parts && r.ok(); ++i) {
     if (i) out += ',';
     const bool ple = r.byte() == 1;
-    if (r.u32(ple) != 3 || !polygon_json(out, r, ple, rfc7946)) return false;
+    if (r.u32(ple) != 3 || !polygon_json(out, r, ple, rfc7946, form)) return false;
   }
-  out += R"(],"type":"MultiPolygon"})";
+  out += form == Coordinates::delta_1e7 ? R"(],"q":1,"type":"MultiPolygon"})"
+                                        : R"(],"type":"MultiPolygon"})";
   return r.ok();
 }
 
@@ -182,13 +210,20 @@ std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb, bool rfc7946) {
   // writing 18,000 patches. Other geometries go through GDAL.
   std::string out;
   WkbReader r(wkb.data(), wkb.data() + wkb.size());
-  if (geometry_json(out, r, rfc7946)) return out;
+  if (geometry_json(out, r, rfc7946, Coordinates::positions)) return out;
   const auto g = from_wkb(wkb);
   const char* opts[] = {"COORDINATE_PRECISION=7", nullptr};
   char* js = OGR_G_ExportToJsonEx(OGRGeometry::ToHandle(g.get()), const_cast<char**>(opts));
   out = js ? js : "null";
   CPLFree(js);
   return out;
+}
+
+std::string wkb_to_viewer_json(const std::vector<std::uint8_t>& wkb) {
+  std::string out;
+  WkbReader r(wkb.data(), wkb.data() + wkb.size());
+  if (geometry_json(out, r, false, Coordinates::delta_1e7)) return out;
+  return wkb_to_geojson(wkb);
 }
 
 struct ToLonLat::Impl {

@@ -30,7 +30,7 @@ std::string chunk_of(double lon, double lat) {
 
 /// One GeoJSON feature as text (keys in the order nlohmann writes them).
 std::string feature(const std::vector<std::uint8_t>& wkb, const json& properties) {
-  return R"({"geometry":)" + io::wkb_to_geojson(wkb) + R"(,"properties":)" + properties.dump() +
+  return R"({"geometry":)" + io::wkb_to_viewer_json(wkb) + R"(,"properties":)" + properties.dump() +
          R"(,"type":"Feature"})";
 }
 
@@ -181,8 +181,8 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
   for (const auto& p : map.patches) {
     json props = {{"patch_id", p.id},         {"category", p.category},
                   {"category_label", p.category_label}, {"class_before", p.class_before},
-                  {"class_after", p.class_after}, {"area_m2", p.area_m2},
-                  {"area_mu", p.area_mu},     {"parcels", p.parcels},
+                  {"class_after", p.class_after}, {"area_m2", std::round(p.area_m2 * 100) / 100},
+                  {"area_mu", std::round(p.area_mu * 1e4) / 1e4},     {"parcels", p.parcels},
                   {"unit_name", p.unit_name}, {"status", p.status},
                   {"status_label", p.status_label}, {"chips", p.chips}};
     props["confidence"] = p.confidence ? json(*p.confidence) : json(nullptr);

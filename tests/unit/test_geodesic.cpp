@@ -107,3 +107,12 @@ TEST(GeoJson, TransformedBoxesMatchGdalsTransformBounds) {
   EXPECT_NEAR(ours.xmax, gdal.xmax, 1e-8);
   EXPECT_NEAR(ours.ymax, gdal.ymax, 1e-8);
 }
+
+TEST(GeoJson, TheViewersOutlinesAreIntegerStepsOfOneTenMillionthOfADegree) {
+  io::setup_gdal(nullptr);
+  const auto wkb = wkb_of("POLYGON ((117.0150036 31.852618, 117.0151036 31.852618, "
+                          "117.0151036 31.852518, 117.0150036 31.852618))");
+  EXPECT_EQ(io::wkb_to_viewer_json(wkb),
+            R"({"coordinates":[[1170150036,318526180,1000,0,0,-1000,-1000,1000]],"q":1,)"
+            R"("type":"Polygon"})");
+}

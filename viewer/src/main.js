@@ -356,6 +356,30 @@ function start(M) {
     return `${chunk}#${index}`;
   }
 
+  // Outlines come as flat arrays of integer steps of 1e-7 degree, marked q: 1 (a third of the
+  // text of GeoJSON positions; farmwatch's wkb_to_viewer_json): made positions once, here.
+  function decodeSteps(flat) {
+    const ring = [];
+    let x = 0, y = 0;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      x += flat[i];
+      y += flat[i + 1];
+      ring.push([x / 1e7, y / 1e7]);
+    }
+    return ring;
+  }
+
+  function decodeGeometries(collection) {
+    for (const f of collection.features || []) {
+      const g = f.geometry;
+      if (!g || !g.q) continue;
+      if (g.type === 'Polygon') g.coordinates = g.coordinates.map(decodeSteps);
+      else if (g.type === 'MultiPolygon') g.coordinates = g.coordinates.map((p) => p.map(decodeSteps));
+      delete g.q;
+    }
+    return collection;
+  }
+
   function addChunkFeatures(entry, chunk, collection) {
     const proj = map.getView().getProjection();
     const features = geojson.readFeatures(collection, {dataProjection: 'EPSG:4326', featureProjection: proj});
@@ -386,7 +410,7 @@ function start(M) {
     }
     chunk = String(chunk);
     if (entry.loaded.has(chunk)) return;
-    entry.loaded.set(chunk, collection || {type: 'FeatureCollection', features: []});
+    entry.loaded.set(chunk, decodeGeometries(collection || {type: 'FeatureCollection', features: []}));
     entry.pending.delete(chunk);
     state.stats.chunksLoaded++;
     addChunkFeatures(entry, chunk, entry.loaded.get(chunk));

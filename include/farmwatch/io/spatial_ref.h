@@ -31,6 +31,10 @@ Box wkb_envelope(const std::vector<std::uint8_t>& wkb);
 /// counter-clockwise and holes clockwise (RFC 7946 section 3.1.6). ProcessingError if the
 /// WKB cannot be decoded.
 std::string wkb_to_geojson(const std::vector<std::uint8_t>& wkb, bool rfc7946 = false);
+/// The viewer's compact form of a lon/lat geometry: Polygon and MultiPolygon rings as flat
+/// arrays of integer steps of 1e-7 degree (first point absolute, then differences), marked
+/// "q": 1 (decoded by viewer/src/main.js); other geometries as wkb_to_geojson.
+std::string wkb_to_viewer_json(const std::vector<std::uint8_t>& wkb);
 
 /// Geometries (WKB) from one CRS to WGS84 longitude/latitude (RFC 7946 order).
 class ToLonLat {

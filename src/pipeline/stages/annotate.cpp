@@ -49,7 +49,7 @@ class Annotate : public Stage {
         for (const auto& o : ctx.farmland->overlaps(p.wkb))
           p.parcel_areas.emplace_back(ctx.farmland->parcel_id(o.index), o.area_m2);
       std::tie(p.unit_code, p.unit_name) = unit_of(ctx, p.wkb);
-      const double a = area.area_m2(p.wkb);
+      const double a = p.area_m2;  // ellipsoidal, measured by the patches stage
       for (std::size_t k = 0; k < ctx.exemptions.size() && p.exempt_by.empty(); ++k)
         if (a > 0 && total_area(ctx.exemptions[k].overlaps(p.wkb)) >= kExemptShare * a)
           p.exempt_by = ctx.spec.exemptions[k].name;

@@ -1,4 +1,6 @@
 // The change report in three formats with one schema.
+#include <tbb/task_group.h>
+
 #include "farmwatch/io/html_report.h"
 #include "farmwatch/io/patch_writer.h"
 #include "farmwatch/version.h"
@@ -22,13 +24,12 @@ class Reports : public Stage {
         ctx.grid.crs_wkt};
     const auto& staging = ctx.out->staging();
     const auto& patches = ctx.patches.patches;
-    io::write_patches_gpkg((staging / "changes.gpkg").string(), patches, rc);
-    io::write_patches_geojson((staging / "changes.geojson").string(), patches, rc);
-    io::write_patches_csv((staging / "changes.csv").string(), patches, rc);
-    io::write_patches_xlsx((staging / "changes.xlsx").string(), patches, rc);
-    for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv", "changes.csvt",
-                          "changes.xlsx"})
-      ctx.files.push_back(f);
+    // The formats are written side by side (each its own file and GDAL dataset).
+    tbb::task_group formats;
+    formats.run([&] { io::write_patches_gpkg((staging / "changes.gpkg").string(), patches, rc); });
+    formats.run([&] { io::write_patches_geojson((staging / "changes.geojson").string(), patches, rc); });
+    formats.run([&] { io::write_patches_csv((staging / "changes.csv").string(), patches, rc); });
+    formats.run([&] { io::write_patches_xlsx((staging / "changes.xlsx").string(), patches, rc); });
 
     io::HtmlReportInput html;
     html.context = rc;
@@ -53,7 +54,13 @@ class Reports : public Stage {
     html.patches = &patches;
     html.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     html.extent = ctx.grid.extent();
-    for (const auto& f : io::write_html_report(staging.string(), html)) ctx.files.push_back(f);
+    std::vector<std::string> report_files;
+    formats.run([&] { report_files = io::write_html_report(staging.string(), html); });
+    formats.wait();
+    for (const char* f : {"changes.gpkg", "changes.geojson", "changes.csv", "changes.csvt",
+                          "changes.xlsx"})
+      ctx.files.push_back(f);
+    for (const auto& f : report_files) ctx.files.push_back(f);
   }
 };
 
