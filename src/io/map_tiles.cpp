@@ -767,9 +767,6 @@ class TileRenderer {
 }  // namespace
 
 TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log) {
-  // Every block of the raster is read once: 256 MB at most holds the windows of the super
-  // tiles in flight.
-  ScopedBlockCache cap(std::min<std::int64_t>(ScopedBlockCache::current(), std::int64_t(256) << 20));
   return TileRenderer(req, log).run();
 }
 

@@ -1,4 +1,6 @@
 // The monitoring database's reads: runs, patches and their history, parcels and their classes.
+#include <algorithm>
+
 #include "monitoring_db_impl.h"
 
 namespace farmwatch::io {
@@ -58,6 +60,15 @@ std::optional<ParcelRecord> MonitoringDb::parcel(const std::string& id) const {
   if (f.empty()) return std::nullopt;
   return ParcelRecord{str(*f.front(), "parcel_id"), str(*f.front(), "unit_code"),
                       str(*f.front(), "unit_name"), num(*f.front(), "area_m2"), wkb_of(*f.front())};
+}
+
+std::vector<ParcelRecord> MonitoringDb::parcels() const {
+  std::vector<ParcelRecord> out;
+  for (const auto& f : impl_->select(kParcels, ""))
+    out.push_back({str(*f, "parcel_id"), str(*f, "unit_code"), str(*f, "unit_name"),
+                   num(*f, "area_m2"), wkb_of(*f)});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
 }
 
 std::vector<ParcelClassRecord> MonitoringDb::parcel_classes(const std::string& parcel_id) const {

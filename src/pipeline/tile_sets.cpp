@@ -1,11 +1,16 @@
 #include "farmwatch/pipeline/tile_sets.h"
 
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/map_tiles.h"
+#include "farmwatch/io/text_file.h"
 
 namespace farmwatch::pipeline {
 namespace fs = std::filesystem;
@@ -19,8 +24,14 @@ std::vector<const TileMatrixSet*> tile_sets_named(const std::string& grid) {
 
 json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::string& root,
                      const TileSetOptions& options, const Log& log) {
-  json out = json::object();
   const auto sets = tile_sets_named(options.grid);
+  struct Job {
+    const TileMatrixSet* set;
+    const TileLayerSource* layer;
+    io::TileLayerRequest req;
+    io::TileLayerStats stats;
+  };
+  std::vector<Job> jobs;
   for (const TileMatrixSet* set : sets) {
     // With both grids, levels are kept within each one's range (天地图 "c" starts at 1).
     auto level = [&](int z) {
@@ -28,14 +39,7 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
     };
     const fs::path dir = fs::path(root) / set->id;
     fs::create_directories(dir);
-    {
-      const fs::path p = dir / "tilematrixset.json";
-      std::ofstream f(p, std::ios::binary | std::ios::trunc);
-      f << io::tile_matrix_set_json(*set).dump(2) << "\n";
-      f.close();
-      if (!f) throw ProcessingError("cannot write '" + p.string() + "' (disk full?)");
-    }
-    json& per_set = out[set->id] = json::object();
+    io::write_text_file(dir / "tilematrixset.json", io::tile_matrix_set_json(*set).dump(2) + "\n");
     for (const TileLayerSource& layer : layers) {
       io::TileLayerRequest req;
       req.raster = layer.raster;
@@ -49,20 +53,32 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
         req.previous_raster = layer.previous_raster;
         req.previous_dir = (fs::path(options.previous_root) / set->id / layer.name).string();
       }
-      const bool mbtiles = set == &web_mercator_quad();
-      if (mbtiles) req.mbtiles = (dir / (layer.name + ".mbtiles")).string();
-      const auto st = io::write_tile_layer(req, log);
-      const std::string rel = set->id + "/" + layer.name;
-      json entry = {{"path", rel + "/{z}/{x}/{y}." + st.format},
-                    {"tilejson", rel + "/tilejson.json"},
-                    {"min_zoom", st.min_level},
-                    {"max_zoom", st.max_level},
-                    {"tiles", st.written},
-                    {"rendered", st.rendered},
-                    {"bytes", st.bytes}};
-      if (mbtiles) entry["mbtiles"] = rel + ".mbtiles";
-      per_set[layer.name] = entry;
+      if (set == &web_mercator_quad()) req.mbtiles = (dir / (layer.name + ".mbtiles")).string();
+      jobs.push_back({set, &layer, std::move(req), {}});
     }
+  }
+  // Layers are rendered side by side (each renderer is parallel inside too: small layers and
+  // file creation leave cores idle otherwise). GDAL's block cache is capped once for all:
+  // every block is read once, and 256 MB holds the windows of the super tiles in flight.
+  {
+    io::ScopedBlockCache cap(std::min<std::int64_t>(io::ScopedBlockCache::current(), std::int64_t(256) << 20));
+    tbb::parallel_for(std::size_t(0), jobs.size(), [&](std::size_t i) {
+      jobs[i].stats = io::write_tile_layer(jobs[i].req, log);
+    }, tbb::simple_partitioner());
+  }
+  json out = json::object();
+  for (const Job& j : jobs) {
+    const io::TileLayerStats& st = j.stats;
+    const std::string rel = j.set->id + "/" + j.layer->name;
+    json entry = {{"path", rel + "/{z}/{x}/{y}." + st.format},
+                  {"tilejson", rel + "/tilejson.json"},
+                  {"min_zoom", st.min_level},
+                  {"max_zoom", st.max_level},
+                  {"tiles", st.written},
+                  {"rendered", st.rendered},
+                  {"bytes", st.bytes}};
+    if (!j.req.mbtiles.empty()) entry["mbtiles"] = rel + ".mbtiles";
+    out[j.set->id][j.layer->name] = entry;
   }
   return out;
 }

@@ -265,6 +265,11 @@ def scenario_season():
               "tiles/tianditu-c/change/tilejson.json", "index.html", "map.js", "landuse.qml",
               "change.tif.aux.xml"):
         check(os.path.exists(os.path.join(a.publish, "current", f)), f"current lacks {f}")
+    # The night's viewer shows the farmland parcels as a run's does.
+    viewer_map = open(os.path.join(a.publish, "current", "map.js"), encoding="utf-8").read()
+    farmland_dir = os.path.join(a.publish, "current", "vectors", "farmland")
+    check('"farmland"' in viewer_map and os.path.isdir(farmland_dir) and os.listdir(farmland_dir),
+          "the night's viewer has no farmland parcels")
     # Tiles are updated, not redone: a night renders only the tiles over pixels that changed
     # (November's land use differs everywhere from October's; its change map does not) and the
     # other tiles are the previous night's files (hard links, the same bytes).

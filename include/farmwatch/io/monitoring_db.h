@@ -179,6 +179,8 @@ class MonitoringDb {
   std::optional<StoredPatch> patch(const std::string& id) const;
   std::vector<PatchEvent> patch_history(const std::string& id) const;
   std::optional<ParcelRecord> parcel(const std::string& id) const;
+  /// Every stored parcel (outline in lon/lat), in parcel id order.
+  std::vector<ParcelRecord> parcels() const;
   std::vector<ParcelClassRecord> parcel_classes(const std::string& parcel_id) const;
   std::vector<PatchParcelRecord> patch_parcels(const std::string& parcel_id) const;
 

@@ -349,7 +349,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
       opt.max_zoom = area.max_zoom;
       if (previous) opt.previous_root = fs::canonical(current / "tiles").string();
       summary["tiles"] = write_tile_sets(layers, (stage / "tiles").string(), opt, log);
-      // The viewer over the night's map and every stored patch.
+      // The viewer over the night's map, every stored patch and the farmland parcels.
       ViewerMap m;
       m.title = "farmwatch 一张图: " + area.pipeline.name + " " + summary.value("newest_view", "");
       m.generated = shown_time(summary.value("run_id", ""));
@@ -375,6 +375,16 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
         v.lat = 0.5 * (b.ymin + b.ymax);
         v.wkb_lonlat = p.wkb_lonlat;
         m.patches.push_back(std::move(v));
+      }
+      for (const auto& p : db.parcels()) {
+        ViewerParcel v;
+        v.id = p.id;
+        v.name = p.unit_name;
+        v.wkb_lonlat = p.wkb_lonlat;
+        const Box b = io::wkb_envelope(v.wkb_lonlat);
+        v.lon = 0.5 * (b.xmin + b.xmax);
+        v.lat = 0.5 * (b.ymin + b.ymax);
+        m.parcels.push_back(std::move(v));
       }
       write_viewer(stage, m, log);
     }
