@@ -27,22 +27,28 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
       a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) && b.has(BandRole::nir);
   const double threshold = test.threshold();
   out.assign(n, 255);
-  float window[9];
+  // Each valid pixel: 1 above the threshold, 0 at or below it, 255 invalid.
+  std::vector<std::uint8_t> above(n, 255);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isnan(chi[i])) above[i] = chi[i] > threshold ? 1 : 0;
   for (int r = 0; r < height; ++r)
     for (int c = 0; c < width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * width + c;
-      if (std::isnan(chi[i])) continue;
-      // Median of the valid 3 x 3 neighbours (fewer at the edges of the block and of the data).
-      int m = 0;
+      if (above[i] == 255) continue;
+      // Median of the valid 3 x 3 neighbours (fewer at the edges of the block and of the data)
+      // above the threshold: the (m/2)-th smallest of m values exceeds it exactly when at most
+      // m/2 of them do not.
+      int m = 0, at_or_below = 0;
       for (int dr = -1; dr <= 1; ++dr)
         for (int dc = -1; dc <= 1; ++dc) {
           const int rr = r + dr, cc = c + dc;
           if (rr < 0 || cc < 0 || rr >= height || cc >= width) continue;
-          const float v = chi[static_cast<std::size_t>(rr) * width + cc];
-          if (!std::isnan(v)) window[m++] = v;
+          const std::uint8_t v = above[static_cast<std::size_t>(rr) * width + cc];
+          if (v == 255) continue;
+          ++m;
+          at_or_below += v == 0;
         }
-      std::nth_element(window, window + m / 2, window + m);
-      std::uint8_t v = window[m / 2] > threshold ? 1 : 0;
+      std::uint8_t v = at_or_below <= m / 2 ? 1 : 0;
       if (v && veg) {
         const float na = feature_value(a, Feature::ndvi, i),
                     nb = feature_value(b, Feature::ndvi, i);
