@@ -47,7 +47,8 @@ Log json_log(LogLevel level, std::string run_id) {
         }
         if (std::smatch s; std::regex_search(message, s, secs)) j["seconds"] = std::stod(s[1].str());
         j["message"] = message;
-        std::cerr << j.dump() << "\n";
+        std::cerr << (j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n")
+                  << std::flush;  // one write per line: stages log from several threads
       },
       level);
 }

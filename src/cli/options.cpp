@@ -10,7 +10,8 @@ Log stderr_log(LogLevel level) {
   return Log(
       [](LogLevel l, const std::string& m) {
         static const char* names[] = {"debug: ", "", "warning: ", "error: "};
-        std::cerr << "farmwatch: " << names[static_cast<int>(l)] << m << "\n";
+        // One write per line: stages log from several threads.
+        std::cerr << ("farmwatch: " + std::string(names[static_cast<int>(l)]) + m + "\n") << std::flush;
       },
       level);
 }

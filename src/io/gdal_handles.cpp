@@ -51,13 +51,23 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
           {"PROJ", std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)}};
 }
 
-void honour_source_date_epoch() {
+std::int64_t shown_epoch() {
   const char* e = std::getenv("SOURCE_DATE_EPOCH");
-  if (!e) return;
-  const std::time_t t = static_cast<std::time_t>(std::atoll(e));
+  return e ? std::atoll(e) : static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string shown_utc() {
+  const auto t = static_cast<std::time_t>(shown_epoch());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  CPLSetConfigOption("OGR_CURRENT_DATE", buf);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void honour_source_date_epoch() {
+  if (!std::getenv("SOURCE_DATE_EPOCH")) return;
+  CPLSetConfigOption("OGR_CURRENT_DATE", shown_utc().c_str());
 }
 
 std::string why_not_opened(const std::string& path, const char* kind) {
@@ -179,12 +189,14 @@ OGRSpatialReference wgs84_lonlat() {
 
 namespace {
 /// A spatial reference and its axis order, as a cache key.
+/// Empty when the system cannot be written as WKT (then nothing is cached).
 std::string srs_key(const OGRSpatialReference& srs) {
   char* wkt = nullptr;
   const char* opts[] = {"FORMAT=WKT2_2019", nullptr};
-  srs.exportToWkt(&wkt, opts);
-  std::string key = wkt ? wkt : "";
+  const bool ok = srs.exportToWkt(&wkt, opts) == OGRERR_NONE && wkt && *wkt;
+  std::string key = ok ? wkt : "";
   CPLFree(wkt);
+  if (!ok) return key;
   for (int axis : srs.GetDataAxisToSRSAxisMapping()) key += "|" + std::to_string(axis);
   return key;
 }
@@ -194,9 +206,16 @@ TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialRef
   // PROJ chooses the operation by asking its database for every candidate, which takes up to
   // a second (CGCS2000 to a UTM zone); the choice depends only on the two systems, so each
   // pair is built once per process and cloned (a clone copies the chosen operation).
+  // Never destroyed: at exit GDAL's per-thread PROJ contexts may be gone before a static.
   static std::mutex mutex;
-  static std::map<std::string, TransformPtr> built;
-  const std::string key = srs_key(from) + "\n->\n" + srs_key(to);
+  static auto& built = *new std::map<std::string, TransformPtr>;
+  const std::string a = srs_key(from), b = srs_key(to);
+  if (a.empty() || b.empty()) {
+    TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
+    if (!t) throw ProcessingError("cannot build a coordinate transformation: " + gdal_last_error());
+    return t;
+  }
+  const std::string key = a + "\n->\n" + b;
   std::lock_guard lock(mutex);
   auto it = built.find(key);
   if (it == built.end()) {

@@ -59,7 +59,9 @@ void window_io(GDALRasterBand& band, GDALRWFlag rw, const Window& w, void* data,
 OGRSpatialReference srs_from_wkt(const std::string& wkt);
 /// WGS84 longitude/latitude.
 OGRSpatialReference wgs84_lonlat();
-/// Transformation between two SRS; ProcessingError if PROJ cannot build one.
+/// Transformation between two SRS; ProcessingError if PROJ cannot build one. Each pair of
+/// systems is built once per process (PROJ's choice of operation takes up to a second) and
+/// cloned; the returned object is the caller's own, for one thread at a time.
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to);
 /// Bounding box of `b` through `t`, 21 points along each edge (no antimeridian handling);
 /// InputError naming `what` if no point transforms.

@@ -11,6 +11,7 @@
 
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -226,8 +227,7 @@ void write_default_style(const std::string& gpkg, const std::string& table, cons
   f.SetField("owner", "");
   f.SetField("ui", "");
   // Reproducible: SOURCE_DATE_EPOCH when set (as GDAL's own GeoPackage timestamps).
-  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
-  const std::time_t t = epoch ? static_cast<std::time_t>(std::atoll(epoch)) : std::time(nullptr);
+  const auto t = static_cast<std::time_t>(shown_epoch());
   std::tm tm{};
   gmtime_r(&t, &tm);
   f.SetField("update_time", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,

@@ -233,32 +233,34 @@ struct MonitoringDb::Impl {
     }
   }
 
-  /// Columns added since a database was made are added to it; a database from before the
-  /// Chinese labels gets them filled in from the keys.
+  /// Columns added since a database was made are added to it, and rows of patches without
+  /// the Chinese labels get them from their keys (in one transaction). Best effort: a database
+  /// this user may not alter (read-only file, a PostgreSQL role that does not own the tables)
+  /// is read as it is, and another process adding the same column first is no failure.
   void add_missing_columns() {
     for (const Table* t : kTables) {
       OGRLayer* l = ds->GetLayerByName(t->name);
       if (!l) continue;
-      bool labels_added = false;
       for (const auto& c : t->columns) {
         if (l->GetLayerDefn()->GetFieldIndex(c.name) >= 0) continue;
         OGRFieldDefn fd(c.name, c.type);
         CPLErrorReset();
-        if (l->CreateField(&fd) != OGRERR_NONE)
-          fail(std::string("cannot add column ") + t->name + "." + c.name);
-        labels_added = labels_added || std::string(c.name).find("_label") != std::string::npos;
+        if (l->CreateField(&fd) != OGRERR_NONE) CPLErrorReset();
       }
-      if (t == &kPatches && labels_added)
-        transaction([&] {
-          l->SetAttributeFilter(nullptr);
-          l->ResetReading();
-          std::vector<OGRFeatureUniquePtr> all;
-          while (OGRFeature* f = l->GetNextFeature()) all.emplace_back(f);
-          for (auto& f : all) {
-            set_labels(*f);
-            update(*l, *f, t->name);
-          }
-        });
+    }
+    OGRLayer* patches = ds->GetLayerByName(kPatches.name);
+    if (!patches || patches->GetLayerDefn()->GetFieldIndex("category_label") < 0 ||
+        patches->GetLayerDefn()->GetFieldIndex("status_label") < 0)
+      return;
+    try {
+      transaction([&] {
+        for (auto& f : select(kPatches, "category_label IS NULL OR status_label IS NULL")) {
+          set_labels(*f);
+          update(*patches, *f, kPatches.name);
+        }
+      });
+    } catch (const ProcessingError&) {
+      CPLErrorReset();  // not writable here: the keys are still there to read
     }
   }
 

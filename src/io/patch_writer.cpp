@@ -181,8 +181,8 @@ void write_patches_geojson(const std::string& path, const std::vector<Patch>& pa
       (text += first ? "" : ",") += nlohmann::json(f.name).dump() + ":";
       first = false;
       const Value v = f.get(p, ctx);
-      if (auto* str = std::get_if<std::string>(&v))
-        text += nlohmann::json(*str).dump();
+      if (auto* str = std::get_if<std::string>(&v))  // text that is not UTF-8: U+FFFD
+        text += nlohmann::json(*str).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       else if (auto* d = std::get_if<double>(&v))
         text += nlohmann::json(rounded(f.name, *d)).dump();
       else

@@ -289,7 +289,6 @@ class PatchMeasurer {
     GeometryPtr ll(g.clone());
     ll->transform(to_lonlat_.get());
     p.wkb_lonlat = to_wkb(*ll);
-    if (in_.farmland) p.parcel_ids = in_.farmland->parcels_intersecting(p.wkb);
   }
 
   const PatchInputs& in_;
@@ -374,6 +373,10 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
               tbb::make_filter<std::shared_ptr<Item>, void>(
                   tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Item> item) {
                     if (!item->second) return;
+                    // The farmland layer's GEOS index is not for concurrent use: serial here.
+                    if (in.farmland)
+                      item->second->patch.parcel_ids =
+                          in.farmland->parcels_intersecting(item->second->patch.wkb);
                     marks.mark(*item->second);
                     result.refined += item->second->refined;
                     result.patches.push_back(std::move(item->second->patch));

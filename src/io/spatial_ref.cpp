@@ -73,6 +73,7 @@ class WkbReader {
  public:
   WkbReader(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
   bool ok() const { return ok_; }
+  std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
   std::uint8_t byte() {
     if (p_ >= end_) return ok_ = false, 0;
     return *p_++;
@@ -108,8 +109,11 @@ class WkbReader {
   bool ok_ = true;
 };
 
+/// Coordinates farmwatch writes: finite, and within what 1e-7 steps hold in a double exactly.
+bool writable(double v) { return std::isfinite(v) && std::abs(v) < 1e8; }
+
 void append_coordinate(std::string& out, double v) {
-  char buf[64];
+  char buf[64];  // |v| < 1e8 (writable): at most 17 characters
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 7);
   char* e = r.ptr;
   while (e[-1] == '0') --e;  // 1e-7 without trailing zeros, one decimal kept: 115.0
@@ -130,10 +134,11 @@ void append_int(std::string& out, std::int64_t v) {
 /// A ring's points; `orient` +1 makes it counter-clockwise, -1 clockwise, 0 keeps it.
 bool ring_json(std::string& out, WkbReader& r, bool le, int orient, Coordinates form) {
   const std::uint32_t n = r.u32(le);
-  if (!r.ok() || n > (1u << 26)) return false;
+  if (!r.ok() || std::size_t(n) * 16 > r.remaining()) return false;
   std::vector<double> xy(2 * static_cast<std::size_t>(n));
   for (auto& v : xy) v = r.f64(le);
-  if (!r.ok()) return false;
+  // Anything else (NaN, infinities, huge values) goes through GDAL, which writes valid JSON.
+  if (!r.ok() || !std::all_of(xy.begin(), xy.end(), writable)) return false;
   double twice_area = 0;
   for (std::uint32_t i = 0; i + 1 < n; ++i)
     twice_area += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];

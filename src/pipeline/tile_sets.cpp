@@ -1,8 +1,5 @@
 #include "farmwatch/pipeline/tile_sets.h"
 
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -57,14 +54,12 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
       jobs.push_back({set, &layer, std::move(req), {}});
     }
   }
-  // Layers are rendered side by side (each renderer is parallel inside too: small layers and
-  // file creation leave cores idle otherwise). GDAL's block cache is capped once for all:
-  // every block is read once, and 256 MB holds the windows of the super tiles in flight.
+  // One layer after the other: each renderer is parallel inside, and an imagery layer's
+  // MBTiles is held in memory until it is written. Every raster block is read once, so GDAL's
+  // block cache stays small (at most 256 MB; setup_gdal's 64 MB by default).
   {
     io::ScopedBlockCache cap(std::min<std::int64_t>(io::ScopedBlockCache::current(), std::int64_t(256) << 20));
-    tbb::parallel_for(std::size_t(0), jobs.size(), [&](std::size_t i) {
-      jobs[i].stats = io::write_tile_layer(jobs[i].req, log);
-    }, tbb::simple_partitioner());
+    for (Job& j : jobs) j.stats = io::write_tile_layer(j.req, log);
   }
   json out = json::object();
   for (const Job& j : jobs) {

@@ -1,3 +1,4 @@
+#include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/text_file.h"
 #include "farmwatch/pipeline/viewer.h"
 
@@ -30,7 +31,8 @@ std::string chunk_of(double lon, double lat) {
 
 /// One GeoJSON feature as text (keys in the order nlohmann writes them).
 std::string feature(const std::vector<std::uint8_t>& wkb, const json& properties) {
-  return R"({"geometry":)" + io::wkb_to_viewer_json(wkb) + R"(,"properties":)" + properties.dump() +
+  return R"({"geometry":)" + io::wkb_to_viewer_json(wkb) + R"(,"properties":)" +
+         properties.dump(-1, ' ', false, json::error_handler_t::replace) +
          R"(,"type":"Feature"})";
 }
 
@@ -67,12 +69,18 @@ std::string layer_title(const std::string& id) {
 }  // namespace
 
 std::string shown_time(const std::string& now) {
-  const char* e = std::getenv("SOURCE_DATE_EPOCH");
-  if (!e) return now;
-  const std::time_t t = static_cast<std::time_t>(std::atoll(e));
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
+  return std::getenv("SOURCE_DATE_EPOCH") ? io::shown_utc() : now;
+}
+
+ViewerParcel viewer_parcel(std::string id, std::string name, std::vector<std::uint8_t> wkb_lonlat) {
+  ViewerParcel v;
+  v.id = std::move(id);
+  v.name = std::move(name);
+  v.wkb_lonlat = std::move(wkb_lonlat);
+  const Box b = io::wkb_envelope(v.wkb_lonlat);
+  v.lon = 0.5 * (b.xmin + b.xmax);
+  v.lat = 0.5 * (b.ymin + b.ymax);
+  return v;
 }
 
 fs::path viewer_assets() {

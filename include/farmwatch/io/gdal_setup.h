@@ -28,6 +28,12 @@ class ScopedBlockCache {
   std::int64_t before_;
 };
 
+/// The time outputs show as UTC seconds since 1970: SOURCE_DATE_EPOCH (the reproducible-builds
+/// convention) when it is set, so that the same inputs give the same bytes, else now.
+std::int64_t shown_epoch();
+/// shown_epoch() as ISO 8601 UTC: 2026-03-15T02:10:00Z.
+std::string shown_utc();
+
 /// When SOURCE_DATE_EPOCH is set (reproducible builds convention), GeoPackage timestamps use
 /// it instead of the clock, so identical inputs give identical files.
 void honour_source_date_epoch();

@@ -31,6 +31,9 @@ struct ViewerParcel {
   std::vector<std::uint8_t> wkb_lonlat;
 };
 
+/// A parcel for the viewer: its search point is the middle of its lon/lat envelope.
+ViewerParcel viewer_parcel(std::string id, std::string name, std::vector<std::uint8_t> wkb_lonlat);
+
 struct ViewerMap {
   std::string title;
   std::string generated;      ///< when the run started, UTC (2026-03-15T02:10:00Z)

@@ -376,16 +376,8 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
         v.wkb_lonlat = p.wkb_lonlat;
         m.patches.push_back(std::move(v));
       }
-      for (const auto& p : db.parcels()) {
-        ViewerParcel v;
-        v.id = p.id;
-        v.name = p.unit_name;
-        v.wkb_lonlat = p.wkb_lonlat;
-        const Box b = io::wkb_envelope(v.wkb_lonlat);
-        v.lon = 0.5 * (b.xmin + b.xmax);
-        v.lat = 0.5 * (b.ymin + b.ymax);
-        m.parcels.push_back(std::move(v));
-      }
+      for (const auto& p : db.parcels())  // the name shown is the parcel's village
+        m.parcels.push_back(viewer_parcel(p.id, p.unit_name, p.wkb_lonlat));
       write_viewer(stage, m, log);
     }
     std::vector<io::SceneRecord> used;

@@ -54,16 +54,9 @@ class Viewer : public Stage {
     if (ctx.farmland) {
       const io::ToLonLat to_lonlat(ctx.grid.crs_wkt);
       const auto& f = *ctx.farmland;
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        ViewerParcel v;
-        v.id = f.parcel_id(i);
-        v.name = f.parcel_name(i);
-        v.wkb_lonlat = to_lonlat(f.parcel_wkb(i));
-        const Box b = io::wkb_envelope(v.wkb_lonlat);
-        v.lon = 0.5 * (b.xmin + b.xmax);
-        v.lat = 0.5 * (b.ymin + b.ymax);
-        m.parcels.push_back(std::move(v));
-      }
+      for (std::size_t i = 0; i < f.size(); ++i)
+        m.parcels.push_back(
+            viewer_parcel(f.parcel_id(i), f.parcel_name(i), to_lonlat(f.parcel_wkb(i))));
     }
     for (const auto& f : write_viewer(staging, m, log)) ctx.files.push_back(f);
   }
