@@ -24,6 +24,7 @@ import {Fill, Stroke, Style} from 'ol/style.js';
 import {transform, transformExtent} from 'ol/proj.js';
 import {getRenderPixel} from 'ol/render.js';
 import {createStringXY} from 'ol/coordinate.js';
+import {decodeGeometry} from './outline_steps.js';
 
 // ---------------------------------------------------------------------------------------------
 // Tile grids
@@ -356,27 +357,9 @@ function start(M) {
     return `${chunk}#${index}`;
   }
 
-  // Outlines come as flat arrays of integer steps of 1e-7 degree, marked q: 1 (a third of the
-  // text of GeoJSON positions; farmwatch's wkb_to_viewer_json): made positions once, here.
-  function decodeSteps(flat) {
-    const ring = [];
-    let x = 0, y = 0;
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      x += flat[i];
-      y += flat[i + 1];
-      ring.push([x / 1e7, y / 1e7]);
-    }
-    return ring;
-  }
-
+  // Outlines come as integer steps (outline_steps.js): made positions once, here.
   function decodeGeometries(collection) {
-    for (const f of collection.features || []) {
-      const g = f.geometry;
-      if (!g || !g.q) continue;
-      if (g.type === 'Polygon') g.coordinates = g.coordinates.map(decodeSteps);
-      else if (g.type === 'MultiPolygon') g.coordinates = g.coordinates.map((p) => p.map(decodeSteps));
-      delete g.q;
-    }
+    for (const f of collection.features || []) f.geometry = decodeGeometry(f.geometry);
     return collection;
   }
 

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+import {decodeGeometry} from '../src/outline_steps.js';
 import {chromium} from 'playwright-core';
 import {decodePNG, encodePNG} from './png.mjs';
 
@@ -238,24 +239,8 @@ function insideRings(lon, lat, rings) {
   return inside;
 }
 
-// farmwatch writes outlines for the viewer as flat integer steps of 1e-7 degree (q: 1)
-function decodeSteps(flat) {
-  const ring = [];
-  let x = 0, y = 0;
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    x += flat[i];
-    y += flat[i + 1];
-    ring.push([x / 1e7, y / 1e7]);
-  }
-  return ring;
-}
-
 function interiorPoint(geometry) {
-  if (geometry.q) {
-    const decode = (p) => p.map(decodeSteps);
-    geometry = {type: geometry.type,
-                coordinates: geometry.type === 'Polygon' ? decode(geometry.coordinates) : geometry.coordinates.map(decode)};
-  }
+  geometry = decodeGeometry(geometry);
   const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
   if (!polys.length) throw new Error(`patch geometry is ${geometry.type}, not a polygon`);
   // the largest polygon by bbox
