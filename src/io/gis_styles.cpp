@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/text_file.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -138,11 +138,7 @@ void describe_class_raster(const std::string& path, const std::vector<ClassEntry
       "  </pipe>\n"
       "  <blendMode>0</blendMode>\n"
       "</qgis>\n";
-  const fs::path qml_path = fs::path(path).replace_extension(".qml");
-  std::ofstream out(qml_path, std::ios::binary | std::ios::trunc);
-  out << qml;
-  out.close();
-  if (!out) throw ProcessingError("cannot write '" + qml_path.string() + "' (disk full?)");
+  write_text_file(fs::path(path).replace_extension(".qml"), qml);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/patch_identity.h"
 #include "monitoring_db_impl.h"
@@ -36,6 +37,11 @@ std::string patch_status_label(const std::string& s) {
   if (s == "dismissed") return "已排除";
   if (s == "reverted") return "已恢复";
   return s;
+}
+
+std::string patch_category_label(const std::string& key) {
+  const auto cat = parse_category(key);
+  return cat ? category_label(*cat) : key;
 }
 
 MonitoringDb::MonitoringDb() : impl_(std::make_unique<Impl>()) {}

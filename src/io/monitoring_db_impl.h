@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "gdal_error.h"
@@ -266,8 +265,7 @@ struct MonitoringDb::Impl {
 
   /// The Chinese labels of a patch row from its category and status keys.
   static void set_labels(OGRFeature& f) {
-    const auto cat = parse_category(f.GetFieldAsString("category"));
-    f.SetField("category_label", cat ? category_label(*cat) : f.GetFieldAsString("category"));
+    f.SetField("category_label", patch_category_label(f.GetFieldAsString("category")).c_str());
     f.SetField("status_label", patch_status_label(f.GetFieldAsString("status")).c_str());
   }
 

@@ -4,7 +4,6 @@
 
 #include <fstream>
 
-#include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
@@ -18,15 +17,8 @@ const std::vector<std::string> kColumns = {
     "patch_id",   "category",  "status", "class_before", "class_after", "area_m2",
     "first_seen", "last_seen", "unit",   "parcels",      "reasonable",  "confidence"};
 
-std::string category_text(const std::string& key) {
-  for (auto c :
-       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
-    if (key == category_key(c)) return category_label(c);
-  return key;
-}
-
 std::vector<std::string> row(const StoredPatch& p) {
-  return {p.id,          category_text(p.category), p.status,     p.class_before,
+  return {p.id,          patch_category_label(p.category), p.status,     p.class_before,
           p.class_after, csv_number(p.area_m2, 1),  p.first_seen, p.last_seen,
           p.unit_name,   p.parcel_ids,              p.exempt_by,  csv_number(p.confidence, 2)};
 }

@@ -26,6 +26,9 @@ bool valid_patch_status(const std::string& s);
 std::string utc_timestamp();
 /// 新发现, 持续存在, 已核实, 已排除.
 std::string patch_status_label(const std::string& s);
+/// The Chinese label of a stored category key (non_agricultural -> 非农化); unknown keys as
+/// they are.
+std::string patch_category_label(const std::string& key);
 
 struct RunRecord {
   std::int64_t id = 0;

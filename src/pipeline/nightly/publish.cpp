@@ -360,7 +360,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
         v.id = p.id;
         const auto cat = parse_category(p.category);
         v.category = cat ? category_key(*cat) : p.category;
-        v.category_label = cat ? category_label(*cat) : p.category;
+        v.category_label = io::patch_category_label(p.category);
         v.class_before = p.class_before;
         v.class_after = p.class_after;
         v.parcels = p.parcel_ids;
