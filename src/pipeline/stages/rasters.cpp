@@ -1,6 +1,9 @@
 // Land-use, change and scene-source rasters as Cloud-Optimised GeoTIFF in the staging folder.
 #include <algorithm>
 #include <array>
+#include <functional>
+
+#include <tbb/parallel_for_each.h>
 
 #include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
@@ -74,9 +77,14 @@ class Rasters : public Stage {
  private:
   void run(RunContext& ctx, const Log&) override {
     const auto& staging = ctx.out->staging();
+    // Each COG is converted by its own task (GDAL compresses a file's blocks on several
+    // threads but builds its overviews on one); files and tile layers are listed in order.
+    std::vector<std::function<void()>> conversions;
     auto publish = [&](const std::string& scratch, const std::string& name,
                        const std::string& tiles_folder) {
-      io::write_cog(scratch, (staging / name).string(), "NEAREST");
+      conversions.emplace_back([scratch, out = (staging / name).string()] {
+        io::write_cog(scratch, out, "NEAREST");
+      });
       ctx.files.push_back(name);
       if (!tiles_folder.empty()) ctx.tile_layers.emplace_back(name, tiles_folder);
     };
@@ -91,15 +99,20 @@ class Rasters : public Stage {
     for (std::size_t i = 0; i < ctx.job.rgb_out.size(); ++i) {
       if (ctx.job.rgb_out[i].empty() || i >= ctx.pixels.rgb_histograms.size()) continue;
       const std::string& date = ctx.spec.dates[i].date;
-      const std::string scratch = (ctx.out->scratch() / ("imagery_" + date + ".tif")).string();
-      write_imagery(ctx.job.rgb_out[i], ctx.pixels.rgb_histograms[i], scratch, date);
-      // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
-      io::write_cog(scratch, (staging / ("imagery_" + date + ".tif")).string(), "AVERAGE",
-                    "JPEG");
-      ctx.files.push_back("imagery_" + date + ".tif");
-      ctx.tile_layers.emplace_back("imagery_" + date + ".tif", "imagery_" + date);
+      const std::string name = "imagery_" + date + ".tif";
+      conversions.emplace_back([rgb = ctx.job.rgb_out[i], &hist = ctx.pixels.rgb_histograms[i],
+                                scratch = (ctx.out->scratch() / name).string(),
+                                out = (staging / name).string(), date] {
+        write_imagery(rgb, hist, scratch, date);
+        // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
+        io::write_cog(scratch, out, "AVERAGE", "JPEG");
+      });
+      ctx.files.push_back(name);
+      ctx.tile_layers.emplace_back(name, "imagery_" + date);
     }
     if (ctx.compares_dates()) publish(ctx.job.change_out, "change.tif", "change");
+    tbb::parallel_for_each(conversions.begin(), conversions.end(),
+                           [](const std::function<void()>& convert) { convert(); });
     // Class names, colours (no change transparent) and a QGIS style beside each class map.
     const auto landuse = io::class_entries(ctx.spec.classifier->classes());
     if (ctx.spec.outputs.landuse)
