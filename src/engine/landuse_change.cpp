@@ -52,6 +52,7 @@ struct BlockOut {
   std::vector<std::int64_t> cloud;                 ///< per date: pixels lost to cloud
   ChangeOutputs change;
   std::vector<std::uint8_t> candidates;
+  std::vector<float> delta;  ///< change vector planes one after the other (delta_out)
 };
 
 /// `w` grown by `px` on every side, within the grid.
@@ -202,6 +203,26 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
                                byte_layout(job.grid, "probability of the transition %", 255));
   }
 
+  // The change vector's roles: those both dates' composites fill.
+  std::vector<BandRole> delta_roles;
+  std::optional<io::BlockRasterWriter> delta;
+  if (with_change && !job.delta_out.empty() && !job.images[0].is_class_map() &&
+      !job.images[1].is_class_map()) {
+    const io::BandMap before = job.images[0].common_roles(), after = job.images[1].common_roles();
+    io::RasterLayout l = byte_layout(job.grid, "", 0);
+    l.nodata.reset();
+    l.type = io::PixelType::f32;
+    for (std::size_t r = 0; r < kRoleCount; ++r)
+      if (before.index[r] && after.index[r]) {
+        delta_roles.push_back(static_cast<BandRole>(r));
+        l.band_info.push_back({std::string("after - before reflectance, ") +
+                                   role_name(delta_roles.back()),
+                               std::nullopt, std::nullopt, std::nullopt, "", {}});
+      }
+    l.bands = static_cast<int>(delta_roles.size());
+    if (!delta_roles.empty()) delta.emplace(job.delta_out, l);
+  }
+
   LanduseChangeStats stats;
   stats.class_pixels.resize(job.images.size());
   stats.cloud_pixels.assign(job.images.size(), 0);
@@ -269,6 +290,15 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         in.before_refl = &refl[0];
         in.after_refl = &refl[1];
       }
+      if (delta) {
+        const std::size_t n = static_cast<std::size_t>(w.pixels());
+        out.delta.resize(delta_roles.size() * n);
+        for (std::size_t k = 0; k < delta_roles.size(); ++k) {
+          const auto& a = refl[0].plane(delta_roles[k]);
+          const auto& b = refl[1].plane(delta_roles[k]);
+          for (std::size_t i = 0; i < n; ++i) out.delta[k * n + i] = b[i] - a[i];
+        }
+      }
       if (spectral) in.spectral = &tested;
       in.classes_reliable = job.classes_reliable;
       ClassProbabilities pb, pa;
@@ -312,6 +342,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       candidates->write(w, out.candidates.data());
       evidence->write(w, out.change.evidence.data());
       if (class_confidence) class_confidence->write(w, out.change.class_confidence.data());
+      const std::size_t n = static_cast<std::size_t>(w.pixels());
+      for (std::size_t k = 0; delta && k < delta_roles.size(); ++k)
+        delta->write(w, out.delta.data() + k * n, static_cast<int>(k) + 1);
       for (auto v : out.change.category) ++stats.change_pixels[v];
     }
   };
@@ -333,6 +366,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     candidates->close();
     evidence->close();
     if (class_confidence) class_confidence->close();
+    if (delta) delta->close();
   }
   for (auto& r : readers)
     for (auto& g : r.images) stats.warped = stats.warped || g.warped();

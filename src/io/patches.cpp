@@ -144,8 +144,7 @@ class PatchMeasurer {
         is_geographic_(srs_from_wkt(in.grid.crs_wkt).IsGeographic()) {
     if (!in.parcels.empty()) parcels_ = open_raster(in.parcels);
     if (!in.class_confidence.empty()) class_confidence_ = open_raster(in.class_confidence);
-    if (in.images.size() == 2)
-      for (const auto& im : in.images) readers_.emplace_back(im, in.grid, Resampling::reflectance);
+    if (!in.delta.empty()) delta_ = open_raster(in.delta);
   }
 
   /// Refines, measures and (unless too small) describes one polygonised patch.
@@ -203,17 +202,12 @@ class PatchMeasurer {
   std::optional<std::vector<std::uint8_t>> refine(ChangeCategory cat, const Window& w,
                                                   const std::vector<std::uint8_t>& member,
                                                   const Pixels& px) {
-    if (readers_.size() != 2) return std::nullopt;
-    ReflectanceBlock a, b;
-    readers_[0].read_reflectance(w, a);
-    readers_[1].read_reflectance(w, b);
-    std::vector<std::vector<float>> delta;
-    for (std::size_t r = 0; r < kRoleCount; ++r) {
-      const auto role = static_cast<BandRole>(r);
-      if (!a.has(role) || !b.has(role)) continue;
-      delta.emplace_back(a.plane(role).size());
-      for (std::size_t i = 0; i < delta.back().size(); ++i)
-        delta.back()[i] = b.plane(role)[i] - a.plane(role)[i];
+    if (!delta_) return std::nullopt;
+    std::vector<std::vector<float>> delta(static_cast<std::size_t>(delta_->GetRasterCount()));
+    for (std::size_t b = 0; b < delta.size(); ++b) {
+      delta[b].resize(static_cast<std::size_t>(w.pixels()));
+      io::window_io(*delta_->GetRasterBand(static_cast<int>(b) + 1), GF_Read, w, delta[b].data(),
+                    GDT_Float32, in_.delta);
     }
     // Core: members with the patch's main transition whose 4 neighbours are members too.
     std::array<std::int64_t, 256> hb{}, ha{};
@@ -293,7 +287,7 @@ class PatchMeasurer {
 
   const PatchInputs& in_;
   DatasetPtr before_, after_, evidence_, candidates_, parcels_, class_confidence_;
-  std::vector<MosaicReader> readers_;
+  DatasetPtr delta_;
   EllipsoidalArea area_;
   bool is_geographic_;
   TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());

@@ -33,6 +33,12 @@ struct LanduseChangeJob {
   std::string change_out;        ///< categories 0..3, 255 nodata
   std::string candidates_out;    ///< categories 1..3, 0 elsewhere (input of patch extraction)
   std::string evidence_out;      ///< spectral change evidence 0..100
+  /// The change vector: after minus before reflectance (0-1) of each band role both dates
+  /// have, one Float32 band per role in BandRole order, NaN where either date has no clear
+  /// value; uncompressed scratch for patch boundary refinement, which then reads the
+  /// reflectance the classification read, decompressed once. Empty: not written (also
+  /// when either date is a class map).
+  std::string delta_out;
   /// Per date, a learned model's votes on the grid (4 bands, run_model_classify's votes_out):
   /// its most likely class replaces the rules' and its probabilities weigh the change. Empty:
   /// the rules classify.

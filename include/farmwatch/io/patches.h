@@ -10,7 +10,6 @@
 #include "farmwatch/core/geo.h"
 #include "farmwatch/core/log.h"
 #include "farmwatch/core/patch.h"
-#include "farmwatch/io/mosaic.h"
 
 namespace farmwatch::io {
 
@@ -32,9 +31,10 @@ struct PatchInputs {
   const FarmlandLayer* farmland = nullptr;
   const ChangeRules* rules = nullptr;
   const ClassTable* classes = nullptr;
-  /// The two images (before, after) for sub-pixel boundary refinement; empty: no refinement
-  /// (land-use maps were compared).
-  std::vector<Mosaic> images;
+  /// The change vector on the grid (engine::LanduseChangeJob::delta_out: after minus before
+  /// reflectance, a Float32 band per role) for sub-pixel boundary refinement; empty: no
+  /// refinement (land-use maps were compared).
+  std::string delta;
   std::string id_prefix;    ///< e.g. "FW20240820"
   std::string scratch_dir;  ///< for intermediate polygons
 };

@@ -23,7 +23,7 @@ class Patches : public Stage {
     in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     in.rules = &ctx.spec.change.rules;
     in.classes = &ctx.spec.classifier->classes();
-    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) in.images = ctx.images;
+    in.delta = job.delta_out;
     in.id_prefix = patch_id_prefix(ctx);
     in.scratch_dir = ctx.out->scratch().string();
     ctx.patches = io::extract_patches(in, log);

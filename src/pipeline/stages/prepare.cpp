@@ -39,6 +39,8 @@ class Prepare : public Stage {
     job.change_out = (scratch / "change.tif").string();
     job.candidates_out = (scratch / "candidates.tif").string();
     job.evidence_out = (scratch / "evidence.tif").string();
+    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map())
+      job.delta_out = (scratch / "delta.tif").string();
     if (ctx.farmland) job.parcels = (scratch / "parcels.tif").string();
   }
 };
