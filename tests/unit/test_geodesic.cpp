@@ -43,6 +43,19 @@ TEST(EllipsoidalArea, MatchesTheClosedFormForAGeographicCell) {
   EXPECT_NEAR(area.area_m2(wkb_of(wkt)), expected, expected * 1e-7);
 }
 
+TEST(EllipsoidalArea, AGeographicCellGivenByItsCornersIsExactEvenAcrossTheAntimeridian) {
+  io::setup_gdal(nullptr);
+  // Meridians and parallels are the straight lines of the equal-area cylinder the area is
+  // measured on: four corners are enough, and a cell across 180° is the same cell.
+  const io::EllipsoidalArea area(io::crs_from_user("EPSG:4490"));
+  const double expected = band_area(6378137.0, 1 / 298.257222101, 60, 60.5, 0.5);
+  EXPECT_NEAR(area.area_m2(wkb_of("POLYGON((10 60,10.5 60,10.5 60.5,10 60.5,10 60))")), expected,
+              expected * 1e-9);
+  EXPECT_NEAR(area.area_m2(wkb_of("POLYGON((179.75 60,-179.75 60,-179.75 60.5,179.75 60.5,"
+                                  "179.75 60))")),
+              expected, expected * 1e-9);
+}
+
 TEST(EllipsoidalArea, GaussKrugerSquareNearTheCentralMeridianIsItsPlanarArea) {
   io::setup_gdal(nullptr);
   const io::EllipsoidalArea area(io::crs_from_user("EPSG:4527"));
