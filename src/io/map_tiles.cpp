@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -50,6 +51,10 @@ std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& rgba) {
   for (std::size_t k = 0; k < kTilePixels; ++k) {
     const std::uint8_t* p = &rgba[4 * k];
     const unsigned a = p[3];
+    if (a == 255) {  // most pixels: the formula below gives the pixel itself
+      for (int c = 0; c < 3; ++c) bgr.data[3 * k + c] = p[2 - c];
+      continue;
+    }
     for (int c = 0; c < 3; ++c)  // over white
       bgr.data[3 * k + c] = static_cast<std::uint8_t>((p[2 - c] * a + 255 * (255 - a) + 127) / 255);
   }
@@ -508,8 +513,26 @@ class TileRenderer {
       nc[k] = (c[5] * dx - c[2] * dy) / det - win.win.col;
       nr[k] = (-c[4] * dx + c[1] * dy) / det - win.win.row;
     }
-    const std::size_t bpp = style_.bytes_per_pixel();
-    TilePixels out(kTilePixels * bpp, 0);
+    TilePixels out(kTilePixels * style_.bytes_per_pixel(), 0);
+    const bool any = style_.imagery ? resample<true>(nc, nr, ok, win, out)
+                                    : resample<false>(nc, nr, ok, win, out);
+    if (!any) return {};
+    return out;
+  }
+
+  /// Nearest-neighbour pixels of a tile from the lattice of source positions (window pixel
+  /// coordinates of every kStep-th tile pixel), interpolated bilinearly in between; whether
+  /// any pixel is opaque. Imagery: RGBA, transparent source pixels skipped; classes: the
+  /// style's palette index.
+  template <bool kImagery>
+  bool resample(const std::array<double, kNodes * kNodes>& nc,
+                const std::array<double, kNodes * kNodes>& nr,
+                const std::array<int, kNodes * kNodes>& ok, const SourceWindow& win,
+                TilePixels& out) const {
+    const double width = win.win.width, height = win.win.height;
+    const std::size_t stride = static_cast<std::size_t>(win.win.width);
+    const std::uint8_t* src_px = win.px.data();
+    std::uint8_t* dst_px = out.data();
     bool any = false;
     std::array<double, kNodes> vc, vr;  // node columns interpolated to the current row
     std::array<bool, kNodes> vok;
@@ -525,28 +548,36 @@ class TileRenderer {
       for (int i = 0; i + 1 < kNodes; ++i) {
         if (!vok[i] || !vok[i + 1]) continue;
         const double dc = (vc[i + 1] - vc[i]) / kStep, dr = (vr[i + 1] - vr[i]) / kStep;
+        auto inside = [&](double x, double y) {
+          return x >= 0 && y >= 0 && x < width && y < height;
+        };
+        // x and y are monotonic in k (in floating point too): a run whose ends are inside the
+        // window is inside all along. Outside the window is outside the raster too (the
+        // window holds all of the raster under the super tile).
+        const bool whole = inside(vc[i], vr[i]) &&
+                           inside(vc[i] + dc * (kStep - 1), vr[i] + dr * (kStep - 1));
+        const std::size_t row0 = static_cast<std::size_t>(r) * kTileSize + i * kStep;
         for (int k = 0; k < kStep; ++k) {
           const double x = vc[i] + dc * k, y = vr[i] + dr * k;
-          // Outside the window is outside the raster too (the window holds all of the raster
-          // under the super tile).
-          if (!(x >= 0 && y >= 0 && x < win.win.width && y < win.win.height)) continue;
-          const std::size_t src = static_cast<std::size_t>(y) * win.win.width +
-                                  static_cast<std::size_t>(x);  // floor: both are >= 0
-          const std::size_t dst = static_cast<std::size_t>(r) * kTileSize + i * kStep + k;
-          if (style_.imagery) {
-            const std::uint8_t* p = &win.px[src * 4];
+          if (!whole && !inside(x, y)) continue;
+          // floor: both are >= 0 (through int64_t, one instruction, where size_t takes several)
+          const std::size_t src = static_cast<std::size_t>(static_cast<std::int64_t>(y)) * stride +
+                                  static_cast<std::size_t>(static_cast<std::int64_t>(x));
+          const std::size_t dst = row0 + k;
+          if constexpr (kImagery) {
+            const std::uint8_t* p = src_px + src * 4;
             if (p[3] == 0) continue;
-            std::copy(p, p + 4, &out[dst * 4]);
+            std::memcpy(dst_px + dst * 4, p, 4);
             any = true;
           } else {
-            out[dst] = style_.index[win.px[src]];
-            any = any || out[dst] != 0;
+            dst_px[dst] = style_.index[src_px[src]];
           }
         }
       }
     }
-    if (!any) return {};
-    return out;
+    if constexpr (!kImagery)
+      any = std::any_of(out.begin(), out.end(), [](std::uint8_t v) { return v != 0; });
+    return any;
   }
 
   /// Pixels of a tile that this call did not render at its level: from the previous set
@@ -594,39 +625,56 @@ class TileRenderer {
 
   /// A parent tile from its children (top-left, top-right, bottom-left, bottom-right).
   TilePixels reduce(const std::array<const TilePixels*, 4>& child) const {
-    const std::size_t bpp = style_.bytes_per_pixel();
-    TilePixels out(kTilePixels * bpp, 0);
+    TilePixels out(kTilePixels * style_.bytes_per_pixel(), 0);
+    const bool any = style_.imagery ? reduce_into<true>(child, out) : reduce_into<false>(child, out);
+    if (!any) return {};
+    return out;
+  }
+
+  /// The 2 x 2 reduction of four children into `out`; whether any pixel is opaque.
+  template <bool kImagery>
+  static bool reduce_into(const std::array<const TilePixels*, 4>& child, TilePixels& out) {
     bool any = false;
     constexpr int half = kTileSize / 2;
     for (int q = 0; q < 4; ++q) {
       const TilePixels& c = *child[q];
       if (c.empty()) continue;
       const int r0 = (q >> 1) * half, c0 = (q & 1) * half;
-      for (int r = 0; r < half; ++r)
+      for (int r = 0; r < half; ++r) {
+        const std::uint8_t* up = c.data() + static_cast<std::size_t>(2 * r) * kTileSize *
+                                                (kImagery ? 4 : 1);
+        const std::uint8_t* down = up + kTileSize * (kImagery ? 4 : 1);
+        std::uint8_t* d = out.data() + (static_cast<std::size_t>(r0 + r) * kTileSize + c0) *
+                                           (kImagery ? 4 : 1);
         for (int k = 0; k < half; ++k) {
-          const std::size_t s00 = (static_cast<std::size_t>(2 * r) * kTileSize + 2 * k);
-          const std::size_t s[4] = {s00, s00 + 1, s00 + kTileSize, s00 + kTileSize + 1};
-          const std::size_t d = static_cast<std::size_t>(r0 + r) * kTileSize + c0 + k;
-          if (style_.imagery) {
+          if constexpr (kImagery) {
+            const std::uint8_t* p[4] = {up + 8 * k, up + 8 * k + 4, down + 8 * k, down + 8 * k + 4};
             unsigned sa = 0, sr = 0, sg = 0, sb = 0;
-            for (auto i : s) {
-              const std::uint8_t* p = &c[i * 4];
-              sa += p[3], sr += p[0] * p[3], sg += p[1] * p[3], sb += p[2] * p[3];
-            }
+            for (const std::uint8_t* v : p)
+              sa += v[3], sr += v[0] * v[3], sg += v[1] * v[3], sb += v[2] * v[3];
             if (!sa) continue;
-            out[d * 4 + 0] = static_cast<std::uint8_t>((sr + sa / 2) / sa);
-            out[d * 4 + 1] = static_cast<std::uint8_t>((sg + sa / 2) / sa);
-            out[d * 4 + 2] = static_cast<std::uint8_t>((sb + sa / 2) / sa);
-            out[d * 4 + 3] = static_cast<std::uint8_t>((sa + 2) / 4);
+            if (sa == 4 * 255) {  // all four opaque: the same sums, divided by a constant
+              d[4 * k + 0] = static_cast<std::uint8_t>((sr + 2 * 255) / (4 * 255));
+              d[4 * k + 1] = static_cast<std::uint8_t>((sg + 2 * 255) / (4 * 255));
+              d[4 * k + 2] = static_cast<std::uint8_t>((sb + 2 * 255) / (4 * 255));
+              d[4 * k + 3] = 255;
+              any = true;
+              continue;
+            }
+            d[4 * k + 0] = static_cast<std::uint8_t>((sr + sa / 2) / sa);
+            d[4 * k + 1] = static_cast<std::uint8_t>((sg + sa / 2) / sa);
+            d[4 * k + 2] = static_cast<std::uint8_t>((sb + sa / 2) / sa);
+            d[4 * k + 3] = static_cast<std::uint8_t>((sa + 2) / 4);
             any = true;
           } else {
-            out[d] = mode4(c[s[0]], c[s[1]], c[s[2]], c[s[3]]);
-            any = any || out[d] != 0;
+            d[k] = mode4(up[2 * k], up[2 * k + 1], down[2 * k], down[2 * k + 1]);
           }
         }
+      }
     }
-    if (!any) return {};
-    return out;
+    if constexpr (!kImagery)
+      any = std::any_of(out.begin(), out.end(), [](std::uint8_t v) { return v != 0; });
+    return any;
   }
 
   /// The most frequent of four palette indices, 0 (transparent) aside; ties: the lowest.
