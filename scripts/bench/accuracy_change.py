@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Change-detection accuracy on the real pairs of ../shared/data, side by side with the two
+"""Change-detection accuracy on every real pair of ../shared/data, side by side with the
 unsupervised baselines of ../shared/docs/benchmarks.md, in one run:
   - CVA magnitude over bands z-scored per date, thresholded by Otsu;
-  - OTB MultivariateAlterationDetector, chi-square of the MAD variates > 95 % critical value;
-  - farmwatch change --before A --after B (no farmland layer; one configuration for all pairs).
-Pixel F1 of the change class; Nanjing is scored on its labelled pixels only. The LEVIR-CD
-pairs (0.5 m RGB PNG, no georeference, building-change labels) are compared on the pixel grid;
-on the pair where nothing was built the share of pixels flagged is printed instead (in %).
-  scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR]
+  - OTB MultivariateAlterationDetector, chi-square of the MAD variates > 95 % critical value
+    (multispectral pairs only: the VHR table of issue 15 compares with CVA+Otsu alone);
+  - farmwatch change --before A --after B [--bands ...] (no farmland layer; one configuration
+    for all pairs of a kind: the band order of the files is the only option given).
+Pixel F1 of the change class per pair, then pooled per set (true and false positives and
+negatives summed over its pairs) and over all Sentinel-2 cities and all VHR pairs. Nanjing is
+scored on its labelled pixels only; a pair with no change in its reference (one LEVIR-CD
+sample) prints the share of pixels flagged (%) instead of F1 and still counts in the pools.
+  scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR] [--only SET,SET...]
+Sets: landsat, oscd_s2, levir_cd_samples, levir_cd_1024, whu_cd, dsifn, sztaki_airchange.
+Needs python3-gdal, numpy and otbcli_MultivariateAlterationDetector (Debian's otb-bin).
 """
+import argparse
 import os
 import subprocess
 import sys
@@ -22,33 +28,75 @@ from cva_otsu import cva_otsu, read  # noqa: E402
 
 gdal.UseExceptions()
 root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
-exe = sys.argv[1] if len(sys.argv) > 1 else root + "/build/farmwatch"
-data = sys.argv[2] if len(sys.argv) > 2 else root + "/../shared/data"
+cli = argparse.ArgumentParser(description="change accuracy on the shared pairs")
+cli.add_argument("farmwatch", nargs="?", default=root + "/build/farmwatch")
+cli.add_argument("data", nargs="?", default=root + "/../shared/data")
+cli.add_argument("--only", help="comma-separated sets to score (default: all)")
+opts = cli.parse_args()
+exe, data, only = opts.farmwatch, opts.data, opts.only
 
-PAIRS = [
-    # name, before, after, reference, reference -> (change, scored) masks
-    ("Nanjing Landsat-5 2000/2002", "landsat_change_cn/nanjing_20000503_6band.tif",
-     "landsat_change_cn/nanjing_20020712_6band.tif", "landsat_change_cn/nanjing_reference_samples.tif",
-     lambda r: (r == 2, r != 0)),
-    ("Rennes OSCD S2 2015/2017", "oscd_s2_change/rennes_20150821_B02B03B04B08.tif",
-     "oscd_s2_change/rennes_20170621_B02B03B04B08.tif", "oscd_s2_change/rennes_change_gt.tif",
-     lambda r: (r == 1, np.ones_like(r, bool))),
-] + [
-    (f"LEVIR-CD {n}", f"levir_cd_samples/A/{n}.png", f"levir_cd_samples/B/{n}.png",
-     f"levir_cd_samples/label/{n}.png", lambda r: (r > 0, np.ones_like(r, bool)))
-    for n in ("train_36_0512_0512", "train_412_0512_0768", "val_27_0000_0256",
-              "train_386_0512_0768")
-]
+OSCD = [("abudhabi", "20160120", "20180328"), ("beihai", "20161209", "20180309"),
+        ("cupertino", "20150918", "20180326"), ("nantes", "20150821", "20171014"),
+        ("paris", "20161130", "20171107"), ("pisa", "20150704", "20180211"),
+        ("rennes", "20150821", "20170621")]
+S2_BANDS = ["--bands", "blue=1,green=2,red=3,nir=4"]
+RGB_BANDS = ["--bands", "red=1,green=2,blue=3"]
+everywhere = lambda r: np.ones_like(r, bool)  # noqa: E731
 
 
-def f1(pred, truth, scored):
-    p, t = pred[scored], truth[scored]
-    if not t.any():  # nothing changed: the share flagged, in %
-        return 100.0 * p.mean()
-    tp = np.sum(p & t)
-    prec = tp / max(np.sum(p), 1)
-    rec = tp / max(np.sum(t), 1)
-    return 0.0 if tp == 0 else 2 * prec * rec / (prec + rec)
+def vhr(folder, names, change):
+    return [(f"{os.path.basename(folder)} {n}", f"{folder}/A/{n}.png", f"{folder}/B/{n}.png",
+             f"{folder}/label/{n}.png", lambda r: (change(r), everywhere(r)), RGB_BANDS, False)
+            for n in names]
+
+
+# set -> [(name, before, after, reference, reference -> (change, scored), bands, with MAD)]
+SETS = {
+    "landsat": [("nanjing", "landsat_change_cn/nanjing_20000503_6band.tif",
+                 "landsat_change_cn/nanjing_20020712_6band.tif",
+                 "landsat_change_cn/nanjing_reference_samples.tif",
+                 lambda r: (r == 2, r != 0), [], True)],
+    "oscd_s2": [(c, f"oscd_s2_change/{c}_{d1}_B02B03B04B08.tif",
+                 f"oscd_s2_change/{c}_{d2}_B02B03B04B08.tif", f"oscd_s2_change/{c}_change_gt.tif",
+                 lambda r: (r == 1, everywhere(r)), S2_BANDS, True) for c, d1, d2 in OSCD],
+    "levir_cd_samples": vhr("levir_cd_samples", ("train_36_0512_0512", "train_412_0512_0768",
+                                                 "val_27_0000_0256", "train_386_0512_0768"),
+                            lambda r: r > 0),
+    "levir_cd_1024": vhr("vhr_building_change/levir_cd_1024", ("test_1", "test_3", "test_12"),
+                         lambda r: r > 0),
+    "whu_cd": vhr("vhr_building_change/whu_cd", ("000121",), lambda r: r > 0),
+    "dsifn": vhr("vhr_building_change/dsifn", ("0_2", "2_4", "4_4", "6_3", "8_3"),
+                 lambda r: r > 0),
+    # The palette label: an index above 127 is change.
+    "sztaki_airchange": vhr("vhr_building_change/sztaki_airchange",
+                            ("szada_2", "szada_3", "szada_4", "tiszadob_1", "tiszadob_2",
+                             "tiszadob_5"), lambda r: r > 127),
+}
+VHR_SETS = ("levir_cd_samples", "levir_cd_1024", "whu_cd", "dsifn", "sztaki_airchange")
+
+
+class Counts:
+    """True positives, false positives and false negatives, summed."""
+
+    def __init__(self):
+        self.tp = self.fp = self.fn = 0
+
+    def add(self, pred, truth, scored):
+        p, t = pred[scored], truth[scored]
+        self.tp += int(np.sum(p & t))
+        self.fp += int(np.sum(p & ~t))
+        self.fn += int(np.sum(~p & t))
+        return self
+
+    def f1(self):
+        return 2 * self.tp / max(2 * self.tp + self.fp + self.fn, 1)
+
+
+def score(pred, truth, scored):
+    """F1 of one pair, or the share flagged (%) where its reference has no change."""
+    if not truth[scored].any():
+        return 100.0 * pred[scored].mean(), True
+    return Counts().add(pred, truth, scored).f1(), False
 
 
 def otb_mad(a_path, b_path, tmp):
@@ -61,28 +109,55 @@ def otb_mad(a_path, b_path, tmp):
     return chi2 > crit
 
 
-def farmwatch(a_path, b_path, tmp):
+def farmwatch(a_path, b_path, bands, tmp):
     out = os.path.join(tmp, "fw")
-    r = subprocess.run([exe, "change", "--before", a_path, "--after", b_path, "--out", out, "-q"],
-                       capture_output=True, text=True)
+    r = subprocess.run([exe, "change", "--before", a_path, "--after", b_path, *bands,
+                        "--out", out, "-q"], capture_output=True, text=True)
     if r.returncode != 0:
-        raise SystemExit("farmwatch change failed: " + r.stdout + r.stderr)
+        raise SystemExit(f"farmwatch change failed on {a_path}: " + r.stdout + r.stderr)
     c = read(os.path.join(out, "change.tif"))[0]
     return (c >= 1) & (c <= 3)
+
+
+def cell(v, share=False):
+    return f"{'-':>9s}" if v is None else (f"{v:8.2f}%" if share else f"{v:9.3f}")
 
 
 def main():
     if not os.path.exists(os.path.join(data, "MANIFEST.md")):
         raise SystemExit(f"no shared data at {data}")
-    print(f"{'pair':36s} {'CVA+Otsu':>9s} {'OTB MAD':>9s} {'farmwatch':>10s}")
-    for name, a, b, ref, masks in PAIRS:
-        a_path, b_path = os.path.join(data, a), os.path.join(data, b)
-        truth, scored = masks(read(os.path.join(data, ref))[0])
-        with tempfile.TemporaryDirectory() as tmp:
-            scores = [f1(cva_otsu(read(a_path), read(b_path)), truth, scored),
-                      f1(otb_mad(a_path, b_path, tmp), truth, scored),
-                      f1(farmwatch(a_path, b_path, tmp), truth, scored)]
-        print(f"{name:36s} {scores[0]:9.3f} {scores[1]:9.3f} {scores[2]:10.3f}")
+    methods = ("CVA+Otsu", "OTB MAD", "farmwatch")
+    print(f"{'set':17s} {'pair':22s} " + " ".join(f"{m:>9s}" for m in methods))
+    pools = {}  # (set or group, method) -> Counts
+    for set_name, pairs in SETS.items():
+        if only and set_name not in only.split(","):
+            continue
+        groups = [set_name] + (["all VHR"] if set_name in VHR_SETS else [])
+        for name, a, b, ref, masks, bands, with_mad in pairs:
+            a_path, b_path = os.path.join(data, a), os.path.join(data, b)
+            truth, scored = masks(read(os.path.join(data, ref))[0])
+            with tempfile.TemporaryDirectory() as tmp:
+                preds = [cva_otsu(read(a_path), read(b_path)),
+                         otb_mad(a_path, b_path, tmp) if with_mad else None,
+                         farmwatch(a_path, b_path, bands, tmp)]
+            cells = []
+            for m, p in zip(methods, preds):
+                if p is None:
+                    cells.append(cell(None))
+                    continue
+                v, share = score(p, truth, scored)
+                cells.append(cell(v, share))
+                for g in groups:
+                    pools.setdefault((g, m), Counts()).add(p, truth, scored)
+            short = name.split(" ")[-1]
+            print(f"{set_name:17s} {short:22s} " + " ".join(cells), flush=True)
+    print()
+    print(f"{'pooled F1':40s} " + " ".join(f"{m:>9s}" for m in methods))
+    for g in [s for s in SETS if len(SETS[s]) > 1] + ["all VHR"]:
+        if not any((g, m) in pools for m in methods):
+            continue
+        print(f"{g:40s} " + " ".join(cell(pools[(g, m)].f1() if (g, m) in pools else None)
+                                     for m in methods))
 
 
 main()

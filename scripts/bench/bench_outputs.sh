@@ -4,23 +4,27 @@
 # later one, no farmland), RUNS times. Prints, per run and as the median: wall time, peak RSS,
 # the stage times from summary.json, the reports stage's share, the patches found and the
 # output folder's size, against the targets (<= 30 s, reports <= 10 %, folder <= 300 MB).
-#   scripts/bench/bench_outputs.sh [RUNS]
+#   scripts/bench/bench_outputs.sh [RUNS] [OTHER_FARMWATCH]
+# With OTHER_FARMWATCH (e.g. an older build), each run times both binaries one after the
+# other, so both columns see the same machine; the medians are printed side by side.
 # Needs: build/farmwatch (scripts/setup.sh), python3-gdal, GNU time. BENCH_DIR keeps the scenes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-1}
+other=${2:-}
 work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-bench.XXXXXX)}
 fw=$PWD/build/farmwatch
 [ -f "$work/scene_5490.tif" ] || /usr/bin/python3 scripts/bench/make_scene.py "$work/scene_5490.tif" 5490
 [ -f "$work/scene_b.tif" ] || /usr/bin/python3 scripts/bench/make_scene.py "$work/scene_b.tif" 5490 0.1
 walls=""
-for ((i = 1; i <= runs; i++)); do
+other_walls=""
+one_run() {  # BINARY LABEL: one timed run, then its figures
   rm -rf "$work/out"
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$fw" change --before "$work/scene_5490.tif" \
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$1" change --before "$work/scene_5490.tif" \
     --after "$work/scene_b.tif" --date-before 2024-03-15 --date-after 2024-08-20 --tiles \
     --out "$work/out" -q > /dev/null
   read -r wall kb < "$work/time.txt"
-  walls+="$wall "
+  echo "[$2]"
   /usr/bin/python3 - "$work/out" "$wall" "$kb" <<'PY'
 import json, os, sys
 out, wall, kb = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
@@ -38,7 +42,16 @@ biggest = sorted(((sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.wa
                   for e in os.listdir(out)), reverse=True)[:6]
 print("  largest: " + ", ".join(f"{e} {b / 1e6:.0f} MB" for b, e in biggest))
 PY
+}
+for ((i = 1; i <= runs; i++)); do
+  one_run "$fw" "this build, run $i"
+  walls+="$wall "
+  if [ -n "$other" ]; then
+    one_run "$other" "$other, run $i"
+    other_walls+="$wall "
+  fi
 done
 # shellcheck source=lib.sh
 source scripts/bench/lib.sh
-echo "median wall over $runs run(s): $(echo "$walls" | median) s"
+echo "median wall over $runs run(s): $(echo "$walls" | median) s (this build)"
+[ -z "$other" ] || echo "median wall over $runs run(s): $(echo "$other_walls" | median) s ($other)"

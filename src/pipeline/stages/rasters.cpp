@@ -72,7 +72,11 @@ void write_imagery(const std::string& rgb, const std::array<std::vector<std::int
 
 class Rasters : public Stage {
  public:
-  Rasters() : Stage("rasters", {Product::workspace, Product::landuse_change}, {Product::rasters}) {}
+  // patches: the change raster is published once patches below the minimum area are cleared
+  // from it.
+  Rasters()
+      : Stage("rasters", {Product::workspace, Product::landuse_change, Product::patches},
+              {Product::rasters}) {}
 
  private:
   void run(RunContext& ctx, const Log&) override {

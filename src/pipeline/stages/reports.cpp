@@ -11,7 +11,10 @@ namespace {
 
 class Reports : public Stage {
  public:
-  Reports() : Stage("reports", {Product::patches, Product::parcel_stats}, {Product::reports}) {}
+  // rasters: the chips are cut from the imagery COGs.
+  Reports()
+      : Stage("reports", {Product::patches, Product::parcel_stats, Product::rasters},
+              {Product::reports}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {
