@@ -36,7 +36,7 @@ const char* product_name(Product p) {
   static const char* names[] = {"inputs",          "coregistration", "normalisation",
                                 "spectral_test",   "workspace",      "farmland_raster",
                                 "landuse_change",  "patches",        "parcel_stats",
-                                "rasters",         "reports",        "tiles"};
+                                "early_rasters",   "rasters",         "reports",        "tiles"};
   return names[static_cast<int>(p)];
 }
 

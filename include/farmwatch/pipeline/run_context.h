@@ -1,6 +1,7 @@
 #pragma once
 // What the stages of one run share: the spec, what validation found, where outputs go, and
 // what each stage produced for the next.
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -62,6 +63,10 @@ struct RunContext {
   std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)
   nlohmann::json tiles = nlohmann::json::object();
   nlohmann::json timings = nlohmann::json::object();
+  /// rasters: the COG conversions that do not wait for the patches (land use, scene sources,
+  /// imagery), running while the patches are extracted; the rasters stage joins them. Last
+  /// member, so a failed run waits for them before its staging folder is removed.
+  std::future<void> early_rasters;
 };
 
 }  // namespace farmwatch::pipeline

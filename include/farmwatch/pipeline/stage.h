@@ -22,6 +22,7 @@ enum class Product {
   landuse_change,   ///< per-pixel classes and change rasters, pixel counts
   patches,          ///< change patches with their measurements
   parcel_stats,     ///< parcel class areas, units, exemptions, patch ids and statuses
+  early_rasters,    ///< the COG conversions that need no patches, started (ctx.early_rasters)
   rasters,          ///< the COG outputs and the layers to tile
   reports,          ///< GeoPackage, GeoJSON, CSV, report.html
   tiles,            ///< XYZ tiles

@@ -4,7 +4,11 @@
 #include <functional>
 
 #include <tbb/parallel_for_each.h>
+#include <tbb/task_arena.h>
 
+#include <future>
+
+#include "farmwatch/engine/block_engine.h"
 #include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
 #include "stages.h"
@@ -70,53 +74,100 @@ void write_imagery(const std::string& rgb, const std::array<std::vector<std::int
   w.close();
 }
 
+/// The conversions of start_rasters, in the order their files are listed.
+struct Conversions {
+  std::vector<std::function<void()>> jobs;
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)
+};
+
+Conversions early_conversions(const RunContext& ctx) {
+  Conversions c;
+  const auto& staging = ctx.out->staging();
+  auto publish = [&](const std::string& scratch, const std::string& name,
+                     const std::string& tiles_folder) {
+    c.jobs.emplace_back([scratch, out = (staging / name).string()] {
+      io::write_cog(scratch, out, "NEAREST");
+    });
+    c.files.push_back(name);
+    if (!tiles_folder.empty()) c.tile_layers.emplace_back(name, tiles_folder);
+  };
+  if (ctx.spec.outputs.landuse)
+    for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
+      const std::string layer = "landuse_" + ctx.spec.dates[i].date;
+      publish(ctx.job.landuse_out[i], layer + ".tif", layer);
+    }
+  for (std::size_t i = 0; i < ctx.job.source_out.size(); ++i)
+    if (!ctx.job.source_out[i].empty())
+      publish(ctx.job.source_out[i], "source_" + ctx.spec.dates[i].date + ".tif", "");
+  for (std::size_t i = 0; i < ctx.job.rgb_out.size(); ++i) {
+    if (ctx.job.rgb_out[i].empty() || i >= ctx.pixels.rgb_histograms.size()) continue;
+    const std::string& date = ctx.spec.dates[i].date;
+    const std::string name = "imagery_" + date + ".tif";
+    c.jobs.emplace_back([rgb = ctx.job.rgb_out[i], hist = ctx.pixels.rgb_histograms[i],
+                         scratch = (ctx.out->scratch() / name).string(),
+                         out = (staging / name).string(), date] {
+      write_imagery(rgb, hist, scratch, date);
+      // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
+      io::write_cog(scratch, out, "AVERAGE", "JPEG");
+    });
+    c.files.push_back(name);
+    c.tile_layers.emplace_back(name, "imagery_" + date);
+  }
+  return c;
+}
+
+/// Runs conversions side by side (GDAL compresses a file's blocks on several threads but
+/// builds its overviews on one); the first failure is rethrown once all have ended.
+void convert_all(const std::vector<std::function<void()>>& jobs) {
+  tbb::parallel_for_each(jobs.begin(), jobs.end(),
+                         [](const std::function<void()>& convert) { convert(); });
+}
+
+class StartRasters : public Stage {
+ public:
+  StartRasters()
+      : Stage("start_rasters", {Product::workspace, Product::landuse_change},
+              {Product::early_rasters}) {}
+
+ private:
+  void run(RunContext& ctx, const Log&) override {
+    // With one thread asked for, the rasters stage converts them itself, later.
+    if (engine::ThreadLimit::current() < 2) return;
+    auto jobs = early_conversions(ctx).jobs;  // copies of paths and histograms only
+    ctx.early_rasters = std::async(std::launch::async, [jobs = std::move(jobs)] {
+      // Its own arena: the patches stage's parallel loops do not wait on these tasks.
+      tbb::task_arena arena;
+      arena.execute([&] { convert_all(jobs); });
+    });
+  }
+};
+
 class Rasters : public Stage {
  public:
   // patches: the change raster is published once patches below the minimum area are cleared
   // from it.
   Rasters()
-      : Stage("rasters", {Product::workspace, Product::landuse_change, Product::patches},
+      : Stage("rasters",
+              {Product::workspace, Product::early_rasters, Product::landuse_change,
+               Product::patches},
               {Product::rasters}) {}
 
  private:
   void run(RunContext& ctx, const Log&) override {
     const auto& staging = ctx.out->staging();
-    // Each COG is converted by its own task (GDAL compresses a file's blocks on several
-    // threads but builds its overviews on one); files and tile layers are listed in order.
-    std::vector<std::function<void()>> conversions;
-    auto publish = [&](const std::string& scratch, const std::string& name,
-                       const std::string& tiles_folder) {
-      conversions.emplace_back([scratch, out = (staging / name).string()] {
-        io::write_cog(scratch, out, "NEAREST");
-      });
-      ctx.files.push_back(name);
-      if (!tiles_folder.empty()) ctx.tile_layers.emplace_back(name, tiles_folder);
-    };
-    if (ctx.spec.outputs.landuse)
-      for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
-        const std::string layer = "landuse_" + ctx.spec.dates[i].date;
-        publish(ctx.job.landuse_out[i], layer + ".tif", layer);
-      }
-    for (std::size_t i = 0; i < ctx.job.source_out.size(); ++i)
-      if (!ctx.job.source_out[i].empty())
-        publish(ctx.job.source_out[i], "source_" + ctx.spec.dates[i].date + ".tif", "");
-    for (std::size_t i = 0; i < ctx.job.rgb_out.size(); ++i) {
-      if (ctx.job.rgb_out[i].empty() || i >= ctx.pixels.rgb_histograms.size()) continue;
-      const std::string& date = ctx.spec.dates[i].date;
-      const std::string name = "imagery_" + date + ".tif";
-      conversions.emplace_back([rgb = ctx.job.rgb_out[i], &hist = ctx.pixels.rgb_histograms[i],
-                                scratch = (ctx.out->scratch() / name).string(),
-                                out = (staging / name).string(), date] {
-        write_imagery(rgb, hist, scratch, date);
-        // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
-        io::write_cog(scratch, out, "AVERAGE", "JPEG");
-      });
-      ctx.files.push_back(name);
-      ctx.tile_layers.emplace_back(name, "imagery_" + date);
+    const Conversions early = early_conversions(ctx);
+    if (ctx.early_rasters.valid())
+      ctx.early_rasters.get();
+    else
+      convert_all(early.jobs);
+    for (const auto& f : early.files) ctx.files.push_back(f);
+    for (const auto& l : early.tile_layers) ctx.tile_layers.push_back(l);
+    if (ctx.compares_dates()) {
+      io::write_cog(ctx.job.change_out, (staging / "change.tif").string(), "NEAREST");
+      ctx.files.push_back("change.tif");
+      ctx.tile_layers.emplace_back("change.tif", "change");
     }
-    if (ctx.compares_dates()) publish(ctx.job.change_out, "change.tif", "change");
-    tbb::parallel_for_each(conversions.begin(), conversions.end(),
-                           [](const std::function<void()>& convert) { convert(); });
     // Class names, colours (no change transparent) and a QGIS style beside each class map.
     const auto landuse = io::class_entries(ctx.spec.classifier->classes());
     if (ctx.spec.outputs.landuse)
@@ -135,6 +186,7 @@ class Rasters : public Stage {
 
 }  // namespace
 
+std::unique_ptr<Stage> start_rasters() { return std::make_unique<StartRasters>(); }
 std::unique_ptr<Stage> rasters() { return std::make_unique<Rasters>(); }
 
 }  // namespace farmwatch::pipeline::stages

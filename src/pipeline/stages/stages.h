@@ -19,7 +19,10 @@ std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
 std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> annotate();    ///< parcel statistics, units, exemptions, patch ids
-std::unique_ptr<Stage> rasters();     ///< COG outputs
+/// Starts the COG conversions that need only the per-pixel stage (land use, scene sources,
+/// imagery) in the background, so they fill the cores the patch extraction leaves idle.
+std::unique_ptr<Stage> start_rasters();
+std::unique_ptr<Stage> rasters();     ///< COG outputs: joins start_rasters, adds change.tif
 std::unique_ptr<Stage> viewer();      ///< index.html over the tiles, patches and parcels
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
