@@ -16,6 +16,7 @@ namespace farmwatch::io {
 
 struct BlockRasterWriter::Impl {
   DatasetPtr ds;
+  std::string path;
   GDALDataType type = GDT_Byte;
   std::vector<double> nodata;  // per band: what NaN is written as
   std::vector<float> scratch;
@@ -24,6 +25,7 @@ struct BlockRasterWriter::Impl {
   /// reaches their last row and column): written blocks are not read again, and left in the
   /// cache they would push out the input blocks other threads still need.
   void release_completed(const Window& w, int band) {
+    CPLErrorReset();
     GDALRasterBand* b = ds->GetRasterBand(band);
     int bw = 0, bh = 0;
     b->GetBlockSize(&bw, &bh);
@@ -31,13 +33,16 @@ struct BlockRasterWriter::Impl {
     for (int by = w.row / bh; by * bh < w.row + w.height; ++by) {
       if (std::min(height, (by + 1) * bh) > w.row + w.height) continue;
       for (int bx = w.col / bw; bx * bw < w.col + w.width; ++bx)
-        if (std::min(width, (bx + 1) * bw) <= w.col + w.width) b->FlushBlock(bx, by, TRUE);
+        if (std::min(width, (bx + 1) * bw) <= w.col + w.width &&
+            b->FlushBlock(bx, by, TRUE) != CE_None)
+          throw ProcessingError("cannot write to raster '" + path + "': " + gdal_last_error());
     }
   }
 };
 
 BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout& layout)
     : impl_(std::make_unique<Impl>()), path_(path) {
+  impl_->path = path;
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
   const std::string bs = std::to_string(layout.block_size);
   CPLStringList co;
