@@ -43,7 +43,7 @@ TEST(EllipsoidalArea, MatchesTheClosedFormForAGeographicCell) {
   EXPECT_NEAR(area.area_m2(wkb_of(wkt)), expected, expected * 1e-7);
 }
 
-TEST(EllipsoidalArea, AGeographicCellGivenByItsCornersIsExactEvenAcrossTheAntimeridian) {
+TEST(EllipsoidalArea, GeographicPolygonsAreExactFromTheirCornersAndAcrossTheAntimeridian) {
   io::setup_gdal(nullptr);
   // Meridians and parallels are the straight lines of the equal-area cylinder the area is
   // measured on: four corners are enough, and a cell across 180° is the same cell.
@@ -54,6 +54,11 @@ TEST(EllipsoidalArea, AGeographicCellGivenByItsCornersIsExactEvenAcrossTheAntime
   EXPECT_NEAR(area.area_m2(wkb_of("POLYGON((179.75 60,-179.75 60,-179.75 60.5,179.75 60.5,"
                                   "179.75 60))")),
               expected, expected * 1e-9);
+  // Slanted edges across 180°: the same shape 170° further west has the same area.
+  EXPECT_NEAR(area.area_m2(wkb_of("POLYGON((179.8 10,-179.9 10.1,-179.9 10.5,179.8 10.4,"
+                                  "179.8 10))")),
+              area.area_m2(wkb_of("POLYGON((9.8 10,10.1 10.1,10.1 10.5,9.8 10.4,9.8 10))")),
+              1e-6 * area.area_m2(wkb_of("POLYGON((9.8 10,10.1 10.1,10.1 10.5,9.8 10.4,9.8 10))")));
 }
 
 TEST(EllipsoidalArea, GaussKrugerSquareNearTheCentralMeridianIsItsPlanarArea) {

@@ -1,4 +1,6 @@
 // Change patches: polygons, boundary refinement, minimum areas, measurements.
+#include <filesystem>
+
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -23,7 +25,8 @@ class Patches : public Stage {
     in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     in.rules = &ctx.spec.change.rules;
     in.classes = &ctx.spec.classifier->classes();
-    in.delta = job.delta_out;
+    // Written when both dates have a band role in common.
+    if (!job.delta_out.empty() && std::filesystem::exists(job.delta_out)) in.delta = job.delta_out;
     in.id_prefix = patch_id_prefix(ctx);
     in.scratch_dir = ctx.out->scratch().string();
     ctx.patches = io::extract_patches(in, log);
