@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "farmwatch/core/error.h"
 #include "gdal_handles.h"
 
 namespace farmwatch::io {
 namespace {
-constexpr double kPi = 3.14159265358979323846;
+constexpr double kPi = std::numbers::pi;
 }
 
 struct EllipsoidalArea::Impl {

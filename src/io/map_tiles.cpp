@@ -5,9 +5,9 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -634,6 +634,7 @@ class TileRenderer {
   /// The 2 x 2 reduction of four children into `out`; whether any pixel is opaque.
   template <bool kImagery>
   static bool reduce_into(const std::array<const TilePixels*, 4>& child, TilePixels& out) {
+    constexpr std::size_t bpp = kImagery ? 4 : 1;
     bool any = false;
     constexpr int half = kTileSize / 2;
     for (int q = 0; q < 4; ++q) {
@@ -641,11 +642,9 @@ class TileRenderer {
       if (c.empty()) continue;
       const int r0 = (q >> 1) * half, c0 = (q & 1) * half;
       for (int r = 0; r < half; ++r) {
-        const std::uint8_t* up = c.data() + static_cast<std::size_t>(2 * r) * kTileSize *
-                                                (kImagery ? 4 : 1);
-        const std::uint8_t* down = up + kTileSize * (kImagery ? 4 : 1);
-        std::uint8_t* d = out.data() + (static_cast<std::size_t>(r0 + r) * kTileSize + c0) *
-                                           (kImagery ? 4 : 1);
+        const std::uint8_t* up = c.data() + static_cast<std::size_t>(2 * r) * kTileSize * bpp;
+        const std::uint8_t* down = up + kTileSize * bpp;
+        std::uint8_t* d = out.data() + (static_cast<std::size_t>(r0 + r) * kTileSize + c0) * bpp;
         for (int k = 0; k < half; ++k) {
           if constexpr (kImagery) {
             const std::uint8_t* p[4] = {up + 8 * k, up + 8 * k + 4, down + 8 * k, down + 8 * k + 4};

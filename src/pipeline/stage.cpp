@@ -33,10 +33,11 @@ void Stage::execute(RunContext& ctx) {
 }
 
 const char* product_name(Product p) {
-  static const char* names[] = {"inputs",          "coregistration", "normalisation",
-                                "spectral_test",   "workspace",      "farmland_raster",
-                                "landuse_change",  "patches",        "parcel_stats",
-                                "early_rasters",   "rasters",         "reports",        "tiles"};
+  static const char* names[] = {"inputs",         "coregistration", "normalisation",
+                                "spectral_test",  "workspace",      "farmland_raster",
+                                "landuse_change", "patches",        "parcel_stats",
+                                "early_rasters",  "rasters",        "reports",
+                                "tiles"};
   return names[static_cast<int>(p)];
 }
 

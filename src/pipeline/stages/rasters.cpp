@@ -1,11 +1,10 @@
 // Land-use, change and scene-source rasters as Cloud-Optimised GeoTIFF in the staging folder.
-#include <algorithm>
-#include <array>
-#include <functional>
-
 #include <tbb/parallel_for_each.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <array>
+#include <functional>
 #include <future>
 
 #include "farmwatch/engine/block_engine.h"
