@@ -2,27 +2,80 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace farmwatch {
 
 double SpectralChangeTest::threshold() const { return chi_square_quantile(1 - false_alarm, mad.p); }
+
+int misregistration_shift_px(double pixel_m) {
+  if (!(pixel_m > 0)) return 0;
+  return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / pixel_m)), 0, 2);
+}
+
+namespace {
+
+/// The canonical variates (MadTransform::a or b applied to the centred bands) of every pixel:
+/// `p` planes one after the other, NaN where a band is.
+std::vector<float> canonical_variates(const SpectralChangeTest& test, const ReflectanceBlock& im,
+                                      const std::vector<double>& mean,
+                                      const std::vector<double>& vectors, std::size_t n) {
+  const std::size_t p = test.roles.size();
+  std::vector<float> out(p * n, kNaN);
+  for (std::size_t i = 0; i < n; ++i) {
+    double x[16] = {};
+    bool valid = true;
+    for (std::size_t j = 0; j < p && valid; ++j) {
+      x[j] = im.plane(test.roles[j])[i] - mean[j];
+      valid = !std::isnan(x[j]);
+    }
+    if (!valid) continue;
+    for (std::size_t k = 0; k < p; ++k) {
+      double u = 0;
+      for (std::size_t j = 0; j < p; ++j) u += x[j] * vectors[j * p + k];
+      out[k * n + i] = static_cast<float>(u);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock& a,
                           const ReflectanceBlock& b, int width, int height,
                           std::vector<std::uint8_t>& out) {
   const std::size_t n = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
   const std::size_t p = test.roles.size();
-  std::vector<float> chi(n, kNaN);
-  std::vector<float> x(p), y(p);
-  for (std::size_t i = 0; i < n; ++i) {
-    bool valid = true;
-    for (std::size_t j = 0; j < p && valid; ++j) {
-      x[j] = a.plane(test.roles[j])[i];
-      y[j] = b.plane(test.roles[j])[i];
-      valid = !std::isnan(x[j]) && !std::isnan(y[j]);
+  if (p > 16) throw std::invalid_argument("spectral_change_test: at most 16 bands");
+  const std::vector<float> var_a = canonical_variates(test, a, test.mad.mean_x, test.mad.a, n);
+  const std::vector<float> var_b = canonical_variates(test, b, test.mad.mean_y, test.mad.b, n);
+  auto chi_between = [&](std::size_t i, std::size_t j) {  // earlier pixel i, later pixel j
+    double z = 0;
+    for (std::size_t k = 0; k < p; ++k) {
+      const double d = double(var_a[k * n + i]) - var_b[k * n + j];
+      z += d * d * test.mad.weight[k];
     }
-    if (valid) chi[i] = static_cast<float>(test.mad.chi_square(x.data(), y.data()));
-  }
+    return z;
+  };
+  const int s = std::max(0, test.shift_px);
+  std::vector<float> chi(n, kNaN);
+  for (int r = 0; r < height; ++r)
+    for (int c = 0; c < width; ++c) {
+      const std::size_t i = static_cast<std::size_t>(r) * width + c;
+      if (std::isnan(var_a[i]) || std::isnan(var_b[i])) continue;
+      // Smallest against the later date's neighbours, and the earlier date's against this
+      // later pixel; the larger of the two.
+      double later = chi_between(i, i), earlier = later;
+      for (int dr = -s; dr <= s; ++dr)
+        for (int dc = -s; dc <= s; ++dc) {
+          const int rr = r + dr, cc = c + dc;
+          if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= height || cc >= width) continue;
+          const std::size_t j = static_cast<std::size_t>(rr) * width + cc;
+          if (!std::isnan(var_b[j])) later = std::min(later, chi_between(i, j));
+          if (!std::isnan(var_a[j])) earlier = std::min(earlier, chi_between(j, i));
+        }
+      chi[i] = static_cast<float>(std::max(later, earlier));
+    }
   const bool veg =
       a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) && b.has(BandRole::nir);
   const double threshold = test.threshold();

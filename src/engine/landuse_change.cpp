@@ -243,9 +243,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     out.rgb.resize(job.images.size());
     out.cloud.assign(job.images.size(), 0);
     std::vector<PixelState> state;
-    // The spectral test's 3 x 3 median needs one pixel around the block: read with it, test,
-    // then crop everything to the block.
-    const Window rw = spectral ? grow(w, 1, job.grid) : w;
+    // The spectral test's 3 x 3 median needs one pixel around the block, its shifts
+    // job.spectral->shift_px more: read with them, test, then crop everything to the block.
+    const Window rw = spectral ? grow(w, 1 + job.spectral->shift_px, job.grid) : w;
     std::vector<std::uint8_t> tested;
     for (std::size_t i = 0; i < job.images.size(); ++i) {
       if (job.images[i].is_class_map()) {

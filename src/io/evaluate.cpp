@@ -188,21 +188,7 @@ Evaluation evaluate_map(const EvaluateRequest& req) {
     throw InputError("reference '" + req.reference + "': every labelled pixel is nodata in map '" +
                      req.map + "'");
   }
-  // The grid's area on its ellipsoid over its pixel count.
-  const Box e = map.grid.extent();
-  OGRPolygon poly;
-  OGRLinearRing ring;
-  for (auto [x, y] : {std::pair{e.xmin, e.ymin},
-                      {e.xmax, e.ymin},
-                      {e.xmax, e.ymax},
-                      {e.xmin, e.ymax},
-                      {e.xmin, e.ymin}})
-    ring.addPoint(x, y);
-  poly.addRing(&ring);
-  std::vector<std::uint8_t> wkb(static_cast<std::size_t>(poly.WkbSize()));
-  poly.exportToWkb(wkbNDR, wkb.data());
-  ev.pixel_area_m2 = EllipsoidalArea(map.grid.crs_wkt).area_m2(wkb) /
-                     (static_cast<double>(map.grid.width) * map.grid.height);
+  ev.pixel_area_m2 = mean_pixel_area_m2(map.grid);
   return ev;
 }
 

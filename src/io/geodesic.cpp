@@ -119,4 +119,22 @@ double EllipsoidalArea::area_m2(const std::vector<std::uint8_t>& wkb) const {
   }
 }
 
+double mean_pixel_area_m2(const Grid& grid) {
+  if (grid.crs_wkt.empty() || grid.width <= 0 || grid.height <= 0) return grid.res() * grid.res();
+  const Box e = grid.extent();
+  OGRPolygon poly;
+  OGRLinearRing ring;
+  for (auto [x, y] : {std::pair{e.xmin, e.ymin},
+                      {e.xmax, e.ymin},
+                      {e.xmax, e.ymax},
+                      {e.xmin, e.ymax},
+                      {e.xmin, e.ymin}})
+    ring.addPoint(x, y);
+  poly.addRing(&ring);
+  std::vector<std::uint8_t> wkb(static_cast<std::size_t>(poly.WkbSize()));
+  poly.exportToWkb(wkbNDR, wkb.data());
+  return EllipsoidalArea(grid.crs_wkt).area_m2(wkb) /
+         (static_cast<double>(grid.width) * grid.height);
+}
+
 }  // namespace farmwatch::io

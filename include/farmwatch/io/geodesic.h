@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "farmwatch/core/geo.h"
+
 namespace farmwatch::io {
 
 class EllipsoidalArea {
@@ -28,5 +30,10 @@ class EllipsoidalArea {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// The mean ground area of one pixel of `grid`, m²: the grid's extent measured by
+/// EllipsoidalArea over its pixel count (a geographic grid's degrees are not metres). A grid
+/// without a CRS gives res², its units taken as metres. ProcessingError as area_m2.
+double mean_pixel_area_m2(const Grid& grid);
 
 }  // namespace farmwatch::io

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "farmwatch/core/radiometry.h"
+#include "farmwatch/io/geodesic.h"
 #include "sampling.h"
 #include "stages.h"
 
@@ -39,6 +40,8 @@ class Spectral : public Stage {
     SpectralChangeTest test;
     test.mad = fit->mad;
     test.roles = roles;
+    const double pixel_m = std::sqrt(io::mean_pixel_area_m2(ctx.grid));
+    test.shift_px = misregistration_shift_px(pixel_m);
     ctx.spectral = test;
     report["applied"] = true;
     for (BandRole r : roles) report["bands"].push_back(role_name(r));
@@ -48,6 +51,8 @@ class Spectral : public Stage {
     report["false_alarm_rate"] = test.false_alarm;
     report["threshold_chi_square"] = std::round(test.threshold() * 100) / 100;
     report["vegetation_ndvi"] = test.vegetation_ndvi;
+    report["misregistration_tolerance_m"] = kMisregistrationToleranceM;
+    report["shift_px"] = test.shift_px;
     report["min_pixels"] = kMinChangePixels;
   }
 };
