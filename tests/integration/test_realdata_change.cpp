@@ -59,14 +59,43 @@ TEST_F(RealChange, NanjingLandsatFiveF1AboveTheBaselines) {
   EXPECT_GE(f, 0.80) << "CVA+Otsu 0.739, OTB MAD 0.771";
 }
 
-TEST_F(RealChange, RennesSentinelTwoF1AboveTheBaselines) {
-  const auto c = run("oscd_s2_change/rennes_20150821_B02B03B04B08.tif",
-                     "oscd_s2_change/rennes_20170621_B02B03B04B08.tif");
+/// One OSCD Sentinel-2 city: its dates, its floor and the baselines' F1 on it
+/// (scripts/bench/accuracy_change.py, 2026-11-29).
+struct OscdCity {
+  const char* city;
+  const char* before;
+  const char* after;
+  double floor;
+  const char* baselines;
+};
+
+void PrintTo(const OscdCity& c, std::ostream* os) { *os << c.city; }
+
+class OscdChange : public RealChange, public ::testing::WithParamInterface<OscdCity> {};
+
+TEST_P(OscdChange, PixelF1HoldsItsFloor) {
+  const OscdCity& c = GetParam();
+  const std::string stem = std::string("oscd_s2_change/") + c.city + "_";
+  const auto change = run(stem + c.before + "_B02B03B04B08.tif", stem + c.after + "_B02B03B04B08.tif");
   const double f = f1(
-      c, data + "/oscd_s2_change/rennes_change_gt.tif", [](double) { return true; },
+      change, data + "/" + stem + "change_gt.tif", [](double) { return true; },
       [](double r) { return r == 1; });
-  EXPECT_GE(f, 0.55) << "CVA+Otsu 0.502, OTB MAD 0.400";
+  EXPECT_GE(f, c.floor) << c.city << ": " << c.baselines;
 }
+
+// Floors a little under the F1 measured with the misregistration-tolerant test (0.345,
+// 0.380, 0.455, 0.469, 0.089, 0.303, 0.583), each above both baselines but Paris's: its
+// later date's clouds and their shadow are still flagged (issue 15).
+INSTANTIATE_TEST_SUITE_P(
+    SevenCities, OscdChange,
+    ::testing::Values(OscdCity{"abudhabi", "20160120", "20180328", 0.32, "CVA+Otsu 0.205, OTB MAD 0.241"},
+                      OscdCity{"beihai", "20161209", "20180309", 0.35, "CVA+Otsu 0.217, OTB MAD 0.332"},
+                      OscdCity{"cupertino", "20150918", "20180326", 0.42, "CVA+Otsu 0.395, OTB MAD 0.298"},
+                      OscdCity{"nantes", "20150821", "20171014", 0.43, "CVA+Otsu 0.116, OTB MAD 0.211"},
+                      OscdCity{"paris", "20161130", "20171107", 0.08, "CVA+Otsu 0.106, OTB MAD 0.086"},
+                      OscdCity{"pisa", "20150704", "20180211", 0.28, "CVA+Otsu 0.070, OTB MAD 0.155"},
+                      OscdCity{"rennes", "20150821", "20170621", 0.55, "CVA+Otsu 0.489, OTB MAD 0.400"}),
+    [](const ::testing::TestParamInfo<OscdCity>& i) { return std::string(i.param.city); });
 
 // LEVIR-CD samples: 0.5 m RGB PNG pairs with no georeference, building-change labels 0/255.
 // `change` with no options (the assumed 0.5 m pixel). Floors a little under what it measured
