@@ -58,14 +58,20 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
     return z;
   };
   const int s = std::max(0, test.shift_px);
+  const double threshold = test.threshold();
   std::vector<float> chi(n, kNaN);
   for (int r = 0; r < height; ++r)
     for (int c = 0; c < width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * width + c;
       if (std::isnan(var_a[i]) || std::isnan(var_b[i])) continue;
       // Smallest against the later date's neighbours, and the earlier date's against this
-      // later pixel; the larger of the two.
+      // later pixel; the larger of the two. Both are at most the statistic in place: a pixel
+      // at or below the threshold there stays below it (most pixels: no search).
       double later = chi_between(i, i), earlier = later;
+      if (later <= threshold) {
+        chi[i] = static_cast<float>(later);
+        continue;
+      }
       for (int dr = -s; dr <= s; ++dr)
         for (int dc = -s; dc <= s; ++dc) {
           const int rr = r + dr, cc = c + dc;
@@ -78,7 +84,6 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
     }
   const bool veg =
       a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) && b.has(BandRole::nir);
-  const double threshold = test.threshold();
   out.assign(n, 255);
   // Each valid pixel: 1 above the threshold, 0 at or below it, 255 invalid.
   std::vector<std::uint8_t> above(n, 255);
