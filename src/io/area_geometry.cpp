@@ -50,7 +50,7 @@ std::vector<std::uint8_t> box_lonlat(const Box& b, const std::string& crs_wkt) {
   return to_wkb(poly);
 }
 
-std::vector<std::uint8_t> mask_lonlat(const std::vector<std::uint8_t>& mask, const Grid& grid) {
+std::vector<std::uint8_t> mask_outline(const std::vector<std::uint8_t>& mask, const Grid& grid) {
   bool any = false;
   for (auto v : mask) any = any || v;
   if (!any) return {};
@@ -73,11 +73,17 @@ std::vector<std::uint8_t> mask_lonlat(const std::vector<std::uint8_t>& mask, con
     if (const OGRGeometry* g = f->GetGeometryRef()) all.addGeometry(g);
   GeometryPtr merged(all.UnionCascaded());
   if (!merged || merged->IsEmpty()) return {};
-  const auto to = wgs84_lonlat();
-  auto ct = make_transform(srs, to);
-  if (merged->transform(ct.get()) != OGRERR_NONE)
-    throw ProcessingError("cannot transform an outline to lon/lat");
   return to_wkb(*merged);
+}
+
+std::vector<std::uint8_t> mask_lonlat(const std::vector<std::uint8_t>& mask, const Grid& grid) {
+  const auto outline = mask_outline(mask, grid);
+  if (outline.empty()) return {};
+  GeometryPtr g = from_wkb(outline);
+  auto ct = make_transform(srs_from_wkt(grid.crs_wkt), wgs84_lonlat());
+  if (g->transform(ct.get()) != OGRERR_NONE)
+    throw ProcessingError("cannot transform an outline to lon/lat");
+  return to_wkb(*g);
 }
 
 GridMask rasterize_lonlat(const std::vector<std::uint8_t>& wkb, const Grid& grid) {

@@ -1,5 +1,8 @@
 #include "farmwatch/io/pixel_grid.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "farmwatch/core/error.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -50,6 +53,37 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
     for (std::size_t i = 0; i < mask.size(); ++i)
       if (!mask[i]) im.valid[i] = 0;
   }
+  return im;
+}
+
+RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
+  GridReader reader(info, grid, Resampling::reflectance);
+  RgbImage im;
+  im.width = grid.width;
+  im.height = grid.height;
+  const Window all{0, 0, grid.width, grid.height};
+  std::vector<float>* planes[3] = {&im.red, &im.green, &im.blue};
+  const BandRole roles[3] = {BandRole::red, BandRole::green, BandRole::blue};
+  std::vector<float> block;
+  for (int k = 0; k < 3; ++k) {
+    planes[k]->resize(static_cast<std::size_t>(all.pixels()));
+    for (const Window& w : grid.blocks(kBlockSize, kBlockSize)) {
+      reader.read_raw(w, info.bands[roles[k]], block);
+      for (int r = 0; r < w.height; ++r)
+        std::copy_n(block.begin() + static_cast<std::ptrdiff_t>(r) * w.width, w.width,
+                    planes[k]->begin() +
+                        static_cast<std::ptrdiff_t>(w.row + r) * grid.width + w.col);
+    }
+  }
+  im.valid.assign(static_cast<std::size_t>(all.pixels()), 1);
+  bool any_invalid = false;
+  for (std::size_t i = 0; i < im.valid.size(); ++i)
+    if (std::isnan(im.red[i]) || std::isnan(im.green[i]) || std::isnan(im.blue[i])) {
+      im.valid[i] = 0;
+      im.red[i] = im.green[i] = im.blue[i] = 0;
+      any_invalid = true;
+    }
+  if (!any_invalid) im.valid.clear();
   return im;
 }
 

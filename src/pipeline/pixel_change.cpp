@@ -7,10 +7,15 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/building_patches.h"
 #include "farmwatch/io/csv_writer.h"
+#include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/patch_writer.h"
 #include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/io/raster_writer.h"
+#include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/rules_file.h"
 #include "farmwatch/version.h"
 
 namespace farmwatch::pipeline {
@@ -20,20 +25,21 @@ namespace {
 
 double round_to(double v, double unit) { return std::round(v / unit) * unit; }
 
-void write_change_raster(const std::string& path, int width, int height,
+/// `grid`: the change map's grid; georeferenced when it has a CRS.
+void write_change_raster(const std::string& path, const Grid& grid,
                          const std::vector<std::uint8_t>& nodata, const BuildingChange& change) {
   io::RasterLayout layout;
-  layout.grid.width = width;
-  layout.grid.height = height;
-  layout.georeferenced = false;
+  layout.grid = grid;
+  layout.georeferenced = !grid.crs_wkt.empty();
   layout.nodata = 255;
   layout.colors = engine::change_colors();
-  layout.metadata = {{"FARMWATCH_LAYER", "change"}, {"FARMWATCH_GRID", "pixel"}};
+  layout.metadata = {{"FARMWATCH_LAYER", "change"},
+                     {"FARMWATCH_GRID", layout.georeferenced ? "map" : "pixel"}};
   layout.description = "change: 0 none, 1 new building (非农化), 255 nodata";
   std::vector<std::uint8_t> px(change.labels.size());
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = nodata[i] ? 255 : change.labels[i] ? 1 : 0;
   io::BlockRasterWriter writer(path, layout);
-  writer.write({0, 0, width, height}, px.data());
+  writer.write({0, 0, grid.width, grid.height}, px.data());
   writer.close();
 }
 
@@ -51,6 +57,52 @@ io::CsvTable patches_csv(const BuildingChange& change, double m2_per_px) {
                       std::to_string(o.row_max), n(o.centroid_col, 2), n(o.centroid_row, 2),
                       n(o.saturation_drop, 4), n(o.edge_support, 4)});
   return t;
+}
+
+/// The building method's result on one grid, with what both entry points report of it.
+struct Detected {
+  BuildingChange change;
+  BuildingChangeParams params;
+  std::vector<std::uint8_t> nodata_mask;  ///< 1 where either date has no data
+  std::int64_t nodata = 0, changed = 0;   ///< pixels
+};
+
+Detected detect(RgbImage before, RgbImage after, double pixel_m) {
+  Detected d;
+  d.nodata_mask.assign(static_cast<std::size_t>(before.width) * before.height, 0);
+  for (std::size_t i = 0; i < d.nodata_mask.size(); ++i)
+    if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i])) {
+      d.nodata_mask[i] = 1;
+      ++d.nodata;
+    }
+  d.params.pixel_size_m = pixel_m;
+  d.change = detect_building_change(std::move(before), std::move(after), d.params);
+  for (auto label : d.change.labels) d.changed += label != 0;
+  return d;
+}
+
+/// summary.json's "method" and "changes" of a building-change run; `area_m2` of the objects.
+void summarise(const Detected& d, double area_m2, json& s) {
+  json cats = json::object();
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
+    const bool built = c == ChangeCategory::non_agricultural;
+    cats[category_key(c)] = {{"label", category_label(c)},
+                             {"patches", built ? d.change.objects.size() : 0},
+                             {"area_px", built ? d.changed : 0},
+                             {"area_m2", built ? round_to(area_m2, 0.01) : 0.0}};
+  }
+  s["method"] = {{"name", "building change (very-high-resolution RGB)"},
+                 {"window_m", d.params.window_m},
+                 {"saturation_drop", d.params.saturation_drop},
+                 {"structure_change", d.params.structure_change},
+                 {"min_area_m2", d.params.min_area_m2},
+                 {"tolerance_m", d.params.tolerance_m},
+                 {"max_edge_support", d.params.max_edge_support}};
+  s["changes"] = {{"categories", cats},
+                  {"patches", d.change.objects.size()},
+                  {"pixels_changed", d.changed},
+                  {"pixels_nodata", d.nodata}};
 }
 
 }  // namespace
@@ -72,58 +124,93 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
            (req.pixel_size_m
                 ? "pixels of " + json(pixel).dump() + " m as given"
                 : "assuming pixels of " + json(pixel).dump() + " m (say --pixel-size M)"));
-
-  const int width = before.width, height = before.height;
-  std::vector<std::uint8_t> nodata_mask(std::size_t(width) * height, 0);
-  std::int64_t nodata = 0;
-  for (std::size_t i = 0; i < nodata_mask.size(); ++i)
-    if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i])) {
-      nodata_mask[i] = 1;
-      ++nodata;
-    }
-
-  BuildingChangeParams params;
-  params.pixel_size_m = pixel;
-  const BuildingChange change = detect_building_change(std::move(before), std::move(after), params);
+  Grid grid;
+  grid.width = before.width;
+  grid.height = before.height;
+  const Detected d = detect(std::move(before), std::move(after), pixel);
 
   StagedDir out(req.out_dir);
-  write_change_raster((out.staging() / "change.tif").string(), width, height, nodata_mask, change);
+  write_change_raster((out.staging() / "change.tif").string(), grid, d.nodata_mask, d.change);
   const double m2_per_px = pixel * pixel;
-  write_file_atomically(out.staging() / "changes.csv", patches_csv(change, m2_per_px).text());
-
-  std::int64_t changed = 0;
-  for (auto label : change.labels) changed += label != 0;
-  json cats = json::object();
-  for (auto c :
-       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
-    const bool built = c == ChangeCategory::non_agricultural;
-    cats[category_key(c)] = {
-        {"label", category_label(c)},
-        {"patches", built ? change.objects.size() : 0},
-        {"area_px", built ? changed : 0},
-        {"area_m2", built ? round_to(double(changed) * m2_per_px, 0.01) : 0.0}};
-  }
+  write_file_atomically(out.staging() / "changes.csv", patches_csv(d.change, m2_per_px).text());
   json s;
   s["farmwatch_version"] = kVersion;
-  s["grid"] = {
-      {"crs", nullptr},        {"kind", "pixel"},
-      {"width", width},        {"height", height},
-      {"pixel_size_m", pixel}, {"pixel_size_source", req.pixel_size_m ? "given" : "assumed"}};
+  s["grid"] = {{"crs", nullptr},
+               {"kind", "pixel"},
+               {"width", grid.width},
+               {"height", grid.height},
+               {"pixel_size_m", pixel},
+               {"pixel_size_source", req.pixel_size_m ? "given" : "assumed"}};
   s["inputs"] = {{"before", req.before}, {"after", req.after}};
-  s["method"] = {{"name", "building change (very-high-resolution RGB)"},
-                 {"window_m", params.window_m},
-                 {"saturation_drop", params.saturation_drop},
-                 {"structure_change", params.structure_change},
-                 {"min_area_m2", params.min_area_m2},
-                 {"tolerance_m", params.tolerance_m},
-                 {"max_edge_support", params.max_edge_support}};
-  s["changes"] = {{"categories", cats},
-                  {"patches", change.objects.size()},
-                  {"pixels_changed", changed},
-                  {"pixels_nodata", nodata}};
+  summarise(d, double(d.changed) * m2_per_px, s);
   s["outputs"] = {{"dir", out.target().string()},
                   {"files", {"change.tif", "changes.csv", "summary.json"}}};
   write_file_atomically(out.staging() / "summary.json", s.dump(2) + "\n");
+  out.commit();
+  return s;
+}
+
+bool is_vhr_rgb(const io::ImageInfo& info) {
+  if (info.is_class_map || info.grid.crs_wkt.empty()) return false;
+  if (!info.bands[BandRole::red] || !info.bands[BandRole::green] || !info.bands[BandRole::blue] ||
+      info.bands[BandRole::nir])
+    return false;
+  return std::sqrt(io::mean_pixel_area_m2(info.grid)) <= kMaxVhrPixelM;
+}
+
+json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log) {
+  const engine::ThreadLimit threads(req.threads);
+  auto inspect = [&](const std::string& path) {
+    io::ImageRequest r;
+    r.path = path;
+    r.bands = req.bands;
+    r.allow_relative = true;
+    return io::inspect_image(r, {BandRole::red, BandRole::green, BandRole::blue});
+  };
+  const io::ImageInfo ia = inspect(req.before), ib = inspect(req.after);
+  const Grid& grid = ia.grid;
+  const double pixel = std::sqrt(io::mean_pixel_area_m2(grid));
+  log.info("'" + req.before + "' and '" + req.after + "': red, green and blue at " +
+           json(round_to(pixel, 0.001)).dump() +
+           " m with no near-infrared band: new buildings by the very-high-resolution method, "
+           "on the grid of '" + req.before + "'");
+  const Detected d = detect(io::read_rgb_on_grid(ia, grid), io::read_rgb_on_grid(ib, grid), pixel);
+
+  // Patches as every change run writes them, classes from the default rules' table.
+  const auto classifier = load_classifier_file(default_rules_dir() + "/landuse_rules.yaml");
+  const ClassTable& classes = classifier->classes();
+  const LandClass* built = classes.find(std::string("built_up"));
+  std::string prefix = "FW";
+  for (char c : req.date_after)
+    if (c >= '0' && c <= '9') prefix += c;
+  const std::vector<Patch> patches = io::building_patches(
+      d.change, grid, built ? built->code : 0, prefix + "-", d.params.max_edge_support);
+  double area_m2 = 0;
+  for (const auto& p : patches) area_m2 += p.area_m2;
+
+  StagedDir out(req.out_dir);
+  const auto& dir = out.staging();
+  write_change_raster((dir / "change.tif").string(), grid, d.nodata_mask, d.change);
+  const io::ReportContext rc{req.date_before, req.date_after, "", "", &classes, grid.crs_wkt};
+  io::write_patches_gpkg((dir / "changes.gpkg").string(), patches, rc);
+  io::write_patches_geojson((dir / "changes.geojson").string(), patches, rc);
+  io::write_patches_csv((dir / "changes.csv").string(), patches, rc);
+  json s;
+  s["farmwatch_version"] = kVersion;
+  s["grid"] = {{"crs", io::crs_label(grid.crs_wkt)},
+               {"kind", "map"},
+               {"width", grid.width},
+               {"height", grid.height},
+               {"extent", {grid.extent().xmin, grid.extent().ymin, grid.extent().xmax,
+                           grid.extent().ymax}},
+               {"pixel_size_m", round_to(pixel, 0.0001)}};
+  s["inputs"] = {{"before", req.before}, {"after", req.after}};
+  summarise(d, area_m2, s);
+  s["outputs"] = {{"dir", out.target().string()},
+                  {"files",
+                   {"change.tif", "changes.gpkg", "changes.geojson", "changes.csv", "changes.csvt",
+                    "summary.json"}}};
+  write_file_atomically(dir / "summary.json", s.dump(2) + "\n");
   out.commit();
   return s;
 }

@@ -576,3 +576,103 @@ TEST(Commands, ChipsStopAtTheirCapFarmlandFirst) {
   const std::string id = html.substr(first + 8, html.find('\'', first + 8) - first - 8);
   EXPECT_NE(chips[0].find(id), std::string::npos) << id << " " << chips[0];
 }
+
+TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMethod) {
+  // The same pair as GeoTIFFs at 0.5 m in UTM (a drone orthomosaic's kind of file): red, green
+  // and blue, no near-infrared. The later image is cut 10 pixels further east and south, so it
+  // is read onto the earlier one's grid.
+  test::TempDir dir;
+  const auto p = test::make_vhr_pair(0);
+  test::RasterSpec a;
+  a.width = p.width;
+  a.height = p.height;
+  a.res = 0.5;
+  a.type = GDT_Byte;
+  a.bands = p.before;
+  a.descriptions = {"red", "green", "blue"};
+  test::write_raster(dir / "ortho_20240315.tif", a);
+  test::RasterSpec b = a;
+  const int cut = 10;
+  b.width = p.width - cut;
+  b.height = p.height - cut;
+  b.origin_x += cut * 0.5;
+  b.origin_y -= cut * 0.5;
+  b.bands.assign(3, std::vector<double>(std::size_t(b.width) * b.height));
+  for (int k = 0; k < 3; ++k)
+    for (int r = 0; r < b.height; ++r)
+      for (int c = 0; c < b.width; ++c)
+        b.bands[k][std::size_t(r) * b.width + c] = p.after[k][std::size_t(r + cut) * p.width + c + cut];
+  test::write_raster(dir / "ortho_20240820.tif", b);
+
+  const fs::path out = dir.path() / "out";
+  const auto r = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
+                                dir / "ortho_20240820.tif", "--out", out.string(), "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no near-infrared band: new buildings"), std::string::npos) << r.output;
+
+  // change.tif on the earlier image's grid, with its CRS: 1 on the new roof, 0 on the old one,
+  // no data where the later image does not reach.
+  GDALAllRegister();
+  {
+    GDALDatasetUniquePtr ds(GDALDataset::Open((out / "change.tif").c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(ds);
+    EXPECT_EQ(ds->GetRasterXSize(), p.width);
+    double gt[6];
+    ASSERT_EQ(ds->GetGeoTransform(gt), CE_None);
+    EXPECT_DOUBLE_EQ(gt[0], 500000);
+    EXPECT_DOUBLE_EQ(gt[1], 0.5);
+    ASSERT_NE(ds->GetSpatialRef(), nullptr);
+    EXPECT_STREQ(ds->GetSpatialRef()->GetAuthorityCode(nullptr), "32650");
+  }
+  const auto c = test::read_band((out / "change.tif").string());
+  auto at = [&](int col, int row) { return c[std::size_t(row) * p.width + col]; };
+  EXPECT_EQ(at(p.built[0] + p.built[2] / 2, p.built[1] + p.built[3] / 2), 1);
+  EXPECT_EQ(at(p.existing[0] + p.existing[2] / 2, p.existing[1] + p.existing[3] / 2), 0);
+  EXPECT_EQ(at(2, 2), 255);
+
+  // The patch as every change run reports it: one 非农化 patch over the new roof, its centroid
+  // inside the roof, its area on the ellipsoid that of the same method's object on the PNGs
+  // (roof and shadow; UTM's scale factor and the later image's cut edge apart).
+  const auto gj = nlohmann::json::parse(test::read_text((out / "changes.geojson").string()));
+  ASSERT_EQ(gj["features"].size(), 1u) << gj.dump();
+  const auto& props = gj["features"][0]["properties"];
+  EXPECT_EQ(props["patch_id"], "FW20240820-0001");
+  EXPECT_EQ(props["category_code"], "non_agricultural");
+  EXPECT_EQ(props["class_after"], "建设用地");
+  const auto [png_before, png_after] = write_png_pair(dir, p);
+  ASSERT_EQ(test::run_cli({"change", "--before", png_before, "--after", png_after, "--out",
+                           dir / "png", "-q"})
+                .exit_code,
+            0);
+  const auto png = nlohmann::json::parse(test::read_text(dir / "png/summary.json"));
+  const double png_m2 = png["changes"]["categories"]["non_agricultural"]["area_m2"];
+  EXPECT_GT(png_m2, 15.0 * 12.0);
+  EXPECT_NEAR(props["area_m2"].get<double>(), png_m2, 0.02 * png_m2);
+  const double x = props["centroid_x"], y = props["centroid_y"];
+  EXPECT_GT(x, 500000 + p.built[0] * 0.5);
+  EXPECT_LT(x, 500000 + (p.built[0] + p.built[2]) * 0.5);
+  EXPECT_LT(y, 3500000 - p.built[1] * 0.5);
+  EXPECT_GT(y, 3500000 - (p.built[1] + p.built[3]) * 0.5);
+  EXPECT_TRUE(fs::exists(out / "changes.gpkg"));
+  EXPECT_TRUE(fs::exists(out / "changes.csv"));
+  const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
+  EXPECT_EQ(summary["grid"]["kind"], "map");
+  EXPECT_EQ(summary["method"]["name"], "building change (very-high-resolution RGB)");
+
+  // Options that need the land-use engine are refused by name (exit 2).
+  const auto r2 = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
+                                 dir / "ortho_20240820.tif", "--out", dir / "o2", "--tiles"});
+  EXPECT_EQ(r2.exit_code, 2) << r2.output;
+  EXPECT_NE(r2.output.find("--tiles is not available for very-high-resolution RGB"),
+            std::string::npos)
+      << r2.output;
+
+  // RGB at 10 m is no very-high-resolution image: the land-use engine asks for its NIR band.
+  a.res = 10;
+  test::write_raster(dir / "coarse_a.tif", a);
+  test::write_raster(dir / "coarse_b.tif", a);
+  const auto r3 = test::run_cli({"change", "--before", dir / "coarse_a.tif", "--after",
+                                 dir / "coarse_b.tif", "--out", dir / "o3"});
+  EXPECT_EQ(r3.exit_code, 4) << r3.output;
+  EXPECT_NE(r3.output.find("no band for role 'nir'"), std::string::npos) << r3.output;
+}

@@ -14,6 +14,10 @@ namespace farmwatch::io {
 std::vector<std::uint8_t> box_lonlat(const Box& box, const std::string& crs_wkt);
 
 /// The pixels of `grid` where `mask` is non-zero (row-major, grid.width x grid.height), as a
+/// (multi)polygon in the grid's CRS, WKB; empty if none is set. Holes are kept.
+std::vector<std::uint8_t> mask_outline(const std::vector<std::uint8_t>& mask, const Grid& grid);
+
+/// The pixels of `grid` where `mask` is non-zero (row-major, grid.width x grid.height), as a
 /// lon/lat (multi)polygon, WKB; empty if none is set. Holes are kept.
 std::vector<std::uint8_t> mask_lonlat(const std::vector<std::uint8_t>& mask, const Grid& grid);
 

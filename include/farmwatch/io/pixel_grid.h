@@ -19,4 +19,10 @@ bool has_georeference(const std::string& path);
 /// InputError naming the file when it has fewer than three bands or cannot be read.
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands);
 
+/// The red, green and blue bands of a georeferenced image (`info`: inspect_image with those
+/// roles) on `grid`, through GDAL's warper when the grids differ (bilinear); values as stored.
+/// A pixel is valid where all three bands have data (nodata, alpha or mask band; outside the
+/// image: no data). The whole grid is held in memory (3 x 4 bytes a pixel).
+RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid);
+
 }  // namespace farmwatch::io

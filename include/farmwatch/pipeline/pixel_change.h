@@ -1,7 +1,11 @@
 #pragma once
-// `farmwatch change` on two images with no georeference: new buildings found on the images'
-// shared pixel grid (see core/building_change.h). No map outputs: no CRS, no lon/lat, no
-// farmland overlay, no tiles; areas in pixels, and in m² at the stated ground pixel size.
+// `farmwatch change` on very-high-resolution RGB: new buildings (core/building_change.h).
+// Images with no georeference are compared on their shared pixel grid: no map outputs (no CRS,
+// no lon/lat, no farmland overlay, no tiles); areas in pixels, and in m² at the stated ground
+// pixel size. Georeferenced RGB without a near-infrared band at up to kMaxVhrPixelM (drone
+// orthomosaics, aerial photos) goes through the same method on the earlier image's grid and
+// gives map outputs: a georeferenced change.tif and the patches as every change run writes
+// them.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -14,8 +18,12 @@ namespace farmwatch::pipeline {
 /// Ground size of a pixel assumed when the user does not give one (VHR imagery: 0.5 m).
 inline constexpr double kAssumedPixelSizeM = 0.5;
 
+/// Coarsest pixel, m, of georeferenced RGB sent to the building method (is_vhr_rgb).
+inline constexpr double kMaxVhrPixelM = 2.0;
+
 struct PixelChangeRequest {
   std::string before, after, out_dir;
+  std::string date_before, date_after;  ///< georeferenced only: YYYY-MM-DD, patch ids and reports
   std::optional<io::BandMap> bands;
   std::optional<double> pixel_size_m;  ///< absent: kAssumedPixelSizeM, with a warning
   int threads = 0;                     ///< 0: all cores
@@ -25,5 +33,16 @@ struct PixelChangeRequest {
 /// DIR/changes.csv and DIR/summary.json through a staging folder; returns the summary.
 /// InputError when the images differ in size or are not RGB.
 nlohmann::json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log);
+
+/// True for a georeferenced image with red, green and blue bands, no near-infrared band, and
+/// pixels of at most kMaxVhrPixelM on the ground (mean over its grid, on the ellipsoid).
+bool is_vhr_rgb(const io::ImageInfo& info);
+
+/// The building method on georeferenced RGB: `after` is read onto `before`'s grid (GDAL's
+/// warper, bilinear). Writes DIR/change.tif (0 none, 1 new building = 非农化, 255 nodata; the
+/// grid's CRS and geotransform), changes.gpkg/.geojson/.csv (io/patch_writer.h) and
+/// summary.json through a staging folder; returns the summary. InputError when an image lacks
+/// red, green or blue, cannot be read, or does not overlap the other.
+nlohmann::json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log);
 
 }  // namespace farmwatch::pipeline

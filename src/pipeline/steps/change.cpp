@@ -1,6 +1,7 @@
 #include "farmwatch/pipeline/steps/change.h"
 
 #include <filesystem>
+#include <optional>
 #include <regex>
 
 #include "farmwatch/core/error.h"
@@ -84,6 +85,41 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
   return run_pixel_grid_change(req, env.log);
 }
 
+/// Georeferenced red, green and blue with no near-infrared band at very high resolution (drone
+/// orthomosaics, aerial photos): new buildings by the same method as images without
+/// georeference, on A's grid. nullopt for any other pair (the land-use engine takes it).
+std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const StepEnv& env,
+                                                 const std::string& date_before,
+                                                 const std::string& date_after) {
+  auto describe = [&](const std::string& path) {
+    auto req = p.image.request(path);
+    req.allow_relative = true;
+    return io::inspect_image(req, {});
+  };
+  if (!is_vhr_rgb(describe(p.before)) || !is_vhr_rgb(describe(p.after))) return std::nullopt;
+  const std::pair<const char*, bool> not_yet[] = {{"farmland", !p.farmland.empty()},
+                                                   {"model", !p.model.empty()},
+                                                   {"db", !p.db.empty()},
+                                                   {"tiles", p.tiles},
+                                                   {"pixel-size", p.pixel_size.has_value()}};
+  for (const auto& [opt, given] : not_yet)
+    if (given)
+      throw ParamError(std::string("--") + opt + " is not available for very-high-resolution " +
+                       "RGB ('" + p.before + "', '" + p.after +
+                       "': red, green and blue without near-infrared, compared for new "
+                       "buildings)" +
+                       (std::string(opt) == "pixel-size" ? ": their georeference gives the pixel size" : ""));
+  PixelChangeRequest req;
+  req.before = p.before;
+  req.after = p.after;
+  req.out_dir = p.out;
+  req.bands = p.image.bands;
+  req.threads = env.threads;
+  req.date_before = date_before;
+  req.date_after = date_after;
+  return run_vhr_change_on_grid(req, env.log);
+}
+
 /// The classes both dates are read with: the maps' own class table, a model's, or the rules.
 void choose_classes(const ChangeParams& p, PipelineSpec& spec) {
   auto describe = [&](const std::string& path) {
@@ -128,6 +164,13 @@ nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
                      (geo_before ? p.before : p.after) +
                      "' has one: assign one (e.g. gdal_edit.py -a_srs ... -a_ullr ...)");
   if (!geo_before) return change_on_pixel_grid(p, env);
+  std::string date_a = p.date_before.empty() ? date_from_name(p.before, "before") : p.date_before;
+  std::string date_b = p.date_after.empty() ? date_from_name(p.after, "after") : p.date_after;
+  if (date_a == date_b) {
+    date_a = "before";
+    date_b = "after";
+  }
+  if (auto vhr = change_vhr_on_grid(p, env, date_a, date_b)) return *vhr;
   if (!p.image.quality.empty() && p.image.quality != "spectral" && p.image.quality != "none")
     throw ParamError(
         "--quality takes 'spectral' or 'none' here (a quality file belongs to one image: name it "
@@ -137,12 +180,8 @@ nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
   spec.name = "change";
   choose_classes(p, spec);
   DateSpec a, b;
-  a.date = p.date_before.empty() ? date_from_name(p.before, "before") : p.date_before;
-  b.date = p.date_after.empty() ? date_from_name(p.after, "after") : p.date_after;
-  if (a.date == b.date) {
-    a.date = "before";
-    b.date = "after";
-  }
+  a.date = date_a;
+  b.date = date_b;
   a.scenes = {{p.image.request(p.before), a.date, a.sensor}};
   b.scenes = {{p.image.request(p.after), b.date, b.sensor}};
   // A general change detector needs no reflectance: DNs without a rule are compared as they
