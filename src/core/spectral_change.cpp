@@ -8,6 +8,10 @@ namespace farmwatch {
 
 double SpectralChangeTest::threshold() const { return chi_square_quantile(1 - false_alarm, mad.p); }
 
+double SpectralChangeTest::seed_threshold() const {
+  return chi_square_quantile(1 - seed_false_alarm, mad.p);
+}
+
 int misregistration_shift_px(double pixel_m) {
   if (!(pixel_m > 0)) return 0;
   return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / pixel_m)), 0, 2);
@@ -43,7 +47,7 @@ std::vector<float> canonical_variates(const SpectralChangeTest& test, const Refl
 
 void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock& a,
                           const ReflectanceBlock& b, int width, int height,
-                          std::vector<std::uint8_t>& out) {
+                          std::vector<std::uint8_t>& out, std::vector<std::uint8_t>* seeds) {
   const std::size_t n = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
   const std::size_t p = test.roles.size();
   if (p > 16) throw std::invalid_argument("spectral_change_test: at most 16 bands");
@@ -85,10 +89,13 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
   const bool veg =
       a.has(BandRole::red) && a.has(BandRole::nir) && b.has(BandRole::red) && b.has(BandRole::nir);
   out.assign(n, 255);
-  // Each valid pixel: 1 above the threshold, 0 at or below it, 255 invalid.
+  if (seeds) seeds->assign(n, 0);
+  // Each valid pixel: 1 above the threshold (3 above the seed threshold too), 0 at or below
+  // it, 255 invalid.
+  const double seed_threshold = test.seed_threshold();
   std::vector<std::uint8_t> above(n, 255);
   for (std::size_t i = 0; i < n; ++i)
-    if (!std::isnan(chi[i])) above[i] = chi[i] > threshold ? 1 : 0;
+    if (!std::isnan(chi[i])) above[i] = chi[i] > seed_threshold ? 3 : chi[i] > threshold ? 1 : 0;
   for (int r = 0; r < height; ++r)
     for (int c = 0; c < width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * width + c;
@@ -96,16 +103,18 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
       // Median of the valid 3 x 3 neighbours (fewer at the edges of the block and of the data)
       // above the threshold: the (m/2)-th smallest of m values exceeds it exactly when at most
       // m/2 of them do not.
-      int m = 0, at_or_below = 0;
+      int m = 0, at_or_below = 0, below_seed = 0;
       for (int dr = -1; dr <= 1; ++dr)
         for (int dc = -1; dc <= 1; ++dc) {
           const int rr = r + dr, cc = c + dc;
           if (rr < 0 || cc < 0 || rr >= height || cc >= width) continue;
-          const std::uint8_t v = above[static_cast<std::size_t>(rr) * width + cc];
-          if (v == 255) continue;
+          const std::uint8_t flag = above[static_cast<std::size_t>(rr) * width + cc];
+          if (flag == 255) continue;
           ++m;
-          at_or_below += v == 0;
+          at_or_below += flag == 0;
+          below_seed += flag != 3;
         }
+      if (seeds) (*seeds)[i] = below_seed <= m / 2 ? 1 : 0;
       std::uint8_t v = at_or_below <= m / 2 ? 1 : 0;
       if (v && veg) {
         const float na = feature_value(a, Feature::ndvi, i),

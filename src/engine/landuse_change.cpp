@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/raster_writer.h"
@@ -246,7 +247,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     // The spectral test's 3 x 3 median needs one pixel around the block, its shifts
     // job.spectral->shift_px more: read with them, test, then crop everything to the block.
     const Window rw = spectral ? grow(w, 1 + job.spectral->shift_px, job.grid) : w;
-    std::vector<std::uint8_t> tested;
+    std::vector<std::uint8_t> tested, seeds;
     for (std::size_t i = 0; i < job.images.size(); ++i) {
       if (job.images[i].is_class_map()) {
         r.images[i].read_bytes(w, out.classes[i]);
@@ -261,8 +262,9 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       }
     }
     if (spectral) {
-      spectral_change_test(*job.spectral, refl[0], refl[1], rw.width, rw.height, tested);
+      spectral_change_test(*job.spectral, refl[0], refl[1], rw.width, rw.height, tested, &seeds);
       crop(rw, w, tested);
+      crop(rw, w, seeds);
     }
     std::vector<VotePlanes> votes(job.images.size());
     for (std::size_t i = 0; i < job.images.size(); ++i) {
@@ -314,8 +316,11 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         out.classes[1] = std::move(out.change.after);
       }
       out.candidates = out.change.category;
-      for (auto& v : out.candidates)
+      for (std::size_t i = 0; i < out.candidates.size(); ++i) {
+        auto& v = out.candidates[i];
         if (v == 255) v = 0;
+        if (v && !seeds.empty() && seeds[i]) v |= io::kSeedBit;  // io::sieve_change reads it
+      }
     }
     return out;
   };

@@ -1,6 +1,8 @@
 // The minimum mapping unit of change.tif: small change regions go, whatever their categories.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/gdal_setup.h"
 #include "test_support.h"
@@ -38,4 +40,52 @@ TEST(ChangeSieve, RegionsUnderTheMinimumGoAndMixedCategoriesCountAsOneRegion) {
   EXPECT_EQ(counts[1], 6);
   EXPECT_EQ(counts[3], 6);
   EXPECT_EQ(counts[255], 1);
+}
+
+TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
+  // Hysteresis: a U-shaped region taller than the sieve's 256-row chunks whose only seed is at
+  // the foot of its right arm (its two arms meet only at the bottom, so they are one region
+  // only once the rows below are read), a square with no seed, and a diagonal chain (8-connected)
+  // seeded at one end.
+  io::setup_gdal(nullptr);
+  test::TempDir d;
+  const int w = 40, h = 600;
+  std::vector<double> change(std::size_t(w) * h, 0), cand(change.size(), 0);
+  auto set = [&](int r, int c, double v, bool seed) {
+    change[std::size_t(r) * w + c] = v;
+    cand[std::size_t(r) * w + c] = v + (seed ? io::kSeedBit : 0);
+  };
+  for (int r = 10; r < 590; ++r)
+    for (int c : {2, 3, 10, 11}) set(r, c, 3, false);
+  for (int r = 588; r < 590; ++r)
+    for (int c = 2; c < 12; ++c) set(r, c, 3, false);
+  set(580, 11, 1, true);
+  for (int r = 20; r < 25; ++r)
+    for (int c = 20; c < 25; ++c) set(r, c, 2, false);
+  for (int k = 0; k < 12; ++k) set(100 + k, 20 + k, 1, k == 11);
+  test::RasterSpec s;
+  s.width = w;
+  s.height = h;
+  s.type = GDT_Byte;
+  s.bands = {change};
+  test::write_raster(d / "change.tif", s);
+  s.bands = {cand};
+  test::write_raster(d / "cand.tif", s);
+  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
+  const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
+  auto at = [&](const std::vector<double>& v, int r, int col) { return v[std::size_t(r) * w + col]; };
+  EXPECT_EQ(at(c, 10, 2), 3) << "the left arm's top joins the seed through the bottom";
+  EXPECT_EQ(at(c, 580, 11), 1);
+  EXPECT_EQ(at(c, 22, 22), 0) << "no seed: no change";
+  EXPECT_EQ(at(c, 100, 20), 1) << "the diagonal chain is one 8-connected region";
+  EXPECT_EQ(at(k, 10, 2), 3) << "candidates: the values without the seed bit";
+  EXPECT_EQ(at(k, 22, 22), 0);
+  EXPECT_FALSE(std::filesystem::exists(d / "change.tif.regions.tif"));
+  // Without seeds asked for, the square stays (the sieve alone).
+  s.bands = {change};
+  test::write_raster(d / "change2.tif", s);
+  s.bands = {cand};
+  test::write_raster(d / "cand2.tif", s);
+  io::sieve_change(d / "change2.tif", d / "cand2.tif", 9);
+  EXPECT_EQ(test::read_band(d / "change2.tif")[22 * w + 22], 2);
 }

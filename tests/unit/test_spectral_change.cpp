@@ -92,6 +92,12 @@ TEST(SpectralChange, ChangedAreasPassUnchangedLandAndSinglePixelsDoNot) {
   EXPECT_EQ(inside, 18 * 18);
   EXPECT_LE(outside, 2 * 20 + 2 * 18);  // at most the building's rim
   EXPECT_EQ(out[100 * n + 100], 0);     // the 3 x 3 median ignores a lone pixel
+  // The building is far beyond the seed level too; unchanged land is not.
+  std::vector<std::uint8_t> seeds;
+  spectral_change_test(test, a, b, n, n, out, &seeds);
+  EXPECT_EQ(seeds[50 * n + 50], 1);
+  EXPECT_EQ(seeds[10 * n + 10], 0);
+  EXPECT_GT(test.seed_threshold(), test.threshold());
 }
 
 TEST(SpectralChange, VegetationOnBothDatesIsSetApartAndMissingBandsAreUnknown) {

@@ -7,12 +7,20 @@
 
 namespace farmwatch::io {
 
+/// Bit of a `candidates` pixel set where the spectral test's seed level passed (hysteresis).
+inline constexpr std::uint8_t kSeedBit = 0x80;
+
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
-/// category) smaller than `min_pixels` to 0 (no change), in place, with GDAL's sieve;
-/// rewrites `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the
-/// pixels of each change value.
+/// category) smaller than `min_pixels` to 0 (no change), in place, with GDAL's sieve; with
+/// `need_seed`, also the regions left with no pixel whose `candidates` value has kSeedBit
+/// (hysteresis thresholding, Canny 1986: a region grows from pixels of strong evidence over
+/// pixels of weaker evidence; regions are labelled row by row with union-find, memory
+/// O(width + regions), labels in a scratch raster beside `change`). Then rewrites
+/// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
+/// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change,
-                                           const std::string& candidates, int min_pixels);
+                                           const std::string& candidates, int min_pixels,
+                                           bool need_seed = false);
 
 /// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
 /// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.

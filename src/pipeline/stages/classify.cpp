@@ -18,7 +18,8 @@ class Classify : public Stage {
     ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
     if (ctx.job.spectral && !ctx.job.change_out.empty())
       ctx.pixels.change_pixels =
-          io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels);
+          io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
+                           /*need_seed=*/true);
   }
 
   /// Each date classified by the learned model, with its votes, before the per-pixel pass.

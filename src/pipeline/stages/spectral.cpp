@@ -50,6 +50,8 @@ class Spectral : public Stage {
     report["invariant_pixels"] = fit->invariant;
     report["false_alarm_rate"] = test.false_alarm;
     report["threshold_chi_square"] = std::round(test.threshold() * 100) / 100;
+    report["seed_false_alarm_rate"] = test.seed_false_alarm;
+    report["seed_threshold_chi_square"] = std::round(test.seed_threshold() * 100) / 100;
     report["vegetation_ndvi"] = test.vegetation_ndvi;
     report["misregistration_tolerance_m"] = kMisregistrationToleranceM;
     report["shift_px"] = test.shift_px;
