@@ -667,6 +667,14 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
             std::string::npos)
       << r2.output;
 
+  // Rules named: the land-use engine classifies the pair with them (the RGB rules).
+  const auto r4 = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
+                                 dir / "ortho_20240820.tif", "--out", dir / "o4", "--profile",
+                                 "drone", "--rules",
+                                 test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml", "-q"});
+  EXPECT_EQ(r4.exit_code, 0) << r4.output;
+  EXPECT_TRUE(fs::exists(dir.path() / "o4" / "landuse_2024-03-15.tif")) << r4.output;
+
   // RGB at 10 m is no very-high-resolution image: the land-use engine asks for its NIR band.
   a.res = 10;
   test::write_raster(dir / "coarse_a.tif", a);

@@ -96,6 +96,9 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
     req.allow_relative = true;
     return io::inspect_image(req, {});
   };
+  // Classification rules asked for by name (landuse_rules_rgb.yaml for orthomosaics): the
+  // land-use engine, as before.
+  if (!p.rules.empty()) return std::nullopt;
   if (!is_vhr_rgb(describe(p.before)) || !is_vhr_rgb(describe(p.after))) return std::nullopt;
   const std::pair<const char*, bool> not_yet[] = {{"farmland", !p.farmland.empty()},
                                                    {"model", !p.model.empty()},
