@@ -20,24 +20,19 @@ int misregistration_shift_px(double pixel_m) {
 namespace {
 
 /// The canonical variates (MadTransform::a or b applied to the centred bands) of every pixel:
-/// `p` planes one after the other, NaN where a band is.
+/// `p` planes one after the other, NaN where a band is (NaN propagates through the sums).
+/// Band-major loops over the pixels, which the compiler vectorises.
 std::vector<float> canonical_variates(const SpectralChangeTest& test, const ReflectanceBlock& im,
                                       const std::vector<double>& mean,
                                       const std::vector<double>& vectors, std::size_t n) {
   const std::size_t p = test.roles.size();
-  std::vector<float> out(p * n, kNaN);
-  for (std::size_t i = 0; i < n; ++i) {
-    double x[16] = {};
-    bool valid = true;
-    for (std::size_t j = 0; j < p && valid; ++j) {
-      x[j] = im.plane(test.roles[j])[i] - mean[j];
-      valid = !std::isnan(x[j]);
-    }
-    if (!valid) continue;
-    for (std::size_t k = 0; k < p; ++k) {
-      double u = 0;
-      for (std::size_t j = 0; j < p; ++j) u += x[j] * vectors[j * p + k];
-      out[k * n + i] = static_cast<float>(u);
+  std::vector<float> out(p * n, 0.0f);
+  for (std::size_t k = 0; k < p; ++k) {
+    float* o = out.data() + k * n;
+    for (std::size_t j = 0; j < p; ++j) {
+      const float* x = im.plane(test.roles[j]).data();
+      const auto m = static_cast<float>(mean[j]), v = static_cast<float>(vectors[j * p + k]);
+      for (std::size_t i = 0; i < n; ++i) o[i] += (x[i] - m) * v;
     }
   }
   return out;
@@ -63,19 +58,22 @@ void spectral_change_test(const SpectralChangeTest& test, const ReflectanceBlock
   };
   const int s = std::max(0, test.shift_px);
   const double threshold = test.threshold();
-  std::vector<float> chi(n, kNaN);
-  for (int r = 0; r < height; ++r)
+  // The statistic in place, every pixel (NaN where a band is missing on either date).
+  std::vector<float> chi(n, 0.0f);
+  for (std::size_t k = 0; k < p; ++k) {
+    const float* u = var_a.data() + k * n;
+    const float* v = var_b.data() + k * n;
+    const auto wk = static_cast<float>(test.mad.weight[k]);
+    for (std::size_t i = 0; i < n; ++i) chi[i] += (u[i] - v[i]) * (u[i] - v[i]) * wk;
+  }
+  for (int r = 0; r < height && s > 0; ++r)
     for (int c = 0; c < width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * width + c;
-      if (std::isnan(var_a[i]) || std::isnan(var_b[i])) continue;
       // Smallest against the later date's neighbours, and the earlier date's against this
       // later pixel; the larger of the two. Both are at most the statistic in place: a pixel
       // at or below the threshold there stays below it (most pixels: no search).
+      if (!(chi[i] > threshold)) continue;
       double later = chi_between(i, i), earlier = later;
-      if (later <= threshold) {
-        chi[i] = static_cast<float>(later);
-        continue;
-      }
       for (int dr = -s; dr <= s; ++dr)
         for (int dc = -s; dc <= s; ++dc) {
           const int rr = r + dr, cc = c + dc;

@@ -22,16 +22,19 @@ void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8
                           path + "': " + gdal_last_error());
 }
 
-/// 8-connected regions of flagged pixels, fed one row at a time from the top: each pixel gets
-/// a provisional label; labels that meet are united (union-find), and a region is seeded when
-/// any of its pixels is.
+/// 8-connected regions of flagged pixels, fed one row at a time from the top: each run of
+/// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
+/// region is seeded when any of its pixels is. Memory: the runs (12 bytes each) and a label
+/// per run; no raster of labels.
 class SeededRegions {
  public:
   explicit SeededRegions(int width)
-      : prev_(static_cast<std::size_t>(width), 0), cur_(static_cast<std::size_t>(width), 0) {}
+      : prev_(static_cast<std::size_t>(width), 0), cur_(static_cast<std::size_t>(width), 0) {
+    row_start_.push_back(0);
+  }
 
-  /// Labels one row (`flag`, `seed`: 0/1 per pixel) into `labels` (0: not flagged).
-  void row(const std::uint8_t* flag, const std::uint8_t* seed, std::int32_t* labels) {
+  /// Labels the next row (`flag`, `seed`: 0/1 per pixel).
+  void row(const std::uint8_t* flag, const std::uint8_t* seed) {
     const int w = static_cast<int>(cur_.size());
     for (int c = 0; c < w; ++c) {
       std::int32_t l = 0;
@@ -46,16 +49,31 @@ class SeededRegions {
           seeded_.push_back(0);
         }
         if (seed[c]) seeded_[static_cast<std::size_t>(find(l))] = 1;
+        if (c > 0 && cur_[c - 1] && runs_.size() > row_start_.back() && runs_.back().end == c)
+          ++runs_.back().end;
+        else
+          runs_.push_back({c, c + 1, l});
       }
       cur_[c] = l;
-      labels[c] = l;
     }
     std::swap(prev_, cur_);
+    row_start_.push_back(runs_.size());
   }
-  /// Whether the region of a label holds a seed (after every row was fed).
-  bool seeded(std::int32_t label) { return label && seeded_[static_cast<std::size_t>(find(label))]; }
+  /// Clears, in `flag` (row `r`, already fed), the pixels of regions that hold no seed.
+  void clear_unseeded(int r, std::uint8_t* flag) {
+    for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
+         k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
+      const Run& run = runs_[k];
+      if (!seeded_[static_cast<std::size_t>(find(run.label))])
+        std::fill(flag + run.begin, flag + run.end, std::uint8_t{0});
+    }
+  }
 
  private:
+  struct Run {
+    int begin, end;  ///< columns [begin, end)
+    std::int32_t label;
+  };
   std::int32_t find(std::int32_t x) {
     while (parent_[static_cast<std::size_t>(x)] != x) {
       auto& p = parent_[static_cast<std::size_t>(x)];
@@ -76,6 +94,8 @@ class SeededRegions {
   std::vector<std::int32_t> parent_{0};
   std::vector<char> seeded_{0};
   std::vector<std::int32_t> prev_, cur_;
+  std::vector<Run> runs_;
+  std::vector<std::size_t> row_start_;  ///< first run of each row, and the end
 };
 
 }  // namespace
@@ -107,36 +127,25 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   auto cand = open_raster(candidates, true);
   GDALRasterBand* out = cand->GetRasterBand(1);
   // Hysteresis: the sieved regions labelled row by row, seeds from the candidates.
-  const std::string label_path = change + ".regions.tif";
-  DatasetPtr labels;
   std::optional<SeededRegions> regions;
   if (need_seed) {
-    const char* lco[] = {"TILED=YES", "BIGTIFF=IF_SAFER", nullptr};
-    labels.reset(drv->Create(label_path.c_str(), w, h, 1, GDT_Int32, const_cast<char**>(lco)));
-    if (!labels) throw ProcessingError("cannot create '" + label_path + "': " + gdal_last_error());
     regions.emplace(w);
     std::vector<std::uint8_t> seeds;
-    std::vector<std::int32_t> lab;
     for (int r = 0; r < h; r += kRows) {
       const int n = std::min(kRows, h - r);
       flags.resize(static_cast<std::size_t>(w) * n);
       seeds.resize(flags.size());
-      lab.resize(flags.size());
       rows(bb, GF_Read, r, w, n, flags.data(), binary);
       rows(out, GF_Read, r, w, n, seeds.data(), candidates);
       for (auto& v : seeds) v = (v & kSeedBit) ? 1 : 0;
       for (int k = 0; k < n; ++k) {
         const std::size_t o = static_cast<std::size_t>(k) * w;
-        regions->row(flags.data() + o, seeds.data() + o, lab.data() + o);
+        regions->row(flags.data() + o, seeds.data() + o);
       }
-      if (labels->GetRasterBand(1)->RasterIO(GF_Write, 0, r, w, n, lab.data(), w, n, GDT_Int32,
-                                             0, 0, nullptr) != CE_None)
-        throw ProcessingError("cannot write '" + label_path + "': " + gdal_last_error());
     }
   }
   // Change regions the sieve dissolved (or with no seed) become no change; gaps it filled stay
   // as they were.
-  std::vector<std::int32_t> lab;
   std::array<std::int64_t, 256> counts{};
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
@@ -144,13 +153,9 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     flags.resize(buf.size());
     rows(band, GF_Read, r, w, n, buf.data(), change);
     rows(bb, GF_Read, r, w, n, flags.data(), binary);
-    if (regions) {
-      lab.resize(buf.size());
-      if (labels->GetRasterBand(1)->RasterIO(GF_Read, 0, r, w, n, lab.data(), w, n, GDT_Int32, 0,
-                                             0, nullptr) != CE_None)
-        throw ProcessingError("cannot read '" + label_path + "': " + gdal_last_error());
-      for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = flags[i] && regions->seeded(lab[i]);
-    }
+    if (regions)
+      for (int k = 0; k < n; ++k)
+        regions->clear_unseeded(r + k, flags.data() + static_cast<std::size_t>(k) * w);
     for (std::size_t i = 0; i < buf.size(); ++i)
       if (buf[i] >= 1 && buf[i] <= 3 && !flags[i]) buf[i] = 0;
     rows(band, GF_Write, r, w, n, buf.data(), change);
@@ -162,10 +167,6 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   }
   bin.reset();
   VSIUnlink(binary.c_str());
-  if (labels) {
-    labels.reset();
-    VSIUnlink(label_path.c_str());
-  }
   close_or_throw(cand, candidates);
   close_or_throw(ds, change);
   return counts;

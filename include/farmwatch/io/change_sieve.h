@@ -14,8 +14,8 @@ inline constexpr std::uint8_t kSeedBit = 0x80;
 /// category) smaller than `min_pixels` to 0 (no change), in place, with GDAL's sieve; with
 /// `need_seed`, also the regions left with no pixel whose `candidates` value has kSeedBit
 /// (hysteresis thresholding, Canny 1986: a region grows from pixels of strong evidence over
-/// pixels of weaker evidence; regions are labelled row by row with union-find, memory
-/// O(width + regions), labels in a scratch raster beside `change`). Then rewrites
+/// pixels of weaker evidence; regions are labelled row by row with union-find, in memory:
+/// 12 bytes per run of changed pixels). Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change,
