@@ -9,8 +9,8 @@
 # other, so both columns see the same machine; the medians are printed side by side.
 # Needs: build/farmwatch (scripts/setup.sh), python3-gdal, GNU time. BENCH_DIR keeps the scenes.
 # BENCH_CHANGED (default 0.1) is the share of fields changed in the later date: since the
-# spectral test tolerates misregistration, 0.1 gives ~4,400 patches (the generator's changed
-# fields; 18,071 before, most of them sensor noise); 0.35 gives ~12,700.
+# spectral test tolerates misregistration, 0.1 gives ~4,500 patches (the generator's changed
+# fields; 18,071 before, most of them sensor noise); 0.35 gives ~12,900.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-1}
