@@ -48,18 +48,12 @@ std::optional<std::vector<std::uint8_t>> refine_patch(const RefineInput& in) {
            (r > 0 && member[(r - 1) * in.width + c]) ||
            (r + 1 < in.height && member[(r + 1) * in.width + c]);
   };
-  auto on_rim = [&](int c, int r) {
-    return c == 0 || !member[r * in.width + c - 1] || c + 1 == in.width ||
-           !member[r * in.width + c + 1] || r == 0 || !member[(r - 1) * in.width + c] ||
-           r + 1 == in.height || !member[(r + 1) * in.width + c];
-  };
   std::vector<std::uint8_t> out(n, 0);
   for (int r = 0; r < in.height; ++r)
     for (int c = 0; c < in.width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * in.width + c;
       if (member[i]) {
-        // Only the rim is mixed: an inner pixel stays whatever its own change.
-        out[i] = !on_rim(c, r) || !valid_delta(in, i) || fraction(i) >= 0.5;
+        out[i] = !valid_delta(in, i) || fraction(i) >= 0.5;
       } else if ((*in.eligible)[i] && valid_delta(in, i) && next_to_member(c, r)) {
         out[i] = fraction(i) >= 0.5;
       }

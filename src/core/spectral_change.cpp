@@ -14,7 +14,10 @@ double SpectralChangeTest::seed_threshold() const {
 
 int misregistration_shift_px(double pixel_m) {
   if (!(pixel_m > 0)) return 0;
-  return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / pixel_m)), 0, 2);
+  // The pixel size to 0.1 m first: a 20 m grid measures 19.98-20.01 m on the ellipsoid
+  // depending on where it lies, and should get one shift everywhere.
+  const double rounded = std::max(0.1, std::round(pixel_m * 10) / 10);
+  return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / rounded)), 0, 2);
 }
 
 namespace {

@@ -76,9 +76,24 @@ RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
     }
   }
   im.valid.assign(static_cast<std::size_t>(all.pixels()), 1);
+  // Read in place (the image's own north-up grid), GDAL's band masks (alpha band, mask file)
+  // say what is no data, as read_rgb takes them; through the warper, its alpha does.
+  const bool in_place = info.file_grid.width == 0 && info.grid.width == grid.width &&
+                        info.grid.height == grid.height && info.grid.transform == grid.transform;
+  if (in_place) {
+    auto ds = open_raster(info.path);
+    std::vector<std::uint8_t> mask(im.valid.size());
+    for (BandRole role : roles) {
+      GDALRasterBand* band = ds->GetRasterBand(info.bands[role]);
+      if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
+      window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, info.path);
+      for (std::size_t i = 0; i < mask.size(); ++i)
+        if (!mask[i]) im.valid[i] = 0;
+    }
+  }
   bool any_invalid = false;
   for (std::size_t i = 0; i < im.valid.size(); ++i)
-    if (std::isnan(im.red[i]) || std::isnan(im.green[i]) || std::isnan(im.blue[i])) {
+    if (!im.valid[i] || std::isnan(im.red[i]) || std::isnan(im.green[i]) || std::isnan(im.blue[i])) {
       im.valid[i] = 0;
       im.red[i] = im.green[i] = im.blue[i] = 0;
       any_invalid = true;

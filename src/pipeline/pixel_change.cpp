@@ -1,5 +1,6 @@
 #include "farmwatch/pipeline/pixel_change.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "farmwatch/core/building_change.h"
@@ -174,7 +175,20 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log) {
            json(round_to(pixel, 0.001)).dump() +
            " m with no near-infrared band: new buildings by the very-high-resolution method, "
            "on the grid of '" + req.before + "'");
-  const Detected d = detect(io::read_rgb_on_grid(ia, grid), io::read_rgb_on_grid(ib, grid), pixel);
+  // The method holds both images whole (about 90 bytes a pixel with its working planes).
+  if (static_cast<double>(grid.width) * grid.height > kMaxVhrPixels)
+    throw InputError("raster '" + req.before + "' is " + std::to_string(grid.width) + "x" +
+                     std::to_string(grid.height) +
+                     " pixels: very-high-resolution change holds the whole pair in memory, up to " +
+                     std::to_string(static_cast<long long>(kMaxVhrPixels / 1e6)) +
+                     " million pixels; cut the area into tiles (gdal_translate -srcwin) or "
+                     "resample it coarser (gdalwarp -tr)");
+  RgbImage after = io::read_rgb_on_grid(ib, grid);
+  if (!after.valid.empty() &&
+      std::none_of(after.valid.begin(), after.valid.end(), [](std::uint8_t v) { return v != 0; }))
+    throw InputError("rasters '" + req.before + "' and '" + req.after +
+                     "' do not overlap: nothing to compare");
+  const Detected d = detect(io::read_rgb_on_grid(ia, grid), std::move(after), pixel);
 
   // Patches as every change run writes them, classes from the default rules' table.
   const auto classifier = load_classifier_file(default_rules_dir() + "/landuse_rules.yaml");

@@ -675,6 +675,36 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   EXPECT_EQ(r4.exit_code, 0) << r4.output;
   EXPECT_TRUE(fs::exists(dir.path() / "o4" / "landuse_2024-03-15.tif")) << r4.output;
 
+  // Two images that do not overlap: nothing to compare (exit 4, both named).
+  test::RasterSpec far = b;
+  far.origin_x += 5000;
+  test::write_raster(dir / "far_20240820.tif", far);
+  const auto r5 = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
+                                 dir / "far_20240820.tif", "--out", dir / "o5"});
+  EXPECT_EQ(r5.exit_code, 4) << r5.output;
+  EXPECT_NE(r5.output.find("do not overlap"), std::string::npos) << r5.output;
+  EXPECT_NE(r5.output.find("far_20240820.tif"), std::string::npos) << r5.output;
+
+  // An orthomosaic's alpha band (transparent collar, 5 columns on the west): no data there.
+  test::RasterSpec rgba = a;
+  rgba.bands.push_back(std::vector<double>(std::size_t(a.width) * a.height, 255));
+  for (int row = 0; row < a.height; ++row)
+    for (int col = 0; col < 5; ++col) rgba.bands[3][std::size_t(row) * a.width + col] = 0;
+  rgba.descriptions.push_back("alpha");
+  test::write_raster(dir / "rgba_20240315.tif", rgba);
+  {
+    GDALDatasetUniquePtr ds(
+        GDALDataset::Open((dir / "rgba_20240315.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ASSERT_TRUE(ds);
+    ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
+  }
+  const auto r6 = test::run_cli({"change", "--before", dir / "rgba_20240315.tif", "--after",
+                                 dir / "ortho_20240820.tif", "--out", dir / "o6", "-q"});
+  ASSERT_EQ(r6.exit_code, 0) << r6.output;
+  const auto c6 = test::read_band(dir / "o6/change.tif");
+  EXPECT_EQ(c6[std::size_t(80) * p.width + 2], 255) << "the collar is no data";
+  EXPECT_EQ(c6[std::size_t(80) * p.width + 60], 0);
+
   // RGB at 10 m is no very-high-resolution image: the land-use engine asks for its NIR band.
   a.res = 10;
   test::write_raster(dir / "coarse_a.tif", a);

@@ -6,7 +6,7 @@
 // and single misregistered pixels do not count), tested with hysteresis (Canny 1986): a
 // pixel is changed at a false-alarm rate of 1e-3, and a region of changed pixels is kept only
 // if one of its pixels passes at 1e-8 (io::sieve_change keeps the seeded regions). Measured on
-// the seven OSCD cities: pooled F1 0.433 with a single rate of 1e-4, see the README. A change between vegetation on both dates (NDVI above 0.3) is set apart: phenology or
+// the seven OSCD cities: pooled F1 0.433 with a single rate of 1e-4, 0.440 with these two. A change between vegetation on both dates (NDVI above 0.3) is set apart: phenology or
 // crop rotation unless the class maps name a transition.
 //
 // Misregistration tolerance: the dates' pixels are not compared in place only. A pixel's
@@ -17,7 +17,7 @@
 // neighbourhood-minimum idea of change detection under misregistration (Bruzzone & Cossu,
 // "An adaptive approach to reducing registration noise effects in unsupervised change
 // detection", TGRS 41(11), 2003) applied to the IR-MAD statistic. Measured on the shared
-// OSCD Sentinel-2 cities, pooled pixel F1 0.362 to 0.416 with one pixel at 10 m; on
+// OSCD Sentinel-2 cities, pooled pixel F1 0.332 to 0.389 with one pixel at 10 m; on
 // Landsat's 30 m pixels (Nanjing) a shift of one pixel loses thin changes, so the tolerance
 // is set in metres (kMisregistrationToleranceM) and rounds to none there.
 #include <cstdint>
@@ -43,8 +43,9 @@ struct SpectralChangeTest {
 /// The misregistration tolerance of the test, m: about one Sentinel-2 pixel.
 inline constexpr double kMisregistrationToleranceM = 10.0;
 
-/// The test's shift in whole pixels for pixels of `pixel_m` metres: the tolerance rounded,
-/// at most 2 (0 for pixels over 20 m, 1 at 10 m, 2 at 4 m and finer).
+/// The test's shift in whole pixels for pixels of `pixel_m` metres (rounded to 0.1 m first):
+/// the tolerance over the pixel size, rounded, at most 2 (0 for pixels over 20 m, 1 from 7 m
+/// to 20 m, 2 at 5 m and finer).
 int misregistration_shift_px(double pixel_m);
 
 /// Per pixel of `a` and `b` (the same window, `width` x `height`): 1 changed, 2 changed

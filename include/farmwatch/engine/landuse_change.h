@@ -31,7 +31,8 @@ struct LanduseChangeJob {
   bool classes_reliable = true;  ///< false: no DN-to-reflectance rule (see ChangeInputs)
   std::string parcels;           ///< parcel index raster on the grid; empty = whole area watched
   std::string change_out;        ///< categories 0..3, 255 nodata
-  std::string candidates_out;    ///< categories 1..3, 0 elsewhere (input of patch extraction)
+  std::string candidates_out;    ///< categories 1..3, 0 elsewhere, + io::kSeedBit on the spectral
+                                 ///< test's seeds (io::sieve_change clears it; then patch input)
   std::string evidence_out;      ///< spectral change evidence 0..100
   /// The change vector: after minus before reflectance (0-1) of each band role both dates
   /// have, one Float32 band per role in BandRole order, NaN where either date has no clear

@@ -15,7 +15,8 @@ inline constexpr std::uint8_t kSeedBit = 0x80;
 /// `need_seed`, also the regions left with no pixel whose `candidates` value has kSeedBit
 /// (hysteresis thresholding, Canny 1986: a region grows from pixels of strong evidence over
 /// pixels of weaker evidence; regions are labelled row by row with union-find, in memory:
-/// 12 bytes per run of changed pixels). Then rewrites
+/// about 17 bytes per run of changed pixels, e.g. 20 MB for a 5490² tile with 10 % changed;
+/// not yet spilled to disk for continental grids). Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change,

@@ -20,6 +20,9 @@ inline constexpr double kAssumedPixelSizeM = 0.5;
 
 /// Coarsest pixel, m, of georeferenced RGB sent to the building method (is_vhr_rgb).
 inline constexpr double kMaxVhrPixelM = 2.0;
+/// Largest georeferenced grid the building method takes (it holds the pair in memory, about
+/// 90 bytes a pixel: 5.4 GB); larger ones are refused with a hint to tile or resample.
+inline constexpr double kMaxVhrPixels = 60e6;
 
 struct PixelChangeRequest {
   std::string before, after, out_dir;
@@ -42,7 +45,8 @@ bool is_vhr_rgb(const io::ImageInfo& info);
 /// warper, bilinear). Writes DIR/change.tif (0 none, 1 new building = 非农化, 255 nodata; the
 /// grid's CRS and geotransform), changes.gpkg/.geojson/.csv (io/patch_writer.h) and
 /// summary.json through a staging folder; returns the summary. InputError when an image lacks
-/// red, green or blue, cannot be read, or does not overlap the other.
+/// red, green or blue, cannot be read, does not overlap the other, or the grid has more than
+/// kMaxVhrPixels.
 nlohmann::json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log);
 
 }  // namespace farmwatch::pipeline

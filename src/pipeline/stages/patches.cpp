@@ -27,11 +27,12 @@ class Patches : public Stage {
     in.classes = &ctx.spec.classifier->classes();
     // Boundary refinement (core/patch_refine.h) corrects the rim of patches drawn by class
     // maps, whose mixed pixels take whatever class the mixture resembles. Where the classes are
-    // set aside (no DN-to-reflectance rule), the spectral test drew every pixel itself and a
+    // set aside (no DN-to-reflectance rule) and the spectral test ran, it drew every pixel and a
     // projection on the patch's median change only cuts holes in heterogeneous change (a
     // building site of several materials): on the seven OSCD cities pooled F1 is 0.433 without
     // it and was 0.389 with it, Nanjing 0.827 and 0.811. The change vector is written when both dates have a band role in common.
-    if (job.classes_reliable && !job.delta_out.empty() && std::filesystem::exists(job.delta_out))
+    if ((job.classes_reliable || !job.spectral) && !job.delta_out.empty() &&
+        std::filesystem::exists(job.delta_out))
       in.delta = job.delta_out;
     in.id_prefix = patch_id_prefix(ctx);
     in.scratch_dir = ctx.out->scratch().string();

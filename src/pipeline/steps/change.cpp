@@ -100,11 +100,14 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
   // land-use engine, as before.
   if (!p.rules.empty()) return std::nullopt;
   if (!is_vhr_rgb(describe(p.before)) || !is_vhr_rgb(describe(p.after))) return std::nullopt;
-  const std::pair<const char*, bool> not_yet[] = {{"farmland", !p.farmland.empty()},
-                                                   {"model", !p.model.empty()},
-                                                   {"db", !p.db.empty()},
-                                                   {"tiles", p.tiles},
-                                                   {"pixel-size", p.pixel_size.has_value()}};
+  const std::pair<const char*, bool> not_yet[] = {
+      {"farmland", !p.farmland.empty()},
+      {"model", !p.model.empty()},
+      {"db", !p.db.empty()},
+      {"tiles", p.tiles},
+      {"change-rules", !p.change_rules.empty()},
+      {"quality", !p.image.quality.empty() && p.image.quality != "none"},
+      {"pixel-size", p.pixel_size.has_value()}};
   for (const auto& [opt, given] : not_yet)
     if (given)
       throw ParamError(std::string("--") + opt + " is not available for very-high-resolution " +
