@@ -65,6 +65,17 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
   return fallback;
 }
 
+/// The building method's request: the pair, the output folder, the bands, the threads.
+PixelChangeRequest building_request(const ChangeParams& p, const StepEnv& env) {
+  PixelChangeRequest req;
+  req.before = p.before;
+  req.after = p.after;
+  req.out_dir = p.out;
+  req.bands = p.image.bands;
+  req.threads = env.threads;
+  return req;
+}
+
 /// Two images with no georeference: new buildings on their pixel grid, with a warning.
 nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
   const std::pair<const char*, bool> georef_only[] = {
@@ -75,12 +86,7 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
     if (given)
       throw ParamError(std::string("--") + opt + " needs georeferenced images; '" + p.before +
                        "' and '" + p.after + "' have no coordinate reference system");
-  PixelChangeRequest req;
-  req.before = p.before;
-  req.after = p.after;
-  req.out_dir = p.out;
-  req.bands = p.image.bands;
-  req.threads = env.threads;
+  PixelChangeRequest req = building_request(p, env);
   req.pixel_size_m = p.pixel_size;
   return run_pixel_grid_change(req, env.log);
 }
@@ -114,13 +120,10 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
                        "RGB ('" + p.before + "', '" + p.after +
                        "': red, green and blue without near-infrared, compared for new "
                        "buildings)" +
-                       (std::string(opt) == "pixel-size" ? ": their georeference gives the pixel size" : ""));
-  PixelChangeRequest req;
-  req.before = p.before;
-  req.after = p.after;
-  req.out_dir = p.out;
-  req.bands = p.image.bands;
-  req.threads = env.threads;
+                       (std::string(opt) == "pixel-size"
+                            ? ": their georeference gives the pixel size"
+                            : ""));
+  PixelChangeRequest req = building_request(p, env);
   req.date_before = date_before;
   req.date_after = date_after;
   return run_vhr_change_on_grid(req, env.log);
