@@ -5,6 +5,7 @@
 #include <map>
 
 #include "farmwatch/core/units.h"
+#include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/stage.h"
 #include "farmwatch/pipeline/viewer.h"
@@ -122,6 +123,10 @@ json make_summary(const RunContext& ctx) {
   s["pipeline"] = {
       {"name", spec.name}, {"file", spec.file}, {"classification", spec.classifier_source}};
   if (ctx.compares_dates()) s["pipeline"]["change_rules"] = spec.change_source;
+  // A pixel's area for the class totals: res² in a projected grid's metres; in a grid of
+  // degrees, res² would be square degrees: the mean ground area on the ellipsoid instead.
+  const double pixel_m2 =
+      io::is_geographic(g.crs_wkt) ? io::mean_pixel_area_m2(g) : g.res() * g.res();
   json dates = json::array();
   for (std::size_t i = 0; i < spec.dates.size(); ++i) {
     const io::Mosaic& m = ctx.images[i];
@@ -142,7 +147,7 @@ json make_summary(const RunContext& ctx) {
                      {"scenes", scenes},
                      {"pixels_cloud", ctx.pixels.cloud_pixels[i]},
                      {"classes", class_summary(spec.classifier->classes(),
-                                               ctx.pixels.class_pixels[i], g.res() * g.res())}});
+                                               ctx.pixels.class_pixels[i], pixel_m2)}});
   }
   s["inputs"] = {{"dates", dates}};
   if (ctx.farmland)

@@ -714,3 +714,32 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   EXPECT_EQ(r3.exit_code, 4) << r3.output;
   EXPECT_NE(r3.output.find("no band for role 'nir'"), std::string::npos) << r3.output;
 }
+
+TEST(Commands, ClassAreasOfAGridInDegreesAreOnTheGround) {
+  // A 30 x 30 grid of 0.0001° at 32° N: a pixel is about 9.44 m x 11.09 m on the ground, not
+  // 1e-8 square degrees.
+  test::TempDir dir;
+  test::RasterSpec s;
+  s.width = s.height = 30;
+  s.epsg = "EPSG:4326";
+  s.origin_x = 117;
+  s.origin_y = 32;
+  s.res = 0.0001;
+  s.descriptions = {"blue", "green", "red", "nir"};
+  const double crop[4] = {0.04, 0.08, 0.05, 0.40};
+  for (double v : crop) s.bands.push_back(std::vector<double>(900, v));
+  test::write_raster(dir / "a_20240315.tif", s);
+  test::write_raster(dir / "b_20240820.tif", s);
+  const auto r = test::run_cli({"change", "--before", dir / "a_20240315.tif", "--after",
+                                dir / "b_20240820.tif", "--out", dir / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = nlohmann::json::parse(test::read_text(dir / "out/summary.json"));
+  double area = 0, pixels = 0;
+  for (const auto& c : summary["inputs"]["dates"][0]["classes"])
+    if (c.contains("area_m2_grid")) {
+      area += c["area_m2_grid"].get<double>();
+      pixels += c["pixels"].get<double>();
+    }
+  ASSERT_EQ(pixels, 900);
+  EXPECT_NEAR(area / pixels, 9.44 * 11.09, 0.01 * 9.44 * 11.09);
+}
