@@ -78,12 +78,7 @@ std::vector<std::uint8_t> mask_outline(const std::vector<std::uint8_t>& mask, co
 
 std::vector<std::uint8_t> mask_lonlat(const std::vector<std::uint8_t>& mask, const Grid& grid) {
   const auto outline = mask_outline(mask, grid);
-  if (outline.empty()) return {};
-  GeometryPtr g = from_wkb(outline);
-  auto ct = make_transform(srs_from_wkt(grid.crs_wkt), wgs84_lonlat());
-  if (g->transform(ct.get()) != OGRERR_NONE)
-    throw ProcessingError("cannot transform an outline to lon/lat");
-  return to_wkb(*g);
+  return outline.empty() ? outline : wkb_to_lonlat(outline, grid.crs_wkt);
 }
 
 GridMask rasterize_lonlat(const std::vector<std::uint8_t>& wkb, const Grid& grid) {

@@ -17,6 +17,28 @@ bool has_georeference(const std::string& path) {
   return transform || ds->GetSpatialRef() != nullptr;
 }
 
+namespace {
+
+/// Clears, in `valid` (the whole raster; empty: all valid so far, filled with 1 on first need),
+/// the pixels GDAL's mask of any of the bands `index` says are no data (alpha band, nodata
+/// value, mask file).
+void mask_invalid(GDALDataset& ds, const int (&index)[3], const std::string& path,
+                  std::vector<std::uint8_t>& valid) {
+  const Window all{0, 0, ds.GetRasterXSize(), ds.GetRasterYSize()};
+  std::vector<std::uint8_t> mask;
+  for (int b : index) {
+    GDALRasterBand* band = ds.GetRasterBand(b);
+    if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
+    mask.resize(static_cast<std::size_t>(all.pixels()));
+    window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, path);
+    if (valid.empty()) valid.assign(mask.size(), 1);
+    for (std::size_t i = 0; i < mask.size(); ++i)
+      if (!mask[i]) valid[i] = 0;
+  }
+}
+
+}  // namespace
+
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) {
   auto ds = open_raster(path);
   const int count = ds->GetRasterCount();
@@ -43,16 +65,7 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   }
   // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
   // georeferenced reader takes them; a pixel any band masks is no data.
-  std::vector<std::uint8_t> mask;
-  for (int k = 0; k < 3; ++k) {
-    GDALRasterBand* band = ds->GetRasterBand(index[k]);
-    if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
-    mask.resize(static_cast<std::size_t>(all.pixels()));
-    window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, path);
-    if (im.valid.empty()) im.valid.assign(mask.size(), 1);
-    for (std::size_t i = 0; i < mask.size(); ++i)
-      if (!mask[i]) im.valid[i] = 0;
-  }
+  mask_invalid(*ds, index, path, im.valid);
   return im;
 }
 
@@ -81,15 +94,8 @@ RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
   const bool in_place = info.file_grid.width == 0 && info.grid.width == grid.width &&
                         info.grid.height == grid.height && info.grid.transform == grid.transform;
   if (in_place) {
-    auto ds = open_raster(info.path);
-    std::vector<std::uint8_t> mask(im.valid.size());
-    for (BandRole role : roles) {
-      GDALRasterBand* band = ds->GetRasterBand(info.bands[role]);
-      if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
-      window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, info.path);
-      for (std::size_t i = 0; i < mask.size(); ++i)
-        if (!mask[i]) im.valid[i] = 0;
-    }
+    const int index[3] = {info.bands[roles[0]], info.bands[roles[1]], info.bands[roles[2]]};
+    mask_invalid(*open_raster(info.path), index, info.path, im.valid);
   }
   bool any_invalid = false;
   for (std::size_t i = 0; i < im.valid.size(); ++i)

@@ -159,16 +159,9 @@ bool is_vhr_rgb(const io::ImageInfo& info) {
   return std::sqrt(io::mean_pixel_area_m2(info.grid)) <= kMaxVhrPixelM;
 }
 
-json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log) {
+json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& ia,
+                            const io::ImageInfo& ib, const Log& log) {
   const engine::ThreadLimit threads(req.threads);
-  auto inspect = [&](const std::string& path) {
-    io::ImageRequest r;
-    r.path = path;
-    r.bands = req.bands;
-    r.allow_relative = true;
-    return io::inspect_image(r, {BandRole::red, BandRole::green, BandRole::blue});
-  };
-  const io::ImageInfo ia = inspect(req.before), ib = inspect(req.after);
   const Grid& grid = ia.grid;
   const double pixel = std::sqrt(io::mean_pixel_area_m2(grid));
   log.info("'" + req.before + "' and '" + req.after + "': red, green and blue at " +

@@ -42,11 +42,13 @@ nlohmann::json run_pixel_grid_change(const PixelChangeRequest& req, const Log& l
 bool is_vhr_rgb(const io::ImageInfo& info);
 
 /// The building method on georeferenced RGB: `after` is read onto `before`'s grid (GDAL's
-/// warper, bilinear). Writes DIR/change.tif (0 none, 1 new building = 非农化, 255 nodata; the
+/// warper, bilinear). `before`, `after`: the two images as inspected, their red, green and
+/// blue bands mapped (is_vhr_rgb). Writes DIR/change.tif (0 none, 1 new building = 非农化, 255 nodata; the
 /// grid's CRS and geotransform), changes.gpkg/.geojson/.csv (io/patch_writer.h) and
 /// summary.json through a staging folder; returns the summary. InputError when an image lacks
 /// red, green or blue, cannot be read, does not overlap the other, or the grid has more than
 /// kMaxVhrPixels.
-nlohmann::json run_vhr_change_on_grid(const PixelChangeRequest& req, const Log& log);
+nlohmann::json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& before,
+                                      const io::ImageInfo& after, const Log& log);
 
 }  // namespace farmwatch::pipeline

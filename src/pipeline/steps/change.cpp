@@ -95,17 +95,14 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
 /// orthomosaics, aerial photos): new buildings by the same method as images without
 /// georeference, on A's grid. nullopt for any other pair (the land-use engine takes it).
 std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const StepEnv& env,
+                                                 const io::ImageInfo& before,
+                                                 const io::ImageInfo& after,
                                                  const std::string& date_before,
                                                  const std::string& date_after) {
-  auto describe = [&](const std::string& path) {
-    auto req = p.image.request(path);
-    req.allow_relative = true;
-    return io::inspect_image(req, {});
-  };
   // Classification rules asked for by name (landuse_rules_rgb.yaml for orthomosaics): the
   // land-use engine, as before.
   if (!p.rules.empty()) return std::nullopt;
-  if (!is_vhr_rgb(describe(p.before)) || !is_vhr_rgb(describe(p.after))) return std::nullopt;
+  if (!is_vhr_rgb(before) || !is_vhr_rgb(after)) return std::nullopt;
   const std::pair<const char*, bool> not_yet[] = {
       {"farmland", !p.farmland.empty()},
       {"model", !p.model.empty()},
@@ -126,17 +123,20 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
   PixelChangeRequest req = building_request(p, env);
   req.date_before = date_before;
   req.date_after = date_after;
-  return run_vhr_change_on_grid(req, env.log);
+  return run_vhr_change_on_grid(req, before, after, env.log);
+}
+
+/// What `path` is, as `change` reads it (no band required yet).
+io::ImageInfo describe(const ChangeParams& p, const std::string& path) {
+  auto req = p.image.request(path);
+  req.allow_relative = true;
+  return io::inspect_image(req, {});
 }
 
 /// The classes both dates are read with: the maps' own class table, a model's, or the rules.
-void choose_classes(const ChangeParams& p, PipelineSpec& spec) {
-  auto describe = [&](const std::string& path) {
-    auto req = p.image.request(path);
-    req.allow_relative = true;
-    return io::inspect_image(req, {});
-  };
-  const auto map_a = describe(p.before), map_b = describe(p.after);
+/// `map_a`, `map_b`: describe() of --before and --after.
+void choose_classes(const ChangeParams& p, const io::ImageInfo& map_a,
+                    const io::ImageInfo& map_b, PipelineSpec& spec) {
   // Two land-use maps that say what their codes mean (a learned model's classes, with keys
   // from its class table) are compared with those classes; images use the rules file.
   if (map_a.classes && map_b.classes) {
@@ -179,7 +179,8 @@ nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
     date_a = "before";
     date_b = "after";
   }
-  if (auto vhr = change_vhr_on_grid(p, env, date_a, date_b)) return *vhr;
+  const io::ImageInfo info_a = describe(p, p.before), info_b = describe(p, p.after);
+  if (auto vhr = change_vhr_on_grid(p, env, info_a, info_b, date_a, date_b)) return *vhr;
   if (!p.image.quality.empty() && p.image.quality != "spectral" && p.image.quality != "none")
     throw ParamError(
         "--quality takes 'spectral' or 'none' here (a quality file belongs to one image: name it "
@@ -187,7 +188,7 @@ nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
 
   PipelineSpec spec;
   spec.name = "change";
-  choose_classes(p, spec);
+  choose_classes(p, info_a, info_b, spec);
   DateSpec a, b;
   a.date = date_a;
   b.date = date_b;
