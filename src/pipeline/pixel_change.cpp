@@ -11,6 +11,7 @@
 #include "farmwatch/io/building_patches.h"
 #include "farmwatch/io/csv_writer.h"
 #include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/patch_writer.h"
 #include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/io/raster_writer.h"
@@ -42,6 +43,9 @@ void write_change_raster(const std::string& path, const Grid& grid,
   io::BlockRasterWriter writer(path, layout);
   writer.write({0, 0, grid.width, grid.height}, px.data());
   writer.close();
+  // On a map: class names, colours (no change transparent) and the QGIS style beside it, as
+  // every change.tif has.
+  if (layout.georeferenced) io::describe_class_raster(path, io::change_entries());
 }
 
 io::CsvTable patches_csv(const BuildingChange& change, double m2_per_px) {
@@ -215,8 +219,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   summarise(d, area_m2, s);
   s["outputs"] = {{"dir", out.target().string()},
                   {"files",
-                   {"change.tif", "changes.gpkg", "changes.geojson", "changes.csv", "changes.csvt",
-                    "summary.json"}}};
+                   {"change.tif", "change.tif.aux.xml", "change.qml", "changes.gpkg",
+                    "changes.geojson", "changes.csv", "changes.csvt", "summary.json"}}};
   write_file_atomically(dir / "summary.json", s.dump(2) + "\n");
   out.commit();
   return s;

@@ -655,6 +655,9 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   EXPECT_GT(y, 3500000 - (p.built[1] + p.built[3]) * 0.5);
   EXPECT_TRUE(fs::exists(out / "changes.gpkg"));
   EXPECT_TRUE(fs::exists(out / "changes.csv"));
+  // QGIS opens change.tif with its style: no change transparent, not black over the imagery.
+  const std::string qml = test::read_text((out / "change.qml").string());
+  EXPECT_NE(qml.find("非农化"), std::string::npos) << qml;
   const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
   EXPECT_EQ(summary["grid"]["kind"], "map");
   EXPECT_EQ(summary["method"]["name"], "building change (very-high-resolution RGB)");
