@@ -16,7 +16,9 @@ const char* kUsage =
     "usage: farmwatch <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run <pipeline.yaml>   run a monitoring pipeline (classify, compare, report, tiles)\n"
+    "  run <pipeline.yaml>   run a monitoring pipeline (classify, compare, report, tiles);\n"
+    "                        --shard i/N: one shard of it (on a cluster)\n"
+    "  merge <pipeline.yaml> join the N shards of a run and publish its outputs\n"
     "  info <file>           describe a raster or vector file\n"
     "  classify              classify one image into a land-use map\n"
     "  change                compare two images or land-use maps, write change.tif and patches\n"
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
       {"evaluate", cli::cmd_evaluate}, {"train", cli::cmd_train}, {"zonal", cli::cmd_zonal},
       {"patches", cli::cmd_patches},   {"patch", cli::cmd_patch}, {"parcel", cli::cmd_parcel},
       {"schema", cli::cmd_schema},     {"nightly", cli::cmd_nightly},
-      {"month", cli::cmd_month}};
+      {"month", cli::cmd_month},       {"merge", cli::cmd_merge}};
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? kExitUsage : kExitOk;

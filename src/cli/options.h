@@ -33,6 +33,7 @@ struct UsageError : std::runtime_error {
 };
 
 int cmd_run(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_classify(const std::vector<std::string>& args);
 int cmd_change(const std::vector<std::string>& args);

@@ -156,10 +156,16 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
     return r;
   });
 
+  // Every output's layout: sparse when a shard writes only its windows.
+  auto layout_of = [&](std::string description, std::uint8_t nodata) {
+    io::RasterLayout l = byte_layout(job.grid, std::move(description), nodata);
+    l.sparse = opt.windows.has_value();
+    return l;
+  };
   const ClassTable& classes = job.classifier->classes();
   std::vector<io::BlockRasterWriter> landuse;
   for (std::size_t i = 0; i < job.images.size(); ++i) {
-    auto layout = byte_layout(job.grid, "land use", kNodataCode);
+    auto layout = layout_of("land use", kNodataCode);
     layout.colors = landuse_colors(classes);
     layout.metadata["FARMWATCH_LAYER"] = "landuse";
     layout.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
@@ -168,8 +174,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   std::vector<std::optional<io::BlockRasterWriter>> sources(job.images.size());
   for (std::size_t i = 0; i < job.source_out.size() && i < job.images.size(); ++i) {
     if (job.source_out[i].empty()) continue;
-    auto layout = byte_layout(
-        job.grid,
+    auto layout = layout_of(
         "scene of each pixel: 1.." + std::to_string(job.images[i].scenes.size()) + ", 0 none clear",
         255);
     layout.metadata["FARMWATCH_LAYER"] = "source";
@@ -180,7 +185,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   std::vector<std::optional<io::BlockRasterWriter>> rgb(job.images.size());
   for (std::size_t i = 0; i < job.rgb_out.size() && i < job.images.size(); ++i) {
     if (job.rgb_out[i].empty() || job.images[i].is_class_map()) continue;
-    io::RasterLayout l = byte_layout(job.grid, "", 0);
+    io::RasterLayout l = layout_of("", 0);
     l.type = io::PixelType::u16;
     l.bands = 3;
     for (const char* band : {"Red", "Green", "Blue"})
@@ -192,16 +197,16 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   const bool with_votes =
       with_change && job.votes.size() == 2 && !job.votes[0].empty() && !job.votes[1].empty();
   if (with_change) {
-    auto cl = byte_layout(job.grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
+    auto cl = layout_of("change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
     cl.colors = change_colors();
     cl.metadata["FARMWATCH_LAYER"] = "change";
     cl.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";  // web map overlays show change only
     change.emplace(job.change_out, cl);
-    candidates.emplace(job.candidates_out, byte_layout(job.grid, "change candidates", 0));
-    evidence.emplace(job.evidence_out, byte_layout(job.grid, "spectral change evidence", 255));
+    candidates.emplace(job.candidates_out, layout_of("change candidates", 0));
+    evidence.emplace(job.evidence_out, layout_of("spectral change evidence", 255));
     if (with_votes)
       class_confidence.emplace(job.class_confidence_out,
-                               byte_layout(job.grid, "probability of the transition %", 255));
+                               layout_of("probability of the transition %", 255));
   }
 
   // The change vector's roles: those both dates' composites fill.
@@ -210,7 +215,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   if (with_change && !job.delta_out.empty() && !job.images[0].is_class_map() &&
       !job.images[1].is_class_map()) {
     const io::BandMap before = job.images[0].common_roles(), after = job.images[1].common_roles();
-    io::RasterLayout l = byte_layout(job.grid, "", 0);
+    io::RasterLayout l = layout_of("", 0);
     l.nodata.reset();
     l.type = io::PixelType::f32;
     for (std::size_t r = 0; r < kRoleCount; ++r)

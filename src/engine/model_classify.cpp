@@ -212,6 +212,7 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
   l.nodata = 255;
   l.description = "land use (codes of the training labels)";
   l.compress = "NONE";
+  l.sparse = opt.windows.has_value();  // a shard writes only its windows
   l.metadata["FARMWATCH_LAYER"] = "landuse";
   const ClassTable classes = model_class_table(model.info().classes);
   l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
@@ -225,6 +226,7 @@ std::vector<std::int64_t> run_model_classify(const Grid& grid,
     vl.bands = 4;
     vl.nodata = 255;
     vl.compress = "NONE";
+    vl.sparse = opt.windows.has_value();
     vl.description = "forest votes: class, share %, runner-up, share %";
     votes_writer.emplace(votes_out, vl);
   }

@@ -3,6 +3,7 @@
 #include <tbb/global_control.h>
 
 #include <gdal_utils.h>
+#include <gdal_vrt.h>
 
 #include <algorithm>
 #include <cmath>
@@ -51,6 +52,7 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   co.SetNameValue("BLOCKYSIZE", bs.c_str());
   co.SetNameValue("COMPRESS", layout.compress.c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
+  if (layout.sparse) co.SetNameValue("SPARSE_OK", "TRUE");
   switch (layout.type) {
     case PixelType::u8:
       impl_->type = GDT_Byte;
@@ -203,6 +205,46 @@ RasterLayout derived_layout(const ImageInfo& image, const Grid& grid) {
     layout.band_info.push_back(std::move(bi));
   }
   return layout;
+}
+
+void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                      const std::vector<int>& owner, const std::string& out) {
+  std::vector<DatasetPtr> in;
+  for (const auto& p : sources) {
+    in.push_back(open_raster(p));
+    if (in.back()->GetRasterXSize() != in[0]->GetRasterXSize() ||
+        in.back()->GetRasterYSize() != in[0]->GetRasterYSize() ||
+        in.back()->GetRasterCount() != in[0]->GetRasterCount())
+      throw ProcessingError("shard raster '" + p + "' does not have the size and bands of '" +
+                            sources[0] + "'");
+  }
+  // A virtual raster like source 0 (every band, its colour table, nodata and metadata), with
+  // each window another source owns painted over it from that source; then one copy.
+  CPLErrorReset();
+  DatasetPtr vrt(GetGDALDriverManager()->GetDriverByName("VRT")->CreateCopy(
+      "", in[0].get(), FALSE, nullptr, nullptr, nullptr));
+  if (!vrt) throw ProcessingError("cannot read '" + sources[0] + "': " + gdal_last_error());
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    const int o = owner[k];
+    if (o == 0) continue;
+    const Window& w = windows[k];
+    for (int b = 1; b <= vrt->GetRasterCount(); ++b)
+      if (VRTAddSimpleSource(vrt->GetRasterBand(b), in[o]->GetRasterBand(b), w.col, w.row,
+                             w.width, w.height, w.col, w.row, w.width, w.height, nullptr,
+                             VRT_NODATA_UNSET) != CE_None)
+        throw ProcessingError("cannot read '" + sources[o] + "': " + gdal_last_error());
+  }
+  CPLStringList co;
+  co.SetNameValue("TILED", "YES");
+  co.SetNameValue("BLOCKXSIZE", std::to_string(kBlockSize).c_str());
+  co.SetNameValue("BLOCKYSIZE", std::to_string(kBlockSize).c_str());
+  co.SetNameValue("COMPRESS", "NONE");
+  co.SetNameValue("BIGTIFF", "IF_SAFER");
+  if (vrt->GetRasterCount() > 1) co.SetNameValue("INTERLEAVE", "BAND");
+  DatasetPtr copy(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(
+      out.c_str(), vrt.get(), FALSE, co.List(), nullptr, nullptr));
+  if (!copy || (copy.reset(), CPLGetLastErrorType() == CE_Failure))
+    throw ProcessingError("cannot write '" + out + "': " + gdal_last_error());
 }
 
 void write_cog(const std::string& src, const std::string& dst,

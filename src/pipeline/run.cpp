@@ -7,6 +7,7 @@
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/stage.h"
 #include "farmwatch/pipeline/viewer.h"
 #include "farmwatch/version.h"
@@ -205,9 +206,28 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   // SOURCE_DATE_EPOCH, when set, stands for the time the outputs show (report.html, map.js):
   // the same inputs give the same bytes. The database keeps the real time.
   ctx.generated_utc = shown_time(ctx.started_utc);
+  const auto& shard = opts.shard;
   for (const auto& stage : standard_stages()) {
     stage->execute(ctx);
     if (opts.check_only && stage->name() == "validate") return check_summary(ctx);
+    // A shard whose result from the same inputs is complete has nothing to do (a re-run of
+    // a job array re-runs only the shards that failed). Its inputs are known once validated.
+    if (shard && stage->name() == "validate" &&
+        shard_complete(shard_results_dir(ctx), *shard, shard_inputs(ctx, shard->count))) {
+      const std::string dir = shard_results_dir(ctx).string();
+      log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
+               ": a complete result from the same inputs is already in " + dir +
+               "; nothing to do");
+      return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", true}};
+    }
+    if (shard && stage->name() == "classify") {
+      ctx.out->commit();
+      const std::string dir = ctx.out->target().string();
+      log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
+               ": result in " + dir);
+      return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", false},
+              {"timings_s", ctx.timings}};
+    }
   }
   ctx.timings["total"] =
       std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
@@ -233,6 +253,7 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
              " recorded in " + took + " s");
   }
   ctx.out->commit();
+  if (opts.merge_shards) remove_shard_results(ctx, opts.merge_shards);
   return summary;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "farmwatch/core/geo.h"
 
@@ -18,6 +19,9 @@ namespace farmwatch::engine {
 struct EngineOptions {
   int block_size = kBlockSize;    ///< square blocks, aligned to the 512 tiles farmwatch writes
   std::size_t tokens = 0;  ///< blocks in flight; 0 = twice the thread count
+  /// Only these windows, in this order (a shard's part of the grid, core/shard.h); absent:
+  /// every block of the grid. Outputs outside them are left unwritten.
+  std::optional<std::vector<Window>> windows;
 };
 
 /// Caps the threads TBB may use in this scope (n <= 0: all cores).
@@ -38,7 +42,7 @@ template <class Compute, class Write>
 void for_each_block(const Grid& grid, const EngineOptions& opt, Compute&& compute, Write&& write,
                     const Progress& progress = {}) {
   using R = decltype(compute(std::declval<const Window&>()));
-  const auto windows = grid.blocks(opt.block_size, opt.block_size);
+  const auto windows = opt.windows ? *opt.windows : grid.blocks(opt.block_size, opt.block_size);
   const std::size_t tokens =
       opt.tokens ? opt.tokens : static_cast<std::size_t>(2 * ThreadLimit::current());
   std::size_t next = 0, done = 0;

@@ -64,6 +64,8 @@ struct LanduseChangeStats {
 std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t);
 std::vector<std::pair<std::uint8_t, Rgba>> change_colors();
 
+/// Classifies and compares every block of job.grid, or only opt.windows (a shard's: its
+/// outputs are then sparse GeoTIFFs, io::RasterLayout::sparse, and its stats count only them).
 LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
                                       const Log& log);
 

@@ -41,6 +41,9 @@ struct RasterLayout {
   /// GeoTIFF compression. Scratch files that are read once and converted to COG go faster
   /// uncompressed ("NONE"); kept files use DEFLATE.
   std::string compress = "DEFLATE";
+  /// Blocks never written stay absent from the file and read as nodata (0 without one):
+  /// a shard writes only its cells of a full-grid raster (GDAL's SPARSE_OK).
+  bool sparse = false;
 };
 
 /// A tiled, DEFLATE-compressed GeoTIFF written one window at a time (serially).
@@ -91,6 +94,15 @@ struct ImageInfo;
 /// colour table, and the image's dataset metadata (PROCESSING_BASELINE, FARMWATCH_CLASSES...;
 /// not AREA_OR_POINT, which would move the grid), on `grid`. InputError if it cannot be opened.
 RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
+
+/// Writes `out`, a tiled uncompressed GeoTIFF (512 blocks) like `sources[0]` (size,
+/// georeference, bands, types, nodata, colour tables, descriptions, metadata), whose window
+/// `windows[k]` holds the pixels of `sources[owner[k]]` there: the merge of a run's shards
+/// (core/shard.h), each source a full-grid raster a shard wrote its windows of. Every source must
+/// have sources[0]'s size and bands. ProcessingError naming the file that cannot be read or
+/// written.
+void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                      const std::vector<int>& owner, const std::string& out);
 
 /// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
 /// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).

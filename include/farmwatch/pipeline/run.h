@@ -7,6 +7,7 @@
 #include <string>
 
 #include "farmwatch/core/log.h"
+#include "farmwatch/core/shard.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/pipeline/spec.h"
 
@@ -26,6 +27,17 @@ struct RunOptions {
   /// the next state from what the run computed and adds its records to the run's write (null
   /// when the run writes no database). An exception leaves outputs and database as they were.
   std::function<void(const RunContext&, io::RunWrite*)> before_database_write;
+  /// Only this shard's cells of the grid (core/shard.h): the per-pixel pass over them, kept in
+  /// `shard_dir`/i-of-N for `merge`; nothing is published and no database is opened. A shard
+  /// whose complete result from the same inputs is already there does nothing.
+  std::optional<ShardId> shard;
+  /// Joins the results of this many shards from `shard_dir` in place of the per-pixel pass,
+  /// then runs every later stage as one unsharded run does (the same bytes); the shard results
+  /// are removed once the outputs are published. 0: no merge.
+  int merge_shards = 0;
+  /// Where shard results are kept; empty: `<output folder>.shards` beside the output folder.
+  /// Every shard and the merge must see it (a shared file system on a cluster).
+  std::string shard_dir;
 };
 
 /// Runs the pipeline and returns the summary (also written as summary.json).

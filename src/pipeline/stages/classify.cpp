@@ -1,6 +1,7 @@
 // The streaming per-pixel stage: classify each date and compare them, block by block.
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/change_sieve.h"
+#include "farmwatch/pipeline/shard.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -14,8 +15,29 @@ class Classify : public Stage {
   void run(RunContext& ctx, const Log& log) override {
     engine::EngineOptions opt;
     opt.block_size = ctx.spec.block_size;
-    if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
-    ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
+    if (const int n = ctx.options.merge_shards) {
+      // The merge: the shards did this pass, each over its cells.
+      if (!ctx.spec.model.empty())
+        ctx.job.class_confidence_out = (ctx.out->scratch() / "class_confidence.tif").string();
+      ctx.pixels = merge_shard_results(ctx, n);
+      log.info("joined the per-pixel results of " + std::to_string(n) + " shard(s) from " +
+               shard_results_dir(ctx).string());
+    } else {
+      std::optional<ShardPlan> plan;
+      if (const auto& shard = ctx.options.shard) {
+        plan = plan_shards(ctx, shard->count);
+        opt.windows = plan->windows(shard->index, opt.block_size);
+        log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
+                 ": " + std::to_string(opt.windows->size()) + " windows in cells of " +
+                 std::to_string(plan->cell) + " pixels");
+      }
+      if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
+      ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
+      if (plan) {
+        write_shard_result(ctx, *ctx.options.shard, *plan);
+        return;  // the sieve joins regions across cells: the merge runs it
+      }
+    }
     if (ctx.job.spectral && !ctx.job.change_out.empty())
       ctx.pixels.change_pixels =
           io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
@@ -34,7 +56,9 @@ class Classify : public Stage {
       engine::run_model_classify(ctx.grid, {scenes.front()}, model, "", opt, log.child("model"),
                                  ctx.job.votes.back());
     }
-    ctx.job.class_confidence_out = (scratch / "class_confidence.tif").string();
+    // A shard keeps it (with its other per-pixel outputs) for the merge.
+    ctx.job.class_confidence_out =
+        ((ctx.options.shard ? ctx.out->staging() : scratch) / "class_confidence.tif").string();
   }
 };
 

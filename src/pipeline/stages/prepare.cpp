@@ -1,9 +1,11 @@
 // The staging folder for outputs, and the scratch rasters the per-pixel stage writes.
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/pipeline/shard.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
 namespace {
+namespace fs = std::filesystem;
 
 class Prepare : public Stage {
  public:
@@ -12,8 +14,12 @@ class Prepare : public Stage {
  private:
   void run(RunContext& ctx, const Log&) override {
     io::honour_source_date_epoch();
-    ctx.out = std::make_unique<StagedDir>(ctx.options.out_dir.value_or(ctx.spec.outputs.dir));
-    const auto& scratch = ctx.out->scratch();
+    // A shard's result is its per-pixel rasters, kept in its own folder for the merge.
+    const auto& shard = ctx.options.shard;
+    ctx.out = std::make_unique<StagedDir>(
+        shard ? shard_results_dir(ctx) / shard->name()
+              : fs::path(ctx.options.out_dir.value_or(ctx.spec.outputs.dir)));
+    const auto& scratch = shard ? ctx.out->staging() : ctx.out->scratch();
     auto& job = ctx.job;
     job.grid = ctx.grid;
     job.images = ctx.images;
@@ -41,7 +47,7 @@ class Prepare : public Stage {
     job.evidence_out = (scratch / "evidence.tif").string();
     if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map())
       job.delta_out = (scratch / "delta.tif").string();
-    if (ctx.farmland) job.parcels = (scratch / "parcels.tif").string();
+    if (ctx.farmland) job.parcels = (ctx.out->scratch() / "parcels.tif").string();
   }
 };
 

@@ -148,7 +148,8 @@ class Validate : public Stage {
     // A check opens an existing database (to find it corrupt or foreign) but creates none.
     const bool absent_file = spec.database.rfind("PG:", 0) != 0 &&
                              !std::filesystem::exists(spec.database);
-    if (!spec.database.empty() && ctx.compares_dates() &&
+    // A shard writes no database: the merge does, once, for the whole run.
+    if (!spec.database.empty() && ctx.compares_dates() && !ctx.options.shard &&
         !(ctx.options.check_only && absent_file))
       ctx.db = io::MonitoringDb::open(spec.database, /*create=*/!ctx.options.check_only);
   }

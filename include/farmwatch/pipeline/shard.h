@@ -1,0 +1,54 @@
+#pragma once
+// A run cut into shards (`farmwatch run --shard i/N`, `farmwatch merge`): each shard runs the
+// per-pixel pass over its cells of the grid (core/shard.h) and keeps the result; the merge
+// assembles the results into the rasters one unsharded pass writes and runs every later stage
+// (patches, parcel statistics, rasters, reports, tiles, database) as one run does. The stages
+// before the per-pixel pass (validation, cloud screening, co-registration, normalisation, the
+// spectral test's calibration) fit on sample windows of the whole grid, so every shard and the
+// merge compute the same values.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "farmwatch/core/shard.h"
+#include "farmwatch/engine/landuse_change.h"
+
+namespace farmwatch::pipeline {
+
+struct RunContext;
+
+/// Where the run's shard results are kept (RunOptions::shard_dir, or `<output folder>.shards`).
+std::filesystem::path shard_results_dir(const RunContext& ctx);
+
+/// The cells of the grid for `count` shards and each cell's shard, dealt by the work in it:
+/// pixels of every scene's footprint on the grid, plus farmland pixels (the parcel raster).
+struct ShardPlan {
+  int cell = 0;
+  std::vector<Window> cells;
+  std::vector<int> owner;  ///< per cell
+  /// The engine windows of shard `index` (core/shard.h shard_windows).
+  std::vector<Window> windows(int index, int block) const;
+};
+ShardPlan plan_shards(const RunContext& ctx, int count);
+
+/// What decides a shard's result besides its index: farmwatch's version, the shard count and
+/// cells, the grid, and the size and modification time of the pipeline file, the rules files,
+/// the model, the farmland layer and every scene. A merge refuses results that differ.
+nlohmann::json shard_inputs(const RunContext& ctx, int count);
+
+/// Whether `dir` holds shard `id`'s complete result for these inputs.
+bool shard_complete(const std::filesystem::path& dir, const ShardId& id,
+                    const nlohmann::json& inputs);
+
+/// Writes shard.json (inputs, cells, the per-pixel pass's counts) into the shard's staging
+/// folder; the run then commits the folder as `<shard dir>/i-of-N`.
+void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPlan& plan);
+
+/// The merge: checks that every shard of `count` has a complete result from these inputs
+/// (InputError listing those that have not), assembles each per-pixel output into ctx.job's
+/// scratch paths and returns the summed counts (change_pixels are left for the sieve).
+engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count);
+
+/// Removes the shard results once the merged outputs are published.
+void remove_shard_results(const RunContext& ctx, int count);
+
+}  // namespace farmwatch::pipeline

@@ -1,0 +1,214 @@
+#include "farmwatch/pipeline/shard.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "farmwatch/core/error.h"
+#include "farmwatch/io/mosaic.h"
+#include "farmwatch/io/raster_writer.h"
+#include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/run_context.h"
+#include "farmwatch/version.h"
+
+namespace farmwatch::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+/// The per-pixel pass's outputs a shard keeps, as ctx.job names them (empty names skipped).
+std::vector<std::string> job_outputs(const engine::LanduseChangeJob& job) {
+  std::vector<std::string> out;
+  for (const auto* list : {&job.landuse_out, &job.source_out, &job.rgb_out})
+    for (const auto& p : *list) out.push_back(p);
+  for (const auto* p : {&job.change_out, &job.candidates_out, &job.evidence_out, &job.delta_out,
+                        &job.class_confidence_out})
+    out.push_back(*p);
+  out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+  return out;
+}
+
+json file_stamp(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) return {{"path", path}};
+  const auto t = fs::last_write_time(path, ec).time_since_epoch().count();
+  return {{"path", path}, {"bytes", size}, {"modified", t}};
+}
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return nullptr;
+  return json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+json histogram_json(const std::vector<std::int64_t>& h) {  // [[value, count], ...] non-zero
+  json j = json::array();
+  for (std::size_t v = 0; v < h.size(); ++v)
+    if (h[v]) j.push_back({v, h[v]});
+  return j;
+}
+
+}  // namespace
+
+fs::path shard_results_dir(const RunContext& ctx) {
+  if (!ctx.options.shard_dir.empty()) return folder_path(ctx.options.shard_dir);
+  return folder_path(ctx.options.out_dir.value_or(ctx.spec.outputs.dir)).string() + ".shards";
+}
+
+std::vector<Window> ShardPlan::windows(int index, int block) const {
+  std::vector<Window> mine;
+  for (std::size_t c = 0; c < cells.size(); ++c)
+    if (owner[c] == index) mine.push_back(cells[c]);
+  return shard_windows(mine, block);
+}
+
+ShardPlan plan_shards(const RunContext& ctx, int count) {
+  ShardPlan plan;
+  plan.cell = shard_cell_size(ctx.grid, count);
+  plan.cells = shard_cells(ctx.grid, plan.cell);
+  std::vector<std::int64_t> weight(plan.cells.size(), 0);
+  for (const auto& date : ctx.images)
+    for (const auto& scene : date.scenes) {
+      const Window f = io::footprint_on(scene, ctx.grid);
+      for (std::size_t c = 0; c < plan.cells.size(); ++c)
+        weight[c] += plan.cells[c].intersect(f).pixels();
+    }
+  if (!ctx.job.parcels.empty()) {
+    io::BlockRasterReader parcels(ctx.job.parcels);
+    std::vector<std::uint32_t> v;
+    for (std::size_t c = 0; c < plan.cells.size(); ++c) {
+      v.resize(static_cast<std::size_t>(plan.cells[c].pixels()));
+      parcels.read(plan.cells[c], 1, io::PixelType::u32, v.data());
+      weight[c] += std::count_if(v.begin(), v.end(), [](std::uint32_t p) { return p != 0; });
+    }
+  }
+  plan.owner = deal_cells(weight, count);
+  return plan;
+}
+
+json shard_inputs(const RunContext& ctx, int count) {
+  const Grid& g = ctx.grid;
+  json files = json::array();
+  for (const auto& p : {ctx.spec.file, ctx.spec.classifier_source, ctx.spec.change_source,
+                        ctx.spec.model})
+    if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
+  if (ctx.spec.farmland) files.push_back(file_stamp(ctx.spec.farmland->path));
+  for (const auto& date : ctx.images)
+    for (const auto& scene : date.scenes) {
+      files.push_back(file_stamp(scene.path));
+      if (!scene.quality_path.empty()) files.push_back(file_stamp(scene.quality_path));
+    }
+  return {{"farmwatch_version", kVersion},
+          {"shards", count},
+          {"cell", shard_cell_size(g, count)},
+          {"grid",
+           {{"width", g.width},
+            {"height", g.height},
+            {"transform", g.transform.c},
+            {"crs", g.crs_wkt}}},
+          {"files", files}};
+}
+
+bool shard_complete(const fs::path& dir, const ShardId& id, const json& inputs) {
+  const json j = read_json(dir / id.name() / "shard.json");
+  return j.is_object() && j.value("complete", false) && j["inputs"] == inputs;
+}
+
+void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPlan& plan) {
+  const auto& st = ctx.pixels;
+  json hist = json::array();
+  for (const auto& date : st.rgb_histograms) {
+    json bands = json::array();
+    for (const auto& band : date) bands.push_back(histogram_json(band));
+    hist.push_back(bands);
+  }
+  json outputs = json::array();
+  for (const auto& p : job_outputs(ctx.job))
+    if (fs::exists(p)) outputs.push_back(fs::path(p).filename().string());
+  json cells = json::array();
+  for (std::size_t c = 0; c < plan.cells.size(); ++c)
+    if (plan.owner[c] == id.index) {
+      const Window& w = plan.cells[c];
+      cells.push_back({w.col, w.row, w.width, w.height});
+    }
+  const json j = {{"shard", id.index},
+                  {"shards", id.count},
+                  {"inputs", shard_inputs(ctx, id.count)},
+                  {"cells", cells},
+                  {"outputs", outputs},
+                  {"class_pixels", st.class_pixels},
+                  {"source_pixels", st.source_pixels},
+                  {"cloud_pixels", st.cloud_pixels},
+                  {"warped", st.warped},
+                  {"rgb_histograms", hist},
+                  {"complete", true}};
+  write_file_atomically(ctx.out->staging() / "shard.json", j.dump() + "\n");
+}
+
+engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count) {
+  const fs::path dir = shard_results_dir(ctx);
+  const json inputs = shard_inputs(ctx, count);
+  std::vector<json> results;
+  std::string missing;
+  for (int k = 0; k < count; ++k) {
+    const ShardId id{k, count};
+    if (!shard_complete(dir, id, inputs)) {
+      missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+      continue;
+    }
+    results.push_back(read_json(dir / id.name() / "shard.json"));
+  }
+  if (!missing.empty())
+    throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing +
+                     " of " + std::to_string(count) +
+                     " from these inputs (not run yet, failed, or made from other inputs or "
+                     "another farmwatch): run `farmwatch run ... --shard i/" +
+                     std::to_string(count) + "` for each, then merge again");
+  const ShardPlan plan = plan_shards(ctx, count);
+  for (const auto& name : job_outputs(ctx.job)) {
+    const std::string file = fs::path(name).filename().string();
+    const auto& listed = results[0]["outputs"];
+    if (std::find(listed.begin(), listed.end(), file) == listed.end()) continue;
+    std::vector<std::string> sources;
+    for (int k = 0; k < count; ++k) sources.push_back((dir / ShardId{k, count}.name() / file).string());
+    io::assemble_windows(sources, plan.cells, plan.owner, name);
+  }
+  engine::LanduseChangeStats st;
+  for (const json& r : results) {
+    const auto class_pixels = r["class_pixels"].get<std::vector<std::array<std::int64_t, 256>>>();
+    const auto source_pixels = r["source_pixels"].get<std::vector<std::vector<std::int64_t>>>();
+    const auto cloud_pixels = r["cloud_pixels"].get<std::vector<std::int64_t>>();
+    if (st.class_pixels.empty()) {
+      st.class_pixels.assign(class_pixels.size(), {});
+      st.source_pixels = source_pixels;
+      for (auto& v : st.source_pixels) std::fill(v.begin(), v.end(), 0);
+      st.cloud_pixels.assign(cloud_pixels.size(), 0);
+      st.rgb_histograms.resize(r["rgb_histograms"].size());
+      for (auto& date : st.rgb_histograms)
+        for (auto& band : date) band.assign(10001, 0);
+    }
+    for (std::size_t i = 0; i < class_pixels.size(); ++i)
+      for (std::size_t c = 0; c < 256; ++c) st.class_pixels[i][c] += class_pixels[i][c];
+    for (std::size_t i = 0; i < source_pixels.size(); ++i)
+      for (std::size_t s = 0; s < source_pixels[i].size(); ++s)
+        st.source_pixels[i][s] += source_pixels[i][s];
+    for (std::size_t i = 0; i < cloud_pixels.size(); ++i) st.cloud_pixels[i] += cloud_pixels[i];
+    st.warped = st.warped || r["warped"].get<bool>();
+    const auto& hist = r["rgb_histograms"];
+    for (std::size_t i = 0; i < hist.size(); ++i)
+      for (std::size_t b = 0; b < 3; ++b)
+        for (const auto& vc : hist[i][b])
+          st.rgb_histograms[i][b][vc[0].get<std::size_t>()] += vc[1].get<std::int64_t>();
+  }
+  return st;
+}
+
+void remove_shard_results(const RunContext& ctx, int count) {
+  const fs::path dir = shard_results_dir(ctx);
+  std::error_code ec;
+  for (int k = 0; k < count; ++k) fs::remove_all(dir / ShardId{k, count}.name(), ec);
+  fs::remove(dir, ec);  // only if nothing else is in it
+}
+
+}  // namespace farmwatch::pipeline
