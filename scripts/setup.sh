@@ -12,7 +12,8 @@ packages=(build-essential cmake ninja-build pkg-config
 # For the tests only: the monitoring-database suite also runs on a real PostgreSQL + PostGIS.
 # Without them those tests are skipped (saying why), so a failed install does not stop setup.
 # The viewer's tests drive Debian's Chromium with playwright-core (viewer/package-lock.json).
-test_packages=(postgresql postgresql-15-postgis-3 chromium)
+# The cluster tests start a throw-away Slurm (scripts/slurm/local) from Debian's packages.
+test_packages=(postgresql postgresql-15-postgis-3 chromium slurmctld slurmd slurm-client munge)
 
 missing_of() {
   local p

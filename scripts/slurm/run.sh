@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One farmwatch run as N shards on a Slurm cluster, then the merge; waits for both.
+#   scripts/slurm/run.sh PIPELINE N [farmwatch run options: --out DIR --db DB --shard-dir DIR -v]
+# Submits a job array of N tasks (shard.sbatch: `farmwatch run PIPELINE --shard i/N`) and a
+# merge job (merge.sbatch: `farmwatch merge PIPELINE --shards N`) that depends on it with
+# afterok and is cancelled when a shard fails. Exit 0 only when every shard and the merge
+# completed; otherwise 1, naming the failed jobs and their logs. Running it again re-runs only
+# the shards without a complete result, then merges.
+# Environment:
+#   SBATCH_PARTITION, SBATCH_ACCOUNT, SBATCH_TIMELIMIT, SBATCH_CPUS_PER_TASK (threads per
+#     shard), SBATCH_MEM_PER_NODE...: Slurm's own sbatch options, passed through by sbatch
+#   FARMWATCH       the farmwatch binary every node runs (default: on PATH, else build/farmwatch)
+#   FARMWATCH_LOGS  folder of the per-task logs (default: ./farmwatch-slurm-logs); must be on a
+#                   file system every node sees, as must the pipeline's inputs and outputs
+#   FARMWATCH_WAIT_TIMEOUT  seconds to wait before giving up (default 0: no limit)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ]; then
+  echo "usage: $0 PIPELINE N [farmwatch run options]" >&2
+  exit 2
+fi
+[ -f "$1" ] || { echo "$0: pipeline file '$1' not found" >&2; exit 2; }
+pipeline=$(realpath "$1")
+n=$2
+shift 2
+fw=${FARMWATCH:-$(command -v farmwatch || echo "$here/../../build/farmwatch")}
+[ -x "$fw" ] || { echo "$0: no farmwatch binary at '$fw' (set FARMWATCH)" >&2; exit 2; }
+logs=$(realpath -m "${FARMWATCH_LOGS:-$PWD/farmwatch-slurm-logs}")
+mkdir -p "$logs"
+export FARMWATCH=$(realpath "$fw") FARMWATCH_PIPELINE=$pipeline FARMWATCH_SHARDS=$n
+array=$(sbatch --parsable --array="0-$((n - 1))" --output="$logs/shard-%a-of-$n.log" \
+  "$here/shard.sbatch" "$@")
+array=${array%%;*}
+merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes \
+  --output="$logs/merge.log" "$here/merge.sbatch" "$@")
+merge=${merge%%;*}
+echo "farmwatch: shards $n as job array $array, merge as job $merge; logs in $logs"
+if "$here/slurm-wait.sh" --timeout "${FARMWATCH_WAIT_TIMEOUT:-0}" "$array" "$merge"; then
+  echo "farmwatch: all $n shard(s) and the merge completed"
+  tail -n +2 "$logs/merge.log" || true
+  exit 0
+fi
+echo "farmwatch: failed; the published outputs and the database are as they were." >&2
+for ((i = 0; i < n; i++)); do
+  state=$(scontrol show job -o "${array}_$i" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | head -1)
+  [ "$state" = JobState=COMPLETED ] ||
+    echo "  shard $i/$n: ${state#JobState=}, log $logs/shard-$i-of-$n.log" >&2
+done
+echo "  merge: $(scontrol show job -o "$merge" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | head -1 | sed 's/JobState=//'), log $logs/merge.log" >&2
+echo "  run the same command again: only the shards without a complete result re-run." >&2
+exit 1

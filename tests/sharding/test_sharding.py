@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""`farmwatch run --shard i/N` + `farmwatch merge` write exactly what one unsharded run writes.
+
+Usage: test_sharding.py FARMWATCH SOURCE_DIR WORK_DIR generated|slurm
+
+generated: a two-date scene made here (700 x 700 px, so 4 shards cut it into cells of 128 px)
+  whose new buildings on farmland straddle cell borders, one of them the corner of four cells,
+  run once unsharded and once as 4 shards (`xargs -P 2`, no scheduler) then merged: every output
+  file the same bytes (summary.json: the same but for paths and timings), the same database
+  rows. Then the merge's refusals: a shard missing, a shard from other inputs; a shard with a
+  complete result does nothing; a merge that fails leaves the published outputs as they were.
+slurm: on a throw-away Slurm cluster (scripts/slurm/local), the bundled sample through
+  scripts/slurm/run.sh as 1 and as 4 shards against one unsharded run; then one shard made to
+  fail: run.sh exits 1, the merge is cancelled, the outputs and database are as they were; the
+  same command again re-runs that shard only and publishes. Skipped (77) without Slurm or root.
+"""
+import glob
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+
+gdal.UseExceptions()
+FW, SRC, WORK, MODE = sys.argv[1:5]
+ENV = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+FAILURES = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        FAILURES.append(what)
+
+
+def fw(*args, expect=0):
+    r = subprocess.run([FW, *args], env=ENV, capture_output=True, text=True)
+    if r.returncode != expect:
+        print(r.stdout, r.stderr, sep="\n")
+        raise SystemExit(f"farmwatch {' '.join(args)}: exit {r.returncode}, expected {expect}")
+    return r
+
+
+def digest(folder):
+    """Every file's SHA-256 (summary.json: normalised), by path under the folder."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(folder, "**"), recursive=True)):
+        if not os.path.isfile(path):
+            continue
+        rel = os.path.relpath(path, folder)
+        data = open(path, "rb").read()
+        if rel == "summary.json":
+            s = json.loads(data)
+            s.pop("timings_s", None)
+            s.pop("database", None)
+            s.pop("threads", None)  # Slurm gives a shard 1 CPU unless asked
+            s["outputs"].pop("dir", None)
+            data = json.dumps(s, sort_keys=True).encode()
+        out[rel] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def db_rows(path):
+    """The database's rows, without the times and folders that differ between runs."""
+    skip = {"started_utc", "finished_utc", "out_dir", "at_utc", "recorded_utc"}
+    c = sqlite3.connect(path)
+    rows = {}
+    for (t,) in c.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name"):
+        cols = [r[1] for r in c.execute(f"PRAGMA table_info('{t}')") if r[1] not in skip]
+        q = ", ".join(f'"{x}"' for x in cols)
+        rows[t] = sorted(map(repr, c.execute(f'SELECT {q} FROM "{t}"')))
+    return rows
+
+
+def same_outputs(a, b, what):
+    da, db = digest(a), digest(b)
+    differ = sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+    check(len(da) > 10 and not differ,
+          f"{what}: {len(da)} files, identical" + (f" (differ: {differ[:8]})" if differ else ""))
+
+
+# ----------------------------------------------------------------------------------------------
+def make_scene(folder):
+    """Two dates of 4-band reflectance x 10000 (UTM 50N, 10 m) over farmland parcels; the
+    later date has new buildings (bright, not green) across the borders of 128-px cells."""
+    os.makedirs(folder, exist_ok=True)
+    size = 700
+    crop = np.array([0.035, 0.075, 0.045, 0.42])
+    built = np.array([0.17, 0.18, 0.19, 0.22])
+    squares = [  # (row0, col0, rows, cols): the corner of four cells, a vertical and a
+        (236, 236, 80, 80),  # horizontal border, one inside a cell; each inside one parcel
+        (100, 370, 30, 30),
+        (500, 600, 25, 40),
+        (40, 40, 20, 20),
+    ]
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32650)
+    for name, seed, changed in (("before.tif", 1, False), ("after.tif", 2, True)):
+        rng = np.random.default_rng(seed)
+        img = np.empty((4, size, size))
+        for b in range(4):
+            img[b] = crop[b] + rng.normal(0, 0.006, (size, size))
+        if changed:
+            for r0, c0, h, w in squares:
+                for b in range(4):
+                    img[b, r0:r0 + h, c0:c0 + w] = built[b] + rng.normal(0, 0.006, (h, w))
+        ds = gdal.GetDriverByName("GTiff").Create(os.path.join(folder, name), size, size, 4,
+                                                  gdal.GDT_UInt16, ["TILED=YES"])
+        ds.SetGeoTransform((500000, 10, 0, 3500000, 0, -10))
+        ds.SetProjection(srs.ExportToWkt())
+        for b in range(4):
+            ds.GetRasterBand(b + 1).WriteArray(np.clip(img[b] * 10000, 1, 10000).astype(np.uint16))
+        ds = None
+    # Parcels: a 3 x 3 grid of 230-px squares, whose borders are not the cells'.
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(os.path.join(folder, "farmland.gpkg"))
+    lyr = ds.CreateLayer("farmland", srs, ogr.wkbPolygon)
+    lyr.CreateField(ogr.FieldDefn("DKBH", ogr.OFTString))
+    for i in range(3):
+        for j in range(3):
+            x0, y0 = 500000 + 10 + j * 2300, 3500000 - 10 - i * 2300
+            f = ogr.Feature(lyr.GetLayerDefn())
+            f.SetField("DKBH", f"P{i}{j}")
+            f.SetGeometry(ogr.CreateGeometryFromWkt(
+                f"POLYGON(({x0} {y0},{x0 + 2290} {y0},{x0 + 2290} {y0 - 2290},{x0} {y0 - 2290},{x0} {y0}))"))
+            lyr.CreateFeature(f)
+    ds = None
+    with open(os.path.join(folder, "pipeline.yaml"), "w") as f:
+        f.write("""name: straddling
+dates:
+  - {date: 2024-03-15, image: before.tif, bands: {blue: 1, green: 2, red: 3, nir: 4}, scale: 0.0001}
+  - {date: 2024-08-20, image: after.tif, bands: {blue: 1, green: 2, red: 3, nir: 4}, scale: 0.0001}
+farmland: {path: farmland.gpkg, id_field: DKBH}
+grid: {crs: EPSG:32650, resolution: 10}
+classification: RULES/landuse_rules.yaml
+change_rules: RULES/change_rules.yaml
+outputs: {dir: out, tiles: {min_zoom: 12, max_zoom: 15}}
+""".replace("RULES", os.path.abspath(os.path.join(SRC, "pipelines", "rules"))))
+    return os.path.join(folder, "pipeline.yaml")
+
+
+def generated():
+    p = make_scene(os.path.join(WORK, "scene"))
+    one, four = os.path.join(WORK, "one"), os.path.join(WORK, "four")
+    at = {d: ["--out", os.path.join(d, "out"), "--db", os.path.join(d, "fw.gpkg")] for d in (one, four)}
+    fw("run", p, *at[one])
+    # The shard contract without a scheduler: any runner that starts i = 0..N-1.
+    r = subprocess.run(f"seq 0 3 | xargs -P 2 -I{{}} {FW} run {p} --shard {{}}/4 "
+                       f"{' '.join(at[four])} -q", shell=True, env=ENV)
+    check(r.returncode == 0, "4 shards through xargs -P 2: all exit 0")
+    shards = json.load(open(os.path.join(four, "out.shards", "0-of-4", "shard.json")))
+    check(shards["inputs"]["cell"] == 128, f"cells of 128 px (got {shards['inputs']['cell']})")
+    # A shard whose result is complete does nothing the second time.
+    r = fw("run", p, "--shard", "1/4", *at[four])
+    check("already complete" in r.stdout, "a complete shard re-run does nothing: " + r.stdout.strip())
+    # The merge refuses a missing shard (exit 4, naming it), publishing nothing.
+    keep = os.path.join(WORK, "kept-2-of-4")
+    shutil.move(os.path.join(four, "out.shards", "2-of-4"), keep)
+    r = fw("merge", p, "--shards", "4", *at[four], expect=4)
+    check("shard(s) 2 of 4" in r.stderr and not os.path.exists(os.path.join(four, "out")),
+          "merge without shard 2: exit 4, " + r.stderr.strip().splitlines()[-1][:150])
+    shutil.move(keep, os.path.join(four, "out.shards", "2-of-4"))
+    fw("merge", p, "--shards", "4", *at[four])
+    check(not os.path.exists(os.path.join(four, "out.shards")), "shard results removed once merged")
+    same_outputs(os.path.join(one, "out"), os.path.join(four, "out"),
+                 "generated scene, unsharded vs 4 shards merged")
+    check(db_rows(os.path.join(one, "fw.gpkg")) == db_rows(os.path.join(four, "fw.gpkg")),
+          "generated scene: the same database rows")
+    # The patches cut by cell borders are whole: the one on the corner of four cells has the
+    # square's area (80 x 80 px of ~100 m²) and its parcel.
+    feats = json.load(open(os.path.join(four, "out", "changes.geojson")))["features"]
+    areas = sorted(f["properties"]["area_m2"] for f in feats)
+    check(len(feats) == 4, f"4 patches, one per new building (got {len(feats)}: areas {areas})")
+    big = max(feats, key=lambda f: f["properties"]["area_m2"])["properties"]
+    check(abs(big["area_m2"] - 640000) < 640000 * 0.02 and
+          big["parcel_ids"] == "P11",
+          f"the patch over four cells is one patch of ~640000 m² on parcel P11 "
+          f"({big['area_m2']}, parcels {big['parcel_ids']})")
+    # A shard result from other inputs is refused: the later image changed since.
+    for i in range(4):
+        fw("run", p, "--shard", f"{i}/4", "-q", *at[four])
+    published = digest(os.path.join(four, "out"))
+    os.utime(os.path.join(WORK, "scene", "after.tif"))
+    r = fw("merge", p, "--shards", "4", *at[four], expect=4)
+    check("from these inputs" in r.stderr, "merge of shards made before an input changed: exit 4")
+    check(digest(os.path.join(four, "out")) == published, "a refused merge leaves the outputs as they were")
+    r = fw("run", p, "--shard", "0/4", *at[four])
+    check("result in" in r.stdout, "a shard from other inputs is run again, not skipped")
+
+
+# ----------------------------------------------------------------------------------------------
+def slurm():
+    if os.geteuid() != 0 or not shutil.which("slurmctld") or not shutil.which("sbatch"):
+        print("SKIP: needs root and Slurm (slurmctld slurmd slurm-client munge; scripts/setup.sh "
+              "installs them)")
+        raise SystemExit(77)
+    local = os.path.join(SRC, "scripts", "slurm", "local")
+    env = dict(ENV, SLURM_LOCAL_DIR=os.path.join(WORK, "cluster"), SLURM_LOCAL_SKIP_INSTALL="1",
+               SLURM_LOCAL_PORT="6917")
+    r = subprocess.run([os.path.join(local, "start-local-slurm.sh")], env=env, capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr)
+        raise SystemExit("could not start the local Slurm cluster")
+    env["SLURM_CONF"] = os.path.join(WORK, "cluster", "etc", "slurm.conf")
+    try:
+        slurm_cases(env)
+    finally:
+        subprocess.run([os.path.join(local, "stop-local-slurm.sh")], env=env, capture_output=True)
+
+
+def slurm_cases(env):
+    pipeline = os.path.join(SRC, "pipelines", "sample.yaml")
+    run_sh = os.path.join(SRC, "scripts", "slurm", "run.sh")
+    env = dict(env, FARMWATCH=FW, FARMWATCH_WAIT_TIMEOUT="600")
+
+    def cluster_run(n, name, extra_env=None):
+        e = dict(env, FARMWATCH_LOGS=os.path.join(WORK, name, "logs"), **(extra_env or {}))
+        return subprocess.run([run_sh, pipeline, str(n), "--out", os.path.join(WORK, name, "out"),
+                               "--db", os.path.join(WORK, name, "fw.gpkg")],
+                              env=e, capture_output=True, text=True, cwd=WORK)
+
+    fw("run", pipeline, "--out", os.path.join(WORK, "one", "out"), "--db",
+       os.path.join(WORK, "one", "fw.gpkg"), "-q")
+    for n in (1, 4):
+        r = cluster_run(n, f"slurm{n}")
+        check(r.returncode == 0, f"run.sh sample.yaml {n}: exit {r.returncode} {r.stderr[-300:]}")
+        same_outputs(os.path.join(WORK, "one", "out"), os.path.join(WORK, f"slurm{n}", "out"),
+                     f"sample, unsharded vs {n} shard(s) on Slurm")
+        check(db_rows(os.path.join(WORK, "one", "fw.gpkg")) ==
+              db_rows(os.path.join(WORK, f"slurm{n}", "fw.gpkg")),
+              f"sample: the same database rows with {n} shard(s)")
+    # One shard fails (a wrapper that fails shard 2 while a flag file exists).
+    flag = os.path.join(WORK, "fail-shard-2")
+    wrapper = os.path.join(WORK, "farmwatch-failing")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\ncase \"$*\" in *'--shard 2/4'*) [ -e {flag} ] && exit 5;; esac\n"
+                f"exec {FW} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    open(flag, "w").close()
+    published = digest(os.path.join(WORK, "slurm4", "out"))
+    rows = db_rows(os.path.join(WORK, "slurm4", "fw.gpkg"))
+    r = cluster_run(4, "slurm4", {"FARMWATCH": wrapper})
+    check(r.returncode == 1 and "shard 2/4: FAILED" in r.stderr and "merge: CANCELLED" in r.stderr,
+          "a failed shard: run.sh exits 1, the merge is cancelled: " + r.stderr.strip()[:300])
+    check(digest(os.path.join(WORK, "slurm4", "out")) == published and
+          db_rows(os.path.join(WORK, "slurm4", "fw.gpkg")) == rows,
+          "a failed shard: the published outputs and the database are as they were")
+    os.remove(flag)
+    r = cluster_run(4, "slurm4", {"FARMWATCH": wrapper})
+    # Against one unsharded run that also ran twice on its database (patches seen before).
+    fw("run", pipeline, "--out", os.path.join(WORK, "one", "out"), "--db",
+       os.path.join(WORK, "one", "fw.gpkg"), "-q")
+    logs = os.path.join(WORK, "slurm4", "logs")
+    skipped = [i for i in range(4) if "already complete" in open(os.path.join(logs, f"shard-{i}-of-4.log")).read()]
+    check(r.returncode == 0 and skipped == [0, 1, 3],
+          f"the same command again: exit {r.returncode}, shards that did nothing {skipped} (want [0, 1, 3])")
+    same_outputs(os.path.join(WORK, "one", "out"), os.path.join(WORK, "slurm4", "out"),
+                 "sample after the re-run, unsharded vs 4 shards, both a second run on their database")
+    check(db_rows(os.path.join(WORK, "one", "fw.gpkg")) == db_rows(os.path.join(WORK, "slurm4", "fw.gpkg")),
+          "sample after the re-run: the same database rows")
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+{"generated": generated, "slurm": slurm}[MODE]()
+if FAILURES:
+    raise SystemExit(f"{len(FAILURES)} check(s) failed")
+print("all checks passed")
