@@ -16,7 +16,10 @@ n=${1:-8}
 size=${2:-21960}
 src=$PWD
 work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-shard-bench.XXXXXX)}
+mkdir -p "$work"
 fw=$PWD/build/farmwatch
+# The same bytes for the same inputs: report.html and map.js show this time, not the clock.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 [ -f "$work/before_$size.tif" ] || /usr/bin/python3 scripts/bench/make_scene.py "$work/before_$size.tif" "$size"
 [ -f "$work/after_$size.tif" ] || /usr/bin/python3 scripts/bench/make_scene.py "$work/after_$size.tif" "$size" 0.1
 cat > "$work/pipeline.yaml" <<YAML
