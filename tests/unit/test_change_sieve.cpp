@@ -88,3 +88,34 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
   io::sieve_change(d / "change2.tif", d / "cand2.tif", 9);
   EXPECT_EQ(test::read_band(d / "change2.tif")[22 * w + 22], 2);
 }
+
+TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
+  // A V whose arms (each 6 pixels, diagonal: 8-connected) meet only at the bottom, 300 rows
+  // down (past the 256-row chunks): 13 pixels, kept at a minimum of 13, dropped at 14; a
+  // pixel of nodata (255) beside it is neither counted nor cleared.
+  io::setup_gdal(nullptr);
+  test::TempDir d;
+  const int w = 30, h = 320;
+  std::vector<double> v(std::size_t(w) * h, 0);
+  auto set = [&](int r, int c, double x) { v[std::size_t(r) * w + c] = x; };
+  for (int k = 0; k < 6; ++k) {
+    set(294 + k, 5 + k, 1);   // left arm, down and right
+    set(294 + k, 17 - k, 2);  // right arm, down and left
+  }
+  set(300, 11, 3);  // the foot both arms touch
+  set(301, 11, 255);
+  test::RasterSpec s;
+  s.width = w;
+  s.height = h;
+  s.type = GDT_Byte;
+  s.bands = {v};
+  for (int min : {13, 14}) {
+    test::write_raster(d / "change.tif", s);
+    test::write_raster(d / "cand.tif", s);
+    const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", min);
+    const auto c = test::read_band(d / "change.tif");
+    EXPECT_EQ(counts[1] + counts[2] + counts[3], min == 13 ? 13 : 0) << min;
+    EXPECT_EQ(c[std::size_t(294) * w + 5], min == 13 ? 1 : 0) << min;
+    EXPECT_EQ(c[std::size_t(301) * w + 11], 255) << min;
+  }
+}

@@ -11,12 +11,12 @@ namespace farmwatch::io {
 inline constexpr std::uint8_t kSeedBit = 0x80;
 
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
-/// category) smaller than `min_pixels` to 0 (no change), in place, with GDAL's sieve; with
-/// `need_seed`, also the regions left with no pixel whose `candidates` value has kSeedBit
-/// (hysteresis thresholding, Canny 1986: a region grows from pixels of strong evidence over
-/// pixels of weaker evidence; regions are labelled row by row with union-find, in memory:
-/// about 17 bytes per run of changed pixels, e.g. 20 MB for a 5490² tile with 10 % changed;
-/// not yet spilled to disk for continental grids). Then rewrites
+/// category) smaller than `min_pixels` to 0 (no change), in place; with `need_seed`, also the
+/// regions with no pixel whose `candidates` value has kSeedBit (hysteresis thresholding, Canny
+/// 1986: a region grows from pixels of strong evidence over pixels of weaker evidence).
+/// Regions are labelled row by row with union-find, in memory: about 21 bytes per run of
+/// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
+/// not yet spilled to disk for continental grids. Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change,
