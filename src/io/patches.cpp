@@ -89,9 +89,27 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h) {
 struct MeasuredPatch {
   Patch patch;
   Window window;
-  std::vector<std::uint8_t> mask;  // the patch's pixels in `window`
-  bool refined = false;            // the boundary was refined
+  /// The patch's pixels in `window`; empty for a patch measured piece by piece (its pixels
+  /// are those of patch.wkb, rasterised again piece by piece when marked).
+  std::vector<std::uint8_t> mask;
+  bool refined = false;  // the boundary was refined
 };
+
+/// A patch whose window has more pixels than this is measured in pieces of kPieceSize²: a
+/// change region that percolates across a province-sized grid would otherwise need its whole
+/// bounding window in memory (about 30 bytes a pixel: 23 GB on a 21960² grid).
+constexpr std::int64_t kMaxWindowPixels = 4096LL * 4096;
+constexpr int kPieceSize = 2048;
+
+/// `w` cut into pieces of kPieceSize², row-major.
+std::vector<Window> pieces_of(const Window& w) {
+  std::vector<Window> out;
+  for (int r = 0; r < w.height; r += kPieceSize)
+    for (int c = 0; c < w.width; c += kPieceSize)
+      out.push_back({w.col + c, w.row + r, std::min(kPieceSize, w.width - c),
+                     std::min(kPieceSize, w.height - r)});
+  return out;
+}
 
 /// The change raster's reported pixels: marked patch by patch, then the rest cleared.
 class ChangeMarks {
@@ -99,12 +117,17 @@ class ChangeMarks {
   explicit ChangeMarks(const std::string& path)
       : path_(path), change_(open_raster(path, /*update=*/true)) {}
 
-  void mark(const MeasuredPatch& m) {
-    window_io(*change_, GF_Read, m.window, buf_, GDT_Byte);
+  void mark(const MeasuredPatch& m, const Grid& grid) {
     const auto v = static_cast<std::uint8_t>(kKept | static_cast<int>(m.patch.category));
-    for (std::size_t i = 0; i < m.mask.size(); ++i)
-      if (m.mask[i]) buf_[i] = v;
-    window_io(*change_, GF_Write, m.window, buf_, GDT_Byte);
+    auto paint = [&](const Window& w, const std::vector<std::uint8_t>& mask) {
+      window_io(*change_, GF_Read, w, buf_, GDT_Byte);
+      for (std::size_t i = 0; i < mask.size(); ++i)
+        if (mask[i]) buf_[i] = v;
+      window_io(*change_, GF_Write, w, buf_, GDT_Byte);
+    };
+    if (!m.mask.empty() || m.window.empty()) return paint(m.window, m.mask);
+    GeometryPtr g = from_wkb(m.patch.wkb);
+    for (const Window& piece : pieces_of(m.window)) paint(piece, pixel_mask(grid, piece, *g));
   }
 
   /// The change raster then shows the reported patches exactly: their marked pixels keep
@@ -154,6 +177,7 @@ class PatchMeasurer {
     const double r = in_.grid.res();
     const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
     if (cannot_reach_min_area(cat, geom)) return std::nullopt;  // a speck
+    if (w.pixels() > kMaxWindowPixels) return measure_in_pieces(cat, geom, w);
     const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
     Pixels px;
     read(w, px);
@@ -174,7 +198,45 @@ class PatchMeasurer {
                     ? area_.area_m2(p.wkb)
                     : 0.0;
     if (p.area_m2 < in_.rules->min_area_m2(cat) || p.area_m2 <= 0) return std::nullopt;
-    describe(p, g, m.mask, px);
+    Tally t;
+    t.add(m.mask, px);
+    p.class_before = majority(t.hb);
+    p.class_after = majority(t.ha);
+    t.add_pure(m.mask, px, p.class_before, p.class_after);
+    describe(p, g, t);
+    return m;
+  }
+
+  /// A patch too large to hold its window (kMaxWindowPixels): its pixels read piece by piece,
+  /// twice (classes, then the pixels of its main transition), its boundary not refined.
+  std::optional<MeasuredPatch> measure_in_pieces(ChangeCategory cat, OGRGeometry& geom,
+                                                 const Window& w) {
+    MeasuredPatch m;
+    m.window = w;
+    Patch& p = m.patch;
+    p.category = cat;
+    p.wkb = to_wkb(geom);
+    p.area_m2 = area_.area_m2(p.wkb);
+    if (p.area_m2 < in_.rules->min_area_m2(cat) || p.area_m2 <= 0) return std::nullopt;
+    Tally t;
+    const auto pieces = pieces_of(w);
+    auto each_piece = [&](const auto& use) {
+      for (const Window& piece : pieces) {
+        const auto mask = pixel_mask(in_.grid, piece, geom);
+        if (std::none_of(mask.begin(), mask.end(), [](std::uint8_t v) { return v != 0; }))
+          continue;
+        Pixels px;
+        read(piece, px);
+        use(mask, px);
+      }
+    };
+    each_piece([&](const auto& mask, const Pixels& px) { t.add(mask, px); });
+    p.class_before = majority(t.hb);
+    p.class_after = majority(t.ha);
+    each_piece([&](const auto& mask, const Pixels& px) {
+      t.add_pure(mask, px, p.class_before, p.class_after);
+    });
+    describe(p, geom, t);
     return m;
   }
 
@@ -241,28 +303,40 @@ class PatchMeasurer {
     return refine_patch(in);
   }
 
-  void describe(Patch& p, const OGRGeometry& g, const std::vector<std::uint8_t>& mask,
-                const Pixels& px) {
+  /// What a patch's pixels say, summed over its window or its pieces.
+  struct Tally {
     std::array<std::int64_t, 256> hb{}, ha{};
     std::int64_t n = 0, in_farmland = 0, pure = 0, with_probability = 0;
     double evidence = 0, probability = 0;
-    for (std::size_t i = 0; i < mask.size(); ++i) {
-      if (!mask[i]) continue;
-      ++n;
-      ++hb[px.before[i]];
-      ++ha[px.after[i]];
-      evidence += px.evidence[i];
-      if (!px.class_confidence.empty() && px.class_confidence[i] != 255) {
-        probability += px.class_confidence[i];
-        ++with_probability;
+    void add(const std::vector<std::uint8_t>& mask, const Pixels& px) {
+      for (std::size_t i = 0; i < mask.size(); ++i) {
+        if (!mask[i]) continue;
+        ++n;
+        ++hb[px.before[i]];
+        ++ha[px.after[i]];
+        evidence += px.evidence[i];
+        if (!px.class_confidence.empty() && px.class_confidence[i] != 255) {
+          probability += px.class_confidence[i];
+          ++with_probability;
+        }
+        if (px.parcels.empty() || px.parcels[i] != 0) ++in_farmland;
       }
-      if (px.parcels.empty() || px.parcels[i] != 0) ++in_farmland;
     }
+    /// The pixels of the main transition (before -> after).
+    void add_pure(const std::vector<std::uint8_t>& mask, const Pixels& px, std::uint8_t before,
+                  std::uint8_t after) {
+      for (std::size_t i = 0; i < mask.size(); ++i)
+        if (mask[i] && px.before[i] == before && px.after[i] == after) ++pure;
+    }
+  };
+
+  /// Fills the patch's pixels, share of farmland, confidence and centroids from `t` and its
+  /// outline `g` (class_before and class_after are set).
+  void describe(Patch& p, const OGRGeometry& g, const Tally& t) {
+    const std::int64_t n = t.n, in_farmland = t.in_farmland, pure = t.pure,
+                       with_probability = t.with_probability;
+    const double evidence = t.evidence, probability = t.probability;
     p.pixels = n;
-    p.class_before = majority(hb);
-    p.class_after = majority(ha);
-    for (std::size_t i = 0; i < mask.size(); ++i)
-      if (mask[i] && px.before[i] == p.class_before && px.after[i] == p.class_after) ++pure;
     const double nn = static_cast<double>(std::max<std::int64_t>(n, 1));
     p.area_mu = m2_to_mu(p.area_m2);
     p.farmland_share = static_cast<double>(in_farmland) / nn;
@@ -371,7 +445,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
                     if (in.farmland)
                       item->second->patch.parcel_ids =
                           in.farmland->parcels_intersecting(item->second->patch.wkb);
-                    marks.mark(*item->second);
+                    marks.mark(*item->second, in.grid);
                     result.refined += item->second->refined;
                     result.patches.push_back(std::move(item->second->patch));
                   }));

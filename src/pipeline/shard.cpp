@@ -94,10 +94,13 @@ json shard_inputs(const RunContext& ctx, int count) {
                         ctx.spec.model})
     if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
   if (ctx.spec.farmland) files.push_back(file_stamp(ctx.spec.farmland->path));
-  for (const auto& date : ctx.images)
+  // Every scene named, as named (before screening drops the cloudy ones: a shard checks
+  // whether its result is complete right after validation).
+  for (const auto& date : ctx.spec.dates)
     for (const auto& scene : date.scenes) {
-      files.push_back(file_stamp(scene.path));
-      if (!scene.quality_path.empty()) files.push_back(file_stamp(scene.quality_path));
+      files.push_back(file_stamp(scene.image.path));
+      if (!scene.image.quality.empty()) files.push_back(file_stamp(scene.image.quality));
+      if (!scene.image.metadata.empty()) files.push_back(file_stamp(scene.image.metadata));
     }
   return {{"farmwatch_version", kVersion},
           {"shards", count},

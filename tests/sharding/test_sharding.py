@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`farmwatch run --shard i/N` + `farmwatch merge` write exactly what one unsharded run writes.
 
-Usage: test_sharding.py FARMWATCH SOURCE_DIR WORK_DIR generated|slurm
+Usage: test_sharding.py FARMWATCH SOURCE_DIR WORK_DIR generated|large_patch|slurm
 
 generated: a two-date scene made here (700 x 700 px, so 4 shards cut it into cells of 128 px)
   whose new buildings on farmland straddle cell borders, one of them the corner of four cells,
@@ -9,11 +9,16 @@ generated: a two-date scene made here (700 x 700 px, so 4 shards cut it into cel
   file the same bytes (summary.json: the same but for paths and timings), the same database
   rows. Then the merge's refusals: a shard missing, a shard from other inputs; a shard with a
   complete result does nothing; a merge that fails leaves the published outputs as they were.
+large_patch: a change region whose bounding window is larger than farmwatch holds in memory at
+  once (a ring along the border of a 4200² pair of class maps, as a region that percolates
+  across a province does) is measured piece by piece: one patch with every pixel, the right
+  area and classes, and change.tif marked in full.
 slurm: on a throw-away Slurm cluster (scripts/slurm/local), the bundled sample through
   scripts/slurm/run.sh as 1 and as 4 shards against one unsharded run; then one shard made to
   fail: run.sh exits 1, the merge is cancelled, the outputs and database are as they were; the
   same command again re-runs that shard only and publishes. Skipped (77) without Slurm or root.
 """
+import csv
 import glob
 import hashlib
 import json
@@ -193,6 +198,39 @@ def generated():
 
 
 # ----------------------------------------------------------------------------------------------
+def large_patch():
+    size, ring = 4200, 3
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32650)
+    after = np.ones((size, size), np.uint8)  # 1 cropland, 7 built-up, 6 water
+    after[:ring, :] = after[-ring:, :] = after[:, :ring] = after[:, -ring:] = 7
+    after[1000:1200, 1000:1200] = 6
+    for name, a in (("a.tif", np.ones((size, size), np.uint8)), ("b.tif", after)):
+        ds = gdal.GetDriverByName("GTiff").Create(os.path.join(WORK, name), size, size, 1,
+                                                  gdal.GDT_Byte, ["TILED=YES", "COMPRESS=DEFLATE"])
+        ds.SetGeoTransform((500000, 10, 0, 3500000, 0, -10))
+        ds.SetProjection(srs.ExportToWkt())
+        ds.SetMetadataItem("FARMWATCH_LAYER", "landuse")
+        ds.GetRasterBand(1).WriteArray(a)
+        ds = None
+    out = os.path.join(WORK, "out")
+    fw("change", "--before", os.path.join(WORK, "a.tif"), "--after", os.path.join(WORK, "b.tif"),
+       "--out", out, "-q")
+    rows = list(csv.DictReader(open(os.path.join(out, "changes.csv"), encoding="utf-8-sig")))
+    ring_px = int((after == 7).sum())
+    check(len(rows) == 2, f"two patches, the ring and the pond (got {len(rows)})")
+    big = max(rows, key=lambda r: float(r["area_m2"]))
+    check(int(big["pixels"]) == ring_px and abs(float(big["area_m2"]) - ring_px * 100) < ring_px,
+          f"the ring across the whole grid: {big['pixels']} pixels (want {ring_px}), "
+          f"{big['area_m2']} m² (grid {ring_px * 100})")
+    check(big["gbt_after"].startswith("05"), f"the ring became built-up ({big['gbt_after']})")
+    change = gdal.Open(os.path.join(out, "change.tif")).ReadAsArray()
+    check(int(((change >= 1) & (change <= 3)).sum()) == ring_px + 200 * 200,
+          "change.tif marks every pixel of both patches")
+    check(bool((change[after == 7] >= 1).all()), "change.tif marks the ring everywhere")
+
+
+# ----------------------------------------------------------------------------------------------
 def slurm():
     if os.geteuid() != 0 or not shutil.which("slurmctld") or not shutil.which("sbatch"):
         print("SKIP: needs root and Slurm (slurmctld slurmd slurm-client munge; scripts/setup.sh "
@@ -267,7 +305,7 @@ def slurm_cases(env):
 
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
-{"generated": generated, "slurm": slurm}[MODE]()
+{"generated": generated, "large_patch": large_patch, "slurm": slurm}[MODE]()
 if FAILURES:
     raise SystemExit(f"{len(FAILURES)} check(s) failed")
 print("all checks passed")
