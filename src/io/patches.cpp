@@ -2,6 +2,7 @@
 #include "farmwatch/io/patches.h"
 
 #include <gdal_alg.h>
+#include <malloc.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -448,6 +449,11 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
                     marks.mark(*item->second, in.grid);
                     result.refined += item->second->refined;
                     result.patches.push_back(std::move(item->second->patch));
+                    // Patch windows of every size, GDAL's blocks and the kept patches' small
+                    // allocations interleave in the heap (main.cpp keeps blocks under 1 GB out
+                    // of mmap): freed pages stayed resident, 23 GB over the 72,000 patches of
+                    // a 21960² grid. glibc's malloc_trim hands the free pages back.
+                    if (result.patches.size() % 512 == 0) malloc_trim(0);
                   }));
     }
     measurers.clear();
