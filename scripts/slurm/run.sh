@@ -35,17 +35,30 @@ merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=ye
   --output="$logs/merge.log" "$here/merge.sbatch" "$@")
 merge=${merge%%;*}
 echo "farmwatch: shards $n as job array $array, merge as job $merge; logs in $logs"
-if "$here/slurm-wait.sh" --timeout "${FARMWATCH_WAIT_TIMEOUT:-0}" "$array" "$merge"; then
+# Success is the merge completing: it runs only once every shard has (afterok). Waiting on the
+# merge alone also outlives the shards' job records, which slurmctld drops MinJobAge (300 s by
+# default) after they end when no accounting database keeps them.
+status=0
+"$here/slurm-wait.sh" --timeout "${FARMWATCH_WAIT_TIMEOUT:-0}" "$merge" 2> /dev/null || status=$?
+# A failed shard cancels the merge at once; the other shards end first.
+while [ -n "$(squeue -h -j "$array" 2> /dev/null)" ]; do sleep 1; done
+if [ "$status" = 0 ]; then
   echo "farmwatch: all $n shard(s) and the merge completed"
   tail -n +2 "$logs/merge.log" || true
   exit 0
 fi
 echo "farmwatch: failed; the published outputs and the database are as they were." >&2
+[ "$status" = 124 ] && echo "  gave up waiting after ${FARMWATCH_WAIT_TIMEOUT}s" >&2
+job_state() {
+  local s
+  s=$(scontrol show job -o "$1" 2> /dev/null | grep -oE 'JobState=[A-Z_]+' | head -1)
+  echo "${s#JobState=}"
+}
 for ((i = 0; i < n; i++)); do
-  state=$(scontrol show job -o "${array}_$i" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | head -1)
-  [ "$state" = JobState=COMPLETED ] ||
-    echo "  shard $i/$n: ${state#JobState=}, log $logs/shard-$i-of-$n.log" >&2
+  state=$(job_state "${array}_$i")
+  [ "$state" = COMPLETED ] ||
+    echo "  shard $i/$n: ${state:-ended (record gone)}, log $logs/shard-$i-of-$n.log" >&2
 done
-echo "  merge: $(scontrol show job -o "$merge" 2>/dev/null | grep -oE 'JobState=[A-Z_]+' | head -1 | sed 's/JobState=//'), log $logs/merge.log" >&2
+echo "  merge: $(job_state "$merge"), log $logs/merge.log" >&2
 echo "  run the same command again: only the shards without a complete result re-run." >&2
 exit 1
