@@ -51,7 +51,8 @@ eval "$(scripts/slurm/local/start-local-slurm.sh | grep '^export SLURM_CONF=')"
 trap 'scripts/slurm/local/stop-local-slurm.sh > /dev/null' EXIT
 start=$(date +%s.%N)
 FARMWATCH=$work/timed-farmwatch FARMWATCH_LOGS=$work/logs SBATCH_CPUS_PER_TASK=1 \
-  scripts/slurm/run.sh "$work/pipeline.yaml" "$n" --out "$work/sharded/out" -q > /dev/null
+  scripts/slurm/run.sh "$work/pipeline.yaml" "$n" --out "$work/sharded/out" -q > /dev/null ||
+  echo "== scripts/slurm/run.sh failed; the figures below are of the processes that ran"
 sharded_wall=$(echo "$(date +%s.%N) - $start" | bc)
 
 /usr/bin/python3 - "$work" "$n" "$sharded_wall" <<'PY'
