@@ -50,7 +50,7 @@ export SLURM_LOCAL_DIR=$work/cluster SLURM_LOCAL_SKIP_INSTALL=1
 eval "$(scripts/slurm/local/start-local-slurm.sh | grep '^export SLURM_CONF=')"
 trap 'scripts/slurm/local/stop-local-slurm.sh > /dev/null' EXIT
 start=$(date +%s.%N)
-FARMWATCH=$work/timed-farmwatch FARMWATCH_LOGS=$work/logs SBATCH_CPUS_PER_TASK=1 \
+FARMWATCH=$work/timed-farmwatch FARMWATCH_LOGS=$work/logs FARMWATCH_CPUS_PER_TASK=1 \
   scripts/slurm/run.sh "$work/pipeline.yaml" "$n" --out "$work/sharded/out" -q > /dev/null ||
   echo "== scripts/slurm/run.sh failed; the figures below are of the processes that ran"
 sharded_wall=$(echo "$(date +%s.%N) - $start" | bc)

@@ -1,6 +1,7 @@
 #include "farmwatch/pipeline/shard.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 
 #include "farmwatch/core/error.h"
@@ -28,12 +29,27 @@ std::vector<std::string> job_outputs(const engine::LanduseChangeJob& job) {
   return out;
 }
 
+/// The size and modification time of a file, or of every file in a folder (a product folder);
+/// by absolute, normal path, so a merge that spells a path differently finds the same inputs.
 json file_stamp(const std::string& path) {
   std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) return {{"path", path}};
-  const auto t = fs::last_write_time(path, ec).time_since_epoch().count();
-  return {{"path", path}, {"bytes", size}, {"modified", t}};
+  const fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+  auto stamp = [](const fs::path& f) {
+    std::error_code e;
+    const auto size = fs::file_size(f, e);
+    if (e) return json{{"path", f.string()}};
+    return json{{"path", f.string()},
+                {"bytes", size},
+                {"modified", fs::last_write_time(f, e).time_since_epoch().count()}};
+  };
+  if (!fs::is_directory(p, ec)) return stamp(p);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(p, ec))
+    if (e.is_regular_file(ec)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  json all = json::array();
+  for (const auto& f : files) all.push_back(stamp(f));
+  return {{"path", p.string()}, {"files", all}};
 }
 
 json read_json(const fs::path& p) {
@@ -141,6 +157,7 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
                   {"cells", cells},
                   {"outputs", outputs},
                   {"class_pixels", st.class_pixels},
+                  {"change_pixels", st.change_pixels},
                   {"source_pixels", st.source_pixels},
                   {"cloud_pixels", st.cloud_pixels},
                   {"warped", st.warped},
@@ -168,20 +185,45 @@ engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count)
                      " from these inputs (not run yet, failed, or made from other inputs or "
                      "another farmwatch): run `farmwatch run ... --shard i/" +
                      std::to_string(count) + "` for each, then merge again");
-  const ShardPlan plan = plan_shards(ctx, count);
+  // The cells each shard recorded doing, checked to cover the grid's cells exactly once (a
+  // shard's dealing cannot silently leave a cell unassembled).
+  std::vector<Window> cells;
+  std::vector<int> owner;
+  for (int k = 0; k < count; ++k)
+    for (const auto& c : results[static_cast<std::size_t>(k)]["cells"]) {
+      cells.push_back({c[0].get<int>(), c[1].get<int>(), c[2].get<int>(), c[3].get<int>()});
+      owner.push_back(k);
+    }
+  {
+    const int cell = shard_cell_size(ctx.grid, count);
+    auto expected = shard_cells(ctx.grid, cell);
+    auto got = cells;
+    auto by_position = [](const Window& a, const Window& b) {
+      return a.row != b.row ? a.row < b.row : a.col < b.col;
+    };
+    std::sort(expected.begin(), expected.end(), by_position);
+    std::sort(got.begin(), got.end(), by_position);
+    if (got != expected)
+      throw InputError("'" + dir.string() + "': the shards' cells do not cover the grid once (" +
+                       std::to_string(got.size()) + " cells recorded, " +
+                       std::to_string(expected.size()) +
+                       " expected): run the shards again with the same farmwatch");
+  }
   for (const auto& name : job_outputs(ctx.job)) {
     const std::string file = fs::path(name).filename().string();
     const auto& listed = results[0]["outputs"];
     if (std::find(listed.begin(), listed.end(), file) == listed.end()) continue;
     std::vector<std::string> sources;
     for (int k = 0; k < count; ++k) sources.push_back((dir / ShardId{k, count}.name() / file).string());
-    io::assemble_windows(sources, plan.cells, plan.owner, name);
+    io::assemble_windows(sources, cells, owner, name);
   }
   engine::LanduseChangeStats st;
   for (const json& r : results) {
     const auto class_pixels = r["class_pixels"].get<std::vector<std::array<std::int64_t, 256>>>();
     const auto source_pixels = r["source_pixels"].get<std::vector<std::vector<std::int64_t>>>();
     const auto cloud_pixels = r["cloud_pixels"].get<std::vector<std::int64_t>>();
+    const auto change_pixels = r["change_pixels"].get<std::array<std::int64_t, 256>>();
+    for (std::size_t c = 0; c < 256; ++c) st.change_pixels[c] += change_pixels[c];
     if (st.class_pixels.empty()) {
       st.class_pixels.assign(class_pixels.size(), {});
       st.source_pixels = source_pixels;

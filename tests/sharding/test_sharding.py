@@ -195,6 +195,47 @@ def generated():
     check(digest(os.path.join(four, "out")) == published, "a refused merge leaves the outputs as they were")
     r = fw("run", p, "--shard", "0/4", *at[four])
     check("result in" in r.stdout, "a shard from other inputs is run again, not skipped")
+    class_maps()
+
+
+def class_maps():
+    """Two land-use maps (no spectral test, no sieve): the merge's counts come from the shards."""
+    folder = os.path.join(WORK, "maps")
+    os.makedirs(folder)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32650)
+    after = np.ones((300, 300), np.uint8)
+    after[100:160, 120:200] = 7  # built on cropland
+    after[:, 290:] = 255  # no data
+    for name, a in (("a.tif", np.ones((300, 300), np.uint8)), ("b.tif", after)):
+        ds = gdal.GetDriverByName("GTiff").Create(os.path.join(folder, name), 300, 300, 1, gdal.GDT_Byte)
+        ds.SetGeoTransform((500000, 10, 0, 3500000, 0, -10))
+        ds.SetProjection(srs.ExportToWkt())
+        ds.SetMetadataItem("FARMWATCH_LAYER", "landuse")
+        ds.GetRasterBand(1).SetNoDataValue(255)
+        ds.GetRasterBand(1).WriteArray(a)
+        ds = None
+    rules = os.path.abspath(os.path.join(SRC, "pipelines", "rules"))
+    p = os.path.join(folder, "maps.yaml")
+    with open(p, "w") as f:
+        f.write(f"""name: maps
+dates:
+  - {{date: 2024-03-15, image: a.tif}}
+  - {{date: 2024-08-20, image: b.tif}}
+classification: {rules}/landuse_rules.yaml
+change_rules: {rules}/change_rules.yaml
+database: none
+outputs: {{dir: out, tiles: false}}
+""")
+    fw("run", p, "--out", os.path.join(folder, "one"), "-q")
+    for i in range(4):
+        fw("run", p, "--shard", f"{i}/4", "--out", os.path.join(folder, "four"), "-q")
+    fw("merge", p, "--shards", "4", "--out", os.path.join(folder, "four"), "-q")
+    same_outputs(os.path.join(folder, "one"), os.path.join(folder, "four"),
+                 "class maps, unsharded vs 4 shards merged")
+    s = json.load(open(os.path.join(folder, "four", "summary.json")))
+    check(s["changes"]["pixels_nodata"] == 300 * 10,
+          f"class maps: the merged summary counts the no-data pixels ({s['changes']['pixels_nodata']})")
 
 
 # ----------------------------------------------------------------------------------------------

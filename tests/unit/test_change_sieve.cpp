@@ -90,8 +90,8 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
 }
 
 TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
-  // A V whose arms (each 6 pixels, diagonal: 8-connected) meet only at the bottom, 300 rows
-  // down (past the 256-row chunks): 13 pixels, kept at a minimum of 13, dropped at 14; a
+  // A V whose arms (each 6 pixels, diagonal: 8-connected) start above row 256 (the sieve's
+  // first chunk) and meet only below it: 13 pixels, kept at a minimum of 13, dropped at 14; a
   // pixel of nodata (255) beside it is neither counted nor cleared.
   io::setup_gdal(nullptr);
   test::TempDir d;
@@ -99,11 +99,11 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
   std::vector<double> v(std::size_t(w) * h, 0);
   auto set = [&](int r, int c, double x) { v[std::size_t(r) * w + c] = x; };
   for (int k = 0; k < 6; ++k) {
-    set(294 + k, 5 + k, 1);   // left arm, down and right
-    set(294 + k, 17 - k, 2);  // right arm, down and left
+    set(252 + k, 5 + k, 1);   // left arm, down and right: rows 252-257
+    set(252 + k, 17 - k, 2);  // right arm, down and left
   }
-  set(300, 11, 3);  // the foot both arms touch
-  set(301, 11, 255);
+  set(258, 11, 3);  // the foot both arms touch
+  set(259, 11, 255);
   test::RasterSpec s;
   s.width = w;
   s.height = h;
@@ -115,7 +115,7 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
     const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", min);
     const auto c = test::read_band(d / "change.tif");
     EXPECT_EQ(counts[1] + counts[2] + counts[3], min == 13 ? 13 : 0) << min;
-    EXPECT_EQ(c[std::size_t(294) * w + 5], min == 13 ? 1 : 0) << min;
-    EXPECT_EQ(c[std::size_t(301) * w + 11], 255) << min;
+    EXPECT_EQ(c[std::size_t(252) * w + 5], min == 13 ? 1 : 0) << min;
+    EXPECT_EQ(c[std::size_t(259) * w + 11], 255) << min;
   }
 }

@@ -32,7 +32,8 @@ ShardPlan plan_shards(const RunContext& ctx, int count);
 
 /// What decides a shard's result besides its index: farmwatch's version, the shard count and
 /// cells, the grid, and the size and modification time of the pipeline file, the rules files,
-/// the model, the farmland layer and every scene. A merge refuses results that differ.
+/// the model, the farmland layer and every scene (every file of a product folder), by absolute
+/// path. A merge refuses results that differ.
 nlohmann::json shard_inputs(const RunContext& ctx, int count);
 
 /// Whether `dir` holds shard `id`'s complete result for these inputs.
@@ -44,8 +45,9 @@ bool shard_complete(const std::filesystem::path& dir, const ShardId& id,
 void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPlan& plan);
 
 /// The merge: checks that every shard of `count` has a complete result from these inputs
-/// (InputError listing those that have not), assembles each per-pixel output into ctx.job's
-/// scratch paths and returns the summed counts (change_pixels are left for the sieve).
+/// (InputError listing those that have not) and that the cells they recorded cover the grid
+/// once (InputError otherwise), assembles each per-pixel output into ctx.job's scratch paths
+/// and returns the summed counts (the sieve, when it runs, counts change_pixels again).
 engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count);
 
 /// Removes the shard results once the merged outputs are published.
