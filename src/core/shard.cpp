@@ -10,6 +10,10 @@ std::string ShardId::name() const {
   return std::to_string(index) + "-of-" + std::to_string(count);
 }
 
+std::string ShardId::label() const {
+  return std::to_string(index) + "/" + std::to_string(count);
+}
+
 ShardId parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   auto number = [&](const std::string& s) {

@@ -334,20 +334,18 @@ class PatchMeasurer {
   /// Fills the patch's pixels, share of farmland, confidence and centroids from `t` and its
   /// outline `g` (class_before and class_after are set).
   void describe(Patch& p, const OGRGeometry& g, const Tally& t) {
-    const std::int64_t n = t.n, in_farmland = t.in_farmland, pure = t.pure,
-                       with_probability = t.with_probability;
-    const double evidence = t.evidence, probability = t.probability;
-    p.pixels = n;
-    const double nn = static_cast<double>(std::max<std::int64_t>(n, 1));
+    p.pixels = t.n;
+    const double nn = static_cast<double>(std::max<std::int64_t>(t.n, 1));
     p.area_mu = m2_to_mu(p.area_m2);
-    p.farmland_share = static_cast<double>(in_farmland) / nn;
+    p.farmland_share = static_cast<double>(t.in_farmland) / nn;
     // Confidence: how probable the classifier finds the transition (a learned model's
     // p(before) x p(after), averaged over the patch) or, with rule classes, how many of its
     // pixels agree on one transition; and how strong the spectral change is.
-    const double classes = with_probability
-                               ? probability / static_cast<double>(with_probability) / 100.0
-                               : static_cast<double>(pure) / nn;
-    p.confidence = std::round(100.0 * (0.5 * classes + 0.5 * evidence / nn / 100.0)) / 100.0;
+    const double classes =
+        t.with_probability
+            ? t.probability / static_cast<double>(t.with_probability) / 100.0
+            : static_cast<double>(t.pure) / nn;
+    p.confidence = std::round(100.0 * (0.5 * classes + 0.5 * t.evidence / nn / 100.0)) / 100.0;
     OGRPoint centroid;
     g.Centroid(&centroid);
     p.centroid_x = centroid.getX();

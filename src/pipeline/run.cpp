@@ -215,16 +215,14 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
     if (shard && stage->name() == "validate" &&
         shard_complete(shard_results_dir(ctx), *shard, shard_inputs(ctx, shard->count))) {
       const std::string dir = shard_results_dir(ctx).string();
-      log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
-               ": a complete result from the same inputs is already in " + dir +
+      log.info("shard " + shard->label() + ": a complete result from the same inputs is already in " + dir +
                "; nothing to do");
       return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", true}};
     }
     if (shard && stage->name() == "classify") {
       ctx.out->commit();
       const std::string dir = ctx.out->target().string();
-      log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
-               ": result in " + dir);
+      log.info("shard " + shard->label() + ": result in " + dir);
       return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", false},
               {"timings_s", ctx.timings}};
     }

@@ -129,9 +129,17 @@ json shard_inputs(const RunContext& ctx, int count) {
           {"files", files}};
 }
 
+namespace {
+/// Shard `id`'s shard.json if its result is complete and from these inputs; null otherwise.
+json complete_result(const fs::path& dir, const ShardId& id, const json& inputs) {
+  json j = read_json(dir / id.name() / "shard.json");
+  if (j.is_object() && j.value("complete", false) && j["inputs"] == inputs) return j;
+  return nullptr;
+}
+}  // namespace
+
 bool shard_complete(const fs::path& dir, const ShardId& id, const json& inputs) {
-  const json j = read_json(dir / id.name() / "shard.json");
-  return j.is_object() && j.value("complete", false) && j["inputs"] == inputs;
+  return !complete_result(dir, id, inputs).is_null();
 }
 
 void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPlan& plan) {
@@ -172,12 +180,8 @@ engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count)
   std::vector<json> results;
   std::string missing;
   for (int k = 0; k < count; ++k) {
-    const ShardId id{k, count};
-    if (!shard_complete(dir, id, inputs)) {
-      missing += (missing.empty() ? "" : ", ") + std::to_string(k);
-      continue;
-    }
-    results.push_back(read_json(dir / id.name() / "shard.json"));
+    results.push_back(complete_result(dir, ShardId{k, count}, inputs));
+    if (results.back().is_null()) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
   }
   if (!missing.empty())
     throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing +

@@ -20,6 +20,8 @@ struct ShardId {
   int count = 1;
   /// "i-of-N": the name of the shard's result folder.
   std::string name() const;
+  /// "i/N", as the command line gives it.
+  std::string label() const;
 };
 
 /// Parses "i/N" (0 <= i < N <= 4096). Throws std::invalid_argument saying what is wrong.

@@ -17,8 +17,6 @@ class Classify : public Stage {
     opt.block_size = ctx.spec.block_size;
     if (const int n = ctx.options.merge_shards) {
       // The merge: the shards did this pass, each over its cells.
-      if (!ctx.spec.model.empty())
-        ctx.job.class_confidence_out = (ctx.out->scratch() / "class_confidence.tif").string();
       ctx.pixels = merge_shard_results(ctx, n);
       log.info("joined the per-pixel results of " + std::to_string(n) + " shard(s) from " +
                shard_results_dir(ctx).string());
@@ -27,8 +25,8 @@ class Classify : public Stage {
       if (const auto& shard = ctx.options.shard) {
         plan = plan_shards(ctx, shard->count);
         opt.windows = plan->windows(shard->index, opt.block_size);
-        log.info("shard " + std::to_string(shard->index) + "/" + std::to_string(shard->count) +
-                 ": " + std::to_string(opt.windows->size()) + " windows in cells of " +
+        log.info("shard " + shard->label() + ": " + std::to_string(opt.windows->size()) +
+                 " windows in cells of " +
                  std::to_string(plan->cell) + " pixels");
       }
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
@@ -56,9 +54,6 @@ class Classify : public Stage {
       engine::run_model_classify(ctx.grid, {scenes.front()}, model, "", opt, log.child("model"),
                                  ctx.job.votes.back());
     }
-    // A shard keeps it (with its other per-pixel outputs) for the merge.
-    ctx.job.class_confidence_out =
-        ((ctx.options.shard ? ctx.out->staging() : scratch) / "class_confidence.tif").string();
   }
 };
 

@@ -45,6 +45,9 @@ class Prepare : public Stage {
     job.change_out = (scratch / "change.tif").string();
     job.candidates_out = (scratch / "candidates.tif").string();
     job.evidence_out = (scratch / "evidence.tif").string();
+    // With a learned model: the probability of each pixel's transition, from its votes.
+    if (!ctx.spec.model.empty())
+      job.class_confidence_out = (scratch / "class_confidence.tif").string();
     if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map())
       job.delta_out = (scratch / "delta.tif").string();
     if (ctx.farmland) job.parcels = (ctx.out->scratch() / "parcels.tif").string();
