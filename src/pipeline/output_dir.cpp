@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 
 #include "farmwatch/core/error.h"
 
@@ -11,8 +12,40 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Folders left by runs that were killed (their process is gone): staging and scratch are
-/// removed; a "previous" folder whose swap never finished is put back as the outputs.
+/// This machine's name as it appears in staging folders' names ('/' replaced); empty if unknown.
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return {};
+  std::string h = host;
+  for (char& c : h)
+    if (c == '/') c = '_';
+  return h;
+}
+
+/// This process's tag in the names of its staging folders: `<host>-<pid>`. The host makes the
+/// names unique on a file system shared by several machines (cluster nodes), where process ids
+/// repeat, and tells a later run whether it can check that the process is gone.
+std::string process_tag() {
+  const std::string host = host_name();
+  return (host.empty() ? "" : host + "-") + std::to_string(::getpid());
+}
+
+/// The process id in a staging folder's tag when that process ran on this machine, and so can
+/// be looked up in /proc; nullopt for a tag of another host (its process may be alive there)
+/// or no tag at all. A tag without a host (`<pid>`, as earlier builds wrote) counts as this
+/// machine's.
+std::optional<std::string> local_pid(const std::string& tag) {
+  const auto dash = tag.rfind('-');
+  const std::string pid = dash == std::string::npos ? tag : tag.substr(dash + 1);
+  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (dash != std::string::npos && tag.substr(0, dash) != host_name()) return std::nullopt;
+  return pid;
+}
+
+/// Folders left by runs of this machine that were killed (their process is gone): staging and
+/// scratch are removed; a "previous" folder whose swap never finished is put back as the
+/// outputs. Folders of runs on other machines are left alone: their process cannot be checked
+/// from here.
 void recover_after_killed_runs(const fs::path& target) {
   std::error_code ec;
   const std::string stem = target.filename().string();
@@ -20,10 +53,8 @@ void recover_after_killed_runs(const fs::path& target) {
     const std::string name = e.path().filename().string();
     for (const std::string kind : {".partial-", ".scratch-", ".previous-"}) {
       if (name.rfind(stem + kind, 0) != 0) continue;
-      const std::string pid = name.substr(stem.size() + kind.size());
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
-          fs::exists("/proc/" + pid))
-        continue;
+      const auto pid = local_pid(name.substr(stem.size() + kind.size()));
+      if (!pid || fs::exists("/proc/" + *pid)) continue;
       if (kind == ".previous-" && !fs::exists(target))
         fs::rename(e.path(), target, ec);
       else
@@ -41,9 +72,9 @@ fs::path folder_path(const fs::path& dir) {
 }
 
 StagedDir::StagedDir(const fs::path& target) : target_(folder_path(target)) {
-  const std::string pid = std::to_string(::getpid());
-  staging_ = target_.string() + ".partial-" + pid;
-  scratch_ = target_.string() + ".scratch-" + pid;
+  const std::string tag = process_tag();
+  staging_ = target_.string() + ".partial-" + tag;
+  scratch_ = target_.string() + ".scratch-" + tag;
   std::error_code ec;
   fs::create_directories(target_.parent_path(), ec);
   recover_after_killed_runs(target_);
@@ -62,7 +93,7 @@ StagedDir::~StagedDir() {
 
 void StagedDir::commit() {
   std::error_code ec;
-  const fs::path previous = target_.string() + ".previous-" + std::to_string(::getpid());
+  const fs::path previous = target_.string() + ".previous-" + process_tag();
   const bool had = fs::exists(target_);
   if (had) {
     fs::rename(target_, previous, ec);
@@ -83,7 +114,7 @@ void StagedDir::commit() {
 StagedFile::StagedFile(const fs::path& target)
     : target_(fs::absolute(target).lexically_normal()) {
   staging_ = target_.parent_path() /
-             (".partial-" + std::to_string(::getpid()) + "-" + target_.filename().string());
+             (".partial-" + process_tag() + "-" + target_.filename().string());
   std::error_code ec;
   fs::create_directories(target_.parent_path(), ec);
   fs::remove(staging_, ec);

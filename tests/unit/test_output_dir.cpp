@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "farmwatch/pipeline/output_dir.h"
@@ -52,4 +54,51 @@ TEST(StagedDir, LeftoversOfAKilledRunAreCleanedAndInterruptedSwapsUndone) {
   EXPECT_FALSE(fs::exists(d / "out.partial-999999999"));
   EXPECT_FALSE(fs::exists(d / "out.scratch-999999999"));
   EXPECT_FALSE(fs::exists(d / "out.previous-999999999"));
+}
+
+std::string this_host() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+TEST(StagedDir, StagingIsNamedByHostAndProcess) {
+  test::TempDir d;
+  pipeline::StagedDir s(d / "out");
+  const std::string want = "out.partial-" + this_host() + "-" + std::to_string(::getpid());
+  EXPECT_EQ(s.staging().filename().string(), want);
+}
+
+TEST(StagedDir, LeftoversOfAKilledRunOnThisHostAreCleaned) {
+  test::TempDir d;
+  const std::string dead = this_host() + "-999999999";
+  fs::create_directories(d / ("out.previous-" + dead));
+  std::ofstream(fs::path(d / ("out.previous-" + dead)) / "old.txt") << "good";
+  fs::create_directories(d / ("out.partial-" + dead));
+  fs::create_directories(d / ("out.scratch-" + dead));
+  {
+    pipeline::StagedDir s(d / "out");
+    EXPECT_EQ(test::read_text(d / "out/old.txt"), "good");
+  }
+  EXPECT_FALSE(fs::exists(d / ("out.partial-" + dead)));
+  EXPECT_FALSE(fs::exists(d / ("out.scratch-" + dead)));
+  EXPECT_FALSE(fs::exists(d / ("out.previous-" + dead)));
+}
+
+TEST(StagedDir, StagingOfARunOnAnotherHostIsLeftAlone) {
+  // A shared file system (a cluster's): another node's run with a process id this machine
+  // does not have may be alive there; its folders are not this run's to remove.
+  test::TempDir d;
+  const std::string other = this_host() + "x-other-node-999999999";
+  fs::create_directories(d / ("out.partial-" + other));
+  std::ofstream(fs::path(d / ("out.partial-" + other)) / "half.tif") << "being written";
+  fs::create_directories(d / ("out.scratch-" + other));
+  {
+    pipeline::StagedDir s(d / "out");
+    std::ofstream(s.staging() / "new.txt") << "new";
+    s.commit();
+  }
+  EXPECT_EQ(test::read_text(fs::path(d / ("out.partial-" + other)) / "half.tif"), "being written");
+  EXPECT_TRUE(fs::exists(d / ("out.scratch-" + other)));
+  EXPECT_EQ(test::read_text(d / "out/new.txt"), "new");
 }
