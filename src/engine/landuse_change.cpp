@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/change_sieve.h"
@@ -104,6 +105,15 @@ io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uin
   return l;
 }
 
+/// The change raster's layout: categories with their colours; no change transparent on maps.
+io::RasterLayout change_layout(const Grid& grid) {
+  io::RasterLayout l = byte_layout(grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
+  l.colors = change_colors();
+  l.metadata["FARMWATCH_LAYER"] = "change";
+  l.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";  // web map overlays show change only
+  return l;
+}
+
 }  // namespace
 
 namespace {
@@ -197,10 +207,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   const bool with_votes =
       with_change && job.votes.size() == 2 && !job.votes[0].empty() && !job.votes[1].empty();
   if (with_change) {
-    auto cl = layout_of("change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
-    cl.colors = change_colors();
-    cl.metadata["FARMWATCH_LAYER"] = "change";
-    cl.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";  // web map overlays show change only
+    auto cl = change_layout(job.grid);
+    cl.sparse = opt.windows.has_value();
     change.emplace(job.change_out, cl);
     candidates.emplace(job.candidates_out, layout_of("change candidates", 0));
     evidence.emplace(job.evidence_out, layout_of("spectral change evidence", 255));
@@ -381,6 +389,32 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   for (auto& r : readers)
     for (auto& g : r.images) stats.warped = stats.warped || g.warped();
   return stats;
+}
+
+std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
+                                           const std::vector<std::uint8_t>& change,
+                                           const std::vector<std::uint8_t>& evidence) {
+  const Window all{0, 0, job.grid.width, job.grid.height};
+  if (change.size() != static_cast<std::size_t>(all.pixels()) || evidence.size() != change.size())
+    throw std::invalid_argument("write_change: rasters of " + std::to_string(change.size()) +
+                                " pixels for a grid of " + std::to_string(all.pixels()));
+  std::array<std::int64_t, 256> counts{};
+  std::vector<std::uint8_t> candidates(change.size());
+  for (std::size_t i = 0; i < change.size(); ++i) {
+    ++counts[change[i]];
+    candidates[i] = change[i] >= 1 && change[i] <= 3 ? change[i] : 0;
+  }
+  const std::pair<const std::string*, io::RasterLayout> outs[] = {
+      {&job.change_out, change_layout(job.grid)},
+      {&job.candidates_out, byte_layout(job.grid, "change candidates", 0)},
+      {&job.evidence_out, byte_layout(job.grid, "change evidence", 255)}};
+  const std::vector<std::uint8_t>* data[] = {&change, &candidates, &evidence};
+  for (std::size_t k = 0; k < 3; ++k) {
+    io::BlockRasterWriter w(*outs[k].first, outs[k].second);
+    w.write(all, data[k]->data());
+    w.close();
+  }
+  return counts;
 }
 
 }  // namespace farmwatch::engine

@@ -97,13 +97,7 @@ void summarise(const Detected& d, double area_m2, json& s) {
                              {"area_px", built ? d.changed : 0},
                              {"area_m2", built ? round_to(area_m2, 0.01) : 0.0}};
   }
-  s["method"] = {{"name", "building change (very-high-resolution RGB)"},
-                 {"window_m", d.params.window_m},
-                 {"saturation_drop", d.params.saturation_drop},
-                 {"structure_change", d.params.structure_change},
-                 {"min_area_m2", d.params.min_area_m2},
-                 {"tolerance_m", d.params.tolerance_m},
-                 {"max_edge_support", d.params.max_edge_support}};
+  s["method"] = building_method_summary(d.params);
   s["changes"] = {{"categories", cats},
                   {"patches", d.change.objects.size()},
                   {"pixels_changed", d.changed},
@@ -111,6 +105,16 @@ void summarise(const Detected& d, double area_m2, json& s) {
 }
 
 }  // namespace
+
+json building_method_summary(const BuildingChangeParams& params) {
+  return {{"name", "building change (very-high-resolution RGB)"},
+          {"window_m", params.window_m},
+          {"saturation_drop", params.saturation_drop},
+          {"structure_change", params.structure_change},
+          {"min_area_m2", params.min_area_m2},
+          {"tolerance_m", params.tolerance_m},
+          {"max_edge_support", params.max_edge_support}};
+}
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   const engine::ThreadLimit threads(req.threads);

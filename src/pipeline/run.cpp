@@ -167,6 +167,7 @@ json make_summary(const RunContext& ctx) {
   if (!ctx.coregistration.is_null()) s["coregistration"] = ctx.coregistration;
   if (!ctx.normalisation.is_null()) s["radiometric_normalisation"] = ctx.normalisation;
   if (!ctx.spectral_report.is_null()) s["spectral_change_test"] = ctx.spectral_report;
+  if (!ctx.buildings_report.is_null()) s["building_change"] = ctx.buildings_report;
   if (ctx.compares_dates()) s["changes"] = change_summary(ctx);
   if (ctx.admin || !ctx.exemptions.empty()) s["units"] = unit_summary(ctx);
   if (ctx.db) s["database"] = ctx.db->target();

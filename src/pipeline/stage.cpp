@@ -37,7 +37,7 @@ const char* product_name(Product p) {
                                 "spectral_test",  "workspace",      "farmland_raster",
                                 "landuse_change", "patches",        "parcel_stats",
                                 "early_rasters",  "rasters",        "reports",
-                                "tiles"};
+                                "tiles",          "building_change"};
   return names[static_cast<int>(p)];
 }
 

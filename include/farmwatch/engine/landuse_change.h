@@ -69,4 +69,14 @@ std::vector<std::pair<std::uint8_t, Rgba>> change_colors();
 LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
                                       const Log& log);
 
+/// Replaces the change rasters run_landuse_change wrote for `job` (change_out, candidates_out,
+/// evidence_out) with a change another method found on the whole of job.grid (the building
+/// method on very-high-resolution RGB, pipeline/stages/buildings.cpp). Both vectors are per
+/// pixel of job.grid, row-major: `change` 0 none, 1..3 a ChangeCategory, 255 no data;
+/// `evidence` 0..100, 255 none. Returns the pixels at each change code. std::invalid_argument
+/// if a vector is not the grid's size; ProcessingError if a raster cannot be written.
+std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
+                                           const std::vector<std::uint8_t>& change,
+                                           const std::vector<std::uint8_t>& evidence);
+
 }  // namespace farmwatch::engine

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "farmwatch/core/building_change.h"
 #include "farmwatch/core/log.h"
 #include "farmwatch/io/image_source.h"
 
@@ -40,6 +41,9 @@ nlohmann::json run_pixel_grid_change(const PixelChangeRequest& req, const Log& l
 /// True for a georeferenced image with red, green and blue bands, no near-infrared band, and
 /// pixels of at most kMaxVhrPixelM on the ground (mean over its grid, on the ellipsoid).
 bool is_vhr_rgb(const io::ImageInfo& info);
+
+/// summary.json's "method" of the building method: its name and parameters.
+nlohmann::json building_method_summary(const BuildingChangeParams& params);
 
 /// The building method on georeferenced RGB: `after` is read onto `before`'s grid (GDAL's
 /// warper, bilinear). `before`, `after`: the two images as inspected, their red, green and

@@ -33,6 +33,10 @@ struct RunContext {
   /// Per date, one report per scene listed (path, acquisition date, status, reason...).
   nlohmann::json scenes = nlohmann::json::array();
   int failed_scenes = 0;  ///< scenes that could not be read (not: skipped as cloudy)
+  /// Both dates one georeferenced very-high-resolution RGB image each (drone orthomosaics,
+  /// aerial photos; is_vhr_rgb): the change is the building method's (stage "buildings"),
+  /// not the spectral test's.
+  bool vhr = false;
   Grid grid;
   std::optional<io::FarmlandLayer> farmland;
   std::optional<io::FarmlandLayer> admin;
@@ -53,6 +57,8 @@ struct RunContext {
   engine::LanduseChangeJob job;  ///< scratch rasters of the per-pixel stage
   // classify
   engine::LanduseChangeStats pixels;
+  // buildings
+  nlohmann::json buildings_report;
   // patches
   io::PatchResult patches;
   // annotate

@@ -26,6 +26,8 @@ enum class Product {
   rasters,          ///< the COG outputs and the layers to tile
   reports,          ///< GeoPackage, GeoJSON, CSV, report.html
   tiles,            ///< XYZ tiles
+  /// very-high-resolution RGB: the change rasters replaced by the building method's
+  building_change,
 };
 const char* product_name(Product p);
 

@@ -8,7 +8,9 @@ namespace {
 
 class Patches : public Stage {
  public:
-  Patches() : Stage("patches", {Product::workspace, Product::landuse_change}, {Product::patches}) {}
+  Patches()
+      : Stage("patches", {Product::workspace, Product::landuse_change, Product::building_change},
+              {Product::patches}) {}
 
  private:
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
@@ -31,7 +33,8 @@ class Patches : public Stage {
     // projection on the patch's median change only cuts holes in heterogeneous change (a
     // building site of several materials): on the seven OSCD cities pooled F1 is 0.433 without
     // it and was 0.389 with it, Nanjing 0.827 and 0.811. The change vector is written when both dates have a band role in common.
-    if ((job.classes_reliable || !job.spectral) && !job.delta_out.empty() &&
+    // The building method's objects are outlined by their own edges: not refined.
+    if ((job.classes_reliable || !job.spectral) && !ctx.vhr && !job.delta_out.empty() &&
         std::filesystem::exists(job.delta_out))
       in.delta = job.delta_out;
     in.id_prefix = patch_id_prefix(ctx);

@@ -48,7 +48,7 @@ class Prepare : public Stage {
     // With a learned model: the probability of each pixel's transition, from its votes.
     if (!ctx.spec.model.empty())
       job.class_confidence_out = (scratch / "class_confidence.tif").string();
-    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map())
+    if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map() && !ctx.vhr)
       job.delta_out = (scratch / "delta.tif").string();
     if (ctx.farmland) job.parcels = (ctx.out->scratch() / "parcels.tif").string();
   }

@@ -17,7 +17,9 @@ class Spectral : public Stage {
 
  private:
   bool applies(const RunContext& ctx) const override {
-    return ctx.compares_dates() && !ctx.images[0].is_class_map() && !ctx.images[1].is_class_map();
+    // Very-high-resolution RGB: the building method compares the dates (stage "buildings").
+    return ctx.compares_dates() && !ctx.vhr && !ctx.images[0].is_class_map() &&
+           !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {

@@ -12,6 +12,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   s.push_back(stages::prepare());
   s.push_back(stages::farmland());
   s.push_back(stages::classify());
+  s.push_back(stages::buildings());
   s.push_back(stages::start_rasters());
   s.push_back(stages::patches());
   s.push_back(stages::annotate());

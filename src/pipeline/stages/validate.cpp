@@ -13,6 +13,7 @@
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/pipeline/pixel_change.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -67,6 +68,25 @@ void check_model(const RunContext& ctx) {
   }
 }
 
+/// Both dates one georeferenced very-high-resolution RGB image each (drone orthomosaics, aerial
+/// photos: red, green and blue, no near-infrared, pixels of at most kMaxVhrPixelM) and no
+/// learned model: the building method compares them. An image that cannot be read is not: its
+/// own error comes when the scenes are inspected.
+bool vhr_pair(const PipelineSpec& spec) {
+  if (spec.dates.size() != 2 || !spec.model.empty()) return false;
+  for (const auto& d : spec.dates) {
+    if (d.scenes.size() != 1) return false;
+    io::ImageRequest req = d.scenes.front().image;
+    req.allow_relative = true;
+    try {
+      if (!is_vhr_rgb(io::inspect_image(req, {}))) return false;
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+  }
+  return true;
+}
+
 class Validate : public Stage {
  public:
   Validate() : Stage("validate", {}, {Product::inputs}) {}
@@ -111,7 +131,9 @@ class Validate : public Stage {
   /// bad scene of a date with several is recorded and skipped.
   static void inspect_scenes(RunContext& ctx, const Log& log) {
     const auto& spec = ctx.spec;
-    const auto required = spec.classifier->required_roles();
+    auto required = spec.classifier->required_roles();
+    ctx.vhr = vhr_pair(spec);
+    if (ctx.vhr) vhr_checks(ctx, required, log);
     for (std::size_t i = 0; i < spec.dates.size(); ++i) {
       const auto& d = spec.dates[i];
       ctx.scenes.push_back(json::array());
@@ -122,14 +144,37 @@ class Validate : public Stage {
                                  {"acquired", sc.acquired},
                                  {"sensor", sc.sensor},
                                  {"status", "used"}});
+        io::ImageRequest req = sc.image;
+        // Uncalibrated cameras: DN over the type's maximum, as `change` reads such a pair.
+        if (ctx.vhr) req.allow_relative = true;
         try {
-          ctx.images[i].scenes.push_back(io::inspect_image(sc.image, required));
+          ctx.images[i].scenes.push_back(io::inspect_image(req, required));
         } catch (const std::runtime_error& e) {
           if (d.scenes.size() == 1) throw;  // nothing else to go on with: the run's error
           fail_scene(ctx, log, ctx.scenes[i].back(), e.what());
         }
       }
     }
+  }
+
+  /// A very-high-resolution pair: classified by rules on red, green and blue alone, compared
+  /// whole (no shards); `required` gains the three bands the building method reads.
+  static void vhr_checks(RunContext& ctx, std::set<BandRole>& required, const Log& log) {
+    const auto& spec = ctx.spec;
+    for (BandRole r : required)
+      if (r != BandRole::red && r != BandRole::green && r != BandRole::blue)
+        throw ConfigError(
+            (spec.file.empty() ? std::string("classification") : spec.file + ": classification") +
+            ": the rules '" + spec.classifier_source + "' need the " + role_name(r) +
+            " band, which the dates ('" + spec.dates[0].scenes.front().image.path + "', '" +
+            spec.dates[1].scenes.front().image.path +
+            "': very-high-resolution red, green and blue) do not have; classify them with "
+            "rules on red, green and blue, e.g. pipelines/rules/landuse_rules_rgb.yaml");
+    if (ctx.options.shard || ctx.options.merge_shards)
+      throw ParamError("--shard/--shards: the dates are very-high-resolution RGB, which the "
+                       "building method compares whole, in one process; run without shards");
+    required.insert({BandRole::red, BandRole::green, BandRole::blue});
+    log.info("both dates are very-high-resolution RGB: new buildings by the building method");
   }
 
   /// The polygon layers in the grid's CRS, and the monitoring database: opened (and created)

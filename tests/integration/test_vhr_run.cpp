@@ -1,0 +1,125 @@
+// A pipeline over two drone orthomosaics (very-high-resolution RGB, no near-infrared): the
+// building method compares the dates, as `farmwatch change` does on such a pair, and the run's
+// patches, parcels and reports come from its new buildings.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace farmwatch;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The generated pair (test::make_vhr_pair) as 0.5 m GeoTIFFs in UTM 50N, a farmland layer
+/// with a parcel under the new building and one under the house of both dates, and p.yaml
+/// classifying with `rules`. Returns the pipeline's path.
+std::string write_ortho_pipeline(const test::TempDir& dir, const std::string& rules) {
+  const auto p = test::make_vhr_pair(1);
+  test::RasterSpec a;
+  a.width = p.width;
+  a.height = p.height;
+  a.res = 0.5;
+  a.type = GDT_Byte;
+  a.bands = p.before;
+  a.descriptions = {"red", "green", "blue"};
+  test::write_raster(dir / "ortho_20240315.tif", a);
+  test::RasterSpec b = a;
+  b.bands = p.after;
+  test::write_raster(dir / "ortho_20240820.tif", b);
+  // Grid origin (500000, 3500000), 0.5 m: pixel (col, row) is at x 500000 + col/2,
+  // y 3500000 - row/2. A parcel around each roof, 5 m beyond it.
+  auto around = [](const std::array<int, 4>& roof) {
+    const double x0 = 500000 + roof[0] * 0.5 - 5, x1 = 500000 + (roof[0] + roof[2]) * 0.5 + 5;
+    const double y0 = 3500000 - (roof[1] + roof[3]) * 0.5 - 5, y1 = 3500000 - roof[1] * 0.5 + 5;
+    return "POLYGON((" + std::to_string(x0) + " " + std::to_string(y0) + "," +
+           std::to_string(x1) + " " + std::to_string(y0) + "," + std::to_string(x1) + " " +
+           std::to_string(y1) + "," + std::to_string(x0) + " " + std::to_string(y1) + "," +
+           std::to_string(x0) + " " + std::to_string(y0) + "))";
+  };
+  test::write_parcels(dir / "farmland.gpkg", {{"P-new", around(p.built)}, {"P-old", around(p.existing)}},
+                      32650);
+  const std::string path = dir / "p.yaml";
+  std::ofstream(path) << "name: drone\n"
+                         "dates:\n"
+                         "  - {date: 2024-03-15, image: ortho_20240315.tif}\n"
+                         "  - {date: 2024-08-20, image: ortho_20240820.tif}\n"
+                         "farmland: {path: farmland.gpkg, id_field: 地块编号}\n"
+                         "classification: " << rules << "\n"
+                         "change_rules: " << test::source_dir() << "/pipelines/rules/change_rules.yaml\n"
+                         "min_patch_area_m2: {non_agricultural: 50}\n"
+                         "database: farmwatch.gpkg\n"
+                         "outputs: {dir: out}\n";
+  return path;
+}
+
+}  // namespace
+
+TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
+  test::TempDir dir;
+  const std::string rgb_rules = test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml";
+  const auto r = test::run_cli({"run", write_ortho_pipeline(dir, rgb_rules), "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("very-high-resolution RGB: new buildings by the building method"),
+            std::string::npos)
+      << r.output;
+  const fs::path out = dir.path() / "out";
+  const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
+  EXPECT_EQ(summary["building_change"]["name"], "building change (very-high-resolution RGB)");
+  EXPECT_FALSE(summary.contains("spectral_change_test"));
+
+  // One patch: the new house (roof and shadow), 非农化 on the parcel under it; the house that
+  // stands in both dates (seen under another colour balance and shifted by a pixel) is none.
+  const auto patches =
+      nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+  ASSERT_EQ(patches.size(), 1u) << patches.dump();
+  const auto& f = patches[0]["properties"];
+  EXPECT_EQ(f["category_code"], "non_agricultural");
+  EXPECT_EQ(f["parcel_ids"], "P-new");
+  EXPECT_EQ(f["class_after"], "建设用地");
+  EXPECT_GT(f["confidence"].get<double>(), 0) << f.dump();
+  // The object `farmwatch change` finds on the pair: a run's patches are 4-connected (the
+  // method's objects 8-connected), so pixels touching it by a corner only may be cut off.
+  const auto c = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
+                                dir / "ortho_20240820.tif", "--out", dir / "by_change", "-q"});
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const auto by_change = nlohmann::json::parse(
+      test::read_text(dir / "by_change/changes.geojson"))["features"];
+  ASSERT_EQ(by_change.size(), 1u) << by_change.dump();
+  const auto px = f["pixels"].get<std::int64_t>(),
+             object_px = by_change[0]["properties"]["pixels"].get<std::int64_t>();
+  EXPECT_LE(px, object_px);
+  EXPECT_GE(px, 0.95 * double(object_px));
+  // The map outputs of every run: land use of both dates, imagery, change.
+  for (const char* name : {"change.tif", "landuse_2024-03-15.tif", "landuse_2024-08-20.tif",
+                           "imagery_2024-08-20.tif", "report.html", "changes.gpkg"})
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  // change.tif marks the building's pixels, and no others.
+  const auto change = test::read_band((out / "change.tif").string());
+  std::size_t flagged = 0;
+  for (double v : change) flagged += v == 1;
+  EXPECT_EQ(static_cast<std::int64_t>(flagged), f["pixels"].get<std::int64_t>());
+  EXPECT_TRUE(fs::exists(dir.path() / "farmwatch.gpkg"));
+}
+
+TEST(VhrRun, RulesThatNeedNearInfraredAreRefusedWithTheRgbRulesNamed) {
+  test::TempDir dir;
+  const auto r = test::run_cli(
+      {"run", write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules.yaml")});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("need the nir band"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("landuse_rules_rgb.yaml"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+}
+
+TEST(VhrRun, ShardsAreRefused) {
+  test::TempDir dir;
+  const std::string p =
+      write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml");
+  const auto r = test::run_cli({"run", p, "--shard", "0/2"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("run without shards"), std::string::npos) << r.output;
+}
