@@ -583,13 +583,7 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   // is read onto the earlier one's grid.
   test::TempDir dir;
   const auto p = test::make_vhr_pair(0);
-  test::RasterSpec a;
-  a.width = p.width;
-  a.height = p.height;
-  a.res = 0.5;
-  a.type = GDT_Byte;
-  a.bands = p.before;
-  a.descriptions = {"red", "green", "blue"};
+  test::RasterSpec a = test::vhr_ortho(p, false);
   test::write_raster(dir / "ortho_20240315.tif", a);
   test::RasterSpec b = a;
   const int cut = 10;

@@ -19,17 +19,8 @@ namespace {
 /// classifying with `rules`. Returns the pipeline's path.
 std::string write_ortho_pipeline(const test::TempDir& dir, const std::string& rules) {
   const auto p = test::make_vhr_pair(1);
-  test::RasterSpec a;
-  a.width = p.width;
-  a.height = p.height;
-  a.res = 0.5;
-  a.type = GDT_Byte;
-  a.bands = p.before;
-  a.descriptions = {"red", "green", "blue"};
-  test::write_raster(dir / "ortho_20240315.tif", a);
-  test::RasterSpec b = a;
-  b.bands = p.after;
-  test::write_raster(dir / "ortho_20240820.tif", b);
+  test::write_raster(dir / "ortho_20240315.tif", test::vhr_ortho(p, false));
+  test::write_raster(dir / "ortho_20240820.tif", test::vhr_ortho(p, true));
   // Grid origin (500000, 3500000), 0.5 m: pixel (col, row) is at x 500000 + col/2,
   // y 3500000 - row/2. A parcel around each roof, 5 m beyond it.
   auto around = [](const std::array<int, 4>& roof) {

@@ -138,6 +138,17 @@ void write_vector(const std::string& path, const VectorSpec& spec) {
   CPLPopErrorHandler();
 }
 
+RasterSpec vhr_ortho(const VhrPair& pair, bool after) {
+  RasterSpec s;
+  s.width = pair.width;
+  s.height = pair.height;
+  s.res = 0.5;
+  s.type = GDT_Byte;
+  s.bands = after ? pair.after : pair.before;
+  s.descriptions = {"red", "green", "blue"};
+  return s;
+}
+
 VhrPair make_vhr_pair(int shift_px) {
   VhrPair p;
   const int w = p.width, h = p.height;

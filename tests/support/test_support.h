@@ -90,6 +90,9 @@ struct VhrPair {
   std::array<int, 4> existing{20, 20, 30, 24}, built{96, 100, 30, 24};
 };
 VhrPair make_vhr_pair(int shift_px = 1);
+/// One date of the pair (`after`: the later one) as a drone orthomosaic's kind of GeoTIFF:
+/// 8-bit red, green and blue at 0.5 m in UTM 50N, origin (500000, 3500000).
+RasterSpec vhr_ortho(const VhrPair& pair, bool after);
 /// Writes bands (0-255) as an 8-bit PNG: no CRS, no geotransform (alpha: an extra band).
 void write_png(const std::string& path, int width, int height,
                const std::vector<std::vector<double>>& bands);
