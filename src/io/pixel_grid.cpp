@@ -91,8 +91,9 @@ RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
   im.valid.assign(static_cast<std::size_t>(all.pixels()), 1);
   // Read in place (the image's own north-up grid), GDAL's band masks (alpha band, mask file)
   // say what is no data, as read_rgb takes them; through the warper, its alpha does.
-  const bool in_place = info.file_grid.width == 0 && info.grid.width == grid.width &&
-                        info.grid.height == grid.height && info.grid.transform == grid.transform;
+  const Grid& stored = info.file_grid.width ? info.file_grid : info.grid;
+  const bool in_place = info.shift_x == 0 && info.shift_y == 0 && stored.width == grid.width &&
+                        stored.height == grid.height && stored.transform == grid.transform;
   if (in_place) {
     const int index[3] = {info.bands[roles[0]], info.bands[roles[1]], info.bands[roles[2]]};
     mask_invalid(*open_raster(info.path), index, info.path, im.valid);

@@ -682,11 +682,12 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   EXPECT_NE(r5.output.find("do not overlap"), std::string::npos) << r5.output;
   EXPECT_NE(r5.output.find("far_20240820.tif"), std::string::npos) << r5.output;
 
-  // An orthomosaic's alpha band (transparent collar, 5 columns on the west): no data there.
+  // An orthomosaic's alpha band (transparent collar, 20 columns on the west; the later image
+  // covers from column 10): no data there.
   test::RasterSpec rgba = a;
   rgba.bands.push_back(std::vector<double>(std::size_t(a.width) * a.height, 255));
   for (int row = 0; row < a.height; ++row)
-    for (int col = 0; col < 5; ++col) rgba.bands[3][std::size_t(row) * a.width + col] = 0;
+    for (int col = 0; col < 20; ++col) rgba.bands[3][std::size_t(row) * a.width + col] = 0;
   rgba.descriptions.push_back("alpha");
   test::write_raster(dir / "rgba_20240315.tif", rgba);
   {
@@ -700,6 +701,7 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   ASSERT_EQ(r6.exit_code, 0) << r6.output;
   const auto c6 = test::read_band(dir / "o6/change.tif");
   EXPECT_EQ(c6[std::size_t(80) * p.width + 2], 255) << "the collar is no data";
+  EXPECT_EQ(c6[std::size_t(80) * p.width + 15], 255) << "the collar is no data where B has data";
   EXPECT_EQ(c6[std::size_t(80) * p.width + 60], 0);
 
   // RGB at 10 m is no very-high-resolution image: the land-use engine asks for its NIR band.

@@ -38,6 +38,10 @@ struct RunOptions {
   /// Where shard results are kept; empty: `<output folder>.shards` beside the output folder.
   /// Every shard and the merge must see it (a shared file system on a cluster).
   std::string shard_dir;
+  /// Two dates of very-high-resolution RGB, one image each, are compared by the building
+  /// method (stages/buildings.cpp). `nightly` turns it off: its earlier date is a composite
+  /// state in reflectance, which the method's 8-bit thresholds do not fit.
+  bool building_method = true;
 };
 
 /// Runs the pipeline and returns the summary (also written as summary.json).

@@ -197,6 +197,7 @@ class Night {
       spec.outputs.reports = false;  // the night publishes its own, from the database
       RunOptions o;
       o.threads = opts_.threads;
+      o.building_method = false;  // the earlier date is the state: a composite, reflectance
       o.before_database_write = [&](const RunContext& ctx, io::RunWrite* w) {
         record_comparison(ctx, w, c, prev, next, day, night, kept, line);
       };

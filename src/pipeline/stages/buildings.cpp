@@ -10,11 +10,29 @@
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/pixel_grid.h"
+#include "farmwatch/io/raster_writer.h"
 #include "farmwatch/pipeline/pixel_change.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
 namespace {
+
+/// Band 1 of a raster the run wrote on `grid`, whole, as `T` (PixelType `type`).
+template <typename T>
+std::vector<T> read_whole(const std::string& path, const Grid& grid, io::PixelType type) {
+  std::vector<T> v(static_cast<std::size_t>(grid.width) * grid.height);
+  io::BlockRasterReader(path).read({0, 0, grid.width, grid.height}, 1, type, v.data());
+  return v;
+}
+
+/// Pixels the land-use map of the date did not observe (no data: outside the image, its alpha
+/// or mask, a quality layer's cloud; cloud or shadow classes) are no data to the method too.
+void keep_observed(RgbImage& image, const std::vector<std::uint8_t>& classes,
+                   const ClassTable& table) {
+  if (image.valid.empty()) image.valid.assign(classes.size(), 1);
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    if (!table.observed(classes[i])) image.valid[i] = 0;
+}
 
 class Buildings : public Stage {
  public:
@@ -27,38 +45,44 @@ class Buildings : public Stage {
 
   void run(RunContext& ctx, const Log& log) override {
     const Grid& grid = ctx.grid;
+    const auto& job = ctx.job;
+    const ClassTable& table = ctx.spec.classifier->classes();
     const io::ImageInfo& a = ctx.images[0].scenes.front();
     const io::ImageInfo& b = ctx.images[1].scenes.front();
-    // The method holds both images whole (about 90 bytes a pixel with its working planes).
-    if (static_cast<double>(grid.width) * grid.height > kMaxVhrPixels)
-      throw InputError(
-          "the analysis grid is " + std::to_string(grid.width) + "x" +
-          std::to_string(grid.height) + " pixels over '" + a.path + "' and '" + b.path +
-          "': very-high-resolution change holds the whole pair in memory, up to " +
-          std::to_string(static_cast<long long>(kMaxVhrPixels / 1e6)) +
-          " million pixels; set a smaller grid.extent or a coarser grid.resolution");
+    const auto before_classes = read_whole<std::uint8_t>(job.landuse_out[0], grid, io::PixelType::u8);
+    const auto after_classes = read_whole<std::uint8_t>(job.landuse_out[1], grid, io::PixelType::u8);
+    std::vector<std::uint32_t> parcels;
+    if (!job.parcels.empty())
+      parcels = read_whole<std::uint32_t>(job.parcels, grid, io::PixelType::u32);
     RgbImage before = io::read_rgb_on_grid(a, grid);
     RgbImage after = io::read_rgb_on_grid(b, grid);
-    const std::size_t n = static_cast<std::size_t>(grid.width) * grid.height;
+    keep_observed(before, before_classes, table);
+    keep_observed(after, after_classes, table);
+    const std::size_t n = before_classes.size();
     std::vector<std::uint8_t> change(n, 0), evidence(n, 255);
     for (std::size_t i = 0; i < n; ++i)
-      if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i]))
-        change[i] = 255;
+      if (!before.valid[i] || !after.valid[i]) change[i] = 255;
     BuildingChangeParams params;
     params.pixel_size_m = std::sqrt(io::mean_pixel_area_m2(grid));
     const BuildingChange found = detect_building_change(std::move(before), std::move(after), params);
-    // A pixel of a new building: 非农化, with its object's confidence as evidence (the
-    // outline check, as `change` reports it).
+    // A new building's pixel changed from its earlier class to built-up land: the change rules
+    // say what that is (非农化 on farmland; outside it, as the rules' outside_farmland says).
+    // Its evidence is the object's outline check, as `change` reports it for confidence.
+    const std::uint8_t built = table.find(std::string("built_up"))->code;  // validate checked
     std::vector<std::uint8_t> confidence(found.objects.size() + 1, 255);
     for (const auto& o : found.objects)
       confidence[static_cast<std::size_t>(o.id)] = static_cast<std::uint8_t>(std::lround(
           100 * std::clamp(1.0 - o.edge_support / params.max_edge_support, 0.0, 1.0)));
-    for (std::size_t i = 0; i < n; ++i)
-      if (const auto id = found.labels[i]; id != 0 && change[i] != 255) {
-        change[i] = static_cast<std::uint8_t>(ChangeCategory::non_agricultural);
-        evidence[i] = confidence[static_cast<std::size_t>(id)];
-      }
-    ctx.pixels.change_pixels = engine::write_change(ctx.job, change, evidence);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto id = found.labels[i];
+      if (id == 0 || change[i] == 255) continue;
+      const ChangeCategory c = ctx.spec.change.rules.categorize(
+          before_classes[i], built, parcels.empty() || parcels[i] != 0);
+      if (c == ChangeCategory::none) continue;
+      change[i] = static_cast<std::uint8_t>(c);
+      evidence[i] = confidence[static_cast<std::size_t>(id)];
+    }
+    ctx.pixels.change_pixels = engine::write_change(job, change, evidence);
     ctx.buildings_report = building_method_summary(params);
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
     ctx.buildings_report["objects"] = found.objects.size();

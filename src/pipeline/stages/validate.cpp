@@ -12,6 +12,7 @@
 #include "farmwatch/core/mosaic_priority.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/pixel_change.h"
 #include "stages.h"
@@ -69,11 +70,12 @@ void check_model(const RunContext& ctx) {
 }
 
 /// Both dates one georeferenced very-high-resolution RGB image each (drone orthomosaics, aerial
-/// photos: red, green and blue, no near-infrared, pixels of at most kMaxVhrPixelM) and no
-/// learned model: the building method compares them. An image that cannot be read is not: its
-/// own error comes when the scenes are inspected.
-bool vhr_pair(const PipelineSpec& spec) {
-  if (spec.dates.size() != 2 || !spec.model.empty()) return false;
+/// photos: red, green and blue, no near-infrared, pixels of at most kMaxVhrPixelM), no learned
+/// model, and a run that takes the building method (a night's does not: its earlier date is a
+/// composite state): the building method compares them. An image that cannot be read is not:
+/// its own error comes when the scenes are inspected.
+bool vhr_pair(const PipelineSpec& spec, const RunOptions& options) {
+  if (!options.building_method || spec.dates.size() != 2 || !spec.model.empty()) return false;
   for (const auto& d : spec.dates) {
     if (d.scenes.size() != 1) return false;
     io::ImageRequest req = d.scenes.front().image;
@@ -122,6 +124,7 @@ class Validate : public Stage {
     if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
       throw InputError("farmland layer '" + spec.farmland->path +
                        "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
+    if (ctx.vhr) check_vhr_grid(ctx);
     log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
              std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
              io::crs_label(crs));
@@ -132,7 +135,7 @@ class Validate : public Stage {
   static void inspect_scenes(RunContext& ctx, const Log& log) {
     const auto& spec = ctx.spec;
     auto required = spec.classifier->required_roles();
-    ctx.vhr = vhr_pair(spec);
+    ctx.vhr = vhr_pair(spec, ctx.options);
     if (ctx.vhr) vhr_checks(ctx, required, log);
     for (std::size_t i = 0; i < spec.dates.size(); ++i) {
       const auto& d = spec.dates[i];
@@ -161,20 +164,44 @@ class Validate : public Stage {
   /// whole (no shards); `required` gains the three bands the building method reads.
   static void vhr_checks(RunContext& ctx, std::set<BandRole>& required, const Log& log) {
     const auto& spec = ctx.spec;
+    const std::string pair = "the dates ('" + spec.dates[0].scenes.front().image.path + "', '" +
+                             spec.dates[1].scenes.front().image.path +
+                             "': very-high-resolution red, green and blue)";
+    const std::string where =
+        (spec.file.empty() ? std::string() : spec.file + ": ") + "classification rules '" +
+        spec.classifier_source + "'";
     for (BandRole r : required)
       if (r != BandRole::red && r != BandRole::green && r != BandRole::blue)
-        throw ConfigError(
-            (spec.file.empty() ? std::string("classification") : spec.file + ": classification") +
-            ": the rules '" + spec.classifier_source + "' need the " + role_name(r) +
-            " band, which the dates ('" + spec.dates[0].scenes.front().image.path + "', '" +
-            spec.dates[1].scenes.front().image.path +
-            "': very-high-resolution red, green and blue) do not have; classify them with "
-            "rules on red, green and blue, e.g. pipelines/rules/landuse_rules_rgb.yaml");
+        throw ConfigError(where + " need the " + role_name(r) + " band, which " + pair +
+                          " do not have; classify them with rules on red, green and blue, e.g. "
+                          "pipelines/rules/landuse_rules_rgb.yaml");
+    if (!spec.classifier->classes().find(std::string("built_up")))
+      throw ConfigError(where + " have no class 'built_up', which new buildings between " + pair +
+                        " become");
     if (ctx.options.shard || ctx.options.merge_shards)
       throw ParamError("--shard/--shards: the dates are very-high-resolution RGB, which the "
                        "building method compares whole, in one process; run without shards");
     required.insert({BandRole::red, BandRole::green, BandRole::blue});
     log.info("both dates are very-high-resolution RGB: new buildings by the building method");
+  }
+
+  /// The building method works on pixels of at most kMaxVhrPixelM and holds the pair whole.
+  static void check_vhr_grid(const RunContext& ctx) {
+    const Grid& g = ctx.grid;
+    const double pixel_m = std::sqrt(io::mean_pixel_area_m2(g));
+    const std::string pair = "'" + ctx.images[0].scenes.front().path + "' and '" +
+                             ctx.images[1].scenes.front().path + "'";
+    if (pixel_m > kMaxVhrPixelM * 1.001)
+      throw ConfigError((ctx.spec.file.empty() ? std::string("grid") : ctx.spec.file + ": grid") +
+                        ": pixels of " + std::to_string(pixel_m) + " m; the building method " +
+                        "that compares " + pair + " (very-high-resolution RGB) works at " +
+                        std::to_string(kMaxVhrPixelM) + " m or finer");
+    if (static_cast<double>(g.width) * g.height > kMaxVhrPixels)
+      throw InputError("the analysis grid over " + pair + " is " + std::to_string(g.width) + "x" +
+                       std::to_string(g.height) +
+                       " pixels: very-high-resolution change holds the whole pair in memory, up "
+                       "to " + std::to_string(static_cast<long long>(kMaxVhrPixels / 1e6)) +
+                       " million pixels; set a smaller grid.extent or cut the images into tiles");
   }
 
   /// The polygon layers in the grid's CRS, and the monitoring database: opened (and created)

@@ -117,9 +117,12 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
                        "RGB ('" + p.before + "', '" + p.after +
                        "': red, green and blue without near-infrared, compared for new "
                        "buildings)" +
-                       (std::string(opt) == "pixel-size"
-                            ? ": their georeference gives the pixel size"
-                            : ""));
+                       (std::string(opt) == "pixel-size" ? ": their georeference gives the pixel size"
+                        : std::string(opt) == "model"    ? ""
+                                                         : " without classification rules; name "
+                                                           "RGB ones (--rules pipelines/rules/"
+                                                           "landuse_rules_rgb.yaml) for a full "
+                                                           "run with it"));
   PixelChangeRequest req = building_request(p, env);
   req.date_before = date_before;
   req.date_after = date_after;
