@@ -105,6 +105,15 @@ io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uin
   return l;
 }
 
+/// A land-use raster's layout: class codes with their colours and the class table.
+io::RasterLayout landuse_layout(const Grid& grid, const ClassTable& classes) {
+  io::RasterLayout l = byte_layout(grid, "land use", kNodataCode);
+  l.colors = landuse_colors(classes);
+  l.metadata["FARMWATCH_LAYER"] = "landuse";
+  l.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+  return l;
+}
+
 /// The change raster's layout: categories with their colours; no change transparent on maps.
 io::RasterLayout change_layout(const Grid& grid) {
   io::RasterLayout l = byte_layout(grid, "change: 0 none, 1 非农化, 2 非粮化, 3 other", 255);
@@ -175,10 +184,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   const ClassTable& classes = job.classifier->classes();
   std::vector<io::BlockRasterWriter> landuse;
   for (std::size_t i = 0; i < job.images.size(); ++i) {
-    auto layout = layout_of("land use", kNodataCode);
-    layout.colors = landuse_colors(classes);
-    layout.metadata["FARMWATCH_LAYER"] = "landuse";
-    layout.metadata["FARMWATCH_CLASSES"] = io::class_table_metadata(classes);
+    auto layout = landuse_layout(job.grid, classes);
+    layout.sparse = opt.windows.has_value();
     landuse.emplace_back(job.landuse_out[i], layout);
   }
   std::vector<std::optional<io::BlockRasterWriter>> sources(job.images.size());
@@ -415,6 +422,19 @@ std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
     w.close();
   }
   return counts;
+}
+
+void write_landuse(const LanduseChangeJob& job, std::size_t date,
+                   const std::vector<std::uint8_t>& classes) {
+  const Window all{0, 0, job.grid.width, job.grid.height};
+  if (date >= job.landuse_out.size() || classes.size() != static_cast<std::size_t>(all.pixels()))
+    throw std::invalid_argument("write_landuse: no date " + std::to_string(date) + " or " +
+                                std::to_string(classes.size()) + " pixels for a grid of " +
+                                std::to_string(all.pixels()));
+  io::BlockRasterWriter w(job.landuse_out[date],
+                          landuse_layout(job.grid, job.classifier->classes()));
+  w.write(all, classes.data());
+  w.close();
 }
 
 }  // namespace farmwatch::engine

@@ -187,7 +187,8 @@ void calibrate_from_bands(GDALDataset& ds, const ImageRequest& req, const Mapped
       info.relative = true;
       info.calibration_source =
           "no DN-to-reflectance rule: relative brightness (DN / type maximum); land-use "
-          "classes unreliable, change from the spectral test";
+          "classes unreliable, change from the spectral test (or, on very-high-resolution "
+          "RGB, the building method)";
     } else {
       throw InputError("raster '" + req.path + "' holds integer DNs (" + info.data_type +
                        ") but gives no rule to reflectance: give --scale and --offset "

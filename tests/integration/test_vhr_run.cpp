@@ -18,6 +18,7 @@ namespace {
 struct Ortho {
   bool new_building_on_farmland = true;  ///< else only the house of both dates has a parcel
   int collar = 0;  ///< columns on the west of the earlier image transparent (alpha 0, black)
+  bool dark_roof = false;  ///< the new roof dark grey (the RGB rules do not call it built-up)
 };
 
 /// The generated pair (test::make_vhr_pair) as 0.5 m GeoTIFFs in UTM 50N, a farmland layer
@@ -40,7 +41,15 @@ std::string write_ortho_pipeline(const test::TempDir& dir, const std::string& ru
                                               GDAL_OF_RASTER | GDAL_OF_UPDATE));
     ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
   }
-  test::write_raster(dir / "ortho_20240820.tif", test::vhr_ortho(p, true));
+  test::RasterSpec b = test::vhr_ortho(p, true);
+  if (o.dark_roof) {
+    const auto& roof = p.built;
+    for (int row = roof[1]; row < roof[1] + roof[3]; ++row)
+      for (int col = roof[0] + 1; col < roof[0] + roof[2] + 1; ++col)  // shifted east by 1
+        for (int k = 0; k < 3; ++k)
+          b.bands[k][std::size_t(row) * b.width + col] = 70 + ((row * 7 + col * 3) % 9);
+  }
+  test::write_raster(dir / "ortho_20240820.tif", b);
   // Grid origin (500000, 3500000), 0.5 m: pixel (col, row) is at x 500000 + col/2,
   // y 3500000 - row/2. A parcel around each roof, 5 m beyond it.
   auto around = [](const std::array<int, 4>& roof) {
@@ -181,4 +190,27 @@ TEST(VhrRun, ABuildingOffFarmlandIsWhatTheChangeRulesSayNotNonAgricultural) {
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   EXPECT_EQ(patches[0]["properties"]["category_code"], "other_change");
   EXPECT_EQ(patches[0]["properties"]["parcel_ids"], "");
+}
+
+TEST(VhrRun, ADarkRoofIsBuiltUpLandInTheLaterLandUse) {
+  // The RGB rules call a dark grey roof bare soil or shadow; the building method finds it, and
+  // the later land use, the patch's class after and its category agree: 建设用地, 非农化.
+  test::TempDir dir;
+  const auto r = test::run_cli(
+      {"run",
+       write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
+                            {true, 0, true}),
+       "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path out = dir.path() / "out";
+  const auto patches =
+      nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+  ASSERT_EQ(patches.size(), 1u) << patches.dump();
+  EXPECT_EQ(patches[0]["properties"]["category_code"], "non_agricultural");
+  EXPECT_EQ(patches[0]["properties"]["class_after"], "建设用地");
+  const auto& roof = test::make_vhr_pair(1).built;
+  const auto after = test::read_band((out / "landuse_2024-08-20.tif").string());
+  const int width = test::make_vhr_pair(1).width;
+  EXPECT_EQ(after[std::size_t(roof[1] + roof[3] / 2) * width + roof[0] + roof[2] / 2], 7)
+      << "built_up in the later land use at the roof's centre";
 }

@@ -25,13 +25,14 @@ std::vector<T> read_whole(const std::string& path, const Grid& grid, io::PixelTy
   return v;
 }
 
-/// Pixels the land-use map of the date did not observe (no data: outside the image, its alpha
-/// or mask, a quality layer's cloud; cloud or shadow classes) are no data to the method too.
-void keep_observed(RgbImage& image, const std::vector<std::uint8_t>& classes,
-                   const ClassTable& table) {
+/// Pixels without data in the date's land-use map (outside the image, its alpha band or mask,
+/// a quality layer's cloud) are no data to the method too. Classes the rules call unobserved
+/// (the RGB rules' deep shadow) are not: a new building's shadow is part of what the method
+/// sees of it.
+void keep_data(RgbImage& image, const std::vector<std::uint8_t>& classes) {
   if (image.valid.empty()) image.valid.assign(classes.size(), 1);
   for (std::size_t i = 0; i < classes.size(); ++i)
-    if (!table.observed(classes[i])) image.valid[i] = 0;
+    if (classes[i] == kNodataCode) image.valid[i] = 0;
 }
 
 class Buildings : public Stage {
@@ -50,14 +51,14 @@ class Buildings : public Stage {
     const io::ImageInfo& a = ctx.images[0].scenes.front();
     const io::ImageInfo& b = ctx.images[1].scenes.front();
     const auto before_classes = read_whole<std::uint8_t>(job.landuse_out[0], grid, io::PixelType::u8);
-    const auto after_classes = read_whole<std::uint8_t>(job.landuse_out[1], grid, io::PixelType::u8);
+    auto after_classes = read_whole<std::uint8_t>(job.landuse_out[1], grid, io::PixelType::u8);
     std::vector<std::uint32_t> parcels;
     if (!job.parcels.empty())
       parcels = read_whole<std::uint32_t>(job.parcels, grid, io::PixelType::u32);
     RgbImage before = io::read_rgb_on_grid(a, grid);
     RgbImage after = io::read_rgb_on_grid(b, grid);
-    keep_observed(before, before_classes, table);
-    keep_observed(after, after_classes, table);
+    keep_data(before, before_classes);
+    keep_data(after, after_classes);
     const std::size_t n = before_classes.size();
     std::vector<std::uint8_t> change(n, 0), evidence(n, 255);
     for (std::size_t i = 0; i < n; ++i)
@@ -73,15 +74,22 @@ class Buildings : public Stage {
     for (const auto& o : found.objects)
       confidence[static_cast<std::size_t>(o.id)] = static_cast<std::uint8_t>(std::lround(
           100 * std::clamp(1.0 - o.edge_support / params.max_edge_support, 0.0, 1.0)));
+    // The later date's land use shows the new buildings: built-up land, whatever the RGB rules
+    // made of a dark or coloured roof.
+    auto& counts = ctx.pixels.class_pixels[1];
     for (std::size_t i = 0; i < n; ++i) {
       const auto id = found.labels[i];
       if (id == 0 || change[i] == 255) continue;
+      --counts[after_classes[i]];
+      ++counts[built];
+      after_classes[i] = built;
       const ChangeCategory c = ctx.spec.change.rules.categorize(
           before_classes[i], built, parcels.empty() || parcels[i] != 0);
       if (c == ChangeCategory::none) continue;
       change[i] = static_cast<std::uint8_t>(c);
       evidence[i] = confidence[static_cast<std::size_t>(id)];
     }
+    engine::write_landuse(job, 1, after_classes);
     ctx.pixels.change_pixels = engine::write_change(job, change, evidence);
     ctx.buildings_report = building_method_summary(params);
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
