@@ -268,7 +268,7 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
        << ") → 后时相 " << esc(c.date_after) << " (" << esc(c.sensor_after) << ")</p>\n"
        << "<p class=meta>生成时间 " << esc(in.generated) << " · farmwatch " << esc(in.version)
        << " · 坐标系 " << esc(c.crs_wkt.empty() ? "(none)" : crs_label(c.crs_wkt))
-       << " · 一张图: <a href='index.html'>index.html</a></p>\n";
+       << (in.viewer ? " · 一张图: <a href='index.html'>index.html</a>" : "") << "</p>\n";
 
   const std::size_t page_size = static_cast<std::size_t>(std::max(1, in.page_size));
   const std::size_t pages = std::max<std::size_t>(1, (order.size() + page_size - 1) / page_size);
@@ -322,7 +322,8 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
               << "'></td>";
           }
         } else {
-          h << "<td colspan=2>见一张图 (index.html)</td>";
+          h << (in.viewer ? "<td colspan=2>见一张图 (index.html)</td>"
+                          : "<td colspan=2>(超出切片数量上限)</td>");
         }
       }
       h << "</tr>\n";

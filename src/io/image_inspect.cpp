@@ -261,7 +261,9 @@ void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& inf
     if (!kind)
       throw InputError("quality layer '" + req.quality + "': neither its name nor its band " +
                        "description says SCL (Sentinel-2), QA_PIXEL (Landsat) or cloud mask; " +
-                       "name its kind (scl, qa_pixel, cloud_mask)");
+                       "name its kind (scl, qa_pixel, cloud_mask): in a pipeline file "
+                       "quality: {path: " + req.quality + ", kind: cloud_mask}, on the "
+                       "command line --quality-kind");
     if (grid_of(*q).crs_wkt.empty())
       throw InputError("quality layer '" + req.quality + "' has no coordinate reference system");
     info.quality_kind = *kind;

@@ -570,7 +570,10 @@ TEST(Commands, ChipsStopAtTheirCapFarmlandFirst) {
   for (const auto& e : fs::directory_iterator(d / "o/chips")) chips.push_back(e.path().filename());
   ASSERT_EQ(chips.size(), 2u);
   const std::string html = test::read_text(d / "o/report.html");
-  EXPECT_NE(html.find("见一张图"), std::string::npos);
+  // No --tiles: no viewer to point to (a link to an index.html that is not there).
+  EXPECT_NE(html.find("超出切片数量上限"), std::string::npos);
+  EXPECT_EQ(html.find("index.html"), std::string::npos);
+  EXPECT_FALSE(fs::exists(d.path() / "o" / "index.html"));
   const auto first = html.find("<tr id='");
   ASSERT_NE(first, std::string::npos);
   const std::string id = html.substr(first + 8, html.find('\'', first + 8) - first - 8);

@@ -20,6 +20,9 @@ struct HtmlReportInput {
   /// patch stays in the tables and in the viewer (index.html).
   int max_chips = 300;
   int page_size = 500;       ///< patch rows per page (report.html, then report/page-NNN.html)
+  /// The one map's viewer (index.html) is written beside the report: linked from it, and named
+  /// where a patch has no chips. A run without tiles writes none.
+  bool viewer = true;
   std::string generated;     ///< when the run started, UTC
   std::string version;       ///< farmwatch's
   const std::vector<Patch>* patches = nullptr;

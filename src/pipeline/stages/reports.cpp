@@ -52,6 +52,7 @@ class Reports : public Stage {
       }
     }
     html.max_chips = ctx.spec.outputs.max_chips;
+    html.viewer = ctx.spec.outputs.tiles;  // the viewer stage writes index.html with the tiles
     html.generated = ctx.generated_utc;
     html.version = kVersion;
     html.patches = &patches;
