@@ -286,4 +286,8 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   return out;
 }
 
+double building_confidence(const BuildingObject& o, double max_edge_support) {
+  return std::clamp(1.0 - o.edge_support / max_edge_support, 0.0, 1.0);
+}
+
 }  // namespace farmwatch

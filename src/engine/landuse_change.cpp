@@ -398,43 +398,44 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   return stats;
 }
 
+namespace {
+/// Writes one whole-grid Byte raster of the run's scratch (`data`: a pixel of `layout.grid`
+/// each, row-major). std::invalid_argument naming `what` if the size differs.
+void write_whole_grid(const std::string& path, const io::RasterLayout& layout,
+                      const std::vector<std::uint8_t>& data, const char* what) {
+  const Window all{0, 0, layout.grid.width, layout.grid.height};
+  if (data.size() != static_cast<std::size_t>(all.pixels()))
+    throw std::invalid_argument(std::string(what) + ": " + std::to_string(data.size()) +
+                                " pixels for a grid of " + std::to_string(all.pixels()));
+  io::BlockRasterWriter w(path, layout);
+  w.write(all, data.data());
+  w.close();
+}
+}  // namespace
+
 std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
                                            const std::vector<std::uint8_t>& change,
                                            const std::vector<std::uint8_t>& evidence) {
-  const Window all{0, 0, job.grid.width, job.grid.height};
-  if (change.size() != static_cast<std::size_t>(all.pixels()) || evidence.size() != change.size())
-    throw std::invalid_argument("write_change: rasters of " + std::to_string(change.size()) +
-                                " pixels for a grid of " + std::to_string(all.pixels()));
   std::array<std::int64_t, 256> counts{};
   std::vector<std::uint8_t> candidates(change.size());
   for (std::size_t i = 0; i < change.size(); ++i) {
     ++counts[change[i]];
     candidates[i] = change[i] >= 1 && change[i] <= 3 ? change[i] : 0;
   }
-  const std::pair<const std::string*, io::RasterLayout> outs[] = {
-      {&job.change_out, change_layout(job.grid)},
-      {&job.candidates_out, byte_layout(job.grid, "change candidates", 0)},
-      {&job.evidence_out, byte_layout(job.grid, "change evidence", 255)}};
-  const std::vector<std::uint8_t>* data[] = {&change, &candidates, &evidence};
-  for (std::size_t k = 0; k < 3; ++k) {
-    io::BlockRasterWriter w(*outs[k].first, outs[k].second);
-    w.write(all, data[k]->data());
-    w.close();
-  }
+  write_whole_grid(job.change_out, change_layout(job.grid), change, "write_change");
+  write_whole_grid(job.candidates_out, byte_layout(job.grid, "change candidates", 0), candidates,
+                   "write_change");
+  write_whole_grid(job.evidence_out, byte_layout(job.grid, "change evidence", 255), evidence,
+                   "write_change (evidence)");
   return counts;
 }
 
 void write_landuse(const LanduseChangeJob& job, std::size_t date,
                    const std::vector<std::uint8_t>& classes) {
-  const Window all{0, 0, job.grid.width, job.grid.height};
-  if (date >= job.landuse_out.size() || classes.size() != static_cast<std::size_t>(all.pixels()))
-    throw std::invalid_argument("write_landuse: no date " + std::to_string(date) + " or " +
-                                std::to_string(classes.size()) + " pixels for a grid of " +
-                                std::to_string(all.pixels()));
-  io::BlockRasterWriter w(job.landuse_out[date],
-                          landuse_layout(job.grid, job.classifier->classes()));
-  w.write(all, classes.data());
-  w.close();
+  if (date >= job.landuse_out.size())
+    throw std::invalid_argument("write_landuse: no date " + std::to_string(date));
+  write_whole_grid(job.landuse_out[date], landuse_layout(job.grid, job.classifier->classes()),
+                   classes, "write_landuse");
 }
 
 }  // namespace farmwatch::engine

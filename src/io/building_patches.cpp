@@ -1,6 +1,5 @@
 #include "farmwatch/io/building_patches.h"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "farmwatch/core/error.h"
@@ -48,7 +47,7 @@ std::vector<Patch> building_patches(const BuildingChange& change, const Grid& gr
     p.centroid_lon = centroid.getX();
     p.centroid_lat = centroid.getY();
     p.wkb_lonlat = to_wkb(*g);
-    p.confidence = std::clamp(1.0 - o.edge_support / max_edge_support, 0.0, 1.0);
+    p.confidence = building_confidence(o, max_edge_support);
     out.push_back(std::move(p));
   }
   return out;

@@ -77,12 +77,23 @@ std::string write_ortho_pipeline(const test::TempDir& dir, const std::string& ru
   return path;
 }
 
+std::string rgb_rules() { return test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml"; }
+
+/// The features of a run's changes.geojson in its output folder `out`.
+nlohmann::json patches_in(const fs::path& out) {
+  return nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+}
+
+/// `farmwatch run -q` of the pair `o` classified with the RGB rules.
+test::CliResult run_ortho(const test::TempDir& dir, const Ortho& o) {
+  return test::run_cli({"run", write_ortho_pipeline(dir, rgb_rules(), o), "-q"});
+}
+
 }  // namespace
 
 TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   test::TempDir dir;
-  const std::string rgb_rules = test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml";
-  const auto r = test::run_cli({"run", write_ortho_pipeline(dir, rgb_rules), "-v"});
+  const auto r = test::run_cli({"run", write_ortho_pipeline(dir, rgb_rules()), "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("very-high-resolution RGB: new buildings by the building method"),
             std::string::npos)
@@ -94,8 +105,7 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
 
   // One patch: the new house (roof and shadow), 非农化 on the parcel under it; the house that
   // stands in both dates (seen under another colour balance and shifted by a pixel) is none.
-  const auto patches =
-      nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+  const auto patches = patches_in(out);
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   const auto& f = patches[0]["properties"];
   EXPECT_EQ(f["category_code"], "non_agricultural");
@@ -108,8 +118,7 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   const auto c = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
                                 dir / "ortho_20240820.tif", "--out", dir / "by_change", "-q"});
   ASSERT_EQ(c.exit_code, 0) << c.output;
-  const auto by_change = nlohmann::json::parse(
-      test::read_text(dir / "by_change/changes.geojson"))["features"];
+  const auto by_change = patches_in(dir.path() / "by_change");
   ASSERT_EQ(by_change.size(), 1u) << by_change.dump();
   const auto px = f["pixels"].get<std::int64_t>(),
              object_px = by_change[0]["properties"]["pixels"].get<std::int64_t>();
@@ -141,7 +150,7 @@ TEST(VhrRun, RulesThatNeedNearInfraredAreRefusedWithTheRgbRulesNamed) {
 TEST(VhrRun, ShardsAndGridsCoarserThanTheMethodAreRefused) {
   test::TempDir dir;
   const std::string p =
-      write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml");
+      write_ortho_pipeline(dir, rgb_rules());
   const auto r = test::run_cli({"run", p, "--shard", "0/2"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("run without shards"), std::string::npos) << r.output;
@@ -156,11 +165,7 @@ TEST(VhrRun, TheCollarOfAnOrthomosaicIsNoData) {
   // The earlier image's west 40 columns are transparent and black (its alpha band): nothing
   // there is a change, and the new building is found as without the collar.
   test::TempDir dir;
-  const auto r = test::run_cli(
-      {"run",
-       write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
-                            {true, 40}),
-       "-q"});
+  const auto r = run_ortho(dir, {true, 40});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const fs::path out = dir.path() / "out";
   const auto change = test::read_band((out / "change.tif").string());
@@ -169,8 +174,7 @@ TEST(VhrRun, TheCollarOfAnOrthomosaicIsNoData) {
   for (std::size_t i = 0; i < change.size(); ++i)
     in_collar_not_nodata += static_cast<int>(i % width) < 40 && change[i] != 255;
   EXPECT_EQ(in_collar_not_nodata, 0u);
-  const auto patches =
-      nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+  const auto patches = patches_in(out);
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   EXPECT_EQ(patches[0]["properties"]["parcel_ids"], "P-new");
 }
@@ -179,14 +183,9 @@ TEST(VhrRun, ABuildingOffFarmlandIsWhatTheChangeRulesSayNotNonAgricultural) {
   // Only the house of both dates has a parcel: the new one is outside farmland, which the
   // change rules (outside_farmland: report) make other_change.
   test::TempDir dir;
-  const auto r = test::run_cli(
-      {"run",
-       write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
-                            {false, 0}),
-       "-q"});
+  const auto r = run_ortho(dir, {false, 0});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto patches = nlohmann::json::parse(
-      test::read_text((dir.path() / "out" / "changes.geojson").string()))["features"];
+  const auto patches = patches_in(dir.path() / "out");
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   EXPECT_EQ(patches[0]["properties"]["category_code"], "other_change");
   EXPECT_EQ(patches[0]["properties"]["parcel_ids"], "");
@@ -196,15 +195,10 @@ TEST(VhrRun, ADarkRoofIsBuiltUpLandInTheLaterLandUse) {
   // The RGB rules call a dark grey roof bare soil or shadow; the building method finds it, and
   // the later land use, the patch's class after and its category agree: 建设用地, 非农化.
   test::TempDir dir;
-  const auto r = test::run_cli(
-      {"run",
-       write_ortho_pipeline(dir, test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
-                            {true, 0, true}),
-       "-q"});
+  const auto r = run_ortho(dir, {true, 0, true});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const fs::path out = dir.path() / "out";
-  const auto patches =
-      nlohmann::json::parse(test::read_text((out / "changes.geojson").string()))["features"];
+  const auto patches = patches_in(out);
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   EXPECT_EQ(patches[0]["properties"]["category_code"], "non_agricultural");
   EXPECT_EQ(patches[0]["properties"]["class_after"], "建设用地");

@@ -46,6 +46,10 @@ struct BuildingObject {
   double edge_support = 0;  ///< earlier/later outline edge strength (kept: < max)
 };
 
+/// An object's confidence, 0..1: how far its earlier-date outline support stays below the
+/// largest kept (1 - edge_support / max_edge_support, clamped).
+double building_confidence(const BuildingObject& o, double max_edge_support);
+
 struct BuildingChange {
   /// Per pixel: 0 none, else the id of the object (ids 1..n in row-major order of first pixel).
   std::vector<std::int32_t> labels;

@@ -4,7 +4,6 @@
 // The land-use maps of both dates stay the classification's (RGB rules); the change rasters the
 // per-pixel stage wrote are replaced, so the patches, parcels, reports, tiles and database of
 // the run come from the new buildings.
-#include <algorithm>
 #include <cmath>
 
 #include "farmwatch/core/error.h"
@@ -72,8 +71,8 @@ class Buildings : public Stage {
     const std::uint8_t built = table.find(std::string("built_up"))->code;  // validate checked
     std::vector<std::uint8_t> confidence(found.objects.size() + 1, 255);
     for (const auto& o : found.objects)
-      confidence[static_cast<std::size_t>(o.id)] = static_cast<std::uint8_t>(std::lround(
-          100 * std::clamp(1.0 - o.edge_support / params.max_edge_support, 0.0, 1.0)));
+      confidence[static_cast<std::size_t>(o.id)] = static_cast<std::uint8_t>(
+          std::lround(100 * building_confidence(o, params.max_edge_support)));
     // The later date's land use shows the new buildings: built-up land, whatever the RGB rules
     // made of a dark or coloured roof.
     auto& counts = ctx.pixels.class_pixels[1];
