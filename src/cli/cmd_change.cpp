@@ -14,7 +14,9 @@ int cmd_change(const std::vector<std::string>& args) {
        "1 非农化, 2 非粮化, 3 other change, 255 nodata), land-use maps, and the\n"
        "patches as changes.gpkg/.geojson/.csv with summary.json.\n"
        "Two RGB images with no georeference (PNG, JPEG) are compared on their\n"
-       "pixel grid for new buildings (change.tif value 1, changes.csv in pixels)."},
+       "pixel grid for new and demolished buildings and converted ground\n"
+       "(change.tif 1 new building or ground converted, 3 demolished building;\n"
+       "changes.csv in pixels with each object's change_kind)."},
       args, common);
   if (!p) return 0;
   const auto summary = pipeline::change(*p, {common.threads, cli_log()});
@@ -22,15 +24,19 @@ int cmd_change(const std::vector<std::string>& args) {
   const bool pixel_grid = summary.contains("grid") && summary["grid"].is_object() &&
                           summary["grid"].value("kind", "") == "pixel";
   if (pixel_grid) {
-    const auto& built = summary["changes"]["categories"]["non_agricultural"];
-    std::cout << "new buildings: " << built["patches"] << " patches, " << built["area_px"]
-              << " pixels (" << built["area_m2"] << " m2 at " << summary["grid"]["pixel_size_m"]
-              << " m)\n";
+    for (const auto& [key, k] : summary["changes"]["kinds"].items())
+      std::cout << k["label"].get<std::string>() << " (" << key << "): " << k["patches"]
+                << " patches, " << k["area_px"] << " pixels (" << k["area_m2"] << " m2 at "
+                << summary["grid"]["pixel_size_m"] << " m)\n";
     return 0;
   }
   for (const auto& [key, c] : summary["changes"]["categories"].items())
     std::cout << c["label"].get<std::string>() << ": " << c["patches"] << " patches, "
               << c["area_m2"] << " m2\n";
+  if (summary["changes"].contains("kinds"))
+    for (const auto& [key, k] : summary["changes"]["kinds"].items())
+      std::cout << "  " << k["label"].get<std::string>() << " (" << key << "): " << k["patches"]
+                << " patches, " << k["area_m2"] << " m2\n";
   return 0;
 }
 

@@ -110,6 +110,36 @@ cv::Mat1f saturation(const Planes& p) {
   return out;
 }
 
+/// Normalised excess green (2g - r - b) / (r + g + b) (Woebbecke et al. 1995): above about 0
+/// for green vegetation.
+cv::Mat1f excess_green(const Planes& p) {
+  cv::Mat1f out(p[0].size());
+  for_each_row(out.rows, [&](int r) {
+    for (int c = 0; c < out.cols; ++c) {
+      const float sum = p[0](r, c) + p[1](r, c) + p[2](r, c);
+      out(r, c) = (2 * p[1](r, c) - p[0](r, c) - p[2](r, c)) / (sum + 1.0f);
+    }
+  });
+  return out;
+}
+
+/// `e` less its median over the valid pixels.
+cv::Mat1f over_median(cv::Mat1f e, const cv::Mat1b& valid) {
+  std::vector<float> v;
+  for (int r = 0; r < e.rows; ++r)
+    for (int c = 0; c < e.cols; ++c)
+      if (valid(r, c)) v.push_back(e(r, c));
+  if (v.empty()) return e;
+  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+  e -= v[v.size() / 2];
+  return e;
+}
+
+/// excess_green less its median over the valid pixels: a scene's colour cast does not count.
+cv::Mat1f excess_green_over_median(const Planes& p, const cv::Mat1b& valid) {
+  return over_median(excess_green(p), valid);
+}
+
 cv::Mat1f box(cv::InputArray m, int w) {
   cv::Mat1f out;
   cv::blur(m, out, {w, w}, {-1, -1}, cv::BORDER_REFLECT);
@@ -163,6 +193,110 @@ int odd_pixels(double metres, double pixel_size, int min) {
   return n | 1;
 }
 
+
+/// One direction of the test: objects that are less saturated in `to` than in `from` with a
+/// changed gradient field, and the ratio of `from`'s edge support along each object's outline in
+/// `to` (label l's ratio at index l; index 0 unused).
+struct Objects {
+  cv::Mat1i labels;
+  cv::Mat stats, centroids;
+  int count = 0;  ///< including the background label 0
+  std::vector<double> edge_ratio, drop_mean;
+  std::vector<double> green_to;  ///< mean excess green (over the median) in `to`
+  std::vector<double> saturation_to;  ///< mean saturation (over the median) in `to`
+  /// Mean gradient magnitude of `to` along the outline over its mean over the image.
+  std::vector<double> outline_contrast;
+};
+
+Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& structure_change,
+                     const cv::Mat1b& near_nodata, const Gradient& g_from, const Gradient& g_to,
+                     const cv::Mat1f& exg_to, const cv::Mat1f& sat_to,
+                     const BuildingChangeParams& params, int min_pixels, int tol, int win) {
+  const int h = drop.rows, w = drop.cols;
+  cv::Mat1b candidate(h, w, uchar(0));
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c)
+      if (near_nodata(r, c) && drop(r, c) > params.saturation_drop &&
+          structure_change(r, c) > params.structure_change)
+        candidate(r, c) = 255;
+  });
+  const cv::Mat1b objects = clean_objects(candidate, min_pixels);
+
+  // Outline check: `to`'s gradient magnitude along each object's outline (a ring `tol` wide
+  // either side) against `from`'s gradient in the same direction, best over shifts up to `tol`.
+  Objects o;
+  o.count = cv::connectedComponentsWithStats(objects, o.labels, o.stats, o.centroids, 4, CV_32S);
+  const cv::Mat se = cv::Mat::ones(2 * tol + 1, 2 * tol + 1, CV_8U);
+  cv::Mat1b grown, shrunk;
+  cv::dilate(objects, grown, se);
+  cv::erode(objects, shrunk, se);
+  cv::Mat1f ring_label;  // the largest label within reach of each ring pixel (exact in float)
+  o.labels.convertTo(ring_label, CV_32F);
+  cv::dilate(ring_label, ring_label, se);
+  cv::Mat1f mag_to;
+  cv::magnitude(g_to.x, g_to.y, mag_to);
+  cv::Mat1f support(h, w, 0.0f);  // computed on the ring only: nothing else reads it
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c) {
+      if (!grown(r, c) || shrunk(r, c)) continue;
+      const float ux = g_to.x(r, c) / (mag_to(r, c) + 1e-6f);
+      const float uy = g_to.y(r, c) / (mag_to(r, c) + 1e-6f);
+      float best = 0;
+      for (int dy = -tol; dy <= tol; ++dy) {
+        const int rr = std::clamp(r - dy, 0, h - 1);
+        for (int dx = -tol; dx <= tol; ++dx) {
+          const int cc = std::clamp(c - dx, 0, w - 1);
+          best = std::max(best, std::fabs(g_from.x(rr, cc) * ux + g_from.y(rr, cc) * uy));
+        }
+      }
+      support(r, c) = best;
+    }
+  });
+  std::vector<double> edge_to(o.count, 0), edge_from(o.count, 0), drop_sum(o.count, 0);
+  o.green_to.assign(o.count, 0);
+  o.saturation_to.assign(o.count, 0);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      if (grown(r, c) && !shrunk(r, c)) {
+        const auto l = static_cast<std::size_t>(ring_label(r, c));
+        edge_to[l] += mag_to(r, c);
+        edge_from[l] += support(r, c);
+      }
+      const int l = o.labels(r, c);
+      drop_sum[l] += drop(r, c);
+      o.green_to[l] += exg_to(r, c);
+      o.saturation_to[l] += sat_to(r, c);
+    }
+  // The outline's sharpness: the strongest gradient of `to` within half a window of each ring
+  // pixel (the object reaches about that far beyond the edge that made it), averaged along the
+  // ring, over the same local maximum averaged over the image.
+  cv::Mat1f local_max;
+  const int reach = win / 2;
+  cv::dilate(mag_to, local_max, cv::Mat::ones(2 * reach + 1, 2 * reach + 1, CV_8U));
+  std::vector<double> ring_pixels(o.count, 0), ring_max(o.count, 0);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (grown(r, c) && !shrunk(r, c)) {
+        const auto l = static_cast<std::size_t>(ring_label(r, c));
+        ++ring_pixels[l];
+        ring_max[l] += local_max(r, c);
+      }
+  const double mean_max = cv::mean(local_max)[0] + 1e-6;
+  o.outline_contrast.assign(o.count, 0);
+  for (int l = 1; l < o.count; ++l)
+    o.outline_contrast[l] = ring_max[l] / std::max(1.0, ring_pixels[l]) / mean_max;
+  o.edge_ratio.assign(o.count, 0);
+  o.drop_mean.assign(o.count, 0);
+  for (int l = 1; l < o.count; ++l) {
+    o.edge_ratio[l] = edge_from[l] / (edge_to[l] + 1e-6);
+    const double area = std::max(1, o.stats.at<int>(l, cv::CC_STAT_AREA));
+    o.drop_mean[l] = drop_sum[l] / area;
+    o.green_to[l] /= area;
+    o.saturation_to[l] /= area;
+  }
+  return o;
+}
+
 }  // namespace
 
 BuildingChange detect_building_change(RgbImage before, RgbImage after,
@@ -183,6 +317,12 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     if ((!before.valid.empty() && !before.valid[i]) || (!after.valid.empty() && !after.valid[i]))
       valid(int(i / w), int(i % w)) = 0;
   Planes a = planes_of(before), b = planes_of(after);
+  // Excess green and saturation in each date's own colours, before matching: matching maps a
+  // colour the earlier date lacked (new concrete where crops were) onto the earlier date's.
+  const cv::Mat1f exg_a = excess_green_over_median(a, valid);
+  const cv::Mat1f exg_b = excess_green_over_median(b, valid);
+  const cv::Mat1f sat_a = over_median(saturation(a), valid);
+  const cv::Mat1f sat_b = over_median(saturation(b), valid);
   for (int k = 0; k < 3; ++k) {
     match_histogram(b[k], a[k], valid);
     // No-data pixels get the earlier date's mean in both dates: no colour, no edge of their own.
@@ -191,103 +331,105 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     b[k].setTo(fill, valid == 0);
   }
 
+  const double px2 = params.pixel_size_m * params.pixel_size_m;
   const int win = odd_pixels(params.window_m, params.pixel_size_m, 3);
   const int tol =
       std::max(1, static_cast<int>(std::lround(params.tolerance_m / params.pixel_size_m)));
-  const int min_pixels =
-      std::max(1, static_cast<int>(
-                      std::ceil(params.min_area_m2 / (params.pixel_size_m * params.pixel_size_m))));
+  const int min_pixels = std::max(1, static_cast<int>(std::ceil(params.min_area_m2 / px2)));
+  const double ground_min_pixels = params.ground_min_area_m2 / px2;
 
-  // Candidates: less saturated and a different gradient field.
+  // Both directions share the saturation change and the gradient fields: a new building is
+  // less saturated later, a demolished one less saturated earlier.
   const cv::Mat1f drop = box(saturation(a) - saturation(b), win);
+  cv::Mat1f rise;
+  rise = -drop;
   const Gradient ga = gradient(a), gb = gradient(b);
   const cv::Mat1f dot = box(ga.x.mul(gb.x) + ga.y.mul(gb.y), win);
   const cv::Mat1f ea = box(ga.x.mul(ga.x) + ga.y.mul(ga.y), win);
   const cv::Mat1f eb = box(gb.x.mul(gb.x) + gb.y.mul(gb.y), win);
-  cv::Mat1b near_nodata;
-  cv::erode(valid, near_nodata, cv::Mat::ones(win, win, CV_8U), {-1, -1}, 1, cv::BORDER_CONSTANT,
-            cv::Scalar(255));
-  cv::Mat1b candidate(h, w, uchar(0));
+  cv::Mat1f structure_change(h, w);
   for_each_row(h, [&](int r) {
     for (int c = 0; c < w; ++c) {
       const double denom = std::sqrt(std::max(double(ea(r, c)) * eb(r, c), 0.0)) + 1e-6;
-      const double change = 1.0 - dot(r, c) / denom;
-      if (near_nodata(r, c) && drop(r, c) > params.saturation_drop &&
-          change > params.structure_change)
-        candidate(r, c) = 255;
+      structure_change(r, c) = static_cast<float>(1.0 - dot(r, c) / denom);
     }
   });
-  const cv::Mat1b objects = clean_objects(candidate, min_pixels);
+  cv::Mat1b near_nodata;
+  cv::erode(valid, near_nodata, cv::Mat::ones(win, win, CV_8U), {-1, -1}, 1, cv::BORDER_CONSTANT,
+            cv::Scalar(255));
+  const Objects built = find_objects(drop, structure_change, near_nodata, ga, gb, exg_b, sat_b,
+                                     params, min_pixels, tol, win);
+  const Objects removed = find_objects(rise, structure_change, near_nodata, gb, ga, exg_a, sat_a,
+                                       params, min_pixels, tol, win);
 
-  // Outline check: the later date's gradient magnitude along each object's outline (a ring
-  // `tol` wide either side) against the earlier date's gradient in the same direction, best
-  // over shifts up to `tol`.
-  cv::Mat1i lab;
-  cv::Mat stats, centroids;
-  const int nobj = cv::connectedComponentsWithStats(objects, lab, stats, centroids, 4, CV_32S);
-  const cv::Mat se = cv::Mat::ones(2 * tol + 1, 2 * tol + 1, CV_8U);
-  cv::Mat1b grown, shrunk;
-  cv::dilate(objects, grown, se);
-  cv::erode(objects, shrunk, se);
-  cv::Mat1f ring_label;  // the largest label within reach of each ring pixel (exact in float)
-  lab.convertTo(ring_label, CV_32F);
-  cv::dilate(ring_label, ring_label, se);
-  cv::Mat1f mag_b;
-  cv::magnitude(gb.x, gb.y, mag_b);
-  cv::Mat1f support(h, w, 0.0f);  // computed on the ring only: nothing else reads it
-  for_each_row(h, [&](int r) {
-    for (int c = 0; c < w; ++c) {
-      if (!grown(r, c) || shrunk(r, c)) continue;
-      const float ux = gb.x(r, c) / (mag_b(r, c) + 1e-6f), uy = gb.y(r, c) / (mag_b(r, c) + 1e-6f);
-      float best = 0;
-      for (int dy = -tol; dy <= tol; ++dy) {
-        const int rr = std::clamp(r - dy, 0, h - 1);
-        for (int dx = -tol; dx <= tol; ++dx) {
-          const int cc = std::clamp(c - dx, 0, w - 1);
-          best = std::max(best, std::fabs(ga.x(rr, cc) * ux + ga.y(rr, cc) * uy));
-        }
-      }
-      support(r, c) = best;
+  // Kinds, in the order a pixel is given to them: a new building (its outline absent earlier),
+  // ground converted (a large object that lost its colour without a new outline: hardened,
+  // excavated or filled ground), a demolished building (its outline absent later).
+  auto kind_of = [&](const Objects& o, int l, bool later_less_saturated) -> int {
+    const bool outline_new = o.edge_ratio[l] < params.max_edge_support;
+    // Whichever date shows the building or the converted ground is not vegetated.
+    if (o.green_to[l] > params.max_excess_green) return 0;
+    if (later_less_saturated) {
+      if (outline_new) return int(VhrChangeKind::new_building);
+      if (params.ground_converted && o.stats.at<int>(l, cv::CC_STAT_AREA) >= ground_min_pixels &&
+          o.saturation_to[l] <= params.max_ground_saturation)
+        return int(VhrChangeKind::ground_converted);
+      return 0;
     }
-  });
-  std::vector<double> edge_b(nobj, 0), edge_a(nobj, 0), drop_sum(nobj, 0);
-  for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c) {
-      if (grown(r, c) && !shrunk(r, c)) {
-        const auto l = static_cast<std::size_t>(ring_label(r, c));
-        edge_b[l] += mag_b(r, c);
-        edge_a[l] += support(r, c);
-      }
-      drop_sum[lab(r, c)] += drop(r, c);
-    }
+    return params.demolished && outline_new && o.outline_contrast[l] >= params.min_outline_contrast
+               ? int(VhrChangeKind::demolished_building)
+               : 0;
+  };
+  std::vector<int> kind_built(built.count, 0), kind_removed(removed.count, 0);
+  for (int l = 1; l < built.count; ++l) kind_built[l] = kind_of(built, l, true);
+  for (int l = 1; l < removed.count; ++l) kind_removed[l] = kind_of(removed, l, false);
 
+  // Each pixel's kind and source object; objects are then the connected pixels of one source
+  // object left after the earlier kinds took theirs, numbered in row-major order.
   BuildingChange out;
   out.labels.assign(n, 0);
-  std::vector<int> new_id(nobj, 0);
-  for (int l = 1; l < nobj; ++l) {
-    const double ratio = edge_a[l] / (edge_b[l] + 1e-6);
-    if (!(ratio < params.max_edge_support)) continue;
-    BuildingObject o;
-    o.id = int(out.objects.size()) + 1;
-    o.pixels = stats.at<int>(l, cv::CC_STAT_AREA);
-    o.col_min = stats.at<int>(l, cv::CC_STAT_LEFT);
-    o.row_min = stats.at<int>(l, cv::CC_STAT_TOP);
-    o.col_max = o.col_min + stats.at<int>(l, cv::CC_STAT_WIDTH) - 1;
-    o.row_max = o.row_min + stats.at<int>(l, cv::CC_STAT_HEIGHT) - 1;
-    o.centroid_col = centroids.at<double>(l, 0) + 0.5;
-    o.centroid_row = centroids.at<double>(l, 1) + 0.5;
-    o.saturation_drop = drop_sum[l] / double(o.pixels);
-    o.edge_support = ratio;
-    new_id[l] = o.id;
-    out.objects.push_back(o);
-  }
+  std::vector<int> id_built(built.count, 0), id_removed(removed.count, 0);
+  auto new_object = [&](const Objects& o, int l, int kind) {
+    BuildingObject obj;
+    obj.id = int(out.objects.size()) + 1;
+    obj.kind = static_cast<VhrChangeKind>(kind);
+    obj.col_min = w, obj.row_min = h, obj.col_max = -1, obj.row_max = -1;
+    obj.saturation_drop = kind == int(VhrChangeKind::demolished_building) ? -o.drop_mean[l]
+                                                                          : o.drop_mean[l];
+    obj.edge_support = o.edge_ratio[l];
+    out.objects.push_back(obj);
+    return obj.id;
+  };
   for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c) out.labels[std::size_t(r) * w + c] = new_id[lab(r, c)];
+    for (int c = 0; c < w; ++c) {
+      const int lb = built.labels(r, c), lr = removed.labels(r, c);
+      int id = 0;
+      if (lb && kind_built[lb]) {
+        if (!id_built[lb]) id_built[lb] = new_object(built, lb, kind_built[lb]);
+        id = id_built[lb];
+      } else if (lr && kind_removed[lr]) {
+        if (!id_removed[lr]) id_removed[lr] = new_object(removed, lr, kind_removed[lr]);
+        id = id_removed[lr];
+      }
+      if (!id) continue;
+      out.labels[std::size_t(r) * w + c] = id;
+      BuildingObject& obj = out.objects[id - 1];
+      ++obj.pixels;
+      obj.col_min = std::min(obj.col_min, c), obj.col_max = std::max(obj.col_max, c);
+      obj.row_min = std::min(obj.row_min, r), obj.row_max = std::max(obj.row_max, r);
+      obj.centroid_col += c + 0.5, obj.centroid_row += r + 0.5;
+    }
+  for (auto& obj : out.objects) {
+    obj.centroid_col /= double(obj.pixels);
+    obj.centroid_row /= double(obj.pixels);
+  }
   return out;
 }
 
-double building_confidence(const BuildingObject& o, double max_edge_support) {
-  return std::clamp(1.0 - o.edge_support / max_edge_support, 0.0, 1.0);
+double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params) {
+  if (o.kind == VhrChangeKind::ground_converted)
+    return std::clamp(o.saturation_drop / (4 * params.saturation_drop), 0.0, 1.0);
+  return std::clamp(1.0 - o.edge_support / params.max_edge_support, 0.0, 1.0);
 }
 
 }  // namespace farmwatch

@@ -90,4 +90,34 @@ ChangeCategory ChangeRules::categorize(std::uint8_t from, std::uint8_t to, bool 
   }
 }
 
+ChangeCategory vhr_change_category(VhrChangeKind k) {
+  return k == VhrChangeKind::demolished_building ? ChangeCategory::other
+                                                 : ChangeCategory::non_agricultural;
+}
+
+const char* vhr_change_kind_key(VhrChangeKind k) {
+  switch (k) {
+    case VhrChangeKind::new_building: return "new_building";
+    case VhrChangeKind::demolished_building: return "demolished_building";
+    case VhrChangeKind::ground_converted: return "ground_converted";
+  }
+  return "";
+}
+
+const char* vhr_change_kind_label(VhrChangeKind k) {
+  switch (k) {
+    case VhrChangeKind::new_building: return "新建建筑";
+    case VhrChangeKind::demolished_building: return "拆除建筑";
+    case VhrChangeKind::ground_converted: return "推填土或硬化";
+  }
+  return "";
+}
+
+std::optional<VhrChangeKind> parse_vhr_change_kind(const std::string& key) {
+  for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
+                 VhrChangeKind::ground_converted})
+    if (key == vhr_change_kind_key(k)) return k;
+  return std::nullopt;
+}
+
 }  // namespace farmwatch

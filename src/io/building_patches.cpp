@@ -12,7 +12,7 @@ namespace farmwatch::io {
 
 std::vector<Patch> building_patches(const BuildingChange& change, const Grid& grid,
                                     std::uint8_t built_class, const std::string& id_prefix,
-                                    double max_edge_support) {
+                                    const BuildingChangeParams& params) {
   std::vector<Patch> out;
   if (change.objects.empty()) return out;
   const EllipsoidalArea area(grid.crs_wkt);
@@ -29,9 +29,11 @@ std::vector<Patch> building_patches(const BuildingChange& change, const Grid& gr
     char number[16];
     std::snprintf(number, sizeof number, "%04d", o.id);
     p.id = id_prefix + number;
-    p.category = ChangeCategory::non_agricultural;
-    p.class_before = 0;
-    p.class_after = built_class;
+    p.kind = o.kind;
+    p.category = vhr_change_category(o.kind);
+    const bool demolished = o.kind == VhrChangeKind::demolished_building;
+    p.class_before = demolished ? built_class : 0;
+    p.class_after = demolished ? 0 : built_class;
     p.pixels = o.pixels;
     p.wkb = mask_outline(mask, grid.subgrid(w));
     GeometryPtr g = from_wkb(p.wkb);
@@ -43,11 +45,11 @@ std::vector<Patch> building_patches(const BuildingChange& change, const Grid& gr
     p.centroid_y = centroid.getY();
     if (centroid.transform(to_lonlat.get()) != OGRERR_NONE ||
         g->transform(to_lonlat.get()) != OGRERR_NONE)
-      throw ProcessingError("cannot transform the outline of building " + p.id + " to lon/lat");
+      throw ProcessingError("cannot transform the outline of patch " + p.id + " to lon/lat");
     p.centroid_lon = centroid.getX();
     p.centroid_lat = centroid.getY();
     p.wkb_lonlat = to_wkb(*g);
-    p.confidence = building_confidence(o, max_edge_support);
+    p.confidence = vhr_change_confidence(o, params);
     out.push_back(std::move(p));
   }
   return out;

@@ -2,7 +2,9 @@
 
 #include "farmwatch/io/gis_styles.h"
 
+#include <algorithm>
 #include <functional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -49,7 +51,7 @@ std::string parcel_areas(const Patch& p) {
 }
 
 /// The report schema, declared once for every format.
-const std::vector<Field>& schema() {
+const std::vector<Field>& all_fields() {
   using P = const Patch&;
   using C = const ReportContext&;
   static const std::vector<Field> f = {
@@ -58,6 +60,10 @@ const std::vector<Field>& schema() {
        [](P p, C) -> Value { return std::string(category_label(p.category)); }},
       {"category_code", "类型代码", OFTString,
        [](P p, C) -> Value { return std::string(category_key(p.category)); }},
+      {"change_kind", "变化类型", OFTString,
+       [](P p, C) -> Value { return std::string(p.kind ? vhr_change_kind_label(*p.kind) : ""); }},
+      {"change_kind_code", "变化类型代码", OFTString,
+       [](P p, C) -> Value { return std::string(p.kind ? vhr_change_kind_key(*p.kind) : ""); }},
       {"status", "状态", OFTString, [](P p, C) -> Value { return patch_status_label(p.status); }},
       {"first_seen", "首次发现", OFTString, [](P p, C) -> Value { return p.first_seen; }},
       {"reasonable", "合理性", OFTString,
@@ -97,6 +103,20 @@ const std::vector<Field>& schema() {
   return f;
 }
 
+bool is_kind_field(const Field& f) { return std::string_view(f.name).starts_with("change_kind"); }
+
+/// The fields written for `patches`: the very-high-resolution method's change kind only when a
+/// patch has one (a run of the building method), so the other runs' tables do not carry two
+/// empty columns.
+std::vector<const Field*> schema(const std::vector<Patch>& patches) {
+  const bool kinds =
+      std::any_of(patches.begin(), patches.end(), [](const Patch& p) { return p.kind; });
+  std::vector<const Field*> out;
+  for (const auto& f : all_fields())
+    if (kinds || !is_kind_field(f)) out.push_back(&f);
+  return out;
+}
+
 /// Rounds so that text formats do not print binary noise (0.1 m², 1e-7 degree).
 double rounded(const char* name, double v) {
   const std::string n = name;
@@ -120,23 +140,24 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
                                     geom == Geometry::none ? wkbNone : wkbMultiPolygon,
                                     const_cast<char**>(layer_options));
   if (!layer) throw ProcessingError("cannot create layer in '" + path + "': " + gdal_last_error());
-  for (const auto& f : schema()) {
-    OGRFieldDefn def(f.name, f.type);
-    def.SetAlternativeName(f.alias);
+  const auto fields = schema(patches);
+  for (const Field* f : fields) {
+    OGRFieldDefn def(f->name, f->type);
+    def.SetAlternativeName(f->alias);
     if (layer->CreateField(&def) != OGRERR_NONE)
-      throw ProcessingError("cannot create field '" + std::string(f.name) + "' in '" + path + "'");
+      throw ProcessingError("cannot create field '" + std::string(f->name) + "' in '" + path + "'");
   }
   // One transaction: GeoPackage writes stay fast; other drivers accept and ignore it.
   const bool transaction = layer->StartTransaction() == OGRERR_NONE;
   for (const auto& p : patches) {
     OGRFeature feat(layer->GetLayerDefn());
     int i = 0;
-    for (const auto& f : schema()) {
-      const Value v = f.get(p, ctx);
+    for (const Field* f : fields) {
+      const Value v = f->get(p, ctx);
       if (auto* s = std::get_if<std::string>(&v))
         feat.SetField(i, s->c_str());
       else if (auto* d = std::get_if<double>(&v))
-        feat.SetField(i, rounded(f.name, *d));
+        feat.SetField(i, rounded(f->name, *d));
       else
         feat.SetField(i, static_cast<GIntBig>(std::get<std::int64_t>(v)));
       ++i;
@@ -163,7 +184,7 @@ void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patch
   write_layer(path, "GPKG", patches, ctx, Geometry::projected, opts);
   // QGIS shows these aliases as the field names (GDAL 3.6 does not write them).
   std::vector<std::pair<std::string, std::string>> aliases;
-  for (const auto& f : schema()) aliases.emplace_back(f.name, f.alias);
+  for (const Field* f : schema(patches)) aliases.emplace_back(f->name, f->alias);
   describe_patch_layer(path, "changes", aliases);
 }
 
@@ -173,18 +194,19 @@ void write_patches_geojson(const std::string& path, const std::vector<Patch>& pa
   // for 18,000 patches; the same RFC 7946 content: WGS84 lon/lat to 1e-7, exterior rings
   // counter-clockwise, one feature per line.
   std::string text = "{\n\"type\": \"FeatureCollection\",\n\"name\": \"changes\",\n\"features\": [\n";
+  const auto fields = schema(patches);
   for (std::size_t k = 0; k < patches.size(); ++k) {
     const Patch& p = patches[k];
     text += R"({"type":"Feature","properties":{)";
     bool first = true;
-    for (const auto& f : schema()) {
-      (text += first ? "" : ",") += nlohmann::json(f.name).dump() + ":";
+    for (const Field* f : fields) {
+      (text += first ? "" : ",") += nlohmann::json(f->name).dump() + ":";
       first = false;
-      const Value v = f.get(p, ctx);
+      const Value v = f->get(p, ctx);
       if (auto* str = std::get_if<std::string>(&v))  // text that is not UTF-8: U+FFFD
         text += nlohmann::json(*str).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       else if (auto* d = std::get_if<double>(&v))
-        text += nlohmann::json(rounded(f.name, *d)).dump();
+        text += nlohmann::json(rounded(f->name, *d)).dump();
       else
         text += std::to_string(std::get<std::int64_t>(v));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/change_rules.h"
@@ -37,9 +38,13 @@ void write_change_raster(const std::string& path, const Grid& grid,
   layout.colors = engine::change_colors();
   layout.metadata = {{"FARMWATCH_LAYER", "change"},
                      {"FARMWATCH_GRID", layout.georeferenced ? "map" : "pixel"}};
-  layout.description = "change: 0 none, 1 new building (非农化), 255 nodata";
+  layout.description =
+      "change: 0 none, 1 new building or ground converted (非农化), 3 demolished building "
+      "(other change), 255 nodata";
+  std::vector<std::uint8_t> code(change.objects.size() + 1, 0);
+  for (const auto& o : change.objects) code[o.id] = std::uint8_t(vhr_change_category(o.kind));
   std::vector<std::uint8_t> px(change.labels.size());
-  for (std::size_t i = 0; i < px.size(); ++i) px[i] = nodata[i] ? 255 : change.labels[i] ? 1 : 0;
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = nodata[i] ? 255 : code[change.labels[i]];
   io::BlockRasterWriter writer(path, layout);
   writer.write({0, 0, grid.width, grid.height}, px.data());
   writer.close();
@@ -48,19 +53,24 @@ void write_change_raster(const std::string& path, const Grid& grid,
   if (layout.georeferenced) io::describe_class_raster(path, io::change_entries());
 }
 
-io::CsvTable patches_csv(const BuildingChange& change, double m2_per_px) {
+io::CsvTable patches_csv(const BuildingChange& change, const BuildingChangeParams& params,
+                         double m2_per_px) {
   io::CsvTable t;
-  t.header = {"id",         "category",     "label",          "area_px",        "area_m2",
-              "col_min",    "row_min",      "col_max",        "row_max",        "centroid_col",
-              "centroid_row", "saturation_drop", "edge_support"};
+  t.header = {"id",           "category",        "label",        "change_kind",
+              "change_kind_label", "area_px",    "area_m2",      "col_min",
+              "row_min",      "col_max",         "row_max",      "centroid_col",
+              "centroid_row", "saturation_drop", "edge_support", "confidence"};
   auto n = [](double v, int d) { return io::csv_number(v, d); };
-  for (const auto& o : change.objects)
-    t.rows.push_back({std::to_string(o.id), category_key(ChangeCategory::non_agricultural),
-                      category_label(ChangeCategory::non_agricultural), std::to_string(o.pixels),
-                      n(double(o.pixels) * m2_per_px, 2), std::to_string(o.col_min),
-                      std::to_string(o.row_min), std::to_string(o.col_max),
-                      std::to_string(o.row_max), n(o.centroid_col, 2), n(o.centroid_row, 2),
-                      n(o.saturation_drop, 4), n(o.edge_support, 4)});
+  for (const auto& o : change.objects) {
+    const ChangeCategory c = vhr_change_category(o.kind);
+    t.rows.push_back({std::to_string(o.id), category_key(c), category_label(c),
+                      vhr_change_kind_key(o.kind), vhr_change_kind_label(o.kind),
+                      std::to_string(o.pixels), n(double(o.pixels) * m2_per_px, 2),
+                      std::to_string(o.col_min), std::to_string(o.row_min),
+                      std::to_string(o.col_max), std::to_string(o.row_max),
+                      n(o.centroid_col, 2), n(o.centroid_row, 2), n(o.saturation_drop, 4),
+                      n(o.edge_support, 4), n(vhr_change_confidence(o, params), 4)});
+  }
   return t;
 }
 
@@ -86,19 +96,41 @@ Detected detect(RgbImage before, RgbImage after, double pixel_m) {
   return d;
 }
 
-/// summary.json's "method" and "changes" of a building-change run; `area_m2` of the objects.
-void summarise(const Detected& d, double area_m2, json& s) {
-  json cats = json::object();
-  for (auto c :
-       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other}) {
-    const bool built = c == ChangeCategory::non_agricultural;
-    cats[category_key(c)] = {{"label", category_label(c)},
-                             {"patches", built ? d.change.objects.size() : 0},
-                             {"area_px", built ? d.changed : 0},
-                             {"area_m2", built ? round_to(area_m2, 0.01) : 0.0}};
+/// summary.json's "method" and "changes" of a building-change run: per category and per kind,
+/// objects, pixels and m²; `m2_of(object)` measures an object.
+template <class AreaOf>
+void summarise(const Detected& d, const AreaOf& m2_of, json& s) {
+  struct Tally {
+    std::size_t patches = 0;
+    std::int64_t px = 0;
+    double m2 = 0;
+  };
+  std::map<ChangeCategory, Tally> by_category;
+  std::map<VhrChangeKind, Tally> by_kind;
+  for (const auto& o : d.change.objects) {
+    const double m2 = m2_of(o);
+    for (Tally* t : {&by_category[vhr_change_category(o.kind)], &by_kind[o.kind]}) {
+      ++t->patches;
+      t->px += o.pixels;
+      t->m2 += m2;
+    }
   }
+  auto entry = [](const char* label, const Tally& t) {
+    return json{{"label", label},
+                {"patches", t.patches},
+                {"area_px", t.px},
+                {"area_m2", round_to(t.m2, 0.01)}};
+  };
+  json cats = json::object(), kinds = json::object();
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
+    cats[category_key(c)] = entry(category_label(c), by_category[c]);
+  for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
+                 VhrChangeKind::ground_converted})
+    kinds[vhr_change_kind_key(k)] = entry(vhr_change_kind_label(k), by_kind[k]);
   s["method"] = building_method_summary(d.params);
   s["changes"] = {{"categories", cats},
+                  {"kinds", kinds},
                   {"patches", d.change.objects.size()},
                   {"pixels_changed", d.changed},
                   {"pixels_nodata", d.nodata}};
@@ -107,13 +139,19 @@ void summarise(const Detected& d, double area_m2, json& s) {
 }  // namespace
 
 json building_method_summary(const BuildingChangeParams& params) {
-  return {{"name", "building change (very-high-resolution RGB)"},
+  return {{"name", "building and ground change (very-high-resolution RGB)"},
           {"window_m", params.window_m},
           {"saturation_drop", params.saturation_drop},
           {"structure_change", params.structure_change},
           {"min_area_m2", params.min_area_m2},
           {"tolerance_m", params.tolerance_m},
-          {"max_edge_support", params.max_edge_support}};
+          {"max_edge_support", params.max_edge_support},
+          {"demolished", params.demolished},
+          {"ground_converted", params.ground_converted},
+          {"ground_min_area_m2", params.ground_min_area_m2},
+          {"max_ground_saturation", params.max_ground_saturation},
+          {"max_excess_green", params.max_excess_green},
+          {"min_outline_contrast", params.min_outline_contrast}};
 }
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
@@ -141,7 +179,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), grid, d.nodata_mask, d.change);
   const double m2_per_px = pixel * pixel;
-  write_file_atomically(out.staging() / "changes.csv", patches_csv(d.change, m2_per_px).text());
+  write_file_atomically(out.staging() / "changes.csv", patches_csv(d.change, d.params, m2_per_px).text());
   json s;
   s["farmwatch_version"] = kVersion;
   s["grid"] = {{"crs", nullptr},
@@ -151,7 +189,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
                {"pixel_size_m", pixel},
                {"pixel_size_source", req.pixel_size_m ? "given" : "assumed"}};
   s["inputs"] = {{"before", req.before}, {"after", req.after}};
-  summarise(d, double(d.changed) * m2_per_px, s);
+  summarise(d, [&](const BuildingObject& o) { return double(o.pixels) * m2_per_px; }, s);
   s["outputs"] = {{"dir", out.target().string()},
                   {"files", {"change.tif", "changes.csv", "summary.json"}}};
   write_file_atomically(out.staging() / "summary.json", s.dump(2) + "\n");
@@ -199,9 +237,7 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   for (char c : req.date_after)
     if (c >= '0' && c <= '9') prefix += c;
   const std::vector<Patch> patches = io::building_patches(
-      d.change, grid, built ? built->code : 0, prefix + "-", d.params.max_edge_support);
-  double area_m2 = 0;
-  for (const auto& p : patches) area_m2 += p.area_m2;
+      d.change, grid, built ? built->code : 0, prefix + "-", d.params);
 
   StagedDir out(req.out_dir);
   const auto& dir = out.staging();
@@ -220,7 +256,7 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
                            grid.extent().ymax}},
                {"pixel_size_m", round_to(pixel, 0.0001)}};
   s["inputs"] = {{"before", req.before}, {"after", req.after}};
-  summarise(d, area_m2, s);
+  summarise(d, [&](const BuildingObject& o) { return patches[std::size_t(o.id - 1)].area_m2; }, s);
   s["outputs"] = {{"dir", out.target().string()},
                   {"files",
                    {"change.tif", "change.tif.aux.xml", "change.qml", "changes.gpkg",

@@ -474,9 +474,9 @@ TEST(Commands, ChangeComparesImagesWithoutGeoreferenceOnThePixelGridForNewBuildi
   EXPECT_EQ(summary["grid"]["pixel_size_source"], "assumed");
   EXPECT_EQ(summary["changes"]["patches"], 1);
   const auto csv = test::read_text((out / "changes.csv").string());
-  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,category,label,area_px,area_m2", 0), 0u) << csv;
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,category,label,change_kind,change_kind_label,area_px,area_m2", 0), 0u) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2) << csv;
-  EXPECT_NE(csv.find("non_agricultural,非农化"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("non_agricultural,非农化,new_building,新建建筑"), std::string::npos) << csv;
 
   // The same bytes whatever the thread count.
   for (const char* threads : {"1", "2"}) {
@@ -645,6 +645,11 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   const double png_m2 = png["changes"]["categories"]["non_agricultural"]["area_m2"];
   EXPECT_GT(png_m2, 15.0 * 12.0);
   EXPECT_NEAR(props["area_m2"].get<double>(), png_m2, 0.02 * png_m2);
+  // The kind of change, in its own fields: a new building.
+  EXPECT_EQ(props["change_kind_code"], "new_building");
+  EXPECT_EQ(props["change_kind"], "新建建筑");
+  EXPECT_EQ(png["changes"]["kinds"]["new_building"]["patches"], 1);
+  EXPECT_EQ(png["changes"]["kinds"]["demolished_building"]["patches"], 0);
   const double x = props["centroid_x"], y = props["centroid_y"];
   EXPECT_GT(x, 500000 + p.built[0] * 0.5);
   EXPECT_LT(x, 500000 + (p.built[0] + p.built[2]) * 0.5);
@@ -657,7 +662,7 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   EXPECT_NE(qml.find("非农化"), std::string::npos) << qml;
   const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
   EXPECT_EQ(summary["grid"]["kind"], "map");
-  EXPECT_EQ(summary["method"]["name"], "building change (very-high-resolution RGB)");
+  EXPECT_EQ(summary["method"]["name"], "building and ground change (very-high-resolution RGB)");
 
   // Options that need the land-use engine are refused by name (exit 2).
   const auto r2 = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",

@@ -100,8 +100,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // LEVIR-CD samples: 0.5 m RGB PNG pairs with no georeference, building-change labels 0/255.
 // `change` with no options (the assumed 0.5 m pixel). Floors a little under what it measured
-// (F1 0.527, 0.550, 0.220; 3.6 % of the no-change pair flagged): the detector is unsupervised,
-// the reference counts only roofs, not the driveways and lawns that came with them.
+// on 2026-11-30 (F1 0.532, 0.550, 0.215; 3.6 % of the no-change pair flagged as 非农化): the
+// detector is unsupervised, the reference counts only roofs, not the driveways and lawns that
+// came with them.
 class LevirChange : public RealChange {
  protected:
   /// F1 of change.tif's value 1 against the label, and the share of pixels flagged.
@@ -133,9 +134,10 @@ TEST_F(LevirChange, FlagsLittleWhereNothingWasBuilt) {
 }
 
 // The other very-high-resolution sets (vhr_building_change/, MANIFEST.md): pooled F1 per set,
-// `change` with no options. Floors a little under what was measured on 2026-11-29 (0.183,
-// 0.238, 0.180, 0.292); CVA+Otsu on z-scored RGB reaches 0.100, 0.331, 0.372 and 0.203: WHU-CD
-// and DSIFN, whose labels count every land-cover change, are below it (issue 15).
+// `change` with no options, every kind the method reports (new and demolished buildings,
+// converted ground) counted as change. Floors a little under what was measured on 2026-11-30
+// (0.232, 0.300, 0.197, 0.306); CVA+Otsu on z-scored RGB reaches 0.100, 0.332, 0.372 and 0.203:
+// WHU-CD and DSIFN, whose labels count every land-cover change, are below it (issue 15).
 struct VhrSet {
   const char* folder;
   std::vector<const char*> pairs;
@@ -171,11 +173,11 @@ TEST_P(VhrChange, PooledF1HoldsItsFloor) {
 
 INSTANTIATE_TEST_SUITE_P(
     FourSets, VhrChange,
-    ::testing::Values(VhrSet{"levir_cd_1024", {"test_1", "test_3", "test_12"}, 0, 0.16},
-                      VhrSet{"whu_cd", {"000121"}, 0, 0.21},
-                      VhrSet{"dsifn", {"0_2", "2_4", "4_4", "6_3", "8_3"}, 0, 0.16},
+    ::testing::Values(VhrSet{"levir_cd_1024", {"test_1", "test_3", "test_12"}, 0, 0.21},
+                      VhrSet{"whu_cd", {"000121"}, 0, 0.27},
+                      VhrSet{"dsifn", {"0_2", "2_4", "4_4", "6_3", "8_3"}, 0, 0.17},
                       VhrSet{"sztaki_airchange",
                              {"szada_2", "szada_3", "szada_4", "tiszadob_1", "tiszadob_2",
                               "tiszadob_5"},
-                             127, 0.27}),
+                             127, 0.28}),
     [](const ::testing::TestParamInfo<VhrSet>& i) { return std::string(i.param.folder); });

@@ -19,6 +19,7 @@ struct Ortho {
   bool new_building_on_farmland = true;  ///< else only the house of both dates has a parcel
   int collar = 0;  ///< columns on the west of the earlier image transparent (alpha 0, black)
   bool dark_roof = false;  ///< the new roof dark grey (the RGB rules do not call it built-up)
+  bool pulled_down = false;  ///< the dates swapped: the house stands earlier, not later
 };
 
 /// The generated pair (test::make_vhr_pair) as 0.5 m GeoTIFFs in UTM 50N, a farmland layer
@@ -35,13 +36,14 @@ std::string write_ortho_pipeline(const test::TempDir& dir, const std::string& ru
       for (int col = 0; col < o.collar; ++col)
         for (int k = 0; k < 4; ++k) a.bands[k][std::size_t(row) * a.width + col] = 0;
   }
+  test::RasterSpec b = test::vhr_ortho(p, true);
+  if (o.pulled_down) std::swap(a, b);
   test::write_raster(dir / "ortho_20240315.tif", a);
   if (o.collar) {
     GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "ortho_20240315.tif").c_str(),
                                               GDAL_OF_RASTER | GDAL_OF_UPDATE));
     ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
   }
-  test::RasterSpec b = test::vhr_ortho(p, true);
   if (o.dark_roof) {
     const auto& roof = p.built;
     for (int row = roof[1]; row < roof[1] + roof[3]; ++row)
@@ -100,7 +102,7 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
       << r.output;
   const fs::path out = dir.path() / "out";
   const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
-  EXPECT_EQ(summary["building_change"]["name"], "building change (very-high-resolution RGB)");
+  EXPECT_EQ(summary["building_change"]["name"], "building and ground change (very-high-resolution RGB)");
   EXPECT_FALSE(summary.contains("spectral_change_test"));
 
   // One patch: the new house (roof and shadow), 非农化 on the parcel under it; the house that
@@ -135,6 +137,34 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   for (double v : change) flagged += v == 1;
   EXPECT_EQ(static_cast<std::int64_t>(flagged), f["pixels"].get<std::int64_t>());
   EXPECT_TRUE(fs::exists(dir.path() / "farmwatch.gpkg"));
+}
+
+TEST(VhrRun, AHousePulledDownIsBuiltUpLandInTheEarlierLandUse) {
+  // The later date has lost the house on the parcel P-new: built-up land to the grass the RGB
+  // rules see, which the change rules call other change, and 建设用地 in the earlier land use.
+  test::TempDir dir;
+  Ortho o;
+  o.pulled_down = true;
+  const auto r = run_ortho(dir, o);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path out = dir.path() / "out";
+  const auto summary = nlohmann::json::parse(test::read_text((out / "summary.json").string()));
+  const auto patches = patches_in(out);
+  ASSERT_EQ(patches.size(), 1u) << summary.dump(1);
+  const auto& f = patches[0]["properties"];
+  EXPECT_EQ(f["category_code"], "other_change");
+  EXPECT_EQ(f["class_before"], "建设用地");
+  EXPECT_EQ(f["parcel_ids"], "P-new");
+  EXPECT_EQ(summary["building_change"]["objects_by_kind"]["demolished_building"], 1)
+      << summary["building_change"].dump();
+  EXPECT_EQ(summary["building_change"]["objects_by_kind"]["new_building"], 0);
+  // The earlier land use has built-up land where the house stood.
+  const auto& roof = test::make_vhr_pair(1).built;
+  const auto landuse = test::read_band((out / "landuse_2024-03-15.tif").string());
+  const int width = test::make_vhr_pair(1).width;
+  const double centre =
+      landuse[std::size_t(roof[1] + roof[3] / 2) * width + roof[0] + 1 + roof[2] / 2];
+  EXPECT_EQ(centre, 7) << "建设用地 in the RGB rules";
 }
 
 TEST(VhrRun, RulesThatNeedNearInfraredAreRefusedWithTheRgbRulesNamed) {

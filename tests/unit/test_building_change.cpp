@@ -1,8 +1,10 @@
-// New buildings between two VHR RGB images: found where one was built, not where a house
-// stands in both dates under another colour balance and a shift, not on nodata.
+// Change between two VHR RGB images: a new building found where one was built, not where a
+// house stands in both dates under another colour balance and a shift, not on nodata; a
+// demolished building where one was pulled down; converted ground where a field was hardened.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "farmwatch/core/building_change.h"
 #include "test_support.h"
@@ -49,6 +51,7 @@ TEST(BuildingChange, FindsTheHouseBuiltAndNotTheOneStandingInBothDates) {
   const auto p = test::make_vhr_pair(1);
   const auto c = detect_building_change(image_of(p, p.before), image_of(p, p.after));
   ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::new_building);
   const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
   EXPECT_GT(o.covered, 0.8);
   EXPECT_EQ(o.outside, 0) << "changes outside the new house (the old one, grass)";
@@ -98,4 +101,98 @@ TEST(BuildingChange, RefusesImagesOfDifferentSizes) {
   auto small = image_of(p, p.after);
   small.width -= 1;
   EXPECT_THROW(detect_building_change(image_of(p, p.before), small), std::invalid_argument);
+}
+
+TEST(BuildingChange, FindsTheHousePulledDownAsADemolishedBuilding) {
+  // The generated pair the other way round: the later date has lost the new house.
+  const auto p = test::make_vhr_pair(1);
+  const auto c = detect_building_change(image_of(p, p.after), image_of(p, p.before));
+  ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::demolished_building);
+  const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
+  EXPECT_GT(o.covered, 0.8);
+  EXPECT_EQ(o.outside, 0) << "changes outside the house pulled down";
+  BuildingChangeParams params;
+  params.demolished = false;
+  EXPECT_TRUE(
+      detect_building_change(image_of(p, p.after), image_of(p, p.before), params).objects.empty());
+}
+
+namespace {
+
+/// 400 x 400 px at 0.5 m: brown soil crossed by a grey road, a village of grey roofs of many
+/// shades, a green field (kept), a yellow field and a second green field which the later date
+/// shows hardened (grey) within the same boundaries, under another colour balance.
+struct FieldScene {
+  static constexpr int size = 400;
+  std::array<int, 4> kept{40, 40, 100, 100}, converted{240, 40, 100, 100};  // col, row, w, h
+  RgbImage before, after;
+};
+
+/// `later`: what the second green field becomes in the later date.
+FieldScene make_field_scene(std::array<double, 3> later = {135, 135, 132}) {
+  FieldScene s;
+  auto paint = [&](std::uint32_t seed, double gain, double offset, bool hardened) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, 6);
+    RgbImage im;
+    im.width = im.height = FieldScene::size;
+    for (auto* band : {&im.red, &im.green, &im.blue}) band->resize(std::size_t(400) * 400);
+    auto inside = [](const std::array<int, 4>& r, int c, int row) {
+      return c >= r[0] && c < r[0] + r[2] && row >= r[1] && row < r[1] + r[3];
+    };
+    const std::array<int, 4> yellow{40, 260, 100, 100};
+    for (int row = 0; row < 400; ++row)
+      for (int c = 0; c < 400; ++c) {
+        std::array<double, 3> v{140, 115, 90};  // soil
+        if (row >= 180 && row < 220) v = {128, 128, 128};  // road
+        if (inside(s.kept, c, row) || inside(s.converted, c, row)) v = {72, 104, 52};  // crops
+        if (hardened && inside(s.converted, c, row)) v = later;
+        if (inside(yellow, c, row)) v = {190, 170, 60};  // ripe wheat
+        if (c >= 200 && row >= 260 && (c / 12 + row / 12) % 2 == 0) {  // a roof every other 6 m
+          const double grey = 100 + 7 * ((c / 12 * 5 + row / 12 * 3) % 11);
+          v = {grey, grey, grey - 3};
+        }
+        const double n = noise(rng);
+        const std::size_t i = std::size_t(row) * 400 + c;
+        im.red[i] = float(std::clamp(gain * (v[0] + n) + offset, 0.0, 255.0));
+        im.green[i] = float(std::clamp(gain * (v[1] + n) + offset, 0.0, 255.0));
+        im.blue[i] = float(std::clamp(gain * (v[2] + n) + offset, 0.0, 255.0));
+      }
+    return im;
+  };
+  s.before = paint(1, 1.0, 0, false);
+  s.after = paint(2, 0.9, 12, true);
+  return s;
+}
+
+}  // namespace
+
+TEST(BuildingChange, FindsAFieldHardenedWithinItsBoundariesAsConvertedGround) {
+  const FieldScene s = make_field_scene();
+  const auto c = detect_building_change(s.before, s.after);
+  ASSERT_EQ(c.objects.size(), 1u);
+  const auto& obj = c.objects[0];
+  EXPECT_EQ(obj.kind, VhrChangeKind::ground_converted);
+  const auto o = overlap(c, FieldScene::size, s.converted, 6);
+  EXPECT_GT(o.covered, 0.9);
+  EXPECT_EQ(o.outside, 0) << "changes outside the hardened field";
+  BuildingChangeParams params;
+  EXPECT_GT(vhr_change_confidence(obj, params), 0.5);
+  // Smaller than the smallest conversion (1 亩 by default): nothing.
+  params.ground_min_area_m2 = 4000;  // the field is 50 m x 50 m = 2500 m²
+  EXPECT_TRUE(detect_building_change(s.before, s.after, params).objects.empty());
+}
+
+TEST(BuildingChange, GrassDriedByTheSeasonIsNotConvertedGround) {
+  // The second field dry and yellow-brown later, as much soil-coloured as the scene around it.
+  const FieldScene s = make_field_scene({175, 140, 100});
+  EXPECT_TRUE(detect_building_change(s.before, s.after).objects.empty());
+  // It lost its colour within its boundaries: only its colour, not greyer than the scene, tells
+  // it from hardened ground.
+  BuildingChangeParams params;
+  params.max_ground_saturation = 1;
+  const auto c = detect_building_change(s.before, s.after, params);
+  ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::ground_converted);
 }

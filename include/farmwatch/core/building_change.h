@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "farmwatch/core/change_rules.h"
+
 namespace farmwatch {
 
 struct BuildingChangeParams {
@@ -27,6 +29,19 @@ struct BuildingChangeParams {
   double min_area_m2 = 20;        ///< smaller objects are dropped
   double tolerance_m = 1.0;       ///< misregistration allowed when matching outlines
   double max_edge_support = 1.5;  ///< earlier-date edge strength along the outline / later
+  bool demolished = true;         ///< also report demolished buildings (the test reversed)
+  bool ground_converted = true;   ///< also report ground converted (see VhrChangeKind)
+  double ground_min_area_m2 = 667;  ///< smallest ground-converted object: 1 亩, the mapping unit
+  /// Largest mean saturation of converted ground in the later date over that date's median
+  /// (own colours): hardened or bare ground is greyer than the scene's typical surface; grass
+  /// dried by the season is not.
+  double max_ground_saturation = 0.0;
+  /// Largest mean excess green (2g - r - b) / (r + g + b) of an object in the date that shows
+  /// the building or the converted ground (after histogram matching): above it, vegetation.
+  double max_excess_green = 0.02;
+  /// Smallest mean gradient along a demolished building's outline in the earlier date, over the
+  /// date's mean gradient: a building has a sharp outline, bare ground or grass does not.
+  double min_outline_contrast = 2.0;
 };
 
 /// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is
@@ -39,16 +54,23 @@ struct RgbImage {
 
 struct BuildingObject {
   int id = 0;  ///< value in BuildingChange::labels
+  VhrChangeKind kind = VhrChangeKind::new_building;
   std::int64_t pixels = 0;
   int col_min = 0, row_min = 0, col_max = 0, row_max = 0;  ///< inclusive bounding box
   double centroid_col = 0, centroid_row = 0;               ///< pixel-centre coordinates
-  double saturation_drop = 0;                              ///< mean over the object
-  double edge_support = 0;  ///< earlier/later outline edge strength (kept: < max)
+  /// Mean over the object of the saturation lost from the earlier to the later date (from
+  /// the later to the earlier for a demolished building).
+  double saturation_drop = 0;
+  /// Outline edge strength in the date without the object / in the date with it (new and
+  /// demolished buildings: < max_edge_support; ground converted: any).
+  double edge_support = 0;
 };
 
-/// An object's confidence, 0..1: how far its earlier-date outline support stays below the
-/// largest kept (1 - edge_support / max_edge_support, clamped).
-double building_confidence(const BuildingObject& o, double max_edge_support);
+/// An object's confidence, 0..1. New and demolished buildings: how far the outline support of
+/// the date without the object stays below the largest kept (1 - edge_support /
+/// max_edge_support, clamped). Ground converted: its saturation drop over four times the
+/// candidate threshold (clamped).
+double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params);
 
 struct BuildingChange {
   /// Per pixel: 0 none, else the id of the object (ids 1..n in row-major order of first pixel).

@@ -26,6 +26,27 @@ const char* category_label(ChangeCategory c);
 const char* category_color(ChangeCategory c);
 std::optional<ChangeCategory> parse_category(const std::string& key);
 
+/// What changed in an object the very-high-resolution method (core/building_change.h) found.
+enum class VhrChangeKind : std::uint8_t {
+  /// Less saturated later, a changed gradient field, and an outline the earlier date lacks.
+  new_building = 1,
+  /// The same test with the dates swapped: an outline the later date lacks.
+  demolished_building = 2,
+  /// Less saturated later and a changed gradient field over at least ground_min_area_m2, with
+  /// no new outline, and greyer later than the later scene's median: ground hardened (concrete,
+  /// asphalt, gravel), excavated or filled (推填土).
+  ground_converted = 3,
+};
+/// The change category of a kind on farmland or where no farmland layer is given: new buildings
+/// and ground converted are 非农化, a demolished building is other change.
+ChangeCategory vhr_change_category(VhrChangeKind k);
+/// "new_building", "demolished_building", "ground_converted".
+const char* vhr_change_kind_key(VhrChangeKind k);
+/// 新建建筑, 拆除建筑, 推填土或硬化.
+const char* vhr_change_kind_label(VhrChangeKind k);
+/// Parses a vhr_change_kind_key.
+std::optional<VhrChangeKind> parse_vhr_change_kind(const std::string& key);
+
 enum class Transition : std::uint8_t { unset, allowed, non_agricultural, non_grain, other_change };
 std::optional<Transition> parse_transition(const std::string& key);
 

@@ -3,6 +3,7 @@
 // it. Plain data: io/patches.h extracts and measures patches, the monitoring database stores
 // them, core/patch_identity.h decides which stored patch a new one is.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,9 @@ namespace farmwatch {
 struct Patch {
   std::string id;  ///< monitoring id (监测编号)
   ChangeCategory category = ChangeCategory::other;
+  /// What the very-high-resolution method found (new building, demolished building, ground
+  /// converted); absent for the spectral and land-use change tests.
+  std::optional<VhrChangeKind> kind;
   std::uint8_t class_before = 0, class_after = 0;  ///< majority class codes
   double area_m2 = 0, area_mu = 0;                 ///< on the ellipsoid
   double centroid_x = 0, centroid_y = 0;           ///< analysis CRS

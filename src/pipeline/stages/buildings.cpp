@@ -1,10 +1,13 @@
 // Very-high-resolution RGB (drone orthomosaics, aerial photos): the change between the dates is
-// the building method's (core/building_change.h), as `farmwatch change` finds it on such a pair,
-// not the spectral test's, which three uncalibrated visible bands at sub-metre pixels defeat.
-// The land-use maps of both dates stay the classification's (RGB rules); the change rasters the
-// per-pixel stage wrote are replaced, so the patches, parcels, reports, tiles and database of
-// the run come from the new buildings.
+// the building method's (core/building_change.h: new and demolished buildings, converted
+// ground), as `farmwatch change` finds it on such a pair, not the spectral test's, which three
+// uncalibrated visible bands at sub-metre pixels defeat. The land-use maps of both dates stay
+// the classification's (RGB rules) except where the method saw built-up land; the change
+// rasters the per-pixel stage wrote are replaced, so the patches, parcels, reports, tiles and
+// database of the run come from what the method found.
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/geodesic.h"
@@ -49,52 +52,88 @@ class Buildings : public Stage {
     const ClassTable& table = ctx.spec.classifier->classes();
     const io::ImageInfo& a = ctx.images[0].scenes.front();
     const io::ImageInfo& b = ctx.images[1].scenes.front();
-    const auto before_classes = read_whole<std::uint8_t>(job.landuse_out[0], grid, io::PixelType::u8);
+    auto before_classes = read_whole<std::uint8_t>(job.landuse_out[0], grid, io::PixelType::u8);
     auto after_classes = read_whole<std::uint8_t>(job.landuse_out[1], grid, io::PixelType::u8);
     std::vector<std::uint32_t> parcels;
     if (!job.parcels.empty())
       parcels = read_whole<std::uint32_t>(job.parcels, grid, io::PixelType::u32);
+    BuildingChangeParams params;
+    params.pixel_size_m = std::sqrt(io::mean_pixel_area_m2(grid));
+    // A co-registration shift within the method's own tolerance is left to the method: reading
+    // the later date shifted resamples it (bilinear), which smooths the texture the method
+    // compares (a 0.2-pixel shift turned a demolished house into a small new building on the
+    // generated pair of the tests).
+    io::ImageInfo later = b;
+    // The shift is in the image's own CRS units: in its pixels, then in metres of the grid.
+    const Grid& own = b.file_grid.width ? b.file_grid : b.grid;
+    const double shift_m = params.pixel_size_m * std::hypot(b.shift_x / own.transform.c[1],
+                                                            b.shift_y / own.transform.c[5]);
+    if (shift_m < params.tolerance_m) {
+      later.shift_x = later.shift_y = 0;
+      if (b.shift_x != 0 || b.shift_y != 0)
+        log.info("the co-registration shift of '" + b.path +
+                 "' is within the building method's tolerance: read in place");
+    }
     RgbImage before = io::read_rgb_on_grid(a, grid);
-    RgbImage after = io::read_rgb_on_grid(b, grid);
+    RgbImage after = io::read_rgb_on_grid(later, grid);
     keep_data(before, before_classes);
     keep_data(after, after_classes);
     const std::size_t n = before_classes.size();
     std::vector<std::uint8_t> change(n, 0), evidence(n, 255);
     for (std::size_t i = 0; i < n; ++i)
       if (!before.valid[i] || !after.valid[i]) change[i] = 255;
-    BuildingChangeParams params;
-    params.pixel_size_m = std::sqrt(io::mean_pixel_area_m2(grid));
     const BuildingChange found = detect_building_change(std::move(before), std::move(after), params);
-    // A new building's pixel changed from its earlier class to built-up land: the change rules
-    // say what that is (非农化 on farmland; outside it, as the rules' outside_farmland says).
-    // Its evidence is the object's outline check, as `change` reports it for confidence.
+    // A new building or converted ground changed its pixels from their earlier class to
+    // built-up land, a demolished building from built-up land to their later class: the change
+    // rules say what that is (非农化 on farmland; outside it, as the rules' outside_farmland
+    // says). The evidence is the object's confidence, as `change` reports it.
     const std::uint8_t built = table.find(std::string("built_up"))->code;  // validate checked
     std::vector<std::uint8_t> confidence(found.objects.size() + 1, 255);
-    for (const auto& o : found.objects)
-      confidence[static_cast<std::size_t>(o.id)] = static_cast<std::uint8_t>(
-          std::lround(100 * building_confidence(o, params.max_edge_support)));
-    // The later date's land use shows the new buildings: built-up land, whatever the RGB rules
-    // made of a dark or coloured roof.
-    auto& counts = ctx.pixels.class_pixels[1];
+    std::vector<VhrChangeKind> kind(found.objects.size() + 1, VhrChangeKind::new_building);
+    for (const auto& o : found.objects) {
+      const auto k = static_cast<std::size_t>(o.id);
+      confidence[k] =
+          static_cast<std::uint8_t>(std::lround(100 * vhr_change_confidence(o, params)));
+      kind[k] = o.kind;
+    }
+    // The land use shows what the method saw: built-up land later at a new building or
+    // converted ground, earlier at a demolished building, whatever the RGB rules made of a
+    // dark or coloured roof.
     for (std::size_t i = 0; i < n; ++i) {
-      const auto id = found.labels[i];
+      const auto id = static_cast<std::size_t>(found.labels[i]);
       if (id == 0 || change[i] == 255) continue;
-      --counts[after_classes[i]];
-      ++counts[built];
-      after_classes[i] = built;
+      const bool demolished = kind[id] == VhrChangeKind::demolished_building;
+      const int date = demolished ? 0 : 1;
+      auto& classes = demolished ? before_classes : after_classes;
+      --ctx.pixels.class_pixels[date][classes[i]];
+      ++ctx.pixels.class_pixels[date][built];
+      classes[i] = built;
       const ChangeCategory c = ctx.spec.change.rules.categorize(
-          before_classes[i], built, parcels.empty() || parcels[i] != 0);
+          before_classes[i], after_classes[i], parcels.empty() || parcels[i] != 0);
       if (c == ChangeCategory::none) continue;
       change[i] = static_cast<std::uint8_t>(c);
-      evidence[i] = confidence[static_cast<std::size_t>(id)];
+      evidence[i] = confidence[id];
     }
+    const bool any_demolished =
+        std::any_of(found.objects.begin(), found.objects.end(), [](const BuildingObject& o) {
+          return o.kind == VhrChangeKind::demolished_building;
+        });
+    if (any_demolished) engine::write_landuse(job, 0, before_classes);
     engine::write_landuse(job, 1, after_classes);
     ctx.pixels.change_pixels = engine::write_change(job, change, evidence);
     ctx.buildings_report = building_method_summary(params);
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
     ctx.buildings_report["objects"] = found.objects.size();
-    log.info(std::to_string(found.objects.size()) + " new building(s) between '" + a.path +
-             "' and '" + b.path + "' (very-high-resolution RGB, " +
+    std::map<std::string, std::size_t> by_kind;
+    for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
+                   VhrChangeKind::ground_converted})
+      by_kind[vhr_change_kind_key(k)] = 0;
+    for (const auto& o : found.objects) ++by_kind[vhr_change_kind_key(o.kind)];
+    ctx.buildings_report["objects_by_kind"] = by_kind;
+    log.info(std::to_string(by_kind["new_building"]) + " new building(s), " +
+             std::to_string(by_kind["demolished_building"]) + " demolished, " +
+             std::to_string(by_kind["ground_converted"]) + " ground conversion(s) between '" +
+             a.path + "' and '" + b.path + "' (very-high-resolution RGB, " +
              std::to_string(params.pixel_size_m) + " m pixels)");
   }
 };
