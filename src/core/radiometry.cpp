@@ -137,6 +137,62 @@ cv::Mat cholesky(const cv::Mat& s) {
   return l;
 }
 
+/// Otsu's threshold (Otsu 1979, "A threshold selection method from gray-level histograms", IEEE
+/// SMC 9(1)) of `v` over 256 bins between its minimum and maximum: the split that maximises the
+/// between-class variance of the two populations. NaN when `v` is constant.
+double otsu_threshold(const std::vector<double>& v) {
+  const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
+  const double lo = *lo_it, hi = *hi_it;
+  if (!(hi > lo)) return std::nan("");
+  constexpr int kBins = 256;
+  std::vector<double> hist(kBins, 0);
+  for (double x : v)
+    ++hist[std::min(kBins - 1, static_cast<int>((x - lo) / (hi - lo) * kBins))];
+  double total = 0, sum = 0;
+  for (int k = 0; k < kBins; ++k) total += hist[k], sum += k * hist[k];
+  double w0 = 0, sum0 = 0, best = -1;
+  int best_k = 0;
+  for (int k = 0; k < kBins - 1; ++k) {
+    w0 += hist[k];
+    sum0 += k * hist[k];
+    const double w1 = total - w0;
+    if (w0 == 0 || w1 == 0) continue;
+    const double d = sum0 / w0 - (sum - sum0) / w1;
+    const double between = w0 * w1 * d * d;
+    if (between > best) best = between, best_k = k;
+  }
+  return lo + (best_k + 1) * (hi - lo) / kBins;
+}
+
+/// The first iteration's weights: 1 for the pixels below the Otsu split of the change-vector
+/// magnitude over bands z-scored per date, 0 above. Starting from all pixels, a scene where
+/// change is widespread (two fifths of the pixels) made the first canonical correlation absorb
+/// the change, and the iterations never left it; the two-population split starts them from the
+/// pixels most likely unchanged, and the iterations then re-decide every pixel.
+std::vector<double> initial_weights(const cv::Mat& x, const cv::Mat& y) {
+  const int n = x.rows, p = x.cols;
+  cv::Mat mx, sx, my, sy;
+  std::vector<double> mag(n, 0);
+  for (int b = 0; b < p; ++b) {
+    cv::meanStdDev(x.col(b), mx, sx);
+    cv::meanStdDev(y.col(b), my, sy);
+    const double ax = mx.at<double>(0), bx = sx.at<double>(0) + 1e-12;
+    const double ay = my.at<double>(0), by = sy.at<double>(0) + 1e-12;
+    for (int i = 0; i < n; ++i) {
+      const double d = (x.at<double>(i, b) - ax) / bx - (y.at<double>(i, b) - ay) / by;
+      mag[i] += d * d;
+    }
+  }
+  for (double& m : mag) m = std::sqrt(m);
+  std::vector<double> w(n, 1.0);
+  const double t = otsu_threshold(mag);
+  if (std::isnan(t)) return w;
+  std::size_t kept = 0;
+  for (int i = 0; i < n; ++i) kept += (w[i] = mag[i] <= t ? 1.0 : 0.0) > 0;
+  if (kept < 100) std::fill(w.begin(), w.end(), 1.0);
+  return w;
+}
+
 }  // namespace
 
 std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
@@ -154,7 +210,7 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
     }
   Normalisation out;
   out.samples = static_cast<std::size_t>(n);
-  std::vector<double> w(n, 1.0), prob(n, 1.0);
+  std::vector<double> w = initial_weights(x, y), prob(n, 1.0);
   for (int it = 1; it <= 20; ++it) {
     out.iterations = it;
     const Moments m = weighted_moments(x, y, w);

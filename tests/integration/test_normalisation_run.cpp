@@ -3,7 +3,10 @@
 // same patches.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "test_support.h"
 
@@ -44,4 +47,69 @@ TEST(Normalisation, ABrighterLaterDateIsBroughtBackAndReported) {
   EXPECT_EQ(cats["non_agricultural"]["patches"], 1);
   EXPECT_EQ(cats["non_grain"]["patches"], 2);
   EXPECT_EQ(cats["other_change"]["patches"], 1);
+}
+
+// Rapid urban growth (the field report of issue 15: a Landsat pair where change was widespread):
+// a generated 30 m scene of 10 x 10 px blocks of crops, forest, built-up and bare land, where 40 %
+// of all blocks are built up by the later date, read with its own gain and offset per band.
+// `change` with no options must find the new built-up land and little else; before the IR-MAD
+// started from the two-population split, it found nothing (the canonical correlations absorbed
+// the change).
+TEST(Normalisation, ChangeOverTwoFifthsOfTheSceneIsFound) {
+  test::TempDir d;
+  const int n = 200, blocks = n / 10;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> spread(0, 0.045), noise(0, 0.006);
+  const double cover[4][4] = {{0.04, 0.07, 0.05, 0.35},   // crops
+                              {0.03, 0.05, 0.03, 0.28},   // forest
+                              {0.10, 0.12, 0.13, 0.20},   // built-up
+                              {0.12, 0.15, 0.18, 0.25}};  // bare
+  const double gain[4] = {1.1, 1.05, 1.08, 0.92}, offset[4] = {0.01, 0.005, 0, 0.02};
+  std::vector<int> before(blocks * blocks), after(blocks * blocks);
+  std::vector<double> shade(blocks * blocks);
+  for (int k = 0; k < blocks * blocks; ++k) {
+    const double r = u(rng);
+    before[k] = r < 0.45 ? 0 : r < 0.65 ? 1 : r < 0.85 ? 2 : 3;
+    after[k] = before[k] != 2 && u(rng) < 0.5 ? 2 : before[k];  // 40 % of all blocks
+    shade[k] = 1 + spread(rng);
+  }
+  auto scene = [&](const std::vector<int>& cls, bool later) {
+    test::RasterSpec s;
+    s.width = s.height = n;
+    s.res = 30;
+    s.type = GDT_UInt16;
+    s.scale = 1e-4;
+    s.descriptions = {"blue", "green", "red", "nir"};
+    s.bands.assign(4, std::vector<double>(std::size_t(n) * n));
+    for (int row = 0; row < n; ++row)
+      for (int col = 0; col < n; ++col) {
+        const int k = row / 10 * blocks + col / 10;
+        for (int b = 0; b < 4; ++b) {
+          double v = cover[cls[k]][b] * shade[k] + noise(rng);
+          if (later) v = gain[b] * v + offset[b];
+          s.bands[b][std::size_t(row) * n + col] = std::round(std::clamp(v, 0.0, 1.0) * 1e4);
+        }
+      }
+    return s;
+  };
+  test::write_raster(d / "landsat_20200601.tif", scene(before, false));
+  test::write_raster(d / "landsat_20230601.tif", scene(after, true));
+  const auto r = test::run_cli({"change", "--before", d / "landsat_20200601.tif", "--after",
+                                d / "landsat_20230601.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  double tp = 0, fp = 0, fn = 0;
+  for (int row = 0; row < n; ++row)
+    for (int col = 0; col < n; ++col) {
+      const int k = row / 10 * blocks + col / 10;
+      const bool truth = after[k] != before[k];
+      const double v = c[std::size_t(row) * n + col];
+      const bool flagged = v >= 1 && v <= 3;
+      tp += flagged && truth;
+      fp += flagged && !truth;
+      fn += !flagged && truth;
+    }
+  EXPECT_GT(tp / (tp + fn), 0.85) << "recall";
+  EXPECT_GT(tp / (tp + fp), 0.9) << "precision";
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Relative radiometric normalisation of a later date to an earlier one on pseudo-invariant
 // pixels: iterated MAD (multivariate alteration detection, after Nielsen's IR-MAD 2007, with
-// robustly rescaled statistics and kept/dropped weights) finds the pixels that did not change, and
+// robustly rescaled statistics and kept/dropped weights, started from the pixels below the Otsu
+// split of the change-vector magnitude) finds the pixels that did not change, and
 // an orthogonal regression per band on them gives later = gain * earlier + offset. Season, sun and
 // atmosphere differ between dates; land that did not change should read the same before any
 // threshold is applied.
