@@ -384,8 +384,9 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for (int l = 1; l < built.count; ++l) kind_built[l] = kind_of(built, l, true);
   for (int l = 1; l < removed.count; ++l) kind_removed[l] = kind_of(removed, l, false);
 
-  // Each pixel's kind and source object; objects are then the connected pixels of one source
-  // object left after the earlier kinds took theirs, numbered in row-major order.
+  // Each pixel's kind and source object: an object is what is left of one source object
+  // after the earlier kinds took their pixels (its measures, saturation drop and edge support,
+  // are the source object's), numbered in row-major order of its first pixel.
   BuildingChange out;
   out.labels.assign(n, 0);
   std::vector<int> id_built(built.count, 0), id_removed(removed.count, 0);
@@ -394,8 +395,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     obj.id = int(out.objects.size()) + 1;
     obj.kind = static_cast<VhrChangeKind>(kind);
     obj.col_min = w, obj.row_min = h, obj.col_max = -1, obj.row_max = -1;
-    obj.saturation_drop = kind == int(VhrChangeKind::demolished_building) ? -o.drop_mean[l]
-                                                                          : o.drop_mean[l];
+    obj.saturation_drop = o.drop_mean[l];
     obj.edge_support = o.edge_ratio[l];
     out.objects.push_back(obj);
     return obj.id;

@@ -138,16 +138,24 @@ cv::Mat cholesky(const cv::Mat& s) {
 }
 
 /// Otsu's threshold (Otsu 1979, "A threshold selection method from gray-level histograms", IEEE
-/// SMC 9(1)) of `v` over 256 bins between its minimum and maximum: the split that maximises the
-/// between-class variance of the two populations. NaN when `v` is constant.
+/// SMC 9(1)) of `v` over 256 bins between its 0.1 and 99.9 percentiles (a few extreme values,
+/// cloud or saturated pixels, would squash the rest into the first bin; values beyond count in
+/// the end bins): the split that maximises the between-class variance of the two populations.
+/// NaN when that range is empty.
 double otsu_threshold(const std::vector<double>& v) {
-  const auto [lo_it, hi_it] = std::minmax_element(v.begin(), v.end());
-  const double lo = *lo_it, hi = *hi_it;
+  std::vector<double> sorted = v;
+  const auto at = [&](double q) {
+    const auto k = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+    return sorted[k];
+  };
+  if (v.empty()) return std::nan("");
+  const double lo = at(0.001), hi = at(0.999);
   if (!(hi > lo)) return std::nan("");
   constexpr int kBins = 256;
   std::vector<double> hist(kBins, 0);
   for (double x : v)
-    ++hist[std::min(kBins - 1, static_cast<int>((x - lo) / (hi - lo) * kBins))];
+    ++hist[std::clamp(static_cast<int>((x - lo) / (hi - lo) * kBins), 0, kBins - 1)];
   double total = 0, sum = 0;
   for (int k = 0; k < kBins; ++k) total += hist[k], sum += k * hist[k];
   double w0 = 0, sum0 = 0, best = -1;

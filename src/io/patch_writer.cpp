@@ -105,12 +105,12 @@ const std::vector<Field>& all_fields() {
 
 bool is_kind_field(const Field& f) { return std::string_view(f.name).starts_with("change_kind"); }
 
-/// The fields written for `patches`: the very-high-resolution method's change kind only when a
-/// patch has one (a run of the building method), so the other runs' tables do not carry two
+/// The fields written for `patches`: the very-high-resolution method's change kind only for a
+/// run of that method (or a patch that has one), so the other runs' tables do not carry two
 /// empty columns.
-std::vector<const Field*> schema(const std::vector<Patch>& patches) {
-  const bool kinds =
-      std::any_of(patches.begin(), patches.end(), [](const Patch& p) { return p.kind; });
+std::vector<const Field*> schema(const std::vector<Patch>& patches, const ReportContext& ctx) {
+  const bool kinds = ctx.change_kinds || std::any_of(patches.begin(), patches.end(),
+                                                     [](const Patch& p) { return p.kind; });
   std::vector<const Field*> out;
   for (const auto& f : all_fields())
     if (kinds || !is_kind_field(f)) out.push_back(&f);
@@ -140,7 +140,7 @@ void write_layer(const std::string& path, const char* driver, const std::vector<
                                     geom == Geometry::none ? wkbNone : wkbMultiPolygon,
                                     const_cast<char**>(layer_options));
   if (!layer) throw ProcessingError("cannot create layer in '" + path + "': " + gdal_last_error());
-  const auto fields = schema(patches);
+  const auto fields = schema(patches, ctx);
   for (const Field* f : fields) {
     OGRFieldDefn def(f->name, f->type);
     def.SetAlternativeName(f->alias);
@@ -184,7 +184,7 @@ void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patch
   write_layer(path, "GPKG", patches, ctx, Geometry::projected, opts);
   // QGIS shows these aliases as the field names (GDAL 3.6 does not write them).
   std::vector<std::pair<std::string, std::string>> aliases;
-  for (const Field* f : schema(patches)) aliases.emplace_back(f->name, f->alias);
+  for (const Field* f : schema(patches, ctx)) aliases.emplace_back(f->name, f->alias);
   describe_patch_layer(path, "changes", aliases);
 }
 
@@ -194,7 +194,7 @@ void write_patches_geojson(const std::string& path, const std::vector<Patch>& pa
   // for 18,000 patches; the same RFC 7946 content: WGS84 lon/lat to 1e-7, exterior rings
   // counter-clockwise, one feature per line.
   std::string text = "{\n\"type\": \"FeatureCollection\",\n\"name\": \"changes\",\n\"features\": [\n";
-  const auto fields = schema(patches);
+  const auto fields = schema(patches, ctx);
   for (std::size_t k = 0; k < patches.size(); ++k) {
     const Patch& p = patches[k];
     text += R"({"type":"Feature","properties":{)";

@@ -57,14 +57,14 @@ io::CsvTable patches_csv(const BuildingChange& change, const BuildingChangeParam
                          double m2_per_px) {
   io::CsvTable t;
   t.header = {"id",           "category",        "label",        "change_kind",
-              "change_kind_label", "area_px",    "area_m2",      "col_min",
+              "change_kind_code", "area_px",     "area_m2",      "col_min",
               "row_min",      "col_max",         "row_max",      "centroid_col",
               "centroid_row", "saturation_drop", "edge_support", "confidence"};
   auto n = [](double v, int d) { return io::csv_number(v, d); };
   for (const auto& o : change.objects) {
     const ChangeCategory c = vhr_change_category(o.kind);
     t.rows.push_back({std::to_string(o.id), category_key(c), category_label(c),
-                      vhr_change_kind_key(o.kind), vhr_change_kind_label(o.kind),
+                      vhr_change_kind_label(o.kind), vhr_change_kind_key(o.kind),
                       std::to_string(o.pixels), n(double(o.pixels) * m2_per_px, 2),
                       std::to_string(o.col_min), std::to_string(o.row_min),
                       std::to_string(o.col_max), std::to_string(o.row_max),
@@ -212,7 +212,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   const double pixel = std::sqrt(io::mean_pixel_area_m2(grid));
   log.info("'" + req.before + "' and '" + req.after + "': red, green and blue at " +
            json(round_to(pixel, 0.001)).dump() +
-           " m with no near-infrared band: new buildings by the very-high-resolution method, "
+           " m with no near-infrared band: new and demolished buildings and converted ground by "
+           "the very-high-resolution method, "
            "on the grid of '" + req.before + "'");
   // The method holds both images whole (about 90 bytes a pixel with its working planes).
   if (static_cast<double>(grid.width) * grid.height > kMaxVhrPixels)
@@ -242,7 +243,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   StagedDir out(req.out_dir);
   const auto& dir = out.staging();
   write_change_raster((dir / "change.tif").string(), grid, d.nodata_mask, d.change);
-  const io::ReportContext rc{req.date_before, req.date_after, "", "", &classes, grid.crs_wkt};
+  const io::ReportContext rc{req.date_before, req.date_after, "",  "", &classes, grid.crs_wkt,
+                            /*change_kinds=*/true};
   io::write_patches_gpkg((dir / "changes.gpkg").string(), patches, rc);
   io::write_patches_geojson((dir / "changes.geojson").string(), patches, rc);
   io::write_patches_csv((dir / "changes.csv").string(), patches, rc);

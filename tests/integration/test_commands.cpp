@@ -474,9 +474,9 @@ TEST(Commands, ChangeComparesImagesWithoutGeoreferenceOnThePixelGridForNewBuildi
   EXPECT_EQ(summary["grid"]["pixel_size_source"], "assumed");
   EXPECT_EQ(summary["changes"]["patches"], 1);
   const auto csv = test::read_text((out / "changes.csv").string());
-  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,category,label,change_kind,change_kind_label,area_px,area_m2", 0), 0u) << csv;
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,category,label,change_kind,change_kind_code,area_px,area_m2", 0), 0u) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2) << csv;
-  EXPECT_NE(csv.find("non_agricultural,非农化,new_building,新建建筑"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("non_agricultural,非农化,新建建筑,new_building"), std::string::npos) << csv;
 
   // The same bytes whatever the thread count.
   for (const char* threads : {"1", "2"}) {
@@ -605,7 +605,7 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   const auto r = test::run_cli({"change", "--before", dir / "ortho_20240315.tif", "--after",
                                 dir / "ortho_20240820.tif", "--out", out.string(), "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("no near-infrared band: new buildings"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no near-infrared band: new and demolished buildings and converted ground"), std::string::npos) << r.output;
 
   // change.tif on the earlier image's grid, with its CRS: 1 on the new roof, 0 on the old one,
   // no data where the later image does not reach.

@@ -97,7 +97,7 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   test::TempDir dir;
   const auto r = test::run_cli({"run", write_ortho_pipeline(dir, rgb_rules()), "-v"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("very-high-resolution RGB: new buildings by the building method"),
+  EXPECT_NE(r.output.find("very-high-resolution RGB: new and demolished buildings and converted ground by the building method"),
             std::string::npos)
       << r.output;
   const fs::path out = dir.path() / "out";

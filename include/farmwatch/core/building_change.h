@@ -28,7 +28,9 @@ struct BuildingChangeParams {
   double structure_change = 0.6;  ///< 1 - correlation of the gradient vectors
   double min_area_m2 = 20;        ///< smaller objects are dropped
   double tolerance_m = 1.0;       ///< misregistration allowed when matching outlines
-  double max_edge_support = 1.5;  ///< earlier-date edge strength along the outline / later
+  /// Edge strength along an object's outline in the date without it over the date with it
+  /// (the earlier over the later for a new building): below it, the outline is new.
+  double max_edge_support = 1.5;
   bool demolished = true;         ///< also report demolished buildings (the test reversed)
   bool ground_converted = true;   ///< also report ground converted (see VhrChangeKind)
   double ground_min_area_m2 = 667;  ///< smallest ground-converted object: 1 亩, the mapping unit
@@ -36,8 +38,9 @@ struct BuildingChangeParams {
   /// (own colours): hardened or bare ground is greyer than the scene's typical surface; grass
   /// dried by the season is not.
   double max_ground_saturation = 0.0;
-  /// Largest mean excess green (2g - r - b) / (r + g + b) of an object in the date that shows
-  /// the building or the converted ground (after histogram matching): above it, vegetation.
+  /// Largest mean excess green (2g - r - b) / (r + g + b) of an object, over the median of the
+  /// date that shows the building or the converted ground, in that date's own colours (before
+  /// histogram matching): above it, vegetation.
   double max_excess_green = 0.02;
   /// Smallest mean gradient along a demolished building's outline in the earlier date, over the
   /// date's mean gradient: a building has a sharp outline, bare ground or grass does not.
@@ -58,8 +61,9 @@ struct BuildingObject {
   std::int64_t pixels = 0;
   int col_min = 0, row_min = 0, col_max = 0, row_max = 0;  ///< inclusive bounding box
   double centroid_col = 0, centroid_row = 0;               ///< pixel-centre coordinates
-  /// Mean over the object of the saturation lost from the earlier to the later date (from
-  /// the later to the earlier for a demolished building).
+  /// Mean over the object of the saturation lost from the date without the building to the
+  /// date with it (earlier to later for a new building and converted ground, later to earlier
+  /// for a demolished building): positive.
   double saturation_drop = 0;
   /// Outline edge strength in the date without the object / in the date with it (new and
   /// demolished buildings: < max_edge_support; ground converted: any).

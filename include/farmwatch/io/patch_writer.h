@@ -14,6 +14,9 @@ struct ReportContext {
   std::string sensor_before, sensor_after;
   const ClassTable* classes = nullptr;
   std::string crs_wkt;  ///< analysis CRS (the GeoPackage's CRS)
+  /// Write the very-high-resolution method's change_kind and change_kind_code fields (also
+  /// when no patch was found, so every run of that method has one schema).
+  bool change_kinds = false;
 };
 
 void write_patches_gpkg(const std::string& path, const std::vector<Patch>& patches,

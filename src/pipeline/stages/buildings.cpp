@@ -64,10 +64,12 @@ class Buildings : public Stage {
     // compares (a 0.2-pixel shift turned a demolished house into a small new building on the
     // generated pair of the tests).
     io::ImageInfo later = b;
-    // The shift is in the image's own CRS units: in its pixels, then in metres of the grid.
-    const Grid& own = b.file_grid.width ? b.file_grid : b.grid;
-    const double shift_m = params.pixel_size_m * std::hypot(b.shift_x / own.transform.c[1],
-                                                            b.shift_y / own.transform.c[5]);
+    // The measured shift is in pixels of the analysis grid (coregister's report).
+    double shift_m = 0;
+    if (ctx.coregistration.is_object() && ctx.coregistration.contains("shift_px")) {
+      const auto& px = ctx.coregistration["shift_px"];
+      shift_m = params.pixel_size_m * std::hypot(px[0].get<double>(), px[1].get<double>());
+    }
     if (shift_m < params.tolerance_m) {
       later.shift_x = later.shift_y = 0;
       if (b.shift_x != 0 || b.shift_y != 0)

@@ -17,7 +17,7 @@ std::unique_ptr<Stage> spectral();    ///< calibrate the spectral change test on
 std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
 std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
-std::unique_ptr<Stage> buildings();   ///< very-high-resolution RGB: new buildings
+std::unique_ptr<Stage> buildings();   ///< very-high-resolution RGB: buildings and ground
 std::unique_ptr<Stage> patches();     ///< change patches
 std::unique_ptr<Stage> annotate();    ///< parcel statistics, units, exemptions, patch ids
 /// Starts the COG conversions that need only the per-pixel stage (land use, scene sources,

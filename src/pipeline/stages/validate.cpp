@@ -176,13 +176,13 @@ class Validate : public Stage {
                           " do not have; classify them with rules on red, green and blue, e.g. "
                           "pipelines/rules/landuse_rules_rgb.yaml");
     if (!spec.classifier->classes().find(std::string("built_up")))
-      throw ConfigError(where + " have no class 'built_up', which new buildings between " + pair +
-                        " become");
+      throw ConfigError(where + " have no class 'built_up', which the buildings and ground "
+                        "changed between " + pair + " become");
     if (ctx.options.shard || ctx.options.merge_shards)
       throw ParamError("--shard/--shards: the dates are very-high-resolution RGB, which the "
                        "building method compares whole, in one process; run without shards");
     required.insert({BandRole::red, BandRole::green, BandRole::blue});
-    log.info("both dates are very-high-resolution RGB: new buildings by the building method");
+    log.info("both dates are very-high-resolution RGB: new and demolished buildings and converted ground by the building method");
   }
 
   /// The building method works on pixels of at most kMaxVhrPixelM and holds the pair whole.

@@ -76,7 +76,7 @@ PixelChangeRequest building_request(const ChangeParams& p, const StepEnv& env) {
   return req;
 }
 
-/// Two images with no georeference: new buildings on their pixel grid, with a warning.
+/// Two images with no georeference: new and demolished buildings and converted ground on their pixel grid, with a warning.
 nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
   const std::pair<const char*, bool> georef_only[] = {
       {"farmland", !p.farmland.empty()},        {"model", !p.model.empty()},
@@ -92,7 +92,7 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
 }
 
 /// Georeferenced red, green and blue with no near-infrared band at very high resolution (drone
-/// orthomosaics, aerial photos): new buildings by the same method as images without
+/// orthomosaics, aerial photos): buildings and ground by the same method as images without
 /// georeference, on A's grid. nullopt for any other pair (the land-use engine takes it).
 std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const StepEnv& env,
                                                  const io::ImageInfo& before,
