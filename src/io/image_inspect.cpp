@@ -345,10 +345,30 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
   info.bands = band_roles(*ds, req.path, req.bands);
   for (BandRole r : required)
     if (!info.bands[r]) {
+      // Each band's description, or else its colour interpretation (an RGB photo's bands say
+      // red, green, blue, alpha there and nothing else).
       std::string descs;
-      for (int i = 1; i <= info.band_count; ++i)
-        descs += (i > 1 ? ", " : "") + std::to_string(i) + "='" +
-                 ds->GetRasterBand(i)->GetDescription() + "'";
+      for (int i = 1; i <= info.band_count; ++i) {
+        GDALRasterBand* band = ds->GetRasterBand(i);
+        std::string d = band->GetDescription();
+        const GDALColorInterp ci = band->GetColorInterpretation();
+        if (d.empty() && ci != GCI_Undefined && ci != GCI_GrayIndex)
+          d = GDALGetColorInterpretationName(ci);
+        descs += (i > 1 ? ", " : "") + std::to_string(i) + "='" + d + "'";
+      }
+      // A colour photo (drone orthomosaic, aerial image) has no near-infrared band to map: the
+      // way on is rules that need red, green and blue only.
+      const bool rgb_photo = r == BandRole::nir && info.bands[BandRole::red] &&
+                             info.bands[BandRole::green] && info.bands[BandRole::blue] &&
+                             info.band_count <= 4;
+      if (rgb_photo)
+        throw InputError("raster '" + req.path + "' has red, green and blue (bands: " + descs +
+                         ") but no near-infrared band, which these classification rules need: "
+                         "classify RGB imagery (drone orthomosaics, aerial photos) with the RGB "
+                         "rules, --rules pipelines/rules/landuse_rules_rgb.yaml, and --profile "
+                         "drone for 8-bit photos (in a pipeline: classification: that file, "
+                         "profile: drone); if the file does have a near-infrared band, map it "
+                         "with --bands, e.g. red=1,green=2,blue=3,nir=4");
       throw InputError("raster '" + req.path + "' has no band for role '" + role_name(r) +
                        "' (bands: " + descs + "); map bands explicitly, e.g. " +
                        "blue=1,green=2,red=3,nir=4");

@@ -719,7 +719,37 @@ TEST(Commands, ChangeSendsGeoreferencedVeryHighResolutionRgbThroughTheBuildingMe
   const auto r3 = test::run_cli({"change", "--before", dir / "coarse_a.tif", "--after",
                                  dir / "coarse_b.tif", "--out", dir / "o3"});
   EXPECT_EQ(r3.exit_code, 4) << r3.output;
-  EXPECT_NE(r3.output.find("no band for role 'nir'"), std::string::npos) << r3.output;
+  EXPECT_NE(r3.output.find("but no near-infrared band"), std::string::npos) << r3.output;
+  EXPECT_NE(r3.output.find("landuse_rules_rgb.yaml"), std::string::npos) << r3.output;
+}
+
+TEST(Commands, AnRgbPhotoClassifiedWithTheDefaultRulesIsPointedToTheRgbRules) {
+  // A drone orthomosaic (red, green, blue and an alpha band, 8-bit) through `classify` with
+  // the default rules, which need near-infrared: exit 4 naming the RGB rules and the drone
+  // profile, which then classify it.
+  test::TempDir dir;
+  const auto p = test::make_vhr_pair(0);
+  test::RasterSpec s = test::vhr_ortho(p, false);
+  s.descriptions.clear();
+  s.bands.push_back(std::vector<double>(std::size_t(s.width) * s.height, 255));
+  test::write_raster(dir / "ortho.tif", s);
+  {
+    GDALDatasetUniquePtr ds(
+        GDALDataset::Open((dir / "ortho.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    const GDALColorInterp ci[4] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand, GCI_AlphaBand};
+    for (int b = 0; b < 4; ++b) ds->GetRasterBand(b + 1)->SetColorInterpretation(ci[b]);
+  }
+  const auto r = test::run_cli({"classify", "--in", dir / "ortho.tif", "--out", dir / "lu.tif"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("1='Red', 2='Green', 3='Blue', 4='Alpha'"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("--rules pipelines/rules/landuse_rules_rgb.yaml"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("--profile drone"), std::string::npos) << r.output;
+  const auto ok = test::run_cli({"classify", "--in", dir / "ortho.tif", "--rules",
+                                 test::source_dir() + "/pipelines/rules/landuse_rules_rgb.yaml",
+                                 "--profile", "drone", "--out", dir / "lu.tif", "-q"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
 TEST(Commands, ClassAreasOfAGridInDegreesAreOnTheGround) {
