@@ -173,21 +173,27 @@ double otsu_threshold(const std::vector<double>& v) {
 }
 
 /// The first iteration's weights: 1 for the pixels below the Otsu split of the change-vector
-/// magnitude over bands z-scored per date, 0 above. Starting from all pixels, a scene where
-/// change is widespread (two fifths of the pixels) made the first canonical correlation absorb
-/// the change, and the iterations never left it; the two-population split starts them from the
-/// pixels most likely unchanged, and the iterations then re-decide every pixel.
+/// magnitude, 0 above. The magnitude is over the bands' differences (later - earlier, less
+/// their median: an offset between the dates does not count), each over the earlier band's
+/// standard deviation. Starting from all pixels, a scene where change is widespread (two fifths
+/// of the pixels) made the first canonical correlation absorb the change, and the iterations
+/// never left it; the two-population split starts them from the pixels most likely unchanged,
+/// and the iterations then re-decide every pixel. Differences rather than bands z-scored per
+/// date: where most of the scene changed, the later date's mean and spread are the change's,
+/// and z-scoring made the unchanged pixels look changed.
 std::vector<double> initial_weights(const cv::Mat& x, const cv::Mat& y) {
   const int n = x.rows, p = x.cols;
-  cv::Mat mx, sx, my, sy;
-  std::vector<double> mag(n, 0);
+  std::vector<double> mag(n, 0), diff(n), sorted;
   for (int b = 0; b < p; ++b) {
+    cv::Mat mx, sx;
     cv::meanStdDev(x.col(b), mx, sx);
-    cv::meanStdDev(y.col(b), my, sy);
-    const double ax = mx.at<double>(0), bx = sx.at<double>(0) + 1e-12;
-    const double ay = my.at<double>(0), by = sy.at<double>(0) + 1e-12;
+    const double spread = sx.at<double>(0) + 1e-12;
+    for (int i = 0; i < n; ++i) diff[i] = y.at<double>(i, b) - x.at<double>(i, b);
+    sorted = diff;
+    std::nth_element(sorted.begin(), sorted.begin() + n / 2, sorted.end());
+    const double median = sorted[static_cast<std::size_t>(n / 2)];
     for (int i = 0; i < n; ++i) {
-      const double d = (x.at<double>(i, b) - ax) / bx - (y.at<double>(i, b) - ay) / by;
+      const double d = (diff[i] - median) / spread;
       mag[i] += d * d;
     }
   }

@@ -51,11 +51,15 @@ TEST(Normalisation, ABrighterLaterDateIsBroughtBackAndReported) {
 
 // Rapid urban growth (the field report of issue 15: a Landsat pair where change was widespread):
 // a generated 30 m scene of 10 x 10 px blocks of crops, forest, built-up and bare land, where 40 %
-// of all blocks are built up by the later date, read with its own gain and offset per band.
-// `change` with no options must find the new built-up land and little else; before the IR-MAD
-// started from the two-population split, it found nothing (the canonical correlations absorbed
-// the change).
-TEST(Normalisation, ChangeOverTwoFifthsOfTheSceneIsFound) {
+// (then 60 %) of all blocks are built up by the later date, read with its own gain and offset
+// per band. `change` with no options must find the new built-up land and little else; before
+// the IR-MAD started from the two-population split, it found nothing at 40 % (the canonical
+// correlations absorbed the change), and with the split over bands z-scored per date nothing at
+// 60 % (the later date's statistics were the change's).
+class WidespreadChange : public ::testing::TestWithParam<double> {};
+
+TEST_P(WidespreadChange, IsFound) {
+  const double share = GetParam();  // of all blocks
   test::TempDir d;
   const int n = 200, blocks = n / 10;
   std::mt19937 rng(3);
@@ -71,7 +75,7 @@ TEST(Normalisation, ChangeOverTwoFifthsOfTheSceneIsFound) {
   for (int k = 0; k < blocks * blocks; ++k) {
     const double r = u(rng);
     before[k] = r < 0.45 ? 0 : r < 0.65 ? 1 : r < 0.85 ? 2 : 3;
-    after[k] = before[k] != 2 && u(rng) < 0.5 ? 2 : before[k];  // 40 % of all blocks
+    after[k] = before[k] != 2 && u(rng) < share / 0.8 ? 2 : before[k];  // 80 % not built up
     shade[k] = 1 + spread(rng);
   }
   auto scene = [&](const std::vector<int>& cls, bool later) {
@@ -110,6 +114,13 @@ TEST(Normalisation, ChangeOverTwoFifthsOfTheSceneIsFound) {
       fp += flagged && !truth;
       fn += !flagged && truth;
     }
-  EXPECT_GT(tp / (tp + fn), 0.85) << "recall";
+  // Measured 0.94 and 0.80, precision 0.999 and 0.9997 (blocks of bare land built up differ
+  // least from their past).
+  EXPECT_GT(tp / (tp + fn), share < 0.5 ? 0.85 : 0.75) << "recall";
   EXPECT_GT(tp / (tp + fp), 0.9) << "precision";
 }
+
+INSTANTIATE_TEST_SUITE_P(Normalisation, WidespreadChange, ::testing::Values(0.4, 0.6),
+                         [](const ::testing::TestParamInfo<double>& i) {
+                           return "Percent" + std::to_string(static_cast<int>(i.param * 100));
+                         });
