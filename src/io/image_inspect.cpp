@@ -363,7 +363,8 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
                              info.band_count <= 4;
       if (rgb_photo)
         throw InputError("raster '" + req.path + "' has red, green and blue (bands: " + descs +
-                         ") but no near-infrared band, which these classification rules need: "
+                         ") but no near-infrared band (role 'nir'), which these classification "
+                         "rules need: "
                          "classify RGB imagery (drone orthomosaics, aerial photos) with the RGB "
                          "rules, --rules pipelines/rules/landuse_rules_rgb.yaml, and --profile "
                          "drone for 8-bit photos (in a pipeline: classification: that file, "
