@@ -95,29 +95,36 @@ ChangeCategory vhr_change_category(VhrChangeKind k) {
                                                  : ChangeCategory::non_agricultural;
 }
 
+namespace {
+
+struct KindNames {
+  VhrChangeKind kind;
+  const char* key;
+  const char* label;
+};
+/// Every kind, in code order, with its identifier and display label.
+constexpr KindNames kKinds[] = {
+    {VhrChangeKind::new_building, "new_building", "新建建筑"},
+    {VhrChangeKind::demolished_building, "demolished_building", "拆除建筑"},
+    {VhrChangeKind::ground_converted, "ground_converted", "推填土或硬化"},
+};
+
+const KindNames* names_of(VhrChangeKind k) {
+  for (const auto& n : kKinds)
+    if (n.kind == k) return &n;
+  return nullptr;
+}
+
+}  // namespace
+
 const char* vhr_change_kind_key(VhrChangeKind k) {
-  switch (k) {
-    case VhrChangeKind::new_building: return "new_building";
-    case VhrChangeKind::demolished_building: return "demolished_building";
-    case VhrChangeKind::ground_converted: return "ground_converted";
-  }
-  return "";
+  const KindNames* n = names_of(k);
+  return n ? n->key : "";
 }
 
 const char* vhr_change_kind_label(VhrChangeKind k) {
-  switch (k) {
-    case VhrChangeKind::new_building: return "新建建筑";
-    case VhrChangeKind::demolished_building: return "拆除建筑";
-    case VhrChangeKind::ground_converted: return "推填土或硬化";
-  }
-  return "";
-}
-
-std::optional<VhrChangeKind> parse_vhr_change_kind(const std::string& key) {
-  for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
-                 VhrChangeKind::ground_converted})
-    if (key == vhr_change_kind_key(k)) return k;
-  return std::nullopt;
+  const KindNames* n = names_of(k);
+  return n ? n->label : "";
 }
 
 }  // namespace farmwatch

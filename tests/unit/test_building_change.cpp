@@ -45,16 +45,23 @@ Overlap overlap(const BuildingChange& c, int width, const std::array<int, 4>& ro
   return o;
 }
 
+/// `c` holds one object, of kind `kind`, over the generated pair's new house (shifted east by
+/// the pair's pixel) and nothing beyond it and its shadow.
+void expect_the_new_house(const BuildingChange& c, const test::VhrPair& p, VhrChangeKind kind) {
+  ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, kind);
+  const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
+  EXPECT_GT(o.covered, 0.8);
+  EXPECT_EQ(o.outside, 0) << "changes outside the house";
+}
+
 }  // namespace
 
 TEST(BuildingChange, FindsTheHouseBuiltAndNotTheOneStandingInBothDates) {
   const auto p = test::make_vhr_pair(1);
   const auto c = detect_building_change(image_of(p, p.before), image_of(p, p.after));
+  expect_the_new_house(c, p, VhrChangeKind::new_building);
   ASSERT_EQ(c.objects.size(), 1u);
-  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::new_building);
-  const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
-  EXPECT_GT(o.covered, 0.8);
-  EXPECT_EQ(o.outside, 0) << "changes outside the new house (the old one, grass)";
   const auto& obj = c.objects[0];
   EXPECT_EQ(obj.id, 1);
   EXPECT_NEAR(obj.centroid_col, p.built[0] + 1 + p.built[2] / 2.0, 4);
@@ -106,12 +113,8 @@ TEST(BuildingChange, RefusesImagesOfDifferentSizes) {
 TEST(BuildingChange, FindsTheHousePulledDownAsADemolishedBuilding) {
   // The generated pair the other way round: the later date has lost the new house.
   const auto p = test::make_vhr_pair(1);
-  const auto c = detect_building_change(image_of(p, p.after), image_of(p, p.before));
-  ASSERT_EQ(c.objects.size(), 1u);
-  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::demolished_building);
-  const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
-  EXPECT_GT(o.covered, 0.8);
-  EXPECT_EQ(o.outside, 0) << "changes outside the house pulled down";
+  expect_the_new_house(detect_building_change(image_of(p, p.after), image_of(p, p.before)), p,
+                       VhrChangeKind::demolished_building);
   BuildingChangeParams params;
   params.demolished = false;
   EXPECT_TRUE(

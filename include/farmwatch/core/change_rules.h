@@ -44,9 +44,6 @@ ChangeCategory vhr_change_category(VhrChangeKind k);
 const char* vhr_change_kind_key(VhrChangeKind k);
 /// 新建建筑, 拆除建筑, 推填土或硬化.
 const char* vhr_change_kind_label(VhrChangeKind k);
-/// Parses a vhr_change_kind_key.
-std::optional<VhrChangeKind> parse_vhr_change_kind(const std::string& key);
-
 enum class Transition : std::uint8_t { unset, allowed, non_agricultural, non_grain, other_change };
 std::optional<Transition> parse_transition(const std::string& key);
 
