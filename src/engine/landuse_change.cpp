@@ -430,6 +430,11 @@ std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
   return counts;
 }
 
+void write_change_kinds(const LanduseChangeJob& job, const std::vector<std::uint8_t>& kinds) {
+  write_whole_grid(job.change_kinds_out, byte_layout(job.grid, "change kinds", 0), kinds,
+                   "write_change_kinds");
+}
+
 void write_landuse(const LanduseChangeJob& job, std::size_t date,
                    const std::vector<std::uint8_t>& classes) {
   if (date >= job.landuse_out.size())

@@ -78,7 +78,7 @@ GeometryPtr mask_polygon(const Grid& grid, const Window& w, std::vector<std::uin
 
 /// Windows of the rasters a patch is measured on.
 struct Pixels {
-  std::vector<std::uint8_t> before, after, evidence, candidates, class_confidence;
+  std::vector<std::uint8_t> before, after, evidence, candidates, class_confidence, kinds;
   std::vector<std::uint32_t> parcels;
 };
 
@@ -169,6 +169,7 @@ class PatchMeasurer {
     if (!in.parcels.empty()) parcels_ = open_raster(in.parcels);
     if (!in.class_confidence.empty()) class_confidence_ = open_raster(in.class_confidence);
     if (!in.delta.empty()) delta_ = open_raster(in.delta);
+    if (!in.change_kinds.empty()) kinds_ = open_raster(in.change_kinds);
   }
 
   /// Refines, measures and (unless too small) describes one polygonised patch.
@@ -260,6 +261,7 @@ class PatchMeasurer {
     window_io(*candidates_, GF_Read, w, px.candidates, GDT_Byte);
     if (parcels_) window_io(*parcels_, GF_Read, w, px.parcels, GDT_UInt32);
     if (class_confidence_) window_io(*class_confidence_, GF_Read, w, px.class_confidence, GDT_Byte);
+    if (kinds_) window_io(*kinds_, GF_Read, w, px.kinds, GDT_Byte);
   }
 
   std::optional<std::vector<std::uint8_t>> refine(ChangeCategory cat, const Window& w,
@@ -306,7 +308,7 @@ class PatchMeasurer {
 
   /// What a patch's pixels say, summed over its window or its pieces.
   struct Tally {
-    std::array<std::int64_t, 256> hb{}, ha{};
+    std::array<std::int64_t, 256> hb{}, ha{}, kinds{};
     std::int64_t n = 0, in_farmland = 0, pure = 0, with_probability = 0;
     double evidence = 0, probability = 0;
     void add(const std::vector<std::uint8_t>& mask, const Pixels& px) {
@@ -321,6 +323,7 @@ class PatchMeasurer {
           ++with_probability;
         }
         if (px.parcels.empty() || px.parcels[i] != 0) ++in_farmland;
+        if (!px.kinds.empty() && px.kinds[i] != 0) ++kinds[px.kinds[i]];
       }
     }
     /// The pixels of the main transition (before -> after).
@@ -335,6 +338,8 @@ class PatchMeasurer {
   /// outline `g` (class_before and class_after are set).
   void describe(Patch& p, const OGRGeometry& g, const Tally& t) {
     p.pixels = t.n;
+    if (kinds_ && std::any_of(t.kinds.begin(), t.kinds.end(), [](auto k) { return k > 0; }))
+      p.kind = static_cast<VhrChangeKind>(majority(t.kinds));
     const double nn = static_cast<double>(std::max<std::int64_t>(t.n, 1));
     p.area_mu = m2_to_mu(p.area_m2);
     p.farmland_share = static_cast<double>(t.in_farmland) / nn;
@@ -360,7 +365,7 @@ class PatchMeasurer {
 
   const PatchInputs& in_;
   DatasetPtr before_, after_, evidence_, candidates_, parcels_, class_confidence_;
-  DatasetPtr delta_;
+  DatasetPtr delta_, kinds_;
   EllipsoidalArea area_;
   bool is_geographic_;
   TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());

@@ -111,6 +111,8 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   ASSERT_EQ(patches.size(), 1u) << patches.dump();
   const auto& f = patches[0]["properties"];
   EXPECT_EQ(f["category_code"], "non_agricultural");
+  EXPECT_EQ(f["change_kind_code"], "new_building");
+  EXPECT_EQ(f["change_kind"], "新建建筑");
   EXPECT_EQ(f["parcel_ids"], "P-new");
   EXPECT_EQ(f["class_after"], "建设用地");
   EXPECT_GT(f["confidence"].get<double>(), 0) << f.dump();
@@ -153,6 +155,7 @@ TEST(VhrRun, AHousePulledDownIsBuiltUpLandInTheEarlierLandUse) {
   ASSERT_EQ(patches.size(), 1u) << summary.dump(1);
   const auto& f = patches[0]["properties"];
   EXPECT_EQ(f["category_code"], "other_change");
+  EXPECT_EQ(f["change_kind_code"], "demolished_building");
   EXPECT_EQ(f["class_before"], "建设用地");
   EXPECT_EQ(f["parcel_ids"], "P-new");
   EXPECT_EQ(summary["building_change"]["objects_by_kind"]["demolished_building"], 1)

@@ -34,6 +34,9 @@ struct LanduseChangeJob {
   std::string candidates_out;    ///< categories 1..3, 0 elsewhere, + io::kSeedBit on the spectral
                                  ///< test's seeds (io::sieve_change clears it; then patch input)
   std::string evidence_out;      ///< spectral change evidence 0..100
+  /// The very-high-resolution method's change kind per pixel (VhrChangeKind code, 0 none);
+  /// written by write_change_kinds only, read by the patches for their change_kind.
+  std::string change_kinds_out;
   /// The change vector: after minus before reflectance (0-1) of each band role both dates
   /// have, one Float32 band per role in BandRole order, NaN where either date has no clear
   /// value; uncompressed scratch for patch boundary refinement, which then reads the
@@ -78,6 +81,11 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
 std::array<std::int64_t, 256> write_change(const LanduseChangeJob& job,
                                            const std::vector<std::uint8_t>& change,
                                            const std::vector<std::uint8_t>& evidence);
+
+/// Writes job.change_kinds_out: `kinds` per pixel of job.grid, row-major, a VhrChangeKind code
+/// or 0. std::invalid_argument if the vector is not the grid's size; ProcessingError if the
+/// raster cannot be written.
+void write_change_kinds(const LanduseChangeJob& job, const std::vector<std::uint8_t>& kinds);
 
 /// Replaces date `date`'s land-use raster (job.landuse_out) with `classes` (class codes per
 /// pixel of job.grid, row-major; kNodataCode where none): new buildings the building method

@@ -28,6 +28,9 @@ struct PatchInputs {
   /// Probability (%) of each pixel's transition from a learned model; empty: rule classes.
   std::string class_confidence;
   std::string parcels;  ///< parcel index raster; empty = whole area watched
+  /// The very-high-resolution method's change kind per pixel (VhrChangeKind code, 0 none): a
+  /// patch takes the kind most of its pixels have. Empty: patches have no kind.
+  std::string change_kinds;
   const FarmlandLayer* farmland = nullptr;
   const ChangeRules* rules = nullptr;
   const ClassTable* classes = nullptr;

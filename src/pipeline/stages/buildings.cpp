@@ -81,7 +81,7 @@ class Buildings : public Stage {
     keep_data(before, before_classes);
     keep_data(after, after_classes);
     const std::size_t n = before_classes.size();
-    std::vector<std::uint8_t> change(n, 0), evidence(n, 255);
+    std::vector<std::uint8_t> change(n, 0), evidence(n, 255), kinds(n, 0);
     for (std::size_t i = 0; i < n; ++i)
       if (!before.valid[i] || !after.valid[i]) change[i] = 255;
     const BuildingChange found = detect_building_change(std::move(before), std::move(after), params);
@@ -115,6 +115,7 @@ class Buildings : public Stage {
       if (c == ChangeCategory::none) continue;
       change[i] = static_cast<std::uint8_t>(c);
       evidence[i] = confidence[id];
+      kinds[i] = static_cast<std::uint8_t>(kind[id]);
     }
     const bool any_demolished =
         std::any_of(found.objects.begin(), found.objects.end(), [](const BuildingObject& o) {
@@ -123,6 +124,7 @@ class Buildings : public Stage {
     if (any_demolished) engine::write_landuse(job, 0, before_classes);
     engine::write_landuse(job, 1, after_classes);
     ctx.pixels.change_pixels = engine::write_change(job, change, evidence);
+    engine::write_change_kinds(job, kinds);
     ctx.buildings_report = building_method_summary(params);
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
     ctx.buildings_report["objects"] = found.objects.size();

@@ -24,6 +24,7 @@ class Patches : public Stage {
     in.after_classes = job.landuse_out[1];
     in.evidence = job.evidence_out;
     in.parcels = job.parcels;
+    if (ctx.vhr) in.change_kinds = job.change_kinds_out;
     in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
     in.rules = &ctx.spec.change.rules;
     in.classes = &ctx.spec.classifier->classes();

@@ -45,6 +45,7 @@ class Prepare : public Stage {
     job.change_out = (scratch / "change.tif").string();
     job.candidates_out = (scratch / "candidates.tif").string();
     job.evidence_out = (scratch / "evidence.tif").string();
+    job.change_kinds_out = (scratch / "change_kinds.tif").string();
     // With a learned model: the probability of each pixel's transition, from its votes.
     if (!ctx.spec.model.empty())
       job.class_confidence_out = (scratch / "class_confidence.tif").string();

@@ -24,7 +24,7 @@ class Reports : public Stage {
     const auto& d = ctx.spec.dates;
     const io::ReportContext rc{
         d[0].date,       d[1].date, d[0].sensor, d[1].sensor, &ctx.spec.classifier->classes(),
-        ctx.grid.crs_wkt};
+        ctx.grid.crs_wkt, /*change_kinds=*/ctx.vhr};
     const auto& staging = ctx.out->staging();
     const auto& patches = ctx.patches.patches;
     // The formats are written side by side (each its own file and GDAL dataset).
