@@ -301,7 +301,9 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
         parcels += (parcels.empty() ? "" : "<br>") + esc(id) + " (" + fixed(m2, 0) + " m²)";
       const auto xy = gk(p.centroid_lon, p.centroid_lat);
       h << "<tr id='" << esc(p.id) << "'><td>" << esc(p.id) << "</td><td>"
-        << category_label(p.category) << "</td><td>" << esc(b ? b->name : "?") << " → "
+        << category_label(p.category)
+        << (p.kind ? std::string("<br><small>") + vhr_change_kind_label(*p.kind) + "</small>" : "")
+        << "</td><td>" << esc(b ? b->name : "?") << " → "
         << esc(a ? a->name : "?") << "</td><td class=n>" << fixed(p.area_m2, 1)
         << "</td><td class=n>" << fixed(p.area_mu, 2) << "</td><td>"
         << fixed(p.centroid_lon, 6) << ", " << fixed(p.centroid_lat, 6) << "</td><td>"

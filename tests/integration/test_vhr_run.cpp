@@ -113,6 +113,8 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   EXPECT_EQ(f["category_code"], "non_agricultural");
   EXPECT_EQ(f["change_kind_code"], "new_building");
   EXPECT_EQ(f["change_kind"], "新建建筑");
+  EXPECT_NE(test::read_text((out / "report.html").string()).find("<small>新建建筑</small>"),
+            std::string::npos);
   EXPECT_EQ(f["parcel_ids"], "P-new");
   EXPECT_EQ(f["class_after"], "建设用地");
   EXPECT_GT(f["confidence"].get<double>(), 0) << f.dump();
