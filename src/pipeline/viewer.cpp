@@ -194,6 +194,7 @@ std::vector<std::string> write_viewer(const fs::path& folder, const ViewerMap& m
                   {"unit_name", p.unit_name}, {"status", p.status},
                   {"status_label", p.status_label}, {"chips", p.chips}};
     props["confidence"] = p.confidence ? json(*p.confidence) : json(nullptr);
+    if (!p.change_kind.empty()) props["change_kind"] = p.change_kind;
     patch_chunks[chunk_of(p.lon, p.lat)].push_back(feature(p.wkb_lonlat, props));
     search.push_back({p.id, "patch", p.lon, p.lat});
   }

@@ -115,6 +115,11 @@ TEST(VhrRun, PipelineOfOrthomosaicsReportsTheNewBuildingOnItsParcel) {
   EXPECT_EQ(f["change_kind"], "新建建筑");
   EXPECT_NE(test::read_text((out / "report.html").string()).find("<small>新建建筑</small>"),
             std::string::npos);
+  // The viewer's popup data has it too.
+  std::string vectors;
+  for (const auto& e : fs::recursive_directory_iterator(out / "vectors"))
+    if (e.is_regular_file()) vectors += test::read_text(e.path().string());
+  EXPECT_NE(vectors.find("\"change_kind\":\"新建建筑\""), std::string::npos) << vectors;
   EXPECT_EQ(f["parcel_ids"], "P-new");
   EXPECT_EQ(f["class_after"], "建设用地");
   EXPECT_GT(f["confidence"].get<double>(), 0) << f.dump();

@@ -551,6 +551,7 @@ function start(M) {
         row('监测编号 (ID)', el('span', {class: 'fw-patch-id'}, text(p.patch_id))),
         row('类别 (category)', el('span', {},
           el('span', {class: 'fw-swatch fw-swatch-line', style: `border-color:${cat.color || '#f0f'}`}), text(catLabel))),
+        p.change_kind ? row('变化类型 (kind)', text(p.change_kind)) : null,
         row('前 → 后 (before → after)', `${text(p.class_before)} → ${text(p.class_after)}`),
         row('面积 (area)', `${fmtNumber(p.area_m2, 2)} m² / ${fmtNumber(p.area_mu, 2)} 亩`),
         row('地块 (parcels)', text(p.parcels)),

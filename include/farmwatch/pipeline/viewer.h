@@ -18,6 +18,7 @@ namespace farmwatch::pipeline {
 struct ViewerPatch {
   std::string id, category, category_label, class_before, class_after, parcels, unit_name,
       status, status_label;
+  std::string change_kind;  ///< the very-high-resolution method's kind label; empty: none
   double area_m2 = 0, area_mu = 0, lon = 0, lat = 0;
   std::optional<double> confidence;
   std::vector<std::string> chips;  ///< paths relative to the output folder

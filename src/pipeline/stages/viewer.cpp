@@ -33,6 +33,7 @@ class Viewer : public Stage {
       v.id = p.id;
       v.category = category_key(p.category);
       v.category_label = category_label(p.category);
+      if (p.kind) v.change_kind = vhr_change_kind_label(*p.kind);
       v.class_before = name(p.class_before);
       v.class_after = name(p.class_after);
       for (const auto& id : p.parcel_ids) v.parcels += (v.parcels.empty() ? "" : ", ") + id;
