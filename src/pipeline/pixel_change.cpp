@@ -125,8 +125,7 @@ void summarise(const Detected& d, const AreaOf& m2_of, json& s) {
   for (auto c :
        {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
     cats[category_key(c)] = entry(category_label(c), by_category[c]);
-  for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
-                 VhrChangeKind::ground_converted})
+  for (auto k : kVhrChangeKinds)
     kinds[vhr_change_kind_key(k)] = entry(vhr_change_kind_label(k), by_kind[k]);
   s["method"] = building_method_summary(d.params);
   s["changes"] = {{"categories", cats},
@@ -179,7 +178,8 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), grid, d.nodata_mask, d.change);
   const double m2_per_px = pixel * pixel;
-  write_file_atomically(out.staging() / "changes.csv", patches_csv(d.change, d.params, m2_per_px).text());
+  write_file_atomically(out.staging() / "changes.csv",
+                        patches_csv(d.change, d.params, m2_per_px).text());
   json s;
   s["farmwatch_version"] = kVersion;
   s["grid"] = {{"crs", nullptr},
@@ -243,8 +243,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   StagedDir out(req.out_dir);
   const auto& dir = out.staging();
   write_change_raster((dir / "change.tif").string(), grid, d.nodata_mask, d.change);
-  const io::ReportContext rc{req.date_before, req.date_after, "",  "", &classes, grid.crs_wkt,
-                            /*change_kinds=*/true};
+  const io::ReportContext rc{req.date_before, req.date_after, "", "", &classes, grid.crs_wkt,
+                             /*change_kinds=*/true};
   io::write_patches_gpkg((dir / "changes.gpkg").string(), patches, rc);
   io::write_patches_geojson((dir / "changes.geojson").string(), patches, rc);
   io::write_patches_csv((dir / "changes.csv").string(), patches, rc);

@@ -42,8 +42,10 @@ struct BuildingChangeParams {
   /// date that shows the building or the converted ground, in that date's own colours (before
   /// histogram matching): above it, vegetation.
   double max_excess_green = 0.02;
-  /// Smallest mean gradient along a demolished building's outline in the earlier date, over the
-  /// date's mean gradient: a building has a sharp outline, bare ground or grass does not.
+  /// Smallest sharpness of a demolished building's outline in the earlier date: the strongest
+  /// gradient within half a window of each outline pixel, averaged along the outline, over the
+  /// same local maximum averaged over the image. A building has a sharp outline, bare ground or
+  /// grass does not.
   double min_outline_contrast = 2.0;
 };
 

@@ -37,6 +37,10 @@ enum class VhrChangeKind : std::uint8_t {
   /// asphalt, gravel), excavated or filled (推填土).
   ground_converted = 3,
 };
+/// Every kind, in code order.
+inline constexpr VhrChangeKind kVhrChangeKinds[] = {
+    VhrChangeKind::new_building, VhrChangeKind::demolished_building,
+    VhrChangeKind::ground_converted};
 /// The change category of a kind on farmland or where no farmland layer is given: new buildings
 /// and ground converted are 非农化, a demolished building is other change.
 ChangeCategory vhr_change_category(VhrChangeKind k);

@@ -89,8 +89,9 @@ void write_change_kinds(const LanduseChangeJob& job, const std::vector<std::uint
 
 /// Replaces date `date`'s land-use raster (job.landuse_out) with `classes` (class codes per
 /// pixel of job.grid, row-major; kNodataCode where none): new buildings the building method
-/// found are built-up land in the later date's map, demolished ones in the earlier date's. std::invalid_argument if there is no such
-/// date or the size differs from the grid's; ProcessingError if it cannot be written.
+/// found are built-up land in the later date's map, demolished ones in the earlier date's.
+/// std::invalid_argument if there is no such date or the size differs from the grid's;
+/// ProcessingError if it cannot be written.
 void write_landuse(const LanduseChangeJob& job, std::size_t date,
                    const std::vector<std::uint8_t>& classes);
 

@@ -59,12 +59,11 @@ class Buildings : public Stage {
       parcels = read_whole<std::uint32_t>(job.parcels, grid, io::PixelType::u32);
     BuildingChangeParams params;
     params.pixel_size_m = std::sqrt(io::mean_pixel_area_m2(grid));
-    // A co-registration shift within the method's own tolerance is left to the method: reading
-    // the later date shifted resamples it (bilinear), which smooths the texture the method
-    // compares (a 0.2-pixel shift turned a demolished house into a small new building on the
-    // generated pair of the tests).
+    // A co-registration shift (coregister's report, in pixels of the grid) within the method's
+    // own tolerance is left to the method: reading the later date shifted resamples it
+    // (bilinear), which smooths the texture the method compares (a 0.2-pixel shift turned a
+    // demolished house into a small new building on the generated pair of the tests).
     io::ImageInfo later = b;
-    // The measured shift is in pixels of the analysis grid (coregister's report).
     double shift_m = 0;
     if (ctx.coregistration.is_object() && ctx.coregistration.contains("shift_px")) {
       const auto& px = ctx.coregistration["shift_px"];
@@ -129,8 +128,7 @@ class Buildings : public Stage {
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
     ctx.buildings_report["objects"] = found.objects.size();
     std::map<std::string, std::size_t> by_kind;
-    for (auto k : {VhrChangeKind::new_building, VhrChangeKind::demolished_building,
-                   VhrChangeKind::ground_converted})
+    for (auto k : kVhrChangeKinds)
       by_kind[vhr_change_kind_key(k)] = 0;
     for (const auto& o : found.objects) ++by_kind[vhr_change_kind_key(o.kind)];
     ctx.buildings_report["objects_by_kind"] = by_kind;
