@@ -58,13 +58,16 @@ Log json_log(LogLevel level, std::string run_id) {
 int cmd_nightly(const std::vector<std::string>& args) {
   CommonOptions common;
   const auto p = parse_step<pipeline::NightlyParams>(
-      {"nightly", "nightly <area.yaml> [--wait] [--dry-run] [--log-format text|json]",
+      {"nightly", "nightly <area.yaml> [--wait] [--dry-run] [--log-format text|json] "
+                  "[--shard i/N | --merge N]",
        "One unattended night of an area: finds the scenes delivered to its inbox, compares\n"
        "each new one with the latest clear view of every place, records patches and scenes\n"
        "in the monitoring database and publishes the one map into publish/runs/<run id>/,\n"
        "switching publish/current to it. Exit codes: 0 done (or nothing new), 6 partial\n"
        "(some scenes failed), 75 another night holds the lock, 3 bad area file, 4 bad\n"
-       "input, 5 failure (disk full...): state, database and current are kept.",
+       "input, 5 failure (disk full...): state, database and current are kept.\n"
+       "On a cluster, --shard i/N compares shard i's cells of the next scene and --merge N\n"
+       "records it; repeat while scenes are left (scripts/slurm/nightly.sh does this).",
        {"area"}},
       args, common);
   if (!p) return 0;
@@ -101,6 +104,9 @@ int cmd_nightly(const std::vector<std::string>& args) {
                 << "\n";
     return kExitOk;
   }
+  if (p->shard.empty() && r.scenes_left)
+    std::cout << "recorded " << r.summary["scenes"].size() << " scene(s); " << r.scenes_left
+              << " left to compare: run the shards again, then merge\n";
   if (!r.nothing_new && r.summary.contains("patches"))
     std::cout << "published run " << r.summary["run_id"].get<std::string>() << ": "
               << r.summary["patches"]["total"] << " patches\n";

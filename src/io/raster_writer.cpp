@@ -208,7 +208,8 @@ RasterLayout derived_layout(const ImageInfo& image, const Grid& grid) {
 }
 
 void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out) {
+                      const std::vector<int>& owner, const std::string& out, int block,
+                      const std::string& compress) {
   std::vector<DatasetPtr> in;
   for (const auto& p : sources) {
     in.push_back(open_raster(p));
@@ -236,11 +237,13 @@ void assemble_windows(const std::vector<std::string>& sources, const std::vector
   }
   CPLStringList co;
   co.SetNameValue("TILED", "YES");
-  co.SetNameValue("BLOCKXSIZE", std::to_string(kBlockSize).c_str());
-  co.SetNameValue("BLOCKYSIZE", std::to_string(kBlockSize).c_str());
-  co.SetNameValue("COMPRESS", "NONE");
+  co.SetNameValue("BLOCKXSIZE", std::to_string(block).c_str());
+  co.SetNameValue("BLOCKYSIZE", std::to_string(block).c_str());
+  co.SetNameValue("COMPRESS", compress.c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   if (vrt->GetRasterCount() > 1) co.SetNameValue("INTERLEAVE", "BAND");
+  if (compress == "DEFLATE" && vrt->GetRasterBand(1)->GetRasterDataType() != GDT_Float32)
+    co.SetNameValue("PREDICTOR", "2");  // as BlockRasterWriter does
   DatasetPtr copy(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(
       out.c_str(), vrt.get(), FALSE, co.List(), nullptr, nullptr));
   if (!copy || (copy.reset(), CPLGetLastErrorType() == CE_Failure))

@@ -105,6 +105,16 @@ ShardPlan plan_shards(const RunContext& ctx, int count) {
 
 json shard_inputs(const RunContext& ctx, int count) {
   const Grid& g = ctx.grid;
+  const json grid = {{"width", g.width},
+                     {"height", g.height},
+                     {"transform", g.transform.c},
+                     {"crs", g.crs_wkt}};
+  if (!ctx.options.shard_key.is_null())
+    return {{"farmwatch_version", kVersion},
+            {"shards", count},
+            {"cell", shard_cell_size(g, count)},
+            {"grid", grid},
+            {"key", ctx.options.shard_key}};
   json files = json::array();
   for (const auto& p : {ctx.spec.file, ctx.spec.classifier_source, ctx.spec.change_source,
                         ctx.spec.model})
@@ -121,11 +131,7 @@ json shard_inputs(const RunContext& ctx, int count) {
   return {{"farmwatch_version", kVersion},
           {"shards", count},
           {"cell", shard_cell_size(g, count)},
-          {"grid",
-           {{"width", g.width},
-            {"height", g.height},
-            {"transform", g.transform.c},
-            {"crs", g.crs_wkt}}},
+          {"grid", grid},
           {"files", files}};
 }
 
@@ -174,7 +180,10 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
   write_file_atomically(ctx.out->staging() / "shard.json", j.dump() + "\n");
 }
 
-engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count) {
+namespace {
+
+/// Every shard's complete result from these inputs; InputError naming the missing ones.
+std::vector<json> complete_results(const RunContext& ctx, int count) {
   const fs::path dir = shard_results_dir(ctx);
   const json inputs = shard_inputs(ctx, count);
   std::vector<json> results;
@@ -187,32 +196,50 @@ engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count)
     throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing +
                      " of " + std::to_string(count) +
                      " from these inputs (not run yet, failed, or made from other inputs or "
-                     "another farmwatch): run `farmwatch run ... --shard i/" +
-                     std::to_string(count) + "` for each, then merge again");
-  // The cells each shard recorded doing, checked to cover the grid's cells exactly once (a
-  // shard's dealing cannot silently leave a cell unassembled).
-  std::vector<Window> cells;
-  std::vector<int> owner;
+                     "another farmwatch): run each of them (`--shard i/" +
+                     std::to_string(count) + "`), then merge again");
+  return results;
+}
+
+/// The cells the shards recorded doing, checked to cover the grid's cells exactly once (a
+/// shard's dealing cannot silently leave a cell unassembled).
+ShardCells cells_of(const RunContext& ctx, const std::vector<json>& results) {
+  const int count = static_cast<int>(results.size());
+  ShardCells sc;
   for (int k = 0; k < count; ++k)
     for (const auto& c : results[static_cast<std::size_t>(k)]["cells"]) {
-      cells.push_back({c[0].get<int>(), c[1].get<int>(), c[2].get<int>(), c[3].get<int>()});
-      owner.push_back(k);
+      sc.cells.push_back({c[0].get<int>(), c[1].get<int>(), c[2].get<int>(), c[3].get<int>()});
+      sc.owner.push_back(k);
     }
-  {
-    const int cell = shard_cell_size(ctx.grid, count);
-    auto expected = shard_cells(ctx.grid, cell);
-    auto got = cells;
-    auto by_position = [](const Window& a, const Window& b) {
-      return a.row != b.row ? a.row < b.row : a.col < b.col;
-    };
-    std::sort(expected.begin(), expected.end(), by_position);
-    std::sort(got.begin(), got.end(), by_position);
-    if (got != expected)
-      throw InputError("'" + dir.string() + "': the shards' cells do not cover the grid once (" +
-                       std::to_string(got.size()) + " cells recorded, " +
-                       std::to_string(expected.size()) +
-                       " expected): run the shards again with the same farmwatch");
-  }
+  const int cell = shard_cell_size(ctx.grid, count);
+  auto expected = shard_cells(ctx.grid, cell);
+  auto got = sc.cells;
+  auto by_position = [](const Window& a, const Window& b) {
+    return a.row != b.row ? a.row < b.row : a.col < b.col;
+  };
+  std::sort(expected.begin(), expected.end(), by_position);
+  std::sort(got.begin(), got.end(), by_position);
+  if (got != expected)
+    throw InputError("'" + shard_results_dir(ctx).string() +
+                     "': the shards' cells do not cover the grid once (" +
+                     std::to_string(got.size()) + " cells recorded, " +
+                     std::to_string(expected.size()) +
+                     " expected): run the shards again with the same farmwatch");
+  return sc;
+}
+
+}  // namespace
+
+ShardCells recorded_cells(const RunContext& ctx, int count) {
+  return cells_of(ctx, complete_results(ctx, count));
+}
+
+engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count) {
+  const fs::path dir = shard_results_dir(ctx);
+  const std::vector<json> results = complete_results(ctx, count);
+  const ShardCells sc = cells_of(ctx, results);
+  const auto& cells = sc.cells;
+  const auto& owner = sc.owner;
   for (const auto& name : job_outputs(ctx.job)) {
     const std::string file = fs::path(name).filename().string();
     const auto& listed = results[0]["outputs"];

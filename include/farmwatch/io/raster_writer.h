@@ -95,14 +95,15 @@ struct ImageInfo;
 /// not AREA_OR_POINT, which would move the grid), on `grid`. InputError if it cannot be opened.
 RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
 
-/// Writes `out`, a tiled uncompressed GeoTIFF (512 blocks) like `sources[0]` (size,
+/// Writes `out`, a tiled GeoTIFF (`block`-pixel blocks, `compress`) like `sources[0]` (size,
 /// georeference, bands, types, nodata, colour tables, descriptions, metadata), whose window
 /// `windows[k]` holds the pixels of `sources[owner[k]]` there: the merge of a run's shards
 /// (core/shard.h), each source a full-grid raster a shard wrote its windows of. Every source must
 /// have sources[0]'s size and bands. ProcessingError naming the file that cannot be read or
 /// written.
 void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out);
+                      const std::vector<int>& owner, const std::string& out,
+                      int block = kBlockSize, const std::string& compress = "NONE");
 
 /// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
 /// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).

@@ -38,6 +38,13 @@ struct RunOptions {
   /// Where shard results are kept; empty: `<output folder>.shards` beside the output folder.
   /// Every shard and the merge must see it (a shared file system on a cluster).
   std::string shard_dir;
+  /// What identifies the shards' inputs when they are not files a user named (`nightly`: the
+  /// scene's checksum and the state generation it is compared with); null: the pipeline's
+  /// files, by size and modification time (shard_inputs).
+  nlohmann::json shard_key;
+  /// Called in a shard after its per-pixel pass, before its result is committed: `nightly`
+  /// writes the shard's cells of the next state into the result (ctx.out->staging()).
+  std::function<void(const RunContext&)> after_shard_pass;
   /// Two dates of very-high-resolution RGB, one image each, are compared by the building
   /// method (stages/buildings.cpp). `nightly` turns it off: its earlier date is a composite
   /// state in reflectance, which the method's 8-bit thresholds do not fit.

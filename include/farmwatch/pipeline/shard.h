@@ -50,6 +50,15 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
 /// and returns the summed counts (the sieve, when it runs, counts change_pixels again).
 engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count);
 
+/// The cells of the grid and the shard that did each, as the complete results of `count`
+/// shards recorded them (the merge's view). InputError when a shard's result is missing or
+/// stale, or the cells do not cover the grid exactly once.
+struct ShardCells {
+  std::vector<Window> cells;
+  std::vector<int> owner;
+};
+ShardCells recorded_cells(const RunContext& ctx, int count);
+
 /// Removes the shard results once the merged outputs are published.
 void remove_shard_results(const RunContext& ctx, int count);
 

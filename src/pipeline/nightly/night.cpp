@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -12,12 +13,15 @@
 #include "farmwatch/io/scene_inbox.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/nightly.h"
+#include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/run.h"
 #include "farmwatch/pipeline/run_context.h"
 #include "lock.h"
 #include "plan.h"
 #include "publish.h"
 #include "state.h"
+#include "farmwatch/version.h"
 
 namespace farmwatch::pipeline {
 namespace fs = std::filesystem;
@@ -62,6 +66,7 @@ class Night {
     const auto t0 = std::chrono::steady_clock::now();
     const auto found = io::discover_scenes(area_.inbox);
     if (opts_.dry_run) return dry_run(found);
+    if (opts_.shard) return run_shard(found);
     AreaLock lock(st_.lock(), opts_.wait);
     db_ = io::MonitoringDb::open(area_.pipeline.database, true);
     gen_ = current_generation();
@@ -84,15 +89,28 @@ class Night {
       scenes.push_back({{"product_id", s.product_id}, {"path", s.path}, {"status", s.status},
                         {"reason", s.reason}});
     }
-    for (std::size_t k = 0; k < plan.process.size(); ++k) {
+    // A merge records the one scene its shards compared; the next ones need shards of their own.
+    const std::size_t count =
+        opts_.merge_shards ? std::min<std::size_t>(1, plan.process.size()) : plan.process.size();
+    for (std::size_t k = 0; k < count; ++k) {
       const auto& c = plan.process[k];
-      if (opts_.progress) opts_.progress(k, plan.process.size(), c.product_id);
+      if (opts_.progress) opts_.progress(k, count, c.product_id);
       json r = process(c);
       if (r["status"] == "failed") ++failed;
       scenes.push_back(std::move(r));
     }
-    if (opts_.progress) opts_.progress(plan.process.size(), plan.process.size(), "");
+    if (opts_.progress) opts_.progress(count, count, "");
     NightResult result;
+    if (count < plan.process.size()) {
+      result.scenes_left = plan.process.size() - count;
+      log_.info(std::to_string(result.scenes_left) +
+                " scene(s) left to compare: run the shards again, then merge; publish/current "
+                "unchanged until the last one is recorded");
+      result.exit_code = failed ? kExitPartial : kExitOk;
+      result.summary = {{"run_id", run_id_}, {"scenes", scenes},
+                        {"scenes_left", result.scenes_left}};
+      return result;
+    }
     const std::string published = published_generation(area_.publish);
     if (plan.process.empty() && published == std::to_string(gen_)) {
       log_.info("nothing new: " + std::to_string(found.size()) +
@@ -134,10 +152,7 @@ class Night {
   void start_from_baseline() {
     const GridSpec& gs = area_.pipeline.grid;
     const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
-    std::vector<BandRole> roles;
-    for (BandRole r : area_.pipeline.classifier->required_roles()) roles.push_back(r);
-    if (roles.empty()) roles = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
-    write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g, roles,
+    write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g, baseline_roles(),
                          area_.pipeline.classifier->classes(), st_.generation(1));
     io::NightRecord n;
     n.meta = {{"state_generation", "1"},
@@ -146,6 +161,14 @@ class Night {
     gen_ = 1;
     log_.child("baseline").info("state generation 1 from the baseline map " + area_.baseline +
                                 " of " + area_.baseline_date);
+  }
+
+  /// The bands a state started from a baseline map keeps: those the classification needs.
+  std::vector<BandRole> baseline_roles() const {
+    std::vector<BandRole> roles;
+    for (BandRole r : area_.pipeline.classifier->required_roles()) roles.push_back(r);
+    if (roles.empty()) roles = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+    return roles;
   }
 
   NightResult dry_run(const std::vector<io::SceneCandidate>& found) {
@@ -160,6 +183,163 @@ class Night {
     return r;
   }
 
+  /// The two-date pipeline comparing scene `c` (acquired `day`) with state generation `prev`
+  /// (none: the scene is the first view), with archives unpacked and any copy of the state
+  /// made in `work`.
+  PipelineSpec scene_spec(const io::SceneCandidate& c, const fs::path& prev, int day,
+                          const fs::path& work) const {
+    PipelineSpec spec = area_.pipeline;
+    spec.file = area_.file;
+    DateSpec after;
+    after.date = c.acquired;
+    after.sensor = c.sensor;
+    after.max_cloud = area_.max_cloud;
+    io::ImageRequest req;
+    req.path = io::readable_scene(c, work / "unpacked");
+    after.scenes.push_back({req, c.acquired, c.sensor});
+    spec.dates.clear();
+    if (!prev.empty()) {
+      DateSpec before;
+      const BeforeImage image = before_image(prev, day, work);
+      before.date = date_of_epoch_days(std::min(image.newest_day, day - 1));
+      before.sensor = "state: the latest clear view of each place";
+      io::ImageRequest b;
+      b.path = image.path;
+      before.scenes.push_back({b, before.date, before.sensor});
+      spec.dates.push_back(before);
+    }
+    spec.dates.push_back(after);
+    spec.outputs.dir = (st_.work() / ("scene-" + c.product_id)).string();
+    spec.outputs.tiles = false;
+    spec.outputs.reports = false;  // the night publishes its own, from the database
+    return spec;
+  }
+
+  /// Where the shards of scene `c` keep their results for the merge (state/shards/<id>).
+  fs::path scene_shards(const io::SceneCandidate& c) const {
+    return st_.root / "shards" / c.product_id;
+  }
+
+  /// What the shards' results of scene `c` depend on besides the grid: the delivery, the state
+  /// generation it is compared with (1 for a baseline map not yet recorded) and the area file.
+  json shard_key(const io::SceneCandidate& c) const {
+    std::error_code ec;
+    const auto bytes = fs::file_size(area_.file, ec);
+    const auto modified = fs::last_write_time(area_.file, ec).time_since_epoch().count();
+    const int gen = gen_ == 0 && !area_.baseline.empty() ? 1 : gen_;
+    return {{"product_id", c.product_id}, {"checksum", c.checksum},
+            {"state_generation", gen}, {"area_file", {area_.file, bytes, modified}}};
+  }
+
+  /// A shard (NightlyOptions::shard): its cells of the first scene to compare.
+  NightResult run_shard(const std::vector<io::SceneCandidate>& found) {
+    const ShardId id = *opts_.shard;
+    const auto& target = area_.pipeline.database;
+    std::vector<io::SceneRecord> known;
+    if (target.rfind("PG:", 0) == 0 || fs::exists(target)) {
+      db_ = io::MonitoringDb::open(target, false);
+      known = db_->scenes();
+      gen_ = current_generation();
+    }
+    const Plan plan = plan_night(found, known);
+    NightResult result;
+    if (plan.process.empty()) {
+      log_.info("shard " + id.label() + ": no scene to compare");
+      result.nothing_new = true;
+      result.summary = {{"run_id", run_id_}, {"shard", id.name()}, {"scenes", json::array()}};
+      return result;
+    }
+    const io::SceneCandidate& c = plan.process.front();
+    const Log log = log_.child("scene " + c.product_id);
+    const fs::path dir = scene_shards(c);
+    const fs::path work = dir / ("work-" + id.name());
+    const fs::path failed = dir / ("failed-" + id.name() + ".json");
+    const json key = shard_key(c);
+    std::error_code ec;
+    fs::remove(failed, ec);
+    json line = {{"product_id", c.product_id}, {"path", c.path}, {"acquired", c.acquired}};
+    try {
+      const int day = epoch_days(c.acquired);
+      fs::path prev = gen_ > 0 ? st_.generation(gen_) : fs::path();
+      if (gen_ == 0 && !area_.baseline.empty()) {
+        // What the merge starts from before recording this scene (start_from_baseline).
+        prev = work / "baseline";
+        const GridSpec& gs = area_.pipeline.grid;
+        const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
+        write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g,
+                             baseline_roles(), area_.pipeline.classifier->classes(), prev);
+      }
+      RunOptions o;
+      o.threads = opts_.threads;
+      o.building_method = false;
+      o.shard = id;
+      o.shard_dir = dir.string();
+      o.shard_key = key;
+      o.after_shard_pass = [&](const RunContext& ctx) {
+        const ShardPlan sp = plan_shards(ctx, id.count);
+        write_state_piece(ctx, ctx.spec.dates.size() - 1, prev, ctx.out->staging() / "next_state",
+                          day, sp.windows(id.index, kBlockSize));
+      };
+      const json s = run_pipeline(scene_spec(c, prev, day, work), o, log);
+      line["status"] = "compared";
+      line["shard"] = s;
+    } catch (const InputError& e) {
+      record_shard_failure(failed, key, e.what(), line, log);
+    } catch (const ProcessingError& e) {
+      if (!names_scene(e.what(), c, work)) {
+        fs::remove_all(work, ec);
+        throw;
+      }
+      record_shard_failure(failed, key, e.what(), line, log);
+    }
+    fs::remove_all(work, ec);
+    result.summary = {{"run_id", run_id_}, {"shard", id.name()}, {"scenes", json::array({line})}};
+    return result;
+  }
+
+  /// A shard that found the scene itself unusable says so for the merge, which settles the
+  /// scene as an unsharded night would (failed, or cloudy); the shard itself succeeded.
+  void record_shard_failure(const fs::path& file, const json& key, const std::string& why,
+                            json& line, const Log& log) {
+    write_file_atomically(file, json{{"key", key}, {"reason", why}}.dump() + "\n");
+    line["status"] = "failed";
+    line["reason"] = why;
+    log.error("the scene cannot be compared; the merge will record it: " + why);
+  }
+
+  /// The merge's view of scene `c`'s shards: the reason one of them gave for not comparing it
+  /// (empty: none did). InputError, before anything is recorded, when a shard has neither a
+  /// complete result nor a failure from this delivery and state (not run, or still running).
+  std::string shards_verdict(const io::SceneCandidate& c) const {
+    const fs::path dir = scene_shards(c);
+    const json key = shard_key(c);
+    std::string why, missing;
+    for (int k = 0; k < opts_.merge_shards; ++k) {
+      const ShardId id{k, opts_.merge_shards};
+      auto read = [](const fs::path& p) {
+        std::ifstream in(p);
+        return in ? json::parse(in, nullptr, false) : json();
+      };
+      const json f = read(dir / ("failed-" + id.name() + ".json"));
+      if (f.is_object() && f["key"] == key) {
+        if (why.empty()) why = f.value("reason", "");
+        continue;
+      }
+      const json r = read(dir / id.name() / "shard.json");
+      if (!(r.is_object() && r.value("complete", false) && r["inputs"].is_object() &&
+            r["inputs"]["key"] == key && r["inputs"]["farmwatch_version"] == kVersion))
+        missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    }
+    if (!missing.empty())
+      throw InputError("'" + dir.string() + "': no result of shard(s) " + missing + " of " +
+                       std::to_string(opts_.merge_shards) + " for scene " + c.product_id +
+                       " against state generation " + std::to_string(gen_) +
+                       " (not run yet, failed, or from another delivery, state or farmwatch): "
+                       "run `farmwatch nightly AREA --shard i/" +
+                       std::to_string(opts_.merge_shards) + "` for each, then merge again");
+    return why;
+  }
+
   /// Compares one scene with the state; returns its line of the summary.
   json process(const io::SceneCandidate& c) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -169,39 +349,25 @@ class Night {
     json line = {{"product_id", c.product_id}, {"path", c.path}, {"acquired", c.acquired}};
     io::NightRecord night;
     std::vector<Patch> kept;
+    const bool merge = opts_.merge_shards > 0;
+    std::error_code ec;
     try {
-      const int day = epoch_days(c.acquired);
-      PipelineSpec spec = area_.pipeline;
-      spec.file = area_.file;
-      DateSpec after;
-      after.date = c.acquired;
-      after.sensor = c.sensor;
-      after.max_cloud = area_.max_cloud;
-      io::ImageRequest req;
-      req.path = io::readable_scene(c, st_.work() / "unpacked");
-      after.scenes.push_back({req, c.acquired, c.sensor});
-      spec.dates.clear();
-      if (!prev.empty()) {
-        DateSpec before;
-        const BeforeImage image = before_image(prev, day, st_.work());
-        before.date = date_of_epoch_days(std::min(image.newest_day, day - 1));
-        before.sensor = "state: the latest clear view of each place";
-        io::ImageRequest b;
-        b.path = image.path;
-        before.scenes.push_back({b, before.date, before.sensor});
-        spec.dates.push_back(before);
+      if (merge) {
+        if (const std::string why = shards_verdict(c); !why.empty()) throw InputError(why);
       }
-      spec.dates.push_back(after);
-      spec.outputs.dir = (st_.work() / ("scene-" + c.product_id)).string();
-      spec.outputs.tiles = false;
-      spec.outputs.reports = false;  // the night publishes its own, from the database
+      const int day = epoch_days(c.acquired);
       RunOptions o;
       o.threads = opts_.threads;
       o.building_method = false;  // the earlier date is the state: a composite, reflectance
+      if (merge) {
+        o.merge_shards = opts_.merge_shards;
+        o.shard_dir = scene_shards(c).string();
+        o.shard_key = shard_key(c);
+      }
       o.before_database_write = [&](const RunContext& ctx, io::RunWrite* w) {
         record_comparison(ctx, w, c, prev, next, day, night, kept, line);
       };
-      const json s = run_pipeline(spec, o, log);
+      const json s = run_pipeline(scene_spec(c, prev, day, st_.work()), o, log);
       gen_ += 1;
       st_.clean(gen_);
       line["status"] = "processed";
@@ -213,11 +379,12 @@ class Night {
       settle(c, "cloudy", e.what(), line, log);
     } catch (const InputError& e) {
       const std::string why = e.what();
+      if (merge && why.find("no result of shard") != std::string::npos) throw;
       settle(c, why.find("cloudy") != std::string::npos ? "cloudy" : "failed", why, line, log);
     } catch (const ProcessingError& e) {
       // Pixels of the scene that cannot be read fail the scene; anything else (a write that
       // failed for want of room...) fails the night, and the scene is tried again next night.
-      if (!names_scene(e.what(), c)) {
+      if (!names_scene(e.what(), c, st_.work())) {
         discard(next);
         throw;
       }
@@ -226,6 +393,7 @@ class Night {
       discard(next);
       throw;
     }
+    if (merge) fs::remove_all(scene_shards(c), ec);  // recorded: the shards' results are spent
     line["seconds"] = seconds_since(t0);
     return line;
   }
@@ -239,7 +407,13 @@ class Night {
                          const fs::path& prev, const fs::path& next, int day,
                          io::NightRecord& night, std::vector<Patch>& kept, json& line) {
     const std::size_t index = ctx.spec.dates.size() - 1;
-    const SceneView v = write_next_state(ctx, index, prev, next, day);
+    std::vector<fs::path> pieces;
+    for (int k = 0; k < opts_.merge_shards; ++k)
+      pieces.push_back(scene_shards(c) / ShardId{k, opts_.merge_shards}.name() / "next_state");
+    const SceneView v = opts_.merge_shards
+                            ? join_state_pieces(pieces, recorded_cells(ctx, opts_.merge_shards),
+                                                ctx.grid, next)
+                            : write_next_state(ctx, index, prev, next, day);
     line["clear_share"] = std::round(v.clear_share() * 1e4) / 1e4;
     if (v.clear_share() < 1 - area_.max_cloud)
       throw SceneCloudy(std::to_string(std::lround(v.clear_share() * 100)) +
@@ -292,8 +466,9 @@ class Night {
   }
 
   /// Whether an error is about the scene's own files (as delivered or unpacked).
-  bool names_scene(const std::string& what, const io::SceneCandidate& c) const {
-    const std::string unpacked = (st_.work() / "unpacked" / c.product_id).string();
+  bool names_scene(const std::string& what, const io::SceneCandidate& c,
+                   const fs::path& work) const {
+    const std::string unpacked = (work / "unpacked" / c.product_id).string();
     return what.find(c.path) != std::string::npos || what.find(unpacked) != std::string::npos;
   }
 

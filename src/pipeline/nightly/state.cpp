@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <optional>
 
 #include "farmwatch/core/error.h"
@@ -9,6 +10,7 @@
 #include "farmwatch/io/area_geometry.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/raster_writer.h"
+#include "farmwatch/pipeline/output_dir.h"
 
 namespace farmwatch::pipeline::nightly {
 
@@ -92,22 +94,45 @@ std::string date_of_epoch_days(int days) {
   return buf;
 }
 
-SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
-                           const fs::path& next, int day) {
+namespace {
+
+/// Where a scene saw clear is kept at a coarser step on large grids (cells of f x f pixels,
+/// clear when most of the cell is), so the outline stays small: at most ~1000 cells a side.
+Grid coarse_grid(const Grid& g, int& f) {
+  f = std::max(1, (std::max(g.width, g.height) + 999) / 1000);
+  Grid coarse = g;
+  coarse.width = (g.width + f - 1) / f;
+  coarse.height = (g.height + f - 1) / f;
+  for (int k : {1, 2, 4, 5}) coarse.transform.c[static_cast<std::size_t>(k)] *= f;
+  return coarse;
+}
+
+/// The counts behind a SceneView: clear pixels per coarse cell (coarse_grid) besides the totals.
+struct StateCounts {
+  std::int64_t clear = 0, cloud = 0, taken = 0;
+  std::vector<std::uint32_t> clear_count;
+};
+
+/// Writes `windows` of the next state into `dir` (files of the whole grid; `sparse`: nothing
+/// else written) from generation `prev` and the scene the run classified as date `index`.
+StateCounts write_state_windows(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                                const fs::path& dir, int day, const std::vector<Window>& windows,
+                                bool sparse) {
   const Grid& g = ctx.grid;
   const ClassTable& classes = ctx.spec.classifier->classes();
   const auto roles = state_roles(ctx, index, prev);
-  fs::create_directories(next);
+  fs::create_directories(dir);
 
   auto refl_layout = layout(g, io::PixelType::f32, static_cast<int>(roles.size()), kNaN,
                             "reflectance of the latest clear view");
   for (BandRole r : roles) refl_layout.band_info.push_back({role_name(r), {}, {}, {}, "", {}});
-  const io::RasterLayout lu_layout = landuse_layout(g, classes);
-  io::BlockRasterWriter refl_out((next / kReflectance).string(), refl_layout);
-  io::BlockRasterWriter lu_out((next / kLanduse).string(), lu_layout);
-  io::BlockRasterWriter day_out(
-      (next / kObserved).string(),
-      layout(g, io::PixelType::u16, 1, 0, "date of the latest clear view, days since 1970-01-01"));
+  io::RasterLayout lu_layout = landuse_layout(g, classes);
+  auto day_layout =
+      layout(g, io::PixelType::u16, 1, 0, "date of the latest clear view, days since 1970-01-01");
+  for (auto* l : {&refl_layout, &lu_layout, &day_layout}) l->sparse = sparse;
+  io::BlockRasterWriter refl_out((dir / kReflectance).string(), refl_layout);
+  io::BlockRasterWriter lu_out((dir / kLanduse).string(), lu_layout);
+  io::BlockRasterWriter day_out((dir / kObserved).string(), day_layout);
 
   std::optional<io::BlockRasterReader> p_refl, p_lu, p_day;
   if (!prev.empty()) {
@@ -118,21 +143,11 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
   io::MosaicReader scene(ctx.images[index], g, io::Resampling::reflectance);
   io::BlockRasterReader scene_lu(ctx.job.landuse_out[index]);
 
-  SceneView view;
-  // Where the scene saw clear is kept at a coarser step on large grids (cells of f x f pixels,
-  // clear when most of the cell is), so the outline stays small: at most ~1000 cells a side.
-  const int f = std::max(1, (std::max(g.width, g.height) + 999) / 1000);
-  Grid coarse = g;
-  coarse.width = (g.width + f - 1) / f;
-  coarse.height = (g.height + f - 1) / f;
-  coarse.transform.c[1] *= f;
-  coarse.transform.c[2] *= f;
-  coarse.transform.c[4] *= f;
-  coarse.transform.c[5] *= f;
-  std::vector<std::uint32_t> clear_count(static_cast<std::size_t>(coarse.width) * coarse.height, 0);
-  const int strip = kStrip;
-  for (int row = 0; row < g.height; row += strip) {
-    const Window w{0, row, g.width, std::min(strip, g.height - row)};
+  StateCounts counts;
+  int f = 1;
+  const Grid coarse = coarse_grid(g, f);
+  counts.clear_count.assign(static_cast<std::size_t>(coarse.width) * coarse.height, 0);
+  for (const Window& w : windows) {
     const auto n = static_cast<std::size_t>(w.pixels());
     std::vector<std::vector<float>> refl(roles.size(), std::vector<float>(n, kNaN));
     std::vector<std::uint8_t> lu(n, 255), s_lu(n);
@@ -146,19 +161,21 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
     ReflectanceBlock block;
     scene.read_reflectance(w, block);
     scene_lu.read(w, 1, io::PixelType::u8, s_lu.data());
+    const auto width = static_cast<std::size_t>(w.width);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t c = s_lu[i];
       if (c == 255) continue;
       if (!classes.observed(c)) {
-        ++view.cloud;
+        ++counts.cloud;
         continue;
       }
-      ++view.clear;
-      const std::size_t r = static_cast<std::size_t>(row) + i / static_cast<std::size_t>(g.width);
-      const std::size_t col = i % static_cast<std::size_t>(g.width);
-      ++clear_count[(r / f) * coarse.width + col / f];
+      ++counts.clear;
+      const std::size_t r = static_cast<std::size_t>(w.row) + i / width;
+      const std::size_t col = static_cast<std::size_t>(w.col) + i % width;
+      ++counts.clear_count[(r / static_cast<std::size_t>(f)) * static_cast<std::size_t>(coarse.width) +
+                           col / static_cast<std::size_t>(f)];
       if (days[i] > day) continue;  // the state has a newer clear view of this place
-      ++view.taken;
+      ++counts.taken;
       for (std::size_t b = 0; b < roles.size(); ++b) refl[b][i] = block.plane(roles[b])[i];
       lu[i] = c;
       days[i] = static_cast<std::uint16_t>(day);
@@ -171,11 +188,73 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
   refl_out.close();
   lu_out.close();
   day_out.close();
-  std::vector<std::uint8_t> clear_mask(clear_count.size());
-  for (std::size_t k = 0; k < clear_count.size(); ++k)
-    clear_mask[k] = clear_count[k] * 2 > static_cast<std::uint32_t>(f * f) ? 1 : 0;
+  return counts;
+}
+
+SceneView view_of(const StateCounts& counts, const Grid& g) {
+  int f = 1;
+  const Grid coarse = coarse_grid(g, f);
+  SceneView view;
+  view.clear = counts.clear;
+  view.cloud = counts.cloud;
+  view.taken = counts.taken;
+  std::vector<std::uint8_t> clear_mask(counts.clear_count.size());
+  for (std::size_t k = 0; k < clear_mask.size(); ++k)
+    clear_mask[k] = counts.clear_count[k] * 2 > static_cast<std::uint32_t>(f * f) ? 1 : 0;
   view.clear_lonlat = io::mask_lonlat(clear_mask, coarse);
   return view;
+}
+
+constexpr const char* kPieceCounts = "counts.json";
+
+}  // namespace
+
+SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                           const fs::path& next, int day) {
+  const Grid& g = ctx.grid;
+  std::vector<Window> strips;
+  for (int row = 0; row < g.height; row += kStrip)
+    strips.push_back({0, row, g.width, std::min(kStrip, g.height - row)});
+  return view_of(write_state_windows(ctx, index, prev, next, day, strips, false), g);
+}
+
+void write_state_piece(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                       const fs::path& dir, int day, const std::vector<Window>& windows) {
+  const StateCounts c = write_state_windows(ctx, index, prev, dir, day, windows, true);
+  nlohmann::json cells = nlohmann::json::array();  // [coarse index, clear pixels], non-zero
+  for (std::size_t k = 0; k < c.clear_count.size(); ++k)
+    if (c.clear_count[k]) cells.push_back({k, c.clear_count[k]});
+  const nlohmann::json j = {
+      {"clear", c.clear}, {"cloud", c.cloud}, {"taken", c.taken}, {"clear_count", cells}};
+  write_file_atomically(dir / kPieceCounts, j.dump() + "\n");
+}
+
+SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCells& cells,
+                            const Grid& g, const fs::path& next) {
+  fs::create_directories(next);
+  for (const char* name : {kReflectance, kLanduse, kObserved}) {
+    std::vector<std::string> sources;
+    for (const auto& p : pieces) sources.push_back((p / name).string());
+    // As write_next_state lays the state out: strip-tall tiles, DEFLATE.
+    io::assemble_windows(sources, cells.cells, cells.owner, (next / name).string(), kStrip,
+                         "DEFLATE");
+  }
+  StateCounts sum;
+  int f = 1;
+  const Grid coarse = coarse_grid(g, f);
+  sum.clear_count.assign(static_cast<std::size_t>(coarse.width) * coarse.height, 0);
+  for (const auto& p : pieces) {
+    std::ifstream in(p / kPieceCounts);
+    const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object())
+      throw ProcessingError("'" + (p / kPieceCounts).string() + "': missing or damaged");
+    sum.clear += j["clear"].get<std::int64_t>();
+    sum.cloud += j["cloud"].get<std::int64_t>();
+    sum.taken += j["taken"].get<std::int64_t>();
+    for (const auto& kv : j["clear_count"])
+      sum.clear_count.at(kv[0].get<std::size_t>()) += kv[1].get<std::uint32_t>();
+  }
+  return view_of(sum, g);
 }
 
 void write_baseline_state(const std::string& baseline, int day, const Grid& g,

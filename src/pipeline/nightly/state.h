@@ -11,6 +11,7 @@
 
 #include "farmwatch/core/geo.h"
 #include "farmwatch/pipeline/run_context.h"
+#include "farmwatch/pipeline/shard.h"
 
 namespace farmwatch::pipeline::nightly {
 
@@ -51,6 +52,18 @@ struct SceneView {
 /// ProcessingError naming the file when a raster cannot be read or written.
 SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::path& prev,
                            const fs::path& next, int day);
+
+/// A shard's part of write_next_state (`nightly --shard`): the same rules over `windows` only,
+/// written into `dir` as sparse rasters of the whole grid with the counts beside them, for
+/// join_state_pieces. ProcessingError naming the file when a raster cannot be read or written.
+void write_state_piece(const RunContext& ctx, std::size_t index, const fs::path& prev,
+                       const fs::path& dir, int day, const std::vector<Window>& windows);
+
+/// The merge's part: generation `next` assembled from the shards' pieces (`pieces[k]` written
+/// by shard k, which did the cells `cells` records it owns), and the scene's view summed from
+/// their counts: the same pixels and view as write_next_state over the whole grid.
+SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCells& cells,
+                            const Grid& g, const fs::path& next);
 
 /// Generation `next` from a baseline land-use map (AreaSpec::baseline) of `day` on `grid`: its
 /// classes and date where it has an observed class, no reflectance yet (the bands `roles`, NaN).

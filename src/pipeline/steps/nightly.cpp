@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/shard.h"
 
 namespace farmwatch::pipeline {
 
@@ -17,6 +18,18 @@ const ParamSet& NightlyParams::params() {
           .choice("log_format", &P::log_format, {"text", "json"},
                   "text lines, or one JSON object per line (run_id, stage, scene, seconds)")
           .default_value("text")
+          .text("shard", &P::shard,
+                "only shard i of N (i/N, counted from 0) of the first scene to compare: its "
+                "cells' comparison and next state, kept in the state folder for --merge; no "
+                "lock, database, state or publish folder is written")
+          .cli_only()
+          .value_name("i/N")
+          .integer("merge", &P::merge,
+                   "join the results of N shards (--shard i/N): record the scene they compared "
+                   "and move the state on; publish when no scene is left",
+                   ParamRange(1, 4096))
+          .cli_only()
+          .value_name("N")
           .set();
   return set;
 }
@@ -29,6 +42,18 @@ NightResult nightly(const NightlyParams& p, const StepEnv& env,
   o.wait = p.wait;
   o.dry_run = p.dry_run;
   o.progress = std::move(progress);
+  if (!p.shard.empty()) {
+    try {
+      o.shard = parse_shard(p.shard);
+    } catch (const std::invalid_argument& e) {
+      throw ParamError(std::string("--shard: ") + e.what());
+    }
+  }
+  o.merge_shards = p.merge;
+  if (o.shard && o.merge_shards)
+    throw ParamError("--shard and --merge: a process is a shard or the merge, not both");
+  if ((o.shard || o.merge_shards) && p.dry_run)
+    throw ParamError("--dry-run lists the night's scenes; give it without --shard or --merge");
   try {
     return run_night(area, o, env.log);
   } catch (const std::filesystem::filesystem_error& e) {

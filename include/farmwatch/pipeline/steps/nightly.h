@@ -13,6 +13,8 @@ namespace farmwatch::pipeline {
 struct NightlyParams {
   std::string area, log_format = "text";
   bool wait = false, dry_run = false;
+  std::string shard;  ///< "i/N": only shard i of N (NightlyOptions::shard)
+  int merge = 0;      ///< N: merge N shards (NightlyOptions::merge_shards)
   static const ParamSet& params();
 };
 
