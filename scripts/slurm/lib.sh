@@ -2,16 +2,15 @@
 # Slurm, waited for. Needs $here (this folder) and exports the FARMWATCH_* variables the
 # .sbatch files read.
 
-# check_count N: 1 <= N <= 4096, or exit 2 with the usage line $usage.
-check_count() {
-  if ! [[ "$1" =~ ^[0-9]+$ ]] || [ "$((10#$1))" -lt 1 ] || [ "$((10#$1))" -gt 4096 ]; then
-    echo "$usage   (1 <= N <= 4096)" >&2
+# setup_round MODE WHAT FILE N: checks the arguments (exit 2 with a usage line naming WHAT, the
+# kind of FILE), then sets the binary, the logs folder and the variables the jobs read.
+setup_round() {
+  if [ $# -lt 4 ] || ! [[ "$4" =~ ^[0-9]+$ ]] || [ "$((10#$4))" -lt 1 ] || [ "$((10#$4))" -gt 4096 ]; then
+    echo "usage: $0 ${2^^} N [farmwatch $1 options]   (1 <= N <= 4096)" >&2
     exit 2
   fi
-}
-
-# setup_round MODE FILE N: the binary, the logs folder and the variables the jobs read.
-setup_round() {
+  [ -f "$3" ] || { echo "$0: $2 file '$3' not found" >&2; exit 2; }
+  set -- "$1" "$(realpath "$3")" "$((10#$4))"
   fw=${FARMWATCH:-$(command -v farmwatch || echo "$here/../../build/farmwatch")}
   [ -x "$fw" ] || { echo "$0: no farmwatch binary at '$fw' (set FARMWATCH)" >&2; exit 2; }
   logs=$(realpath -m "${FARMWATCH_LOGS:-$PWD/farmwatch-slurm-logs}")

@@ -17,11 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-usage="usage: $0 AREA N [farmwatch nightly options]"
-[ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
-check_count "$2"
-[ -f "$1" ] || { echo "$0: area file '$1' not found" >&2; exit 2; }
-setup_round nightly "$(realpath "$1")" "$((10#$2))"
+setup_round nightly area "${1:-}" "${2:-}"
 shift 2
 partial=0
 for ((round = 1; ; round++)); do

@@ -19,11 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-usage="usage: $0 PIPELINE N [farmwatch run options]"
-[ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
-check_count "$2"
-[ -f "$1" ] || { echo "$0: pipeline file '$1' not found" >&2; exit 2; }
-setup_round run "$(realpath "$1")" "$((10#$2))"
+setup_round run pipeline "${1:-}" "${2:-}"
 shift 2
 status=0
 run_round "" "$@" || status=$?

@@ -414,67 +414,58 @@ def scenario_sharded():
 
 
 def scenario_slurm():
-    if os.geteuid() != 0 or not shutil.which("slurmctld") or not shutil.which("sbatch"):
-        print("SKIP: needs root and Slurm (slurmctld slurmd slurm-client munge; scripts/setup.sh "
-              "installs them)")
-        raise SystemExit(77)
+    sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+    import local_slurm
     work = tempfile.mkdtemp(prefix="fw-nightly-slurm-")
-    os.chmod(work, 0o755)  # munged, not root, writes its log under it
-    local = os.path.join(SRC, "scripts", "slurm", "local")
-    env = dict(ENV, SLURM_LOCAL_DIR=os.path.join(work, "cluster"), SLURM_LOCAL_SKIP_INSTALL="1",
-               SLURM_LOCAL_PORT="6927")
-    r = subprocess.run([os.path.join(local, "start-local-slurm.sh")], env=env, capture_output=True,
-                       text=True)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr)
-        raise SystemExit("could not start the local Slurm cluster")
-    env.update(SLURM_CONF=os.path.join(work, "cluster", "etc", "slurm.conf"), FARMWATCH=FW,
-               FARMWATCH_WAIT_TIMEOUT="600")
-    nightly_sh = os.path.join(SRC, "scripts", "slurm", "nightly.sh")
     try:
-        one, sh = Area(), Area()
-        for n, expect in ((1, 0), (2, 0), (3, 0), (4, 6)):
-            one.night(n, expect)
-            sh.deliver(n)
-            r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH_LOGS=os.path.join(sh.dir, f"logs{n}")),
-                               capture_output=True, text=True)
-            check(r.returncode == expect, f"nightly.sh, night {n}: exit {r.returncode}\n{r.stdout}{r.stderr}")
-            check(without_dir(normalised_db(sh.db), sh.dir) == without_dir(normalised_db(one.db), one.dir),
-                  f"nightly.sh, night {n}: the database differs from one machine's")
-            check(state_pixels(sh) == state_pixels(one), f"nightly.sh, night {n}: the state differs")
-            check(without_dir(normalised_current(sh.publish), sh.dir) ==
-                  without_dir(normalised_current(one.publish), one.dir),
-                  f"nightly.sh, night {n}: publish/current differs")
-        # Shard 1 made to fail: the merge is cancelled, nothing recorded; the same command again
-        # re-runs the shards and records the scenes.
-        wrapper = os.path.join(work, "failing-farmwatch")
-        with open(wrapper, "w") as f:
-            f.write(f"""#!/bin/sh
+        with local_slurm.cluster(SRC, work, 6927, ENV) as env:
+            slurm_nights(dict(env, FARMWATCH=FW, FARMWATCH_WAIT_TIMEOUT="600"), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def slurm_nights(env, work):
+    nightly_sh = os.path.join(SRC, "scripts", "slurm", "nightly.sh")
+    one, sh = Area(), Area()
+    for n, expect in ((1, 0), (2, 0), (3, 0), (4, 6)):
+        one.night(n, expect)
+        sh.deliver(n)
+        r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH_LOGS=os.path.join(sh.dir, f"logs{n}")),
+                           capture_output=True, text=True)
+        check(r.returncode == expect, f"nightly.sh, night {n}: exit {r.returncode}\n{r.stdout}{r.stderr}")
+        check(without_dir(normalised_db(sh.db), sh.dir) == without_dir(normalised_db(one.db), one.dir),
+              f"nightly.sh, night {n}: the database differs from one machine's")
+        check(state_pixels(sh) == state_pixels(one), f"nightly.sh, night {n}: the state differs")
+        check(without_dir(normalised_current(sh.publish), sh.dir) ==
+              without_dir(normalised_current(one.publish), one.dir),
+              f"nightly.sh, night {n}: publish/current differs")
+    # Shard 1 made to fail: the merge is cancelled, nothing recorded; the same command again
+    # re-runs the shards and records the scenes.
+    wrapper = os.path.join(work, "failing-farmwatch")
+    with open(wrapper, "w") as f:
+        f.write(f"""#!/bin/sh
 case "$*" in *"--shard 1/3"*) [ -e {work}/fixed ] || {{ echo "shard 1 broken on purpose" >&2; exit 5; }};; esac
 exec {FW} "$@"
 """)
-        os.chmod(wrapper, 0o755)
-        one.night(5, 0)
-        sh.deliver(5)
-        before_db, before_current = normalised_db(sh.db), sh.current()
-        logs = os.path.join(sh.dir, "logs5")
-        r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH=wrapper, FARMWATCH_LOGS=logs),
-                           capture_output=True, text=True)
-        check(r.returncode == 1 and "shard 1/3" in r.stderr, f"a failing shard: exit {r.returncode}\n{r.stderr}")
-        check(normalised_db(sh.db) == before_db and sh.current() == before_current,
-              "a night whose shard failed changed the database or publish/current")
-        open(os.path.join(work, "fixed"), "w").close()
-        r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH=wrapper, FARMWATCH_LOGS=logs),
-                           capture_output=True, text=True)
-        check(r.returncode == 0, f"the night run again: exit {r.returncode}\n{r.stderr}")
-        check(without_dir(normalised_db(sh.db), sh.dir) == without_dir(normalised_db(one.db), one.dir),
-              "night 5 run again: the database differs from one machine's")
-        check(state_pixels(sh) == state_pixels(one), "night 5 run again: the state differs")
-        shutil.rmtree(one.dir)
-        shutil.rmtree(sh.dir)
-    finally:
-        subprocess.run([os.path.join(local, "stop-local-slurm.sh")], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+    os.chmod(wrapper, 0o755)
+    one.night(5, 0)
+    sh.deliver(5)
+    before_db, before_current = normalised_db(sh.db), sh.current()
+    logs = os.path.join(sh.dir, "logs5")
+    r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH=wrapper, FARMWATCH_LOGS=logs),
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "shard 1/3" in r.stderr, f"a failing shard: exit {r.returncode}\n{r.stderr}")
+    check(normalised_db(sh.db) == before_db and sh.current() == before_current,
+          "a night whose shard failed changed the database or publish/current")
+    open(os.path.join(work, "fixed"), "w").close()
+    r = subprocess.run([nightly_sh, sh.yaml, "3"], env=dict(env, FARMWATCH=wrapper, FARMWATCH_LOGS=logs),
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"the night run again: exit {r.returncode}\n{r.stderr}")
+    check(without_dir(normalised_db(sh.db), sh.dir) == without_dir(normalised_db(one.db), one.dir),
+          "night 5 run again: the database differs from one machine's")
+    check(state_pixels(sh) == state_pixels(one), "night 5 run again: the state differs")
+    shutil.rmtree(one.dir)
+    shutil.rmtree(sh.dir)
 
 
 def run_all(a, nights):

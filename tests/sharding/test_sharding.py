@@ -31,6 +31,9 @@ import sys
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import local_slurm  # noqa: E402
+
 gdal.UseExceptions()
 FW, SRC, WORK, MODE = sys.argv[1:5]
 ENV = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
@@ -273,23 +276,8 @@ def large_patch():
 
 # ----------------------------------------------------------------------------------------------
 def slurm():
-    if os.geteuid() != 0 or not shutil.which("slurmctld") or not shutil.which("sbatch"):
-        print("SKIP: needs root and Slurm (slurmctld slurmd slurm-client munge; scripts/setup.sh "
-              "installs them)")
-        raise SystemExit(77)
-    local = os.path.join(SRC, "scripts", "slurm", "local")
-    env = dict(ENV, SLURM_LOCAL_DIR=os.path.join(WORK, "cluster"), SLURM_LOCAL_SKIP_INSTALL="1",
-               SLURM_LOCAL_PORT="6917")
-    r = subprocess.run([os.path.join(local, "start-local-slurm.sh")], env=env, capture_output=True,
-                       text=True)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr)
-        raise SystemExit("could not start the local Slurm cluster")
-    env["SLURM_CONF"] = os.path.join(WORK, "cluster", "etc", "slurm.conf")
-    try:
+    with local_slurm.cluster(SRC, WORK, 6917, ENV) as env:
         slurm_cases(env)
-    finally:
-        subprocess.run([os.path.join(local, "stop-local-slurm.sh")], env=env, capture_output=True)
 
 
 def slurm_cases(env):
