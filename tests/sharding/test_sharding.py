@@ -7,7 +7,7 @@ generated: a two-date scene made here (700 x 700 px, so 4 shards cut it into cel
   whose new buildings on farmland straddle cell borders, one of them the corner of four cells,
   run once unsharded and once as 4 shards (`xargs -P 2`, no scheduler) then merged: every output
   file the same bytes (summary.json: the same but for paths and timings), the same database
-  rows. Then the merge's refusals: a shard missing, a shard from other inputs; a shard with a
+  rows; likewise two class maps, and the sample classified by a learned model in 3 shards. Then the merge's refusals: a shard missing, a shard from other inputs; a shard with a
   complete result does nothing; a merge that fails leaves the published outputs as they were.
 large_patch: a change region whose bounding window is larger than farmwatch holds in memory at
   once (a ring along the border of a 4200² pair of class maps, as a region that percolates
@@ -199,6 +199,7 @@ def generated():
     r = fw("run", p, "--shard", "0/4", *at[four])
     check("result in" in r.stdout, "a shard from other inputs is run again, not skipped")
     class_maps()
+    with_model()
 
 
 def class_maps():
@@ -239,6 +240,37 @@ outputs: {{dir: out, tiles: false}}
     s = json.load(open(os.path.join(folder, "four", "summary.json")))
     check(s["changes"]["pixels_nodata"] == 300 * 10,
           f"class maps: the merged summary counts the no-data pixels ({s['changes']['pixels_nodata']})")
+
+
+def with_model():
+    """The sample with a learned model in place of the rules (each date classified by the model
+    and its votes, before the per-pixel pass): 3 shards merged give one run's bytes."""
+    folder = os.path.join(WORK, "model")
+    os.makedirs(folder)
+    tiles = os.path.abspath(os.path.join(SRC, "sample-tiles"))
+    a, b = os.path.join(tiles, "sample_20240315.tif"), os.path.join(tiles, "sample_20240820.tif")
+    fw("change", "--before", a, "--after", b, "--out", os.path.join(folder, "rules"), "-q")
+    fw("train", "--image", a, "--labels", os.path.join(folder, "rules", "landuse_2024-03-15.tif"),
+       "--image", b, "--labels", os.path.join(folder, "rules", "landuse_2024-08-20.tif"),
+       "--out", os.path.join(folder, "m.yml"), "--trees", "20", "-q")
+    with open(os.path.join(SRC, "pipelines", "sample.yaml")) as f:
+        text = f.read().replace("../sample-tiles/", tiles + "/")
+    text = text.replace("classification: rules/landuse_rules.yaml", "model: m.yml")
+    text = text.replace("change_rules: rules/", "change_rules: " + os.path.abspath(
+        os.path.join(SRC, "pipelines", "rules")) + "/")
+    p = os.path.join(folder, "model.yaml")
+    with open(p, "w") as f:
+        f.write(text)
+    at = {d: ["--out", os.path.join(folder, d), "--db", os.path.join(folder, d + ".gpkg"), "-q"]
+          for d in ("one", "three")}
+    fw("run", p, *at["one"])
+    for i in range(3):
+        fw("run", p, "--shard", f"{i}/3", *at["three"])
+    fw("merge", p, "--shards", "3", *at["three"])
+    same_outputs(os.path.join(folder, "one"), os.path.join(folder, "three"),
+                 "the sample with a learned model, unsharded vs 3 shards merged")
+    check(db_rows(os.path.join(folder, "one.gpkg")) == db_rows(os.path.join(folder, "three.gpkg")),
+          "the sample with a learned model: the same database rows")
 
 
 # ----------------------------------------------------------------------------------------------
