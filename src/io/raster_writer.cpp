@@ -1,5 +1,6 @@
 #include "farmwatch/io/raster_writer.h"
 
+#include <filesystem>
 #include <tbb/global_control.h>
 
 #include <gdal_utils.h>
@@ -207,10 +208,21 @@ RasterLayout derived_layout(const ImageInfo& image, const Grid& grid) {
   return layout;
 }
 
-void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out, int block,
-                      const std::string& compress) {
+namespace {
+
+/// A virtual raster and the sources it reads (which must outlive it: declared first, they are
+/// closed last).
+struct WindowsVrt {
   std::vector<DatasetPtr> in;
+  DatasetPtr vrt;
+};
+
+/// A virtual raster like source 0 (every band, its colour table, nodata and metadata), named
+/// `name` ("" in memory), with each window another source owns painted over it from that source.
+WindowsVrt windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                       const std::vector<int>& owner, const std::string& name) {
+  WindowsVrt out;
+  auto& in = out.in;
   for (const auto& p : sources) {
     in.push_back(open_raster(p));
     if (in.back()->GetRasterXSize() != in[0]->GetRasterXSize() ||
@@ -219,11 +231,9 @@ void assemble_windows(const std::vector<std::string>& sources, const std::vector
       throw ProcessingError("shard raster '" + p + "' does not have the size and bands of '" +
                             sources[0] + "'");
   }
-  // A virtual raster like source 0 (every band, its colour table, nodata and metadata), with
-  // each window another source owns painted over it from that source; then one copy.
   CPLErrorReset();
   DatasetPtr vrt(GetGDALDriverManager()->GetDriverByName("VRT")->CreateCopy(
-      "", in[0].get(), FALSE, nullptr, nullptr, nullptr));
+      name.c_str(), in[0].get(), FALSE, nullptr, nullptr, nullptr));
   if (!vrt) throw ProcessingError("cannot read '" + sources[0] + "': " + gdal_last_error());
   for (std::size_t k = 0; k < windows.size(); ++k) {
     const int o = owner[k];
@@ -235,6 +245,27 @@ void assemble_windows(const std::vector<std::string>& sources, const std::vector
                              VRT_NODATA_UNSET) != CE_None)
         throw ProcessingError("cannot read '" + sources[o] + "': " + gdal_last_error());
   }
+  out.vrt = std::move(vrt);
+  return out;
+}
+
+}  // namespace
+
+void write_windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                       const std::vector<int>& owner, const std::string& out) {
+  WindowsVrt v = windows_vrt(sources, windows, owner, out);
+  CPLErrorReset();
+  v.vrt.reset();  // writes the XML
+  if (CPLGetLastErrorType() == CE_Failure || !std::filesystem::exists(out))
+    throw ProcessingError("cannot write '" + out + "': " + gdal_last_error());
+}
+
+void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                      const std::vector<int>& owner, const std::string& out, int block,
+                      const std::string& compress) {
+  // The virtual raster, then one copy.
+  WindowsVrt v = windows_vrt(sources, windows, owner, "");
+  const DatasetPtr& vrt = v.vrt;
   CPLStringList co;
   co.SetNameValue("TILED", "YES");
   co.SetNameValue("BLOCKXSIZE", std::to_string(block).c_str());

@@ -363,8 +363,10 @@ def state_pixels(a):
     from osgeo import gdal
     gens = sorted(x for x in os.listdir(a.state) if x.startswith("gen-"))
     out = {"generations": gens}
-    for name in ("reflectance.tif", "landuse.tif", "observed.tif"):
-        ds = gdal.Open(os.path.join(a.state, gens[-1], name))
+    for name in ("reflectance", "landuse", "observed"):
+        # A merge's generation reads the shards' pieces through name.vrt.
+        path = os.path.join(a.state, gens[-1], name + ".tif")
+        ds = gdal.Open(path if os.path.exists(path) else path[:-4] + ".vrt")
         out[name] = hashlib.sha256(ds.ReadAsArray().tobytes()).hexdigest()
     return out
 

@@ -105,6 +105,13 @@ void assemble_windows(const std::vector<std::string>& sources, const std::vector
                       const std::vector<int>& owner, const std::string& out,
                       int block = kBlockSize, const std::string& compress = "NONE");
 
+/// The same raster as assemble_windows, as a GDAL virtual raster (VRT XML) written to `out`
+/// that reads each window from its source, with no pixel copied; sources in `out`'s folder or
+/// below are named relative to it, so the folder can move. The sources must outlive it.
+/// ProcessingError naming the file that cannot be read or written.
+void write_windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
+                       const std::vector<int>& owner, const std::string& out);
+
 /// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
 /// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).
 void write_cog(const std::string& src, const std::string& dst,

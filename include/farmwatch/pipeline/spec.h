@@ -48,6 +48,9 @@ struct OutputSpec {
   /// Patch files and report.html of the run. Not a pipeline key: `nightly` publishes its own
   /// from the database, so its comparisons skip them.
   bool reports = true;
+  /// The land-use, imagery and change COGs of the run. Not a pipeline key: `nightly` publishes
+  /// its own from the state and the database, so its comparisons skip them.
+  bool rasters = true;
   int min_zoom = -1, max_zoom = -1;  ///< -1: derived from the grid
   std::string tile_grid = "both";    ///< tile matrix sets: webmercator, tianditu-c or both
   int max_chips = 300;  ///< report chips for at most this many patches (farmland ones first)

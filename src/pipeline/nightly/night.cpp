@@ -211,7 +211,8 @@ class Night {
     spec.dates.push_back(after);
     spec.outputs.dir = (st_.work() / ("scene-" + c.product_id)).string();
     spec.outputs.tiles = false;
-    spec.outputs.reports = false;  // the night publishes its own, from the database
+    spec.outputs.reports = false;  // the night publishes its own, from the state and database
+    spec.outputs.rasters = false;
     return spec;
   }
 
@@ -436,6 +437,9 @@ class Night {
                   {"area_lonlat_wkb_hex", hex_of(io::box_lonlat(ctx.grid.extent(), ctx.grid.crs_wkt))}};
     if (ctx.admin && db_->units().empty()) night.units = units_of(ctx);
     if (w) {
+      // The earlier date is the state generation compared with, whichever file of it was read
+      // (a copy without newer places, or a merge's virtual raster).
+      if (!prev.empty()) w->run.image_before = prev.string();
       kept = *w->patches;
       night.revisits = revisit_patches(ctx, kept);
       w->patches = &kept;

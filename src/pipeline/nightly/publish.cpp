@@ -34,7 +34,7 @@ namespace {
 /// Returns the latest of them (epoch days; 0 if none).
 int write_observed(const fs::path& gen, const fs::path& out, const fs::path& scratch) {
   int newest = 0;
-  io::BlockRasterReader in((gen / kObserved).string());
+  io::BlockRasterReader in(state_raster(gen, kObserved).string());
   io::RasterLayout l;
   l.grid = in.grid();
   l.type = io::PixelType::u32;
@@ -307,9 +307,9 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
   fs::remove_all(stage, ec);
   fs::create_directories(stage);
   try {
-    io::write_cog((gen / kLanduse).string(), (stage / "landuse.tif").string(), "NEAREST");
+    io::write_cog(state_raster(gen, kLanduse).string(), (stage / "landuse.tif").string(), "NEAREST");
     const int newest = write_observed(gen, stage / "observed.tif", stage / ".observed_scratch.tif");
-    const Grid g = io::BlockRasterReader((gen / kLanduse).string()).grid();
+    const Grid g = io::BlockRasterReader(state_raster(gen, kLanduse).string()).grid();
     summary["newest_view"] = newest ? date_of_epoch_days(newest) : "";
 
     const auto patches = db.patches({});

@@ -47,7 +47,7 @@ std::vector<BandRole> state_roles(const RunContext& ctx, std::size_t index, cons
   std::vector<BandRole> roles;
   if (!prev.empty()) {
     io::ImageRequest req;
-    req.path = (prev / kReflectance).string();
+    req.path = state_raster(prev, kReflectance).string();
     const io::ImageInfo info = io::inspect_image(req, {});
     for (std::size_t r = 0; r < kRoleCount; ++r)
       if (info.bands.index[r]) roles.push_back(static_cast<BandRole>(r));
@@ -65,6 +65,12 @@ std::vector<BandRole> state_roles(const RunContext& ctx, std::size_t index, cons
 }
 
 }  // namespace
+
+fs::path state_raster(const fs::path& generation, const char* name) {
+  const fs::path tif = generation / name;
+  if (fs::exists(tif)) return tif;
+  return fs::path(tif).replace_extension(".vrt");
+}
 
 fs::path StatePaths::generation(int g) const {
   char name[32];
@@ -136,9 +142,9 @@ StateCounts write_state_windows(const RunContext& ctx, std::size_t index, const 
 
   std::optional<io::BlockRasterReader> p_refl, p_lu, p_day;
   if (!prev.empty()) {
-    p_refl.emplace((prev / kReflectance).string());
-    p_lu.emplace((prev / kLanduse).string());
-    p_day.emplace((prev / kObserved).string());
+    p_refl.emplace(state_raster(prev, kReflectance).string());
+    p_lu.emplace(state_raster(prev, kLanduse).string());
+    p_day.emplace(state_raster(prev, kObserved).string());
   }
   io::MosaicReader scene(ctx.images[index], g, io::Resampling::reflectance);
   io::BlockRasterReader scene_lu(ctx.job.landuse_out[index]);
@@ -232,12 +238,24 @@ void write_state_piece(const RunContext& ctx, std::size_t index, const fs::path&
 SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCells& cells,
                             const Grid& g, const fs::path& next) {
   fs::create_directories(next);
+  // Hard links: the shards' results stay whole until the scene is recorded (a merge that
+  // fails before can be run again), and no pixel is copied.
+  std::vector<fs::path> linked;
+  for (std::size_t k = 0; k < pieces.size(); ++k) {
+    const fs::path dir = next / "pieces" / std::to_string(k);
+    fs::create_directories(dir);
+    for (const char* name : {kReflectance, kLanduse, kObserved}) {
+      std::error_code ec;
+      fs::create_hard_link(pieces[k] / name, dir / name, ec);
+      if (ec) fs::copy_file(pieces[k] / name, dir / name, fs::copy_options::overwrite_existing);
+    }
+    linked.push_back(dir);
+  }
   for (const char* name : {kReflectance, kLanduse, kObserved}) {
     std::vector<std::string> sources;
-    for (const auto& p : pieces) sources.push_back((p / name).string());
-    // As write_next_state lays the state out: strip-tall tiles, DEFLATE.
-    io::assemble_windows(sources, cells.cells, cells.owner, (next / name).string(), kStrip,
-                         "DEFLATE");
+    for (const auto& p : linked) sources.push_back((p / name).string());
+    io::write_windows_vrt(sources, cells.cells, cells.owner,
+                          fs::path(next / name).replace_extension(".vrt").string());
   }
   StateCounts sum;
   int f = 1;
@@ -299,8 +317,8 @@ void write_baseline_state(const std::string& baseline, int day, const Grid& g,
 }
 
 BeforeImage before_image(const fs::path& prev, int day, const fs::path& work) {
-  io::BlockRasterReader days_in((prev / kObserved).string());
-  io::BlockRasterReader refl_in((prev / kReflectance).string());
+  io::BlockRasterReader days_in(state_raster(prev, kObserved).string());
+  io::BlockRasterReader refl_in(state_raster(prev, kReflectance).string());
   const Grid g = days_in.grid();
   bool newer = false, class_only = false;
   int newest = 0;
@@ -317,7 +335,7 @@ BeforeImage before_image(const fs::path& prev, int day, const fs::path& work) {
       class_only = class_only || (days[i] && std::isnan(v[i]));
     }
   }
-  const fs::path src = prev / (class_only ? kLanduse : kReflectance);
+  const fs::path src = state_raster(prev, class_only ? kLanduse : kReflectance);
   if (!newer) return {src.string(), newest};
   // A copy with the places the state saw after `day` set to no data.
   fs::create_directories(work);

@@ -21,6 +21,10 @@ inline constexpr const char* kReflectance = "reflectance.tif";  ///< Float32, a 
 inline constexpr const char* kLanduse = "landuse.tif";          ///< UInt8 classes, 255 nodata
 inline constexpr const char* kObserved = "observed.tif";  ///< UInt16 days since 1970, 0 never
 
+/// One of a generation's rasters (kReflectance...): the GeoTIFF an unsharded night writes, or
+/// the virtual raster over the shards' pieces a merge writes in its place (name.vrt).
+fs::path state_raster(const fs::path& generation, const char* name);
+
 /// Where things live in the state folder.
 struct StatePaths {
   fs::path root;
@@ -59,9 +63,10 @@ SceneView write_next_state(const RunContext& ctx, std::size_t index, const fs::p
 void write_state_piece(const RunContext& ctx, std::size_t index, const fs::path& prev,
                        const fs::path& dir, int day, const std::vector<Window>& windows);
 
-/// The merge's part: generation `next` assembled from the shards' pieces (`pieces[k]` written
-/// by shard k, which did the cells `cells` records it owns), and the scene's view summed from
-/// their counts: the same pixels and view as write_next_state over the whole grid.
+/// The merge's part: generation `next` from the shards' pieces (`pieces[k]` written by shard k,
+/// which did the cells `cells` records it owns), linked into `next/pieces/` and read through a
+/// virtual raster per state raster (no pixel copied), and the scene's view summed from their
+/// counts: the same pixels and view as write_next_state over the whole grid.
 SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCells& cells,
                             const Grid& g, const fs::path& next);
 

@@ -130,6 +130,7 @@ class StartRasters : public Stage {
               {Product::early_rasters}) {}
 
  private:
+  bool applies(const RunContext& ctx) const override { return ctx.spec.outputs.rasters; }
   void run(RunContext& ctx, const Log&) override {
     // With one thread asked for, the rasters stage converts them itself, later.
     if (engine::ThreadLimit::current() < 2) return;
@@ -153,6 +154,7 @@ class Rasters : public Stage {
               {Product::rasters}) {}
 
  private:
+  bool applies(const RunContext& ctx) const override { return ctx.spec.outputs.rasters; }
   void run(RunContext& ctx, const Log&) override {
     const auto& staging = ctx.out->staging();
     const Conversions early = early_conversions(ctx);
