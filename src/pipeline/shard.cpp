@@ -65,6 +65,41 @@ json histogram_json(const std::vector<std::int64_t>& h) {  // [[value, count], .
   return j;
 }
 
+/// What the calibrations fitted before the per-pixel pass left in ctx (each scene's shift and
+/// DN-to-reflectance rule, the reports, the spectral test), for the merge to take as they were.
+json calibration_record(const RunContext& ctx) {
+  json dates = json::array();
+  for (const auto& date : ctx.images) {
+    json scenes = json::array();
+    for (const auto& sc : date.scenes) {
+      json cal = json::array();
+      for (const auto& c : sc.calibration) cal.push_back({c.mult, c.add});
+      scenes.push_back({{"shift", {sc.shift_x, sc.shift_y}}, {"calibration", cal}});
+    }
+    dates.push_back(scenes);
+  }
+  json j = {{"dates", dates},
+            {"coregistration", ctx.coregistration},
+            {"normalisation", ctx.normalisation},
+            {"spectral_report", ctx.spectral_report}};
+  if (const auto& t = ctx.spectral) {
+    json roles = json::array();
+    for (BandRole r : t->roles) roles.push_back(static_cast<int>(r));
+    j["spectral_test"] = {{"p", t->mad.p},
+                          {"mean_x", t->mad.mean_x},
+                          {"mean_y", t->mad.mean_y},
+                          {"a", t->mad.a},
+                          {"b", t->mad.b},
+                          {"weight", t->mad.weight},
+                          {"roles", roles},
+                          {"false_alarm", t->false_alarm},
+                          {"seed_false_alarm", t->seed_false_alarm},
+                          {"vegetation_ndvi", t->vegetation_ndvi},
+                          {"shift_px", t->shift_px}};
+  }
+  return j;
+}
+
 }  // namespace
 
 fs::path shard_results_dir(const RunContext& ctx) {
@@ -105,10 +140,8 @@ ShardPlan plan_shards(const RunContext& ctx, int count) {
 
 json shard_inputs(const RunContext& ctx, int count) {
   const Grid& g = ctx.grid;
-  const json grid = {{"width", g.width},
-                     {"height", g.height},
-                     {"transform", g.transform.c},
-                     {"crs", g.crs_wkt}};
+  const json grid = {
+      {"width", g.width}, {"height", g.height}, {"transform", g.transform.c}, {"crs", g.crs_wkt}};
   if (!ctx.options.shard_key.is_null())
     return {{"farmwatch_version", kVersion},
             {"shards", count},
@@ -116,8 +149,8 @@ json shard_inputs(const RunContext& ctx, int count) {
             {"grid", grid},
             {"key", ctx.options.shard_key}};
   json files = json::array();
-  for (const auto& p : {ctx.spec.file, ctx.spec.classifier_source, ctx.spec.change_source,
-                        ctx.spec.model})
+  for (const auto& p :
+       {ctx.spec.file, ctx.spec.classifier_source, ctx.spec.change_source, ctx.spec.model})
     if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
   if (ctx.spec.farmland) files.push_back(file_stamp(ctx.spec.farmland->path));
   // Every scene named, as named (before screening drops the cloudy ones: a shard checks
@@ -176,6 +209,7 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
                   {"cloud_pixels", st.cloud_pixels},
                   {"warped", st.warped},
                   {"rgb_histograms", hist},
+                  {"calibration", calibration_record(ctx)},
                   {"complete", true}};
   write_file_atomically(ctx.out->staging() / "shard.json", j.dump() + "\n");
 }
@@ -193,8 +227,8 @@ std::vector<json> complete_results(const RunContext& ctx, int count) {
     if (results.back().is_null()) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
   }
   if (!missing.empty())
-    throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing +
-                     " of " + std::to_string(count) +
+    throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing + " of " +
+                     std::to_string(count) +
                      " from these inputs (not run yet, failed, or made from other inputs or "
                      "another farmwatch): run each of them (`--shard i/" +
                      std::to_string(count) + "`), then merge again");
@@ -234,6 +268,47 @@ ShardCells recorded_cells(const RunContext& ctx, int count) {
   return cells_of(ctx, complete_results(ctx, count));
 }
 
+void restore_calibration(RunContext& ctx, int count) {
+  const json j = complete_results(ctx, count)[0].value("calibration", json());
+  const auto& dates = j.is_object() ? j["dates"] : json();
+  bool fits = dates.is_array() && dates.size() == ctx.images.size();
+  for (std::size_t d = 0; fits && d < ctx.images.size(); ++d)
+    fits = dates[d].size() == ctx.images[d].scenes.size();
+  if (!fits)
+    throw InputError("'" + shard_results_dir(ctx).string() +
+                     "': the shards' calibration does not fit this pipeline's scenes: run the "
+                     "shards again with the same farmwatch");
+  for (std::size_t d = 0; d < ctx.images.size(); ++d)
+    for (std::size_t k = 0; k < ctx.images[d].scenes.size(); ++k) {
+      auto& sc = ctx.images[d].scenes[k];
+      const json& r = dates[d][k];
+      sc.shift_x = r["shift"][0].get<double>();
+      sc.shift_y = r["shift"][1].get<double>();
+      for (std::size_t b = 0; b < sc.calibration.size(); ++b)
+        sc.calibration[b] = {r["calibration"][b][0].get<double>(),
+                             r["calibration"][b][1].get<double>()};
+    }
+  ctx.coregistration = j["coregistration"];
+  ctx.normalisation = j["normalisation"];
+  ctx.spectral_report = j["spectral_report"];
+  if (j.contains("spectral_test")) {
+    const json& t = j["spectral_test"];
+    SpectralChangeTest test;
+    test.mad.p = t["p"].get<int>();
+    test.mad.mean_x = t["mean_x"].get<std::vector<double>>();
+    test.mad.mean_y = t["mean_y"].get<std::vector<double>>();
+    test.mad.a = t["a"].get<std::vector<double>>();
+    test.mad.b = t["b"].get<std::vector<double>>();
+    test.mad.weight = t["weight"].get<std::vector<double>>();
+    for (const auto& r : t["roles"]) test.roles.push_back(static_cast<BandRole>(r.get<int>()));
+    test.false_alarm = t["false_alarm"].get<double>();
+    test.seed_false_alarm = t["seed_false_alarm"].get<double>();
+    test.vegetation_ndvi = t["vegetation_ndvi"].get<float>();
+    test.shift_px = t["shift_px"].get<int>();
+    ctx.spectral = test;
+  }
+}
+
 engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count) {
   const fs::path dir = shard_results_dir(ctx);
   const std::vector<json> results = complete_results(ctx, count);
@@ -245,7 +320,8 @@ engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count)
     const auto& listed = results[0]["outputs"];
     if (std::find(listed.begin(), listed.end(), file) == listed.end()) continue;
     std::vector<std::string> sources;
-    for (int k = 0; k < count; ++k) sources.push_back((dir / ShardId{k, count}.name() / file).string());
+    for (int k = 0; k < count; ++k)
+      sources.push_back((dir / ShardId{k, count}.name() / file).string());
     io::assemble_windows(sources, cells, owner, name);
   }
   engine::LanduseChangeStats st;

@@ -59,6 +59,13 @@ struct ShardCells {
 };
 ShardCells recorded_cells(const RunContext& ctx, int count);
 
+/// The merge's calibrations: each scene's co-registration shift and DN-to-reflectance rule
+/// (after normalisation), the reports and the spectral test, as the shards fitted them (on the
+/// same sample windows, so every shard's are the same) and shard 0 recorded them; in place of
+/// fitting them again. InputError when a shard's result is missing or stale, or the record does
+/// not fit the pipeline's scenes.
+void restore_calibration(RunContext& ctx, int count);
+
 /// Removes the shard results once the merged outputs are published.
 void remove_shard_results(const RunContext& ctx, int count);
 

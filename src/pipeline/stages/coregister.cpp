@@ -33,8 +33,9 @@ class Coregister : public Stage {
 
  private:
   bool applies(const RunContext& ctx) const override {
-    return ctx.compares_dates() && ctx.spec.coregister && !ctx.images[0].is_class_map() &&
-           !ctx.images[1].is_class_map();
+    // A merge takes it from the shards (merged_calibration).
+    return !ctx.options.merge_shards && ctx.compares_dates() && ctx.spec.coregister &&
+           !ctx.images[0].is_class_map() && !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {

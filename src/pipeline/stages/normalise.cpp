@@ -12,12 +12,14 @@ namespace {
 
 class Normalise : public Stage {
  public:
-  Normalise() : Stage("normalise", {Product::inputs, Product::coregistration}, {Product::normalisation}) {}
+  Normalise()
+      : Stage("normalise", {Product::inputs, Product::coregistration}, {Product::normalisation}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {
-    return ctx.compares_dates() && ctx.spec.normalise && !ctx.images[0].is_class_map() &&
-           !ctx.images[1].is_class_map();
+    // A merge takes it from the shards (merged_calibration).
+    return !ctx.options.merge_shards && ctx.compares_dates() && ctx.spec.normalise &&
+           !ctx.images[0].is_class_map() && !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {

@@ -13,13 +13,16 @@ namespace {
 
 class Spectral : public Stage {
  public:
-  Spectral() : Stage("spectral", {Product::inputs, Product::coregistration, Product::normalisation}, {Product::spectral_test}) {}
+  Spectral()
+      : Stage("spectral", {Product::inputs, Product::coregistration, Product::normalisation},
+              {Product::spectral_test}) {}
 
  private:
   bool applies(const RunContext& ctx) const override {
     // Very-high-resolution RGB: the building method compares the dates (stage "buildings").
-    return ctx.compares_dates() && !ctx.vhr && !ctx.images[0].is_class_map() &&
-           !ctx.images[1].is_class_map();
+    // A merge takes it from the shards (merged_calibration).
+    return !ctx.options.merge_shards && ctx.compares_dates() && !ctx.vhr &&
+           !ctx.images[0].is_class_map() && !ctx.images[1].is_class_map();
   }
 
   void run(RunContext& ctx, const Log& log) override {
@@ -29,8 +32,9 @@ class Spectral : public Stage {
     for (std::size_t r = 0; r < kRoleCount; ++r)
       if (a_roles.index[r] && b_roles.index[r]) roles.push_back(static_cast<BandRole>(r));
     std::vector<std::vector<float>> x, y;
-    paired_samples(read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)),
-                   roles, x, y);
+    paired_samples(
+        read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)), roles, x,
+        y);
     const auto fit = roles.empty() ? std::nullopt : irmad_normalise(x, y);
     nlohmann::json& report = ctx.spectral_report;
     report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};

@@ -9,6 +9,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   s.push_back(stages::coregister());
   s.push_back(stages::normalise());
   s.push_back(stages::spectral());
+  s.push_back(stages::merged_calibration());
   s.push_back(stages::prepare());
   s.push_back(stages::farmland());
   s.push_back(stages::classify());

@@ -14,6 +14,8 @@ std::unique_ptr<Stage> screen();      ///< skip scenes clouded over more than ma
 std::unique_ptr<Stage> coregister();  ///< measure and correct the residual shift between dates
 std::unique_ptr<Stage> normalise();   ///< later date's radiometry onto the earlier one's
 std::unique_ptr<Stage> spectral();    ///< calibrate the spectral change test on both dates
+/// a merge: the three calibrations above as the shards fitted them
+std::unique_ptr<Stage> merged_calibration();
 std::unique_ptr<Stage> prepare();     ///< staging folder, scratch file names
 std::unique_ptr<Stage> farmland();    ///< farmland parcels onto the grid
 std::unique_ptr<Stage> classify();    ///< per-pixel classification and comparison
