@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <type_traits>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/mosaic.h"
@@ -18,14 +19,16 @@ using nlohmann::json;
 namespace {
 
 /// The per-pixel pass's outputs a shard keeps, as ctx.job names them (empty names skipped).
-std::vector<std::string> job_outputs(const engine::LanduseChangeJob& job) {
-  std::vector<std::string> out;
-  for (const auto* list : {&job.landuse_out, &job.source_out, &job.rgb_out})
-    for (const auto& p : *list) out.push_back(p);
-  for (const auto* p : {&job.change_out, &job.candidates_out, &job.evidence_out, &job.delta_out,
-                        &job.class_confidence_out})
-    out.push_back(*p);
-  out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+template <typename Job, typename Path = std::conditional_t<std::is_const_v<Job>, const std::string,
+                                                           std::string>>
+std::vector<Path*> job_outputs(Job& job) {
+  std::vector<Path*> out;
+  for (auto* list : {&job.landuse_out, &job.source_out, &job.rgb_out})
+    for (auto& p : *list) out.push_back(&p);
+  for (auto* p : {&job.change_out, &job.candidates_out, &job.evidence_out, &job.delta_out,
+                  &job.class_confidence_out})
+    out.push_back(p);
+  out.erase(std::remove_if(out.begin(), out.end(), [](Path* p) { return p->empty(); }), out.end());
   return out;
 }
 
@@ -190,8 +193,8 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
     hist.push_back(bands);
   }
   json outputs = json::array();
-  for (const auto& p : job_outputs(ctx.job))
-    if (fs::exists(p)) outputs.push_back(fs::path(p).filename().string());
+  for (const auto* p : job_outputs(ctx.job))
+    if (fs::exists(*p)) outputs.push_back(fs::path(*p).filename().string());
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)
     if (plan.owner[c] == id.index) {
@@ -309,20 +312,27 @@ void restore_calibration(RunContext& ctx, int count) {
   }
 }
 
-engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count) {
+engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
   const fs::path dir = shard_results_dir(ctx);
   const std::vector<json> results = complete_results(ctx, count);
   const ShardCells sc = cells_of(ctx, results);
   const auto& cells = sc.cells;
   const auto& owner = sc.owner;
-  for (const auto& name : job_outputs(ctx.job)) {
-    const std::string file = fs::path(name).filename().string();
+  for (std::string* name : job_outputs(ctx.job)) {
+    const std::string file = fs::path(*name).filename().string();
     const auto& listed = results[0]["outputs"];
     if (std::find(listed.begin(), listed.end(), file) == listed.end()) continue;
     std::vector<std::string> sources;
     for (int k = 0; k < count; ++k)
       sources.push_back((dir / ShardId{k, count}.name() / file).string());
-    io::assemble_windows(sources, cells, owner, name);
+    if (name == &ctx.job.change_out || name == &ctx.job.candidates_out) {
+      io::assemble_windows(sources, cells, owner, *name);  // the sieve and patches write them
+    } else {
+      // Read only from here on: a virtual raster over the shards' files, which stay until the
+      // merge has published.
+      *name = fs::path(*name).replace_extension(".vrt").string();
+      io::write_windows_vrt(sources, cells, owner, *name);
+    }
   }
   engine::LanduseChangeStats st;
   for (const json& r : results) {

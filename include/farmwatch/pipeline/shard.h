@@ -46,9 +46,11 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
 
 /// The merge: checks that every shard of `count` has a complete result from these inputs
 /// (InputError listing those that have not) and that the cells they recorded cover the grid
-/// once (InputError otherwise), assembles each per-pixel output into ctx.job's scratch paths
-/// and returns the summed counts (the sieve, when it runs, counts change_pixels again).
-engine::LanduseChangeStats merge_shard_results(const RunContext& ctx, int count);
+/// once (InputError otherwise), assembles the change and candidate rasters into ctx.job's
+/// scratch paths, points ctx.job's other per-pixel outputs (read only from here on) at virtual
+/// rasters over the shards' files, and returns the summed counts (the sieve, when it runs,
+/// counts change_pixels again).
+engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count);
 
 /// The cells of the grid and the shard that did each, as the complete results of `count`
 /// shards recorded them (the merge's view). InputError when a shard's result is missing or
