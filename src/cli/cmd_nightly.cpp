@@ -104,7 +104,7 @@ int cmd_nightly(const std::vector<std::string>& args) {
                 << "\n";
     return kExitOk;
   }
-  if (p->shard.empty() && r.scenes_left)
+  if (!p->shard && r.scenes_left)
     std::cout << "recorded " << r.summary["scenes"].size() << " scene(s); " << r.scenes_left
               << " left to compare: run the shards again, then merge\n";
   if (!r.nothing_new && r.summary.contains("patches"))

@@ -1,6 +1,11 @@
 #include "farmwatch/io/monitoring_db.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -15,6 +20,16 @@
 #include "monitoring_db_impl.h"
 
 namespace farmwatch::io {
+
+namespace {
+/// Whether the process of a pid written in a file name is still running (this node).
+bool pid_alive(const std::string& pid) {
+  char* end = nullptr;
+  const long p = std::strtol(pid.c_str(), &end, 10);
+  if (end == pid.c_str() || *end || p <= 0) return false;
+  return ::kill(static_cast<pid_t>(p), 0) == 0 || errno == EPERM;
+}
+}  // namespace
 
 bool valid_patch_status(const std::string& s) {
   return std::find_if(std::begin(kPatchStatuses), std::end(kPatchStatuses),
@@ -56,15 +71,44 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
   im.target = target;
   const bool postgres = target.rfind("PG:", 0) == 0;
   CPLErrorReset();
-  if (!postgres && !std::filesystem::exists(target)) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // An empty file is a creation killed before its first write (nothing in it to lose).
+  if (!postgres && create && fs::is_regular_file(target, ec) && fs::file_size(target, ec) == 0)
+    fs::remove(target, ec);
+  if (!postgres && !fs::exists(target)) {
     if (!create)
       throw InputError(im.where() + " does not exist (a pipeline run creates it; give --db)");
-    if (const auto dir = std::filesystem::path(target).parent_path(); !dir.empty())
-      std::filesystem::create_directories(dir);
-    GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
-    im.ds.reset(drv->Create(target.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!im.ds) im.fail("cannot create it");
-  } else {
+    if (const auto dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir);
+    // Made whole under another name, then renamed into place: a run killed while creating it
+    // leaves no half-made database behind (the next run would refuse it), only this file,
+    // which the next creation removes once its process is gone.
+    for (const auto& e : fs::directory_iterator(fs::absolute(target).parent_path(), ec)) {
+      const std::string n = e.path().filename().string();
+      const std::string stem = fs::path(target).filename().string() + ".creating-";
+      if (n.rfind(stem, 0) == 0 && !pid_alive(n.substr(stem.size()))) fs::remove(e.path(), ec);
+    }
+    const std::string tmp = target + ".creating-" + std::to_string(::getpid());
+    {
+      MonitoringDb fresh;
+      Impl& f = *fresh.impl_;
+      f.target = target;
+      GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
+      f.ds.reset(drv->Create(tmp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+      if (!f.ds) f.fail("cannot create it");
+      f.create_tables();
+      f.create_indexes();
+      f.add_missing_columns();
+      f.ds.reset();
+    }
+    // link(2), not rename(2): a database another run created meanwhile is kept, not replaced.
+    const int linked = ::link(tmp.c_str(), target.c_str());
+    const int err = errno;
+    fs::remove(tmp, ec);
+    if (linked != 0 && err != EEXIST)
+      throw ProcessingError(im.where() + ": cannot create it: " + std::strerror(err));
+  }
+  {
     const char* drivers[] = {postgres ? "PostgreSQL" : "GPKG", nullptr};
     im.ds.reset(GDALDataset::Open(target.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr,
                                   nullptr));

@@ -208,33 +208,53 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
   // the same inputs give the same bytes. The database keeps the real time.
   ctx.generated_utc = shown_time(ctx.started_utc);
   const auto& shard = opts.shard;
-  for (const auto& stage : standard_stages()) {
-    stage->execute(ctx);
-    if (opts.check_only && stage->name() == "validate") return check_summary(ctx);
-    // A shard whose result from the same inputs is complete has nothing to do (a re-run of
-    // a job array re-runs only the shards that failed). Its inputs are known once validated.
-    if (shard && stage->name() == "validate" &&
-        shard_complete(shard_results_dir(ctx), *shard, shard_inputs(ctx, shard->count))) {
-      const std::string dir = shard_results_dir(ctx).string();
-      log.info("shard " + shard->label() + ": a complete result from the same inputs is already in " + dir +
-               "; nothing to do");
-      return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", true}};
+  json result;
+  auto run = [&]() -> bool {  // false: returned early with `result`
+    for (const auto& stage : standard_stages()) {
+      stage->execute(ctx);
+      if (opts.check_only && stage->name() == "validate") {
+        result = check_summary(ctx);
+        return false;
+      }
+      // A shard whose result from the same inputs is complete has nothing to do (a re-run of
+      // a job array re-runs only the shards that failed). Its inputs are known once validated.
+      if (shard && stage->name() == "validate" &&
+          shard_complete(shard_results_dir(ctx), *shard, shard_inputs(ctx, shard->count))) {
+        const std::string dir = shard_results_dir(ctx).string();
+        log.info("shard " + shard->label() +
+                 ": a complete result from the same inputs is already in " + dir +
+                 "; nothing to do");
+        result = {{"shard", shard->name()}, {"dir", dir}, {"already_complete", true}};
+        return false;
+      }
+      if (shard && stage->name() == "classify") {
+        if (opts.after_shard_pass) opts.after_shard_pass(ctx);
+        ctx.out->commit();
+        const std::string dir = ctx.out->target().string();
+        log.info("shard " + shard->label() + ": result in " + dir);
+        result = {{"shard", shard->name()},
+                  {"dir", dir},
+                  {"already_complete", false},
+                  {"timings_s", ctx.timings}};
+        return false;
+      }
     }
-    if (shard && stage->name() == "classify") {
-      if (opts.after_shard_pass) opts.after_shard_pass(ctx);
-      ctx.out->commit();
-      const std::string dir = ctx.out->target().string();
-      log.info("shard " + shard->label() + ": result in " + dir);
-      return {{"shard", shard->name()}, {"dir", dir}, {"already_complete", false},
-              {"timings_s", ctx.timings}};
-    }
-  }
-  ctx.timings["total"] =
-      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
-                 1000) /
-      1000;
-  const json summary = make_summary(ctx);
-  write_file_atomically(ctx.out->staging() / "summary.json", summary.dump(2) + "\n");
+    ctx.timings["total"] =
+        std::round(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() *
+            1000) /
+        1000;
+    result = make_summary(ctx);
+    write_file_atomically(ctx.out->staging() / "summary.json", result.dump(2) + "\n");
+    return true;
+  };
+  // In a merge, a shard's file that cannot be read is the shard's to redo (ShardResultError),
+  // not a failure of the run.
+  const auto shards_dir = shard_results_dir(ctx);
+  bool finished = false;
+  with_shard_results_checked(shards_dir, opts.merge_shards, [&] { finished = run(); });
+  if (!finished) return result;
+  const json& summary = result;
   // The database is written last, in one transaction, and the outputs are swapped in only
   // once it has committed: a run that fails anywhere leaves both as they were.
   std::optional<io::RunWrite> record;
@@ -242,7 +262,10 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
     record = database_record(ctx);
     record->before_commit = opts.before_database_commit;
   }
-  if (opts.before_database_write) opts.before_database_write(ctx, record ? &*record : nullptr);
+  if (opts.before_database_write)
+    with_shard_results_checked(shards_dir, opts.merge_shards, [&] {
+      opts.before_database_write(ctx, record ? &*record : nullptr);
+    });
   if (record) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto run_id = ctx.db->write_run(*record);

@@ -105,6 +105,16 @@ json calibration_record(const RunContext& ctx) {
 
 }  // namespace
 
+json spec_file_stamps(const PipelineSpec& spec) {
+  json files = json::array();
+  for (const auto& p : {spec.file, spec.classifier_source, spec.change_source, spec.model})
+    if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
+  if (spec.farmland) files.push_back(file_stamp(spec.farmland->path));
+  if (spec.admin) files.push_back(file_stamp(spec.admin->path));
+  for (const auto& e : spec.exemptions) files.push_back(file_stamp(e.layer.path));
+  return files;
+}
+
 fs::path shard_results_dir(const RunContext& ctx) {
   if (!ctx.options.shard_dir.empty()) return folder_path(ctx.options.shard_dir);
   return folder_path(ctx.options.out_dir.value_or(ctx.spec.outputs.dir)).string() + ".shards";
@@ -151,11 +161,7 @@ json shard_inputs(const RunContext& ctx, int count) {
             {"cell", shard_cell_size(g, count)},
             {"grid", grid},
             {"key", ctx.options.shard_key}};
-  json files = json::array();
-  for (const auto& p :
-       {ctx.spec.file, ctx.spec.classifier_source, ctx.spec.change_source, ctx.spec.model})
-    if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
-  if (ctx.spec.farmland) files.push_back(file_stamp(ctx.spec.farmland->path));
+  json files = spec_file_stamps(ctx.spec);
   // Every scene named, as named (before screening drops the cloudy ones: a shard checks
   // whether its result is complete right after validation).
   for (const auto& date : ctx.spec.dates)
@@ -364,6 +370,32 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
           st.rgb_histograms[i][b][vc[0].get<std::size_t>()] += vc[1].get<std::int64_t>();
   }
   return st;
+}
+
+void with_shard_results_checked(const fs::path& dir, int count,
+                                const std::function<void()>& merge) {
+  auto check = [&](const std::string& what) {
+    for (int k = 0; k < count; ++k) {
+      const fs::path result = dir / ShardId{k, count}.name();
+      if (what.find(result.string() + "/") == std::string::npos) continue;
+      std::error_code ec;
+      fs::remove_all(result, ec);
+      throw ShardResultError("shard " + ShardId{k, count}.label() + "'s result in '" +
+                             result.string() + "' cannot be read (" + what +
+                             "): removed it; run that shard again, then merge again");
+    }
+  };
+  try {
+    merge();
+  } catch (const ShardResultError&) {
+    throw;
+  } catch (const InputError& e) {
+    check(e.what());
+    throw;
+  } catch (const ProcessingError& e) {
+    check(e.what());
+    throw;
+  }
 }
 
 void remove_shard_results(const RunContext& ctx, int count) {

@@ -79,6 +79,9 @@ class Area:
         os.makedirs(self.inbox)
         tiles = os.path.join(SRC, "sample-tiles")
         rules = os.path.join(SRC, "pipelines", "rules")
+        # The land-use rules as a file of the area's own, which a test may edit.
+        self.rules = os.path.join(self.dir, "landuse_rules.yaml")
+        shutil.copy(os.path.join(rules, "landuse_rules.yaml"), self.rules)
         self.yaml = os.path.join(self.dir, "area.yaml")
         with open(self.yaml, "w") as f:
             f.write(f"""name: test-area
@@ -91,7 +94,7 @@ farmland: {{path: {tiles}/farmland.gpkg, id_field: 地块编号}}
 admin: {{path: {tiles}/villages.gpkg, code_field: XZQDM, name_field: XZQMC}}
 exemptions: [{{name: 建设用地审批, path: {tiles}/approved_construction.gpkg}}]
 grid: {{crs: "EPSG:4527", resolution: 10, extent: farmland}}
-classification: {rules}/landuse_rules.yaml
+classification: {self.rules}
 change_rules: {rules}/change_rules.yaml
 min_patch_area_m2: {{non_agricultural: 200, non_grain: 666.67, other_change: 1000}}
 tiles: {{min_zoom: 12, max_zoom: 14}}
@@ -352,6 +355,14 @@ def sharded_night(a, n):
     fail("a sharded night did not end in 20 rounds")
 
 
+def deliver_again(a, source, name, day):
+    """A season scene delivered again as another product (its own name), dated November `day`."""
+    from osgeo import gdal
+    dst = os.path.join(a.inbox, name)
+    gdal.Translate(dst, os.path.join(season(), "scenes", source),
+                   metadataOptions=[f"ACQUISITION_DATE=2024-11-{day:02d}"])
+
+
 def without_dir(value, d):
     """A row with the area's folder as AREA and without the window a failed read was of (which
     part of a damaged scene a process reads first depends on how the work is cut)."""
@@ -373,12 +384,17 @@ def state_pixels(a):
 
 def scenario_sharded():
     one, sh = Area(), Area()
+    # What a night killed while creating the database left (an empty file from older builds, a
+    # half-made copy of this one's) does not stop the next.
+    open(sh.db, "w").close()
+    open(sh.db + ".creating-4194000", "w").close()
     expect = {4: 6, 7: 6}
     for n in range(1, 9):
         one.night(n, expect.get(n, 0))
         sh.deliver(n)
         codes = sharded_night(sh, 3)
         check(max(codes) == expect.get(n, 0), f"sharded night {n}: merges exited {codes}")
+        check(not os.path.exists(sh.db + ".creating-4194000"), "a killed creation's copy is left")
         db_one, db_sh = normalised_db(one.db), normalised_db(sh.db)
         for t in db_one:
             a_ = [without_dir(r, one.dir) for r in db_one[t]]
@@ -390,8 +406,9 @@ def scenario_sharded():
         check(without_dir(normalised_current(sh.publish), sh.dir) ==
               without_dir(normalised_current(one.publish), one.dir),
               f"night {n}: the sharded publish/current differs")
-        check(not os.listdir(os.path.join(sh.state, "shards")),
-              f"night {n}: shard results left: {os.listdir(os.path.join(sh.state, 'shards'))}")
+        shards_dir = os.path.join(sh.state, "shards")
+        left = os.listdir(shards_dir) if os.path.exists(shards_dir) else []
+        check(not left, f"night {n}: shard results left: {left}")
     # A merge with a shard missing: exit 4 naming it; nothing recorded, current unchanged.
     shutil.copy(os.path.join(season(), "scenes", "scene_09.tif"), os.path.join(sh.inbox, "scene_09.tif"))
     before_db, before_current = normalised_db(sh.db), sh.current()
@@ -408,9 +425,39 @@ def scenario_sharded():
     check(r.returncode == 0 and sh.current() != before_current, f"the merge with every shard: {r.stderr}")
     rows = sh.sql("SELECT status FROM scenes WHERE product_id='scene_09' ORDER BY fid")
     check([x[0] for x in rows] == ["failed", "processed"], f"November re-delivered: {rows}")
+    # Shard results a merge cannot use: each refused with exit 4 naming the shard, nothing
+    # recorded, and fixed by running the shards (or the one named) again.
+    for n, damage in ((9, "rules"), (10, "deleted"), (11, "truncated")):
+        deliver_again(sh, "scene_09.tif", f"extra_{n}.tif", n)
+        before_db = normalised_db(sh.db)
+        for i in range(3):
+            check(sh.nightly("--shard", f"{i}/3").returncode == 0, f"{damage}: shard {i}/3")
+        result = os.path.join(sh.state, "shards", f"extra_{n}", "1-of-3")
+        if damage == "rules":  # a file the area names changed after the shards ran
+            with open(sh.rules, "a") as f:
+                f.write("\n# edited\n")
+        elif damage == "deleted":
+            os.remove(os.path.join(result, "next_state", "landuse.tif"))
+        else:
+            victim = os.path.join(result, "change.tif")  # which the merge reads whole
+            with open(victim, "r+b") as f:
+                f.truncate(os.path.getsize(victim) // 2)
+        r = sh.nightly("--merge", "3")
+        check(r.returncode == 4 and "1" in r.stderr and normalised_db(sh.db) == before_db,
+              f"{damage} shard result: exit {r.returncode}, or the database changed\n{r.stderr}")
+        if damage == "rules":
+            check("shard(s) 0, 1, 2 of 3" in r.stderr, f"edited rules: {r.stderr}")
+        else:
+            check("shard 1/3" in r.stderr and "run that shard again" in r.stderr, f"{damage}: {r.stderr}")
+        codes = sharded_night(sh, 3)
+        check(max(codes) == 0, f"{damage}: the shards run again, the merge exits {codes}")
+        st = sh.sql(f"SELECT status FROM scenes WHERE product_id='extra_{n}'")
+        check(st == [("processed",)], f"{damage}: the scene is {st}")
     # Shards of one night with the options of the other are refused.
     r = sh.nightly("--shard", "0/3", "--merge", "3")
     check(r.returncode == 2, f"--shard with --merge: exit {r.returncode}")
+    r = sh.nightly("--shard", "")
+    check(r.returncode == 2, f"--shard '' runs nothing: exit {r.returncode}")
     shutil.rmtree(one.dir)
     shutil.rmtree(sh.dir)
 

@@ -7,14 +7,30 @@
 // spectral test's calibration) fit on sample windows of the whole grid, so every shard and the
 // merge compute the same values.
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
+#include "farmwatch/core/error.h"
 #include "farmwatch/core/shard.h"
+#include "farmwatch/pipeline/spec.h"
 #include "farmwatch/engine/landuse_change.h"
 
 namespace farmwatch::pipeline {
 
 struct RunContext;
+
+/// A shard's result that a merge cannot read (a file missing, cut short or damaged since the
+/// shard completed): the merge removes that result, so that running the shard again redoes it,
+/// and records nothing. An InputError (exit 4).
+class ShardResultError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+/// Calls `merge` (a merge's stages); an error reading a file of shard k's result in `dir` is
+/// turned into ShardResultError naming shard k, and its result is removed.
+void with_shard_results_checked(const std::filesystem::path& dir, int count,
+                                const std::function<void()>& merge);
 
 /// Where the run's shard results are kept (RunOptions::shard_dir, or `<output folder>.shards`).
 std::filesystem::path shard_results_dir(const RunContext& ctx);
@@ -35,6 +51,11 @@ ShardPlan plan_shards(const RunContext& ctx, int count);
 /// the model, the farmland layer and every scene (every file of a product folder), by absolute
 /// path. A merge refuses results that differ.
 nlohmann::json shard_inputs(const RunContext& ctx, int count);
+
+/// The size and modification time of each file a pipeline names besides its images (the
+/// pipeline file, rules, model, farmland, administrative units, exemption layers), by absolute
+/// path: part of what a shard's result depends on.
+nlohmann::json spec_file_stamps(const PipelineSpec& spec);
 
 /// Whether `dir` holds shard `id`'s complete result for these inputs.
 bool shard_complete(const std::filesystem::path& dir, const ShardId& id,

@@ -100,6 +100,10 @@ class Night {
       scenes.push_back(std::move(r));
     }
     if (opts_.progress) opts_.progress(count, count, "");
+    // What shards kept for scenes recorded since (by this night, or an unsharded one) or gone
+    // from the inbox is spent; the next scene's shards run after this.
+    std::error_code ec;
+    fs::remove_all(st_.root / "shards", ec);
     NightResult result;
     if (count < plan.process.size()) {
       result.scenes_left = plan.process.size() - count;
@@ -163,6 +167,14 @@ class Night {
                                 " of " + area_.baseline_date);
   }
 
+  /// Whether the area's GeoPackage has been made (an empty file is a creation killed before its
+  /// first write, which the next night redoes: nothing is known from it).
+  bool database_made() const {
+    std::error_code ec;
+    return fs::is_regular_file(area_.pipeline.database, ec) &&
+           fs::file_size(area_.pipeline.database, ec) > 0;
+  }
+
   /// The bands a state started from a baseline map keeps: those the classification needs.
   std::vector<BandRole> baseline_roles() const {
     std::vector<BandRole> roles;
@@ -174,7 +186,7 @@ class Night {
   NightResult dry_run(const std::vector<io::SceneCandidate>& found) {
     std::vector<io::SceneRecord> known;
     const bool pg = area_.pipeline.database.rfind("PG:", 0) == 0;
-    if (pg || fs::exists(area_.pipeline.database))
+    if (pg || database_made())
       known = io::MonitoringDb::open(area_.pipeline.database, false).scenes();
     const Plan plan = plan_night(found, known);
     NightResult r;
@@ -222,14 +234,16 @@ class Night {
   }
 
   /// What the shards' results of scene `c` depend on besides the grid: the delivery, the state
-  /// generation it is compared with (1 for a baseline map not yet recorded) and the area file.
+  /// generation it is compared with (1 for a baseline map not yet recorded), and the area file
+  /// and every file it names (rules, model, farmland...: size and modification time).
   json shard_key(const io::SceneCandidate& c) const {
-    std::error_code ec;
-    const auto bytes = fs::file_size(area_.file, ec);
-    const auto modified = fs::last_write_time(area_.file, ec).time_since_epoch().count();
+    PipelineSpec spec = area_.pipeline;
+    spec.file = area_.file;
     const int gen = gen_ == 0 && !area_.baseline.empty() ? 1 : gen_;
-    return {{"product_id", c.product_id}, {"checksum", c.checksum},
-            {"state_generation", gen}, {"area_file", {area_.file, bytes, modified}}};
+    return {{"product_id", c.product_id},
+            {"checksum", c.checksum},
+            {"state_generation", gen},
+            {"files", spec_file_stamps(spec)}};
   }
 
   /// A shard (NightlyOptions::shard): its cells of the first scene to compare.
@@ -237,7 +251,7 @@ class Night {
     const ShardId id = *opts_.shard;
     const auto& target = area_.pipeline.database;
     std::vector<io::SceneRecord> known;
-    if (target.rfind("PG:", 0) == 0 || fs::exists(target)) {
+    if (target.rfind("PG:", 0) == 0 || database_made()) {
       db_ = io::MonitoringDb::open(target, false);
       known = db_->scenes();
       gen_ = current_generation();
@@ -305,7 +319,7 @@ class Night {
     write_file_atomically(file, json{{"key", key}, {"reason", why}}.dump() + "\n");
     line["status"] = "failed";
     line["reason"] = why;
-    log.error("the scene cannot be compared; the merge will record it: " + why);
+    log.warn("the scene cannot be compared; the merge will record it as such: " + why);
   }
 
   /// The merge's view of scene `c`'s shards: the reason one of them gave for not comparing it
@@ -332,10 +346,11 @@ class Night {
         missing += (missing.empty() ? "" : ", ") + std::to_string(k);
     }
     if (!missing.empty())
-      throw InputError("'" + dir.string() + "': no result of shard(s) " + missing + " of " +
+      throw ShardResultError("'" + dir.string() + "': no result of shard(s) " + missing + " of " +
                        std::to_string(opts_.merge_shards) + " for scene " + c.product_id +
                        " against state generation " + std::to_string(gen_) +
-                       " (not run yet, failed, or from another delivery, state or farmwatch): "
+                       " (not run yet, failed, or made from another delivery, state generation, "
+                       "area file or file it names, or farmwatch): "
                        "run `farmwatch nightly AREA --shard i/" +
                        std::to_string(opts_.merge_shards) + "` for each, then merge again");
     return why;
@@ -378,9 +393,11 @@ class Night {
                std::to_string(gen_) + ")");
     } catch (const SceneCloudy& e) {
       settle(c, "cloudy", e.what(), line, log);
+    } catch (const ShardResultError&) {
+      discard(next);  // a shard's result to redo: nothing recorded
+      throw;
     } catch (const InputError& e) {
       const std::string why = e.what();
-      if (merge && why.find("no result of shard") != std::string::npos) throw;
       settle(c, why.find("cloudy") != std::string::npos ? "cloudy" : "failed", why, line, log);
     } catch (const ProcessingError& e) {
       // Pixels of the scene that cannot be read fail the scene; anything else (a write that

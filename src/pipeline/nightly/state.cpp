@@ -246,8 +246,13 @@ SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCell
     fs::create_directories(dir);
     for (const char* name : {kReflectance, kLanduse, kObserved}) {
       std::error_code ec;
+      if (!fs::is_regular_file(pieces[k] / name))
+        throw ProcessingError("'" + (pieces[k] / name).string() + "': missing");
       fs::create_hard_link(pieces[k] / name, dir / name, ec);
-      if (ec) fs::copy_file(pieces[k] / name, dir / name, fs::copy_options::overwrite_existing);
+      if (ec) fs::copy_file(pieces[k] / name, dir / name, fs::copy_options::overwrite_existing, ec);
+      if (ec)
+        throw ProcessingError("cannot link or copy '" + (pieces[k] / name).string() + "' into '" +
+                              dir.string() + "': " + ec.message());
     }
     linked.push_back(dir);
   }

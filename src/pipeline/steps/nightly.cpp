@@ -42,9 +42,9 @@ NightResult nightly(const NightlyParams& p, const StepEnv& env,
   o.wait = p.wait;
   o.dry_run = p.dry_run;
   o.progress = std::move(progress);
-  if (!p.shard.empty()) {
+  if (p.shard) {
     try {
-      o.shard = parse_shard(p.shard);
+      o.shard = parse_shard(*p.shard);
     } catch (const std::invalid_argument& e) {
       throw ParamError(std::string("--shard: ") + e.what());
     }
@@ -54,6 +54,8 @@ NightResult nightly(const NightlyParams& p, const StepEnv& env,
     throw ParamError("--shard and --merge: a process is a shard or the merge, not both");
   if ((o.shard || o.merge_shards) && p.dry_run)
     throw ParamError("--dry-run lists the night's scenes; give it without --shard or --merge");
+  if (o.shard && p.wait)
+    throw ParamError("--wait waits for the area's lock, which a shard does not take");
   try {
     return run_night(area, o, env.log);
   } catch (const std::filesystem::filesystem_error& e) {

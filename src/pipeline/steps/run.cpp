@@ -71,9 +71,9 @@ nlohmann::json run(const RunParams& p, const StepEnv& env) {
   opts.threads = env.threads;
   opts.check_only = p.check;
   opts.shard_dir = p.shard_dir;
-  if (!p.shard.empty()) {
+  if (p.shard) {
     try {
-      opts.shard = parse_shard(p.shard);
+      opts.shard = parse_shard(*p.shard);
     } catch (const std::invalid_argument& e) {
       throw ParamError(std::string("--shard: ") + e.what());
     }

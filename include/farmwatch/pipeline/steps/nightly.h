@@ -1,6 +1,7 @@
 #pragma once
 // farmwatch nightly (an area file, one unattended night) and farmwatch month (what a month
 // found and where it was blind, from the monitoring database).
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -13,7 +14,7 @@ namespace farmwatch::pipeline {
 struct NightlyParams {
   std::string area, log_format = "text";
   bool wait = false, dry_run = false;
-  std::string shard;  ///< "i/N": only shard i of N (NightlyOptions::shard)
+  std::optional<std::string> shard;  ///< "i/N": only shard i of N (NightlyOptions::shard)
   int merge = 0;      ///< N: merge N shards (NightlyOptions::merge_shards)
   static const ParamSet& params();
 };

@@ -1,5 +1,6 @@
 #pragma once
 // farmwatch run: a pipeline file, with the command line's overrides.
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,7 +12,8 @@ namespace farmwatch::pipeline {
 struct RunParams {
   std::string pipeline, out, db;
   bool check = false;
-  std::string shard;      ///< "i/N": only shard i of N (core/shard.h); empty: the whole run
+  /// "i/N": only shard i of N (core/shard.h); absent: the whole run (given empty: ParamError)
+  std::optional<std::string> shard;
   std::string shard_dir;  ///< where shard results are kept; empty: `<out>.shards`
   static const ParamSet& params();
 };
