@@ -27,13 +27,17 @@ setup_round() {
 run_round() {
   local tag=$1 n=$FARMWATCH_SHARDS array merge status=0 state i
   shift
+  merge_exit=
   export FARMWATCH_ROUND=$tag
   rm -f "$logs/merge$tag.exit"
   # --export=ALL: the jobs need the variables above even where SBATCH_EXPORT says otherwise.
   local opts=(--parsable --export=ALL)
   [ -z "${FARMWATCH_CPUS_PER_TASK:-}" ] || opts+=(--cpus-per-task="$FARMWATCH_CPUS_PER_TASK")
-  array=$(sbatch "${opts[@]}" --array="0-$((n - 1))" --output="$logs/shard-%a-of-$n$tag.log" \
-    "$here/shard.sbatch" "$@")
+  if ! array=$(sbatch "${opts[@]}" --array="0-$((n - 1))" --output="$logs/shard-%a-of-$n$tag.log" \
+    "$here/shard.sbatch" "$@"); then
+    echo "$0: could not submit the job array of the shards" >&2
+    return 1
+  fi
   array=${array%%;*}
   if ! merge=$(sbatch "${opts[@]}" --dependency="afterok:$array" --kill-on-invalid-dep=yes \
     --output="$logs/merge$tag.log" "$here/merge.sbatch" "$@"); then

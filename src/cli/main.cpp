@@ -1,6 +1,7 @@
 // farmwatch: farmland protection monitoring from satellite and drone imagery.
 // main() is the only place that turns failures into exit codes (see README.md).
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <iostream>
 #include <map>
@@ -50,6 +51,12 @@ int main(int argc, char** argv) {
   // reused; larger ones are still mapped and returned.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // A merge of N shards opens a file of each shard at once (N up to 4096); the default soft
+  // limit of 1024 open files would fail it. The hard limit is the administrator's.
+  if (rlimit r{}; getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", cli::cmd_run},           {"info", cli::cmd_info},   {"classify", cli::cmd_classify},
       {"change", cli::cmd_change},     {"tiles", cli::cmd_tiles}, {"warp", cli::cmd_warp},

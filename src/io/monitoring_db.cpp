@@ -80,16 +80,19 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
     if (!create)
       throw InputError(im.where() + " does not exist (a pipeline run creates it; give --db)");
     if (const auto dir = fs::path(target).parent_path(); !dir.empty()) fs::create_directories(dir);
-    // Made whole under another name, then renamed into place: a run killed while creating it
+    // Made whole under another name, then linked into place: a run killed while creating it
     // leaves no half-made database behind (the next run would refuse it), only this file,
-    // which the next creation removes once its process is gone.
+    // which a later creation on this node removes once its process is gone.
+    char host[256] = "";
+    ::gethostname(host, sizeof host - 1);
+    const std::string stem = fs::path(target).filename().string() + ".creating-" + host + "-";
     for (const auto& e : fs::directory_iterator(fs::absolute(target).parent_path(), ec)) {
       const std::string n = e.path().filename().string();
-      const std::string stem = fs::path(target).filename().string() + ".creating-";
       if (n.rfind(stem, 0) == 0 && !pid_alive(n.substr(stem.size()))) fs::remove(e.path(), ec);
     }
-    const std::string tmp = target + ".creating-" + std::to_string(::getpid());
-    {
+    const std::string tmp =
+        (fs::path(target).parent_path() / (stem + std::to_string(::getpid()))).string();
+    try {
       MonitoringDb fresh;
       Impl& f = *fresh.impl_;
       f.target = target;
@@ -100,13 +103,22 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
       f.create_indexes();
       f.add_missing_columns();
       f.ds.reset();
+    } catch (...) {
+      fs::remove(tmp, ec);
+      throw;
     }
-    // link(2), not rename(2): a database another run created meanwhile is kept, not replaced.
-    const int linked = ::link(tmp.c_str(), target.c_str());
-    const int err = errno;
+    // link(2) keeps a database another run created meanwhile; where the file system has no
+    // hard links, rename(2) when none is there yet.
+    if (::link(tmp.c_str(), target.c_str()) != 0 && errno != EEXIST) {
+      const int err = errno;
+      if (!fs::exists(target)) fs::rename(tmp, target, ec);
+      if (!fs::exists(target)) {
+        fs::remove(tmp, ec);
+        throw ProcessingError(im.where() + ": cannot create it: " +
+                              std::strerror(ec ? ec.value() : err));
+      }
+    }
     fs::remove(tmp, ec);
-    if (linked != 0 && err != EEXIST)
-      throw ProcessingError(im.where() + ": cannot create it: " + std::strerror(err));
   }
   {
     const char* drivers[] = {postgres ? "PostgreSQL" : "GPKG", nullptr};

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <tbb/global_control.h>
 
+#include <gdal_alg.h>
 #include <gdal_utils.h>
 #include <gdal_vrt.h>
 
@@ -261,24 +262,37 @@ void write_windows_vrt(const std::vector<std::string>& sources, const std::vecto
 }
 
 void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out, int block,
-                      const std::string& compress) {
+                      const std::vector<int>& owner, const std::string& out) {
   // The virtual raster, then one copy.
   WindowsVrt v = windows_vrt(sources, windows, owner, "");
   const DatasetPtr& vrt = v.vrt;
   CPLStringList co;
   co.SetNameValue("TILED", "YES");
-  co.SetNameValue("BLOCKXSIZE", std::to_string(block).c_str());
-  co.SetNameValue("BLOCKYSIZE", std::to_string(block).c_str());
-  co.SetNameValue("COMPRESS", compress.c_str());
+  co.SetNameValue("BLOCKXSIZE", std::to_string(kBlockSize).c_str());
+  co.SetNameValue("BLOCKYSIZE", std::to_string(kBlockSize).c_str());
+  co.SetNameValue("COMPRESS", "NONE");
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   if (vrt->GetRasterCount() > 1) co.SetNameValue("INTERLEAVE", "BAND");
-  if (compress == "DEFLATE" && vrt->GetRasterBand(1)->GetRasterDataType() != GDT_Float32)
-    co.SetNameValue("PREDICTOR", "2");  // as BlockRasterWriter does
   DatasetPtr copy(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(
       out.c_str(), vrt.get(), FALSE, co.List(), nullptr, nullptr));
   if (!copy || (copy.reset(), CPLGetLastErrorType() == CE_Failure))
     throw ProcessingError("cannot write '" + out + "': " + gdal_last_error());
+}
+
+bool raster_reads_whole(const std::string& path) {
+  CPLErrorReset();
+  GDALDatasetH ds =
+      GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  if (!ds) return false;
+  bool ok = true;
+  for (int b = 1; ok && b <= GDALGetRasterCount(ds); ++b) {
+    GDALRasterBandH band = GDALGetRasterBand(ds, b);
+    GDALChecksumImage(band, 0, 0, GDALGetRasterBandXSize(band), GDALGetRasterBandYSize(band));
+    ok = CPLGetLastErrorType() != CE_Failure;
+  }
+  GDALClose(ds);
+  CPLErrorReset();
+  return ok;
 }
 
 void write_cog(const std::string& src, const std::string& dst,

@@ -236,7 +236,7 @@ std::vector<json> complete_results(const RunContext& ctx, int count) {
     if (results.back().is_null()) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
   }
   if (!missing.empty())
-    throw InputError("'" + dir.string() + "': no complete result of shard(s) " + missing + " of " +
+    throw ShardResultError("'" + dir.string() + "': no complete result of shard(s) " + missing + " of " +
                      std::to_string(count) +
                      " from these inputs (not run yet, failed, or made from other inputs or "
                      "another farmwatch): run each of them (`--shard i/" +
@@ -263,7 +263,7 @@ ShardCells cells_of(const RunContext& ctx, const std::vector<json>& results) {
   std::sort(expected.begin(), expected.end(), by_position);
   std::sort(got.begin(), got.end(), by_position);
   if (got != expected)
-    throw InputError("'" + shard_results_dir(ctx).string() +
+    throw ShardResultError("'" + shard_results_dir(ctx).string() +
                      "': the shards' cells do not cover the grid once (" +
                      std::to_string(got.size()) + " cells recorded, " +
                      std::to_string(expected.size()) +
@@ -277,44 +277,56 @@ ShardCells recorded_cells(const RunContext& ctx, int count) {
   return cells_of(ctx, complete_results(ctx, count));
 }
 
-void restore_calibration(RunContext& ctx, int count) {
-  const json j = complete_results(ctx, count)[0].value("calibration", json());
-  const auto& dates = j.is_object() ? j["dates"] : json();
+namespace {
+void restore_calibration_from(RunContext& ctx, const json& j) {
+  const json dates = j.is_object() ? j.value("dates", json()) : json();
   bool fits = dates.is_array() && dates.size() == ctx.images.size();
   for (std::size_t d = 0; fits && d < ctx.images.size(); ++d)
     fits = dates[d].size() == ctx.images[d].scenes.size();
   if (!fits)
-    throw InputError("'" + shard_results_dir(ctx).string() +
+    throw ShardResultError("'" + shard_results_dir(ctx).string() +
                      "': the shards' calibration does not fit this pipeline's scenes: run the "
                      "shards again with the same farmwatch");
   for (std::size_t d = 0; d < ctx.images.size(); ++d)
     for (std::size_t k = 0; k < ctx.images[d].scenes.size(); ++k) {
       auto& sc = ctx.images[d].scenes[k];
-      const json& r = dates[d][k];
-      sc.shift_x = r["shift"][0].get<double>();
-      sc.shift_y = r["shift"][1].get<double>();
+      const json& r = dates.at(d).at(k);
+      sc.shift_x = r.at("shift").at(0).get<double>();
+      sc.shift_y = r.at("shift").at(1).get<double>();
       for (std::size_t b = 0; b < sc.calibration.size(); ++b)
-        sc.calibration[b] = {r["calibration"][b][0].get<double>(),
-                             r["calibration"][b][1].get<double>()};
+        sc.calibration[b] = {r.at("calibration").at(b).at(0).get<double>(),
+                             r.at("calibration").at(b).at(1).get<double>()};
     }
-  ctx.coregistration = j["coregistration"];
-  ctx.normalisation = j["normalisation"];
-  ctx.spectral_report = j["spectral_report"];
+  ctx.coregistration = j.at("coregistration");
+  ctx.normalisation = j.at("normalisation");
+  ctx.spectral_report = j.at("spectral_report");
   if (j.contains("spectral_test")) {
-    const json& t = j["spectral_test"];
+    const json& t = j.at("spectral_test");
     SpectralChangeTest test;
-    test.mad.p = t["p"].get<int>();
-    test.mad.mean_x = t["mean_x"].get<std::vector<double>>();
-    test.mad.mean_y = t["mean_y"].get<std::vector<double>>();
-    test.mad.a = t["a"].get<std::vector<double>>();
-    test.mad.b = t["b"].get<std::vector<double>>();
-    test.mad.weight = t["weight"].get<std::vector<double>>();
-    for (const auto& r : t["roles"]) test.roles.push_back(static_cast<BandRole>(r.get<int>()));
-    test.false_alarm = t["false_alarm"].get<double>();
-    test.seed_false_alarm = t["seed_false_alarm"].get<double>();
-    test.vegetation_ndvi = t["vegetation_ndvi"].get<float>();
-    test.shift_px = t["shift_px"].get<int>();
+    test.mad.p = t.at("p").get<int>();
+    test.mad.mean_x = t.at("mean_x").get<std::vector<double>>();
+    test.mad.mean_y = t.at("mean_y").get<std::vector<double>>();
+    test.mad.a = t.at("a").get<std::vector<double>>();
+    test.mad.b = t.at("b").get<std::vector<double>>();
+    test.mad.weight = t.at("weight").get<std::vector<double>>();
+    for (const auto& r : t.at("roles")) test.roles.push_back(static_cast<BandRole>(r.get<int>()));
+    test.false_alarm = t.at("false_alarm").get<double>();
+    test.seed_false_alarm = t.at("seed_false_alarm").get<double>();
+    test.vegetation_ndvi = t.at("vegetation_ndvi").get<float>();
+    test.shift_px = t.at("shift_px").get<int>();
     ctx.spectral = test;
+  }
+}
+}  // namespace
+
+void restore_calibration(RunContext& ctx, int count) {
+  const json j = complete_results(ctx, count)[0].value("calibration", json());
+  try {
+    restore_calibration_from(ctx, j);
+  } catch (const json::exception& e) {
+    throw ShardResultError("'" + shard_results_dir(ctx).string() + "': shard 0's calibration " +
+                           "record is damaged (" + e.what() +
+                           "): run the shards again with the same farmwatch");
   }
 }
 
@@ -372,16 +384,46 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
   return st;
 }
 
+namespace {
+
+/// Whether a file of a shard's result reads whole: present, and a raster whose every block
+/// decodes or a JSON document that parses. False is a result to redo.
+bool reads_whole(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return false;
+  if (file.extension() == ".json") {
+    std::ifstream in(file);
+    return json::parse(in, nullptr, /*allow_exceptions=*/false).is_object();
+  }
+  return io::raster_reads_whole(file.string());
+}
+
+/// The path of the first file named in `what` under `result` (as messages quote it).
+fs::path named_file(const std::string& what, const fs::path& result) {
+  const std::string prefix = result.string() + "/";
+  const auto at = what.find(prefix);
+  if (at == std::string::npos) return {};
+  const auto end = what.find_first_of("',: \"", at + prefix.size());
+  return what.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+}  // namespace
+
 void with_shard_results_checked(const fs::path& dir, int count,
                                 const std::function<void()>& merge) {
+  // Only a file that does not read whole on its own is blamed on the shard: an error that
+  // names it for another reason (too many open files, a full disk, the network) is the
+  // merge's, and the result is kept.
   auto check = [&](const std::string& what) {
     for (int k = 0; k < count; ++k) {
       const fs::path result = dir / ShardId{k, count}.name();
-      if (what.find(result.string() + "/") == std::string::npos) continue;
+      const fs::path file = named_file(what, result);
+      if (file.empty() || reads_whole(file)) continue;
       std::error_code ec;
       fs::remove_all(result, ec);
       throw ShardResultError("shard " + ShardId{k, count}.label() + "'s result in '" +
-                             result.string() + "' cannot be read (" + what +
+                             result.string() + "' cannot be read ('" + file.string() +
+                             "' is missing or damaged: " + what +
                              "): removed it; run that shard again, then merge again");
     }
   };

@@ -95,15 +95,14 @@ struct ImageInfo;
 /// not AREA_OR_POINT, which would move the grid), on `grid`. InputError if it cannot be opened.
 RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
 
-/// Writes `out`, a tiled GeoTIFF (`block`-pixel blocks, `compress`) like `sources[0]` (size,
+/// Writes `out`, a tiled uncompressed GeoTIFF (512 blocks) like `sources[0]` (size,
 /// georeference, bands, types, nodata, colour tables, descriptions, metadata), whose window
 /// `windows[k]` holds the pixels of `sources[owner[k]]` there: the merge of a run's shards
 /// (core/shard.h), each source a full-grid raster a shard wrote its windows of. Every source must
 /// have sources[0]'s size and bands. ProcessingError naming the file that cannot be read or
 /// written.
 void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out,
-                      int block = kBlockSize, const std::string& compress = "NONE");
+                      const std::vector<int>& owner, const std::string& out);
 
 /// The same raster as assemble_windows, as a GDAL virtual raster (VRT XML) written to `out`
 /// that reads each window from its source, with no pixel copied; sources in `out`'s folder or
@@ -111,6 +110,10 @@ void assemble_windows(const std::vector<std::string>& sources, const std::vector
 /// ProcessingError naming the file that cannot be read or written.
 void write_windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
                        const std::vector<int>& owner, const std::string& out);
+
+/// Whether a raster opens and every block of every band decodes (read through once): false for
+/// a file missing, cut short or damaged. Throws nothing.
+bool raster_reads_whole(const std::string& path);
 
 /// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
 /// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).

@@ -19,16 +19,18 @@ namespace farmwatch::pipeline {
 
 struct RunContext;
 
-/// A shard's result that a merge cannot read (a file missing, cut short or damaged since the
-/// shard completed): the merge removes that result, so that running the shard again redoes it,
-/// and records nothing. An InputError (exit 4).
+/// Shard results a merge cannot use: missing, stale, not covering the grid, or a file of one
+/// that no longer reads whole (which with_shard_results_checked removes, so that running the
+/// shard again redoes it). The merge records and publishes nothing. An InputError (exit 4).
 class ShardResultError : public InputError {
  public:
   using InputError::InputError;
 };
 
-/// Calls `merge` (a merge's stages); an error reading a file of shard k's result in `dir` is
-/// turned into ShardResultError naming shard k, and its result is removed.
+/// Calls `merge` (a merge's stages). An InputError or ProcessingError naming a file of shard k's
+/// result in `dir` that does not read whole on its own (raster_reads_whole, or JSON that does not
+/// parse) becomes ShardResultError naming shard k, whose result is removed; any other error
+/// (too many open files, a full disk) is rethrown as it is, the results kept.
 void with_shard_results_checked(const std::filesystem::path& dir, int count,
                                 const std::function<void()>& merge);
 
@@ -68,9 +70,10 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
 /// The merge: checks that every shard of `count` has a complete result from these inputs
 /// (InputError listing those that have not) and that the cells they recorded cover the grid
 /// once (InputError otherwise), assembles the change and candidate rasters into ctx.job's
-/// scratch paths, points ctx.job's other per-pixel outputs (read only from here on) at virtual
-/// rasters over the shards' files, and returns the summed counts (the sieve, when it runs,
-/// counts change_pixels again).
+/// scratch paths, points ctx.job's other per-pixel outputs at virtual rasters over the shards'
+/// files (read only from here on: the buildings stage, which rewrites land use, never runs in
+/// a merge, since very-high-resolution runs are not sharded), and returns the summed counts
+/// (the sieve, when it runs, counts change_pixels again).
 engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count);
 
 /// The cells of the grid and the shard that did each, as the complete results of `count`

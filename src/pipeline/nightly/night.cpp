@@ -101,9 +101,14 @@ class Night {
     }
     if (opts_.progress) opts_.progress(count, count, "");
     // What shards kept for scenes recorded since (by this night, or an unsharded one) or gone
-    // from the inbox is spent; the next scene's shards run after this.
+    // from the inbox is spent; the scenes still to compare keep theirs (shards take no lock,
+    // and may be running for the next one).
+    std::set<std::string> left;
+    for (std::size_t k = count; k < plan.process.size(); ++k) left.insert(plan.process[k].product_id);
     std::error_code ec;
-    fs::remove_all(st_.root / "shards", ec);
+    for (const auto& e : fs::directory_iterator(st_.root / "shards", ec))
+      if (!left.count(e.path().filename().string())) fs::remove_all(e.path(), ec);
+    fs::remove(st_.root / "shards", ec);  // when empty
     NightResult result;
     if (count < plan.process.size()) {
       result.scenes_left = plan.process.size() - count;
@@ -336,13 +341,15 @@ class Night {
         return in ? json::parse(in, nullptr, false) : json();
       };
       const json f = read(dir / ("failed-" + id.name() + ".json"));
-      if (f.is_object() && f["key"] == key) {
-        if (why.empty()) why = f.value("reason", "");
+      if (f.is_object() && f.value("key", json()) == key) {
+        if (why.empty()) why = f.value("reason", std::string("the shard could not compare it"));
         continue;
       }
       const json r = read(dir / id.name() / "shard.json");
-      if (!(r.is_object() && r.value("complete", false) && r["inputs"].is_object() &&
-            r["inputs"]["key"] == key && r["inputs"]["farmwatch_version"] == kVersion))
+      const json inputs = r.is_object() ? r.value("inputs", json()) : json();
+      if (!(r.is_object() && r.value("complete", false) && inputs.is_object() &&
+            inputs.value("key", json()) == key &&
+            inputs.value("farmwatch_version", std::string()) == kVersion))
         missing += (missing.empty() ? "" : ", ") + std::to_string(k);
     }
     if (!missing.empty())

@@ -67,9 +67,8 @@ std::vector<BandRole> state_roles(const RunContext& ctx, std::size_t index, cons
 }  // namespace
 
 fs::path state_raster(const fs::path& generation, const char* name) {
-  const fs::path tif = generation / name;
-  if (fs::exists(tif)) return tif;
-  return fs::path(tif).replace_extension(".vrt");
+  const fs::path vrt = fs::path(generation / name).replace_extension(".vrt");
+  return fs::exists(vrt) ? vrt : generation / name;
 }
 
 fs::path StatePaths::generation(int g) const {
@@ -271,11 +270,16 @@ SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCell
     const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object())
       throw ProcessingError("'" + (p / kPieceCounts).string() + "': missing or damaged");
-    sum.clear += j["clear"].get<std::int64_t>();
-    sum.cloud += j["cloud"].get<std::int64_t>();
-    sum.taken += j["taken"].get<std::int64_t>();
-    for (const auto& kv : j["clear_count"])
-      sum.clear_count.at(kv[0].get<std::size_t>()) += kv[1].get<std::uint32_t>();
+    try {
+      sum.clear += j.at("clear").get<std::int64_t>();
+      sum.cloud += j.at("cloud").get<std::int64_t>();
+      sum.taken += j.at("taken").get<std::int64_t>();
+      for (const auto& kv : j.at("clear_count"))
+        sum.clear_count.at(kv.at(0).get<std::size_t>()) += kv.at(1).get<std::uint32_t>();
+    } catch (const std::exception& e) {  // json's, or a cell outside the grid
+      throw ProcessingError("'" + (p / kPieceCounts).string() + "': not a shard's counts (" +
+                            e.what() + ")");
+    }
   }
   return view_of(sum, g);
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The state of each place (private to the nightly sources): for every pixel of the area's grid,
-// the latest clear view (reflectance, land-use class, its date), as tiled GeoTIFFs in a numbered generation folder `state/gen-NNNNNN/`. A night writes the
+// the latest clear view (reflectance, land-use class, its date), as tiled GeoTIFFs in a
+// numbered generation folder `state/gen-NNNNNN/` (or, written by the merge of a sharded night,
+// virtual rasters over the shards' pieces in it: state_raster). A night writes the
 // next generation beside the current one; the database records which generation is current
 // in the same transaction as the scene's patches, so a killed night never leaves the two
 // disagreeing (the unrecorded generation is removed when the next night starts).
@@ -21,8 +23,8 @@ inline constexpr const char* kReflectance = "reflectance.tif";  ///< Float32, a 
 inline constexpr const char* kLanduse = "landuse.tif";          ///< UInt8 classes, 255 nodata
 inline constexpr const char* kObserved = "observed.tif";  ///< UInt16 days since 1970, 0 never
 
-/// One of a generation's rasters (kReflectance...): the GeoTIFF an unsharded night writes, or
-/// the virtual raster over the shards' pieces a merge writes in its place (name.vrt).
+/// One of a generation's rasters (kReflectance...): the virtual raster over the shards' pieces
+/// a merge writes (name.vrt) when there is one, else the GeoTIFF an unsharded night writes.
 fs::path state_raster(const fs::path& generation, const char* name);
 
 /// Where things live in the state folder.
