@@ -15,23 +15,9 @@ changed=${3:-0.01}
 fw=${FARMWATCH:-build/farmwatch}
 work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-bench.XXXXXX)}
 mkdir -p "$work"
-a=$work/S2_20240315_${size}.tif
-b=$work/S2_20240820_${size}_${changed}.tif
-[ -f "$a" ] || /usr/bin/python3 scripts/bench/make_scene.py "$a" "$size"
-[ -f "$b" ] || /usr/bin/python3 scripts/bench/make_scene.py "$b" "$size" "$changed"
-extent="[300000, $((3600000 - size * 10)), $((300000 + size * 10)), 3600000]"
-rules=$PWD/pipelines/rules
-common="grid: {crs: \"EPSG:32650\", resolution: 10, extent: $extent}
-classification: $rules/landuse_rules.yaml
-change_rules: $rules/change_rules.yaml"
-cat > "$work/area.yaml" <<YAML
-inbox: [$work/inbox]
-state: $work/state
-publish: $work/publish
-database: $work/nightly.gpkg
-tiles: false
-$common
-YAML
+source scripts/bench/lib.sh
+scene_pair
+area_yaml
 cat > "$work/pipeline.yaml" <<YAML
 dates:
   - {date: 2024-03-15, image: $a}
@@ -63,7 +49,6 @@ for ((i = 1; i <= runs; i++)); do
     > /dev/null 2> "$work/run_$i.log"
   read -r s kb < "$work/t.txt"; tr_+=("$s"); rr+=("$kb")
 done
-source scripts/bench/lib.sh
 mtn=$(echo "${tn[*]}" | median); mrn=$(echo "${rn[*]}" | median)
 mtr=$(echo "${tr_[*]}" | median); mrr=$(echo "${rr[*]}" | median)
 printf "%-28s %10s %12s\n" "" "wall (s)" "peak RSS MB"

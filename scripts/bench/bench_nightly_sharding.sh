@@ -17,23 +17,10 @@ changed=${3:-0.01}
 fw=${FARMWATCH:-$PWD/build/farmwatch}
 work=${BENCH_DIR:-$(mktemp -d /tmp/farmwatch-bench.XXXXXX)}
 mkdir -p "$work"
-a=$work/S2_20240315_${size}.tif
-b=$work/S2_20240820_${size}_${changed}.tif
-[ -f "$a" ] || /usr/bin/python3 scripts/bench/make_scene.py "$a" "$size"
-[ -f "$b" ] || /usr/bin/python3 scripts/bench/make_scene.py "$b" "$size" "$changed"
-extent="[300000, $((3600000 - size * 10)), $((300000 + size * 10)), 3600000]"
-rules=$PWD/pipelines/rules
+source scripts/bench/lib.sh
+scene_pair
 export SOURCE_DATE_EPOCH=1700000000
-cat > "$work/area.yaml" <<YAML
-inbox: [$work/inbox]
-state: $work/state
-publish: $work/publish
-database: $work/nightly.gpkg
-tiles: false
-grid: {crs: "EPSG:32650", resolution: 10, extent: $extent}
-classification: $rules/landuse_rules.yaml
-change_rules: $rules/change_rules.yaml
-YAML
+area_yaml
 rm -rf "$work/inbox" "$work/state" "$work/publish" "$work/nightly.gpkg" "$work/snap" "$work/one" \
   "$work/times"
 mkdir -p "$work/inbox" "$work/times"
