@@ -139,6 +139,25 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
   return db;
 }
 
+MonitoringDb MonitoringDb::open_read_only(const std::string& target) {
+  MonitoringDb db;
+  Impl& im = *db.impl_;
+  im.target = target;
+  const bool postgres = target.rfind("PG:", 0) == 0;
+  CPLErrorReset();
+  if (!postgres && !std::filesystem::exists(target))
+    throw InputError(im.where() + " does not exist (a pipeline run creates it; give --db)");
+  const char* drivers[] = {postgres ? "PostgreSQL" : "GPKG", nullptr};
+  im.ds.reset(GDALDataset::Open(target.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers,
+                                nullptr, nullptr));
+  if (!im.ds)
+    throw InputError(
+        "cannot open " + im.where() + ": " +
+        (gdal_last_error().empty() ? std::string("not a GeoPackage") : gdal_last_error()));
+  for (const Table* t : kRunTables) im.layer(*t);
+  return db;
+}
+
 void MonitoringDb::match_patches(std::vector<Patch>& patches, const std::string& prefix) const {
   OGRLayer& l = impl_->layer(kPatches);
   l.SetAttributeFilter(nullptr);

@@ -432,8 +432,11 @@ def scenario_sharded():
     for n, damage in ((9, "rules"), (10, "deleted"), (11, "truncated")):
         deliver_again(sh, "scene_09.tif", f"extra_{n}.tif", n)
         before_db = normalised_db(sh.db)
+        db_bytes = hashlib.sha256(open(sh.db, "rb").read()).hexdigest()
         for i in range(3):
             check(sh.nightly("--shard", f"{i}/3").returncode == 0, f"{damage}: shard {i}/3")
+        check(hashlib.sha256(open(sh.db, "rb").read()).hexdigest() == db_bytes,
+              f"{damage}: the shards changed the database file")
         result = os.path.join(sh.state, "shards", f"extra_{n}", "1-of-3")
         if damage == "rules":  # a file the area names changed after the shards ran
             with open(sh.rules, "a") as f:

@@ -162,6 +162,10 @@ class MonitoringDb {
   /// tables when `create` is set. InputError naming the database on a missing, corrupt or
   /// locked one.
   static MonitoringDb open(const std::string& target, bool create);
+  /// Opens an existing database to read only: nothing in it is changed (no columns added by a
+  /// newer farmwatch), for processes that hold no lock (a night's shards, a dry run). Readers
+  /// see a column it lacks as empty. InputError as open().
+  static MonitoringDb open_read_only(const std::string& target);
   ~MonitoringDb();
   MonitoringDb(MonitoringDb&&) noexcept;
   MonitoringDb& operator=(MonitoringDb&&) noexcept;

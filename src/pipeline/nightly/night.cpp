@@ -192,7 +192,7 @@ class Night {
     std::vector<io::SceneRecord> known;
     const bool pg = area_.pipeline.database.rfind("PG:", 0) == 0;
     if (pg || database_made())
-      known = io::MonitoringDb::open(area_.pipeline.database, false).scenes();
+      known = io::MonitoringDb::open_read_only(area_.pipeline.database).scenes();
     const Plan plan = plan_night(found, known);
     NightResult r;
     r.nothing_new = plan.process.empty();
@@ -257,7 +257,7 @@ class Night {
     const auto& target = area_.pipeline.database;
     std::vector<io::SceneRecord> known;
     if (target.rfind("PG:", 0) == 0 || database_made()) {
-      db_ = io::MonitoringDb::open(target, false);
+      db_ = io::MonitoringDb::open_read_only(target);
       known = db_->scenes();
       gen_ = current_generation();
     }
