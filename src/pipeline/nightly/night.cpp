@@ -111,6 +111,10 @@ class Night {
     fs::remove(st_.root / "shards", ec);  // when empty
     NightResult result;
     if (count < plan.process.size()) {
+      // The night's summary, published by the merge of its last scene, lists every round's.
+      json rounds = read_rounds();
+      for (const auto& line : scenes) rounds.push_back(line);
+      write_file_atomically(rounds_journal(), rounds.dump() + "\n");
       result.scenes_left = plan.process.size() - count;
       log_.info(std::to_string(result.scenes_left) +
                 " scene(s) left to compare: run the shards again, then merge; publish/current "
@@ -135,6 +139,13 @@ class Night {
       result.summary = {{"run_id", run_id_}, {"scenes", scenes}};
       return result;
     }
+    // Scenes the earlier rounds of a sharded night recorded, before this one's.
+    if (json earlier = read_rounds(); !earlier.empty()) {
+      for (const auto& line : earlier)
+        if (line.value("status", "") == "failed") ++failed;
+      for (auto& line : scenes) earlier.push_back(std::move(line));
+      scenes = std::move(earlier);
+    }
     json summary = {{"run_id", run_id_},
                     {"area", area_.pipeline.name},
                     {"area_file", area_.file},
@@ -146,6 +157,7 @@ class Night {
     log_.child("publish").info("published run " + run_id_ + " in " +
                                seconds_text(seconds_since(tp)) + " s");
     summary["seconds"] = seconds_since(t0);
+    fs::remove(rounds_journal(), ec);
     result.exit_code = failed ? kExitPartial : kExitOk;
     result.summary = summary;
     return result;
@@ -231,6 +243,16 @@ class Night {
     spec.outputs.reports = false;  // the night publishes its own, from the state and database
     spec.outputs.rasters = false;
     return spec;
+  }
+
+  /// The summary lines of the scenes a sharded night's rounds recorded so far (a merge leaves
+  /// them for the one that publishes; a merge killed between recording its scene and writing
+  /// here leaves that line out of the published summary, not out of the database).
+  fs::path rounds_journal() const { return st_.root / "rounds.json"; }
+  json read_rounds() const {
+    std::ifstream in(rounds_journal());
+    json j = in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json::array();
+    return j.is_array() ? j : json::array();
   }
 
   /// Where the shards of scene `c` keep their results for the merge (state/shards/<id>).
