@@ -132,6 +132,13 @@ void StagedFile::commit() {
   committed_ = true;
 }
 
+nlohmann::json read_json_file(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
 void write_file_atomically(const fs::path& path, const std::string& text) {
   StagedFile file(path);
   {

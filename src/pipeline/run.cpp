@@ -228,7 +228,6 @@ json run_pipeline(const PipelineSpec& spec, const RunOptions& opts, const Log& l
         return false;
       }
       if (shard && stage->name() == "classify") {
-        if (opts.after_shard_pass) opts.after_shard_pass(ctx);
         ctx.out->commit();
         const std::string dir = ctx.out->target().string();
         log.info("shard " + shard->label() + ": result in " + dir);

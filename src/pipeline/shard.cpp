@@ -55,12 +55,6 @@ json file_stamp(const std::string& path) {
   return {{"path", p.string()}, {"files", all}};
 }
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return nullptr;
-  return json::parse(in, nullptr, /*allow_exceptions=*/false);
-}
-
 json histogram_json(const std::vector<std::int64_t>& h) {  // [[value, count], ...] non-zero
   json j = json::array();
   for (std::size_t v = 0; v < h.size(); ++v)
@@ -180,7 +174,7 @@ json shard_inputs(const RunContext& ctx, int count) {
 namespace {
 /// Shard `id`'s shard.json if its result is complete and from these inputs; null otherwise.
 json complete_result(const fs::path& dir, const ShardId& id, const json& inputs) {
-  json j = read_json(dir / id.name() / "shard.json");
+  json j = read_json_file(dir / id.name() / "shard.json");
   if (j.is_object() && j.value("complete", false) && j["inputs"] == inputs) return j;
   return nullptr;
 }
@@ -391,10 +385,7 @@ namespace {
 bool reads_whole(const fs::path& file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return false;
-  if (file.extension() == ".json") {
-    std::ifstream in(file);
-    return json::parse(in, nullptr, /*allow_exceptions=*/false).is_object();
-  }
+  if (file.extension() == ".json") return read_json_file(file).is_object();
   return io::raster_reads_whole(file.string());
 }
 

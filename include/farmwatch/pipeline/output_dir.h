@@ -2,6 +2,7 @@
 // Outputs are written to a staging folder beside the target and swapped in only on success,
 // so a failed run never leaves half-written files where the last good outputs were.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace farmwatch::pipeline {
@@ -55,5 +56,9 @@ std::filesystem::path folder_path(const std::filesystem::path& dir);
 
 /// Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// The JSON document in a file farmwatch wrote (shard results, journals): null when the file
+/// is missing or not JSON. Throws nothing.
+nlohmann::json read_json_file(const std::filesystem::path& path);
 
 }  // namespace farmwatch::pipeline

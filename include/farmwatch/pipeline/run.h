@@ -14,6 +14,7 @@
 namespace farmwatch::pipeline {
 
 struct RunContext;
+struct ShardPlan;
 
 struct RunOptions {
   int threads = 0;                     ///< 0: all cores
@@ -42,9 +43,10 @@ struct RunOptions {
   /// scene's checksum and the state generation it is compared with); null: the pipeline's
   /// files, by size and modification time (shard_inputs).
   nlohmann::json shard_key;
-  /// Called in a shard after its per-pixel pass, before its result is committed: `nightly`
-  /// writes the shard's cells of the next state into the result (ctx.out->staging()).
-  std::function<void(const RunContext&)> after_shard_pass;
+  /// Called in a shard after its per-pixel pass over the cells `plan` gives it, before its
+  /// result is committed: `nightly` writes those cells of the next state into the result
+  /// (ctx.out->staging()).
+  std::function<void(const RunContext&, const ShardPlan&)> after_shard_pass;
   /// Two dates of very-high-resolution RGB, one image each, are compared by the building
   /// method (stages/buildings.cpp). `nightly` turns it off: its earlier date is a composite
   /// state in reflectance, which the method's 8-bit thresholds do not fit.

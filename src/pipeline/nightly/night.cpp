@@ -171,10 +171,7 @@ class Night {
 
   /// Generation 1 from the baseline map: what the first scenes are compared with.
   void start_from_baseline() {
-    const GridSpec& gs = area_.pipeline.grid;
-    const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
-    write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g, baseline_roles(),
-                         area_.pipeline.classifier->classes(), st_.generation(1));
+    const Grid g = write_baseline(st_.generation(1));
     io::NightRecord n;
     n.meta = {{"state_generation", "1"},
               {"area_lonlat_wkb_hex", hex_of(io::box_lonlat(g.extent(), g.crs_wkt))}};
@@ -192,12 +189,17 @@ class Night {
            fs::file_size(area_.pipeline.database, ec) > 0;
   }
 
-  /// The bands a state started from a baseline map keeps: those the classification needs.
-  std::vector<BandRole> baseline_roles() const {
+  /// The state the baseline map gives, written into `dir` on the area's grid (returned), with
+  /// the bands the classification needs (no reflectance yet).
+  Grid write_baseline(const fs::path& dir) const {
+    const GridSpec& gs = area_.pipeline.grid;
+    const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
     std::vector<BandRole> roles;
     for (BandRole r : area_.pipeline.classifier->required_roles()) roles.push_back(r);
     if (roles.empty()) roles = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
-    return roles;
+    write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g, roles,
+                         area_.pipeline.classifier->classes(), dir);
+    return g;
   }
 
   NightResult dry_run(const std::vector<io::SceneCandidate>& found) {
@@ -250,8 +252,7 @@ class Night {
   /// here leaves that line out of the published summary, not out of the database).
   fs::path rounds_journal() const { return st_.root / "rounds.json"; }
   json read_rounds() const {
-    std::ifstream in(rounds_journal());
-    json j = in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json::array();
+    json j = read_json_file(rounds_journal());
     return j.is_array() ? j : json::array();
   }
 
@@ -306,10 +307,7 @@ class Night {
       if (gen_ == 0 && !area_.baseline.empty()) {
         // What the merge starts from before recording this scene (start_from_baseline).
         prev = work / "baseline";
-        const GridSpec& gs = area_.pipeline.grid;
-        const Grid g = Grid::snapped(*gs.extent, *gs.resolution, io::crs_from_user(*gs.crs));
-        write_baseline_state(area_.baseline, epoch_days(area_.baseline_date), g,
-                             baseline_roles(), area_.pipeline.classifier->classes(), prev);
+        write_baseline(prev);
       }
       RunOptions o;
       o.threads = opts_.threads;
@@ -317,10 +315,9 @@ class Night {
       o.shard = id;
       o.shard_dir = dir.string();
       o.shard_key = key;
-      o.after_shard_pass = [&](const RunContext& ctx) {
-        const ShardPlan sp = plan_shards(ctx, id.count);
+      o.after_shard_pass = [&](const RunContext& ctx, const ShardPlan& cells) {
         write_state_piece(ctx, ctx.spec.dates.size() - 1, prev, ctx.out->staging() / "next_state",
-                          day, sp.windows(id.index, kBlockSize));
+                          day, cells.windows(id.index, kBlockSize));
       };
       const json s = run_pipeline(scene_spec(c, prev, day, work), o, log);
       line["status"] = "compared";
@@ -358,16 +355,12 @@ class Night {
     std::string why, missing;
     for (int k = 0; k < opts_.merge_shards; ++k) {
       const ShardId id{k, opts_.merge_shards};
-      auto read = [](const fs::path& p) {
-        std::ifstream in(p);
-        return in ? json::parse(in, nullptr, false) : json();
-      };
-      const json f = read(dir / ("failed-" + id.name() + ".json"));
+      const json f = read_json_file(dir / ("failed-" + id.name() + ".json"));
       if (f.is_object() && f.value("key", json()) == key) {
         if (why.empty()) why = f.value("reason", std::string("the shard could not compare it"));
         continue;
       }
-      const json r = read(dir / id.name() / "shard.json");
+      const json r = read_json_file(dir / id.name() / "shard.json");
       const json inputs = r.is_object() ? r.value("inputs", json()) : json();
       if (!(r.is_object() && r.value("complete", false) && inputs.is_object() &&
             inputs.value("key", json()) == key &&

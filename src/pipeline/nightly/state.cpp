@@ -266,8 +266,7 @@ SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCell
   const Grid coarse = coarse_grid(g, f);
   sum.clear_count.assign(static_cast<std::size_t>(coarse.width) * coarse.height, 0);
   for (const auto& p : pieces) {
-    std::ifstream in(p / kPieceCounts);
-    const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json j = read_json_file(p / kPieceCounts);
     if (!j.is_object())
       throw ProcessingError("'" + (p / kPieceCounts).string() + "': missing or damaged");
     try {

@@ -33,6 +33,7 @@ class Classify : public Stage {
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
       if (plan) {
         write_shard_result(ctx, *ctx.options.shard, *plan);
+        if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
         return;  // the sieve joins regions across cells: the merge runs it
       }
     }
