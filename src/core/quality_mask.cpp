@@ -87,4 +87,70 @@ void spectral_cloud_test(const ReflectanceBlock& b, int width, int height, int g
     if (cloud.data[i] && state[i] == PixelState::clear) state[i] = PixelState::cloud;
 }
 
+std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
+                                  const std::array<float, 4>& later) {
+  constexpr float kMinBrightening = 1.3f, kMaxWhiteness = 1.35f, kMinBlueGain = 0.7f;
+  constexpr float kMaxDarkening = 0.85f, kSkylightBlue = 0.1f;
+  for (int k = 0; k < 3; ++k)
+    if (!(earlier[k] > 0 && later[k] > 0)) return 0;  // also NaN
+  const bool nir = earlier[3] > 0 && later[3] > 0;
+  std::uint8_t flags = 0;
+  for (int d = 0; d < 2; ++d) {
+    const auto& x = d ? later : earlier;  // the date looked at
+    const auto& y = d ? earlier : later;
+    std::array<float, 4> r{};
+    for (int k = 0; k < 4; ++k) r[k] = x[k] / y[k];
+    const float vis_min = std::min({x[0], x[1], x[2]}), vis_max = std::max({x[0], x[1], x[2]});
+    if (std::min({r[0], r[1], r[2]}) >= kMinBrightening && vis_max <= kMaxWhiteness * vis_min &&
+        x[0] - y[0] >= kMinBlueGain * (x[2] - y[2]))
+      flags |= d ? kCloudLater : kCloudEarlier;
+    // Blue keeps the skylight: darker than before, but not by as much as the rest.
+    const float darkest = std::max({r[1], r[2], nir ? r[3] : 0.0f});
+    if (darkest <= kMaxDarkening && r[0] <= 1.0f && r[0] >= r[2] + kSkylightBlue)
+      flags |= d ? kShadowLater : kShadowEarlier;
+  }
+  return flags;
+}
+
+void ChangeRegionSky::add(const ChangeRegionSky& o) {
+  pixels += o.pixels;
+  for (std::size_t k = 0; k < flagged.size(); ++k) flagged[k] += o.flagged[k];
+  boundary += o.boundary;
+  boundary_gradient += o.boundary_gradient;
+  brightening += o.brightening;
+}
+
+std::vector<RegionSkyVerdict> screen_change_regions(const std::vector<ChangeRegionSky>& regions,
+                                                    std::int64_t min_cloud_pixels) {
+  constexpr double kMaxEdgeSoftness = 0.2, kMinShare = 0.5, kMaxShadowOverCloud = 2.0;
+  std::vector<RegionSkyVerdict> out(regions.size());
+  std::array<std::int64_t, 2> cloud_pixels{};
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto& g = regions[i];
+    if (g.pixels < min_cloud_pixels || g.boundary == 0 || !(g.brightening > 0)) continue;
+    const double edge = (g.boundary_gradient / static_cast<double>(g.boundary)) /
+                        (g.brightening / static_cast<double>(g.pixels));
+    if (edge > kMaxEdgeSoftness) continue;
+    for (int d = 0; d < 2; ++d)
+      if (static_cast<double>(g.flagged[d]) >= kMinShare * static_cast<double>(g.pixels)) {
+        out[i] = {RegionSkyVerdict::cloud, d};
+        cloud_pixels[static_cast<std::size_t>(d)] += g.pixels;
+        break;
+      }
+  }
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto& g = regions[i];
+    if (out[i].kind != RegionSkyVerdict::ground) continue;
+    for (int d = 0; d < 2; ++d) {
+      const auto clouds = static_cast<double>(cloud_pixels[static_cast<std::size_t>(d)]);
+      if (clouds > 0 && static_cast<double>(g.pixels) <= kMaxShadowOverCloud * clouds &&
+          static_cast<double>(g.flagged[2 + d]) >= kMinShare * static_cast<double>(g.pixels)) {
+        out[i] = {RegionSkyVerdict::shadow, d};
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace farmwatch

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/quality_mask.h"
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/gdal_setup.h"
@@ -138,6 +139,37 @@ int sample_bytes(const std::string& type) {
 }
 }  // namespace
 
+namespace {
+
+/// temporal_cloud_flags of pixel i (blue, green, red and, where both have it, nir), 0 where a
+/// date lacks a visible band.
+std::uint8_t sky_bits(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
+  std::array<float, 4> e{}, l{};
+  const BandRole roles[4] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+  for (int k = 0; k < 4; ++k) {
+    if (!a.has(roles[k]) || !b.has(roles[k])) {
+      if (k < 3) return 0;
+      e[k] = l[k] = std::nanf("");
+      continue;
+    }
+    e[k] = a.plane(roles[k])[i];
+    l[k] = b.plane(roles[k])[i];
+  }
+  return temporal_cloud_flags(e, l);
+}
+
+}  // namespace
+
+std::vector<BandRole> change_vector_roles(const LanduseChangeJob& job) {
+  std::vector<BandRole> roles;
+  if (job.images.size() != 2 || job.images[0].is_class_map() || job.images[1].is_class_map())
+    return roles;
+  const io::BandMap before = job.images[0].common_roles(), after = job.images[1].common_roles();
+  for (std::size_t r = 0; r < kRoleCount; ++r)
+    if (before.index[r] && after.index[r]) roles.push_back(static_cast<BandRole>(r));
+  return roles;
+}
+
 LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,
                                       const Log& log) {
   const bool with_change = job.change && job.images.size() == 2;
@@ -227,19 +259,14 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   // The change vector's roles: those both dates' composites fill.
   std::vector<BandRole> delta_roles;
   std::optional<io::BlockRasterWriter> delta;
-  if (with_change && !job.delta_out.empty() && !job.images[0].is_class_map() &&
-      !job.images[1].is_class_map()) {
-    const io::BandMap before = job.images[0].common_roles(), after = job.images[1].common_roles();
+  if (with_change && !job.delta_out.empty()) {
+    delta_roles = change_vector_roles(job);
     io::RasterLayout l = layout_of("", 0);
     l.nodata.reset();
     l.type = io::PixelType::f32;
-    for (std::size_t r = 0; r < kRoleCount; ++r)
-      if (before.index[r] && after.index[r]) {
-        delta_roles.push_back(static_cast<BandRole>(r));
-        l.band_info.push_back({std::string("after - before reflectance, ") +
-                                   role_name(delta_roles.back()),
-                               std::nullopt, std::nullopt, std::nullopt, "", {}});
-      }
+    for (BandRole role : delta_roles)
+      l.band_info.push_back({std::string("after - before reflectance, ") + role_name(role),
+                             std::nullopt, std::nullopt, std::nullopt, "", {}});
     l.bands = static_cast<int>(delta_roles.size());
     if (!delta_roles.empty()) delta.emplace(job.delta_out, l);
   }
@@ -336,10 +363,14 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         out.classes[1] = std::move(out.change.after);
       }
       out.candidates = out.change.category;
+      // What io::sieve_change reads: the seeds and, for its cloud screening, the sky bits.
+      const bool sky = spectral && in.before_refl && in.after_refl;
       for (std::size_t i = 0; i < out.candidates.size(); ++i) {
         auto& v = out.candidates[i];
         if (v == 255) v = 0;
-        if (v && !seeds.empty() && seeds[i]) v |= io::kSeedBit;  // io::sieve_change reads it
+        if (!v) continue;
+        if (!seeds.empty() && seeds[i]) v |= io::kSeedBit;
+        if (sky) v |= static_cast<std::uint8_t>(sky_bits(refl[0], refl[1], i) << io::kSkyShift);
       }
     }
     return out;

@@ -3,10 +3,12 @@
 #include <gdal_alg.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <vector>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/quality_mask.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -22,19 +24,28 @@ void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8
                           path + "': " + gdal_last_error());
 }
 
+/// What one changed pixel tells the cloud screening (ChangeRegionSky, per pixel).
+struct PixelSky {
+  std::uint8_t bits = 0;  ///< TemporalSkyBit
+  bool boundary = false;
+  float gradient = 0, brightening = 0;
+};
+
 /// 8-connected regions of flagged pixels, fed one row at a time from the top: each run of
 /// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
-/// region counts its pixels and is seeded when any of its pixels is. Memory: the runs (12
-/// bytes each) and 9 bytes per label (at most one per run); no raster of labels.
+/// region counts its pixels and is seeded when any of its pixels is; with `sky`, it also sums
+/// what its pixels tell the cloud screening. Memory: the runs (12 bytes each) and 9 bytes per
+/// label (at most one per run), 56 more with `sky`; no raster of labels.
 class SeededRegions {
  public:
-  explicit SeededRegions(int width)
+  SeededRegions(int width, bool sky)
       : prev_(static_cast<std::size_t>(width), 0), cur_(static_cast<std::size_t>(width), 0) {
     row_start_.push_back(0);
+    if (sky) sky_.emplace_back();
   }
 
-  /// Labels the next row (`flag`, `seed`: 0/1 per pixel).
-  void row(const std::uint8_t* flag, const std::uint8_t* seed) {
+  /// Labels the next row (`flag`, `seed`: 0/1 per pixel; `sky` only if constructed with it).
+  void row(const std::uint8_t* flag, const std::uint8_t* seed, const PixelSky* sky = nullptr) {
     const int w = static_cast<int>(cur_.size());
     for (int c = 0; c < w; ++c) {
       std::int32_t l = 0;
@@ -48,11 +59,23 @@ class SeededRegions {
           parent_.push_back(l);
           seeded_.push_back(0);
           size_.push_back(0);
+          if (!sky_.empty()) sky_.emplace_back();
         }
         // l is a root here (new, or what find or unite returned).
         auto& n = size_[static_cast<std::size_t>(l)];
         n += n < kMaxCount;
         if (seed && seed[c]) seeded_[static_cast<std::size_t>(l)] = 1;
+        if (sky) {
+          auto& g = sky_[static_cast<std::size_t>(l)];
+          const PixelSky& p = sky[c];
+          ++g.pixels;
+          for (std::size_t k = 0; k < g.flagged.size(); ++k) g.flagged[k] += (p.bits >> k) & 1u;
+          if (p.boundary) {
+            ++g.boundary;
+            g.boundary_gradient += p.gradient;
+          }
+          g.brightening += std::fabs(p.brightening);
+        }
         if (c > 0 && cur_[c - 1] && runs_.size() > row_start_.back() && runs_.back().end == c)
           ++runs_.back().end;
         else
@@ -63,19 +86,47 @@ class SeededRegions {
     std::swap(prev_, cur_);
     row_start_.push_back(runs_.size());
   }
-  /// Clears, in `flag` (row `r`, every row already fed), the pixels of regions smaller than
-  /// `min_pixels`, and with `need_seed` of regions that hold no seed.
+  /// Judges the regions `clear` keeps (every row fed) for the cloud screening (constructed
+  /// with `sky`); returns how many are a cloud or its shadow.
+  int judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels) {
+    std::vector<ChangeRegionSky> regions;
+    std::vector<std::size_t> roots;
+    for (std::size_t x = 1; x < parent_.size(); ++x)
+      if (parent_[x] == static_cast<std::int32_t>(x) && kept(x, min_pixels, need_seed)) {
+        roots.push_back(x);
+        regions.push_back(sky_[x]);
+      }
+    const auto verdicts = screen_change_regions(regions, min_cloud_pixels);
+    verdict_.assign(parent_.size(), {});
+    int screened = 0;
+    for (std::size_t k = 0; k < roots.size(); ++k) {
+      verdict_[roots[k]] = verdicts[k];
+      screened += verdicts[k].kind != RegionSkyVerdict::ground;
+    }
+    return screened;
+  }
+
+  /// Marks, in `flag` (row `r`, every row already fed; 1 changed), the pixels of regions smaller
+  /// than `min_pixels`, and with `need_seed` of regions that hold no seed, 0; after judge_sky,
+  /// those of a cloud or its shadow 2 + the date.
   void clear(int r, std::uint8_t* flag, int min_pixels, bool need_seed) {
     for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
          k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
       const Run& run = runs_[k];
       const auto root = static_cast<std::size_t>(find(run.label));
-      if (size_[root] < static_cast<std::uint32_t>(min_pixels) || (need_seed && !seeded_[root]))
-        std::fill(flag + run.begin, flag + run.end, std::uint8_t{0});
+      std::uint8_t v = 0;
+      if (kept(root, min_pixels, need_seed))
+        v = !verdict_.empty() && verdict_[root].kind != RegionSkyVerdict::ground
+                ? static_cast<std::uint8_t>(2 + verdict_[root].date)
+                : 1;
+      std::fill(flag + run.begin, flag + run.end, v);
     }
   }
 
  private:
+  bool kept(std::size_t root, int min_pixels, bool need_seed) const {
+    return size_[root] >= static_cast<std::uint32_t>(min_pixels) && (!need_seed || seeded_[root]);
+  }
   struct Run {
     int begin, end;  ///< columns [begin, end)
     std::int32_t label;
@@ -95,15 +146,19 @@ class SeededRegions {
     if (b < a) std::swap(a, b);
     parent_[static_cast<std::size_t>(b)] = a;
     seeded_[static_cast<std::size_t>(a)] |= seeded_[static_cast<std::size_t>(b)];
-    const std::uint64_t n = std::uint64_t(size_[static_cast<std::size_t>(a)]) +
-                            size_[static_cast<std::size_t>(b)];
-    size_[static_cast<std::size_t>(a)] = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, kMaxCount));
+    const std::uint64_t n =
+        std::uint64_t(size_[static_cast<std::size_t>(a)]) + size_[static_cast<std::size_t>(b)];
+    size_[static_cast<std::size_t>(a)] =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(n, kMaxCount));
+    if (!sky_.empty()) sky_[static_cast<std::size_t>(a)].add(sky_[static_cast<std::size_t>(b)]);
     return a;
   }
   static constexpr std::uint32_t kMaxCount = 0xffffffffu;  ///< sizes saturate: only compared
   std::vector<std::int32_t> parent_{0};
   std::vector<char> seeded_{0};
   std::vector<std::uint32_t> size_{0};
+  std::vector<ChangeRegionSky> sky_;       ///< per label, with the cloud screening
+  std::vector<RegionSkyVerdict> verdict_;  ///< per root, after judge_sky
   std::vector<std::int32_t> prev_, cur_;
   std::vector<Run> runs_;
   std::vector<std::size_t> row_start_;  ///< first run of each row, and the end
@@ -111,34 +166,101 @@ class SeededRegions {
 
 }  // namespace
 
+namespace {
+
+/// The per-pixel inputs of the cloud screening for rows [r, r + n) of a w-wide grid h high:
+/// the changed pixels' sky bits (from `cand`, rows r..), whether they lie on their region's
+/// boundary, and the brightening and its gradient (read from the change vector with a row of
+/// halo above and below; the grid's edge repeats its pixels).
+void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDataset& delta,
+               const CloudScreening& scr, int r, int n, int w, int h,
+               const std::vector<std::uint8_t>& cand, std::vector<PixelSky>& sky) {
+  const int r0 = std::max(0, r - 1), r1 = std::min(h, r + n + 1), m = r1 - r0;
+  const std::size_t len = static_cast<std::size_t>(w) * m;
+  std::vector<std::uint8_t> changed(len);
+  rows(change_band, GF_Read, r0, w, m, changed.data(), change);
+  for (auto& v : changed) v = v >= 1 && v <= 3;
+  std::vector<float> bright(len, 0.0f), band(len);
+  for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
+    GDALRasterBand* rb = delta.GetRasterBand(b);
+    if (rb->RasterIO(GF_Read, 0, r0, w, m, band.data(), w, m, GDT_Float32, 0, 0, nullptr) !=
+        CE_None)
+      throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
+    for (std::size_t i = 0; i < len; ++i)
+      if (std::isfinite(band[i])) bright[i] += band[i] / 3.0f;
+  }
+  const auto at = [&](int row, int col) {  // row of the grid; clamped into the rows read
+    row = std::clamp(row, r0, r1 - 1);
+    col = std::clamp(col, 0, w - 1);
+    return static_cast<std::size_t>(row - r0) * w + col;
+  };
+  sky.assign(static_cast<std::size_t>(w) * n, {});
+  for (int k = 0; k < n; ++k) {
+    const int row = r + k;
+    for (int c = 0; c < w; ++c) {
+      const std::size_t i = at(row, c);
+      if (!changed[i]) continue;
+      PixelSky& p = sky[static_cast<std::size_t>(k) * w + c];
+      p.bits = static_cast<std::uint8_t>((cand[static_cast<std::size_t>(k) * w + c] >> kSkyShift) &
+                                         0x0f);
+      p.boundary = (c > 0 && !changed[at(row, c - 1)]) || (c + 1 < w && !changed[at(row, c + 1)]) ||
+                   (row > 0 && !changed[at(row - 1, c)]) ||
+                   (row + 1 < h && !changed[at(row + 1, c)]);
+      p.brightening = bright[i];
+      if (p.boundary) {
+        const auto v = [&](int dr, int dc) { return bright[at(row + dr, c + dc)]; };
+        const float gx = v(-1, 1) + 2 * v(0, 1) + v(1, 1) - v(-1, -1) - 2 * v(0, -1) - v(1, -1);
+        const float gy = v(1, -1) + 2 * v(1, 0) + v(1, 1) - v(-1, -1) - 2 * v(-1, 0) - v(-1, 1);
+        p.gradient = std::hypot(gx, gy) / 8.0f;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
-                                           int min_pixels, bool need_seed) {
+                                           int min_pixels, bool need_seed,
+                                           CloudScreening* screening) {
   auto ds = open_raster(change, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   auto cand = open_raster(candidates, true);
   GDALRasterBand* out = cand->GetRasterBand(1);
   const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
+  DatasetPtr delta;
+  if (screening) {
+    delta = open_raster(screening->change_vector);
+    screening->pixels = {};
+    screening->regions = 0;
+  }
   // Changed or not, whatever the category: a region of 非农化 and other change side by side
-  // is one region. Pass 1 labels the regions row by row (their sizes, their seeds); pass 2
-  // clears the small and the unseeded ones. GDAL's sieve filter did the sizes before: it also
-  // labels the unchanged regions and held 23 GB on a 21960² grid, where this holds the runs.
-  SeededRegions regions(w);
-  std::vector<std::uint8_t> buf, seeds;
+  // is one region. Pass 1 labels the regions row by row (their sizes, their seeds, what they
+  // tell the cloud screening); pass 2 clears the small and the unseeded ones and marks the
+  // clouds and shadows no data. GDAL's sieve filter did the sizes before: it also labels the
+  // unchanged regions and held 23 GB on a 21960² grid, where this holds the runs.
+  SeededRegions regions(w, screening != nullptr);
+  std::vector<std::uint8_t> buf, seeds, raw;
+  std::vector<PixelSky> sky;
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
     buf.resize(static_cast<std::size_t>(w) * n);
     rows(band, GF_Read, r, w, n, buf.data(), change);
     for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
-    if (need_seed) {
+    if (need_seed || screening) {
+      raw.resize(buf.size());
+      rows(out, GF_Read, r, w, n, raw.data(), candidates);
       seeds.resize(buf.size());
-      rows(out, GF_Read, r, w, n, seeds.data(), candidates);
-      for (auto& v : seeds) v = (v & kSeedBit) ? 1 : 0;
+      for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
     }
+    if (screening) pixel_sky(band, change, *delta, *screening, r, n, w, h, raw, sky);
     for (int k = 0; k < n; ++k) {
       const std::size_t o = static_cast<std::size_t>(k) * w;
-      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr);
+      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr,
+                  screening ? sky.data() + o : nullptr);
     }
   }
+  if (screening)
+    screening->regions = regions.judge_sky(min_pixels, need_seed, screening->min_cloud_pixels);
   std::array<std::int64_t, 256> counts{};
   std::vector<std::uint8_t> flags;
   for (int r = 0; r < h; r += kRows) {
@@ -149,8 +271,15 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = buf[i] >= 1 && buf[i] <= 3;
     for (int k = 0; k < n; ++k)
       regions.clear(r + k, flags.data() + static_cast<std::size_t>(k) * w, min_pixels, need_seed);
-    for (std::size_t i = 0; i < buf.size(); ++i)
-      if (buf[i] >= 1 && buf[i] <= 3 && !flags[i]) buf[i] = 0;
+    for (std::size_t i = 0; i < buf.size(); ++i) {
+      if (buf[i] < 1 || buf[i] > 3) continue;
+      if (flags[i] == 0) {
+        buf[i] = 0;
+      } else if (flags[i] >= 2) {  // a cloud or its shadow: no observation
+        buf[i] = 255;
+        ++screening->pixels[flags[i] - 2u];
+      }
+    }
     rows(band, GF_Write, r, w, n, buf.data(), change);
     for (auto& v : buf) {
       ++counts[v];

@@ -1,8 +1,10 @@
 // The minimum mapping unit of change.tif: small change regions go, whatever their categories.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
+#include "farmwatch/core/quality_mask.h"
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/gdal_setup.h"
 #include "test_support.h"
@@ -73,7 +75,9 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
   test::write_raster(d / "cand.tif", s);
   io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
-  auto at = [&](const std::vector<double>& v, int r, int col) { return v[std::size_t(r) * w + col]; };
+  auto at = [&](const std::vector<double>& v, int r, int col) {
+    return v[std::size_t(r) * w + col];
+  };
   EXPECT_EQ(at(c, 10, 2), 3) << "the left arm's top joins the seed through the bottom";
   EXPECT_EQ(at(c, 580, 11), 1);
   EXPECT_EQ(at(c, 22, 22), 0) << "no seed: no change";
@@ -118,4 +122,63 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
     EXPECT_EQ(c[std::size_t(252) * w + 5], min == 13 ? 1 : 0) << min;
     EXPECT_EQ(c[std::size_t(259) * w + 11], 255) << min;
   }
+}
+
+TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpRoof) {
+  // Three seeded regions with the later date's sky bits: a cloud whose brightening fades over
+  // many pixels (a Gaussian; it straddles row 256, where the sieve's row chunks meet), a roof
+  // as bright inside but with a sharp edge, and a shadow. The cloud and the shadow become no
+  // data, the roof stays change.
+  io::setup_gdal(nullptr);
+  test::TempDir d;
+  const int w = 300, h = 300;
+  const std::size_t n = std::size_t(w) * h;
+  std::vector<double> change(n, 0), cand(n, 0), bright(n, 0);
+  const double cloud_bits = (kCloudLater << io::kSkyShift) | io::kSeedBit | 1;
+  const double shadow_bits = (kShadowLater << io::kSkyShift) | io::kSeedBit | 1;
+  std::int64_t cloud = 0, shadow = 0;
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      const std::size_t i = std::size_t(r) * w + c;
+      const double d2 = (r - 256.0) * (r - 256.0) + (c - 80.0) * (c - 80.0);
+      const double haze = 0.25 * std::exp(-d2 / 200.0);
+      if (haze > 0.03) {
+        change[i] = 1, cand[i] = cloud_bits, bright[i] = haze, ++cloud;
+      } else if (r >= 100 && r < 120 && c >= 200 && c < 220) {
+        change[i] = 1, cand[i] = cloud_bits, bright[i] = 0.2;
+      } else if ((r - 200) * (r - 200) + (c - 200) * (c - 200) < 225) {
+        change[i] = 1, cand[i] = shadow_bits, bright[i] = -0.1, ++shadow;
+      }
+    }
+  test::RasterSpec s;
+  s.width = w;
+  s.height = h;
+  s.type = GDT_Byte;
+  s.bands = {change};
+  test::write_raster(d / "change.tif", s);
+  s.bands = {cand};
+  test::write_raster(d / "cand.tif", s);
+  s.type = GDT_Float32;
+  s.bands = {bright, bright, bright};
+  test::write_raster(d / "delta.tif", s);
+  io::CloudScreening scr;
+  scr.change_vector = d / "delta.tif";
+  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  const auto counts =
+      io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
+  const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
+  auto at = [&](const std::vector<double>& v, int r, int col) {
+    return v[std::size_t(r) * w + col];
+  };
+  EXPECT_EQ(at(c, 256, 80), 255) << "the cloud's core";
+  EXPECT_EQ(at(c, 250, 80), 255) << "the cloud above row 256";
+  EXPECT_EQ(at(c, 110, 210), 1) << "the sharp roof";
+  EXPECT_EQ(at(k, 110, 210), 1) << "candidates: the change value alone";
+  EXPECT_EQ(at(c, 200, 200), 255) << "the shadow";
+  EXPECT_EQ(at(k, 200, 200), 0);
+  EXPECT_EQ(scr.regions, 2);
+  EXPECT_EQ(scr.pixels[0], 0);
+  EXPECT_EQ(scr.pixels[1], cloud + shadow);
+  EXPECT_EQ(counts[255], cloud + shadow);
+  EXPECT_EQ(counts[1], 400);
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "farmwatch/core/quality_mask.h"
 
 using namespace farmwatch;
@@ -63,4 +65,71 @@ TEST(SpectralCloudTest, FindsWhiteCloudGrowsItAndLeavesSoilAndVegetation) {
   EXPECT_EQ(at(5, 9), PixelState::cloud);  // 3 pixels out
   EXPECT_EQ(at(4, 9), PixelState::clear);  // 4 pixels out
   EXPECT_EQ(at(6, 6), PixelState::clear);  // diagonal steps count twice (4-neighbour growth)
+}
+
+// The temporal test of a changed pixel: ratios between the dates, so relative brightness works.
+TEST(TemporalCloudTest, CloudAndShadowInEitherDateNotSoilOrDarkRoofs) {
+  const std::array<float, 4> city{0.10f, 0.09f, 0.08f, 0.12f};
+  const std::array<float, 4> cloud{0.34f, 0.33f, 0.32f, 0.35f};  // white, bright
+  EXPECT_EQ(temporal_cloud_flags(city, cloud), kCloudLater);
+  EXPECT_EQ(temporal_cloud_flags(cloud, city), kCloudEarlier);
+  // The same scaled by 1/10 (relative units): the same answer.
+  auto scaled = [](std::array<float, 4> v) {
+    for (auto& x : v) x /= 10;
+    return v;
+  };
+  EXPECT_EQ(temporal_cloud_flags(scaled(city), scaled(cloud)), kCloudLater);
+  // Ploughed or dried soil brightens mostly in red: not cloud. (Seen backwards it is a
+  // darkening that spares blue, as a shadow in the earlier date: pixels are ambiguous, which
+  // is why a region needs a soft-edged cloud in that date, screen_change_regions.)
+  EXPECT_EQ(temporal_cloud_flags(city, {0.14f, 0.16f, 0.20f, 0.22f}) & kCloudLater, 0);
+  // A coloured roof (red over blue by more than 1.35): not white, not cloud.
+  EXPECT_EQ(temporal_cloud_flags(city, {0.20f, 0.26f, 0.34f, 0.36f}) & kCloudLater, 0);
+  // Shadow: green, red and nir well down, blue least (skylight).
+  const std::array<float, 4> shadow{0.085f, 0.06f, 0.045f, 0.05f};
+  EXPECT_EQ(temporal_cloud_flags(city, shadow), kShadowLater);
+  EXPECT_EQ(temporal_cloud_flags(shadow, city), kShadowEarlier);
+  // A new dark roof darkens every band alike: not shadow.
+  EXPECT_EQ(temporal_cloud_flags(city, {0.05f, 0.045f, 0.04f, 0.06f}) & kShadowLater, 0);
+  // Missing values.
+  EXPECT_EQ(temporal_cloud_flags(city, {std::nanf(""), 0.3f, 0.3f, 0.3f}), 0);
+  EXPECT_EQ(temporal_cloud_flags(city, {0.34f, 0.33f, 0.32f, std::nanf("")}), kCloudLater);
+}
+
+namespace {
+/// A region of `n` pixels, `share` of them with `bit`, whose boundary gradient is `edge` times
+/// its mean brightening.
+ChangeRegionSky region(int n, int bit_index, double share, double edge) {
+  ChangeRegionSky g;
+  g.pixels = n;
+  g.flagged[static_cast<std::size_t>(bit_index)] = static_cast<std::int64_t>(share * n);
+  g.boundary = n / 5;
+  g.brightening = 0.1 * n;
+  g.boundary_gradient = edge * 0.1 * (n / 5);
+  return g;
+}
+}  // namespace
+
+TEST(TemporalCloudTest, ARegionIsCloudOnlyWithASoftEdgeAndShadowOnlyBesideACloud) {
+  // index 1: cloud in the later date, 3: shadow in the later date.
+  const auto v = screen_change_regions({region(500, 1, 0.8, 0.12),   // soft: cloud
+                                        region(500, 1, 0.8, 0.40),   // sharp: a new roof
+                                        region(50, 1, 0.9, 0.10),    // too small to judge
+                                        region(400, 3, 0.7, 0.50),   // shadow (edge no matter)
+                                        region(2000, 3, 0.7, 0.50),  // more than twice the cloud
+                                        region(400, 2, 0.7, 0.50)},  // shadow in the earlier
+                                       100);
+  ASSERT_EQ(v.size(), 6u);
+  EXPECT_EQ(v[0].kind, RegionSkyVerdict::cloud);
+  EXPECT_EQ(v[0].date, 1);
+  EXPECT_EQ(v[1].kind, RegionSkyVerdict::ground);
+  EXPECT_EQ(v[2].kind, RegionSkyVerdict::ground);
+  EXPECT_EQ(v[3].kind, RegionSkyVerdict::shadow);
+  EXPECT_EQ(v[3].date, 1);
+  EXPECT_EQ(v[4].kind, RegionSkyVerdict::ground);
+  EXPECT_EQ(v[5].kind, RegionSkyVerdict::ground);  // no cloud in the earlier date
+  // With no soft cloud at all, no shadow either: a demolition darkens too.
+  const auto w = screen_change_regions({region(500, 1, 0.8, 0.40), region(400, 3, 0.7, 0.5)}, 100);
+  EXPECT_EQ(w[0].kind, RegionSkyVerdict::ground);
+  EXPECT_EQ(w[1].kind, RegionSkyVerdict::ground);
 }

@@ -67,6 +67,10 @@ struct LanduseChangeStats {
 std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t);
 std::vector<std::pair<std::uint8_t, Rgba>> change_colors();
 
+/// The band roles of the change vector (LanduseChangeJob::delta_out), in its band order: those
+/// both dates have, in BandRole order; none when either date is a class map.
+std::vector<BandRole> change_vector_roles(const LanduseChangeJob& job);
+
 /// Classifies and compares every block of job.grid, or only opt.windows (a shard's: its
 /// outputs are then sparse GeoTIFFs, io::RasterLayout::sparse, and its stats count only them).
 LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineOptions& opt,

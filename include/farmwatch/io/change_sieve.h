@@ -9,6 +9,21 @@ namespace farmwatch::io {
 
 /// Bit of a `candidates` pixel set where the spectral test's seed level passed (hysteresis).
 inline constexpr std::uint8_t kSeedBit = 0x80;
+/// A `candidates` pixel's temporal_cloud_flags (core/quality_mask.h) sit this many bits up
+/// (bits 0x08-0x40; the change value takes bits 0x01-0x03).
+inline constexpr int kSkyShift = 3;
+
+/// The temporal cloud and shadow screening of sieve_change (core: screen_change_regions).
+struct CloudScreening {
+  /// The change vector (engine::LanduseChangeJob::delta_out: later minus earlier, Float32) and
+  /// its blue, green and red bands (1-based).
+  std::string change_vector;
+  int blue_band = 0, green_band = 0, red_band = 0;
+  std::int64_t min_cloud_pixels = 100;
+  /// Out: pixels set to no observation, per date (earlier, later), and regions screened.
+  std::array<std::int64_t, 2> pixels{};
+  int regions = 0;
+};
 
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
 /// category) smaller than `min_pixels` to 0 (no change), in place; with `need_seed`, also the
@@ -16,12 +31,13 @@ inline constexpr std::uint8_t kSeedBit = 0x80;
 /// 1986: a region grows from pixels of strong evidence over pixels of weaker evidence).
 /// Regions are labelled row by row with union-find, in memory: about 21 bytes per run of
 /// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
-/// not yet spilled to disk for continental grids. Then rewrites
+/// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
+/// or its shadow in one date become no data (255): no observation, not change. Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
-std::array<std::int64_t, 256> sieve_change(const std::string& change,
-                                           const std::string& candidates, int min_pixels,
-                                           bool need_seed = false);
+std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
+                                           int min_pixels, bool need_seed = false,
+                                           CloudScreening* screening = nullptr);
 
 /// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
 /// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.

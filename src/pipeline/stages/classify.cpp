@@ -1,6 +1,12 @@
 // The streaming per-pixel stage: classify each date and compare them, block by block.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/change_sieve.h"
+#include "farmwatch/io/geodesic.h"
 #include "farmwatch/pipeline/shard.h"
 #include "stages.h"
 
@@ -9,7 +15,9 @@ namespace {
 
 class Classify : public Stage {
  public:
-  Classify() : Stage("classify", {Product::inputs, Product::workspace, Product::farmland_raster}, {Product::landuse_change}) {}
+  Classify()
+      : Stage("classify", {Product::inputs, Product::workspace, Product::farmland_raster},
+              {Product::landuse_change}) {}
 
  private:
   void run(RunContext& ctx, const Log& log) override {
@@ -26,8 +34,7 @@ class Classify : public Stage {
         plan = plan_shards(ctx, shard->count);
         opt.windows = plan->windows(shard->index, opt.block_size);
         log.info("shard " + shard->label() + ": " + std::to_string(opt.windows->size()) +
-                 " windows in cells of " +
-                 std::to_string(plan->cell) + " pixels");
+                 " windows in cells of " + std::to_string(plan->cell) + " pixels");
       }
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
@@ -37,10 +44,47 @@ class Classify : public Stage {
         return;  // the sieve joins regions across cells: the merge runs it
       }
     }
-    if (ctx.job.spectral && !ctx.job.change_out.empty())
-      ctx.pixels.change_pixels =
-          io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
-                           /*need_seed=*/true);
+    if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
+  }
+
+  /// The change test's hysteresis and minimum region, and its cloud screening where the change
+  /// vector has the visible bands: a change region that is a cloud or its shadow in one date
+  /// becomes no observation (core: screen_change_regions), counted as that date's cloud.
+  static void sieve(RunContext& ctx, const Log& log) {
+    std::optional<io::CloudScreening> screening;
+    const auto roles = engine::change_vector_roles(ctx.job);
+    auto band_of = [&](BandRole role) {
+      const auto it = std::find(roles.begin(), roles.end(), role);
+      return it == roles.end() ? 0 : static_cast<int>(it - roles.begin()) + 1;
+    };
+    if (!ctx.job.delta_out.empty() && band_of(BandRole::blue) && band_of(BandRole::green) &&
+        band_of(BandRole::red)) {
+      screening.emplace();
+      screening->change_vector = ctx.job.delta_out;
+      screening->blue_band = band_of(BandRole::blue);
+      screening->green_band = band_of(BandRole::green);
+      screening->red_band = band_of(BandRole::red);
+      // 1 ha and 100 pixels at least: a cloud's edge needs pixels to be measured.
+      screening->min_cloud_pixels = std::max<std::int64_t>(
+          kMinCloudPixels,
+          static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / io::mean_pixel_area_m2(ctx.grid))));
+    }
+    ctx.pixels.change_pixels =
+        io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
+                         /*need_seed=*/true, screening ? &*screening : nullptr);
+    if (!screening) return;
+    auto& report = ctx.spectral_report["cloud_screening"];
+    report = {{"min_cloud_pixels", screening->min_cloud_pixels},
+              {"regions", screening->regions},
+              {"pixels_before", screening->pixels[0]},
+              {"pixels_after", screening->pixels[1]}};
+    for (std::size_t d = 0; d < 2 && d < ctx.pixels.cloud_pixels.size(); ++d)
+      ctx.pixels.cloud_pixels[d] += screening->pixels[d];
+    if (screening->regions)
+      log.info("cloud screening: " + std::to_string(screening->regions) +
+               " change region(s) are a cloud or its shadow (" +
+               std::to_string(screening->pixels[0]) + " pixels in the earlier date, " +
+               std::to_string(screening->pixels[1]) + " in the later): no observation");
   }
 
   /// Each date classified by the learned model, with its votes, before the per-pixel pass.

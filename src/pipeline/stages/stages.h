@@ -33,6 +33,9 @@ std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 /// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
 /// smaller ones become no change.
 inline constexpr int kMinChangePixels = 9;
+/// The smallest change region the cloud screening judges: 1 ha and 100 pixels at least.
+inline constexpr double kMinCloudAreaM2 = 10000;
+inline constexpr std::int64_t kMinCloudPixels = 100;
 
 /// Runs `report` on each scene of the later date; returns the single scene's report, or
 /// {"scenes": [...]} with each report's "image" set.

@@ -1,0 +1,120 @@
+// Clouds and their shadows in one date of a pair with no quality layer (the later Paris date of
+// issue 15's OSCD pairs): `change` must not report them as change, whether the pixels are
+// reflectance or relative brightness (DN with no rule, where no absolute cloud test can work),
+// and must still report a new warehouse, white and as much brighter than the ground as the
+// cloud's thin parts, whose edge is sharp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "test_support.h"
+
+using namespace farmwatch;
+
+namespace {
+
+constexpr int kSize = 240;
+
+/// Where the generated later date differs from the earlier.
+struct Later {
+  double cloud_row = 60, cloud_col = 160, sigma = 12;            ///< a Gaussian cloud, px
+  double shadow_row = 110, shadow_col = 100;                     ///< its shadow, same shape
+  int warehouse_row = 150, warehouse_col = 170, warehouse = 24;  ///< a sharp white roof
+  /// Cloud optical depth at a pixel (0..0.95) and shadow depth (0..0.95).
+  double cloud(int r, int c) const { return blob(r - cloud_row, c - cloud_col); }
+  double shadow(int r, int c) const { return blob(r - shadow_row, c - shadow_col); }
+  bool in_warehouse(int r, int c) const {
+    return r >= warehouse_row && r < warehouse_row + warehouse && c >= warehouse_col &&
+           c < warehouse_col + warehouse;
+  }
+  double blob(double dr, double dc) const {
+    return std::min(0.95, 1.3 * std::exp(-(dr * dr + dc * dc) / (2 * sigma * sigma)));
+  }
+};
+
+/// Blocks of 8 x 8 px of built-up, vegetated and bare ground (blue, green, red, nir
+/// reflectance), the same on both dates but for `later`'s cloud, shadow and warehouse.
+test::RasterSpec scene(bool is_later, bool relative, const Later& l) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> pick(0, 2);
+  std::normal_distribution<double> shade(1, 0.08), noise(0, 0.004);
+  const double cover[3][4] = {
+      {0.10, 0.09, 0.08, 0.12}, {0.04, 0.07, 0.04, 0.30}, {0.12, 0.14, 0.17, 0.22}};
+  // The roof is white and bright but under the land-use rules' cloud class (blue 0.25).
+  const double cloud[4] = {0.36, 0.35, 0.34, 0.37}, roof[4] = {0.22, 0.22, 0.21, 0.23};
+  const double shadow_loss[4] = {0.35, 0.5, 0.6, 0.65};  // blue keeps the skylight
+  const int blocks = kSize / 8;
+  std::vector<int> cls(blocks * blocks);
+  std::vector<double> tone(cls.size());
+  for (std::size_t k = 0; k < cls.size(); ++k) cls[k] = pick(rng), tone[k] = shade(rng);
+  test::RasterSpec s;
+  s.width = s.height = kSize;
+  s.type = GDT_UInt16;
+  if (!relative) s.scale = 1e-4;
+  s.descriptions = {"blue", "green", "red", "nir"};
+  s.bands.assign(4, std::vector<double>(std::size_t(kSize) * kSize));
+  std::mt19937 grain(is_later ? 11 : 5);
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c) {
+      const std::size_t k = std::size_t(r / 8) * blocks + c / 8;
+      for (int b = 0; b < 4; ++b) {
+        double v = cover[cls[k]][b] * tone[k] + noise(grain);
+        if (is_later) {
+          if (l.in_warehouse(r, c)) v = roof[b] + noise(grain);
+          v *= 1 - l.shadow(r, c) * shadow_loss[b];
+          const double a = l.cloud(r, c);
+          v = (1 - a) * v + a * cloud[b];
+        }
+        s.bands[b][std::size_t(r) * kSize + c] = std::round(std::clamp(v, 0.0, 1.0) * 1e4);
+      }
+    }
+  return s;
+}
+
+}  // namespace
+
+class CloudScreening : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CloudScreening, ACloudAndItsShadowAreNoObservationAWarehouseIsChange) {
+  const bool relative = GetParam();
+  test::TempDir d;
+  const Later l;
+  test::write_raster(d / "s2_20200601.tif", scene(false, relative, l));
+  test::write_raster(d / "s2_20210601.tif", scene(true, relative, l));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200601.tif", "--after",
+                                d / "s2_20210601.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  double sky = 0, sky_flagged = 0, roof = 0, roof_flagged = 0;
+  for (int row = 0; row < kSize; ++row)
+    for (int col = 0; col < kSize; ++col) {
+      const double v = c[std::size_t(row) * kSize + col];
+      const bool flagged = v >= 1 && v <= 3;
+      if (l.cloud(row, col) > 0.2 || l.shadow(row, col) > 0.2) {
+        ++sky;
+        sky_flagged += flagged;
+      }
+      if (l.in_warehouse(row, col)) {
+        ++roof;
+        roof_flagged += flagged;
+      }
+    }
+  EXPECT_LT(sky_flagged / sky, 0.02) << "cloud and shadow reported as change";
+  EXPECT_GT(roof_flagged / roof, 0.8) << "the warehouse missed";
+  const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  const auto& screening = summary["spectral_change_test"]["cloud_screening"];
+  EXPECT_EQ(screening["regions"].get<int>(), 2) << screening.dump();
+  EXPECT_GT(screening["pixels_after"].get<int>(), 0);
+  EXPECT_EQ(screening["pixels_before"].get<int>(), 0);
+  // The date's cloud count includes them.
+  EXPECT_EQ(summary["inputs"]["dates"][1]["pixels_cloud"].get<int>(),
+            screening["pixels_after"].get<int>());
+}
+
+INSTANTIATE_TEST_SUITE_P(ChangeWithoutQualityLayer, CloudScreening, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? "RelativeBrightness" : "Reflectance";
+                         });
