@@ -180,13 +180,25 @@ void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDatas
   std::vector<std::uint8_t> changed(len);
   rows(change_band, GF_Read, r0, w, m, changed.data(), change);
   for (auto& v : changed) v = v >= 1 && v <= 3;
-  std::vector<float> bright(len, 0.0f), band(len);
+  sky.assign(static_cast<std::size_t>(w) * n, {});
+  // The change vector is read only over the columns of this chunk's changed pixels, and one
+  // either side (the gradient's reach).
+  int cmin = w, cmax = -1;
+  for (int row = r; row < r + n; ++row)
+    for (int c = 0; c < w; ++c)
+      if (changed[static_cast<std::size_t>(row - r0) * w + c]) {
+        cmin = std::min(cmin, c);
+        cmax = std::max(cmax, c);
+      }
+  if (cmax < 0) return;
+  const int c0 = std::max(0, cmin - 1), c1 = std::min(w, cmax + 2), cw = c1 - c0;
+  std::vector<float> bright(static_cast<std::size_t>(cw) * m, 0.0f), band(bright.size());
   for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
     GDALRasterBand* rb = delta.GetRasterBand(b);
-    if (rb->RasterIO(GF_Read, 0, r0, w, m, band.data(), w, m, GDT_Float32, 0, 0, nullptr) !=
+    if (rb->RasterIO(GF_Read, c0, r0, cw, m, band.data(), cw, m, GDT_Float32, 0, 0, nullptr) !=
         CE_None)
       throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
-    for (std::size_t i = 0; i < len; ++i)
+    for (std::size_t i = 0; i < band.size(); ++i)
       if (std::isfinite(band[i])) bright[i] += band[i] / 3.0f;
   }
   const auto at = [&](int row, int col) {  // row of the grid; clamped into the rows read
@@ -194,7 +206,13 @@ void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDatas
     col = std::clamp(col, 0, w - 1);
     return static_cast<std::size_t>(row - r0) * w + col;
   };
-  sky.assign(static_cast<std::size_t>(w) * n, {});
+  // The brightening at a pixel; the grid's edge repeats its pixels (a pixel one beyond the
+  // columns read is beyond the grid's edge too).
+  const auto brightening = [&](int row, int col) {
+    row = std::clamp(row, r0, r1 - 1);
+    col = std::clamp(col, c0, c1 - 1);
+    return bright[static_cast<std::size_t>(row - r0) * cw + (col - c0)];
+  };
   for (int k = 0; k < n; ++k) {
     const int row = r + k;
     for (int c = 0; c < w; ++c) {
@@ -206,9 +224,9 @@ void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDatas
       p.boundary = (c > 0 && !changed[at(row, c - 1)]) || (c + 1 < w && !changed[at(row, c + 1)]) ||
                    (row > 0 && !changed[at(row - 1, c)]) ||
                    (row + 1 < h && !changed[at(row + 1, c)]);
-      p.brightening = bright[i];
+      p.brightening = brightening(row, c);
       if (p.boundary) {
-        const auto v = [&](int dr, int dc) { return bright[at(row + dr, c + dc)]; };
+        const auto v = [&](int dr, int dc) { return brightening(row + dr, c + dc); };
         const float gx = v(-1, 1) + 2 * v(0, 1) + v(1, 1) - v(-1, -1) - 2 * v(0, -1) - v(1, -1);
         const float gy = v(1, -1) + 2 * v(1, 0) + v(1, 1) - v(-1, -1) - 2 * v(-1, 0) - v(-1, 1);
         p.gradient = std::hypot(gx, gy) / 8.0f;
