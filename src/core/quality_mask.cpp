@@ -118,33 +118,51 @@ void ChangeRegionSky::add(const ChangeRegionSky& o) {
   boundary += o.boundary;
   boundary_gradient += o.boundary_gradient;
   brightening += o.brightening;
+  outside += o.outside;
+  outside_pixels += o.outside_pixels;
+  row_sum += o.row_sum;
+  col_sum += o.col_sum;
+}
+
+double ChangeRegionSky::edge() const {
+  if (boundary == 0 || pixels == 0) return std::nan("");
+  const double around = outside_pixels ? outside / static_cast<double>(outside_pixels) : 0.0;
+  const double contrast = std::fabs(brightening / static_cast<double>(pixels) - around);
+  if (!(contrast > 0)) return std::nan("");
+  return boundary_gradient / static_cast<double>(boundary) / contrast;
 }
 
 std::vector<RegionSkyVerdict> screen_change_regions(const std::vector<ChangeRegionSky>& regions,
-                                                    std::int64_t min_cloud_pixels) {
-  constexpr double kMaxEdgeSoftness = 0.2, kMinShare = 0.5, kMaxShadowOverCloud = 2.0;
+                                                    std::int64_t min_cloud_pixels,
+                                                    double max_shadow_distance_px) {
+  constexpr double kMaxCloudEdge = 0.3, kMinShare = 0.5, kMinCloudOverShadow = 0.5;
   std::vector<RegionSkyVerdict> out(regions.size());
-  std::array<std::int64_t, 2> cloud_pixels{};
+  std::vector<std::size_t> clouds;
+  const auto share = [](const ChangeRegionSky& g, std::size_t bit) {
+    return static_cast<double>(g.flagged[bit]) >= kMinShare * static_cast<double>(g.pixels);
+  };
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const auto& g = regions[i];
-    if (g.pixels < min_cloud_pixels || g.boundary == 0 || !(g.brightening > 0)) continue;
-    const double edge = (g.boundary_gradient / static_cast<double>(g.boundary)) /
-                        (g.brightening / static_cast<double>(g.pixels));
-    if (edge > kMaxEdgeSoftness) continue;
-    for (int d = 0; d < 2; ++d)
-      if (static_cast<double>(g.flagged[d]) >= kMinShare * static_cast<double>(g.pixels)) {
-        out[i] = {RegionSkyVerdict::cloud, d};
-        cloud_pixels[static_cast<std::size_t>(d)] += g.pixels;
+    if (g.pixels < min_cloud_pixels || !(g.edge() <= kMaxCloudEdge)) continue;
+    for (std::size_t d = 0; d < 2; ++d)
+      if (share(g, d)) {
+        out[i] = {RegionSkyVerdict::cloud, static_cast<int>(d)};
+        clouds.push_back(i);
         break;
       }
   }
+  const auto casts = [&](const ChangeRegionSky& cloud, const ChangeRegionSky& g) {
+    const auto n = [](const ChangeRegionSky& r) { return static_cast<double>(r.pixels); };
+    return n(cloud) >= kMinCloudOverShadow * n(g) &&
+           std::hypot(cloud.row_sum / n(cloud) - g.row_sum / n(g),
+                      cloud.col_sum / n(cloud) - g.col_sum / n(g)) <= max_shadow_distance_px;
+  };
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const auto& g = regions[i];
-    if (out[i].kind != RegionSkyVerdict::ground) continue;
-    for (int d = 0; d < 2; ++d) {
-      const auto clouds = static_cast<double>(cloud_pixels[static_cast<std::size_t>(d)]);
-      if (clouds > 0 && static_cast<double>(g.pixels) <= kMaxShadowOverCloud * clouds &&
-          static_cast<double>(g.flagged[2 + d]) >= kMinShare * static_cast<double>(g.pixels)) {
+    if (out[i].kind != RegionSkyVerdict::ground || g.pixels == 0) continue;
+    for (std::size_t c : clouds) {
+      const int d = out[c].date;
+      if (share(g, 2 + static_cast<std::size_t>(d)) && casts(regions[c], g)) {
         out[i] = {RegionSkyVerdict::shadow, d};
         break;
       }

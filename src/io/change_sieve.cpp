@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "farmwatch/core/error.h"
@@ -27,15 +29,17 @@ void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8
 /// What one changed pixel tells the cloud screening (ChangeRegionSky, per pixel).
 struct PixelSky {
   std::uint8_t bits = 0;  ///< TemporalSkyBit
-  bool boundary = false;
+  bool boundary = false;  ///< a 4-neighbour observed on both dates and unchanged
   float gradient = 0, brightening = 0;
+  float outside = 0;           ///< the sum of those neighbours' brightening
+  std::uint8_t outside_n = 0;  ///< and how many
 };
 
 /// 8-connected regions of flagged pixels, fed one row at a time from the top: each run of
 /// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
 /// region counts its pixels and is seeded when any of its pixels is; with `sky`, it also sums
 /// what its pixels tell the cloud screening. Memory: the runs (12 bytes each) and 9 bytes per
-/// label (at most one per run), 56 more with `sky`; no raster of labels.
+/// label (at most one per run), 80 more with `sky`; no raster of labels.
 class SeededRegions {
  public:
   SeededRegions(int width, bool sky)
@@ -73,8 +77,12 @@ class SeededRegions {
           if (p.boundary) {
             ++g.boundary;
             g.boundary_gradient += p.gradient;
+            g.outside += p.outside;
+            g.outside_pixels += p.outside_n;
           }
-          g.brightening += std::fabs(p.brightening);
+          g.brightening += p.brightening;
+          g.row_sum += row_;
+          g.col_sum += c;
         }
         if (c > 0 && cur_[c - 1] && runs_.size() > row_start_.back() && runs_.back().end == c)
           ++runs_.back().end;
@@ -85,10 +93,12 @@ class SeededRegions {
     }
     std::swap(prev_, cur_);
     row_start_.push_back(runs_.size());
+    ++row_;
   }
   /// Judges the regions `clear` keeps (every row fed) for the cloud screening (constructed
-  /// with `sky`); returns how many are a cloud or its shadow.
-  int judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels) {
+  /// with `sky`); returns how many are clouds and how many shadows.
+  std::pair<int, int> judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels,
+                                double max_shadow_distance_px) {
     std::vector<ChangeRegionSky> regions;
     std::vector<std::size_t> roots;
     for (std::size_t x = 1; x < parent_.size(); ++x)
@@ -96,12 +106,13 @@ class SeededRegions {
         roots.push_back(x);
         regions.push_back(sky_[x]);
       }
-    const auto verdicts = screen_change_regions(regions, min_cloud_pixels);
+    const auto verdicts = screen_change_regions(regions, min_cloud_pixels, max_shadow_distance_px);
     verdict_.assign(parent_.size(), {});
-    int screened = 0;
+    std::pair<int, int> screened{0, 0};
     for (std::size_t k = 0; k < roots.size(); ++k) {
       verdict_[roots[k]] = verdicts[k];
-      screened += verdicts[k].kind != RegionSkyVerdict::ground;
+      screened.first += verdicts[k].kind == RegionSkyVerdict::cloud;
+      screened.second += verdicts[k].kind == RegionSkyVerdict::shadow;
     }
     return screened;
   }
@@ -157,6 +168,7 @@ class SeededRegions {
   std::vector<std::int32_t> parent_{0};
   std::vector<char> seeded_{0};
   std::vector<std::uint32_t> size_{0};
+  int row_ = 0;                            ///< rows fed
   std::vector<ChangeRegionSky> sky_;       ///< per label, with the cloud screening
   std::vector<RegionSkyVerdict> verdict_;  ///< per root, after judge_sky
   std::vector<std::int32_t> prev_, cur_;
@@ -177,56 +189,67 @@ void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDatas
                const std::vector<std::uint8_t>& cand, std::vector<PixelSky>& sky) {
   const int r0 = std::max(0, r - 1), r1 = std::min(h, r + n + 1), m = r1 - r0;
   const std::size_t len = static_cast<std::size_t>(w) * m;
+  // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date.
   std::vector<std::uint8_t> changed(len);
   rows(change_band, GF_Read, r0, w, m, changed.data(), change);
-  for (auto& v : changed) v = v >= 1 && v <= 3;
+  for (auto& v : changed) v = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : 2;
   sky.assign(static_cast<std::size_t>(w) * n, {});
   // The change vector is read only over the columns of this chunk's changed pixels, and one
   // either side (the gradient's reach).
   int cmin = w, cmax = -1;
   for (int row = r; row < r + n; ++row)
     for (int c = 0; c < w; ++c)
-      if (changed[static_cast<std::size_t>(row - r0) * w + c]) {
+      if (changed[static_cast<std::size_t>(row - r0) * w + c] == 1) {
         cmin = std::min(cmin, c);
         cmax = std::max(cmax, c);
       }
   if (cmax < 0) return;
   const int c0 = std::max(0, cmin - 1), c1 = std::min(w, cmax + 2), cw = c1 - c0;
   std::vector<float> bright(static_cast<std::size_t>(cw) * m, 0.0f), band(bright.size());
+  std::vector<std::uint8_t> finite(bright.size(), 1);
   for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
     GDALRasterBand* rb = delta.GetRasterBand(b);
     if (rb->RasterIO(GF_Read, c0, r0, cw, m, band.data(), cw, m, GDT_Float32, 0, 0, nullptr) !=
         CE_None)
       throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
-    for (std::size_t i = 0; i < band.size(); ++i)
-      if (std::isfinite(band[i])) bright[i] += band[i] / 3.0f;
+    for (std::size_t i = 0; i < band.size(); ++i) {
+      if (std::isfinite(band[i]))
+        bright[i] += band[i] / 3.0f;
+      else
+        finite[i] = 0;
+    }
   }
-  const auto at = [&](int row, int col) {  // row of the grid; clamped into the rows read
-    row = std::clamp(row, r0, r1 - 1);
-    col = std::clamp(col, 0, w - 1);
-    return static_cast<std::size_t>(row - r0) * w + col;
+  const auto state = [&](int row, int col) {  // 2 (no data) off the grid
+    if (row < r0 || row >= r1 || col < 0 || col >= w) return std::uint8_t{2};
+    return changed[static_cast<std::size_t>(row - r0) * w + col];
   };
-  // The brightening at a pixel; the grid's edge repeats its pixels (a pixel one beyond the
-  // columns read is beyond the grid's edge too).
-  const auto brightening = [&](int row, int col) {
-    row = std::clamp(row, r0, r1 - 1);
-    col = std::clamp(col, c0, c1 - 1);
-    return bright[static_cast<std::size_t>(row - r0) * cw + (col - c0)];
+  // The brightening at a pixel of the columns read (rows r0..r1, columns c0..c1: every pixel
+  // within one of a changed one); off the grid or where it is missing, `fallback`.
+  const auto brightening = [&](int row, int col, float fallback) {
+    if (row < r0 || row >= r1 || col < c0 || col >= c1) return fallback;
+    const std::size_t i = static_cast<std::size_t>(row - r0) * cw + (col - c0);
+    return finite[i] ? bright[i] : fallback;
   };
   for (int k = 0; k < n; ++k) {
     const int row = r + k;
     for (int c = 0; c < w; ++c) {
-      const std::size_t i = at(row, c);
-      if (!changed[i]) continue;
+      if (state(row, c) != 1) continue;
       PixelSky& p = sky[static_cast<std::size_t>(k) * w + c];
       p.bits = static_cast<std::uint8_t>((cand[static_cast<std::size_t>(k) * w + c] >> kSkyShift) &
                                          0x0f);
-      p.boundary = (c > 0 && !changed[at(row, c - 1)]) || (c + 1 < w && !changed[at(row, c + 1)]) ||
-                   (row > 0 && !changed[at(row - 1, c)]) ||
-                   (row + 1 < h && !changed[at(row + 1, c)]);
-      p.brightening = brightening(row, c);
-      if (p.boundary) {
-        const auto v = [&](int dr, int dc) { return brightening(row + dr, c + dc); };
+      p.brightening = brightening(row, c, 0.0f);
+      // The region's edge against observed, unchanged ground: not against no data, which says
+      // nothing about how the region ends, nor the grid's edge.
+      for (const auto& [dr, dc] :
+           {std::pair{0, -1}, std::pair{0, 1}, std::pair{-1, 0}, std::pair{1, 0}})
+        if (state(row + dr, c + dc) == 0 &&
+            finite[static_cast<std::size_t>(row + dr - r0) * cw + (c + dc - c0)]) {
+          p.boundary = true;
+          p.outside += bright[static_cast<std::size_t>(row + dr - r0) * cw + (c + dc - c0)];
+          ++p.outside_n;
+        }
+      if (p.boundary) {  // Sobel; a missing neighbour repeats the pixel itself
+        const auto v = [&](int dr, int dc) { return brightening(row + dr, c + dc, p.brightening); };
         const float gx = v(-1, 1) + 2 * v(0, 1) + v(1, 1) - v(-1, -1) - 2 * v(0, -1) - v(1, -1);
         const float gy = v(1, -1) + 2 * v(1, 0) + v(1, 1) - v(-1, -1) - 2 * v(-1, 0) - v(-1, 1);
         p.gradient = std::hypot(gx, gy) / 8.0f;
@@ -249,7 +272,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   if (screening) {
     delta = open_raster(screening->change_vector);
     screening->pixels = {};
-    screening->regions = 0;
+    screening->clouds = screening->shadows = 0;
   }
   // Changed or not, whatever the category: a region of 非农化 and other change side by side
   // is one region. Pass 1 labels the regions row by row (their sizes, their seeds, what they
@@ -278,7 +301,8 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     }
   }
   if (screening)
-    screening->regions = regions.judge_sky(min_pixels, need_seed, screening->min_cloud_pixels);
+    std::tie(screening->clouds, screening->shadows) = regions.judge_sky(
+        min_pixels, need_seed, screening->min_cloud_pixels, screening->max_shadow_distance_px);
   std::array<std::int64_t, 256> counts{};
   std::vector<std::uint8_t> flags;
   for (int r = 0; r < h; r += kRows) {

@@ -106,12 +106,10 @@ TEST_P(CloudScreening, ACloudAndItsShadowAreNoObservationAWarehouseIsChange) {
   EXPECT_GT(roof_flagged / roof, 0.8) << "the warehouse missed";
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& screening = summary["spectral_change_test"]["cloud_screening"];
-  EXPECT_EQ(screening["regions"].get<int>(), 2) << screening.dump();
+  EXPECT_EQ(screening["clouds"].get<int>(), 1) << screening.dump();
+  EXPECT_EQ(screening["shadows"].get<int>(), 1) << screening.dump();
   EXPECT_GT(screening["pixels_after"].get<int>(), 0);
   EXPECT_EQ(screening["pixels_before"].get<int>(), 0);
-  // The date's cloud count includes them.
-  EXPECT_EQ(summary["inputs"]["dates"][1]["pixels_cloud"].get<int>(),
-            screening["pixels_after"].get<int>());
 }
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutQualityLayer, CloudScreening, ::testing::Values(true, false),

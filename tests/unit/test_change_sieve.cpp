@@ -125,10 +125,11 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
 }
 
 TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpRoof) {
-  // Three seeded regions with the later date's sky bits: a cloud whose brightening fades over
+  // Four seeded regions with the later date's sky bits: a cloud whose brightening fades over
   // many pixels (a Gaussian; it straddles row 256, where the sieve's row chunks meet), a roof
-  // as bright inside but with a sharp edge, and a shadow. The cloud and the shadow become no
-  // data, the roof stays change.
+  // as bright inside but with a sharp edge, a shadow 130 pixels from the cloud and a pond as
+  // dark as a shadow 240 pixels from it. With shadows allowed 200 pixels from their cloud, the
+  // cloud and the shadow become no data, the roof and the pond stay change.
   io::setup_gdal(nullptr);
   test::TempDir d;
   const int w = 300, h = 300;
@@ -146,8 +147,13 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
         change[i] = 1, cand[i] = cloud_bits, bright[i] = haze, ++cloud;
       } else if (r >= 100 && r < 120 && c >= 200 && c < 220) {
         change[i] = 1, cand[i] = cloud_bits, bright[i] = 0.2;
-      } else if ((r - 200) * (r - 200) + (c - 200) * (c - 200) < 225) {
-        change[i] = 1, cand[i] = shadow_bits, bright[i] = -0.1, ++shadow;
+      } else if (const double dark =
+                     0.15 *
+                     std::exp(-((r - 200.0) * (r - 200.0) + (c - 200.0) * (c - 200.0)) / 100.0);
+                 dark > 0.03) {  // a soft shadow
+        change[i] = 1, cand[i] = shadow_bits, bright[i] = -dark, ++shadow;
+      } else if (r >= 20 && r < 40 && c >= 20 && c < 40) {  // a pond dug far from the cloud
+        change[i] = 1, cand[i] = shadow_bits, bright[i] = -0.1;
       }
     }
   test::RasterSpec s;
@@ -164,6 +170,7 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
   io::CloudScreening scr;
   scr.change_vector = d / "delta.tif";
   scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  scr.max_shadow_distance_px = 200;
   const auto counts =
       io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
@@ -176,9 +183,11 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
   EXPECT_EQ(at(k, 110, 210), 1) << "candidates: the change value alone";
   EXPECT_EQ(at(c, 200, 200), 255) << "the shadow";
   EXPECT_EQ(at(k, 200, 200), 0);
-  EXPECT_EQ(scr.regions, 2);
+  EXPECT_EQ(at(c, 30, 30), 1) << "the pond: too far from the cloud to be its shadow";
+  EXPECT_EQ(scr.clouds, 1);
+  EXPECT_EQ(scr.shadows, 1);
   EXPECT_EQ(scr.pixels[0], 0);
   EXPECT_EQ(scr.pixels[1], cloud + shadow);
   EXPECT_EQ(counts[255], cloud + shadow);
-  EXPECT_EQ(counts[1], 400);
+  EXPECT_EQ(counts[1], 800);
 }

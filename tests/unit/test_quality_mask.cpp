@@ -97,29 +97,36 @@ TEST(TemporalCloudTest, CloudAndShadowInEitherDateNotSoilOrDarkRoofs) {
 }
 
 namespace {
-/// A region of `n` pixels, `share` of them with `bit`, whose boundary gradient is `edge` times
-/// its mean brightening.
-ChangeRegionSky region(int n, int bit_index, double share, double edge) {
+/// A region of `n` pixels centred on (`row`, `col`), `share` of them with `bit`, brightened by
+/// 0.1 over ground that did not change, whose boundary gradient is `edge` times that contrast.
+ChangeRegionSky region(int n, int bit_index, double share, double edge, double row = 0,
+                       double col = 0) {
   ChangeRegionSky g;
   g.pixels = n;
   g.flagged[static_cast<std::size_t>(bit_index)] = static_cast<std::int64_t>(share * n);
   g.boundary = n / 5;
   g.brightening = 0.1 * n;
+  g.outside = 0;
+  g.outside_pixels = n / 5;
   g.boundary_gradient = edge * 0.1 * (n / 5);
+  g.row_sum = row * n;
+  g.col_sum = col * n;
   return g;
 }
 }  // namespace
 
-TEST(TemporalCloudTest, ARegionIsCloudOnlyWithASoftEdgeAndShadowOnlyBesideACloud) {
-  // index 1: cloud in the later date, 3: shadow in the later date.
-  const auto v = screen_change_regions({region(500, 1, 0.8, 0.12),   // soft: cloud
-                                        region(500, 1, 0.8, 0.40),   // sharp: a new roof
-                                        region(50, 1, 0.9, 0.10),    // too small to judge
-                                        region(400, 3, 0.7, 0.50),   // shadow (edge no matter)
-                                        region(2000, 3, 0.7, 0.50),  // more than twice the cloud
-                                        region(400, 2, 0.7, 0.50)},  // shadow in the earlier
-                                       100);
-  ASSERT_EQ(v.size(), 6u);
+TEST(TemporalCloudTest, ARegionIsCloudOnlyWithASoftEdgeAndShadowOnlyNearACloud) {
+  // index 1: cloud in the later date, 3: shadow in the later date. The cloud is at (0, 0);
+  // shadows may lie up to 300 pixels from it.
+  const auto v = screen_change_regions({region(500, 1, 0.8, 0.12),           // soft: cloud
+                                        region(500, 1, 0.8, 0.50, 0, 900),   // sharp: a roof
+                                        region(50, 1, 0.9, 0.10, 0, 1800),   // too small
+                                        region(400, 3, 0.7, 0.90, 150, 0),   // its shadow
+                                        region(400, 3, 0.7, 0.50, 0, 400),   // too far: a pond
+                                        region(1200, 3, 0.7, 0.30, 100, 0),  // over twice it
+                                        region(400, 2, 0.7, 0.30, 100, 0)},  // in the earlier
+                                       100, 300);
+  ASSERT_EQ(v.size(), 7u);
   EXPECT_EQ(v[0].kind, RegionSkyVerdict::cloud);
   EXPECT_EQ(v[0].date, 1);
   EXPECT_EQ(v[1].kind, RegionSkyVerdict::ground);
@@ -127,9 +134,26 @@ TEST(TemporalCloudTest, ARegionIsCloudOnlyWithASoftEdgeAndShadowOnlyBesideACloud
   EXPECT_EQ(v[3].kind, RegionSkyVerdict::shadow);
   EXPECT_EQ(v[3].date, 1);
   EXPECT_EQ(v[4].kind, RegionSkyVerdict::ground);
-  EXPECT_EQ(v[5].kind, RegionSkyVerdict::ground);  // no cloud in the earlier date
+  EXPECT_EQ(v[5].kind, RegionSkyVerdict::ground);
+  EXPECT_EQ(v[6].kind, RegionSkyVerdict::ground);  // no cloud in the earlier date
   // With no soft cloud at all, no shadow either: a demolition darkens too.
-  const auto w = screen_change_regions({region(500, 1, 0.8, 0.40), region(400, 3, 0.7, 0.5)}, 100);
+  const auto w =
+      screen_change_regions({region(500, 1, 0.8, 0.50), region(400, 3, 0.7, 0.3)}, 100, 300);
   EXPECT_EQ(w[0].kind, RegionSkyVerdict::ground);
   EXPECT_EQ(w[1].kind, RegionSkyVerdict::ground);
+}
+
+TEST(TemporalCloudTest, TheEdgeIsMeasuredAgainstTheSurroundings) {
+  // A roof brightened by 0.3 under a haze that brightened everything around it by 0.25: the
+  // contrast is 0.05 and its sharp edge (gradient 0.025) measures 0.5, not 0.08.
+  ChangeRegionSky g;
+  g.pixels = 400;
+  g.brightening = 0.3 * 400;
+  g.boundary = 80;
+  g.outside = 0.25 * 80;
+  g.outside_pixels = 80;
+  g.boundary_gradient = 0.025 * 80;
+  EXPECT_NEAR(g.edge(), 0.5, 1e-9);
+  g.boundary = 0;  // nothing observed around it: cannot be told
+  EXPECT_TRUE(std::isnan(g.edge()));
 }

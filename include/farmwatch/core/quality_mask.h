@@ -69,13 +69,16 @@ inline bool quality_invalid(QualityKind k, std::uint16_t v) {
 void spectral_cloud_test(const ReflectanceBlock& b, int width, int height, int grow_px,
                          std::vector<PixelState>& state);
 
-// The temporal cloud and shadow screening of change: for pairs with no quality layer and no
-// absolute reflectance (relative brightness, where the spectral cloud test above has nothing to
-// hold on to), a cloud or its shadow in one date is a change region of the spectral change
-// test, and these tell it from change on the ground. After the multi-temporal tests of
-// Tmask/MAJA (Zhu & Woodcock 2014; Hagolle et al. 2010), which look for a sudden brightening
-// of the blue band against the other date, made scale-free: ratios between the dates and
-// between bands, never a reflectance level.
+// The temporal cloud and shadow screening of change: a cloud or its shadow in one date is a
+// change region of the spectral change test, and these tell it from change on the ground. It
+// runs on every pair with blue, green and red; it matters where no quality layer took the
+// clouds out first, above all on relative brightness (no DN-to-reflectance rule), where the
+// spectral cloud test above has no reflectance level to hold on to. After the multi-temporal
+// tests of Tmask/MAJA (Zhu & Woodcock 2014; Hagolle et al. 2010), which look for a sudden
+// brightening of the blue band against the other date: here ratios between the dates and
+// between bands, never a reflectance level. The band comparisons (white, blue against red)
+// take the bands' units as comparable: raw counts whose bands have very different gains
+// weaken the test (clouds then stay change; nothing is screened wrongly for it).
 
 /// Bits of temporal_cloud_flags: which date a pixel looks like cloud or cloud shadow in.
 enum TemporalSkyBit : std::uint8_t {
@@ -90,25 +93,35 @@ enum TemporalSkyBit : std::uint8_t {
 /// the other date's, d's visible bands within 1.35 of each other (white), and the blue band
 /// gaining at least 0.7 of what red gains (cloud adds about the same to every visible band;
 /// soil that dries or is ploughed gains mostly in red). Shadow in date d: green, red and nir
-/// at most 0.85 of the other date's, blue no brighter and darkened least (its ratio at least
-/// red's + 0.1: in shadow only the blue skylight is left; measured on the shadow in the later
-/// Paris date, 94 % of its pixels). Returns TemporalSkyBit bits; 0
-/// where a visible value is missing or not positive. A pixel alone is ambiguous (a field that
-/// reddens looks, seen backwards, like a shadow in the earlier date): screen_change_regions
-/// decides on regions.
+/// at most 0.85 of the other date's, blue no brighter and darkened less than red (its ratio at
+/// least red's + 0.1: in shadow only the blue skylight is left; 94 % of the pixels of the
+/// shadow in the later Paris date). Returns TemporalSkyBit bits; 0 where a visible value is
+/// missing or not positive. A pixel alone is ambiguous (a field that reddens looks, seen
+/// backwards, like a shadow in the earlier date; water dug in soil like a shadow):
+/// screen_change_regions decides on regions.
 std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
                                   const std::array<float, 4>& later);
 
-/// What the pixels of one change region (8-connected changed pixels) say about the sky.
+/// What the pixels of one change region (8-connected changed pixels) say about the sky. The
+/// brightening is the mean over blue, green and red of later minus earlier.
 struct ChangeRegionSky {
   std::int64_t pixels = 0;
   std::array<std::int64_t, 4> flagged{};  ///< pixels with each TemporalSkyBit, in bit order
-  std::int64_t boundary = 0;  ///< pixels with a 4-neighbour on the grid outside the region
-  /// Sums of the brightening's gradient magnitude (3 x 3 Sobel / 8) over the boundary pixels
-  /// and of the brightening's magnitude over all pixels; the brightening is the mean over blue,
-  /// green and red of later minus earlier.
-  double boundary_gradient = 0, brightening = 0;
+  /// Pixels with a 4-neighbour observed on both dates and unchanged (not no data, not off the
+  /// grid), and the sum of the brightening's gradient magnitude (3 x 3 Sobel / 8) over them.
+  std::int64_t boundary = 0;
+  double boundary_gradient = 0;
+  double brightening = 0;  ///< sum over the region's pixels
+  /// Sum of the brightening of those unchanged 4-neighbours, once per boundary pixel they touch,
+  /// and how many were summed: the surroundings the region stands out from.
+  double outside = 0;
+  std::int64_t outside_pixels = 0;
+  double row_sum = 0, col_sum = 0;  ///< of the pixels' rows and columns: the centroid
   void add(const ChangeRegionSky& o);
+  /// How soft the region's edge is: the mean boundary gradient over the contrast, the mean
+  /// brightening inside less the mean outside (absolute). A step edge measures about 0.5, an
+  /// edge that fades over several pixels much less. NaN when it cannot be told.
+  double edge() const;
 };
 
 /// The verdict on a change region: change on the ground, or no observation in `date` (0 the
@@ -118,15 +131,20 @@ struct RegionSkyVerdict {
   int date = 0;
 };
 
-/// Cloud in date d: at least `min_cloud_pixels`, half of them cloud in d, and a soft edge: the
-/// mean gradient along the boundary at most 0.2 of the mean brightening inside (cloud thins
-/// out over several pixels; a new roof or a bright field ends within one or two). Measured on
-/// the change regions of the seven OSCD Sentinel-2 cities: the two clouds of the later Paris
-/// date 0.15 and 0.16, every region of change on the ground 0.26 or more. Shadow in d: half
-/// of its pixels shadow in d, in a date with a cloud, at most twice that date's cloud pixels
-/// (a shadow is never larger than the clouds that cast it). One verdict per region, in order.
+/// Cloud in date d: at least `min_cloud_pixels`, half of them cloud in d, and a soft edge
+/// (ChangeRegionSky::edge at most 0.3: cloud thins out over several pixels; a new roof or a
+/// bright field ends within one or two, even under haze that brightened its surroundings too).
+/// Measured on the change regions of the seven OSCD Sentinel-2 cities: the two clouds of the
+/// later Paris date 0.19 and 0.20, every region of change on the ground 0.53 or more. Shadow
+/// in d: half of its pixels shadow in d, and a cloud in d of at least half its pixels (a
+/// shadow is about as large as the cloud that casts it) whose centroid is at most
+/// `max_shadow_distance_px` from its own. A shadow's edge is where the ground under it changes
+/// and tells nothing (the Paris shadow measures 0.98), so water dug near a cloud of its size
+/// can be taken for its shadow. A whole region gets one verdict: a roof that touches a cloud
+/// goes with it. One verdict per region, in order.
 std::vector<RegionSkyVerdict> screen_change_regions(const std::vector<ChangeRegionSky>& regions,
-                                                    std::int64_t min_cloud_pixels);
+                                                    std::int64_t min_cloud_pixels,
+                                                    double max_shadow_distance_px);
 
 /// Pixels the spectral test grows clouds by (and the halo a reader needs around a block).
 inline constexpr int kCloudGrowPx = 3;

@@ -20,9 +20,12 @@ struct CloudScreening {
   std::string change_vector;
   int blue_band = 0, green_band = 0, red_band = 0;
   std::int64_t min_cloud_pixels = 100;
-  /// Out: pixels set to no observation, per date (earlier, later), and regions screened.
+  /// Farthest a shadow's centroid may lie from its cloud's, pixels.
+  double max_shadow_distance_px = 500;
+  /// Out: pixels set to no observation, per date (earlier, later), and the regions screened
+  /// as clouds and as shadows.
   std::array<std::int64_t, 2> pixels{};
-  int regions = 0;
+  int clouds = 0, shadows = 0;
 };
 
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
@@ -32,7 +35,9 @@ struct CloudScreening {
 /// Regions are labelled row by row with union-find, in memory: about 21 bytes per run of
 /// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
 /// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
-/// or its shadow in one date become no data (255): no observation, not change. Then rewrites
+/// or its shadow in one date become no data (255): no observation, not change (about 80 bytes
+/// more per run, and the change vector's blue, green and red read over the changed pixels'
+/// columns). Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,

@@ -49,7 +49,8 @@ class Classify : public Stage {
 
   /// The change test's hysteresis and minimum region, and its cloud screening where the change
   /// vector has the visible bands: a change region that is a cloud or its shadow in one date
-  /// becomes no observation (core: screen_change_regions), counted as that date's cloud.
+  /// becomes no observation in change.tif (core: screen_change_regions); the land-use maps
+  /// keep their classes there, so the dates' cloud counts do not include it.
   static void sieve(RunContext& ctx, const Log& log) {
     std::optional<io::CloudScreening> screening;
     const auto roles = engine::change_vector_roles(ctx.job);
@@ -65,24 +66,23 @@ class Classify : public Stage {
       screening->green_band = band_of(BandRole::green);
       screening->red_band = band_of(BandRole::red);
       // 1 ha and 100 pixels at least: a cloud's edge needs pixels to be measured.
+      const double pixel_m2 = io::mean_pixel_area_m2(ctx.grid);
       screening->min_cloud_pixels = std::max<std::int64_t>(
-          kMinCloudPixels,
-          static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / io::mean_pixel_area_m2(ctx.grid))));
+          kMinCloudPixels, static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / pixel_m2)));
+      screening->max_shadow_distance_px = kMaxShadowDistanceM / std::sqrt(pixel_m2);
     }
     ctx.pixels.change_pixels =
         io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
                          /*need_seed=*/true, screening ? &*screening : nullptr);
     if (!screening) return;
-    auto& report = ctx.spectral_report["cloud_screening"];
-    report = {{"min_cloud_pixels", screening->min_cloud_pixels},
-              {"regions", screening->regions},
-              {"pixels_before", screening->pixels[0]},
-              {"pixels_after", screening->pixels[1]}};
-    for (std::size_t d = 0; d < 2 && d < ctx.pixels.cloud_pixels.size(); ++d)
-      ctx.pixels.cloud_pixels[d] += screening->pixels[d];
-    if (screening->regions)
-      log.info("cloud screening: " + std::to_string(screening->regions) +
-               " change region(s) are a cloud or its shadow (" +
+    ctx.spectral_report["cloud_screening"] = {{"min_cloud_pixels", screening->min_cloud_pixels},
+                                              {"clouds", screening->clouds},
+                                              {"shadows", screening->shadows},
+                                              {"pixels_before", screening->pixels[0]},
+                                              {"pixels_after", screening->pixels[1]}};
+    if (screening->clouds + screening->shadows)
+      log.info("cloud screening: " + std::to_string(screening->clouds) + " cloud(s) and " +
+               std::to_string(screening->shadows) + " shadow(s) among the change regions (" +
                std::to_string(screening->pixels[0]) + " pixels in the earlier date, " +
                std::to_string(screening->pixels[1]) + " in the later): no observation");
   }

@@ -36,6 +36,9 @@ inline constexpr int kMinChangePixels = 9;
 /// The smallest change region the cloud screening judges: 1 ha and 100 pixels at least.
 inline constexpr double kMinCloudAreaM2 = 10000;
 inline constexpr std::int64_t kMinCloudPixels = 100;
+/// The farthest a cloud's shadow lies from it: a cloud 2.5 km up with the sun 27 degrees above
+/// the horizon.
+inline constexpr double kMaxShadowDistanceM = 5000;
 
 /// Runs `report` on each scene of the later date; returns the single scene's report, or
 /// {"scenes": [...]} with each report's "image" set.
