@@ -89,7 +89,7 @@ void spectral_cloud_test(const ReflectanceBlock& b, int width, int height, int g
 
 std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
                                   const std::array<float, 4>& later) {
-  constexpr float kMinBrightening = 1.3f, kMaxWhiteness = 1.35f, kMinBlueGain = 0.7f;
+  constexpr float kMinBrightening = 1.3f, kMaxWhiteness = 1.5f;
   constexpr float kMaxDarkening = 0.85f, kSkylightBlue = 0.1f;
   for (int k = 0; k < 3; ++k)
     if (!(earlier[k] > 0 && later[k] > 0)) return 0;  // also NaN
@@ -100,9 +100,12 @@ std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
     const auto& y = d ? earlier : later;
     std::array<float, 4> r{};
     for (int k = 0; k < 4; ++k) r[k] = x[k] / y[k];
-    const float vis_min = std::min({x[0], x[1], x[2]}), vis_max = std::max({x[0], x[1], x[2]});
-    if (std::min({r[0], r[1], r[2]}) >= kMinBrightening && vis_max <= kMaxWhiteness * vis_min &&
-        x[0] - y[0] >= kMinBlueGain * (x[2] - y[2]))
+    // The light the date gained, band by band: a cloud adds white light over whatever ground
+    // shows through it.
+    const float gain_min = std::min({x[0] - y[0], x[1] - y[1], x[2] - y[2]});
+    const float gain_max = std::max({x[0] - y[0], x[1] - y[1], x[2] - y[2]});
+    if (std::min({r[0], r[1], r[2]}) >= kMinBrightening && gain_min > 0 &&
+        gain_max <= kMaxWhiteness * gain_min)
       flags |= d ? kCloudLater : kCloudEarlier;
     // Blue keeps the skylight: darker than before, but not by as much as the rest.
     const float darkest = std::max({r[1], r[2], nir ? r[3] : 0.0f});
@@ -122,6 +125,22 @@ void ChangeRegionSky::add(const ChangeRegionSky& o) {
   outside_pixels += o.outside_pixels;
   row_sum += o.row_sum;
   col_sum += o.col_sum;
+  pattern_kept += o.pattern_kept;
+}
+
+bool ground_pattern_kept(const float* earlier, const float* later, int width, int height,
+                         int col, int row) {
+  double n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (int r = std::max(0, row - 1); r <= std::min(height - 1, row + 1); ++r)
+    for (int c = std::max(0, col - 1); c <= std::min(width - 1, col + 1); ++c) {
+      const std::size_t i = static_cast<std::size_t>(r) * width + c;
+      const double a = earlier[i], b = later[i];
+      if (!std::isfinite(a) || !std::isfinite(b)) continue;
+      ++n, sa += a, sb += b, saa += a * a, sbb += b * b, sab += a * b;
+    }
+  if (n < 5) return false;
+  const double cov = sab - sa * sb / n, va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+  return va > 0 && vb > 0 && cov >= 0.5 * std::sqrt(va * vb);
 }
 
 double ChangeRegionSky::edge() const {
@@ -162,7 +181,9 @@ std::vector<RegionSkyVerdict> screen_change_regions(const std::vector<ChangeRegi
     if (out[i].kind != RegionSkyVerdict::ground || g.pixels == 0) continue;
     for (std::size_t c : clouds) {
       const int d = out[c].date;
-      if (share(g, 2 + static_cast<std::size_t>(d)) && casts(regions[c], g)) {
+      if (share(g, 2 + static_cast<std::size_t>(d)) &&
+          static_cast<double>(g.pattern_kept) >= kMinShare * static_cast<double>(g.pixels) &&
+          casts(regions[c], g)) {
         out[i] = {RegionSkyVerdict::shadow, d};
         break;
       }

@@ -158,6 +158,16 @@ std::uint8_t sky_bits(const ReflectanceBlock& a, const ReflectanceBlock& b, std:
   return temporal_cloud_flags(e, l);
 }
 
+/// The mean of blue, green and red per pixel (NaN where one is missing); empty without them.
+std::vector<float> visible_brightness(const ReflectanceBlock& b) {
+  if (!b.has(BandRole::blue) || !b.has(BandRole::green) || !b.has(BandRole::red)) return {};
+  const auto &bl = b.plane(BandRole::blue), &g = b.plane(BandRole::green),
+             &r = b.plane(BandRole::red);
+  std::vector<float> out(bl.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = (bl[i] + g[i] + r[i]) / 3.0f;
+  return out;
+}
+
 }  // namespace
 
 std::vector<BandRole> change_vector_roles(const LanduseChangeJob& job) {
@@ -308,10 +318,13 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         for (auto s : state) out.cloud[i] += s == PixelState::cloud;
       }
     }
+    // Each date's mean visible brightness over the read window, for the shadow test's pattern.
+    std::array<std::vector<float>, 2> brightness;
     if (spectral) {
       spectral_change_test(*job.spectral, refl[0], refl[1], rw.width, rw.height, tested, &seeds);
       crop(rw, w, tested);
       crop(rw, w, seeds);
+      for (std::size_t d = 0; d < 2; ++d) brightness[d] = visible_brightness(refl[d]);
     }
     std::vector<VotePlanes> votes(job.images.size());
     for (std::size_t i = 0; i < job.images.size(); ++i) {
@@ -370,7 +383,15 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         if (v == 255) v = 0;
         if (!v) continue;
         if (!seeds.empty() && seeds[i]) v |= io::kSeedBit;
-        if (sky) v |= static_cast<std::uint8_t>(sky_bits(refl[0], refl[1], i) << io::kSkyShift);
+        if (!sky) continue;
+        const std::uint8_t bits = sky_bits(refl[0], refl[1], i);
+        v |= static_cast<std::uint8_t>(bits << io::kSkyShift);
+        if ((bits & (kShadowEarlier | kShadowLater)) && !brightness[0].empty() &&
+            !brightness[1].empty() &&
+            ground_pattern_kept(brightness[0].data(), brightness[1].data(), rw.width, rw.height,
+                                static_cast<int>(i % w.width) + w.col - rw.col,
+                                static_cast<int>(i / w.width) + w.row - rw.row))
+          v |= io::kPatternKeptBit;
       }
     }
     return out;

@@ -29,6 +29,7 @@ void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8
 /// What one changed pixel tells the cloud screening (ChangeRegionSky, per pixel).
 struct PixelSky {
   std::uint8_t bits = 0;  ///< TemporalSkyBit
+  bool pattern = false;   ///< kPatternKeptBit
   bool boundary = false;  ///< a 4-neighbour observed on both dates and unchanged
   float gradient = 0, brightening = 0;
   float outside = 0;           ///< the sum of those neighbours' brightening
@@ -74,6 +75,7 @@ class SeededRegions {
           const PixelSky& p = sky[c];
           ++g.pixels;
           for (std::size_t k = 0; k < g.flagged.size(); ++k) g.flagged[k] += (p.bits >> k) & 1u;
+          g.pattern_kept += p.pattern;
           if (p.boundary) {
             ++g.boundary;
             g.boundary_gradient += p.gradient;
@@ -237,6 +239,7 @@ void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDatas
       PixelSky& p = sky[static_cast<std::size_t>(k) * w + c];
       p.bits = static_cast<std::uint8_t>((cand[static_cast<std::size_t>(k) * w + c] >> kSkyShift) &
                                          0x0f);
+      p.pattern = (cand[static_cast<std::size_t>(k) * w + c] & kPatternKeptBit) != 0;
       p.brightening = brightening(row, c, 0.0f);
       // The region's edge against observed, unchanged ground: not against no data, which says
       // nothing about how the region ends, nor the grid's edge.

@@ -40,7 +40,7 @@ struct Later {
 test::RasterSpec scene(bool is_later, bool relative, const Later& l) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> pick(0, 2);
-  std::normal_distribution<double> shade(1, 0.08), noise(0, 0.004);
+  std::normal_distribution<double> shade(1, 0.08), noise(0, 0.002);
   const double cover[3][4] = {
       {0.10, 0.09, 0.08, 0.12}, {0.04, 0.07, 0.04, 0.30}, {0.12, 0.14, 0.17, 0.22}};
   // The roof is white and bright but under the land-use rules' cloud class (blue 0.25).
@@ -56,12 +56,15 @@ test::RasterSpec scene(bool is_later, bool relative, const Later& l) {
   if (!relative) s.scale = 1e-4;
   s.descriptions = {"blue", "green", "red", "nir"};
   s.bands.assign(4, std::vector<double>(std::size_t(kSize) * kSize));
-  std::mt19937 grain(is_later ? 11 : 5);
+  // The ground's own texture, the same on both dates, and each date's noise.
+  std::mt19937 ground(3), grain(is_later ? 11 : 5);
+  std::normal_distribution<double> texture(0, 0.01);
   for (int r = 0; r < kSize; ++r)
     for (int c = 0; c < kSize; ++c) {
       const std::size_t k = std::size_t(r / 8) * blocks + c / 8;
+      const double t = texture(ground);
       for (int b = 0; b < 4; ++b) {
-        double v = cover[cls[k]][b] * tone[k] + noise(grain);
+        double v = cover[cls[k]][b] * tone[k] + t + noise(grain);
         if (is_later) {
           if (l.in_warehouse(r, c)) v = roof[b] + noise(grain);
           v *= 1 - l.shadow(r, c) * shadow_loss[b];

@@ -127,16 +127,19 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
 TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpRoof) {
   // Four seeded regions with the later date's sky bits: a cloud whose brightening fades over
   // many pixels (a Gaussian; it straddles row 256, where the sieve's row chunks meet), a roof
-  // as bright inside but with a sharp edge, a shadow 130 pixels from the cloud and a pond as
-  // dark as a shadow 240 pixels from it. With shadows allowed 200 pixels from their cloud, the
-  // cloud and the shadow become no data, the roof and the pond stay change.
+  // as bright inside but with a sharp edge, a shadow 130 pixels from the cloud, and two ponds as
+  // dark as a shadow: one 240 pixels from it, one beside it where the ground's pattern is gone.
+  // With shadows allowed 200 pixels from their cloud, the cloud and the shadow become no data,
+  // the roof and the ponds stay change.
   io::setup_gdal(nullptr);
   test::TempDir d;
   const int w = 300, h = 300;
   const std::size_t n = std::size_t(w) * h;
   std::vector<double> change(n, 0), cand(n, 0), bright(n, 0);
   const double cloud_bits = (kCloudLater << io::kSkyShift) | io::kSeedBit | 1;
-  const double shadow_bits = (kShadowLater << io::kSkyShift) | io::kSeedBit | 1;
+  const double shadow_bits =
+      (kShadowLater << io::kSkyShift) | io::kPatternKeptBit | io::kSeedBit | 1;
+  const double water_bits = (kShadowLater << io::kSkyShift) | io::kSeedBit | 1;
   std::int64_t cloud = 0, shadow = 0;
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
@@ -154,6 +157,8 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
         change[i] = 1, cand[i] = shadow_bits, bright[i] = -dark, ++shadow;
       } else if (r >= 20 && r < 40 && c >= 20 && c < 40) {  // a pond dug far from the cloud
         change[i] = 1, cand[i] = shadow_bits, bright[i] = -0.1;
+      } else if (r >= 250 && r < 270 && c >= 150 && c < 170) {  // a pond dug beside it
+        change[i] = 1, cand[i] = water_bits, bright[i] = -0.1;
       }
     }
   test::RasterSpec s;
@@ -184,10 +189,11 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
   EXPECT_EQ(at(c, 200, 200), 255) << "the shadow";
   EXPECT_EQ(at(k, 200, 200), 0);
   EXPECT_EQ(at(c, 30, 30), 1) << "the pond: too far from the cloud to be its shadow";
+  EXPECT_EQ(at(c, 260, 160), 1) << "the pond beside it: no ground pattern shows through";
   EXPECT_EQ(scr.clouds, 1);
   EXPECT_EQ(scr.shadows, 1);
   EXPECT_EQ(scr.pixels[0], 0);
   EXPECT_EQ(scr.pixels[1], cloud + shadow);
   EXPECT_EQ(counts[255], cloud + shadow);
-  EXPECT_EQ(counts[1], 800);
+  EXPECT_EQ(counts[1], 1200);
 }

@@ -68,6 +68,19 @@ TEST(SpectralCloudTest, FindsWhiteCloudGrowsItAndLeavesSoilAndVegetation) {
 }
 
 // The temporal test of a changed pixel: ratios between the dates, so relative brightness works.
+TEST(TemporalCloudTest, TheGroundsPatternShowsThroughAShadowNotThroughWater) {
+  // 3 x 3 planes: the earlier date's pattern, dimmed to 40 % in the later one (a shadow), or
+  // replaced by nearly even water.
+  const float ground[9] = {0.10f, 0.14f, 0.08f, 0.12f, 0.09f, 0.15f, 0.11f, 0.13f, 0.10f};
+  float shadow[9], water[9];
+  for (int i = 0; i < 9; ++i) shadow[i] = 0.4f * ground[i] + (i % 2 ? 0.002f : 0.0f);
+  const float even[9] = {0.031f, 0.030f, 0.032f, 0.029f, 0.031f, 0.030f, 0.030f, 0.032f, 0.031f};
+  for (int i = 0; i < 9; ++i) water[i] = even[i];
+  EXPECT_TRUE(ground_pattern_kept(ground, shadow, 3, 3, 1, 1));
+  EXPECT_FALSE(ground_pattern_kept(ground, water, 3, 3, 1, 1));
+  EXPECT_FALSE(ground_pattern_kept(ground, shadow, 3, 3, 5, 5)) << "no pixel of it inside";
+}
+
 TEST(TemporalCloudTest, CloudAndShadowInEitherDateNotSoilOrDarkRoofs) {
   const std::array<float, 4> city{0.10f, 0.09f, 0.08f, 0.12f};
   const std::array<float, 4> cloud{0.34f, 0.33f, 0.32f, 0.35f};  // white, bright
@@ -83,8 +96,11 @@ TEST(TemporalCloudTest, CloudAndShadowInEitherDateNotSoilOrDarkRoofs) {
   // darkening that spares blue, as a shadow in the earlier date: pixels are ambiguous, which
   // is why a region needs a soft-edged cloud in that date, screen_change_regions.)
   EXPECT_EQ(temporal_cloud_flags(city, {0.14f, 0.16f, 0.20f, 0.22f}) & kCloudLater, 0);
-  // A coloured roof (red over blue by more than 1.35): not white, not cloud.
+  // A coloured roof (red gaining over twice what blue gains): not white light, not cloud.
   EXPECT_EQ(temporal_cloud_flags(city, {0.20f, 0.26f, 0.34f, 0.36f}) & kCloudLater, 0);
+  // A thin cloud over green crops: white light added, the crops' colour still showing.
+  EXPECT_EQ(temporal_cloud_flags({0.04f, 0.07f, 0.04f, 0.30f}, {0.12f, 0.15f, 0.12f, 0.33f}),
+            kCloudLater);
   // Shadow: green, red and nir well down, blue least (skylight).
   const std::array<float, 4> shadow{0.085f, 0.06f, 0.045f, 0.05f};
   EXPECT_EQ(temporal_cloud_flags(city, shadow), kShadowLater);
@@ -111,6 +127,7 @@ ChangeRegionSky region(int n, int bit_index, double share, double edge, double r
   g.boundary_gradient = edge * 0.1 * (n / 5);
   g.row_sum = row * n;
   g.col_sum = col * n;
+  g.pattern_kept = n;
   return g;
 }
 }  // namespace
@@ -136,6 +153,11 @@ TEST(TemporalCloudTest, ARegionIsCloudOnlyWithASoftEdgeAndShadowOnlyNearACloud) 
   EXPECT_EQ(v[4].kind, RegionSkyVerdict::ground);
   EXPECT_EQ(v[5].kind, RegionSkyVerdict::ground);
   EXPECT_EQ(v[6].kind, RegionSkyVerdict::ground);  // no cloud in the earlier date
+  // The shadow's place, but the ground's pattern gone (water dug, tarmac laid): not a shadow.
+  auto pond = region(400, 3, 0.7, 0.90, 150, 0);
+  pond.pattern_kept = 100;
+  EXPECT_EQ(screen_change_regions({region(500, 1, 0.8, 0.12), pond}, 100, 300)[1].kind,
+            RegionSkyVerdict::ground);
   // With no soft cloud at all, no shadow either: a demolition darkens too.
   const auto w =
       screen_change_regions({region(500, 1, 0.8, 0.50), region(400, 3, 0.7, 0.3)}, 100, 300);

@@ -76,9 +76,10 @@ void spectral_cloud_test(const ReflectanceBlock& b, int width, int height, int g
 // spectral cloud test above has no reflectance level to hold on to. After the multi-temporal
 // tests of Tmask/MAJA (Zhu & Woodcock 2014; Hagolle et al. 2010), which look for a sudden
 // brightening of the blue band against the other date: here ratios between the dates and
-// between bands, never a reflectance level. The band comparisons (white, blue against red)
-// take the bands' units as comparable: raw counts whose bands have very different gains
-// weaken the test (clouds then stay change; nothing is screened wrongly for it).
+// between bands, never a reflectance level. The band comparisons (white light gained, blue
+// against red) take the bands' units as comparable: raw counts whose bands have very
+// different gains weaken the test (clouds then stay change; nothing is screened wrongly for
+// it).
 
 /// Bits of temporal_cloud_flags: which date a pixel looks like cloud or cloud shadow in.
 enum TemporalSkyBit : std::uint8_t {
@@ -90,9 +91,10 @@ enum TemporalSkyBit : std::uint8_t {
 
 /// One pixel of two dates in the same units (the later normalised to the earlier), bands blue,
 /// green, red, nir (nir NaN if absent). Cloud in date d: every visible band at least 1.3 times
-/// the other date's, d's visible bands within 1.35 of each other (white), and the blue band
-/// gaining at least 0.7 of what red gains (cloud adds about the same to every visible band;
-/// soil that dries or is ploughed gains mostly in red). Shadow in date d: green, red and nir
+/// the other date's, and the light gained white: each visible band gained, the largest gain at
+/// most 1.5 times the smallest (a cloud adds about the same to every visible band, over
+/// whatever ground shows through its thin parts; soil that dries or is ploughed, or a coloured
+/// roof, gains mostly in red). Shadow in date d: green, red and nir
 /// at most 0.85 of the other date's, blue no brighter and darkened less than red (its ratio at
 /// least red's + 0.1: in shadow only the blue skylight is left; 94 % of the pixels of the
 /// shadow in the later Paris date). Returns TemporalSkyBit bits; 0 where a visible value is
@@ -102,11 +104,21 @@ enum TemporalSkyBit : std::uint8_t {
 std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
                                   const std::array<float, 4>& later);
 
+/// Whether the ground's pattern shows through in both dates at pixel (`col`, `row`) of two
+/// `width` x `height` planes of the same place (each date's mean visible brightness, NaN where
+/// missing): the Pearson correlation of the two dates over the 3 x 3 window (the pixels of it
+/// inside the planes, at least 5 with both values) is at least 0.5. A cloud's shadow dims the
+/// ground and keeps its pattern (72 % of the Paris shadow's pixels); water dug, a new roof or
+/// tarmac replace it.
+bool ground_pattern_kept(const float* earlier, const float* later, int width, int height,
+                         int col, int row);
+
 /// What the pixels of one change region (8-connected changed pixels) say about the sky. The
 /// brightening is the mean over blue, green and red of later minus earlier.
 struct ChangeRegionSky {
   std::int64_t pixels = 0;
   std::array<std::int64_t, 4> flagged{};  ///< pixels with each TemporalSkyBit, in bit order
+  std::int64_t pattern_kept = 0;          ///< pixels where ground_pattern_kept holds
   /// Pixels with a 4-neighbour observed on both dates and unchanged (not no data, not off the
   /// grid), and the sum of the brightening's gradient magnitude (3 x 3 Sobel / 8) over them.
   std::int64_t boundary = 0;
@@ -136,12 +148,12 @@ struct RegionSkyVerdict {
 /// bright field ends within one or two, even under haze that brightened its surroundings too).
 /// Measured on the change regions of the seven OSCD Sentinel-2 cities: the two clouds of the
 /// later Paris date 0.19 and 0.20, every region of change on the ground 0.53 or more. Shadow
-/// in d: half of its pixels shadow in d, and a cloud in d of at least half its pixels (a
-/// shadow is about as large as the cloud that casts it) whose centroid is at most
-/// `max_shadow_distance_px` from its own. A shadow's edge is where the ground under it changes
-/// and tells nothing (the Paris shadow measures 0.98), so water dug near a cloud of its size
-/// can be taken for its shadow. A whole region gets one verdict: a roof that touches a cloud
-/// goes with it. One verdict per region, in order.
+/// in d: half of its pixels shadow in d and half keeping the ground's pattern, and a cloud in d
+/// of at least half its pixels (a shadow is about as large as the cloud that casts it) whose
+/// centroid is at most `max_shadow_distance_px` from its own. (A shadow's edge is where the
+/// ground under it changes and tells nothing: the Paris shadow measures 0.98.) A whole region
+/// gets one verdict: a roof that touches a cloud goes with it. One verdict per region, in
+/// order.
 std::vector<RegionSkyVerdict> screen_change_regions(const std::vector<ChangeRegionSky>& regions,
                                                     std::int64_t min_cloud_pixels,
                                                     double max_shadow_distance_px);

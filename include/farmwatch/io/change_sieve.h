@@ -12,6 +12,9 @@ inline constexpr std::uint8_t kSeedBit = 0x80;
 /// A `candidates` pixel's temporal_cloud_flags (core/quality_mask.h) sit this many bits up
 /// (bits 0x08-0x40; the change value takes bits 0x01-0x03).
 inline constexpr int kSkyShift = 3;
+/// Bit of a changed `candidates` pixel that looks like shadow where the ground's pattern shows
+/// through both dates (core: ground_pattern_kept).
+inline constexpr std::uint8_t kPatternKeptBit = 0x04;
 
 /// The temporal cloud and shadow screening of sieve_change (core: screen_change_regions).
 struct CloudScreening {
