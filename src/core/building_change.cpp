@@ -208,16 +208,19 @@ struct Objects {
   std::vector<double> outline_contrast;
 };
 
-Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& structure_change,
-                     const cv::Mat1b& near_nodata, const Gradient& g_from, const Gradient& g_to,
+Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
+                     const cv::Mat1f& structure_change, const cv::Mat1b& near_nodata,
+                     const Gradient& g_from, const Gradient& g_to,
                      const cv::Mat1f& exg_to, const cv::Mat1f& sat_to,
                      const BuildingChangeParams& params, int min_pixels, int tol, int win) {
   const int h = drop.rows, w = drop.cols;
   cv::Mat1b candidate(h, w, uchar(0));
   for_each_row(h, [&](int r) {
     for (int c = 0; c < w; ++c)
-      if (near_nodata(r, c) && drop(r, c) > params.saturation_drop &&
-          structure_change(r, c) > params.structure_change)
+      if (near_nodata(r, c) && structure_change(r, c) > params.structure_change &&
+          (drop(r, c) > params.saturation_drop ||
+           (params.edge_gain > 0 && edge_gain(r, c) >= params.edge_gain &&
+            drop(r, c) > -params.saturation_drop)))
         candidate(r, c) = 255;
   });
   const cv::Mat1b objects = clean_objects(candidate, min_pixels);
@@ -357,10 +360,23 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   cv::Mat1b near_nodata;
   cv::erode(valid, near_nodata, cv::Mat::ones(win, win, CV_8U), {-1, -1}, 1, cv::BORDER_CONSTANT,
             cv::Scalar(255));
-  const Objects built = find_objects(drop, structure_change, near_nodata, ga, gb, exg_b, sat_b,
-                                     params, min_pixels, tol, win);
-  const Objects removed = find_objects(rise, structure_change, near_nodata, gb, ga, exg_a, sat_a,
-                                       params, min_pixels, tol, win);
+  // Edges gained over the window: the later date's gradient energy over the earlier's, and
+  // the reverse for what was pulled down, each over a floor of a quarter of the image's mean
+  // (smooth ground in both dates gives ratios of noise, not edges).
+  cv::Mat1f edges_gained(h, w), edges_lost(h, w);
+  const float floor_a = static_cast<float>(0.25 * cv::mean(ea)[0]) + 1e-6f;
+  const float floor_b = static_cast<float>(0.25 * cv::mean(eb)[0]) + 1e-6f;
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c) {
+      const float earlier = ea(r, c), later = eb(r, c);
+      edges_gained(r, c) = later / (earlier + floor_a);
+      edges_lost(r, c) = earlier / (later + floor_b);
+    }
+  });
+  const Objects built = find_objects(drop, edges_gained, structure_change, near_nodata, ga, gb,
+                                     exg_b, sat_b, params, min_pixels, tol, win);
+  const Objects removed = find_objects(rise, edges_lost, structure_change, near_nodata, gb, ga,
+                                       exg_a, sat_a, params, min_pixels, tol, win);
 
   // Kinds, in the order a pixel is given to them: a new building (its outline absent earlier),
   // ground converted (a large object that lost its colour without a new outline: hardened,

@@ -88,6 +88,7 @@ cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
 
 std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::vector<float>& later,
                                  int width, int height) {
+  if (width < kMinShiftWindowPx || height < kMinShiftWindowPx) return std::nullopt;
   const auto a = filled(earlier, width, height), b = filled(later, width, height);
   if (!a || !b) return std::nullopt;
   const cv::Mat ea = edges(*a), eb = edges(*b);

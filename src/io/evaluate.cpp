@@ -128,7 +128,8 @@ std::vector<std::uint8_t> labels_on_grid(const EvaluateRequest& req, const Grid&
   if (std::all_of(out.begin(), out.end(), [](std::uint8_t v) { return v == 0; }))
     throw InputError("reference '" + req.reference + "' has no labelled pixel on the grid (" +
                      std::to_string(grid.width) + " x " + std::to_string(grid.height) +
-                     " pixels) of the image or map it labels" +
+                     " pixels) of " +
+                     (req.map.empty() ? "the image or map it labels" : "'" + req.map + "'") +
                      (req.where.empty() ? "" : " (with --where " + req.where + ")"));
   return out;
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "test_support.h"
 
@@ -64,6 +65,17 @@ class OddInputs : public ::testing::Test {
     s = scene();
     s.epsg.clear();
     test::write_raster(d / "no_crs.tif", s);
+    // Scenes one pixel high or wide, and 2 x 2 (too small for co-registration's windows).
+    for (const auto& [name, width, height] :
+         {std::tuple{"one_row.tif", 300, 1}, std::tuple{"one_column.tif", 1, 300},
+          std::tuple{"two_by_two.tif", 2, 2}}) {
+      s = scene();
+      s.width = width;
+      s.height = height;
+      for (auto& band : s.bands) band.assign(std::size_t(width) * height, band.front());
+      for (std::size_t i = 0; i < s.bands[3].size(); ++i) s.bands[3][i] += double(i % 7) * 50;
+      test::write_raster(d / name, s);
+    }
     for (const char* e : {"empty.tif", "empty.gpkg", "empty.shp", "empty.yaml"})
       std::ofstream(d / e).flush();
     std::ofstream(d / "text.tif") << "this is not a GeoTIFF\n";
@@ -130,7 +142,8 @@ class OddInputs : public ::testing::Test {
   static std::vector<std::string> rasters() {
     return {"good.tif",   "south_up.tif",  "no_crs.tif",  "empty.tif",
             "empty.gpkg", "text.tif",      "folder.tif",  "photo.png",
-            "photo.jpg",  "truncated.tif", "missing.tif", "good.gpkg"};
+            "photo.jpg",  "truncated.tif", "missing.tif", "good.gpkg",
+            "one_row.tif", "one_column.tif", "two_by_two.tif"};
   }
   static std::vector<std::string> vectors() {
     return {"good.gpkg", "zero_features.gpkg", "no_crs.gpkg",  "curves.gpkg",

@@ -69,6 +69,38 @@ TEST(BuildingChange, FindsTheHouseBuiltAndNotTheOneStandingInBothDates) {
   EXPECT_LT(obj.edge_support, 1.0);
 }
 
+TEST(BuildingChange, FindsAGreyRoofOnAGreyLotByItsNewEdges) {
+  // The field report of issue 15: a grey roof built on a grey concrete lot changes no
+  // saturation; its outline and shadow are new edges on smooth ground. The generated pair's
+  // houses, repainted: lot (118, 118, 114), roofs (132, 132, 130), a little grain.
+  auto p = test::make_vhr_pair(1);
+  auto regrey = [](std::vector<std::vector<double>>& bands, double gain, double offset) {
+    for (std::size_t i = 0; i < bands[0].size(); ++i) {
+      const double v = (bands[0][i] - offset) / gain;  // the red the painter chose
+      const bool roof = v > 140, shadow = v < 40;
+      const double lot[3] = {118, 118, 114}, top[3] = {132, 132, 130};
+      const double grain = (bands[1][i] - bands[0][i]) * 0.15;  // its noise, smaller
+      for (int b = 0; b < 3; ++b)
+        bands[b][i] = gain * ((roof ? top[b] : shadow ? 28 : lot[b]) + grain) + offset;
+    }
+  };
+  regrey(p.before, 1.0, 0);
+  regrey(p.after, 0.8, 25);
+  const auto c = detect_building_change(image_of(p, p.before), image_of(p, p.after));
+  // Found by its outline and shadow: the object need not fill the roof's smooth inside.
+  ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::new_building);
+  const auto o = overlap(c, p.width, {p.built[0] + 1, p.built[1], p.built[2], p.built[3]}, 10);
+  EXPECT_GT(o.covered, 0.3);
+  EXPECT_EQ(o.outside, 0) << "changes outside the house";
+  BuildingChangeParams saturation_only;
+  saturation_only.edge_gain = 0;
+  EXPECT_TRUE(
+      detect_building_change(image_of(p, p.before), image_of(p, p.after), saturation_only)
+          .objects.empty())
+      << "the saturation cue alone finds it: the test no longer tests the edge cue";
+}
+
 TEST(BuildingChange, NothingBetweenTwoLooksAtTheSamePlace) {
   auto p = test::make_vhr_pair(0);
   // The later date without the new house: the earlier one under another sun, moved 2 px.

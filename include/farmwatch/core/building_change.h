@@ -4,13 +4,16 @@
 // change tests have nothing to hold on to (three visible bands, no calibration, different sun,
 // a few pixels of misregistration).
 //
-// A pixel is a candidate where, over a window of a few metres, the later image is less
-// saturated than the earlier one once its histogram is matched to it (a grey or dark roof
-// replacing soil, grass or crops) and the gradient field has changed (the local correlation of
-// the two dates' gradient vectors is low). Candidates form objects (small ones dropped, holes
-// filled). An object is kept only if the earlier image lacks the edges that outline it in the
-// later one, allowing a shift of about a metre: a building already there, seen under another
-// sun or colour balance, has its outline in both dates and is dropped.
+// A pixel is a candidate where, over a window of a few metres, the gradient field has changed
+// (the local correlation of the two dates' gradient vectors is low) and either the later image
+// is less saturated than the earlier one once its histogram is matched to it (a grey or dark
+// roof replacing soil, grass or crops) or it has many times the earlier one's edges (new
+// structure on smooth ground: a grey roof on a grey lot, which saturation does not see).
+// Candidates form objects (small ones dropped, holes filled). An object is kept only if the
+// earlier image lacks the edges that outline it in the later one, allowing a shift of about a
+// metre: a building already there, seen under another sun or colour balance, has its outline
+// in both dates and is dropped. An object found by the edge cue alone may be its outline and
+// shadow without the roof's smooth inside.
 //
 // Every threshold is a property of the method, the same for every pair; sizes are in metres
 // and follow the pixel size.
@@ -26,6 +29,13 @@ struct BuildingChangeParams {
   double window_m = 4.5;          ///< averaging window of the two tests
   double saturation_drop = 0.03;  ///< mean drop of (max-min)/max over the window
   double structure_change = 0.6;  ///< 1 - correlation of the gradient vectors
+  /// The second candidate cue, where saturation says nothing (a grey roof on a grey lot): the
+  /// later date's gradient energy over the window at least this many times the earlier's plus
+  /// a quarter of the earlier image's mean, new structure on smooth ground (the earlier's over
+  /// the later's for a demolished building), with saturation not gained by more than
+  /// `saturation_drop` (grass over a pulled-down roof has new texture too). 0: saturation
+  /// alone.
+  double edge_gain = 8.0;
   double min_area_m2 = 20;        ///< smaller objects are dropped
   double tolerance_m = 1.0;       ///< misregistration allowed when matching outlines
   /// Edge strength along an object's outline in the date without it over the date with it
@@ -65,7 +75,7 @@ struct BuildingObject {
   double centroid_col = 0, centroid_row = 0;               ///< pixel-centre coordinates
   /// Mean over the object of the saturation lost from the date without the building to the
   /// date with it (earlier to later for a new building and converted ground, later to earlier
-  /// for a demolished building): positive.
+  /// for a demolished building): positive, but for an object found by its new edges alone.
   double saturation_drop = 0;
   /// Outline edge strength in the date without the object / in the date with it (new and
   /// demolished buildings: < max_edge_support; ground converted: any).

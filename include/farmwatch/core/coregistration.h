@@ -12,7 +12,9 @@ struct Shift {
 };
 
 /// Shift of `later` relative to `earlier` (same size, row-major; NaN = no data, filled with
-/// the mean). nullopt when fewer than 80 % of the pixels are valid in either image.
+/// the mean). nullopt when fewer than 80 % of the pixels are valid in either image, or when the
+/// window is under kMinShiftWindowPx pixels on a side (too little to correlate).
+inline constexpr int kMinShiftWindowPx = 16;
 std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::vector<float>& later,
                                  int width, int height);
 

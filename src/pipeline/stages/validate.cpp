@@ -9,9 +9,9 @@
 #include <functional>
 #include <numeric>
 
+#include "farmwatch/core/error.h"
 #include "farmwatch/core/mosaic_priority.h"
 #include "farmwatch/engine/model_classify.h"
-#include "farmwatch/core/error.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/pixel_change.h"
@@ -122,8 +122,7 @@ class Validate : public Stage {
         return !io::footprint_on(s, ctx.grid).empty();
       });
     if (ctx.farmland && ctx.farmland->extent().intersect(ctx.grid.extent()).empty())
-      throw InputError("farmland layer '" + spec.farmland->path +
-                       "' does not overlap the imagery (analysis grid " + io::crs_label(crs) + ")");
+      throw farmland_outside(spec, ctx.images, crs);
     if (ctx.vhr) check_vhr_grid(ctx);
     log.info("analysis grid: " + std::to_string(ctx.grid.width) + " x " +
              std::to_string(ctx.grid.height) + " at " + std::to_string(ctx.grid.res()) + ", " +
@@ -167,22 +166,26 @@ class Validate : public Stage {
     const std::string pair = "the dates ('" + spec.dates[0].scenes.front().image.path + "', '" +
                              spec.dates[1].scenes.front().image.path +
                              "': very-high-resolution red, green and blue)";
-    const std::string where =
-        (spec.file.empty() ? std::string() : spec.file + ": ") + "classification rules '" +
-        spec.classifier_source + "'";
+    const std::string where = (spec.file.empty() ? std::string() : spec.file + ": ") +
+                              "classification rules '" + spec.classifier_source + "'";
     for (BandRole r : required)
       if (r != BandRole::red && r != BandRole::green && r != BandRole::blue)
         throw ConfigError(where + " need the " + role_name(r) + " band, which " + pair +
                           " do not have; classify them with rules on red, green and blue, e.g. "
                           "pipelines/rules/landuse_rules_rgb.yaml");
     if (!spec.classifier->classes().find(std::string("built_up")))
-      throw ConfigError(where + " have no class 'built_up', which the buildings and ground "
-                        "changed between " + pair + " become");
+      throw ConfigError(where +
+                        " have no class 'built_up', which the buildings and ground "
+                        "changed between " +
+                        pair + " become");
     if (ctx.options.shard || ctx.options.merge_shards)
-      throw ParamError("--shard/--shards: the dates are very-high-resolution RGB, which the "
-                       "building method compares whole, in one process; run without shards");
+      throw ParamError(
+          "--shard/--shards: the dates are very-high-resolution RGB, which the "
+          "building method compares whole, in one process; run without shards");
     required.insert({BandRole::red, BandRole::green, BandRole::blue});
-    log.info("both dates are very-high-resolution RGB: new and demolished buildings and converted ground by the building method");
+    log.info(
+        "both dates are very-high-resolution RGB: new and demolished buildings and converted "
+        "ground by the building method");
   }
 
   /// The building method works on pixels of at most kMaxVhrPixelM and holds the pair whole.
@@ -200,7 +203,8 @@ class Validate : public Stage {
       throw InputError("the analysis grid over " + pair + " is " + std::to_string(g.width) + "x" +
                        std::to_string(g.height) +
                        " pixels: very-high-resolution change holds the whole pair in memory, up "
-                       "to " + std::to_string(static_cast<long long>(kMaxVhrPixels / 1e6)) +
+                       "to " +
+                       std::to_string(static_cast<long long>(kMaxVhrPixels / 1e6)) +
                        " million pixels; set a smaller grid.extent or cut the images into tiles");
   }
 
@@ -218,8 +222,8 @@ class Validate : public Stage {
     for (const auto& e : spec.exemptions)
       ctx.exemptions.push_back(io::FarmlandLayer::load(e.layer, crs));
     // A check opens an existing database (to find it corrupt or foreign) but creates none.
-    const bool absent_file = spec.database.rfind("PG:", 0) != 0 &&
-                             !std::filesystem::exists(spec.database);
+    const bool absent_file =
+        spec.database.rfind("PG:", 0) != 0 && !std::filesystem::exists(spec.database);
     // A shard writes no database: the merge does, once, for the whole run.
     if (!spec.database.empty() && ctx.compares_dates() && !ctx.options.shard &&
         !(ctx.options.check_only && absent_file))
@@ -252,7 +256,6 @@ class Validate : public Stage {
         return !extent_in(s, crs).intersect(*against).empty();
       });
     }
-
   }
 
   /// Drops the scenes of date `i` that `overlaps` rejects, as failed; a date of one scene
@@ -281,6 +284,18 @@ class Validate : public Stage {
     log.warn("scene skipped: " + why);
   }
 
+  /// The farmland layer lies outside the imagery: the message names both.
+  static InputError farmland_outside(const PipelineSpec& spec, const std::vector<io::Mosaic>& dates,
+                                     const std::string& crs) {
+    std::string images;
+    for (const auto& d : dates)
+      for (const auto& scene : d.scenes)
+        images += (images.empty() ? "'" : ", '") + scene.path + "'";
+    return InputError("farmland layer '" + spec.farmland->path +
+                      "' does not overlap the imagery (" + images + "; analysis grid " +
+                      io::crs_label(crs) + ")");
+  }
+
   /// The extent: given, or where every date has imagery (each date's scenes united), cut to
   /// `bound` (the farmland layer's extent with a margin) when there is one.
   static Grid resolve_grid(const PipelineSpec& spec, const std::vector<io::Mosaic>& dates,
@@ -292,10 +307,7 @@ class Validate : public Stage {
       // it so nothing is resampled.
       if (!bound) return first.grid;
       const Window w = first.grid.window_for(*bound);
-      if (w.empty())
-        throw InputError("farmland layer '" + spec.farmland->path +
-                         "' does not overlap the imagery (analysis grid " + io::crs_label(crs) +
-                         ")");
+      if (w.empty()) throw farmland_outside(spec, dates, crs);
       return first.grid.subgrid(w);
     }
     Box box;
@@ -312,10 +324,7 @@ class Validate : public Stage {
                          dates.back().scenes.back().path + "' have no area in common");
       if (bound) {
         box = box.intersect(*bound);
-        if (box.empty())
-          throw InputError("farmland layer '" + spec.farmland->path +
-                           "' does not overlap the imagery (analysis grid " + io::crs_label(crs) +
-                           ")");
+        if (box.empty()) throw farmland_outside(spec, dates, crs);
       }
     }
     return Grid::snapped(box, res, crs);

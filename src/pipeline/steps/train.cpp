@@ -84,8 +84,7 @@ TrainResult train(const TrainParams& p, const StepEnv& env) {
   labels.where = p.where;
   labels.reference = p.labels.front();
   std::vector<io::ImageInfo> dates;
-  for (const auto& path : p.image)
-    dates.push_back(io::inspect_image(p.read.request(path), {}));
+  for (const auto& path : p.image) dates.push_back(io::inspect_image(p.read.request(path), {}));
   const engine::ThreadLimit threads(env.threads);
   // One set of labels: the dates stack into one multi-date sample. One per image: each image
   // is a one-date sample; their bands must agree.
@@ -103,6 +102,7 @@ TrainResult train(const TrainParams& p, const StepEnv& env) {
                        io::describe_bands(groups[0][0]) + "): one model needs the same bands");
     io::EvaluateRequest req = labels;
     req.reference = p.labels[pooled ? g : 0];
+    req.map = groups[g][0].path;  // what the labels' grid is, for messages
     const Grid& grid = groups[g][0].grid;
     const auto part = engine::collect_samples(grid, groups[g], io::labels_on_grid(req, grid),
                                               p.max_per_class, p.interior);
@@ -124,9 +124,10 @@ TrainResult train(const TrainParams& p, const StepEnv& env) {
   info.labels = sources + (labels.field.empty() ? "" : " field " + labels.field) +
                 (labels.where.empty() ? "" : " where " + labels.where);
   env.log.info("training on " + std::to_string(set.labels.size()) + " pixels, " +
-                 std::to_string(info.layout.size()) + " features, " +
-                 std::to_string(info.classes.size()) + " classes");
-  const RandomForest model = RandomForest::train(set.features, set.labels, info, p.trees, p.max_depth);
+               std::to_string(info.layout.size()) + " features, " +
+               std::to_string(info.classes.size()) + " classes");
+  const RandomForest model =
+      RandomForest::train(set.features, set.labels, info, p.trees, p.max_depth);
   // Written beside, then renamed: a failed run leaves the previous model as it was.
   StagedFile file(p.out);
   model.save(file.path().string());
@@ -135,7 +136,8 @@ TrainResult train(const TrainParams& p, const StepEnv& env) {
   r.path = file.target().string();
   r.samples = set.labels.size();
   r.features = info.layout.size();
-  for (const auto& c : info.classes) r.classes.push_back({int(c.code), c.name, set.per_class[c.code]});
+  for (const auto& c : info.classes)
+    r.classes.push_back({int(c.code), c.name, set.per_class[c.code]});
   return r;
 }
 
