@@ -387,8 +387,10 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     if (o.green_to[l] > params.max_excess_green) return 0;
     if (later_less_saturated) {
       if (outline_new) return int(VhrChangeKind::new_building);
+      // Ground converted lost its colour: not an object the edge cue alone found.
       if (params.ground_converted && o.stats.at<int>(l, cv::CC_STAT_AREA) >= ground_min_pixels &&
-          o.saturation_to[l] <= params.max_ground_saturation)
+          o.saturation_to[l] <= params.max_ground_saturation &&
+          o.drop_mean[l] > params.saturation_drop)
         return int(VhrChangeKind::ground_converted);
       return 0;
     }

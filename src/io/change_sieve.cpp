@@ -40,7 +40,7 @@ struct PixelSky {
 /// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
 /// region counts its pixels and is seeded when any of its pixels is; with `sky`, it also sums
 /// what its pixels tell the cloud screening. Memory: the runs (12 bytes each) and 9 bytes per
-/// label (at most one per run), 80 more with `sky`; no raster of labels.
+/// label (at most one per run), about 110 more with `sky`; no raster of labels.
 class SeededRegions {
  public:
   SeededRegions(int width, bool sky)
@@ -182,84 +182,102 @@ class SeededRegions {
 
 namespace {
 
-/// The per-pixel inputs of the cloud screening for rows [r, r + n) of a w-wide grid h high:
-/// the changed pixels' sky bits (from `cand`, rows r..), whether they lie on their region's
-/// boundary, and the brightening and its gradient (read from the change vector with a row of
-/// halo above and below; the grid's edge repeats its pixels).
-void pixel_sky(GDALRasterBand* change_band, const std::string& change, GDALDataset& delta,
-               const CloudScreening& scr, int r, int n, int w, int h,
-               const std::vector<std::uint8_t>& cand, std::vector<PixelSky>& sky) {
-  const int r0 = std::max(0, r - 1), r1 = std::min(h, r + n + 1), m = r1 - r0;
-  const std::size_t len = static_cast<std::size_t>(w) * m;
-  // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date.
-  std::vector<std::uint8_t> changed(len);
-  rows(change_band, GF_Read, r0, w, m, changed.data(), change);
-  for (auto& v : changed) v = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : 2;
-  sky.assign(static_cast<std::size_t>(w) * n, {});
-  // The change vector is read only over the columns of this chunk's changed pixels, and one
-  // either side (the gradient's reach).
-  int cmin = w, cmax = -1;
-  for (int row = r; row < r + n; ++row)
-    for (int c = 0; c < w; ++c)
-      if (changed[static_cast<std::size_t>(row - r0) * w + c] == 1) {
-        cmin = std::min(cmin, c);
-        cmax = std::max(cmax, c);
+/// The cloud screening's view of rows [r, r + n) of a w-wide grid h high: which pixels
+/// changed, and the brightening (the change vector's blue, green and red, averaged) over the
+/// columns of the changed pixels and one either side, with a row of halo above and below.
+/// About 11 bytes per pixel of those columns; row() then gives one row's PixelSky at a time.
+class ChunkSky {
+ public:
+  ChunkSky(GDALRasterBand* change_band, const std::string& change, GDALDataset& delta,
+           const CloudScreening& scr, int r, int n, int w, int h)
+      : r_(r), w_(w), h_(h), r0_(std::max(0, r - 1)), r1_(std::min(h, r + n + 1)) {
+    const int m = r1_ - r0_;
+    // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date.
+    changed_.resize(static_cast<std::size_t>(w) * m);
+    rows(change_band, GF_Read, r0_, w, m, changed_.data(), change);
+    for (auto& v : changed_) v = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : 2;
+    int cmin = w, cmax = -1;
+    for (int row = r; row < r + n; ++row)
+      for (int c = 0; c < w; ++c)
+        if (changed_[static_cast<std::size_t>(row - r0_) * w + c] == 1) {
+          cmin = std::min(cmin, c);
+          cmax = std::max(cmax, c);
+        }
+    if (cmax < 0) return;
+    c0_ = std::max(0, cmin - 1);
+    c1_ = std::min(w, cmax + 2);
+    const int cw = c1_ - c0_;
+    bright_.assign(static_cast<std::size_t>(cw) * m, 0.0f);
+    finite_.assign(bright_.size(), 1);
+    std::vector<float> band(bright_.size());
+    for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
+      GDALRasterBand* rb = delta.GetRasterBand(b);
+      if (rb->RasterIO(GF_Read, c0_, r0_, cw, m, band.data(), cw, m, GDT_Float32, 0, 0, nullptr) !=
+          CE_None)
+        throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
+      for (std::size_t i = 0; i < band.size(); ++i) {
+        if (std::isfinite(band[i]))
+          bright_[i] += band[i] / 3.0f;
+        else
+          finite_[i] = 0;
       }
-  if (cmax < 0) return;
-  const int c0 = std::max(0, cmin - 1), c1 = std::min(w, cmax + 2), cw = c1 - c0;
-  std::vector<float> bright(static_cast<std::size_t>(cw) * m, 0.0f), band(bright.size());
-  std::vector<std::uint8_t> finite(bright.size(), 1);
-  for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
-    GDALRasterBand* rb = delta.GetRasterBand(b);
-    if (rb->RasterIO(GF_Read, c0, r0, cw, m, band.data(), cw, m, GDT_Float32, 0, 0, nullptr) !=
-        CE_None)
-      throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
-    for (std::size_t i = 0; i < band.size(); ++i) {
-      if (std::isfinite(band[i]))
-        bright[i] += band[i] / 3.0f;
-      else
-        finite[i] = 0;
     }
   }
-  const auto state = [&](int row, int col) {  // 2 (no data) off the grid
-    if (row < r0 || row >= r1 || col < 0 || col >= w) return std::uint8_t{2};
-    return changed[static_cast<std::size_t>(row - r0) * w + col];
-  };
-  // The brightening at a pixel of the columns read (rows r0..r1, columns c0..c1: every pixel
-  // within one of a changed one); off the grid or where it is missing, `fallback`.
-  const auto brightening = [&](int row, int col, float fallback) {
-    if (row < r0 || row >= r1 || col < c0 || col >= c1) return fallback;
-    const std::size_t i = static_cast<std::size_t>(row - r0) * cw + (col - c0);
-    return finite[i] ? bright[i] : fallback;
-  };
-  for (int k = 0; k < n; ++k) {
-    const int row = r + k;
-    for (int c = 0; c < w; ++c) {
+
+  /// Row k of the chunk (`cand`: its candidates): each changed pixel's sky bits, whether it
+  /// lies on its region's boundary with observed unchanged ground, the brightening and, on
+  /// the boundary, its gradient (3 x 3 Sobel / 8; a neighbour off the grid or with no data
+  /// repeats the pixel itself).
+  void row(int k, const std::uint8_t* cand, std::vector<PixelSky>& out) const {
+    out.assign(static_cast<std::size_t>(w_), {});
+    if (bright_.empty()) return;
+    const int row = r_ + k;
+    for (int c = 0; c < w_; ++c) {
       if (state(row, c) != 1) continue;
-      PixelSky& p = sky[static_cast<std::size_t>(k) * w + c];
-      p.bits = static_cast<std::uint8_t>((cand[static_cast<std::size_t>(k) * w + c] >> kSkyShift) &
-                                         0x0f);
-      p.pattern = (cand[static_cast<std::size_t>(k) * w + c] & kPatternKeptBit) != 0;
+      PixelSky& p = out[static_cast<std::size_t>(c)];
+      p.bits = static_cast<std::uint8_t>((cand[c] >> kSkyShift) & 0x0f);
+      p.pattern = (cand[c] & kPatternKeptBit) != 0;
       p.brightening = brightening(row, c, 0.0f);
       // The region's edge against observed, unchanged ground: not against no data, which says
       // nothing about how the region ends, nor the grid's edge.
       for (const auto& [dr, dc] :
            {std::pair{0, -1}, std::pair{0, 1}, std::pair{-1, 0}, std::pair{1, 0}})
-        if (state(row + dr, c + dc) == 0 &&
-            finite[static_cast<std::size_t>(row + dr - r0) * cw + (c + dc - c0)]) {
+        if (state(row + dr, c + dc) == 0) {
+          const float b = brightening(row + dr, c + dc, std::nanf(""));
+          if (!std::isfinite(b)) continue;
           p.boundary = true;
-          p.outside += bright[static_cast<std::size_t>(row + dr - r0) * cw + (c + dc - c0)];
+          p.outside += b;
           ++p.outside_n;
         }
-      if (p.boundary) {  // Sobel; a missing neighbour repeats the pixel itself
-        const auto v = [&](int dr, int dc) { return brightening(row + dr, c + dc, p.brightening); };
+      if (p.boundary) {
+        const auto v = [&](int dr, int dc) {
+          return state(row + dr, c + dc) == 2 ? p.brightening
+                                              : brightening(row + dr, c + dc, p.brightening);
+        };
         const float gx = v(-1, 1) + 2 * v(0, 1) + v(1, 1) - v(-1, -1) - 2 * v(0, -1) - v(1, -1);
         const float gy = v(1, -1) + 2 * v(1, 0) + v(1, 1) - v(-1, -1) - 2 * v(-1, 0) - v(-1, 1);
         p.gradient = std::hypot(gx, gy) / 8.0f;
       }
     }
   }
-}
+
+ private:
+  std::uint8_t state(int row, int col) const {  // 2 (no data) off the grid
+    if (row < r0_ || row >= r1_ || col < 0 || col >= w_) return 2;
+    return changed_[static_cast<std::size_t>(row - r0_) * w_ + col];
+  }
+  /// The brightening at a pixel of the columns read (every pixel within one of a changed
+  /// one); outside them or where it is missing, `fallback`.
+  float brightening(int row, int col, float fallback) const {
+    if (row < r0_ || row >= r1_ || col < c0_ || col >= c1_) return fallback;
+    const std::size_t i = static_cast<std::size_t>(row - r0_) * (c1_ - c0_) + (col - c0_);
+    return finite_[i] ? bright_[i] : fallback;
+  }
+
+  int r_, w_, h_, r0_, r1_, c0_ = 0, c1_ = 0;
+  std::vector<std::uint8_t> changed_, finite_;
+  std::vector<float> bright_;
+};
 
 }  // namespace
 
@@ -274,6 +292,13 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   DatasetPtr delta;
   if (screening) {
     delta = open_raster(screening->change_vector);
+    for (int b : {screening->blue_band, screening->green_band, screening->red_band})
+      if (b < 1 || b > delta->GetRasterCount())
+        throw ProcessingError("change vector '" + screening->change_vector + "' has no band " +
+                              std::to_string(b));
+    if (delta->GetRasterXSize() != w || delta->GetRasterYSize() != h)
+      throw ProcessingError("change vector '" + screening->change_vector +
+                            "' is not the size of '" + change + "'");
     screening->pixels = {};
     screening->clouds = screening->shadows = 0;
   }
@@ -296,11 +321,13 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       seeds.resize(buf.size());
       for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
     }
-    if (screening) pixel_sky(band, change, *delta, *screening, r, n, w, h, raw, sky);
+    std::optional<ChunkSky> chunk;
+    if (screening) chunk.emplace(band, change, *delta, *screening, r, n, w, h);
     for (int k = 0; k < n; ++k) {
       const std::size_t o = static_cast<std::size_t>(k) * w;
+      if (chunk) chunk->row(k, raw.data() + o, sky);
       regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr,
-                  screening ? sky.data() + o : nullptr);
+                  screening ? sky.data() : nullptr);
     }
   }
   if (screening)

@@ -30,11 +30,12 @@ struct BuildingChangeParams {
   double saturation_drop = 0.03;  ///< mean drop of (max-min)/max over the window
   double structure_change = 0.6;  ///< 1 - correlation of the gradient vectors
   /// The second candidate cue, where saturation says nothing (a grey roof on a grey lot): the
-  /// later date's gradient energy over the window at least this many times the earlier's plus
-  /// a quarter of the earlier image's mean, new structure on smooth ground (the earlier's over
+  /// later date's gradient energy over the window at least this many times (the earlier's +
+  /// a quarter of the earlier image's mean), new structure on smooth ground (the earlier's over
   /// the later's for a demolished building), with saturation not gained by more than
-  /// `saturation_drop` (grass over a pulled-down roof has new texture too). 0: saturation
-  /// alone.
+  /// `saturation_drop` (grass over a pulled-down roof has new texture too). Such objects are
+  /// new or demolished buildings, never converted ground (which lost its colour). 0:
+  /// saturation alone.
   double edge_gain = 8.0;
   double min_area_m2 = 20;        ///< smaller objects are dropped
   double tolerance_m = 1.0;       ///< misregistration allowed when matching outlines

@@ -71,15 +71,16 @@ void spectral_cloud_test(const ReflectanceBlock& b, int width, int height, int g
 
 // The temporal cloud and shadow screening of change: a cloud or its shadow in one date is a
 // change region of the spectral change test, and these tell it from change on the ground. It
-// runs on every pair with blue, green and red; it matters where no quality layer took the
+// runs wherever the spectral change test ran on blue, green and red (not on very-high-
+// resolution RGB, which the building method compares); it matters where no quality layer took the
 // clouds out first, above all on relative brightness (no DN-to-reflectance rule), where the
 // spectral cloud test above has no reflectance level to hold on to. After the multi-temporal
 // tests of Tmask/MAJA (Zhu & Woodcock 2014; Hagolle et al. 2010), which look for a sudden
 // brightening of the blue band against the other date: here ratios between the dates and
 // between bands, never a reflectance level. The band comparisons (white light gained, blue
-// against red) take the bands' units as comparable: raw counts whose bands have very
-// different gains weaken the test (clouds then stay change; nothing is screened wrongly for
-// it).
+// against red) take the bands' units as comparable: with raw counts whose bands have very
+// different gains, clouds may stay change, or a coloured brightening look white (then only
+// the soft-edge test stands between it and a wrong screen).
 
 /// Bits of temporal_cloud_flags: which date a pixel looks like cloud or cloud shadow in.
 enum TemporalSkyBit : std::uint8_t {
@@ -108,7 +109,7 @@ std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
 /// `width` x `height` planes of the same place (each date's mean visible brightness, NaN where
 /// missing): the Pearson correlation of the two dates over the 3 x 3 window (the pixels of it
 /// inside the planes, at least 5 with both values) is at least 0.5. A cloud's shadow dims the
-/// ground and keeps its pattern (72 % of the Paris shadow's pixels); water dug, a new roof or
+/// ground and keeps its pattern (70 % of the Paris shadow's pixels); water dug, a new roof or
 /// tarmac replace it.
 bool ground_pattern_kept(const float* earlier, const float* later, int width, int height,
                          int col, int row);
@@ -118,7 +119,9 @@ bool ground_pattern_kept(const float* earlier, const float* later, int width, in
 struct ChangeRegionSky {
   std::int64_t pixels = 0;
   std::array<std::int64_t, 4> flagged{};  ///< pixels with each TemporalSkyBit, in bit order
-  std::int64_t pattern_kept = 0;          ///< pixels where ground_pattern_kept holds
+  /// Pixels flagged shadow in either date where ground_pattern_kept holds (only those are
+  /// tested).
+  std::int64_t pattern_kept = 0;
   /// Pixels with a 4-neighbour observed on both dates and unchanged (not no data, not off the
   /// grid), and the sum of the brightening's gradient magnitude (3 x 3 Sobel / 8) over them.
   std::int64_t boundary = 0;

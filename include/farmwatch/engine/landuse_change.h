@@ -31,8 +31,11 @@ struct LanduseChangeJob {
   bool classes_reliable = true;  ///< false: no DN-to-reflectance rule (see ChangeInputs)
   std::string parcels;           ///< parcel index raster on the grid; empty = whole area watched
   std::string change_out;        ///< categories 0..3, 255 nodata
-  std::string candidates_out;    ///< categories 1..3, 0 elsewhere, + io::kSeedBit on the spectral
-                                 ///< test's seeds (io::sieve_change clears it; then patch input)
+  /// Categories 1..3, 0 elsewhere, and on changed pixels the bits io::sieve_change reads:
+  /// io::kSeedBit on the spectral test's seeds, the sky bits (io::kSkyShift) and
+  /// io::kPatternKeptBit for its cloud screening. The sieve rewrites it to the categories
+  /// alone, the patches' input.
+  std::string candidates_out;
   std::string evidence_out;      ///< spectral change evidence 0..100
   /// The very-high-resolution method's change kind per pixel (VhrChangeKind code, 0 none);
   /// written by write_change_kinds only, read by the patches for their change_kind.

@@ -38,9 +38,9 @@ struct CloudScreening {
 /// Regions are labelled row by row with union-find, in memory: about 21 bytes per run of
 /// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
 /// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
-/// or its shadow in one date become no data (255): no observation, not change (about 80 bytes
-/// more per run, and the change vector's blue, green and red read over the changed pixels'
-/// columns). Then rewrites
+/// or its shadow in one date become no data (255): no observation, not change (about 110 bytes
+/// more per region, and about 11 bytes per pixel of a chunk of 256 rows over the changed
+/// pixels' columns, where the change vector's blue, green and red are read). Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
