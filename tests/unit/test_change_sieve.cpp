@@ -11,6 +11,24 @@
 
 using namespace farmwatch;
 
+namespace {
+/// Writes `change` and `cand` (w x h, Byte) as change.tif and cand.tif in `d`; returns their
+/// raster spec (its bands the candidates) for more rasters of the same grid.
+test::RasterSpec write_change_and_candidates(const test::TempDir& d, int w, int h,
+                                             const std::vector<double>& change,
+                                             const std::vector<double>& cand) {
+  test::RasterSpec s;
+  s.width = w;
+  s.height = h;
+  s.type = GDT_Byte;
+  s.bands = {change};
+  test::write_raster(d / "change.tif", s);
+  s.bands = {cand};
+  test::write_raster(d / "cand.tif", s);
+  return s;
+}
+}  // namespace
+
 TEST(ChangeSieve, RegionsUnderTheMinimumGoAndMixedCategoriesCountAsOneRegion) {
   io::setup_gdal(nullptr);
   test::TempDir d;
@@ -65,14 +83,7 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
   for (int r = 20; r < 25; ++r)
     for (int c = 20; c < 25; ++c) set(r, c, 2, false);
   for (int k = 0; k < 12; ++k) set(100 + k, 20 + k, 1, k == 11);
-  test::RasterSpec s;
-  s.width = w;
-  s.height = h;
-  s.type = GDT_Byte;
-  s.bands = {change};
-  test::write_raster(d / "change.tif", s);
-  s.bands = {cand};
-  test::write_raster(d / "cand.tif", s);
+  auto s = write_change_and_candidates(d, w, h, change, cand);
   io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
@@ -161,14 +172,7 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
         change[i] = 1, cand[i] = water_bits, bright[i] = -0.1;
       }
     }
-  test::RasterSpec s;
-  s.width = w;
-  s.height = h;
-  s.type = GDT_Byte;
-  s.bands = {change};
-  test::write_raster(d / "change.tif", s);
-  s.bands = {cand};
-  test::write_raster(d / "cand.tif", s);
+  auto s = write_change_and_candidates(d, w, h, change, cand);
   s.type = GDT_Float32;
   s.bands = {bright, bright, bright};
   test::write_raster(d / "delta.tif", s);
