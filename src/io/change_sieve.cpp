@@ -224,6 +224,11 @@ class ChunkSky {
     }
   }
 
+  /// Row k of the chunk as 1 where changed, 0 elsewhere.
+  void flags(int k, std::uint8_t* out) const {
+    for (int c = 0; c < w_; ++c) out[c] = state(r_ + k, c) == 1;
+  }
+
   /// Row k of the chunk (`cand`: its candidates): each changed pixel's sky bits, whether it
   /// lies on its region's boundary with observed unchanged ground, the brightening and, on
   /// the boundary, its gradient (3 x 3 Sobel / 8; a neighbour off the grid or with no data
@@ -313,16 +318,21 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
     buf.resize(static_cast<std::size_t>(w) * n);
-    rows(band, GF_Read, r, w, n, buf.data(), change);
-    for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
+    // The screening reads these rows with their halo: the flags come from that read.
+    std::optional<ChunkSky> chunk;
+    if (screening) {
+      chunk.emplace(band, change, *delta, *screening, r, n, w, h);
+      for (int k = 0; k < n; ++k) chunk->flags(k, buf.data() + static_cast<std::size_t>(k) * w);
+    } else {
+      rows(band, GF_Read, r, w, n, buf.data(), change);
+      for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
+    }
     if (need_seed || screening) {
       raw.resize(buf.size());
       rows(out, GF_Read, r, w, n, raw.data(), candidates);
       seeds.resize(buf.size());
       for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
     }
-    std::optional<ChunkSky> chunk;
-    if (screening) chunk.emplace(band, change, *delta, *screening, r, n, w, h);
     for (int k = 0; k < n; ++k) {
       const std::size_t o = static_cast<std::size_t>(k) * w;
       if (chunk) chunk->row(k, raw.data() + o, sky);
