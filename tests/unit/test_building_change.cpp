@@ -69,19 +69,27 @@ TEST(BuildingChange, FindsTheHouseBuiltAndNotTheOneStandingInBothDates) {
   EXPECT_LT(obj.edge_support, 1.0);
 }
 
-TEST(BuildingChange, FindsAGreyRoofOnAGreyLotByItsNewEdges) {
+/// A grey lot and a grey roof, (red, green, blue) each.
+struct GreyOnGrey {
+  const char* name;
+  std::array<double, 3> lot, roof;
+};
+
+class GreyRoof : public ::testing::TestWithParam<GreyOnGrey> {};
+
+TEST_P(GreyRoof, IsFoundByItsNewEdges) {
   // The field report of issue 15: a grey roof built on a grey concrete lot changes no
   // saturation; its outline and shadow are new edges on smooth ground. The generated pair's
-  // houses, repainted: lot (118, 118, 114), roofs (132, 132, 130), a little grain.
+  // houses, repainted on a lot of the parameter's grey, with a little grain.
   auto p = test::make_vhr_pair(1);
-  auto regrey = [](std::vector<std::vector<double>>& bands, double gain, double offset) {
+  const GreyOnGrey& g = GetParam();
+  auto regrey = [&](std::vector<std::vector<double>>& bands, double gain, double offset) {
     for (std::size_t i = 0; i < bands[0].size(); ++i) {
       const double v = (bands[0][i] - offset) / gain;  // the red the painter chose
       const bool roof = v > 140, shadow = v < 40;
-      const double lot[3] = {118, 118, 114}, top[3] = {132, 132, 130};
       const double grain = (bands[1][i] - bands[0][i]) * 0.15;  // its noise, smaller
-      for (int b = 0; b < 3; ++b)
-        bands[b][i] = gain * ((roof ? top[b] : shadow ? 28 : lot[b]) + grain) + offset;
+      for (std::size_t b = 0; b < 3; ++b)
+        bands[b][i] = gain * ((roof ? g.roof[b] : shadow ? 28 : g.lot[b]) + grain) + offset;
     }
   };
   regrey(p.before, 1.0, 0);
@@ -95,11 +103,17 @@ TEST(BuildingChange, FindsAGreyRoofOnAGreyLotByItsNewEdges) {
   EXPECT_EQ(o.outside, 0) << "changes outside the house";
   BuildingChangeParams saturation_only;
   saturation_only.edge_gain = 0;
-  EXPECT_TRUE(
-      detect_building_change(image_of(p, p.before), image_of(p, p.after), saturation_only)
-          .objects.empty())
+  EXPECT_TRUE(detect_building_change(image_of(p, p.before), image_of(p, p.after), saturation_only)
+                  .objects.empty())
       << "the saturation cue alone finds it: the test no longer tests the edge cue";
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Shades, GreyRoof,
+    ::testing::Values(GreyOnGrey{"LighterRoof", {118, 118, 114}, {132, 132, 130}},
+                      GreyOnGrey{"DarkerRoof", {140, 140, 136}, {112, 112, 110}},
+                      GreyOnGrey{"DarkBluishGreys", {96, 98, 100}, {104, 105, 108}}),
+    [](const ::testing::TestParamInfo<GreyOnGrey>& i) { return std::string(i.param.name); });
 
 TEST(BuildingChange, NothingBetweenTwoLooksAtTheSamePlace) {
   auto p = test::make_vhr_pair(0);
@@ -179,11 +193,11 @@ FieldScene make_field_scene(std::array<double, 3> later = {135, 135, 132}) {
     const std::array<int, 4> yellow{40, 260, 100, 100};
     for (int row = 0; row < 400; ++row)
       for (int c = 0; c < 400; ++c) {
-        std::array<double, 3> v{140, 115, 90};  // soil
-        if (row >= 180 && row < 220) v = {128, 128, 128};  // road
+        std::array<double, 3> v{140, 115, 90};                                         // soil
+        if (row >= 180 && row < 220) v = {128, 128, 128};                              // road
         if (inside(s.kept, c, row) || inside(s.converted, c, row)) v = {72, 104, 52};  // crops
         if (hardened && inside(s.converted, c, row)) v = later;
-        if (inside(yellow, c, row)) v = {190, 170, 60};  // ripe wheat
+        if (inside(yellow, c, row)) v = {190, 170, 60};                // ripe wheat
         if (c >= 200 && row >= 260 && (c / 12 + row / 12) % 2 == 0) {  // a roof every other 6 m
           const double grey = 100 + 7 * ((c / 12 * 5 + row / 12 * 3) % 11);
           v = {grey, grey, grey - 3};
