@@ -5,7 +5,10 @@ unsupervised baselines of ../shared/docs/benchmarks.md, in one run:
   - OTB MultivariateAlterationDetector, chi-square of the MAD variates > 95 % critical value
     (multispectral pairs only: the VHR table of issue 15 compares with CVA+Otsu alone);
   - farmwatch change --before A --after B [--bands ...] (no farmland layer; one configuration
-    for all pairs of a kind: the band order of the files is the only option given).
+    for all pairs of a kind: the band order of the files is the only option given);
+  - on the Sentinel-2 cities also "fw refl": the same with --scale 0.0001, the files' DNs
+    declared as L1C reflectance x 10000, as a user with a DN-to-reflectance rule (or L2A
+    products) runs it: the land-use classes then take part in the change.
 Pixel F1 of the change class per pair, then pooled per set (true and false positives and
 negatives summed over its pairs) and over all Sentinel-2 cities and all VHR pairs. Nanjing is
 scored on its labelled pixels only; a pair with no change in its reference (one LEVIR-CD
@@ -40,6 +43,7 @@ OSCD = [("abudhabi", "20160120", "20180328"), ("beihai", "20161209", "20180309")
         ("paris", "20161130", "20171107"), ("pisa", "20150704", "20180211"),
         ("rennes", "20150821", "20170621")]
 S2_BANDS = ["--bands", "blue=1,green=2,red=3,nir=4"]
+S2_REFLECTANCE = ["--scale", "0.0001"]
 RGB_BANDS = ["--bands", "red=1,green=2,blue=3"]
 everywhere = lambda r: np.ones_like(r, bool)  # noqa: E731
 
@@ -50,7 +54,8 @@ def vhr(folder, names, change):
             for n in names]
 
 
-# set -> [(name, before, after, reference, reference -> (change, scored), bands, with MAD)]
+# set -> [(name, before, after, reference, reference -> (change, scored), bands, with MAD)];
+# sets in REFLECTANCE are also run with those options ("fw refl").
 SETS = {
     "landsat": [("nanjing", "landsat_change_cn/nanjing_20000503_6band.tif",
                  "landsat_change_cn/nanjing_20020712_6band.tif",
@@ -72,6 +77,7 @@ SETS = {
                             ("szada_2", "szada_3", "szada_4", "tiszadob_1", "tiszadob_2",
                              "tiszadob_5"), lambda r: r > 127),
 }
+REFLECTANCE = {"oscd_s2": S2_REFLECTANCE}
 VHR_SETS = ("levir_cd_samples", "levir_cd_1024", "whu_cd", "dsifn", "sztaki_airchange")
 
 
@@ -126,7 +132,7 @@ def cell(v, share=False):
 def main():
     if not os.path.exists(os.path.join(data, "MANIFEST.md")):
         raise SystemExit(f"no shared data at {data}")
-    methods = ("CVA+Otsu", "OTB MAD", "farmwatch")
+    methods = ("CVA+Otsu", "OTB MAD", "farmwatch", "fw refl")
     print(f"{'set':17s} {'pair':22s} " + " ".join(f"{m:>9s}" for m in methods))
     pools = {}  # (set or group, method) -> Counts
     for set_name, pairs in SETS.items():
@@ -139,7 +145,9 @@ def main():
             with tempfile.TemporaryDirectory() as tmp:
                 preds = [cva_otsu(read(a_path), read(b_path)),
                          otb_mad(a_path, b_path, tmp) if with_mad else None,
-                         farmwatch(a_path, b_path, bands, tmp)]
+                         farmwatch(a_path, b_path, bands, tmp),
+                         farmwatch(a_path, b_path, bands + REFLECTANCE[set_name], tmp + "/refl")
+                         if set_name in REFLECTANCE else None]
             cells = []
             for m, p in zip(methods, preds):
                 if p is None:
