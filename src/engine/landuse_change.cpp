@@ -158,6 +158,20 @@ std::uint8_t sky_bits(const ReflectanceBlock& a, const ReflectanceBlock& b, std:
   return temporal_cloud_flags(e, l);
 }
 
+/// The candidates value of a pixel with no change category (io::kSkyOnly): its sky bits where
+/// `before` or `after` is a class that is no observation (the rules' cloud) and that date
+/// gained white light against the other (temporal_cloud_flags); 0 otherwise.
+std::uint8_t sky_only(const ClassTable& classes, std::uint8_t before, std::uint8_t after,
+                      const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
+  if (before == kNodataCode || after == kNodataCode) return 0;
+  const bool hidden_before = !classes.observed(before), hidden_after = !classes.observed(after);
+  if (!hidden_before && !hidden_after) return 0;
+  const std::uint8_t bits = sky_bits(a, b, i);
+  if (!((hidden_before && (bits & kCloudEarlier)) || (hidden_after && (bits & kCloudLater))))
+    return 0;
+  return static_cast<std::uint8_t>(bits << io::kSkyShift);
+}
+
 /// The mean of blue, green and red per pixel (NaN where one is missing); empty without them.
 std::vector<float> visible_brightness(const ReflectanceBlock& b) {
   if (!b.has(BandRole::blue) || !b.has(BandRole::green) || !b.has(BandRole::red)) return {};
@@ -380,7 +394,16 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       const bool sky = spectral && in.before_refl && in.after_refl;
       for (std::size_t i = 0; i < out.candidates.size(); ++i) {
         auto& v = out.candidates[i];
-        if (v == 255) v = 0;
+        if (v == 255) {
+          v = 0;
+          // A pixel the rules call cloud in one date (no observation: no data in change.tif)
+          // that gained white light there against the other date: the screening judges it with
+          // the change regions it touches (a cloud's thin edge is change to the rules), never
+          // reports it (io::kSkyOnly).
+          if (sky && job.classes_reliable)
+            v = sky_only(classes, out.classes[0][i], out.classes[1][i], refl[0], refl[1], i);
+          continue;
+        }
         if (!v) continue;
         if (!seeds.empty() && seeds[i]) v |= io::kSeedBit;
         if (!sky) continue;

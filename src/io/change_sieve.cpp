@@ -188,18 +188,25 @@ namespace {
 /// About 11 bytes per pixel of those columns; row() then gives one row's PixelSky at a time.
 class ChunkSky {
  public:
-  ChunkSky(GDALRasterBand* change_band, const std::string& change, GDALDataset& delta,
+  ChunkSky(GDALRasterBand* change_band, const std::string& change,
+           GDALRasterBand* candidates_band, const std::string& candidates, GDALDataset& delta,
            const CloudScreening& scr, int r, int n, int w, int h)
       : r_(r), w_(w), h_(h), r0_(std::max(0, r - 1)), r1_(std::min(h, r + n + 1)) {
     const int m = r1_ - r0_;
-    // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date.
+    // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date, 3 no data
+    // but judged with the regions (is_sky_only).
     changed_.resize(static_cast<std::size_t>(w) * m);
     rows(change_band, GF_Read, r0_, w, m, changed_.data(), change);
-    for (auto& v : changed_) v = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : 2;
+    cand_.resize(changed_.size());
+    rows(candidates_band, GF_Read, r0_, w, m, cand_.data(), candidates);
+    for (std::size_t i = 0; i < changed_.size(); ++i) {
+      const std::uint8_t v = changed_[i];
+      changed_[i] = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : is_sky_only(cand_[i]) ? 3 : 2;
+    }
     int cmin = w, cmax = -1;
     for (int row = r; row < r + n; ++row)
       for (int c = 0; c < w; ++c)
-        if (changed_[static_cast<std::size_t>(row - r0_) * w + c] == 1) {
+        if (changed_[static_cast<std::size_t>(row - r0_) * w + c] & 1) {
           cmin = std::min(cmin, c);
           cmax = std::max(cmax, c);
         }
@@ -224,21 +231,30 @@ class ChunkSky {
     }
   }
 
-  /// Row k of the chunk as 1 where changed, 0 elsewhere.
-  void flags(int k, std::uint8_t* out) const {
-    for (int c = 0; c < w_; ++c) out[c] = state(r_ + k, c) == 1;
+  /// Row k of the chunk as 1 where changed, 0 elsewhere; with `sky_only`, also 1 where
+  /// is_sky_only (the regions the screening judges).
+  void flags(int k, std::uint8_t* out, bool sky_only = false) const {
+    for (int c = 0; c < w_; ++c) {
+      const std::uint8_t s = state(r_ + k, c);
+      out[c] = s == 1 || (sky_only && s == 3);
+    }
+  }
+  /// Row k of the chunk's candidates.
+  const std::uint8_t* candidates(int k) const {
+    return cand_.data() + static_cast<std::size_t>(r_ + k - r0_) * w_;
   }
 
-  /// Row k of the chunk (`cand`: its candidates): each changed pixel's sky bits, whether it
-  /// lies on its region's boundary with observed unchanged ground, the brightening and, on
-  /// the boundary, its gradient (3 x 3 Sobel / 8; a neighbour off the grid or with no data
-  /// repeats the pixel itself).
-  void row(int k, const std::uint8_t* cand, std::vector<PixelSky>& out) const {
+  /// Row k of the chunk: each changed or is_sky_only pixel's sky bits, whether it lies on its
+  /// region's boundary with observed unchanged ground, the brightening and, on the boundary,
+  /// its gradient (3 x 3 Sobel / 8; a neighbour off the grid or with no data repeats the pixel
+  /// itself).
+  void row(int k, std::vector<PixelSky>& out) const {
     out.assign(static_cast<std::size_t>(w_), {});
     if (bright_.empty()) return;
     const int row = r_ + k;
+    const std::uint8_t* cand = candidates(k);
     for (int c = 0; c < w_; ++c) {
-      if (state(row, c) != 1) continue;
+      if (!(state(row, c) & 1)) continue;
       PixelSky& p = out[static_cast<std::size_t>(c)];
       p.bits = static_cast<std::uint8_t>((cand[c] >> kSkyShift) & 0x0f);
       p.pattern = (cand[c] & kPatternKeptBit) != 0;
@@ -280,7 +296,7 @@ class ChunkSky {
   }
 
   int r_, w_, h_, r0_, r1_, c0_ = 0, c1_ = 0;
-  std::vector<std::uint8_t> changed_, finite_;
+  std::vector<std::uint8_t> changed_, cand_, finite_;
   std::vector<float> bright_;
 };
 
@@ -312,8 +328,13 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   // tell the cloud screening); pass 2 clears the small and the unseeded ones and marks the
   // clouds and shadows no data. GDAL's sieve filter did the sizes before: it also labels the
   // unchanged regions and held 23 GB on a 21960² grid, where this holds the runs.
-  SeededRegions regions(w, screening != nullptr);
-  std::vector<std::uint8_t> buf, seeds, raw;
+  // With the screening, the regions it judges are labelled apart: the changed pixels joined
+  // by the is_sky_only ones (a cloud's core the rules took out, with its edge). The size and
+  // seed rule keeps regions of changed pixels alone, as without the screening.
+  SeededRegions regions(w, false);
+  std::optional<SeededRegions> judged;
+  if (screening) judged.emplace(w, true);
+  std::vector<std::uint8_t> buf, seeds, raw, members;
   std::vector<PixelSky> sky;
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
@@ -321,30 +342,39 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     // The screening reads these rows with their halo: the flags come from that read.
     std::optional<ChunkSky> chunk;
     if (screening) {
-      chunk.emplace(band, change, *delta, *screening, r, n, w, h);
+      chunk.emplace(band, change, out, candidates, *delta, *screening, r, n, w, h);
       for (int k = 0; k < n; ++k) chunk->flags(k, buf.data() + static_cast<std::size_t>(k) * w);
     } else {
       rows(band, GF_Read, r, w, n, buf.data(), change);
       for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
     }
-    if (need_seed || screening) {
-      raw.resize(buf.size());
-      rows(out, GF_Read, r, w, n, raw.data(), candidates);
+    if (need_seed) {
       seeds.resize(buf.size());
-      for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
+      if (chunk) {
+        for (int k = 0; k < n; ++k)
+          for (int c = 0; c < w; ++c)
+            seeds[static_cast<std::size_t>(k) * w + c] = (chunk->candidates(k)[c] & kSeedBit) ? 1 : 0;
+      } else {
+        raw.resize(buf.size());
+        rows(out, GF_Read, r, w, n, raw.data(), candidates);
+        for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
+      }
     }
+    members.resize(static_cast<std::size_t>(w));
     for (int k = 0; k < n; ++k) {
       const std::size_t o = static_cast<std::size_t>(k) * w;
-      if (chunk) chunk->row(k, raw.data() + o, sky);
-      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr,
-                  screening ? sky.data() : nullptr);
+      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr);
+      if (!chunk) continue;
+      chunk->row(k, sky);
+      chunk->flags(k, members.data(), /*sky_only=*/true);
+      judged->row(members.data(), need_seed ? seeds.data() + o : nullptr, sky.data());
     }
   }
   if (screening)
-    std::tie(screening->clouds, screening->shadows) = regions.judge_sky(
+    std::tie(screening->clouds, screening->shadows) = judged->judge_sky(
         min_pixels, need_seed, screening->min_cloud_pixels, screening->max_shadow_distance_px);
   std::array<std::int64_t, 256> counts{};
-  std::vector<std::uint8_t> flags;
+  std::vector<std::uint8_t> flags, verdicts;
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
     buf.resize(static_cast<std::size_t>(w) * n);
@@ -353,13 +383,25 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = buf[i] >= 1 && buf[i] <= 3;
     for (int k = 0; k < n; ++k)
       regions.clear(r + k, flags.data() + static_cast<std::size_t>(k) * w, min_pixels, need_seed);
+    if (judged) {
+      // The judged regions' members again (their candidates are not rewritten yet): each
+      // pixel's verdict, 2 + the date for a cloud or its shadow.
+      raw.resize(buf.size());
+      rows(out, GF_Read, r, w, n, raw.data(), candidates);
+      verdicts.resize(buf.size());
+      for (std::size_t i = 0; i < buf.size(); ++i)
+        verdicts[i] = (buf[i] >= 1 && buf[i] <= 3) || (buf[i] == 255 && is_sky_only(raw[i]));
+      for (int k = 0; k < n; ++k)
+        judged->clear(r + k, verdicts.data() + static_cast<std::size_t>(k) * w, min_pixels,
+                      need_seed);
+    }
     for (std::size_t i = 0; i < buf.size(); ++i) {
       if (buf[i] < 1 || buf[i] > 3) continue;
       if (flags[i] == 0) {
         buf[i] = 0;
-      } else if (flags[i] >= 2) {  // a cloud or its shadow: no observation
+      } else if (judged && verdicts[i] >= 2) {  // a cloud or its shadow: no observation
         buf[i] = 255;
-        ++screening->pixels[flags[i] - 2u];
+        ++screening->pixels[verdicts[i] - 2u];
       }
     }
     rows(band, GF_Write, r, w, n, buf.data(), change);

@@ -201,3 +201,69 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
   EXPECT_EQ(counts[255], cloud + shadow);
   EXPECT_EQ(counts[1], 1200);
 }
+
+TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoData) {
+  // Reflectance data: the land-use rules call a cloud's bright core cloud (no data in
+  // change.tif; its candidates carry only sky bits, io::is_sky_only) and its thin edge change.
+  // The edge alone, a ring about 22 pixels wide whose outer half is too thin to look white, has
+  // fewer than half its pixels cloud: no cloud. Judged
+  // with its core, the whole is a soft-edged cloud and the ring becomes no data too. A sharp
+  // white roof beside it, cored the same way, stays change, and its core stays no data. Sky-only
+  // pixels on their own never make a region change, nor count towards its size or seeds.
+  io::setup_gdal(nullptr);
+  test::TempDir d;
+  const int w = 300, h = 300;
+  const std::size_t n = std::size_t(w) * h;
+  std::vector<double> change(n, 0), cand(n, 0), bright(n, 0);
+  const double sky_only = kCloudLater << io::kSkyShift;
+  const int edge_bits = io::kSeedBit | 1;  // the thinnest cloud: not white enough to flag
+  const int thin_bits = (kCloudLater << io::kSkyShift) | edge_bits;
+  std::int64_t ring = 0;
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      const std::size_t i = std::size_t(r) * w + c;
+      const double d2 = (r - 150.0) * (r - 150.0) + (c - 90.0) * (c - 90.0);
+      const double haze = 0.4 * std::exp(-d2 / 800.0);
+      if (haze > 0.2) {  // the core, the rules' cloud
+        change[i] = 255, cand[i] = sky_only, bright[i] = haze;
+      } else if (haze > 0.03) {
+        change[i] = 1, cand[i] = haze > 0.08 ? thin_bits : edge_bits, bright[i] = haze, ++ring;
+      } else if (r >= 140 && r < 160 && c >= 200 && c < 240) {  // the roof: core and rim
+        const bool core = r >= 142 && r < 158 && c >= 202 && c < 238;
+        change[i] = core ? 255 : 1, cand[i] = core ? sky_only : edge_bits, bright[i] = 0.3;
+      } else if (r >= 20 && r < 40 && c >= 20 && c < 40) {  // a cloud core with no edge
+        change[i] = 255, cand[i] = sky_only, bright[i] = 0.3;
+      }
+    }
+  auto s = write_change_and_candidates(d, w, h, change, cand);
+  s.type = GDT_Float32;
+  s.bands = {bright, bright, bright};
+  test::write_raster(d / "delta.tif", s);
+  io::CloudScreening scr;
+  scr.change_vector = d / "delta.tif";
+  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  const auto counts =
+      io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
+  const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
+  auto at = [&](const std::vector<double>& v, int r, int col) {
+    return v[std::size_t(r) * w + col];
+  };
+  EXPECT_EQ(at(c, 150, 90), 255) << "the core stays no data";
+  EXPECT_EQ(at(c, 150, 90 + 25), 255) << "the thin edge, judged with its core";
+  EXPECT_EQ(at(c, 141, 220), 1) << "the roof's rim";
+  EXPECT_EQ(at(c, 150, 220), 255) << "the roof's core stays no data";
+  EXPECT_EQ(at(k, 150, 220), 0) << "candidates: no sky bits left";
+  EXPECT_EQ(at(c, 30, 30), 255) << "a core alone is no change";
+  EXPECT_EQ(scr.clouds, 1);
+  EXPECT_EQ(scr.pixels[1], ring);
+  EXPECT_EQ(counts[1], 20 * 40 - 16 * 36);
+
+  // Without its core the ring is not a cloud: under half of it looks like cloud.
+  for (std::size_t i = 0; i < n; ++i)
+    if (cand[i] == sky_only) cand[i] = 0;
+  write_change_and_candidates(d, w, h, change, cand);
+  io::CloudScreening alone = scr;
+  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &alone);
+  EXPECT_EQ(alone.clouds, 0);
+  EXPECT_EQ(test::read_band(d / "change.tif")[std::size_t(150) * w + 90 + 25], 1);
+}

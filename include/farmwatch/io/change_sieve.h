@@ -16,6 +16,15 @@ inline constexpr int kSkyShift = 3;
 /// through both dates (core: ground_pattern_kept).
 inline constexpr std::uint8_t kPatternKeptBit = 0x04;
 
+/// Whether a `candidates` value is a pixel that is no data in change.tif because the land-use
+/// rules call it cloud in one date, and that gained white light there against the other date
+/// (the engine sets its sky bits, no change value): the cloud screening judges it with the
+/// change regions it touches (a cloud's core with its thin edge, which the rules see as
+/// change), and it stays no data whatever the verdict.
+inline constexpr bool is_sky_only(std::uint8_t v) {
+  return (v & 0x03) == 0 && ((v >> kSkyShift) & 0x0f) != 0;
+}
+
 /// The temporal cloud and shadow screening of sieve_change (core: screen_change_regions).
 struct CloudScreening {
   /// The change vector (engine::LanduseChangeJob::delta_out: later minus earlier, Float32) and
@@ -39,8 +48,10 @@ struct CloudScreening {
 /// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
 /// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
 /// or its shadow in one date become no data (255): no observation, not change (about 110 bytes
-/// more per region, and about 11 bytes per pixel of a chunk of 256 rows over the changed
-/// pixels' columns, where the change vector's blue, green and red are read). Then rewrites
+/// more per region, and about 12 bytes per pixel of a chunk of 256 rows over the changed
+/// pixels' columns, where the change vector's blue, green and red are read). The screening
+/// judges regions of the changed pixels joined by the is_sky_only ones (labelled apart from
+/// the regions the size and seed rule keeps, which they never join). Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
