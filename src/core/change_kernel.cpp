@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "farmwatch/core/class_table.h"
+#include "farmwatch/core/quality_mask.h"
 
 namespace farmwatch {
 
@@ -52,6 +53,19 @@ bool best_different_pair(const ClassTable& classes, const ClassProbabilities& b,
 
 }  // namespace
 
+bool ChangeKernel::bright_ground(const ChangeInputs& in, std::uint8_t before, std::uint8_t after,
+                                 std::size_t i) const {
+  if (!in.spectral || (*in.spectral)[i] == 255 || !in.before_refl || !in.after_refl) return false;
+  if (before == kNodataCode || after == kNodataCode) return false;
+  // Cloud to the rules in both dates: nothing known of either surface (on the OSCD cities,
+  // what the test flagged there was mostly not change).
+  if (!classes_.observed(before) && !classes_.observed(after)) return false;
+  const std::uint8_t sky = temporal_cloud_flags(*in.before_refl, *in.after_refl, i);
+  if (!classes_.observed(before) && (sky & kCloudEarlier)) return false;
+  if (!classes_.observed(after) && (sky & kCloudLater)) return false;
+  return true;
+}
+
 void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
   const auto& before = *in.before;
   const auto& after = *in.after;
@@ -65,6 +79,13 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
     out.after = after;
   }
   const bool spectral = in.before_refl && in.after_refl;
+  auto set_evidence = [&](std::size_t i) {
+    if (!spectral) return;
+    const float m = spectral_change(*in.before_refl, *in.after_refl, i);
+    if (!std::isnan(m))
+      out.evidence[i] =
+          static_cast<std::uint8_t>(std::lround(100.0f * (1.0f - std::exp(-m / spectral_scale_))));
+  };
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t tested = in.spectral ? (*in.spectral)[i] : 255;
     ChangeCategory category;
@@ -73,8 +94,18 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
       if (tested == 255) continue;
       category = tested == 1 ? ChangeCategory::other : ChangeCategory::none;
     } else {
-      if (!classes_.observed(before[i]) || !classes_.observed(after[i])) continue;
       const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
+      if (!classes_.observed(before[i]) || !classes_.observed(after[i])) {
+        if (!bright_ground(in, before[i], after[i], i)) continue;
+        // Bright ground to a one-date cloud rule (sand, concrete, a white roof in both dates):
+        // no class to compare, the spectral test decides, as other change.
+        category = tested == 1 && (farmland || rules_.report_outside_farmland())
+                       ? ChangeCategory::other
+                       : ChangeCategory::none;
+        out.category[i] = static_cast<std::uint8_t>(category);
+        set_evidence(i);
+        continue;
+      }
       std::uint8_t from = before[i], to = after[i];
       int joint = -1;
       if (probabilities) {
@@ -103,12 +134,7 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
         category = ChangeCategory::other;
     }
     out.category[i] = static_cast<std::uint8_t>(category);
-    if (spectral) {
-      const float m = spectral_change(*in.before_refl, *in.after_refl, i);
-      if (!std::isnan(m))
-        out.evidence[i] = static_cast<std::uint8_t>(
-            std::lround(100.0f * (1.0f - std::exp(-m / spectral_scale_))));
-    }
+    set_evidence(i);
   }
 }
 

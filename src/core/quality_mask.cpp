@@ -115,6 +115,22 @@ std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
   return flags;
 }
 
+std::uint8_t temporal_cloud_flags(const ReflectanceBlock& earlier, const ReflectanceBlock& later,
+                                  std::size_t i) {
+  std::array<float, 4> e{}, l{};
+  const BandRole roles[4] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+  for (int k = 0; k < 4; ++k) {
+    if (!earlier.has(roles[k]) || !later.has(roles[k])) {
+      if (k < 3) return 0;
+      e[k] = l[k] = std::nanf("");
+      continue;
+    }
+    e[k] = earlier.plane(roles[k])[i];
+    l[k] = later.plane(roles[k])[i];
+  }
+  return temporal_cloud_flags(e, l);
+}
+
 void ChangeRegionSky::add(const ChangeRegionSky& o) {
   pixels += o.pixels;
   for (std::size_t k = 0; k < flagged.size(); ++k) flagged[k] += o.flagged[k];

@@ -141,23 +141,6 @@ int sample_bytes(const std::string& type) {
 
 namespace {
 
-/// temporal_cloud_flags of pixel i (blue, green, red and, where both have it, nir), 0 where a
-/// date lacks a visible band.
-std::uint8_t sky_bits(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
-  std::array<float, 4> e{}, l{};
-  const BandRole roles[4] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
-  for (int k = 0; k < 4; ++k) {
-    if (!a.has(roles[k]) || !b.has(roles[k])) {
-      if (k < 3) return 0;
-      e[k] = l[k] = std::nanf("");
-      continue;
-    }
-    e[k] = a.plane(roles[k])[i];
-    l[k] = b.plane(roles[k])[i];
-  }
-  return temporal_cloud_flags(e, l);
-}
-
 /// The candidates value of a pixel with no change category (io::kSkyOnly): its sky bits where
 /// `before` or `after` is a class that is no observation (the rules' cloud) and that date
 /// gained white light against the other (temporal_cloud_flags); 0 otherwise.
@@ -166,7 +149,7 @@ std::uint8_t sky_only(const ClassTable& classes, std::uint8_t before, std::uint8
   if (before == kNodataCode || after == kNodataCode) return 0;
   const bool hidden_before = !classes.observed(before), hidden_after = !classes.observed(after);
   if (!hidden_before && !hidden_after) return 0;
-  const std::uint8_t bits = sky_bits(a, b, i);
+  const std::uint8_t bits = temporal_cloud_flags(a, b, i);
   if (!((hidden_before && (bits & kCloudEarlier)) || (hidden_after && (bits & kCloudLater))))
     return 0;
   return static_cast<std::uint8_t>(bits << io::kSkyShift);
@@ -407,7 +390,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         if (!v) continue;
         if (!seeds.empty() && seeds[i]) v |= io::kSeedBit;
         if (!sky) continue;
-        const std::uint8_t bits = sky_bits(refl[0], refl[1], i);
+        const std::uint8_t bits = temporal_cloud_flags(refl[0], refl[1], i);
         v |= static_cast<std::uint8_t>(bits << io::kSkyShift);
         if ((bits & (kShadowEarlier | kShadowLater)) && !brightness[0].empty() &&
             !brightness[1].empty() &&

@@ -151,3 +151,36 @@ TEST(ChangeKernel, ClassProbabilitiesCatchAConversionOneMapMissedAndExplainSeaso
   EXPECT_EQ(out.category, (std::vector<std::uint8_t>(5, 0)));
   EXPECT_EQ(out.after, a1);
 }
+
+TEST(ChangeKernel, BrightGroundTheRulesCallCloudInOneDateIsJudgedByTheSpectralTest) {
+  // Reflectance, every pixel on farmland; the rules' one-date cloud class (bright blue and
+  // overall) in the later date of pixels 0-3, in both dates of pixel 4:
+  //  0: bright soil -> a bright grey roof, which did not gain white light: the test says
+  //     changed, so other change;
+  //  1: the same surfaces, the test says unchanged: no change;
+  //  2: dark crop -> a white cloud, which gained white light: no observation;
+  //  3: as 0, but the test could not judge: no observation;
+  //  4: cloud to the rules in both dates: no observation.
+  const ClassTable t = classes();
+  const auto r = rules();
+  const ChangeKernel k(t, r, 0.15f);
+  const std::vector<std::uint8_t> before = {kBare, kBare, kCrop, kBare, kCloud};
+  const std::vector<std::uint8_t> after = {kCloud, kCloud, kCloud, kCloud, kCloud};
+  const std::vector<std::uint8_t> tested = {1, 0, 1, 255, 1};
+  const std::vector<std::uint32_t> parcels(5, 3);
+  ReflectanceBlock a, b;
+  a.window = b.window = {0, 0, 5, 1};
+  const float soil[4] = {0.25f, 0.26f, 0.28f, 0.30f}, roof[4] = {0.31f, 0.31f, 0.32f, 0.33f};
+  const float crop[4] = {0.04f, 0.07f, 0.04f, 0.35f}, cloud[4] = {0.42f, 0.42f, 0.43f, 0.45f};
+  const BandRole roles[4] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+  for (int band = 0; band < 4; ++band) {
+    a.plane(roles[band]) = {soil[band], soil[band], crop[band], soil[band], roof[band]};
+    b.plane(roles[band]) = {roof[band], roof[band], cloud[band], roof[band], roof[band]};
+  }
+  ChangeInputs in{&before, &after, &parcels, &a, &b};
+  in.spectral = &tested;
+  ChangeOutputs out;
+  k.compute(in, out);
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{3, 0, 255, 255, 255}));
+  EXPECT_GT(out.evidence[0], 0);
+}

@@ -57,6 +57,8 @@ class ChangeRules {
   void set(std::uint8_t from, std::uint8_t to, Transition t);
   /// What happens to a change from -> to outside the farmland layer: other_change or ignore.
   void set_report_outside_farmland(bool report) { report_outside_ = report; }
+  /// Whether change outside the farmland layer is reported (as other change).
+  bool report_outside_farmland() const { return report_outside_; }
   void set_min_area_m2(ChangeCategory c, double m2);
   double min_area_m2(ChangeCategory c) const;
 

@@ -105,6 +105,11 @@ enum TemporalSkyBit : std::uint8_t {
 std::uint8_t temporal_cloud_flags(const std::array<float, 4>& earlier,
                                   const std::array<float, 4>& later);
 
+/// temporal_cloud_flags of pixel `i` of two blocks of the same window (blue, green, red and,
+/// where both have it, nir); 0 where either lacks a visible band.
+std::uint8_t temporal_cloud_flags(const ReflectanceBlock& earlier, const ReflectanceBlock& later,
+                                  std::size_t i);
+
 /// Whether the ground's pattern shows through in both dates at pixel (`col`, `row`) of two
 /// `width` x `height` planes of the same place (each date's mean visible brightness, NaN where
 /// missing): the Pearson correlation of the two dates over the 3 x 3 window (the pixels of it
