@@ -48,12 +48,20 @@ std::optional<std::vector<std::uint8_t>> refine_patch(const RefineInput& in) {
            (r > 0 && member[(r - 1) * in.width + c]) ||
            (r + 1 < in.height && member[(r + 1) * in.width + c]);
   };
+  // Only a member on the patch's rim (a 4-neighbour outside it) can be a mixture with the
+  // surroundings; one inside is another material of the same change (a building site of
+  // several surfaces), which the projection on the median would cut out as a hole.
+  auto on_rim = [&](int c, int r) {
+    return c == 0 || c + 1 == in.width || r == 0 || r + 1 == in.height ||
+           !member[r * in.width + c - 1] || !member[r * in.width + c + 1] ||
+           !member[(r - 1) * in.width + c] || !member[(r + 1) * in.width + c];
+  };
   std::vector<std::uint8_t> out(n, 0);
   for (int r = 0; r < in.height; ++r)
     for (int c = 0; c < in.width; ++c) {
       const std::size_t i = static_cast<std::size_t>(r) * in.width + c;
       if (member[i]) {
-        out[i] = !valid_delta(in, i) || fraction(i) >= 0.5;
+        out[i] = !on_rim(c, r) || !valid_delta(in, i) || fraction(i) >= 0.5;
       } else if ((*in.eligible)[i] && valid_delta(in, i) && next_to_member(c, r)) {
         out[i] = fraction(i) >= 0.5;
       }

@@ -188,9 +188,9 @@ namespace {
 /// About 11 bytes per pixel of those columns; row() then gives one row's PixelSky at a time.
 class ChunkSky {
  public:
-  ChunkSky(GDALRasterBand* change_band, const std::string& change,
-           GDALRasterBand* candidates_band, const std::string& candidates, GDALDataset& delta,
-           const CloudScreening& scr, int r, int n, int w, int h)
+  ChunkSky(GDALRasterBand* change_band, const std::string& change, GDALRasterBand* candidates_band,
+           const std::string& candidates, GDALDataset& delta, const CloudScreening& scr, int r,
+           int n, int w, int h)
       : r_(r), w_(w), h_(h), r0_(std::max(0, r - 1)), r1_(std::min(h, r + n + 1)) {
     const int m = r1_ - r0_;
     // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date, 3 no data
@@ -353,7 +353,8 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       if (chunk) {
         for (int k = 0; k < n; ++k)
           for (int c = 0; c < w; ++c)
-            seeds[static_cast<std::size_t>(k) * w + c] = (chunk->candidates(k)[c] & kSeedBit) ? 1 : 0;
+            seeds[static_cast<std::size_t>(k) * w + c] =
+                (chunk->candidates(k)[c] & kSeedBit) ? 1 : 0;
       } else {
         raw.resize(buf.size());
         rows(out, GF_Read, r, w, n, raw.data(), candidates);
