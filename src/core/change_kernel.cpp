@@ -57,6 +57,12 @@ bool ChangeKernel::bright_ground(const ChangeInputs& in, std::uint8_t before, st
                                  std::size_t i) const {
   if (!in.spectral || (*in.spectral)[i] == 255 || !in.before_refl || !in.after_refl) return false;
   if (before == kNodataCode || after == kNodataCode) return false;
+  // Whether the date gained white light needs its visible bands in both dates: where one is
+  // missing or not positive (clipped), the one-date rule is all there is.
+  for (const BandRole r : {BandRole::blue, BandRole::green, BandRole::red})
+    if (!in.before_refl->has(r) || !in.after_refl->has(r) || !(in.before_refl->plane(r)[i] > 0) ||
+        !(in.after_refl->plane(r)[i] > 0))
+      return false;
   // Cloud to the rules in both dates: nothing known of either surface (on the OSCD cities,
   // what the test flagged there was mostly not change).
   if (!classes_.observed(before) && !classes_.observed(after)) return false;

@@ -141,7 +141,7 @@ int sample_bytes(const std::string& type) {
 
 namespace {
 
-/// The candidates value of a pixel with no change category (io::kSkyOnly): its sky bits where
+/// The candidates value of a pixel with no change category (io::is_sky_only): its sky bits where
 /// `before` or `after` is a class that is no observation (the rules' cloud) and that date
 /// gained white light against the other (temporal_cloud_flags); 0 otherwise.
 std::uint8_t sky_only(const ClassTable& classes, std::uint8_t before, std::uint8_t after,
@@ -152,7 +152,8 @@ std::uint8_t sky_only(const ClassTable& classes, std::uint8_t before, std::uint8
   const std::uint8_t bits = temporal_cloud_flags(a, b, i);
   if (!((hidden_before && (bits & kCloudEarlier)) || (hidden_after && (bits & kCloudLater))))
     return 0;
-  return static_cast<std::uint8_t>(bits << io::kSkyShift);
+  // Its cloud bits only: a shadow's pattern test never ran here.
+  return static_cast<std::uint8_t>((bits & (kCloudEarlier | kCloudLater)) << io::kSkyShift);
 }
 
 /// The mean of blue, green and red per pixel (NaN where one is missing); empty without them.
@@ -382,7 +383,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
           // A pixel the rules call cloud in one date (no observation: no data in change.tif)
           // that gained white light there against the other date: the screening judges it with
           // the change regions it touches (a cloud's thin edge is change to the rules), never
-          // reports it (io::kSkyOnly).
+          // reports it (io::is_sky_only).
           if (sky && job.classes_reliable)
             v = sky_only(classes, out.classes[0][i], out.classes[1][i], refl[0], refl[1], i);
           continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -136,6 +137,23 @@ class SeededRegions {
     }
   }
 
+  /// Each pixel's region in row `r` (every row already fed): its root label, 0 outside the
+  /// regions; with a verdict after judge_sky.
+  void roots(int r, std::int32_t* out) {
+    const std::size_t w = cur_.size();
+    std::fill(out, out + w, 0);
+    for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
+         k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
+      const Run& run = runs_[k];
+      std::fill(out + run.begin, out + run.end, find(run.label));
+    }
+  }
+  /// The verdict of region `root` (after judge_sky).
+  RegionSkyVerdict::Kind verdict(std::int32_t root) const {
+    return verdict_.empty() ? RegionSkyVerdict::ground
+                            : verdict_[static_cast<std::size_t>(root)].kind;
+  }
+
  private:
   bool kept(std::size_t root, int min_pixels, bool need_seed) const {
     return size_[root] >= static_cast<std::uint32_t>(min_pixels) && (!need_seed || seeded_[root]);
@@ -185,7 +203,8 @@ namespace {
 /// The cloud screening's view of rows [r, r + n) of a w-wide grid h high: which pixels
 /// changed, and the brightening (the change vector's blue, green and red, averaged) over the
 /// columns of the changed pixels and one either side, with a row of halo above and below.
-/// About 11 bytes per pixel of those columns; row() then gives one row's PixelSky at a time.
+/// About 10 bytes per pixel of those columns and 2 per pixel of the rows (the change values
+/// and the candidates); row() then gives one row's PixelSky at a time.
 class ChunkSky {
  public:
   ChunkSky(GDALRasterBand* change_band, const std::string& change, GDALRasterBand* candidates_band,
@@ -372,10 +391,12 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     }
   }
   if (screening)
-    std::tie(screening->clouds, screening->shadows) = judged->judge_sky(
-        min_pixels, need_seed, screening->min_cloud_pixels, screening->max_shadow_distance_px);
+    judged->judge_sky(min_pixels, need_seed, screening->min_cloud_pixels,
+                      screening->max_shadow_distance_px);
   std::array<std::int64_t, 256> counts{};
   std::vector<std::uint8_t> flags, verdicts;
+  std::vector<std::int32_t> roots;
+  std::set<std::int32_t> screened;  ///< the judged regions that took changed pixels out
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
     buf.resize(static_cast<std::size_t>(w) * n);
@@ -385,16 +406,15 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     for (int k = 0; k < n; ++k)
       regions.clear(r + k, flags.data() + static_cast<std::size_t>(k) * w, min_pixels, need_seed);
     if (judged) {
-      // The judged regions' members again (their candidates are not rewritten yet): each
-      // pixel's verdict, 2 + the date for a cloud or its shadow.
-      raw.resize(buf.size());
-      rows(out, GF_Read, r, w, n, raw.data(), candidates);
-      verdicts.resize(buf.size());
-      for (std::size_t i = 0; i < buf.size(); ++i)
-        verdicts[i] = (buf[i] >= 1 && buf[i] <= 3) || (buf[i] == 255 && is_sky_only(raw[i]));
-      for (int k = 0; k < n; ++k)
-        judged->clear(r + k, verdicts.data() + static_cast<std::size_t>(k) * w, min_pixels,
-                      need_seed);
+      // Each pixel's verdict from the judged regions (every changed pixel lies in one): 2 + the
+      // date for a cloud or its shadow; and which region it is, to count those that screened.
+      verdicts.assign(buf.size(), 0);
+      roots.resize(buf.size());
+      for (int k = 0; k < n; ++k) {
+        const std::size_t o = static_cast<std::size_t>(k) * w;
+        judged->clear(r + k, verdicts.data() + o, min_pixels, need_seed);
+        judged->roots(r + k, roots.data() + o);
+      }
     }
     for (std::size_t i = 0; i < buf.size(); ++i) {
       if (buf[i] < 1 || buf[i] > 3) continue;
@@ -403,6 +423,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       } else if (judged && verdicts[i] >= 2) {  // a cloud or its shadow: no observation
         buf[i] = 255;
         ++screening->pixels[verdicts[i] - 2u];
+        screened.insert(roots[i]);
       }
     }
     rows(band, GF_Write, r, w, n, buf.data(), change);
@@ -411,6 +432,12 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       if (v == 255) v = 0;
     }
     rows(out, GF_Write, r, w, n, buf.data(), candidates);
+  }
+  // Counted by what they took out: a cloud whose changed pixels the size and seed rule had
+  // already removed is no cloud of the change.
+  for (const std::int32_t root : screened) {
+    screening->clouds += judged->verdict(root) == RegionSkyVerdict::cloud;
+    screening->shadows += judged->verdict(root) == RegionSkyVerdict::shadow;
   }
   close_or_throw(cand, candidates);
   close_or_throw(ds, change);

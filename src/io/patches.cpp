@@ -82,7 +82,16 @@ struct Pixels {
   std::vector<std::uint32_t> parcels;
 };
 
-std::uint8_t majority(const std::array<std::int64_t, 256>& h) {
+/// The most frequent class of `h` that observes the land (not the rules' cloud: a bright-ground
+/// patch, core/change_kernel.h, keeps that class in its date's map), else the most frequent.
+std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* classes) {
+  int best = -1;
+  if (classes)
+    for (int c = 0; c < 256; ++c)
+      if (h[c] > 0 && classes->observed(static_cast<std::uint8_t>(c)) &&
+          (best < 0 || h[c] > h[best]))
+        best = c;
+  if (best >= 0) return static_cast<std::uint8_t>(best);
   return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
 }
 
@@ -202,8 +211,8 @@ class PatchMeasurer {
     if (p.area_m2 < in_.rules->min_area_m2(cat) || p.area_m2 <= 0) return std::nullopt;
     Tally t;
     t.add(m.mask, px);
-    p.class_before = majority(t.hb);
-    p.class_after = majority(t.ha);
+    p.class_before = majority(t.hb, in_.classes);
+    p.class_after = majority(t.ha, in_.classes);
     t.add_pure(m.mask, px, p.class_before, p.class_after);
     describe(p, g, t);
     return m;
@@ -233,8 +242,8 @@ class PatchMeasurer {
       }
     };
     each_piece([&](const auto& mask, const Pixels& px) { t.add(mask, px); });
-    p.class_before = majority(t.hb);
-    p.class_after = majority(t.ha);
+    p.class_before = majority(t.hb, in_.classes);
+    p.class_after = majority(t.ha, in_.classes);
     each_piece([&](const auto& mask, const Pixels& px) {
       t.add_pure(mask, px, p.class_before, p.class_after);
     });
@@ -278,7 +287,7 @@ class PatchMeasurer {
     std::array<std::int64_t, 256> hb{}, ha{};
     for (std::size_t i = 0; i < member.size(); ++i)
       if (member[i]) ++hb[px.before[i]], ++ha[px.after[i]];
-    const std::uint8_t mb = majority(hb), ma = majority(ha);
+    const std::uint8_t mb = majority(hb, in_.classes), ma = majority(ha, in_.classes);
     std::vector<std::uint8_t> core(member.size(), 0), eligible(member.size(), 0);
     bool any_core = false;
     for (int r = 0; r < w.height; ++r)
@@ -339,7 +348,7 @@ class PatchMeasurer {
   void describe(Patch& p, const OGRGeometry& g, const Tally& t) {
     p.pixels = t.n;
     if (kinds_ && std::any_of(t.kinds.begin(), t.kinds.end(), [](auto k) { return k > 0; }))
-      p.kind = static_cast<VhrChangeKind>(majority(t.kinds));
+      p.kind = static_cast<VhrChangeKind>(majority(t.kinds, nullptr));
     const double nn = static_cast<double>(std::max<std::int64_t>(t.n, 1));
     p.area_mu = m2_to_mu(p.area_m2);
     p.farmland_share = static_cast<double>(t.in_farmland) / nn;

@@ -160,27 +160,39 @@ TEST(ChangeKernel, BrightGroundTheRulesCallCloudInOneDateIsJudgedByTheSpectralTe
   //  1: the same surfaces, the test says unchanged: no change;
   //  2: dark crop -> a white cloud, which gained white light: no observation;
   //  3: as 0, but the test could not judge: no observation;
-  //  4: cloud to the rules in both dates: no observation.
+  //  4: cloud to the rules in both dates: no observation;
+  //  5: as 0, but the later red band is 0 (clipped): whether it gained white light cannot be
+  //     told, so no observation;
+  //  6: as 0, outside the farmland layer: other change, or none where change outside farmland
+  //     is ignored.
   const ClassTable t = classes();
-  const auto r = rules();
-  const ChangeKernel k(t, r, 0.15f);
-  const std::vector<std::uint8_t> before = {kBare, kBare, kCrop, kBare, kCloud};
-  const std::vector<std::uint8_t> after = {kCloud, kCloud, kCloud, kCloud, kCloud};
-  const std::vector<std::uint8_t> tested = {1, 0, 1, 255, 1};
-  const std::vector<std::uint32_t> parcels(5, 3);
+  auto r = rules();
+  const std::vector<std::uint8_t> before = {kBare, kBare, kCrop, kBare, kCloud, kBare, kBare};
+  const std::vector<std::uint8_t> after = {kCloud, kCloud, kCloud, kCloud, kCloud, kCloud, kCloud};
+  const std::vector<std::uint8_t> tested = {1, 0, 1, 255, 1, 1, 1};
+  const std::vector<std::uint32_t> parcels = {3, 3, 3, 3, 3, 3, 0};
   ReflectanceBlock a, b;
-  a.window = b.window = {0, 0, 5, 1};
+  a.window = b.window = {0, 0, 7, 1};
   const float soil[4] = {0.25f, 0.26f, 0.28f, 0.30f}, roof[4] = {0.31f, 0.31f, 0.32f, 0.33f};
   const float crop[4] = {0.04f, 0.07f, 0.04f, 0.35f}, cloud[4] = {0.42f, 0.42f, 0.43f, 0.45f};
   const BandRole roles[4] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
   for (int band = 0; band < 4; ++band) {
-    a.plane(roles[band]) = {soil[band], soil[band], crop[band], soil[band], roof[band]};
-    b.plane(roles[band]) = {roof[band], roof[band], cloud[band], roof[band], roof[band]};
+    a.plane(roles[band]) = {soil[band], soil[band], crop[band], soil[band],
+                            roof[band], soil[band], soil[band]};
+    b.plane(roles[band]) = {roof[band], roof[band], cloud[band], roof[band],
+                            roof[band], roof[band], roof[band]};
   }
+  b.plane(BandRole::red)[5] = 0.0f;
   ChangeInputs in{&before, &after, &parcels, &a, &b};
   in.spectral = &tested;
   ChangeOutputs out;
+  const ChangeKernel k(t, r, 0.15f);
   k.compute(in, out);
-  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{3, 0, 255, 255, 255}));
+  EXPECT_EQ(out.category, (std::vector<std::uint8_t>{3, 0, 255, 255, 255, 255, 3}));
   EXPECT_GT(out.evidence[0], 0);
+  r.set_report_outside_farmland(false);
+  const ChangeKernel inside_only(t, r, 0.15f);
+  inside_only.compute(in, out);
+  EXPECT_EQ(out.category[6], 0);
+  EXPECT_EQ(out.category[0], 3);
 }

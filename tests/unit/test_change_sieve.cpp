@@ -206,13 +206,15 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   // Reflectance data: the land-use rules call a cloud's bright core cloud (no data in
   // change.tif; its candidates carry only sky bits, io::is_sky_only) and its thin edge change.
   // The edge alone, a ring about 22 pixels wide whose outer half is too thin to look white, has
-  // fewer than half its pixels cloud: no cloud. Judged
-  // with its core, the whole is a soft-edged cloud and the ring becomes no data too. A sharp
-  // white roof beside it, cored the same way, stays change, and its core stays no data. Sky-only
-  // pixels on their own never make a region change, nor count towards its size or seeds.
+  // fewer than half its pixels cloud: no cloud. Judged with its core (which straddles row 256,
+  // where the sieve's row chunks meet), the whole is a soft-edged cloud and the ring becomes no
+  // data too. A sharp white roof beside it, cored the same way, stays change, and its core stays
+  // no data. Sky-only pixels never count towards a change region's size or seeds: a second
+  // cloud's core whose only changed pixels are a seeded fragment of 4 pixels loses the fragment
+  // to the size rule, and that cloud, which took nothing out, is not counted.
   io::setup_gdal(nullptr);
   test::TempDir d;
-  const int w = 300, h = 300;
+  const int w = 300, h = 330;
   const std::size_t n = std::size_t(w) * h;
   std::vector<double> change(n, 0), cand(n, 0), bright(n, 0);
   const double sky_only = kCloudLater << io::kSkyShift;
@@ -222,8 +224,10 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
       const std::size_t i = std::size_t(r) * w + c;
-      const double d2 = (r - 150.0) * (r - 150.0) + (c - 90.0) * (c - 90.0);
+      const double d2 = (r - 256.0) * (r - 256.0) + (c - 90.0) * (c - 90.0);
       const double haze = 0.4 * std::exp(-d2 / 800.0);
+      const double d2b = (r - 60.0) * (r - 60.0) + (c - 60.0) * (c - 60.0);
+      const double haze_b = 0.4 * std::exp(-d2b / 200.0);
       if (haze > 0.2) {  // the core, the rules' cloud
         change[i] = 255, cand[i] = sky_only, bright[i] = haze;
       } else if (haze > 0.03) {
@@ -231,8 +235,10 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
       } else if (r >= 140 && r < 160 && c >= 200 && c < 240) {  // the roof: core and rim
         const bool core = r >= 142 && r < 158 && c >= 202 && c < 238;
         change[i] = core ? 255 : 1, cand[i] = core ? sky_only : edge_bits, bright[i] = 0.3;
-      } else if (r >= 20 && r < 40 && c >= 20 && c < 40) {  // a cloud core with no edge
-        change[i] = 255, cand[i] = sky_only, bright[i] = 0.3;
+      } else if (haze_b > 0.03) {  // the second cloud: all core but a fragment on its edge
+        const bool fragment = r >= 60 && r < 62 && c >= 78 && c < 80;
+        change[i] = fragment ? 1 : 255, cand[i] = fragment ? edge_bits : sky_only;
+        bright[i] = haze_b;
       }
     }
   auto s = write_change_and_candidates(d, w, h, change, cand);
@@ -248,13 +254,14 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];
   };
-  EXPECT_EQ(at(c, 150, 90), 255) << "the core stays no data";
-  EXPECT_EQ(at(c, 150, 90 + 25), 255) << "the thin edge, judged with its core";
+  EXPECT_EQ(at(c, 256 - 25, 90), 255) << "the thin edge above row 256, judged with its core";
+  EXPECT_EQ(at(c, 256 + 25, 90), 255) << "the thin edge below row 256";
+  EXPECT_EQ(at(c, 256, 90 + 25), 255);
   EXPECT_EQ(at(c, 141, 220), 1) << "the roof's rim";
-  EXPECT_EQ(at(c, 150, 220), 255) << "the roof's core stays no data";
   EXPECT_EQ(at(k, 150, 220), 0) << "candidates: no sky bits left";
-  EXPECT_EQ(at(c, 30, 30), 255) << "a core alone is no change";
+  EXPECT_EQ(at(c, 60, 78), 0) << "the fragment: under 9 pixels without the core";
   EXPECT_EQ(scr.clouds, 1);
+  EXPECT_EQ(scr.shadows, 0);
   EXPECT_EQ(scr.pixels[1], ring);
   EXPECT_EQ(counts[1], 20 * 40 - 16 * 36);
 
@@ -265,5 +272,5 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   io::CloudScreening alone = scr;
   io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &alone);
   EXPECT_EQ(alone.clouds, 0);
-  EXPECT_EQ(test::read_band(d / "change.tif")[std::size_t(150) * w + 90 + 25], 1);
+  EXPECT_EQ(test::read_band(d / "change.tif")[std::size_t(256) * w + 90 + 25], 1);
 }

@@ -70,8 +70,8 @@ class ChangeKernel {
  private:
   /// Whether pixel `i`, a class that is no observation (the rules' one-date cloud) in one of
   /// the dates, is bright ground instead: the spectral test judged it, the other date is an
-  /// observed class, and the date the rules call cloud did not gain white light against it
-  /// (core/quality_mask.h temporal_cloud_flags).
+  /// observed class, both dates have positive blue, green and red, and the date the rules call
+  /// cloud did not gain white light against it (core/quality_mask.h temporal_cloud_flags).
   bool bright_ground(const ChangeInputs& in, std::uint8_t before, std::uint8_t after,
                      std::size_t i) const;
   const ClassTable& classes_;

@@ -7,7 +7,9 @@
 // grows or shrinks patches by up to a pixel all round, which is 15-20 % of the area of a 1 ha
 // patch. Here each pixel's change vector is projected on the patch's own change direction
 // (the median change of its core): a linear mixture of the two surfaces changes by f times the
-// full change, so f >= 0.5 keeps exactly the pixels that are mostly changed.
+// full change, so f >= 0.5 keeps exactly the pixels that are mostly changed. Only the rim moves:
+// a member inside the patch is another material of the same change (a building site), not a
+// mixture, and stays.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -23,8 +25,9 @@ struct RefineInput {
 };
 
 /// Refined membership (same window), or nullopt when the patch's change direction is undefined
-/// (no valid core pixel, or no spectral change). Members with an invalid change keep their
-/// membership; only eligible pixels 4-adjacent to a member may join.
+/// (no valid core pixel, or no spectral change). Members inside the patch (every 4-neighbour a
+/// member) and members with an invalid change keep their membership; only eligible pixels
+/// 4-adjacent to a member may join.
 std::optional<std::vector<std::uint8_t>> refine_patch(const RefineInput& in);
 
 }  // namespace farmwatch

@@ -48,10 +48,12 @@ struct CloudScreening {
 /// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
 /// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
 /// or its shadow in one date become no data (255): no observation, not change (about 110 bytes
-/// more per region, and about 12 bytes per pixel of a chunk of 256 rows over the changed
-/// pixels' columns, where the change vector's blue, green and red are read). The screening
-/// judges regions of the changed pixels joined by the is_sky_only ones (labelled apart from
-/// the regions the size and seed rule keeps, which they never join). Then rewrites
+/// more per region, about 10 bytes per pixel of a chunk of 256 rows over the changed and
+/// sky-only pixels' columns, where the change vector's blue, green and red are read, and 2 per
+/// pixel of its rows). The screening judges regions of the changed pixels joined by the
+/// is_sky_only ones, labelled apart (their runs and labels a second time, with every cloud core
+/// the rules found) from the regions the size and seed rule keeps, which they never join; it
+/// counts the clouds and shadows that took changed pixels out. Then rewrites
 /// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
 /// each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
