@@ -27,6 +27,18 @@ test::RasterSpec write_change_and_candidates(const test::TempDir& d, int w, int 
   test::write_raster(d / "cand.tif", s);
   return s;
 }
+/// Writes `bright` as the change vector delta.tif in `d` (its blue, green and red bands each
+/// the brightening) on the grid of `s`, and returns a screening that reads it.
+io::CloudScreening screening_over(const test::TempDir& d, test::RasterSpec s,
+                                  const std::vector<double>& bright) {
+  s.type = GDT_Float32;
+  s.bands = {bright, bright, bright};
+  test::write_raster(d / "delta.tif", s);
+  io::CloudScreening scr;
+  scr.change_vector = d / "delta.tif";
+  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  return scr;
+}
 }  // namespace
 
 TEST(ChangeSieve, RegionsUnderTheMinimumGoAndMixedCategoriesCountAsOneRegion) {
@@ -172,13 +184,8 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
         change[i] = 1, cand[i] = water_bits, bright[i] = -0.1;
       }
     }
-  auto s = write_change_and_candidates(d, w, h, change, cand);
-  s.type = GDT_Float32;
-  s.bands = {bright, bright, bright};
-  test::write_raster(d / "delta.tif", s);
-  io::CloudScreening scr;
-  scr.change_vector = d / "delta.tif";
-  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  io::CloudScreening scr =
+      screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
   scr.max_shadow_distance_px = 200;
   const auto counts =
       io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
@@ -241,13 +248,8 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
         bright[i] = haze_b;
       }
     }
-  auto s = write_change_and_candidates(d, w, h, change, cand);
-  s.type = GDT_Float32;
-  s.bands = {bright, bright, bright};
-  test::write_raster(d / "delta.tif", s);
-  io::CloudScreening scr;
-  scr.change_vector = d / "delta.tif";
-  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  io::CloudScreening scr =
+      screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
   const auto counts =
       io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
