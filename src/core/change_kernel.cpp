@@ -53,6 +53,12 @@ bool best_different_pair(const ClassTable& classes, const ClassProbabilities& b,
 
 }  // namespace
 
+bool cloud_core(const ClassTable& classes, std::uint8_t before, std::uint8_t after,
+                std::uint8_t sky) {
+  return (!classes.observed(before) && (sky & kCloudEarlier)) ||
+         (!classes.observed(after) && (sky & kCloudLater));
+}
+
 bool ChangeKernel::bright_ground(const ChangeInputs& in, std::uint8_t before, std::uint8_t after,
                                  std::size_t i) const {
   if (!in.spectral || (*in.spectral)[i] == 255 || !in.before_refl || !in.after_refl) return false;
@@ -66,10 +72,8 @@ bool ChangeKernel::bright_ground(const ChangeInputs& in, std::uint8_t before, st
   // Cloud to the rules in both dates: nothing known of either surface (on the OSCD cities,
   // what the test flagged there was mostly not change).
   if (!classes_.observed(before) && !classes_.observed(after)) return false;
-  const std::uint8_t sky = temporal_cloud_flags(*in.before_refl, *in.after_refl, i);
-  if (!classes_.observed(before) && (sky & kCloudEarlier)) return false;
-  if (!classes_.observed(after) && (sky & kCloudLater)) return false;
-  return true;
+  return !cloud_core(classes_, before, after,
+                     temporal_cloud_flags(*in.before_refl, *in.after_refl, i));
 }
 
 void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
@@ -85,33 +89,22 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
     out.after = after;
   }
   const bool spectral = in.before_refl && in.after_refl;
-  auto set_evidence = [&](std::size_t i) {
-    if (!spectral) return;
-    const float m = spectral_change(*in.before_refl, *in.after_refl, i);
-    if (!std::isnan(m))
-      out.evidence[i] =
-          static_cast<std::uint8_t>(std::lround(100.0f * (1.0f - std::exp(-m / spectral_scale_))));
-  };
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t tested = in.spectral ? (*in.spectral)[i] : 255;
     ChangeCategory category;
+    const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
     if (in.spectral && !in.classes_reliable) {
       // Classes from uncalibrated DNs (cloud among them) mean little: the test alone decides.
       if (tested == 255) continue;
       category = tested == 1 ? ChangeCategory::other : ChangeCategory::none;
+    } else if (!classes_.observed(before[i]) || !classes_.observed(after[i])) {
+      if (!bright_ground(in, before[i], after[i], i)) continue;
+      // Bright ground to a one-date cloud rule (sand, concrete, a white roof in both dates):
+      // no class to compare, the spectral test decides, as other change.
+      category = tested == 1 && (farmland || rules_.report_outside_farmland())
+                     ? ChangeCategory::other
+                     : ChangeCategory::none;
     } else {
-      const bool farmland = !in.parcels || (*in.parcels)[i] != 0;
-      if (!classes_.observed(before[i]) || !classes_.observed(after[i])) {
-        if (!bright_ground(in, before[i], after[i], i)) continue;
-        // Bright ground to a one-date cloud rule (sand, concrete, a white roof in both dates):
-        // no class to compare, the spectral test decides, as other change.
-        category = tested == 1 && (farmland || rules_.report_outside_farmland())
-                       ? ChangeCategory::other
-                       : ChangeCategory::none;
-        out.category[i] = static_cast<std::uint8_t>(category);
-        set_evidence(i);
-        continue;
-      }
       std::uint8_t from = before[i], to = after[i];
       int joint = -1;
       if (probabilities) {
@@ -140,7 +133,12 @@ void ChangeKernel::compute(const ChangeInputs& in, ChangeOutputs& out) const {
         category = ChangeCategory::other;
     }
     out.category[i] = static_cast<std::uint8_t>(category);
-    set_evidence(i);
+    if (spectral) {
+      const float m = spectral_change(*in.before_refl, *in.after_refl, i);
+      if (!std::isnan(m))
+        out.evidence[i] = static_cast<std::uint8_t>(
+            std::lround(100.0f * (1.0f - std::exp(-m / spectral_scale_))));
+    }
   }
 }
 

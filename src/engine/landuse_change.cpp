@@ -147,11 +147,9 @@ namespace {
 std::uint8_t sky_only(const ClassTable& classes, std::uint8_t before, std::uint8_t after,
                       const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i) {
   if (before == kNodataCode || after == kNodataCode) return 0;
-  const bool hidden_before = !classes.observed(before), hidden_after = !classes.observed(after);
-  if (!hidden_before && !hidden_after) return 0;
+  if (classes.observed(before) && classes.observed(after)) return 0;
   const std::uint8_t bits = temporal_cloud_flags(a, b, i);
-  if (!((hidden_before && (bits & kCloudEarlier)) || (hidden_after && (bits & kCloudLater))))
-    return 0;
+  if (!cloud_core(classes, before, after, bits)) return 0;
   // Its cloud bits only: a shadow's pattern test never ran here.
   return static_cast<std::uint8_t>((bits & (kCloudEarlier | kCloudLater)) << io::kSkyShift);
 }

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <optional>
 #include <set>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -99,9 +98,9 @@ class SeededRegions {
     ++row_;
   }
   /// Judges the regions `clear` keeps (every row fed) for the cloud screening (constructed
-  /// with `sky`); returns how many are clouds and how many shadows.
-  std::pair<int, int> judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels,
-                                double max_shadow_distance_px) {
+  /// with `sky`): verdict() then tells each region's.
+  void judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels,
+                 double max_shadow_distance_px) {
     std::vector<ChangeRegionSky> regions;
     std::vector<std::size_t> roots;
     for (std::size_t x = 1; x < parent_.size(); ++x)
@@ -111,13 +110,7 @@ class SeededRegions {
       }
     const auto verdicts = screen_change_regions(regions, min_cloud_pixels, max_shadow_distance_px);
     verdict_.assign(parent_.size(), {});
-    std::pair<int, int> screened{0, 0};
-    for (std::size_t k = 0; k < roots.size(); ++k) {
-      verdict_[roots[k]] = verdicts[k];
-      screened.first += verdicts[k].kind == RegionSkyVerdict::cloud;
-      screened.second += verdicts[k].kind == RegionSkyVerdict::shadow;
-    }
-    return screened;
+    for (std::size_t k = 0; k < roots.size(); ++k) verdict_[roots[k]] = verdicts[k];
   }
 
   /// Marks, in `flag` (row `r`, every row already fed; 1 changed), the pixels of regions smaller
@@ -258,7 +251,7 @@ class ChunkSky {
       out[c] = s == 1 || (sky_only && s == 3);
     }
   }
-  /// Row k of the chunk's candidates.
+  /// Row k of the chunk's candidates (its rows follow one another).
   const std::uint8_t* candidates(int k) const {
     return cand_.data() + static_cast<std::size_t>(r_ + k - r0_) * w_;
   }
@@ -368,17 +361,15 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
     }
     if (need_seed) {
-      seeds.resize(buf.size());
-      if (chunk) {
-        for (int k = 0; k < n; ++k)
-          for (int c = 0; c < w; ++c)
-            seeds[static_cast<std::size_t>(k) * w + c] =
-                (chunk->candidates(k)[c] & kSeedBit) ? 1 : 0;
-      } else {
+      // The chunk's rows of candidates, as the screening read them or read here.
+      const std::uint8_t* rows_read = chunk ? chunk->candidates(0) : nullptr;
+      if (!rows_read) {
         raw.resize(buf.size());
         rows(out, GF_Read, r, w, n, raw.data(), candidates);
-        for (std::size_t i = 0; i < raw.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
+        rows_read = raw.data();
       }
+      seeds.resize(buf.size());
+      for (std::size_t i = 0; i < seeds.size(); ++i) seeds[i] = (rows_read[i] & kSeedBit) ? 1 : 0;
     }
     members.resize(static_cast<std::size_t>(w));
     for (int k = 0; k < n; ++k) {

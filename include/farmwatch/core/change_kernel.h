@@ -79,6 +79,12 @@ class ChangeKernel {
   float spectral_scale_;
 };
 
+/// Whether a pixel is a cloud's core to both tests: a date whose class (`before`, `after`) is no
+/// observation (the rules' one-date cloud) gained white light there against the other date
+/// (`sky`: core/quality_mask.h temporal_cloud_flags bits).
+bool cloud_core(const ClassTable& classes, std::uint8_t before, std::uint8_t after,
+                std::uint8_t sky);
+
 /// Change-vector magnitude over the bands both blocks have, plus |dNDVI|; NaN if undefined.
 float spectral_change(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i);
 
