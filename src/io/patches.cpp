@@ -82,17 +82,19 @@ struct Pixels {
   std::vector<std::uint32_t> parcels;
 };
 
-/// The most frequent class of `h` that observes the land (not the rules' cloud: a bright-ground
-/// patch, core/change_kernel.h, keeps that class in its date's map), else the most frequent.
+/// The most frequent class of `h`; with `classes`, of those that observe the land, and
+/// kNodataCode (reported as unknown) where none does: a bright-ground patch
+/// (core/change_kernel.h) keeps the rules' cloud class in its date's map, and is no change to
+/// cloud.
 std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* classes) {
+  if (!classes)
+    return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
   int best = -1;
-  if (classes)
-    for (int c = 0; c < 256; ++c)
-      if (h[c] > 0 && classes->observed(static_cast<std::uint8_t>(c)) &&
-          (best < 0 || h[c] > h[best]))
-        best = c;
-  if (best >= 0) return static_cast<std::uint8_t>(best);
-  return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
+  for (int c = 0; c < 256; ++c)
+    if (h[c] > 0 && classes->observed(static_cast<std::uint8_t>(c)) &&
+        (best < 0 || h[c] > h[best]))
+      best = c;
+  return best >= 0 ? static_cast<std::uint8_t>(best) : kNodataCode;
 }
 
 /// A kept patch and the pixels it reports.

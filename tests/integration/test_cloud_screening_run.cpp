@@ -119,3 +119,60 @@ INSTANTIATE_TEST_SUITE_P(ChangeWithoutQualityLayer, CloudScreening, ::testing::V
                          [](const ::testing::TestParamInfo<bool>& i) {
                            return i.param ? "RelativeBrightness" : "Reflectance";
                          });
+
+TEST(BrightGround, ARoofOnBrightSoilThatTheRulesCallCloudIsChangeFromSoilToUnknown) {
+  // Reflectance, no quality layer. On a lot of bright soil (blue 0.20: bare soil to the rules)
+  // a grey roof appears (blue 0.30, brightness 0.30: the rules' one-date cloud), which did not
+  // gain white light (red only 1.2 times brighter). It is change, not no data, and its patch
+  // reads bare soil to unknown, not a change to cloud.
+  test::TempDir d;
+  const int size = 160;
+  auto scene = [&](bool later) {
+    std::mt19937 rng(later ? 11 : 5), ground(3);
+    std::normal_distribution<double> noise(0, 0.003), texture(0, 0.01);
+    std::uniform_int_distribution<int> pick(0, 2);
+    const double cover[3][4] = {
+        {0.10, 0.09, 0.08, 0.12}, {0.04, 0.07, 0.04, 0.30}, {0.12, 0.14, 0.17, 0.22}};
+    const double soil[4] = {0.20, 0.22, 0.26, 0.30}, roof[4] = {0.30, 0.30, 0.31, 0.32};
+    std::mt19937 blocks(7);
+    std::vector<int> cls(std::size_t(size / 8) * (size / 8));
+    for (auto& k : cls) k = pick(blocks);
+    test::RasterSpec s;
+    s.width = s.height = size;
+    s.type = GDT_UInt16;
+    s.scale = 1e-4;
+    s.descriptions = {"blue", "green", "red", "nir"};
+    s.bands.assign(4, std::vector<double>(std::size_t(size) * size));
+    for (int r = 0; r < size; ++r)
+      for (int c = 0; c < size; ++c) {
+        const double t = texture(ground);
+        const bool lot = r >= 40 && r < 100 && c >= 40 && c < 100;
+        const bool on_roof = later && r >= 55 && r < 85 && c >= 55 && c < 85;
+        for (int b = 0; b < 4; ++b) {
+          const double base = on_roof ? roof[b]
+                              : lot   ? soil[b]
+                                      : cover[cls[std::size_t(r / 8) * (size / 8) + c / 8]][b];
+          s.bands[b][std::size_t(r) * size + c] =
+              std::round(std::clamp(base + t + noise(rng), 0.0, 1.0) * 1e4);
+        }
+      }
+    return s;
+  };
+  test::write_raster(d / "s2_20200601.tif", scene(false));
+  test::write_raster(d / "s2_20210601.tif", scene(true));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200601.tif", "--after",
+                                d / "s2_20210601.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  double roof = 0, flagged = 0;
+  for (int row = 55; row < 85; ++row)
+    for (int col = 55; col < 85; ++col) {
+      ++roof;
+      const double v = c[std::size_t(row) * size + col];
+      flagged += v >= 1 && v <= 3;
+    }
+  EXPECT_GT(flagged / roof, 0.8) << "the roof is no data or no change";
+  const std::string csv = test::read_text(d / "out/changes.csv");
+  EXPECT_EQ(csv.find("云/阴影"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("未知"), std::string::npos) << csv;
+}
