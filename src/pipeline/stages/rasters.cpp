@@ -52,6 +52,16 @@ void write_imagery(const std::string& rgb, const std::array<std::vector<std::int
   l.band_info.push_back({"alpha: 0 no data", std::nullopt, std::nullopt, std::nullopt, "Alpha", {}});
   l.metadata["FARMWATCH_STRETCH"] = "reflectance " + stretch;
   io::BlockRasterWriter w(out, l);
+  // The stretch of every 16-bit value, per band, looked up (a province's imagery is billions of
+  // pixels).
+  std::array<std::vector<std::uint8_t>, 3> stretched;
+  for (int b = 0; b < 3; ++b) {
+    const double scale = 255.0 / (hi[b] - lo[b]);
+    stretched[b].resize(65536);
+    for (std::size_t v = 0; v < 65536; ++v)
+      stretched[b][v] = static_cast<std::uint8_t>(
+          std::clamp((static_cast<double>(v) - lo[b]) * scale + 0.5, 0.0, 255.0));
+  }
   std::vector<std::uint16_t> v;
   std::vector<std::uint8_t> o, alpha;
   for (const Window& win : l.grid.blocks(l.grid.width, 256)) {
@@ -61,10 +71,10 @@ void write_imagery(const std::string& rgb, const std::array<std::vector<std::int
       v.resize(n);
       o.resize(n);
       in.read(win, b + 1, io::PixelType::u16, v.data());
-      const double scale = 255.0 / (hi[b] - lo[b]);
+      const std::uint8_t* lut = stretched[b].data();
       for (std::size_t k = 0; k < n; ++k) {
         if (!v[k]) alpha[k] = 0;
-        o[k] = static_cast<std::uint8_t>(std::clamp((v[k] - lo[b]) * scale + 0.5, 0.0, 255.0));
+        o[k] = lut[v[k]];
       }
       w.write(win, o.data(), b + 1);
     }
