@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -199,6 +200,14 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   if (with_change)
     out_pixel_bytes += 4 + 4 * static_cast<std::int64_t>(change_vector_roles(job).size());
   rows_bytes += out_pixel_bytes * job.grid.width * opt.block_size;
+  // A shard reads only its cells: the widest of its block rows, as a share of the grid's width.
+  if (opt.windows && job.grid.width > 0) {
+    std::map<int, std::int64_t> row_width;
+    for (const Window& w : *opt.windows) row_width[w.row] += w.width;
+    std::int64_t widest = 0;
+    for (const auto& [row, width] : row_width) widest = std::max(widest, width);
+    rows_bytes = rows_bytes * std::min<std::int64_t>(widest, job.grid.width) / job.grid.width;
+  }
   const std::int64_t cache_bytes = std::clamp<std::int64_t>(
       rows_bytes * ThreadLimit::current() + (std::int64_t(32) << 20), io::ScopedBlockCache::current(),
       std::max<std::int64_t>(io::ScopedBlockCache::current(), std::int64_t(4) << 30));
