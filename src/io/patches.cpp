@@ -97,12 +97,14 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* 
   return best >= 0 ? static_cast<std::uint8_t>(best) : kNodataCode;
 }
 
-/// GDAL's block cache for measuring patches: four block rows of every raster a patch reads
-/// (the change raster, read and written, included), at least 256 MB and at most 4 GB, or the
-/// current cache if larger. Patch windows come down the grid in polygon order, several in
-/// flight at once; a 10 m raster 21960 pixels wide takes 17 bytes a pixel (the change vector
-/// 12 of them), 730 MB for four rows. With 256 MB, a tenth of that grid's width, the patches of
-/// a 21960² grid took 88 s (a 512² block read again for each small patch) and 38 s with 800 MB.
+/// GDAL's block cache for measuring patches: two block rows of every raster a patch reads (the
+/// change raster, read and written, included) per thread, since each thread reads through its
+/// own datasets and GDAL caches each dataset's blocks apart; at least 256 MB and at most 4 GB,
+/// or the current cache if larger. Patch windows come down the grid in polygon order, several
+/// in flight at once. Two 4-band dates on a grid 21960 pixels wide take 21 bytes a pixel (the
+/// change vector 16 of them), 472 MB a thread. With 256 MB, about one block row, the patches of
+/// a 21960² grid on two threads took 88 s (a 512² block read again for each small patch), with
+/// 800 MB 38 s.
 std::int64_t patch_cache_bytes(const PatchInputs& in) {
   std::int64_t pixel_bytes = 0;
   for (const std::string* path : {&in.candidates, &in.change, &in.before_classes, &in.after_classes,
@@ -113,8 +115,8 @@ std::int64_t patch_cache_bytes(const PatchInputs& in) {
     for (int b = 1; b <= ds->GetRasterCount(); ++b)
       pixel_bytes += GDALGetDataTypeSizeBytes(ds->GetRasterBand(b)->GetRasterDataType());
   }
-  const std::int64_t rows =
-      pixel_bytes * in.grid.width * std::int64_t(4) * std::int64_t(kBlockSize);
+  const std::int64_t rows = pixel_bytes * in.grid.width * std::int64_t(2) *
+                            std::int64_t(kBlockSize) * tbb::this_task_arena::max_concurrency();
   return std::max(ScopedBlockCache::current(),
                   std::clamp<std::int64_t>(rows, std::int64_t(256) << 20, std::int64_t(4) << 30));
 }
@@ -442,7 +444,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   {
     // Patch windows come down the image in polygon order; a cache of a few block rows of
     // every raster read keeps each block read once (GDAL_CACHEMAX wins).
-    ScopedBlockCache cache(patch_cache_bytes(in));
+    ScopedBlockCache cache(no_polygons ? ScopedBlockCache::current() : patch_cache_bytes(in));
     ChangeMarks marks(in.change);
     tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
     std::size_t polygons = 0;
