@@ -191,7 +191,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   // (up to 8 bytes a pixel per date, 4 for the change rasters and 4 a change vector band). An
   // LRU cache a little short of that evicts every block before its reuse: two 21960² dates on
   // two threads need 1.8 GB: with the former 1 GB cap the per-pixel pass took 106-119 s, now
-  // 94 s. At most 4 GB (GDAL_CACHEMAX wins).
+  // 94 s. GDAL_CACHEMAX wins.
   std::int64_t rows_bytes = 0;
   for (const auto& m : job.images)
     for (const auto& s : m.scenes)
@@ -214,10 +214,8 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       widest = std::max<std::int64_t>(widest, std::int64_t(cols.size()) * opt.block_size);
     rows_bytes = rows_bytes * std::min<std::int64_t>(widest, job.grid.width) / job.grid.width;
   }
-  const std::int64_t cache_bytes = std::clamp<std::int64_t>(
-      rows_bytes * ThreadLimit::current() + (std::int64_t(32) << 20), io::ScopedBlockCache::current(),
-      std::max<std::int64_t>(io::ScopedBlockCache::current(), std::int64_t(4) << 30));
-  io::ScopedBlockCache cache(cache_bytes);
+  io::ScopedBlockCache cache(io::ScopedBlockCache::grown_to(
+      rows_bytes * ThreadLimit::current() + (std::int64_t(32) << 20)));
 
   tbb::enumerable_thread_specific<Readers> readers([&] {
     Readers r;

@@ -1,15 +1,15 @@
-#include <proj.h>
 #include "gdal_handles.h"
 
 #include <cpl_conv.h>
+#include <proj.h>
 
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <vector>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/gdal_setup.h"
@@ -44,6 +44,10 @@ ScopedBlockCache::ScopedBlockCache(std::int64_t bytes) : before_(GDALGetCacheMax
 }
 ScopedBlockCache::~ScopedBlockCache() { GDALSetCacheMax64(before_); }
 std::int64_t ScopedBlockCache::current() { return GDALGetCacheMax64(); }
+std::int64_t ScopedBlockCache::grown_to(std::int64_t bytes) {
+  const std::int64_t now = current();
+  return std::clamp<std::int64_t>(bytes, now, std::max<std::int64_t>(now, std::int64_t(4) << 30));
+}
 
 std::vector<std::pair<std::string, std::string>> library_versions() {
   const int major = PROJ_VERSION_MAJOR, minor = PROJ_VERSION_MINOR, patch = PROJ_VERSION_PATCH;

@@ -99,8 +99,8 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* 
 
 /// GDAL's block cache for measuring patches: two block rows of every raster a patch reads (the
 /// change raster, read and written, included) per thread, since each thread reads through its
-/// own datasets and GDAL caches each dataset's blocks apart; at least 256 MB and at most 4 GB,
-/// or the current cache if larger. Patch windows come down the grid in polygon order, several
+/// own datasets and GDAL caches each dataset's blocks apart; at least 256 MB
+/// (ScopedBlockCache::grown_to). Patch windows come down the grid in polygon order, several
 /// in flight at once. Two 4-band dates on a grid 21960 pixels wide take 21 bytes a pixel (the
 /// change vector 16 of them), 472 MB a thread. With 256 MB, about one block row, the patches of
 /// a 21960² grid on two threads took 88 s (a 512² block read again for each small patch), with
@@ -117,8 +117,7 @@ std::int64_t patch_cache_bytes(const PatchInputs& in) {
   }
   const std::int64_t rows = pixel_bytes * in.grid.width * std::int64_t(2) *
                             std::int64_t(kBlockSize) * tbb::this_task_arena::max_concurrency();
-  return std::max(ScopedBlockCache::current(),
-                  std::clamp<std::int64_t>(rows, std::int64_t(256) << 20, std::int64_t(4) << 30));
+  return ScopedBlockCache::grown_to(std::max<std::int64_t>(rows, std::int64_t(256) << 20));
 }
 
 /// A kept patch and the pixels it reports.

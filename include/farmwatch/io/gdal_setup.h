@@ -23,6 +23,9 @@ class ScopedBlockCache {
   ScopedBlockCache& operator=(const ScopedBlockCache&) = delete;
   /// The cache's size now, bytes.
   static std::int64_t current();
+  /// The size for a stage that needs `bytes` of cache (the block rows it reads over and over):
+  /// never below current(), at most 4 GB unless current() is larger already.
+  static std::int64_t grown_to(std::int64_t bytes);
 
  private:
   std::int64_t before_;
