@@ -245,6 +245,15 @@ class TileRenderer {
     coverage_ = coverage();
     levels();
     open_levels();
+    if (req.shards) {
+      if (style_.imagery || !req.previous_raster.empty())
+        throw std::logic_error("write_tile_layer: shards render class layers, in full");
+      // Where the deepest level would read an overview of the published raster, the shard's
+      // copy (none) and the merge's differ: the merge renders everything.
+      const double first_overview = double(grid_.width) / ((grid_.width + 1) / 2);
+      sharded_ = source_overview_ < 0 && tile_ground_ / ground_res_ + 1e-9 < first_overview;
+      if (req.shards->index < 0) check_shard_sets();
+    }
   }
 
   TileLayerStats run() {
@@ -260,8 +269,13 @@ class TileRenderer {
     // levels are written; levels at and below `top` are made within each super tile.
     const int super = std::max(req_.set->first_level, max_ - kSuperDepth);
     const int top = std::max(super, min_);
+    if (req_.shards) {
+      render_sharded(super, top);
+      if (req_.shards->index < 0 && sharded_) link_shard_tiles();
+    }
     Level kept;  // tiles of the super level, for the levels above it
-    for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
+    for (const TileAddress& st : req_.shards ? std::vector<TileAddress>{}
+                                             : req_.set->tiles_covering(coverage_.in_set, super)) {
       std::vector<TileAddress> deepest;
       const int k = max_ - super;
       for (int x = st.x << k; x < (st.x + 1) << k; ++x)
@@ -354,13 +368,14 @@ class TileRenderer {
   void open_levels() {
     GDALRasterBand* b1 = ds_->GetRasterBand(1);
     const double lat = 0.5 * (coverage_.lonlat.ymin + coverage_.lonlat.ymax) * M_PI / 180.0;
-    const double tile_ground =
+    const double tile_ground = tile_ground_ =
         req_.set->ground_resolution(max_) * (req_.set->geographic ? 1.0 : std::cos(lat));
     int chosen = -1;
     for (int k = 0; k < b1->GetOverviewCount(); ++k) {
       const double factor = double(grid_.width) / b1->GetOverview(k)->GetXSize();
       if (factor <= tile_ground / ground_res_ + 1e-9) chosen = k;
     }
+    source_overview_ = chosen;
     auto band = [&](int i) {
       GDALRasterBand* b = ds_->GetRasterBand(i);
       return chosen < 0 ? b : b->GetOverview(chosen);
@@ -770,6 +785,168 @@ class TileRenderer {
     }
   }
 
+  /// Whether the layer has tile `t` (the deepest tiles over the raster's extent and their
+  /// parents).
+  bool exists(const TileAddress& t) const {
+    return !req_.set->tile_bounds(t).intersect(coverage_.in_set).empty();
+  }
+
+  static TileAddress child_of(const TileAddress& t, int q) {
+    return {t.z + 1, 2 * t.x + (q & 1), 2 * t.y + (q >> 1)};
+  }
+
+  /// The shard that renders tile `t`, -1 for the merge (TileShards).
+  int owner(const TileAddress& t) {
+    if (!sharded_) return -1;
+    if (const auto it = owners_.find(t); it != owners_.end()) return it->second;
+    int o = -1;
+    if (t.z == max_) {
+      const Box b = req_.set->tile_bounds(t).intersect(coverage_.in_set);
+      if (!b.empty()) o = req_.shards->owner_of(window_of(to_raster_box(b), src_));
+    } else {
+      int seen = -2;  // no child yet
+      for (int q = 0; q < 4 && seen != -1; ++q)
+        if (const TileAddress c = child_of(t, q); exists(c))
+          seen = (seen == -2 || seen == owner(c)) ? owner(c) : -1;
+      o = seen < 0 ? -1 : seen;
+    }
+    owners_.emplace(t, o);
+    return o;
+  }
+
+  /// The layer's tiles this call renders (TileShards), level by level: within each super
+  /// tile from the deepest level up to `top`, then above it from the super tiles' level.
+  void render_sharded(int super, int top) {
+    const int me = req_.shards->index;
+    auto mine = [&](int z, int x0, int y0, int n) {  // n x n tiles of level z from (x0, y0)
+      std::vector<TileAddress> ts;
+      for (int x = x0; x < x0 + n; ++x)
+        for (int y = y0; y < y0 + n; ++y)
+          if (const TileAddress t{z, x, y}; exists(t) && owner(t) == me) ts.push_back(t);
+      return ts;
+    };
+    Level kept;
+    std::set<TileAddress> present;  // tiles of the current level above `super`
+    for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
+      if (!exists(st)) continue;
+      present.insert(st);
+      Level level;
+      for (int z = max_; z >= top; --z) {
+        const int k = z - super;
+        const auto ts = mine(z, st.x << k, st.y << k, 1 << k);
+        if (z == max_)
+          level = ts.empty() ? Level{} : render_deepest(st, ts);
+        else
+          level = reduce_level(ts, level);
+        write_level(level);
+      }
+      if (super > min_) kept.merge(level);
+    }
+    for (int z = super - 1; z >= min_; --z) {
+      std::set<TileAddress> up;
+      for (const TileAddress& t : present) up.insert(parent_of(t));
+      present = std::move(up);
+      std::vector<TileAddress> ts;
+      for (const TileAddress& t : present)
+        if (owner(t) == me) ts.push_back(t);
+      kept = reduce_level(ts, kept);
+      write_level(kept);
+    }
+  }
+
+  /// Tiles `ts` from their children: in `below` (this call's), else a shard's PNG (the merge).
+  Level reduce_level(const std::vector<TileAddress>& ts, const Level& below) {
+    std::vector<int> shard(ts.size() * 4, -1);  // a child's shard where a shard rendered it
+    for (std::size_t i = 0; i < ts.size(); ++i)
+      for (int q = 0; q < 4; ++q)
+        if (const TileAddress c = child_of(ts[i], q); !below.count(c) && exists(c))
+          shard[4 * i + q] = owner(c);
+    std::vector<TilePixels> out(ts.size());
+    tbb::parallel_for(std::size_t(0), ts.size(), [&](std::size_t i) {
+      std::array<TilePixels, 4> kids;
+      std::array<const TilePixels*, 4> child{};
+      for (int q = 0; q < 4; ++q) {
+        const TileAddress c = child_of(ts[i], q);
+        if (const auto it = below.find(c); it != below.end()) {
+          child[q] = &it->second;
+          continue;
+        }
+        if (const int k = shard[4 * i + q]; k >= 0 && k != req_.shards->index)
+          kids[q] = shard_tile(k, c);
+        child[q] = &kids[q];
+      }
+      out[i] = reduce(child);
+    });
+    Level next;
+    for (std::size_t i = 0; i < ts.size(); ++i) next.emplace(ts[i], std::move(out[i]));
+    return next;
+  }
+
+  /// The pixels of tile `t` as shard `k` wrote it (none written: transparent).
+  TilePixels shard_tile(int k, const TileAddress& t) const {
+    const fs::path p = fs::path(req_.shards->dirs.at(static_cast<std::size_t>(k))) /
+                       std::to_string(t.z) / std::to_string(t.x) / (std::to_string(t.y) + ".png");
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return {};
+    DecodedPng d = decode_png(p.string());
+    if (d.width != kTileSize || d.height != kTileSize || !d.indexed)
+      throw ProcessingError("shard tile '" + p.string() + "' is not a tile of this layer");
+    return std::move(d.pixels);
+  }
+
+  /// The merge: each shard's tiles were made with the same levels and colours.
+  void check_shard_sets() const {
+    for (const std::string& dir : req_.shards->dirs) {
+      const fs::path p = fs::path(dir) / "tilejson.json";
+      std::ifstream f(p);
+      const json tj = json::parse(f, nullptr, /*allow_exceptions=*/false);
+      if (!tj.is_object() || tj.value("minzoom", -1) != min_ || tj.value("maxzoom", -1) != max_ ||
+          tj.value("farmwatch:style", std::string()) != style_.fingerprint)
+        throw ProcessingError("shard tiles '" + p.string() + "' are missing or were made with " +
+                              "other levels or colours than the merge's");
+    }
+  }
+
+  /// The merge: every shard's tiles hard-linked (copied where links are refused) into the set.
+  void link_shard_tiles() {
+    const fs::path out(req_.out_dir);
+    for (const std::string& dir : req_.shards->dirs) {
+      std::vector<std::pair<TileAddress, fs::path>> files;
+      for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file() || e.path().extension() != ".png") continue;
+        const fs::path rel = fs::relative(e.path(), dir);
+        auto it = rel.begin();
+        try {
+          TileAddress t;
+          t.z = std::stoi((it++)->string());
+          t.x = std::stoi((it++)->string());
+          t.y = std::stoi(it->stem().string());
+          files.emplace_back(t, rel);
+        } catch (const std::exception&) {
+        }
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& [t, rel] : files) {
+        const fs::path src = fs::path(dir) / rel, dst = out / rel;
+        std::error_code ec;
+        fs::create_directories(dst.parent_path(), ec);
+        if (fs::exists(dst, ec))
+          throw ProcessingError("tile '" + dst.string() + "' was rendered twice (by the merge " +
+                                "and in '" + dir + "')");
+        fs::create_hard_link(src, dst, ec);
+        if (ec && !fs::copy_file(src, dst, ec))
+          throw ProcessingError("cannot copy tile '" + src.string() + "' to '" + dst.string() +
+                                "': " + ec.message());
+        ++stats_.written, ++stats_.rendered;
+        stats_.bytes += fs::file_size(dst);
+        if (!req_.mbtiles.empty()) {
+          std::ifstream f(dst, std::ios::binary);
+          encoded_.push_back({t, std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {})});
+        }
+      }
+    }
+  }
+
   json tilejson() const {
     const Box& ll = coverage_.lonlat;
     const int center_level = std::min(max_, std::max(min_, max_ - 3));
@@ -803,6 +980,10 @@ class TileRenderer {
   bool incremental_ = false;
   Coverage coverage_;
   double ground_res_ = 0;
+  double tile_ground_ = 0;    ///< metres on the ground of a deepest tile's pixel
+  int source_overview_ = -1;  ///< the overview the deepest level reads; -1 full resolution
+  bool sharded_ = false;      ///< shards render their tiles (TileShards)
+  std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
   int min_ = 0, max_ = 0;
   SourceLevel src_;
   tbb::enumerable_thread_specific<TransformPtr> transforms_;
@@ -812,6 +993,18 @@ class TileRenderer {
 };
 
 }  // namespace
+
+int TileShards::owner_of(const Window& w) const {
+  if (cell <= 0 || w.empty() || w.col < 0 || w.row < 0) return -1;
+  const int c0 = w.col / cell, c1 = (w.col + w.width - 1) / cell;
+  const int r0 = w.row / cell, r1 = (w.row + w.height - 1) / cell;
+  if (c1 >= cols || r1 >= rows) return -1;
+  const int o = owner.at(static_cast<std::size_t>(r0) * cols + c0);
+  for (int r = r0; r <= r1; ++r)
+    for (int c = c0; c <= c1; ++c)
+      if (owner.at(static_cast<std::size_t>(r) * cols + c) != o) return -1;
+  return o;
+}
 
 TileLayerStats write_tile_layer(const TileLayerRequest& req, const Log& log) {
   return TileRenderer(req, log).run();

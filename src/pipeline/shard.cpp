@@ -431,6 +431,22 @@ void with_shard_results_checked(const fs::path& dir, int count,
   }
 }
 
+io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>& cells,
+                           const std::vector<int>& owner, int index) {
+  io::TileShards t;
+  t.cell = cell;
+  t.cols = (grid.width + cell - 1) / cell;
+  t.rows = (grid.height + cell - 1) / cell;
+  t.owner.assign(static_cast<std::size_t>(t.cols) * t.rows, -1);
+  for (std::size_t c = 0; c < cells.size(); ++c)
+    t.owner.at(static_cast<std::size_t>(cells[c].row / cell) * t.cols + cells[c].col / cell) =
+        owner[c];
+  t.index = index;
+  return t;
+}
+
+fs::path shard_tiles_root(const fs::path& result) { return result / "tiles"; }
+
 void remove_shard_results(const RunContext& ctx, int count) {
   const fs::path dir = shard_results_dir(ctx);
   std::error_code ec;

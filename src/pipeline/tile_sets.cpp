@@ -27,8 +27,10 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
     const TileLayerSource* layer;
     io::TileLayerRequest req;
     io::TileLayerStats stats;
+    io::TileShards shards;
   };
   std::vector<Job> jobs;
+  jobs.reserve(sets.size() * layers.size());  // requests point at their job's shards
   for (const TileMatrixSet* set : sets) {
     // With both grids, levels are kept within each one's range (天地图 "c" starts at 1).
     auto level = [&](int z) {
@@ -50,8 +52,22 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
         req.previous_raster = layer.previous_raster;
         req.previous_dir = (fs::path(options.previous_root) / set->id / layer.name).string();
       }
-      if (set == &web_mercator_quad()) req.mbtiles = (dir / (layer.name + ".mbtiles")).string();
-      jobs.push_back({set, &layer, std::move(req), {}});
+      const bool shard = options.shards && options.shards->index >= 0;
+      if (set == &web_mercator_quad() && !shard)
+        req.mbtiles = (dir / (layer.name + ".mbtiles")).string();
+      jobs.push_back({set, &layer, std::move(req), {}, {}});
+      if (!options.shards) continue;
+      Job& j = jobs.back();
+      j.shards = *options.shards;
+      j.shards.dirs.clear();
+      for (const std::string& r : options.shard_roots)
+        j.shards.dirs.push_back((fs::path(r) / set->id / layer.name).string());
+      // The merge takes a layer from the shards only where every one of them rendered it.
+      const bool all = std::all_of(j.shards.dirs.begin(), j.shards.dirs.end(), [](const auto& d) {
+        std::error_code ec;
+        return fs::exists(fs::path(d) / "tilejson.json", ec);
+      });
+      if (shard || (all && !j.shards.dirs.empty())) j.req.shards = &j.shards;
     }
   }
   // One layer after the other: each renderer is parallel inside, and an imagery layer's

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "farmwatch/core/log.h"
+#include "farmwatch/pipeline/tile_sets.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -108,15 +110,15 @@ int code_of(const std::array<std::uint8_t, 4>& px) {
   return -1;
 }
 
-struct Grid {
+struct TileGrid {
   const char* id;
   const char* crs;
   double origin_x, origin_y, span0;
   int first_level;
 };
-const Grid kWebMercator{"webmercator", "EPSG:3857", -20037508.342789244, 20037508.342789244,
+const TileGrid kWebMercator{"webmercator", "EPSG:3857", -20037508.342789244, 20037508.342789244,
                         2 * 20037508.342789244, 0};
-const Grid kTiandituC{"tianditu-c", "EPSG:4490", -180, 90, 180, 1};
+const TileGrid kTiandituC{"tianditu-c", "EPSG:4490", -180, 90, 180, 1};
 
 std::vector<fs::path> pngs(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -141,14 +143,14 @@ class MapTiles : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static void TearDownTestSuite() { delete dir_; }
-  static fs::path layer(const Grid& g) { return fs::path(*dir_ / "t") / g.id / "fields"; }
-  static json tilejson(const Grid& g) {
+  static fs::path layer(const TileGrid& g) { return fs::path(*dir_ / "t") / g.id / "fields"; }
+  static json tilejson(const TileGrid& g) {
     return json::parse(test::read_text((layer(g) / "tilejson.json").string()));
   }
 
   /// Every pixel of every deepest tile against the class under its centre, transformed
   /// exactly (no interpolation) into the raster.
-  static void expect_deepest_level_is_an_exact_warp(const Grid& g) {
+  static void expect_deepest_level_is_an_exact_warp(const TileGrid& g) {
     const int z = tilejson(g)["maxzoom"];
     OGRSpatialReference from, to;
     from.SetFromUserInput(g.crs);
@@ -185,7 +187,7 @@ class MapTiles : public ::testing::Test {
 
   /// Every pixel of each tile one level up is the most frequent class of the 2 x 2 pixels
   /// under it (no data aside; ties: the lower code).
-  static void expect_parents_are_the_mode_of_children(const Grid& g) {
+  static void expect_parents_are_the_mode_of_children(const TileGrid& g) {
     const int z = tilejson(g)["maxzoom"].get<int>() - 1;
     std::size_t checked = 0;
     for (const auto& png : pngs(layer(g) / std::to_string(z))) {
@@ -245,7 +247,7 @@ TEST_F(MapTiles, LevelsFollowTheRasterResolutionAndEachGridsNumbering) {
   EXPECT_EQ(tilejson(kWebMercator)["maxzoom"], 14);
   EXPECT_EQ(tilejson(kWebMercator)["minzoom"], 8);
   EXPECT_EQ(tilejson(kTiandituC)["maxzoom"], 14);
-  for (const Grid& g : {kWebMercator, kTiandituC}) {
+  for (const TileGrid& g : {kWebMercator, kTiandituC}) {
     const json tj = tilejson(g);
     EXPECT_EQ(tj["tilejson"], "3.0.0");
     EXPECT_EQ(tj["tiles"][0], "{z}/{x}/{y}.png");
@@ -374,6 +376,72 @@ TEST(MapTilesUpdate, OnlyTilesOverChangedPixelsAreRenderedAgain) {
     ++pos, ++lines;
   }
   EXPECT_EQ(lines, 2) << up.output;
+}
+
+// A run cut into shards (io::TileShards): each shard renders the tiles over its own cells from
+// a copy of the raster where every other cell holds a class the raster does not have there,
+// the merge renders the rest from the whole raster; together, byte for byte the set one call
+// writes, MBTiles included. Where the deepest level would read an overview, the merge does all.
+TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
+  test::TempDir d;
+  const ClassRaster whole = make_fields(13, 2600, 2100);
+  write(whole, d / "landuse.tif");
+  constexpr int kCell = 256, kShards = 3;
+  io::TileShards cells;
+  cells.cell = kCell;
+  cells.cols = (whole.width + kCell - 1) / kCell;
+  cells.rows = (whole.height + kCell - 1) / kCell;
+  std::mt19937 rng(5);
+  for (int c = 0; c < cells.cols * cells.rows; ++c)
+    cells.owner.push_back(static_cast<int>(rng() % kShards));
+  const Log quiet;  // no sink
+  for (const int max_zoom : {-1, 12}) {  // 12: a pixel over 2 of the raster's (32 m)
+    const std::string tag = std::to_string(max_zoom);
+    pipeline::TileSetOptions opt;
+    opt.max_zoom = max_zoom;
+    const std::vector<pipeline::TileLayerSource> one = {{d / "landuse.tif", "landuse", "", ""}};
+    pipeline::write_tile_sets(one, d / ("full" + tag), opt, quiet);
+    std::size_t by_shards = 0;
+    for (int k = 0; k < kShards; ++k) {
+      ClassRaster mine = whole;
+      for (int y = 0; y < whole.height; ++y)
+        for (int x = 0; x < whole.width; ++x)
+          if (cells.owner[(y / kCell) * cells.cols + x / kCell] != k)
+            mine.codes[y * whole.width + x] = 4;  // a class the merge's raster lacks there
+      const std::string raster = d / ("shard" + std::to_string(k) + ".tif");
+      write(mine, raster);
+      pipeline::TileSetOptions s = opt;
+      s.shards = cells;
+      s.shards->index = k;
+      const std::string root = d / ("shard" + tag + "_" + std::to_string(k));
+      pipeline::write_tile_sets({{raster, "landuse", "", ""}}, root, s, quiet);
+      for (const char* grid : {"webmercator", "tianditu-c"})
+        if (fs::exists(fs::path(root) / grid / "landuse"))
+          by_shards += pngs(fs::path(root) / grid / "landuse").size();
+      opt.shard_roots.push_back(root);
+      EXPECT_FALSE(fs::exists(fs::path(root) / "webmercator/landuse.mbtiles"));
+    }
+    if (max_zoom < 0)
+      EXPECT_GT(by_shards, 50u) << "the shards render the tiles inside their cells";
+    else
+      EXPECT_EQ(by_shards, 0u) << "the deepest level reads an overview: the merge renders all";
+    opt.shards = cells;
+    opt.shards->index = -1;
+    const json merged = pipeline::write_tile_sets(one, d / ("merged" + tag), opt, quiet);
+    for (const char* grid : {"webmercator", "tianditu-c"}) {
+      const fs::path a = fs::path(d / ("full" + tag)) / grid, b = fs::path(d / ("merged" + tag)) / grid;
+      const auto fa = pngs(a), fb = pngs(b);
+      ASSERT_EQ(fa.size(), fb.size()) << grid << " z.." << tag;
+      for (std::size_t i = 0; i < fa.size(); ++i) {
+        ASSERT_EQ(fs::relative(fa[i], a), fs::relative(fb[i], b));
+        ASSERT_EQ(bytes_of(fa[i]), bytes_of(fb[i])) << fb[i];
+      }
+      EXPECT_EQ(bytes_of(a / "landuse/tilejson.json"), bytes_of(b / "landuse/tilejson.json"));
+      EXPECT_EQ(merged[grid]["landuse"]["tiles"].get<std::size_t>(), fb.size());
+    }
+    EXPECT_EQ(bytes_of(d / ("full" + tag + "/webmercator/landuse.mbtiles")),
+              bytes_of(d / ("merged" + tag + "/webmercator/landuse.mbtiles")));
+  }
 }
 
 TEST(MapTilesInput, AClassRasterWithoutColourTableGetsColoursOfItsOwn) {

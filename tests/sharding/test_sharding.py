@@ -162,6 +162,10 @@ def generated():
     check(r.returncode == 0, "4 shards through xargs -P 2: all exit 0")
     shards = json.load(open(os.path.join(four, "out.shards", "0-of-4", "shard.json")))
     check(shards["inputs"]["cell"] == 128, f"cells of 128 px (got {shards['inputs']['cell']})")
+    # The shards render the land-use tiles over their own cells; the merge the rest (and the
+    # parents over several shards' cells). Identical sets are checked below.
+    shard_tiles = glob.glob(os.path.join(four, "out.shards", "*", "tiles", "*", "landuse_*", "*", "*", "*.png"))
+    check(len(shard_tiles) > 0, f"the shards rendered land-use tiles ({len(shard_tiles)})")
     # A shard whose result is complete does nothing the second time.
     r = fw("run", p, "--shard", "1/4", *at[four])
     check("already complete" in r.stdout, "a complete shard re-run does nothing: " + r.stdout.strip())

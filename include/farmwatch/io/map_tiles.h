@@ -16,6 +16,27 @@
 
 namespace farmwatch::io {
 
+/// A layer's tiles rendered in shards of a run (`farmwatch run --shard i/N`, `farmwatch merge`):
+/// the raster's grid cut into square cells of `cell` pixels from its top-left corner, each
+/// dealt to a shard. A deepest-level tile belongs to a shard when every raster pixel it may
+/// sample (its footprint's pixel window, grown by 2 pixels) lies in that shard's cells; a
+/// coarser tile when every child tile the layer has belongs to the same shard. A shard
+/// (`index` >= 0) renders and writes its own tiles only; the merge (`index` -1) renders the
+/// rest, taking the pixels of the shards' tiles it needs for their parents from the shard's PNGs
+/// (`dirs`: each shard's tiles of this layer), and hard-links the shards' tiles into its set.
+/// Both give the bytes one unsharded call writes. Class rasters only (an imagery tile's JPEG
+/// does not give back its pixels), and only where the deepest level reads full resolution
+/// (otherwise a shard renders nothing and the merge everything).
+struct TileShards {
+  int cell = 0;                 ///< pixels
+  int cols = 0, rows = 0;       ///< cells across and down
+  std::vector<int> owner;       ///< each cell's shard, row-major
+  int index = -1;               ///< the shard rendering; -1: the merge
+  std::vector<std::string> dirs;  ///< merge: shard k's tiles of the layer (its out_dir)
+  /// The shard whose cells hold all of `w` (raster pixels), or -1.
+  int owner_of(const Window& w) const;
+};
+
 struct TileLayerRequest {
   /// A class raster (one Byte band; colours from its colour table, else `colors`) or imagery
   /// (three or four Byte bands, RGB(A); pixels without data, by mask or alpha, are white in
@@ -36,6 +57,8 @@ struct TileLayerRequest {
   /// Also an MBTiles 1.3 file of the tiles (Web Mercator only; TMS rows; metadata name,
   /// format, bounds, center, minzoom, maxzoom, type, description), from the tiles in memory.
   std::string mbtiles;
+  /// Rendered in shards (see TileShards); not with `previous_raster`.
+  const TileShards* shards = nullptr;
 };
 
 struct TileLayerStats {

@@ -12,6 +12,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/shard.h"
+#include "farmwatch/io/map_tiles.h"
 #include "farmwatch/pipeline/spec.h"
 #include "farmwatch/engine/landuse_change.h"
 
@@ -91,6 +92,15 @@ ShardCells recorded_cells(const RunContext& ctx, int count);
 /// fitting them again. InputError when a shard's result is missing or stale, or the record does
 /// not fit the pipeline's scenes.
 void restore_calibration(RunContext& ctx, int count);
+
+/// The tiles of a sharded run (io::TileShards): `cells` of `cell` pixels on `grid` and each
+/// one's shard, for shard `index` (-1: the merge).
+io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>& cells,
+                           const std::vector<int>& owner, int index);
+
+/// Where a shard's result (or its staging folder, before it is committed) keeps its land-use
+/// tiles, laid out as write_tile_sets lays out a run's.
+std::filesystem::path shard_tiles_root(const std::filesystem::path& result);
 
 /// Removes the shard results once the merged outputs are published.
 void remove_shard_results(const RunContext& ctx, int count);

@@ -1,6 +1,7 @@
 #pragma once
 // The tiles of the one map (一张图): every layer of a run or a night in each tile matrix set
 // asked for, as z/x/y folders, TileJSON, MBTiles and the sets' OGC TileMatrixSet documents.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 
 #include "farmwatch/core/log.h"
 #include "farmwatch/core/tile_matrix_set.h"
+#include "farmwatch/io/map_tiles.h"
 
 namespace farmwatch::pipeline {
 
@@ -31,6 +33,11 @@ struct TileSetOptions {
   std::string grid = "both";
   int min_zoom = -1, max_zoom = -1;  ///< -1: from each raster's resolution
   std::string previous_root;         ///< incremental: the previous `root` (tiles/ folder)
+  /// A sharded run (io::TileShards; `dirs` unset): with `shards->index` >= 0 that shard's
+  /// tiles of the class layers (no MBTiles); with -1 the merge, which takes shard k's tiles of
+  /// a layer from `shard_roots[k]` (the shard's `root`) where every shard has that layer.
+  std::optional<io::TileShards> shards;
+  std::vector<std::string> shard_roots;
 };
 
 /// Writes, under `root`: <set>/<layer>/{z}/{x}/{y}.png and <set>/<layer>/tilejson.json for each

@@ -1,5 +1,6 @@
 // The streaming per-pixel stage: classify each date and compare them, block by block.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -8,6 +9,7 @@
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/pipeline/shard.h"
+#include "farmwatch/pipeline/tile_sets.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -39,12 +41,37 @@ class Classify : public Stage {
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
       if (plan) {
+        shard_tiles(ctx, *plan, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
         return;  // the sieve joins regions across cells: the merge runs it
       }
     }
     if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
+  }
+
+  /// A shard's tiles of the land-use layers, final once this pass is done, over its own cells
+  /// (io::TileShards); the merge makes the rest of them and the layers the sieve or the
+  /// imagery's whole-grid stretch decide.
+  static void shard_tiles(RunContext& ctx, const ShardPlan& plan, const Log& log) {
+    if (!ctx.spec.outputs.tiles || !ctx.spec.outputs.landuse) return;
+    std::vector<TileLayerSource> layers;
+    for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
+      const std::string layer = "landuse_" + ctx.spec.dates[i].date;
+      layers.push_back({ctx.job.landuse_out[i], layer, layer, ""});
+    }
+    TileSetOptions opt;
+    opt.grid = ctx.spec.outputs.tile_grid;
+    opt.min_zoom = ctx.spec.outputs.min_zoom;
+    opt.max_zoom = ctx.spec.outputs.max_zoom;
+    opt.shards =
+        tile_shards(ctx.grid, plan.cell, plan.cells, plan.owner, ctx.options.shard->index);
+    const auto t0 = std::chrono::steady_clock::now();
+    write_tile_sets(layers, shard_tiles_root(ctx.out->staging()).string(), opt, log);
+    ctx.timings["shard_tiles"] =
+        std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() *
+                   1000) /
+        1000;
   }
 
   /// The change test's hysteresis and minimum region, and its cloud screening where the change

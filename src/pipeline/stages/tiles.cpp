@@ -1,4 +1,5 @@
 // Tiles of every published raster, in each tile matrix set asked for (一张图).
+#include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
 #include "stages.h"
 
@@ -20,6 +21,14 @@ class Tiles : public Stage {
     opt.grid = ctx.spec.outputs.tile_grid;
     opt.min_zoom = ctx.spec.outputs.min_zoom;
     opt.max_zoom = ctx.spec.outputs.max_zoom;
+    if (const int n = ctx.options.merge_shards) {
+      // The shards rendered their land-use tiles over their own cells (stages/classify.cpp).
+      const ShardCells sc = recorded_cells(ctx, n);
+      opt.shards = tile_shards(ctx.grid, shard_cell_size(ctx.grid, n), sc.cells, sc.owner, -1);
+      for (int k = 0; k < n; ++k)
+        opt.shard_roots.push_back(
+            shard_tiles_root(shard_results_dir(ctx) / ShardId{k, n}.name()).string());
+    }
     ctx.tiles = write_tile_sets(layers, (staging / "tiles").string(), opt, log);
   }
 };
