@@ -80,25 +80,6 @@ void crop(const Window& from, const Window& to, std::vector<T>& v) {
   v = std::move(out);
 }
 
-/// Red, green, blue reflectance x 10000 (UInt16 planes one after the other; 0 where a band is
-/// not valid). Without a blue band, green stands in for it.
-void true_colour(const ReflectanceBlock& b, std::vector<std::uint16_t>& out) {
-  if (!b.has(BandRole::red) || !b.has(BandRole::green)) return;
-  const BandRole roles[3] = {BandRole::red, BandRole::green,
-                             b.has(BandRole::blue) ? BandRole::blue : BandRole::green};
-  const std::size_t n = b.plane(BandRole::red).size();
-  out.assign(3 * n, 0);
-  for (std::size_t k = 0; k < n; ++k) {
-    bool valid = true;
-    for (const BandRole r : roles) valid = valid && std::isfinite(b.plane(r)[k]);
-    if (!valid) continue;
-    for (int i = 0; i < 3; ++i) {
-      const float v = std::round(b.plane(roles[i])[k] * 10000.0f);
-      out[i * n + k] = static_cast<std::uint16_t>(std::clamp(v, 1.0f, 65535.0f));
-    }
-  }
-}
-
 io::RasterLayout byte_layout(const Grid& grid, std::string description, std::uint8_t nodata) {
   io::RasterLayout l;
   l.grid = grid;
@@ -167,6 +148,23 @@ std::vector<float> visible_brightness(const ReflectanceBlock& b) {
 }
 
 }  // namespace
+
+void true_colour(const ReflectanceBlock& b, std::vector<std::uint16_t>& out) {
+  if (!b.has(BandRole::red) || !b.has(BandRole::green)) return;
+  const BandRole roles[3] = {BandRole::red, BandRole::green,
+                             b.has(BandRole::blue) ? BandRole::blue : BandRole::green};
+  const std::size_t n = b.plane(BandRole::red).size();
+  out.assign(3 * n, 0);
+  for (std::size_t k = 0; k < n; ++k) {
+    bool valid = true;
+    for (const BandRole r : roles) valid = valid && std::isfinite(b.plane(r)[k]);
+    if (!valid) continue;
+    for (int i = 0; i < 3; ++i) {
+      const float v = std::round(b.plane(roles[i])[k] * 10000.0f);
+      out[i * n + k] = static_cast<std::uint16_t>(std::clamp(v, 1.0f, 65535.0f));
+    }
+  }
+}
 
 std::vector<BandRole> change_vector_roles(const LanduseChangeJob& job) {
   std::vector<BandRole> roles;
@@ -303,9 +301,6 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   stats.class_pixels.resize(job.images.size());
   stats.cloud_pixels.assign(job.images.size(), 0);
   stats.source_pixels.resize(job.images.size());
-  stats.rgb_histograms.resize(job.images.size());
-  for (auto& h : stats.rgb_histograms)
-    for (auto& band : h) band.assign(10001, 0);
   for (std::size_t i = 0; i < job.images.size(); ++i)
     stats.source_pixels[i].assign(job.images[i].scenes.size() + 1, 0);
   const bool spectral =
@@ -435,9 +430,6 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         for (int b = 0; b < 3; ++b) {
           const std::uint16_t* plane = out.rgb[i].data() + b * n;
           rgb[i]->write(w, plane, b + 1);
-          auto& h = stats.rgb_histograms[i][static_cast<std::size_t>(b)];
-          for (std::size_t k = 0; k < n; ++k)
-            if (plane[k]) ++h[std::min<std::uint16_t>(plane[k], 10000)];
         }
       }
     }

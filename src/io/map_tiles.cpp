@@ -43,6 +43,13 @@ constexpr std::size_t kTilePixels = std::size_t(kTileSize) * kTileSize;
 using TilePixels = std::vector<std::uint8_t>;
 using Level = std::map<TileAddress, TilePixels>;
 
+/// A quarter of a parent tile, made from one child (TileRenderer::quadrant); `any`: whether a
+/// pixel is opaque.
+struct Quadrant {
+  TilePixels px;
+  bool any = false;
+};
+
 TileAddress parent_of(const TileAddress& t) { return {t.z - 1, t.x / 2, t.y / 2}; }
 
 /// A JPEG (quality 75, gdal2tiles' default) of an RGBA tile; transparent pixels white.
@@ -246,13 +253,16 @@ class TileRenderer {
     levels();
     open_levels();
     if (req.shards) {
-      if (style_.imagery || !req.previous_raster.empty())
-        throw std::logic_error("write_tile_layer: shards render class layers, in full");
+      if (!req.previous_raster.empty())
+        throw std::logic_error("write_tile_layer: shards render a layer in full");
       // Where the deepest level would read an overview of the published raster, the shard's
       // copy (none) and the merge's differ: the merge renders everything.
       const double first_overview = double(grid_.width) / ((grid_.width + 1) / 2);
       sharded_ = source_overview_ < 0 && tile_ground_ / ground_res_ + 1e-9 < first_overview;
-      if (req.shards->index < 0) check_shard_sets();
+      if (req.shards->index < 0)
+        check_shard_sets();
+      else
+        open_quarters();
     }
   }
 
@@ -376,15 +386,24 @@ class TileRenderer {
       if (factor <= tile_ground / ground_res_ + 1e-9) chosen = k;
     }
     source_overview_ = chosen;
+    GDALDataset* from = ds_.get();
+    if (chosen < 0 && !req_.full_resolution.empty()) {
+      full_ds_ = open_raster(req_.full_resolution);
+      if (full_ds_->GetRasterXSize() != grid_.width || full_ds_->GetRasterYSize() != grid_.height ||
+          full_ds_->GetRasterCount() < (style_.imagery ? 3 : 1))
+        throw std::logic_error("write_tile_layer: '" + req_.full_resolution +
+                               "' is not the full resolution of '" + req_.raster + "'");
+      from = full_ds_.get();
+    }
     auto band = [&](int i) {
-      GDALRasterBand* b = ds_->GetRasterBand(i);
+      GDALRasterBand* b = from->GetRasterBand(i);
       return chosen < 0 ? b : b->GetOverview(chosen);
     };
     src_.bands.push_back(band(1));
     if (style_.imagery) {
       src_.bands.push_back(band(2));
       src_.bands.push_back(band(3));
-      src_.alpha = ds_->GetRasterCount() == 4 ? band(4) : band(1)->GetMaskBand();
+      src_.alpha = from->GetRasterCount() == 4 ? band(4) : band(1)->GetMaskBand();
     }
     src_.width = src_.bands[0]->GetXSize();
     src_.height = src_.bands[0]->GetYSize();
@@ -640,49 +659,67 @@ class TileRenderer {
 
   /// A parent tile from its children (top-left, top-right, bottom-left, bottom-right).
   TilePixels reduce(const std::array<const TilePixels*, 4>& child) const {
-    TilePixels out(kTilePixels * style_.bytes_per_pixel(), 0);
-    const bool any = style_.imagery ? reduce_into<true>(child, out) : reduce_into<false>(child, out);
-    if (!any) return {};
+    std::array<Quadrant, 4> q;
+    for (int k = 0; k < 4; ++k)
+      if (!child[k]->empty()) q[k] = quadrant(*child[k]);
+    return assemble(q);
+  }
+
+  /// A child tile reduced 2 x 2 pixels to one: the quarter of its parent it makes.
+  Quadrant quadrant(const TilePixels& child) const {
+    Quadrant q;
+    q.px.assign(kTilePixels / 4 * style_.bytes_per_pixel(), 0);
+    q.any = style_.imagery ? reduce_into<true>(child, q.px) : reduce_into<false>(child, q.px);
+    return q;
+  }
+
+  /// A parent tile from its four quarters (empty: transparent).
+  TilePixels assemble(const std::array<Quadrant, 4>& q) const {
+    if (std::none_of(q.begin(), q.end(), [](const Quadrant& x) { return x.any; })) return {};
+    const std::size_t bpp = style_.bytes_per_pixel(), row = kTileSize / 2 * bpp;
+    TilePixels out(kTilePixels * bpp, 0);
+    for (int k = 0; k < 4; ++k) {
+      if (q[k].px.empty()) continue;
+      const std::size_t r0 = (k >> 1) * kTileSize / 2, c0 = (k & 1) * kTileSize / 2;
+      for (std::size_t r = 0; r < kTileSize / 2; ++r)
+        std::memcpy(out.data() + ((r0 + r) * kTileSize + c0) * bpp, q[k].px.data() + r * row, row);
+    }
     return out;
   }
 
-  /// The 2 x 2 reduction of four children into `out`; whether any pixel is opaque.
+  /// The 2 x 2 reduction of a child into `out` (kTileSize / 2 pixels a side); whether any
+  /// pixel is opaque.
   template <bool kImagery>
-  static bool reduce_into(const std::array<const TilePixels*, 4>& child, TilePixels& out) {
+  static bool reduce_into(const TilePixels& c, TilePixels& out) {
     constexpr std::size_t bpp = kImagery ? 4 : 1;
     bool any = false;
     constexpr int half = kTileSize / 2;
-    for (int q = 0; q < 4; ++q) {
-      const TilePixels& c = *child[q];
-      if (c.empty()) continue;
-      const int r0 = (q >> 1) * half, c0 = (q & 1) * half;
-      for (int r = 0; r < half; ++r) {
-        const std::uint8_t* up = c.data() + static_cast<std::size_t>(2 * r) * kTileSize * bpp;
-        const std::uint8_t* down = up + kTileSize * bpp;
-        std::uint8_t* d = out.data() + (static_cast<std::size_t>(r0 + r) * kTileSize + c0) * bpp;
-        for (int k = 0; k < half; ++k) {
-          if constexpr (kImagery) {
-            const std::uint8_t* p[4] = {up + 8 * k, up + 8 * k + 4, down + 8 * k, down + 8 * k + 4};
-            unsigned sa = 0, sr = 0, sg = 0, sb = 0;
-            for (const std::uint8_t* v : p)
-              sa += v[3], sr += v[0] * v[3], sg += v[1] * v[3], sb += v[2] * v[3];
-            if (!sa) continue;
-            if (sa == 4 * 255) {  // all four opaque: the same sums, divided by a constant
-              d[4 * k + 0] = static_cast<std::uint8_t>((sr + 2 * 255) / (4 * 255));
-              d[4 * k + 1] = static_cast<std::uint8_t>((sg + 2 * 255) / (4 * 255));
-              d[4 * k + 2] = static_cast<std::uint8_t>((sb + 2 * 255) / (4 * 255));
-              d[4 * k + 3] = 255;
-              any = true;
-              continue;
-            }
-            d[4 * k + 0] = static_cast<std::uint8_t>((sr + sa / 2) / sa);
-            d[4 * k + 1] = static_cast<std::uint8_t>((sg + sa / 2) / sa);
-            d[4 * k + 2] = static_cast<std::uint8_t>((sb + sa / 2) / sa);
-            d[4 * k + 3] = static_cast<std::uint8_t>((sa + 2) / 4);
+    for (int r = 0; r < half; ++r) {
+      const std::uint8_t* up = c.data() + static_cast<std::size_t>(2 * r) * kTileSize * bpp;
+      const std::uint8_t* down = up + kTileSize * bpp;
+      std::uint8_t* d = out.data() + static_cast<std::size_t>(r) * half * bpp;
+      for (int k = 0; k < half; ++k) {
+        if constexpr (kImagery) {
+          const std::uint8_t* p[4] = {up + 8 * k, up + 8 * k + 4, down + 8 * k, down + 8 * k + 4};
+          unsigned sa = 0, sr = 0, sg = 0, sb = 0;
+          for (const std::uint8_t* v : p)
+            sa += v[3], sr += v[0] * v[3], sg += v[1] * v[3], sb += v[2] * v[3];
+          if (!sa) continue;
+          if (sa == 4 * 255) {  // all four opaque: the same sums, divided by a constant
+            d[4 * k + 0] = static_cast<std::uint8_t>((sr + 2 * 255) / (4 * 255));
+            d[4 * k + 1] = static_cast<std::uint8_t>((sg + 2 * 255) / (4 * 255));
+            d[4 * k + 2] = static_cast<std::uint8_t>((sb + 2 * 255) / (4 * 255));
+            d[4 * k + 3] = 255;
             any = true;
-          } else {
-            d[k] = mode4(up[2 * k], up[2 * k + 1], down[2 * k], down[2 * k + 1]);
+            continue;
           }
+          d[4 * k + 0] = static_cast<std::uint8_t>((sr + sa / 2) / sa);
+          d[4 * k + 1] = static_cast<std::uint8_t>((sg + sa / 2) / sa);
+          d[4 * k + 2] = static_cast<std::uint8_t>((sb + sa / 2) / sa);
+          d[4 * k + 3] = static_cast<std::uint8_t>((sa + 2) / 4);
+          any = true;
+        } else {
+          d[k] = mode4(up[2 * k], up[2 * k + 1], down[2 * k], down[2 * k + 1]);
         }
       }
     }
@@ -839,6 +876,7 @@ class TileRenderer {
         else
           level = reduce_level(ts, level);
         write_level(level);
+        keep_quarters(level);
       }
       if (super > min_) kept.merge(level);
     }
@@ -851,10 +889,46 @@ class TileRenderer {
         if (owner(t) == me) ts.push_back(t);
       kept = reduce_level(ts, kept);
       write_level(kept);
+      keep_quarters(kept);
+    }
+    if (quarters_out_.is_open()) {
+      quarters_out_.close();
+      if (!quarters_out_)
+        throw ProcessingError("cannot write '" + quarters_path(req_.out_dir).string() +
+                              "' (disk full?)");
     }
   }
 
-  /// Tiles `ts` from their children: in `below` (this call's), else a shard's PNG (the merge).
+  /// Where a shard keeps the quarters of its tiles whose parent the merge makes.
+  static fs::path quarters_path(const std::string& dir) { return fs::path(dir) / "quarters.bin"; }
+
+  /// A shard: opens the quarters file. Each record: level, column, row (int32), whether any
+  /// pixel is opaque (uint8), the byte count (uint32, 0: transparent) and the pixels.
+  void open_quarters() {
+    fs::create_directories(req_.out_dir);
+    quarters_out_.open(quarters_path(req_.out_dir), std::ios::binary | std::ios::trunc);
+    if (!quarters_out_)
+      throw ProcessingError("cannot write '" + quarters_path(req_.out_dir).string() + "'");
+  }
+
+  /// A shard: the quarter each of `level`'s tiles makes of its parent, where the merge makes
+  /// the parent.
+  void keep_quarters(const Level& level) {
+    for (const auto& [t, px] : level) {
+      if (t.z <= min_ || owner(parent_of(t)) == req_.shards->index) continue;
+      const Quadrant q = px.empty() ? Quadrant{} : quadrant(px);
+      const std::int32_t head[3] = {t.z, t.x, t.y};
+      const std::uint8_t any = q.any;
+      const auto n = static_cast<std::uint32_t>(q.px.size());
+      quarters_out_.write(reinterpret_cast<const char*>(head), sizeof head);
+      quarters_out_.write(reinterpret_cast<const char*>(&any), 1);
+      quarters_out_.write(reinterpret_cast<const char*>(&n), sizeof n);
+      quarters_out_.write(reinterpret_cast<const char*>(q.px.data()), n);
+    }
+  }
+
+  /// Tiles `ts` from their children: in `below` (this call's), else the quarter a shard kept
+  /// (the merge).
   Level reduce_level(const std::vector<TileAddress>& ts, const Level& below) {
     std::vector<int> shard(ts.size() * 4, -1);  // a child's shard where a shard rendered it
     for (std::size_t i = 0; i < ts.size(); ++i)
@@ -863,40 +937,45 @@ class TileRenderer {
           shard[4 * i + q] = owner(c);
     std::vector<TilePixels> out(ts.size());
     tbb::parallel_for(std::size_t(0), ts.size(), [&](std::size_t i) {
-      std::array<TilePixels, 4> kids;
-      std::array<const TilePixels*, 4> child{};
+      std::array<Quadrant, 4> quarter;
       for (int q = 0; q < 4; ++q) {
         const TileAddress c = child_of(ts[i], q);
         if (const auto it = below.find(c); it != below.end()) {
-          child[q] = &it->second;
-          continue;
+          if (!it->second.empty()) quarter[q] = quadrant(it->second);
+        } else if (const int k = shard[4 * i + q]; k >= 0 && k != req_.shards->index) {
+          quarter[q] = shard_quarter(c);
         }
-        if (const int k = shard[4 * i + q]; k >= 0 && k != req_.shards->index)
-          kids[q] = shard_tile(k, c);
-        child[q] = &kids[q];
       }
-      out[i] = reduce(child);
+      out[i] = assemble(quarter);
     });
     Level next;
     for (std::size_t i = 0; i < ts.size(); ++i) next.emplace(ts[i], std::move(out[i]));
     return next;
   }
 
-  /// The pixels of tile `t` as shard `k` wrote it (none written: transparent).
-  TilePixels shard_tile(int k, const TileAddress& t) const {
-    const fs::path p = fs::path(req_.shards->dirs.at(static_cast<std::size_t>(k))) /
-                       std::to_string(t.z) / std::to_string(t.x) / (std::to_string(t.y) + ".png");
-    std::error_code ec;
-    if (!fs::exists(p, ec)) return {};
-    DecodedPng d = decode_png(p.string());
-    if (d.width != kTileSize || d.height != kTileSize || !d.indexed)
-      throw ProcessingError("shard tile '" + p.string() + "' is not a tile of this layer");
-    return std::move(d.pixels);
+  /// The merge: the quarter of its parent that tile `t` makes, as its shard kept it.
+  Quadrant shard_quarter(const TileAddress& t) const {
+    const auto it = quarters_.find(t);
+    if (it == quarters_.end())
+      throw ProcessingError("'" + quarters_path(req_.shards->dirs.at(static_cast<std::size_t>(owners_.at(t)))).string() +
+                            "' lacks tile " + std::to_string(t.z) + "/" + std::to_string(t.x) +
+                            "/" + std::to_string(t.y));
+    const QuarterRecord& r = it->second;
+    Quadrant q;
+    q.any = r.any;
+    q.px.resize(r.bytes);
+    std::ifstream f(r.file, std::ios::binary);
+    f.seekg(r.offset);
+    f.read(reinterpret_cast<char*>(q.px.data()), static_cast<std::streamsize>(r.bytes));
+    if (!f) throw ProcessingError("cannot read '" + r.file.string() + "' (cut short?)");
+    return q;
   }
 
-  /// The merge: each shard's tiles were made with the same levels and colours.
-  void check_shard_sets() const {
+  /// The merge: each shard's tiles were made with the same levels and colours; where its
+  /// quarters are.
+  void check_shard_sets() {
     for (const std::string& dir : req_.shards->dirs) {
+      index_quarters(quarters_path(dir));
       const fs::path p = fs::path(dir) / "tilejson.json";
       std::ifstream f(p);
       const json tj = json::parse(f, nullptr, /*allow_exceptions=*/false);
@@ -907,13 +986,32 @@ class TileRenderer {
     }
   }
 
+  /// The merge: the records of a shard's quarters file.
+  void index_quarters(const fs::path& file) {
+    std::ifstream f(file, std::ios::binary);
+    if (!f) throw ProcessingError("cannot read '" + file.string() + "'");
+    const std::uint32_t expected = kTilePixels / 4 * static_cast<std::uint32_t>(style_.bytes_per_pixel());
+    while (true) {
+      std::int32_t head[3];
+      std::uint8_t any = 0;
+      std::uint32_t n = 0;
+      if (!f.read(reinterpret_cast<char*>(head), sizeof head)) break;
+      if (!f.read(reinterpret_cast<char*>(&any), 1) ||
+          !f.read(reinterpret_cast<char*>(&n), sizeof n) || (n != 0 && n != expected))
+        throw ProcessingError("'" + file.string() + "' is damaged");
+      const std::streamoff at = f.tellg();
+      quarters_[TileAddress{head[0], head[1], head[2]}] = {file, at, n, any != 0};
+      f.seekg(n, std::ios::cur);
+    }
+  }
+
   /// The merge: every shard's tiles hard-linked (copied where links are refused) into the set.
   void link_shard_tiles() {
     const fs::path out(req_.out_dir);
     for (const std::string& dir : req_.shards->dirs) {
       std::vector<std::pair<TileAddress, fs::path>> files;
       for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file() || e.path().extension() != ".png") continue;
+        if (!e.is_regular_file() || e.path().extension() != "." + style_.format()) continue;
         const fs::path rel = fs::relative(e.path(), dir);
         auto it = rel.begin();
         try {
@@ -973,6 +1071,7 @@ class TileRenderer {
   const TileLayerRequest& req_;
   const Log& log_;
   DatasetPtr ds_;
+  DatasetPtr full_ds_;  ///< req_.full_resolution, where the deepest level reads it
   Grid grid_;
   LayerStyle style_;
   std::string set_wkt_;
@@ -984,6 +1083,14 @@ class TileRenderer {
   int source_overview_ = -1;  ///< the overview the deepest level reads; -1 full resolution
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
   std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
+  std::ofstream quarters_out_;           ///< a shard: its quarters file
+  struct QuarterRecord {
+    fs::path file;
+    std::streamoff offset = 0;
+    std::uint32_t bytes = 0;
+    bool any = false;
+  };
+  std::map<TileAddress, QuarterRecord> quarters_;  ///< the merge: the shards' quarters
   int min_ = 0, max_ = 0;
   SourceLevel src_;
   tbb::enumerable_thread_specific<TransformPtr> transforms_;

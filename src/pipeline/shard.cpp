@@ -55,13 +55,6 @@ json file_stamp(const std::string& path) {
   return {{"path", p.string()}, {"files", all}};
 }
 
-json histogram_json(const std::vector<std::int64_t>& h) {  // [[value, count], ...] non-zero
-  json j = json::array();
-  for (std::size_t v = 0; v < h.size(); ++v)
-    if (h[v]) j.push_back({v, h[v]});
-  return j;
-}
-
 /// What the calibrations fitted before the per-pixel pass left in ctx (each scene's shift and
 /// DN-to-reflectance rule, the reports, the spectral test), for the merge to take as they were.
 json calibration_record(const RunContext& ctx) {
@@ -186,15 +179,11 @@ bool shard_complete(const fs::path& dir, const ShardId& id, const json& inputs) 
 
 void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPlan& plan) {
   const auto& st = ctx.pixels;
-  json hist = json::array();
-  for (const auto& date : st.rgb_histograms) {
-    json bands = json::array();
-    for (const auto& band : date) bands.push_back(histogram_json(band));
-    hist.push_back(bands);
-  }
   json outputs = json::array();
   for (const auto* p : job_outputs(ctx.job))
     if (fs::exists(*p)) outputs.push_back(fs::path(*p).filename().string());
+  for (const auto& p : ctx.imagery)  // the imagery layers' pieces (stages/imagery.h)
+    if (!p.empty() && fs::exists(p)) outputs.push_back(fs::path(p).filename().string());
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)
     if (plan.owner[c] == id.index) {
@@ -211,7 +200,6 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
                   {"source_pixels", st.source_pixels},
                   {"cloud_pixels", st.cloud_pixels},
                   {"warped", st.warped},
-                  {"rgb_histograms", hist},
                   {"calibration", calibration_record(ctx)},
                   {"complete", true}};
   write_file_atomically(ctx.out->staging() / "shard.json", j.dump() + "\n");
@@ -346,6 +334,18 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
       io::write_windows_vrt(sources, cells, owner, *name);
     }
   }
+  // The imagery layers, where the shards made their pieces (else the rasters stage makes them
+  // from rgb_out).
+  for (std::string& path : ctx.imagery) {
+    const std::string file = fs::path(path).filename().string();
+    const auto& listed = results[0]["outputs"];
+    if (path.empty() || std::find(listed.begin(), listed.end(), file) == listed.end()) continue;
+    std::vector<std::string> sources;
+    for (int k = 0; k < count; ++k)
+      sources.push_back((dir / ShardId{k, count}.name() / file).string());
+    path = fs::path(path).replace_extension(".vrt").string();
+    io::write_windows_vrt(sources, cells, owner, path);
+  }
   engine::LanduseChangeStats st;
   for (const json& r : results) {
     const auto class_pixels = r["class_pixels"].get<std::vector<std::array<std::int64_t, 256>>>();
@@ -358,9 +358,6 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
       st.source_pixels = source_pixels;
       for (auto& v : st.source_pixels) std::fill(v.begin(), v.end(), 0);
       st.cloud_pixels.assign(cloud_pixels.size(), 0);
-      st.rgb_histograms.resize(r["rgb_histograms"].size());
-      for (auto& date : st.rgb_histograms)
-        for (auto& band : date) band.assign(10001, 0);
     }
     for (std::size_t i = 0; i < class_pixels.size(); ++i)
       for (std::size_t c = 0; c < 256; ++c) st.class_pixels[i][c] += class_pixels[i][c];
@@ -369,11 +366,6 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
         st.source_pixels[i][s] += source_pixels[i][s];
     for (std::size_t i = 0; i < cloud_pixels.size(); ++i) st.cloud_pixels[i] += cloud_pixels[i];
     st.warped = st.warped || r["warped"].get<bool>();
-    const auto& hist = r["rgb_histograms"];
-    for (std::size_t i = 0; i < hist.size(); ++i)
-      for (std::size_t b = 0; b < 3; ++b)
-        for (const auto& vc : hist[i][b])
-          st.rgb_histograms[i][b][vc[0].get<std::size_t>()] += vc[1].get<std::int64_t>();
   }
   return st;
 }

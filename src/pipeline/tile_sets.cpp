@@ -42,6 +42,7 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
     for (const TileLayerSource& layer : layers) {
       io::TileLayerRequest req;
       req.raster = layer.raster;
+      req.full_resolution = layer.full_resolution;
       req.out_dir = (dir / layer.name).string();
       req.set = set;
       req.min_level = level(options.min_zoom);

@@ -378,14 +378,52 @@ TEST(MapTilesUpdate, OnlyTilesOverChangedPixelsAreRenderedAgain) {
   EXPECT_EQ(lines, 2) << up.output;
 }
 
+/// An RGBA image of a class raster: each class's colour with a pixel-to-pixel ripple, alpha 0
+/// where it has no data.
+void write_rgba(const ClassRaster& r, const std::string& path) {
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+  const char* opts[] = {"TILED=YES", nullptr};
+  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), r.width, r.height, 4, GDT_Byte,
+                                      const_cast<char**>(opts)));
+  OGRSpatialReference srs;
+  srs.SetFromUserInput(r.epsg.c_str());
+  ds->SetSpatialRef(&srs);
+  double gt[6] = {r.x0, r.res, 0, r.y0, 0, -r.res};
+  ds->SetGeoTransform(gt);
+  const std::size_t n = r.codes.size();
+  std::vector<std::uint8_t> px(4 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int code = r.codes[i];
+    for (int b = 0; b < 3; ++b)
+      px[b * n + i] = static_cast<std::uint8_t>(
+          code == 255 ? 0 : (code == 9 ? (b == 1 ? 0 : 255) : kColors[code % 6][b] / 2 + i % 97));
+    px[3 * n + i] = code == 255 ? 0 : 255;
+  }
+  ASSERT_EQ(ds->RasterIO(GF_Write, 0, 0, r.width, r.height, px.data(), r.width, r.height, GDT_Byte,
+                         4, nullptr, 0, 0, 0, nullptr),
+            CE_None);
+}
+
+/// Every tile file (PNG or JPEG) under `dir`.
+std::vector<fs::path> tile_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().extension() == ".png" || e.path().extension() == ".jpg") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // A run cut into shards (io::TileShards): each shard renders the tiles over its own cells from
-// a copy of the raster where every other cell holds a class the raster does not have there,
-// the merge renders the rest from the whole raster; together, byte for byte the set one call
-// writes, MBTiles included. Where the deepest level would read an overview, the merge does all.
+// a copy of the rasters where every other cell holds what the merge's rasters lack there (a
+// class, a magenta), the merge renders the rest from the whole rasters and the parents across
+// shards from the quarters the shards kept; together, byte for byte the set one call writes,
+// MBTiles included, for a class layer and an imagery layer. Where the deepest level would read
+// an overview, the merge does all.
 TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
   test::TempDir d;
   const ClassRaster whole = make_fields(13, 2600, 2100);
   write(whole, d / "landuse.tif");
+  write_rgba(whole, d / "imagery.tif");
   constexpr int kCell = 256, kShards = 3;
   io::TileShards cells;
   cells.cell = kCell;
@@ -395,52 +433,61 @@ TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
   for (int c = 0; c < cells.cols * cells.rows; ++c)
     cells.owner.push_back(static_cast<int>(rng() % kShards));
   const Log quiet;  // no sink
+  const std::vector<pipeline::TileLayerSource> both = {
+      {d / "landuse.tif", "landuse", "", "", ""}, {d / "imagery.tif", "imagery", "", "", ""}};
   for (const int max_zoom : {-1, 12}) {  // 12: a pixel over 2 of the raster's (32 m)
     const std::string tag = std::to_string(max_zoom);
     pipeline::TileSetOptions opt;
     opt.max_zoom = max_zoom;
-    const std::vector<pipeline::TileLayerSource> one = {{d / "landuse.tif", "landuse", "", ""}};
-    pipeline::write_tile_sets(one, d / ("full" + tag), opt, quiet);
-    std::size_t by_shards = 0;
+    pipeline::write_tile_sets(both, d / ("full" + tag), opt, quiet);
+    std::map<std::string, std::size_t> by_shards;
     for (int k = 0; k < kShards; ++k) {
-      ClassRaster mine = whole;
+      ClassRaster mine = whole, garbage = whole;
       for (int y = 0; y < whole.height; ++y)
         for (int x = 0; x < whole.width; ++x)
           if (cells.owner[(y / kCell) * cells.cols + x / kCell] != k)
-            mine.codes[y * whole.width + x] = 4;  // a class the merge's raster lacks there
-      const std::string raster = d / ("shard" + std::to_string(k) + ".tif");
-      write(mine, raster);
+            mine.codes[y * whole.width + x] = 4, garbage.codes[y * whole.width + x] = 9;
+      const std::string id = tag + "_" + std::to_string(k);
+      write(mine, d / ("landuse" + id + ".tif"));
+      write_rgba(garbage, d / ("imagery" + id + ".tif"));
       pipeline::TileSetOptions s = opt;
       s.shards = cells;
       s.shards->index = k;
-      const std::string root = d / ("shard" + tag + "_" + std::to_string(k));
-      pipeline::write_tile_sets({{raster, "landuse", "", ""}}, root, s, quiet);
+      const std::string root = d / ("shard" + id);
+      pipeline::write_tile_sets({{d / ("landuse" + id + ".tif"), "landuse", "", "", ""},
+                                 {d / ("imagery" + id + ".tif"), "imagery", "", "", ""}},
+                                root, s, quiet);
       for (const char* grid : {"webmercator", "tianditu-c"})
-        if (fs::exists(fs::path(root) / grid / "landuse"))
-          by_shards += pngs(fs::path(root) / grid / "landuse").size();
+        for (const char* layer : {"landuse", "imagery"})
+          by_shards[layer] += tile_files(fs::path(root) / grid / layer).size();
       opt.shard_roots.push_back(root);
       EXPECT_FALSE(fs::exists(fs::path(root) / "webmercator/landuse.mbtiles"));
     }
-    if (max_zoom < 0)
-      EXPECT_GT(by_shards, 50u) << "the shards render the tiles inside their cells";
-    else
-      EXPECT_EQ(by_shards, 0u) << "the deepest level reads an overview: the merge renders all";
+    for (const char* layer : {"landuse", "imagery"}) {
+      if (max_zoom < 0)
+        EXPECT_GT(by_shards[layer], 50u) << layer << ": the shards render the tiles in their cells";
+      else
+        EXPECT_EQ(by_shards[layer], 0u) << layer << ": the deepest level reads an overview";
+    }
     opt.shards = cells;
     opt.shards->index = -1;
-    const json merged = pipeline::write_tile_sets(one, d / ("merged" + tag), opt, quiet);
-    for (const char* grid : {"webmercator", "tianditu-c"}) {
-      const fs::path a = fs::path(d / ("full" + tag)) / grid, b = fs::path(d / ("merged" + tag)) / grid;
-      const auto fa = pngs(a), fb = pngs(b);
-      ASSERT_EQ(fa.size(), fb.size()) << grid << " z.." << tag;
-      for (std::size_t i = 0; i < fa.size(); ++i) {
-        ASSERT_EQ(fs::relative(fa[i], a), fs::relative(fb[i], b));
-        ASSERT_EQ(bytes_of(fa[i]), bytes_of(fb[i])) << fb[i];
+    const json merged = pipeline::write_tile_sets(both, d / ("merged" + tag), opt, quiet);
+    for (const char* grid : {"webmercator", "tianditu-c"})
+      for (const char* layer : {"landuse", "imagery"}) {
+        const fs::path a = fs::path(d / ("full" + tag)) / grid / layer,
+                       b = fs::path(d / ("merged" + tag)) / grid / layer;
+        const auto fa = tile_files(a), fb = tile_files(b);
+        ASSERT_EQ(fa.size(), fb.size()) << grid << " " << layer << " z.." << tag;
+        for (std::size_t i = 0; i < fa.size(); ++i) {
+          ASSERT_EQ(fs::relative(fa[i], a), fs::relative(fb[i], b));
+          ASSERT_EQ(bytes_of(fa[i]), bytes_of(fb[i])) << fb[i];
+        }
+        EXPECT_EQ(bytes_of(a / "tilejson.json"), bytes_of(b / "tilejson.json"));
+        EXPECT_EQ(merged[grid][layer]["tiles"].get<std::size_t>(), fb.size());
       }
-      EXPECT_EQ(bytes_of(a / "landuse/tilejson.json"), bytes_of(b / "landuse/tilejson.json"));
-      EXPECT_EQ(merged[grid]["landuse"]["tiles"].get<std::size_t>(), fb.size());
-    }
-    EXPECT_EQ(bytes_of(d / ("full" + tag + "/webmercator/landuse.mbtiles")),
-              bytes_of(d / ("merged" + tag + "/webmercator/landuse.mbtiles")));
+    for (const char* layer : {"landuse", "imagery"})
+      EXPECT_EQ(bytes_of(d / ("full" + tag + "/webmercator/" + layer + ".mbtiles")),
+                bytes_of(d / ("merged" + tag + "/webmercator/" + layer + ".mbtiles")));
   }
 }
 

@@ -61,10 +61,12 @@ struct LanduseChangeStats {
   std::vector<std::vector<std::int64_t>> source_pixels;
   std::vector<std::int64_t> cloud_pixels;
   bool warped = false;  ///< whether any image was resampled onto the grid
-  /// Per date written to rgb_out: per band (red, green, blue) the pixels at each value
-  /// 1..10000 (reflectance x 10000; brighter values counted at 10000).
-  std::vector<std::array<std::vector<std::int64_t>, 3>> rgb_histograms;
 };
+
+/// A block's true colour as LanduseChangeJob::rgb_out holds it: red, green and blue
+/// reflectance x 10000 (UInt16 planes one after the other, 1..65535; 0 where a band is not
+/// valid); without a blue band, green stands in for it. Empty without red or green.
+void true_colour(const ReflectanceBlock& b, std::vector<std::uint16_t>& out);
 
 /// Colour table of a land-use raster; of change.tif.
 std::vector<std::pair<std::uint8_t, Rgba>> landuse_colors(const ClassTable& t);

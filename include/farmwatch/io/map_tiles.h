@@ -57,6 +57,9 @@ struct TileLayerRequest {
   /// Also an MBTiles 1.3 file of the tiles (Web Mercator only; TMS rows; metadata name,
   /// format, bounds, center, minzoom, maxzoom, type, description), from the tiles in memory.
   std::string mbtiles;
+  /// The same pixels as `raster`'s full resolution (e.g. before JPEG compression), read instead
+  /// where the deepest level reads full resolution; its overviews are `raster`'s. Same grid.
+  std::string full_resolution;
   /// Rendered in shards (see TileShards); not with `previous_raster`.
   const TileShards* shards = nullptr;
 };

@@ -16,6 +16,7 @@
 #include "farmwatch/io/patches.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/run.h"
+#include "farmwatch/pipeline/tile_sets.h"
 
 namespace farmwatch::pipeline {
 
@@ -55,6 +56,10 @@ struct RunContext {
   std::unique_ptr<StagedDir> out;
   std::unique_ptr<ChangeKernel> kernel;
   engine::LanduseChangeJob job;  ///< scratch rasters of the per-pixel stage
+  /// Per date, the imagery layer's 8-bit RGBA raster (stages/imagery.h) as a run makes it from
+  /// job.rgb_out, uncompressed (or in a merge, a virtual raster over the shards'); "" where
+  /// the date has no true colour.
+  std::vector<std::string> imagery;
   // classify
   engine::LanduseChangeStats pixels;
   // buildings
@@ -66,7 +71,7 @@ struct RunContext {
   std::vector<io::ParcelClassRecord> parcel_classes;  ///< per parcel, date and class
   // rasters, reports, tiles
   nlohmann::json files = nlohmann::json::array();
-  std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)
+  std::vector<TileLayerSource> tile_layers;  ///< rasters by their path in the staging folder
   nlohmann::json tiles = nlohmann::json::object();
   nlohmann::json timings = nlohmann::json::object();
   /// rasters: the COG conversions that do not wait for the patches (land use, scene sources,

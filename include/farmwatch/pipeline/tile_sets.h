@@ -27,6 +27,8 @@ struct TileLayerSource {
   std::string title;            ///< what a viewer calls it, e.g. "土地利用 2024-08-20"
   /// Incremental: the raster the previous set's tiles of this layer were made from.
   std::string previous_raster;
+  /// io::TileLayerRequest::full_resolution.
+  std::string full_resolution;
 };
 
 struct TileSetOptions {

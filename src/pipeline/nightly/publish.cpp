@@ -342,7 +342,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
       std::vector<TileLayerSource> layers;
       for (const std::string layer : {"landuse", "change"})
         layers.push_back({(stage / (layer + ".tif")).string(), layer, layer,
-                          previous ? (current / (layer + ".tif")).string() : ""});
+                          previous ? (current / (layer + ".tif")).string() : "", ""});
       TileSetOptions opt;
       opt.grid = area.tile_grid;
       opt.min_zoom = area.min_zoom;

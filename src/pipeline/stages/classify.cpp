@@ -10,6 +10,7 @@
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
+#include "imagery.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -41,7 +42,7 @@ class Classify : public Stage {
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
       if (plan) {
-        shard_tiles(ctx, *plan, log);
+        shard_outputs(ctx, *plan, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
         return;  // the sieve joins regions across cells: the merge runs it
@@ -50,25 +51,35 @@ class Classify : public Stage {
     if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
   }
 
-  /// A shard's tiles of the land-use layers, final once this pass is done, over its own cells
-  /// (io::TileShards); the merge makes the rest of them and the layers the sieve or the
-  /// imagery's whole-grid stretch decide.
-  static void shard_tiles(RunContext& ctx, const ShardPlan& plan, const Log& log) {
-    if (!ctx.spec.outputs.tiles || !ctx.spec.outputs.landuse) return;
+  /// What a shard makes of its own cells beyond the per-pixel pass: the imagery layers' pieces
+  /// (stages/imagery.h: the stretch comes from the inputs, the same in every shard), and the
+  /// tiles of the land-use and imagery layers over its cells (io::TileShards). The merge makes
+  /// the rest of the tiles and those of change.tif, which its sieve decides.
+  static void shard_outputs(RunContext& ctx, const ShardPlan& plan, const Log& log) {
+    if (!ctx.spec.outputs.rasters) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Window> mine;
+    for (std::size_t c = 0; c < plan.cells.size(); ++c)
+      if (plan.owner[c] == ctx.options.shard->index) mine.push_back(plan.cells[c]);
     std::vector<TileLayerSource> layers;
     for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
-      const std::string layer = "landuse_" + ctx.spec.dates[i].date;
-      layers.push_back({ctx.job.landuse_out[i], layer, layer, ""});
+      const std::string& date = ctx.spec.dates[i].date;
+      if (ctx.spec.outputs.landuse)
+        layers.push_back({ctx.job.landuse_out[i], "landuse_" + date, "", "", ""});
+      if (ctx.imagery[i].empty()) continue;
+      write_imagery(ctx.job.rgb_out[i], imagery_stretch(ctx.job, i), ctx.imagery[i], date, &mine);
+      layers.push_back({ctx.imagery[i], "imagery_" + date, "", "", ""});
     }
-    TileSetOptions opt;
-    opt.grid = ctx.spec.outputs.tile_grid;
-    opt.min_zoom = ctx.spec.outputs.min_zoom;
-    opt.max_zoom = ctx.spec.outputs.max_zoom;
-    opt.shards =
-        tile_shards(ctx.grid, plan.cell, plan.cells, plan.owner, ctx.options.shard->index);
-    const auto t0 = std::chrono::steady_clock::now();
-    write_tile_sets(layers, shard_tiles_root(ctx.out->staging()).string(), opt, log);
-    ctx.timings["shard_tiles"] =
+    if (ctx.spec.outputs.tiles) {
+      TileSetOptions opt;
+      opt.grid = ctx.spec.outputs.tile_grid;
+      opt.min_zoom = ctx.spec.outputs.min_zoom;
+      opt.max_zoom = ctx.spec.outputs.max_zoom;
+      opt.shards =
+          tile_shards(ctx.grid, plan.cell, plan.cells, plan.owner, ctx.options.shard->index);
+      write_tile_sets(layers, shard_tiles_root(ctx.out->staging()).string(), opt, log);
+    }
+    ctx.timings["shard_outputs"] =
         std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() *
                    1000) /
         1000;

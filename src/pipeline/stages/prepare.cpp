@@ -34,6 +34,9 @@ class Prepare : public Stage {
       job.rgb_out.push_back(!ctx.images[i].is_class_map()
                                 ? (scratch / ("rgb_" + d.date + ".tif")).string()
                                 : "");
+      ctx.imagery.push_back(job.rgb_out.back().empty()
+                                ? ""
+                                : (scratch / ("imagery_" + d.date + ".tif")).string());
     }
     if (!ctx.compares_dates()) return;
     ctx.kernel = std::make_unique<ChangeKernel>(

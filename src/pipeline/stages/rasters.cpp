@@ -4,90 +4,25 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <functional>
 #include <future>
+#include <optional>
 
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
+#include "imagery.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
 namespace {
 
-/// The reflectance below which `share` of the pixels lie (histogram of value x 10000).
-double percentile(const std::vector<std::int64_t>& h, double share) {
-  std::int64_t total = 0;
-  for (auto n : h) total += n;
-  std::int64_t seen = 0;
-  for (std::size_t v = 0; v < h.size(); ++v) {
-    seen += h[v];
-    if (static_cast<double>(seen) >= share * static_cast<double>(total)) return double(v);
-  }
-  return double(h.size() - 1);
-}
-
-/// imagery_<date>.tif: true colour as 8-bit RGBA, one linear stretch per band for the whole
-/// scene (2 % to 98 % of its pixels), so tiles and chips of the date join; alpha 0 where the
-/// date has no data.
-void write_imagery(const std::string& rgb, const std::array<std::vector<std::int64_t>, 3>& hist,
-                   const std::string& out, const std::string& date) {
-  io::BlockRasterReader in(rgb);
-  io::RasterLayout l;
-  l.grid = in.grid();
-  l.bands = 4;
-  l.compress = "NONE";
-  l.metadata["FARMWATCH_LAYER"] = "imagery";
-  std::array<double, 3> lo{}, hi{};
-  std::string stretch;
-  const char* names[3] = {"Red", "Green", "Blue"};
-  for (int b = 0; b < 3; ++b) {
-    lo[b] = percentile(hist[b], 0.02);
-    hi[b] = std::max(lo[b] + 1, percentile(hist[b], 0.98));
-    stretch += std::string(b ? ", " : "") + names[b] + " " + std::to_string(lo[b] / 1e4) + "-" +
-               std::to_string(hi[b] / 1e4);
-    l.band_info.push_back({std::string(names[b]) + " (true colour " + date + ")", std::nullopt,
-                           std::nullopt, std::nullopt, names[b], {}});
-  }
-  l.band_info.push_back({"alpha: 0 no data", std::nullopt, std::nullopt, std::nullopt, "Alpha", {}});
-  l.metadata["FARMWATCH_STRETCH"] = "reflectance " + stretch;
-  io::BlockRasterWriter w(out, l);
-  // The stretch of every 16-bit value, per band, looked up (a province's imagery is billions of
-  // pixels).
-  std::array<std::vector<std::uint8_t>, 3> stretched;
-  for (int b = 0; b < 3; ++b) {
-    const double scale = 255.0 / (hi[b] - lo[b]);
-    stretched[b].resize(65536);
-    for (std::size_t v = 0; v < 65536; ++v)
-      stretched[b][v] = static_cast<std::uint8_t>(
-          std::clamp((static_cast<double>(v) - lo[b]) * scale + 0.5, 0.0, 255.0));
-  }
-  std::vector<std::uint16_t> v;
-  std::vector<std::uint8_t> o, alpha;
-  for (const Window& win : l.grid.blocks(l.grid.width, 256)) {
-    const std::size_t n = static_cast<std::size_t>(win.pixels());
-    alpha.assign(n, 255);
-    for (int b = 0; b < 3; ++b) {
-      v.resize(n);
-      o.resize(n);
-      in.read(win, b + 1, io::PixelType::u16, v.data());
-      const std::uint8_t* lut = stretched[b].data();
-      for (std::size_t k = 0; k < n; ++k) {
-        if (!v[k]) alpha[k] = 0;
-        o[k] = lut[v[k]];
-      }
-      w.write(win, o.data(), b + 1);
-    }
-    w.write(win, alpha.data(), 4);
-  }
-  w.close();
-}
-
 /// The conversions of start_rasters, in the order their files are listed.
 struct Conversions {
   std::vector<std::function<void()>> jobs;
   std::vector<std::string> files;
-  std::vector<std::pair<std::string, std::string>> tile_layers;  ///< (raster, tiles folder)
+  std::vector<TileLayerSource> tile_layers;
 };
 
 Conversions early_conversions(const RunContext& ctx) {
@@ -99,7 +34,7 @@ Conversions early_conversions(const RunContext& ctx) {
       io::write_cog(scratch, out, "NEAREST");
     });
     c.files.push_back(name);
-    if (!tiles_folder.empty()) c.tile_layers.emplace_back(name, tiles_folder);
+    if (!tiles_folder.empty()) c.tile_layers.push_back({name, tiles_folder, tiles_folder, "", ""});
   };
   if (ctx.spec.outputs.landuse)
     for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
@@ -109,19 +44,24 @@ Conversions early_conversions(const RunContext& ctx) {
   for (std::size_t i = 0; i < ctx.job.source_out.size(); ++i)
     if (!ctx.job.source_out[i].empty())
       publish(ctx.job.source_out[i], "source_" + ctx.spec.dates[i].date + ".tif", "");
-  for (std::size_t i = 0; i < ctx.job.rgb_out.size(); ++i) {
-    if (ctx.job.rgb_out[i].empty() || i >= ctx.pixels.rgb_histograms.size()) continue;
+  for (std::size_t i = 0; i < ctx.imagery.size(); ++i) {
+    if (ctx.imagery[i].empty()) continue;
     const std::string& date = ctx.spec.dates[i].date;
     const std::string name = "imagery_" + date + ".tif";
-    c.jobs.emplace_back([rgb = ctx.job.rgb_out[i], hist = ctx.pixels.rgb_histograms[i],
-                         scratch = (ctx.out->scratch() / name).string(),
+    // A merge's imagery is the shards' already (a virtual raster over their pieces).
+    std::optional<ImageryStretch> stretch;
+    if (!std::filesystem::exists(ctx.imagery[i])) stretch = imagery_stretch(ctx.job, i);
+    c.jobs.emplace_back([rgb = ctx.job.rgb_out[i], stretch, imagery = ctx.imagery[i],
                          out = (staging / name).string(), date] {
-      write_imagery(rgb, hist, scratch, date);
+      if (stretch) write_imagery(rgb, *stretch, imagery, date);
       // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
-      io::write_cog(scratch, out, "AVERAGE", "JPEG");
+      io::write_cog(imagery, out, "AVERAGE", "JPEG");
     });
     c.files.push_back(name);
-    c.tile_layers.emplace_back(name, "imagery_" + date);
+    // The deepest tiles are made from the uncompressed imagery, not the JPEG COG: one JPEG
+    // generation fewer, and what a shard has of its cells.
+    const std::string folder = "imagery_" + date;
+    c.tile_layers.push_back({name, folder, folder, "", ctx.imagery[i]});
   }
   return c;
 }
@@ -177,7 +117,7 @@ class Rasters : public Stage {
     if (ctx.compares_dates()) {
       io::write_cog(ctx.job.change_out, (staging / "change.tif").string(), "NEAREST");
       ctx.files.push_back("change.tif");
-      ctx.tile_layers.emplace_back("change.tif", "change");
+      ctx.tile_layers.push_back({"change.tif", "change", "change", "", ""});
     }
     // Class names, colours (no change transparent) and a QGIS style beside each class map.
     const auto landuse = io::class_entries(ctx.spec.classifier->classes());

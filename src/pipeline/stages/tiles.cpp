@@ -14,9 +14,8 @@ class Tiles : public Stage {
   bool applies(const RunContext& ctx) const override { return ctx.spec.outputs.tiles; }
   void run(RunContext& ctx, const Log& log) override {
     const auto& staging = ctx.out->staging();
-    std::vector<TileLayerSource> layers;
-    for (const auto& [raster, folder] : ctx.tile_layers)
-      layers.push_back({(staging / raster).string(), folder, folder, ""});
+    std::vector<TileLayerSource> layers = ctx.tile_layers;
+    for (auto& l : layers) l.raster = (staging / l.raster).string();
     TileSetOptions opt;
     opt.grid = ctx.spec.outputs.tile_grid;
     opt.min_zoom = ctx.spec.outputs.min_zoom;

@@ -57,7 +57,7 @@ TilesResult tiles(const TilesParams& p, const StepEnv& env) {
   std::error_code ec;
   if (!p.previous.empty() && fs::is_directory(p.out, ec)) opt.previous_root = p.out;
   const auto sets =
-      write_tile_sets({{p.in, layer, layer, p.previous}}, staged.staging().string(), opt, env.log);
+      write_tile_sets({{p.in, layer, layer, p.previous, ""}}, staged.staging().string(), opt, env.log);
   staged.commit();
   return {staged.target().string(), sets};
 }
