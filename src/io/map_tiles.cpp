@@ -784,8 +784,11 @@ class TileRenderer {
     });
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!encoded[i].empty()) encoded_.push_back({items[i]->first, std::move(encoded[i])});
-    for (auto b : bytes)
-      if (b) ++stats_.written, ++stats_.rendered, stats_.bytes += b;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!bytes[i]) continue;
+      ++stats_.written, ++stats_.rendered, stats_.bytes += bytes[i];
+      if (quarters_out_.is_open()) listed_.push_back({items[i]->first, bytes[i]});
+    }
   }
 
   /// Incremental: every previous tile not rendered again is hard-linked (copied where links
@@ -892,10 +895,20 @@ class TileRenderer {
       keep_quarters(kept);
     }
     if (quarters_out_.is_open()) {
+      const auto quarters_bytes = static_cast<std::uint64_t>(quarters_out_.tellp());
       quarters_out_.close();
       if (!quarters_out_)
         throw ProcessingError("cannot write '" + quarters_path(req_.out_dir).string() +
                               "' (disk full?)");
+      // What the merge checks the shard's result against before it takes any of it.
+      json tiles = json::array();
+      for (const auto& [t, n] : listed_) tiles.push_back({t.z, t.x, t.y, n});
+      write_text_file(fs::path(req_.out_dir) / kShardTilesManifest,
+                      json{{"format", style_.format()},
+                           {"tiles", tiles},
+                           {"quarters_bytes", quarters_bytes}}
+                              .dump() +
+                          "\n");
     }
   }
 
@@ -905,7 +918,8 @@ class TileRenderer {
   /// A shard: opens the quarters file. Each record: level, column, row (int32), whether any
   /// pixel is opaque (uint8), the byte count (uint32, 0: transparent) and the pixels.
   void open_quarters() {
-    fs::create_directories(req_.out_dir);
+    std::error_code ec;
+    fs::create_directories(req_.out_dir, ec);
     quarters_out_.open(quarters_path(req_.out_dir), std::ios::binary | std::ios::trunc);
     if (!quarters_out_)
       throw ProcessingError("cannot write '" + quarters_path(req_.out_dir).string() + "'");
@@ -995,7 +1009,10 @@ class TileRenderer {
       std::int32_t head[3];
       std::uint8_t any = 0;
       std::uint32_t n = 0;
-      if (!f.read(reinterpret_cast<char*>(head), sizeof head)) break;
+      if (!f.read(reinterpret_cast<char*>(head), sizeof head)) {
+        if (f.gcount() != 0) throw ProcessingError("'" + file.string() + "' is cut short");
+        break;
+      }
       if (!f.read(reinterpret_cast<char*>(&any), 1) ||
           !f.read(reinterpret_cast<char*>(&n), sizeof n) || (n != 0 && n != expected))
         throw ProcessingError("'" + file.string() + "' is damaged");
@@ -1005,41 +1022,38 @@ class TileRenderer {
     }
   }
 
-  /// The merge: every shard's tiles hard-linked (copied where links are refused) into the set.
+  /// The merge: every shard's tiles, as its manifest lists them, hard-linked (copied where
+  /// links are refused) into the set.
   void link_shard_tiles() {
     const fs::path out(req_.out_dir);
+    std::set<std::string> made;  // folders made (one call per folder, not per tile)
     for (const std::string& dir : req_.shards->dirs) {
-      std::vector<std::pair<TileAddress, fs::path>> files;
-      for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file() || e.path().extension() != "." + style_.format()) continue;
-        const fs::path rel = fs::relative(e.path(), dir);
-        auto it = rel.begin();
-        try {
-          TileAddress t;
-          t.z = std::stoi((it++)->string());
-          t.x = std::stoi((it++)->string());
-          t.y = std::stoi(it->stem().string());
-          files.emplace_back(t, rel);
-        } catch (const std::exception&) {
-        }
-      }
-      std::sort(files.begin(), files.end());
-      for (const auto& [t, rel] : files) {
+      const fs::path manifest = fs::path(dir) / kShardTilesManifest;
+      std::ifstream mf(manifest);
+      const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
+      if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array())
+        throw ProcessingError("'" + manifest.string() + "' is missing or damaged");
+      for (const json& e : m["tiles"]) {
+        const TileAddress t{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()};
+        const fs::path rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
+                             (std::to_string(t.y) + "." + style_.format());
         const fs::path src = fs::path(dir) / rel, dst = out / rel;
         std::error_code ec;
-        fs::create_directories(dst.parent_path(), ec);
-        if (fs::exists(dst, ec))
-          throw ProcessingError("tile '" + dst.string() + "' was rendered twice (by the merge " +
-                                "and in '" + dir + "')");
+        if (made.insert(dst.parent_path().string()).second)
+          fs::create_directories(dst.parent_path(), ec);
         fs::create_hard_link(src, dst, ec);
+        if (ec == std::errc::file_exists)
+          throw std::logic_error("write_tile_layer: tile " + rel.string() + " rendered twice");
         if (ec && !fs::copy_file(src, dst, ec))
           throw ProcessingError("cannot copy tile '" + src.string() + "' to '" + dst.string() +
                                 "': " + ec.message());
         ++stats_.written, ++stats_.rendered;
-        stats_.bytes += fs::file_size(dst);
+        stats_.bytes += e.at(3).get<std::uint64_t>();
         if (!req_.mbtiles.empty()) {
           std::ifstream f(dst, std::ios::binary);
           encoded_.push_back({t, std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {})});
+          if (!f.good() && !f.eof())
+            throw ProcessingError("cannot read tile '" + src.string() + "'");
         }
       }
     }
@@ -1084,6 +1098,7 @@ class TileRenderer {
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
   std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
   std::ofstream quarters_out_;           ///< a shard: its quarters file
+  std::vector<std::pair<TileAddress, std::uint64_t>> listed_;  ///< a shard: tiles and bytes
   struct QuarterRecord {
     fs::path file;
     std::streamoff offset = 0;

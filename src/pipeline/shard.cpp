@@ -378,6 +378,8 @@ bool reads_whole(const fs::path& file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return false;
   if (file.extension() == ".json") return read_json_file(file).is_object();
+  // The tiles' quarters: their size was checked against the shard's list (check_shard_tiles).
+  if (file.extension() == ".bin") return true;
   return io::raster_reads_whole(file.string());
 }
 
@@ -438,6 +440,49 @@ io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>
 }
 
 fs::path shard_tiles_root(const fs::path& result) { return result / "tiles"; }
+
+void check_shard_tiles(const RunContext& ctx, int count) {
+  const fs::path dir = shard_results_dir(ctx);
+  for (int k = 0; k < count; ++k) {
+    const ShardId id{k, count};
+    const fs::path result = dir / id.name();
+    auto damaged = [&](const fs::path& file) {
+      std::error_code ec;
+      fs::remove_all(result, ec);
+      throw ShardResultError("shard " + id.label() + "'s result in '" + result.string() +
+                             "' cannot be used ('" + file.string() +
+                             "' is missing or not as the shard wrote it): removed it; run that "
+                             "shard again, then merge again");
+    };
+    std::error_code ec;
+    for (const auto& set : fs::directory_iterator(shard_tiles_root(result), ec)) {
+      std::error_code e2;
+      for (const auto& layer : fs::directory_iterator(set.path(), e2)) {
+        if (!fs::exists(layer.path() / "tilejson.json", e2)) continue;
+        const fs::path manifest = layer.path() / io::kShardTilesManifest;
+        const json m = read_json_file(manifest);
+        if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array() ||
+            !m.contains("format") || !m.contains("quarters_bytes"))
+          damaged(manifest);
+        auto size_is = [&](const fs::path& f, const json& bytes) {
+          std::error_code e3;
+          const auto n = fs::file_size(f, e3);
+          return !e3 && bytes.is_number_unsigned() && n == bytes.get<std::uint64_t>();
+        };
+        if (!size_is(layer.path() / "quarters.bin", m["quarters_bytes"]))
+          damaged(layer.path() / "quarters.bin");
+        const std::string ext = "." + m["format"].get<std::string>();
+        for (const json& t : m["tiles"]) {
+          if (!t.is_array() || t.size() != 4) damaged(manifest);
+          const fs::path f = layer.path() / std::to_string(t[0].get<int>()) /
+                             std::to_string(t[1].get<int>()) /
+                             (std::to_string(t[2].get<int>()) + ext);
+          if (!size_is(f, t[3])) damaged(f);
+        }
+      }
+    }
+  }
+}
 
 void remove_shard_results(const RunContext& ctx, int count) {
   const fs::path dir = shard_results_dir(ctx);

@@ -435,9 +435,12 @@ TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
   const Log quiet;  // no sink
   const std::vector<pipeline::TileLayerSource> both = {
       {d / "landuse.tif", "landuse", "", "", ""}, {d / "imagery.tif", "imagery", "", "", ""}};
-  for (const int max_zoom : {-1, 12}) {  // 12: a pixel over 2 of the raster's (32 m)
-    const std::string tag = std::to_string(max_zoom);
+  // The default levels; a deepest level with a pixel over 2 of the raster's (z12, 32 m); the
+  // coarsest level below the super tiles' (16 x 16 deepest tiles).
+  for (const auto& [min_zoom, max_zoom] : std::vector<std::pair<int, int>>{{-1, -1}, {-1, 12}, {13, -1}}) {
+    const std::string tag = std::to_string(min_zoom) + std::to_string(max_zoom);
     pipeline::TileSetOptions opt;
+    opt.min_zoom = min_zoom;
     opt.max_zoom = max_zoom;
     pipeline::write_tile_sets(both, d / ("full" + tag), opt, quiet);
     std::map<std::string, std::size_t> by_shards;
@@ -464,7 +467,7 @@ TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
       EXPECT_FALSE(fs::exists(fs::path(root) / "webmercator/landuse.mbtiles"));
     }
     for (const char* layer : {"landuse", "imagery"}) {
-      if (max_zoom < 0)
+      if (max_zoom != 12)
         EXPECT_GT(by_shards[layer], 50u) << layer << ": the shards render the tiles in their cells";
       else
         EXPECT_EQ(by_shards[layer], 0u) << layer << ": the deepest level reads an overview";

@@ -164,8 +164,9 @@ def generated():
     check(shards["inputs"]["cell"] == 128, f"cells of 128 px (got {shards['inputs']['cell']})")
     # The shards render the land-use tiles over their own cells; the merge the rest (and the
     # parents over several shards' cells). Identical sets are checked below.
-    shard_tiles = glob.glob(os.path.join(four, "out.shards", "*", "tiles", "*", "landuse_*", "*", "*", "*.png"))
-    check(len(shard_tiles) > 0, f"the shards rendered land-use tiles ({len(shard_tiles)})")
+    for layer, ext in (("landuse_*", "png"), ("imagery_*", "jpg")):
+        made = glob.glob(os.path.join(four, "out.shards", "*", "tiles", "*", layer, "*", "*", "*." + ext))
+        check(len(made) > 0, f"the shards rendered {layer} tiles ({len(made)})")
     # A shard whose result is complete does nothing the second time.
     r = fw("run", p, "--shard", "1/4", *at[four])
     check("already complete" in r.stdout, "a complete shard re-run does nothing: " + r.stdout.strip())
@@ -192,6 +193,26 @@ def generated():
           big["parcel_ids"] == "P11",
           f"the patch over four cells is one patch of ~640000 m² on parcel P11 "
           f"({big['area_m2']}, parcels {big['parcel_ids']})")
+    # A tile of a shard's missing since the shard ran: the merge names the shard (exit 4),
+    # removes its result and publishes nothing; that shard again, then the merge, publishes.
+    for i in range(4):
+        fw("run", p, "--shard", f"{i}/4", "-q", *at[four])
+    published = digest(os.path.join(four, "out"))
+    tile = sorted(glob.glob(os.path.join(four, "out.shards", "2-of-4", "tiles", "webmercator",
+                                         "imagery_*", "*", "*", "*.jpg")))[0]
+    os.remove(tile)
+    r = fw("merge", p, "--shards", "4", *at[four], expect=4)
+    check("shard 2/4" in r.stderr and not os.path.exists(os.path.join(four, "out.shards", "2-of-4")),
+          "a shard tile missing: exit 4 naming shard 2, its result removed: " +
+          r.stderr.strip().splitlines()[-1][:160])
+    check(digest(os.path.join(four, "out")) == published, "... and the outputs as they were")
+    fw("run", p, "--shard", "2/4", "-q", *at[four])
+    fw("merge", p, "--shards", "4", *at[four])
+    # (The patches and reports now say what the database knew of the first merge's patches.)
+    again = digest(os.path.join(four, "out"))
+    same = [k for k in published if k.startswith(("tiles/", "imagery_", "landuse_", "change.tif"))]
+    check(len(same) > 100 and all(again.get(k) == published[k] for k in same),
+          f"shard 2 again, then the merge: the same rasters and tiles ({len(same)} files)")
     # A shard result from other inputs is refused: the later image changed since.
     for i in range(4):
         fw("run", p, "--shard", f"{i}/4", "-q", *at[four])

@@ -21,12 +21,15 @@ namespace farmwatch::io {
 /// dealt to a shard. A deepest-level tile belongs to a shard when every raster pixel it may
 /// sample (its footprint's pixel window, grown by 2 pixels) lies in that shard's cells; a
 /// coarser tile when every child tile the layer has belongs to the same shard. A shard
-/// (`index` >= 0) renders and writes its own tiles only; the merge (`index` -1) renders the
-/// rest, taking the pixels of the shards' tiles it needs for their parents from the shard's PNGs
-/// (`dirs`: each shard's tiles of this layer), and hard-links the shards' tiles into its set.
-/// Both give the bytes one unsharded call writes. Class rasters only (an imagery tile's JPEG
-/// does not give back its pixels), and only where the deepest level reads full resolution
-/// (otherwise a shard renders nothing and the merge everything).
+/// (`index` >= 0) renders and writes its own tiles only, keeps in `quarters.bin` the quarter of
+/// its parent that each of its tiles whose parent is not its own makes, and lists what it wrote
+/// in kShardTilesManifest. The merge (`index` -1) renders the rest, the parents from those
+/// quarters (`dirs`: each shard's out_dir for the layer), and hard-links the listed tiles into
+/// its set and MBTiles. Both give the bytes one unsharded call writes, for class layers and
+/// imagery. Only where the deepest level reads full resolution: otherwise a shard renders
+/// nothing and the merge everything.
+inline constexpr const char* kShardTilesManifest = "shard-tiles.json";
+
 struct TileShards {
   int cell = 0;                 ///< pixels
   int cols = 0, rows = 0;       ///< cells across and down

@@ -98,9 +98,14 @@ void restore_calibration(RunContext& ctx, int count);
 io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>& cells,
                            const std::vector<int>& owner, int index);
 
-/// Where a shard's result (or its staging folder, before it is committed) keeps its land-use
-/// tiles, laid out as write_tile_sets lays out a run's.
+/// Where a shard's result (or its staging folder, before it is committed) keeps its tiles of the
+/// land-use and imagery layers, laid out as write_tile_sets lays out a run's.
 std::filesystem::path shard_tiles_root(const std::filesystem::path& result);
+
+/// The merge, before it takes any shard's tiles: every tile and quarters file each shard lists
+/// (io::kShardTilesManifest beside each layer's tiles) is there with the bytes it lists.
+/// ShardResultError naming the shard and the file otherwise; that shard's result is removed.
+void check_shard_tiles(const RunContext& ctx, int count);
 
 /// Removes the shard results once the merged outputs are published.
 void remove_shard_results(const RunContext& ctx, int count);

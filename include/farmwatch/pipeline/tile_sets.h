@@ -36,7 +36,7 @@ struct TileSetOptions {
   int min_zoom = -1, max_zoom = -1;  ///< -1: from each raster's resolution
   std::string previous_root;         ///< incremental: the previous `root` (tiles/ folder)
   /// A sharded run (io::TileShards; `dirs` unset): with `shards->index` >= 0 that shard's
-  /// tiles of the class layers (no MBTiles); with -1 the merge, which takes shard k's tiles of
+  /// tiles of the layers given (no MBTiles); with -1 the merge, which takes shard k's tiles of
   /// a layer from `shard_roots[k]` (the shard's `root`) where every shard has that layer.
   std::optional<io::TileShards> shards;
   std::vector<std::string> shard_roots;

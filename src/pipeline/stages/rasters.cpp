@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <functional>
 #include <future>
-#include <optional>
 
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/io/gis_styles.h"
@@ -49,11 +48,10 @@ Conversions early_conversions(const RunContext& ctx) {
     const std::string& date = ctx.spec.dates[i].date;
     const std::string name = "imagery_" + date + ".tif";
     // A merge's imagery is the shards' already (a virtual raster over their pieces).
-    std::optional<ImageryStretch> stretch;
-    if (!std::filesystem::exists(ctx.imagery[i])) stretch = imagery_stretch(ctx.job, i);
-    c.jobs.emplace_back([rgb = ctx.job.rgb_out[i], stretch, imagery = ctx.imagery[i],
+    c.jobs.emplace_back([&job = ctx.job, i, imagery = ctx.imagery[i],
                          out = (staging / name).string(), date] {
-      if (stretch) write_imagery(rgb, *stretch, imagery, date);
+      if (!std::filesystem::exists(imagery))
+        write_imagery(job.rgb_out[i], imagery_stretch(job, i), imagery, date);
       // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
       io::write_cog(imagery, out, "AVERAGE", "JPEG");
     });
@@ -84,7 +82,9 @@ class StartRasters : public Stage {
   void run(RunContext& ctx, const Log&) override {
     // With one thread asked for, the rasters stage converts them itself, later.
     if (engine::ThreadLimit::current() < 2) return;
-    auto jobs = early_conversions(ctx).jobs;  // copies of paths and histograms only
+    // Paths by value; the imagery's reads ctx.job, which outlives the conversions (the
+    // rasters stage joins them, a failed run waits for them: RunContext::early_rasters).
+    auto jobs = early_conversions(ctx).jobs;
     ctx.early_rasters = std::async(std::launch::async, [jobs = std::move(jobs)] {
       // Its own arena: the patches stage's parallel loops do not wait on these tasks.
       tbb::task_arena arena;

@@ -21,7 +21,9 @@ class Tiles : public Stage {
     opt.min_zoom = ctx.spec.outputs.min_zoom;
     opt.max_zoom = ctx.spec.outputs.max_zoom;
     if (const int n = ctx.options.merge_shards) {
-      // The shards rendered their land-use tiles over their own cells (stages/classify.cpp).
+      // The shards rendered their land-use and imagery tiles over their own cells
+      // (stages/classify.cpp).
+      check_shard_tiles(ctx, n);
       const ShardCells sc = recorded_cells(ctx, n);
       opt.shards = tile_shards(ctx.grid, shard_cell_size(ctx.grid, n), sc.cells, sc.owner, -1);
       for (int k = 0; k < n; ++k)
