@@ -55,17 +55,23 @@ ClassRaster make_fields(unsigned seed, int width = 700, int height = 600) {
   return r;
 }
 
-void write(const ClassRaster& r, const std::string& path, bool colour_table = true) {
+/// A tiled GeoTIFF of `bands` Byte bands on the raster's grid (DEFLATE).
+GDALDatasetUniquePtr create_like(const ClassRaster& r, const std::string& path, int bands) {
   GDALAllRegister();
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
   const char* opts[] = {"TILED=YES", "COMPRESS=DEFLATE", nullptr};
-  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), r.width, r.height, 1, GDT_Byte,
+  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), r.width, r.height, bands, GDT_Byte,
                                       const_cast<char**>(opts)));
   OGRSpatialReference srs;
   srs.SetFromUserInput(r.epsg.c_str());
   ds->SetSpatialRef(&srs);
   double gt[6] = {r.x0, r.res, 0, r.y0, 0, -r.res};
   ds->SetGeoTransform(gt);
+  return ds;
+}
+
+void write(const ClassRaster& r, const std::string& path, bool colour_table = true) {
+  GDALDatasetUniquePtr ds = create_like(r, path, 1);
   GDALRasterBand* b = ds->GetRasterBand(1);
   b->SetNoDataValue(255);
   if (colour_table) {
@@ -381,15 +387,7 @@ TEST(MapTilesUpdate, OnlyTilesOverChangedPixelsAreRenderedAgain) {
 /// An RGBA image of a class raster: each class's colour with a pixel-to-pixel ripple, alpha 0
 /// where it has no data.
 void write_rgba(const ClassRaster& r, const std::string& path) {
-  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
-  const char* opts[] = {"TILED=YES", nullptr};
-  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), r.width, r.height, 4, GDT_Byte,
-                                      const_cast<char**>(opts)));
-  OGRSpatialReference srs;
-  srs.SetFromUserInput(r.epsg.c_str());
-  ds->SetSpatialRef(&srs);
-  double gt[6] = {r.x0, r.res, 0, r.y0, 0, -r.res};
-  ds->SetGeoTransform(gt);
+  GDALDatasetUniquePtr ds = create_like(r, path, 4);
   const std::size_t n = r.codes.size();
   std::vector<std::uint8_t> px(4 * n);
   for (std::size_t i = 0; i < n; ++i) {
