@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <zlib.h>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
@@ -37,6 +38,29 @@ constexpr int kNodes = kTileSize / kStep + 1;   // lattice nodes per tile side
 constexpr int kSuperDepth = 4;                  // a super tile holds 16 x 16 deepest tiles
 constexpr double kMercatorMaxLat = 85.0511287798066;
 constexpr std::size_t kTilePixels = std::size_t(kTileSize) * kTileSize;
+
+/// CRC-32 (zlib) of `bytes`.
+std::uint32_t crc_of(const std::uint8_t* bytes, std::size_t n, std::uint32_t crc = 0) {
+  if (n == 0) return crc;  // zlib's crc32 of a null buffer is its initial value, not `crc`
+  return static_cast<std::uint32_t>(::crc32(crc, bytes, static_cast<uInt>(n)));
+}
+
+/// A file's size and CRC-32; nullopt if it cannot be read.
+std::optional<std::pair<std::uint64_t, std::uint32_t>> file_crc(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return std::nullopt;
+  std::vector<std::uint8_t> buf(1 << 20);
+  std::uint64_t n = 0;
+  std::uint32_t crc = 0;
+  while (f) {
+    f.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<std::size_t>(f.gcount());
+    crc = crc_of(buf.data(), got, crc);
+    n += got;
+  }
+  if (!f.eof()) return std::nullopt;
+  return std::make_pair(n, crc);
+}
 
 /// A tile's pixels: palette indices (class layers) or interleaved RGBA (imagery). Empty: the
 /// whole tile is transparent (not written).
@@ -753,6 +777,7 @@ class TileRenderer {
       touched_.insert(e.first);
     }
     std::vector<std::uint64_t> bytes(items.size(), 0);
+    std::vector<std::uint32_t> crcs(items.size(), 0);
     std::vector<std::vector<std::uint8_t>> encoded(items.size());
     std::set<std::pair<int, int>> columns;
     for (const auto* e : items)
@@ -780,14 +805,15 @@ class TileRenderer {
       f.close();
       if (!f) throw ProcessingError("cannot write tile '" + file.string() + "' (disk full?)");
       bytes[i] = png.size();
+      if (quarters_out_.is_open()) crcs[i] = crc_of(png.data(), png.size());
       if (!req_.mbtiles.empty()) encoded[i] = std::move(png);
     });
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!encoded[i].empty()) encoded_.push_back({items[i]->first, std::move(encoded[i])});
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!bytes[i]) continue;
-      ++stats_.written, ++stats_.rendered, stats_.bytes += bytes[i];
-      if (quarters_out_.is_open()) listed_.push_back({items[i]->first, bytes[i]});
+      // A shard lists every tile of its own, transparent ones too (0 bytes, no file).
+      if (quarters_out_.is_open()) listed_.push_back({items[i]->first, bytes[i], crcs[i]});
+      if (bytes[i]) ++stats_.written, ++stats_.rendered, stats_.bytes += bytes[i];
     }
   }
 
@@ -902,11 +928,12 @@ class TileRenderer {
                               "' (disk full?)");
       // What the merge checks the shard's result against before it takes any of it.
       json tiles = json::array();
-      for (const auto& [t, n] : listed_) tiles.push_back({t.z, t.x, t.y, n});
+      for (const Listed& l : listed_) tiles.push_back({l.t.z, l.t.x, l.t.y, l.bytes, l.crc});
       write_text_file(fs::path(req_.out_dir) / kShardTilesManifest,
                       json{{"format", style_.format()},
                            {"tiles", tiles},
-                           {"quarters_bytes", quarters_bytes}}
+                           {"quarters_bytes", quarters_bytes},
+                           {"quarters_crc32", quarters_crc_}}
                               .dump() +
                           "\n");
     }
@@ -938,6 +965,10 @@ class TileRenderer {
       quarters_out_.write(reinterpret_cast<const char*>(&any), 1);
       quarters_out_.write(reinterpret_cast<const char*>(&n), sizeof n);
       quarters_out_.write(reinterpret_cast<const char*>(q.px.data()), n);
+      quarters_crc_ = crc_of(reinterpret_cast<const std::uint8_t*>(head), sizeof head, quarters_crc_);
+      quarters_crc_ = crc_of(&any, 1, quarters_crc_);
+      quarters_crc_ = crc_of(reinterpret_cast<const std::uint8_t*>(&n), sizeof n, quarters_crc_);
+      quarters_crc_ = crc_of(q.px.data(), n, quarters_crc_);
     }
   }
 
@@ -971,9 +1002,10 @@ class TileRenderer {
   Quadrant shard_quarter(const TileAddress& t) const {
     const auto it = quarters_.find(t);
     if (it == quarters_.end())
-      throw ProcessingError("'" + quarters_path(req_.shards->dirs.at(static_cast<std::size_t>(owners_.at(t)))).string() +
-                            "' lacks tile " + std::to_string(t.z) + "/" + std::to_string(t.x) +
-                            "/" + std::to_string(t.y));
+      throw DamagedFileError(
+          quarters_path(req_.shards->dirs.at(static_cast<std::size_t>(owners_.at(t)))).string(),
+          "lacks tile " + std::to_string(t.z) + "/" + std::to_string(t.x) + "/" +
+              std::to_string(t.y));
     const QuarterRecord& r = it->second;
     Quadrant q;
     q.any = r.any;
@@ -981,7 +1013,7 @@ class TileRenderer {
     std::ifstream f(r.file, std::ios::binary);
     f.seekg(r.offset);
     f.read(reinterpret_cast<char*>(q.px.data()), static_cast<std::streamsize>(r.bytes));
-    if (!f) throw ProcessingError("cannot read '" + r.file.string() + "' (cut short?)");
+    if (!f) throw DamagedFileError(r.file.string(), "cannot be read (cut short?)");
     return q;
   }
 
@@ -1003,19 +1035,19 @@ class TileRenderer {
   /// The merge: the records of a shard's quarters file.
   void index_quarters(const fs::path& file) {
     std::ifstream f(file, std::ios::binary);
-    if (!f) throw ProcessingError("cannot read '" + file.string() + "'");
+    if (!f) throw DamagedFileError(file.string(), "cannot be read");
     const std::uint32_t expected = kTilePixels / 4 * static_cast<std::uint32_t>(style_.bytes_per_pixel());
     while (true) {
       std::int32_t head[3];
       std::uint8_t any = 0;
       std::uint32_t n = 0;
       if (!f.read(reinterpret_cast<char*>(head), sizeof head)) {
-        if (f.gcount() != 0) throw ProcessingError("'" + file.string() + "' is cut short");
+        if (f.gcount() != 0) throw DamagedFileError(file.string(), "is cut short");
         break;
       }
       if (!f.read(reinterpret_cast<char*>(&any), 1) ||
           !f.read(reinterpret_cast<char*>(&n), sizeof n) || (n != 0 && n != expected))
-        throw ProcessingError("'" + file.string() + "' is damaged");
+        throw DamagedFileError(file.string(), "is damaged");
       const std::streamoff at = f.tellg();
       quarters_[TileAddress{head[0], head[1], head[2]}] = {file, at, n, any != 0};
       f.seekg(n, std::ios::cur);
@@ -1023,18 +1055,28 @@ class TileRenderer {
   }
 
   /// The merge: every shard's tiles, as its manifest lists them, hard-linked (copied where
-  /// links are refused) into the set.
+  /// links are refused) into the set. The manifest lists exactly the tiles this merge finds the
+  /// shard's (DamagedFileError naming it otherwise).
   void link_shard_tiles() {
     const fs::path out(req_.out_dir);
     std::set<std::string> made;  // folders made (one call per folder, not per tile)
-    for (const std::string& dir : req_.shards->dirs) {
+    std::vector<std::set<TileAddress>> own(req_.shards->dirs.size());
+    for (const auto& [t, k] : owners_)
+      if (k >= 0 && static_cast<std::size_t>(k) < own.size()) own[static_cast<std::size_t>(k)].insert(t);
+    for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
+      const std::string& dir = req_.shards->dirs[k];
       const fs::path manifest = fs::path(dir) / kShardTilesManifest;
       std::ifstream mf(manifest);
       const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
-      if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array())
-        throw ProcessingError("'" + manifest.string() + "' is missing or damaged");
+      if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array() ||
+          m["tiles"].size() != own[k].size())
+        throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
       for (const json& e : m["tiles"]) {
         const TileAddress t{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()};
+        if (!own[k].erase(t))
+          throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+        const auto bytes = e.at(3).get<std::uint64_t>();
+        if (!bytes) continue;  // transparent
         const fs::path rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
                              (std::to_string(t.y) + "." + style_.format());
         const fs::path src = fs::path(dir) / rel, dst = out / rel;
@@ -1048,12 +1090,12 @@ class TileRenderer {
           throw ProcessingError("cannot copy tile '" + src.string() + "' to '" + dst.string() +
                                 "': " + ec.message());
         ++stats_.written, ++stats_.rendered;
-        stats_.bytes += e.at(3).get<std::uint64_t>();
+        stats_.bytes += bytes;
         if (!req_.mbtiles.empty()) {
           std::ifstream f(dst, std::ios::binary);
           encoded_.push_back({t, std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {})});
-          if (!f.good() && !f.eof())
-            throw ProcessingError("cannot read tile '" + src.string() + "'");
+          if (encoded_.back().png.size() != bytes)
+            throw DamagedFileError(src.string(), "is not as the shard wrote it");
         }
       }
     }
@@ -1098,7 +1140,13 @@ class TileRenderer {
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
   std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
   std::ofstream quarters_out_;           ///< a shard: its quarters file
-  std::vector<std::pair<TileAddress, std::uint64_t>> listed_;  ///< a shard: tiles and bytes
+  struct Listed {
+    TileAddress t;
+    std::uint64_t bytes = 0;
+    std::uint32_t crc = 0;
+  };
+  std::vector<Listed> listed_;  ///< a shard: its tiles, bytes and CRC-32
+  std::uint32_t quarters_crc_ = 0;  ///< a shard: CRC-32 of its quarters file so far
   struct QuarterRecord {
     fs::path file;
     std::streamoff offset = 0;
@@ -1115,6 +1163,38 @@ class TileRenderer {
 };
 
 }  // namespace
+
+void check_shard_tiles(const std::string& dir) {
+  const fs::path manifest = fs::path(dir) / kShardTilesManifest;
+  std::ifstream mf(manifest);
+  const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
+  auto damaged = [](const fs::path& f) {
+    throw DamagedFileError(f.string(), "is missing or not as the shard wrote it");
+  };
+  auto count = [](const json& v) { return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0); };
+  if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array() || !m.contains("format") ||
+      !m["format"].is_string() || !m.contains("quarters_bytes") || !count(m["quarters_bytes"]) ||
+      !m.contains("quarters_crc32") || !count(m["quarters_crc32"]))
+    damaged(manifest);
+  const fs::path quarters = fs::path(dir) / "quarters.bin";
+  const auto q = file_crc(quarters);
+  if (!q || q->first != m["quarters_bytes"].get<std::uint64_t>() ||
+      q->second != m["quarters_crc32"].get<std::uint64_t>())
+    damaged(quarters);
+  const std::string ext = "." + m["format"].get<std::string>();
+  std::set<TileAddress> seen;
+  for (const json& t : m["tiles"]) {
+    if (!t.is_array() || t.size() != 5 || !std::all_of(t.begin(), t.end(), count)) damaged(manifest);
+    const TileAddress a{t[0].get<int>(), t[1].get<int>(), t[2].get<int>()};
+    if (!seen.insert(a).second) damaged(manifest);
+    if (t[3].get<std::uint64_t>() == 0) continue;  // transparent: no file
+    const fs::path f = fs::path(dir) / std::to_string(a.z) / std::to_string(a.x) /
+                       (std::to_string(a.y) + ext);
+    const auto c = file_crc(f);
+    if (!c || c->first != t[3].get<std::uint64_t>() || c->second != t[4].get<std::uint64_t>())
+      damaged(f);
+  }
+}
 
 int TileShards::owner_of(const Window& w) const {
   if (cell <= 0 || w.empty() || w.col < 0 || w.row < 0) return -1;

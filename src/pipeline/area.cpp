@@ -103,6 +103,9 @@ AreaSpec load_area(const std::string& path) {
     a.tile_grid = p.zooms->grid;
     if (a.tile_grid == "tianditu-c" && (a.min_zoom == 0 || a.max_zoom == 0))
       src.fail("tiles", "tianditu-c levels start at 1, not 0");
+    if (a.min_zoom >= 0 && a.max_zoom >= 0 && a.min_zoom > a.max_zoom)
+      src.fail("tiles", "min_zoom " + std::to_string(a.min_zoom) + " is above max_zoom " +
+                            std::to_string(a.max_zoom));
   }
   // The state is kept on one grid, night after night: it must not follow the scenes.
   GridSpec& g = a.pipeline.grid;

@@ -416,6 +416,18 @@ void with_shard_results_checked(const fs::path& dir, int count,
     merge();
   } catch (const ShardResultError&) {
     throw;
+  } catch (const DamagedFileError& e) {
+    // A file of a shard's result that is not as the shard wrote it (its tiles' lists).
+    for (int k = 0; k < count; ++k) {
+      const fs::path result = dir / ShardId{k, count}.name();
+      if (e.file().rfind(result.string() + "/", 0) != 0) continue;
+      std::error_code ec;
+      fs::remove_all(result, ec);
+      throw ShardResultError("shard " + ShardId{k, count}.label() + "'s result in '" +
+                             result.string() + "' cannot be used (" + e.what() +
+                             "): removed it; run that shard again, then merge again");
+    }
+    throw;
   } catch (const InputError& e) {
     check(e.what());
     throw;
@@ -459,25 +471,10 @@ void check_shard_tiles(const RunContext& ctx, int count) {
       std::error_code e2;
       for (const auto& layer : fs::directory_iterator(set.path(), e2)) {
         if (!fs::exists(layer.path() / "tilejson.json", e2)) continue;
-        const fs::path manifest = layer.path() / io::kShardTilesManifest;
-        const json m = read_json_file(manifest);
-        if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array() ||
-            !m.contains("format") || !m.contains("quarters_bytes"))
-          damaged(manifest);
-        auto size_is = [&](const fs::path& f, const json& bytes) {
-          std::error_code e3;
-          const auto n = fs::file_size(f, e3);
-          return !e3 && bytes.is_number_unsigned() && n == bytes.get<std::uint64_t>();
-        };
-        if (!size_is(layer.path() / "quarters.bin", m["quarters_bytes"]))
-          damaged(layer.path() / "quarters.bin");
-        const std::string ext = "." + m["format"].get<std::string>();
-        for (const json& t : m["tiles"]) {
-          if (!t.is_array() || t.size() != 4) damaged(manifest);
-          const fs::path f = layer.path() / std::to_string(t[0].get<int>()) /
-                             std::to_string(t[1].get<int>()) /
-                             (std::to_string(t[2].get<int>()) + ext);
-          if (!size_is(f, t[3])) damaged(f);
+        try {
+          io::check_shard_tiles(layer.path().string());
+        } catch (const DamagedFileError& e) {
+          damaged(e.file());
         }
       }
     }

@@ -93,6 +93,10 @@ void read_outputs(const PipelineParams& p, const ParamSource& src, PipelineSpec&
     if (spec.outputs.tile_grid == "tianditu-c" &&
         (spec.outputs.min_zoom == 0 || spec.outputs.max_zoom == 0))
       src.fail("outputs.tiles", "tianditu-c levels start at 1, not 0");
+    if (spec.outputs.min_zoom >= 0 && spec.outputs.max_zoom >= 0 &&
+        spec.outputs.min_zoom > spec.outputs.max_zoom)
+      src.fail("outputs.tiles", "min_zoom " + std::to_string(spec.outputs.min_zoom) +
+                                    " is above max_zoom " + std::to_string(spec.outputs.max_zoom));
   }
   // Every run of a pipeline file is recorded; by default in farmwatch.gpkg beside the output
   // folder, so that the next night's run finds it.

@@ -80,6 +80,19 @@ TEST(PipelineSpec, BadDatesAreErrors) {
   EXPECT_FALSE(pipeline::valid_date("2023-02-29"));
 }
 
+// Tile levels the file cannot mean are its error (exit 3), found when it is read (`--check`).
+TEST(PipelineSpec, TileLevelsThatCannotBeAreErrors) {
+  test::TempDir d;
+  std::string y = pipeline_yaml();
+  std::ofstream(d / "p.yaml") << y.replace(y.find("tiles: false"), 12,
+                                           "tiles: {min_zoom: 16, max_zoom: 12}");
+  EXPECT_NE(config_error(d / "p.yaml").find("min_zoom 16 is above max_zoom 12"), std::string::npos);
+  y = pipeline_yaml();
+  std::ofstream(d / "q.yaml") << y.replace(y.find("tiles: false"), 12,
+                                           "tiles: {min_zoom: 0, grid: tianditu-c}");
+  EXPECT_NE(config_error(d / "q.yaml").find("start at 1"), std::string::npos);
+}
+
 TEST(PipelineSpec, MissingRequiredKeysAreNamed) {
   test::TempDir d;
   std::ofstream(d / "p.yaml") << "dates: [{date: 2024-01-01, image: a.tif}]\n"

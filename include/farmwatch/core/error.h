@@ -30,6 +30,18 @@ class ProcessingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A file farmwatch wrote earlier (a shard's result) is not as it wrote it: `file` names it.
+/// An InputError (exit 4); a merge removes the shard result that holds it.
+class DamagedFileError : public InputError {
+ public:
+  DamagedFileError(std::string file, const std::string& what)
+      : InputError("'" + file + "' " + what), file_(std::move(file)) {}
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
 /// Another process holds a lock that this one needs (a night already running on the area).
 class LockHeldError : public std::runtime_error {
  public:

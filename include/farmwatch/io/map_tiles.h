@@ -30,6 +30,11 @@ namespace farmwatch::io {
 /// nothing and the merge everything.
 inline constexpr const char* kShardTilesManifest = "shard-tiles.json";
 
+/// The merge, before it takes a shard's tiles of a layer: every tile `dir` (the shard's out_dir
+/// for the layer) lists in kShardTilesManifest, and its quarters.bin, are there with the bytes
+/// and CRC-32 it lists, each tile listed once. DamagedFileError naming the file otherwise.
+void check_shard_tiles(const std::string& dir);
+
 struct TileShards {
   int cell = 0;                 ///< pixels
   int cols = 0, rows = 0;       ///< cells across and down
