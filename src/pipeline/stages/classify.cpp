@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 #include "farmwatch/engine/landuse_change.h"
@@ -68,6 +69,9 @@ class Classify : public Stage {
         layers.push_back({ctx.job.landuse_out[i], "landuse_" + date, "", "", ""});
       if (ctx.imagery[i].empty()) continue;
       write_imagery(ctx.job.rgb_out[i], imagery_stretch(ctx.job, i), ctx.imagery[i], date, &mine);
+      // The merge reads the imagery; its true colour is not needed any more (6 bytes a pixel).
+      std::error_code ec;
+      std::filesystem::remove(ctx.job.rgb_out[i], ec);
       layers.push_back({ctx.imagery[i], "imagery_" + date, "", "", ""});
     }
     if (ctx.spec.outputs.tiles) {
