@@ -306,31 +306,8 @@ class TileRenderer {
     if (req_.shards) {
       render_sharded(super, top);
       if (req_.shards->index < 0 && sharded_) link_shard_tiles();
-    }
-    Level kept;  // tiles of the super level, for the levels above it
-    for (const TileAddress& st : req_.shards ? std::vector<TileAddress>{}
-                                             : req_.set->tiles_covering(coverage_.in_set, super)) {
-      std::vector<TileAddress> deepest;
-      const int k = max_ - super;
-      for (int x = st.x << k; x < (st.x + 1) << k; ++x)
-        for (int y = st.y << k; y < (st.y + 1) << k; ++y) {
-          const TileAddress t{max_, x, y};
-          if (req_.set->tile_bounds(t).intersect(coverage_.in_set).empty()) continue;
-          if (dirty && !dirty->count(t)) continue;
-          deepest.push_back(t);
-        }
-      if (deepest.empty()) continue;
-      Level level = render_deepest(st, deepest);
-      write_level(level);
-      while (level.begin()->first.z > top) {
-        level = parents_of(level);
-        write_level(level);
-      }
-      if (super > min_) kept.merge(level);
-    }
-    while (!kept.empty() && kept.begin()->first.z > min_) {
-      kept = parents_of(kept);
-      write_level(kept);
+    } else {
+      render_all(super, top, dirty);
     }
     if (dirty) link_unchanged();
     const json tj = tilejson();
@@ -665,7 +642,7 @@ class TileRenderer {
       std::array<TilePixels, 4> kids;
       std::array<const TilePixels*, 4> child{};
       for (int q = 0; q < 4; ++q) {
-        const TileAddress c{p.z + 1, 2 * p.x + (q & 1), 2 * p.y + (q >> 1)};
+        const TileAddress c = child_of(p, q);
         const auto it = level.find(c);
         if (it != level.end()) {
           child[q] = &it->second;
@@ -805,14 +782,14 @@ class TileRenderer {
       f.close();
       if (!f) throw ProcessingError("cannot write tile '" + file.string() + "' (disk full?)");
       bytes[i] = png.size();
-      if (quarters_out_.is_open()) crcs[i] = crc_of(png.data(), png.size());
+      if (rendering_shard()) crcs[i] = crc_of(png.data(), png.size());
       if (!req_.mbtiles.empty()) encoded[i] = std::move(png);
     });
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!encoded[i].empty()) encoded_.push_back({items[i]->first, std::move(encoded[i])});
     for (std::size_t i = 0; i < items.size(); ++i) {
       // A shard lists every tile of its own, transparent ones too (0 bytes, no file).
-      if (quarters_out_.is_open()) listed_.push_back({items[i]->first, bytes[i], crcs[i]});
+      if (rendering_shard()) listed_.push_back({items[i]->first, bytes[i], crcs[i]});
       if (bytes[i]) ++stats_.written, ++stats_.rendered, stats_.bytes += bytes[i];
     }
   }
@@ -851,6 +828,37 @@ class TileRenderer {
     }
   }
 
+  /// Every tile of the layer (or with `dirty`, those over changed pixels and their parents),
+  /// super tile by super tile down to level `top`, then the levels above from the super tiles.
+  void render_all(int super, int top, const std::optional<std::set<TileAddress>>& dirty) {
+    Level kept;  // tiles of the super level, for the levels above it
+    for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
+      std::vector<TileAddress> deepest;
+      const int k = max_ - super;
+      for (int x = st.x << k; x < (st.x + 1) << k; ++x)
+        for (int y = st.y << k; y < (st.y + 1) << k; ++y) {
+          const TileAddress t{max_, x, y};
+          if (!exists(t) || (dirty && !dirty->count(t))) continue;
+          deepest.push_back(t);
+        }
+      if (deepest.empty()) continue;
+      Level level = render_deepest(st, deepest);
+      write_level(level);
+      while (level.begin()->first.z > top) {
+        level = parents_of(level);
+        write_level(level);
+      }
+      if (super > min_) kept.merge(level);
+    }
+    while (!kept.empty() && kept.begin()->first.z > min_) {
+      kept = parents_of(kept);
+      write_level(kept);
+    }
+  }
+
+  /// Whether this call is a shard rendering its own tiles (TileShards).
+  bool rendering_shard() const { return req_.shards && req_.shards->index >= 0; }
+
   /// Whether the layer has tile `t` (the deepest tiles over the raster's extent and their
   /// parents).
   bool exists(const TileAddress& t) const {
@@ -872,8 +880,10 @@ class TileRenderer {
     } else {
       int seen = -2;  // no child yet
       for (int q = 0; q < 4 && seen != -1; ++q)
-        if (const TileAddress c = child_of(t, q); exists(c))
-          seen = (seen == -2 || seen == owner(c)) ? owner(c) : -1;
+        if (const TileAddress c = child_of(t, q); exists(c)) {
+          const int k = owner(c);
+          seen = (seen == -2 || seen == k) ? k : -1;
+        }
       o = seen < 0 ? -1 : seen;
     }
     owners_.emplace(t, o);
@@ -961,14 +971,14 @@ class TileRenderer {
       const std::int32_t head[3] = {t.z, t.x, t.y};
       const std::uint8_t any = q.any;
       const auto n = static_cast<std::uint32_t>(q.px.size());
-      quarters_out_.write(reinterpret_cast<const char*>(head), sizeof head);
-      quarters_out_.write(reinterpret_cast<const char*>(&any), 1);
-      quarters_out_.write(reinterpret_cast<const char*>(&n), sizeof n);
-      quarters_out_.write(reinterpret_cast<const char*>(q.px.data()), n);
-      quarters_crc_ = crc_of(reinterpret_cast<const std::uint8_t*>(head), sizeof head, quarters_crc_);
-      quarters_crc_ = crc_of(&any, 1, quarters_crc_);
-      quarters_crc_ = crc_of(reinterpret_cast<const std::uint8_t*>(&n), sizeof n, quarters_crc_);
-      quarters_crc_ = crc_of(q.px.data(), n, quarters_crc_);
+      auto put = [&](const void* bytes, std::size_t size) {
+        quarters_out_.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(size));
+        quarters_crc_ = crc_of(static_cast<const std::uint8_t*>(bytes), size, quarters_crc_);
+      };
+      put(head, sizeof head);
+      put(&any, 1);
+      put(&n, sizeof n);
+      put(q.px.data(), n);
     }
   }
 

@@ -394,6 +394,17 @@ fs::path named_file(const std::string& what, const fs::path& result) {
 
 }  // namespace
 
+namespace {
+/// Removes shard `id`'s result and says why, with what to do.
+[[noreturn]] void remove_and_blame(const fs::path& result, const ShardId& id,
+                                   const std::string& why) {
+  std::error_code ec;
+  fs::remove_all(result, ec);
+  throw ShardResultError("shard " + id.label() + "'s result in '" + result.string() + "' " + why +
+                         ": removed it; run that shard again, then merge again");
+}
+}  // namespace
+
 void with_shard_results_checked(const fs::path& dir, int count,
                                 const std::function<void()>& merge) {
   // Only a file that does not read whole on its own is blamed on the shard: an error that
@@ -404,12 +415,9 @@ void with_shard_results_checked(const fs::path& dir, int count,
       const fs::path result = dir / ShardId{k, count}.name();
       const fs::path file = named_file(what, result);
       if (file.empty() || reads_whole(file)) continue;
-      std::error_code ec;
-      fs::remove_all(result, ec);
-      throw ShardResultError("shard " + ShardId{k, count}.label() + "'s result in '" +
-                             result.string() + "' cannot be read ('" + file.string() +
-                             "' is missing or damaged: " + what +
-                             "): removed it; run that shard again, then merge again");
+      remove_and_blame(result, ShardId{k, count},
+                       "cannot be read ('" + file.string() + "' is missing or damaged: " + what +
+                           ")");
     }
   };
   try {
@@ -421,11 +429,7 @@ void with_shard_results_checked(const fs::path& dir, int count,
     for (int k = 0; k < count; ++k) {
       const fs::path result = dir / ShardId{k, count}.name();
       if (e.file().rfind(result.string() + "/", 0) != 0) continue;
-      std::error_code ec;
-      fs::remove_all(result, ec);
-      throw ShardResultError("shard " + ShardId{k, count}.label() + "'s result in '" +
-                             result.string() + "' cannot be used (" + e.what() +
-                             "): removed it; run that shard again, then merge again");
+      remove_and_blame(result, ShardId{k, count}, std::string("cannot be used (") + e.what() + ")");
     }
     throw;
   } catch (const InputError& e) {
@@ -454,29 +458,17 @@ io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>
 fs::path shard_tiles_root(const fs::path& result) { return result / "tiles"; }
 
 void check_shard_tiles(const RunContext& ctx, int count) {
+  // io's DamagedFileError names the file; the merge runs inside with_shard_results_checked,
+  // which removes and names the shard that holds it.
   const fs::path dir = shard_results_dir(ctx);
   for (int k = 0; k < count; ++k) {
-    const ShardId id{k, count};
-    const fs::path result = dir / id.name();
-    auto damaged = [&](const fs::path& file) {
-      std::error_code ec;
-      fs::remove_all(result, ec);
-      throw ShardResultError("shard " + id.label() + "'s result in '" + result.string() +
-                             "' cannot be used ('" + file.string() +
-                             "' is missing or not as the shard wrote it): removed it; run that "
-                             "shard again, then merge again");
-    };
     std::error_code ec;
-    for (const auto& set : fs::directory_iterator(shard_tiles_root(result), ec)) {
+    for (const auto& set :
+         fs::directory_iterator(shard_tiles_root(dir / ShardId{k, count}.name()), ec)) {
       std::error_code e2;
-      for (const auto& layer : fs::directory_iterator(set.path(), e2)) {
-        if (!fs::exists(layer.path() / "tilejson.json", e2)) continue;
-        try {
+      for (const auto& layer : fs::directory_iterator(set.path(), e2))
+        if (fs::exists(layer.path() / "tilejson.json", e2))
           io::check_shard_tiles(layer.path().string());
-        } catch (const DamagedFileError& e) {
-          damaged(e.file());
-        }
-      }
     }
   }
 }

@@ -104,7 +104,8 @@ std::filesystem::path shard_tiles_root(const std::filesystem::path& result);
 
 /// The merge, before it takes any shard's tiles: every tile and quarters file each shard lists
 /// (io::kShardTilesManifest beside each layer's tiles) is there with the bytes it lists.
-/// ShardResultError naming the shard and the file otherwise; that shard's result is removed.
+/// DamagedFileError naming the file otherwise, which with_shard_results_checked turns into a
+/// ShardResultError naming the shard, whose result it removes.
 void check_shard_tiles(const RunContext& ctx, int count);
 
 /// Removes the shard results once the merged outputs are published.
