@@ -295,48 +295,6 @@ bool raster_reads_whole(const std::string& path) {
   return ok;
 }
 
-void write_cog(const std::string& src, const std::string& dst,
-               const std::string& overview_resampling, const std::string& compress) {
-  auto in = open_raster(src);
-  // Overviews down to about one 256-pixel tile, so GIS tools draw any zoom quickly; at least
-  // one level for anything larger than a tile.
-  int levels = 0;
-  for (int size = std::max(in->GetRasterXSize(), in->GetRasterYSize()); size > 256; size /= 2)
-    ++levels;
-  const std::string rs = "OVERVIEW_RESAMPLING=" + overview_resampling;
-  const std::string count = "OVERVIEW_COUNT=" + std::to_string(levels);
-  const std::string comp = "COMPRESS=" + compress;
-  const std::string ov_comp = "OVERVIEW_COMPRESS=" + compress;
-  // Blocks are compressed in parallel (and written in order: the bytes do not change).
-  const std::string threads =
-      "NUM_THREADS=" + std::to_string(tbb::global_control::active_value(
-                           tbb::global_control::max_allowed_parallelism));
-  const char* argv[] = {"-of",  "COG",
-                        "-co",  threads.c_str(),
-                        "-co",  comp.c_str(),
-                        "-co",  "BLOCKSIZE=512",
-                        "-co",  rs.c_str(),
-                        "-co",  count.c_str(),
-                        "-co",  ov_comp.c_str(),
-                        "-co",  "BIGTIFF=IF_SAFER",
-                        nullptr};
-  GDALTranslateOptions* opts = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
-  // The COG driver computes the overviews into a temporary file that it reads once, then
-  // deletes; GDAL 3.6 compresses it with ZSTD, a sixth of the run's CPU on a 5490² scene.
-  // Uncompressed, it is a third of the raster's pixels on disk for a moment.
-  CPLConfigOptionSetter tmp_compression("COG_TMP_COMPRESSION", "NONE", true);
-  int usage_error = 0;
-  CPLErrorReset();
-  GDALDatasetH out =
-      GDALTranslate(dst.c_str(), GDALDataset::ToHandle(in.get()), opts, &usage_error);
-  GDALTranslateOptionsFree(opts);
-  if (!out)
-    throw ProcessingError("cannot write Cloud-Optimised GeoTIFF '" + dst +
-                          "': " + gdal_last_error());
-  DatasetPtr written(GDALDataset::FromHandle(out));
-  close_or_throw(written, dst);
-}
-
 struct BlockRasterReader::Impl {
   DatasetPtr ds;
 };

@@ -184,6 +184,10 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
     if (fs::exists(*p)) outputs.push_back(fs::path(*p).filename().string());
   for (const auto& p : ctx.imagery)  // the imagery layers' pieces (stages/imagery.h)
     if (!p.empty() && fs::exists(p)) outputs.push_back(fs::path(p).filename().string());
+  for (std::size_t i = 0, n = outputs.size(); i < n; ++i) {  // their COG tiles (in staging)
+    const std::string tiles = cog_tiles_path(outputs[i].get<std::string>());
+    if (fs::exists(ctx.out->staging() / tiles)) outputs.push_back(tiles);
+  }
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)
     if (plan.owner[c] == id.index) {
@@ -318,6 +322,14 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
   const ShardCells sc = cells_of(ctx, results);
   const auto& cells = sc.cells;
   const auto& owner = sc.owner;
+  // The COG tiles the shards encoded of a layer's raster `file`, now read at `raster`.
+  auto take_cog_tiles = [&](const std::string& raster, const std::string& file) {
+    const std::string tiles = cog_tiles_path(file);
+    const auto& listed = results[0]["outputs"];
+    if (std::find(listed.begin(), listed.end(), tiles) == listed.end()) return;
+    auto& stores = ctx.cog_tiles[raster];
+    for (int k = 0; k < count; ++k) stores.push_back((dir / ShardId{k, count}.name() / tiles).string());
+  };
   for (std::string* name : job_outputs(ctx.job)) {
     const std::string file = fs::path(*name).filename().string();
     const auto& listed = results[0]["outputs"];
@@ -332,6 +344,7 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
       // merge has published.
       *name = fs::path(*name).replace_extension(".vrt").string();
       io::write_windows_vrt(sources, cells, owner, *name);
+      take_cog_tiles(*name, file);
     }
   }
   // The imagery layers, where the shards made their pieces (else the rasters stage makes them
@@ -345,6 +358,7 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
       sources.push_back((dir / ShardId{k, count}.name() / file).string());
     path = fs::path(path).replace_extension(".vrt").string();
     io::write_windows_vrt(sources, cells, owner, path);
+    take_cog_tiles(path, file);
   }
   engine::LanduseChangeStats st;
   for (const json& r : results) {
@@ -380,6 +394,8 @@ bool reads_whole(const fs::path& file) {
   if (file.extension() == ".json") return read_json_file(file).is_object();
   // The tiles' quarters: their size was checked against the shard's list (check_shard_tiles).
   if (file.extension() == ".bin") return true;
+  // COG tiles: assemble_cog checks each record's CRC-32 (DamagedFileError).
+  if (file.extension() == ".cogtiles") return true;
   return io::raster_reads_whole(file.string());
 }
 
@@ -440,6 +456,8 @@ void with_shard_results_checked(const fs::path& dir, int count,
     throw;
   }
 }
+
+std::string cog_tiles_path(const std::string& raster) { return raster + ".cogtiles"; }
 
 io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>& cells,
                            const std::vector<int>& owner, int index) {

@@ -1,5 +1,5 @@
 #pragma once
-// Block-wise writing of tiled GeoTIFFs, and their conversion to Cloud-Optimised GeoTIFF.
+// Block-wise writing of tiled GeoTIFFs (their Cloud-Optimised copies: io/cog_writer.h).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -114,10 +114,5 @@ void write_windows_vrt(const std::vector<std::string>& sources, const std::vecto
 /// Whether a raster opens and every block of every band decodes (read through once): false for
 /// a file missing, cut short or damaged. Throws nothing.
 bool raster_reads_whole(const std::string& path);
-
-/// Copies a GeoTIFF to a COG (512 blocks, overviews by `overview_resampling`), DEFLATE or
-/// `compress` ("JPEG" for 8-bit imagery: an alpha band becomes the COG's mask).
-void write_cog(const std::string& src, const std::string& dst,
-               const std::string& overview_resampling, const std::string& compress = "DEFLATE");
 
 }  // namespace farmwatch::io

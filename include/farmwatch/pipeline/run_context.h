@@ -2,6 +2,7 @@
 // What the stages of one run share: the spec, what validation found, where outputs go, and
 // what each stage produced for the next.
 #include <future>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -60,6 +61,9 @@ struct RunContext {
   /// job.rgb_out, uncompressed (or in a merge, a virtual raster over the shards'); "" where
   /// the date has no true colour.
   std::vector<std::string> imagery;
+  /// In a merge, by the path of a layer's raster (job outputs and `imagery`): the tile stores
+  /// the shards encoded of their cells (io::encode_cog_tiles), from which its COG is assembled.
+  std::map<std::string, std::vector<std::string>> cog_tiles;
   // classify
   engine::LanduseChangeStats pixels;
   // buildings

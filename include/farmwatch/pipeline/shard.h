@@ -102,6 +102,10 @@ io::TileShards tile_shards(const Grid& grid, int cell, const std::vector<Window>
 /// land-use and imagery layers, laid out as write_tile_sets lays out a run's.
 std::filesystem::path shard_tiles_root(const std::filesystem::path& result);
 
+/// Where a shard keeps the COG tiles it encoded of `raster` (a layer's scratch raster) over its
+/// cells (io::encode_cog_tiles): beside it, the same name in its result.
+std::string cog_tiles_path(const std::string& raster);
+
 /// The merge, before it takes any shard's tiles: every tile and quarters file each shard lists
 /// (io::kShardTilesManifest beside each layer's tiles) is there with the bytes it lists.
 /// DamagedFileError naming the file otherwise, which with_shard_results_checked turns into a

@@ -14,6 +14,7 @@
 #include "farmwatch/io/area_geometry.h"
 #include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/gis_styles.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/io/scene_inbox.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -68,7 +69,7 @@ int write_observed(const fs::path& gen, const fs::path& out, const fs::path& scr
     }
     w.close();
   }
-  io::write_cog(scratch.string(), out.string(), "NEAREST");
+  io::write_cog_of(scratch.string(), io::kClassMapCog, out.string());
   fs::remove(scratch);
   return newest;
 }
@@ -103,7 +104,7 @@ void write_change(const Grid& g, const std::vector<io::StoredPatch>& patches, co
     w.write({0, 0, g.width, g.height}, change.data());
     w.close();
   }
-  io::write_cog(scratch.string(), out.string(), "NEAREST");
+  io::write_cog_of(scratch.string(), io::kClassMapCog, out.string());
   fs::remove(scratch);
 }
 
@@ -307,7 +308,8 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
   fs::remove_all(stage, ec);
   fs::create_directories(stage);
   try {
-    io::write_cog(state_raster(gen, kLanduse).string(), (stage / "landuse.tif").string(), "NEAREST");
+    io::write_cog_of(state_raster(gen, kLanduse).string(), io::kClassMapCog,
+                     (stage / "landuse.tif").string());
     const int newest = write_observed(gen, stage / "observed.tif", stage / ".observed_scratch.tif");
     const Grid g = io::BlockRasterReader(state_raster(gen, kLanduse).string()).grid();
     summary["newest_view"] = newest ? date_of_epoch_days(newest) : "";

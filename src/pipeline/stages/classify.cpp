@@ -7,6 +7,7 @@
 
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/engine/model_classify.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/pipeline/shard.h"
@@ -73,6 +74,19 @@ class Classify : public Stage {
       std::error_code ec;
       std::filesystem::remove(ctx.job.rgb_out[i], ec);
       layers.push_back({ctx.imagery[i], "imagery_" + date, "", "", ""});
+    }
+    // The COGs' tiles over its cells (cells of 512 x 2^k pixels hold whole tiles of levels
+    // 0..k); the merge encodes the levels above and copies the rest (io/cog_writer.h).
+    if (plan.cell >= kBlockSize) {
+      std::vector<std::pair<std::string, io::CogFormat>> cogs;
+      for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
+        if (ctx.spec.outputs.landuse) cogs.emplace_back(ctx.job.landuse_out[i], io::kClassMapCog);
+        if (i < ctx.job.source_out.size() && !ctx.job.source_out[i].empty())
+          cogs.emplace_back(ctx.job.source_out[i], io::kClassMapCog);
+        if (!ctx.imagery[i].empty()) cogs.emplace_back(ctx.imagery[i], io::kImageryCog);
+      }
+      for (const auto& [raster, format] : cogs)
+        io::encode_cog_tiles(raster, format, mine, plan.cell, cog_tiles_path(raster));
     }
     if (ctx.spec.outputs.tiles) {
       TileSetOptions opt;

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "farmwatch/engine/block_engine.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/raster_writer.h"
 #include "imagery.h"
@@ -16,6 +17,16 @@
 
 namespace farmwatch::pipeline::stages {
 namespace {
+
+/// Writes the COG of `scratch` at `out`: in a merge, from the tiles its shards encoded
+/// (RunContext::cog_tiles), else all of it here. The same bytes either way.
+std::function<void()> cog_job(const RunContext& ctx, const std::string& scratch,
+                              const io::CogFormat& format, const std::string& out) {
+  const auto shards = ctx.cog_tiles.find(scratch);
+  if (shards == ctx.cog_tiles.end())
+    return [=] { io::write_cog_of(scratch, format, out); };
+  return [=, stores = shards->second] { io::assemble_cog(scratch, format, stores, out); };
+}
 
 /// The conversions of start_rasters, in the order their files are listed.
 struct Conversions {
@@ -29,9 +40,7 @@ Conversions early_conversions(const RunContext& ctx) {
   const auto& staging = ctx.out->staging();
   auto publish = [&](const std::string& scratch, const std::string& name,
                      const std::string& tiles_folder) {
-    c.jobs.emplace_back([scratch, out = (staging / name).string()] {
-      io::write_cog(scratch, out, "NEAREST");
-    });
+    c.jobs.emplace_back(cog_job(ctx, scratch, io::kClassMapCog, (staging / name).string()));
     c.files.push_back(name);
     if (!tiles_folder.empty()) c.tile_layers.push_back({name, tiles_folder, tiles_folder, "", ""});
   };
@@ -48,12 +57,12 @@ Conversions early_conversions(const RunContext& ctx) {
     const std::string& date = ctx.spec.dates[i].date;
     const std::string name = "imagery_" + date + ".tif";
     // A merge's imagery is the shards' already (a virtual raster over their pieces).
-    c.jobs.emplace_back([&job = ctx.job, i, imagery = ctx.imagery[i],
-                         out = (staging / name).string(), date] {
+    c.jobs.emplace_back([&job = ctx.job, i, imagery = ctx.imagery[i], date,
+                         publish = cog_job(ctx, ctx.imagery[i], io::kImageryCog,
+                                           (staging / name).string())] {
       if (!std::filesystem::exists(imagery))
         write_imagery(job.rgb_out[i], imagery_stretch(job, i), imagery, date);
-      // JPEG: a tenth of DEFLATE's bytes for a photograph; the alpha band becomes a mask.
-      io::write_cog(imagery, out, "AVERAGE", "JPEG");
+      publish();
     });
     c.files.push_back(name);
     // The deepest tiles are made from the uncompressed imagery, not the JPEG COG: one JPEG
@@ -115,7 +124,7 @@ class Rasters : public Stage {
     for (const auto& f : early.files) ctx.files.push_back(f);
     for (const auto& l : early.tile_layers) ctx.tile_layers.push_back(l);
     if (ctx.compares_dates()) {
-      io::write_cog(ctx.job.change_out, (staging / "change.tif").string(), "NEAREST");
+      io::write_cog_of(ctx.job.change_out, io::kClassMapCog, (staging / "change.tif").string());
       ctx.files.push_back("change.tif");
       ctx.tile_layers.push_back({"change.tif", "change", "change", "", ""});
     }

@@ -4,6 +4,7 @@
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/change_sieve.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/raster_writer.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/pipeline/output_dir.h"
@@ -56,7 +57,7 @@ ClassifyResult classify_with_model(const ClassifyParams& p, const StepEnv& env) 
   eopt.block_size = p.block_size;
   engine::run_model_classify(dates[0].grid, dates, model, map, eopt, env.log.child("classify"));
   if (p.mmu > 1) io::sieve_classes(map, p.mmu);
-  io::write_cog(map, out.path().string(), "NEAREST");
+  io::write_cog_of(map, io::kClassMapCog, out.path().string());
   out.commit();
   ClassifyResult r;
   r.path = out.target().string();
@@ -91,7 +92,7 @@ ClassifyResult classify(const ClassifyParams& p, const StepEnv& env) {
   engine::EngineOptions eopt;
   eopt.block_size = p.block_size;
   const auto stats = engine::run_landuse_change(job, eopt, env.log.child("classify"));
-  io::write_cog(job.landuse_out[0], out.path().string(), "NEAREST");
+  io::write_cog_of(job.landuse_out[0], io::kClassMapCog, out.path().string());
   out.commit();
 
   ClassifyResult r;

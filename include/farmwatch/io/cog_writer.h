@@ -1,0 +1,70 @@
+#pragma once
+// Cloud-Optimised GeoTIFF written from encoded tiles, so that shards can encode the tiles of
+// their own cells and a merge only copies bytes (GDAL 3.6's COG driver re-encodes every block).
+//
+// The file is what GDAL's COG driver writes (its layout, read back by GDAL as LAYOUT=COG):
+// 512-pixel tiles; overviews halving (size rounded up) while the larger side exceeds 256;
+// IFDs first (full resolution, its mask, the overviews, their masks), then the tiles from the
+// smallest overview to full resolution, row-major, each mask tile after its image tile, each
+// tile with GDAL's 4-byte size leader and last-4-bytes trailer (GDAL's "ghost area" says so).
+// The georeferencing, metadata, no-data value and colour table are GDAL's own tags, taken from
+// a 1-pixel GeoTIFF GDAL writes of the source. Overview level l+1 is made from level l alone
+// (each pixel from its 2 x 2 parents), so any cell aligned with level l's tiles can make its
+// part of every coarser level inside it: the bytes do not depend on who encoded which tile.
+//
+// Sources are one band of any real type (a class map, a date: DEFLATE, nearest overviews) or
+// 8-bit red, green, blue and alpha bands (imagery: JPEG, averaged overviews; the alpha becomes
+// the COG's 1-bit mask, valid where alpha > 0).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "farmwatch/core/geo.h"
+
+namespace farmwatch::io {
+
+/// Tile compression: DEFLATE (zlib stream, level 6, no predictor) or baseline JPEG (quality
+/// 75, YCbCr 4:2:0, tables in the IFD's JPEGTables as libtiff writes them).
+enum class CogCodec { deflate, jpeg };
+/// Overview pixels from their 2 x 2 parents: `nearest` takes the top-left one (class maps),
+/// `average` the rounded mean of the unmasked ones (imagery; masked if none is).
+enum class CogResampling { nearest, average };
+
+struct CogFormat {
+  CogCodec codec = CogCodec::deflate;
+  CogResampling resampling = CogResampling::nearest;
+};
+
+/// Class maps (land use, change, scene sources): DEFLATE, overviews by nearest.
+inline constexpr CogFormat kClassMapCog{CogCodec::deflate, CogResampling::nearest};
+/// 8-bit true colour with an alpha band: JPEG, overviews averaged.
+inline constexpr CogFormat kImageryCog{CogCodec::jpeg, CogResampling::average};
+
+/// The number of overview levels of a width x height COG: halvings (rounded up) while the
+/// larger side exceeds 256 pixels.
+int cog_overview_count(int width, int height);
+
+/// Encodes the tiles of `src` (a full-resolution raster, see above) that lie in `cells`
+/// into the tile store `store` (a farmwatch file, read by assemble_cog). Each cell is a window
+/// of `cell` x `cell` pixels, `cell` = 512 x 2^k (k >= 0), at a multiple of `cell`, clipped to
+/// the raster: its tiles of levels 0..k are encoded and its level-k pixels kept for the levels
+/// above. Tiles are encoded in parallel (TBB); the store's bytes do not depend on the thread
+/// count. ProcessingError naming the file that cannot be read or written; std::invalid_argument
+/// for a cell size that is not 512 x 2^k.
+void encode_cog_tiles(const std::string& src, const CogFormat& format,
+                      const std::vector<Window>& cells, int cell, const std::string& store);
+
+/// Writes the COG `dst` of `src` (whose size, georeferencing and metadata it takes) from tile
+/// stores that encode_cog_tiles wrote over cells of one size covering `src` exactly once (a
+/// run's shards), encoding the levels above those cells itself (its scratch files beside
+/// `dst`, removed). DamagedFileError naming the store that is cut short, damaged, lacks tiles
+/// of its cells or holds a cell another store holds; ProcessingError if the stores leave part
+/// of the raster uncovered, or naming the file that cannot be read or written.
+void assemble_cog(const std::string& src, const CogFormat& format,
+                  const std::vector<std::string>& stores, const std::string& dst);
+
+/// encode_cog_tiles over the whole of `src` in cells of 4096 pixels, then assemble_cog:
+/// the COG of one process, the same bytes as any sharded one.
+void write_cog_of(const std::string& src, const CogFormat& format, const std::string& dst);
+
+}  // namespace farmwatch::io
