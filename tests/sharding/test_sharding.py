@@ -93,11 +93,10 @@ def same_outputs(a, b, what):
 
 
 # ----------------------------------------------------------------------------------------------
-def make_scene(folder):
+def make_scene(folder, size=700):
     """Two dates of 4-band reflectance x 10000 (UTM 50N, 10 m) over farmland parcels; the
     later date has new buildings (bright, not green) across the borders of 128-px cells."""
     os.makedirs(folder, exist_ok=True)
-    size = 700
     crop = np.array([0.035, 0.075, 0.045, 0.42])
     built = np.array([0.17, 0.18, 0.19, 0.22])
     squares = [  # (row0, col0, rows, cols): the corner of four cells, a vertical and a
@@ -236,6 +235,37 @@ def generated():
     check("result in" in r.stdout, "a shard from other inputs is run again, not skipped")
     class_maps()
     with_model()
+    cog_tiles()
+
+
+def cog_tiles():
+    """Cells of 512 px (1100² in 2 shards) hold whole COG tiles: the shards encode them, the
+    merge copies them and encodes the levels above; a damaged one is blamed on its shard."""
+    p = make_scene(os.path.join(WORK, "scene1100"), size=1100)
+    one, two = os.path.join(WORK, "one1100"), os.path.join(WORK, "two1100")
+    fw("run", p, "--out", os.path.join(one, "out"), "-q")
+    for i in range(2):
+        fw("run", p, "--shard", f"{i}/2", "--out", os.path.join(two, "out"), "-q")
+    shard1 = os.path.join(two, "out.shards", "1-of-2")
+    stores = sorted(glob.glob(os.path.join(shard1, "*.cogtiles")))
+    kinds = sorted({os.path.basename(s).split("_")[0] for s in stores})
+    check(json.load(open(os.path.join(shard1, "shard.json")))["inputs"]["cell"] == 512 and
+          kinds == ["imagery", "landuse"], f"cells of 512 px: the shards encoded COG tiles ({kinds})")
+    # A byte changed in a shard's COG tiles: exit 4 naming that shard, nothing published.
+    with open(stores[0], "r+b") as f:
+        f.seek(os.path.getsize(stores[0]) // 2)
+        b = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([b[0] ^ 1]))
+    r = fw("merge", p, "--shards", "2", "--out", os.path.join(two, "out"), expect=4)
+    check("shard 1/2" in r.stderr and not os.path.exists(shard1) and
+          not os.path.exists(os.path.join(two, "out")),
+          "a changed byte in a shard's COG tiles: exit 4 naming shard 1, nothing published: " +
+          r.stderr.strip().splitlines()[-1][:160])
+    fw("run", p, "--shard", "1/2", "--out", os.path.join(two, "out"), "-q")
+    fw("merge", p, "--shards", "2", "--out", os.path.join(two, "out"))
+    same_outputs(os.path.join(one, "out"), os.path.join(two, "out"),
+                 "1100² scene, unsharded vs 2 shards merged (COGs from the shards' tiles)")
 
 
 def class_maps():

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -62,6 +63,20 @@ void write_source(const std::string& path, int width, int height, bool imagery) 
   }
 }
 
+/// GDAL's own COG validator (python3-gdal, installed by set-up), with its check of every
+/// tile's leader and trailer: its verdict line.
+std::string gdal_cog_verdict(const std::string& path) {
+  const std::string cmd = "/usr/bin/python3 -m osgeo_utils.samples.validate_cloud_optimized_geotiff "
+                          "--full-check=yes '" + path + "' 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  return out;
+}
+
 std::string bytes_of(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), {}};
@@ -94,6 +109,9 @@ TEST(CogWriter, ClassMapReadsBackAsGdalCogWithItsDescription) {
   GDALDatasetUniquePtr cog(GDALDataset::Open((dir / "cog.tif").c_str(), GDAL_OF_RASTER));
   ASSERT_TRUE(cog);
   EXPECT_STREQ(cog->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
+  EXPECT_NE(gdal_cog_verdict(dir / "cog.tif").find("is a valid cloud optimized GeoTIFF"),
+            std::string::npos)
+      << gdal_cog_verdict(dir / "cog.tif");
   EXPECT_STREQ(cog->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "DEFLATE");
   EXPECT_STREQ(cog->GetMetadataItem("FARMWATCH_LAYER"), "landuse");
   double gt[6];
@@ -147,6 +165,9 @@ TEST(CogWriter, ImageryHasItsAlphaAsMaskAndAveragedOverviews) {
   ASSERT_EQ(cog->GetRasterCount(), 3);
   EXPECT_STREQ(cog->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
   EXPECT_STREQ(cog->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "YCbCr JPEG");
+  EXPECT_NE(gdal_cog_verdict(dir / "cog.tif").find("is a valid cloud optimized GeoTIFF"),
+            std::string::npos)
+      << gdal_cog_verdict(dir / "cog.tif");
   EXPECT_STREQ(cog->GetRasterBand(2)->GetDescription(), "band 2");
   EXPECT_EQ(cog->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET);
   const auto alpha = read_band(dir / "src.tif", 4);
