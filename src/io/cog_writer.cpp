@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <memory>
 #include <stdexcept>
 
@@ -62,6 +63,8 @@ BandLayout band_layout(GDALDataset& ds, const CogFormat& format, const std::stri
   b.mask = n >= 2 && ds.GetRasterBand(n)->GetColorInterpretation() == GCI_AlphaBand;
   b.image_bands = n - (b.mask ? 1 : 0);
   b.type = ds.GetRasterBand(1)->GetRasterDataType();
+  if (b.mask && b.type != GDT_Byte)
+    throw ProcessingError("cannot write '" + path + "' as a COG: an alpha band takes 8 bits");
   for (int i = 1; i <= n; ++i)
     if (ds.GetRasterBand(i)->GetRasterDataType() != b.type || GDALDataTypeIsComplex(b.type))
       throw ProcessingError("cannot write '" + path + "' as a COG: bands of several types");
@@ -221,6 +224,18 @@ void encode_tiles(const Pixels& p, int level, const CogFormat& format, const Ban
             mask[std::size_t(y) * (kTile / 8) + x / 8] |= std::uint8_t(0x80 >> (x % 8));
         }
       }
+      // JPEG blocks across the raster's edge: the edge pixels repeated (as GDAL pads), not
+      // black bled into the last pixels' colours.
+      if (format.codec == CogCodec::jpeg && (w < kTile || h < kTile)) {
+        const std::size_t row = std::size_t(kTile) * nb;
+        for (int y = 0; y < h; ++y) {
+          std::uint8_t* r = image.data() + std::size_t(y) * row;
+          for (int x = w; x < kTile; ++x)
+            std::memcpy(r + std::size_t(x) * nb, r + std::size_t(w - 1) * nb, std::size_t(nb));
+        }
+        for (int y = h; y < kTile; ++y)
+          std::memcpy(image.data() + std::size_t(y) * row, image.data() + std::size_t(h - 1) * row, row);
+      }
       const TileKey key{level, p.col / kTile + tx, p.row / kTile + ty, kImagePart};
       out.push_back({key, format.codec == CogCodec::jpeg ? jpeg(image.data(), false)
                                                          : deflate(image.data(), image.size())});
@@ -236,9 +251,11 @@ void put(std::string& s, T v) {
   s.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-std::uint32_t crc_of(const std::uint8_t* data, std::size_t n) {
-  return n ? static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0), data, static_cast<uInt>(n)))
-           : 0;
+/// zlib's CRC-32 of `n` bytes continued from `crc` (zlib's crc32 of no bytes starts over).
+std::uint32_t crc_of(const void* data, std::size_t n, std::uint32_t crc = 0) {
+  return n ? static_cast<std::uint32_t>(
+                 crc32(crc, static_cast<const Bytef*>(data), static_cast<uInt>(n)))
+           : crc;
 }
 
 class StoreWriter {
@@ -272,9 +289,10 @@ class StoreWriter {
   }
 
  private:
+  /// The record's header, its size, the CRC-32 of both and its bytes, then its bytes.
   void body(std::string& h, const std::vector<std::uint8_t>& bytes) {
     put<std::uint32_t>(h, static_cast<std::uint32_t>(bytes.size()));
-    put<std::uint32_t>(h, crc_of(bytes.data(), bytes.size()));
+    put<std::uint32_t>(h, crc_of(bytes.data(), bytes.size(), crc_of(h.data(), h.size())));
     f_.write(h.data(), static_cast<std::streamsize>(h.size()));
     f_.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     ++records_;
@@ -288,11 +306,12 @@ class StoreWriter {
   std::uint64_t records_ = 0;
 };
 
-/// Where a record's bytes lie in a store.
+/// Where a record's bytes lie in a store, and the CRC-32 they must have, continued from its
+/// header's.
 struct Span {
   std::size_t store = 0;
   std::uint64_t offset = 0;
-  std::uint32_t size = 0, crc = 0;
+  std::uint32_t size = 0, crc = 0, header_crc = 0;
 };
 struct PixelsRecord {
   int level = 0;
@@ -300,66 +319,87 @@ struct PixelsRecord {
   Span span;
 };
 
-/// Every store's records, read once (their bytes are read when used and checked then).
+/// Every store's records, read once (their bytes are read when used and checked then). A
+/// store that is not as written (cut short, damaged: its bytes or CRCs disagree) is a
+/// DamagedFileError naming it; one that cannot be read at all (an I/O error, too many open
+/// files) a ProcessingError, which blames no shard.
 struct StoreIndex {
   std::vector<std::string> paths;
+  std::vector<std::unique_ptr<std::ifstream>> files;
   std::map<TileKey, Span> tiles;
   std::vector<PixelsRecord> pixels;
 
-  void add(const std::string& path) {
+  /// Indexes the store at `path`; its records' positions are kept by its index in `paths`.
+  std::size_t add(const std::string& path) {
     const std::size_t id = paths.size();
     paths.push_back(path);
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw DamagedFileError(path, "cannot be read");
+    std::error_code ec;
+    const std::uint64_t bytes = std::filesystem::file_size(path, ec);
+    files.push_back(std::make_unique<std::ifstream>(path, std::ios::binary));
+    std::ifstream& f = *files.back();
+    if (ec || !f) throw ProcessingError("cannot read tile store '" + path + "'");
+    auto get = [&](auto& v) {
+      if (f.read(reinterpret_cast<char*>(&v), sizeof v)) return;
+      if (f.eof()) throw DamagedFileError(path, "is cut short");
+      throw ProcessingError("cannot read tile store '" + path + "'");
+    };
     char magic[sizeof kStoreMagic];
-    if (!f.read(magic, sizeof magic) || std::memcmp(magic, kStoreMagic, sizeof magic) != 0)
+    get(magic);
+    if (std::memcmp(magic, kStoreMagic, sizeof magic) != 0)
       throw DamagedFileError(path, "is not a farmwatch tile store");
     std::uint64_t records = 0;
     for (;;) {
+      std::string header;
       std::uint8_t kind = 0;
-      auto get = [&](auto& v) {
-        if (!f.read(reinterpret_cast<char*>(&v), sizeof v))
-          throw DamagedFileError(path, "is cut short");
-      };
       get(kind);
+      put(header, kind);
       if (kind == kEnd) {
         std::uint64_t n = 0;
         get(n);
-        if (n != records) throw DamagedFileError(path, "is damaged (record count)");
+        if (n != records) throw DamagedFileError(path, "is damaged (its record count)");
         break;
       }
       std::int32_t a[5] = {0, 0, 0, 0, 0};
       std::uint8_t part = 0;
       if (kind == kTileRecord) {
-        get(a[0]), get(a[1]), get(a[2]), get(part);
+        for (int k = 0; k < 3; ++k) get(a[k]), put(header, a[k]);
+        get(part);
+        put(header, part);
       } else if (kind == kPixelsRecord) {
-        for (auto& v : a) get(v);
+        for (auto& v : a) get(v), put(header, v);
       } else {
-        throw DamagedFileError(path, "is damaged (unknown record)");
+        throw DamagedFileError(path, "is damaged (an unknown record)");
       }
-      Span s{id, 0, 0, 0};
-      get(s.size);
-      get(s.crc);
-      s.offset = static_cast<std::uint64_t>(f.tellg());
-      f.seekg(s.size, std::ios::cur);
+      Span sp{id, 0, 0, 0, 0};
+      get(sp.size);
+      put(header, sp.size);
+      get(sp.crc);
+      sp.header_crc = crc_of(header.data(), header.size());
+      sp.offset = static_cast<std::uint64_t>(f.tellg());
+      if (sp.offset + sp.size > bytes) throw DamagedFileError(path, "is cut short");
+      f.seekg(sp.size, std::ios::cur);
       ++records;
       if (kind == kTileRecord) {
-        if (part > kMaskPart || !tiles.emplace(TileKey{a[0], a[1], a[2], part}, s).second)
+        if (part > kMaskPart || !tiles.emplace(TileKey{a[0], a[1], a[2], part}, sp).second)
           throw DamagedFileError(path, "is damaged (a tile twice)");
       } else {
-        pixels.push_back({a[0], Window{a[1], a[2], a[3], a[4]}, s});
+        pixels.push_back({a[0], Window{a[1], a[2], a[3], a[4]}, sp});
       }
     }
+    return id;
   }
 
-  std::vector<std::uint8_t> read(const Span& s) const {
-    const std::string& path = paths[s.store];
-    std::vector<std::uint8_t> bytes(s.size);
-    std::ifstream f(path, std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(s.offset));
-    if (!f.read(reinterpret_cast<char*>(bytes.data()), s.size))
-      throw DamagedFileError(path, "is cut short");
-    if (crc_of(bytes.data(), bytes.size()) != s.crc) throw DamagedFileError(path, "is damaged");
+  /// A record's bytes, their CRC-32 checked.
+  std::vector<std::uint8_t> read(const Span& sp) const {
+    const std::string& path = paths[sp.store];
+    std::ifstream& f = *files[sp.store];
+    std::vector<std::uint8_t> bytes(sp.size);
+    f.clear();
+    f.seekg(static_cast<std::streamoff>(sp.offset));
+    if (!f.read(reinterpret_cast<char*>(bytes.data()), sp.size))
+      throw ProcessingError("cannot read tile store '" + path + "'");
+    if (crc_of(bytes.data(), bytes.size(), sp.header_crc) != sp.crc)
+      throw DamagedFileError(path, "is damaged (a record's CRC-32)");
     return bytes;
   }
 };
@@ -449,6 +489,10 @@ struct Entry {
   std::uint16_t tag = 0, type = 0;
   std::uint64_t count = 0;
   std::string value;
+  /// A value too long for the entry that is written after all the IFDs (tile offsets and
+  /// sizes, as GDAL places them, so that a reader's first request holds every IFD), at `at`.
+  bool deferred = false;
+  std::uint64_t at = 0;
 };
 
 std::size_t type_size(std::uint16_t type) {
@@ -524,17 +568,18 @@ std::map<std::uint16_t, Entry> gdal_tags(const std::string& src, int image_bands
   return out;
 }
 
-/// Serialises IFDs with their out-of-line values after each, at `start`; the next-IFD links
-/// chain them in order.
+/// Serialises IFDs, each followed by its values too long for their entries except the deferred
+/// ones (Entry::deferred); the next-IFD links chain them in order.
 class TiffWriter {
  public:
   explicit TiffWriter(bool big) : big_(big) {}
   std::size_t ifd_size(const std::vector<Entry>& entries) const {
     std::size_t n = big_ ? 8 + 20 * entries.size() + 8 : 2 + 12 * entries.size() + 4;
     for (const Entry& e : entries)
-      if (e.value.size() > inline_size()) n += (e.value.size() + 1) & ~std::size_t(1);
+      if (out_of_line(e) && !e.deferred) n += (e.value.size() + 1) & ~std::size_t(1);
     return n;
   }
+  bool out_of_line(const Entry& e) const { return e.value.size() > inline_size(); }
   void ifd(std::string& out, std::vector<Entry> entries, std::uint64_t next) const {
     std::sort(entries.begin(), entries.end(),
               [](const Entry& a, const Entry& b) { return a.tag < b.tag; });
@@ -549,13 +594,16 @@ class TiffWriter {
       if (big_) put<std::uint64_t>(out, e.count);
       else put<std::uint32_t>(out, static_cast<std::uint32_t>(e.count));
       std::string field;
-      if (e.value.size() <= inline_size()) {
+      if (!out_of_line(e)) {
         field = e.value;
       } else {
-        if (big_) put<std::uint64_t>(field, data + tail.size());
-        else put<std::uint32_t>(field, static_cast<std::uint32_t>(data + tail.size()));
-        tail += e.value;
-        if (tail.size() % 2) tail += '\0';
+        const std::uint64_t at = e.deferred ? e.at : data + tail.size();
+        if (big_) put<std::uint64_t>(field, at);
+        else put<std::uint32_t>(field, static_cast<std::uint32_t>(at));
+        if (!e.deferred) {
+          tail += e.value;
+          if (tail.size() % 2) tail += '\0';
+        }
       }
       field.resize(inline_size(), '\0');
       out += field;
@@ -602,6 +650,7 @@ std::vector<Entry> entries_of(const Ifd& d, const CogFormat& format, const BandL
   if (big) e.push_back(entry<std::uint64_t>(324, 16, d.offsets));
   else e.push_back(entry<std::uint32_t>(324, 4, std::vector<std::uint32_t>(d.offsets.begin(), d.offsets.end())));
   e.push_back(entry<std::uint32_t>(325, 4, d.sizes));
+  e[e.size() - 2].deferred = e.back().deferred = true;
   // SampleFormat: unsigned, signed, or IEEE floating point.
   const std::uint16_t sample_format = mask || !GDALDataTypeIsSigned(bands.type) ? 1
                                       : GDALDataTypeIsFloating(bands.type)      ? 3
@@ -664,6 +713,20 @@ void write_file(const std::string& dst, const std::string& src, const CogFormat&
       at.push_back(pos);
       pos += tiff.ifd_size(entries_of(d, format, bands, gdal, big));
     }
+    // Every IFD's deferred values after the last IFD, in IFD order: where they go.
+    const std::uint64_t deferred_start = pos;
+    auto placed = [&](const Ifd& d, std::uint64_t& next) {
+      std::vector<Entry> e = entries_of(d, format, bands, gdal, big);
+      for (Entry& x : e)
+        if (x.deferred && tiff.out_of_line(x)) {
+          next += next % 2;
+          x.at = next;
+          next += x.value.size();
+        }
+      return e;
+    };
+    for (const Ifd& d : ifds) placed(d, pos);
+    pos += pos % 2;
     if (!big && pos + data_bytes >= 0xFFFFFFFFull) continue;
     // The tiles: smallest overview first, row-major, each mask tile after its image tile.
     auto each_tile = [&](auto&& visit) {
@@ -691,11 +754,20 @@ void write_file(const std::string& dst, const std::string& src, const CogFormat&
       put<std::uint32_t>(head, static_cast<std::uint32_t>(at[0]));
     }
     head += ghost;
+    std::uint64_t next = deferred_start;
+    std::vector<std::vector<Entry>> entries;
+    for (const Ifd& d : ifds) entries.push_back(placed(d, next));
     for (std::size_t i = 0; i < ifds.size(); ++i) {
       head.resize(at[i], '\0');
-      tiff.ifd(head, entries_of(ifds[i], format, bands, gdal, big),
-               i + 1 < ifds.size() ? at[i + 1] : 0);
+      tiff.ifd(head, entries[i], i + 1 < ifds.size() ? at[i + 1] : 0);
     }
+    for (const auto& list : entries)
+      for (const Entry& x : list)
+        if (x.deferred && tiff.out_of_line(x)) {
+          head.resize(x.at, '\0');
+          head += x.value;
+        }
+    head.resize(pos, '\0');
     std::ofstream out(dst, std::ios::binary | std::ios::trunc);
     out.write(head.data(), static_cast<std::streamsize>(head.size()));
     each_tile([&](const Ifd& d, std::size_t t) {
@@ -739,9 +811,10 @@ void encode_cog_tiles(const std::string& src, const CogFormat& format,
   encode_cells(src, format, 0, 0, top, cells, cell, store);
 }
 
-void assemble_cog(const std::string& src, const CogFormat& format,
-                  const std::vector<std::string>& stores, const std::string& dst) {
-  if (stores.empty()) throw std::invalid_argument("assemble_cog: no tile store");
+void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
+                  const std::string& dst) {
+  if (stores.paths.empty() || stores.paths.size() != stores.cells.size())
+    throw std::invalid_argument("assemble_cog: no tile store, or not one cell list per store");
   BandLayout bands;
   int width = 0, height = 0;
   {
@@ -752,46 +825,64 @@ void assemble_cog(const std::string& src, const CogFormat& format,
   }
   const auto sizes = level_sizes(width, height);
   const int top = static_cast<int>(sizes.size()) - 1;
+  int k = 0;
+  while ((kTile << k) < stores.cell) ++k;
+  if ((kTile << k) != stores.cell) throw std::invalid_argument("COG cells are 512 x 2^k pixels");
+  // The level whose pixels the stores kept; they encoded every level up to it.
+  const int kept = std::min(k, top);
+  // The cells: each a cell of the grid, all of them once.
+  const std::vector<Window> grid_cells = cells_over(width, height, stores.cell);
+  std::vector<std::uint8_t> seen(grid_cells.size(), 0);
+  const int per_row = (width + stores.cell - 1) / stores.cell;
+  for (const auto& list : stores.cells)
+    for (const Window& c : list) {
+      const std::size_t at = static_cast<std::size_t>(c.row / stores.cell) * per_row + c.col / stores.cell;
+      if (c.col % stores.cell || c.row % stores.cell || c.col >= width || c.row >= height ||
+          !(grid_cells[at] == c) || seen[at]++)
+        throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster once");
+    }
+  if (std::find(seen.begin(), seen.end(), 0) != seen.end())
+    throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster once");
+  // Each store: exactly its cells' tiles of levels 0..kept, and their level-kept pixels.
   StoreIndex index;
-  for (const auto& s : stores) index.add(s);
-  // The stores' kept pixels: one level, each of its pixels once.
-  const int kept = index.pixels.empty() ? -1 : index.pixels.front().level;
-  std::vector<std::uint8_t> covered;
-  std::int64_t count = 0;
-  if (kept >= 0 && kept <= top)
-    covered.assign(static_cast<std::size_t>(sizes[kept].first) * sizes[kept].second, 0);
-  for (const PixelsRecord& r : index.pixels) {
-    const std::string& store = index.paths[r.span.store];
-    const Window& w = r.window;
-    if (r.level != kept || covered.empty() || w.empty() || w.col < 0 || w.row < 0 ||
-        w.col + w.width > sizes[kept].first || w.row + w.height > sizes[kept].second ||
-        std::uint64_t(r.span.size) != std::uint64_t(w.pixels()) * bands.channels())
-      throw DamagedFileError(store, "does not hold the pixels of its cells");
-    for (int y = w.row; y < w.row + w.height; ++y)
-      for (int x = w.col; x < w.col + w.width; ++x) {
-        auto& c = covered[static_cast<std::size_t>(y) * sizes[kept].first + x];
-        if (c++) throw DamagedFileError(store, "holds pixels another store holds");
+  auto at_level = [](const Window& c, int l, const std::pair<int, int>& size) {
+    const int c0 = c.col >> l, r0 = c.row >> l;
+    const int c1 = std::min((c.col + c.width + (1 << l) - 1) >> l, size.first);
+    const int r1 = std::min((c.row + c.height + (1 << l) - 1) >> l, size.second);
+    return Window{c0, r0, c1 - c0, r1 - r0};
+  };
+  for (std::size_t s = 0; s < stores.paths.size(); ++s) {
+    const std::string& path = stores.paths[s];
+    const std::size_t id = index.add(path);
+    std::set<TileKey> expected;
+    std::set<std::pair<int, int>> origins;
+    for (const Window& c : stores.cells[s]) {
+      for (int l = 0; l <= kept; ++l) {
+        const Window w = at_level(c, l, sizes[static_cast<std::size_t>(l)]);
+        for (int ty = w.row / kTile; ty * kTile < w.row + w.height; ++ty)
+          for (int tx = w.col / kTile; tx * kTile < w.col + w.width; ++tx) {
+            expected.insert({l, tx, ty, kImagePart});
+            if (bands.mask) expected.insert({l, tx, ty, kMaskPart});
+          }
       }
-    count += w.pixels();
-  }
-  if (covered.empty() || count != std::int64_t(covered.size()))
-    throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster");
-  // Every tile of the levels the stores encoded, from the store that holds its pixels.
-  for (int l = 0; l <= kept; ++l) {
-    const int tiles_x = (sizes[l].first + kTile - 1) / kTile;
-    const int tiles_y = (sizes[l].second + kTile - 1) / kTile;
-    for (int ty = 0; ty < tiles_y; ++ty)
-      for (int tx = 0; tx < tiles_x; ++tx)
-        for (int part : {int(kImagePart), int(kMaskPart)}) {
-          if ((part == kMaskPart && !bands.mask) || index.tiles.count({l, tx, ty, part})) continue;
-          const int x = (tx * kTile) >> (kept - l), y = (ty * kTile) >> (kept - l);
-          std::string store = index.paths.front();
-          for (const PixelsRecord& r : index.pixels)
-            if (x >= r.window.col && x < r.window.col + r.window.width && y >= r.window.row &&
-                y < r.window.row + r.window.height)
-              store = index.paths[r.span.store];
-          throw DamagedFileError(store, "lacks tiles of its cells");
-        }
+      origins.emplace(c.col >> kept, c.row >> kept);
+    }
+    for (const auto& [key, span] : index.tiles)
+      if (span.store == id && !expected.erase(key))
+        throw DamagedFileError(path, "holds tiles outside its cells");
+    if (!expected.empty()) throw DamagedFileError(path, "lacks tiles of its cells");
+    for (const PixelsRecord& r : index.pixels) {
+      if (r.span.store != id) continue;
+      const auto cell = std::find_if(stores.cells[s].begin(), stores.cells[s].end(), [&](const Window& c) {
+        return (c.col >> kept) == r.window.col && (c.row >> kept) == r.window.row;
+      });
+      if (r.level != kept || cell == stores.cells[s].end() ||
+          !(at_level(*cell, kept, sizes[static_cast<std::size_t>(kept)]) == r.window) ||
+          std::uint64_t(r.span.size) != std::uint64_t(r.window.pixels()) * bands.channels() ||
+          !origins.erase({r.window.col, r.window.row}))
+        throw DamagedFileError(path, "holds pixels outside its cells");
+    }
+    if (!origins.empty()) throw DamagedFileError(path, "lacks the pixels of its cells");
   }
   // The levels above, each round from the last level made, in cells of 4096 pixels.
   std::vector<std::string> scratch;
@@ -811,6 +902,7 @@ void assemble_cog(const std::string& src, const CogFormat& format,
     }
     write_file(dst, src, format, bands, index, sizes);
   } catch (...) {
+    scratch.push_back(dst);
     clean();
     throw;
   }
@@ -818,22 +910,28 @@ void assemble_cog(const std::string& src, const CogFormat& format,
 }
 
 void write_cog_of(const std::string& src, const CogFormat& format, const std::string& dst) {
-  std::vector<Window> cells;
+  CogTileStores stores;
+  stores.cell = 4096;
   {
     DatasetPtr ds = open_raster(src);
-    cells = cells_over(ds->GetRasterXSize(), ds->GetRasterYSize(), 4096);
+    stores.cells = {cells_over(ds->GetRasterXSize(), ds->GetRasterYSize(), stores.cell)};
   }
-  const std::string store = dst + ".tiles";
+  stores.paths = {dst + ".tiles"};
   try {
-    encode_cog_tiles(src, format, cells, 4096, store);
-    assemble_cog(src, format, {store}, dst);
+    encode_cog_tiles(src, format, stores.cells[0], stores.cell, stores.paths[0]);
+    assemble_cog(src, format, stores, dst);
   } catch (...) {
     std::error_code ec;
-    std::filesystem::remove(store, ec);
+    std::filesystem::remove(stores.paths[0], ec);
     throw;
   }
   std::error_code ec;
-  std::filesystem::remove(store, ec);
+  std::filesystem::remove(stores.paths[0], ec);
+}
+
+std::string cog_codec_versions() {
+  return std::string("libdeflate ") + LIBDEFLATE_VERSION_STRING + ", libjpeg-turbo " +
+         std::to_string(LIBJPEG_TURBO_VERSION_NUMBER);
 }
 
 }  // namespace farmwatch::io

@@ -144,6 +144,7 @@ json shard_inputs(const RunContext& ctx, int count) {
       {"width", g.width}, {"height", g.height}, {"transform", g.transform.c}, {"crs", g.crs_wkt}};
   if (!ctx.options.shard_key.is_null())
     return {{"farmwatch_version", kVersion},
+            {"codecs", io::cog_codec_versions()},
             {"shards", count},
             {"cell", shard_cell_size(g, count)},
             {"grid", grid},
@@ -157,7 +158,9 @@ json shard_inputs(const RunContext& ctx, int count) {
       if (!scene.image.quality.empty()) files.push_back(file_stamp(scene.image.quality));
       if (!scene.image.metadata.empty()) files.push_back(file_stamp(scene.image.metadata));
     }
+  // The COG tiles' codecs with farmwatch's version: another build of them may encode other bytes.
   return {{"farmwatch_version", kVersion},
+          {"codecs", io::cog_codec_versions()},
           {"shards", count},
           {"cell", shard_cell_size(g, count)},
           {"grid", grid},
@@ -327,8 +330,13 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     const std::string tiles = cog_tiles_path(file);
     const auto& listed = results[0]["outputs"];
     if (std::find(listed.begin(), listed.end(), tiles) == listed.end()) return;
-    auto& stores = ctx.cog_tiles[raster];
-    for (int k = 0; k < count; ++k) stores.push_back((dir / ShardId{k, count}.name() / tiles).string());
+    io::CogTileStores& stores = ctx.cog_tiles[raster];
+    stores.cell = shard_cell_size(ctx.grid, count);
+    stores.cells.assign(static_cast<std::size_t>(count), {});
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      stores.cells[static_cast<std::size_t>(owner[c])].push_back(cells[c]);
+    for (int k = 0; k < count; ++k)
+      stores.paths.push_back((dir / ShardId{k, count}.name() / tiles).string());
   };
   for (std::string* name : job_outputs(ctx.job)) {
     const std::string file = fs::path(*name).filename().string();

@@ -82,22 +82,48 @@ std::string bytes_of(const std::string& path) {
   return {std::istreambuf_iterator<char>(f), {}};
 }
 
-/// Cells of `cell` pixels over the raster, dealt round-robin to `stores` stores, then
-/// assembled: what shards and a merge do.
-void write_sharded(const std::string& src, const CogFormat& format, int width, int height,
-                   int cell, int stores, const TempDir& dir, const std::string& dst) {
-  std::vector<std::vector<Window>> dealt(static_cast<std::size_t>(stores));
+/// Cells of `cell` pixels over the raster, dealt round-robin to `count` stores, each encoded
+/// from a copy of `src` whose pixels outside its cells are wrong (as a shard's rasters are),
+/// then assembled: what shards and a merge do.
+io::CogTileStores write_sharded(const std::string& src, const CogFormat& format, int width,
+                                int height, int cell, int count, const TempDir& dir,
+                                const std::string& dst) {
+  io::CogTileStores stores;
+  stores.cell = cell;
+  stores.cells.resize(static_cast<std::size_t>(count));
   int k = 0;
   for (int r = 0; r < height; r += cell)
     for (int c = 0; c < width; c += cell)
-      dealt[static_cast<std::size_t>(k++ % stores)].push_back(
+      stores.cells[static_cast<std::size_t>(k++ % count)].push_back(
           {c, r, std::min(cell, width - c), std::min(cell, height - r)});
-  std::vector<std::string> paths;
-  for (int s = 0; s < stores; ++s) {
-    paths.push_back(dir / ("shard" + std::to_string(s) + ".cogtiles"));
-    io::encode_cog_tiles(src, format, dealt[static_cast<std::size_t>(s)], cell, paths.back());
+  for (int s = 0; s < count; ++s) {
+    const std::string mine = dir / ("shard" + std::to_string(s) + ".tif");
+    std::filesystem::copy_file(src, mine, std::filesystem::copy_options::overwrite_existing);
+    {
+      GDALDatasetUniquePtr ds(GDALDataset::Open(mine.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+      for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+        std::vector<std::uint8_t> v(static_cast<std::size_t>(width) * height);
+        EXPECT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Read, 0, 0, width, height, v.data(), width,
+                                                 height, GDT_Byte, 0, 0, nullptr),
+                  CE_None);
+        for (int y = 0; y < height; ++y)
+          for (int x = 0; x < width; ++x) {
+            bool own = false;
+            for (const Window& c : stores.cells[static_cast<std::size_t>(s)])
+              own = own || (x >= c.col && x < c.col + c.width && y >= c.row && y < c.row + c.height);
+            if (!own) v[static_cast<std::size_t>(y) * width + x] = static_cast<std::uint8_t>(x * 7 + y * 13 + b);
+          }
+        EXPECT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, width, height, v.data(), width,
+                                                 height, GDT_Byte, 0, 0, nullptr),
+                  CE_None);
+      }
+    }
+    stores.paths.push_back(dir / ("shard" + std::to_string(s) + ".cogtiles"));
+    io::encode_cog_tiles(mine, format, stores.cells[static_cast<std::size_t>(s)], cell,
+                         stores.paths.back());
   }
-  io::assemble_cog(src, format, paths, dst);
+  io::assemble_cog(src, format, stores, dst);
+  return stores;
 }
 
 TEST(CogWriter, ClassMapReadsBackAsGdalCogWithItsDescription) {
@@ -193,7 +219,7 @@ TEST(CogWriter, ImageryHasItsAlphaAsMaskAndAveragedOverviews) {
 
 TEST(CogWriter, ShardedTilesGiveTheBytesOfOneProcess) {
   TempDir dir;
-  const int w = 2300, h = 1900;  // odd sizes at every level
+  const int w = 2300, h = 1901;  // an odd size at every level
   for (const bool imagery : {false, true}) {
     const CogFormat format = imagery ? io::kImageryCog : io::kClassMapCog;
     write_source(dir / "src.tif", w, h, imagery);
@@ -204,7 +230,8 @@ TEST(CogWriter, ShardedTilesGiveTheBytesOfOneProcess) {
       EXPECT_TRUE(bytes_of(dir / "merged.tif") == one)
           << (imagery ? "imagery" : "class map") << ", cells of " << cell;
     }
-    EXPECT_FALSE(std::filesystem::exists(dir / "merged.tif.level1.tif"));  // scratch removed
+    for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // scratch removed
+      EXPECT_EQ(e.path().string().find(".level"), std::string::npos) << e.path();
   }
 }
 
@@ -212,34 +239,78 @@ TEST(CogWriter, DamagedOrMissingStoreIsNamed) {
   TempDir dir;
   const int w = 1200, h = 1100;
   write_source(dir / "src.tif", w, h, false);
-  write_sharded(dir / "src.tif", io::kClassMapCog, w, h, 512, 2, dir, dir / "merged.tif");
-  const std::string second = dir / "shard1.cogtiles";
-  const std::vector<std::string> stores = {dir / "shard0.cogtiles", second};
-  auto expect_blamed = [&](const std::string& store, const char* why) {
+  const io::CogTileStores stores =
+      write_sharded(dir / "src.tif", io::kClassMapCog, w, h, 512, 2, dir, dir / "merged.tif");
+  const std::string second = stores.paths[1];
+  auto expect_blamed = [&](const io::CogTileStores& given, const char* why) {
     try {
-      io::assemble_cog(dir / "src.tif", io::kClassMapCog, stores, dir / "again.tif");
+      io::assemble_cog(dir / "src.tif", io::kClassMapCog, given, dir / "again.tif");
       ADD_FAILURE() << why << ": no error";
     } catch (const DamagedFileError& e) {
-      EXPECT_EQ(e.file(), store) << why << ": " << e.what();
+      EXPECT_EQ(e.file(), second) << why << ": " << e.what();
     }
+    EXPECT_FALSE(std::filesystem::exists(dir / "again.tif")) << why;
   };
-  // A byte changed inside a tile.
-  std::string b = bytes_of(second);
-  const std::string intact = b;
-  b[b.size() / 2] = static_cast<char>(b[b.size() / 2] ^ 0x5a);
-  std::ofstream(second, std::ios::binary) << b;
-  expect_blamed(second, "changed byte");
-  // Cut short.
+  const std::string intact = bytes_of(second);
+  auto damaged = [&](std::size_t at) {
+    std::string b = intact;
+    b[at] = static_cast<char>(b[at] ^ 0x5a);
+    std::ofstream(second, std::ios::binary) << b;
+  };
+  // The first record is a tile: magic (8), kind, level, column, row, part, size, CRC (22).
+  damaged(8 + 22 + 10);
+  expect_blamed(stores, "a changed byte inside a tile");
+  damaged(8 + 1);
+  expect_blamed(stores, "a changed byte in a tile's level");
+  damaged(intact.size() - 20);
+  expect_blamed(stores, "a changed byte in the kept pixels");
   std::ofstream(second, std::ios::binary) << intact.substr(0, intact.size() - 100);
-  expect_blamed(second, "cut short");
-  // A store of a cell another store holds.
-  io::encode_cog_tiles(dir / "src.tif", io::kClassMapCog, {{0, 0, 512, 512}}, 512, second);
-  expect_blamed(second, "a cell twice");
-  // A store of fewer cells: no store to blame, the merge's own error.
-  io::encode_cog_tiles(dir / "src.tif", io::kClassMapCog, {{512, 0, 512, 512}}, 512, second);
-  EXPECT_THROW(io::assemble_cog(dir / "src.tif", io::kClassMapCog, stores, dir / "again.tif"),
+  expect_blamed(stores, "cut short");
+  // Tiles of another store's cell, or of fewer cells than it was given.
+  io::encode_cog_tiles(dir / "src.tif", io::kClassMapCog, stores.cells[0], 512, second);
+  expect_blamed(stores, "another store's cells");
+  io::encode_cog_tiles(dir / "src.tif", io::kClassMapCog, {stores.cells[1][0]}, 512, second);
+  expect_blamed(stores, "fewer cells");
+  // Cell lists that do not cover the raster: the caller's error, no store to blame.
+  std::ofstream(second, std::ios::binary) << intact;
+  io::CogTileStores partial = stores;
+  partial.cells[1].pop_back();
+  EXPECT_THROW(io::assemble_cog(dir / "src.tif", io::kClassMapCog, partial, dir / "again.tif"),
                ProcessingError);
-  EXPECT_FALSE(std::filesystem::exists(dir / "again.tif.level0.tif"));
+  // Intact again: the same bytes, and no scratch file left.
+  io::assemble_cog(dir / "src.tif", io::kClassMapCog, stores, dir / "again.tif");
+  EXPECT_TRUE(bytes_of(dir / "again.tif") == bytes_of(dir / "merged.tif"));
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().string().find(".level"), std::string::npos) << e.path();
+}
+
+TEST(CogWriter, OtherSampleTypesKeepTheirValues) {
+  TempDir dir;
+  GDALAllRegister();
+  const int w = 700, h = 300;
+  GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(
+      (dir / "days.tif").c_str(), w, h, 1, GDT_UInt32, nullptr));
+  std::vector<std::uint32_t> v(static_cast<std::size_t>(w) * h);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 20240000u + static_cast<std::uint32_t>(i % 1231);
+  ASSERT_EQ(ds->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, w, h, v.data(), w, h, GDT_UInt32, 0, 0,
+                                           nullptr),
+            CE_None);
+  ds.reset();
+  io::write_cog_of(dir / "days.tif", io::kClassMapCog, dir / "cog.tif");
+  GDALDatasetUniquePtr cog(GDALDataset::Open((dir / "cog.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(cog);
+  GDALRasterBand* band = cog->GetRasterBand(1);
+  EXPECT_EQ(band->GetRasterDataType(), GDT_UInt32);
+  std::vector<std::uint32_t> back(v.size());
+  ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, back.data(), w, h, GDT_UInt32, 0, 0, nullptr), CE_None);
+  EXPECT_TRUE(back == v);
+  ASSERT_EQ(band->GetOverviewCount(), 2);
+  std::uint32_t o = 0;
+  ASSERT_EQ(band->GetOverview(1)->RasterIO(GF_Read, 3, 2, 1, 1, &o, 1, 1, GDT_UInt32, 0, 0, nullptr),
+            CE_None);
+  EXPECT_EQ(o, v[static_cast<std::size_t>(4 * 2) * w + 4 * 3]);
+  EXPECT_NE(gdal_cog_verdict(dir / "cog.tif").find("is a valid cloud optimized GeoTIFF"),
+            std::string::npos);
 }
 
 }  // namespace

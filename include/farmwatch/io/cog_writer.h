@@ -2,11 +2,12 @@
 // Cloud-Optimised GeoTIFF written from encoded tiles, so that shards can encode the tiles of
 // their own cells and a merge only copies bytes (GDAL 3.6's COG driver re-encodes every block).
 //
-// The file is what GDAL's COG driver writes (its layout, read back by GDAL as LAYOUT=COG):
-// 512-pixel tiles; overviews halving (size rounded up) while the larger side exceeds 256;
-// IFDs first (full resolution, its mask, the overviews, their masks), then the tiles from the
-// smallest overview to full resolution, row-major, each mask tile after its image tile, each
-// tile with GDAL's 4-byte size leader and last-4-bytes trailer (GDAL's "ghost area" says so).
+// The file has the layout of GDAL's COG driver (GDAL reads it back as LAYOUT=COG): 512-pixel
+// tiles; overviews halving (size rounded up) while the larger side exceeds 256; GDAL's "ghost
+// area", then the IFDs (full resolution, its mask, the overviews, their masks) with their small
+// values, then every IFD's tile offsets and sizes, then the tiles from the smallest overview to
+// full resolution, row-major, each mask tile after its image tile, each with GDAL's 4-byte size
+// leader and last-4-bytes trailer.
 // The georeferencing, metadata, no-data value and colour table are GDAL's own tags, taken from
 // a 1-pixel GeoTIFF GDAL writes of the source. Overview level l+1 is made from level l alone
 // (each pixel from its 2 x 2 parents), so any cell aligned with level l's tiles can make its
@@ -23,8 +24,9 @@
 
 namespace farmwatch::io {
 
-/// Tile compression: DEFLATE (zlib stream, level 6, no predictor) or baseline JPEG (quality
-/// 75, YCbCr 4:2:0, tables in the IFD's JPEGTables as libtiff writes them).
+/// Tile compression: DEFLATE (a zlib stream by libdeflate at level 7, no predictor) or baseline
+/// JPEG (quality 75, YCbCr 4:2:0, libjpeg's default tables; the quantisation tables in the
+/// IFD's JPEGTables, each tile with its own optimised Huffman tables: GDAL's JPEGTABLESMODE=1).
 enum class CogCodec { deflate, jpeg };
 /// Overview pixels from their 2 x 2 parents: `nearest` takes the top-left one (class maps),
 /// `average` the rounded mean of the unmasked ones (imagery; masked if none is).
@@ -40,6 +42,10 @@ inline constexpr CogFormat kClassMapCog{CogCodec::deflate, CogResampling::neares
 /// 8-bit true colour with an alpha band: JPEG, overviews averaged.
 inline constexpr CogFormat kImageryCog{CogCodec::jpeg, CogResampling::average};
 
+/// The versions of the tile codecs (libdeflate, libjpeg-turbo) farmwatch was built with: tiles
+/// encoded by other versions may differ in bytes, so shards record them with their inputs.
+std::string cog_codec_versions();
+
 /// The number of overview levels of a width x height COG: halvings (rounded up) while the
 /// larger side exceeds 256 pixels.
 int cog_overview_count(int width, int height);
@@ -49,19 +55,27 @@ int cog_overview_count(int width, int height);
 /// of `cell` x `cell` pixels, `cell` = 512 x 2^k (k >= 0), at a multiple of `cell`, clipped to
 /// the raster: its tiles of levels 0..k are encoded and its level-k pixels kept for the levels
 /// above. Tiles are encoded in parallel (TBB); the store's bytes do not depend on the thread
-/// count. ProcessingError naming the file that cannot be read or written; std::invalid_argument
-/// for a cell size that is not 512 x 2^k.
+/// count. InputError or ProcessingError naming the file that cannot be read or written;
+/// std::invalid_argument for a cell size that is not 512 x 2^k.
 void encode_cog_tiles(const std::string& src, const CogFormat& format,
                       const std::vector<Window>& cells, int cell, const std::string& store);
 
-/// Writes the COG `dst` of `src` (whose size, georeferencing and metadata it takes) from tile
-/// stores that encode_cog_tiles wrote over cells of one size covering `src` exactly once (a
-/// run's shards), encoding the levels above those cells itself (its scratch files beside
-/// `dst`, removed). DamagedFileError naming the store that is cut short, damaged, lacks tiles
-/// of its cells or holds a cell another store holds; ProcessingError if the stores leave part
-/// of the raster uncovered, or naming the file that cannot be read or written.
-void assemble_cog(const std::string& src, const CogFormat& format,
-                  const std::vector<std::string>& stores, const std::string& dst);
+/// The tile stores of one COG: which cells (of `cell` pixels, see encode_cog_tiles) each store
+/// was written for; together the cells cover the raster once.
+struct CogTileStores {
+  int cell = 0;
+  std::vector<std::string> paths;
+  std::vector<std::vector<Window>> cells;  ///< per store
+};
+
+/// Writes the COG `dst` of `src` (whose size, georeferencing and metadata it takes) from the
+/// tile stores encode_cog_tiles wrote, encoding the levels above the cells itself (its scratch
+/// files beside `dst`, removed; so is `dst` if it fails). DamagedFileError naming the store that
+/// is cut short, damaged (every record has a CRC-32 of its header and bytes), lacks a tile or
+/// the pixels of its cells, or holds anything outside them; ProcessingError if the cells do not
+/// cover the raster once, or naming a file that cannot be read or written.
+void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
+                  const std::string& dst);
 
 /// encode_cog_tiles over the whole of `src` in cells of 4096 pixels, then assemble_cog:
 /// the COG of one process, the same bytes as any sharded one.

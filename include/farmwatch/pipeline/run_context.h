@@ -12,6 +12,7 @@
 #include "farmwatch/core/change_kernel.h"
 #include "farmwatch/core/log.h"
 #include "farmwatch/engine/landuse_change.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/io/patches.h"
@@ -63,7 +64,7 @@ struct RunContext {
   std::vector<std::string> imagery;
   /// In a merge, by the path of a layer's raster (job outputs and `imagery`): the tile stores
   /// the shards encoded of their cells (io::encode_cog_tiles), from which its COG is assembled.
-  std::map<std::string, std::vector<std::string>> cog_tiles;
+  std::map<std::string, io::CogTileStores> cog_tiles;
   // classify
   engine::LanduseChangeStats pixels;
   // buildings
