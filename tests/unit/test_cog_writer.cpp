@@ -284,6 +284,30 @@ TEST(CogWriter, DamagedOrMissingStoreIsNamed) {
     EXPECT_EQ(e.path().string().find(".level"), std::string::npos) << e.path();
 }
 
+TEST(CogWriter, TinyAndThinRastersReadBack) {
+  TempDir dir;
+  for (const auto& [w, h] : {std::pair{1, 1}, std::pair{256, 256}, std::pair{257, 3},
+                             std::pair{1030, 1}, std::pair{2, 700}}) {
+    for (const bool imagery : {false, true}) {
+      const std::string name = std::to_string(w) + "x" + std::to_string(h) + (imagery ? "i" : "c");
+      write_source(dir / (name + ".tif"), w, h, imagery);
+      io::write_cog_of(dir / (name + ".tif"), imagery ? io::kImageryCog : io::kClassMapCog,
+                       dir / (name + "_cog.tif"));
+      GDALDatasetUniquePtr cog(GDALDataset::Open((dir / (name + "_cog.tif")).c_str(), GDAL_OF_RASTER));
+      ASSERT_TRUE(cog) << name;
+      EXPECT_EQ(cog->GetRasterXSize(), w);
+      EXPECT_EQ(cog->GetRasterYSize(), h);
+      EXPECT_EQ(cog->GetRasterBand(1)->GetOverviewCount(), io::cog_overview_count(w, h)) << name;
+      if (!imagery) {
+        EXPECT_EQ(read_band(dir / (name + ".tif")), read_band(dir / (name + "_cog.tif")));
+      }
+      EXPECT_NE(gdal_cog_verdict(dir / (name + "_cog.tif")).find("is a valid cloud optimized"),
+                std::string::npos)
+          << name << ": " << gdal_cog_verdict(dir / (name + "_cog.tif"));
+    }
+  }
+}
+
 TEST(CogWriter, OtherSampleTypesKeepTheirValues) {
   TempDir dir;
   GDALAllRegister();
