@@ -260,8 +260,14 @@ std::uint32_t crc_of(const void* data, std::size_t n, std::uint32_t crc = 0) {
 
 class StoreWriter {
  public:
-  explicit StoreWriter(std::string path) : path_(std::move(path)), f_(path_, std::ios::binary) {
-    f_.write(kStoreMagic, sizeof kStoreMagic);
+  /// A store of the tiles of the raster named `layer` (its file name).
+  StoreWriter(std::string path, const std::string& layer)
+      : path_(std::move(path)), f_(path_, std::ios::binary) {
+    std::string h(kStoreMagic, sizeof kStoreMagic);
+    put<std::uint32_t>(h, static_cast<std::uint32_t>(layer.size()));
+    put<std::uint32_t>(h, crc_of(layer.data(), layer.size()));
+    h += layer;
+    f_.write(h.data(), static_cast<std::streamsize>(h.size()));
     check();
   }
   void tile(const EncodedTile& t) {
@@ -325,6 +331,7 @@ struct PixelsRecord {
 /// files) a ProcessingError, which blames no shard.
 struct StoreIndex {
   std::vector<std::string> paths;
+  std::vector<std::string> layers;  ///< per store, the file name of the raster it encoded
   std::vector<std::unique_ptr<std::ifstream>> files;
   std::map<TileKey, Span> tiles;
   std::vector<PixelsRecord> pixels;
@@ -347,6 +354,15 @@ struct StoreIndex {
     get(magic);
     if (std::memcmp(magic, kStoreMagic, sizeof magic) != 0)
       throw DamagedFileError(path, "is not a farmwatch tile store");
+    std::uint32_t length = 0, crc = 0;
+    get(length);
+    get(crc);
+    if (length > 4096) throw DamagedFileError(path, "is damaged (its layer's name)");
+    std::string layer(length, '\0');
+    for (char& c : layer) get(c);
+    if (crc_of(layer.data(), layer.size()) != crc)
+      throw DamagedFileError(path, "is damaged (its layer's name)");
+    layers.push_back(layer);
     std::uint64_t records = 0;
     for (;;) {
       std::string header;
@@ -426,7 +442,7 @@ void encode_cells(const std::string& src, const CogFormat& format, int base, int
     DatasetPtr ds = open_raster(src);
     bands = band_layout(*ds, format, src);
   }
-  StoreWriter out(store);
+  StoreWriter out(store, std::filesystem::path(src).filename().string());
   struct Encoded {
     std::vector<EncodedTile> tiles;
     Pixels kept;
@@ -854,6 +870,9 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
   for (std::size_t s = 0; s < stores.paths.size(); ++s) {
     const std::string& path = stores.paths[s];
     const std::size_t id = index.add(path);
+    if (!stores.layer.empty() && index.layers[id] != stores.layer)
+      throw DamagedFileError(path, "holds the tiles of '" + index.layers[id] + "', not of '" +
+                                       stores.layer + "'");
     std::set<TileKey> expected;
     std::set<std::pair<int, int>> origins;
     for (const Window& c : stores.cells[s]) {
@@ -917,6 +936,7 @@ void write_cog_of(const std::string& src, const CogFormat& format, const std::st
     stores.cells = {cells_over(ds->GetRasterXSize(), ds->GetRasterYSize(), stores.cell)};
   }
   stores.paths = {dst + ".tiles"};
+  stores.layer = std::filesystem::path(src).filename().string();
   try {
     encode_cog_tiles(src, format, stores.cells[0], stores.cell, stores.paths[0]);
     assemble_cog(src, format, stores, dst);

@@ -12,6 +12,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/image_source.h"
+#include "farmwatch/io/spatial_ref.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -220,17 +221,25 @@ struct WindowsVrt {
 
 /// A virtual raster like source 0 (every band, its colour table, nodata and metadata), named
 /// `name` ("" in memory), with each window another source owns painted over it from that source.
-WindowsVrt windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                       const std::vector<int>& owner, const std::string& name) {
+WindowsVrt windows_vrt(const std::vector<std::string>& sources, const Grid& grid,
+                       const std::vector<Window>& windows, const std::vector<int>& owner,
+                       const std::string& name) {
   WindowsVrt out;
   auto& in = out.in;
   for (const auto& p : sources) {
     in.push_back(open_raster(p));
-    if (in.back()->GetRasterXSize() != in[0]->GetRasterXSize() ||
-        in.back()->GetRasterYSize() != in[0]->GetRasterYSize() ||
-        in.back()->GetRasterCount() != in[0]->GetRasterCount())
-      throw ProcessingError("shard raster '" + p + "' does not have the size and bands of '" +
-                            sources[0] + "'");
+    GDALDataset& ds = *in.back();
+    if (ds.GetRasterCount() != in[0]->GetRasterCount())
+      throw DamagedFileError(p, "does not have the bands of '" + sources[0] + "'");
+    const Grid g = grid_of(ds);
+    bool same = g.width == grid.width && g.height == grid.height &&
+                g.crs_wkt.empty() == grid.crs_wkt.empty() &&
+                (grid.crs_wkt.empty() || same_crs(g.crs_wkt, grid.crs_wkt));
+    for (int k = 0; same && k < 6; ++k)
+      same = std::abs(g.transform.c[k] - grid.transform.c[k]) <=
+             1e-9 * std::max(1.0, std::abs(grid.transform.c[k]));
+    if (!same)
+      throw DamagedFileError(p, "is not on the run's grid (its size, geotransform or CRS)");
   }
   CPLErrorReset();
   DatasetPtr vrt(GetGDALDriverManager()->GetDriverByName("VRT")->CreateCopy(
@@ -252,19 +261,21 @@ WindowsVrt windows_vrt(const std::vector<std::string>& sources, const std::vecto
 
 }  // namespace
 
-void write_windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                       const std::vector<int>& owner, const std::string& out) {
-  WindowsVrt v = windows_vrt(sources, windows, owner, out);
+void write_windows_vrt(const std::vector<std::string>& sources, const Grid& grid,
+                       const std::vector<Window>& windows, const std::vector<int>& owner,
+                       const std::string& out) {
+  WindowsVrt v = windows_vrt(sources, grid, windows, owner, out);
   CPLErrorReset();
   v.vrt.reset();  // writes the XML
   if (CPLGetLastErrorType() == CE_Failure || !std::filesystem::exists(out))
     throw ProcessingError("cannot write '" + out + "': " + gdal_last_error());
 }
 
-void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out) {
+void assemble_windows(const std::vector<std::string>& sources, const Grid& grid,
+                      const std::vector<Window>& windows, const std::vector<int>& owner,
+                      const std::string& out) {
   // The virtual raster, then one copy.
-  WindowsVrt v = windows_vrt(sources, windows, owner, "");
+  WindowsVrt v = windows_vrt(sources, grid, windows, owner, "");
   const DatasetPtr& vrt = v.vrt;
   CPLStringList co;
   co.SetNameValue("TILED", "YES");

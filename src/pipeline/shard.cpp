@@ -331,6 +331,7 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     const auto& listed = results[0]["outputs"];
     if (std::find(listed.begin(), listed.end(), tiles) == listed.end()) return;
     io::CogTileStores& stores = ctx.cog_tiles[raster];
+    stores.layer = file;
     stores.cell = shard_cell_size(ctx.grid, count);
     stores.cells.assign(static_cast<std::size_t>(count), {});
     for (std::size_t c = 0; c < cells.size(); ++c)
@@ -346,12 +347,12 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     for (int k = 0; k < count; ++k)
       sources.push_back((dir / ShardId{k, count}.name() / file).string());
     if (name == &ctx.job.change_out || name == &ctx.job.candidates_out) {
-      io::assemble_windows(sources, cells, owner, *name);  // the sieve and patches write them
+      io::assemble_windows(sources, ctx.grid, cells, owner, *name);  // the sieve and patches write them
     } else {
       // Read only from here on: a virtual raster over the shards' files, which stay until the
       // merge has published.
       *name = fs::path(*name).replace_extension(".vrt").string();
-      io::write_windows_vrt(sources, cells, owner, *name);
+      io::write_windows_vrt(sources, ctx.grid, cells, owner, *name);
       take_cog_tiles(*name, file);
     }
   }
@@ -365,7 +366,7 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     for (int k = 0; k < count; ++k)
       sources.push_back((dir / ShardId{k, count}.name() / file).string());
     path = fs::path(path).replace_extension(".vrt").string();
-    io::write_windows_vrt(sources, cells, owner, path);
+    io::write_windows_vrt(sources, ctx.grid, cells, owner, path);
     take_cog_tiles(path, file);
   }
   engine::LanduseChangeStats st;

@@ -251,10 +251,12 @@ def cog_tiles():
     kinds = sorted({os.path.basename(s).split("_")[0] for s in stores})
     check(json.load(open(os.path.join(shard1, "shard.json")))["inputs"]["cell"] == 512 and
           kinds == ["imagery", "landuse"], f"cells of 512 px: the shards encoded COG tiles ({kinds})")
-    # A byte changed in a shard's COG tiles (in its first tile: after the magic number and
-    # the record's 22-byte header): exit 4 naming that shard, nothing published.
+    # A byte changed in a shard's COG tiles (in its first tile: after the magic number, the
+    # layer's name with its length and CRC, and the record's 22-byte header): exit 4 naming
+    # that shard, nothing published.
+    layer = os.path.basename(stores[0])[:-len(".cogtiles")]
     with open(stores[0], "r+b") as f:
-        f.seek(8 + 22 + 10)
+        f.seek(8 + 8 + len(layer) + 22 + 10)
         b = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([b[0] ^ 1]))
@@ -262,6 +264,19 @@ def cog_tiles():
     check("shard 1/2" in r.stderr and not os.path.exists(shard1) and
           not os.path.exists(os.path.join(two, "out")),
           "a changed byte in a shard's COG tiles: exit 4 naming shard 1, nothing published: " +
+          r.stderr.strip().splitlines()[-1][:160])
+    fw("run", p, "--shard", "1/2", "--out", os.path.join(two, "out"), "-q")
+    # A shard raster whose header changed since (its CRS lost): not published without it.
+    landuse = sorted(glob.glob(os.path.join(shard1, "landuse_*.tif")))[0]
+    ds = gdal.Open(landuse, gdal.GA_Update)
+    ds.SetSpatialRef(None)
+    ds.SetProjection("")
+    ds = None
+    if os.path.exists(landuse + ".aux.xml"):
+        os.remove(landuse + ".aux.xml")
+    r = fw("merge", p, "--shards", "2", "--out", os.path.join(two, "out"), expect=4)
+    check("shard 1/2" in r.stderr and not os.path.exists(os.path.join(two, "out")),
+          "a shard raster that lost its CRS since: exit 4 naming shard 1, nothing published: " +
           r.stderr.strip().splitlines()[-1][:160])
     fw("run", p, "--shard", "1/2", "--out", os.path.join(two, "out"), "-q")
     fw("merge", p, "--shards", "2", "--out", os.path.join(two, "out"))

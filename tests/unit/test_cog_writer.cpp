@@ -89,6 +89,7 @@ io::CogTileStores write_sharded(const std::string& src, const CogFormat& format,
                                 int height, int cell, int count, const TempDir& dir,
                                 const std::string& dst) {
   io::CogTileStores stores;
+  stores.layer = "src.tif";  // as a shard's raster is named as the merge's
   stores.cell = cell;
   stores.cells.resize(static_cast<std::size_t>(count));
   int k = 0;
@@ -97,7 +98,8 @@ io::CogTileStores write_sharded(const std::string& src, const CogFormat& format,
       stores.cells[static_cast<std::size_t>(k++ % count)].push_back(
           {c, r, std::min(cell, width - c), std::min(cell, height - r)});
   for (int s = 0; s < count; ++s) {
-    const std::string mine = dir / ("shard" + std::to_string(s) + ".tif");
+    std::filesystem::create_directories(dir / ("shard" + std::to_string(s)));
+    const std::string mine = dir / ("shard" + std::to_string(s) + "/src.tif");
     std::filesystem::copy_file(src, mine, std::filesystem::copy_options::overwrite_existing);
     {
       GDALDatasetUniquePtr ds(GDALDataset::Open(mine.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
@@ -257,15 +259,23 @@ TEST(CogWriter, DamagedOrMissingStoreIsNamed) {
     b[at] = static_cast<char>(b[at] ^ 0x5a);
     std::ofstream(second, std::ios::binary) << b;
   };
-  // The first record is a tile: magic (8), kind, level, column, row, part, size, CRC (22).
-  damaged(8 + 22 + 10);
+  // Magic (8), the layer's name with its length and CRC (8 + 7), then the first record, a
+  // tile: kind, level, column, row, part, size, CRC (22).
+  const std::size_t first = 8 + 8 + 7;
+  damaged(first + 22 + 10);
   expect_blamed(stores, "a changed byte inside a tile");
-  damaged(8 + 1);
+  damaged(first + 1);
   expect_blamed(stores, "a changed byte in a tile's level");
+  damaged(8 + 8 + 2);
+  expect_blamed(stores, "a changed byte in the layer's name");
   damaged(intact.size() - 20);
   expect_blamed(stores, "a changed byte in the kept pixels");
   std::ofstream(second, std::ios::binary) << intact.substr(0, intact.size() - 100);
   expect_blamed(stores, "cut short");
+  // Another layer's tiles (a store of the same cells from another raster).
+  std::filesystem::copy_file(dir / "src.tif", dir / "other.tif");
+  io::encode_cog_tiles(dir / "other.tif", io::kClassMapCog, stores.cells[1], 512, second);
+  expect_blamed(stores, "another layer");
   // Tiles of another store's cell, or of fewer cells than it was given.
   io::encode_cog_tiles(dir / "src.tif", io::kClassMapCog, stores.cells[0], 512, second);
   expect_blamed(stores, "another store's cells");

@@ -63,6 +63,8 @@ void encode_cog_tiles(const std::string& src, const CogFormat& format,
 /// The tile stores of one COG: which cells (of `cell` pixels, see encode_cog_tiles) each store
 /// was written for; together the cells cover the raster once.
 struct CogTileStores {
+  /// The file name of the raster every store must have encoded (empty: not checked).
+  std::string layer;
   int cell = 0;
   std::vector<std::string> paths;
   std::vector<std::vector<Window>> cells;  ///< per store
@@ -71,8 +73,8 @@ struct CogTileStores {
 /// Writes the COG `dst` of `src` (whose size, georeferencing and metadata it takes) from the
 /// tile stores encode_cog_tiles wrote, encoding the levels above the cells itself (its scratch
 /// files beside `dst`, removed; so is `dst` if it fails). DamagedFileError naming the store that
-/// is cut short, damaged (every record has a CRC-32 of its header and bytes), lacks a tile or
-/// the pixels of its cells, or holds anything outside them; ProcessingError if the cells do not
+/// is cut short, damaged (every record has a CRC-32 of its header and bytes), of another
+/// layer, lacks a tile or the pixels of its cells, or holds anything outside them; ProcessingError if the cells do not
 /// cover the raster once, or naming a file that cannot be read or written.
 void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
                   const std::string& dst);

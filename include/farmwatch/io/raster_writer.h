@@ -99,17 +99,20 @@ RasterLayout derived_layout(const ImageInfo& image, const Grid& grid);
 /// georeference, bands, types, nodata, colour tables, descriptions, metadata), whose window
 /// `windows[k]` holds the pixels of `sources[owner[k]]` there: the merge of a run's shards
 /// (core/shard.h), each source a full-grid raster a shard wrote its windows of. Every source must
-/// have sources[0]'s size and bands. ProcessingError naming the file that cannot be read or
-/// written.
-void assemble_windows(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                      const std::vector<int>& owner, const std::string& out);
+/// lie on `grid` (its size, geotransform and CRS: a header damaged since, e.g. its GeoTIFF keys,
+/// would publish rasters without their CRS) and have sources[0]'s bands: DamagedFileError naming
+/// the one that does not. ProcessingError naming the file that cannot be read or written.
+void assemble_windows(const std::vector<std::string>& sources, const Grid& grid,
+                      const std::vector<Window>& windows, const std::vector<int>& owner,
+                      const std::string& out);
 
 /// The same raster as assemble_windows, as a GDAL virtual raster (VRT XML) written to `out`
 /// that reads each window from its source, with no pixel copied; sources in `out`'s folder or
 /// below are named relative to it, so the folder can move. The sources must outlive it.
 /// ProcessingError naming the file that cannot be read or written.
-void write_windows_vrt(const std::vector<std::string>& sources, const std::vector<Window>& windows,
-                       const std::vector<int>& owner, const std::string& out);
+void write_windows_vrt(const std::vector<std::string>& sources, const Grid& grid,
+                       const std::vector<Window>& windows, const std::vector<int>& owner,
+                       const std::string& out);
 
 /// Whether a raster opens and every block of every band decodes (read through once): false for
 /// a file missing, cut short or damaged. Throws nothing.

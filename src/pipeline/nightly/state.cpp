@@ -258,7 +258,7 @@ SceneView join_state_pieces(const std::vector<fs::path>& pieces, const ShardCell
   for (const char* name : {kReflectance, kLanduse, kObserved}) {
     std::vector<std::string> sources;
     for (const auto& p : linked) sources.push_back((p / name).string());
-    io::write_windows_vrt(sources, cells.cells, cells.owner,
+    io::write_windows_vrt(sources, g, cells.cells, cells.owner,
                           fs::path(next / name).replace_extension(".vrt").string());
   }
   StateCounts sum;
