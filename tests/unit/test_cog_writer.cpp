@@ -128,13 +128,17 @@ io::CogTileStores write_sharded(const std::string& src, const CogFormat& format,
   return stores;
 }
 
+/// `dir`/src.tif (write_source) written as `dir`/cog.tif by one process, opened.
+GDALDatasetUniquePtr cog_of_source(const TempDir& dir, int w, int h, bool imagery) {
+  write_source(dir / "src.tif", w, h, imagery);
+  io::write_cog_of(dir / "src.tif", imagery ? io::kImageryCog : io::kClassMapCog, dir / "cog.tif");
+  return GDALDatasetUniquePtr(GDALDataset::Open((dir / "cog.tif").c_str(), GDAL_OF_RASTER));
+}
+
 TEST(CogWriter, ClassMapReadsBackAsGdalCogWithItsDescription) {
   TempDir dir;
   const int w = 2900, h = 1700;
-  write_source(dir / "src.tif", w, h, false);
-  io::write_cog_of(dir / "src.tif", io::kClassMapCog, dir / "cog.tif");
-  GDALDatasetUniquePtr src(GDALDataset::Open((dir / "src.tif").c_str(), GDAL_OF_RASTER));
-  GDALDatasetUniquePtr cog(GDALDataset::Open((dir / "cog.tif").c_str(), GDAL_OF_RASTER));
+  const GDALDatasetUniquePtr cog = cog_of_source(dir, w, h, false);
   ASSERT_TRUE(cog);
   EXPECT_STREQ(cog->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
   EXPECT_NE(gdal_cog_verdict(dir / "cog.tif").find("is a valid cloud optimized GeoTIFF"),
@@ -186,9 +190,7 @@ TEST(CogWriter, ClassMapReadsBackAsGdalCogWithItsDescription) {
 TEST(CogWriter, ImageryHasItsAlphaAsMaskAndAveragedOverviews) {
   TempDir dir;
   const int w = 1500, h = 1300;
-  write_source(dir / "src.tif", w, h, true);
-  io::write_cog_of(dir / "src.tif", io::kImageryCog, dir / "cog.tif");
-  GDALDatasetUniquePtr cog(GDALDataset::Open((dir / "cog.tif").c_str(), GDAL_OF_RASTER));
+  const GDALDatasetUniquePtr cog = cog_of_source(dir, w, h, true);
   ASSERT_TRUE(cog);
   ASSERT_EQ(cog->GetRasterCount(), 3);
   EXPECT_STREQ(cog->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
