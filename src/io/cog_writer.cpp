@@ -32,6 +32,15 @@ enum : std::uint8_t { kImagePart = 0, kMaskPart = 1 };
 
 int ceil_half(int n) { return (n + 1) / 2; }
 
+/// k of a cell of 512 x 2^k pixels (it holds whole tiles of levels 0..k above its own);
+/// std::invalid_argument for any other size.
+int cell_levels(int cell) {
+  int k = 0;
+  while ((kTile << k) < cell) ++k;
+  if ((kTile << k) != cell) throw std::invalid_argument("COG cells are 512 x 2^k pixels");
+  return k;
+}
+
 /// The pixels of a window of one pyramid level, bands interleaved: the image bands' samples,
 /// then the mask (0 or 255) when the layer has one; `channels` bytes a pixel.
 struct Pixels {
@@ -55,6 +64,8 @@ struct BandLayout {
   /// Bytes of a pixel's image samples, and of a pixel with its mask.
   int image_bytes() const { return image_bands * sample_bytes(); }
   int channels() const { return image_bytes() + (mask ? 1 : 0); }
+  /// The raster's bands: the image's and the mask's (an alpha band).
+  int bands() const { return image_bands + (mask ? 1 : 0); }
 };
 
 BandLayout band_layout(GDALDataset& ds, const CogFormat& format, const std::string& path) {
@@ -83,7 +94,7 @@ Pixels read_pixels(GDALDataset& ds, const Window& w, const BandLayout& b, const 
   p.v.resize(static_cast<std::size_t>(w.pixels()) * p.channels);
   CPLErrorReset();
   if (ds.RasterIO(GF_Read, w.col, w.row, w.width, w.height, p.v.data(), w.width, w.height,
-                  b.type, b.image_bands + (b.mask ? 1 : 0), nullptr, p.channels,
+                  b.type, b.bands(), nullptr, p.channels,
                   std::int64_t(p.channels) * w.width, b.sample_bytes(), nullptr) != CE_None)
     throw ProcessingError("cannot read window " + std::to_string(w.col) + "," +
                           std::to_string(w.row) + " of '" + path + "': " + gdal_last_error());
@@ -433,10 +444,7 @@ std::vector<std::pair<int, int>> level_sizes(int width, int height) {
 /// pixels kept. In chunks of cells, each written in cell order once encoded.
 void encode_cells(const std::string& src, const CogFormat& format, int base, int first, int top,
                   const std::vector<Window>& cells, int cell, const std::string& store) {
-  int k = 0;
-  while ((kTile << k) < cell) ++k;
-  if ((kTile << k) != cell) throw std::invalid_argument("COG cells are 512 x 2^k pixels");
-  const int last = std::min(base + k, top);
+  const int last = std::min(base + cell_levels(cell), top);
   BandLayout bands;
   {
     DatasetPtr ds = open_raster(src);
@@ -480,7 +488,7 @@ void write_level(const StoreIndex& index, int level, int width, int height,
   co.SetNameValue("BLOCKYSIZE", "512");
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   CPLErrorReset();
-  const int count = bands.image_bands + (bands.mask ? 1 : 0);
+  const int count = bands.bands();
   DatasetPtr ds(drv->Create(path.c_str(), width, height, count, bands.type, co.List()));
   if (!ds) throw ProcessingError("cannot create '" + path + "': " + gdal_last_error());
   if (bands.mask) ds->GetRasterBand(count)->SetColorInterpretation(GCI_AlphaBand);
@@ -802,13 +810,58 @@ void write_file(const std::string& dst, const std::string& src, const CogFormat&
   }
 }
 
-/// Windows of `cell` pixels covering a width x height level, row-major.
+/// Windows of `cell` pixels covering a width x height level, row-major (edge cells clipped).
 std::vector<Window> cells_over(int width, int height, int cell) {
-  std::vector<Window> out;
-  for (int r = 0; r < height; r += cell)
-    for (int c = 0; c < width; c += cell)
-      out.push_back({c, r, std::min(cell, width - c), std::min(cell, height - r)});
-  return out;
+  Grid level;
+  level.width = width;
+  level.height = height;
+  return level.blocks(cell, cell);
+}
+
+/// Whether the store `id` of `index` is what a shard wrote for `cells`: of `layer` (when
+/// given), exactly its cells' tiles of levels 0..kept and their level-`kept` pixels, each once.
+/// DamagedFileError naming it otherwise.
+void check_store(const StoreIndex& index, std::size_t id, const std::string& layer,
+                 const std::vector<Window>& cells, int kept,
+                 const std::vector<std::pair<int, int>>& sizes, const BandLayout& bands) {
+  const std::string& path = index.paths[id];
+  if (!layer.empty() && index.layers[id] != layer)
+    throw DamagedFileError(path, "holds the tiles of '" + index.layers[id] + "', not of '" + layer + "'");
+  // A cell's window at level l (edge cells: up to the level's edge).
+  auto at_level = [&](const Window& c, int l) {
+    const auto& size = sizes[static_cast<std::size_t>(l)];
+    const int c0 = c.col >> l, r0 = c.row >> l;
+    const int c1 = std::min((c.col + c.width + (1 << l) - 1) >> l, size.first);
+    const int r1 = std::min((c.row + c.height + (1 << l) - 1) >> l, size.second);
+    return Window{c0, r0, c1 - c0, r1 - r0};
+  };
+  std::set<TileKey> expected;
+  std::map<std::pair<int, int>, Window> kept_windows;  ///< by origin at level `kept`
+  for (const Window& c : cells) {
+    for (int l = 0; l <= kept; ++l) {
+      const Window w = at_level(c, l);
+      for (int ty = w.row / kTile; ty * kTile < w.row + w.height; ++ty)
+        for (int tx = w.col / kTile; tx * kTile < w.col + w.width; ++tx) {
+          expected.insert({l, tx, ty, kImagePart});
+          if (bands.mask) expected.insert({l, tx, ty, kMaskPart});
+        }
+    }
+    const Window w = at_level(c, kept);
+    kept_windows.emplace(std::pair{w.col, w.row}, w);
+  }
+  for (const auto& [key, span] : index.tiles)
+    if (span.store == id && !expected.erase(key))
+      throw DamagedFileError(path, "holds tiles outside its cells");
+  if (!expected.empty()) throw DamagedFileError(path, "lacks tiles of its cells");
+  for (const PixelsRecord& r : index.pixels) {
+    if (r.span.store != id) continue;
+    const auto it = kept_windows.find({r.window.col, r.window.row});
+    if (r.level != kept || it == kept_windows.end() || !(it->second == r.window) ||
+        std::uint64_t(r.span.size) != std::uint64_t(r.window.pixels()) * bands.channels())
+      throw DamagedFileError(path, "holds pixels outside its cells");
+    kept_windows.erase(it);
+  }
+  if (!kept_windows.empty()) throw DamagedFileError(path, "lacks the pixels of its cells");
 }
 
 }  // namespace
@@ -841,11 +894,8 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
   }
   const auto sizes = level_sizes(width, height);
   const int top = static_cast<int>(sizes.size()) - 1;
-  int k = 0;
-  while ((kTile << k) < stores.cell) ++k;
-  if ((kTile << k) != stores.cell) throw std::invalid_argument("COG cells are 512 x 2^k pixels");
   // The level whose pixels the stores kept; they encoded every level up to it.
-  const int kept = std::min(k, top);
+  const int kept = std::min(cell_levels(stores.cell), top);
   // The cells: each a cell of the grid, all of them once.
   const std::vector<Window> grid_cells = cells_over(width, height, stores.cell);
   std::vector<std::uint8_t> seen(grid_cells.size(), 0);
@@ -859,50 +909,9 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
     }
   if (std::find(seen.begin(), seen.end(), 0) != seen.end())
     throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster once");
-  // Each store: exactly its cells' tiles of levels 0..kept, and their level-kept pixels.
   StoreIndex index;
-  auto at_level = [](const Window& c, int l, const std::pair<int, int>& size) {
-    const int c0 = c.col >> l, r0 = c.row >> l;
-    const int c1 = std::min((c.col + c.width + (1 << l) - 1) >> l, size.first);
-    const int r1 = std::min((c.row + c.height + (1 << l) - 1) >> l, size.second);
-    return Window{c0, r0, c1 - c0, r1 - r0};
-  };
-  for (std::size_t s = 0; s < stores.paths.size(); ++s) {
-    const std::string& path = stores.paths[s];
-    const std::size_t id = index.add(path);
-    if (!stores.layer.empty() && index.layers[id] != stores.layer)
-      throw DamagedFileError(path, "holds the tiles of '" + index.layers[id] + "', not of '" +
-                                       stores.layer + "'");
-    std::set<TileKey> expected;
-    std::set<std::pair<int, int>> origins;
-    for (const Window& c : stores.cells[s]) {
-      for (int l = 0; l <= kept; ++l) {
-        const Window w = at_level(c, l, sizes[static_cast<std::size_t>(l)]);
-        for (int ty = w.row / kTile; ty * kTile < w.row + w.height; ++ty)
-          for (int tx = w.col / kTile; tx * kTile < w.col + w.width; ++tx) {
-            expected.insert({l, tx, ty, kImagePart});
-            if (bands.mask) expected.insert({l, tx, ty, kMaskPart});
-          }
-      }
-      origins.emplace(c.col >> kept, c.row >> kept);
-    }
-    for (const auto& [key, span] : index.tiles)
-      if (span.store == id && !expected.erase(key))
-        throw DamagedFileError(path, "holds tiles outside its cells");
-    if (!expected.empty()) throw DamagedFileError(path, "lacks tiles of its cells");
-    for (const PixelsRecord& r : index.pixels) {
-      if (r.span.store != id) continue;
-      const auto cell = std::find_if(stores.cells[s].begin(), stores.cells[s].end(), [&](const Window& c) {
-        return (c.col >> kept) == r.window.col && (c.row >> kept) == r.window.row;
-      });
-      if (r.level != kept || cell == stores.cells[s].end() ||
-          !(at_level(*cell, kept, sizes[static_cast<std::size_t>(kept)]) == r.window) ||
-          std::uint64_t(r.span.size) != std::uint64_t(r.window.pixels()) * bands.channels() ||
-          !origins.erase({r.window.col, r.window.row}))
-        throw DamagedFileError(path, "holds pixels outside its cells");
-    }
-    if (!origins.empty()) throw DamagedFileError(path, "lacks the pixels of its cells");
-  }
+  for (std::size_t i = 0; i < stores.paths.size(); ++i)
+    check_store(index, index.add(stores.paths[i]), stores.layer, stores.cells[i], kept, sizes, bands);
   // The levels above, each round from the last level made, in cells of 4096 pixels.
   std::vector<std::string> scratch;
   auto clean = [&] {
@@ -947,6 +956,26 @@ void write_cog_of(const std::string& src, const CogFormat& format, const std::st
   }
   std::error_code ec;
   std::filesystem::remove(stores.paths[0], ec);
+}
+
+void write_cog_of_pixels(const RasterLayout& layout, const void* pixels, const CogFormat& format,
+                         const std::string& dst) {
+  const std::string scratch = dst + ".scratch.tif";
+  RasterLayout l = layout;
+  l.compress = "NONE";
+  {
+    BlockRasterWriter w(scratch, l);
+    w.write({0, 0, l.grid.width, l.grid.height}, pixels);
+    w.close();
+  }
+  std::error_code ec;
+  try {
+    write_cog_of(scratch, format, dst);
+  } catch (...) {
+    std::filesystem::remove(scratch, ec);
+    throw;
+  }
+  std::filesystem::remove(scratch, ec);
 }
 
 std::string cog_codec_versions() {

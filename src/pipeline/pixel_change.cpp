@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <map>
 
 #include "farmwatch/core/building_change.h"
@@ -47,17 +46,7 @@ void write_change_raster(const std::string& path, const Grid& grid,
   for (const auto& o : change.objects) code[o.id] = std::uint8_t(vhr_change_category(o.kind));
   std::vector<std::uint8_t> px(change.labels.size());
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = nodata[i] ? 255 : code[change.labels[i]];
-  // Written whole, then as every published raster: a COG (io/cog_writer.h).
-  const std::string scratch = path + ".scratch.tif";
-  layout.compress = "NONE";
-  {
-    io::BlockRasterWriter writer(scratch, layout);
-    writer.write({0, 0, grid.width, grid.height}, px.data());
-    writer.close();
-  }
-  io::write_cog_of(scratch, io::kClassMapCog, path);
-  std::error_code ec;
-  std::filesystem::remove(scratch, ec);
+  io::write_cog_of_pixels(layout, px.data(), io::kClassMapCog, path);
   // On a map: class names, colours (no change transparent) and the QGIS style beside it, as
   // every change.tif has.
   if (layout.georeferenced) io::describe_class_raster(path, io::change_entries());

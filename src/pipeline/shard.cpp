@@ -142,13 +142,16 @@ json shard_inputs(const RunContext& ctx, int count) {
   const Grid& g = ctx.grid;
   const json grid = {
       {"width", g.width}, {"height", g.height}, {"transform", g.transform.c}, {"crs", g.crs_wkt}};
-  if (!ctx.options.shard_key.is_null())
-    return {{"farmwatch_version", kVersion},
-            {"codecs", io::cog_codec_versions()},
-            {"shards", count},
-            {"cell", shard_cell_size(g, count)},
-            {"grid", grid},
-            {"key", ctx.options.shard_key}};
+  // The COG tiles' codecs with farmwatch's version: another build of them may encode other bytes.
+  json inputs = {{"farmwatch_version", kVersion},
+                 {"codecs", io::cog_codec_versions()},
+                 {"shards", count},
+                 {"cell", shard_cell_size(g, count)},
+                 {"grid", grid}};
+  if (!ctx.options.shard_key.is_null()) {
+    inputs["key"] = ctx.options.shard_key;
+    return inputs;
+  }
   json files = spec_file_stamps(ctx.spec);
   // Every scene named, as named (before screening drops the cloudy ones: a shard checks
   // whether its result is complete right after validation).
@@ -158,13 +161,8 @@ json shard_inputs(const RunContext& ctx, int count) {
       if (!scene.image.quality.empty()) files.push_back(file_stamp(scene.image.quality));
       if (!scene.image.metadata.empty()) files.push_back(file_stamp(scene.image.metadata));
     }
-  // The COG tiles' codecs with farmwatch's version: another build of them may encode other bytes.
-  return {{"farmwatch_version", kVersion},
-          {"codecs", io::cog_codec_versions()},
-          {"shards", count},
-          {"cell", shard_cell_size(g, count)},
-          {"grid", grid},
-          {"files", files}};
+  inputs["files"] = files;
+  return inputs;
 }
 
 namespace {

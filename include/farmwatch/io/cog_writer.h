@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "farmwatch/core/geo.h"
+#include "farmwatch/io/raster_writer.h"
 
 namespace farmwatch::io {
 
@@ -78,6 +79,12 @@ struct CogTileStores {
 /// cover the raster once, or naming a file that cannot be read or written.
 void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
                   const std::string& dst);
+
+/// A whole raster of `layout` (its pixels in `pixels`, row-major, of the layout's type) written
+/// as the COG `dst`, through an uncompressed scratch GeoTIFF beside it (removed).
+/// ProcessingError naming the file that cannot be written.
+void write_cog_of_pixels(const RasterLayout& layout, const void* pixels, const CogFormat& format,
+                         const std::string& dst);
 
 /// encode_cog_tiles over the whole of `src` in cells of 4096 pixels, then assemble_cog:
 /// the COG of one process, the same bytes as any sharded one.

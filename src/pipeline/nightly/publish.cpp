@@ -76,8 +76,7 @@ int write_observed(const fs::path& gen, const fs::path& out, const fs::path& scr
 
 /// change.tif: the category of the open patches (new, persisting, verified) on the grid:
 /// 0 none, 1 非农化, 2 非粮化, 3 other change; reverted and dismissed ones are not drawn.
-void write_change(const Grid& g, const std::vector<io::StoredPatch>& patches, const fs::path& out,
-                  const fs::path& scratch) {
+void write_change(const Grid& g, const std::vector<io::StoredPatch>& patches, const fs::path& out) {
   std::vector<std::uint8_t> change(static_cast<std::size_t>(g.width) * g.height, 0);
   for (const auto& p : patches) {
     if (p.status == "reverted" || p.status == "dismissed" || p.wkb_lonlat.empty()) continue;
@@ -98,14 +97,7 @@ void write_change(const Grid& g, const std::vector<io::StoredPatch>& patches, co
   l.colors = engine::change_colors();
   l.metadata["FARMWATCH_LAYER"] = "change";
   l.metadata["FARMWATCH_TRANSPARENT_VALUES"] = "0";
-  l.compress = "NONE";
-  {
-    io::BlockRasterWriter w(scratch.string(), l);
-    w.write({0, 0, g.width, g.height}, change.data());
-    w.close();
-  }
-  io::write_cog_of(scratch.string(), io::kClassMapCog, out.string());
-  fs::remove(scratch);
+  io::write_cog_of_pixels(l, change.data(), io::kClassMapCog, out.string());
 }
 
 std::string html_escape(const std::string& s) {
@@ -315,7 +307,7 @@ json publish_night(const AreaSpec& area, const fs::path& gen, io::MonitoringDb& 
     summary["newest_view"] = newest ? date_of_epoch_days(newest) : "";
 
     const auto patches = db.patches({});
-    write_change(g, patches, stage / "change.tif", stage / ".change_scratch.tif");
+    write_change(g, patches, stage / "change.tif");
     io::write_stored_patches(patches, (stage / "patches.geojson").string(),
                              (stage / "patches.gpkg").string());
     io::write_text_file(stage / "patches.csv", io::stored_patch_table(patches).text());
