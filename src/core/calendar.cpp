@@ -1,5 +1,8 @@
 #include "farmwatch/core/calendar.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <regex>
 
 namespace farmwatch {
@@ -27,6 +30,21 @@ int days_between(const std::string& a, const std::string& b) {
     return era * 146097 + doe;
   };
   return days(b) - days(a);
+}
+
+int days_apart_in_year(const std::string& a, const std::string& b) {
+  // b's month and day in a's year and the years either side (29 February as the 28th where
+  // the year has none); the nearest of them.
+  const int year = std::stoi(a.substr(0, 4));
+  int best = 366;
+  for (int y = year - 1; y <= year + 1; ++y) {
+    char d[16];
+    std::snprintf(d, sizeof d, "%04d-%s", y, b.substr(5).c_str());
+    std::string date = d;
+    if (!valid_date(date)) date = date.substr(0, 8) + "28";
+    best = std::min(best, std::abs(days_between(a, date)));
+  }
+  return best;
 }
 
 }  // namespace farmwatch

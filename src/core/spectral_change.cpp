@@ -20,6 +20,19 @@ int misregistration_shift_px(double pixel_m) {
   return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / rounded)), 0, 2);
 }
 
+bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
+                         const ReflectanceBlock& b, std::size_t i) {
+  for (const ReflectanceBlock* x : {&a, &b})
+    if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return false;
+  const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
+  if (std::isnan(na) || std::isnan(nb) || std::max(na, nb) <= test.vegetation_ndvi ||
+      std::min(na, nb) > test.vegetation_ndvi)
+    return false;
+  const ReflectanceBlock& other = na < nb ? a : b;
+  const float red = other.plane(BandRole::red)[i], nir = other.plane(BandRole::nir)[i];
+  return red > 0 && nir >= test.soil_nir_red * red;
+}
+
 namespace {
 
 /// The canonical variates (MadTransform::a or b applied to the centred bands) of every pixel:

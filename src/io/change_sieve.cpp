@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,9 +39,10 @@ struct PixelSky {
 
 /// 8-connected regions of flagged pixels, fed one row at a time from the top: each run of
 /// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
-/// region counts its pixels and is seeded when any of its pixels is; with `sky`, it also sums
-/// what its pixels tell the cloud screening. Memory: the runs (12 bytes each) and 9 bytes per
-/// label (at most one per run), about 110 more with `sky`; no raster of labels.
+/// region counts its pixels and its seasonal ones (kSeasonalBit) and is seeded when any of its
+/// pixels is; with `sky`, it also sums what its pixels tell the cloud screening. Memory: the
+/// runs (12 bytes each) and 13 bytes per label (at most one per run), about 110 more with
+/// `sky`; no raster of labels.
 class SeededRegions {
  public:
   SeededRegions(int width, bool sky)
@@ -49,8 +51,10 @@ class SeededRegions {
     if (sky) sky_.emplace_back();
   }
 
-  /// Labels the next row (`flag`, `seed`: 0/1 per pixel; `sky` only if constructed with it).
-  void row(const std::uint8_t* flag, const std::uint8_t* seed, const PixelSky* sky = nullptr) {
+  /// Labels the next row (`flag`, `seed`, `season`: 0/1 per pixel, null: none; `sky` only if
+  /// constructed with it).
+  void row(const std::uint8_t* flag, const std::uint8_t* seed, const PixelSky* sky = nullptr,
+           const std::uint8_t* season = nullptr) {
     const int w = static_cast<int>(cur_.size());
     for (int c = 0; c < w; ++c) {
       std::int32_t l = 0;
@@ -64,11 +68,16 @@ class SeededRegions {
           parent_.push_back(l);
           seeded_.push_back(0);
           size_.push_back(0);
+          seasonal_.push_back(0);
           if (!sky_.empty()) sky_.emplace_back();
         }
         // l is a root here (new, or what find or unite returned).
         auto& n = size_[static_cast<std::size_t>(l)];
         n += n < kMaxCount;
+        if (season && season[c]) {
+          auto& m = seasonal_[static_cast<std::size_t>(l)];
+          m += m < kMaxCount;
+        }
         if (seed && seed[c]) seeded_[static_cast<std::size_t>(l)] = 1;
         if (sky) {
           auto& g = sky_[static_cast<std::size_t>(l)];
@@ -113,6 +122,26 @@ class SeededRegions {
     for (std::size_t k = 0; k < roots.size(); ++k) verdict_[roots[k]] = verdicts[k];
   }
 
+  /// How many regions `clear` keeps (every row fed) are at least `share` seasonal.
+  int seasonal_regions(int min_pixels, bool need_seed, double share) {
+    int n = 0;
+    for (std::size_t x = 1; x < parent_.size(); ++x)
+      n += parent_[x] == static_cast<std::int32_t>(x) && kept(x, min_pixels, need_seed) &&
+           seasonal(x, share);
+    return n;
+  }
+  /// Marks, in `out` (row `r`, every row already fed), the pixels of the regions `clear` keeps
+  /// that are at least `share` seasonal 1, those of other regions 0; leaves the rest.
+  void mark_seasonal(int r, std::uint8_t* out, int min_pixels, bool need_seed, double share) {
+    for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
+         k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
+      const Run& run = runs_[k];
+      const auto root = static_cast<std::size_t>(find(run.label));
+      std::fill(out + run.begin, out + run.end,
+                kept(root, min_pixels, need_seed) && seasonal(root, share) ? 1 : 0);
+    }
+  }
+
   /// Marks, in `flag` (row `r`, every row already fed; 1 changed), the pixels of regions smaller
   /// than `min_pixels`, and with `need_seed` of regions that hold no seed, 0; after judge_sky,
   /// those of a cloud or its shadow 2 + the date.
@@ -151,6 +180,9 @@ class SeededRegions {
   bool kept(std::size_t root, int min_pixels, bool need_seed) const {
     return size_[root] >= static_cast<std::uint32_t>(min_pixels) && (!need_seed || seeded_[root]);
   }
+  bool seasonal(std::size_t root, double share) const {
+    return double(seasonal_[root]) >= share * double(size_[root]);
+  }
   struct Run {
     int begin, end;  ///< columns [begin, end)
     std::int32_t label;
@@ -174,6 +206,10 @@ class SeededRegions {
         std::uint64_t(size_[static_cast<std::size_t>(a)]) + size_[static_cast<std::size_t>(b)];
     size_[static_cast<std::size_t>(a)] =
         static_cast<std::uint32_t>(std::min<std::uint64_t>(n, kMaxCount));
+    const std::uint64_t m = std::uint64_t(seasonal_[static_cast<std::size_t>(a)]) +
+                            seasonal_[static_cast<std::size_t>(b)];
+    seasonal_[static_cast<std::size_t>(a)] =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(m, kMaxCount));
     if (!sky_.empty()) sky_[static_cast<std::size_t>(a)].add(sky_[static_cast<std::size_t>(b)]);
     return a;
   }
@@ -181,6 +217,7 @@ class SeededRegions {
   std::vector<std::int32_t> parent_{0};
   std::vector<char> seeded_{0};
   std::vector<std::uint32_t> size_{0};
+  std::vector<std::uint32_t> seasonal_{0};  ///< pixels with kSeasonalBit, per label
   int row_ = 0;                            ///< rows fed
   std::vector<ChangeRegionSky> sky_;       ///< per label, with the cloud screening
   std::vector<RegionSkyVerdict> verdict_;  ///< per root, after judge_sky
@@ -269,7 +306,7 @@ class ChunkSky {
       if (!(state(row, c) & 1)) continue;
       PixelSky& p = out[static_cast<std::size_t>(c)];
       p.bits = static_cast<std::uint8_t>((cand[c] >> kSkyShift) & 0x0f);
-      p.pattern = (cand[c] & kPatternKeptBit) != 0;
+      p.pattern = is_pattern_kept(cand[c]);
       p.brightening = brightening(row, c, 0.0f);
       // The region's edge against observed, unchanged ground: not against no data, which says
       // nothing about how the region ends, nor the grid's edge.
@@ -316,7 +353,7 @@ class ChunkSky {
 
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
                                            int min_pixels, bool need_seed,
-                                           CloudScreening* screening) {
+                                           CloudScreening* screening, SeasonalSetAside* seasonal) {
   auto ds = open_raster(change, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   auto cand = open_raster(candidates, true);
@@ -344,9 +381,13 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   // by the is_sky_only ones (a cloud's core the rules took out, with its edge). The size and
   // seed rule keeps regions of changed pixels alone, as without the screening.
   SeededRegions regions(w, false);
-  std::optional<SeededRegions> judged;
+  std::optional<SeededRegions> judged, rest;
   if (screening) judged.emplace(w, true);
-  std::vector<std::uint8_t> buf, seeds, raw, members;
+  // With the seasonal set-aside, the changed pixels that are not seasonal are labelled apart
+  // too: where a region is the season's, they stay change only as regions of their own that
+  // pass the size and seed rule (a roof beside a ploughed field), not as its scattered pixels.
+  if (seasonal) rest.emplace(w, false);
+  std::vector<std::uint8_t> buf, seeds, season, raw, members, others;
   std::vector<PixelSky> sky;
   for (int r = 0; r < h; r += kRows) {
     const int n = std::min(kRows, h - r);
@@ -360,7 +401,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       rows(band, GF_Read, r, w, n, buf.data(), change);
       for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
     }
-    if (need_seed) {
+    if (need_seed || seasonal) {
       // The chunk's rows of candidates, as the screening read them or read here.
       const std::uint8_t* rows_read = chunk ? chunk->candidates(0) : nullptr;
       if (!rows_read) {
@@ -368,13 +409,21 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
         rows(out, GF_Read, r, w, n, raw.data(), candidates);
         rows_read = raw.data();
       }
-      seeds.resize(buf.size());
+      seeds.resize(need_seed ? buf.size() : 0);
       for (std::size_t i = 0; i < seeds.size(); ++i) seeds[i] = (rows_read[i] & kSeedBit) ? 1 : 0;
+      season.resize(seasonal ? buf.size() : 0);
+      for (std::size_t i = 0; i < season.size(); ++i) season[i] = buf[i] && is_seasonal(rows_read[i]);
     }
     members.resize(static_cast<std::size_t>(w));
     for (int k = 0; k < n; ++k) {
       const std::size_t o = static_cast<std::size_t>(k) * w;
-      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr);
+      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr, nullptr,
+                  seasonal ? season.data() + o : nullptr);
+      if (rest) {
+        others.resize(static_cast<std::size_t>(w));
+        for (int c = 0; c < w; ++c) others[c] = buf[o + c] && !season[o + c];
+        rest->row(others.data(), need_seed ? seeds.data() + o : nullptr);
+      }
       if (!chunk) continue;
       chunk->row(k, sky);
       chunk->flags(k, members.data(), /*sky_only=*/true);
@@ -384,8 +433,12 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   if (screening)
     judged->judge_sky(min_pixels, need_seed, screening->min_cloud_pixels,
                       screening->max_shadow_distance_px);
+  if (seasonal) {
+    seasonal->regions = regions.seasonal_regions(min_pixels, need_seed, seasonal->min_share);
+    seasonal->pixels = 0;
+  }
   std::array<std::int64_t, 256> counts{};
-  std::vector<std::uint8_t> flags, verdicts;
+  std::vector<std::uint8_t> flags, verdicts, marks, kept_apart;
   std::vector<std::int32_t> roots;
   std::set<std::int32_t> screened;  ///< the judged regions that took changed pixels out
   for (int r = 0; r < h; r += kRows) {
@@ -396,6 +449,23 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = buf[i] >= 1 && buf[i] <= 3;
     for (int k = 0; k < n; ++k)
       regions.clear(r + k, flags.data() + static_cast<std::size_t>(k) * w, min_pixels, need_seed);
+    if (seasonal) {
+      // In a region the season explains: its seasonal pixels are no change, its others change
+      // where their own region passes the size and seed rule.
+      marks.assign(buf.size(), 0);
+      kept_apart.assign(buf.size(), 0);
+      for (int k = 0; k < n; ++k) {
+        const std::size_t o = static_cast<std::size_t>(k) * w;
+        regions.mark_seasonal(r + k, marks.data() + o, min_pixels, need_seed,
+                              seasonal->min_share);
+        rest->clear(r + k, kept_apart.data() + o, min_pixels, need_seed);
+      }
+      for (std::size_t i = 0; i < buf.size(); ++i)
+        if (marks[i]) {
+          flags[i] = kept_apart[i];
+          seasonal->pixels += !kept_apart[i];
+        }
+    }
     if (judged) {
       // Each pixel's verdict from the judged regions (every changed pixel lies in one): 2 + the
       // date for a cloud or its shadow; and which region it is, to count those that screened.

@@ -85,6 +85,7 @@ json calibration_record(const RunContext& ctx) {
                           {"false_alarm", t->false_alarm},
                           {"seed_false_alarm", t->seed_false_alarm},
                           {"vegetation_ndvi", t->vegetation_ndvi},
+                          {"soil_nir_red", t->soil_nir_red},
                           {"shift_px", t->shift_px}};
   }
   return j;
@@ -300,6 +301,7 @@ void restore_calibration_from(RunContext& ctx, const json& j) {
     test.false_alarm = t.at("false_alarm").get<double>();
     test.seed_false_alarm = t.at("seed_false_alarm").get<double>();
     test.vegetation_ndvi = t.at("vegetation_ndvi").get<float>();
+    test.soil_nir_red = t.at("soil_nir_red").get<float>();
     test.shift_px = t.at("shift_px").get<int>();
     ctx.spectral = test;
   }

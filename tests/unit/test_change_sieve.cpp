@@ -276,3 +276,47 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   EXPECT_EQ(alone.clouds, 0);
   EXPECT_EQ(test::read_band(d / "change.tif")[std::size_t(256) * w + 90 + 25], 1);
 }
+
+TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay) {
+  io::setup_gdal(nullptr);
+  test::TempDir d;
+  const int n = 60;
+  std::vector<double> change(std::size_t(n) * n, 0), cand(change.size(), 0);
+  const double seed = io::kSeedBit;
+  auto fill = [&](int r0, int r1, int c0, int c1, double bits) {
+    for (int r = r0; r < r1; ++r)
+      for (int c = c0; c < c1; ++c) {
+        change[std::size_t(r) * n + c] = 3;
+        cand[std::size_t(r) * n + c] = 3 + bits;
+      }
+  };
+  // A field that turned with the season (20 x 20), a two-pixel fragment inside it that is not
+  // seasonal, and a roof (6 x 6) beside it: one region, 91 % seasonal.
+  fill(5, 25, 5, 25, io::kSeasonalBit + seed);
+  fill(15, 16, 15, 17, 0);
+  fill(5, 11, 25, 31, seed);
+  // A site half soil (seasonal), half paved, on its own: half seasonal, so change.
+  fill(40, 50, 5, 10, io::kSeasonalBit);
+  fill(40, 50, 10, 15, seed);
+  // A region of pixels that look like shadow: the bit is the shadow's pattern, not the season.
+  fill(40, 50, 40, 50, io::kPatternKeptBit + (kShadowLater << io::kSkyShift) + seed);
+  write_change_and_candidates(d, n, n, change, cand);
+  io::SeasonalSetAside seasonal;
+  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true,
+                                       nullptr, &seasonal);
+  const auto c = test::read_band(d / "change.tif");
+  auto at = [&](int r, int col) { return c[std::size_t(r) * n + col]; };
+  EXPECT_EQ(at(10, 10), 0) << "the field is the season";
+  EXPECT_EQ(at(15, 15), 0) << "a fragment of the field stays with it";
+  EXPECT_EQ(at(7, 27), 3) << "the roof beside the field is change";
+  EXPECT_EQ(at(45, 6), 3) << "the soil half of a site with paving is change";
+  EXPECT_EQ(at(45, 12), 3);
+  EXPECT_EQ(at(45, 45), 3) << "shadow-like pixels are not seasonal";
+  EXPECT_EQ(seasonal.regions, 1);
+  EXPECT_EQ(seasonal.pixels, 400);
+  EXPECT_EQ(counts[3], 36 + 100 + 100);
+  // Without the set-aside, the field stays change.
+  write_change_and_candidates(d, n, n, change, cand);
+  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
+  EXPECT_EQ(test::read_band(d / "change.tif")[10 * n + 10], 3);
+}

@@ -182,3 +182,40 @@ TEST(SpectralChange, AShiftOfOnePixelIsToleratedWhereANewObjectIsNot) {
   EXPECT_EQ(misregistration_shift_px(30.0), 0);
   EXPECT_EQ(misregistration_shift_px(0.5), 2);
 }
+
+TEST(SpectralChange, VegetationToSoilLikeGroundIsSeasonalRoofsWaterAndVegetationAreNot) {
+  // One pixel per case: earlier (blue, green, red, nir), later; NaN where a band is missing.
+  struct Case {
+    float before[4], after[4];
+    bool seasonal;
+    const char* what;
+  };
+  const Case cases[] = {
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.07f, 0.10f, 0.14f, 0.21f}, true, "crop to ploughed soil"},
+      {{0.07f, 0.10f, 0.14f, 0.21f}, {0.03f, 0.06f, 0.04f, 0.40f}, true, "soil sown green"},
+      {{0.02f, 0.05f, 0.03f, 0.32f}, {0.05f, 0.06f, 0.07f, 0.12f}, true, "trees bare of leaves"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.18f, 0.18f, 0.19f, 0.22f}, false, "crop to concrete"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.08f, 0.09f, 0.13f, 0.14f}, false, "crop to red roof"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.06f, 0.05f, 0.03f, 0.02f}, false, "crop to pond"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.03f, 0.07f, 0.05f, 0.30f}, false, "green both dates"},
+      {{0.07f, 0.10f, 0.14f, 0.21f}, {0.18f, 0.18f, 0.19f, 0.22f}, false, "soil to concrete"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.07f, 0.10f, kNaN, 0.21f}, false, "red missing"},
+  };
+  const BandRole roles[] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+  ReflectanceBlock a, b;
+  for (const Case& c : cases)
+    for (int k = 0; k < 4; ++k) {
+      a.plane(roles[k]).push_back(c.before[k]);
+      b.plane(roles[k]).push_back(c.after[k]);
+    }
+  const SpectralChangeTest test;
+  for (std::size_t i = 0; i < std::size(cases); ++i)
+    EXPECT_EQ(seasonal_transition(test, a, b, i), cases[i].seasonal) << cases[i].what;
+  // Without NIR nothing is seasonal (RGB pairs: the building method's).
+  ReflectanceBlock rgb_a, rgb_b;
+  for (int k = 0; k < 3; ++k) {
+    rgb_a.plane(roles[k]) = a.plane(roles[k]);
+    rgb_b.plane(roles[k]) = b.plane(roles[k]);
+  }
+  EXPECT_FALSE(seasonal_transition(test, rgb_a, rgb_b, 0));
+}

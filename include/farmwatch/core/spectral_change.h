@@ -34,6 +34,10 @@ struct SpectralChangeTest {
   double false_alarm = 1e-3;       ///< per pixel, under no change: a pixel of a change region
   double seed_false_alarm = 1e-8;  ///< a change region needs one pixel this unlikely (seeds)
   float vegetation_ndvi = 0.3f;
+  /// NIR over red at and above which a date that is not vegetation is soil, dry grass or bare
+  /// branches over litter (seasonal_transition): roofs, concrete, asphalt and water lie about
+  /// 1 or below.
+  float soil_nir_red = 1.25f;
   int shift_px = 0;  ///< misregistration tolerance: shifts of up to this many pixels match
   /// The critical values of the statistic: a changed pixel, a seed.
   double threshold() const;
@@ -47,6 +51,19 @@ inline constexpr double kMisregistrationToleranceM = 10.0;
 /// the tolerance over the pixel size, rounded, at most 2 (0 for pixels over 20 m, 1 from 7 m
 /// to 20 m, 2 at 5 m and finer).
 int misregistration_shift_px(double pixel_m);
+
+/// Whether the change at pixel `i` of `a` and `b` is one the season explains: vegetation in one
+/// date (NDVI above test.vegetation_ndvi) and, in the other, not vegetation but soil-like
+/// (NIR / red at least test.soil_nir_red): crops to ploughed or harvested soil and back, green
+/// hills dried, deciduous trees bare of leaves. No built-up evidence: a roof, concrete,
+/// asphalt or water in the other date has NIR / red about 1 or below. On DNs with no
+/// reflectance rule the ratio is the DNs' (reflectance-like for Sentinel-2 L1C and Landsat
+/// 8/9 Level-1; Landsat 5/7 8-bit DNs understate it, so fewer pixels qualify). False where
+/// red or NIR is missing on either date. Used by io::sieve_change's seasonal set-aside,
+/// region by region (issue 15's field report: Sentinel-2 pairs in different seasons, where
+/// 95 % of what was flagged was seasonal).
+bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
+                         const ReflectanceBlock& b, std::size_t i);
 
 /// Per pixel of `a` and `b` (the same window, `width` x `height`): 1 changed, 2 changed
 /// between vegetation on both dates (phenology, rotation; or cropland to orchard, which only a

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "farmwatch/core/calendar.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/cog_writer.h"
@@ -103,7 +104,9 @@ class Classify : public Stage {
         1000;
   }
 
-  /// The change test's hysteresis and minimum region, and its cloud screening where the change
+  /// The change test's hysteresis and minimum region, its seasonal set-aside (regions of
+  /// vegetation in one date and soil-like ground in the other are the season), and its cloud
+  /// screening where the change
   /// vector has the visible bands: a change region that is a cloud or its shadow in one date
   /// becomes no observation in change.tif (core: screen_change_regions); the land-use maps
   /// keep their classes there, so the dates' cloud counts do not include it.
@@ -127,9 +130,28 @@ class Classify : public Stage {
           kMinCloudPixels, static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / pixel_m2)));
       screening->max_shadow_distance_px = kMaxShadowDistanceM / std::sqrt(pixel_m2);
     }
-    ctx.pixels.change_pixels =
-        io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, kMinChangePixels,
-                         /*need_seed=*/true, screening ? &*screening : nullptr);
+    // The seasonal set-aside where the dates lie in different seasons (both dates known).
+    io::SeasonalSetAside seasonal;
+    const auto& dates = ctx.spec.dates;
+    std::optional<int> apart;
+    if (dates.size() == 2 && valid_date(dates[0].date) && valid_date(dates[1].date))
+      apart = days_apart_in_year(dates[0].date, dates[1].date);
+    const bool seasons = apart && *apart > kSameSeasonDays;
+    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out,
+                                                kMinChangePixels, /*need_seed=*/true,
+                                                screening ? &*screening : nullptr,
+                                                seasons ? &seasonal : nullptr);
+    ctx.spectral_report["seasonal_set_aside"] = {
+        {"applied", seasons},
+        {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},
+        {"same_season_days", kSameSeasonDays},
+        {"min_share", seasonal.min_share},
+        {"regions", seasonal.regions},
+        {"pixels", seasonal.pixels}};
+    if (seasonal.regions)
+      log.info("seasonal set-aside: " + std::to_string(seasonal.regions) + " change region(s), " +
+               std::to_string(seasonal.pixels) +
+               " pixels, vegetation in one date and soil-like in the other: no change");
     if (!screening) return;
     ctx.spectral_report["cloud_screening"] = {{"min_cloud_pixels", screening->min_cloud_pixels},
                                               {"clouds", screening->clouds},

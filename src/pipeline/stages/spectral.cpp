@@ -59,6 +59,7 @@ class Spectral : public Stage {
     report["seed_false_alarm_rate"] = test.seed_false_alarm;
     report["seed_threshold_chi_square"] = std::round(test.seed_threshold() * 100) / 100;
     report["vegetation_ndvi"] = test.vegetation_ndvi;
+    report["soil_nir_red"] = test.soil_nir_red;
     report["misregistration_tolerance_m"] = kMisregistrationToleranceM;
     report["shift_px"] = test.shift_px;
     report["min_pixels"] = kMinChangePixels;

@@ -33,6 +33,12 @@ std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 /// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
 /// smaller ones become no change.
 inline constexpr int kMinChangePixels = 9;
+/// Dates further apart than this in the year (days, whatever the years) are in different
+/// seasons: their change regions get the seasonal set-aside (io::SeasonalSetAside). Closer, the
+/// pair is an anniversary pair, chosen so that the season has not changed, and vegetation
+/// turned to soil-like ground is change (on Landsat's 30 m pixels new built-up land, mixed with
+/// its gardens and trees, is soil-like to the set-aside's NIR / red test).
+inline constexpr int kSameSeasonDays = 30;
 /// The smallest change region the cloud screening judges: 1 ha and 100 pixels at least.
 inline constexpr double kMinCloudAreaM2 = 10000;
 inline constexpr std::int64_t kMinCloudPixels = 100;

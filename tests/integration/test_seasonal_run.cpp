@@ -1,0 +1,197 @@
+// A Sentinel-2 pair over farmland, hills, woods and a town in different seasons, no farmland
+// layer (issue 15's field report): crops turned to ploughed soil and soil sown green, green
+// hills dried, deciduous trees bare of leaves are the season, not change; construction on the
+// same fields (a concrete lot, a metal roof, a site half excavated and half paved) is change.
+// Run as relative brightness (DN with no rule, the field report's command) and as reflectance.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "test_support.h"
+
+using namespace farmwatch;
+
+namespace {
+
+constexpr int kSize = 256, kBlock = 16;
+
+/// Ground covers: blue, green, red, NIR reflectance in the earlier and the later date.
+struct Cover {
+  double before[4], after[4];
+  bool seasonal;
+};
+const Cover kCovers[] = {
+    // Unchanged: a town's grey and red roofs, evergreen wood, a pond, a meadow kept green.
+    {{0.10, 0.09, 0.08, 0.12}, {0.10, 0.09, 0.08, 0.12}, false},
+    {{0.08, 0.09, 0.13, 0.16}, {0.08, 0.09, 0.13, 0.16}, false},
+    {{0.02, 0.04, 0.03, 0.25}, {0.02, 0.04, 0.03, 0.25}, false},
+    {{0.06, 0.05, 0.03, 0.02}, {0.06, 0.05, 0.03, 0.02}, false},
+    {{0.04, 0.07, 0.05, 0.30}, {0.04, 0.07, 0.05, 0.30}, false},
+    // The season: green crop to ploughed soil, soil to green crop, a green hill dried, a
+    // deciduous wood bare of leaves.
+    {{0.03, 0.06, 0.04, 0.42}, {0.07, 0.10, 0.14, 0.21}, true},
+    {{0.07, 0.10, 0.14, 0.21}, {0.03, 0.06, 0.04, 0.42}, true},
+    {{0.04, 0.07, 0.05, 0.28}, {0.08, 0.11, 0.15, 0.20}, true},
+    {{0.02, 0.05, 0.03, 0.32}, {0.05, 0.06, 0.07, 0.12}, true},
+};
+
+/// A construction site: rows and columns [r0, r0 + n) x [c0, c0 + n) of a green field, later
+/// `left` on its left half and `right` on its right half; with `yard` > 0, in a yard of that
+/// many pixels of the town's unchanged ground (otherwise beside the fields around it).
+struct Site {
+  int r0, c0, n;
+  double left[4], right[4];
+  int yard = 0;
+  bool in(int r, int c) const { return r >= r0 && r < r0 + n && c >= c0 && c < c0 + n; }
+  bool in_yard(int r, int c) const {
+    return yard > 0 && r >= r0 - yard && r < r0 + n + yard && c >= c0 - yard &&
+           c < c0 + n + yard && !in(r, c);
+  }
+};
+const double kCrop[4] = {0.03, 0.06, 0.04, 0.42};
+const Site kSites[] = {
+    // A concrete lot and a blue-grey metal roof beside fields that turned with the season, and
+    // a site half excavated (soil, as a ploughed field looks), half paved, in its own yard: its
+    // paving is the built-up evidence that keeps the soil change. Beside ploughed fields, the
+    // soil half would go with them, the paved half stay.
+    {40, 40, 24, {0.18, 0.18, 0.19, 0.22}, {0.18, 0.18, 0.19, 0.22}},
+    {150, 180, 20, {0.12, 0.13, 0.12, 0.13}, {0.12, 0.13, 0.12, 0.13}},
+    {200, 60, 24, {0.07, 0.10, 0.14, 0.21}, {0.18, 0.18, 0.19, 0.22}, 8},
+};
+
+/// Each 16 x 16 block's cover, drawn once for both dates.
+std::vector<int> block_covers() {
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> pick(0, static_cast<int>(std::size(kCovers)) - 1);
+  std::vector<int> k(std::size_t(kSize / kBlock) * (kSize / kBlock));
+  for (auto& v : k) v = pick(rng);
+  return k;
+}
+
+test::RasterSpec scene(bool later, bool relative) {
+  const auto covers = block_covers();
+  std::mt19937 tones(3), grain(later ? 11 : 5), ground(9);
+  std::normal_distribution<double> tone(1, 0.04), noise(0, 0.003), texture(0, 0.006);
+  std::vector<double> block_tone(covers.size());
+  for (auto& t : block_tone) t = tone(tones);
+  test::RasterSpec s;
+  s.width = s.height = kSize;
+  s.type = GDT_UInt16;
+  if (!relative) s.scale = 1e-4;
+  s.descriptions = {"blue", "green", "red", "nir"};
+  s.bands.assign(4, std::vector<double>(std::size_t(kSize) * kSize));
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c) {
+      const std::size_t k = std::size_t(r / kBlock) * (kSize / kBlock) + c / kBlock;
+      const Cover& cover = kCovers[covers[k]];
+      const double t = texture(ground);
+      const double* v = later ? cover.after : cover.before;
+      double tint = block_tone[k];
+      for (const Site& site : kSites) {
+        if (site.in_yard(r, c)) {
+          v = kCovers[0].before;
+          tint = 1;
+        }
+        if (site.in(r, c)) {
+          v = !later ? kCrop : c < site.c0 + site.n / 2 ? site.left : site.right;
+          tint = 1;
+        }
+      }
+      for (int b = 0; b < 4; ++b)
+        s.bands[b][std::size_t(r) * kSize + c] =
+            std::round(std::clamp(v[b] * tint + t + noise(grain), 0.0, 1.0) * 1e4);
+    }
+  return s;
+}
+
+}  // namespace
+
+class Seasonal : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Seasonal, CropSoilDryHillsAndBareTreesAreTheSeasonConstructionIsChange) {
+  const bool relative = GetParam();
+  test::TempDir d;
+  test::write_raster(d / "s2_20200715.tif", scene(false, relative));
+  test::write_raster(d / "s2_20210115.tif", scene(true, relative));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
+                                d / "s2_20210115.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  const auto covers = block_covers();
+  double season = 0, season_flagged = 0;
+  std::vector<double> site(std::size(kSites)), site_flagged(std::size(kSites));
+  std::vector<double> cover(std::size(kCovers)), cover_flagged(std::size(kCovers));
+  for (int row = 0; row < kSize; ++row)
+    for (int col = 0; col < kSize; ++col) {
+      const double v = c[std::size_t(row) * kSize + col];
+      const bool flagged = v >= 1 && v <= 3;
+      bool on_site = false;
+      for (std::size_t k = 0; k < std::size(kSites); ++k) {
+        on_site = on_site || kSites[k].in_yard(row, col);
+        if (kSites[k].in(row, col)) {
+          on_site = true;
+          ++site[k];
+          site_flagged[k] += flagged;
+        }
+      }
+      const std::size_t k = std::size_t(row / kBlock) * (kSize / kBlock) + col / kBlock;
+      if (on_site) continue;
+      ++cover[std::size_t(covers[k])];
+      cover_flagged[std::size_t(covers[k])] += flagged;
+      if (kCovers[covers[k]].seasonal) {
+        ++season;
+        season_flagged += flagged;
+      }
+    }
+  std::string shares;  // flagged share of each cover, for a failure's message
+  for (std::size_t k = 0; k < cover.size(); ++k)
+    shares += " " + std::to_string(cover_flagged[k] / std::max(1.0, cover[k]));
+  ASSERT_GT(season, 0.3 * kSize * kSize);
+  EXPECT_LT(season_flagged / season, 0.05) << "the season reported as change; by cover:" << shares;
+  for (std::size_t k = 0; k < std::size(kSites); ++k)
+    EXPECT_GT(site_flagged[k] / site[k], 0.8) << "construction site " << k << " missed";
+  const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
+  EXPECT_TRUE(set_aside["applied"].get<bool>()) << set_aside.dump();
+  EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 182);  // to 2020-01-15
+  EXPECT_GT(set_aside["regions"].get<int>(), 0) << summary["spectral_change_test"].dump();
+  EXPECT_GT(set_aside["pixels"].get<double>(), 0.3 * kSize * kSize);
+}
+
+TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
+  // The same fields a year and five days apart: the season is the same, so what turned is
+  // change (on Landsat's 30 m pixels new built-up land looks soil-like too), and the set-aside
+  // does not run.
+  test::TempDir d;
+  test::write_raster(d / "s2_20200715.tif", scene(false, true));
+  test::write_raster(d / "s2_20210720.tif", scene(true, true));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
+                                d / "s2_20210720.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  const auto covers = block_covers();
+  double season = 0, season_flagged = 0;
+  for (int row = 0; row < kSize; ++row)
+    for (int col = 0; col < kSize; ++col) {
+      const std::size_t k = std::size_t(row / kBlock) * (kSize / kBlock) + col / kBlock;
+      bool on_site = false;
+      for (const Site& s : kSites) on_site = on_site || s.in(row, col) || s.in_yard(row, col);
+      if (on_site || !kCovers[covers[k]].seasonal) continue;
+      ++season;
+      const double v = c[std::size_t(row) * kSize + col];
+      season_flagged += v >= 1 && v <= 3;
+    }
+  EXPECT_GT(season_flagged / season, 0.5);
+  const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
+  EXPECT_FALSE(set_aside["applied"].get<bool>()) << set_aside.dump();
+  EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? "RelativeBrightness" : "Reflectance";
+                         });
