@@ -6,7 +6,6 @@
 #include <cmath>
 #include <optional>
 #include <set>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -218,9 +217,9 @@ class SeededRegions {
   std::vector<char> seeded_{0};
   std::vector<std::uint32_t> size_{0};
   std::vector<std::uint32_t> seasonal_{0};  ///< pixels with kSeasonalBit, per label
-  int row_ = 0;                            ///< rows fed
-  std::vector<ChangeRegionSky> sky_;       ///< per label, with the cloud screening
-  std::vector<RegionSkyVerdict> verdict_;  ///< per root, after judge_sky
+  int row_ = 0;                             ///< rows fed
+  std::vector<ChangeRegionSky> sky_;        ///< per label, with the cloud screening
+  std::vector<RegionSkyVerdict> verdict_;   ///< per root, after judge_sky
   std::vector<std::int32_t> prev_, cur_;
   std::vector<Run> runs_;
   std::vector<std::size_t> row_start_;  ///< first run of each row, and the end
@@ -412,7 +411,8 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       seeds.resize(need_seed ? buf.size() : 0);
       for (std::size_t i = 0; i < seeds.size(); ++i) seeds[i] = (rows_read[i] & kSeedBit) ? 1 : 0;
       season.resize(seasonal ? buf.size() : 0);
-      for (std::size_t i = 0; i < season.size(); ++i) season[i] = buf[i] && is_seasonal(rows_read[i]);
+      for (std::size_t i = 0; i < season.size(); ++i)
+        season[i] = buf[i] && is_seasonal(rows_read[i]);
     }
     members.resize(static_cast<std::size_t>(w));
     for (int k = 0; k < n; ++k) {
