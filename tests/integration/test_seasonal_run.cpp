@@ -156,6 +156,9 @@ TEST_P(Seasonal, CropSoilDryHillsAndBareTreesAreTheSeasonConstructionIsChange) {
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
   EXPECT_TRUE(set_aside["applied"].get<bool>()) << set_aside.dump();
+  EXPECT_NE(r.output.find("季节性变化 (not reported: the dates lie 182 days apart"),
+            std::string::npos)
+      << r.output;
   EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 182);  // to 2020-01-15
   EXPECT_GT(set_aside["regions"].get<int>(), 0) << summary["spectral_change_test"].dump();
   EXPECT_GT(set_aside["pixels"].get<double>(), 0.3 * kSize * kSize);
@@ -189,6 +192,9 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
   const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
   EXPECT_FALSE(set_aside["applied"].get<bool>()) << set_aside.dump();
   EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 5);
+  EXPECT_NE(r.output.find("seasonal set-aside not run: the dates are 5 days apart"),
+            std::string::npos)
+      << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),
