@@ -172,16 +172,22 @@ double otsu_threshold(const std::vector<double>& v) {
   return lo + (best_k + 1) * (hi - lo) / kBins;
 }
 
-/// The first iteration's weights: 1 for the pixels below the Otsu split of the change-vector
-/// magnitude, 0 above. The magnitude is over the bands' differences (later - earlier, less
-/// their median: an offset between the dates does not count), each over the earlier band's
-/// standard deviation. Starting from all pixels, a scene where change is widespread (two fifths
-/// of the pixels) made the first canonical correlation absorb the change, and the iterations
-/// never left it; the two-population split starts them from the pixels most likely unchanged,
-/// and the iterations then re-decide every pixel. Differences rather than bands z-scored per
-/// date: where most of the scene changed, the later date's mean and spread are the change's,
-/// and z-scoring made the unchanged pixels look changed.
-std::vector<double> initial_weights(const cv::Mat& x, const cv::Mat& y) {
+/// The first iteration's weights, from two-population splits of the change-vector magnitude:
+/// 1 for the pixels below the split, 0 above. The magnitude is over the bands' differences
+/// (later - earlier, less their median: an offset between the dates does not count), each over
+/// the earlier band's standard deviation. Starting from all pixels, a scene where change is
+/// widespread (two fifths of the pixels) made the first canonical correlation absorb the
+/// change, and the iterations never left it; a split starts them from the pixels most likely
+/// unchanged, and the iterations then re-decide every pixel. Differences rather than bands
+/// z-scored per date: where most of the scene changed, the later date's mean and spread are the
+/// change's, and z-scoring made the unchanged pixels look changed.
+///
+/// Two starts: below the Otsu split of the magnitude, and below the Otsu split of that lower
+/// population. Where change is widespread and of several kinds, the magnitude has more than two
+/// modes, and the first split leaves the smallest kind of change (bare land built up, which
+/// darkens every band alike) with the unchanged pixels, where the canonical variates absorb
+/// it; the second start excludes it. Empty where a split leaves fewer than 100 pixels.
+std::vector<std::vector<double>> initial_weights(const cv::Mat& x, const cv::Mat& y) {
   const int n = x.rows, p = x.cols;
   std::vector<double> mag(n, 0), diff(n), sorted;
   for (int b = 0; b < p; ++b) {
@@ -198,33 +204,32 @@ std::vector<double> initial_weights(const cv::Mat& x, const cv::Mat& y) {
     }
   }
   for (double& m : mag) m = std::sqrt(m);
-  std::vector<double> w(n, 1.0);
+  std::vector<std::vector<double>> starts;
+  auto below = [&](double t) {
+    std::vector<double> w(n, 0.0);
+    std::size_t kept = 0;
+    for (int i = 0; i < n; ++i) kept += (w[i] = mag[i] <= t ? 1.0 : 0.0) > 0;
+    if (kept >= 100) starts.push_back(std::move(w));
+  };
   const double t = otsu_threshold(mag);
-  if (std::isnan(t)) return w;
-  std::size_t kept = 0;
-  for (int i = 0; i < n; ++i) kept += (w[i] = mag[i] <= t ? 1.0 : 0.0) > 0;
-  if (kept < 100) std::fill(w.begin(), w.end(), 1.0);
-  return w;
+  if (std::isnan(t)) return {std::vector<double>(n, 1.0)};
+  below(t);
+  std::vector<double> lower;
+  for (double m : mag)
+    if (m <= t) lower.push_back(m);
+  if (const double t2 = otsu_threshold(lower); !std::isnan(t2) && t2 < t) below(t2);
+  if (starts.empty()) starts.emplace_back(n, 1.0);
+  return starts;
 }
 
-}  // namespace
-
-std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
-                                             const std::vector<std::vector<float>>& later,
-                                             double no_change_probability) {
-  const int p = static_cast<int>(earlier.size());
-  if (p == 0 || later.size() != earlier.size()) return std::nullopt;
-  const int n = static_cast<int>(earlier[0].size());
-  if (n < 100) return std::nullopt;
-  cv::Mat x(n, p, CV_64F), y(n, p, CV_64F);
-  for (int b = 0; b < p; ++b)
-    for (int i = 0; i < n; ++i) {
-      x.at<double>(i, b) = earlier[b][i];
-      y.at<double>(i, b) = later[b][i];
-    }
+/// IR-MAD iterations from the first weights `w` (1 kept, 0 not), then the orthogonal regression
+/// per band on the pixels whose no-change probability exceeds `no_change_probability`.
+std::optional<Normalisation> irmad_from(const cv::Mat& x, const cv::Mat& y, std::vector<double> w,
+                                        double no_change_probability) {
+  const int n = x.rows, p = x.cols;
   Normalisation out;
   out.samples = static_cast<std::size_t>(n);
-  std::vector<double> w = initial_weights(x, y), prob(n, 1.0);
+  std::vector<double> prob(n, 1.0);
   for (int it = 1; it <= 20; ++it) {
     out.iterations = it;
     const Moments m = weighted_moments(x, y, w);
@@ -313,6 +318,42 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
     out.bands.push_back(f);
   }
   return out;
+}
+
+
+}  // namespace
+
+std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
+                                             const std::vector<std::vector<float>>& later,
+                                             double no_change_probability) {
+  const int p = static_cast<int>(earlier.size());
+  if (p == 0 || later.size() != earlier.size()) return std::nullopt;
+  const int n = static_cast<int>(earlier[0].size());
+  if (n < 100) return std::nullopt;
+  cv::Mat x(n, p, CV_64F), y(n, p, CV_64F);
+  for (int b = 0; b < p; ++b)
+    for (int i = 0; i < n; ++i) {
+      x.at<double>(i, b) = earlier[b][i];
+      y.at<double>(i, b) = later[b][i];
+    }
+  // From each start, the result whose canonical correlations sum highest: the no-change set
+  // that follows one linear relation between the dates best (a kind of change absorbed with
+  // it lowers them).
+  std::optional<Normalisation> best;
+  double best_sum = -1;
+  const auto starts = initial_weights(x, y);
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    auto fit = irmad_from(x, y, starts[k], no_change_probability);
+    if (!fit) continue;
+    double sum = 0;
+    for (double rho : fit->canonical_correlations) sum += rho;
+    if (sum > best_sum) {
+      best_sum = sum;
+      best = std::move(fit);
+      best->start = static_cast<int>(k);
+    }
+  }
+  return best;
 }
 
 }  // namespace farmwatch

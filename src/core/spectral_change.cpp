@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <opencv2/core.hpp>
 #include <stdexcept>
 
 namespace farmwatch {
@@ -20,17 +21,122 @@ int misregistration_shift_px(double pixel_m) {
   return std::clamp(static_cast<int>(std::lround(kMisregistrationToleranceM / rounded)), 0, 2);
 }
 
-bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
-                         const ReflectanceBlock& b, std::size_t i) {
+namespace {
+
+/// The pixel's date that is not vegetation, if the pair passes the vegetation and soil tests
+/// there (null otherwise).
+const ReflectanceBlock* soil_date(const SpectralChangeTest& test, const ReflectanceBlock& a,
+                                  const ReflectanceBlock& b, std::size_t i) {
   for (const ReflectanceBlock* x : {&a, &b})
-    if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return false;
+    if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return nullptr;
   const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
   if (std::isnan(na) || std::isnan(nb) || std::max(na, nb) <= test.vegetation_ndvi ||
       std::min(na, nb) > test.vegetation_ndvi)
-    return false;
+    return nullptr;
   const ReflectanceBlock& other = na < nb ? a : b;
   const float red = other.plane(BandRole::red)[i], nir = other.plane(BandRole::nir)[i];
-  return red > 0 && nir >= test.soil_nir_red * red;
+  return red > 0 && nir >= test.soil_nir_red * red ? &other : nullptr;
+}
+
+constexpr BandRole kSoilRoles[3] = {BandRole::blue, BandRole::green, BandRole::nir};
+
+/// SeasonalSoil's features at pixel `i` of the date `d`: ln of blue, green and NIR over red,
+/// and ln red (NaN: band absent or not positive).
+std::array<float, 4> soil_features(const ReflectanceBlock& d, std::size_t i) {
+  std::array<float, 4> f{kNaN, kNaN, kNaN, kNaN};
+  const float red = d.plane(BandRole::red)[i];
+  if (!(red > 0)) return f;
+  for (std::size_t k = 0; k < 3; ++k)
+    if (d.has(kSoilRoles[k]) && d.plane(kSoilRoles[k])[i] > 0)
+      f[k] = std::log(d.plane(kSoilRoles[k])[i] / red);
+  f[3] = std::log(red);
+  return f;
+}
+
+float median_of(std::vector<float> v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+}  // namespace
+
+bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
+                         const ReflectanceBlock& b, std::size_t i) {
+  if (test.soil.modes.empty()) return false;
+  const ReflectanceBlock* d = soil_date(test, a, b, i);
+  if (!d) return false;
+  const auto f = soil_features(*d, i);
+  for (const auto& mode : test.soil.modes) {
+    bool inside = true;
+    for (std::size_t k = 0; k < 4 && inside; ++k)
+      if (test.soil.features[k])
+        inside = std::fabs(f[k] - mode.median[k]) <= kSeasonalSoilSpreads * mode.spread[k];
+    if (inside) return true;
+  }
+  return false;
+}
+
+SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector<BandRole>& roles,
+                               const std::vector<std::vector<float>>& earlier,
+                               const std::vector<std::vector<float>>& later) {
+  ReflectanceBlock a, b;
+  for (std::size_t j = 0; j < roles.size(); ++j) {
+    a.plane(roles[j]) = earlier[j];
+    b.plane(roles[j]) = later[j];
+  }
+  SeasonalSoil soil;
+  if (!a.has(BandRole::red) || !a.has(BandRole::nir) || !b.has(BandRole::red) ||
+      !b.has(BandRole::nir))
+    return soil;
+  for (std::size_t k = 0; k < 2; ++k)
+    soil.features[k] = a.has(kSoilRoles[k]) && b.has(kSoilRoles[k]);
+  std::vector<int> used;
+  for (int k = 0; k < 4; ++k)
+    if (soil.features[static_cast<std::size_t>(k)]) used.push_back(k);
+  // The samples that pass the tests, one row of features each.
+  std::vector<float> rows;
+  for (std::size_t i = 0; i < a.plane(BandRole::red).size(); ++i) {
+    const ReflectanceBlock* d = soil_date(test, a, b, i);
+    if (!d) continue;
+    const auto f = soil_features(*d, i);
+    if (std::any_of(used.begin(), used.end(), [&](int k) { return std::isnan(f[k]); })) continue;
+    for (int k : used) rows.push_back(f[static_cast<std::size_t>(k)]);
+  }
+  const int dims = static_cast<int>(used.size());
+  const int n = static_cast<int>(rows.size()) / dims;
+  soil.pixels = n;
+  if (n < kMinSeasonalSoilPixels) return soil;
+  const cv::Mat samples(n, dims, CV_32F, rows.data());
+  const int clusters = std::min(kSeasonalSoilModes, n);
+  cv::Mat labels, centres;
+  cv::theRNG() = cv::RNG(20261201);  // the same modes from the same samples
+  cv::kmeans(samples, clusters, labels,
+             cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 50, 1e-4), 3,
+             cv::KMEANS_PP_CENTERS, centres);
+  const std::int64_t least = std::max<std::int64_t>(kMinSeasonalSoilPixels, n / 10);
+  for (int c = 0; c < clusters; ++c) {
+    std::vector<std::vector<float>> values(used.size());
+    for (int i = 0; i < n; ++i)
+      if (labels.at<int>(i) == c)
+        for (std::size_t u = 0; u < used.size(); ++u)
+          values[u].push_back(rows[static_cast<std::size_t>(i) * used.size() + u]);
+    if (static_cast<std::int64_t>(values[0].size()) < least) continue;
+    SeasonalSoil::Mode mode;
+    mode.pixels = static_cast<std::int64_t>(values[0].size());
+    for (std::size_t u = 0; u < used.size(); ++u) {
+      const auto k = static_cast<std::size_t>(used[u]);
+      mode.median[k] = median_of(values[u]);
+      std::vector<float> dev(values[u].size());
+      for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = std::fabs(values[u][i] - mode.median[k]);
+      mode.spread[k] = std::max(kMinSeasonalSoilSpread, 1.4826f * median_of(std::move(dev)));
+    }
+    soil.modes.push_back(mode);
+  }
+  // In the order of their medians, whatever order k-means found them in.
+  std::sort(soil.modes.begin(), soil.modes.end(),
+            [](const auto& x, const auto& y) { return x.median < y.median; });
+  return soil;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <type_traits>
 
@@ -17,6 +18,24 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+/// A SeasonalSoil as JSON, and back (soil_of).
+json soil_json(const SeasonalSoil& s) {
+  json modes = json::array();
+  for (const auto& m : s.modes)
+    modes.push_back({{"median", m.median}, {"spread", m.spread}, {"pixels", m.pixels}});
+  return {{"modes", modes}, {"features", s.features}, {"pixels", s.pixels}};
+}
+SeasonalSoil soil_of(const json& j) {
+  SeasonalSoil s;
+  for (const auto& m : j.at("modes"))
+    s.modes.push_back({m.at("median").get<std::array<float, 4>>(),
+                       m.at("spread").get<std::array<float, 4>>(),
+                       m.at("pixels").get<std::int64_t>()});
+  s.features = j.at("features").get<std::array<bool, 4>>();
+  s.pixels = j.at("pixels").get<std::int64_t>();
+  return s;
+}
 
 /// The per-pixel pass's outputs a shard keeps, as ctx.job names them (empty names skipped).
 template <typename Job, typename Path = std::conditional_t<std::is_const_v<Job>, const std::string,
@@ -86,6 +105,7 @@ json calibration_record(const RunContext& ctx) {
                           {"seed_false_alarm", t->seed_false_alarm},
                           {"vegetation_ndvi", t->vegetation_ndvi},
                           {"soil_nir_red", t->soil_nir_red},
+                          {"seasonal_soil", soil_json(t->soil)},
                           {"shift_px", t->shift_px}};
   }
   return j;
@@ -302,6 +322,7 @@ void restore_calibration_from(RunContext& ctx, const json& j) {
     test.seed_false_alarm = t.at("seed_false_alarm").get<double>();
     test.vegetation_ndvi = t.at("vegetation_ndvi").get<float>();
     test.soil_nir_red = t.at("soil_nir_red").get<float>();
+    test.soil = soil_of(t.at("seasonal_soil"));
     test.shift_px = t.at("shift_px").get<int>();
     ctx.spectral = test;
   }

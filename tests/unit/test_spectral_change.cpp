@@ -183,8 +183,35 @@ TEST(SpectralChange, AShiftOfOnePixelIsToleratedWhereANewObjectIsNot) {
   EXPECT_EQ(misregistration_shift_px(0.5), 2);
 }
 
-TEST(SpectralChange, VegetationToSoilLikeGroundIsSeasonalRoofsWaterAndVegetationAreNot) {
-  // One pixel per case: earlier (blue, green, red, nir), later; NaN where a band is missing.
+TEST(SpectralChange, TheSeasonsSoilsAreSeasonalRoofsGreenhousesGravelAndWaterAreNot) {
+  // Calibration samples of a pair in two seasons: green crops and hills in July, ploughed
+  // fields, dried hills and woods bare of leaves in January (blue, green, red, NIR, each
+  // sample's tone varied 10 % and noise added), and unchanged town and water.
+  const BandRole roles[] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
+  const std::vector<std::array<std::array<float, 4>, 2>> kinds = {
+      {{{0.03f, 0.06f, 0.04f, 0.42f}, {0.07f, 0.10f, 0.14f, 0.21f}}},  // crop, ploughed
+      {{{0.04f, 0.07f, 0.05f, 0.28f}, {0.08f, 0.11f, 0.15f, 0.20f}}},  // green hill, dried
+      {{{0.02f, 0.05f, 0.03f, 0.32f}, {0.05f, 0.06f, 0.07f, 0.12f}}},  // wood, bare of leaves
+      {{{0.10f, 0.09f, 0.08f, 0.12f}, {0.10f, 0.09f, 0.08f, 0.12f}}},  // town
+      {{{0.06f, 0.05f, 0.03f, 0.02f}, {0.06f, 0.05f, 0.03f, 0.02f}}},  // water
+  };
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> tone(0.9f, 1.1f);
+  std::normal_distribution<float> noise(0, 0.003f);
+  std::vector<std::vector<float>> x(4), y(4);
+  for (int i = 0; i < 5000; ++i) {
+    const auto& kind = kinds[static_cast<std::size_t>(i) % kinds.size()];
+    const float t = tone(rng);
+    for (std::size_t b = 0; b < 4; ++b) {
+      x[b].push_back(kind[0][b] * t + noise(rng));
+      y[b].push_back(kind[1][b] * t + noise(rng));
+    }
+  }
+  SpectralChangeTest test;
+  test.soil = fit_seasonal_soil(test, {std::begin(roles), std::end(roles)}, x, y);
+  EXPECT_GT(test.soil.pixels, 2500);  // of the 3000 ploughed, dried and bare samples
+  ASSERT_FALSE(test.soil.modes.empty());
+  // One pixel per case: earlier, later.
   struct Case {
     float before[4], after[4];
     bool seasonal;
@@ -193,24 +220,31 @@ TEST(SpectralChange, VegetationToSoilLikeGroundIsSeasonalRoofsWaterAndVegetation
   const Case cases[] = {
       {{0.03f, 0.06f, 0.04f, 0.40f}, {0.07f, 0.10f, 0.14f, 0.21f}, true, "crop to ploughed soil"},
       {{0.07f, 0.10f, 0.14f, 0.21f}, {0.03f, 0.06f, 0.04f, 0.40f}, true, "soil sown green"},
+      {{0.04f, 0.07f, 0.05f, 0.28f}, {0.08f, 0.11f, 0.15f, 0.20f}, true, "a hill dried"},
       {{0.02f, 0.05f, 0.03f, 0.32f}, {0.05f, 0.06f, 0.07f, 0.12f}, true, "trees bare of leaves"},
       {{0.03f, 0.06f, 0.04f, 0.40f}, {0.18f, 0.18f, 0.19f, 0.22f}, false, "crop to concrete"},
-      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.08f, 0.09f, 0.13f, 0.14f}, false, "crop to red roof"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.07f, 0.09f, 0.20f, 0.27f}, false, "crop to red tiles"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.15f, 0.17f, 0.18f, 0.28f}, false, "crop to greenhouse"},
+      {{0.03f, 0.06f, 0.04f, 0.40f}, {0.12f, 0.14f, 0.17f, 0.22f}, false, "crop to gravel yard"},
       {{0.03f, 0.06f, 0.04f, 0.40f}, {0.06f, 0.05f, 0.03f, 0.02f}, false, "crop to pond"},
       {{0.03f, 0.06f, 0.04f, 0.40f}, {0.03f, 0.07f, 0.05f, 0.30f}, false, "green both dates"},
-      {{0.07f, 0.10f, 0.14f, 0.21f}, {0.18f, 0.18f, 0.19f, 0.22f}, false, "soil to concrete"},
       {{0.03f, 0.06f, 0.04f, 0.40f}, {0.07f, 0.10f, kNaN, 0.21f}, false, "red missing"},
   };
-  const BandRole roles[] = {BandRole::blue, BandRole::green, BandRole::red, BandRole::nir};
   ReflectanceBlock a, b;
   for (const Case& c : cases)
     for (int k = 0; k < 4; ++k) {
       a.plane(roles[k]).push_back(c.before[k]);
       b.plane(roles[k]).push_back(c.after[k]);
     }
-  const SpectralChangeTest test;
   for (std::size_t i = 0; i < std::size(cases); ++i)
     EXPECT_EQ(seasonal_transition(test, a, b, i), cases[i].seasonal) << cases[i].what;
+  // No model (no samples passed the tests): nothing is seasonal.
+  EXPECT_FALSE(seasonal_transition(SpectralChangeTest{}, a, b, 0));
+  // The same samples, the same modes.
+  const SeasonalSoil again = fit_seasonal_soil(test, {std::begin(roles), std::end(roles)}, x, y);
+  ASSERT_EQ(again.modes.size(), test.soil.modes.size());
+  for (std::size_t m = 0; m < again.modes.size(); ++m)
+    EXPECT_EQ(again.modes[m].median, test.soil.modes[m].median);
   // Without NIR nothing is seasonal (RGB pairs: the building method's).
   ReflectanceBlock rgb_a, rgb_b;
   for (int k = 0; k < 3; ++k) {

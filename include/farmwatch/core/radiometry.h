@@ -35,11 +35,16 @@ struct Normalisation {
   int iterations = 0;
   std::vector<double> canonical_correlations;
   MadTransform mad;
+  /// The first iteration's pixels the result came from: 0 below the Otsu split of the
+  /// change-vector magnitude, 1 below the Otsu split of that lower population.
+  int start = 0;
 };
 
 /// `earlier[b][i]`, `later[b][i]`: band b of sample i, no NaN. nullopt when there are too few
 /// samples or pseudo-invariant pixels (< 100), or the bands are degenerate.
 /// Pixels count as invariant when their no-change probability exceeds `no_change_probability`.
+/// The iterations run from two starts (Normalisation::start) and the result whose canonical
+/// correlations sum highest is returned.
 std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
                                              const std::vector<std::vector<float>>& later,
                                              double no_change_probability = 0.5);

@@ -20,6 +20,7 @@
 // OSCD Sentinel-2 cities, pooled pixel F1 0.332 to 0.389 with one pixel at 10 m; on
 // Landsat's 30 m pixels (Nanjing) a shift of one pixel loses thin changes, so the tolerance
 // is set in metres (kMisregistrationToleranceM) and rounds to none there.
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +28,36 @@
 #include "farmwatch/core/radiometry.h"
 
 namespace farmwatch {
+
+/// The season's soils in one pair (seasonal_transition): the colour and brightness of the date
+/// that is not vegetation, over the calibration samples that pass the vegetation and soil
+/// tests, as features ln(blue / red), ln(green / red), ln(NIR / red) and ln(red) (NaN: a band
+/// the pair lacks; ln(red) in the samples' units, reflectance or DN). Those samples are
+/// grouped into up to kSeasonalSoilModes modes (k-means++, a fixed seed), and each mode holding
+/// at least a tenth of them and kMinSeasonalSoilPixels keeps, per feature, its median and
+/// robust spread (1.4826 x the median absolute deviation, at least kMinSeasonalSoilSpread).
+/// Fitted per pair, where most such pixels are what the season turned (ploughed fields, dried
+/// hills, woods bare of leaves): a new roof of red tiles, a plastic greenhouse, a gravel yard
+/// or a village's mix of roofs and gardens also pass the NIR / red test, but with another
+/// colour or brightness than any of the season's modes.
+struct SeasonalSoil {
+  struct Mode {
+    std::array<float, 4> median{}, spread{};
+    std::int64_t pixels = 0;
+  };
+  std::vector<Mode> modes;  ///< none: nothing is seasonal
+  /// Which features the pair has (blue, green: their bands; NIR and red always).
+  std::array<bool, 4> features{false, false, true, true};
+  std::int64_t pixels = 0;  ///< the samples that passed the tests
+};
+/// The least robust spread of a SeasonalSoil feature (ln units: 2 %).
+inline constexpr float kMinSeasonalSoilSpread = 0.02f;
+/// How many spreads from a mode's median a pixel may lie in each feature, to be of that mode.
+inline constexpr float kSeasonalSoilSpreads = 3.0f;
+/// The fewest samples a SeasonalSoil mode holds.
+inline constexpr std::int64_t kMinSeasonalSoilPixels = 100;
+/// The most modes of a SeasonalSoil.
+inline constexpr int kSeasonalSoilModes = 4;
 
 struct SpectralChangeTest {
   MadTransform mad;
@@ -38,6 +69,7 @@ struct SpectralChangeTest {
   /// branches over litter (seasonal_transition): roofs, concrete, asphalt and water lie about
   /// 1 or below.
   float soil_nir_red = 1.25f;
+  SeasonalSoil soil;  ///< the pair's seasonal soil (fit_seasonal_soil); none: nothing seasonal
   int shift_px = 0;  ///< misregistration tolerance: shifts of up to this many pixels match
   /// The critical values of the statistic: a changed pixel, a seed.
   double threshold() const;
@@ -54,9 +86,12 @@ int misregistration_shift_px(double pixel_m);
 
 /// Whether the change at pixel `i` of `a` and `b` is one the season explains: vegetation in one
 /// date (NDVI above test.vegetation_ndvi) and, in the other, not vegetation but soil-like
-/// (NIR / red at least test.soil_nir_red): crops to ploughed or harvested soil and back, green
-/// hills dried, deciduous trees bare of leaves. No built-up evidence: a roof, concrete,
-/// asphalt or water in the other date has NIR / red about 1 or below. On DNs with no
+/// (NIR / red at least test.soil_nir_red) and of one of the pair's seasonal soils (test.soil:
+/// within kSeasonalSoilSpreads of a mode's median in every feature): crops to ploughed or
+/// harvested soil and back, green hills dried, deciduous trees bare of leaves, where the
+/// scene's land turns that way. No built-up evidence: concrete, asphalt, metal roofs or water
+/// in the other date have NIR / red about 1 or below; red tiles, plastic film, gravel and a
+/// village's mixed pixels pass the ratio but not the season's colours. On DNs with no
 /// reflectance rule the ratio is the DNs' (reflectance-like for Sentinel-2 L1C and Landsat
 /// 8/9 Level-1; Landsat 5/7 8-bit DNs understate it, so fewer pixels qualify). False where
 /// red or NIR is missing on either date. Used by io::sieve_change's seasonal set-aside,
@@ -64,6 +99,14 @@ int misregistration_shift_px(double pixel_m);
 /// 95 % of what was flagged was seasonal).
 bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
                          const ReflectanceBlock& b, std::size_t i);
+
+/// Fits the pair's SeasonalSoil on paired samples: `earlier[j]`, `later[j]` the values of band
+/// `roles[j]` (as spectral_change_test reads them), with `test`'s vegetation and soil tests.
+/// No mode without red and NIR, or with too few samples that pass them. The same samples give
+/// the same modes (k-means from a fixed seed).
+SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector<BandRole>& roles,
+                               const std::vector<std::vector<float>>& earlier,
+                               const std::vector<std::vector<float>>& later);
 
 /// Per pixel of `a` and `b` (the same window, `width` x `height`): 1 changed, 2 changed
 /// between vegetation on both dates (phenology, rotation; or cropland to orchard, which only a

@@ -47,6 +47,8 @@ class Normalise : public Stage {
       return report;
     }
     report["invariant_pixels"] = fit->invariant;
+    // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
+    report["irmad_start"] = fit->start == 0 ? "otsu_split" : "second_otsu_split";
     report["iterations"] = fit->iterations;
     bool plausible = true;
     for (std::size_t j = 0; j < roles.size(); ++j) {

@@ -61,7 +61,7 @@ void paired_samples(const PairedWindows& p, const std::vector<BandRole>& roles,
     for (std::size_t i = 0; i < a.plane(roles[0]).size(); i += kStride) {
       bool valid = true;
       for (BandRole r : roles)
-        valid = valid && !std::isnan(a.plane(r)[i]) && !std::isnan(b.plane(r)[i]);
+        valid = valid && std::isfinite(a.plane(r)[i]) && std::isfinite(b.plane(r)[i]);
       if (!valid) continue;
       for (std::size_t j = 0; j < roles.size(); ++j) {
         x[j].push_back(a.plane(roles[j])[i]);

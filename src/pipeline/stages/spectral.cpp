@@ -48,16 +48,31 @@ class Spectral : public Stage {
     test.roles = roles;
     const double pixel_m = std::sqrt(io::mean_pixel_area_m2(ctx.grid));
     test.shift_px = misregistration_shift_px(pixel_m);
+    // The season's soil on these samples (core: fit_seasonal_soil), for the seasonal set-aside.
+    test.soil = fit_seasonal_soil(test, roles, x, y);
     ctx.spectral = test;
     report["applied"] = true;
     for (BandRole r : roles) report["bands"].push_back(role_name(r));
     for (double rho : fit->canonical_correlations)
       report["canonical_correlations"].push_back(std::round(rho * 1e4) / 1e4);
     report["invariant_pixels"] = fit->invariant;
+    // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
+    report["irmad_start"] = fit->start == 0 ? "otsu_split" : "second_otsu_split";
     report["false_alarm_rate"] = test.false_alarm;
     report["threshold_chi_square"] = std::round(test.threshold() * 100) / 100;
     report["seed_false_alarm_rate"] = test.seed_false_alarm;
     report["seed_threshold_chi_square"] = std::round(test.seed_threshold() * 100) / 100;
+    nlohmann::json soil = {{"samples", test.soil.pixels}, {"modes", nlohmann::json::array()}};
+    const char* names[4] = {"blue_red", "green_red", "nir_red", "red"};
+    for (const auto& mode : test.soil.modes) {
+      nlohmann::json m = {{"samples", mode.pixels}};
+      for (std::size_t k = 0; k < 4; ++k)
+        if (test.soil.features[k])
+          m[names[k]] = {{"median", std::round(std::exp(mode.median[k]) * 1e4) / 1e4},
+                         {"spread_ln", std::round(mode.spread[k] * 1e4) / 1e4}};
+      soil["modes"].push_back(m);
+    }
+    report["seasonal_soil"] = soil;
     report["vegetation_ndvi"] = test.vegetation_ndvi;
     report["soil_nir_red"] = test.soil_nir_red;
     report["misregistration_tolerance_m"] = kMisregistrationToleranceM;
