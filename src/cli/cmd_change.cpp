@@ -46,8 +46,8 @@ int cmd_change(const std::vector<std::string>& args) {
                 << " days apart in the year): " << s["regions"] << " regions, " << s["pixels"]
                 << " pixels\n";
     else if (s["days_apart_in_year"].is_null())
-      std::cout << "seasonal set-aside not run: a date is unknown (name the files with their "
-                   "dates, or give --date-before and --date-after)\n";
+      std::cout << "seasonal set-aside not run: the dates are unknown or the same (name the "
+                   "files with their dates, or give --date-before and --date-after)\n";
     else
       std::cout << "seasonal set-aside not run: the dates are " << s["days_apart_in_year"]
                 << " days apart in the year (the same season)\n";
