@@ -110,10 +110,14 @@ SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector
   const cv::Mat samples(n, dims, CV_32F, rows.data());
   const int clusters = std::min(kSeasonalSoilModes, n);
   cv::Mat labels, centres;
-  cv::theRNG() = cv::RNG(20261201);  // the same modes from the same samples
+  // The same modes from the same samples: k-means++ draws from this thread's cv::theRNG,
+  // seeded here and given back as it was.
+  const cv::RNG caller = cv::theRNG();
+  cv::theRNG() = cv::RNG(20261201);
   cv::kmeans(samples, clusters, labels,
              cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 50, 1e-4), 3,
              cv::KMEANS_PP_CENTERS, centres);
+  cv::theRNG() = caller;
   const std::int64_t least = std::max<std::int64_t>(kMinSeasonalSoilPixels, n / 10);
   for (int c = 0; c < clusters; ++c) {
     std::vector<std::vector<float>> values(used.size());
