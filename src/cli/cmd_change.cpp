@@ -37,19 +37,19 @@ int cmd_change(const std::vector<std::string>& args) {
     for (const auto& [key, k] : summary["changes"]["kinds"].items())
       std::cout << "  " << k["label"].get<std::string>() << " (" << key << "): " << k["patches"]
                 << " patches, " << k["area_m2"] << " m2\n";
-  // The seasonal set-aside: what it took out, or why it did not run.
+  // The seasonal exclusion: what it took out, or why it did not run.
   const auto test = summary.value("spectral_change_test", nlohmann::json::object());
-  if (test.contains("seasonal_set_aside")) {
-    const auto& s = test["seasonal_set_aside"];
+  if (test.contains("seasonal_exclusion")) {
+    const auto& s = test["seasonal_exclusion"];
     if (s["applied"].get<bool>())
       std::cout << "季节性变化 (not reported: the dates lie " << s["days_apart_in_year"]
                 << " days apart in the year): " << s["regions"] << " regions, " << s["pixels"]
                 << " pixels\n";
     else if (s["days_apart_in_year"].is_null())
-      std::cout << "seasonal set-aside not run: the dates are unknown or the same (name the "
+      std::cout << "seasonal exclusion not run: the dates are unknown or the same (name the "
                    "files with their dates, or give --date-before and --date-after)\n";
     else
-      std::cout << "seasonal set-aside not run: the dates are " << s["days_apart_in_year"]
+      std::cout << "seasonal exclusion not run: the dates are " << s["days_apart_in_year"]
                 << " days apart in the year (the same season)\n";
   }
   return 0;

@@ -186,8 +186,10 @@ double otsu_threshold(const std::vector<double>& v) {
 /// population. Where change is widespread and of several kinds, the magnitude has more than two
 /// modes, and the first split leaves the smallest kind of change (bare land built up, which
 /// darkens every band alike) with the unchanged pixels, where the canonical variates absorb
-/// it; the second start excludes it. Empty where a split leaves fewer than 100 pixels.
-std::vector<std::vector<double>> initial_weights(const cv::Mat& x, const cv::Mat& y) {
+/// it; the second start excludes it. A split that keeps fewer than 100 pixels is no start;
+/// with none, every pixel (IrmadStart::all_pixels).
+std::vector<std::pair<IrmadStart, std::vector<double>>> initial_weights(const cv::Mat& x,
+                                                                       const cv::Mat& y) {
   const int n = x.rows, p = x.cols;
   std::vector<double> mag(n, 0), diff(n), sorted;
   for (int b = 0; b < p; ++b) {
@@ -204,21 +206,23 @@ std::vector<std::vector<double>> initial_weights(const cv::Mat& x, const cv::Mat
     }
   }
   for (double& m : mag) m = std::sqrt(m);
-  std::vector<std::vector<double>> starts;
-  auto below = [&](double t) {
+  std::vector<std::pair<IrmadStart, std::vector<double>>> starts;
+  auto below = [&](double t, IrmadStart kind) {
     std::vector<double> w(n, 0.0);
     std::size_t kept = 0;
     for (int i = 0; i < n; ++i) kept += (w[i] = mag[i] <= t ? 1.0 : 0.0) > 0;
-    if (kept >= 100) starts.push_back(std::move(w));
+    if (kept >= 100) starts.emplace_back(kind, std::move(w));
   };
   const double t = otsu_threshold(mag);
-  if (std::isnan(t)) return {std::vector<double>(n, 1.0)};
-  below(t);
-  std::vector<double> lower;
-  for (double m : mag)
-    if (m <= t) lower.push_back(m);
-  if (const double t2 = otsu_threshold(lower); !std::isnan(t2) && t2 < t) below(t2);
-  if (starts.empty()) starts.emplace_back(n, 1.0);
+  if (!std::isnan(t)) {
+    below(t, IrmadStart::otsu_split);
+    std::vector<double> lower;
+    for (double m : mag)
+      if (m <= t) lower.push_back(m);
+    if (const double t2 = otsu_threshold(lower); !std::isnan(t2) && t2 < t)
+      below(t2, IrmadStart::second_otsu_split);
+  }
+  if (starts.empty()) starts.emplace_back(IrmadStart::all_pixels, std::vector<double>(n, 1.0));
   return starts;
 }
 
@@ -323,6 +327,15 @@ std::optional<Normalisation> irmad_from(const cv::Mat& x, const cv::Mat& y, std:
 
 }  // namespace
 
+const char* irmad_start_name(IrmadStart s) {
+  switch (s) {
+    case IrmadStart::all_pixels: return "all_pixels";
+    case IrmadStart::otsu_split: return "otsu_split";
+    case IrmadStart::second_otsu_split: return "second_otsu_split";
+  }
+  return "";
+}
+
 std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float>>& earlier,
                                              const std::vector<std::vector<float>>& later,
                                              double no_change_probability) {
@@ -342,15 +355,15 @@ std::optional<Normalisation> irmad_normalise(const std::vector<std::vector<float
   std::optional<Normalisation> best;
   double best_sum = -1;
   const auto starts = initial_weights(x, y);
-  for (std::size_t k = 0; k < starts.size(); ++k) {
-    auto fit = irmad_from(x, y, starts[k], no_change_probability);
+  for (const auto& [kind, weights] : starts) {
+    auto fit = irmad_from(x, y, weights, no_change_probability);
     if (!fit) continue;
     double sum = 0;
     for (double rho : fit->canonical_correlations) sum += rho;
     if (sum > best_sum) {
       best_sum = sum;
       best = std::move(fit);
-      best->start = static_cast<int>(k);
+      best->start = kind;
     }
   }
   return best;

@@ -108,17 +108,28 @@ SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector
   soil.pixels = n;
   if (n < kMinSeasonalSoilPixels) return soil;
   const cv::Mat samples(n, dims, CV_32F, rows.data());
-  const int clusters = std::min(kSeasonalSoilModes, n);
+  // No more modes than the samples can fill with kMinSeasonalSoilPixels each.
+  const int clusters = std::clamp(n / static_cast<int>(kMinSeasonalSoilPixels), 1,
+                                  kSeasonalSoilModes);
   cv::Mat labels, centres;
-  // The same modes from the same samples: k-means++ draws from this thread's cv::theRNG,
-  // seeded here and given back as it was.
-  const cv::RNG caller = cv::theRNG();
-  cv::theRNG() = cv::RNG(20261201);
-  cv::kmeans(samples, clusters, labels,
-             cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 50, 1e-4), 3,
-             cv::KMEANS_PP_CENTERS, centres);
-  cv::theRNG() = caller;
-  const std::int64_t least = std::max<std::int64_t>(kMinSeasonalSoilPixels, n / 10);
+  {
+    // The same modes from the same samples: k-means++ draws from this thread's cv::theRNG,
+    // seeded here and given back as it was, even if k-means throws.
+    struct SeededRng {
+      cv::RNG caller = cv::theRNG();
+      SeededRng() { cv::theRNG() = cv::RNG(20261201); }
+      ~SeededRng() { cv::theRNG() = caller; }
+    } seeded;
+    cv::kmeans(samples, clusters, labels,
+               cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 50, 1e-4), 3,
+               cv::KMEANS_PP_CENTERS, centres);
+  }
+  // A mode holds a tenth of these samples and a scene-wide share of all of them: the season
+  // turns land across the scene, one development does not (a red-tile estate in a scene of
+  // green winter wheat was its only soil-like change, and became a mode).
+  const auto all = static_cast<std::int64_t>(a.plane(BandRole::red).size());
+  const std::int64_t least = std::max({kMinSeasonalSoilPixels, std::int64_t(n / 10),
+                                       std::int64_t(std::ceil(kMinSeasonalSoilShare * double(all)))});
   for (int c = 0; c < clusters; ++c) {
     std::vector<std::vector<float>> values(used.size());
     for (int i = 0; i < n; ++i)
@@ -132,7 +143,8 @@ SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector
       const auto k = static_cast<std::size_t>(used[u]);
       mode.median[k] = median_of(values[u]);
       std::vector<float> dev(values[u].size());
-      for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = std::fabs(values[u][i] - mode.median[k]);
+      for (std::size_t i = 0; i < dev.size(); ++i)
+        dev[i] = std::fabs(values[u][i] - mode.median[k]);
       mode.spread[k] = std::max(kMinSeasonalSoilSpread, 1.4826f * median_of(std::move(dev)));
     }
     soil.modes.push_back(mode);

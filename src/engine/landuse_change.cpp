@@ -414,9 +414,11 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
                                   rw.height, static_cast<int>(i % w.width) + w.col - rw.col,
                                   static_cast<int>(i / w.width) + w.row - rw.row))
             v |= io::kPatternKeptBit;
-        } else if ((v & 0x03) == static_cast<std::uint8_t>(ChangeCategory::other) &&
+        } else if (bits == 0 &&
+                   (v & 0x03) == static_cast<std::uint8_t>(ChangeCategory::other) &&
                    seasonal_transition(*job.spectral, refl[0], refl[1], i)) {
-          // Other change only: a transition the classes name (非农化, 非粮化) is not the season's.
+          // Other change only: a transition the classes name (非农化, 非粮化) is not the season's;
+          // nor a pixel that looks like cloud or shadow (the screening judges it).
           v |= io::kSeasonalBit;
         }
       }

@@ -352,7 +352,7 @@ class ChunkSky {
 
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
                                            int min_pixels, bool need_seed,
-                                           CloudScreening* screening, SeasonalSetAside* seasonal) {
+                                           CloudScreening* screening, SeasonalExclusion* seasonal) {
   auto ds = open_raster(change, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   auto cand = open_raster(candidates, true);
@@ -382,7 +382,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   SeededRegions regions(w, false);
   std::optional<SeededRegions> judged, rest;
   if (screening) judged.emplace(w, true);
-  // With the seasonal set-aside, the changed pixels that are not seasonal are labelled apart
+  // With the seasonal exclusion, the changed pixels that are not seasonal are labelled apart
   // too: where a region is the season's, they stay change only as regions of their own that
   // pass the size and seed rule (a roof beside a ploughed field), not as its scattered pixels.
   if (seasonal) rest.emplace(w, false);

@@ -363,7 +363,7 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
     const auto fnodata = static_cast<float>(nodata);
     for (std::size_t i = 0; i < n; ++i) {
       const float v = plane[i];
-      if (std::isnan(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0))
+      if (!std::isfinite(v) || (has_nodata && v == fnodata) || (use_mask && mask[i] == 0))
         state[i] = PixelState::nodata;
       plane[i] = v * scale + offset;
     }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <fstream>
 #include <type_traits>
 
@@ -330,7 +329,17 @@ void restore_calibration_from(RunContext& ctx, const json& j) {
 }  // namespace
 
 void restore_calibration(RunContext& ctx, int count) {
-  const json j = complete_results(ctx, count)[0].value("calibration", json());
+  const std::vector<json> results = complete_results(ctx, count);
+  const json j = results[0].value("calibration", json());
+  // Every shard fitted them on the same sample windows: the same numbers, unless the shards ran
+  // different builds or libraries (the seasonal soils' k-means, the IR-MAD's eigenvectors).
+  for (std::size_t k = 1; k < results.size(); ++k)
+    if (results[k].value("calibration", json()) != j)
+      throw InputError("'" + shard_results_dir(ctx).string() + "': shards 0 and " +
+                       std::to_string(k) +
+                       " fitted different calibrations from the same samples (different "
+                       "farmwatch builds or libraries on their nodes?): run every shard with "
+                       "the same installation, then merge");
   try {
     restore_calibration_from(ctx, j);
   } catch (const json::exception& e) {

@@ -176,3 +176,35 @@ TEST(BrightGround, ARoofOnBrightSoilThatTheRulesCallCloudIsChangeFromSoilToUnkno
   EXPECT_EQ(csv.find("云/阴影"), std::string::npos) << csv;
   EXPECT_NE(csv.find("未知"), std::string::npos) << csv;
 }
+
+TEST(NonFiniteValues, InfinityInABandIsNoDataNotChangeNorACrash) {
+  // Float32 reflectance with +Inf NIR over a block in both dates and -Inf red over another in
+  // the later date (a broken conversion): once a segmentation fault in the calibration, which
+  // sampled them, and change where the test read them.
+  test::TempDir d;
+  const int size = 100;
+  auto scene = [&](bool later) {
+    std::mt19937 rng(later ? 2 : 1);
+    std::uniform_real_distribution<double> u(0.05, 0.25);
+    test::RasterSpec s;
+    s.width = s.height = size;
+    s.descriptions = {"blue", "green", "red", "nir"};
+    s.bands.assign(4, std::vector<double>(std::size_t(size) * size));
+    for (auto& band : s.bands)
+      for (auto& v : band) v = u(rng);
+    for (int r = 20; r < 40; ++r)
+      for (int c = 20; c < 40; ++c) s.bands[3][std::size_t(r) * size + c] = INFINITY;
+    if (later)
+      for (int r = 50; r < 60; ++r)
+        for (int c = 50; c < 60; ++c) s.bands[2][std::size_t(r) * size + c] = -INFINITY;
+    return s;
+  };
+  test::write_raster(d / "s2_20200715.tif", scene(false));
+  test::write_raster(d / "s2_20210115.tif", scene(true));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
+                                d / "s2_20210115.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto c = test::read_band(d / "out/change.tif");
+  for (const auto& [row, col] : {std::pair{30, 30}, std::pair{55, 55}})
+    EXPECT_EQ(c[std::size_t(row) * size + col], 255) << row << "," << col;
+}

@@ -82,7 +82,7 @@ struct OscdCity {
 // 2026-11-30 (0.346, 0.410, 0.500, 0.452, 0.289, 0.342, 0.533); before that, Paris was 0.073
 // (the clouds' thin edges reported, their cores no data), Abu Dhabi and Pisa 0.207 (bright
 // ground taken for cloud), and the boundary refinement cut holes in heterogeneous patches.
-// The seasonal set-aside (2026-12-01) took Rennes to 0.573 and 0.520 (its labels count
+// The seasonal exclusion (2026-12-01) took Rennes to 0.573 and 0.520 (its labels count
 // vegetation cleared for building as change), the others within +0.011 or -0.001.
 // Each floor is above both baselines.
 const OscdCity kOscdCities[] = {

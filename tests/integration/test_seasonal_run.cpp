@@ -154,19 +154,19 @@ TEST_P(Seasonal, CropSoilDryHillsAndBareTreesAreTheSeasonConstructionIsChange) {
   for (std::size_t k = 0; k < std::size(kSites); ++k)
     EXPECT_GT(site_flagged[k] / site[k], 0.8) << "construction site " << k << " missed";
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
-  const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
-  EXPECT_TRUE(set_aside["applied"].get<bool>()) << set_aside.dump();
+  const auto& exclusion = summary["spectral_change_test"]["seasonal_exclusion"];
+  EXPECT_TRUE(exclusion["applied"].get<bool>()) << exclusion.dump();
   EXPECT_NE(r.output.find("季节性变化 (not reported: the dates lie 182 days apart"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 182);  // to 2020-01-15
-  EXPECT_GT(set_aside["regions"].get<int>(), 0) << summary["spectral_change_test"].dump();
-  EXPECT_GT(set_aside["pixels"].get<double>(), 0.3 * kSize * kSize);
+  EXPECT_EQ(exclusion["days_apart_in_year"].get<int>(), 182);  // to 2020-01-15
+  EXPECT_GT(exclusion["regions"].get<int>(), 0) << summary["spectral_change_test"].dump();
+  EXPECT_GT(exclusion["pixels"].get<double>(), 0.3 * kSize * kSize);
 }
 
 TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
   // The same fields a year and five days apart: the season is the same, so what turned is
-  // change (on Landsat's 30 m pixels new built-up land looks soil-like too), and the set-aside
+  // change (on Landsat's 30 m pixels new built-up land looks soil-like too), and the exclusion
   // does not run.
   test::TempDir d;
   test::write_raster(d / "s2_20200715.tif", scene(false, true));
@@ -189,12 +189,21 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
     }
   EXPECT_GT(season_flagged / season, 0.5);
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
-  const auto& set_aside = summary["spectral_change_test"]["seasonal_set_aside"];
-  EXPECT_FALSE(set_aside["applied"].get<bool>()) << set_aside.dump();
-  EXPECT_EQ(set_aside["days_apart_in_year"].get<int>(), 5);
-  EXPECT_NE(r.output.find("seasonal set-aside not run: the dates are 5 days apart"),
+  const auto& exclusion = summary["spectral_change_test"]["seasonal_exclusion"];
+  EXPECT_FALSE(exclusion["applied"].get<bool>()) << exclusion.dump();
+  EXPECT_EQ(exclusion["days_apart_in_year"].get<int>(), 5);
+  EXPECT_NE(r.output.find("seasonal exclusion not run: the dates are 5 days apart"),
             std::string::npos)
       << r.output;
+  // The same pair with no date in its names: not run either, and said so.
+  std::filesystem::rename(d / "s2_20200715.tif", d / "before.tif");
+  std::filesystem::rename(d / "s2_20210720.tif", d / "after.tif");
+  const auto undated = test::run_cli(
+      {"change", "--before", d / "before.tif", "--after", d / "after.tif", "--out", d / "u", "-q"});
+  ASSERT_EQ(undated.exit_code, 0) << undated.output;
+  EXPECT_NE(undated.output.find("seasonal exclusion not run: the dates are unknown"),
+            std::string::npos)
+      << undated.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),

@@ -301,7 +301,7 @@ TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay)
   // A region of pixels that look like shadow: the bit is the shadow's pattern, not the season.
   fill(40, 50, 40, 50, io::kPatternKeptBit + (kShadowLater << io::kSkyShift) + seed);
   write_change_and_candidates(d, n, n, change, cand);
-  io::SeasonalSetAside seasonal;
+  io::SeasonalExclusion seasonal;
   const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true,
                                        nullptr, &seasonal);
   const auto c = test::read_band(d / "change.tif");
@@ -315,7 +315,7 @@ TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay)
   EXPECT_EQ(seasonal.regions, 1);
   EXPECT_EQ(seasonal.pixels, 400);
   EXPECT_EQ(counts[3], 36 + 100 + 100);
-  // Without the set-aside, the field stays change.
+  // Without the exclusion, the field stays change.
   write_change_and_candidates(d, n, n, change, cand);
   io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
   EXPECT_EQ(test::read_band(d / "change.tif")[10 * n + 10], 3);

@@ -2,6 +2,7 @@
 // rule, on generated reflectance.
 #include <gtest/gtest.h>
 
+#include <opencv2/core.hpp>
 #include <random>
 
 #include "farmwatch/core/radiometry.h"
@@ -240,8 +241,11 @@ TEST(SpectralChange, TheSeasonsSoilsAreSeasonalRoofsGreenhousesGravelAndWaterAre
     EXPECT_EQ(seasonal_transition(test, a, b, i), cases[i].seasonal) << cases[i].what;
   // No model (no samples passed the tests): nothing is seasonal.
   EXPECT_FALSE(seasonal_transition(SpectralChangeTest{}, a, b, 0));
-  // The same samples, the same modes.
+  // The same samples, the same modes, whatever state the thread's OpenCV RNG was in (k-means++
+  // draws from it), which it gets back.
+  cv::theRNG() = cv::RNG(1);
   const SeasonalSoil again = fit_seasonal_soil(test, {std::begin(roles), std::end(roles)}, x, y);
+  EXPECT_EQ(cv::theRNG().state, cv::RNG(1).state);
   ASSERT_EQ(again.modes.size(), test.soil.modes.size());
   for (std::size_t m = 0; m < again.modes.size(); ++m)
     EXPECT_EQ(again.modes[m].median, test.soil.modes[m].median);

@@ -29,18 +29,25 @@ struct MadTransform {
   double chi_square(const float* x, const float* y) const;
 };
 
+/// Which pixels IR-MAD's first iteration started from (irmad_normalise).
+enum class IrmadStart {
+  all_pixels,         ///< no split kept 100 pixels
+  otsu_split,         ///< below the Otsu split of the change-vector magnitude
+  second_otsu_split,  ///< below the Otsu split of that lower population
+};
+/// "all_pixels", "otsu_split", "second_otsu_split".
+const char* irmad_start_name(IrmadStart s);
+
 struct Normalisation {
   std::vector<BandFit> bands;
   std::size_t samples = 0, invariant = 0;
   int iterations = 0;
   std::vector<double> canonical_correlations;
   MadTransform mad;
-  /// The first iteration's pixels the result came from: 0 below the Otsu split of the
-  /// change-vector magnitude, 1 below the Otsu split of that lower population.
-  int start = 0;
+  IrmadStart start = IrmadStart::otsu_split;  ///< the first iteration's pixels of the result
 };
 
-/// `earlier[b][i]`, `later[b][i]`: band b of sample i, no NaN. nullopt when there are too few
+/// `earlier[b][i]`, `later[b][i]`: band b of sample i, finite. nullopt when there are too few
 /// samples or pseudo-invariant pixels (< 100), or the bands are degenerate.
 /// Pixels count as invariant when their no-change probability exceeds `no_change_probability`.
 /// The iterations run from two starts (Normalisation::start) and the result whose canonical

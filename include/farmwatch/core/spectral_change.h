@@ -34,7 +34,8 @@ namespace farmwatch {
 /// tests, as features ln(blue / red), ln(green / red), ln(NIR / red) and ln(red) (NaN: a band
 /// the pair lacks; ln(red) in the samples' units, reflectance or DN). Those samples are
 /// grouped into up to kSeasonalSoilModes modes (k-means++, a fixed seed), and each mode holding
-/// at least a tenth of them and kMinSeasonalSoilPixels keeps, per feature, its median and
+/// at least a tenth of them, kMinSeasonalSoilShare of all the samples and
+/// kMinSeasonalSoilPixels keeps, per feature, its median and
 /// robust spread (1.4826 x the median absolute deviation, at least kMinSeasonalSoilSpread).
 /// Fitted per pair, where most such pixels are what the season turned (ploughed fields, dried
 /// hills, woods bare of leaves): a new roof of red tiles, a plastic greenhouse, a gravel yard
@@ -56,6 +57,8 @@ inline constexpr float kMinSeasonalSoilSpread = 0.02f;
 inline constexpr float kSeasonalSoilSpreads = 3.0f;
 /// The fewest samples a SeasonalSoil mode holds.
 inline constexpr std::int64_t kMinSeasonalSoilPixels = 100;
+/// The least share of all calibration samples a SeasonalSoil mode holds.
+inline constexpr double kMinSeasonalSoilShare = 0.03;
 /// The most modes of a SeasonalSoil.
 inline constexpr int kSeasonalSoilModes = 4;
 
@@ -94,7 +97,7 @@ int misregistration_shift_px(double pixel_m);
 /// village's mixed pixels pass the ratio but not the season's colours. On DNs with no
 /// reflectance rule the ratio is the DNs' (reflectance-like for Sentinel-2 L1C and Landsat
 /// 8/9 Level-1; Landsat 5/7 8-bit DNs understate it, so fewer pixels qualify). False where
-/// red or NIR is missing on either date. Used by io::sieve_change's seasonal set-aside,
+/// red or NIR is missing on either date. Used by io::sieve_change's seasonal exclusion,
 /// region by region (issue 15's field report: Sentinel-2 pairs in different seasons, where
 /// 95 % of what was flagged was seasonal).
 bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,

@@ -33,7 +33,8 @@ struct LanduseChangeJob {
   std::string change_out;        ///< categories 0..3, 255 nodata
   /// Categories 1..3, 0 elsewhere, and on changed pixels the bits io::sieve_change reads:
   /// io::kSeedBit on the spectral test's seeds, the sky bits (io::kSkyShift) and
-  /// io::kPatternKeptBit for its cloud screening. The sieve rewrites it to the categories
+  /// io::kPatternKeptBit for its cloud screening, and on pixels with no sky bit the same bit as
+  /// io::kSeasonalBit for its seasonal exclusion. The sieve rewrites it to the categories
   /// alone, the patches' input.
   std::string candidates_out;
   std::string evidence_out;      ///< spectral change evidence 0..100

@@ -17,9 +17,10 @@ inline constexpr int kSkyShift = 3;
 /// Bit of a changed `candidates` pixel with a shadow sky bit: the ground's pattern shows through
 /// both dates (core: ground_pattern_kept).
 inline constexpr std::uint8_t kPatternKeptBit = 0x04;
-/// The same bit on a changed `candidates` pixel with no shadow sky bit: a change of the other
-/// category the season explains (core: seasonal_transition). A pixel that is both looks like
-/// shadow and keeps no seasonal mark: the set-aside counts it as not seasonal.
+/// The same bit on a changed `candidates` pixel with no sky bit at all: a change of the other
+/// category the season explains (core: seasonal_transition). A pixel that looks like cloud or
+/// shadow keeps no seasonal mark: the exclusion counts it as not seasonal, and the cloud
+/// screening judges it.
 inline constexpr std::uint8_t kSeasonalBit = 0x04;
 /// Whether a changed `candidates` value carries a shadow sky bit (TemporalSkyBit shadows).
 inline constexpr bool has_shadow_bit(std::uint8_t v) {
@@ -31,7 +32,7 @@ inline constexpr bool is_pattern_kept(std::uint8_t v) {
 }
 /// Whether a changed `candidates` value is a change the season explains.
 inline constexpr bool is_seasonal(std::uint8_t v) {
-  return (v & kSeasonalBit) && !has_shadow_bit(v);
+  return (v & kSeasonalBit) && ((v >> kSkyShift) & 0x0f) == 0;
 }
 
 /// Whether a `candidates` value is a pixel that is no data in change.tif because the land-use
@@ -58,7 +59,7 @@ struct CloudScreening {
   int clouds = 0, shadows = 0;
 };
 
-/// The seasonal set-aside of sieve_change: a change region (as the size and seed rule sees it)
+/// The seasonal exclusion of sieve_change: a change region (as the size and seed rule sees it)
 /// whose pixels are at least `min_share` seasonal (kSeasonalBit) is the season, not change:
 /// crops to soil and back, hills dried, trees bare of leaves. Its seasonal pixels become no
 /// change; its other pixels stay where they form regions of their own that pass the size and
@@ -66,8 +67,8 @@ struct CloudScreening {
 /// less seasonal stays whole: a site half excavated, half paved has built-up evidence. Region
 /// by region because a field turns as a whole while most construction sites hold bare soil:
 /// on the seven OSCD Sentinel-2 cities a pixel rule lost 0.002-0.016 of pooled F1, this rule
-/// none (0.452 before and after).
-struct SeasonalSetAside {
+/// none (0.452 before and after; 0.454 with the seasonal soils of core/spectral_change.h).
+struct SeasonalExclusion {
   double min_share = 0.7;
   /// Out: the regions set aside, and the pixels they took out of change.
   int regions = 0;
@@ -88,15 +89,14 @@ struct SeasonalSetAside {
 /// is_sky_only ones, labelled apart (their runs and labels a second time, with every cloud core
 /// the rules found) from the regions the size and seed rule keeps, which they never join; it
 /// counts the clouds and shadows that took changed pixels out. With `seasonal`, regions the
-/// season explains become no change (SeasonalSetAside): 4 bytes more per label, and the
-/// changed pixels that are not seasonal labelled a second time (their runs and labels). Then
-/// rewrites
-/// `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels of
-/// each change value. ProcessingError naming the file when a raster cannot be read or written.
+/// season explains become no change (SeasonalExclusion): the changed pixels that are not
+/// seasonal are labelled a second time (their runs and labels; every labelling counts 4 bytes
+/// per label of seasonal pixels, with the exclusion or not). Then rewrites `candidates` (the
+/// change values 1-3, 0 elsewhere) from the result. Returns the pixels of each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
                                            int min_pixels, bool need_seed = false,
                                            CloudScreening* screening = nullptr,
-                                           SeasonalSetAside* seasonal = nullptr);
+                                           SeasonalExclusion* seasonal = nullptr);
 
 /// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
 /// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.

@@ -104,10 +104,9 @@ class Classify : public Stage {
         1000;
   }
 
-  /// The change test's hysteresis and minimum region, its seasonal set-aside (regions of
+  /// The change test's hysteresis and minimum region, its seasonal exclusion (regions of
   /// vegetation in one date and soil-like ground in the other are the season), and its cloud
-  /// screening where the change
-  /// vector has the visible bands: a change region that is a cloud or its shadow in one date
+  /// screening where the change vector has the visible bands: a change region that is a cloud or its shadow in one date
   /// becomes no observation in change.tif (core: screen_change_regions); the land-use maps
   /// keep their classes there, so the dates' cloud counts do not include it.
   static void sieve(RunContext& ctx, const Log& log) {
@@ -130,8 +129,8 @@ class Classify : public Stage {
           kMinCloudPixels, static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / pixel_m2)));
       screening->max_shadow_distance_px = kMaxShadowDistanceM / std::sqrt(pixel_m2);
     }
-    // The seasonal set-aside where the dates lie in different seasons (both dates known).
-    io::SeasonalSetAside seasonal;
+    // The seasonal exclusion where the dates lie in different seasons (both dates known).
+    io::SeasonalExclusion seasonal;
     const auto& dates = ctx.spec.dates;
     std::optional<int> apart;
     if (dates.size() == 2 && valid_date(dates[0].date) && valid_date(dates[1].date))
@@ -141,7 +140,7 @@ class Classify : public Stage {
                                                 kMinChangePixels, /*need_seed=*/true,
                                                 screening ? &*screening : nullptr,
                                                 seasons ? &seasonal : nullptr);
-    ctx.spectral_report["seasonal_set_aside"] = {
+    ctx.spectral_report["seasonal_exclusion"] = {
         {"applied", seasons},
         {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},
         {"same_season_days", kSameSeasonDays},
@@ -149,7 +148,7 @@ class Classify : public Stage {
         {"regions", seasonal.regions},
         {"pixels", seasonal.pixels}};
     if (seasonal.regions)
-      log.info("seasonal set-aside: " + std::to_string(seasonal.regions) + " change region(s), " +
+      log.info("seasonal exclusion: " + std::to_string(seasonal.regions) + " change region(s), " +
                std::to_string(seasonal.pixels) +
                " pixels, vegetation in one date and soil-like in the other: no change");
     if (!screening) return;

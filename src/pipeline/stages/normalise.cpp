@@ -48,7 +48,7 @@ class Normalise : public Stage {
     }
     report["invariant_pixels"] = fit->invariant;
     // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
-    report["irmad_start"] = fit->start == 0 ? "otsu_split" : "second_otsu_split";
+    report["irmad_start"] = irmad_start_name(fit->start);
     report["iterations"] = fit->iterations;
     bool plausible = true;
     for (std::size_t j = 0; j < roles.size(); ++j) {

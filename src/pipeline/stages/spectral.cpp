@@ -2,6 +2,7 @@
 // will be read (after co-registration and normalisation), so the test's statistic means the
 // same on every scene. The per-pixel test runs in the classify stage.
 #include <cmath>
+#include <cstdio>
 
 #include "farmwatch/core/radiometry.h"
 #include "farmwatch/io/geodesic.h"
@@ -48,16 +49,29 @@ class Spectral : public Stage {
     test.roles = roles;
     const double pixel_m = std::sqrt(io::mean_pixel_area_m2(ctx.grid));
     test.shift_px = misregistration_shift_px(pixel_m);
-    // The season's soil on these samples (core: fit_seasonal_soil), for the seasonal set-aside.
+    // The season's soil on these samples (core: fit_seasonal_soil), for the seasonal exclusion.
     test.soil = fit_seasonal_soil(test, roles, x, y);
     ctx.spectral = test;
     report["applied"] = true;
+    // A collapsed fit: the no-change pixels could not be told apart (change so widespread that
+    // the pixels below either split were mostly changed ones); its map is not to be trusted.
+    // On the shared OSCD cities the second canonical correlation is 0.70-0.95.
+    if (fit->canonical_correlations.size() >= 2 &&
+        fit->canonical_correlations[1] < kMinSecondCanonicalCorrelation) {
+      char rho[16];
+      std::snprintf(rho, sizeof rho, "%.2f", fit->canonical_correlations[1]);
+      report["warning"] = std::string("the calibration is weak (second canonical correlation ") +
+                          rho +
+                          "): change may be so widespread that unchanged land could not be "
+                          "told apart; the change map is not to be trusted";
+      log.warn("spectral change test: " + report["warning"].get<std::string>());
+    }
     for (BandRole r : roles) report["bands"].push_back(role_name(r));
     for (double rho : fit->canonical_correlations)
       report["canonical_correlations"].push_back(std::round(rho * 1e4) / 1e4);
     report["invariant_pixels"] = fit->invariant;
     // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
-    report["irmad_start"] = fit->start == 0 ? "otsu_split" : "second_otsu_split";
+    report["irmad_start"] = irmad_start_name(fit->start);
     report["false_alarm_rate"] = test.false_alarm;
     report["threshold_chi_square"] = std::round(test.threshold() * 100) / 100;
     report["seed_false_alarm_rate"] = test.seed_false_alarm;

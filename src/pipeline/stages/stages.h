@@ -30,14 +30,18 @@ std::unique_ptr<Stage> viewer();      ///< index.html over the tiles, patches an
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 
+/// Below this second canonical correlation the spectral test's IR-MAD fit has collapsed (a
+/// warning in the summary and the log): on the shared OSCD cities it is 0.70-0.95, in generated
+/// scenes where change was too widespread to fit 0.11-0.45.
+inline constexpr double kMinSecondCanonicalCorrelation = 0.6;
 /// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
 /// smaller ones become no change.
 inline constexpr int kMinChangePixels = 9;
 /// Dates further apart than this in the year (days, whatever the years) are in different
-/// seasons: their change regions get the seasonal set-aside (io::SeasonalSetAside). Closer, the
+/// seasons: their change regions get the seasonal exclusion (io::SeasonalExclusion). Closer, the
 /// pair is an anniversary pair, chosen so that the season has not changed, and vegetation
 /// turned to soil-like ground is change (on Landsat's 30 m pixels new built-up land, mixed with
-/// its gardens and trees, is soil-like to the set-aside's NIR / red test).
+/// its gardens and trees, is soil-like to the exclusion's NIR / red test).
 inline constexpr int kSameSeasonDays = 30;
 /// The smallest change region the cloud screening judges: 1 ha and 100 pixels at least.
 inline constexpr double kMinCloudAreaM2 = 10000;
