@@ -37,8 +37,11 @@ int cmd_change(const std::vector<std::string>& args) {
     for (const auto& [key, k] : summary["changes"]["kinds"].items())
       std::cout << "  " << k["label"].get<std::string>() << " (" << key << "): " << k["patches"]
                 << " patches, " << k["area_m2"] << " m2\n";
-  // The seasonal exclusion: what it took out, or why it did not run.
+  // The seasonal exclusion: what it took out, or why it did not run; a spectral test not to be
+  // trusted.
   const auto test = summary.value("spectral_change_test", nlohmann::json::object());
+  if (test.contains("warning"))
+    std::cout << "warning: spectral change test: " << test["warning"].get<std::string>() << "\n";
   if (test.contains("seasonal_exclusion")) {
     const auto& s = test["seasonal_exclusion"];
     if (s["applied"].get<bool>())

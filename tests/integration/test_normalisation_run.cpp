@@ -109,6 +109,17 @@ TEST_P(WidespreadChange, IsFound) {
   const auto r = test::run_cli({"change", "--before", d / "landsat_20200601.tif", "--after",
                                 d / "landsat_20230601.tif", "--out", d / "out", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Seed 5 at 60 %: IR-MAD collapses from both starts (canonical correlations 0.13 and 0.11:
+  // the pixels below either split are mostly changed ones) and nothing is found. Open (README);
+  // the summary and the log must say the map is not to be trusted.
+  const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  const auto& test_report = summary["spectral_change_test"];
+  if (share == 0.6 && seed == 5) {
+    EXPECT_TRUE(test_report.contains("warning")) << test_report.dump();
+    EXPECT_NE(r.output.find("the calibration is weak"), std::string::npos) << r.output;
+    return;
+  }
+  EXPECT_FALSE(test_report.contains("warning")) << test_report.dump();
   const auto c = test::read_band(d / "out/change.tif");
   double tp = 0, fp = 0, fn = 0;
   std::array<double, 4> built{}, found{};  // per earlier cover: pixels built up, found
@@ -145,9 +156,6 @@ std::string widespread_name(const ::testing::TestParamInfo<std::tuple<double, in
 INSTANTIATE_TEST_SUITE_P(Normalisation, WidespreadChange,
                          ::testing::Combine(::testing::Values(0.4), ::testing::Values(3, 4, 5, 6)),
                          widespread_name);
-// Not seed 5 at 60 %: there IR-MAD collapses from both starts (canonical correlations 0.13 and
-// 0.11: the pixels below the split are mostly changed ones) and nothing is found; README says
-// so. Open.
 INSTANTIATE_TEST_SUITE_P(Normalisation60, WidespreadChange,
-                         ::testing::Combine(::testing::Values(0.6), ::testing::Values(3, 4, 6)),
+                         ::testing::Combine(::testing::Values(0.6), ::testing::Values(3, 4, 5, 6)),
                          widespread_name);
