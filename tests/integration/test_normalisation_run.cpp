@@ -143,8 +143,8 @@ TEST_P(WidespreadChange, IsFound) {
   for (std::size_t k : {0u, 1u, 3u})
     EXPECT_GT(found[k] / std::max(1.0, built[k]), 0.5)
         << "recall of " << (k == 0 ? "crops" : k == 1 ? "forest" : "bare land") << " built up";
-  // Measured 0.94 and 0.80, precision 0.999 and 0.9997 (blocks of bare land built up differ
-  // least from their past).
+  // Seed 3 measured recall 0.94 and 0.80 with the first start alone (bare land built up
+  // absorbed at 60 %), precision 0.999 and 0.9997.
   EXPECT_GT(tp / (tp + fn), share < 0.5 ? 0.85 : 0.75) << "recall";
   EXPECT_GT(tp / (tp + fp), 0.9) << "precision";
 }

@@ -67,7 +67,8 @@ struct CloudScreening {
 /// less seasonal stays whole: a site half excavated, half paved has built-up evidence. Region
 /// by region because a field turns as a whole while most construction sites hold bare soil:
 /// on the seven OSCD Sentinel-2 cities a pixel rule lost 0.002-0.016 of pooled F1, this rule
-/// none (0.452 before and after; 0.454 with the seasonal soils of core/spectral_change.h).
+/// none (0.452 before and after; 0.456 with the seasonal soils of core/spectral_change.h and
+/// IR-MAD's two starts).
 struct SeasonalExclusion {
   double min_share = 0.7;
   /// Out: the regions set aside, and the pixels they took out of change.
