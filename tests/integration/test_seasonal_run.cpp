@@ -107,6 +107,42 @@ test::RasterSpec scene(bool later, bool relative) {
   return s;
 }
 
+/// What `change` flagged (change.tif values 1-3) of each site, of each cover outside the sites
+/// and their yards, and of the seasonal covers together: pixels and flagged pixels.
+struct Flagged {
+  double season = 0, season_flagged = 0;
+  std::vector<double> site = std::vector<double>(std::size(kSites)), site_flagged = site;
+  std::vector<double> cover = std::vector<double>(std::size(kCovers)), cover_flagged = cover;
+};
+Flagged flagged_of(const std::vector<double>& change) {
+  const auto covers = block_covers();
+  Flagged f;
+  for (int row = 0; row < kSize; ++row)
+    for (int col = 0; col < kSize; ++col) {
+      const double v = change[std::size_t(row) * kSize + col];
+      const bool flagged = v >= 1 && v <= 3;
+      bool on_site = false;
+      for (std::size_t k = 0; k < std::size(kSites); ++k) {
+        on_site = on_site || kSites[k].in_yard(row, col);
+        if (kSites[k].in(row, col)) {
+          on_site = true;
+          ++f.site[k];
+          f.site_flagged[k] += flagged;
+        }
+      }
+      if (on_site) continue;
+      const std::size_t block = std::size_t(row / kBlock) * (kSize / kBlock) + col / kBlock;
+      const auto k = std::size_t(covers[block]);
+      ++f.cover[k];
+      f.cover_flagged[k] += flagged;
+      if (kCovers[k].seasonal) {
+        ++f.season;
+        f.season_flagged += flagged;
+      }
+    }
+  return f;
+}
+
 }  // namespace
 
 class Seasonal : public ::testing::TestWithParam<bool> {};
@@ -119,40 +155,15 @@ TEST_P(Seasonal, CropSoilDryHillsAndBareTreesAreTheSeasonConstructionIsChange) {
   const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
                                 d / "s2_20210115.tif", "--out", d / "out", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto c = test::read_band(d / "out/change.tif");
-  const auto covers = block_covers();
-  double season = 0, season_flagged = 0;
-  std::vector<double> site(std::size(kSites)), site_flagged(std::size(kSites));
-  std::vector<double> cover(std::size(kCovers)), cover_flagged(std::size(kCovers));
-  for (int row = 0; row < kSize; ++row)
-    for (int col = 0; col < kSize; ++col) {
-      const double v = c[std::size_t(row) * kSize + col];
-      const bool flagged = v >= 1 && v <= 3;
-      bool on_site = false;
-      for (std::size_t k = 0; k < std::size(kSites); ++k) {
-        on_site = on_site || kSites[k].in_yard(row, col);
-        if (kSites[k].in(row, col)) {
-          on_site = true;
-          ++site[k];
-          site_flagged[k] += flagged;
-        }
-      }
-      const std::size_t k = std::size_t(row / kBlock) * (kSize / kBlock) + col / kBlock;
-      if (on_site) continue;
-      ++cover[std::size_t(covers[k])];
-      cover_flagged[std::size_t(covers[k])] += flagged;
-      if (kCovers[covers[k]].seasonal) {
-        ++season;
-        season_flagged += flagged;
-      }
-    }
+  const Flagged f = flagged_of(test::read_band(d / "out/change.tif"));
   std::string shares;  // flagged share of each cover, for a failure's message
-  for (std::size_t k = 0; k < cover.size(); ++k)
-    shares += " " + std::to_string(cover_flagged[k] / std::max(1.0, cover[k]));
-  ASSERT_GT(season, 0.3 * kSize * kSize);
-  EXPECT_LT(season_flagged / season, 0.05) << "the season reported as change; by cover:" << shares;
+  for (std::size_t k = 0; k < f.cover.size(); ++k)
+    shares += " " + std::to_string(f.cover_flagged[k] / std::max(1.0, f.cover[k]));
+  ASSERT_GT(f.season, 0.3 * kSize * kSize);
+  EXPECT_LT(f.season_flagged / f.season, 0.05)
+      << "the season reported as change; by cover:" << shares;
   for (std::size_t k = 0; k < std::size(kSites); ++k)
-    EXPECT_GT(site_flagged[k] / site[k], 0.8) << "construction site " << k << " missed";
+    EXPECT_GT(f.site_flagged[k] / f.site[k], 0.8) << "construction site " << k << " missed";
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& exclusion = summary["spectral_change_test"]["seasonal_exclusion"];
   EXPECT_TRUE(exclusion["applied"].get<bool>()) << exclusion.dump();
@@ -174,20 +185,8 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
   const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
                                 d / "s2_20210720.tif", "--out", d / "out", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto c = test::read_band(d / "out/change.tif");
-  const auto covers = block_covers();
-  double season = 0, season_flagged = 0;
-  for (int row = 0; row < kSize; ++row)
-    for (int col = 0; col < kSize; ++col) {
-      const std::size_t k = std::size_t(row / kBlock) * (kSize / kBlock) + col / kBlock;
-      bool on_site = false;
-      for (const Site& s : kSites) on_site = on_site || s.in(row, col) || s.in_yard(row, col);
-      if (on_site || !kCovers[covers[k]].seasonal) continue;
-      ++season;
-      const double v = c[std::size_t(row) * kSize + col];
-      season_flagged += v >= 1 && v <= 3;
-    }
-  EXPECT_GT(season_flagged / season, 0.5);
+  const Flagged f = flagged_of(test::read_band(d / "out/change.tif"));
+  EXPECT_GT(f.season_flagged / f.season, 0.5);
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& exclusion = summary["spectral_change_test"]["seasonal_exclusion"];
   EXPECT_FALSE(exclusion["applied"].get<bool>()) << exclusion.dump();
