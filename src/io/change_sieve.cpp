@@ -351,8 +351,11 @@ class ChunkSky {
 }  // namespace
 
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
-                                           int min_pixels, bool need_seed,
-                                           CloudScreening* screening, SeasonalExclusion* seasonal) {
+                                           const ChangeSieveRules& rules) {
+  const int min_pixels = rules.min_pixels;
+  const bool need_seed = rules.need_seed;
+  CloudScreening* const screening = rules.screening;
+  SeasonalExclusion* const seasonal = rules.seasonal;
   auto ds = open_raster(change, true);
   GDALRasterBand* band = ds->GetRasterBand(1);
   auto cand = open_raster(candidates, true);

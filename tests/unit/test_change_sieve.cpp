@@ -61,7 +61,7 @@ TEST(ChangeSieve, RegionsUnderTheMinimumGoAndMixedCategoriesCountAsOneRegion) {
   s.bands = {std::vector<double>(n * n, 0)};
   s.has_nodata = false;
   test::write_raster(d / "cand.tif", s);
-  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", 9);
+  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = 9});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   EXPECT_EQ(c[2 * n + 3], 0);
   EXPECT_EQ(c[10 * n + 10], 1);
@@ -96,7 +96,7 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
     for (int c = 20; c < 25; ++c) set(r, c, 2, false);
   for (int k = 0; k < 12; ++k) set(100 + k, 20 + k, 1, k == 11);
   auto s = write_change_and_candidates(d, w, h, change, cand);
-  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
+  io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = 9, .need_seed = true});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];
@@ -112,7 +112,7 @@ TEST(ChangeSieve, WithSeedsOnlyRegionsHoldingASeedPixelStay) {
   test::write_raster(d / "change2.tif", s);
   s.bands = {cand};
   test::write_raster(d / "cand2.tif", s);
-  io::sieve_change(d / "change2.tif", d / "cand2.tif", 9);
+  io::sieve_change(d / "change2.tif", d / "cand2.tif", {.min_pixels = 9});
   EXPECT_EQ(test::read_band(d / "change2.tif")[22 * w + 22], 2);
 }
 
@@ -139,7 +139,7 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
   for (int min : {13, 14}) {
     test::write_raster(d / "change.tif", s);
     test::write_raster(d / "cand.tif", s);
-    const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", min);
+    const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = min});
     const auto c = test::read_band(d / "change.tif");
     EXPECT_EQ(counts[1] + counts[2] + counts[3], min == 13 ? 13 : 0) << min;
     EXPECT_EQ(c[std::size_t(252) * w + 5], min == 13 ? 1 : 0) << min;
@@ -188,7 +188,8 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
       screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
   scr.max_shadow_distance_px = 200;
   const auto counts =
-      io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
+      io::sieve_change(d / "change.tif", d / "cand.tif",
+                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];
@@ -251,7 +252,8 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
   io::CloudScreening scr =
       screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
   const auto counts =
-      io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &scr);
+      io::sieve_change(d / "change.tif", d / "cand.tif",
+                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];
@@ -272,7 +274,8 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
     if (cand[i] == sky_only) cand[i] = 0;
   write_change_and_candidates(d, w, h, change, cand);
   io::CloudScreening alone = scr;
-  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true, &alone);
+  io::sieve_change(d / "change.tif", d / "cand.tif",
+                   {.min_pixels = 9, .need_seed = true, .screening = &alone});
   EXPECT_EQ(alone.clouds, 0);
   EXPECT_EQ(test::read_band(d / "change.tif")[std::size_t(256) * w + 90 + 25], 1);
 }
@@ -302,8 +305,8 @@ TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay)
   fill(40, 50, 40, 50, io::kPatternKeptBit + (kShadowLater << io::kSkyShift) + seed);
   write_change_and_candidates(d, n, n, change, cand);
   io::SeasonalExclusion seasonal;
-  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true,
-                                       nullptr, &seasonal);
+  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif",
+                                       {.min_pixels = 9, .need_seed = true, .seasonal = &seasonal});
   const auto c = test::read_band(d / "change.tif");
   auto at = [&](int r, int col) { return c[std::size_t(r) * n + col]; };
   EXPECT_EQ(at(10, 10), 0) << "the field is the season";
@@ -317,6 +320,6 @@ TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay)
   EXPECT_EQ(counts[3], 36 + 100 + 100);
   // Without the exclusion, the field stays change.
   write_change_and_candidates(d, n, n, change, cand);
-  io::sieve_change(d / "change.tif", d / "cand.tif", 9, /*need_seed=*/true);
+  io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = 9, .need_seed = true});
   EXPECT_EQ(test::read_band(d / "change.tif")[10 * n + 10], 3);
 }

@@ -76,28 +76,34 @@ struct SeasonalExclusion {
   std::int64_t pixels = 0;
 };
 
-/// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the
-/// category) smaller than `min_pixels` to 0 (no change), in place; with `need_seed`, also the
+/// What sieve_change keeps and judges.
+struct ChangeSieveRules {
+  int min_pixels = 9;                     ///< smallest change region kept (8-connected pixels)
+  bool need_seed = false;                 ///< keep only regions with a kSeedBit pixel
+  CloudScreening* screening = nullptr;    ///< the cloud and shadow screening, in and out
+  SeasonalExclusion* seasonal = nullptr;  ///< the seasonal exclusion, in and out
+};
+
+/// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the category)
+/// smaller than `rules.min_pixels` to 0 (no change), in place; with `rules.need_seed`, also the
 /// regions with no pixel whose `candidates` value has kSeedBit (hysteresis thresholding, Canny
-/// 1986: a region grows from pixels of strong evidence over pixels of weaker evidence).
-/// Regions are labelled row by row with union-find, in memory: about 21 bytes per run of
-/// changed pixels (e.g. 20 MB for a 5490² tile with 10 % changed), whatever the grid's size;
-/// not yet spilled to disk for continental grids. With `screening`, regions that are a cloud
-/// or its shadow in one date become no data (255): no observation, not change (about 110 bytes
-/// more per region, about 10 bytes per pixel of a chunk of 256 rows over the changed and
-/// sky-only pixels' columns, where the change vector's blue, green and red are read, and 2 per
-/// pixel of its rows). The screening judges regions of the changed pixels joined by the
-/// is_sky_only ones, labelled apart (their runs and labels a second time, with every cloud core
-/// the rules found) from the regions the size and seed rule keeps, which they never join; it
-/// counts the clouds and shadows that took changed pixels out. With `seasonal`, regions the
-/// season explains become no change (SeasonalExclusion): the changed pixels that are not
-/// seasonal are labelled a second time (their runs and labels; every labelling counts 4 bytes
-/// per label of seasonal pixels, with the exclusion or not). Then rewrites `candidates` (the
-/// change values 1-3, 0 elsewhere) from the result. Returns the pixels of each change value. ProcessingError naming the file when a raster cannot be read or written.
+/// 1986: a region grows from pixels of strong evidence over pixels of weaker evidence). Regions are
+/// labelled row by row with union-find, in memory: about 21 bytes per run of changed pixels (e.g.
+/// 20 MB for a 5490² tile with 10 % changed), whatever the grid's size; not yet spilled to disk for
+/// continental grids. With `rules.screening`, regions that are a cloud or its shadow in one date
+/// become no data (255): no observation, not change (about 110 bytes more per region, about 10
+/// bytes per pixel of a chunk of 256 rows over the changed and sky-only pixels' columns, where the
+/// change vector's blue, green and red are read, and 2 per pixel of its rows). The screening judges
+/// regions of the changed pixels joined by the is_sky_only ones, labelled apart (their runs and
+/// labels a second time, with every cloud core the rules found) from the regions the size and seed
+/// rule keeps, which they never join; it counts the clouds and shadows that took changed pixels
+/// out. With `rules.seasonal`, regions the season explains become no change (SeasonalExclusion):
+/// the changed pixels that are not seasonal are labelled a second time (their runs and labels;
+/// every labelling counts 4 bytes per label of seasonal pixels, with the exclusion or not). Then
+/// rewrites `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels
+/// of each change value. ProcessingError naming the file when a raster cannot be read or written.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
-                                           int min_pixels, bool need_seed = false,
-                                           CloudScreening* screening = nullptr,
-                                           SeasonalExclusion* seasonal = nullptr);
+                                           const ChangeSieveRules& rules);
 
 /// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
 /// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.

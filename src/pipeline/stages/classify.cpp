@@ -136,10 +136,12 @@ class Classify : public Stage {
     if (dates.size() == 2 && valid_date(dates[0].date) && valid_date(dates[1].date))
       apart = days_apart_in_year(dates[0].date, dates[1].date);
     const bool seasons = apart && *apart > kSameSeasonDays;
-    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out,
-                                                kMinChangePixels, /*need_seed=*/true,
-                                                screening ? &*screening : nullptr,
-                                                seasons ? &seasonal : nullptr);
+    ctx.pixels.change_pixels = io::sieve_change(
+        ctx.job.change_out, ctx.job.candidates_out,
+        {.min_pixels = kMinChangePixels,
+         .need_seed = true,
+         .screening = screening ? &*screening : nullptr,
+         .seasonal = seasons ? &seasonal : nullptr});
     ctx.spectral_report["seasonal_exclusion"] = {
         {"applied", seasons},
         {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},
