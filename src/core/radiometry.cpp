@@ -189,7 +189,7 @@ double otsu_threshold(const std::vector<double>& v) {
 /// it; the second start excludes it. A split that keeps fewer than 100 pixels is no start;
 /// with none, every pixel (IrmadStart::all_pixels).
 std::vector<std::pair<IrmadStart, std::vector<double>>> initial_weights(const cv::Mat& x,
-                                                                       const cv::Mat& y) {
+                                                                        const cv::Mat& y) {
   const int n = x.rows, p = x.cols;
   std::vector<double> mag(n, 0), diff(n), sorted;
   for (int b = 0; b < p; ++b) {
@@ -324,14 +324,16 @@ std::optional<Normalisation> irmad_from(const cv::Mat& x, const cv::Mat& y, std:
   return out;
 }
 
-
 }  // namespace
 
 const char* irmad_start_name(IrmadStart s) {
   switch (s) {
-    case IrmadStart::all_pixels: return "all_pixels";
-    case IrmadStart::otsu_split: return "otsu_split";
-    case IrmadStart::second_otsu_split: return "second_otsu_split";
+    case IrmadStart::all_pixels:
+      return "all_pixels";
+    case IrmadStart::otsu_split:
+      return "otsu_split";
+    case IrmadStart::second_otsu_split:
+      return "second_otsu_split";
   }
   return "";
 }

@@ -109,8 +109,8 @@ SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector
   if (n < kMinSeasonalSoilPixels) return soil;
   const cv::Mat samples(n, dims, CV_32F, rows.data());
   // No more modes than the samples can fill with kMinSeasonalSoilPixels each.
-  const int clusters = std::clamp(n / static_cast<int>(kMinSeasonalSoilPixels), 1,
-                                  kSeasonalSoilModes);
+  const int clusters =
+      std::clamp(n / static_cast<int>(kMinSeasonalSoilPixels), 1, kSeasonalSoilModes);
   cv::Mat labels, centres;
   {
     // The same modes from the same samples: k-means++ draws from this thread's cv::theRNG,
@@ -128,8 +128,9 @@ SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector
   // turns land across the scene, one development does not (a red-tile estate in a scene of
   // green winter wheat was its only soil-like change, and became a mode).
   const auto all = static_cast<std::int64_t>(a.plane(BandRole::red).size());
-  const std::int64_t least = std::max({kMinSeasonalSoilPixels, std::int64_t(n / 10),
-                                       std::int64_t(std::ceil(kMinSeasonalSoilShare * double(all)))});
+  const std::int64_t least =
+      std::max({kMinSeasonalSoilPixels, std::int64_t(n / 10),
+                std::int64_t(std::ceil(kMinSeasonalSoilShare * double(all)))});
   for (int c = 0; c < clusters; ++c) {
     std::vector<std::vector<float>> values(used.size());
     for (int i = 0; i < n; ++i)

@@ -410,12 +410,11 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
         v |= static_cast<std::uint8_t>(bits << io::kSkyShift);
         if (bits & (kShadowEarlier | kShadowLater)) {
           if (!brightness[0].empty() && !brightness[1].empty() &&
-              ground_pattern_kept(brightness[0].data(), brightness[1].data(), rw.width,
-                                  rw.height, static_cast<int>(i % w.width) + w.col - rw.col,
+              ground_pattern_kept(brightness[0].data(), brightness[1].data(), rw.width, rw.height,
+                                  static_cast<int>(i % w.width) + w.col - rw.col,
                                   static_cast<int>(i / w.width) + w.row - rw.row))
             v |= io::kPatternKeptBit;
-        } else if (bits == 0 &&
-                   (v & 0x03) == static_cast<std::uint8_t>(ChangeCategory::other) &&
+        } else if (bits == 0 && (v & 0x03) == static_cast<std::uint8_t>(ChangeCategory::other) &&
                    seasonal_transition(*job.spectral, refl[0], refl[1], i)) {
           // Other change only: a transition the classes name (非农化, 非粮化) is not the season's;
           // nor a pixel that looks like cloud or shadow (the screening judges it).

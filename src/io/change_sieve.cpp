@@ -459,8 +459,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
       kept_apart.assign(buf.size(), 0);
       for (int k = 0; k < n; ++k) {
         const std::size_t o = static_cast<std::size_t>(k) * w;
-        regions.mark_seasonal(r + k, marks.data() + o, min_pixels, need_seed,
-                              seasonal->min_share);
+        regions.mark_seasonal(r + k, marks.data() + o, min_pixels, need_seed, seasonal->min_share);
         rest->clear(r + k, kept_apart.data() + o, min_pixels, need_seed);
       }
       for (std::size_t i = 0; i < buf.size(); ++i)

@@ -14,8 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "farmwatch/core/error.h"
@@ -93,9 +93,9 @@ Pixels read_pixels(GDALDataset& ds, const Window& w, const BandLayout& b, const 
   Pixels p{w.col, w.row, w.width, w.height, b.channels(), {}};
   p.v.resize(static_cast<std::size_t>(w.pixels()) * p.channels);
   CPLErrorReset();
-  if (ds.RasterIO(GF_Read, w.col, w.row, w.width, w.height, p.v.data(), w.width, w.height,
-                  b.type, b.bands(), nullptr, p.channels,
-                  std::int64_t(p.channels) * w.width, b.sample_bytes(), nullptr) != CE_None)
+  if (ds.RasterIO(GF_Read, w.col, w.row, w.width, w.height, p.v.data(), w.width, w.height, b.type,
+                  b.bands(), nullptr, p.channels, std::int64_t(p.channels) * w.width,
+                  b.sample_bytes(), nullptr) != CE_None)
     throw ProcessingError("cannot read window " + std::to_string(w.col) + "," +
                           std::to_string(w.row) + " of '" + path + "': " + gdal_last_error());
   if (b.mask)
@@ -245,7 +245,8 @@ void encode_tiles(const Pixels& p, int level, const CogFormat& format, const Ban
             std::memcpy(r + std::size_t(x) * nb, r + std::size_t(w - 1) * nb, std::size_t(nb));
         }
         for (int y = h; y < kTile; ++y)
-          std::memcpy(image.data() + std::size_t(y) * row, image.data() + std::size_t(h - 1) * row, row);
+          std::memcpy(image.data() + std::size_t(y) * row, image.data() + std::size_t(h - 1) * row,
+                      row);
       }
       const TileKey key{level, p.col / kTile + tx, p.row / kTile + ty, kImagePart};
       out.push_back({key, format.codec == CogCodec::jpeg ? jpeg(image.data(), false)
@@ -622,8 +623,10 @@ class TiffWriter {
         field = e.value;
       } else {
         const std::uint64_t at = e.deferred ? e.at : data + tail.size();
-        if (big_) put<std::uint64_t>(field, at);
-        else put<std::uint32_t>(field, static_cast<std::uint32_t>(at));
+        if (big_)
+          put<std::uint64_t>(field, at);
+        else
+          put<std::uint32_t>(field, static_cast<std::uint32_t>(at));
         if (!e.deferred) {
           tail += e.value;
           if (tail.size() % 2) tail += '\0';
@@ -826,7 +829,8 @@ void check_store(const StoreIndex& index, std::size_t id, const std::string& lay
                  const std::vector<std::pair<int, int>>& sizes, const BandLayout& bands) {
   const std::string& path = index.paths[id];
   if (!layer.empty() && index.layers[id] != layer)
-    throw DamagedFileError(path, "holds the tiles of '" + index.layers[id] + "', not of '" + layer + "'");
+    throw DamagedFileError(path,
+                           "holds the tiles of '" + index.layers[id] + "', not of '" + layer + "'");
   // A cell's window at level l (edge cells: up to the level's edge).
   auto at_level = [&](const Window& c, int l) {
     const auto& size = sizes[static_cast<std::size_t>(l)];
@@ -902,7 +906,8 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
   const int per_row = (width + stores.cell - 1) / stores.cell;
   for (const auto& list : stores.cells)
     for (const Window& c : list) {
-      const std::size_t at = static_cast<std::size_t>(c.row / stores.cell) * per_row + c.col / stores.cell;
+      const std::size_t at =
+          static_cast<std::size_t>(c.row / stores.cell) * per_row + c.col / stores.cell;
       if (c.col % stores.cell || c.row % stores.cell || c.col >= width || c.row >= height ||
           !(grid_cells[at] == c) || seen[at]++)
         throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster once");
@@ -911,7 +916,8 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
     throw ProcessingError("the tile stores of '" + dst + "' do not cover its raster once");
   StoreIndex index;
   for (std::size_t i = 0; i < stores.paths.size(); ++i)
-    check_store(index, index.add(stores.paths[i]), stores.layer, stores.cells[i], kept, sizes, bands);
+    check_store(index, index.add(stores.paths[i]), stores.layer, stores.cells[i], kept, sizes,
+                bands);
   // The levels above, each round from the last level made, in cells of 4096 pixels.
   std::vector<std::string> scratch;
   auto clean = [&] {
@@ -937,6 +943,19 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
   clean();
 }
 
+namespace {
+
+/// A scratch file, removed when this goes out of scope, whether the work succeeded or threw.
+struct RemovedOnExit {
+  std::string path;
+  ~RemovedOnExit() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+
+}  // namespace
+
 void write_cog_of(const std::string& src, const CogFormat& format, const std::string& dst) {
   CogTileStores stores;
   stores.cell = 4096;
@@ -946,36 +965,22 @@ void write_cog_of(const std::string& src, const CogFormat& format, const std::st
   }
   stores.paths = {dst + ".tiles"};
   stores.layer = std::filesystem::path(src).filename().string();
-  try {
-    encode_cog_tiles(src, format, stores.cells[0], stores.cell, stores.paths[0]);
-    assemble_cog(src, format, stores, dst);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(stores.paths[0], ec);
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::remove(stores.paths[0], ec);
+  const RemovedOnExit store{stores.paths[0]};
+  encode_cog_tiles(src, format, stores.cells[0], stores.cell, stores.paths[0]);
+  assemble_cog(src, format, stores, dst);
 }
 
 void write_cog_of_pixels(const RasterLayout& layout, const void* pixels, const CogFormat& format,
                          const std::string& dst) {
-  const std::string scratch = dst + ".scratch.tif";
+  const RemovedOnExit scratch{dst + ".scratch.tif"};
   RasterLayout l = layout;
   l.compress = "NONE";
   {
-    BlockRasterWriter w(scratch, l);
+    BlockRasterWriter w(scratch.path, l);
     w.write({0, 0, l.grid.width, l.grid.height}, pixels);
     w.close();
   }
-  std::error_code ec;
-  try {
-    write_cog_of(scratch, format, dst);
-  } catch (...) {
-    std::filesystem::remove(scratch, ec);
-    throw;
-  }
-  std::filesystem::remove(scratch, ec);
+  write_cog_of(scratch.path, format, dst);
 }
 
 std::string cog_codec_versions() {

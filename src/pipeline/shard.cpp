@@ -377,7 +377,8 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     for (int k = 0; k < count; ++k)
       sources.push_back((dir / ShardId{k, count}.name() / file).string());
     if (name == &ctx.job.change_out || name == &ctx.job.candidates_out) {
-      io::assemble_windows(sources, ctx.grid, cells, owner, *name);  // the sieve and patches write them
+      // The sieve and the patches write them.
+      io::assemble_windows(sources, ctx.grid, cells, owner, *name);
     } else {
       // Read only from here on: a virtual raster over the shards' files, which stay until the
       // merge has published.

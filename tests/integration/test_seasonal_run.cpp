@@ -47,8 +47,8 @@ struct Site {
   int yard = 0;
   bool in(int r, int c) const { return r >= r0 && r < r0 + n && c >= c0 && c < c0 + n; }
   bool in_yard(int r, int c) const {
-    return yard > 0 && r >= r0 - yard && r < r0 + n + yard && c >= c0 - yard &&
-           c < c0 + n + yard && !in(r, c);
+    return yard > 0 && r >= r0 - yard && r < r0 + n + yard && c >= c0 - yard && c < c0 + n + yard &&
+           !in(r, c);
   }
 };
 const double kCrop[4] = {0.03, 0.06, 0.04, 0.42};

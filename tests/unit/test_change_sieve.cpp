@@ -187,9 +187,8 @@ TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpR
   io::CloudScreening scr =
       screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
   scr.max_shadow_distance_px = 200;
-  const auto counts =
-      io::sieve_change(d / "change.tif", d / "cand.tif",
-                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
+  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif",
+                                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];
@@ -251,9 +250,8 @@ TEST(ChangeSieve, ACloudsCoreTheRulesTookOutIsJudgedWithItsThinEdgeAndStaysNoDat
     }
   io::CloudScreening scr =
       screening_over(d, write_change_and_candidates(d, w, h, change, cand), bright);
-  const auto counts =
-      io::sieve_change(d / "change.tif", d / "cand.tif",
-                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
+  const auto counts = io::sieve_change(d / "change.tif", d / "cand.tif",
+                                       {.min_pixels = 9, .need_seed = true, .screening = &scr});
   const auto c = test::read_band(d / "change.tif"), k = test::read_band(d / "cand.tif");
   auto at = [&](const std::vector<double>& v, int r, int col) {
     return v[std::size_t(r) * w + col];

@@ -112,8 +112,11 @@ io::CogTileStores write_sharded(const std::string& src, const CogFormat& format,
           for (int x = 0; x < width; ++x) {
             bool own = false;
             for (const Window& c : stores.cells[static_cast<std::size_t>(s)])
-              own = own || (x >= c.col && x < c.col + c.width && y >= c.row && y < c.row + c.height);
-            if (!own) v[static_cast<std::size_t>(y) * width + x] = static_cast<std::uint8_t>(x * 7 + y * 13 + b);
+              own =
+                  own || (x >= c.col && x < c.col + c.width && y >= c.row && y < c.row + c.height);
+            if (!own)
+              v[static_cast<std::size_t>(y) * width + x] =
+                  static_cast<std::uint8_t>(x * 7 + y * 13 + b);
           }
         EXPECT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, width, height, v.data(), width,
                                                  height, GDT_Byte, 0, 0, nullptr),
@@ -305,7 +308,8 @@ TEST(CogWriter, TinyAndThinRastersReadBack) {
       write_source(dir / (name + ".tif"), w, h, imagery);
       io::write_cog_of(dir / (name + ".tif"), imagery ? io::kImageryCog : io::kClassMapCog,
                        dir / (name + "_cog.tif"));
-      GDALDatasetUniquePtr cog(GDALDataset::Open((dir / (name + "_cog.tif")).c_str(), GDAL_OF_RASTER));
+      GDALDatasetUniquePtr cog(
+          GDALDataset::Open((dir / (name + "_cog.tif")).c_str(), GDAL_OF_RASTER));
       ASSERT_TRUE(cog) << name;
       EXPECT_EQ(cog->GetRasterXSize(), w);
       EXPECT_EQ(cog->GetRasterYSize(), h);
@@ -327,7 +331,8 @@ TEST(CogWriter, OtherSampleTypesKeepTheirValues) {
   GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(
       (dir / "days.tif").c_str(), w, h, 1, GDT_UInt32, nullptr));
   std::vector<std::uint32_t> v(static_cast<std::size_t>(w) * h);
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 20240000u + static_cast<std::uint32_t>(i % 1231);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = 20240000u + static_cast<std::uint32_t>(i % 1231);
   ASSERT_EQ(ds->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, w, h, v.data(), w, h, GDT_UInt32, 0, 0,
                                            nullptr),
             CE_None);
@@ -338,12 +343,14 @@ TEST(CogWriter, OtherSampleTypesKeepTheirValues) {
   GDALRasterBand* band = cog->GetRasterBand(1);
   EXPECT_EQ(band->GetRasterDataType(), GDT_UInt32);
   std::vector<std::uint32_t> back(v.size());
-  ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, back.data(), w, h, GDT_UInt32, 0, 0, nullptr), CE_None);
+  ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, back.data(), w, h, GDT_UInt32, 0, 0, nullptr),
+            CE_None);
   EXPECT_TRUE(back == v);
   ASSERT_EQ(band->GetOverviewCount(), 2);
   std::uint32_t o = 0;
-  ASSERT_EQ(band->GetOverview(1)->RasterIO(GF_Read, 3, 2, 1, 1, &o, 1, 1, GDT_UInt32, 0, 0, nullptr),
-            CE_None);
+  ASSERT_EQ(
+      band->GetOverview(1)->RasterIO(GF_Read, 3, 2, 1, 1, &o, 1, 1, GDT_UInt32, 0, 0, nullptr),
+      CE_None);
   EXPECT_EQ(o, v[static_cast<std::size_t>(4 * 2) * w + 4 * 3]);
   EXPECT_NE(gdal_cog_verdict(dir / "cog.tif").find("is a valid cloud optimized GeoTIFF"),
             std::string::npos);

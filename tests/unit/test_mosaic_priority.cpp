@@ -23,8 +23,8 @@ TEST(Calendar, DaysApartInTheYearWhateverTheYears) {
   EXPECT_EQ(days_apart_in_year("2015-07-04", "2018-02-11"), 143);  // summer and winter
   EXPECT_EQ(days_apart_in_year("2016-12-20", "2018-01-10"), 21);   // across the new year
   EXPECT_EQ(days_apart_in_year("2021-01-01", "2021-07-02"), 182);  // to 2021-07-02
-  EXPECT_EQ(days_apart_in_year("2001-03-01", "2021-03-01"), 0);  // 20 years, 5 leap days
-  EXPECT_EQ(days_apart_in_year("2021-02-28", "2020-02-29"), 0);  // the 28th in 2021
+  EXPECT_EQ(days_apart_in_year("2001-03-01", "2021-03-01"), 0);    // 20 years, 5 leap days
+  EXPECT_EQ(days_apart_in_year("2021-02-28", "2020-02-29"), 0);    // the 28th in 2021
   EXPECT_EQ(days_apart_in_year("2021-03-01", "2020-02-29"), 1);
 }
 

@@ -75,8 +75,8 @@ struct CogTileStores {
 /// tile stores encode_cog_tiles wrote, encoding the levels above the cells itself (its scratch
 /// files beside `dst`, removed; so is `dst` if it fails). DamagedFileError naming the store that
 /// is cut short, damaged (every record has a CRC-32 of its header and bytes), of another
-/// layer, lacks a tile or the pixels of its cells, or holds anything outside them; ProcessingError if the cells do not
-/// cover the raster once, or naming a file that cannot be read or written.
+/// layer, lacks a tile or the pixels of its cells, or holds anything outside them; ProcessingError
+/// if the cells do not cover the raster once, or naming a file that cannot be read or written.
 void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
                   const std::string& dst);
 

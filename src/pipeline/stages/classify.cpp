@@ -8,8 +8,8 @@
 #include "farmwatch/core/calendar.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/engine/model_classify.h"
-#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/change_sieve.h"
+#include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
@@ -106,9 +106,10 @@ class Classify : public Stage {
 
   /// The change test's hysteresis and minimum region, its seasonal exclusion (regions of
   /// vegetation in one date and soil-like ground in the other are the season), and its cloud
-  /// screening where the change vector has the visible bands: a change region that is a cloud or its shadow in one date
-  /// becomes no observation in change.tif (core: screen_change_regions); the land-use maps
-  /// keep their classes there, so the dates' cloud counts do not include it.
+  /// screening where the change vector has the visible bands: a change region that is a cloud
+  /// or its shadow in one date becomes no observation in change.tif (core:
+  /// screen_change_regions); the land-use maps keep their classes there, so the dates' cloud
+  /// counts do not include it.
   static void sieve(RunContext& ctx, const Log& log) {
     std::optional<io::CloudScreening> screening;
     const auto roles = engine::change_vector_roles(ctx.job);
@@ -136,12 +137,11 @@ class Classify : public Stage {
     if (dates.size() == 2 && valid_date(dates[0].date) && valid_date(dates[1].date))
       apart = days_apart_in_year(dates[0].date, dates[1].date);
     const bool seasons = apart && *apart > kSameSeasonDays;
-    ctx.pixels.change_pixels = io::sieve_change(
-        ctx.job.change_out, ctx.job.candidates_out,
-        {.min_pixels = kMinChangePixels,
-         .need_seed = true,
-         .screening = screening ? &*screening : nullptr,
-         .seasonal = seasons ? &seasonal : nullptr});
+    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out,
+                                                {.min_pixels = kMinChangePixels,
+                                                 .need_seed = true,
+                                                 .screening = screening ? &*screening : nullptr,
+                                                 .seasonal = seasons ? &seasonal : nullptr});
     ctx.spectral_report["seasonal_exclusion"] = {
         {"applied", seasons},
         {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},
