@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/core.hpp>
 #include <stdexcept>
+#include <utility>
 
 namespace farmwatch {
 
@@ -77,14 +78,41 @@ bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock&
   return false;
 }
 
+namespace {
+/// The paired samples as two ReflectanceBlocks (one "pixel" per sample).
+std::pair<ReflectanceBlock, ReflectanceBlock> sample_blocks(
+    const std::vector<BandRole>& roles, const std::vector<std::vector<float>>& earlier,
+    const std::vector<std::vector<float>>& later) {
+  std::pair<ReflectanceBlock, ReflectanceBlock> ab;
+  for (std::size_t j = 0; j < roles.size(); ++j) {
+    ab.first.plane(roles[j]) = earlier[j];
+    ab.second.plane(roles[j]) = later[j];
+  }
+  return ab;
+}
+}  // namespace
+
+std::vector<std::uint8_t> vegetation_turned_samples(const SpectralChangeTest& test,
+                                                    const std::vector<BandRole>& roles,
+                                                    const std::vector<std::vector<float>>& earlier,
+                                                    const std::vector<std::vector<float>>& later) {
+  const auto [a, b] = sample_blocks(roles, earlier, later);
+  const std::size_t n = earlier.empty() ? 0 : earlier[0].size();
+  std::vector<std::uint8_t> out(n, 0);
+  for (const ReflectanceBlock* x : {&a, &b})
+    if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
+    out[i] = !std::isnan(na) && !std::isnan(nb) && std::max(na, nb) > test.vegetation_ndvi &&
+             std::min(na, nb) <= test.vegetation_ndvi;
+  }
+  return out;
+}
+
 SeasonalSoil fit_seasonal_soil(const SpectralChangeTest& test, const std::vector<BandRole>& roles,
                                const std::vector<std::vector<float>>& earlier,
                                const std::vector<std::vector<float>>& later) {
-  ReflectanceBlock a, b;
-  for (std::size_t j = 0; j < roles.size(); ++j) {
-    a.plane(roles[j]) = earlier[j];
-    b.plane(roles[j]) = later[j];
-  }
+  const auto [a, b] = sample_blocks(roles, earlier, later);
   SeasonalSoil soil;
   if (!a.has(BandRole::red) || !a.has(BandRole::nir) || !b.has(BandRole::red) ||
       !b.has(BandRole::nir))

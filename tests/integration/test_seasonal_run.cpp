@@ -62,17 +62,24 @@ const Site kSites[] = {
     {200, 60, 24, {0.07, 0.10, 0.14, 0.21}, {0.18, 0.18, 0.19, 0.22}, 8},
 };
 
-/// Each 16 x 16 block's cover, drawn once for both dates.
-std::vector<int> block_covers() {
+/// The cover of a ploughed field (crop to soil) in kCovers.
+constexpr std::size_t kPloughed = 5;
+
+/// Each 16 x 16 block's cover, drawn once for both dates: any cover alike, or with
+/// `ploughed` > 0 that share of the blocks ploughed and the others unchanged.
+std::vector<int> block_covers(double ploughed = 0) {
   std::mt19937 rng(17);
   std::uniform_int_distribution<int> pick(0, static_cast<int>(std::size(kCovers)) - 1);
+  std::uniform_int_distribution<int> unchanged(0, int(kPloughed) - 1);
+  std::uniform_real_distribution<double> share(0, 1);
   std::vector<int> k(std::size_t(kSize / kBlock) * (kSize / kBlock));
-  for (auto& v : k) v = pick(rng);
+  for (auto& v : k)
+    v = ploughed <= 0 ? pick(rng) : share(rng) < ploughed ? int(kPloughed) : unchanged(rng);
   return k;
 }
 
-test::RasterSpec scene(bool later, bool relative) {
-  const auto covers = block_covers();
+test::RasterSpec scene(bool later, bool relative, double ploughed = 0) {
+  const auto covers = block_covers(ploughed);
   std::mt19937 tones(3), grain(later ? 11 : 5), ground(9);
   std::normal_distribution<double> tone(1, 0.04), noise(0, 0.003), texture(0, 0.006);
   std::vector<double> block_tone(covers.size());
@@ -114,8 +121,8 @@ struct Flagged {
   std::vector<double> site = std::vector<double>(std::size(kSites)), site_flagged = site;
   std::vector<double> cover = std::vector<double>(std::size(kCovers)), cover_flagged = cover;
 };
-Flagged flagged_of(const std::vector<double>& change) {
-  const auto covers = block_covers();
+Flagged flagged_of(const std::vector<double>& change, double ploughed = 0) {
+  const auto covers = block_covers(ploughed);
   Flagged f;
   for (int row = 0; row < kSize; ++row)
     for (int col = 0; col < kSize; ++col) {
@@ -203,6 +210,39 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
   EXPECT_NE(undated.output.find("seasonal exclusion not run: the dates are unknown"),
             std::string::npos)
       << undated.output;
+}
+
+TEST(Seasonal, ASeasonThatPloughedMostOfTheSceneIsNotTakenForNoChange) {
+  // Two thirds of the fields ploughed between summer and winter, the rest a town, woods, a pond
+  // and meadows that did not change. IR-MAD fitted on every sample took the ploughing for no
+  // change: it flagged the unchanged town and pond, and missed the construction. The fit
+  // leaves the vegetation-to-soil samples out then, and the seasonal exclusion judges them.
+  constexpr double kPloughedShare = 0.65;
+  test::TempDir d;
+  test::write_raster(d / "s2_20200715.tif", scene(false, true, kPloughedShare));
+  test::write_raster(d / "s2_20210115.tif", scene(true, true, kPloughedShare));
+  const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
+                                d / "s2_20210115.tif", "--out", d / "out", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Flagged f = flagged_of(test::read_band(d / "out/change.tif"), kPloughedShare);
+  ASSERT_GT(f.season, 0.5 * kSize * kSize);
+  EXPECT_LT(f.season_flagged / f.season, 0.05) << "the ploughing reported as change";
+  for (std::size_t k = 0; k < kPloughed; ++k) {
+    ASSERT_GT(f.cover[k], 0) << "no block of unchanged cover " << k;
+    EXPECT_LT(f.cover_flagged[k] / f.cover[k], 0.05)
+        << "unchanged cover " << k << " reported as change";
+  }
+  for (std::size_t k = 0; k < std::size(kSites); ++k)
+    EXPECT_GT(f.site_flagged[k] / f.site[k], 0.8) << "construction site " << k << " missed";
+  const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
+  const auto& test = summary["spectral_change_test"];
+  EXPECT_TRUE(test["fitted_without_turned_samples"].get<bool>()) << test.dump();
+  EXPECT_LT(test["other_samples_unchanged_share"].get<double>(), 0.5) << test.dump();
+  EXPECT_GT(test["vegetation_turned_samples"].get<double>(), 0) << test.dump();
+  // The normalisation had taken the ploughing for no change too: left as calibrated.
+  EXPECT_FALSE(summary["radiometric_normalisation"]["applied"].get<bool>())
+      << summary["radiometric_normalisation"].dump();
+  EXPECT_FALSE(test.contains("warning")) << test.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),

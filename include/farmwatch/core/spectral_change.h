@@ -103,6 +103,17 @@ int misregistration_shift_px(double pixel_m);
 bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
                          const ReflectanceBlock& b, std::size_t i);
 
+/// Per paired sample (`earlier[j]`, `later[j]` the values of band `roles[j]`): 1 where it is
+/// vegetation in one date and not in the other (NDVI above test.vegetation_ndvi in one date
+/// only: crops ploughed, harvested or sown, hills dried, trees bare, fields built on), 0
+/// elsewhere and everywhere if red or NIR is missing. Such a sample changed its surface,
+/// whatever the season: the spectral and normalisation stages leave these out of IR-MAD's
+/// no-change fit where a fit on every sample took them for no change.
+std::vector<std::uint8_t> vegetation_turned_samples(const SpectralChangeTest& test,
+                                                    const std::vector<BandRole>& roles,
+                                                    const std::vector<std::vector<float>>& earlier,
+                                                    const std::vector<std::vector<float>>& later);
+
 /// Fits the pair's SeasonalSoil on paired samples: `earlier[j]`, `later[j]` the values of band
 /// `roles[j]` (as spectral_change_test reads them), with `test`'s vegetation and soil tests.
 /// No mode without red and NIR, or with too few samples that pass them. The same samples give

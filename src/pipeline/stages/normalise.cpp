@@ -39,7 +39,15 @@ class Normalise : public Stage {
                               sample_windows(io::footprint_on(after, ctx.grid), 256)),
                    roles, x, y);
     nlohmann::json report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
-    const auto fit = irmad_normalise(x, y);
+    // A fit that took the turned vegetation for no change is not refitted here: on the samples
+    // left (a town, water, evergreen fields of a generated season) the regression can be
+    // ill-determined, and the change test is fitted without the season on its own
+    // (stage spectral); the class maps keep the radiometry as calibrated.
+    const NoChangeFit no_change = fit_no_change(roles, x, y, false);
+    const auto& fit = no_change.fit;
+    report["vegetation_turned_samples"] = no_change.turned;
+    if (no_change.other_unchanged >= 0)
+      report["other_samples_unchanged_share"] = std::round(no_change.other_unchanged * 1e3) / 1e3;
     if (!fit) {
       report["note"] = "too few clear pixels in common: radiometry left as calibrated";
       log.warn("radiometric normalisation of '" + after.path +
@@ -50,6 +58,14 @@ class Normalise : public Stage {
     // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
     report["irmad_start"] = irmad_start_name(fit->start);
     report["iterations"] = fit->iterations;
+    if (no_change.season_absorbed) {
+      report["note"] =
+          "the fit took vegetation turned to soil or back (the season, or change over most of "
+          "the scene) for no change: radiometry left as calibrated";
+      log.warn("radiometric normalisation of '" + after.path +
+               "': " + report["note"].get<std::string>());
+      return report;
+    }
     bool plausible = true;
     for (std::size_t j = 0; j < roles.size(); ++j) {
       const auto& f = fit->bands[j];

@@ -36,9 +36,16 @@ class Spectral : public Stage {
     paired_samples(
         read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)), roles, x,
         y);
-    const auto fit = roles.empty() ? std::nullopt : irmad_normalise(x, y);
+    const NoChangeFit no_change = fit_no_change(roles, x, y, true);
+    const auto& fit = no_change.fit;
     nlohmann::json& report = ctx.spectral_report;
     report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
+    // Whether the fit on every sample took the turned vegetation for no change, and was made
+    // again without it (NoChangeFit, sampling.h).
+    report["vegetation_turned_samples"] = no_change.turned;
+    if (no_change.other_unchanged >= 0)
+      report["other_samples_unchanged_share"] = std::round(no_change.other_unchanged * 1e3) / 1e3;
+    report["fitted_without_turned_samples"] = no_change.refitted;
     if (!fit) {
       report["note"] = "too few clear pixels in common: change from the class maps alone";
       log.warn("spectral change test: " + report["note"].get<std::string>());
