@@ -66,20 +66,27 @@ const Site kSites[] = {
 constexpr std::size_t kPloughed = 5;
 
 /// Each 16 x 16 block's cover, drawn once for both dates: any cover alike, or with
-/// `ploughed` > 0 that share of the blocks ploughed and the others unchanged.
-std::vector<int> block_covers(double ploughed = 0) {
+/// `seasonal` > 0 that share of the blocks turned by the season (ploughed only, or with
+/// `every_season` any of the four seasonal covers) and the others unchanged.
+std::vector<int> block_covers(double seasonal = 0, bool every_season = false) {
   std::mt19937 rng(17);
   std::uniform_int_distribution<int> pick(0, static_cast<int>(std::size(kCovers)) - 1);
   std::uniform_int_distribution<int> unchanged(0, int(kPloughed) - 1);
+  std::uniform_int_distribution<int> season(int(kPloughed), int(std::size(kCovers)) - 1);
   std::uniform_real_distribution<double> share(0, 1);
   std::vector<int> k(std::size_t(kSize / kBlock) * (kSize / kBlock));
   for (auto& v : k)
-    v = ploughed <= 0 ? pick(rng) : share(rng) < ploughed ? int(kPloughed) : unchanged(rng);
+    v = seasonal <= 0            ? pick(rng)
+        : share(rng) >= seasonal ? unchanged(rng)
+        : every_season           ? season(rng)
+                                 : int(kPloughed);
   return k;
 }
 
-test::RasterSpec scene(bool later, bool relative, double ploughed = 0) {
-  const auto covers = block_covers(ploughed);
+/// The later date read through `gain` per band (blue, green, red, NIR), if given.
+test::RasterSpec scene(bool later, bool relative, double seasonal = 0, const double* gain = nullptr,
+                       bool every_season = false) {
+  const auto covers = block_covers(seasonal, every_season);
   std::mt19937 tones(3), grain(later ? 11 : 5), ground(9);
   std::normal_distribution<double> tone(1, 0.04), noise(0, 0.003), texture(0, 0.006);
   std::vector<double> block_tone(covers.size());
@@ -108,8 +115,9 @@ test::RasterSpec scene(bool later, bool relative, double ploughed = 0) {
         }
       }
       for (int b = 0; b < 4; ++b)
-        s.bands[b][std::size_t(r) * kSize + c] =
-            std::round(std::clamp(v[b] * tint + t + noise(grain), 0.0, 1.0) * 1e4);
+        s.bands[b][std::size_t(r) * kSize + c] = std::round(
+            std::clamp((v[b] * tint + t + noise(grain)) * (later && gain ? gain[b] : 1), 0.0, 1.0) *
+            1e4);
     }
   return s;
 }
@@ -121,8 +129,9 @@ struct Flagged {
   std::vector<double> site = std::vector<double>(std::size(kSites)), site_flagged = site;
   std::vector<double> cover = std::vector<double>(std::size(kCovers)), cover_flagged = cover;
 };
-Flagged flagged_of(const std::vector<double>& change, double ploughed = 0) {
-  const auto covers = block_covers(ploughed);
+Flagged flagged_of(const std::vector<double>& change, double seasonal = 0,
+                   bool every_season = false) {
+  const auto covers = block_covers(seasonal, every_season);
   Flagged f;
   for (int row = 0; row < kSize; ++row)
     for (int col = 0; col < kSize; ++col) {
@@ -212,21 +221,41 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
       << undated.output;
 }
 
-TEST(Seasonal, ASeasonThatPloughedMostOfTheSceneIsNotTakenForNoChange) {
-  // Two thirds of the fields ploughed between summer and winter, the rest a town, woods, a pond
-  // and meadows that did not change. IR-MAD fitted on every sample took the ploughing for no
-  // change: it flagged the unchanged town and pond, and missed the construction. The fit
-  // leaves the vegetation-to-soil samples out then, and the seasonal exclusion judges them.
-  constexpr double kPloughedShare = 0.65;
+/// A widespread season: the share of the blocks it turned, and whether by every seasonal
+/// cover or by ploughing alone.
+struct WidespreadSeason {
+  double share;
+  bool every_season;
+};
+
+class SeasonOverMostOfTheScene : public ::testing::TestWithParam<WidespreadSeason> {};
+
+TEST_P(SeasonOverMostOfTheScene, IsNotTakenForNoChange) {
+  // Two thirds or more of the blocks turned by the season between summer and winter, the rest
+  // a town, woods, a pond and meadows that did not change; the winter date read through other
+  // gains (another sun and atmosphere). IR-MAD fitted on every sample took the season for no
+  // change. Two thirds ploughed: the change test flagged the unchanged town and pond and
+  // missed the construction. 70 % turned by ploughing, sowing, drying and leaf-fall: two
+  // thirds of the season was reported as change. (A helper's pairs with four soils over half
+  // the scene: the normalisation's gains absorbed the season, NIR 0.75 and red 1.39 where the
+  // truth was 1, and four of seven new buildings went unseen.) The normalisation is now fitted
+  // without the samples whose vegetation turned, and the change test without them where its
+  // fit on every sample called most of the other samples changed; the seasonal exclusion
+  // judges them from the change map.
+  const WidespreadSeason season = GetParam();
+  const double gain[4] = {1.0, 1.03, 1.08, 0.93};
   test::TempDir d;
-  test::write_raster(d / "s2_20200715.tif", scene(false, true, kPloughedShare));
-  test::write_raster(d / "s2_20210115.tif", scene(true, true, kPloughedShare));
+  test::write_raster(d / "s2_20200715.tif",
+                     scene(false, true, season.share, nullptr, season.every_season));
+  test::write_raster(d / "s2_20210115.tif",
+                     scene(true, true, season.share, gain, season.every_season));
   const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
                                 d / "s2_20210115.tif", "--out", d / "out", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const Flagged f = flagged_of(test::read_band(d / "out/change.tif"), kPloughedShare);
-  ASSERT_GT(f.season, 0.5 * kSize * kSize);
-  EXPECT_LT(f.season_flagged / f.season, 0.05) << "the ploughing reported as change";
+  const Flagged f =
+      flagged_of(test::read_band(d / "out/change.tif"), season.share, season.every_season);
+  ASSERT_GT(f.season, 0.4 * kSize * kSize);
+  EXPECT_LT(f.season_flagged / f.season, 0.05) << "the season reported as change";
   for (std::size_t k = 0; k < kPloughed; ++k) {
     ASSERT_GT(f.cover[k], 0) << "no block of unchanged cover " << k;
     EXPECT_LT(f.cover_flagged[k] / f.cover[k], 0.05)
@@ -236,14 +265,24 @@ TEST(Seasonal, ASeasonThatPloughedMostOfTheSceneIsNotTakenForNoChange) {
     EXPECT_GT(f.site_flagged[k] / f.site[k], 0.8) << "construction site " << k << " missed";
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& test = summary["spectral_change_test"];
-  EXPECT_TRUE(test["fitted_without_turned_samples"].get<bool>()) << test.dump();
-  EXPECT_LT(test["other_samples_unchanged_share"].get<double>(), 0.5) << test.dump();
-  EXPECT_GT(test["vegetation_turned_samples"].get<double>(), 0) << test.dump();
-  // The normalisation had taken the ploughing for no change too: left as calibrated.
-  EXPECT_FALSE(summary["radiometric_normalisation"]["applied"].get<bool>())
-      << summary["radiometric_normalisation"].dump();
+  EXPECT_GT(test["vegetation_turned_samples"].get<double>(), 0.4 * test["samples"].get<double>())
+      << test.dump();
   EXPECT_FALSE(test.contains("warning")) << test.dump();
+  const auto& normalisation = summary["radiometric_normalisation"];
+  ASSERT_TRUE(normalisation["applied"].get<bool>()) << normalisation.dump();
+  const char* bands[4] = {"blue", "green", "red", "nir"};
+  for (std::size_t b = 0; b < 4; ++b)
+    EXPECT_NEAR(normalisation["bands"][bands[b]]["gain"].get<double>(), gain[b], 0.03)
+        << bands[b] << " " << normalisation.dump();
 }
+
+INSTANTIATE_TEST_SUITE_P(Seasonal, SeasonOverMostOfTheScene,
+                         ::testing::Values(WidespreadSeason{0.65, false},
+                                           WidespreadSeason{0.7, true}),
+                         [](const ::testing::TestParamInfo<WidespreadSeason>& i) {
+                           return i.param.every_season ? "SeventyPercentTurnedEveryWay"
+                                                       : "TwoThirdsPloughed";
+                         });
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& i) {

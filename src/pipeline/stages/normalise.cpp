@@ -39,15 +39,12 @@ class Normalise : public Stage {
                               sample_windows(io::footprint_on(after, ctx.grid), 256)),
                    roles, x, y);
     nlohmann::json report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
-    // A fit that took the turned vegetation for no change is not refitted here: on the samples
-    // left (a town, water, evergreen fields of a generated season) the regression can be
-    // ill-determined, and the change test is fitted without the season on its own
-    // (stage spectral); the class maps keep the radiometry as calibrated.
-    const NoChangeFit no_change = fit_no_change(roles, x, y, false);
+    // Unchanged ground only: vegetation that turned to soil or back is no reference for a
+    // gain and offset, whatever the season (NoChangeFit, sampling.h).
+    const NoChangeFit no_change = fit_no_change(roles, x, y, true);
     const auto& fit = no_change.fit;
     report["vegetation_turned_samples"] = no_change.turned;
-    if (no_change.other_unchanged >= 0)
-      report["other_samples_unchanged_share"] = std::round(no_change.other_unchanged * 1e3) / 1e3;
+    report["fitted_without_turned_samples"] = no_change.refitted;
     if (!fit) {
       report["note"] = "too few clear pixels in common: radiometry left as calibrated";
       log.warn("radiometric normalisation of '" + after.path +
@@ -58,14 +55,8 @@ class Normalise : public Stage {
     // Which first split of IR-MAD the fit came from (core/radiometry.h Normalisation::start).
     report["irmad_start"] = irmad_start_name(fit->start);
     report["iterations"] = fit->iterations;
-    if (no_change.season_absorbed) {
-      report["note"] =
-          "the fit took vegetation turned to soil or back (the season, or change over most of "
-          "the scene) for no change: radiometry left as calibrated";
-      log.warn("radiometric normalisation of '" + after.path +
-               "': " + report["note"].get<std::string>());
-      return report;
-    }
+    for (double rho : fit->canonical_correlations)
+      report["canonical_correlations"].push_back(std::round(rho * 1e4) / 1e4);
     bool plausible = true;
     for (std::size_t j = 0; j < roles.size(); ++j) {
       const auto& f = fit->bands[j];
@@ -74,6 +65,18 @@ class Normalise : public Stage {
           {"offset", std::round(f.offset * 1e5) / 1e5},
           {"correlation", std::round(f.correlation * 1e4) / 1e4}};
       plausible = plausible && f.gain > 0.5 && f.gain < 2 && std::fabs(f.offset) < 0.2;
+    }
+    // A fit whose second canonical correlation is weak could not tell unchanged ground apart
+    // (a generated season's village, water and evergreen fields: NIR gain 0.77 where it was 1,
+    // and the class maps made a bare-soil patch of a new pond's rim).
+    if (fit->canonical_correlations.size() >= 2 &&
+        fit->canonical_correlations[1] < kMinSecondCanonicalCorrelation) {
+      report["note"] =
+          "the fit is weak (second canonical correlation under 0.6): radiometry left as "
+          "calibrated";
+      log.warn("radiometric normalisation of '" + after.path +
+               "': " + report["note"].get<std::string>());
+      return report;
     }
     if (!plausible) {
       report["note"] =

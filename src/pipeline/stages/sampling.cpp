@@ -87,15 +87,21 @@ std::vector<std::vector<float>> kept_samples(const std::vector<std::vector<float
 
 NoChangeFit fit_no_change(const std::vector<BandRole>& roles,
                           const std::vector<std::vector<float>>& x,
-                          const std::vector<std::vector<float>>& y, bool refit) {
+                          const std::vector<std::vector<float>>& y, bool without_turned) {
   NoChangeFit out;
   if (roles.empty()) return out;
-  out.fit = irmad_normalise(x, y);
   const SpectralChangeTest test;
   const auto turned = vegetation_turned_samples(test, roles, x, y);
   const auto n = std::ssize(turned);
   out.turned = std::count(turned.begin(), turned.end(), std::uint8_t{1});
-  if (!out.fit || out.turned == 0 || n - out.turned < kMinNoChangeFitSamples) return out;
+  const bool others_enough = out.turned > 0 && n - out.turned >= kMinNoChangeFitSamples;
+  if (without_turned && others_enough) {
+    out.fit = irmad_normalise(kept_samples(x, turned), kept_samples(y, turned));
+    out.refitted = true;
+    return out;
+  }
+  out.fit = irmad_normalise(x, y);
+  if (!out.fit || !others_enough) return out;
   // The share of the samples that did not turn which the fit calls unchanged, at the change
   // test's false-alarm rate.
   const double critical = chi_square_quantile(1 - test.false_alarm, out.fit->mad.p);
@@ -110,8 +116,8 @@ NoChangeFit fit_no_change(const std::vector<BandRole>& roles,
     unchanged += out.fit->mad.chi_square(a.data(), b.data()) <= critical;
   }
   out.other_unchanged = static_cast<double>(unchanged) / static_cast<double>(n - out.turned);
-  out.season_absorbed = out.other_unchanged < kMinOtherUnchangedShare;
-  if (out.season_absorbed && refit) {
+  if (out.other_unchanged < kMinOtherUnchangedShare) {
+    out.season_absorbed = true;
     out.fit = irmad_normalise(kept_samples(x, turned), kept_samples(y, turned));
     out.refitted = true;
   }

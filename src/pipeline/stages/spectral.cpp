@@ -36,7 +36,7 @@ class Spectral : public Stage {
     paired_samples(
         read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)), roles, x,
         y);
-    const NoChangeFit no_change = fit_no_change(roles, x, y, true);
+    const NoChangeFit no_change = fit_no_change(roles, x, y, false);
     const auto& fit = no_change.fit;
     nlohmann::json& report = ctx.spectral_report;
     report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
