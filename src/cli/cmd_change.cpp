@@ -1,4 +1,5 @@
 // farmwatch change: parses, runs the change step, prints what it found.
+#include <cmath>
 #include <iostream>
 
 #include "farmwatch/pipeline/steps/change.h"
@@ -42,6 +43,13 @@ int cmd_change(const std::vector<std::string>& args) {
   const auto test = summary.value("spectral_change_test", nlohmann::json::object());
   if (test.contains("warning"))
     std::cout << "warning: spectral change test: " << test["warning"].get<std::string>() << "\n";
+  // The change test's fit made again without the vegetation that turned (core: fit_no_change).
+  if (test.value("fitted_without_turned_samples", false))
+    std::cout << "spectral change test fitted without the " << test["vegetation_turned_samples"]
+              << " samples whose vegetation turned: fitted on every sample, it called "
+              << std::lround(100 * test["other_samples_unchanged_share"].get<double>())
+              << " % of the others unchanged (the season, or change over most of the scene, taken "
+                 "for no change)\n";
   if (test.contains("seasonal_exclusion")) {
     const auto& s = test["seasonal_exclusion"];
     if (s["applied"].get<bool>())

@@ -24,16 +24,24 @@ int misregistration_shift_px(double pixel_m) {
 
 namespace {
 
+/// Whether pixel `i` (red and NIR present, positive in both dates) is vegetation (NDVI above
+/// `ndvi`) in exactly one of `a` and `b`.
+bool vegetation_turned(const ReflectanceBlock& a, const ReflectanceBlock& b, std::size_t i,
+                       float ndvi) {
+  for (const ReflectanceBlock* x : {&a, &b})
+    if (!(x->plane(BandRole::red)[i] > 0) || !(x->plane(BandRole::nir)[i] > 0)) return false;
+  const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
+  return std::max(na, nb) > ndvi && std::min(na, nb) <= ndvi;
+}
+
 /// The pixel's date that is not vegetation, if the pair passes the vegetation and soil tests
 /// there (null otherwise).
 const ReflectanceBlock* soil_date(const SpectralChangeTest& test, const ReflectanceBlock& a,
                                   const ReflectanceBlock& b, std::size_t i) {
   for (const ReflectanceBlock* x : {&a, &b})
     if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return nullptr;
+  if (!vegetation_turned(a, b, i, test.vegetation_ndvi)) return nullptr;
   const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
-  if (std::isnan(na) || std::isnan(nb) || std::max(na, nb) <= test.vegetation_ndvi ||
-      std::min(na, nb) > test.vegetation_ndvi)
-    return nullptr;
   const ReflectanceBlock& other = na < nb ? a : b;
   const float red = other.plane(BandRole::red)[i], nir = other.plane(BandRole::nir)[i];
   return red > 0 && nir >= test.soil_nir_red * red ? &other : nullptr;
@@ -101,11 +109,71 @@ std::vector<std::uint8_t> vegetation_turned_samples(const SpectralChangeTest& te
   std::vector<std::uint8_t> out(n, 0);
   for (const ReflectanceBlock* x : {&a, &b})
     if (!x->has(BandRole::red) || !x->has(BandRole::nir)) return out;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float na = feature_value(a, Feature::ndvi, i), nb = feature_value(b, Feature::ndvi, i);
-    out[i] = !std::isnan(na) && !std::isnan(nb) && std::max(na, nb) > test.vegetation_ndvi &&
-             std::min(na, nb) <= test.vegetation_ndvi;
+  for (std::size_t i = 0; i < n; ++i) out[i] = vegetation_turned(a, b, i, test.vegetation_ndvi);
+  return out;
+}
+
+namespace {
+/// The samples (`values[band][sample]`) whose `drop` is 0.
+std::vector<std::vector<float>> kept_samples(const std::vector<std::vector<float>>& values,
+                                             const std::vector<std::uint8_t>& drop) {
+  std::vector<std::vector<float>> out(values.size());
+  for (std::size_t b = 0; b < values.size(); ++b)
+    for (std::size_t i = 0; i < drop.size(); ++i)
+      if (!drop[i]) out[b].push_back(values[b][i]);
+  return out;
+}
+}  // namespace
+
+NoChangeFit fit_no_change(const SpectralChangeTest& test, const std::vector<BandRole>& roles,
+                          const std::vector<std::vector<float>>& earlier,
+                          const std::vector<std::vector<float>>& later,
+                          TurnedSamples turned_samples) {
+  NoChangeFit out;
+  if (roles.empty()) return out;
+  if (earlier.size() != roles.size() || later.size() != roles.size())
+    throw std::invalid_argument("fit_no_change: one sample band per role in each date");
+  const auto turned = vegetation_turned_samples(test, roles, earlier, later);
+  const auto n = std::ssize(turned);
+  out.turned = std::count(turned.begin(), turned.end(), std::uint8_t{1});
+  const bool others_enough = out.turned > 0 && n - out.turned >= kMinNoChangeFitSamples;
+  // Without the turned samples; where that fit fails (too few of the others invariant), the fit
+  // on every sample stands.
+  auto without_turned = [&] {
+    if (auto fit = irmad_normalise(kept_samples(earlier, turned), kept_samples(later, turned))) {
+      out.fit = std::move(fit);
+      out.refitted = true;
+    }
+  };
+  if (turned_samples == TurnedSamples::left_out && others_enough) {
+    without_turned();
+    if (out.refitted) return out;
   }
+  auto all = irmad_normalise(earlier, later);
+  if (!others_enough || turned_samples == TurnedSamples::left_out) {
+    out.fit = std::move(all);
+    return out;
+  }
+  if (!all) {
+    without_turned();
+    return out;
+  }
+  // The share of the other samples the fit on every sample calls unchanged, at the change
+  // test's false-alarm rate.
+  const double critical = chi_square_quantile(1 - test.false_alarm, all->mad.p);
+  std::vector<float> a(roles.size()), b(roles.size());
+  std::int64_t unchanged = 0;
+  for (std::size_t i = 0; i < turned.size(); ++i) {
+    if (turned[i]) continue;
+    for (std::size_t j = 0; j < roles.size(); ++j) {
+      a[j] = earlier[j][i];
+      b[j] = later[j][i];
+    }
+    unchanged += all->mad.chi_square(a.data(), b.data()) <= critical;
+  }
+  out.other_unchanged = static_cast<double>(unchanged) / static_cast<double>(n - out.turned);
+  out.fit = std::move(all);
+  if (out.other_unchanged < kMinOtherUnchangedShare) without_turned();
   return out;
 }
 

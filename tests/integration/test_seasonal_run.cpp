@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "farmwatch/core/spectral_change.h"
 #include "test_support.h"
 
 using namespace farmwatch;
@@ -226,6 +227,7 @@ TEST(Seasonal, AnAnniversaryPairKeepsVegetationTurnedToSoilAsChange) {
 struct WidespreadSeason {
   double share;
   bool every_season;
+  bool normalise = true;  ///< false: `--no-normalise`, the change test's own fit alone
 };
 
 class SeasonOverMostOfTheScene : public ::testing::TestWithParam<WidespreadSeason> {};
@@ -249,8 +251,10 @@ TEST_P(SeasonOverMostOfTheScene, IsNotTakenForNoChange) {
                      scene(false, true, season.share, nullptr, season.every_season));
   test::write_raster(d / "s2_20210115.tif",
                      scene(true, true, season.share, gain, season.every_season));
-  const auto r = test::run_cli({"change", "--before", d / "s2_20200715.tif", "--after",
-                                d / "s2_20210115.tif", "--out", d / "out", "-q"});
+  std::vector<std::string> args = {"change", "--before", d / "s2_20200715.tif", "--after",
+                                   d / "s2_20210115.tif", "--out", d / "out", "-q"};
+  if (!season.normalise) args.push_back("--no-normalise");
+  const auto r = test::run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Flagged f =
       flagged_of(test::read_band(d / "out/change.tif"), season.share, season.every_season);
@@ -268,7 +272,18 @@ TEST_P(SeasonOverMostOfTheScene, IsNotTakenForNoChange) {
   EXPECT_GT(test["vegetation_turned_samples"].get<double>(), 0.4 * test["samples"].get<double>())
       << test.dump();
   EXPECT_FALSE(test.contains("warning")) << test.dump();
+  if (!season.normalise) {
+    // The change test's fit on every sample took the ploughing for no change (it called most
+    // of the other samples changed) and was made again without it.
+    EXPECT_LT(test["other_samples_unchanged_share"].get<double>(), kMinOtherUnchangedShare)
+        << test.dump();
+    EXPECT_TRUE(test["fitted_without_turned_samples"].get<bool>()) << test.dump();
+    EXPECT_NE(r.output.find("spectral change test fitted without the"), std::string::npos)
+        << r.output;
+    return;
+  }
   const auto& normalisation = summary["radiometric_normalisation"];
+  EXPECT_TRUE(normalisation["fitted_without_turned_samples"].get<bool>()) << normalisation.dump();
   ASSERT_TRUE(normalisation["applied"].get<bool>()) << normalisation.dump();
   const char* bands[4] = {"blue", "green", "red", "nir"};
   for (std::size_t b = 0; b < 4; ++b)
@@ -278,10 +293,12 @@ TEST_P(SeasonOverMostOfTheScene, IsNotTakenForNoChange) {
 
 INSTANTIATE_TEST_SUITE_P(Seasonal, SeasonOverMostOfTheScene,
                          ::testing::Values(WidespreadSeason{0.65, false},
-                                           WidespreadSeason{0.7, true}),
+                                           WidespreadSeason{0.7, true},
+                                           WidespreadSeason{0.65, false, false}),
                          [](const ::testing::TestParamInfo<WidespreadSeason>& i) {
-                           return i.param.every_season ? "SeventyPercentTurnedEveryWay"
-                                                       : "TwoThirdsPloughed";
+                           return std::string(i.param.every_season ? "SeventyPercentTurnedEveryWay"
+                                                                   : "TwoThirdsPloughed") +
+                                  (i.param.normalise ? "" : "NotNormalised");
                          });
 
 INSTANTIATE_TEST_SUITE_P(ChangeWithoutFarmland, Seasonal, ::testing::Values(true, false),

@@ -257,3 +257,89 @@ TEST(SpectralChange, TheSeasonsSoilsAreSeasonalRoofsGreenhousesGravelAndWaterAre
   }
   EXPECT_FALSE(seasonal_transition(test, rgb_a, rgb_b, 0));
 }
+
+namespace {
+
+/// Paired samples of four bands: `turned` of `n` are crops in the earlier date and ploughed soil
+/// in the later, the rest a mix of covers unchanged but for the later date's gain of 1.1.
+void season_samples(int n, int turned, std::vector<std::vector<float>>& x,
+                    std::vector<std::vector<float>>& y) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> cover(0, 1);
+  std::normal_distribution<float> noise(0, 0.003f);
+  x.assign(4, std::vector<float>(static_cast<std::size_t>(n)));
+  y = x;
+  for (int i = 0; i < n; ++i) {
+    const float veg = cover(rng);
+    const float crop[] = {0.03f, 0.06f, 0.04f, 0.42f}, soil[] = {0.07f, 0.10f, 0.14f, 0.21f};
+    const float mixed[] = {0.08f - 0.04f * veg, 0.10f - 0.03f * veg, 0.14f - 0.10f * veg,
+                           0.20f + 0.30f * veg};
+    for (std::size_t k = 0; k < 4; ++k) {
+      const auto s = static_cast<std::size_t>(i);
+      x[k][s] = (i < turned ? crop[k] : mixed[k]) + noise(rng);
+      y[k][s] = 1.1f * (i < turned ? soil[k] : mixed[k]) + noise(rng);
+    }
+  }
+}
+
+const std::vector<BandRole> kRoles = {BandRole::blue, BandRole::green, BandRole::red,
+                                      BandRole::nir};
+
+}  // namespace
+
+TEST(NoChangeFit, TurnedSamplesAreVegetationInOneDateOnly) {
+  std::vector<std::vector<float>> x, y;
+  season_samples(1000, 300, x, y);
+  const auto turned = vegetation_turned_samples(SpectralChangeTest{}, kRoles, x, y);
+  ASSERT_EQ(turned.size(), 1000u);
+  for (std::size_t i = 0; i < 300; ++i) EXPECT_EQ(turned[i], 1) << i;
+  // A sample with red or NIR not positive in a date is not judged.
+  x[2][0] = 0;
+  EXPECT_EQ(vegetation_turned_samples(SpectralChangeTest{}, kRoles, x, y)[0], 0);
+  // Without NIR nothing is judged.
+  const std::vector<BandRole> rgb(kRoles.begin(), kRoles.begin() + 3);
+  const std::vector<std::vector<float>> x3(x.begin(), x.begin() + 3), y3(y.begin(), y.begin() + 3);
+  const auto none = vegetation_turned_samples(SpectralChangeTest{}, rgb, x3, y3);
+  EXPECT_EQ(std::count(none.begin(), none.end(), 1), 0);
+}
+
+TEST(NoChangeFit, LeavesTheTurnedSamplesOutOfTheNormalisationAndFindsTheGain) {
+  std::vector<std::vector<float>> x, y;
+  season_samples(20000, 12000, x, y);  // 60 % ploughed
+  const NoChangeFit all =
+      fit_no_change(SpectralChangeTest{}, kRoles, x, y, TurnedSamples::left_out);
+  ASSERT_TRUE(all.fit.has_value());
+  EXPECT_TRUE(all.refitted);
+  // The ploughed ones, and a few mixed covers whose noise crosses NDVI 0.3.
+  EXPECT_NEAR(static_cast<double>(all.turned), 12000, 200);
+  for (const auto& band : all.fit->bands) EXPECT_NEAR(band.gain, 1.1, 0.03);
+  // Too few others for a fit without them: the fit on every sample, not refitted.
+  std::vector<std::vector<float>> xs, ys;
+  season_samples(12100, 12000, xs, ys);
+  const NoChangeFit few =
+      fit_no_change(SpectralChangeTest{}, kRoles, xs, ys, TurnedSamples::left_out);
+  EXPECT_FALSE(few.refitted);
+  EXPECT_NEAR(static_cast<double>(few.turned), 12000, 10);
+  // Sample vectors that do not match the roles are refused.
+  EXPECT_THROW(fit_no_change(SpectralChangeTest{}, kRoles, {x[0]}, {y[0]}, TurnedSamples::left_out),
+               std::invalid_argument);
+}
+
+TEST(NoChangeFit, TheChangeTestKeepsTheSeasonUnlessItBentTheFit) {
+  // A fifth turned: the fit on every sample calls the others unchanged, and stands.
+  std::vector<std::vector<float>> x, y;
+  season_samples(20000, 4000, x, y);
+  const NoChangeFit some =
+      fit_no_change(SpectralChangeTest{}, kRoles, x, y, TurnedSamples::left_out_if_absorbed);
+  ASSERT_TRUE(some.fit.has_value());
+  EXPECT_FALSE(some.refitted);
+  EXPECT_GE(some.other_unchanged, kMinOtherUnchangedShare);
+  // Most of it turned: the fit on every sample took the ploughing for no change and calls
+  // most of the others changed; fitted again without the turned samples.
+  season_samples(20000, 14000, x, y);
+  const NoChangeFit most =
+      fit_no_change(SpectralChangeTest{}, kRoles, x, y, TurnedSamples::left_out_if_absorbed);
+  ASSERT_TRUE(most.fit.has_value());
+  EXPECT_LT(most.other_unchanged, kMinOtherUnchangedShare);
+  EXPECT_TRUE(most.refitted);
+}

@@ -22,6 +22,7 @@
 // is set in metres (kMisregistrationToleranceM) and rounds to none there.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "farmwatch/core/features.h"
@@ -103,16 +104,54 @@ int misregistration_shift_px(double pixel_m);
 bool seasonal_transition(const SpectralChangeTest& test, const ReflectanceBlock& a,
                          const ReflectanceBlock& b, std::size_t i);
 
-/// Per paired sample (`earlier[j]`, `later[j]` the values of band `roles[j]`): 1 where it is
-/// vegetation in one date and not in the other (NDVI above test.vegetation_ndvi in one date
-/// only: crops ploughed, harvested or sown, hills dried, trees bare, fields built on), 0
-/// elsewhere and everywhere if red or NIR is missing. Such a sample changed its surface,
-/// whatever the season: the spectral and normalisation stages leave these out of IR-MAD's
-/// no-change fit where a fit on every sample took them for no change.
+/// Per paired sample (`earlier[j][i]`, `later[j][i]`: band `roles[j]` of sample i, one vector
+/// per role in each date, all of one length): 1 where it is vegetation in one date and not in
+/// the other (NDVI above test.vegetation_ndvi in one date only: crops ploughed, harvested or
+/// sown, hills dried, trees bare, fields built on), 0 elsewhere, where red or NIR is not
+/// positive in either date, and everywhere if red or NIR is missing. Such a sample changed its
+/// surface, whatever the season.
 std::vector<std::uint8_t> vegetation_turned_samples(const SpectralChangeTest& test,
                                                     const std::vector<BandRole>& roles,
                                                     const std::vector<std::vector<float>>& earlier,
                                                     const std::vector<std::vector<float>>& later);
+
+/// What fit_no_change does with the samples whose vegetation turned.
+enum class TurnedSamples {
+  left_out,              ///< always left out (the normalisation: unchanged ground only)
+  left_out_if_absorbed,  ///< kept, unless the fit on every sample took them for no change
+};
+/// IR-MAD's no-change fit and what fit_no_change measured on the way.
+struct NoChangeFit {
+  std::optional<Normalisation> fit;  ///< nullopt: irmad_normalise found no fit
+  std::int64_t turned = 0;           ///< samples whose vegetation turned
+  /// Share of the other samples the fit on every sample calls unchanged (-1: not measured).
+  double other_unchanged = -1;
+  bool refitted = false;  ///< `fit` leaves the turned samples out
+};
+/// The fewest other samples for a fit without the turned samples, or for the check.
+inline constexpr std::int64_t kMinNoChangeFitSamples = 200;
+/// Below this share of the other samples called unchanged, a fit on every sample took the
+/// turned ones for no change. Shared OSCD cities 0.84-0.94 (Beihai 0.86, 27 % of its samples
+/// turned); generated summer-winter scenes whose fits collapsed 0.00-0.32.
+inline constexpr double kMinOtherUnchangedShare = 0.5;
+
+/// IR-MAD (irmad_normalise) on paired samples (`earlier[j][i]`, `later[j][i]`: band `roles[j]`
+/// of sample i, as vegetation_turned_samples takes them, turned with `test.vegetation_ndvi`).
+/// With TurnedSamples::left_out it leaves the turned samples out whenever at least
+/// kMinNoChangeFitSamples others remain. With left_out_if_absorbed it fits on every sample and
+/// measures how many of the others that fit calls unchanged at `test.false_alarm`; below
+/// kMinOtherUnchangedShare the season (or change over most of the scene) was taken for no
+/// change, and it fits again without the turned samples. In both, a fit without them that
+/// irmad_normalise cannot make leaves the fit on every sample. Issue 15: on generated
+/// summer-winter pairs with half or more of the scene turned, fits on every sample flagged the
+/// unchanged town and water and missed new buildings, or bent the later date's gains. The
+/// change test keeps the turned samples otherwise: the OSCD references count the season as no
+/// change, and leaving them out always lost F1 there (README, radiometric normalisation).
+/// std::invalid_argument when the sample vectors do not match `roles`.
+NoChangeFit fit_no_change(const SpectralChangeTest& test, const std::vector<BandRole>& roles,
+                          const std::vector<std::vector<float>>& earlier,
+                          const std::vector<std::vector<float>>& later,
+                          TurnedSamples turned_samples);
 
 /// Fits the pair's SeasonalSoil on paired samples: `earlier[j]`, `later[j]` the values of band
 /// `roles[j]` (as spectral_change_test reads them), with `test`'s vegetation and soil tests.

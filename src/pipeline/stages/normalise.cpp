@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "farmwatch/core/radiometry.h"
+#include "farmwatch/core/spectral_change.h"
 #include "sampling.h"
 #include "stages.h"
 
@@ -40,8 +41,9 @@ class Normalise : public Stage {
                    roles, x, y);
     nlohmann::json report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
     // Unchanged ground only: vegetation that turned to soil or back is no reference for a
-    // gain and offset, whatever the season (NoChangeFit, sampling.h).
-    const NoChangeFit no_change = fit_no_change(roles, x, y, true);
+    // gain and offset, whatever the season (core: fit_no_change).
+    const NoChangeFit no_change =
+        fit_no_change(SpectralChangeTest{}, roles, x, y, TurnedSamples::left_out);
     const auto& fit = no_change.fit;
     report["vegetation_turned_samples"] = no_change.turned;
     report["fitted_without_turned_samples"] = no_change.refitted;

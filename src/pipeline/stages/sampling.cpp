@@ -7,8 +7,6 @@
 #include <cmath>
 #include <memory>
 
-#include "farmwatch/core/spectral_change.h"
-
 namespace farmwatch::pipeline::stages {
 
 std::vector<Window> sample_windows(const Window& area, int size) {
@@ -71,57 +69,6 @@ void paired_samples(const PairedWindows& p, const std::vector<BandRole>& roles,
       }
     }
   }
-}
-
-namespace {
-/// The samples (`values[band][sample]`) whose `drop` is 0.
-std::vector<std::vector<float>> kept_samples(const std::vector<std::vector<float>>& values,
-                                             const std::vector<std::uint8_t>& drop) {
-  std::vector<std::vector<float>> out(values.size());
-  for (std::size_t b = 0; b < values.size(); ++b)
-    for (std::size_t i = 0; i < drop.size(); ++i)
-      if (!drop[i]) out[b].push_back(values[b][i]);
-  return out;
-}
-}  // namespace
-
-NoChangeFit fit_no_change(const std::vector<BandRole>& roles,
-                          const std::vector<std::vector<float>>& x,
-                          const std::vector<std::vector<float>>& y, bool without_turned) {
-  NoChangeFit out;
-  if (roles.empty()) return out;
-  const SpectralChangeTest test;
-  const auto turned = vegetation_turned_samples(test, roles, x, y);
-  const auto n = std::ssize(turned);
-  out.turned = std::count(turned.begin(), turned.end(), std::uint8_t{1});
-  const bool others_enough = out.turned > 0 && n - out.turned >= kMinNoChangeFitSamples;
-  if (without_turned && others_enough) {
-    out.fit = irmad_normalise(kept_samples(x, turned), kept_samples(y, turned));
-    out.refitted = true;
-    return out;
-  }
-  out.fit = irmad_normalise(x, y);
-  if (!out.fit || !others_enough) return out;
-  // The share of the samples that did not turn which the fit calls unchanged, at the change
-  // test's false-alarm rate.
-  const double critical = chi_square_quantile(1 - test.false_alarm, out.fit->mad.p);
-  std::vector<float> a(roles.size()), b(roles.size());
-  std::int64_t unchanged = 0;
-  for (std::size_t i = 0; i < turned.size(); ++i) {
-    if (turned[i]) continue;
-    for (std::size_t j = 0; j < roles.size(); ++j) {
-      a[j] = x[j][i];
-      b[j] = y[j][i];
-    }
-    unchanged += out.fit->mad.chi_square(a.data(), b.data()) <= critical;
-  }
-  out.other_unchanged = static_cast<double>(unchanged) / static_cast<double>(n - out.turned);
-  if (out.other_unchanged < kMinOtherUnchangedShare) {
-    out.season_absorbed = true;
-    out.fit = irmad_normalise(kept_samples(x, turned), kept_samples(y, turned));
-    out.refitted = true;
-  }
-  return out;
 }
 
 }  // namespace farmwatch::pipeline::stages

@@ -36,12 +36,13 @@ class Spectral : public Stage {
     paired_samples(
         read_pairs(ctx.images[0], ctx.images[1], ctx.grid, sample_windows(ctx.grid, 256)), roles, x,
         y);
-    const NoChangeFit no_change = fit_no_change(roles, x, y, false);
+    // The season kept in the fit unless it bent it (core: fit_no_change).
+    SpectralChangeTest test;
+    const NoChangeFit no_change =
+        fit_no_change(test, roles, x, y, TurnedSamples::left_out_if_absorbed);
     const auto& fit = no_change.fit;
     nlohmann::json& report = ctx.spectral_report;
     report = {{"applied", false}, {"samples", x.empty() ? 0 : x[0].size()}};
-    // Whether the fit on every sample took the turned vegetation for no change, and was made
-    // again without it (NoChangeFit, sampling.h).
     report["vegetation_turned_samples"] = no_change.turned;
     if (no_change.other_unchanged >= 0)
       report["other_samples_unchanged_share"] = std::round(no_change.other_unchanged * 1e3) / 1e3;
@@ -51,7 +52,6 @@ class Spectral : public Stage {
       log.warn("spectral change test: " + report["note"].get<std::string>());
       return;
     }
-    SpectralChangeTest test;
     test.mad = fit->mad;
     test.roles = roles;
     const double pixel_m = std::sqrt(io::mean_pixel_area_m2(ctx.grid));

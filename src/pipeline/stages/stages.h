@@ -30,9 +30,10 @@ std::unique_ptr<Stage> viewer();      ///< index.html over the tiles, patches an
 std::unique_ptr<Stage> reports();     ///< GeoPackage, GeoJSON, CSV
 std::unique_ptr<Stage> tiles();       ///< XYZ tiles
 
-/// Below this second canonical correlation the spectral test's IR-MAD fit has collapsed (a
-/// warning in the summary and the log): on the shared OSCD cities it is 0.70-0.95, in generated
-/// scenes where change was too widespread to fit 0.11-0.45.
+/// Below this second canonical correlation an IR-MAD fit has collapsed: the spectral test's
+/// gives a warning in the summary and the log, the normalisation's is not applied. On the
+/// shared OSCD cities the spectral test's is 0.70-0.95, in generated scenes where change was
+/// too widespread to fit 0.11-0.45.
 inline constexpr double kMinSecondCanonicalCorrelation = 0.6;
 /// Smallest change region kept in change.tif (8-connected pixels), when the spectral test ran:
 /// smaller ones become no change.
