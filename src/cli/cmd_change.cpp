@@ -1,5 +1,6 @@
 // farmwatch change: parses, runs the change step, prints what it found.
 #include <cmath>
+#include <cstdint>
 #include <iostream>
 
 #include "farmwatch/pipeline/steps/change.h"
@@ -44,12 +45,16 @@ int cmd_change(const std::vector<std::string>& args) {
   if (test.contains("warning"))
     std::cout << "warning: spectral change test: " << test["warning"].get<std::string>() << "\n";
   // The change test's fit made again without the vegetation that turned (core: fit_no_change).
-  if (test.value("fitted_without_turned_samples", false))
-    std::cout << "spectral change test fitted without the " << test["vegetation_turned_samples"]
-              << " samples whose vegetation turned: fitted on every sample, it called "
-              << std::lround(100 * test["other_samples_unchanged_share"].get<double>())
-              << " % of the others unchanged (the season, or change over most of the scene, taken "
-                 "for no change)\n";
+  if (test.value("fitted_without_turned_samples", false)) {
+    std::cout << "spectral change test fitted without the "
+              << test.value("vegetation_turned_samples", std::int64_t{0}) << " samples whose vegetation turned";
+    if (test.contains("other_samples_unchanged_share"))
+      std::cout << ": fitted on every sample, it called "
+                << std::lround(100 * test["other_samples_unchanged_share"].get<double>())
+                << " % of the others unchanged (the season, or change over most of the scene, "
+                   "taken for no change)";
+    std::cout << "\n";
+  }
   if (test.contains("seasonal_exclusion")) {
     const auto& s = test["seasonal_exclusion"];
     if (s["applied"].get<bool>())
