@@ -47,7 +47,8 @@ int cmd_change(const std::vector<std::string>& args) {
   // The change test's fit made again without the vegetation that turned (core: fit_no_change).
   if (test.value("fitted_without_turned_samples", false)) {
     std::cout << "spectral change test fitted without the "
-              << test.value("vegetation_turned_samples", std::int64_t{0}) << " samples whose vegetation turned";
+              << test.value("vegetation_turned_samples", std::int64_t{0})
+              << " samples whose vegetation turned";
     if (test.contains("other_samples_unchanged_share"))
       std::cout << ": fitted on every sample, it called "
                 << std::lround(100 * test["other_samples_unchanged_share"].get<double>())
