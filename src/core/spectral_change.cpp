@@ -149,31 +149,26 @@ NoChangeFit fit_no_change(const SpectralChangeTest& test, const std::vector<Band
     without_turned();
     if (out.refitted) return out;
   }
-  auto all = irmad_normalise(earlier, later);
-  if (!others_enough || turned_samples == TurnedSamples::left_out) {
-    out.fit = std::move(all);
-    return out;
-  }
-  if (!all) {
-    without_turned();
-    return out;
-  }
-  // The share of the other samples the fit on every sample calls unchanged, at the change
-  // test's false-alarm rate.
-  const double critical = chi_square_quantile(1 - test.false_alarm, all->mad.p);
-  std::vector<float> a(roles.size()), b(roles.size());
-  std::int64_t unchanged = 0;
-  for (std::size_t i = 0; i < turned.size(); ++i) {
-    if (turned[i]) continue;
-    for (std::size_t j = 0; j < roles.size(); ++j) {
-      a[j] = earlier[j][i];
-      b[j] = later[j][i];
+  out.fit = irmad_normalise(earlier, later);
+  if (turned_samples == TurnedSamples::left_out || !others_enough) return out;
+  if (out.fit) {
+    // The share of the other samples the fit on every sample calls unchanged, at the change
+    // test's false-alarm rate.
+    const double critical = chi_square_quantile(1 - test.false_alarm, out.fit->mad.p);
+    std::vector<float> a(roles.size()), b(roles.size());
+    std::int64_t unchanged = 0;
+    for (std::size_t i = 0; i < turned.size(); ++i) {
+      if (turned[i]) continue;
+      for (std::size_t j = 0; j < roles.size(); ++j) {
+        a[j] = earlier[j][i];
+        b[j] = later[j][i];
+      }
+      unchanged += out.fit->mad.chi_square(a.data(), b.data()) <= critical;
     }
-    unchanged += all->mad.chi_square(a.data(), b.data()) <= critical;
+    out.other_unchanged = static_cast<double>(unchanged) / static_cast<double>(n - out.turned);
+    if (out.other_unchanged >= kMinOtherUnchangedShare) return out;
   }
-  out.other_unchanged = static_cast<double>(unchanged) / static_cast<double>(n - out.turned);
-  out.fit = std::move(all);
-  if (out.other_unchanged < kMinOtherUnchangedShare) without_turned();
+  without_turned();
   return out;
 }
 
