@@ -140,6 +140,22 @@ cv::Mat1f excess_green_over_median(const Planes& p, const cv::Mat1b& valid) {
   return over_median(excess_green(p), valid);
 }
 
+/// Brightness (the mean of the three bands) relative to its median over the valid pixels:
+/// grey / median - 1, so 0 at the median whatever the bit depth or exposure.
+cv::Mat1f brightness_over_median(const Planes& p, const cv::Mat1b& valid) {
+  cv::Mat1f grey;
+  grey = (p[0] + p[1] + p[2]) / 3.0f;
+  const cv::Mat1f above = over_median(grey.clone(), valid);  // grey - median
+  cv::Mat1f out(grey.size());
+  for_each_row(out.rows, [&](int r) {
+    for (int c = 0; c < out.cols; ++c) {
+      const float median = grey(r, c) - above(r, c);
+      out(r, c) = above(r, c) / (std::fabs(median) + 1.0f);
+    }
+  });
+  return out;
+}
+
 cv::Mat1f box(cv::InputArray m, int w) {
   cv::Mat1f out;
   cv::blur(m, out, {w, w}, {-1, -1}, cv::BORDER_REFLECT);
@@ -204,6 +220,7 @@ struct Objects {
   std::vector<double> edge_ratio, drop_mean;
   std::vector<double> green_to;  ///< mean excess green (over the median) in `to`
   std::vector<double> saturation_to;  ///< mean saturation (over the median) in `to`
+  std::vector<double> brightness_to;  ///< mean brightness (over the median) in `to`
   /// Mean gradient magnitude of `to` along the outline over its mean over the image.
   std::vector<double> outline_contrast;
 };
@@ -212,7 +229,8 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
                      const cv::Mat1f& structure_change, const cv::Mat1b& near_nodata,
                      const Gradient& g_from, const Gradient& g_to,
                      const cv::Mat1f& exg_to, const cv::Mat1f& sat_to,
-                     const BuildingChangeParams& params, int min_pixels, int tol, int win) {
+                     const cv::Mat1f& bright_to, const BuildingChangeParams& params,
+                     int min_pixels, int tol, int win) {
   const int h = drop.rows, w = drop.cols;
   cv::Mat1b candidate(h, w, uchar(0));
   for_each_row(h, [&](int r) {
@@ -258,6 +276,7 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
   std::vector<double> edge_to(o.count, 0), edge_from(o.count, 0), drop_sum(o.count, 0);
   o.green_to.assign(o.count, 0);
   o.saturation_to.assign(o.count, 0);
+  o.brightness_to.assign(o.count, 0);
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
       if (grown(r, c) && !shrunk(r, c)) {
@@ -269,6 +288,7 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
       drop_sum[l] += drop(r, c);
       o.green_to[l] += exg_to(r, c);
       o.saturation_to[l] += sat_to(r, c);
+      o.brightness_to[l] += bright_to(r, c);
     }
   // The outline's sharpness: the strongest gradient of `to` within half a window of each ring
   // pixel (the object reaches about that far beyond the edge that made it), averaged along the
@@ -296,6 +316,7 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
     o.drop_mean[l] = drop_sum[l] / area;
     o.green_to[l] /= area;
     o.saturation_to[l] /= area;
+    o.brightness_to[l] /= area;
   }
   return o;
 }
@@ -326,6 +347,8 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   const cv::Mat1f exg_b = excess_green_over_median(b, valid);
   const cv::Mat1f sat_a = over_median(saturation(a), valid);
   const cv::Mat1f sat_b = over_median(saturation(b), valid);
+  const cv::Mat1f bright_a = brightness_over_median(a, valid);
+  const cv::Mat1f bright_b = brightness_over_median(b, valid);
   for (int k = 0; k < 3; ++k) {
     match_histogram(b[k], a[k], valid);
     // No-data pixels get the earlier date's mean in both dates: no colour, no edge of their own.
@@ -374,9 +397,32 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     }
   });
   const Objects built = find_objects(drop, edges_gained, structure_change, near_nodata, ga, gb,
-                                     exg_b, sat_b, params, min_pixels, tol, win);
+                                     exg_b, sat_b, bright_b, params, min_pixels, tol, win);
   const Objects removed = find_objects(rise, edges_lost, structure_change, near_nodata, gb, ga,
-                                       exg_a, sat_a, params, min_pixels, tol, win);
+                                       exg_a, sat_a, bright_a, params, min_pixels, tol, win);
+  // Coloured roofs (colour-coated steel, 彩钢瓦; glazed tiles): the later date more saturated,
+  // found by that gain alone (the edge cue is the first test's).
+  // Each candidate pixel must itself look like a roof in the later date's own colours: the
+  // window's mean alone would join a roof to the ground around it.
+  BuildingChangeParams saturation_only = params;
+  saturation_only.edge_gain = 0;
+  // The gain is measured in each date's own colours (over its median): matching each band
+  // to the earlier date maps a colour that date lacked (blue steel over brown soil) onto its
+  // greys. A pixel already that saturated in the earlier date is not a new roof: a roof
+  // standing in both dates, in a scene whose later colour balance is greyer, gains
+  // saturation over its median too.
+  cv::Mat1f roof_rise = box(sat_b - sat_a, win);
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c)
+      if (!(sat_b(r, c) >= params.min_roof_saturation && sat_a(r, c) < params.min_roof_saturation &&
+            bright_b(r, c) >= params.min_roof_brightness && exg_b(r, c) <= params.max_excess_green))
+        roof_rise(r, c) = 0;
+  });
+  const Objects coloured =
+      params.min_roof_saturation > 0
+          ? find_objects(roof_rise, edges_gained, structure_change, near_nodata, ga, gb, exg_b, sat_b,
+                         bright_b, saturation_only, min_pixels, tol, win)
+          : Objects{};
 
   // Kinds, in the order a pixel is given to them: a new building (its outline absent earlier),
   // ground converted (a large object that lost its colour without a new outline: hardened,
@@ -386,6 +432,10 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     // Whichever date shows the building or the converted ground is not vegetated.
     if (o.green_to[l] > params.max_excess_green) return 0;
     if (later_less_saturated) {
+      // Darker and more saturated than the scene's typical surface: water (a new pond), whose
+      // dark colour matched onto the earlier date's shadows looks like a lost saturation.
+      const bool water = o.saturation_to[l] > 0 && o.brightness_to[l] < params.max_water_brightness;
+      if (water) return 0;
       if (outline_new) return int(VhrChangeKind::new_building);
       // Ground converted lost its colour: not an object the edge cue alone found.
       if (params.ground_converted && o.stats.at<int>(l, cv::CC_STAT_AREA) >= ground_min_pixels &&
@@ -398,9 +448,19 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
                ? int(VhrChangeKind::demolished_building)
                : 0;
   };
+  // A coloured roof: a new outline around a bright, saturated, not green object.
+  auto is_coloured_roof = [&](int l) {
+    return coloured.edge_ratio[l] < params.max_roof_edge_support &&
+           coloured.green_to[l] <= params.max_excess_green &&
+           coloured.saturation_to[l] >= params.min_roof_saturation &&
+           coloured.brightness_to[l] >= params.min_roof_brightness;
+  };
   std::vector<int> kind_built(built.count, 0), kind_removed(removed.count, 0);
+  std::vector<int> kind_coloured(coloured.count, 0);
   for (int l = 1; l < built.count; ++l) kind_built[l] = kind_of(built, l, true);
   for (int l = 1; l < removed.count; ++l) kind_removed[l] = kind_of(removed, l, false);
+  for (int l = 1; l < coloured.count; ++l)
+    if (is_coloured_roof(l)) kind_coloured[l] = int(VhrChangeKind::new_building);
 
   // Each pixel's kind and source object: an object is what is left of one source object
   // after the earlier kinds took their pixels (its measures, saturation drop and edge support,
@@ -408,6 +468,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   BuildingChange out;
   out.labels.assign(n, 0);
   std::vector<int> id_built(built.count, 0), id_removed(removed.count, 0);
+  std::vector<int> id_coloured(coloured.count, 0);
   auto new_object = [&](const Objects& o, int l, int kind) {
     BuildingObject obj;
     obj.id = int(out.objects.size()) + 1;
@@ -421,10 +482,14 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
       const int lb = built.labels(r, c), lr = removed.labels(r, c);
+      const int lc = coloured.count ? coloured.labels(r, c) : 0;
       int id = 0;
       if (lb && kind_built[lb]) {
         if (!id_built[lb]) id_built[lb] = new_object(built, lb, kind_built[lb]);
         id = id_built[lb];
+      } else if (lc && kind_coloured[lc]) {
+        if (!id_coloured[lc]) id_coloured[lc] = new_object(coloured, lc, kind_coloured[lc]);
+        id = id_coloured[lc];
       } else if (lr && kind_removed[lr]) {
         if (!id_removed[lr]) id_removed[lr] = new_object(removed, lr, kind_removed[lr]);
         id = id_removed[lr];

@@ -149,7 +149,11 @@ json building_method_summary(const BuildingChangeParams& params) {
           {"ground_min_area_m2", params.ground_min_area_m2},
           {"max_ground_saturation", params.max_ground_saturation},
           {"max_excess_green", params.max_excess_green},
-          {"min_outline_contrast", params.min_outline_contrast}};
+          {"min_outline_contrast", params.min_outline_contrast},
+          {"min_roof_saturation", params.min_roof_saturation},
+          {"min_roof_brightness", params.min_roof_brightness},
+          {"max_roof_edge_support", params.max_roof_edge_support},
+          {"max_water_brightness", params.max_water_brightness}};
 }
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {

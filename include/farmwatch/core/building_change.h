@@ -8,7 +8,9 @@
 // (the local correlation of the two dates' gradient vectors is low) and either the later image
 // is less saturated than the earlier one once its histogram is matched to it (a grey or dark
 // roof replacing soil, grass or crops) or it has many times the earlier one's edges (new
-// structure on smooth ground: a grey roof on a grey lot, which saturation does not see).
+// structure on smooth ground: a grey roof on a grey lot, which saturation does not see). A
+// third test looks for the opposite of the first: a bright roof of saturated colour (the
+// red or blue colour-coated steel of sheds and factories, 彩钢房) that gained saturation.
 // Candidates form objects (small ones dropped, holes filled). An object is kept only if the
 // earlier image lacks the edges that outline it in the later one, allowing a shift of about a
 // metre: a building already there, seen under another sun or colour balance, has its outline
@@ -58,6 +60,27 @@ struct BuildingChangeParams {
   /// same local maximum averaged over the image. A building has a sharp outline, bare ground or
   /// grass does not.
   double min_outline_contrast = 2.0;
+  /// Coloured roofs (colour-coated steel sheds, 彩钢房; glazed tiles) gain saturation where
+  /// the first cue wants a loss. A pixel is a coloured-roof candidate where the gradient field
+  /// changed, the window gained `saturation_drop` of saturation, and the pixel itself, in the
+  /// later date's own colours, is at least this much more saturated than that date's median,
+  /// at least `min_roof_brightness` bright and not green (`max_excess_green`). Its objects
+  /// are new buildings. 0: not looked for.
+  double min_roof_saturation = 0.15;
+  /// Brightness (mean of the bands) over the later date's median, as a share of it: a roof is
+  /// at least as bright as the scene's typical surface; the dark, saturated water of a new
+  /// pond is not.
+  double min_roof_brightness = 0.0;
+  /// `max_edge_support` for coloured roofs. Looser, because the window's saturation gain
+  /// already rules out a roof that stood in both dates (its colour was there before); the
+  /// outline check only has to reject a colour that moved, on ground whose own texture
+  /// (furrows along a roof's side) gives the new outline some support.
+  double max_roof_edge_support = 2.0;
+  /// An object of the first test (saturation lost) that is, in the date that shows it, more
+  /// saturated than that date's median and darker than this (brightness over the median, as
+  /// a share of it) is water, not a building or converted ground: a new pond's dark water,
+  /// matched onto the earlier date's colours, lands on its shadows and looks greyer.
+  double max_water_brightness = -0.3;
 };
 
 /// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is
