@@ -501,15 +501,34 @@ class TileRenderer {
     return dirty;
   }
 
-  /// Renders deepest tiles under one super tile from a window of the raster read once.
+  /// Renders deepest tiles under one super tile from a window of the raster read once, or,
+  /// where they are a few of its tiles (a shard's cells' border, the merge's tiles over
+  /// several shards' cells, a night's changed tiles) and their own windows hold under half
+  /// its pixels, each from its own window. Either way a tile reads the raster pixels of its
+  /// own window (a shard renders a tile whose window lies in its cells): the same pixels.
   Level render_deepest(const TileAddress& super, const std::vector<TileAddress>& tiles) {
     const Box sb = req_.set->tile_bounds(super).intersect(coverage_.in_set);
-    const Box in_raster = to_raster_box(sb);
-    const SourceWindow win =
-        read_window(src_, window_of(in_raster, src_), style_.imagery, req_.raster);
+    const Window whole = window_of(to_raster_box(sb), src_);
+    std::vector<Window> own(tiles.size());
+    double own_pixels = 0;
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      own[i] = window_of(
+          to_raster_box(req_.set->tile_bounds(tiles[i]).intersect(coverage_.in_set)), src_);
+      own_pixels += double(own[i].width) * own[i].height;
+    }
     std::vector<TilePixels> px(tiles.size());
-    tbb::parallel_for(std::size_t(0), tiles.size(),
-                      [&](std::size_t i) { px[i] = warp(tiles[i], win); });
+    if (2 * own_pixels < double(whole.width) * whole.height) {
+      // Read one after another (a GDAL dataset serves one thread), warped in parallel.
+      std::vector<SourceWindow> wins;
+      wins.reserve(tiles.size());
+      for (const Window& w : own) wins.push_back(read_window(src_, w, style_.imagery, req_.raster));
+      tbb::parallel_for(std::size_t(0), tiles.size(),
+                        [&](std::size_t i) { px[i] = warp(tiles[i], wins[i]); });
+    } else {
+      const SourceWindow win = read_window(src_, whole, style_.imagery, req_.raster);
+      tbb::parallel_for(std::size_t(0), tiles.size(),
+                        [&](std::size_t i) { px[i] = warp(tiles[i], win); });
+    }
     Level level;
     for (std::size_t i = 0; i < tiles.size(); ++i) level.emplace(tiles[i], std::move(px[i]));
     return level;
@@ -588,7 +607,7 @@ class TileRenderer {
         };
         // x and y are monotonic in k (in floating point too): a run whose ends are inside the
         // window is inside all along. Outside the window is outside the raster too (the
-        // window holds all of the raster under the super tile).
+        // window holds all of the raster under the tile).
         const bool whole = inside(vc[i], vr[i]) &&
                            inside(vc[i] + dc * (kStep - 1), vr[i] + dr * (kStep - 1));
         const std::size_t row0 = static_cast<std::size_t>(r) * kTileSize + i * kStep;
