@@ -192,25 +192,32 @@ def generated():
           big["parcel_ids"] == "P11",
           f"the patch over four cells is one patch of ~640000 m² on parcel P11 "
           f"({big['area_m2']}, parcels {big['parcel_ids']})")
-    # A shard's tiles not as it wrote them (a tile removed; bytes of its quarters changed in
-    # place): the merge names the shard (exit 4), removes its result and publishes nothing;
-    # that shard again, then the merge, publishes.
+    # A shard's tiles not as it wrote them (a tile removed; a tile's or its quarters' bytes
+    # changed in place): the merge names the shard (exit 4), removes its result and publishes
+    # nothing; that shard again, then the merge, publishes.
     for i in range(4):
         fw("run", p, "--shard", f"{i}/4", "-q", *at[four])
     published = digest(os.path.join(four, "out"))
     shard2 = os.path.join(four, "out.shards", "2-of-4")
-    for what in ("a shard tile removed", "a shard's quarters changed in place"):
-        if what.endswith("removed"):
+    def flip_a_byte(path):
+        with open(path, "r+b") as f:
+            f.seek(os.path.getsize(path) // 2)
+            b = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([b[0] ^ 1]))
+    for what in ("a shard tile removed", "a shard tile changed in place",
+                 "a shard's quarters changed in place"):
+        if what == "a shard tile removed":
             os.remove(sorted(glob.glob(os.path.join(shard2, "tiles", "webmercator", "imagery_*",
                                                     "*", "*", "*.jpg")))[0])
+        elif what == "a shard tile changed in place":
+            fw("run", p, "--shard", "2/4", "-q", *at[four])
+            flip_a_byte(sorted(glob.glob(os.path.join(shard2, "tiles", "webmercator", "landuse_*",
+                                                      "*", "*", "*.png")))[-1])
         else:
             fw("run", p, "--shard", "2/4", "-q", *at[four])
-            q = glob.glob(os.path.join(shard2, "tiles", "tianditu-c", "landuse_*", "quarters.bin"))[0]
-            with open(q, "r+b") as f:
-                f.seek(os.path.getsize(q) // 2)
-                b = f.read(1)
-                f.seek(-1, 1)
-                f.write(bytes([b[0] ^ 1]))
+            flip_a_byte(glob.glob(os.path.join(shard2, "tiles", "tianditu-c", "landuse_*",
+                                               "quarters.bin"))[0])
         r = fw("merge", p, "--shards", "4", *at[four], expect=4)
         check("shard 2/4" in r.stderr and not os.path.exists(shard2),
               what + ": exit 4 naming shard 2, its result removed: " +

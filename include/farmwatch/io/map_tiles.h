@@ -30,9 +30,11 @@ namespace farmwatch::io {
 /// nothing and the merge everything.
 inline constexpr const char* kShardTilesManifest = "shard-tiles.json";
 
-/// The merge, before it takes a shard's tiles of a layer: every tile `dir` (the shard's out_dir
-/// for the layer) lists in kShardTilesManifest, and its quarters.bin, are there with the bytes
-/// and CRC-32 it lists, each tile listed once. DamagedFileError naming the file otherwise.
+/// The merge, before it takes a shard's tiles of a layer: `dir` (the shard's out_dir for the
+/// layer) has its kShardTilesManifest, each tile listed once, and its quarters.bin with the
+/// bytes and CRC-32 listed there. DamagedFileError naming the file otherwise. The tile files
+/// are checked against the list where write_tile_layer reads them (once: they are small and
+/// many), with the same error.
 void check_shard_tiles(const std::string& dir);
 
 struct TileShards {
