@@ -140,17 +140,40 @@ cv::Mat1f excess_green_over_median(const Planes& p, const cv::Mat1b& valid) {
   return over_median(excess_green(p), valid);
 }
 
-/// Brightness (the mean of the three bands) relative to its median over the valid pixels:
-/// grey / median - 1, so 0 at the median whatever the bit depth or exposure.
+/// Brightness (the largest of the three bands: a saturated red roof is bright in its red)
+/// relative to its median over the valid pixels: value / median - 1, so 0 at the median
+/// whatever the bit depth or exposure.
 cv::Mat1f brightness_over_median(const Planes& p, const cv::Mat1b& valid) {
-  cv::Mat1f grey;
-  grey = (p[0] + p[1] + p[2]) / 3.0f;
-  const cv::Mat1f above = over_median(grey.clone(), valid);  // grey - median
-  cv::Mat1f out(grey.size());
+  cv::Mat1f value(p[0].size());
+  for_each_row(value.rows, [&](int r) {
+    for (int c = 0; c < value.cols; ++c)
+      value(r, c) = std::max({p[0](r, c), p[1](r, c), p[2](r, c)});
+  });
+  const cv::Mat1f above = over_median(value.clone(), valid);  // value - median
+  cv::Mat1f out(value.size());
   for_each_row(out.rows, [&](int r) {
     for (int c = 0; c < out.cols; ++c) {
-      const float median = grey(r, c) - above(r, c);
+      const float median = value(r, c) - above(r, c);
       out(r, c) = above(r, c) / (std::fabs(median) + 1.0f);
+    }
+  });
+  return out;
+}
+
+/// 255 where a pixel's hue is that of colour-coated steel: red to orange (hue under 40° or
+/// over 330°) or blue (185° to 265°), not the yellows and greens of flowers, straw and crops.
+cv::Mat1b roof_hue(const Planes& p) {
+  cv::Mat1b out(p[0].size(), uchar(0));
+  for_each_row(out.rows, [&](int r) {
+    for (int c = 0; c < out.cols; ++c) {
+      const float red = p[0](r, c), green = p[1](r, c), blue = p[2](r, c);
+      const float mx = std::max({red, green, blue}), mn = std::min({red, green, blue});
+      if (mx - mn <= 0) continue;
+      float hue;
+      if (mx == red) hue = 60 * std::fmod((green - blue) / (mx - mn) + 6, 6.0f);
+      else if (mx == green) hue = 60 * ((blue - red) / (mx - mn) + 2);
+      else hue = 60 * ((red - green) / (mx - mn) + 4);
+      if (hue < 40 || hue > 330 || (hue >= 185 && hue <= 265)) out(r, c) = 255;
     }
   });
   return out;
@@ -349,6 +372,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   const cv::Mat1f sat_b = over_median(saturation(b), valid);
   const cv::Mat1f bright_a = brightness_over_median(a, valid);
   const cv::Mat1f bright_b = brightness_over_median(b, valid);
+  const cv::Mat1b roof_hue_b = roof_hue(b);
   for (int k = 0; k < 3; ++k) {
     match_histogram(b[k], a[k], valid);
     // No-data pixels get the earlier date's mean in both dates: no colour, no edge of their own.
@@ -415,7 +439,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for_each_row(h, [&](int r) {
     for (int c = 0; c < w; ++c)
       if (!(sat_b(r, c) >= params.min_roof_saturation && sat_a(r, c) < params.min_roof_saturation &&
-            bright_b(r, c) >= params.min_roof_brightness && exg_b(r, c) <= params.max_excess_green))
+            roof_hue_b(r, c)))
         roof_rise(r, c) = 0;
   });
   const Objects coloured =

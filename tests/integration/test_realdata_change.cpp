@@ -174,7 +174,7 @@ TEST_F(LevirChange, FlagsLittleWhereNothingWasBuilt) {
 // The other very-high-resolution sets (vhr_building_change/, MANIFEST.md): pooled F1 per set,
 // `change` with no options, every kind the method reports (new and demolished buildings,
 // converted ground) counted as change. Floors a little under what was measured on 2026-12-01
-// with the coloured-roof test (0.232, 0.316, 0.333, 0.310); CVA+Otsu on z-scored RGB reaches
+// with the coloured-roof test (0.232, 0.315, 0.352, 0.310); CVA+Otsu on z-scored RGB reaches
 // 0.100, 0.332, 0.372 and 0.203: WHU-CD and DSIFN, whose labels count every land-cover change,
 // are below it (issue 15).
 struct VhrSet {

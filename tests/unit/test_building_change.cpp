@@ -251,15 +251,17 @@ namespace {
 /// Ploughed fields at 0.5 m (brown soil, furrows every 6 px running east-west), a red
 /// colour-coated steel roof standing in both dates, and in the later date, under another
 /// colour balance: a new red roof and a new blue one (each with its shadow to the south-east)
-/// and a new fish pond of dark water. Roofs and the pond as {col, row, width, height}.
+/// a new fish pond of dark water; with `rapeseed`, green crops instead of the soil and a field
+/// of them in flower later (yellow: saturated, bright, and less green than the crops around).
+/// Roofs, pond and field as {col, row, width, height}.
 struct ColourRoofScene {
   static constexpr int size = 200;
   RgbImage before, after;
   std::array<int, 4> standing{20, 20, 40, 24}, red{110, 30, 48, 28}, blue{40, 120, 36, 30},
-      pond{130, 130, 40, 40};
+      pond{130, 130, 40, 40}, rapeseed{100, 176, 90, 24};
 };
 
-ColourRoofScene make_colour_roof_scene(std::uint32_t seed) {
+ColourRoofScene make_colour_roof_scene(std::uint32_t seed, bool rapeseed = false) {
   ColourRoofScene s;
   const int n = ColourRoofScene::size;
   auto inside = [](const std::array<int, 4>& r, int c, int row) {
@@ -278,7 +280,9 @@ ColourRoofScene make_colour_roof_scene(std::uint32_t seed) {
     for (int row = 0; row < n; ++row)
       for (int c = 0; c < n; ++c) {
         const double furrow = (row % 6) < 3 ? 14 : -14;
-        std::array<double, 3> v{120 + furrow, 96 + furrow, 72 + furrow};  // soil
+        std::array<double, 3> v = rapeseed
+                                      ? std::array<double, 3>{60 + furrow, 110 + furrow, 40 + furrow}
+                                      : std::array<double, 3>{120 + furrow, 96 + furrow, 72 + furrow};
         auto put = [&](const std::array<double, 3>& colour) { v = colour; };
         if (shadow_of(s.standing, c, row)) put({40, 36, 34});
         if (inside(s.standing, c, row)) put({196, 72, 60});
@@ -288,6 +292,10 @@ ColourRoofScene make_colour_roof_scene(std::uint32_t seed) {
           if (inside(s.red, c, row)) put({204, 78, 64});
           if (inside(s.blue, c, row)) put({70, 124, 196});
           if (inside(s.pond, c, row)) put({26, 44, 62});
+          // Flowering rows run north-south, across the crops' furrows.
+          const double flowers = (c % 6) < 3 ? 5 : -5;
+          if (rapeseed && inside(s.rapeseed, c, row))
+            put({220 + flowers, 196 + flowers, 40 + flowers});
         }
         const double e = noise(rng);
         const std::size_t i = std::size_t(row) * n + c;
@@ -330,5 +338,23 @@ TEST(BuildingChange, FindsNewColouredSteelRoofsNotTheOneStandingNorAPond) {
     // date's red histogram, and matching maps the standing roof onto duller reds.)
     EXPECT_EQ(overlap(c, ColourRoofScene::size, s.standing, 6).covered,
               overlap(other_tests, ColourRoofScene::size, s.standing, 6).covered);
+  }
+}
+
+TEST(BuildingChange, ARapeseedFieldInFlowerIsNotAColouredRoof) {
+  // Yellow flowers among green crops are saturated, bright, and less green than the scene's
+  // median: only their hue tells them from colour-coated steel.
+  for (std::uint32_t seed : {1u, 7u, 23u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const ColourRoofScene s = make_colour_roof_scene(seed, /*rapeseed=*/true);
+    BuildingChangeParams without;
+    without.min_roof_saturation = 0;
+    EXPECT_EQ(overlap(detect_building_change(s.before, s.after), ColourRoofScene::size,
+                      s.rapeseed, 0)
+                  .covered,
+              overlap(detect_building_change(s.before, s.after, without), ColourRoofScene::size,
+                      s.rapeseed, 0)
+                  .covered)
+        << "the coloured-roof test flags the rapeseed field";
   }
 }

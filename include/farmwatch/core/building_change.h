@@ -64,12 +64,14 @@ struct BuildingChangeParams {
   /// the first cue wants a loss. A pixel is a coloured-roof candidate where the gradient field
   /// changed, the window gained `saturation_drop` of saturation, and the pixel itself, in the
   /// later date's own colours, is at least this much more saturated than that date's median,
-  /// at least `min_roof_brightness` bright and not green (`max_excess_green`). Its objects
-  /// are new buildings. 0: not looked for.
+  /// was not in the earlier date, and has the hue of colour-coated steel (red to orange, under
+  /// 40° or over 330°; blue, 185° to 265°: not the yellows of rapeseed and straw or the greens
+  /// of crops). Its objects are new buildings where they are at least `min_roof_brightness`
+  /// bright and not green (`max_excess_green`). 0: not looked for.
   double min_roof_saturation = 0.15;
-  /// Brightness (mean of the bands) over the later date's median, as a share of it: a roof is
-  /// at least as bright as the scene's typical surface; the dark, saturated water of a new
-  /// pond is not.
+  /// Brightness (the largest band: a red roof is bright in its red) over the later date's
+  /// median, as a share of it: a roof is at least as bright as the scene's typical surface;
+  /// the dark, saturated water of a new pond is not.
   double min_roof_brightness = 0.0;
   /// `max_edge_support` for coloured roofs. Looser, because the window's saturation gain
   /// already rules out a roof that stood in both dates (its colour was there before); the
