@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
@@ -142,7 +143,8 @@ cv::Mat1f excess_green_over_median(const Planes& p, const cv::Mat1b& valid) {
 
 /// Brightness (the largest of the three bands: a saturated red roof is bright in its red)
 /// relative to its median over the valid pixels: value / median - 1, so 0 at the median
-/// whatever the bit depth or exposure.
+/// whatever the exposure (on 8- and 16-bit values; the +1 that keeps it finite weighs on
+/// 0-1 reflectances).
 cv::Mat1f brightness_over_median(const Planes& p, const cv::Mat1b& valid) {
   cv::Mat1f value(p[0].size());
   for_each_row(value.rows, [&](int r) {
@@ -498,7 +500,8 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     obj.id = int(out.objects.size()) + 1;
     obj.kind = static_cast<VhrChangeKind>(kind);
     obj.col_min = w, obj.row_min = h, obj.col_max = -1, obj.row_max = -1;
-    obj.saturation_drop = o.drop_mean[l];
+    obj.coloured_roof = &o == &coloured;
+    obj.saturation_drop = obj.coloured_roof ? -o.drop_mean[l] : o.drop_mean[l];
     obj.edge_support = o.edge_ratio[l];
     out.objects.push_back(obj);
     return obj.id;
@@ -536,7 +539,8 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params) {
   if (o.kind == VhrChangeKind::ground_converted)
     return std::clamp(o.saturation_drop / (4 * params.saturation_drop), 0.0, 1.0);
-  return std::clamp(1.0 - o.edge_support / params.max_edge_support, 0.0, 1.0);
+  const double largest = o.coloured_roof ? params.max_roof_edge_support : params.max_edge_support;
+  return std::clamp(1.0 - o.edge_support / largest, 0.0, 1.0);
 }
 
 }  // namespace farmwatch

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -45,12 +46,13 @@ std::uint32_t crc_of(const std::uint8_t* bytes, std::size_t n, std::uint32_t crc
   return static_cast<std::uint32_t>(::crc32(crc, bytes, static_cast<uInt>(n)));
 }
 
-/// A file's bytes; nullopt if it cannot be read.
-std::optional<std::vector<std::uint8_t>> file_bytes(const fs::path& p) {
+/// A file's bytes if it holds exactly `expected` of them; nullopt if it cannot be read or
+/// has another size (not read then).
+std::optional<std::vector<std::uint8_t>> file_bytes(const fs::path& p, std::uint64_t expected) {
   std::ifstream f(p, std::ios::binary | std::ios::ate);
   if (!f) return std::nullopt;
   const std::streamoff size = f.tellg();
-  if (size < 0) return std::nullopt;
+  if (size < 0 || static_cast<std::uint64_t>(size) != expected) return std::nullopt;
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
   f.seekg(0);
   if (!f.read(reinterpret_cast<char*>(bytes.data()), size) || f.peek() != EOF) return std::nullopt;
@@ -1125,8 +1127,8 @@ class TileRenderer {
         const fs::path src = fs::path(dir) / rel, dst = out / rel;
         // Each tile is read once, here: checked against the size and CRC-32 the shard listed
         // (check_shard_tiles checked the list), then kept for the MBTiles file.
-        std::optional<std::vector<std::uint8_t>> png = file_bytes(src);
-        if (!png || png->size() != bytes ||
+        std::optional<std::vector<std::uint8_t>> png = file_bytes(src, bytes);
+        if (!png ||
             crc_of(png->data(), png->size()) != e.at(4).get<std::uint64_t>())
           throw DamagedFileError(src.string(), "is missing or not as the shard wrote it");
         std::error_code ec;

@@ -319,7 +319,15 @@ TEST(BuildingChange, FindsNewColouredSteelRoofsNotTheOneStandingNorAPond) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     const ColourRoofScene s = make_colour_roof_scene(seed);
     const auto c = detect_building_change(s.before, s.after);
-    for (const auto& obj : c.objects) EXPECT_EQ(obj.kind, VhrChangeKind::new_building);
+    int coloured = 0;
+    for (const auto& obj : c.objects) {
+      EXPECT_EQ(obj.kind, VhrChangeKind::new_building);
+      if (!obj.coloured_roof) continue;
+      ++coloured;
+      EXPECT_LT(obj.saturation_drop, 0) << "a coloured roof gains saturation";
+      EXPECT_GT(vhr_change_confidence(obj, BuildingChangeParams{}), 0);
+    }
+    EXPECT_GE(coloured, 1);
     for (const auto& roof : {s.red, s.blue}) {
       const auto o = overlap(c, ColourRoofScene::size, roof, 8);
       EXPECT_GT(o.covered, 0.75) << "a new roof at " << roof[0] << "," << roof[1];

@@ -101,16 +101,19 @@ struct BuildingObject {
   double centroid_col = 0, centroid_row = 0;               ///< pixel-centre coordinates
   /// Mean over the object of the saturation lost from the date without the building to the
   /// date with it (earlier to later for a new building and converted ground, later to earlier
-  /// for a demolished building): positive, but for an object found by its new edges alone.
+  /// for a demolished building): positive, but for an object found by its new edges alone,
+  /// and negative (a gain, in each date's own colours) for a coloured roof.
   double saturation_drop = 0;
   /// Outline edge strength in the date without the object / in the date with it (new and
-  /// demolished buildings: < max_edge_support; ground converted: any).
+  /// demolished buildings: < max_edge_support, coloured roofs < max_roof_edge_support;
+  /// ground converted: any).
   double edge_support = 0;
+  bool coloured_roof = false;  ///< found by the coloured-roof test (a new building)
 };
 
 /// An object's confidence, 0..1. New and demolished buildings: how far the outline support of
 /// the date without the object stays below the largest kept (1 - edge_support /
-/// max_edge_support, clamped). Ground converted: its saturation drop over four times the
+/// max_edge_support, or max_roof_edge_support for a coloured roof, clamped). Ground converted: its saturation drop over four times the
 /// candidate threshold (clamped).
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params);
 

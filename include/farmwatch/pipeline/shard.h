@@ -106,8 +106,9 @@ std::filesystem::path shard_tiles_root(const std::filesystem::path& result);
 /// cells (io::encode_cog_tiles): beside it, the same name in its result.
 std::string cog_tiles_path(const std::string& raster);
 
-/// The merge, before it takes any shard's tiles: every tile and quarters file each shard lists
-/// (io::kShardTilesManifest beside each layer's tiles) is there with the bytes it lists.
+/// The merge, before it renders its tiles: each shard's list of its tiles of each layer
+/// (io::kShardTilesManifest) lists each tile once, and its quarters file has the bytes and
+/// CRC-32 listed (each tile file is checked where the merge takes it: io::write_tile_layer).
 /// DamagedFileError naming the file otherwise, which with_shard_results_checked turns into a
 /// ShardResultError naming the shard, whose result it removes.
 void check_shard_tiles(const RunContext& ctx, int count);
