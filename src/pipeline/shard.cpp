@@ -154,7 +154,7 @@ ShardPlan plan_shards(const RunContext& ctx, int count) {
       weight[c] += std::count_if(v.begin(), v.end(), [](std::uint32_t p) { return p != 0; });
     }
   }
-  plan.owner = deal_cells(weight, count);
+  plan.owner = deal_cells(weight, (ctx.grid.width + plan.cell - 1) / plan.cell, count);
   return plan;
 }
 
@@ -167,6 +167,7 @@ json shard_inputs(const RunContext& ctx, int count) {
                  {"codecs", io::cog_codec_versions()},
                  {"shards", count},
                  {"cell", shard_cell_size(g, count)},
+                 {"dealing", "hilbert-runs"},
                  {"grid", grid}};
   if (!ctx.options.shard_key.is_null()) {
     inputs["key"] = ctx.options.shard_key;

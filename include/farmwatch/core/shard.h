@@ -35,11 +35,15 @@ int shard_cell_size(const Grid& grid, int count);
 /// cells clipped to the grid).
 std::vector<Window> shard_cells(const Grid& grid, int cell);
 
-/// Deals cells to `count` shards by their weights (work, e.g. valid pixels; >= 0): heaviest
-/// cell first (ties: lower index), each to the shard with the least weight so far (ties: lower
-/// shard), the greedy longest-processing-time rule (Graham, SIAM J. Appl. Math. 17, 1969: at
-/// most 4/3 of the best balance). Returns each cell's shard.
-std::vector<int> deal_cells(const std::vector<std::int64_t>& weights, int count);
+/// Deals the cells of shard_cells (row-major, `columns` a row) to `count` shards by their
+/// weights (work, e.g. valid pixels; >= 0), each shard a run of consecutive cells along a
+/// Hilbert curve over the cell grid (Hilbert, Math. Ann. 38, 1891): a shard's cells lie
+/// together, so that few change regions, patches and map tiles straddle two shards (the merge
+/// does those). The runs are the most balanced that consecutive runs can be (the largest load
+/// is the least possible, found by bisection, Bokhari, IEEE Trans. Comput. 37, 1988), each
+/// run ending nearest its share of what is left. Returns each cell's shard. Throws
+/// std::invalid_argument if `columns` < 1, count < 1 or a weight is negative.
+std::vector<int> deal_cells(const std::vector<std::int64_t>& weights, int columns, int count);
 
 /// The windows the per-pixel engine processes for the cells in `cells`: each cell cut into
 /// blocks of `block` pixels (a cell smaller than a block is one window), row-major over the
