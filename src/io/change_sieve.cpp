@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <numeric>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -19,12 +24,19 @@ namespace {
 
 constexpr int kRows = 256;
 
-void rows(GDALRasterBand* band, GDALRWFlag flag, int r, int w, int n, std::uint8_t* buf,
+void rows(GDALRasterBand* band, GDALRWFlag flag, const Window& win, std::uint8_t* buf,
           const std::string& path) {
-  if (band->RasterIO(flag, 0, r, w, n, buf, w, n, GDT_Byte, 0, 0, nullptr) != CE_None)
+  if (band->RasterIO(flag, win.col, win.row, win.width, win.height, buf, win.width, win.height,
+                     GDT_Byte, 0, 0, nullptr) != CE_None)
     throw ProcessingError("cannot " + std::string(flag == GF_Read ? "read" : "write") + " '" +
                           path + "': " + gdal_last_error());
 }
+
+/// Fixed point of the cloud screening's sums: 2^-16 of the change vector's unit per pixel. Sums
+/// of integers are the same in any order, so a region's sums do not depend on how the grid is
+/// cut into cells (one machine, N shards), as sums of floating point would.
+constexpr double kSkyUnit = 65536.0;
+std::int64_t fixed(float v) { return std::llround(double(v) * kSkyUnit); }
 
 /// What one changed pixel tells the cloud screening (ChangeRegionSky, per pixel).
 struct PixelSky {
@@ -34,27 +46,97 @@ struct PixelSky {
   float gradient = 0, brightening = 0;
   float outside = 0;           ///< the sum of those neighbours' brightening
   std::uint8_t outside_n = 0;  ///< and how many
+  /// Forgets what the change vector told (the pixel is measured elsewhere).
+  void drop_vector() {
+    boundary = false;
+    gradient = brightening = outside = 0;
+    outside_n = 0;
+  }
 };
 
-/// 8-connected regions of flagged pixels, fed one row at a time from the top: each run of
-/// flagged pixels gets a provisional label; labels that meet are united (union-find), and a
-/// region counts its pixels and its seasonal ones (kSeasonalBit) and is seeded when any of its
-/// pixels is; with `sky`, it also sums what its pixels tell the cloud screening. Memory: the
-/// runs (12 bytes each) and 13 bytes per label (at most one per run), about 110 more with
-/// `sky`; no raster of labels.
-class SeededRegions {
+/// The part of a region's ChangeRegionSky read from the change vector, in fixed point: what a
+/// shard measures of its cells' inner pixels (measure_cell_sky).
+struct VectorSums {
+  std::int64_t brightening = 0, boundary = 0, boundary_gradient = 0, outside = 0,
+               outside_pixels = 0;
+  bool empty() const {
+    return !brightening && !boundary && !boundary_gradient && !outside && !outside_pixels;
+  }
+  void add(const VectorSums& o) {
+    brightening += o.brightening;
+    boundary += o.boundary;
+    boundary_gradient += o.boundary_gradient;
+    outside += o.outside;
+    outside_pixels += o.outside_pixels;
+  }
+};
+
+/// A region's ChangeRegionSky as exact sums (fixed point where the pixel's values are not
+/// integers).
+struct SkySums {
+  std::int64_t pixels = 0, pattern_kept = 0, row_sum = 0, col_sum = 0;
+  std::array<std::int64_t, 4> flagged{};
+  VectorSums vector;
+  void add(const SkySums& o) {
+    pixels += o.pixels;
+    pattern_kept += o.pattern_kept;
+    row_sum += o.row_sum;
+    col_sum += o.col_sum;
+    for (std::size_t k = 0; k < flagged.size(); ++k) flagged[k] += o.flagged[k];
+    vector.add(o.vector);
+  }
+  void add(const PixelSky& p, std::int64_t row, std::int64_t col) {
+    ++pixels;
+    for (std::size_t k = 0; k < flagged.size(); ++k) flagged[k] += (p.bits >> k) & 1u;
+    pattern_kept += p.pattern;
+    if (p.boundary) {
+      ++vector.boundary;
+      vector.boundary_gradient += fixed(p.gradient);
+      vector.outside += fixed(p.outside);
+      vector.outside_pixels += p.outside_n;
+    }
+    vector.brightening += fixed(p.brightening);
+    row_sum += row;
+    col_sum += col;
+  }
+  ChangeRegionSky region() const {
+    ChangeRegionSky g;
+    g.pixels = pixels;
+    g.flagged = flagged;
+    g.pattern_kept = pattern_kept;
+    g.boundary = vector.boundary;
+    g.boundary_gradient = double(vector.boundary_gradient) / kSkyUnit;
+    g.brightening = double(vector.brightening) / kSkyUnit;
+    g.outside = double(vector.outside) / kSkyUnit;
+    g.outside_pixels = vector.outside_pixels;
+    g.row_sum = double(row_sum);
+    g.col_sum = double(col_sum);
+    return g;
+  }
+};
+
+/// 8-connected regions of flagged pixels in a window of the grid (a cell, or the whole grid),
+/// fed one row at a time from the top: each run of flagged pixels gets a provisional label;
+/// labels that meet are united (union-find), and a region counts its pixels and its seasonal
+/// ones (kSeasonalBit), is seeded when any of its pixels is, and keeps its first pixel in
+/// raster order (its root is the label made there: the smallest); with `sky`, it also sums
+/// what its pixels tell the cloud screening. Memory: the runs (12 bytes each) and 29 bytes per
+/// label (at most one per run), about 100 more with `sky`; no raster of labels.
+class Regions {
  public:
-  SeededRegions(int width, bool sky)
-      : prev_(static_cast<std::size_t>(width), 0), cur_(static_cast<std::size_t>(width), 0) {
+  Regions(const Window& window, bool sky)
+      : window_(window),
+        prev_(static_cast<std::size_t>(window.width), 0),
+        cur_(static_cast<std::size_t>(window.width), 0) {
     row_start_.push_back(0);
     if (sky) sky_.emplace_back();
   }
 
-  /// Labels the next row (`flag`, `seed`, `season`: 0/1 per pixel, null: none; `sky` only if
-  /// constructed with it).
+  /// Labels the next row (`flag`, `seed`, `season`: 0/1 per pixel of the window's row, null:
+  /// none; `sky` only if constructed with it).
   void row(const std::uint8_t* flag, const std::uint8_t* seed, const PixelSky* sky = nullptr,
            const std::uint8_t* season = nullptr) {
-    const int w = static_cast<int>(cur_.size());
+    const int w = window_.width;
     for (int c = 0; c < w; ++c) {
       std::int32_t l = 0;
       if (flag[c]) {
@@ -68,32 +150,14 @@ class SeededRegions {
           seeded_.push_back(0);
           size_.push_back(0);
           seasonal_.push_back(0);
+          first_.push_back(std::int64_t(window_.row + row_) << 32 | std::uint32_t(window_.col + c));
           if (!sky_.empty()) sky_.emplace_back();
         }
         // l is a root here (new, or what find or unite returned).
-        auto& n = size_[static_cast<std::size_t>(l)];
-        n += n < kMaxCount;
-        if (season && season[c]) {
-          auto& m = seasonal_[static_cast<std::size_t>(l)];
-          m += m < kMaxCount;
-        }
+        ++size_[static_cast<std::size_t>(l)];
+        if (season && season[c]) ++seasonal_[static_cast<std::size_t>(l)];
         if (seed && seed[c]) seeded_[static_cast<std::size_t>(l)] = 1;
-        if (sky) {
-          auto& g = sky_[static_cast<std::size_t>(l)];
-          const PixelSky& p = sky[c];
-          ++g.pixels;
-          for (std::size_t k = 0; k < g.flagged.size(); ++k) g.flagged[k] += (p.bits >> k) & 1u;
-          g.pattern_kept += p.pattern;
-          if (p.boundary) {
-            ++g.boundary;
-            g.boundary_gradient += p.gradient;
-            g.outside += p.outside;
-            g.outside_pixels += p.outside_n;
-          }
-          g.brightening += p.brightening;
-          g.row_sum += row_;
-          g.col_sum += c;
-        }
+        if (sky) sky_[static_cast<std::size_t>(l)].add(sky[c], window_.row + row_, window_.col + c);
         if (c > 0 && cur_[c - 1] && runs_.size() > row_start_.back() && runs_.back().end == c)
           ++runs_.back().end;
         else
@@ -105,85 +169,47 @@ class SeededRegions {
     row_start_.push_back(runs_.size());
     ++row_;
   }
-  /// Judges the regions `clear` keeps (every row fed) for the cloud screening (constructed
-  /// with `sky`): verdict() then tells each region's.
-  void judge_sky(int min_pixels, bool need_seed, std::int64_t min_cloud_pixels,
-                 double max_shadow_distance_px) {
-    std::vector<ChangeRegionSky> regions;
-    std::vector<std::size_t> roots;
+
+  /// The regions' roots (every row fed), in raster order of their first pixels.
+  std::vector<std::int32_t> roots() {
+    std::vector<std::int32_t> out;
     for (std::size_t x = 1; x < parent_.size(); ++x)
-      if (parent_[x] == static_cast<std::int32_t>(x) && kept(x, min_pixels, need_seed)) {
-        roots.push_back(x);
-        regions.push_back(sky_[x]);
-      }
-    const auto verdicts = screen_change_regions(regions, min_cloud_pixels, max_shadow_distance_px);
-    verdict_.assign(parent_.size(), {});
-    for (std::size_t k = 0; k < roots.size(); ++k) verdict_[roots[k]] = verdicts[k];
+      if (parent_[x] == static_cast<std::int32_t>(x)) out.push_back(static_cast<std::int32_t>(x));
+    return out;
   }
+  /// The root of the region holding the window's pixel (r, c) (every row fed), 0 if none.
+  std::int32_t root_at(int r, int c) {
+    const auto b = runs_.begin() + static_cast<std::ptrdiff_t>(row_start_[static_cast<std::size_t>(r)]);
+    const auto e =
+        runs_.begin() + static_cast<std::ptrdiff_t>(row_start_[static_cast<std::size_t>(r) + 1]);
+    const auto it = std::upper_bound(b, e, c, [](int col, const Run& run) { return col < run.end; });
+    return it != e && it->begin <= c ? find(it->label) : 0;
+  }
+  std::int32_t labels() const { return static_cast<std::int32_t>(parent_.size()); }
+  std::uint64_t size(std::int32_t root) const { return size_[static_cast<std::size_t>(root)]; }
+  std::uint64_t seasonal(std::int32_t root) const {
+    return seasonal_[static_cast<std::size_t>(root)];
+  }
+  bool seeded(std::int32_t root) const { return seeded_[static_cast<std::size_t>(root)]; }
+  /// The first pixel, as row << 32 | column: raster order.
+  std::int64_t first(std::int32_t root) const { return first_[static_cast<std::size_t>(root)]; }
+  SkySums& sky(std::int32_t root) { return sky_[static_cast<std::size_t>(root)]; }
+  bool has_sky() const { return !sky_.empty(); }
 
-  /// How many regions `clear` keeps (every row fed) are at least `share` seasonal.
-  int seasonal_regions(int min_pixels, bool need_seed, double share) {
-    int n = 0;
-    for (std::size_t x = 1; x < parent_.size(); ++x)
-      n += parent_[x] == static_cast<std::int32_t>(x) && kept(x, min_pixels, need_seed) &&
-           seasonal(x, share);
-    return n;
-  }
-  /// Marks, in `out` (row `r`, every row already fed), the pixels of the regions `clear` keeps
-  /// that are at least `share` seasonal 1, those of other regions 0; leaves the rest.
-  void mark_seasonal(int r, std::uint8_t* out, int min_pixels, bool need_seed, double share) {
+  /// Writes, for each run of the window's row `r` (every row fed), `value[root]` over its
+  /// pixels of `out` (the row); leaves the rest.
+  template <class T>
+  void paint(int r, T* out, const std::vector<T>& value) {
     for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
          k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
       const Run& run = runs_[k];
-      const auto root = static_cast<std::size_t>(find(run.label));
-      std::fill(out + run.begin, out + run.end,
-                kept(root, min_pixels, need_seed) && seasonal(root, share) ? 1 : 0);
+      std::fill(out + run.begin, out + run.end, value[static_cast<std::size_t>(find(run.label))]);
     }
-  }
-
-  /// Marks, in `flag` (row `r`, every row already fed; 1 changed), the pixels of regions smaller
-  /// than `min_pixels`, and with `need_seed` of regions that hold no seed, 0; after judge_sky,
-  /// those of a cloud or its shadow 2 + the date.
-  void clear(int r, std::uint8_t* flag, int min_pixels, bool need_seed) {
-    for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
-         k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
-      const Run& run = runs_[k];
-      const auto root = static_cast<std::size_t>(find(run.label));
-      std::uint8_t v = 0;
-      if (kept(root, min_pixels, need_seed))
-        v = !verdict_.empty() && verdict_[root].kind != RegionSkyVerdict::ground
-                ? static_cast<std::uint8_t>(2 + verdict_[root].date)
-                : 1;
-      std::fill(flag + run.begin, flag + run.end, v);
-    }
-  }
-
-  /// Each pixel's region in row `r` (every row already fed): its root label, 0 outside the
-  /// regions; with a verdict after judge_sky.
-  void roots(int r, std::int32_t* out) {
-    const std::size_t w = cur_.size();
-    std::fill(out, out + w, 0);
-    for (std::size_t k = row_start_[static_cast<std::size_t>(r)];
-         k < row_start_[static_cast<std::size_t>(r) + 1]; ++k) {
-      const Run& run = runs_[k];
-      std::fill(out + run.begin, out + run.end, find(run.label));
-    }
-  }
-  /// The verdict of region `root` (after judge_sky).
-  RegionSkyVerdict::Kind verdict(std::int32_t root) const {
-    return verdict_.empty() ? RegionSkyVerdict::ground
-                            : verdict_[static_cast<std::size_t>(root)].kind;
   }
 
  private:
-  bool kept(std::size_t root, int min_pixels, bool need_seed) const {
-    return size_[root] >= static_cast<std::uint32_t>(min_pixels) && (!need_seed || seeded_[root]);
-  }
-  bool seasonal(std::size_t root, double share) const {
-    return double(seasonal_[root]) >= share * double(size_[root]);
-  }
   struct Run {
-    int begin, end;  ///< columns [begin, end)
+    int begin, end;  ///< columns of the window [begin, end)
     std::int32_t label;
   };
   std::int32_t find(std::int32_t x) {
@@ -199,74 +225,83 @@ class SeededRegions {
     b = find(b);
     if (a == b) return a;
     if (b < a) std::swap(a, b);
-    parent_[static_cast<std::size_t>(b)] = a;
-    seeded_[static_cast<std::size_t>(a)] |= seeded_[static_cast<std::size_t>(b)];
-    const std::uint64_t n =
-        std::uint64_t(size_[static_cast<std::size_t>(a)]) + size_[static_cast<std::size_t>(b)];
-    size_[static_cast<std::size_t>(a)] =
-        static_cast<std::uint32_t>(std::min<std::uint64_t>(n, kMaxCount));
-    const std::uint64_t m = std::uint64_t(seasonal_[static_cast<std::size_t>(a)]) +
-                            seasonal_[static_cast<std::size_t>(b)];
-    seasonal_[static_cast<std::size_t>(a)] =
-        static_cast<std::uint32_t>(std::min<std::uint64_t>(m, kMaxCount));
-    if (!sky_.empty()) sky_[static_cast<std::size_t>(a)].add(sky_[static_cast<std::size_t>(b)]);
+    const auto ia = static_cast<std::size_t>(a), ib = static_cast<std::size_t>(b);
+    parent_[ib] = a;
+    seeded_[ia] |= seeded_[ib];
+    size_[ia] += size_[ib];
+    seasonal_[ia] += seasonal_[ib];
+    if (!sky_.empty()) sky_[ia].add(sky_[ib]);
     return a;
   }
-  static constexpr std::uint32_t kMaxCount = 0xffffffffu;  ///< sizes saturate: only compared
+  Window window_;
   std::vector<std::int32_t> parent_{0};
   std::vector<char> seeded_{0};
-  std::vector<std::uint32_t> size_{0};
-  std::vector<std::uint32_t> seasonal_{0};  ///< pixels with kSeasonalBit, per label
+  std::vector<std::uint64_t> size_{0};
+  std::vector<std::uint64_t> seasonal_{0};  ///< pixels with kSeasonalBit, per label
+  std::vector<std::int64_t> first_{0};      ///< per label, where it was made
   int row_ = 0;                             ///< rows fed
-  std::vector<ChangeRegionSky> sky_;        ///< per label, with the cloud screening
-  std::vector<RegionSkyVerdict> verdict_;   ///< per root, after judge_sky
+  std::vector<SkySums> sky_;                ///< per label, with the cloud screening
   std::vector<std::int32_t> prev_, cur_;
   std::vector<Run> runs_;
   std::vector<std::size_t> row_start_;  ///< first run of each row, and the end
 };
 
-}  // namespace
+/// The rasters sieve_change and measure_cell_sky read: change.tif, the candidates and, with the
+/// cloud screening, the change vector.
+struct SieveRasters {
+  GDALRasterBand* change_band = nullptr;
+  std::string change;
+  GDALRasterBand* candidates_band = nullptr;
+  std::string candidates;
+  GDALDataset* delta = nullptr;  ///< with the screening
+  const CloudScreening* screening = nullptr;
+  int width = 0, height = 0;
+};
 
-namespace {
-
-/// The cloud screening's view of rows [r, r + n) of a w-wide grid h high: which pixels
-/// changed, and the brightening (the change vector's blue, green and red, averaged) over the
-/// columns of the changed pixels and one either side, with a row of halo above and below.
-/// About 10 bytes per pixel of those columns and 2 per pixel of the rows (the change values
-/// and the candidates); row() then gives one row's PixelSky at a time.
+/// The cloud screening's view of a window of the grid: which pixels changed and, with the
+/// change vector, the brightening (the change vector's blue, green and red, averaged) over the
+/// columns of the changed pixels and one either side, with a pixel of halo all round (clipped
+/// to the grid). About 10 bytes per pixel of those columns and 2 per pixel of the window (the
+/// change values and the candidates); row() then gives one row's PixelSky at a time.
 class ChunkSky {
  public:
-  ChunkSky(GDALRasterBand* change_band, const std::string& change, GDALRasterBand* candidates_band,
-           const std::string& candidates, GDALDataset& delta, const CloudScreening& scr, int r,
-           int n, int w, int h)
-      : r_(r), w_(w), h_(h), r0_(std::max(0, r - 1)), r1_(std::min(h, r + n + 1)) {
-    const int m = r1_ - r0_;
+  ChunkSky(const SieveRasters& in, const Window& win, bool with_vector)
+      : win_(win),
+        h_(in.height),
+        r0_(std::max(0, win.row - 1)),
+        r1_(std::min(in.height, win.row + win.height + 1)),
+        e0_(std::max(0, win.col - 1)),
+        e1_(std::min(in.width, win.col + win.width + 1)) {
+    const int m = r1_ - r0_, ew = e1_ - e0_;
+    const Window read{e0_, r0_, ew, m};
     // Per pixel: 1 changed, 0 observed and unchanged, 2 no data on either date, 3 no data
     // but judged with the regions (is_sky_only).
-    changed_.resize(static_cast<std::size_t>(w) * m);
-    rows(change_band, GF_Read, r0_, w, m, changed_.data(), change);
+    changed_.resize(static_cast<std::size_t>(ew) * m);
+    rows(in.change_band, GF_Read, read, changed_.data(), in.change);
     cand_.resize(changed_.size());
-    rows(candidates_band, GF_Read, r0_, w, m, cand_.data(), candidates);
+    rows(in.candidates_band, GF_Read, read, cand_.data(), in.candidates);
     for (std::size_t i = 0; i < changed_.size(); ++i) {
       const std::uint8_t v = changed_[i];
       changed_[i] = v >= 1 && v <= 3 ? 1 : v == 0 ? 0 : is_sky_only(cand_[i]) ? 3 : 2;
     }
-    int cmin = w, cmax = -1;
-    for (int row = r; row < r + n; ++row)
-      for (int c = 0; c < w; ++c)
-        if (changed_[static_cast<std::size_t>(row - r0_) * w + c] & 1) {
+    if (!with_vector) return;
+    int cmin = in.width, cmax = -1;
+    for (int row = win.row; row < win.row + win.height; ++row)
+      for (int c = win.col; c < win.col + win.width; ++c)
+        if (state(row, c) & 1) {
           cmin = std::min(cmin, c);
           cmax = std::max(cmax, c);
         }
     if (cmax < 0) return;
     c0_ = std::max(0, cmin - 1);
-    c1_ = std::min(w, cmax + 2);
+    c1_ = std::min(in.width, cmax + 2);
     const int cw = c1_ - c0_;
     bright_.assign(static_cast<std::size_t>(cw) * m, 0.0f);
     finite_.assign(bright_.size(), 1);
     std::vector<float> band(bright_.size());
+    const CloudScreening& scr = *in.screening;
     for (int b : {scr.blue_band, scr.green_band, scr.red_band}) {
-      GDALRasterBand* rb = delta.GetRasterBand(b);
+      GDALRasterBand* rb = in.delta->GetRasterBand(b);
       if (rb->RasterIO(GF_Read, c0_, r0_, cw, m, band.data(), cw, m, GDT_Float32, 0, 0, nullptr) !=
           CE_None)
         throw ProcessingError("cannot read '" + scr.change_vector + "': " + gdal_last_error());
@@ -279,33 +314,36 @@ class ChunkSky {
     }
   }
 
-  /// Row k of the chunk as 1 where changed, 0 elsewhere; with `sky_only`, also 1 where
+  /// Row k of the window as 1 where changed, 0 elsewhere; with `sky_only`, also 1 where
   /// is_sky_only (the regions the screening judges).
   void flags(int k, std::uint8_t* out, bool sky_only = false) const {
-    for (int c = 0; c < w_; ++c) {
-      const std::uint8_t s = state(r_ + k, c);
+    for (int c = 0; c < win_.width; ++c) {
+      const std::uint8_t s = state(win_.row + k, win_.col + c);
       out[c] = s == 1 || (sky_only && s == 3);
     }
   }
-  /// Row k of the chunk's candidates (its rows follow one another).
+  /// Row k of the window's candidates (its rows are e1 - e0 apart).
   const std::uint8_t* candidates(int k) const {
-    return cand_.data() + static_cast<std::size_t>(r_ + k - r0_) * w_;
+    return cand_.data() + static_cast<std::size_t>(win_.row + k - r0_) * (e1_ - e0_) +
+           (win_.col - e0_);
   }
 
-  /// Row k of the chunk: each changed or is_sky_only pixel's sky bits, whether it lies on its
-  /// region's boundary with observed unchanged ground, the brightening and, on the boundary,
-  /// its gradient (3 x 3 Sobel / 8; a neighbour off the grid or with no data repeats the pixel
-  /// itself).
+  /// Row k of the window: each changed or is_sky_only pixel's sky bits and, with the change
+  /// vector, whether it lies on its region's boundary with observed unchanged ground, the
+  /// brightening and, on the boundary, its gradient (3 x 3 Sobel / 8; a neighbour off the grid
+  /// or with no data repeats the pixel itself). A function of the pixel's 3 x 3 neighbourhood
+  /// alone, whatever the window.
   void row(int k, std::vector<PixelSky>& out) const {
-    out.assign(static_cast<std::size_t>(w_), {});
-    if (bright_.empty()) return;
-    const int row = r_ + k;
+    out.assign(static_cast<std::size_t>(win_.width), {});
+    const int row = win_.row + k;
     const std::uint8_t* cand = candidates(k);
-    for (int c = 0; c < w_; ++c) {
+    for (int i = 0; i < win_.width; ++i) {
+      const int c = win_.col + i;
       if (!(state(row, c) & 1)) continue;
-      PixelSky& p = out[static_cast<std::size_t>(c)];
-      p.bits = static_cast<std::uint8_t>((cand[c] >> kSkyShift) & 0x0f);
-      p.pattern = is_pattern_kept(cand[c]);
+      PixelSky& p = out[static_cast<std::size_t>(i)];
+      p.bits = static_cast<std::uint8_t>((cand[i] >> kSkyShift) & 0x0f);
+      p.pattern = is_pattern_kept(cand[i]);
+      if (bright_.empty()) continue;
       p.brightening = brightening(row, c, 0.0f);
       // The region's edge against observed, unchanged ground: not against no data, which says
       // nothing about how the region ends, nor the grid's edge.
@@ -332,8 +370,8 @@ class ChunkSky {
 
  private:
   std::uint8_t state(int row, int col) const {  // 2 (no data) off the grid
-    if (row < r0_ || row >= r1_ || col < 0 || col >= w_) return 2;
-    return changed_[static_cast<std::size_t>(row - r0_) * w_ + col];
+    if (row < r0_ || row >= r1_ || col < e0_ || col >= e1_) return 2;
+    return changed_[static_cast<std::size_t>(row - r0_) * (e1_ - e0_) + (col - e0_)];
   }
   /// The brightening at a pixel of the columns read (every pixel within one of a changed
   /// one); outside them or where it is missing, `fallback`.
@@ -343,12 +381,336 @@ class ChunkSky {
     return finite_[i] ? bright_[i] : fallback;
   }
 
-  int r_, w_, h_, r0_, r1_, c0_ = 0, c1_ = 0;
+  Window win_;
+  int h_, r0_, r1_, e0_, e1_, c0_ = 0, c1_ = 0;
   std::vector<std::uint8_t> changed_, cand_, finite_;
   std::vector<float> bright_;
 };
 
+/// Which of a cell's pixels lie on its edge with another cell of the grid (not the grid's own
+/// edge): their 3 x 3 neighbourhood reaches into that cell, which another shard may have made.
+struct CellRing {
+  CellRing(const Window& window, int width, int height)
+      : cell(window),
+        top(window.row > 0),
+        bottom(window.row + window.height < height),
+        left(window.col > 0),
+        right(window.col + window.width < width) {}
+  bool at(int row, int col) const {
+    return (top && row == cell.row) || (bottom && row == cell.row + cell.height - 1) ||
+           (left && col == cell.col) || (right && col == cell.col + cell.width - 1);
+  }
+  Window cell;
+  bool top, bottom, left, right;
+};
+
+/// Where a cell's pixels get what the change vector tells the screening: all of them read here
+/// (one machine), only the ring (a merge: the shards measured the rest), only the inner ones (a
+/// shard's measure_cell_sky).
+enum class VectorPart { all, ring, inner };
+
+/// The three labellings of sieve_change over one cell: the change regions (the size and seed
+/// rule), with the screening the regions it judges (changed and is_sky_only pixels), with the
+/// seasonal exclusion the changed pixels that are not seasonal.
+struct CellRegions {
+  std::optional<Regions> regions, judged, rest;
+};
+
+/// Labels `cell` (pass 1 of sieve_change), in chunks of kRows rows. `only_judged`: the judged
+/// regions alone (measure_cell_sky).
+CellRegions label_cell(const SieveRasters& in, const Window& cell, VectorPart part, bool need_seed,
+                       bool seasonal, bool only_judged = false) {
+  CellRegions out;
+  const bool screening = in.screening != nullptr;
+  if (!only_judged) out.regions.emplace(cell, false);
+  if (screening) out.judged.emplace(cell, true);
+  if (seasonal && !only_judged) out.rest.emplace(cell, false);
+  const CellRing ring(cell, in.width, in.height);
+  // In a merge, the ring's pixels read the change vector here, a strip per side.
+  std::optional<ChunkSky> top, bottom, left, right;
+  if (screening && part == VectorPart::ring) {
+    if (ring.top) top.emplace(in, Window{cell.col, cell.row, cell.width, 1}, true);
+    if (ring.bottom)
+      bottom.emplace(in, Window{cell.col, cell.row + cell.height - 1, cell.width, 1}, true);
+    if (ring.left) left.emplace(in, Window{cell.col, cell.row, 1, cell.height}, true);
+    if (ring.right)
+      right.emplace(in, Window{cell.col + cell.width - 1, cell.row, 1, cell.height}, true);
+  }
+  const int w = cell.width;
+  std::vector<std::uint8_t> buf, seeds, season, raw, members(static_cast<std::size_t>(w)),
+      others(static_cast<std::size_t>(w));
+  std::vector<PixelSky> sky, strip;
+  for (int r = cell.row; r < cell.row + cell.height; r += kRows) {
+    const int n = std::min(kRows, cell.row + cell.height - r);
+    const Window win{cell.col, r, w, n};
+    buf.resize(static_cast<std::size_t>(w) * n);
+    // The screening reads these rows with their halo: the flags come from that read.
+    std::optional<ChunkSky> chunk;
+    if (screening) {
+      chunk.emplace(in, win, part != VectorPart::ring);
+      for (int k = 0; k < n; ++k) chunk->flags(k, buf.data() + static_cast<std::size_t>(k) * w);
+    } else {
+      rows(in.change_band, GF_Read, win, buf.data(), in.change);
+      for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
+    }
+    if (need_seed || seasonal) {
+      // The chunk's rows of candidates, as the screening read them or read here.
+      raw.resize(buf.size());
+      if (chunk)
+        for (int k = 0; k < n; ++k)
+          std::memcpy(raw.data() + static_cast<std::size_t>(k) * w, chunk->candidates(k),
+                      static_cast<std::size_t>(w));
+      else
+        rows(in.candidates_band, GF_Read, win, raw.data(), in.candidates);
+      seeds.resize(need_seed ? buf.size() : 0);
+      for (std::size_t i = 0; i < seeds.size(); ++i) seeds[i] = (raw[i] & kSeedBit) ? 1 : 0;
+      season.resize(seasonal ? buf.size() : 0);
+      for (std::size_t i = 0; i < season.size(); ++i) season[i] = buf[i] && is_seasonal(raw[i]);
+    }
+    for (int k = 0; k < n; ++k) {
+      const std::size_t o = static_cast<std::size_t>(k) * w;
+      const std::uint8_t* seed = need_seed ? seeds.data() + o : nullptr;
+      if (out.regions)
+        out.regions->row(buf.data() + o, seed, nullptr, seasonal ? season.data() + o : nullptr);
+      if (out.rest) {
+        for (int c = 0; c < w; ++c) others[c] = buf[o + c] && !season[o + c];
+        out.rest->row(others.data(), seed);
+      }
+      if (!chunk) continue;
+      chunk->row(k, sky);
+      const int row = r + k;
+      if (part == VectorPart::inner) {
+        for (int c = 0; c < w; ++c)
+          if (ring.at(row, cell.col + c)) sky[static_cast<std::size_t>(c)].drop_vector();
+      } else if (part == VectorPart::ring) {
+        if (top && row == cell.row) {
+          top->row(0, sky);
+        } else if (bottom && row == cell.row + cell.height - 1) {
+          bottom->row(0, sky);
+        } else {
+          if (left) {
+            left->row(row - cell.row, strip);
+            sky.front() = strip.front();
+          }
+          if (right) {
+            right->row(row - cell.row, strip);
+            sky.back() = strip.front();
+          }
+        }
+      }
+      chunk->flags(k, members.data(), /*sky_only=*/true);
+      out.judged->row(members.data(), seed, sky.data());
+    }
+  }
+  return out;
+}
+
+/// A measure_cell_sky file: a header of 8 bytes and the number of regions (64 bits), then
+/// per region its first pixel (row << 32 | column) and its VectorSums, 64 bits each, in the
+/// machine's byte order (the shards and the merge run one build).
+constexpr char kCellSkyMagic[8] = {'F', 'W', 'C', 'S', 'K', 'Y', '0', '1'};
+constexpr std::size_t kCellSkyEntry = 6 * sizeof(std::int64_t);
+
+struct CellSkyEntry {
+  VectorSums sums;
+  std::size_t file = 0;  ///< which of the files
+  bool used = false;
+};
+
+std::unordered_map<std::int64_t, CellSkyEntry> read_cell_sky(const std::vector<std::string>& paths) {
+  std::unordered_map<std::int64_t, CellSkyEntry> out;
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    std::ifstream in(paths[f], std::ios::binary);
+    if (!in) throw ProcessingError("cannot read '" + paths[f] + "'");
+    char magic[8];
+    std::uint64_t n = 0;
+    in.read(magic, sizeof magic);
+    in.read(reinterpret_cast<char*>(&n), sizeof n);
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uint64_t>(in.tellg());
+    if (!in || std::memcmp(magic, kCellSkyMagic, sizeof magic) != 0 ||
+        size != 16 + n * kCellSkyEntry)
+      throw DamagedFileError(paths[f], "is not a whole cloud-screening table of a shard");
+    in.seekg(16);
+    std::vector<std::int64_t> v(static_cast<std::size_t>(n) * 6);
+    in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * 8));
+    if (!in) throw ProcessingError("cannot read '" + paths[f] + "'");
+    for (std::size_t i = 0; i < v.size(); i += 6) {
+      CellSkyEntry e;
+      e.sums = {v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5]};
+      e.file = f;
+      if (!out.emplace(v[i], e).second)
+        throw DamagedFileError(paths[f], "holds a region another cloud-screening table holds");
+    }
+  }
+  return out;
+}
+
+/// Union-find over the regions of every cell (one labelling), by index.
+class Joins {
+ public:
+  explicit Joins(std::size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0); }
+  std::size_t find(std::size_t x) {
+    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    return x;
+  }
+  void unite(std::size_t a, std::size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent_[std::max(a, b)] = std::min(a, b);
+  }
+
+ private:
+  std::vector<std::size_t> parent_;
+};
+
+/// One labelling (regions, judged or rest) joined across the cells of a lattice: each cell's
+/// regions get global numbers, those that meet across a cell edge (8-connected) are united,
+/// and each global region sums its parts.
+struct Joined {
+  std::vector<std::vector<std::int32_t>> node;  ///< per cell, per label: the global number
+  std::vector<std::size_t> root;                ///< per global number: its region's
+  struct Sums {
+    std::uint64_t size = 0, seasonal = 0;
+    bool seeded = false;
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
+    SkySums sky;
+  };
+  std::vector<Sums> sums;  ///< per region (at its root's number)
+
+  /// `part(cell)`: the cell's labelling of this kind; `windows`: the cells, row-major in a
+  /// lattice `cols` wide.
+  template <class Part>
+  Joined(std::vector<CellRegions>& cells, const std::vector<Window>& windows, int cols, Part part) {
+    std::size_t n = 0;
+    node.resize(cells.size());
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      Regions& r = part(cells[k]);
+      node[k].assign(static_cast<std::size_t>(r.labels()), -1);
+      for (const std::int32_t x : r.roots()) node[k][static_cast<std::size_t>(x)] = static_cast<std::int32_t>(n++);
+    }
+    Joins joins(n);
+    auto join = [&](std::size_t a, int ra, int ca, std::size_t b, int rb, int cb) {
+      const std::int32_t x = part(cells[a]).root_at(ra, ca);
+      if (!x) return;
+      const std::int32_t y = part(cells[b]).root_at(rb, cb);
+      if (y)
+        joins.unite(static_cast<std::size_t>(node[a][static_cast<std::size_t>(x)]),
+                    static_cast<std::size_t>(node[b][static_cast<std::size_t>(y)]));
+    };
+    const int rows = static_cast<int>(cells.size()) / cols;
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j) {
+        const std::size_t a = static_cast<std::size_t>(i) * cols + j;
+        const int h = windows[a].height, w = windows[a].width;
+        if (j + 1 < cols)  // the cell on the right: the same rows
+          for (int r = 0; r < h; ++r)
+            for (int d = std::max(0, r - 1); d <= std::min(h - 1, r + 1); ++d) join(a, r, w - 1, a + 1, d, 0);
+        if (i + 1 < rows) {  // the cells below
+          const std::size_t b = a + static_cast<std::size_t>(cols);
+          for (int c = 0; c < w; ++c)
+            for (int d = std::max(0, c - 1); d <= std::min(w - 1, c + 1); ++d) join(a, h - 1, c, b, 0, d);
+          if (j + 1 < cols) join(a, h - 1, w - 1, b + 1, 0, 0);
+          if (j > 0) join(a, h - 1, 0, b - 1, 0, windows[b - 1].width - 1);
+        }
+      }
+    root.resize(n);
+    sums.resize(n);
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      Regions& r = part(cells[k]);
+      for (const std::int32_t x : r.roots()) {
+        const auto g = static_cast<std::size_t>(node[k][static_cast<std::size_t>(x)]);
+        const std::size_t top = root[g] = joins.find(g);
+        Sums& s = sums[top];
+        s.size += r.size(x);
+        s.seasonal += r.seasonal(x);
+        s.seeded = s.seeded || r.seeded(x);
+        s.first = std::min(s.first, r.first(x));
+        if (r.has_sky()) s.sky.add(r.sky(x));
+      }
+    }
+  }
+  /// Per label of cell k, `value(sums of its region, its region's number)`.
+  template <class T, class F>
+  std::vector<T> per_label(std::size_t k, F value) const {
+    std::vector<T> out(node[k].size(), T{});
+    for (std::size_t x = 0; x < node[k].size(); ++x)
+      if (node[k][x] >= 0) {
+        const std::size_t g = root[static_cast<std::size_t>(node[k][x])];
+        out[x] = value(sums[g], g);
+      }
+    return out;
+  }
+};
+
 }  // namespace
+
+namespace {
+
+/// Opens what sieve_change and measure_cell_sky read; checks the change vector's bands and size.
+struct OpenRasters {
+  DatasetPtr change, candidates, delta;
+  SieveRasters in;
+  OpenRasters(const std::string& change_path, const std::string& candidates_path,
+              const CloudScreening* screening, bool update) {
+    change = open_raster(change_path, update);
+    candidates = open_raster(candidates_path, update);
+    in.change_band = change->GetRasterBand(1);
+    in.change = change_path;
+    in.candidates_band = candidates->GetRasterBand(1);
+    in.candidates = candidates_path;
+    in.width = change->GetRasterXSize();
+    in.height = change->GetRasterYSize();
+    if (!screening) return;
+    delta = open_raster(screening->change_vector);
+    for (int b : {screening->blue_band, screening->green_band, screening->red_band})
+      if (b < 1 || b > delta->GetRasterCount())
+        throw ProcessingError("change vector '" + screening->change_vector + "' has no band " +
+                              std::to_string(b));
+    if (delta->GetRasterXSize() != in.width || delta->GetRasterYSize() != in.height)
+      throw ProcessingError("change vector '" + screening->change_vector +
+                            "' is not the size of '" + change_path + "'");
+    in.delta = delta.get();
+    in.screening = screening;
+  }
+};
+
+/// The lattice of cells of side `cell` over a width x height grid, row-major from the top left;
+/// the whole grid as one cell when `cell` is 0.
+std::vector<Window> lattice(int width, int height, int cell) {
+  if (cell <= 0) return {Window{0, 0, width, height}};
+  std::vector<Window> out;
+  for (int r = 0; r < height; r += cell)
+    for (int c = 0; c < width; c += cell)
+      out.push_back({c, r, std::min(cell, width - c), std::min(cell, height - r)});
+  return out;
+}
+
+}  // namespace
+
+void measure_cell_sky(const std::string& change, const std::string& candidates,
+                      const CloudScreening& screening, const std::vector<Window>& cells,
+                      const std::string& out) {
+  OpenRasters rasters(change, candidates, &screening, false);
+  std::vector<std::int64_t> v;
+  for (const Window& w : cells) {
+    CellRegions labelled = label_cell(rasters.in, w, VectorPart::inner, false, false, true);
+    Regions& judged = *labelled.judged;
+    for (const std::int32_t x : judged.roots()) {
+      const VectorSums& s = judged.sky(x).vector;
+      if (s.empty()) continue;
+      v.insert(v.end(), {judged.first(x), s.brightening, s.boundary, s.boundary_gradient,
+                         s.outside, s.outside_pixels});
+    }
+  }
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  const std::uint64_t n = v.size() / 6;
+  f.write(kCellSkyMagic, sizeof kCellSkyMagic);
+  f.write(reinterpret_cast<const char*>(&n), sizeof n);
+  f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * 8));
+  f.close();
+  if (!f) throw ProcessingError("cannot write '" + out + "'");
+}
 
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
                                            const ChangeSieveRules& rules) {
@@ -356,154 +718,182 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   const bool need_seed = rules.need_seed;
   CloudScreening* const screening = rules.screening;
   SeasonalExclusion* const seasonal = rules.seasonal;
-  auto ds = open_raster(change, true);
-  GDALRasterBand* band = ds->GetRasterBand(1);
-  auto cand = open_raster(candidates, true);
-  GDALRasterBand* out = cand->GetRasterBand(1);
-  const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
-  DatasetPtr delta;
+  OpenRasters rasters(change, candidates, screening, true);
+  const SieveRasters& in = rasters.in;
+  const int w = in.width, h = in.height;
   if (screening) {
-    delta = open_raster(screening->change_vector);
-    for (int b : {screening->blue_band, screening->green_band, screening->red_band})
-      if (b < 1 || b > delta->GetRasterCount())
-        throw ProcessingError("change vector '" + screening->change_vector + "' has no band " +
-                              std::to_string(b));
-    if (delta->GetRasterXSize() != w || delta->GetRasterYSize() != h)
-      throw ProcessingError("change vector '" + screening->change_vector +
-                            "' is not the size of '" + change + "'");
     screening->pixels = {};
     screening->clouds = screening->shadows = 0;
+    screening->regions.clear();
+    screening->verdicts.clear();
   }
   // Changed or not, whatever the category: a region of 非农化 and other change side by side
-  // is one region. Pass 1 labels the regions row by row (their sizes, their seeds, what they
-  // tell the cloud screening); pass 2 clears the small and the unseeded ones and marks the
-  // clouds and shadows no data. GDAL's sieve filter did the sizes before: it also labels the
-  // unchanged regions and held 23 GB on a 21960² grid, where this holds the runs.
+  // is one region. Pass 1 labels the regions cell by cell, row by row (their sizes, their
+  // seeds, what they tell the cloud screening), then joins them across the cells' edges; pass 2
+  // clears the small and the unseeded ones and marks the clouds and shadows no data. GDAL's
+  // sieve filter did the sizes before: it also labels the unchanged regions and held 23 GB on
+  // a 21960² grid, where this holds the runs.
   // With the screening, the regions it judges are labelled apart: the changed pixels joined
   // by the is_sky_only ones (a cloud's core the rules took out, with its edge). The size and
   // seed rule keeps regions of changed pixels alone, as without the screening.
-  SeededRegions regions(w, false);
-  std::optional<SeededRegions> judged, rest;
-  if (screening) judged.emplace(w, true);
   // With the seasonal exclusion, the changed pixels that are not seasonal are labelled apart
   // too: where a region is the season's, they stay change only as regions of their own that
   // pass the size and seed rule (a roof beside a ploughed field), not as its scattered pixels.
-  if (seasonal) rest.emplace(w, false);
-  std::vector<std::uint8_t> buf, seeds, season, raw, members, others;
-  std::vector<PixelSky> sky;
-  for (int r = 0; r < h; r += kRows) {
-    const int n = std::min(kRows, h - r);
-    buf.resize(static_cast<std::size_t>(w) * n);
-    // The screening reads these rows with their halo: the flags come from that read.
-    std::optional<ChunkSky> chunk;
-    if (screening) {
-      chunk.emplace(band, change, out, candidates, *delta, *screening, r, n, w, h);
-      for (int k = 0; k < n; ++k) chunk->flags(k, buf.data() + static_cast<std::size_t>(k) * w);
-    } else {
-      rows(band, GF_Read, r, w, n, buf.data(), change);
-      for (auto& v : buf) v = v >= 1 && v <= 3 ? 1 : 0;
-    }
-    if (need_seed || seasonal) {
-      // The chunk's rows of candidates, as the screening read them or read here.
-      const std::uint8_t* rows_read = chunk ? chunk->candidates(0) : nullptr;
-      if (!rows_read) {
-        raw.resize(buf.size());
-        rows(out, GF_Read, r, w, n, raw.data(), candidates);
-        rows_read = raw.data();
-      }
-      seeds.resize(need_seed ? buf.size() : 0);
-      for (std::size_t i = 0; i < seeds.size(); ++i) seeds[i] = (rows_read[i] & kSeedBit) ? 1 : 0;
-      season.resize(seasonal ? buf.size() : 0);
-      for (std::size_t i = 0; i < season.size(); ++i)
-        season[i] = buf[i] && is_seasonal(rows_read[i]);
-    }
-    members.resize(static_cast<std::size_t>(w));
-    for (int k = 0; k < n; ++k) {
-      const std::size_t o = static_cast<std::size_t>(k) * w;
-      regions.row(buf.data() + o, need_seed ? seeds.data() + o : nullptr, nullptr,
-                  seasonal ? season.data() + o : nullptr);
-      if (rest) {
-        others.resize(static_cast<std::size_t>(w));
-        for (int c = 0; c < w; ++c) others[c] = buf[o + c] && !season[o + c];
-        rest->row(others.data(), need_seed ? seeds.data() + o : nullptr);
-      }
-      if (!chunk) continue;
-      chunk->row(k, sky);
-      chunk->flags(k, members.data(), /*sky_only=*/true);
-      judged->row(members.data(), need_seed ? seeds.data() + o : nullptr, sky.data());
+  // A merge's cells take the change vector's part from the shards' tables (measure_cell_sky)
+  // but on their rings; the sums are exact, so every cutting gives the same regions and
+  // verdicts.
+  const std::vector<Window> cells = lattice(w, h, rules.cell);
+  const int cols = rules.cell > 0 ? (w + rules.cell - 1) / rules.cell : 1;
+  const VectorPart part = rules.cell_sky.empty() ? VectorPart::all : VectorPart::ring;
+  std::unordered_map<std::int64_t, CellSkyEntry> measured;
+  if (screening && part == VectorPart::ring) measured = read_cell_sky(rules.cell_sky);
+  std::vector<CellRegions> labelled;
+  labelled.reserve(cells.size());
+  for (const Window& cell : cells) {
+    labelled.push_back(label_cell(in, cell, part, need_seed, seasonal != nullptr));
+    if (!screening || part != VectorPart::ring) continue;
+    Regions& judged = *labelled.back().judged;
+    for (const std::int32_t x : judged.roots()) {
+      const auto it = measured.find(judged.first(x));
+      if (it == measured.end()) continue;
+      judged.sky(x).vector.add(it->second.sums);
+      it->second.used = true;
     }
   }
-  if (screening)
-    judged->judge_sky(min_pixels, need_seed, screening->min_cloud_pixels,
-                      screening->max_shadow_distance_px);
+  for (const auto& [first, e] : measured)
+    if (!e.used)
+      throw DamagedFileError(rules.cell_sky[e.file],
+                             "holds a region that is not in '" + change + "'");
+  auto kept = [&](const Joined::Sums& s) {
+    return s.size >= static_cast<std::uint64_t>(min_pixels) && (!need_seed || s.seeded);
+  };
+  const Joined regions(labelled, cells, cols, [](CellRegions& c) -> Regions& { return *c.regions; });
+  std::optional<Joined> judged, rest;
+  std::vector<RegionSkyVerdict> verdict;  ///< per judged region (at its root's number)
+  if (screening) {
+    judged.emplace(labelled, cells, cols, [](CellRegions& c) -> Regions& { return *c.judged; });
+    // The regions in raster order of their first pixels.
+    std::vector<std::size_t> order;
+    for (std::size_t g = 0; g < judged->sums.size(); ++g)
+      if (judged->root[g] == g && kept(judged->sums[g])) order.push_back(g);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return judged->sums[a].first < judged->sums[b].first;
+    });
+    std::vector<ChangeRegionSky> skies;
+    for (const std::size_t g : order) skies.push_back(judged->sums[g].sky.region());
+    const auto verdicts = screen_change_regions(skies, screening->min_cloud_pixels,
+                                                screening->max_shadow_distance_px);
+    verdict.assign(judged->sums.size(), {});
+    for (std::size_t k = 0; k < order.size(); ++k) verdict[order[k]] = verdicts[k];
+    screening->regions = std::move(skies);
+    screening->verdicts = verdicts;
+  }
   if (seasonal) {
-    seasonal->regions = regions.seasonal_regions(min_pixels, need_seed, seasonal->min_share);
+    rest.emplace(labelled, cells, cols, [](CellRegions& c) -> Regions& { return *c.rest; });
+    seasonal->regions = 0;
     seasonal->pixels = 0;
   }
+  auto is_seasonal_region = [&](const Joined::Sums& s) {
+    return kept(s) && double(s.seasonal) >= seasonal->min_share * double(s.size);
+  };
+  if (seasonal)
+    for (std::size_t g = 0; g < regions.sums.size(); ++g)
+      seasonal->regions += regions.root[g] == g && is_seasonal_region(regions.sums[g]);
+
   std::array<std::int64_t, 256> counts{};
-  std::vector<std::uint8_t> flags, verdicts, marks, kept_apart;
-  std::vector<std::int32_t> roots;
-  std::set<std::int32_t> screened;  ///< the judged regions that took changed pixels out
-  for (int r = 0; r < h; r += kRows) {
-    const int n = std::min(kRows, h - r);
-    buf.resize(static_cast<std::size_t>(w) * n);
-    flags.resize(buf.size());
-    rows(band, GF_Read, r, w, n, buf.data(), change);
-    for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = buf[i] >= 1 && buf[i] <= 3;
-    for (int k = 0; k < n; ++k)
-      regions.clear(r + k, flags.data() + static_cast<std::size_t>(k) * w, min_pixels, need_seed);
+  std::set<std::size_t> screened;  ///< the judged regions that took changed pixels out
+  std::vector<std::uint8_t> buf, flags, verdicts, marks, kept_apart;
+  std::vector<std::int32_t> where;
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    const Window& cell = cells[k];
+    CellRegions& cr = labelled[k];
+    // What each of the cell's labels comes to.
+    const auto keep = regions.per_label<std::uint8_t>(
+        k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(kept(s)); });
+    std::vector<std::uint8_t> season_of, rest_keep, judged_value;
+    std::vector<std::int32_t> judged_region;
     if (seasonal) {
-      // In a region the season explains: its seasonal pixels are no change, its others change
-      // where their own region passes the size and seed rule.
-      marks.assign(buf.size(), 0);
-      kept_apart.assign(buf.size(), 0);
-      for (int k = 0; k < n; ++k) {
-        const std::size_t o = static_cast<std::size_t>(k) * w;
-        regions.mark_seasonal(r + k, marks.data() + o, min_pixels, need_seed, seasonal->min_share);
-        rest->clear(r + k, kept_apart.data() + o, min_pixels, need_seed);
-      }
-      for (std::size_t i = 0; i < buf.size(); ++i)
-        if (marks[i]) {
-          flags[i] = kept_apart[i];
-          seasonal->pixels += !kept_apart[i];
-        }
+      season_of = regions.per_label<std::uint8_t>(
+          k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(is_seasonal_region(s)); });
+      rest_keep = rest->per_label<std::uint8_t>(
+          k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(kept(s)); });
     }
     if (judged) {
-      // Each pixel's verdict from the judged regions (every changed pixel lies in one): 2 + the
-      // date for a cloud or its shadow; and which region it is, to count those that screened.
-      verdicts.assign(buf.size(), 0);
-      roots.resize(buf.size());
-      for (int k = 0; k < n; ++k) {
-        const std::size_t o = static_cast<std::size_t>(k) * w;
-        judged->clear(r + k, verdicts.data() + o, min_pixels, need_seed);
-        judged->roots(r + k, roots.data() + o);
+      judged_value = judged->per_label<std::uint8_t>(k, [&](const Joined::Sums& s, std::size_t g) {
+        if (!kept(s)) return std::uint8_t(0);
+        return verdict[g].kind != RegionSkyVerdict::ground
+                   ? static_cast<std::uint8_t>(2 + verdict[g].date)
+                   : std::uint8_t(1);
+      });
+      judged_region = judged->per_label<std::int32_t>(
+          k, [](const Joined::Sums&, std::size_t g) { return static_cast<std::int32_t>(g); });
+    }
+    const int cw = cell.width;
+    for (int r = cell.row; r < cell.row + cell.height; r += kRows) {
+      const int n = std::min(kRows, cell.row + cell.height - r);
+      const Window win{cell.col, r, cw, n};
+      const int r0 = r - cell.row;  // the window's row in the cell
+      buf.resize(static_cast<std::size_t>(cw) * n);
+      flags.resize(buf.size());
+      rows(in.change_band, GF_Read, win, buf.data(), change);
+      for (std::size_t i = 0; i < buf.size(); ++i) flags[i] = buf[i] >= 1 && buf[i] <= 3;
+      for (int q = 0; q < n; ++q)
+        cr.regions->paint(r0 + q, flags.data() + static_cast<std::size_t>(q) * cw, keep);
+      if (seasonal) {
+        // In a region the season explains: its seasonal pixels are no change, its others
+        // change where their own region passes the size and seed rule.
+        marks.assign(buf.size(), 0);
+        kept_apart.assign(buf.size(), 0);
+        for (int q = 0; q < n; ++q) {
+          const std::size_t o = static_cast<std::size_t>(q) * cw;
+          cr.regions->paint(r0 + q, marks.data() + o, season_of);
+          cr.rest->paint(r0 + q, kept_apart.data() + o, rest_keep);
+        }
+        for (std::size_t i = 0; i < buf.size(); ++i)
+          if (marks[i]) {
+            flags[i] = kept_apart[i];
+            seasonal->pixels += !kept_apart[i];
+          }
       }
-    }
-    for (std::size_t i = 0; i < buf.size(); ++i) {
-      if (buf[i] < 1 || buf[i] > 3) continue;
-      if (flags[i] == 0) {
-        buf[i] = 0;
-      } else if (judged && verdicts[i] >= 2) {  // a cloud or its shadow: no observation
-        buf[i] = 255;
-        ++screening->pixels[verdicts[i] - 2u];
-        screened.insert(roots[i]);
+      if (judged) {
+        // Each pixel's verdict from the judged regions (every changed pixel lies in one): 2 +
+        // the date for a cloud or its shadow; and which region it is, to count those that
+        // screened.
+        verdicts.assign(buf.size(), 0);
+        where.assign(buf.size(), -1);
+        for (int q = 0; q < n; ++q) {
+          const std::size_t o = static_cast<std::size_t>(q) * cw;
+          cr.judged->paint(r0 + q, verdicts.data() + o, judged_value);
+          cr.judged->paint(r0 + q, where.data() + o, judged_region);
+        }
       }
+      for (std::size_t i = 0; i < buf.size(); ++i) {
+        if (buf[i] < 1 || buf[i] > 3) continue;
+        if (flags[i] == 0) {
+          buf[i] = 0;
+        } else if (judged && verdicts[i] >= 2) {  // a cloud or its shadow: no observation
+          buf[i] = 255;
+          ++screening->pixels[verdicts[i] - 2u];
+          screened.insert(static_cast<std::size_t>(where[i]));
+        }
+      }
+      rows(in.change_band, GF_Write, win, buf.data(), change);
+      for (auto& v : buf) {
+        ++counts[v];
+        if (v == 255) v = 0;
+      }
+      rows(in.candidates_band, GF_Write, win, buf.data(), candidates);
     }
-    rows(band, GF_Write, r, w, n, buf.data(), change);
-    for (auto& v : buf) {
-      ++counts[v];
-      if (v == 255) v = 0;
-    }
-    rows(out, GF_Write, r, w, n, buf.data(), candidates);
+    cr = {};  // its runs are done with
   }
   // Counted by what they took out: a cloud whose changed pixels the size and seed rule had
   // already removed is no cloud of the change.
-  for (const std::int32_t root : screened) {
-    screening->clouds += judged->verdict(root) == RegionSkyVerdict::cloud;
-    screening->shadows += judged->verdict(root) == RegionSkyVerdict::shadow;
+  for (const std::size_t g : screened) {
+    screening->clouds += verdict[g].kind == RegionSkyVerdict::cloud;
+    screening->shadows += verdict[g].kind == RegionSkyVerdict::shadow;
   }
-  close_or_throw(cand, candidates);
-  close_or_throw(ds, change);
+  close_or_throw(rasters.candidates, candidates);
+  close_or_throw(rasters.change, change);
   return counts;
 }
 

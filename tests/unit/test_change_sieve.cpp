@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <random>
 
+#include "farmwatch/core/error.h"
 #include "farmwatch/core/quality_mask.h"
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/gdal_setup.h"
@@ -320,4 +322,187 @@ TEST(ChangeSieve, ARegionTheSeasonExplainsGoesButARoofBesideItAndAMixedSiteStay)
   write_change_and_candidates(d, n, n, change, cand);
   io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = 9, .need_seed = true});
   EXPECT_EQ(test::read_band(d / "change.tif")[10 * n + 10], 3);
+}
+
+namespace {
+/// A scene for the sieve with everything it decides on, much of it across the edges of cells of
+/// 64 pixels: soft clouds (cores the rules took out among them) and the shadows near them,
+/// sharp roofs as bright, ponds, fields the season explains beside roofs, unseeded regions and
+/// scattered noise; each drawn at random from `seed`.
+struct SieveScene {
+  int w = 301, h = 263;
+  std::vector<double> change, cand, bright;
+  explicit SieveScene(unsigned seed) {
+    const std::size_t n = std::size_t(w) * h;
+    change.assign(n, 0), cand.assign(n, 0), bright.assign(n, 0);
+    std::mt19937 rng(seed);
+    auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+    const double seed_bit = io::kSeedBit;
+    auto set = [&](int r, int c, double v, double bits, double b) {
+      if (r < 0 || r >= h || c < 0 || c >= w) return;
+      const std::size_t i = std::size_t(r) * w + c;
+      change[i] = v, cand[i] = bits, bright[i] = b;
+    };
+    for (int k = 0; k < 4; ++k) {  // clouds, their shadows and cores, of either date
+      const int date = k % 2;
+      const double cr = uni(40, 220), cc = uni(40, 260), s2 = uni(60, 260);
+      const double sr = cr + uni(-60, 60), sc = cc + uni(-60, 60);
+      for (int r = 0; r < h; ++r)
+        for (int c = 0; c < w; ++c) {
+          const double haze = 0.25 * std::exp(-((r - cr) * (r - cr) + (c - cc) * (c - cc)) / s2);
+          const double dark = 0.15 * std::exp(-((r - sr) * (r - sr) + (c - sc) * (c - sc)) / s2);
+          const double cloud = (date ? kCloudLater : kCloudEarlier) << io::kSkyShift;
+          const double shadow = (date ? kShadowLater : kShadowEarlier) << io::kSkyShift;
+          if (haze > 0.2)  // the core: no data, sky bits alone
+            set(r, c, 255, cloud, haze);
+          else if (haze > 0.03)
+            set(r, c, 1, cloud + seed_bit + 1, haze);
+          else if (dark > 0.03)
+            set(r, c, 1, shadow + io::kPatternKeptBit + seed_bit + 1, -dark);
+        }
+    }
+    for (int k = 0; k < 14; ++k) {  // roofs, ponds, fields with the season, unseeded regions
+      const int r0 = int(uni(0, h - 10)), c0 = int(uni(0, w - 10));
+      const int rh = int(uni(3, 30)), cw = int(uni(3, 30)), kind = k % 4;
+      for (int r = r0; r < r0 + rh; ++r)
+        for (int c = c0; c < c0 + cw; ++c) {
+          if (kind == 0) set(r, c, 1, ((kCloudLater << io::kSkyShift) | 1) + seed_bit, 0.2);
+          if (kind == 1) set(r, c, 2, ((kShadowEarlier << io::kSkyShift) | 2) + seed_bit, -0.1);
+          if (kind == 2) set(r, c, 3, 3 + io::kSeasonalBit + (c % 7 ? seed_bit : 0), uni(-0.1, 0.1));
+          if (kind == 3) set(r, c, 1, 1, 0.05);
+        }
+    }
+    for (int k = 0; k < 600; ++k)  // noise: seeded single pixels and pairs
+      set(int(uni(0, h)), int(uni(0, w)), 1, 1 + seed_bit, uni(-0.2, 0.2));
+    // Regions 8-connected only diagonally across cells' edges (through a corner of four
+    // cells, across a side): 10 pixels on a diagonal, 5 in each of two cells (under the
+    // minimum of 9 apart), alone.
+    const int chains[4][3] = {{64, 64, 1}, {128, 191, -1}, {101, 64, 1}, {128, 101, -1}};
+    for (const auto& [r0, c0, dir] : chains)
+      for (int k = -8; k < 8; ++k)
+        for (int e = -3; e <= 3; ++e) set(r0 + k, c0 + dir * k + e, 0, 0, 0);
+    for (const auto& [r0, c0, dir] : chains)
+      for (int k = -5; k < 5; ++k) set(r0 + k, c0 + dir * k, 2, 2 + seed_bit, 0.1);
+  }
+};
+
+/// What one sieve made of a scene: its rasters and what it counted.
+struct SieveResult {
+  std::vector<double> change, cand;
+  std::array<std::int64_t, 256> counts{};
+  std::array<std::int64_t, 2> screened{};
+  int clouds = 0, shadows = 0, seasonal_regions = 0;
+  std::int64_t seasonal_pixels = 0;
+  /// The judged regions' measures and verdicts, as numbers.
+  std::vector<std::vector<double>> regions;
+  bool operator==(const SieveResult&) const = default;
+};
+
+/// Writes `v` (a scene's band) as a raster of its grid.
+void write_band(const std::filesystem::path& path, const SieveScene& s,
+                std::vector<std::vector<double>> bands, GDALDataType type) {
+  test::RasterSpec spec;
+  spec.width = s.w, spec.height = s.h, spec.type = type, spec.bands = std::move(bands);
+  test::write_raster(path, spec);
+}
+
+/// Sieves the scene in `dir` with the lattice `cell` and, with `cell_sky`, the shards' tables.
+SieveResult sieve_scene(const std::filesystem::path& dir, const SieveScene& s, int cell,
+                        const std::vector<std::string>& cell_sky) {
+  write_band(dir / "change.tif", s, {s.change}, GDT_Byte);
+  write_band(dir / "cand.tif", s, {s.cand}, GDT_Byte);
+  write_band(dir / "delta.tif", s, {s.bright, s.bright, s.bright}, GDT_Float32);
+  io::CloudScreening scr;
+  scr.change_vector = dir / "delta.tif";
+  scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+  scr.max_shadow_distance_px = 120;
+  scr.min_cloud_pixels = 30;
+  io::SeasonalExclusion seasonal;
+  io::ChangeSieveRules rules{.min_pixels = 9, .need_seed = true, .screening = &scr,
+                             .seasonal = &seasonal, .cell = cell, .cell_sky = cell_sky};
+  SieveResult out;
+  out.counts = io::sieve_change(dir / "change.tif", dir / "cand.tif", rules);
+  out.change = test::read_band(dir / "change.tif");
+  out.cand = test::read_band(dir / "cand.tif");
+  out.screened = scr.pixels, out.clouds = scr.clouds, out.shadows = scr.shadows;
+  out.seasonal_regions = seasonal.regions, out.seasonal_pixels = seasonal.pixels;
+  for (std::size_t k = 0; k < scr.regions.size(); ++k) {
+    const ChangeRegionSky& g = scr.regions[k];
+    out.regions.push_back({double(g.pixels), double(g.flagged[0]), double(g.flagged[1]),
+                           double(g.flagged[2]), double(g.flagged[3]), double(g.pattern_kept),
+                           double(g.boundary), g.boundary_gradient, g.brightening, g.outside,
+                           double(g.outside_pixels), g.row_sum, g.col_sum,
+                           double(scr.verdicts[k].kind), double(scr.verdicts[k].date)});
+  }
+  return out;
+}
+}  // namespace
+
+TEST(ChangeSieve, TheSameRegionsAndVerdictsWhateverTheCellsAndTheShards) {
+  // One machine sieves the whole grid; a merge sieves cells of 64 pixels, reading the change
+  // vector itself or taking what three shards measured of their cells (each shard's rasters
+  // hold other values outside its cells: another shard's to make). Every way gives the same
+  // bytes, counts and verdicts, on scenes whose regions, clouds and shadows cross the cells'
+  // edges.
+  io::setup_gdal(nullptr);
+  int clouds = 0, shadows = 0, seasonal = 0;
+  for (unsigned seed : {1u, 2u, 3u, 4u}) {
+    SCOPED_TRACE("scene " + std::to_string(seed));
+    const SieveScene scene(seed);
+    test::TempDir d;
+    std::filesystem::create_directories(d / "one");
+    const SieveResult one = sieve_scene(d / "one", scene, 0, {});
+    std::filesystem::create_directories(d / "cells");
+    EXPECT_TRUE(sieve_scene(d / "cells", scene, 64, {}) == one) << "cells, the vector read whole";
+    const int cell = 64, cols = (scene.w + cell - 1) / cell;
+    std::vector<std::string> tables;
+    std::mt19937 rng(seed);
+    for (int k = 0; k < 3; ++k) {
+      const std::filesystem::path dir = d / ("shard" + std::to_string(k));
+      std::filesystem::create_directories(dir);
+      SieveScene mine = scene;
+      std::vector<Window> cells;
+      for (int r = 0; r < scene.h; r += cell)
+        for (int c = 0; c < scene.w; c += cell) {
+          const int index = (r / cell) * cols + c / cell;
+          if ((index * 7 + 3) % 3 == k)
+            cells.push_back({c, r, std::min(cell, scene.w - c), std::min(cell, scene.h - r)});
+        }
+      for (int r = 0; r < scene.h; ++r)
+        for (int c = 0; c < scene.w; ++c) {
+          bool inside = false;
+          for (const Window& x : cells)
+            inside = inside || (r >= x.row && r < x.row + x.height && c >= x.col &&
+                                c < x.col + x.width);
+          if (inside) continue;
+          const std::size_t i = std::size_t(r) * scene.w + c;
+          mine.change[i] = double(rng() % 4);
+          mine.cand[i] = double(rng() % 256);
+          mine.bright[i] = double(rng() % 100) / 100.0;
+        }
+      write_band(dir / "change.tif", mine, {mine.change}, GDT_Byte);
+      write_band(dir / "cand.tif", mine, {mine.cand}, GDT_Byte);
+      write_band(dir / "delta.tif", mine, {mine.bright, mine.bright, mine.bright}, GDT_Float32);
+      io::CloudScreening scr;
+      scr.change_vector = dir / "delta.tif";
+      scr.blue_band = 1, scr.green_band = 2, scr.red_band = 3;
+      tables.push_back(dir / "change_sky.bin");
+      io::measure_cell_sky(dir / "change.tif", dir / "cand.tif", scr, cells, tables.back());
+    }
+    std::filesystem::create_directories(d / "merge");
+    const SieveResult merged = sieve_scene(d / "merge", scene, 64, tables);
+    EXPECT_TRUE(merged == one) << "the shards' tables";
+    EXPECT_EQ(merged.clouds, one.clouds);
+    EXPECT_EQ(merged.counts[255], one.counts[255]);
+    clouds += one.clouds, shadows += one.shadows, seasonal += one.seasonal_regions;
+    for (const auto& [r, c] : {std::pair{62, 62}, {126, 193}, {99, 62}, {126, 103}})
+      EXPECT_EQ(one.change[std::size_t(r) * scene.w + c], 2) << "joined diagonally: " << r << "," << c;
+    // A table cut short is the shard's to redo.
+    std::filesystem::resize_file(tables[1], std::filesystem::file_size(tables[1]) - 5);
+    EXPECT_THROW(sieve_scene(d / "merge", scene, 64, tables), DamagedFileError);
+  }
+  // The scenes hold what the test is about.
+  EXPECT_GE(clouds, 3);
+  EXPECT_GE(shadows, 1);
+  EXPECT_GE(seasonal, 2);
 }

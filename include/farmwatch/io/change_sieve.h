@@ -4,7 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "farmwatch/core/geo.h"
 #include "farmwatch/core/quality_mask.h"
 
 namespace farmwatch::io {
@@ -57,6 +59,10 @@ struct CloudScreening {
   /// as clouds and as shadows.
   std::array<std::int64_t, 2> pixels{};
   int clouds = 0, shadows = 0;
+  /// Out: every region judged (those the size and seed rule keeps), as measured, in raster
+  /// order of their first pixels, with its verdict: why a region was taken for a cloud.
+  std::vector<ChangeRegionSky> regions;
+  std::vector<RegionSkyVerdict> verdicts;
 };
 
 /// The seasonal exclusion of sieve_change: a change region (as the size and seed rule sees it)
@@ -82,28 +88,48 @@ struct ChangeSieveRules {
   bool need_seed = false;                 ///< keep only regions with a kSeedBit pixel
   CloudScreening* screening = nullptr;    ///< the cloud and shadow screening, in and out
   SeasonalExclusion* seasonal = nullptr;  ///< the seasonal exclusion, in and out
+  /// A sharded run's merge: the side of the cells the grid was cut into (a row-major lattice
+  /// from the top left, pixels; 0: the grid as one cell) and, with the screening, the shards'
+  /// measure_cell_sky files of those cells (every cell in one of them; none: the merge reads
+  /// the whole change vector). The result is the same whatever the cells.
+  int cell = 0;
+  std::vector<std::string> cell_sky{};
 };
 
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the category)
 /// smaller than `rules.min_pixels` to 0 (no change), in place; with `rules.need_seed`, also the
 /// regions with no pixel whose `candidates` value has kSeedBit (hysteresis thresholding, Canny
 /// 1986: a region grows from pixels of strong evidence over pixels of weaker evidence). Regions are
-/// labelled row by row with union-find, in memory: about 21 bytes per run of changed pixels (e.g.
-/// 20 MB for a 5490² tile with 10 % changed), whatever the grid's size; not yet spilled to disk for
-/// continental grids. With `rules.screening`, regions that are a cloud or its shadow in one date
-/// become no data (255): no observation, not change (about 110 bytes more per region, about 10
-/// bytes per pixel of a chunk of 256 rows over the changed and sky-only pixels' columns, where the
-/// change vector's blue, green and red are read, and 2 per pixel of its rows). The screening judges
-/// regions of the changed pixels joined by the is_sky_only ones, labelled apart (their runs and
-/// labels a second time, with every cloud core the rules found) from the regions the size and seed
-/// rule keeps, which they never join; it counts the clouds and shadows that took changed pixels
-/// out. With `rules.seasonal`, regions the season explains become no change (SeasonalExclusion):
-/// the changed pixels that are not seasonal are labelled a second time (their runs and labels;
-/// every labelling counts 4 bytes per label of seasonal pixels, with the exclusion or not). Then
-/// rewrites `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the pixels
-/// of each change value. ProcessingError naming the file when a raster cannot be read or written.
+/// labelled cell by cell (`rules.cell`), row by row, with union-find, in memory, and joined across
+/// the cells' edges: about 25 bytes per run of changed pixels (e.g. 25 MB for a 5490² tile with
+/// 10 % changed), whatever the grid's size; not yet spilled to disk for continental grids. With
+/// `rules.screening`, regions that are a cloud or its shadow in one date become no data (255): no
+/// observation, not change (about 100 bytes more per region, about 10 bytes per pixel of a chunk
+/// of 256 rows over the changed and sky-only pixels' columns, where the change vector's blue,
+/// green and red are read, and 2 per pixel of its rows; in a merge with the shards' tables, the
+/// change vector is read only along the cells' edges). Its sums are exact (fixed point, 2^-16 of
+/// the change vector's unit per pixel), so the verdicts do not depend on the cells. The screening
+/// judges regions of the changed pixels joined by the is_sky_only ones, labelled apart (their runs
+/// and labels a second time, with every cloud core the rules found) from the regions the size and
+/// seed rule keeps, which they never join; it counts the clouds and shadows that took changed
+/// pixels out. With `rules.seasonal`, regions the season explains become no change
+/// (SeasonalExclusion): the changed pixels that are not seasonal are labelled a second time.
+/// Then rewrites `candidates` (the change values 1-3, 0 elsewhere) from the result. Returns the
+/// pixels of each change value. ProcessingError naming the file when a raster or table cannot be
+/// read or written; DamagedFileError naming a table that is not whole or does not fit `change`.
 std::array<std::int64_t, 256> sieve_change(const std::string& change, const std::string& candidates,
                                            const ChangeSieveRules& rules);
+
+/// What a shard's `cells` (of the lattice sieve_change's `rules.cell` cuts; the shard's own
+/// `change` and `candidates`, grid-sized, made over them) tell the cloud screening from the
+/// change vector, for the merge's sieve_change: per region of each cell (the judged regions, as
+/// the cell alone shows them), the sums over its pixels off the cell's ring (those whose 3 x 3
+/// neighbourhood lies in the cell or off the grid), written to `out` (binary, 48 bytes a
+/// region). The merge reads the ring itself. ProcessingError naming the file that cannot be
+/// read or written.
+void measure_cell_sky(const std::string& change, const std::string& candidates,
+                      const CloudScreening& screening, const std::vector<Window>& cells,
+                      const std::string& out);
 
 /// Merges the regions of a class map (8-connected pixels of one code, nodata 255 left alone)
 /// smaller than `min_pixels` into their largest neighbour, in place: a minimum mapping unit.

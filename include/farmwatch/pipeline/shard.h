@@ -35,6 +35,10 @@ class ShardResultError : public InputError {
 void with_shard_results_checked(const std::filesystem::path& dir, int count,
                                 const std::function<void()>& merge);
 
+/// A shard's result file: what its cells tell the sieve's cloud screening
+/// (io::measure_cell_sky), when the change vector has the visible bands.
+inline constexpr const char* kCellSkyFile = "change_sky.bin";
+
 /// Where the run's shard results are kept (RunOptions::shard_dir, or `<output folder>.shards`).
 std::filesystem::path shard_results_dir(const RunContext& ctx);
 

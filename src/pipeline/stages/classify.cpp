@@ -45,10 +45,20 @@ class Classify : public Stage {
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
       if (plan) {
+        if (ctx.job.spectral && !ctx.job.change_out.empty())
+          if (const auto screening = cloud_screening(ctx)) {
+            // The sieve joins regions across cells: the merge runs it, with what this shard's
+            // cells tell its cloud screening.
+            std::vector<Window> mine;
+            for (std::size_t c = 0; c < plan->cells.size(); ++c)
+              if (plan->owner[c] == ctx.options.shard->index) mine.push_back(plan->cells[c]);
+            io::measure_cell_sky(ctx.job.change_out, ctx.job.candidates_out, *screening, mine,
+                                 (ctx.out->staging() / kCellSkyFile).string());
+          }
         shard_outputs(ctx, *plan, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
-        return;  // the sieve joins regions across cells: the merge runs it
+        return;
       }
     }
     if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
@@ -104,6 +114,30 @@ class Classify : public Stage {
         1000;
   }
 
+  /// The cloud screening of the sieve where the change vector has the visible bands (the
+  /// shard measures its cells for it, the merge or the one machine runs it).
+  static std::optional<io::CloudScreening> cloud_screening(const RunContext& ctx) {
+    const auto roles = engine::change_vector_roles(ctx.job);
+    auto band_of = [&](BandRole role) {
+      const auto it = std::find(roles.begin(), roles.end(), role);
+      return it == roles.end() ? 0 : static_cast<int>(it - roles.begin()) + 1;
+    };
+    if (ctx.job.delta_out.empty() || !band_of(BandRole::blue) || !band_of(BandRole::green) ||
+        !band_of(BandRole::red))
+      return std::nullopt;
+    io::CloudScreening screening;
+    screening.change_vector = ctx.job.delta_out;
+    screening.blue_band = band_of(BandRole::blue);
+    screening.green_band = band_of(BandRole::green);
+    screening.red_band = band_of(BandRole::red);
+    // 1 ha and 100 pixels at least: a cloud's edge needs pixels to be measured.
+    const double pixel_m2 = io::mean_pixel_area_m2(ctx.grid);
+    screening.min_cloud_pixels = std::max<std::int64_t>(
+        kMinCloudPixels, static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / pixel_m2)));
+    screening.max_shadow_distance_px = kMaxShadowDistanceM / std::sqrt(pixel_m2);
+    return screening;
+  }
+
   /// The change test's hysteresis and minimum region, its seasonal exclusion (regions of
   /// vegetation in one date and soil-like ground in the other are the season), and its cloud
   /// screening where the change vector has the visible bands: a change region that is a cloud
@@ -111,24 +145,19 @@ class Classify : public Stage {
   /// screen_change_regions); the land-use maps keep their classes there, so the dates' cloud
   /// counts do not include it.
   static void sieve(RunContext& ctx, const Log& log) {
-    std::optional<io::CloudScreening> screening;
-    const auto roles = engine::change_vector_roles(ctx.job);
-    auto band_of = [&](BandRole role) {
-      const auto it = std::find(roles.begin(), roles.end(), role);
-      return it == roles.end() ? 0 : static_cast<int>(it - roles.begin()) + 1;
-    };
-    if (!ctx.job.delta_out.empty() && band_of(BandRole::blue) && band_of(BandRole::green) &&
-        band_of(BandRole::red)) {
-      screening.emplace();
-      screening->change_vector = ctx.job.delta_out;
-      screening->blue_band = band_of(BandRole::blue);
-      screening->green_band = band_of(BandRole::green);
-      screening->red_band = band_of(BandRole::red);
-      // 1 ha and 100 pixels at least: a cloud's edge needs pixels to be measured.
-      const double pixel_m2 = io::mean_pixel_area_m2(ctx.grid);
-      screening->min_cloud_pixels = std::max<std::int64_t>(
-          kMinCloudPixels, static_cast<std::int64_t>(std::ceil(kMinCloudAreaM2 / pixel_m2)));
-      screening->max_shadow_distance_px = kMaxShadowDistanceM / std::sqrt(pixel_m2);
+    std::optional<io::CloudScreening> screening = cloud_screening(ctx);
+    io::ChangeSieveRules rules;
+    rules.min_pixels = kMinChangePixels;
+    rules.need_seed = true;
+    rules.screening = screening ? &*screening : nullptr;
+    const auto dir = shard_results_dir(ctx);
+    if (const int n = ctx.options.merge_shards;
+        n && screening && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellSkyFile)) {
+      // What the shards measured of their cells' change vector (measure_cell_sky): the merge
+      // reads it only along the cells' edges (without it, all of it: the same result).
+      for (int k = 0; k < n; ++k)
+        rules.cell_sky.push_back((dir / ShardId{k, n}.name() / kCellSkyFile).string());
+      rules.cell = shard_cell_size(ctx.grid, n);
     }
     // The seasonal exclusion where the dates lie in different seasons (both dates known).
     io::SeasonalExclusion seasonal;
@@ -137,11 +166,8 @@ class Classify : public Stage {
     if (dates.size() == 2 && valid_date(dates[0].date) && valid_date(dates[1].date))
       apart = days_apart_in_year(dates[0].date, dates[1].date);
     const bool seasons = apart && *apart > kSameSeasonDays;
-    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out,
-                                                {.min_pixels = kMinChangePixels,
-                                                 .need_seed = true,
-                                                 .screening = screening ? &*screening : nullptr,
-                                                 .seasonal = seasons ? &seasonal : nullptr});
+    rules.seasonal = seasons ? &seasonal : nullptr;
+    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, rules);
     ctx.spectral_report["seasonal_exclusion"] = {
         {"applied", seasons},
         {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},
