@@ -179,10 +179,12 @@ class Regions {
   }
   /// The root of the region holding the window's pixel (r, c) (every row fed), 0 if none.
   std::int32_t root_at(int r, int c) {
-    const auto b = runs_.begin() + static_cast<std::ptrdiff_t>(row_start_[static_cast<std::size_t>(r)]);
+    const auto b =
+        runs_.begin() + static_cast<std::ptrdiff_t>(row_start_[static_cast<std::size_t>(r)]);
     const auto e =
         runs_.begin() + static_cast<std::ptrdiff_t>(row_start_[static_cast<std::size_t>(r) + 1]);
-    const auto it = std::upper_bound(b, e, c, [](int col, const Run& run) { return col < run.end; });
+    const auto it =
+        std::upper_bound(b, e, c, [](int col, const Run& run) { return col < run.end; });
     return it != e && it->begin <= c ? find(it->label) : 0;
   }
   std::int32_t labels() const { return static_cast<std::int32_t>(parent_.size()); }
@@ -517,7 +519,8 @@ struct CellSkyEntry {
   bool used = false;
 };
 
-std::unordered_map<std::int64_t, CellSkyEntry> read_cell_sky(const std::vector<std::string>& paths) {
+std::unordered_map<std::int64_t, CellSkyEntry> read_cell_sky(
+    const std::vector<std::string>& paths) {
   std::unordered_map<std::int64_t, CellSkyEntry> out;
   for (std::size_t f = 0; f < paths.size(); ++f) {
     std::ifstream in(paths[f], std::ios::binary);
@@ -587,7 +590,8 @@ struct Joined {
     for (std::size_t k = 0; k < cells.size(); ++k) {
       Regions& r = part(cells[k]);
       node[k].assign(static_cast<std::size_t>(r.labels()), -1);
-      for (const std::int32_t x : r.roots()) node[k][static_cast<std::size_t>(x)] = static_cast<std::int32_t>(n++);
+      for (const std::int32_t x : r.roots())
+        node[k][static_cast<std::size_t>(x)] = static_cast<std::int32_t>(n++);
     }
     Joins joins(n);
     auto join = [&](std::size_t a, int ra, int ca, std::size_t b, int rb, int cb) {
@@ -605,11 +609,13 @@ struct Joined {
         const int h = windows[a].height, w = windows[a].width;
         if (j + 1 < cols)  // the cell on the right: the same rows
           for (int r = 0; r < h; ++r)
-            for (int d = std::max(0, r - 1); d <= std::min(h - 1, r + 1); ++d) join(a, r, w - 1, a + 1, d, 0);
+            for (int d = std::max(0, r - 1); d <= std::min(h - 1, r + 1); ++d)
+              join(a, r, w - 1, a + 1, d, 0);
         if (i + 1 < rows) {  // the cells below
           const std::size_t b = a + static_cast<std::size_t>(cols);
           for (int c = 0; c < w; ++c)
-            for (int d = std::max(0, c - 1); d <= std::min(w - 1, c + 1); ++d) join(a, h - 1, c, b, 0, d);
+            for (int d = std::max(0, c - 1); d <= std::min(w - 1, c + 1); ++d)
+              join(a, h - 1, c, b, 0, d);
           if (j + 1 < cols) join(a, h - 1, w - 1, b + 1, 0, 0);
           if (j > 0) join(a, h - 1, 0, b - 1, 0, windows[b - 1].width - 1);
         }
@@ -699,8 +705,8 @@ void measure_cell_sky(const std::string& change, const std::string& candidates,
     for (const std::int32_t x : judged.roots()) {
       const VectorSums& s = judged.sky(x).vector;
       if (s.empty()) continue;
-      v.insert(v.end(), {judged.first(x), s.brightening, s.boundary, s.boundary_gradient,
-                         s.outside, s.outside_pixels});
+      v.insert(v.end(), {judged.first(x), s.brightening, s.boundary, s.boundary_gradient, s.outside,
+                         s.outside_pixels});
     }
   }
   std::ofstream f(out, std::ios::binary | std::ios::trunc);
@@ -767,7 +773,8 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   auto kept = [&](const Joined::Sums& s) {
     return s.size >= static_cast<std::uint64_t>(min_pixels) && (!need_seed || s.seeded);
   };
-  const Joined regions(labelled, cells, cols, [](CellRegions& c) -> Regions& { return *c.regions; });
+  const Joined regions(labelled, cells, cols,
+                       [](CellRegions& c) -> Regions& { return *c.regions; });
   std::optional<Joined> judged, rest;
   std::vector<RegionSkyVerdict> verdict;  ///< per judged region (at its root's number)
   if (screening) {
@@ -813,8 +820,9 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     std::vector<std::uint8_t> season_of, rest_keep, judged_value;
     std::vector<std::int32_t> judged_region;
     if (seasonal) {
-      season_of = regions.per_label<std::uint8_t>(
-          k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(is_seasonal_region(s)); });
+      season_of = regions.per_label<std::uint8_t>(k, [&](const Joined::Sums& s, std::size_t) {
+        return std::uint8_t(is_seasonal_region(s));
+      });
       rest_keep = rest->per_label<std::uint8_t>(
           k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(kept(s)); });
     }

@@ -336,7 +336,9 @@ struct SieveScene {
     const std::size_t n = std::size_t(w) * h;
     change.assign(n, 0), cand.assign(n, 0), bright.assign(n, 0);
     std::mt19937 rng(seed);
-    auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+    auto uni = [&](double a, double b) {
+      return std::uniform_real_distribution<double>(a, b)(rng);
+    };
     const double seed_bit = io::kSeedBit;
     auto set = [&](int r, int c, double v, double bits, double b) {
       if (r < 0 || r >= h || c < 0 || c >= w) return;
@@ -368,7 +370,8 @@ struct SieveScene {
         for (int c = c0; c < c0 + cw; ++c) {
           if (kind == 0) set(r, c, 1, ((kCloudLater << io::kSkyShift) | 1) + seed_bit, 0.2);
           if (kind == 1) set(r, c, 2, ((kShadowEarlier << io::kSkyShift) | 2) + seed_bit, -0.1);
-          if (kind == 2) set(r, c, 3, 3 + io::kSeasonalBit + (c % 7 ? seed_bit : 0), uni(-0.1, 0.1));
+          if (kind == 2)
+            set(r, c, 3, 3 + io::kSeasonalBit + (c % 7 ? seed_bit : 0), uni(-0.1, 0.1));
           if (kind == 3) set(r, c, 1, 1, 0.05);
         }
     }
@@ -418,8 +421,12 @@ SieveResult sieve_scene(const std::filesystem::path& dir, const SieveScene& s, i
   scr.max_shadow_distance_px = 120;
   scr.min_cloud_pixels = 30;
   io::SeasonalExclusion seasonal;
-  io::ChangeSieveRules rules{.min_pixels = 9, .need_seed = true, .screening = &scr,
-                             .seasonal = &seasonal, .cell = cell, .cell_sky = cell_sky};
+  io::ChangeSieveRules rules{.min_pixels = 9,
+                             .need_seed = true,
+                             .screening = &scr,
+                             .seasonal = &seasonal,
+                             .cell = cell,
+                             .cell_sky = cell_sky};
   SieveResult out;
   out.counts = io::sieve_change(dir / "change.tif", dir / "cand.tif", rules);
   out.change = test::read_band(dir / "change.tif");
@@ -472,8 +479,8 @@ TEST(ChangeSieve, TheSameRegionsAndVerdictsWhateverTheCellsAndTheShards) {
         for (int c = 0; c < scene.w; ++c) {
           bool inside = false;
           for (const Window& x : cells)
-            inside = inside || (r >= x.row && r < x.row + x.height && c >= x.col &&
-                                c < x.col + x.width);
+            inside =
+                inside || (r >= x.row && r < x.row + x.height && c >= x.col && c < x.col + x.width);
           if (inside) continue;
           const std::size_t i = std::size_t(r) * scene.w + c;
           mine.change[i] = double(rng() % 4);
@@ -496,7 +503,8 @@ TEST(ChangeSieve, TheSameRegionsAndVerdictsWhateverTheCellsAndTheShards) {
     EXPECT_EQ(merged.counts[255], one.counts[255]);
     clouds += one.clouds, shadows += one.shadows, seasonal += one.seasonal_regions;
     for (const auto& [r, c] : {std::pair{62, 62}, {126, 193}, {99, 62}, {126, 103}})
-      EXPECT_EQ(one.change[std::size_t(r) * scene.w + c], 2) << "joined diagonally: " << r << "," << c;
+      EXPECT_EQ(one.change[std::size_t(r) * scene.w + c], 2)
+          << "joined diagonally: " << r << "," << c;
     // A table cut short is the shard's to redo.
     std::filesystem::resize_file(tables[1], std::filesystem::file_size(tables[1]) - 5);
     EXPECT_THROW(sieve_scene(d / "merge", scene, 64, tables), DamagedFileError);
