@@ -9,8 +9,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <optional>
+#include <unordered_map>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/patch_refine.h"
@@ -18,6 +22,7 @@
 #include "farmwatch/io/farmland.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/raster_writer.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -130,6 +135,197 @@ struct MeasuredPatch {
   bool refined = false;  // the boundary was refined
 };
 
+/// A polygon a shard measured (measure_cell_patches), as extract_patches finds it in the
+/// shards' tables: by its category and outline.
+struct TakenPatch {
+  Window window;
+  std::string candidates;  ///< what it read of the candidates (candidate_runs)
+  bool kept = false;       ///< false: dropped below the minimum area
+  bool refined = false;
+  std::string mask;  ///< MeasuredPatch::mask as runs
+  Patch patch;
+};
+
+/// The shards' tables by category (1 byte) and outline (WKB); a key two polygons share is
+/// measured again.
+using PatchTable = std::unordered_map<std::string, std::optional<TakenPatch>>;
+
+constexpr char kPatchTableMagic[8] = {'F', 'W', 'P', 'T', 'C', 'H', '0', '1'};
+
+std::string table_key(ChangeCategory cat, const std::vector<std::uint8_t>& outline) {
+  std::string key(1, static_cast<char>(cat));
+  key.append(outline.begin(), outline.end());
+  return key;
+}
+
+/// `n` bytes as runs of one value: the value, then the run's length in 7-bit groups, low
+/// first (LEB128). The same bytes give the same runs.
+void append_runs(std::string& out, const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && p[j] == p[i]) ++j;
+    out.push_back(static_cast<char>(p[i]));
+    for (std::uint64_t len = j - i;;) {
+      const auto b = static_cast<std::uint8_t>(len & 0x7f);
+      len >>= 7;
+      out.push_back(static_cast<char>(b | (len ? 0x80 : 0)));
+      if (!len) break;
+    }
+    i = j;
+  }
+}
+
+/// The bytes of append_runs' `runs`, `n` of them; nullopt when the runs do not make `n`.
+std::optional<std::vector<std::uint8_t>> bytes_of_runs(const std::string& runs, std::size_t n) {
+  std::vector<std::uint8_t> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < runs.size();) {
+    const auto v = static_cast<std::uint8_t>(runs[i++]);
+    std::uint64_t len = 0;
+    for (int shift = 0;; shift += 7) {
+      if (i >= runs.size() || shift > 56) return std::nullopt;
+      const auto b = static_cast<std::uint8_t>(runs[i++]);
+      len |= std::uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (len > n - out.size()) return std::nullopt;
+    out.insert(out.end(), len, v);
+  }
+  if (out.size() != n) return std::nullopt;
+  return out;
+}
+
+/// Appends values and length-prefixed byte strings to a table record.
+class RecordWriter {
+ public:
+  template <class T>
+  void put(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  template <class Bytes>
+  void put_bytes(const Bytes& b) {
+    put(static_cast<std::uint32_t>(b.size()));
+    out_.append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+/// Reads what RecordWriter wrote; DamagedFileError naming `file` past the end.
+class RecordReader {
+ public:
+  RecordReader(const std::string& data, std::string file) : data_(data), file_(std::move(file)) {}
+  template <class T>
+  T get() {
+    T v;
+    need(sizeof v);
+    std::memcpy(&v, data_.data() + at_, sizeof v);
+    at_ += sizeof v;
+    return v;
+  }
+  std::string get_bytes() {
+    const auto n = get<std::uint32_t>();
+    need(n);
+    std::string out = data_.substr(at_, n);
+    at_ += n;
+    return out;
+  }
+  bool done() const { return at_ == data_.size(); }
+
+ private:
+  void need(std::size_t n) const {
+    if (n > data_.size() - at_) throw DamagedFileError(file_, "is not a whole patch table of a shard");
+  }
+  const std::string& data_;
+  std::string file_;
+  std::size_t at_ = 0;
+};
+
+/// One polygon's record: its key, window, candidates and measurement.
+std::string patch_record(const std::string& key, const Window& w, const std::string& candidates,
+                         const std::optional<MeasuredPatch>& m) {
+  RecordWriter r;
+  r.put_bytes(key);
+  for (int v : {w.col, w.row, w.width, w.height}) r.put(static_cast<std::int32_t>(v));
+  r.put_bytes(candidates);
+  r.put(static_cast<std::uint8_t>(m.has_value()));
+  if (!m) return std::move(r.str());
+  const Patch& p = m->patch;
+  r.put(static_cast<std::uint8_t>(m->refined));
+  std::string mask;
+  append_runs(mask, m->mask.data(), m->mask.size());
+  r.put_bytes(mask);
+  r.put(static_cast<std::uint8_t>(p.kind.has_value()));
+  r.put(static_cast<std::uint8_t>(p.kind ? static_cast<int>(*p.kind) : 0));
+  r.put(p.class_before);
+  r.put(p.class_after);
+  for (double v : {p.area_m2, p.area_mu, p.centroid_x, p.centroid_y, p.centroid_lon,
+                   p.centroid_lat, p.farmland_share, p.confidence})
+    r.put(v);
+  r.put(static_cast<std::int64_t>(p.pixels));
+  r.put_bytes(p.wkb);
+  r.put_bytes(p.wkb_lonlat);
+  return std::move(r.str());
+}
+
+/// The shards' tables (measure_cell_patches) as one PatchTable. DamagedFileError naming a
+/// table that is not whole; ProcessingError naming one that cannot be read.
+PatchTable read_patch_tables(const std::vector<std::string>& paths) {
+  PatchTable table;
+  for (const std::string& path : paths) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw ProcessingError("cannot read '" + path + "'");
+    const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f.bad()) throw ProcessingError("cannot read '" + path + "'");
+    RecordReader file(data, path);
+    char magic[sizeof kPatchTableMagic];
+    for (char& c : magic) c = file.get<char>();
+    if (std::memcmp(magic, kPatchTableMagic, sizeof magic) != 0)
+      throw DamagedFileError(path, "is not a patch table of a shard");
+    const auto count = file.get<std::uint64_t>();
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::string record = file.get_bytes();
+      RecordReader r(record, path);
+      const std::string key = r.get_bytes();
+      TakenPatch t;
+      t.window.col = r.get<std::int32_t>();
+      t.window.row = r.get<std::int32_t>();
+      t.window.width = r.get<std::int32_t>();
+      t.window.height = r.get<std::int32_t>();
+      t.candidates = r.get_bytes();
+      t.kept = r.get<std::uint8_t>() != 0;
+      if (t.kept) {
+        Patch& p = t.patch;
+        p.category = static_cast<ChangeCategory>(static_cast<std::uint8_t>(key.at(0)));
+        t.refined = r.get<std::uint8_t>() != 0;
+        t.mask = r.get_bytes();
+        const bool has_kind = r.get<std::uint8_t>() != 0;
+        const auto kind = r.get<std::uint8_t>();
+        if (has_kind) p.kind = static_cast<VhrChangeKind>(kind);
+        p.class_before = r.get<std::uint8_t>();
+        p.class_after = r.get<std::uint8_t>();
+        for (double* v : {&p.area_m2, &p.area_mu, &p.centroid_x, &p.centroid_y, &p.centroid_lon,
+                          &p.centroid_lat, &p.farmland_share, &p.confidence})
+          *v = r.get<double>();
+        p.pixels = r.get<std::int64_t>();
+        const std::string wkb = r.get_bytes(), wkb_lonlat = r.get_bytes();
+        p.wkb.assign(wkb.begin(), wkb.end());
+        p.wkb_lonlat.assign(wkb_lonlat.begin(), wkb_lonlat.end());
+      }
+      if (!r.done() || key.empty() || t.window.width <= 0 || t.window.height <= 0 ||
+          (!t.mask.empty() &&
+           !bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()))))
+        throw DamagedFileError(path, "is not a whole patch table of a shard");
+      if (auto [it, fresh] = table.emplace(key, std::move(t)); !fresh) it->second.reset();
+    }
+    if (!file.done()) throw DamagedFileError(path, "is not a whole patch table of a shard");
+  }
+  return table;
+}
+
 /// A patch whose window has more pixels than this is measured in pieces of kPieceSize²: a
 /// change region that percolates across a province-sized grid would otherwise need its whole
 /// bounding window in memory (about 30 bytes a pixel: 23 GB on a 21960² grid).
@@ -192,8 +388,9 @@ class ChangeMarks {
 /// not shared between threads).
 class PatchMeasurer {
  public:
-  explicit PatchMeasurer(const PatchInputs& in)
+  explicit PatchMeasurer(const PatchInputs& in, const PatchTable* table = nullptr)
       : in_(in),
+        table_(table),
         before_(open_raster(in.before_classes)),
         after_(open_raster(in.after_classes)),
         evidence_(open_raster(in.evidence)),
@@ -208,12 +405,14 @@ class PatchMeasurer {
 
   /// Refines, measures and (unless too small) describes one polygonised patch.
   std::optional<MeasuredPatch> measure(ChangeCategory cat, OGRGeometry& geom) {
-    OGREnvelope env;
-    geom.getEnvelope(&env);
-    const double r = in_.grid.res();
-    const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
-    if (cannot_reach_min_area(cat, geom)) return std::nullopt;  // a speck
+    const auto [w, speck] = window_of(cat, geom);
+    if (speck) return std::nullopt;
     if (w.pixels() > kMaxWindowPixels) return measure_in_pieces(cat, geom, w);
+    if (table_)
+      if (const TakenPatch* t = find_taken(cat, geom, w)) {
+        ++taken;
+        return as_measured(*t);
+      }
     const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
     Pixels px;
     read(w, px);
@@ -242,6 +441,43 @@ class PatchMeasurer {
     describe(p, g, t);
     return m;
   }
+
+  /// The window of the polygon `geom` and whether even its refined patch stays under the
+  /// minimum area (a speck, not measured).
+  std::pair<Window, bool> window_of(ChangeCategory cat, const OGRGeometry& geom) const {
+    OGREnvelope env;
+    geom.getEnvelope(&env);
+    const double r = in_.grid.res();
+    const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
+    return {w, cannot_reach_min_area(cat, geom)};
+  }
+
+  /// What a measurement of a polygon of category `cat` in window `w` reads of the candidates,
+  /// as runs: which pixels have the category, and whether each 4-neighbour of one is a
+  /// candidate (refine: a pixel joins only if no other patch holds it). Other patches' pixels
+  /// elsewhere in the window, which the merge's sieve may remove, do not count.
+  std::string candidate_runs(ChangeCategory cat, const Window& w) {
+    window_io(*candidates_, GF_Read, w, runs_buf_, GDT_Byte);
+    const auto& v = runs_buf_;
+    const auto c = static_cast<std::uint8_t>(cat);
+    std::vector<std::uint8_t> seen(v.size(), 0);
+    for (int r = 0; r < w.height; ++r)
+      for (int q = 0; q < w.width; ++q) {
+        const std::size_t i = static_cast<std::size_t>(r) * w.width + q;
+        if (v[i] == c) {
+          seen[i] = 1;
+        } else if ((q > 0 && v[i - 1] == c) || (q + 1 < w.width && v[i + 1] == c) ||
+                   (r > 0 && v[i - w.width] == c) || (r + 1 < w.height && v[i + w.width] == c)) {
+          seen[i] = v[i] == 0 ? 2 : 3;
+        }
+      }
+    std::string runs;
+    append_runs(runs, seen.data(), seen.size());
+    return runs;
+  }
+
+  /// Polygons whose measurement came from the table.
+  std::size_t taken = 0;
 
   /// A patch too large to hold its window (kMaxWindowPixels): its pixels read piece by piece,
   /// twice (classes, then the pixels of its main transition), its boundary not refined.
@@ -286,6 +522,32 @@ class PatchMeasurer {
     const double bound = poly->get_Area() + poly->getExteriorRing()->get_Length() * r + 4 * r * r;
     // 1 % margin: planar (grid) and ellipsoidal areas differ by the projection's scale.
     return 1.01 * bound < in_.rules->min_area_m2(cat) && !is_geographic_;
+  }
+
+  /// The table's measurement of the polygon `geom` when a shard measured it with the same
+  /// outline, window and candidates over the window as here (then nothing else it read can
+  /// differ: the shard's rasters are this grid's over its cells); null otherwise.
+  const TakenPatch* find_taken(ChangeCategory cat, const OGRGeometry& geom, const Window& w) {
+    const auto it = table_->find(table_key(cat, to_wkb(geom)));
+    if (it == table_->end() || !it->second) return nullptr;
+    const TakenPatch& t = *it->second;
+    if (t.window != w || t.candidates != candidate_runs(cat, w)) return nullptr;
+    return &t;
+  }
+
+  /// A TakenPatch as measure() returns it; DamagedFileError when its mask does not fit.
+  std::optional<MeasuredPatch> as_measured(const TakenPatch& t) const {
+    if (!t.kept) return std::nullopt;
+    MeasuredPatch m;
+    m.patch = t.patch;
+    m.window = t.window;
+    m.refined = t.refined;
+    if (!t.mask.empty()) {
+      auto mask = bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()));
+      assert(mask);
+      m.mask = std::move(*mask);  // read_patch_tables checked that it fits
+    }
+    return m;
   }
 
   void read(const Window& w, Pixels& px) {
@@ -398,6 +660,8 @@ class PatchMeasurer {
   }
 
   const PatchInputs& in_;
+  const PatchTable* table_;
+  std::vector<std::uint8_t> runs_buf_;
   DatasetPtr before_, after_, evidence_, candidates_, parcels_, class_confidence_;
   DatasetPtr delta_, kinds_;
   EllipsoidalArea area_;
@@ -405,95 +669,119 @@ class PatchMeasurer {
   TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());
 };
 
-}  // namespace
-
-PatchResult extract_patches(const PatchInputs& in, const Log& log) {
-  // 1. Connected candidates of one category become polygons. GDAL reads the raster by lines;
-  //    the polygons go to a FlatGeobuf scratch file, so memory does not grow with their number.
-  auto cand = open_raster(in.candidates);
+/// The candidates' connected pixels of one value (4-connected) as polygons with that value
+/// (field 0), in a FlatGeobuf file at `path`: GDAL reads the raster by lines and the polygons go
+/// to disk, so memory does not grow with their number. Null when no pixel is set.
+DatasetPtr polygonize_candidates(const std::string& candidates, const Grid& grid,
+                                 const std::string& path) {
+  auto cand = open_raster(candidates);
   GDALDriver* fgb = GetGDALDriverManager()->GetDriverByName("FlatGeobuf");
-  const std::string poly_path = in.scratch_dir + "/patch_polygons.fgb";
-  DatasetPtr vds(fgb->Create(poly_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!vds) throw ProcessingError("cannot create '" + poly_path + "': " + gdal_last_error());
-  auto srs = srs_from_wkt(in.grid.crs_wkt);
+  DatasetPtr vds(fgb->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!vds) throw ProcessingError("cannot create '" + path + "': " + gdal_last_error());
+  auto srs = srs_from_wkt(grid.crs_wkt);
   const char* lco[] = {"SPATIAL_INDEX=NO", nullptr};
   OGRLayer* layer = vds->CreateLayer("patches", &srs, wkbPolygon, const_cast<char**>(lco));
   OGRFieldDefn cat_field("cat", OFTInteger);
   if (!layer || layer->CreateField(&cat_field) != OGRERR_NONE)
-    throw ProcessingError("cannot create '" + poly_path + "': " + gdal_last_error());
+    throw ProcessingError("cannot create '" + path + "': " + gdal_last_error());
   GDALRasterBand* band = cand->GetRasterBand(1);
   CPLErrorReset();
   if (GDALPolygonize(GDALRasterBand::ToHandle(band), GDALRasterBand::ToHandle(band->GetMaskBand()),
                      OGRLayer::ToHandle(layer), 0, nullptr, nullptr, nullptr) != CE_None)
-    throw ProcessingError("cannot polygonise change raster '" + in.candidates +
+    throw ProcessingError("cannot polygonise change raster '" + candidates +
                           "': " + gdal_last_error());
   cand.reset();
-  close_or_throw(vds, poly_path);
+  close_or_throw(vds, path);
   // GDAL's FlatGeobuf writer leaves an empty file when no pixel changed.
   std::error_code ec;
-  const bool no_polygons = std::filesystem::file_size(poly_path, ec) == 0 && !ec;
-  if (!no_polygons) {
-    vds = open_vector(poly_path);
-    layer = vds->GetLayer(0);
-  }
+  if (std::filesystem::file_size(path, ec) == 0 && !ec) return nullptr;
+  return open_vector(path);
+}
 
-  // 2. Each is refined, measured, and kept or dropped, in parallel; the change raster is
-  //    marked in the polygons' order, so the result does not depend on the thread count.
+/// Each polygon of `layer` through `measure(category, geometry)` in parallel, with a
+/// PatchMeasurer of its thread's (made from `in` and `table`), then its result through
+/// `take(result)` serially in the polygons' order, so that what `take` builds does not depend
+/// on the thread count. Returns the polygons and how many the table measured.
+template <class Measure, class Take>
+std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const PatchInputs& in,
+                                                     const PatchTable* table,
+                                                     const Measure& measure, const Take& take) {
+  using Result = std::invoke_result_t<Measure, PatchMeasurer&, ChangeCategory, OGRGeometry&>;
+  tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
+  std::size_t polygons = 0;
+  using Item = std::pair<std::unique_ptr<OGRFeature>, Result>;
+  layer.ResetReading();
+  const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<Item>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
+            std::unique_ptr<OGRFeature> f;
+            while ((f.reset(layer.GetNextFeature()), f) && !f->GetGeometryRef()) {
+            }
+            if (!f) {
+              fc.stop();
+              return nullptr;
+            }
+            ++polygons;
+            return std::make_shared<Item>(std::move(f), Result{});
+          }) &
+          tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<Item> item) {
+                auto& m = measurers.local();
+                if (!m) m = std::make_unique<PatchMeasurer>(in, table);
+                const auto cat = static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
+                item->second = measure(*m, cat, *item->first->GetGeometryRef());
+                item->first.reset();
+                return item;
+              }) &
+          tbb::make_filter<std::shared_ptr<Item>, void>(
+              tbb::filter_mode::serial_in_order,
+              [&](std::shared_ptr<Item> item) { take(std::move(item->second)); }));
+  std::size_t taken = 0;
+  for (const auto& m : measurers) taken += m ? m->taken : 0;
+  return {polygons, taken};
+}
+
+}  // namespace
+
+PatchResult extract_patches(const PatchInputs& in, const Log& log) {
+  // 1. Connected candidates of one category become polygons.
+  DatasetPtr vds =
+      polygonize_candidates(in.candidates, in.grid, in.scratch_dir + "/patch_polygons.fgb");
+  const PatchTable table = read_patch_tables(in.measured);
+
+  // 2. Each is refined, measured (or taken from a shard's table), and kept or dropped, in
+  //    parallel; the change raster is marked in the polygons' order, so the result does not
+  //    depend on the thread count.
   PatchResult result;
   {
     // Patch windows come down the image in polygon order; a cache of a few block rows of
     // every raster read keeps each block read once (GDAL_CACHEMAX wins).
-    ScopedBlockCache cache(no_polygons ? ScopedBlockCache::current() : patch_cache_bytes(in));
+    ScopedBlockCache cache(!vds ? ScopedBlockCache::current() : patch_cache_bytes(in));
     ChangeMarks marks(in.change);
-    tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
     std::size_t polygons = 0;
-    using Item = std::pair<std::unique_ptr<OGRFeature>, std::optional<MeasuredPatch>>;
-    if (!no_polygons) {
-      layer->ResetReading();
-      const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
-      tbb::parallel_pipeline(
-          tokens,
-          tbb::make_filter<void, std::shared_ptr<Item>>(
-              tbb::filter_mode::serial_in_order,
-              [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
-                std::unique_ptr<OGRFeature> f;
-                while ((f.reset(layer->GetNextFeature()), f) && !f->GetGeometryRef()) {
-                }
-                if (!f) {
-                  fc.stop();
-                  return nullptr;
-                }
-                ++polygons;
-                return std::make_shared<Item>(std::move(f), std::nullopt);
-              }) &
-              tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
-                  tbb::filter_mode::parallel,
-                  [&](std::shared_ptr<Item> item) {
-                    auto& m = measurers.local();
-                    if (!m) m = std::make_unique<PatchMeasurer>(in);
-                    const auto cat = static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
-                    item->second = m->measure(cat, *item->first->GetGeometryRef());
-                    item->first.reset();
-                    return item;
-                  }) &
-              tbb::make_filter<std::shared_ptr<Item>, void>(
-                  tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Item> item) {
-                    if (!item->second) return;
-                    // The farmland layer's GEOS index is not for concurrent use: serial here.
-                    if (in.farmland)
-                      item->second->patch.parcel_ids =
-                          in.farmland->parcels_intersecting(item->second->patch.wkb);
-                    marks.mark(*item->second, in.grid);
-                    result.refined += item->second->refined;
-                    result.patches.push_back(std::move(item->second->patch));
-                    // Patch windows of every size, GDAL's blocks and the kept patches' small
-                    // allocations interleave in the heap (main.cpp keeps blocks under 1 GB out
-                    // of mmap): freed pages stayed resident, 23 GB over the 72,000 patches of
-                    // a 21960² grid. glibc's malloc_trim hands the free pages back.
-                    if (result.patches.size() % 512 == 0) malloc_trim(0);
-                  }));
+    if (vds) {
+      std::tie(polygons, result.taken) = for_each_polygon(
+          *vds->GetLayer(0), in, in.measured.empty() ? nullptr : &table,
+          [](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) { return m.measure(cat, g); },
+          [&](std::optional<MeasuredPatch> measured) {
+            if (!measured) return;
+            // The farmland layer's GEOS index is not for concurrent use: serial here.
+            if (in.farmland)
+              measured->patch.parcel_ids = in.farmland->parcels_intersecting(measured->patch.wkb);
+            marks.mark(*measured, in.grid);
+            result.refined += measured->refined;
+            result.patches.push_back(std::move(measured->patch));
+            // Patch windows of every size, GDAL's blocks and the kept patches' small
+            // allocations interleave in the heap (main.cpp keeps blocks under 1 GB out of
+            // mmap): freed pages stayed resident, 23 GB over the 72,000 patches of a 21960²
+            // grid. glibc's malloc_trim hands the free pages back.
+            if (result.patches.size() % 512 == 0) malloc_trim(0);
+          });
     }
-    measurers.clear();
     marks.finish();
     result.dropped_below_min_area = polygons - result.patches.size();
   }
@@ -511,8 +799,80 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   }
   log.info(std::to_string(result.patches.size()) + " patches kept (" +
            std::to_string(result.refined) + " with refined boundaries), " +
-           std::to_string(result.dropped_below_min_area) + " below the minimum area dropped");
+           std::to_string(result.dropped_below_min_area) + " below the minimum area dropped" +
+           (in.measured.empty() ? std::string()
+                                : ", " + std::to_string(result.taken) +
+                                      " polygons measured by the shards"));
   return result;
+}
+
+void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cells,
+                          const std::string& out, const Log& log) {
+  // The candidates as the merge's sieve leaves them where it changes nothing: the change
+  // values, 0 elsewhere (cloud and no data included).
+  PatchInputs shard = in;
+  shard.candidates = in.scratch_dir + "/cell_patch_candidates.tif";
+  {
+    RasterLayout layout;
+    layout.grid = in.grid;
+    layout.nodata = 0;
+    layout.compress = "NONE";
+    layout.sparse = true;
+    BlockRasterWriter writer(shard.candidates, layout);
+    BlockRasterReader change(in.change);
+    std::vector<std::uint8_t> buf;
+    for (const Window& cell : cells)
+      for (int r = cell.row; r < cell.row + cell.height; r += kBlockSize)
+        for (int c = cell.col; c < cell.col + cell.width; c += kBlockSize) {
+          const Window w{c, r, std::min(kBlockSize, cell.col + cell.width - c),
+                         std::min(kBlockSize, cell.row + cell.height - r)};
+          buf.resize(static_cast<std::size_t>(w.pixels()));
+          change.read(w, 1, PixelType::u8, buf.data());
+          for (auto& v : buf)
+            if (v > 3) v = 0;
+          writer.write(w, buf.data());
+        }
+    writer.close();
+  }
+  DatasetPtr vds = polygonize_candidates(shard.candidates, in.grid,
+                                         in.scratch_dir + "/cell_patch_polygons.fgb");
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  RecordWriter head;
+  for (char c : kPatchTableMagic) head.put(c);
+  head.put(std::uint64_t(0));
+  f.write(head.str().data(), static_cast<std::streamsize>(head.str().size()));
+  std::uint64_t records = 0;
+  if (vds) {
+    // A window all of whose pixels lie in the cells (the cells do not overlap).
+    auto inside = [&](const Window& w) {
+      std::int64_t covered = 0;
+      for (const Window& c : cells) covered += c.intersect(w).pixels();
+      return covered == w.pixels();
+    };
+    ScopedBlockCache cache(patch_cache_bytes(shard));
+    for_each_polygon(
+        *vds->GetLayer(0), shard, nullptr,
+        [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) {
+          const auto [w, speck] = m.window_of(cat, g);
+          if (speck || w.pixels() > kMaxWindowPixels || !inside(w)) return std::string();
+          const auto measured = m.measure(cat, g);
+          return patch_record(table_key(cat, to_wkb(g)), w, m.candidate_runs(cat, w), measured);
+        },
+        [&](std::string record) {
+          if (record.empty()) return;
+          RecordWriter r;
+          r.put_bytes(record);
+          f.write(r.str().data(), static_cast<std::streamsize>(r.str().size()));
+          ++records;
+        });
+  }
+  f.seekp(sizeof kPatchTableMagic);
+  f.write(reinterpret_cast<const char*>(&records), sizeof records);
+  f.close();
+  if (!f) throw ProcessingError("cannot write '" + out + "'");
+  std::error_code ec;
+  std::filesystem::remove(shard.candidates, ec);
+  log.info(std::to_string(records) + " polygons of the shard's cells measured for the merge");
 }
 
 }  // namespace farmwatch::io

@@ -210,7 +210,8 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
     const std::string tiles = cog_tiles_path(outputs[i].get<std::string>());
     if (fs::exists(ctx.out->staging() / tiles)) outputs.push_back(tiles);
   }
-  if (fs::exists(ctx.out->staging() / kCellSkyFile)) outputs.push_back(kCellSkyFile);
+  for (const char* table : {kCellSkyFile, kCellPatchesFile})
+    if (fs::exists(ctx.out->staging() / table)) outputs.push_back(table);
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)
     if (plan.owner[c] == id.index) {

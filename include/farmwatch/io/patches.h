@@ -40,12 +40,17 @@ struct PatchInputs {
   std::string delta;
   std::string id_prefix;    ///< e.g. "FW20240820"
   std::string scratch_dir;  ///< for intermediate polygons
+  /// A sharded run's merge: the shards' measure_cell_patches tables. A polygon one of them
+  /// measured, with the same outline and the same candidates over its window, takes that
+  /// measurement instead of measuring again: the same result, whatever the shards.
+  std::vector<std::string> measured{};
 };
 
 struct PatchResult {
   std::vector<Patch> patches;  ///< kept, sorted by category then north-west first
   std::size_t dropped_below_min_area = 0;
   std::size_t refined = 0;  ///< patches whose boundary moved
+  std::size_t taken = 0;    ///< polygons whose measurement came from PatchInputs::measured
 };
 
 /// Polygonises the candidates (4-connected), refines each patch's boundary to the pixels that
@@ -53,5 +58,17 @@ struct PatchResult {
 /// under the category's minimum area, and describes the rest. The change raster is updated to
 /// match the reported patches. Deterministic: the result depends only on the inputs.
 PatchResult extract_patches(const PatchInputs& in, const Log& log);
+
+/// What a shard measures of its own cells' patches for the merge's extract_patches (cells:
+/// windows of the grid, whole cells of the shard's lattice; `in.candidates` the shard's change
+/// values over them, 1..3, 0 elsewhere; `in.change` unused). Every polygon of `in.candidates`
+/// whose window (its bounding box and a pixel around) lies in `cells` and that could reach the
+/// minimum area is measured as extract_patches measures it, and written to `out` (binary: the
+/// polygon's outline and the candidates over its window, which the merge compares with its
+/// own, then the measurement). The merge's sieve may still remove or cut the patch: its
+/// candidates then differ and the merge measures it again. ProcessingError naming a file that
+/// cannot be read or written.
+void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cells,
+                          const std::string& out, const Log& log);
 
 }  // namespace farmwatch::io

@@ -38,6 +38,9 @@ void with_shard_results_checked(const std::filesystem::path& dir, int count,
 /// A shard's result file: what its cells tell the sieve's cloud screening
 /// (io::measure_cell_sky), when the change vector has the visible bands.
 inline constexpr const char* kCellSkyFile = "change_sky.bin";
+/// A shard's result file: the patches of its cells, measured (io::measure_cell_patches), for
+/// the merge to take where its sieve left them as they were.
+inline constexpr const char* kCellPatchesFile = "patches.bin";
 
 /// Where the run's shard results are kept (RunOptions::shard_dir, or `<output folder>.shards`).
 std::filesystem::path shard_results_dir(const RunContext& ctx);

@@ -11,6 +11,7 @@
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/patches.h"
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
 #include "imagery.h"
@@ -45,16 +46,21 @@ class Classify : public Stage {
       if (!ctx.spec.model.empty()) model_votes(ctx, opt, log);
       ctx.pixels = engine::run_landuse_change(ctx.job, opt, log);
       if (plan) {
+        std::vector<Window> mine;
+        for (std::size_t c = 0; c < plan->cells.size(); ++c)
+          if (plan->owner[c] == ctx.options.shard->index) mine.push_back(plan->cells[c]);
         if (ctx.job.spectral && !ctx.job.change_out.empty())
           if (const auto screening = cloud_screening(ctx)) {
             // The sieve joins regions across cells: the merge runs it, with what this shard's
             // cells tell its cloud screening.
-            std::vector<Window> mine;
-            for (std::size_t c = 0; c < plan->cells.size(); ++c)
-              if (plan->owner[c] == ctx.options.shard->index) mine.push_back(plan->cells[c]);
             io::measure_cell_sky(ctx.job.change_out, ctx.job.candidates_out, *screening, mine,
                                  (ctx.out->staging() / kCellSkyFile).string());
           }
+        // The patches within its cells, measured for the merge (the building method's kinds
+        // come after this pass: its patches are the merge's).
+        if (ctx.compares_dates() && !ctx.vhr && !ctx.job.change_out.empty())
+          io::measure_cell_patches(patch_inputs(ctx), mine,
+                                   (ctx.out->staging() / kCellPatchesFile).string(), log);
         shard_outputs(ctx, *plan, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);

@@ -1,6 +1,7 @@
 // Change patches: polygons, boundary refinement, minimum areas, measurements.
 #include <filesystem>
 
+#include "farmwatch/pipeline/shard.h"
 #include "stages.h"
 
 namespace farmwatch::pipeline::stages {
@@ -15,6 +16,22 @@ class Patches : public Stage {
  private:
   bool applies(const RunContext& ctx) const override { return ctx.compares_dates(); }
   void run(RunContext& ctx, const Log& log) override {
+    io::PatchInputs in = patch_inputs(ctx);
+    const auto dir = shard_results_dir(ctx);
+    if (const int n = ctx.options.merge_shards;
+        n && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellPatchesFile)) {
+      // The patches the shards measured within their cells: taken where the sieve left their
+      // pixels as they were (io::measure_cell_patches), measured again elsewhere.
+      for (int k = 0; k < n; ++k)
+        in.measured.push_back((dir / ShardId{k, n}.name() / kCellPatchesFile).string());
+    }
+    ctx.patches = io::extract_patches(in, log);
+  }
+};
+
+}  // namespace
+
+io::PatchInputs patch_inputs(const RunContext& ctx) {
     const auto& job = ctx.job;
     io::PatchInputs in;
     in.grid = ctx.grid;
@@ -40,11 +57,8 @@ class Patches : public Stage {
       in.delta = job.delta_out;
     in.id_prefix = patch_id_prefix(ctx);
     in.scratch_dir = ctx.out->scratch().string();
-    ctx.patches = io::extract_patches(in, log);
-  }
-};
-
-}  // namespace
+    return in;
+}
 
 std::unique_ptr<Stage> patches() { return std::make_unique<Patches>(); }
 

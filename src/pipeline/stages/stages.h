@@ -59,6 +59,10 @@ nlohmann::json for_each_later_scene(RunContext& ctx,
 /// Prefix of the ids of patches first found in this run: "FW" and the later date, 20240820.
 std::string patch_id_prefix(const RunContext& ctx);
 
+/// What the patches stage measures its patches on (the run's rasters and rules), for
+/// io::extract_patches and a shard's io::measure_cell_patches.
+io::PatchInputs patch_inputs(const RunContext& ctx);
+
 /// The summary report of one scene of a date (validate made one per scene listed).
 nlohmann::json& scene_report(RunContext& ctx, std::size_t date, const std::string& path);
 
