@@ -1,4 +1,3 @@
-#include <filesystem>
 #include "farmwatch/io/patches.h"
 
 #include <gdal_alg.h>
@@ -12,6 +11,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <unordered_map>
@@ -20,8 +20,8 @@
 #include "farmwatch/core/patch_refine.h"
 #include "farmwatch/core/units.h"
 #include "farmwatch/io/farmland.h"
-#include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/raster_writer.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
@@ -237,7 +237,8 @@ class RecordReader {
 
  private:
   void need(std::size_t n) const {
-    if (n > data_.size() - at_) throw DamagedFileError(file_, "is not a whole patch table of a shard");
+    if (n > data_.size() - at_)
+      throw DamagedFileError(file_, "is not a whole patch table of a shard");
   }
   const std::string& data_;
   std::string file_;
@@ -262,8 +263,8 @@ std::string patch_record(const std::string& key, const Window& w, const std::str
   r.put(static_cast<std::uint8_t>(p.kind ? static_cast<int>(*p.kind) : 0));
   r.put(p.class_before);
   r.put(p.class_after);
-  for (double v : {p.area_m2, p.area_mu, p.centroid_x, p.centroid_y, p.centroid_lon,
-                   p.centroid_lat, p.farmland_share, p.confidence})
+  for (double v : {p.area_m2, p.area_mu, p.centroid_x, p.centroid_y, p.centroid_lon, p.centroid_lat,
+                   p.farmland_share, p.confidence})
     r.put(v);
   r.put(static_cast<std::int64_t>(p.pixels));
   r.put_bytes(p.wkb);
@@ -316,8 +317,7 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
         p.wkb_lonlat.assign(wkb_lonlat.begin(), wkb_lonlat.end());
       }
       if (!r.done() || key.empty() || t.window.width <= 0 || t.window.height <= 0 ||
-          (!t.mask.empty() &&
-           !bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()))))
+          (!t.mask.empty() && !bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()))))
         throw DamagedFileError(path, "is not a whole patch table of a shard");
       if (auto [it, fresh] = table.emplace(key, std::move(t)); !fresh) it->second.reset();
     }
@@ -713,33 +713,33 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
   layer.ResetReading();
   const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
   tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, std::shared_ptr<Item>>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
-            std::unique_ptr<OGRFeature> f;
-            while ((f.reset(layer.GetNextFeature()), f) && !f->GetGeometryRef()) {
-            }
-            if (!f) {
-              fc.stop();
-              return nullptr;
-            }
-            ++polygons;
-            return std::make_shared<Item>(std::move(f), Result{});
-          }) &
-          tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
-              tbb::filter_mode::parallel,
-              [&](std::shared_ptr<Item> item) {
-                auto& m = measurers.local();
-                if (!m) m = std::make_unique<PatchMeasurer>(in, table);
-                const auto cat = static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
-                item->second = measure(*m, cat, *item->first->GetGeometryRef());
-                item->first.reset();
-                return item;
-              }) &
-          tbb::make_filter<std::shared_ptr<Item>, void>(
-              tbb::filter_mode::serial_in_order,
-              [&](std::shared_ptr<Item> item) { take(std::move(item->second)); }));
+      tokens, tbb::make_filter<void, std::shared_ptr<Item>>(
+                  tbb::filter_mode::serial_in_order,
+                  [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
+                    std::unique_ptr<OGRFeature> f;
+                    while ((f.reset(layer.GetNextFeature()), f) && !f->GetGeometryRef()) {
+                    }
+                    if (!f) {
+                      fc.stop();
+                      return nullptr;
+                    }
+                    ++polygons;
+                    return std::make_shared<Item>(std::move(f), Result{});
+                  }) &
+                  tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
+                      tbb::filter_mode::parallel,
+                      [&](std::shared_ptr<Item> item) {
+                        auto& m = measurers.local();
+                        if (!m) m = std::make_unique<PatchMeasurer>(in, table);
+                        const auto cat =
+                            static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
+                        item->second = measure(*m, cat, *item->first->GetGeometryRef());
+                        item->first.reset();
+                        return item;
+                      }) &
+                  tbb::make_filter<std::shared_ptr<Item>, void>(
+                      tbb::filter_mode::serial_in_order,
+                      [&](std::shared_ptr<Item> item) { take(std::move(item->second)); }));
   std::size_t taken = 0;
   for (const auto& m : measurers) taken += m ? m->taken : 0;
   return {polygons, taken};
@@ -800,9 +800,9 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   log.info(std::to_string(result.patches.size()) + " patches kept (" +
            std::to_string(result.refined) + " with refined boundaries), " +
            std::to_string(result.dropped_below_min_area) + " below the minimum area dropped" +
-           (in.measured.empty() ? std::string()
-                                : ", " + std::to_string(result.taken) +
-                                      " polygons measured by the shards"));
+           (in.measured.empty()
+                ? std::string()
+                : ", " + std::to_string(result.taken) + " polygons measured by the shards"));
   return result;
 }
 
@@ -834,8 +834,8 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
         }
     writer.close();
   }
-  DatasetPtr vds = polygonize_candidates(shard.candidates, in.grid,
-                                         in.scratch_dir + "/cell_patch_polygons.fgb");
+  DatasetPtr vds =
+      polygonize_candidates(shard.candidates, in.grid, in.scratch_dir + "/cell_patch_polygons.fgb");
   std::ofstream f(out, std::ios::binary | std::ios::trunc);
   RecordWriter head;
   for (char c : kPatchTableMagic) head.put(c);

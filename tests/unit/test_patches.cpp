@@ -21,8 +21,8 @@ constexpr int kCell = 64;
 
 ClassTable patch_classes() {
   ClassTable t;
-  for (auto [code, key] : {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"},
-                           {kBuilt, "built"}})
+  for (auto [code, key] :
+       {std::pair{kCrop, "crop"}, {kBare, "bare"}, {kOrchard, "orchard"}, {kBuilt, "built"}})
     t.add({code, key, key, "", "", {}, true});
   return t;
 }
@@ -158,8 +158,8 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
   io::setup_gdal(nullptr);
   const ClassTable classes = patch_classes();
   ChangeRules rules;
-  for (auto c : {ChangeCategory::non_agricultural, ChangeCategory::non_grain,
-                 ChangeCategory::other})
+  for (auto c :
+       {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
     rules.set_min_area_m2(c, 400);  // 4 pixels
   for (unsigned seed : {1u, 2u, 3u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
