@@ -139,6 +139,7 @@ struct MeasuredPatch {
 /// shards' tables: by its category and outline.
 struct TakenPatch {
   Window window;
+  std::pair<int, int> seed;  ///< a pixel of the polygon (column, row in `window`)
   std::string candidates;  ///< what it read of the candidates (candidate_runs)
   bool kept = false;       ///< false: dropped below the minimum area
   bool refined = false;
@@ -246,11 +247,12 @@ class RecordReader {
 };
 
 /// One polygon's record: its key, window, candidates and measurement.
-std::string patch_record(const std::string& key, const Window& w, const std::string& candidates,
-                         const std::optional<MeasuredPatch>& m) {
+std::string patch_record(const std::string& key, const Window& w, std::pair<int, int> seed,
+                         const std::string& candidates, const std::optional<MeasuredPatch>& m) {
   RecordWriter r;
   r.put_bytes(key);
-  for (int v : {w.col, w.row, w.width, w.height}) r.put(static_cast<std::int32_t>(v));
+  for (int v : {w.col, w.row, w.width, w.height, seed.first, seed.second})
+    r.put(static_cast<std::int32_t>(v));
   r.put_bytes(candidates);
   r.put(static_cast<std::uint8_t>(m.has_value()));
   if (!m) return std::move(r.str());
@@ -296,6 +298,8 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
       t.window.row = r.get<std::int32_t>();
       t.window.width = r.get<std::int32_t>();
       t.window.height = r.get<std::int32_t>();
+      t.seed.first = r.get<std::int32_t>();
+      t.seed.second = r.get<std::int32_t>();
       t.candidates = r.get_bytes();
       t.kept = r.get<std::uint8_t>() != 0;
       if (t.kept) {
@@ -452,25 +456,38 @@ class PatchMeasurer {
     return {w, cannot_reach_min_area(cat, geom)};
   }
 
-  /// What a measurement of a polygon of category `cat` in window `w` reads of the candidates,
-  /// as runs: which pixels have the category, and whether each 4-neighbour of one is a
-  /// candidate (refine: a pixel joins only if no other patch holds it). Other patches' pixels
-  /// elsewhere in the window, which the merge's sieve may remove, do not count.
-  std::string candidate_runs(ChangeCategory cat, const Window& w) {
+  /// What a measurement of the polygon of category `cat` holding pixel `seed` (of window `w`)
+  /// reads of the candidates, as runs: its pixels (the 4-connected pixels of its category from
+  /// `seed`), and whether each 4-neighbour of one is a candidate (refine: a pixel joins only if
+  /// no other patch holds it). Other patches' pixels elsewhere in the window, which the
+  /// merge's sieve may remove, do not count. Empty when `seed` is not of the category.
+  std::string candidate_runs(ChangeCategory cat, const Window& w, std::pair<int, int> seed) {
     window_io(*candidates_, GF_Read, w, runs_buf_, GDT_Byte);
     const auto& v = runs_buf_;
     const auto c = static_cast<std::uint8_t>(cat);
+    const auto [sc, sr] = seed;
+    if (sc < 0 || sr < 0 || sc >= w.width || sr >= w.height ||
+        v[static_cast<std::size_t>(sr) * w.width + sc] != c)
+      return {};
     std::vector<std::uint8_t> seen(v.size(), 0);
-    for (int r = 0; r < w.height; ++r)
-      for (int q = 0; q < w.width; ++q) {
-        const std::size_t i = static_cast<std::size_t>(r) * w.width + q;
-        if (v[i] == c) {
-          seen[i] = 1;
-        } else if ((q > 0 && v[i - 1] == c) || (q + 1 < w.width && v[i + 1] == c) ||
-                   (r > 0 && v[i - w.width] == c) || (r + 1 < w.height && v[i + w.width] == c)) {
-          seen[i] = v[i] == 0 ? 2 : 3;
+    std::vector<std::size_t> todo{static_cast<std::size_t>(sr) * w.width + sc};
+    seen[todo.back()] = 1;
+    while (!todo.empty()) {
+      const std::size_t i = todo.back();
+      todo.pop_back();
+      const int q = static_cast<int>(i % w.width), r = static_cast<int>(i / w.width);
+      for (auto [dq, dr] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}}) {
+        if (q + dq < 0 || q + dq >= w.width || r + dr < 0 || r + dr >= w.height) continue;
+        const std::size_t k = static_cast<std::size_t>(r + dr) * w.width + (q + dq);
+        if (seen[k] == 1) continue;
+        if (v[k] == c) {
+          seen[k] = 1;
+          todo.push_back(k);
+        } else {
+          seen[k] = v[k] == 0 ? 2 : 3;
         }
       }
+    }
     std::string runs;
     append_runs(runs, seen.data(), seen.size());
     return runs;
@@ -531,7 +548,8 @@ class PatchMeasurer {
     const auto it = table_->find(table_key(cat, to_wkb(geom)));
     if (it == table_->end() || !it->second) return nullptr;
     const TakenPatch& t = *it->second;
-    if (t.window != w || t.candidates != candidate_runs(cat, w)) return nullptr;
+    if (t.window != w || t.candidates.empty() || t.candidates != candidate_runs(cat, w, t.seed))
+      return nullptr;
     return &t;
   }
 
@@ -855,8 +873,15 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
         [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) {
           const auto [w, speck] = m.window_of(cat, g);
           if (speck || w.pixels() > kMaxWindowPixels || !inside(w)) return std::string();
-          const auto measured = m.measure(cat, g);
-          return patch_record(table_key(cat, to_wkb(g)), w, m.candidate_runs(cat, w), measured);
+          // The polygon's first pixel, from which the merge finds it again in its candidates.
+          const std::vector<std::uint8_t> member = pixel_mask(in.grid, w, g);
+          const auto first = std::find(member.begin(), member.end(), 1);
+          if (first == member.end()) return std::string();
+          const auto at = static_cast<int>(first - member.begin());
+          const std::pair<int, int> seed{at % w.width, at / w.width};
+          const std::string read = m.candidate_runs(cat, w, seed);
+          if (read.empty()) return std::string();
+          return patch_record(table_key(cat, to_wkb(g)), w, seed, read, m.measure(cat, g));
         },
         [&](std::string record) {
           if (record.empty()) return;

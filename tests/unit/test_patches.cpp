@@ -160,7 +160,7 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
   ChangeRules rules;
   for (auto c :
        {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
-    rules.set_min_area_m2(c, 400);  // 4 pixels
+    rules.set_min_area_m2(c, 1000);  // 10 pixels: a lone pixel cannot reach it
   for (unsigned seed : {1u, 2u, 3u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     test::TempDir d;
@@ -216,6 +216,28 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
     EXPECT_TRUE(merged_sieved.patches == one_sieved.patches);
     EXPECT_EQ(merged_sieved.change, one_sieved.change);
     EXPECT_LT(merged_sieved.taken, merged.taken);
+
+    // The sieve removed only specks that touch no other change (no 4-neighbour changed), some
+    // of them in the windows of patches: every measurement the shards made still holds.
+    PatchScene despeckled = scene;
+    std::size_t specks = 0;
+    for (int r = 0; r < scene.h; ++r)
+      for (int c = 0; c < scene.w; ++c) {
+        const std::size_t i = std::size_t(r) * scene.w + c;
+        if (scene.change[i] < 1 || scene.change[i] > 3) continue;
+        bool alone = true;
+        for (auto [dr, dc] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}})
+          if (r + dr >= 0 && r + dr < scene.h && c + dc >= 0 && c + dc < scene.w) {
+            const double v = scene.change[std::size_t(r + dr) * scene.w + c + dc];
+            alone = alone && (v < 1 || v > 3);
+          }
+        if (alone) despeckled.change[i] = 0, ++specks;
+      }
+    ASSERT_GT(specks, 100u);
+    const Measured merged_despeckled =
+        extract(write_scene(d / "merge_despeckled", despeckled, nullptr, 0), rules, classes, tables);
+    EXPECT_TRUE(merged_despeckled.patches == one.patches);
+    EXPECT_EQ(merged_despeckled.taken, merged.taken);
 
     // A table cut short is a damaged shard result, named.
     const auto size = std::filesystem::file_size(tables[1]);
