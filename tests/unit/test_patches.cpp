@@ -234,8 +234,8 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
         if (alone) despeckled.change[i] = 0, ++specks;
       }
     ASSERT_GT(specks, 100u);
-    const Measured merged_despeckled =
-        extract(write_scene(d / "merge_despeckled", despeckled, nullptr, 0), rules, classes, tables);
+    const Measured merged_despeckled = extract(
+        write_scene(d / "merge_despeckled", despeckled, nullptr, 0), rules, classes, tables);
     EXPECT_TRUE(merged_despeckled.patches == one.patches);
     EXPECT_EQ(merged_despeckled.taken, merged.taken);
 
