@@ -9,11 +9,15 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "farmwatch/core/error.h"
@@ -109,8 +113,8 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* 
 /// in flight at once. Two 4-band dates on a grid 21960 pixels wide take 21 bytes a pixel (the
 /// change vector 16 of them), 472 MB a thread. With 256 MB, about one block row, the patches of
 /// a 21960² grid on two threads took 88 s (a 512² block read again for each small patch), with
-/// 800 MB 38 s.
-std::int64_t patch_cache_bytes(const PatchInputs& in) {
+/// 800 MB 38 s. A shard's patches come down its cells only: `width`, their bounding box's.
+std::int64_t patch_cache_bytes(const PatchInputs& in, int width) {
   std::int64_t pixel_bytes = 0;
   for (const std::string* path : {&in.candidates, &in.change, &in.before_classes, &in.after_classes,
                                   &in.evidence, &in.class_confidence, &in.parcels,
@@ -120,8 +124,8 @@ std::int64_t patch_cache_bytes(const PatchInputs& in) {
     for (int b = 1; b <= ds->GetRasterCount(); ++b)
       pixel_bytes += GDALGetDataTypeSizeBytes(ds->GetRasterBand(b)->GetRasterDataType());
   }
-  const std::int64_t rows = pixel_bytes * in.grid.width * std::int64_t(2) *
-                            std::int64_t(kBlockSize) * tbb::this_task_arena::max_concurrency();
+  const std::int64_t rows = pixel_bytes * width * std::int64_t(2) * std::int64_t(kBlockSize) *
+                            tbb::this_task_arena::max_concurrency();
   return ScopedBlockCache::grown_to(std::max<std::int64_t>(rows, std::int64_t(256) << 20));
 }
 
@@ -134,6 +138,12 @@ struct MeasuredPatch {
   std::vector<std::uint8_t> mask;
   bool refined = false;  // the boundary was refined
 };
+
+/// A patch whose window has more pixels than this is measured in pieces of kPieceSize²: a
+/// change region that percolates across a province-sized grid would otherwise need its whole
+/// bounding window in memory (about 30 bytes a pixel: 23 GB on a 21960² grid).
+constexpr std::int64_t kMaxWindowPixels = 4096LL * 4096;
+constexpr int kPieceSize = 2048;
 
 /// A polygon a shard measured (measure_cell_patches), as extract_patches finds it in the
 /// shards' tables: by its category and outline.
@@ -151,7 +161,7 @@ struct TakenPatch {
 /// measured again.
 using PatchTable = std::unordered_map<std::string, std::optional<TakenPatch>>;
 
-constexpr char kPatchTableMagic[8] = {'F', 'W', 'P', 'T', 'C', 'H', '0', '1'};
+constexpr char kPatchTableMagic[8] = {'F', 'W', 'P', 'T', 'C', 'H', '0', '2'};
 
 std::string table_key(ChangeCategory cat, const std::vector<std::uint8_t>& outline) {
   std::string key(1, static_cast<char>(cat));
@@ -179,7 +189,6 @@ void append_runs(std::string& out, const std::uint8_t* p, std::size_t n) {
 /// The bytes of append_runs' `runs`, `n` of them; nullopt when the runs do not make `n`.
 std::optional<std::vector<std::uint8_t>> bytes_of_runs(const std::string& runs, std::size_t n) {
   std::vector<std::uint8_t> out;
-  out.reserve(n);
   for (std::size_t i = 0; i < runs.size();) {
     const auto v = static_cast<std::uint8_t>(runs[i++]);
     std::uint64_t len = 0;
@@ -246,7 +255,26 @@ class RecordReader {
   std::size_t at_ = 0;
 };
 
-/// One polygon's record: its key, window, candidates and measurement.
+/// What a measurement depends on besides the rasters' pixels: the grid, the minimum areas,
+/// which classes observe the land, which rasters it reads, and the libraries that compute
+/// areas, centroids and outlines. A merge takes a shard's table only where they are its own.
+std::string measurement_context(const PatchInputs& in) {
+  RecordWriter r;
+  r.put_bytes(in.grid.crs_wkt);
+  r.put(static_cast<std::int32_t>(in.grid.width));
+  r.put(static_cast<std::int32_t>(in.grid.height));
+  for (double c : in.grid.transform.c) r.put(c);
+  for (int c = 1; c <= 3; ++c) r.put(in.rules->min_area_m2(static_cast<ChangeCategory>(c)));
+  for (int code = 0; code < 256; ++code)
+    r.put(static_cast<std::uint8_t>(in.classes->observed(static_cast<std::uint8_t>(code))));
+  for (const std::string* raster : {&in.parcels, &in.class_confidence, &in.change_kinds, &in.delta})
+    r.put(static_cast<std::uint8_t>(!raster->empty()));
+  for (const auto& [library, version] : library_versions()) r.put_bytes(library + " " + version);
+  return std::move(r.str());
+}
+
+/// One polygon's record: its key, window, seed pixel, what it read of the candidates and its
+/// measurement.
 std::string patch_record(const std::string& key, const Window& w, std::pair<int, int> seed,
                          const std::string& candidates, const std::optional<MeasuredPatch>& m) {
   RecordWriter r;
@@ -274,9 +302,11 @@ std::string patch_record(const std::string& key, const Window& w, std::pair<int,
   return std::move(r.str());
 }
 
-/// The shards' tables (measure_cell_patches) as one PatchTable. DamagedFileError naming a
-/// table that is not whole; ProcessingError naming one that cannot be read.
-PatchTable read_patch_tables(const std::vector<std::string>& paths) {
+/// The shards' tables (measure_cell_patches) as one PatchTable; a table measured in another
+/// `context` (measurement_context) is left out and counted in `other_context`. DamagedFileError
+/// naming a table that is not whole; ProcessingError naming one that cannot be read.
+PatchTable read_patch_tables(const std::vector<std::string>& paths, const std::string& context,
+                             std::size_t& other_context) {
   PatchTable table;
   for (const std::string& path : paths) {
     std::ifstream f(path, std::ios::binary);
@@ -288,11 +318,16 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
     for (char& c : magic) c = file.get<char>();
     if (std::memcmp(magic, kPatchTableMagic, sizeof magic) != 0)
       throw DamagedFileError(path, "is not a patch table of a shard");
+    if (file.get_bytes() != context) {
+      ++other_context;
+      continue;
+    }
     const auto count = file.get<std::uint64_t>();
     for (std::uint64_t i = 0; i < count; ++i) {
       const std::string record = file.get_bytes();
       RecordReader r(record, path);
       const std::string key = r.get_bytes();
+      if (key.empty()) throw DamagedFileError(path, "is not a whole patch table of a shard");
       TakenPatch t;
       t.window.col = r.get<std::int32_t>();
       t.window.row = r.get<std::int32_t>();
@@ -300,11 +335,13 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
       t.window.height = r.get<std::int32_t>();
       t.seed.first = r.get<std::int32_t>();
       t.seed.second = r.get<std::int32_t>();
+      if (t.window.width <= 0 || t.window.height <= 0 || t.window.pixels() > kMaxWindowPixels)
+        throw DamagedFileError(path, "is not a whole patch table of a shard");
       t.candidates = r.get_bytes();
       t.kept = r.get<std::uint8_t>() != 0;
       if (t.kept) {
         Patch& p = t.patch;
-        p.category = static_cast<ChangeCategory>(static_cast<std::uint8_t>(key.at(0)));
+        p.category = static_cast<ChangeCategory>(static_cast<std::uint8_t>(key[0]));
         t.refined = r.get<std::uint8_t>() != 0;
         t.mask = r.get_bytes();
         const bool has_kind = r.get<std::uint8_t>() != 0;
@@ -320,7 +357,7 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
         p.wkb.assign(wkb.begin(), wkb.end());
         p.wkb_lonlat.assign(wkb_lonlat.begin(), wkb_lonlat.end());
       }
-      if (!r.done() || key.empty() || t.window.width <= 0 || t.window.height <= 0 ||
+      if (!r.done() ||
           (!t.mask.empty() && !bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()))))
         throw DamagedFileError(path, "is not a whole patch table of a shard");
       if (auto [it, fresh] = table.emplace(key, std::move(t)); !fresh) it->second.reset();
@@ -329,12 +366,6 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths) {
   }
   return table;
 }
-
-/// A patch whose window has more pixels than this is measured in pieces of kPieceSize²: a
-/// change region that percolates across a province-sized grid would otherwise need its whole
-/// bounding window in memory (about 30 bytes a pixel: 23 GB on a 21960² grid).
-constexpr std::int64_t kMaxWindowPixels = 4096LL * 4096;
-constexpr int kPieceSize = 2048;
 
 /// `w` cut into pieces of kPieceSize², row-major.
 std::vector<Window> pieces_of(const Window& w) {
@@ -542,8 +573,8 @@ class PatchMeasurer {
   }
 
   /// The table's measurement of the polygon `geom` when a shard measured it with the same
-  /// outline, window and candidates over the window as here (then nothing else it read can
-  /// differ: the shard's rasters are this grid's over its cells); null otherwise.
+  /// outline and window, and read the same of the candidates (candidate_runs) as here (then nothing
+  /// else it read can differ: the shard's rasters are this grid's over its cells); null otherwise.
   const TakenPatch* find_taken(ChangeCategory cat, const OGRGeometry& geom, const Window& w) {
     const auto it = table_->find(table_key(cat, to_wkb(geom)));
     if (it == table_->end() || !it->second) return nullptr;
@@ -553,7 +584,7 @@ class PatchMeasurer {
     return &t;
   }
 
-  /// A TakenPatch as measure() returns it; DamagedFileError when its mask does not fit.
+  /// A TakenPatch as measure() returns it (read_patch_tables checked its mask).
   std::optional<MeasuredPatch> as_measured(const TakenPatch& t) const {
     if (!t.kept) return std::nullopt;
     MeasuredPatch m;
@@ -769,7 +800,12 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   // 1. Connected candidates of one category become polygons.
   DatasetPtr vds =
       polygonize_candidates(in.candidates, in.grid, in.scratch_dir + "/patch_polygons.fgb");
-  const PatchTable table = read_patch_tables(in.measured);
+  std::size_t other_context = 0;
+  const PatchTable table = read_patch_tables(in.measured, measurement_context(in), other_context);
+  if (other_context)
+    log.warn(std::to_string(other_context) +
+             " shard(s) measured their patches with other rules, classes or libraries: the "
+             "merge measures those patches itself");
 
   // 2. Each is refined, measured (or taken from a shard's table), and kept or dropped, in
   //    parallel; the change raster is marked in the polygons' order, so the result does not
@@ -778,7 +814,8 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   {
     // Patch windows come down the image in polygon order; a cache of a few block rows of
     // every raster read keeps each block read once (GDAL_CACHEMAX wins).
-    ScopedBlockCache cache(!vds ? ScopedBlockCache::current() : patch_cache_bytes(in));
+    ScopedBlockCache cache(!vds ? ScopedBlockCache::current()
+                                : patch_cache_bytes(in, in.grid.width));
     ChangeMarks marks(in.change);
     std::size_t polygons = 0;
     if (vds) {
@@ -855,8 +892,11 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
   DatasetPtr vds =
       polygonize_candidates(shard.candidates, in.grid, in.scratch_dir + "/cell_patch_polygons.fgb");
   std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  if (!f) throw ProcessingError("cannot write '" + out + "': " + std::strerror(errno));
   RecordWriter head;
   for (char c : kPatchTableMagic) head.put(c);
+  head.put_bytes(measurement_context(in));
+  const std::size_t count_at = head.str().size();
   head.put(std::uint64_t(0));
   f.write(head.str().data(), static_cast<std::streamsize>(head.str().size()));
   std::uint64_t records = 0;
@@ -867,7 +907,9 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
       for (const Window& c : cells) covered += c.intersect(w).pixels();
       return covered == w.pixels();
     };
-    ScopedBlockCache cache(patch_cache_bytes(shard));
+    int c0 = in.grid.width, c1 = 0;
+    for (const Window& c : cells) c0 = std::min(c0, c.col), c1 = std::max(c1, c.col + c.width);
+    ScopedBlockCache cache(patch_cache_bytes(shard, std::max(c1 - c0, 1)));
     for_each_polygon(
         *vds->GetLayer(0), shard, nullptr,
         [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) {
@@ -891,7 +933,7 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
           ++records;
         });
   }
-  f.seekp(sizeof kPatchTableMagic);
+  f.seekp(static_cast<std::streamoff>(count_at));
   f.write(reinterpret_cast<const char*>(&records), sizeof records);
   f.close();
   if (!f) throw ProcessingError("cannot write '" + out + "'");

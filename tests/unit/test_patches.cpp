@@ -137,7 +137,7 @@ auto fields(const Patch& p) {
 struct Measured {
   std::vector<decltype(fields(Patch{}))> patches;
   std::vector<double> change;
-  std::size_t taken = 0, refined = 0;
+  std::size_t taken = 0, refined = 0, dropped = 0;
 };
 
 Measured extract(io::PatchInputs in, const ChangeRules& rules, const ClassTable& classes,
@@ -149,7 +149,7 @@ Measured extract(io::PatchInputs in, const ChangeRules& rules, const ClassTable&
   Measured m;
   for (const Patch& p : r.patches) m.patches.push_back(fields(p));
   m.change = test::read_band(in.change);
-  m.taken = r.taken, m.refined = r.refined;
+  m.taken = r.taken, m.refined = r.refined, m.dropped = r.dropped_below_min_area;
   return m;
 }
 }  // namespace
@@ -187,6 +187,8 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
     EXPECT_GT(one.refined, 10u);
     EXPECT_TRUE(merged.patches == one.patches);
     EXPECT_EQ(merged.change, one.change);
+    EXPECT_EQ(merged.refined, one.refined);
+    EXPECT_EQ(merged.dropped, one.dropped);
     EXPECT_GT(merged.taken, one.patches.size() / 2);  // most lie within a shard's cells
     EXPECT_EQ(one.taken, 0u);
 
@@ -234,10 +236,26 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
         if (alone) despeckled.change[i] = 0, ++specks;
       }
     ASSERT_GT(specks, 100u);
+    const Measured one_despeckled =
+        extract(write_scene(d / "one_despeckled", despeckled, nullptr, 0), rules, classes);
     const Measured merged_despeckled = extract(
         write_scene(d / "merge_despeckled", despeckled, nullptr, 0), rules, classes, tables);
-    EXPECT_TRUE(merged_despeckled.patches == one.patches);
+    EXPECT_TRUE(merged_despeckled.patches == one_despeckled.patches);
+    EXPECT_EQ(merged_despeckled.change, one_despeckled.change);
     EXPECT_EQ(merged_despeckled.taken, merged.taken);
+
+    // Tables measured under other rules (a larger minimum area) are left out, not trusted.
+    ChangeRules larger = rules;
+    for (auto c :
+         {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
+      larger.set_min_area_m2(c, 5000);
+    const Measured one_larger =
+        extract(write_scene(d / "one_larger", scene, nullptr, 0), larger, classes);
+    const Measured merged_larger =
+        extract(write_scene(d / "merge_larger", scene, nullptr, 0), larger, classes, tables);
+    EXPECT_TRUE(merged_larger.patches == one_larger.patches);
+    EXPECT_FALSE(one_larger.patches == one.patches);
+    EXPECT_EQ(merged_larger.taken, 0u);
 
     // A table cut short is a damaged shard result, named.
     const auto size = std::filesystem::file_size(tables[1]);

@@ -41,8 +41,10 @@ struct PatchInputs {
   std::string id_prefix;    ///< e.g. "FW20240820"
   std::string scratch_dir;  ///< for intermediate polygons
   /// A sharded run's merge: the shards' measure_cell_patches tables. A polygon one of them
-  /// measured, with the same outline and the same candidates over its window, takes that
-  /// measurement instead of measuring again: the same result, whatever the shards.
+  /// measured, with the same outline, its own pixels and the same candidates around them (what
+  /// refinement reads of them), takes that measurement instead of measuring again: the same
+  /// result, whatever the shards. A table measured with other minimum areas, classes, rasters
+  /// or library versions is left out (a warning).
   std::vector<std::string> measured{};
 };
 
@@ -57,17 +59,21 @@ struct PatchResult {
 /// are mostly changed (see core/patch_refine.h), measures it on the ellipsoid, drops those
 /// under the category's minimum area, and describes the rest. The change raster is updated to
 /// match the reported patches. Deterministic: the result depends only on the inputs.
+/// ProcessingError naming a raster or table that cannot be read or written; DamagedFileError
+/// naming a table of `in.measured` that is not whole.
 PatchResult extract_patches(const PatchInputs& in, const Log& log);
 
 /// What a shard measures of its own cells' patches for the merge's extract_patches (cells:
-/// windows of the grid, whole cells of the shard's lattice; `in.candidates` the shard's change
-/// values over them, 1..3, 0 elsewhere; `in.change` unused). Every polygon of `in.candidates`
-/// whose window (its bounding box and a pixel around) lies in `cells` and that could reach the
-/// minimum area is measured as extract_patches measures it, and written to `out` (binary: the
-/// polygon's outline and the candidates over its window, which the merge compares with its
-/// own, then the measurement). The merge's sieve may still remove or cut the patch: its
-/// candidates then differ and the merge measures it again. ProcessingError naming a file that
-/// cannot be read or written.
+/// windows of the grid, whole cells of the shard's lattice; `in.change` the shard's change
+/// raster before the sieve, read over them; `in.candidates` unused: the change values 1..3 over
+/// the cells, 0 elsewhere, are polygonised). Every polygon whose window (its bounding box and a
+/// pixel around) lies in `cells`, that could reach the minimum area and that is not measured in
+/// pieces (a window over 4096² pixels) is measured as extract_patches measures it, and written
+/// to `out` (binary: what the measurement depended on, then per polygon its outline, its own
+/// pixels and whether each pixel around them is a candidate, which the merge compares with its
+/// own, then the measurement). Where the merge's sieve removes or cuts the patch or frees a
+/// pixel beside it, the merge measures it again. ProcessingError naming a file that cannot be
+/// read or written.
 void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cells,
                           const std::string& out, const Log& log);
 

@@ -19,7 +19,7 @@ class Patches : public Stage {
     io::PatchInputs in = patch_inputs(ctx);
     const auto dir = shard_results_dir(ctx);
     if (const int n = ctx.options.merge_shards;
-        n && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellPatchesFile)) {
+        n && !ctx.vhr && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellPatchesFile)) {
       // The patches the shards measured within their cells: taken where the sieve left their
       // pixels as they were (io::measure_cell_patches), measured again elsewhere.
       for (int k = 0; k < n; ++k)
