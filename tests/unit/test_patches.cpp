@@ -2,6 +2,7 @@
 // cells' patches only where it would measure the same.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -78,6 +79,25 @@ struct PatchScene {
     return c;
   }
 };
+
+/// The scene with the change pixels `drop(value, its 4-neighbours' values)` chooses set to 0
+/// (as a sieve removes them), and how many.
+template <class Drop>
+std::pair<PatchScene, std::size_t> without(const PatchScene& s, const Drop& drop) {
+  PatchScene out = s;
+  std::size_t n = 0;
+  std::vector<double> next;
+  for (int r = 0; r < s.h; ++r)
+    for (int c = 0; c < s.w; ++c) {
+      next.clear();
+      for (auto [dr, dc] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}})
+        if (r + dr >= 0 && r + dr < s.h && c + dc >= 0 && c + dc < s.w)
+          next.push_back(s.change[std::size_t(r + dr) * s.w + c + dc]);
+      const std::size_t i = std::size_t(r) * s.w + c;
+      if (drop(s.change[i], next)) out.change[i] = 0, ++n;
+    }
+  return {out, n};
+}
 
 void write(const std::filesystem::path& path, const PatchScene& s,
            std::vector<std::vector<double>> bands, GDALDataType type,
@@ -179,10 +199,14 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
       tables.push_back((dir / "patches.bin").string());
       io::measure_cell_patches(in, owned[k], tables.back(), Log());
     }
+    // A scene as one machine measures it, and as a merge with the shards' tables.
+    auto one_and_merged = [&](const std::string& name, const PatchScene& s, const ChangeRules& r) {
+      return std::pair{
+          extract(write_scene(d / ("one_" + name), s, nullptr, 0), r, classes),
+          extract(write_scene(d / ("merge_" + name), s, nullptr, 0), r, classes, tables)};
+    };
     // The merge's own rasters as one machine makes them: measured, and with the tables.
-    const Measured one = extract(write_scene(d / "one", scene, nullptr, 0), rules, classes);
-    const Measured merged =
-        extract(write_scene(d / "merge", scene, nullptr, 0), rules, classes, tables);
+    const auto [one, merged] = one_and_merged("scene", scene, rules);
     ASSERT_GT(one.patches.size(), 20u);
     EXPECT_GT(one.refined, 10u);
     EXPECT_TRUE(merged.patches == one.patches);
@@ -195,25 +219,12 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
     // The merge's sieve removed what touches some patches (every pixel of category 3 that
     // lies next to one of category 1 or 2, the pixels its region joined): those patches are
     // measured again, since refinement may now grow into the freed pixels.
-    PatchScene sieved = scene;
-    std::size_t removed = 0;
-    for (int r = 0; r < scene.h; ++r)
-      for (int c = 0; c < scene.w; ++c) {
-        const std::size_t i = std::size_t(r) * scene.w + c;
-        if (scene.change[i] != 3) continue;
-        bool touches = false;
-        for (auto [dr, dc] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}})
-          if (r + dr >= 0 && r + dr < scene.h && c + dc >= 0 && c + dc < scene.w) {
-            const double v = scene.change[std::size_t(r + dr) * scene.w + c + dc];
-            touches = touches || v == 1 || v == 2;
-          }
-        if (touches) sieved.change[i] = 0, ++removed;
-      }
+    const auto [sieved, removed] = without(scene, [](double v, const std::vector<double>& next) {
+      return v == 3 &&
+             std::any_of(next.begin(), next.end(), [](double n) { return n == 1 || n == 2; });
+    });
     ASSERT_GT(removed, 10u);
-    const Measured one_sieved =
-        extract(write_scene(d / "one_sieved", sieved, nullptr, 0), rules, classes);
-    const Measured merged_sieved =
-        extract(write_scene(d / "merge_sieved", sieved, nullptr, 0), rules, classes, tables);
+    const auto [one_sieved, merged_sieved] = one_and_merged("sieved", sieved, rules);
     EXPECT_FALSE(one_sieved.patches == one.patches);
     EXPECT_TRUE(merged_sieved.patches == one_sieved.patches);
     EXPECT_EQ(merged_sieved.change, one_sieved.change);
@@ -221,25 +232,13 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
 
     // The sieve removed only specks that touch no other change (no 4-neighbour changed), some
     // of them in the windows of patches: every measurement the shards made still holds.
-    PatchScene despeckled = scene;
-    std::size_t specks = 0;
-    for (int r = 0; r < scene.h; ++r)
-      for (int c = 0; c < scene.w; ++c) {
-        const std::size_t i = std::size_t(r) * scene.w + c;
-        if (scene.change[i] < 1 || scene.change[i] > 3) continue;
-        bool alone = true;
-        for (auto [dr, dc] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}})
-          if (r + dr >= 0 && r + dr < scene.h && c + dc >= 0 && c + dc < scene.w) {
-            const double v = scene.change[std::size_t(r + dr) * scene.w + c + dc];
-            alone = alone && (v < 1 || v > 3);
-          }
-        if (alone) despeckled.change[i] = 0, ++specks;
-      }
+    const auto [despeckled, specks] = without(scene, [](double v, const std::vector<double>& next) {
+      return v >= 1 && v <= 3 &&
+             std::none_of(next.begin(), next.end(), [](double n) { return n >= 1 && n <= 3; });
+    });
     ASSERT_GT(specks, 100u);
-    const Measured one_despeckled =
-        extract(write_scene(d / "one_despeckled", despeckled, nullptr, 0), rules, classes);
-    const Measured merged_despeckled = extract(
-        write_scene(d / "merge_despeckled", despeckled, nullptr, 0), rules, classes, tables);
+    const auto [one_despeckled, merged_despeckled] =
+        one_and_merged("despeckled", despeckled, rules);
     EXPECT_TRUE(merged_despeckled.patches == one_despeckled.patches);
     EXPECT_EQ(merged_despeckled.change, one_despeckled.change);
     EXPECT_EQ(merged_despeckled.taken, merged.taken);
@@ -249,10 +248,7 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
     for (auto c :
          {ChangeCategory::non_agricultural, ChangeCategory::non_grain, ChangeCategory::other})
       larger.set_min_area_m2(c, 5000);
-    const Measured one_larger =
-        extract(write_scene(d / "one_larger", scene, nullptr, 0), larger, classes);
-    const Measured merged_larger =
-        extract(write_scene(d / "merge_larger", scene, nullptr, 0), larger, classes, tables);
+    const auto [one_larger, merged_larger] = one_and_merged("larger", scene, larger);
     EXPECT_TRUE(merged_larger.patches == one_larger.patches);
     EXPECT_FALSE(one_larger.patches == one.patches);
     EXPECT_EQ(merged_larger.taken, 0u);
