@@ -41,6 +41,10 @@ io::PatchInputs patch_inputs(const RunContext& ctx) {
   in.after_classes = job.landuse_out[1];
   in.evidence = job.evidence_out;
   in.parcels = job.parcels;
+  // A learned model's probability of each pixel's transition (engine/landuse_change.h), for the
+  // patches' confidence; none with rule classes.
+  if (!job.class_confidence_out.empty() && std::filesystem::exists(job.class_confidence_out))
+    in.class_confidence = job.class_confidence_out;
   if (ctx.vhr) in.change_kinds = job.change_kinds_out;
   in.farmland = ctx.farmland ? &*ctx.farmland : nullptr;
   in.rules = &ctx.spec.change.rules;
