@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -153,7 +152,7 @@ struct TakenPatch {
   std::string candidates;  ///< what it read of the candidates (candidate_runs)
   bool kept = false;       ///< false: dropped below the minimum area
   bool refined = false;
-  std::string mask;  ///< MeasuredPatch::mask as runs
+  std::vector<std::uint8_t> mask;  ///< MeasuredPatch::mask
   Patch patch;
 };
 
@@ -343,7 +342,12 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths, const std::s
         Patch& p = t.patch;
         p.category = static_cast<ChangeCategory>(static_cast<std::uint8_t>(key[0]));
         t.refined = r.get<std::uint8_t>() != 0;
-        t.mask = r.get_bytes();
+        // A mask measured whole (a patch measured in pieces has none: never taken).
+        if (const std::string runs = r.get_bytes(); !runs.empty()) {
+          auto mask = bytes_of_runs(runs, static_cast<std::size_t>(t.window.pixels()));
+          if (!mask) throw DamagedFileError(path, "is not a whole patch table of a shard");
+          t.mask = std::move(*mask);
+        }
         const bool has_kind = r.get<std::uint8_t>() != 0;
         const auto kind = r.get<std::uint8_t>();
         if (has_kind) p.kind = static_cast<VhrChangeKind>(kind);
@@ -357,9 +361,7 @@ PatchTable read_patch_tables(const std::vector<std::string>& paths, const std::s
         p.wkb.assign(wkb.begin(), wkb.end());
         p.wkb_lonlat.assign(wkb_lonlat.begin(), wkb_lonlat.end());
       }
-      if (!r.done() ||
-          (!t.mask.empty() && !bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()))))
-        throw DamagedFileError(path, "is not a whole patch table of a shard");
+      if (!r.done()) throw DamagedFileError(path, "is not a whole patch table of a shard");
       if (auto [it, fresh] = table.emplace(key, std::move(t)); !fresh) it->second.reset();
     }
     if (!file.done()) throw DamagedFileError(path, "is not a whole patch table of a shard");
@@ -439,7 +441,10 @@ class PatchMeasurer {
   }
 
   /// Refines, measures and (unless too small) describes one polygonised patch.
-  std::optional<MeasuredPatch> measure(ChangeCategory cat, OGRGeometry& geom) {
+  /// With `member`, the polygon's own pixels in its window are left there (when measured here
+  /// whole, not taken from the table nor in pieces).
+  std::optional<MeasuredPatch> measure(ChangeCategory cat, OGRGeometry& geom,
+                                       std::vector<std::uint8_t>* member_out = nullptr) {
     const auto [w, speck] = window_of(cat, geom);
     if (speck) return std::nullopt;
     if (w.pixels() > kMaxWindowPixels) return measure_in_pieces(cat, geom, w);
@@ -448,7 +453,7 @@ class PatchMeasurer {
         ++taken;
         return as_measured(*t);
       }
-    const std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
+    std::vector<std::uint8_t> member = pixel_mask(in_.grid, w, geom);
     Pixels px;
     read(w, px);
     MeasuredPatch m;
@@ -460,6 +465,7 @@ class PatchMeasurer {
       m.refined = true;
       refined_geom = mask_polygon(in_.grid, w, m.mask);
     }
+    if (member_out) *member_out = std::move(member);
     const OGRGeometry& g = refined_geom ? *refined_geom : geom;
     Patch& p = m.patch;
     p.category = cat;
@@ -584,19 +590,10 @@ class PatchMeasurer {
     return &t;
   }
 
-  /// A TakenPatch as measure() returns it (read_patch_tables checked its mask).
-  std::optional<MeasuredPatch> as_measured(const TakenPatch& t) const {
+  /// A TakenPatch as measure() returns it.
+  static std::optional<MeasuredPatch> as_measured(const TakenPatch& t) {
     if (!t.kept) return std::nullopt;
-    MeasuredPatch m;
-    m.patch = t.patch;
-    m.window = t.window;
-    m.refined = t.refined;
-    if (!t.mask.empty()) {
-      auto mask = bytes_of_runs(t.mask, static_cast<std::size_t>(t.window.pixels()));
-      assert(mask);
-      m.mask = std::move(*mask);  // read_patch_tables checked that it fits
-    }
-    return m;
+    return MeasuredPatch{t.patch, t.window, t.mask, t.refined};
   }
 
   void read(const Window& w, Pixels& px) {
@@ -915,15 +912,16 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
         [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) {
           const auto [w, speck] = m.window_of(cat, g);
           if (speck || w.pixels() > kMaxWindowPixels || !inside(w)) return std::string();
+          std::vector<std::uint8_t> member;
+          const auto measured = m.measure(cat, g, &member);
           // The polygon's first pixel, from which the merge finds it again in its candidates.
-          const std::vector<std::uint8_t> member = pixel_mask(in.grid, w, g);
           const auto first = std::find(member.begin(), member.end(), 1);
           if (first == member.end()) return std::string();
           const auto at = static_cast<int>(first - member.begin());
           const std::pair<int, int> seed{at % w.width, at / w.width};
           const std::string read = m.candidate_runs(cat, w, seed);
           if (read.empty()) return std::string();
-          return patch_record(table_key(cat, to_wkb(g)), w, seed, read, m.measure(cat, g));
+          return patch_record(table_key(cat, to_wkb(g)), w, seed, read, measured);
         },
         [&](std::string record) {
           if (record.empty()) return;

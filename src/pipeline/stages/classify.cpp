@@ -61,7 +61,7 @@ class Classify : public Stage {
         if (ctx.compares_dates() && !ctx.vhr && !ctx.job.change_out.empty())
           io::measure_cell_patches(patch_inputs(ctx), mine,
                                    (ctx.out->staging() / kCellPatchesFile).string(), log);
-        shard_outputs(ctx, *plan, log);
+        shard_outputs(ctx, *plan, mine, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
         return;
@@ -70,16 +70,14 @@ class Classify : public Stage {
     if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
   }
 
-  /// What a shard makes of its own cells beyond the per-pixel pass: the imagery layers' pieces
-  /// (stages/imagery.h: the stretch comes from the inputs, the same in every shard), and the
-  /// tiles of the land-use and imagery layers over its cells (io::TileShards). The merge makes
-  /// the rest of the tiles and those of change.tif, which its sieve decides.
-  static void shard_outputs(RunContext& ctx, const ShardPlan& plan, const Log& log) {
+  /// What a shard makes of its own cells (`mine`, of `plan`) beyond the per-pixel pass: the imagery
+  /// layers' pieces (stages/imagery.h: the stretch comes from the inputs, the same in every shard),
+  /// and the tiles of the land-use and imagery layers over its cells (io::TileShards). The merge
+  /// makes the rest of the tiles and those of change.tif, which its sieve decides.
+  static void shard_outputs(RunContext& ctx, const ShardPlan& plan, const std::vector<Window>& mine,
+                            const Log& log) {
     if (!ctx.spec.outputs.rasters) return;
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<Window> mine;
-    for (std::size_t c = 0; c < plan.cells.size(); ++c)
-      if (plan.owner[c] == ctx.options.shard->index) mine.push_back(plan.cells[c]);
     std::vector<TileLayerSource> layers;
     for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {
       const std::string& date = ctx.spec.dates[i].date;
