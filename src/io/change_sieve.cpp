@@ -170,6 +170,13 @@ class Regions {
     ++row_;
   }
 
+  /// Labels the next row as one with no flagged pixel (a cell sieve_change leaves alone).
+  void empty_row() {
+    std::fill(prev_.begin(), prev_.end(), 0);
+    row_start_.push_back(runs_.size());
+    ++row_;
+  }
+
   /// The regions' roots (every row fed), in raster order of their first pixels.
   std::vector<std::int32_t> roots() {
     std::vector<std::int32_t> out;
@@ -421,12 +428,18 @@ struct CellRegions {
 /// Labels `cell` (pass 1 of sieve_change), in chunks of kRows rows. `only_judged`: the judged
 /// regions alone (measure_cell_sky).
 CellRegions label_cell(const SieveRasters& in, const Window& cell, VectorPart part, bool need_seed,
-                       bool seasonal, bool only_judged = false) {
+                       bool seasonal, bool only_judged = false, bool absent = false) {
   CellRegions out;
   const bool screening = in.screening != nullptr;
   if (!only_judged) out.regions.emplace(cell, false);
   if (screening) out.judged.emplace(cell, true);
   if (seasonal && !only_judged) out.rest.emplace(cell, false);
+  if (absent) {  // a cell left alone: nothing read, no region
+    for (int r = 0; r < cell.height; ++r)
+      for (auto* x : {&out.regions, &out.judged, &out.rest})
+        if (*x) (*x)->empty_row();
+    return out;
+  }
   const CellRing ring(cell, in.width, in.height);
   // In a merge, the ring's pixels read the change vector here, a strip per side.
   std::optional<ChunkSky> top, bottom, left, right;
@@ -753,10 +766,16 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   const VectorPart part = rules.cell_sky.empty() ? VectorPart::all : VectorPart::ring;
   std::unordered_map<std::int64_t, CellSkyEntry> measured;
   if (screening && part == VectorPart::ring) measured = read_cell_sky(rules.cell_sky);
+  // Cells outside rules.only hold no change here: neither read nor written.
+  auto left_alone = [&](const Window& cell) {
+    return !rules.only.empty() &&
+           std::find(rules.only.begin(), rules.only.end(), cell) == rules.only.end();
+  };
   std::vector<CellRegions> labelled;
   labelled.reserve(cells.size());
   for (const Window& cell : cells) {
-    labelled.push_back(label_cell(in, cell, part, need_seed, seasonal != nullptr));
+    labelled.push_back(
+        label_cell(in, cell, part, need_seed, seasonal != nullptr, false, left_alone(cell)));
     if (!screening || part != VectorPart::ring) continue;
     Regions& judged = *labelled.back().judged;
     for (const std::int32_t x : judged.roots()) {
@@ -814,6 +833,10 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   for (std::size_t k = 0; k < cells.size(); ++k) {
     const Window& cell = cells[k];
     CellRegions& cr = labelled[k];
+    if (left_alone(cell)) {
+      cr = {};
+      continue;
+    }
     // What each of the cell's labels comes to.
     const auto keep = regions.per_label<std::uint8_t>(
         k, [&](const Joined::Sums& s, std::size_t) { return std::uint8_t(kept(s)); });

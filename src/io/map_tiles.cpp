@@ -485,35 +485,99 @@ class TileRenderer {
             const std::size_t o = (static_cast<std::size_t>(bd) * h + r) * grid_.width + col;
             differs = !std::equal(a.begin() + o, a.begin() + o + w, b.begin() + o);
           }
-        if (!differs) continue;
-        // The cell grown by a pixel, its corners and edge midpoints in the set's CRS.
-        double xs[8], ys[8];
-        int k = 0;
-        // Grown by the pixels one read pixel spans (an overview's), plus one.
-        const double g = 1.0 + std::ceil(double(grid_.width) / src_.width);
-        for (double fc : {-g, 0.5 * w, w + g})
-          for (double fr : {-g, 0.5 * h, h + g}) {
-            if (fc == 0.5 * w && fr == 0.5 * h) continue;
-            const auto& c = grid_.transform.c;
-            xs[k] = c[0] + (col + fc) * c[1] + (row + fr) * c[2];
-            ys[k] = c[3] + (col + fc) * c[4] + (row + fr) * c[5];
-            ++k;
-          }
-        int ok[8];
-        to_set->Transform(8, xs, ys, nullptr, ok);  // points that fail are left out below
-        Box box{1e300, 1e300, -1e300, -1e300};
-        for (int i = 0; i < 8; ++i) {
-          if (!ok[i]) continue;
-          box = {std::min(box.xmin, xs[i]), std::min(box.ymin, ys[i]), std::max(box.xmax, xs[i]),
-                 std::max(box.ymax, ys[i])};
-        }
-        box = box.intersect(coverage_.in_set);
-        if (box.empty()) continue;
-        for (const auto& t : req_.set->tiles_covering(box, max_)) dirty.insert(t);
+        if (differs) mark_tiles_over({col, row, w, h}, *to_set, dirty);
       }
     }
     log_.info("tiles " + req_.out_dir + ": " + std::to_string(dirty.size()) +
               " deepest tiles over changed pixels");
+    return dirty;
+  }
+
+  /// Adds to `dirty` the deepest tiles whose pixels may come from raster pixels of `block`.
+  void mark_tiles_over(const Window& block, OGRCoordinateTransformation& to_set,
+                       std::set<TileAddress>& dirty) const {
+    // The block grown by a pixel, its corners and edge midpoints in the set's CRS.
+    double xs[8], ys[8];
+    int k = 0;
+    // Grown by the pixels one read pixel spans (an overview's), plus one.
+    const double g = 1.0 + std::ceil(double(grid_.width) / src_.width);
+    const double w = block.width, h = block.height;
+    for (double fc : {-g, 0.5 * w, w + g})
+      for (double fr : {-g, 0.5 * h, h + g}) {
+        if (fc == 0.5 * w && fr == 0.5 * h) continue;
+        const auto& c = grid_.transform.c;
+        xs[k] = c[0] + (block.col + fc) * c[1] + (block.row + fr) * c[2];
+        ys[k] = c[3] + (block.col + fc) * c[4] + (block.row + fr) * c[5];
+        ++k;
+      }
+    int ok[8];
+    to_set.Transform(8, xs, ys, nullptr, ok);  // points that fail are left out below
+    Box box{1e300, 1e300, -1e300, -1e300};
+    for (int i = 0; i < 8; ++i) {
+      if (!ok[i]) continue;
+      box = {std::min(box.xmin, xs[i]), std::min(box.ymin, ys[i]), std::max(box.xmax, xs[i]),
+             std::max(box.ymax, ys[i])};
+    }
+    box = box.intersect(coverage_.in_set);
+    if (box.empty()) return;
+    for (const auto& t : req_.set->tiles_covering(box, max_)) dirty.insert(t);
+  }
+
+  /// The merge, where shards rendered the layer from rasters of their own
+  /// (TileShards::sources): the deepest tiles of a shard over pixels of its cells where its
+  /// raster differs from the layer's (compared in blocks of 64 x 64 pixels). DamagedFileError
+  /// naming a shard's raster that cannot be read or is not on the layer's grid.
+  std::set<TileAddress> shard_differences() {
+    constexpr int kBlock = 64;
+    const TileShards& sh = *req_.shards;
+    auto to_set = make_transform(srs_from_wkt(grid_.crs_wkt), set_crs_);
+    std::set<TileAddress> dirty;
+    std::vector<std::uint8_t> a, b;
+    GDALRasterBand* mine = ds_->GetRasterBand(1);
+    for (std::size_t k = 0; k < sh.sources.size(); ++k) {
+      const std::string& path = sh.sources[k];
+      DatasetPtr theirs;
+      try {
+        theirs = open_raster(path);
+      } catch (const std::exception& e) {
+        throw DamagedFileError(path, std::string("cannot be read: ") + e.what());
+      }
+      if (theirs->GetRasterXSize() != grid_.width || theirs->GetRasterYSize() != grid_.height ||
+          theirs->GetRasterCount() != 1)
+        throw DamagedFileError(path, "is not on the grid of '" + req_.raster + "'");
+      for (int r = 0; r < sh.rows; ++r)
+        for (int c = 0; c < sh.cols; ++c) {
+          if (sh.owner.at(static_cast<std::size_t>(r) * sh.cols + c) != static_cast<int>(k))
+            continue;
+          const Window cell = Window{c * sh.cell, r * sh.cell, sh.cell, sh.cell}.intersect(
+              Window{0, 0, grid_.width, grid_.height});
+          for (int row = cell.row; row < cell.row + cell.height; row += kBlock) {
+            const int h = std::min(kBlock, cell.row + cell.height - row);
+            const auto n = static_cast<std::size_t>(cell.width) * h;
+            a.resize(n), b.resize(n);
+            CPLErrorReset();
+            if (mine->RasterIO(GF_Read, cell.col, row, cell.width, h, a.data(), cell.width, h,
+                               GDT_Byte, 0, 0, nullptr) != CE_None)
+              throw ProcessingError("cannot read '" + req_.raster + "': " + gdal_last_error());
+            if (theirs->GetRasterBand(1)->RasterIO(GF_Read, cell.col, row, cell.width, h, b.data(),
+                                                   cell.width, h, GDT_Byte, 0, 0,
+                                                   nullptr) != CE_None)
+              throw DamagedFileError(path, "cannot be read: " + gdal_last_error());
+            for (int col = 0; col < cell.width; col += kBlock) {
+              const int w = std::min(kBlock, cell.width - col);
+              bool differs = false;
+              for (int q = 0; q < h && !differs; ++q) {
+                const std::size_t o = static_cast<std::size_t>(q) * cell.width + col;
+                differs = !std::equal(a.begin() + o, a.begin() + o + w, b.begin() + o);
+              }
+              if (differs) mark_tiles_over({cell.col + col, row, w, h}, *to_set, dirty);
+            }
+          }
+        }
+    }
+    std::erase_if(dirty, [&](const TileAddress& t) { return owner(t) < 0; });
+    log_.info("tiles " + req_.out_dir + ": " + std::to_string(dirty.size()) +
+              " deepest tiles of the shards' over pixels the merge changed, rendered again");
     return dirty;
   }
 
@@ -927,29 +991,65 @@ class TileRenderer {
 
   /// The layer's tiles this call renders (TileShards), level by level: within each super
   /// tile from the deepest level up to `top`, then above it from the super tiles' level.
+  ///
+  /// The merge, where shards rendered from rasters of their own (TileShards::sources), also
+  /// writes the shards' tiles over pixels that differ (shard_differences) and their parents
+  /// (`redone_`, which link_shard_tiles leaves out); it renders the pixels of every tile those
+  /// parents are made from, and writes only those.
   void render_sharded(int super, int top) {
     const int me = req_.shards->index;
-    auto mine = [&](int z, int x0, int y0, int n) {  // n x n tiles of level z from (x0, y0)
+    std::set<TileAddress> redo_super;  // super tiles the merge renders whole (pixels)
+    std::set<TileAddress> expanded;    // shard tiles above `super` the merge makes again
+    if (me < 0 && sharded_ && !req_.shards->sources.empty()) {
+      for (TileAddress t : shard_differences())
+        for (; t.z >= std::min(min_, super); t = parent_of(t)) {
+          if (t.z >= min_) redone_.insert(t);
+          if (t.z == super) redo_super.insert(t);
+          if (t.z < super && owner(t) >= 0) expanded.insert(t);
+        }
+      // Under a shard's tile made again, the shard kept no quarters: every tile is rendered.
+      for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super))
+        for (TileAddress a = st; a.z > min_;)
+          if (expanded.count(a = parent_of(a))) {
+            redo_super.insert(st);
+            break;
+          }
+    }
+    auto under_expanded = [&](TileAddress t) {
+      while (t.z > min_)
+        if (expanded.count(t = parent_of(t))) return true;
+      return false;
+    };
+    auto mine = [&](int z, int x0, int y0, int n, bool all) {  // n x n tiles of level z
       std::vector<TileAddress> ts;
       for (int x = x0; x < x0 + n; ++x)
         for (int y = y0; y < y0 + n; ++y)
-          if (const TileAddress t{z, x, y}; exists(t) && owner(t) == me) ts.push_back(t);
+          if (const TileAddress t{z, x, y}; exists(t) && (all || owner(t) == me)) ts.push_back(t);
       return ts;
+    };
+    // What the merge writes of what it renders: its own tiles and those made again.
+    auto written = [&](const Level& level) {
+      if (redone_.empty()) return level;
+      Level out;
+      for (const auto& [t, px] : level)
+        if (owner(t) == me || redone_.count(t)) out.emplace(t, px);
+      return out;
     };
     Level kept;
     std::set<TileAddress> present;  // tiles of the current level above `super`
     for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
       if (!exists(st)) continue;
       present.insert(st);
+      const bool all = redo_super.count(st) != 0;
       Level level;
       for (int z = max_; z >= top; --z) {
         const int k = z - super;
-        const auto ts = mine(z, st.x << k, st.y << k, 1 << k);
+        const auto ts = mine(z, st.x << k, st.y << k, 1 << k, all);
         if (z == max_)
           level = ts.empty() ? Level{} : render_deepest(st, ts);
         else
           level = reduce_level(ts, level);
-        write_level(level);
+        write_level(written(level));
         keep_quarters(level);
       }
       if (super > min_) kept.merge(level);
@@ -960,9 +1060,9 @@ class TileRenderer {
       present = std::move(up);
       std::vector<TileAddress> ts;
       for (const TileAddress& t : present)
-        if (owner(t) == me) ts.push_back(t);
+        if (owner(t) == me || redone_.count(t) || under_expanded(t)) ts.push_back(t);
       kept = reduce_level(ts, kept);
-      write_level(kept);
+      write_level(written(kept));
       keep_quarters(kept);
     }
     if (quarters_out_.is_open()) {
@@ -1121,7 +1221,7 @@ class TileRenderer {
         if (!own[k].erase(t))
           throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
         const auto bytes = e.at(3).get<std::uint64_t>();
-        if (!bytes) continue;  // transparent
+        if (!bytes || redone_.count(t)) continue;  // transparent, or made again here
         const fs::path rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
                              (std::to_string(t.y) + "." + style_.format());
         const fs::path src = fs::path(dir) / rel, dst = out / rel;
@@ -1185,6 +1285,7 @@ class TileRenderer {
   int source_overview_ = -1;  ///< the overview the deepest level reads; -1 full resolution
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
   std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
+  std::set<TileAddress> redone_;       ///< the merge: shards' tiles it made again (render_sharded)
   std::ofstream quarters_out_;           ///< a shard: its quarters file
   struct Listed {
     TileAddress t;

@@ -400,9 +400,16 @@ class ChangeMarks {
 
   /// The change raster then shows the reported patches exactly: their marked pixels keep
   /// their category, every other changed pixel (specks, dropped or trimmed pixels) becomes 0.
-  void finish() {
-    const Grid g = grid_of(*change_);
-    for (const Window& w : g.blocks(512, 512)) {
+  /// `only`: over those windows (empty: the whole raster).
+  void finish(const std::vector<Window>& only = {}) {
+    std::vector<Window> windows;
+    if (only.empty()) windows = grid_of(*change_).blocks(512, 512);
+    for (const Window& o : only)
+      for (int r = o.row; r < o.row + o.height; r += 512)
+        for (int c = o.col; c < o.col + o.width; c += 512)
+          windows.push_back(
+              {c, r, std::min(512, o.col + o.width - c), std::min(512, o.row + o.height - r)});
+    for (const Window& w : windows) {
       window_io(*change_, GF_Read, w, buf_, GDT_Byte);
       for (auto& v : buf_)
         if (v >= 1 && v <= 3)
@@ -859,7 +866,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
 }
 
 void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cells,
-                          const std::string& out, const Log& log) {
+                          const std::string& out, const Log& log, bool mark_change) {
   // The candidates as the merge's sieve leaves them where it changes nothing: the change
   // values, 0 elsewhere (cloud and no data included).
   PatchInputs shard = in;
@@ -888,6 +895,8 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
   }
   DatasetPtr vds =
       polygonize_candidates(shard.candidates, in.grid, in.scratch_dir + "/cell_patch_polygons.fgb");
+  std::optional<ChangeMarks> marks;
+  if (mark_change) marks.emplace(in.change);
   std::ofstream f(out, std::ios::binary | std::ios::trunc);
   if (!f) throw ProcessingError("cannot write '" + out + "': " + std::strerror(errno));
   RecordWriter head;
@@ -907,30 +916,34 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
     int c0 = in.grid.width, c1 = 0;
     for (const Window& c : cells) c0 = std::min(c0, c.col), c1 = std::max(c1, c.col + c.width);
     ScopedBlockCache cache(patch_cache_bytes(shard, std::max(c1 - c0, 1)));
+    using Result = std::pair<std::string, std::optional<MeasuredPatch>>;
     for_each_polygon(
         *vds->GetLayer(0), shard, nullptr,
-        [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) {
+        [&](PatchMeasurer& m, ChangeCategory cat, OGRGeometry& g) -> Result {
           const auto [w, speck] = m.window_of(cat, g);
-          if (speck || w.pixels() > kMaxWindowPixels || !inside(w)) return std::string();
+          if (speck || w.pixels() > kMaxWindowPixels || !inside(w)) return {};
           std::vector<std::uint8_t> member;
-          const auto measured = m.measure(cat, g, &member);
+          auto measured = m.measure(cat, g, &member);
           // The polygon's first pixel, from which the merge finds it again in its candidates.
           const auto first = std::find(member.begin(), member.end(), 1);
-          if (first == member.end()) return std::string();
+          if (first == member.end()) return {};
           const auto at = static_cast<int>(first - member.begin());
           const std::pair<int, int> seed{at % w.width, at / w.width};
           const std::string read = m.candidate_runs(cat, w, seed);
-          if (read.empty()) return std::string();
-          return patch_record(table_key(cat, to_wkb(g)), w, seed, read, measured);
+          if (read.empty()) return {};
+          std::string record = patch_record(table_key(cat, to_wkb(g)), w, seed, read, measured);
+          return {std::move(record), std::move(measured)};
         },
-        [&](std::string record) {
-          if (record.empty()) return;
+        [&](Result result) {
+          if (result.first.empty()) return;
           RecordWriter r;
-          r.put_bytes(record);
+          r.put_bytes(result.first);
           f.write(r.str().data(), static_cast<std::streamsize>(r.str().size()));
           ++records;
+          if (marks && result.second) marks->mark(*result.second, in.grid);
         });
   }
+  if (marks) marks->finish(cells);
   f.seekp(static_cast<std::streamoff>(count_at));
   f.write(reinterpret_cast<const char*>(&records), sizeof records);
   f.close();

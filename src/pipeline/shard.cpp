@@ -210,7 +210,7 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
     const std::string tiles = cog_tiles_path(outputs[i].get<std::string>());
     if (fs::exists(ctx.out->staging() / tiles)) outputs.push_back(tiles);
   }
-  for (const char* table : {kCellSkyFile, kCellPatchesFile})
+  for (const char* table : {kCellSkyFile, kCellPatchesFile, kCellChangeFile})
     if (fs::exists(ctx.out->staging() / table)) outputs.push_back(table);
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)

@@ -68,6 +68,8 @@ json write_tile_sets(const std::vector<TileLayerSource>& layers, const std::stri
         std::error_code ec;
         return fs::exists(fs::path(d) / "tilejson.json", ec);
       });
+      if (const auto it = options.shard_sources.find(layer.name); it != options.shard_sources.end())
+        j.shards.sources = it->second;
       if (shard || (all && !j.shards.dirs.empty())) j.req.shards = &j.shards;
     }
   }

@@ -94,6 +94,10 @@ struct ChangeSieveRules {
   /// the whole change vector). The result is the same whatever the cells.
   int cell = 0;
   std::vector<std::string> cell_sky{};
+  /// A shard's own sieve (its provisional change.tif, pipeline/stages/classify.cpp): the cells
+  /// of that lattice it holds; the others are taken to hold no change, neither read nor
+  /// written (empty: every cell). Its regions are those its cells alone show.
+  std::vector<Window> only{};
 };
 
 /// Sets the change regions of `change` (8-connected pixels of values 1-3, whatever the category)

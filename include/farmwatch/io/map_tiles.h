@@ -43,6 +43,11 @@ struct TileShards {
   std::vector<int> owner;       ///< each cell's shard, row-major
   int index = -1;               ///< the shard rendering; -1: the merge
   std::vector<std::string> dirs;  ///< merge: shard k's tiles of the layer (its out_dir)
+  /// The merge: per shard, the raster (the layer's grid, one Byte band) it rendered the layer
+  /// from, where that may differ from `raster` (a shard's change.tif of its cells alone); the
+  /// merge renders again the shard's tiles over pixels that differ, and their parents. Empty:
+  /// the shards rendered the layer's own pixels.
+  std::vector<std::string> sources;
   /// The shard whose cells hold all of `w` (raster pixels), or -1.
   int owner_of(const Window& w) const;
 };

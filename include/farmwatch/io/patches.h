@@ -72,9 +72,12 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log);
 /// to `out` (binary: what the measurement depended on, then per polygon its outline, its own
 /// pixels and whether each pixel around them is a candidate, which the merge compares with its
 /// own, then the measurement). Where the merge's sieve removes or cuts the patch or frees a
-/// pixel beside it, the merge measures it again. ProcessingError naming a file that cannot be
-/// read or written.
+/// pixel beside it, the merge measures it again. With `mark_change`, `in.change` (the shard's
+/// copy, sieved over its cells) is then marked as extract_patches marks it, over the cells: the
+/// patches written kept, every other changed pixel 0 (a patch the merge measures is left out):
+/// the change.tif the cells alone give, which the merge compares with its own. ProcessingError
+/// naming a file that cannot be read or written.
 void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cells,
-                          const std::string& out, const Log& log);
+                          const std::string& out, const Log& log, bool mark_change = false);
 
 }  // namespace farmwatch::io

@@ -41,6 +41,10 @@ inline constexpr const char* kCellSkyFile = "change_sky.bin";
 /// A shard's result file: the patches of its cells, measured (io::measure_cell_patches), for
 /// the merge to take where its sieve left them as they were.
 inline constexpr const char* kCellPatchesFile = "patches.bin";
+/// A shard's result file: the change.tif its cells alone give (sieved and marked with the
+/// patches it measured, over its cells), from which it renders its change tiles; the merge
+/// renders those again where its own change.tif differs.
+inline constexpr const char* kCellChangeFile = "change_cells.tif";
 
 /// Where the run's shard results are kept (RunOptions::shard_dir, or `<output folder>.shards`).
 std::filesystem::path shard_results_dir(const RunContext& ctx);

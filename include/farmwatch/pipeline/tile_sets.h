@@ -1,11 +1,11 @@
 #pragma once
 // The tiles of the one map (一张图): every layer of a run or a night in each tile matrix set
 // asked for, as z/x/y folders, TileJSON, MBTiles and the sets' OGC TileMatrixSet documents.
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "farmwatch/core/log.h"
 #include "farmwatch/core/tile_matrix_set.h"
@@ -40,6 +40,9 @@ struct TileSetOptions {
   /// a layer from `shard_roots[k]` (the shard's `root`) where every shard has that layer.
   std::optional<io::TileShards> shards;
   std::vector<std::string> shard_roots;
+  /// The merge: per layer name, what its shards rendered it from where that may differ from
+  /// the layer's raster (io::TileShards::sources).
+  std::map<std::string, std::vector<std::string>> shard_sources;
 };
 
 /// Writes, under `root`: <set>/<layer>/{z}/{x}/{y}.png and <set>/<layer>/tilejson.json for each

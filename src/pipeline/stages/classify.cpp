@@ -11,6 +11,7 @@
 #include "farmwatch/io/change_sieve.h"
 #include "farmwatch/io/cog_writer.h"
 #include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/gis_styles.h"
 #include "farmwatch/io/patches.h"
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
@@ -57,17 +58,34 @@ class Classify : public Stage {
                                  (ctx.out->staging() / kCellSkyFile).string());
           }
         // The patches within its cells, measured for the merge (the building method's kinds
-        // come after this pass: its patches are the merge's).
-        if (ctx.compares_dates() && !ctx.vhr && !ctx.job.change_out.empty())
-          io::measure_cell_patches(patch_inputs(ctx), mine,
-                                   (ctx.out->staging() / kCellPatchesFile).string(), log);
-        shard_outputs(ctx, *plan, mine, log);
+        // come after this pass: its patches are the merge's), on the change its cells alone
+        // give: sieved as the merge sieves, then marked with those patches.
+        std::string cell_change;
+        if (ctx.compares_dates() && !ctx.vhr && !ctx.job.change_out.empty()) {
+          cell_change = (ctx.out->staging() / kCellChangeFile).string();
+          const std::string cell_candidates = (ctx.out->scratch() / "cell_candidates.tif").string();
+          std::filesystem::copy_file(ctx.job.change_out, cell_change,
+                                     std::filesystem::copy_options::overwrite_existing);
+          std::filesystem::copy_file(ctx.job.candidates_out, cell_candidates,
+                                     std::filesystem::copy_options::overwrite_existing);
+          if (ctx.job.spectral) sieve(ctx, log, cell_change, cell_candidates, mine, plan->cell);
+          io::PatchInputs in = patch_inputs(ctx);
+          in.change = cell_change;
+          in.candidates = cell_candidates;
+          io::measure_cell_patches(in, mine, (ctx.out->staging() / kCellPatchesFile).string(), log,
+                                   /*mark_change=*/true);
+          io::describe_class_raster(cell_change, io::change_entries());
+          std::error_code ec;
+          std::filesystem::remove(cell_candidates, ec);
+        }
+        shard_outputs(ctx, *plan, mine, cell_change, log);
         write_shard_result(ctx, *ctx.options.shard, *plan);
         if (ctx.options.after_shard_pass) ctx.options.after_shard_pass(ctx, *plan);
         return;
       }
     }
-    if (ctx.job.spectral && !ctx.job.change_out.empty()) sieve(ctx, log);
+    if (ctx.job.spectral && !ctx.job.change_out.empty())
+      sieve(ctx, log, ctx.job.change_out, ctx.job.candidates_out);
   }
 
   /// What a shard makes of its own cells (`mine`, of `plan`) beyond the per-pixel pass: the imagery
@@ -75,7 +93,7 @@ class Classify : public Stage {
   /// and the tiles of the land-use and imagery layers over its cells (io::TileShards). The merge
   /// makes the rest of the tiles and those of change.tif, which its sieve decides.
   static void shard_outputs(RunContext& ctx, const ShardPlan& plan, const std::vector<Window>& mine,
-                            const Log& log) {
+                            const std::string& cell_change, const Log& log) {
     if (!ctx.spec.outputs.rasters) return;
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<TileLayerSource> layers;
@@ -90,6 +108,7 @@ class Classify : public Stage {
       std::filesystem::remove(ctx.job.rgb_out[i], ec);
       layers.push_back({ctx.imagery[i], "imagery_" + date, "", "", ""});
     }
+    if (!cell_change.empty()) layers.push_back({cell_change, "change", "", "", ""});
     // The COGs' tiles over its cells (cells of 512 x 2^k pixels hold whole tiles of levels
     // 0..k); the merge encodes the levels above and copies the rest (io/cog_writer.h).
     if (plan.cell >= kBlockSize) {
@@ -148,12 +167,19 @@ class Classify : public Stage {
   /// or its shadow in one date becomes no observation in change.tif (core:
   /// screen_change_regions); the land-use maps keep their classes there, so the dates' cloud
   /// counts do not include it.
-  static void sieve(RunContext& ctx, const Log& log) {
+  ///
+  /// Sieves `change` and `candidates` (the job's, or a shard's copies, then over its cells
+  /// `only`, of `cell` pixels, and reports nothing).
+  static void sieve(RunContext& ctx, const Log& log, const std::string& change,
+                    const std::string& candidates, const std::vector<Window>& only = {},
+                    int cell = 0) {
     std::optional<io::CloudScreening> screening = cloud_screening(ctx);
     io::ChangeSieveRules rules;
     rules.min_pixels = kMinChangePixels;
     rules.need_seed = true;
     rules.screening = screening ? &*screening : nullptr;
+    rules.only = only;
+    rules.cell = cell;
     const auto dir = shard_results_dir(ctx);
     if (const int n = ctx.options.merge_shards;
         n && screening && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellSkyFile)) {
@@ -171,7 +197,11 @@ class Classify : public Stage {
       apart = days_apart_in_year(dates[0].date, dates[1].date);
     const bool seasons = apart && *apart > kSameSeasonDays;
     rules.seasonal = seasons ? &seasonal : nullptr;
-    ctx.pixels.change_pixels = io::sieve_change(ctx.job.change_out, ctx.job.candidates_out, rules);
+    if (!only.empty()) {
+      io::sieve_change(change, candidates, rules);
+      return;
+    }
+    ctx.pixels.change_pixels = io::sieve_change(change, candidates, rules);
     ctx.spectral_report["seasonal_exclusion"] = {
         {"applied", seasons},
         {"days_apart_in_year", apart ? nlohmann::json(*apart) : nlohmann::json()},

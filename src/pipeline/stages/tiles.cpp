@@ -1,4 +1,6 @@
 // Tiles of every published raster, in each tile matrix set asked for (一张图).
+#include <filesystem>
+
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
 #include "stages.h"
@@ -26,9 +28,16 @@ class Tiles : public Stage {
       check_shard_tiles(ctx, n);
       const ShardCells sc = recorded_cells(ctx, n);
       opt.shards = tile_shards(ctx.grid, shard_cell_size(ctx.grid, n), sc.cells, sc.owner, -1);
-      for (int k = 0; k < n; ++k)
-        opt.shard_roots.push_back(
-            shard_tiles_root(shard_results_dir(ctx) / ShardId{k, n}.name()).string());
+      std::vector<std::string> cell_change;
+      for (int k = 0; k < n; ++k) {
+        const auto result = shard_results_dir(ctx) / ShardId{k, n}.name();
+        opt.shard_roots.push_back(shard_tiles_root(result).string());
+        if (std::filesystem::exists(result / kCellChangeFile))
+          cell_change.push_back((result / kCellChangeFile).string());
+      }
+      // Their change tiles come from the change their cells alone give: the merge renders
+      // again those over pixels its own change.tif has otherwise.
+      if (static_cast<int>(cell_change.size()) == n) opt.shard_sources["change"] = cell_change;
     }
     ctx.tiles = write_tile_sets(layers, (staging / "tiles").string(), opt, log);
   }
