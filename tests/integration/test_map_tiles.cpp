@@ -492,6 +492,102 @@ TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
   }
 }
 
+// Shards that render a layer from rasters of their own (a shard's change.tif of its cells
+// alone, io::TileShards::sources) which differ from the merge's in a few patches, on cell
+// edges and corners among them: the merge renders again the shards' tiles over those pixels
+// and their parents, and takes every other tile of theirs as it is (hard-linked); together,
+// byte for byte the set one call writes. With the super tiles' level above the coarsest too.
+TEST(MapTilesShards, TheMergeRendersAgainOnlyTheShardsTilesOverPixelsItHasOtherwise) {
+  test::TempDir d;
+  const ClassRaster whole = make_fields(17, 2600, 2100);
+  write(whole, d / "change.tif");
+  constexpr int kCell = 256, kShards = 3;
+  io::TileShards cells;
+  cells.cell = kCell;
+  cells.cols = (whole.width + kCell - 1) / kCell;
+  cells.rows = (whole.height + kCell - 1) / kCell;
+  std::mt19937 rng(11);
+  for (int c = 0; c < cells.cols * cells.rows; ++c)
+    cells.owner.push_back(static_cast<int>(rng() % kShards));
+  const Log quiet;
+  const std::vector<pipeline::TileLayerSource> layer = {{d / "change.tif", "change", "", "", ""}};
+  for (const auto& [min_zoom, max_zoom] : std::vector<std::pair<int, int>>{{-1, -1}, {13, -1}}) {
+    const std::string tag = std::to_string(min_zoom) + std::to_string(max_zoom);
+    pipeline::TileSetOptions opt;
+    opt.min_zoom = min_zoom;
+    opt.max_zoom = max_zoom;
+    pipeline::write_tile_sets(layer, d / ("full" + tag), opt, quiet);
+    std::vector<std::string> sources;
+    std::vector<Window> differ;  // pixels where a shard's raster is not the merge's
+    for (int k = 0; k < kShards; ++k) {
+      ClassRaster mine = whole;
+      for (int y = 0; y < whole.height; ++y)
+        for (int x = 0; x < whole.width; ++x)
+          if (cells.owner[(y / kCell) * cells.cols + x / kCell] != k)
+            mine.codes[y * whole.width + x] = 9;
+      // In three of its cells: a patch inside, one on the cell's right edge, one in its
+      // bottom-right corner.
+      int made = 0;
+      for (int c = 0; c < cells.cols * cells.rows && made < 3; ++c) {
+        if (cells.owner[c] != k || (c % cells.cols + 1) * kCell > whole.width ||
+            (c / cells.cols + 1) * kCell > whole.height)
+          continue;
+        const int x0 = (c % cells.cols) * kCell, y0 = (c / cells.cols) * kCell;
+        const Window w = made == 0   ? Window{x0 + 100, y0 + 90, 12, 9}
+                         : made == 1 ? Window{x0 + kCell - 3, y0 + 40, 3, 20}
+                                     : Window{x0 + kCell - 1, y0 + kCell - 1, 1, 1};
+        for (int y = w.row; y < w.row + w.height; ++y)
+          for (int x = w.col; x < w.col + w.width; ++x) {
+            auto& v = mine.codes[y * whole.width + x];
+            v = v == 2 ? 3 : 2;
+          }
+        differ.push_back(w);
+        ++made;
+      }
+      const std::string id = tag + "_" + std::to_string(k);
+      sources.push_back(d / ("change" + id + ".tif"));
+      write(mine, sources.back());
+      pipeline::TileSetOptions s = opt;
+      s.shards = cells;
+      s.shards->index = k;
+      const std::string root = d / ("shard" + id);
+      pipeline::write_tile_sets({{sources.back(), "change", "", "", ""}}, root, s, quiet);
+      opt.shard_roots.push_back(root);
+    }
+    ASSERT_EQ(differ.size(), 3u * kShards);
+    opt.shards = cells;
+    opt.shards->index = -1;
+    opt.shard_sources["change"] = sources;
+    pipeline::write_tile_sets(layer, d / ("merged" + tag), opt, quiet);
+    for (const char* grid : {"webmercator", "tianditu-c"}) {
+      const fs::path a = fs::path(d / ("full" + tag)) / grid / "change",
+                     b = fs::path(d / ("merged" + tag)) / grid / "change";
+      const auto fa = tile_files(a), fb = tile_files(b);
+      ASSERT_EQ(fa.size(), fb.size()) << grid << " z.." << tag;
+      for (std::size_t i = 0; i < fa.size(); ++i) {
+        ASSERT_EQ(fs::relative(fa[i], a), fs::relative(fb[i], b));
+        ASSERT_EQ(bytes_of(fa[i]), bytes_of(fb[i])) << fb[i];
+      }
+      EXPECT_EQ(bytes_of(d / ("full" + tag + "/webmercator/change.mbtiles")),
+                bytes_of(d / ("merged" + tag + "/webmercator/change.mbtiles")));
+      // Most of the shards' deepest tiles are taken as they are; those over a patch are not.
+      int deepest = 0;
+      for (const auto& e : fs::directory_iterator(b))
+        if (e.is_directory()) deepest = std::max(deepest, std::stoi(e.path().filename().string()));
+      std::size_t theirs = 0, linked = 0;
+      for (const std::string& root : opt.shard_roots)
+        if (fs::exists(fs::path(root) / grid / "change" / std::to_string(deepest)))
+          theirs += tile_files(fs::path(root) / grid / "change" / std::to_string(deepest)).size();
+      for (const auto& f : tile_files(b / std::to_string(deepest)))
+        linked += fs::hard_link_count(f) > 1;
+      EXPECT_GT(linked * 4, theirs * 3)
+          << grid << " z.." << tag << ": " << linked << " of " << theirs;
+      EXPECT_LT(linked, theirs) << grid << " z.." << tag
+                                << ": the tiles over the patches are rendered again";
+    }
+  }
+}
+
 TEST(MapTilesInput, AClassRasterWithoutColourTableGetsColoursOfItsOwn) {
   test::TempDir d;
   write(make_fields(3), d / "plain.tif", false);
