@@ -411,6 +411,18 @@ std::vector<fs::path> tile_files(const fs::path& dir) {
   return out;
 }
 
+/// `raster` cut into cells of `cell` pixels, each dealt at random (`seed`) to one of `shards`.
+io::TileShards random_cells(const ClassRaster& raster, int cell, int shards, unsigned seed) {
+  io::TileShards cells;
+  cells.cell = cell;
+  cells.cols = (raster.width + cell - 1) / cell;
+  cells.rows = (raster.height + cell - 1) / cell;
+  std::mt19937 rng(seed);
+  for (int c = 0; c < cells.cols * cells.rows; ++c)
+    cells.owner.push_back(static_cast<int>(rng() % shards));
+  return cells;
+}
+
 // A run cut into shards (io::TileShards): each shard renders the tiles over its own cells from
 // a copy of the rasters where every other cell holds what the merge's rasters lack there (a
 // class, a magenta), the merge renders the rest from the whole rasters and the parents across
@@ -423,13 +435,7 @@ TEST(MapTilesShards, ShardsAndTheMergeWriteWhatOneCallWrites) {
   write(whole, d / "landuse.tif");
   write_rgba(whole, d / "imagery.tif");
   constexpr int kCell = 256, kShards = 3;
-  io::TileShards cells;
-  cells.cell = kCell;
-  cells.cols = (whole.width + kCell - 1) / kCell;
-  cells.rows = (whole.height + kCell - 1) / kCell;
-  std::mt19937 rng(5);
-  for (int c = 0; c < cells.cols * cells.rows; ++c)
-    cells.owner.push_back(static_cast<int>(rng() % kShards));
+  const io::TileShards cells = random_cells(whole, kCell, kShards, 5);
   const Log quiet;  // no sink
   const std::vector<pipeline::TileLayerSource> both = {
       {d / "landuse.tif", "landuse", "", "", ""}, {d / "imagery.tif", "imagery", "", "", ""}};
@@ -502,13 +508,7 @@ TEST(MapTilesShards, TheMergeRendersAgainOnlyTheShardsTilesOverPixelsItHasOtherw
   const ClassRaster whole = make_fields(17, 2600, 2100);
   write(whole, d / "change.tif");
   constexpr int kCell = 256, kShards = 3;
-  io::TileShards cells;
-  cells.cell = kCell;
-  cells.cols = (whole.width + kCell - 1) / kCell;
-  cells.rows = (whole.height + kCell - 1) / kCell;
-  std::mt19937 rng(11);
-  for (int c = 0; c < cells.cols * cells.rows; ++c)
-    cells.owner.push_back(static_cast<int>(rng() % kShards));
+  const io::TileShards cells = random_cells(whole, kCell, kShards, 11);
   const Log quiet;
   const std::vector<pipeline::TileLayerSource> layer = {{d / "change.tif", "change", "", "", ""}};
   for (const auto& [min_zoom, max_zoom] : std::vector<std::pair<int, int>>{{-1, -1}, {13, -1}}) {
