@@ -993,63 +993,37 @@ class TileRenderer {
   /// tile from the deepest level up to `top`, then above it from the super tiles' level.
   ///
   /// The merge, where shards rendered from rasters of their own (TileShards::sources), also
-  /// writes the shards' tiles over pixels that differ (shard_differences) and their parents
-  /// (`redone_`, which link_shard_tiles leaves out); it renders the pixels of every tile those
-  /// parents are made from, and writes only those.
+  /// makes the shards' tiles over pixels that differ (shard_differences) and their parents
+  /// (`redone_`, which link_shard_tiles leaves out): a parent from its children made here, the
+  /// quarters the shards kept, or the other children's own tiles as their shard wrote them.
   void render_sharded(int super, int top) {
     const int me = req_.shards->index;
-    std::set<TileAddress> redo_super;  // super tiles the merge renders whole (pixels)
-    std::set<TileAddress> expanded;    // shard tiles above `super` the merge makes again
-    if (me < 0 && sharded_ && !req_.shards->sources.empty()) {
+    if (me < 0 && sharded_ && !req_.shards->sources.empty())
       for (TileAddress t : shard_differences())
-        for (; t.z >= std::min(min_, super); t = parent_of(t)) {
-          if (t.z >= min_) redone_.insert(t);
-          if (t.z == super) redo_super.insert(t);
-          if (t.z < super && owner(t) >= 0) expanded.insert(t);
-        }
-      // Under a shard's tile made again, the shard kept no quarters: every tile is rendered.
-      for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super))
-        for (TileAddress a = st; a.z > min_;)
-          if (expanded.count(a = parent_of(a))) {
-            redo_super.insert(st);
-            break;
-          }
-    }
-    auto under_expanded = [&](TileAddress t) {
-      while (t.z > min_)
-        if (expanded.count(t = parent_of(t))) return true;
-      return false;
-    };
-    auto mine = [&](int z, int x0, int y0, int n, bool all) {  // n x n tiles of level z
+        for (; t.z >= min_; t = parent_of(t)) redone_.insert(t);
+    if (!redone_.empty()) read_shard_manifests();
+    auto made_here = [&](const TileAddress& t) { return owner(t) == me || redone_.count(t); };
+    auto mine = [&](int z, int x0, int y0, int n) {  // n x n tiles of level z from (x0, y0)
       std::vector<TileAddress> ts;
       for (int x = x0; x < x0 + n; ++x)
         for (int y = y0; y < y0 + n; ++y)
-          if (const TileAddress t{z, x, y}; exists(t) && (all || owner(t) == me)) ts.push_back(t);
+          if (const TileAddress t{z, x, y}; exists(t) && made_here(t)) ts.push_back(t);
       return ts;
-    };
-    // What the merge writes of what it renders: its own tiles and those made again.
-    auto written = [&](const Level& level) {
-      if (redone_.empty()) return level;
-      Level out;
-      for (const auto& [t, px] : level)
-        if (owner(t) == me || redone_.count(t)) out.emplace(t, px);
-      return out;
     };
     Level kept;
     std::set<TileAddress> present;  // tiles of the current level above `super`
     for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
       if (!exists(st)) continue;
       present.insert(st);
-      const bool all = redo_super.count(st) != 0;
       Level level;
       for (int z = max_; z >= top; --z) {
         const int k = z - super;
-        const auto ts = mine(z, st.x << k, st.y << k, 1 << k, all);
+        const auto ts = mine(z, st.x << k, st.y << k, 1 << k);
         if (z == max_)
           level = ts.empty() ? Level{} : render_deepest(st, ts);
         else
           level = reduce_level(ts, level);
-        write_level(written(level));
+        write_level(level);
         keep_quarters(level);
       }
       if (super > min_) kept.merge(level);
@@ -1060,9 +1034,9 @@ class TileRenderer {
       present = std::move(up);
       std::vector<TileAddress> ts;
       for (const TileAddress& t : present)
-        if (owner(t) == me || redone_.count(t) || under_expanded(t)) ts.push_back(t);
+        if (made_here(t)) ts.push_back(t);
       kept = reduce_level(ts, kept);
-      write_level(written(kept));
+      write_level(kept);
       keep_quarters(kept);
     }
     if (quarters_out_.is_open()) {
@@ -1133,7 +1107,14 @@ class TileRenderer {
         if (const auto it = below.find(c); it != below.end()) {
           if (!it->second.empty()) quarter[q] = quadrant(it->second);
         } else if (const int k = shard[4 * i + q]; k >= 0 && k != req_.shards->index) {
-          quarter[q] = shard_quarter(c);
+          // A shard keeps the quarters of its tiles whose parent is not its own; a parent of
+          // its made again here takes its other children as the shard wrote them.
+          if (quarters_.count(c)) {
+            quarter[q] = shard_quarter(c);
+          } else {
+            const TilePixels px = shard_tile_pixels(k, c);
+            if (!px.empty()) quarter[q] = quadrant(px);
+          }
         }
       }
       out[i] = assemble(quarter);
@@ -1160,6 +1141,43 @@ class TileRenderer {
     f.read(reinterpret_cast<char*>(q.px.data()), static_cast<std::streamsize>(r.bytes));
     if (!f) throw DamagedFileError(r.file.string(), "cannot be read (cut short?)");
     return q;
+  }
+
+  /// The merge: the pixels of shard `k`'s tile `t` as it wrote it (empty: transparent), checked
+  /// against the size and CRC-32 its manifest lists. DamagedFileError naming the file otherwise.
+  /// (Thread-safe once read_shard_manifests has run.)
+  TilePixels shard_tile_pixels(int k, const TileAddress& t) const {
+    const std::string& dir = req_.shards->dirs.at(static_cast<std::size_t>(k));
+    const auto& listed = shard_listed_.at(static_cast<std::size_t>(k));
+    const fs::path manifest = fs::path(dir) / kShardTilesManifest;
+    const auto it = listed.find(t);
+    if (it == listed.end())
+      throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+    if (!it->second.first) return {};  // transparent
+    const fs::path p = fs::path(dir) / std::to_string(t.z) / std::to_string(t.x) /
+                       (std::to_string(t.y) + "." + style_.format());
+    const auto png = file_bytes(p, it->second.first);
+    if (!png || crc_of(png->data(), png->size()) != it->second.second)
+      throw DamagedFileError(p.string(), "is missing or not as the shard wrote it");
+    DecodedPng d = decode_png(p.string());
+    if (d.width != kTileSize || d.height != kTileSize || d.indexed == style_.imagery)
+      throw DamagedFileError(p.string(), "is not a tile of this layer");
+    return std::move(d.pixels);
+  }
+
+  /// The merge: every shard's manifest, for shard_tile_pixels.
+  void read_shard_manifests() {
+    shard_listed_.assign(req_.shards->dirs.size(), {});
+    for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
+      const fs::path manifest = fs::path(req_.shards->dirs[k]) / kShardTilesManifest;
+      std::ifstream mf(manifest);
+      const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
+      if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array())
+        throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+      for (const json& e : m["tiles"])
+        shard_listed_[k][TileAddress{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()}] =
+            {e.at(3).get<std::uint64_t>(), e.at(4).get<std::uint32_t>()};
+    }
   }
 
   /// The merge: each shard's tiles were made with the same levels and colours; where its
@@ -1286,6 +1304,8 @@ class TileRenderer {
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
   std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
   std::set<TileAddress> redone_;       ///< the merge: shards' tiles it made again (render_sharded)
+  /// The merge: per shard, its manifest's tiles (bytes, CRC-32) (read_shard_manifests).
+  std::vector<std::map<TileAddress, std::pair<std::uint64_t, std::uint32_t>>> shard_listed_;
   std::ofstream quarters_out_;           ///< a shard: its quarters file
   struct Listed {
     TileAddress t;

@@ -507,12 +507,16 @@ TEST(MapTilesShards, TheMergeRendersAgainOnlyTheShardsTilesOverPixelsItHasOtherw
   test::TempDir d;
   const ClassRaster whole = make_fields(17, 2600, 2100);
   write(whole, d / "change.tif");
-  constexpr int kCell = 256, kShards = 3;
-  const io::TileShards cells = random_cells(whole, kCell, kShards, 11);
+  constexpr int kShards = 3;
   const Log quiet;
   const std::vector<pipeline::TileLayerSource> layer = {{d / "change.tif", "change", "", "", ""}};
-  for (const auto& [min_zoom, max_zoom] : std::vector<std::pair<int, int>>{{-1, -1}, {13, -1}}) {
-    const std::string tag = std::to_string(min_zoom) + std::to_string(max_zoom);
+  // Small cells: most parents are the merge's; large ones: most are a shard's, whose other
+  // children the merge takes from that shard's tiles.
+  for (const auto& [kCell, min_zoom, max_zoom] :
+       std::vector<std::array<int, 3>>{{256, -1, -1}, {256, 13, -1}, {1024, -1, -1}}) {
+    const io::TileShards cells = random_cells(whole, kCell, kShards, 11);
+    const std::string tag =
+        std::to_string(kCell) + "_" + std::to_string(min_zoom) + std::to_string(max_zoom);
     pipeline::TileSetOptions opt;
     opt.min_zoom = min_zoom;
     opt.max_zoom = max_zoom;
@@ -554,7 +558,7 @@ TEST(MapTilesShards, TheMergeRendersAgainOnlyTheShardsTilesOverPixelsItHasOtherw
       pipeline::write_tile_sets({{sources.back(), "change", "", "", ""}}, root, s, quiet);
       opt.shard_roots.push_back(root);
     }
-    ASSERT_EQ(differ.size(), 3u * kShards);
+    ASSERT_GE(differ.size(), 3u);
     opt.shards = cells;
     opt.shards->index = -1;
     opt.shard_sources["change"] = sources;
