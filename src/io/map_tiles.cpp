@@ -1,8 +1,8 @@
-#include "farmwatch/io/text_file.h"
 #include "farmwatch/io/map_tiles.h"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -10,20 +10,20 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <iterator>
 #include <map>
-#include <optional>
-#include <set>
-
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <zlib.h>
+#include <optional>
+#include <set>
+#include <sstream>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
-#include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/io/gdal_setup.h"
+#include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/io/text_file.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 #include "png_codec.h"
@@ -299,6 +299,12 @@ class TileRenderer {
       // copy (none) and the merge's differ: the merge renders everything.
       const double first_overview = double(grid_.width) / ((grid_.width + 1) / 2);
       sharded_ = source_overview_ < 0 && tile_ground_ / ground_res_ + 1e-9 < first_overview;
+      std::ostringstream key;
+      key.precision(17);
+      key << req.set->id << ' ' << min_ << ' ' << max_ << ' ' << grid_.width << ' ' << grid_.height
+          << ' ' << grid_.crs_wkt;
+      for (double v : grid_.transform.c) key << ' ' << v;
+      owners_ = &(*req.shards->owner_cache)[key.str()];
       if (req.shards->index < 0)
         check_shard_sets();
       else
@@ -968,10 +974,25 @@ class TileRenderer {
     return {t.z + 1, 2 * t.x + (q & 1), 2 * t.y + (q >> 1)};
   }
 
+  /// Whether the raster pixels of tile `t`, grown by 8, touch a cell of shard `k`.
+  bool near_cells_of(int k, const TileAddress& t) {
+    const Box b = req_.set->tile_bounds(t).intersect(coverage_.in_set);
+    if (b.empty()) return false;
+    const Window w = window_of(to_raster_box(b), src_);
+    const TileShards& sh = *req_.shards;
+    const int c0 = std::max(0, (w.col - 8) / sh.cell), r0 = std::max(0, (w.row - 8) / sh.cell);
+    const int c1 = std::min(sh.cols - 1, (w.col + w.width + 8) / sh.cell);
+    const int r1 = std::min(sh.rows - 1, (w.row + w.height + 8) / sh.cell);
+    for (int r = r0; r <= r1; ++r)
+      for (int c = c0; c <= c1; ++c)
+        if (sh.owner.at(static_cast<std::size_t>(r) * sh.cols + c) == k) return true;
+    return false;
+  }
+
   /// The shard that renders tile `t`, -1 for the merge (TileShards).
   int owner(const TileAddress& t) {
     if (!sharded_) return -1;
-    if (const auto it = owners_.find(t); it != owners_.end()) return it->second;
+    if (const auto it = owners_->find(t); it != owners_->end()) return it->second;
     int o = -1;
     if (t.z == max_) {
       const Box b = req_.set->tile_bounds(t).intersect(coverage_.in_set);
@@ -985,7 +1006,7 @@ class TileRenderer {
         }
       o = seen < 0 ? -1 : seen;
     }
-    owners_.emplace(t, o);
+    owners_->emplace(t, o);
     return o;
   }
 
@@ -1014,6 +1035,8 @@ class TileRenderer {
     std::set<TileAddress> present;  // tiles of the current level above `super`
     for (const TileAddress& st : req_.set->tiles_covering(coverage_.in_set, super)) {
       if (!exists(st)) continue;
+      // A shard owns no tile of a super tile whose pixels (and a margin) miss its cells.
+      if (me >= 0 && !near_cells_of(me, st)) continue;
       present.insert(st);
       Level level;
       for (int z = max_; z >= top; --z) {
@@ -1129,7 +1152,7 @@ class TileRenderer {
     const auto it = quarters_.find(t);
     if (it == quarters_.end())
       throw DamagedFileError(
-          quarters_path(req_.shards->dirs.at(static_cast<std::size_t>(owners_.at(t)))).string(),
+          quarters_path(req_.shards->dirs.at(static_cast<std::size_t>(owners_->at(t)))).string(),
           "lacks tile " + std::to_string(t.z) + "/" + std::to_string(t.x) + "/" +
               std::to_string(t.y));
     const QuarterRecord& r = it->second;
@@ -1224,7 +1247,7 @@ class TileRenderer {
     const fs::path out(req_.out_dir);
     std::set<std::string> made;  // folders made (one call per folder, not per tile)
     std::vector<std::set<TileAddress>> own(req_.shards->dirs.size());
-    for (const auto& [t, k] : owners_)
+    for (const auto& [t, k] : *owners_)
       if (k >= 0 && static_cast<std::size_t>(k) < own.size()) own[static_cast<std::size_t>(k)].insert(t);
     for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
       const std::string& dir = req_.shards->dirs[k];
@@ -1302,7 +1325,9 @@ class TileRenderer {
   double tile_ground_ = 0;    ///< metres on the ground of a deepest tile's pixel
   int source_overview_ = -1;  ///< the overview the deepest level reads; -1 full resolution
   bool sharded_ = false;      ///< shards render their tiles (TileShards)
-  std::map<TileAddress, int> owners_;  ///< each tile's shard (-1: the merge's), as found
+  /// Each tile's shard (-1: the merge's), as found: in TileShards::owner_cache, shared by the
+  /// layers on the same grid and levels.
+  std::map<TileAddress, int>* owners_ = nullptr;
   std::set<TileAddress> redone_;       ///< the merge: shards' tiles it made again (render_sharded)
   /// The merge: per shard, its manifest's tiles (bytes, CRC-32) (read_shard_manifests).
   std::vector<std::map<TileAddress, std::pair<std::uint64_t, std::uint32_t>>> shard_listed_;

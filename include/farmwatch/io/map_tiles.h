@@ -3,11 +3,12 @@
 // {z}/{x}/{y}.png with a TileJSON 3.0 file, rendered whole or updated from a previous set.
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "farmwatch/core/class_table.h"
 #include "farmwatch/core/geo.h"
@@ -48,6 +49,10 @@ struct TileShards {
   /// merge renders again the shard's tiles over pixels that differ, and their parents. Empty:
   /// the shards rendered the layer's own pixels.
   std::vector<std::string> sources;
+  /// Each tile's shard as found, per tile matrix set, levels and grid: shared by the copies of
+  /// one TileShards (a run's layers share their grid), so it is found once.
+  std::shared_ptr<std::map<std::string, std::map<TileAddress, int>>> owner_cache =
+      std::make_shared<std::map<std::string, std::map<TileAddress, int>>>();
   /// The shard whose cells hold all of `w` (raster pixels), or -1.
   int owner_of(const Window& w) const;
 };
