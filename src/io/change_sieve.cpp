@@ -166,13 +166,15 @@ class Regions {
       cur_[c] = l;
     }
     std::swap(prev_, cur_);
+    blank_ = false;
     row_start_.push_back(runs_.size());
     ++row_;
   }
 
   /// Labels the next row as one with no flagged pixel (a cell sieve_change leaves alone).
   void empty_row() {
-    std::fill(prev_.begin(), prev_.end(), 0);
+    if (!blank_) std::fill(prev_.begin(), prev_.end(), 0);
+    blank_ = true;  // until row() labels a row
     row_start_.push_back(runs_.size());
     ++row_;
   }
@@ -251,6 +253,7 @@ class Regions {
   int row_ = 0;                             ///< rows fed
   std::vector<SkySums> sky_;                ///< per label, with the cloud screening
   std::vector<std::int32_t> prev_, cur_;
+  bool blank_ = false;  ///< prev_ holds no label (empty_row)
   std::vector<Run> runs_;
   std::vector<std::size_t> row_start_;  ///< first run of each row, and the end
 };

@@ -531,8 +531,9 @@ class TileRenderer {
 
   /// The merge, where shards rendered the layer from rasters of their own
   /// (TileShards::sources): the deepest tiles of a shard over pixels of its cells where its
-  /// raster differs from the layer's (compared in blocks of 64 x 64 pixels). DamagedFileError
-  /// naming a shard's raster that cannot be read or is not on the layer's grid.
+  /// raster differs from the layer's (compared in blocks of 64 x 64 pixels). ProcessingError
+  /// naming a shard's raster that cannot be read; DamagedFileError naming one that is not a
+  /// Byte raster on the layer's grid.
   std::set<TileAddress> shard_differences() {
     constexpr int kBlock = 64;
     const TileShards& sh = *req_.shards;
@@ -542,15 +543,12 @@ class TileRenderer {
     GDALRasterBand* mine = ds_->GetRasterBand(1);
     for (std::size_t k = 0; k < sh.sources.size(); ++k) {
       const std::string& path = sh.sources[k];
-      DatasetPtr theirs;
-      try {
-        theirs = open_raster(path);
-      } catch (const std::exception& e) {
-        throw DamagedFileError(path, std::string("cannot be read: ") + e.what());
-      }
-      if (theirs->GetRasterXSize() != grid_.width || theirs->GetRasterYSize() != grid_.height ||
-          theirs->GetRasterCount() != 1)
-        throw DamagedFileError(path, "is not on the grid of '" + req_.raster + "'");
+      DatasetPtr theirs = open_raster(path);  // ProcessingError naming it
+      const Grid g = grid_of(*theirs);
+      if (g.width != grid_.width || g.height != grid_.height || g.transform != grid_.transform ||
+          theirs->GetRasterCount() != 1 ||
+          theirs->GetRasterBand(1)->GetRasterDataType() != GDT_Byte)
+        throw DamagedFileError(path, "is not a Byte raster on the grid of '" + req_.raster + "'");
       for (int r = 0; r < sh.rows; ++r)
         for (int c = 0; c < sh.cols; ++c) {
           if (sh.owner.at(static_cast<std::size_t>(r) * sh.cols + c) != static_cast<int>(k))
@@ -568,7 +566,7 @@ class TileRenderer {
             if (theirs->GetRasterBand(1)->RasterIO(GF_Read, cell.col, row, cell.width, h, b.data(),
                                                    cell.width, h, GDT_Byte, 0, 0,
                                                    nullptr) != CE_None)
-              throw DamagedFileError(path, "cannot be read: " + gdal_last_error());
+              throw ProcessingError("cannot read '" + path + "': " + gdal_last_error());
             for (int col = 0; col < cell.width; col += kBlock) {
               const int w = std::min(kBlock, cell.width - col);
               bool differs = false;
@@ -1097,6 +1095,7 @@ class TileRenderer {
   /// A shard: the quarter each of `level`'s tiles makes of its parent, where the merge makes
   /// the parent.
   void keep_quarters(const Level& level) {
+    if (!quarters_out_.is_open()) return;  // the merge
     for (const auto& [t, px] : level) {
       if (t.z <= min_ || owner(parent_of(t)) == req_.shards->index) continue;
       const Quadrant q = px.empty() ? Quadrant{} : quadrant(px);
@@ -1122,6 +1121,8 @@ class TileRenderer {
       for (int q = 0; q < 4; ++q)
         if (const TileAddress c = child_of(ts[i], q); !below.count(c) && exists(c))
           shard[4 * i + q] = owner(c);
+    std::vector<int> made_for(ts.size());  // each tile's own shard (-1: the merge's)
+    for (std::size_t i = 0; i < ts.size(); ++i) made_for[i] = owner(ts[i]);
     std::vector<TilePixels> out(ts.size());
     tbb::parallel_for(std::size_t(0), ts.size(), [&](std::size_t i) {
       std::array<Quadrant, 4> quarter;
@@ -1132,7 +1133,7 @@ class TileRenderer {
         } else if (const int k = shard[4 * i + q]; k >= 0 && k != req_.shards->index) {
           // A shard keeps the quarters of its tiles whose parent is not its own; a parent of
           // its made again here takes its other children as the shard wrote them.
-          if (quarters_.count(c)) {
+          if (made_for[i] != k) {
             quarter[q] = shard_quarter(c);
           } else {
             const TilePixels px = shard_tile_pixels(k, c);
@@ -1197,9 +1198,14 @@ class TileRenderer {
       const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
       if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array())
         throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
-      for (const json& e : m["tiles"])
-        shard_listed_[k][TileAddress{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()}] =
-            {e.at(3).get<std::uint64_t>(), e.at(4).get<std::uint32_t>()};
+      try {
+        for (const json& e : m["tiles"])
+          shard_listed_[k]
+                       [TileAddress{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()}] = {
+                           e.at(3).get<std::uint64_t>(), e.at(4).get<std::uint32_t>()};
+      } catch (const json::exception&) {
+        throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+      }
     }
   }
 

@@ -400,11 +400,11 @@ class ChangeMarks {
 
   /// The change raster then shows the reported patches exactly: their marked pixels keep
   /// their category, every other changed pixel (specks, dropped or trimmed pixels) becomes 0.
-  /// `only`: over those windows (empty: the whole raster).
-  void finish(const std::vector<Window>& only = {}) {
+  /// `only`: over those windows (null: the whole raster).
+  void finish(const std::vector<Window>* only = nullptr) {
     std::vector<Window> windows;
-    if (only.empty()) windows = grid_of(*change_).blocks(512, 512);
-    for (const Window& o : only)
+    if (!only) windows = grid_of(*change_).blocks(512, 512);
+    for (const Window& o : only ? *only : std::vector<Window>{})
       for (int r = o.row; r < o.row + o.height; r += 512)
         for (int c = o.col; c < o.col + o.width; c += 512)
           windows.push_back(
@@ -943,7 +943,7 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
           if (marks && result.second) marks->mark(*result.second, in.grid);
         });
   }
-  if (marks) marks->finish(cells);
+  if (marks) marks->finish(&cells);
   f.seekp(static_cast<std::streamoff>(count_at));
   f.write(reinterpret_cast<const char*>(&records), sizeof records);
   f.close();

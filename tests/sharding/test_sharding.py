@@ -206,8 +206,11 @@ def generated():
             f.seek(-1, 1)
             f.write(bytes([b[0] ^ 1]))
     for what in ("a shard tile removed", "a shard tile changed in place",
-                 "a shard's quarters changed in place"):
-        if what == "a shard tile removed":
+                 "a shard's quarters changed in place", "a shard's change_cells.tif removed"):
+        if what == "a shard's change_cells.tif removed":
+            fw("run", p, "--shard", "2/4", "-q", *at[four])
+            os.remove(os.path.join(shard2, "change_cells.tif"))
+        elif what == "a shard tile removed":
             os.remove(sorted(glob.glob(os.path.join(shard2, "tiles", "webmercator", "imagery_*",
                                                     "*", "*", "*.jpg")))[0])
         elif what == "a shard tile changed in place":

@@ -50,7 +50,8 @@ struct TileShards {
   /// the shards rendered the layer's own pixels.
   std::vector<std::string> sources;
   /// Each tile's shard as found, per tile matrix set, levels and grid: shared by the copies of
-  /// one TileShards (a run's layers share their grid), so it is found once.
+  /// one TileShards (a run's layers share their grid), so it is found once. It does not depend
+  /// on `index`; copies must keep `cell`, `cols`, `rows` and `owner`.
   std::shared_ptr<std::map<std::string, std::map<TileAddress, int>>> owner_cache =
       std::make_shared<std::map<std::string, std::map<TileAddress, int>>>();
   /// The shard whose cells hold all of `w` (raster pixels), or -1.

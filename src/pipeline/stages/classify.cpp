@@ -68,7 +68,7 @@ class Classify : public Stage {
                                      std::filesystem::copy_options::overwrite_existing);
           std::filesystem::copy_file(ctx.job.candidates_out, cell_candidates,
                                      std::filesystem::copy_options::overwrite_existing);
-          if (ctx.job.spectral) sieve(ctx, log, cell_change, cell_candidates, mine, plan->cell);
+          if (ctx.job.spectral) sieve(ctx, log, cell_change, cell_candidates, &mine, plan->cell);
           io::PatchInputs in = patch_inputs(ctx);
           in.change = cell_change;
           in.candidates = cell_candidates;
@@ -171,18 +171,24 @@ class Classify : public Stage {
   /// Sieves `change` and `candidates` (the job's, or a shard's copies, then over its cells
   /// `only`, of `cell` pixels, and reports nothing).
   static void sieve(RunContext& ctx, const Log& log, const std::string& change,
-                    const std::string& candidates, const std::vector<Window>& only = {},
+                    const std::string& candidates, const std::vector<Window>* only = nullptr,
                     int cell = 0) {
+    if (only && only->empty()) return;  // a shard without cells
     std::optional<io::CloudScreening> screening = cloud_screening(ctx);
     io::ChangeSieveRules rules;
     rules.min_pixels = kMinChangePixels;
     rules.need_seed = true;
     rules.screening = screening ? &*screening : nullptr;
-    rules.only = only;
+    if (only) rules.only = *only;
     rules.cell = cell;
     const auto dir = shard_results_dir(ctx);
-    if (const int n = ctx.options.merge_shards;
-        n && screening && std::filesystem::exists(dir / ShardId{0, n}.name() / kCellSkyFile)) {
+    const auto own_sky = ctx.out->staging() / kCellSkyFile;
+    if (only && screening && std::filesystem::exists(own_sky)) {
+      // A shard: what its cells told measure_cell_sky, the change vector read on their rings.
+      rules.cell_sky = {own_sky.string()};
+    } else if (const int n = ctx.options.merge_shards;
+               n && screening &&
+               std::filesystem::exists(dir / ShardId{0, n}.name() / kCellSkyFile)) {
       // What the shards measured of their cells' change vector (measure_cell_sky): the merge
       // reads it only along the cells' edges (without it, all of it: the same result).
       for (int k = 0; k < n; ++k)
@@ -197,7 +203,7 @@ class Classify : public Stage {
       apart = days_apart_in_year(dates[0].date, dates[1].date);
     const bool seasons = apart && *apart > kSameSeasonDays;
     rules.seasonal = seasons ? &seasonal : nullptr;
-    if (!only.empty()) {
+    if (only) {
       io::sieve_change(change, candidates, rules);
       return;
     }
