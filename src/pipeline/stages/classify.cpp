@@ -64,10 +64,14 @@ class Classify : public Stage {
         if (ctx.compares_dates() && !ctx.vhr && !ctx.job.change_out.empty()) {
           cell_change = (ctx.out->staging() / kCellChangeFile).string();
           const std::string cell_candidates = (ctx.out->scratch() / "cell_candidates.tif").string();
-          std::filesystem::copy_file(ctx.job.change_out, cell_change,
-                                     std::filesystem::copy_options::overwrite_existing);
-          std::filesystem::copy_file(ctx.job.candidates_out, cell_candidates,
-                                     std::filesystem::copy_options::overwrite_existing);
+          for (const auto& [from, to] : {std::pair{ctx.job.change_out, cell_change},
+                                         std::pair{ctx.job.candidates_out, cell_candidates}}) {
+            std::error_code ec;
+            std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing,
+                                       ec);
+            if (ec)
+              throw ProcessingError("cannot copy '" + from + "' to '" + to + "': " + ec.message());
+          }
           if (ctx.job.spectral) sieve(ctx, log, cell_change, cell_candidates, &mine, plan->cell);
           io::PatchInputs in = patch_inputs(ctx);
           in.change = cell_change;
