@@ -2,7 +2,6 @@
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -13,11 +12,13 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <zlib.h>
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/io/class_table_io.h"
@@ -1020,7 +1021,7 @@ class TileRenderer {
     if (me < 0 && sharded_ && !req_.shards->sources.empty())
       for (TileAddress t : shard_differences())
         for (; t.z >= min_; t = parent_of(t)) redone_.insert(t);
-    if (!redone_.empty()) read_shard_manifests();
+    if (!redone_.empty() && shard_listed_.empty()) read_shard_manifests();
     auto made_here = [&](const TileAddress& t) { return owner(t) == me || redone_.count(t); };
     auto mine = [&](int z, int x0, int y0, int n) {  // n x n tiles of level z from (x0, y0)
       std::vector<TileAddress> ts;
@@ -1189,7 +1190,8 @@ class TileRenderer {
     return std::move(d.pixels);
   }
 
-  /// The merge: every shard's manifest, for shard_tile_pixels.
+  /// The merge: every shard's manifest (each tile once), for link_shard_tiles and
+  /// shard_tile_pixels. DamagedFileError naming one that is not such a list.
   void read_shard_manifests() {
     shard_listed_.assign(req_.shards->dirs.size(), {});
     for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
@@ -1198,14 +1200,19 @@ class TileRenderer {
       const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
       if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array())
         throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+      bool once = true;
       try {
         for (const json& e : m["tiles"])
-          shard_listed_[k]
-                       [TileAddress{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()}] = {
-                           e.at(3).get<std::uint64_t>(), e.at(4).get<std::uint32_t>()};
+          once &= shard_listed_[k]
+                      .emplace(TileAddress{e.at(0).get<int>(), e.at(1).get<int>(),
+                                           e.at(2).get<int>()},
+                               std::pair{e.at(3).get<std::uint64_t>(), e.at(4).get<std::uint32_t>()})
+                      .second;
       } catch (const json::exception&) {
-        throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
+        once = false;
       }
+      if (!once)
+        throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
     }
   }
 
@@ -1255,19 +1262,16 @@ class TileRenderer {
     std::vector<std::set<TileAddress>> own(req_.shards->dirs.size());
     for (const auto& [t, k] : *owners_)
       if (k >= 0 && static_cast<std::size_t>(k) < own.size()) own[static_cast<std::size_t>(k)].insert(t);
+    if (shard_listed_.empty()) read_shard_manifests();
     for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
       const std::string& dir = req_.shards->dirs[k];
       const fs::path manifest = fs::path(dir) / kShardTilesManifest;
-      std::ifstream mf(manifest);
-      const json m = json::parse(mf, nullptr, /*allow_exceptions=*/false);
-      if (!m.is_object() || !m.contains("tiles") || !m["tiles"].is_array() ||
-          m["tiles"].size() != own[k].size())
+      if (shard_listed_[k].size() != own[k].size())
         throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
-      for (const json& e : m["tiles"]) {
-        const TileAddress t{e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()};
+      for (const auto& [t, listed] : shard_listed_[k]) {
         if (!own[k].erase(t))
           throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
-        const auto bytes = e.at(3).get<std::uint64_t>();
+        const auto [bytes, crc] = listed;
         if (!bytes || redone_.count(t)) continue;  // transparent, or made again here
         const fs::path rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
                              (std::to_string(t.y) + "." + style_.format());
@@ -1275,8 +1279,7 @@ class TileRenderer {
         // Each tile is read once, here: checked against the size and CRC-32 the shard listed
         // (check_shard_tiles checked the list), then kept for the MBTiles file.
         std::optional<std::vector<std::uint8_t>> png = file_bytes(src, bytes);
-        if (!png ||
-            crc_of(png->data(), png->size()) != e.at(4).get<std::uint64_t>())
+        if (!png || crc_of(png->data(), png->size()) != crc)
           throw DamagedFileError(src.string(), "is missing or not as the shard wrote it");
         std::error_code ec;
         if (made.insert(dst.parent_path().string()).second)

@@ -2,10 +2,11 @@
 // The tiles of the one map (一张图): every layer of a run or a night in each tile matrix set
 // asked for, as z/x/y folders, TileJSON, MBTiles and the sets' OGC TileMatrixSet documents.
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "farmwatch/core/log.h"
 #include "farmwatch/core/tile_matrix_set.h"

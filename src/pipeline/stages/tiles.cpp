@@ -1,6 +1,4 @@
 // Tiles of every published raster, in each tile matrix set asked for (一张图).
-#include <filesystem>
-
 #include "farmwatch/pipeline/shard.h"
 #include "farmwatch/pipeline/tile_sets.h"
 #include "stages.h"
@@ -28,21 +26,15 @@ class Tiles : public Stage {
       check_shard_tiles(ctx, n);
       const ShardCells sc = recorded_cells(ctx, n);
       opt.shards = tile_shards(ctx.grid, shard_cell_size(ctx.grid, n), sc.cells, sc.owner, -1);
-      // Their change tiles come from the change their cells alone give: the merge renders
-      // again those over pixels its own change.tif has otherwise.
-      std::vector<std::string> cell_change;
+      // Their change tiles come from the change their cells alone give (a listed output of
+      // each result, checked with the others): the merge renders again those over pixels its
+      // own change.tif has otherwise.
+      std::vector<std::string>& cell_change = opt.shard_sources["change"];
       for (int k = 0; k < n; ++k) {
         const auto result = shard_results_dir(ctx) / ShardId{k, n}.name();
         opt.shard_roots.push_back(shard_tiles_root(result).string());
         cell_change.push_back((result / kCellChangeFile).string());
-        bool change_tiles = false;
-        for (const TileMatrixSet* set : tile_sets_named(opt.grid))
-          change_tiles |= std::filesystem::exists(shard_tiles_root(result) / set->id / "change");
-        if (change_tiles && !std::filesystem::exists(cell_change.back()))
-          throw DamagedFileError(cell_change.back(),
-                                 "is missing: the shard's change tiles were made from it");
       }
-      opt.shard_sources["change"] = cell_change;
     }
     ctx.tiles = write_tile_sets(layers, (staging / "tiles").string(), opt, log);
   }
