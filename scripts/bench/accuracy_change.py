@@ -10,7 +10,8 @@ unsupervised baselines of ../shared/docs/benchmarks.md, in one run:
     declared as L1C reflectance x 10000, as a user with a DN-to-reflectance rule (or L2A
     products) runs it: the land-use classes then take part in the change.
 Pixel F1 of the change class per pair, then pooled per set (true and false positives and
-negatives summed over its pairs) and over all Sentinel-2 cities and all VHR pairs. Nanjing is
+negatives summed over its pairs) and over all Sentinel-2 cities and all VHR pairs; beside
+them farmwatch's precision and recall ("fw P", "fw R"; "-" where undefined). Nanjing is
 scored on its labelled pixels only; a pair with no change in its reference (one LEVIR-CD
 sample) prints the share of pixels flagged (%) instead of F1 and still counts in the pools.
   scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR] [--only SET,SET...]
@@ -97,6 +98,12 @@ class Counts:
     def f1(self):
         return 2 * self.tp / max(2 * self.tp + self.fp + self.fn, 1)
 
+    def precision(self):
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    def recall(self):
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
 
 def score(pred, truth, scored):
     """F1 of one pair, or the share flagged (%) where its reference has no change."""
@@ -133,7 +140,9 @@ def main():
     if not os.path.exists(os.path.join(data, "MANIFEST.md")):
         raise SystemExit(f"no shared data at {data}")
     methods = ("CVA+Otsu", "OTB MAD", "farmwatch", "fw refl")
-    print(f"{'set':17s} {'pair':22s} " + " ".join(f"{m:>9s}" for m in methods))
+    # farmwatch's precision and recall beside its F1: which side of the F1 is weak.
+    pr = ("fw P", "fw R")
+    print(f"{'set':17s} {'pair':22s} " + " ".join(f"{m:>9s}" for m in methods + pr))
     pools = {}  # (set or group, method) -> Counts
     for set_name, pairs in SETS.items():
         if only and set_name not in only.split(","):
@@ -157,15 +166,19 @@ def main():
                 cells.append(cell(v, share))
                 for g in groups:
                     pools.setdefault((g, m), Counts()).add(p, truth, scored)
+            fw = Counts().add(preds[2], truth, scored)
+            cells += [cell(fw.precision()), cell(fw.recall())]
             short = name.split(" ")[-1]
             print(f"{set_name:17s} {short:22s} " + " ".join(cells), flush=True)
     print()
-    print(f"{'pooled F1':40s} " + " ".join(f"{m:>9s}" for m in methods))
+    print(f"{'pooled F1':40s} " + " ".join(f"{m:>9s}" for m in methods + pr))
     for g in [s for s in SETS if len(SETS[s]) > 1] + ["all VHR"]:
         if not any((g, m) in pools for m in methods):
             continue
+        fw = pools[(g, "farmwatch")]
         print(f"{g:40s} " + " ".join(cell(pools[(g, m)].f1() if (g, m) in pools else None)
-                                     for m in methods))
+                                     for m in methods)
+              + " " + " ".join((cell(fw.precision()), cell(fw.recall()))))
 
 
 main()
