@@ -95,6 +95,12 @@ class Counts:
         self.fn += int(np.sum(~p & t))
         return self
 
+    def __iadd__(self, other):
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        return self
+
     def f1(self):
         return 2 * self.tp / max(2 * self.tp + self.fp + self.fn, 1)
 
@@ -105,11 +111,12 @@ class Counts:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
 
-def score(pred, truth, scored):
-    """F1 of one pair, or the share flagged (%) where its reference has no change."""
+def score(pred, truth, scored, counts):
+    """F1 of one pair (its `counts`), or the share flagged (%) where its reference has no
+    change."""
     if not truth[scored].any():
         return 100.0 * pred[scored].mean(), True
-    return Counts().add(pred, truth, scored).f1(), False
+    return counts.f1(), False
 
 
 def otb_mad(a_path, b_path, tmp):
@@ -157,16 +164,18 @@ def main():
                          farmwatch(a_path, b_path, bands, tmp),
                          farmwatch(a_path, b_path, bands + REFLECTANCE[set_name], tmp + "/refl")
                          if set_name in REFLECTANCE else None]
-            cells = []
+            cells, counts = [], {}
             for m, p in zip(methods, preds):
                 if p is None:
                     cells.append(cell(None))
                     continue
-                v, share = score(p, truth, scored)
+                counts[m] = Counts().add(p, truth, scored)
+                v, share = score(p, truth, scored, counts[m])
                 cells.append(cell(v, share))
                 for g in groups:
-                    pools.setdefault((g, m), Counts()).add(p, truth, scored)
-            fw = Counts().add(preds[2], truth, scored)
+                    pool = pools.setdefault((g, m), Counts())
+                    pool += counts[m]
+            fw = counts["farmwatch"]
             cells += [cell(fw.precision()), cell(fw.recall())]
             short = name.split(" ")[-1]
             print(f"{set_name:17s} {short:22s} " + " ".join(cells), flush=True)
