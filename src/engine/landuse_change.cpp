@@ -294,6 +294,10 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       l.band_info.push_back({std::string("after - before reflectance, ") + role_name(role),
                              std::nullopt, std::nullopt, std::nullopt, "", {}});
     l.bands = static_cast<int>(delta_roles.size());
+    // Read later in small windows (a patch's boundary refinement, the sieve's cloud screening
+    // along cell edges): at 16 bytes a pixel, a 512² block is 4 MB read for every patch that
+    // touches it. 128² blocks read a sixteenth of that; the pass writes whole blocks either way.
+    l.block_size = 128;
     if (!delta_roles.empty()) delta.emplace(job.delta_out, l);
   }
 
