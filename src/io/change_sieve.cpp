@@ -16,6 +16,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/quality_mask.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "gdal_error.h"
 #include "gdal_handles.h"
 
@@ -713,6 +714,7 @@ std::vector<Window> lattice(int width, int height, int cell) {
 void measure_cell_sky(const std::string& change, const std::string& candidates,
                       const CloudScreening& screening, const std::vector<Window>& cells,
                       const std::string& out) {
+  const ScopedMappedReads mapped;  // the change vector, read on the regions' rings
   OpenRasters rasters(change, candidates, &screening, false);
   std::vector<std::int64_t> v;
   for (const Window& w : cells) {
@@ -740,6 +742,7 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   const bool need_seed = rules.need_seed;
   CloudScreening* const screening = rules.screening;
   SeasonalExclusion* const seasonal = rules.seasonal;
+  const ScopedMappedReads mapped;  // the change vector, read on the regions' rings
   OpenRasters rasters(change, candidates, screening, true);
   const SieveRasters& in = rasters.in;
   const int w = in.width, h = in.height;

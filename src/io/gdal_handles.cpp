@@ -49,6 +49,24 @@ std::int64_t ScopedBlockCache::grown_to(std::int64_t bytes) {
   return std::clamp<std::int64_t>(bytes, now, std::max<std::int64_t>(now, std::int64_t(4) << 30));
 }
 
+namespace {
+constexpr const char* kMappedReads = "GTIFF_VIRTUAL_MEM_IO";
+/// The value this process set (ScopedMappedReads), to tell the user's own setting from ours.
+constexpr const char* kMappedReadsValue = "IF_ENOUGH_RAM";
+}  // namespace
+
+ScopedMappedReads::ScopedMappedReads() {
+  const char* now = CPLGetConfigOption(kMappedReads, nullptr);
+  if (now && std::string(now) != kMappedReadsValue) return;  // the user's
+  had_before_ = now != nullptr;
+  if (now) before_ = now;
+  CPLSetConfigOption(kMappedReads, kMappedReadsValue);
+  set_ = true;
+}
+ScopedMappedReads::~ScopedMappedReads() {
+  if (set_) CPLSetConfigOption(kMappedReads, had_before_ ? before_.c_str() : nullptr);
+}
+
 std::vector<std::pair<std::string, std::string>> library_versions() {
   const int major = PROJ_VERSION_MAJOR, minor = PROJ_VERSION_MINOR, patch = PROJ_VERSION_PATCH;
   return {{"GDAL", GDALVersionInfo("RELEASE_NAME")},

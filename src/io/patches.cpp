@@ -801,6 +801,7 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
 }  // namespace
 
 PatchResult extract_patches(const PatchInputs& in, const Log& log) {
+  const ScopedMappedReads mapped;  // patch windows, one after the other
   // 1. Connected candidates of one category become polygons.
   DatasetPtr vds =
       polygonize_candidates(in.candidates, in.grid, in.scratch_dir + "/patch_polygons.fgb");
@@ -916,6 +917,7 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
     int c0 = in.grid.width, c1 = 0;
     for (const Window& c : cells) c0 = std::min(c0, c.col), c1 = std::max(c1, c.col + c.width);
     ScopedBlockCache cache(patch_cache_bytes(shard, std::max(c1 - c0, 1)));
+    const ScopedMappedReads mapped;  // patch windows, one after the other
     using Result = std::pair<std::string, std::optional<MeasuredPatch>>;
     for_each_polygon(
         *vds->GetLayer(0), shard, nullptr,

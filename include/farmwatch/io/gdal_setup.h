@@ -31,6 +31,25 @@ class ScopedBlockCache {
   std::int64_t before_;
 };
 
+/// Uncompressed GeoTIFFs opened to read within the scope are mapped into memory instead of
+/// read block by block (GDAL's GTIFF_VIRTUAL_MEM_IO=IF_ENOUGH_RAM): for stages that read
+/// many small windows in turn (the patches, the sieve's change vector), where each window
+/// otherwise costs a whole block's read() copy and fresh pages in GDAL's block cache. Not for
+/// whole-raster passes, which read() streams faster than page faults do. Left alone when the
+/// user set GTIFF_VIRTUAL_MEM_IO. The option is process-wide: set it from one thread.
+class ScopedMappedReads {
+ public:
+  ScopedMappedReads();
+  ~ScopedMappedReads();
+  ScopedMappedReads(const ScopedMappedReads&) = delete;
+  ScopedMappedReads& operator=(const ScopedMappedReads&) = delete;
+
+ private:
+  bool set_ = false;
+  std::string before_;
+  bool had_before_ = false;
+};
+
 /// The time outputs show as UTC seconds since 1970: SOURCE_DATE_EPOCH (the reproducible-builds
 /// convention) when it is set, so that the same inputs give the same bytes, else now.
 std::int64_t shown_epoch();
