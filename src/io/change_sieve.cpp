@@ -714,7 +714,6 @@ std::vector<Window> lattice(int width, int height, int cell) {
 void measure_cell_sky(const std::string& change, const std::string& candidates,
                       const CloudScreening& screening, const std::vector<Window>& cells,
                       const std::string& out) {
-  const ScopedMappedReads mapped;  // the change vector, read on the regions' rings
   OpenRasters rasters(change, candidates, &screening, false);
   std::vector<std::int64_t> v;
   for (const Window& w : cells) {
@@ -742,7 +741,11 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   const bool need_seed = rules.need_seed;
   CloudScreening* const screening = rules.screening;
   SeasonalExclusion* const seasonal = rules.seasonal;
-  const ScopedMappedReads mapped;  // the change vector, read on the regions' rings
+  // A merge or a shard reads the change vector only on the cells' rings: mapped, those few
+  // pages. One machine reads all of it: mapped, its every page would count in the resident
+  // size (a 5490² nightly's change vector alone is 482 MB).
+  std::optional<ScopedMappedReads> mapped;
+  if (!rules.cell_sky.empty()) mapped.emplace();
   OpenRasters rasters(change, candidates, screening, true);
   const SieveRasters& in = rasters.in;
   const int w = in.width, h = in.height;
