@@ -35,8 +35,9 @@ class ScopedBlockCache {
 /// read block by block (GDAL's GTIFF_VIRTUAL_MEM_IO=IF_ENOUGH_RAM): for stages that read
 /// many small windows in turn (the patches, the sieve's change vector), where each window
 /// otherwise costs a whole block's read() copy and fresh pages in GDAL's block cache. Not for
-/// whole-raster passes, which read() streams faster than page faults do. Left alone when the
-/// user set GTIFF_VIRTUAL_MEM_IO. The option is process-wide: set it from one thread.
+/// whole-raster passes: every page read counts in the resident size until the dataset closes,
+/// and the merge's COGs took 1.6 s mapped against 1.3 s read. Left alone when the user set
+/// GTIFF_VIRTUAL_MEM_IO. The option is process-wide: set it from one thread.
 class ScopedMappedReads {
  public:
   ScopedMappedReads();
