@@ -51,20 +51,15 @@ std::int64_t ScopedBlockCache::grown_to(std::int64_t bytes) {
 
 namespace {
 constexpr const char* kMappedReads = "GTIFF_VIRTUAL_MEM_IO";
-/// The value this process set (ScopedMappedReads), to tell the user's own setting from ours.
-constexpr const char* kMappedReadsValue = "IF_ENOUGH_RAM";
 }  // namespace
 
 ScopedMappedReads::ScopedMappedReads() {
-  const char* now = CPLGetConfigOption(kMappedReads, nullptr);
-  if (now && std::string(now) != kMappedReadsValue) return;  // the user's
-  had_before_ = now != nullptr;
-  if (now) before_ = now;
-  CPLSetConfigOption(kMappedReads, kMappedReadsValue);
+  if (CPLGetConfigOption(kMappedReads, nullptr)) return;  // the user's, or an enclosing scope's
+  CPLSetConfigOption(kMappedReads, "IF_ENOUGH_RAM");
   set_ = true;
 }
 ScopedMappedReads::~ScopedMappedReads() {
-  if (set_) CPLSetConfigOption(kMappedReads, had_before_ ? before_.c_str() : nullptr);
+  if (set_) CPLSetConfigOption(kMappedReads, nullptr);
 }
 
 std::vector<std::pair<std::string, std::string>> library_versions() {

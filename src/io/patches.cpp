@@ -801,7 +801,6 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
 }  // namespace
 
 PatchResult extract_patches(const PatchInputs& in, const Log& log) {
-  const ScopedMappedReads mapped;  // patch windows, one after the other
   // 1. Connected candidates of one category become polygons.
   DatasetPtr vds =
       polygonize_candidates(in.candidates, in.grid, in.scratch_dir + "/patch_polygons.fgb");
@@ -821,6 +820,7 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
     // every raster read keeps each block read once (GDAL_CACHEMAX wins).
     ScopedBlockCache cache(!vds ? ScopedBlockCache::current()
                                 : patch_cache_bytes(in, in.grid.width));
+    const ScopedMappedReads mapped;  // patch windows, one after the other
     ChangeMarks marks(in.change);
     std::size_t polygons = 0;
     if (vds) {

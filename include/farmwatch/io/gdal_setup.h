@@ -36,8 +36,9 @@ class ScopedBlockCache {
 /// many small windows in turn (the patches, the sieve's change vector), where each window
 /// otherwise costs a whole block's read() copy and fresh pages in GDAL's block cache. Not for
 /// whole-raster passes: every page read counts in the resident size until the dataset closes,
-/// and the merge's COGs took 1.6 s mapped against 1.3 s read. Left alone when the user set
-/// GTIFF_VIRTUAL_MEM_IO. The option is process-wide: set it from one thread.
+/// and the merge's COGs took 1.6 s mapped against 1.3 s read. Left alone when the option is
+/// set already (by the user, or by an enclosing scope). The option is process-wide: set it
+/// from one thread.
 class ScopedMappedReads {
  public:
   ScopedMappedReads();
@@ -46,9 +47,7 @@ class ScopedMappedReads {
   ScopedMappedReads& operator=(const ScopedMappedReads&) = delete;
 
  private:
-  bool set_ = false;
-  std::string before_;
-  bool had_before_ = false;
+  bool set_ = false;  ///< this scope set the option (and unsets it)
 };
 
 /// The time outputs show as UTC seconds since 1970: SOURCE_DATE_EPOCH (the reproducible-builds
