@@ -26,7 +26,7 @@ namespace {
 bool pid_alive(const std::string& pid) {
   char* end = nullptr;
   const long p = std::strtol(pid.c_str(), &end, 10);
-  if (end == pid.c_str() || *end || p <= 0) return false;
+  if (end == pid.c_str() || p <= 0) return false;  // after the pid: ".gpkg", "-journal"...
   return ::kill(static_cast<pid_t>(p), 0) == 0 || errno == EPERM;
 }
 }  // namespace
@@ -91,7 +91,7 @@ MonitoringDb MonitoringDb::open(const std::string& target, bool create) {
       if (n.rfind(stem, 0) == 0 && !pid_alive(n.substr(stem.size()))) fs::remove(e.path(), ec);
     }
     const std::string tmp =
-        (fs::path(target).parent_path() / (stem + std::to_string(::getpid()))).string();
+        (fs::path(target).parent_path() / (stem + std::to_string(::getpid()) + ".gpkg")).string();
     try {
       MonitoringDb fresh;
       Impl& f = *fresh.impl_;

@@ -54,6 +54,8 @@ BlockRasterWriter::BlockRasterWriter(const std::string& path, const RasterLayout
   co.SetNameValue("BLOCKXSIZE", bs.c_str());
   co.SetNameValue("BLOCKYSIZE", bs.c_str());
   co.SetNameValue("COMPRESS", layout.compress.c_str());
+  if (layout.compress == "DEFLATE")
+    co.SetNameValue("ZLEVEL", std::to_string(layout.deflate_level).c_str());
   co.SetNameValue("BIGTIFF", "IF_SAFER");
   if (layout.sparse) co.SetNameValue("SPARSE_OK", "TRUE");
   switch (layout.type) {

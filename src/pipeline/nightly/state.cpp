@@ -30,6 +30,10 @@ io::RasterLayout layout(const Grid& g, io::PixelType type, int bands, double nod
   l.nodata = nodata;
   l.description = description;
   l.block_size = kStrip;  // tiles as tall as the strips the state is read and written in
+  // Rewritten every night and read only by the next: DEFLATE level 1. Measured on a generated
+  // 5490² state (four float bands, 485 MB raw): 3.9 CPU s and 214 MB, against 17.1 s and
+  // 207 MB at GDAL's default level 6.
+  l.deflate_level = 1;
   return l;
 }
 
