@@ -182,23 +182,22 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
   if (job.images.empty() || job.landuse_out.size() != job.images.size())
     throw std::logic_error("run_landuse_change: one land-use output per image");
 
-  // Each thread reads its blocks with a halo (clouds are grown across block edges), so it
-  // touches the block rows above and below, through its own datasets: unless GDAL's cache holds
-  // three block rows of every image per thread, a file block is decompressed up to nine times.
-  // The blocks it writes pass through the same cache: one block row of every output per thread
-  // (up to 8 bytes a pixel per date, 4 for the change rasters and 4 a change vector band). An
-  // LRU cache a little short of that evicts every block before its reuse: two 21960² dates on
-  // two threads need 1.8 GB: with the former 1 GB cap the per-pixel pass took 106-119 s, now
-  // 94 s. GDAL_CACHEMAX wins.
+  // Each thread reads its blocks with a halo (the spectral test's median and shifts reach a few
+  // pixels across block edges), so it touches the block rows above and below, through its own
+  // datasets: unless GDAL's cache holds those block rows of every image per thread, a file block
+  // is decompressed up to nine times. Three block rows, and a fourth where the blocks in flight
+  // span two rows. An LRU cache a little short of that evicts every block before its reuse:
+  // two 21960² dates on two threads with a 1 GB cap took 106-119 s in this pass, 94 s with
+  // 1.8 GB. The blocks it writes leave the cache as soon as they are complete
+  // (BlockRasterWriter), so they need no room: counting a block row of every output as well
+  // made the cache 504 MB instead of 392 for two 5490² dates on two threads (1.9 GB instead of
+  // 1.5 at 21960²), with the pass no faster (three alternating runs at 5490², one at 21960²),
+  // and the nightly's peak memory higher. GDAL_CACHEMAX wins.
   std::int64_t rows_bytes = 0;
   for (const auto& m : job.images)
     for (const auto& s : m.scenes)
-      rows_bytes += std::int64_t(3) * s.grid.width * opt.block_size * s.band_count *
+      rows_bytes += std::int64_t(4) * s.grid.width * opt.block_size * s.band_count *
                     sample_bytes(s.data_type);
-  std::int64_t out_pixel_bytes = 8 * static_cast<std::int64_t>(job.images.size());
-  if (with_change)
-    out_pixel_bytes += 4 + 4 * static_cast<std::int64_t>(change_vector_roles(job).size());
-  rows_bytes += out_pixel_bytes * job.grid.width * opt.block_size;
   // A shard reads only its cells: the most blocks it touches in one block row, as a share of
   // the grid's width (cells smaller than a block still read whole blocks).
   if (opt.windows && job.grid.width > 0 && opt.block_size > 0) {
