@@ -36,6 +36,10 @@ cli = argparse.ArgumentParser(description="change accuracy on the shared pairs")
 cli.add_argument("farmwatch", nargs="?", default=root + "/build/farmwatch")
 cli.add_argument("data", nargs="?", default=root + "/../shared/data")
 cli.add_argument("--only", help="comma-separated sets to score (default: all)")
+cli.add_argument("--learned", action="store_true",
+                 help="also a change model on the VHR pairs, leave-one-pair-out: for each pair, "
+                      "farmwatch train --before/--after on every other VHR pair's labels, then "
+                      "farmwatch change --model on the pair (column 'fw LOPO'; about 20 min)")
 opts = cli.parse_args()
 exe, data, only = opts.farmwatch, opts.data, opts.only
 
@@ -139,6 +143,35 @@ def farmwatch(a_path, b_path, bands, tmp):
     return (c >= 1) & (c <= 3)
 
 
+# Pixels of change and of no change each VHR pair gives a learned model at most.
+LEARNED_PER_CLASS = "5000"
+
+
+def farmwatch_learned(held, bands, tmp):
+    """farmwatch train on every VHR pair but `held` (its name), then change --model on it."""
+    model = os.path.join(tmp, "change_model.yml")
+    train = [exe, "train", *bands, "--out", model, "--max-per-class", LEARNED_PER_CLASS, "-q"]
+    target = None
+    for set_name in VHR_SETS:
+        for name, a, b, ref, _, _, _ in SETS[set_name]:
+            if name == held:
+                target = (a, b)
+                continue
+            train += ["--before", os.path.join(data, a), "--after", os.path.join(data, b),
+                      "--labels", os.path.join(data, ref)]
+    r = subprocess.run(train, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"farmwatch train failed without {held}: " + r.stdout + r.stderr)
+    out = os.path.join(tmp, "learned")
+    r = subprocess.run([exe, "change", "--before", os.path.join(data, target[0]), "--after",
+                        os.path.join(data, target[1]), *bands, "--model", model, "--out", out,
+                        "-q"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"farmwatch change --model failed on {held}: " + r.stdout + r.stderr)
+    c = read(os.path.join(out, "change.tif"))[0]
+    return (c >= 1) & (c <= 3)
+
+
 def cell(v, share=False):
     return f"{'-':>9s}" if v is None else (f"{v:8.2f}%" if share else f"{v:9.3f}")
 
@@ -146,7 +179,8 @@ def cell(v, share=False):
 def main():
     if not os.path.exists(os.path.join(data, "MANIFEST.md")):
         raise SystemExit(f"no shared data at {data}")
-    methods = ("CVA+Otsu", "OTB MAD", "farmwatch", "fw refl")
+    methods = ("CVA+Otsu", "OTB MAD", "farmwatch", "fw refl") + (
+        ("fw LOPO",) if opts.learned else ())
     # farmwatch's precision and recall beside its F1: which side of the F1 is weak.
     pr = ("fw P", "fw R")
     print(f"{'set':17s} {'pair':22s} " + " ".join(f"{m:>9s}" for m in methods + pr))
@@ -164,6 +198,9 @@ def main():
                          farmwatch(a_path, b_path, bands, tmp),
                          farmwatch(a_path, b_path, bands + REFLECTANCE[set_name], tmp + "/refl")
                          if set_name in REFLECTANCE else None]
+                if opts.learned:
+                    preds.append(farmwatch_learned(name, bands, tmp)
+                                 if set_name in VHR_SETS else None)
             cells, counts = [], {}
             for m, p in zip(methods, preds):
                 if p is None:

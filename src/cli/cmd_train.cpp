@@ -9,10 +9,16 @@ namespace farmwatch::cli {
 int cmd_train(const std::vector<std::string>& args) {
   CommonOptions common;
   const auto p = parse_step<pipeline::TrainParams>(
-      {"train", "train --image IMAGE [--image IMAGE2 ...] --labels REF --out MODEL.yml",
+      {"train",
+       "train --image IMAGE [--image IMAGE2 ...] --labels REF --out MODEL.yml\n"
+       "       farmwatch train --before A --after B --labels CHANGE [--before ...] --out "
+       "CHANGE.yml",
        "Learns a random forest (OpenCV) from labelled pixels: every band of every\n"
        "date, spectral indices and multi-date NDVI statistics as features. The\n"
-       "map it makes carries the label values as class codes."},
+       "map it makes carries the label values as class codes.\n"
+       "With --before/--after: a change model for very-high-resolution RGB pairs\n"
+       "(farmwatch change --model), from change rasters on each pair's pixel grid\n"
+       "(0 no change, other values change)."},
       args, common);
   if (!p) return 0;
   const auto r = pipeline::train(*p, {common.threads, cli_log()});

@@ -1,5 +1,7 @@
 #include "farmwatch/core/building_change.h"
 
+#include "raster_objects.h"
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
@@ -15,6 +17,8 @@ namespace farmwatch {
 namespace {
 
 using Planes = std::array<cv::Mat1f, 3>;
+using detail::clean_objects;
+using detail::odd_pixels;
 
 /// Runs `f(row)` for every row, rows in parallel (each row's result is its own: the same
 /// whatever the thread count).
@@ -201,38 +205,6 @@ Gradient gradient(const Planes& p) {
   return g;
 }
 
-/// Removes 4-connected foreground components smaller than `min_pixels`, then fills the
-/// background components that do not touch the image border.
-cv::Mat1b clean_objects(const cv::Mat1b& mask, int min_pixels) {
-  cv::Mat1i lab;
-  cv::Mat stats, centroids;
-  cv::connectedComponentsWithStats(mask, lab, stats, centroids, 4, CV_32S);
-  cv::Mat1b out(mask.size(), uchar(0));
-  for (int r = 0; r < mask.rows; ++r)
-    for (int c = 0; c < mask.cols; ++c) {
-      const int l = lab(r, c);
-      if (l && stats.at<int>(l, cv::CC_STAT_AREA) >= min_pixels) out(r, c) = 255;
-    }
-  cv::Mat1b background;
-  background = out == 0;
-  const int nb = cv::connectedComponentsWithStats(background, lab, stats, centroids, 4, CV_32S);
-  std::vector<char> hole(nb, 1);
-  hole[0] = 0;
-  for (int l = 1; l < nb; ++l) {
-    const int x = stats.at<int>(l, cv::CC_STAT_LEFT), y = stats.at<int>(l, cv::CC_STAT_TOP);
-    const int w = stats.at<int>(l, cv::CC_STAT_WIDTH), h = stats.at<int>(l, cv::CC_STAT_HEIGHT);
-    if (x == 0 || y == 0 || x + w == mask.cols || y + h == mask.rows) hole[l] = 0;
-  }
-  for (int r = 0; r < mask.rows; ++r)
-    for (int c = 0; c < mask.cols; ++c)
-      if (hole[lab(r, c)]) out(r, c) = 255;
-  return out;
-}
-
-int odd_pixels(double metres, double pixel_size, int min) {
-  const int n = std::max(min, static_cast<int>(std::lround(metres / pixel_size)));
-  return n | 1;
-}
 
 
 /// One direction of the test: objects that are less saturated in `to` than in `from` with a
@@ -537,6 +509,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
 }
 
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params) {
+  if (o.votes >= 0) return o.votes;
   if (o.kind == VhrChangeKind::ground_converted)
     return std::clamp(o.saturation_drop / (4 * params.saturation_drop), 0.0, 1.0);
   const double largest = o.coloured_roof ? params.max_roof_edge_support : params.max_edge_support;

@@ -91,8 +91,9 @@ ChangeCategory ChangeRules::categorize(std::uint8_t from, std::uint8_t to, bool 
 }
 
 ChangeCategory vhr_change_category(VhrChangeKind k) {
-  return k == VhrChangeKind::demolished_building ? ChangeCategory::other
-                                                 : ChangeCategory::non_agricultural;
+  return k == VhrChangeKind::demolished_building || k == VhrChangeKind::land_changed
+             ? ChangeCategory::other
+             : ChangeCategory::non_agricultural;
 }
 
 namespace {
@@ -107,6 +108,7 @@ constexpr KindNames kKinds[] = {
     {VhrChangeKind::new_building, "new_building", "新建建筑"},
     {VhrChangeKind::demolished_building, "demolished_building", "拆除建筑"},
     {VhrChangeKind::ground_converted, "ground_converted", "推填土或硬化"},
+    {VhrChangeKind::land_changed, "land_changed", "地表变化"},
 };
 
 const KindNames* names_of(VhrChangeKind k) {

@@ -125,6 +125,11 @@ RandomForest RandomForest::load(const std::string& path) {
   if (h.empty() || static_cast<int>(h["format"]) != 1)
     throw std::runtime_error("'" + path + "' is not a farmwatch model (no farmwatch_model, " +
                              "format 1)");
+  if (!h["kind"].empty())
+    throw std::runtime_error("model '" + path +
+                             "' is a change model (farmwatch train --before/--after), not a "
+                             "land-use model: give it to farmwatch change --model with two "
+                             "very-high-resolution RGB images");
   RandomForest m;
   ModelInfo& i = m.impl_->info;
   i.trees = static_cast<int>(h["trees"]);

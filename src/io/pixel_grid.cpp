@@ -69,6 +69,27 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   return im;
 }
 
+std::vector<std::uint8_t> read_change_labels(const std::string& path, int width, int height) {
+  auto ds = open_raster(path);
+  if (ds->GetRasterXSize() != width || ds->GetRasterYSize() != height)
+    throw InputError("change labels '" + path + "' are " + std::to_string(ds->GetRasterXSize()) +
+                     "x" + std::to_string(ds->GetRasterYSize()) + " pixels, the pair " +
+                     std::to_string(width) + "x" + std::to_string(height) +
+                     ": label the earlier image's pixel grid");
+  const Window all{0, 0, width, height};
+  GDALRasterBand& band = *ds->GetRasterBand(1);
+  std::vector<float> value(static_cast<std::size_t>(all.pixels()));
+  window_io(band, GF_Read, all, value.data(), GDT_Float32, path);
+  std::vector<std::uint8_t> labels(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) labels[i] = value[i] != 0 ? 1 : 0;
+  const int index[3] = {1, 1, 1};
+  std::vector<std::uint8_t> valid;
+  mask_invalid(*ds, index, path, valid);
+  for (std::size_t i = 0; i < valid.size(); ++i)
+    if (!valid[i]) labels[i] = 255;
+  return labels;
+}
+
 RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
   GridReader reader(info, grid, Resampling::reflectance);
   RgbImage im;

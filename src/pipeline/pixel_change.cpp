@@ -7,6 +7,7 @@
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/vhr_change_model.h"
 #include "farmwatch/engine/block_engine.h"
 #include "farmwatch/engine/landuse_change.h"
 #include "farmwatch/io/building_patches.h"
@@ -41,7 +42,7 @@ void write_change_raster(const std::string& path, const Grid& grid,
                      {"FARMWATCH_GRID", layout.georeferenced ? "map" : "pixel"}};
   layout.description =
       "change: 0 none, 1 new building or ground converted (非农化), 3 demolished building "
-      "(other change), 255 nodata";
+      "or, from a change model, land changed (other change), 255 nodata";
   std::vector<std::uint8_t> code(change.objects.size() + 1, 0);
   for (const auto& o : change.objects) code[o.id] = std::uint8_t(vhr_change_category(o.kind));
   std::vector<std::uint8_t> px(change.labels.size());
@@ -73,15 +74,25 @@ io::CsvTable patches_csv(const BuildingChange& change, const BuildingChangeParam
   return t;
 }
 
+/// A change model, its loading failures as ConfigError naming the file.
+VhrChangeForest load_change_model(const std::string& path) {
+  try {
+    return VhrChangeForest::load(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
+}
+
 /// The building method's result on one grid, with what both entry points report of it.
 struct Detected {
   BuildingChange change;
   BuildingChangeParams params;
   std::vector<std::uint8_t> nodata_mask;  ///< 1 where either date has no data
   std::int64_t nodata = 0, changed = 0;   ///< pixels
+  std::string model;                      ///< the change model, if one was used
 };
 
-Detected detect(RgbImage before, RgbImage after, double pixel_m) {
+Detected detect(RgbImage before, RgbImage after, double pixel_m, const std::string& model) {
   Detected d;
   d.nodata_mask.assign(static_cast<std::size_t>(before.width) * before.height, 0);
   for (std::size_t i = 0; i < d.nodata_mask.size(); ++i)
@@ -90,7 +101,12 @@ Detected detect(RgbImage before, RgbImage after, double pixel_m) {
       ++d.nodata;
     }
   d.params.pixel_size_m = pixel_m;
-  d.change = detect_building_change(std::move(before), std::move(after), d.params);
+  if (model.empty()) {
+    d.change = detect_building_change(std::move(before), std::move(after), d.params);
+  } else {
+    d.model = model;
+    d.change = detect_vhr_change_learned(before, after, load_change_model(model), d.params);
+  }
   for (auto label : d.change.labels) d.changed += label != 0;
   return d;
 }
@@ -127,6 +143,11 @@ void summarise(const Detected& d, const AreaOf& m2_of, json& s) {
   for (auto k : kVhrChangeKinds)
     kinds[vhr_change_kind_key(k)] = entry(vhr_change_kind_label(k), by_kind[k]);
   s["method"] = building_method_summary(d.params);
+  if (!d.model.empty())
+    s["method"]["change_model"] = {
+        {"file", d.model},
+        {"name", "random forest over the pair's features and the building method's result"},
+        {"note", "kinds from the building method where it found the object, else land_changed"}};
   s["changes"] = {{"categories", cats},
                   {"kinds", kinds},
                   {"patches", d.change.objects.size()},
@@ -176,7 +197,7 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   Grid grid;
   grid.width = before.width;
   grid.height = before.height;
-  const Detected d = detect(std::move(before), std::move(after), pixel);
+  const Detected d = detect(std::move(before), std::move(after), pixel, req.change_model);
 
   StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), grid, d.nodata_mask, d.change);
@@ -231,7 +252,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
       std::none_of(after.valid.begin(), after.valid.end(), [](std::uint8_t v) { return v != 0; }))
     throw InputError("rasters '" + req.before + "' and '" + req.after +
                      "' do not overlap: nothing to compare");
-  const Detected d = detect(io::read_rgb_on_grid(ia, grid), std::move(after), pixel);
+  const Detected d =
+      detect(io::read_rgb_on_grid(ia, grid), std::move(after), pixel, req.change_model);
 
   // Patches as every change run writes them, classes from the default rules' table.
   const auto classifier = load_classifier_file(default_rules_dir() + "/landuse_rules.yaml");

@@ -109,12 +109,15 @@ struct BuildingObject {
   /// ground converted: any).
   double edge_support = 0;
   bool coloured_roof = false;  ///< found by the coloured-roof test (a new building)
+  /// Found by a learned change model (core/vhr_change_model.h): the mean share of its trees
+  /// that voted change over the object's pixels, 0.5-1; -1 for the building method's objects.
+  double votes = -1;
 };
 
 /// An object's confidence, 0..1. New and demolished buildings: how far the outline support of
 /// the date without the object stays below the largest kept (1 - edge_support /
-/// max_edge_support, or max_roof_edge_support for a coloured roof, clamped). Ground converted: its saturation drop over four times the
-/// candidate threshold (clamped).
+/// max_edge_support, or max_roof_edge_support for a coloured roof, clamped). Ground converted:
+/// its saturation drop over four times the candidate threshold (clamped). An object of a learned model: its `votes`.
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params);
 
 struct BuildingChange {

@@ -36,17 +36,21 @@ enum class VhrChangeKind : std::uint8_t {
   /// no new outline, and greyer later than the later scene's median: ground hardened (concrete,
   /// asphalt, gravel), excavated or filled (推填土).
   ground_converted = 3,
+  /// Found by a learned change model (farmwatch train --before/--after) where the building
+  /// method found nothing: the land's surface changed in a way the model learned from its
+  /// labels, of no kind the method names (地表变化).
+  land_changed = 4,
 };
 /// Every kind, in code order.
 inline constexpr VhrChangeKind kVhrChangeKinds[] = {
     VhrChangeKind::new_building, VhrChangeKind::demolished_building,
-    VhrChangeKind::ground_converted};
+    VhrChangeKind::ground_converted, VhrChangeKind::land_changed};
 /// The change category of a kind on farmland or where no farmland layer is given: new buildings
-/// and ground converted are 非农化, a demolished building is other change.
+/// and ground converted are 非农化, a demolished building and land changed are other change.
 ChangeCategory vhr_change_category(VhrChangeKind k);
-/// "new_building", "demolished_building", "ground_converted".
+/// "new_building", "demolished_building", "ground_converted", "land_changed".
 const char* vhr_change_kind_key(VhrChangeKind k);
-/// 新建建筑, 拆除建筑, 推填土或硬化.
+/// 新建建筑, 拆除建筑, 推填土或硬化, 地表变化.
 const char* vhr_change_kind_label(VhrChangeKind k);
 enum class Transition : std::uint8_t { unset, allowed, non_agricultural, non_grain, other_change };
 std::optional<Transition> parse_transition(const std::string& key);

@@ -1,8 +1,10 @@
 #pragma once
 // Images with no georeference (photos, PNG/JPEG exports, research change-detection sets):
 // read on their own pixel grid, since no map can place them.
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/io/image_source.h"
@@ -18,6 +20,11 @@ bool has_georeference(const std::string& path);
 /// (alpha band, nodata value) as the valid mask.
 /// InputError naming the file when it has fewer than three bands or cannot be read.
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands);
+
+/// Change labels on a pair's pixel grid (`width` x `height`): band 1 of a raster, per pixel 1
+/// change (any value but 0), 0 no change, 255 unlabelled (GDAL's mask: the band's nodata value,
+/// a mask file). InputError naming the file when it cannot be read or has another size.
+std::vector<std::uint8_t> read_change_labels(const std::string& path, int width, int height);
 
 /// The red, green and blue bands of a georeferenced image (`info`: inspect_image with those
 /// roles) on `grid`, through GDAL's warper when the grids differ (bilinear); values as stored.

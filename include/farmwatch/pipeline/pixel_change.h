@@ -31,6 +31,9 @@ struct PixelChangeRequest {
   std::optional<io::BandMap> bands;
   std::optional<double> pixel_size_m;  ///< absent: kAssumedPixelSizeM, with a warning
   int threads = 0;                     ///< 0: all cores
+  /// A change model from farmwatch train --before/--after (core/vhr_change_model.h): the
+  /// building method's result and the pair's features go through it; empty: the method alone.
+  std::string change_model;
 };
 
 /// Writes DIR/change.tif (0 no change, 1 new building = 非农化, 255 nodata; no geotransform),

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/vhr_change_model.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/pipeline/pixel_change.h"
@@ -36,7 +37,9 @@ const ParamSet& ChangeParams::params() {
           .default_value(300)
           .path("model", &P::model,
                 "classify both dates with this model (farmwatch train, one date) instead of the "
-                "rules; its class probabilities weigh the change")
+                "rules; its class probabilities weigh the change. Very-high-resolution RGB: a "
+                "change model (farmwatch train --before A --after B) decides with the building "
+                "method")
           .text("db", &P::db, "record the run in this monitoring database (GeoPackage or \"PG:...\")")
           .flag("no_coregister", &P::no_coregister,
                 "do not measure and correct the shift of B against A")
@@ -65,9 +68,16 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
   return fallback;
 }
 
-/// The building method's request: the pair, the output folder, the bands, the threads.
+/// The building method's request: the pair, the output folder, the bands, the threads, and a
+/// change model (--model); ParamError for a land-use model, which needs multispectral images.
 PixelChangeRequest building_request(const ChangeParams& p, const StepEnv& env) {
+  if (!p.model.empty() && !VhrChangeForest::is_change_model(p.model))
+    throw ParamError("--model '" + p.model + "': '" + p.before + "' and '" + p.after +
+                     "' are red, green and blue images compared for buildings and ground; "
+                     "--model takes a change model here (farmwatch train --before A --after B "
+                     "--labels CHANGE), not a land-use model");
   PixelChangeRequest req;
+  req.change_model = p.model;
   req.before = p.before;
   req.after = p.after;
   req.out_dir = p.out;
@@ -79,8 +89,8 @@ PixelChangeRequest building_request(const ChangeParams& p, const StepEnv& env) {
 /// Two images with no georeference: new and demolished buildings and converted ground on their pixel grid, with a warning.
 nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
   const std::pair<const char*, bool> georef_only[] = {
-      {"farmland", !p.farmland.empty()},        {"model", !p.model.empty()},
-      {"db", !p.db.empty()},                    {"tiles", p.tiles},
+      {"farmland", !p.farmland.empty()},        {"db", !p.db.empty()},
+      {"tiles", p.tiles},
       {"date-before", !p.date_before.empty()}, {"date-after", !p.date_after.empty()}};
   for (const auto& [opt, given] : georef_only)
     if (given)
@@ -105,7 +115,6 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
   if (!is_vhr_rgb(before) || !is_vhr_rgb(after)) return std::nullopt;
   const std::pair<const char*, bool> not_yet[] = {
       {"farmland", !p.farmland.empty()},
-      {"model", !p.model.empty()},
       {"db", !p.db.empty()},
       {"tiles", p.tiles},
       {"change-rules", !p.change_rules.empty()},
@@ -118,7 +127,6 @@ std::optional<nlohmann::json> change_vhr_on_grid(const ChangeParams& p, const St
                        "': red, green and blue without near-infrared, compared for new "
                        "buildings)" +
                        (std::string(opt) == "pixel-size" ? ": their georeference gives the pixel size"
-                        : std::string(opt) == "model"    ? ""
                                                          : " without classification rules; name "
                                                            "RGB ones (--rules pipelines/rules/"
                                                            "landuse_rules_rgb.yaml) for a full "
@@ -149,6 +157,12 @@ void choose_classes(const ChangeParams& p, const io::ImageInfo& map_a,
     spec.classifier_source = "class table of " + p.before;
     spec.classifier = classes_only(*map_a.classes);
   } else if (!p.model.empty()) {
+    if (VhrChangeForest::is_change_model(p.model))
+      throw ParamError("--model '" + p.model +
+                       "' is a change model, for very-high-resolution red, green and blue pairs; '" +
+                       p.before + "' and '" + p.after +
+                       "' are compared by land use: give a land-use model (farmwatch train "
+                       "--image ... --labels ...) or none");
     spec.model = p.model;
     spec.classifier_source = p.model;
     spec.classifier = model_class_source(p.model);

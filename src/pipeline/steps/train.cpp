@@ -1,10 +1,18 @@
 #include "farmwatch/pipeline/steps/train.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "farmwatch/core/building_change.h"
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/vhr_change_model.h"
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/class_table_io.h"
 #include "farmwatch/io/evaluate.h"
+#include "farmwatch/io/geodesic.h"
+#include "farmwatch/io/pixel_grid.h"
 #include "farmwatch/pipeline/output_dir.h"
+#include "farmwatch/pipeline/pixel_change.h"
 
 namespace farmwatch::pipeline {
 
@@ -12,12 +20,22 @@ const ParamSet& TrainParams::params() {
   using P = TrainParams;
   static const ParamSet set =
       Params<P>("train")
-          .list("image", &P::image, "an image; repeat for several dates (the first gives the grid)",
-                true)
+          .list("image", &P::image,
+                "an image; repeat for several dates (the first gives the grid); a land-use model")
+          .list("before", &P::before,
+                "a change model instead: the earlier very-high-resolution RGB image of a pair; "
+                "repeat, one --after and one --labels per pair")
+          .list("after", &P::after, "the later image of a pair (with --before)")
           .list("labels", &P::labels,
                 "labelled polygons or a label raster (0 = unlabelled); given once per --image, "
-                "each image is a sample of a one-date model (several seasons, one model)",
+                "each image is a sample of a one-date model (several seasons, one model). With "
+                "--before: a change raster on the pair's pixel grid (0 no change, other values "
+                "change, nodata unlabelled)",
                 true)
+          .number("pixel_size", &P::pixel_size,
+                  "with --before: ground size of a pixel in metres, for pairs with no "
+                  "georeference (default 0.5)",
+                  {0, {}, true})
           .text("field", &P::field, "polygons: attribute with the class code")
           .text("name_field", &P::name_field, "polygons: attribute with class names")
           .path("class_table", &P::class_table,
@@ -73,7 +91,141 @@ std::vector<ModelClass> model_classes(const TrainParams& p, const io::EvaluateRe
 
 }  // namespace
 
+namespace {
+
+/// At most `most` of `indices`, taken evenly over them (the same for the same input).
+std::vector<std::size_t> evenly(const std::vector<std::size_t>& indices, std::int64_t most) {
+  if (static_cast<std::int64_t>(indices.size()) <= most) return indices;
+  std::vector<std::size_t> out;
+  const auto n = static_cast<double>(indices.size());
+  for (std::int64_t k = 0; k < most; ++k)
+    out.push_back(indices[static_cast<std::size_t>(std::floor(double(k) * n / double(most)))]);
+  return out;
+}
+
+/// One pair of a change model's training: its images on one grid and its pixel size.
+struct TrainingPair {
+  RgbImage before, after;
+  double pixel_m = kAssumedPixelSizeM;
+};
+
+TrainingPair read_pair(const TrainParams& p, std::size_t k) {
+  TrainingPair pair;
+  const std::string &a = p.before[k], &b = p.after[k];
+  const bool geo_a = io::has_georeference(a), geo_b = io::has_georeference(b);
+  if (geo_a != geo_b)
+    throw InputError("raster '" + (geo_a ? b : a) + "' has no coordinate reference system while '" +
+                     (geo_a ? a : b) + "' has one: a pair is compared on one grid");
+  if (geo_a) {
+    if (p.pixel_size)
+      throw ParamError("--pixel-size is for pairs with no georeference; '" + a +
+                       "' has one, which gives the pixel size");
+    const io::ImageInfo ia = io::inspect_image(p.read.request(a), {BandRole::red, BandRole::green,
+                                                                   BandRole::blue});
+    const io::ImageInfo ib = io::inspect_image(p.read.request(b), {BandRole::red, BandRole::green,
+                                                                   BandRole::blue});
+    pair.before = io::read_rgb_on_grid(ia, ia.grid);
+    pair.after = io::read_rgb_on_grid(ib, ia.grid);
+    pair.pixel_m = std::sqrt(io::mean_pixel_area_m2(ia.grid));
+  } else {
+    pair.before = io::read_rgb(a, p.read.bands);
+    pair.after = io::read_rgb(b, p.read.bands);
+    if (pair.before.width != pair.after.width || pair.before.height != pair.after.height)
+      throw InputError("rasters '" + a + "' and '" + b +
+                       "' have no georeference and differ in size: a pair must share its pixel "
+                       "grid");
+    pair.pixel_m = p.pixel_size.value_or(kAssumedPixelSizeM);
+  }
+  return pair;
+}
+
+/// farmwatch train --before A --after B --labels CHANGE [...]: a change model.
+TrainResult train_change(const TrainParams& p, const StepEnv& env) {
+  if (!p.image.empty())
+    throw ParamError("give --image (a land-use model) or --before and --after (a change model), "
+                     "not both");
+  if (p.after.size() != p.before.size() || p.labels.size() != p.before.size())
+    throw ParamError("a change model takes pairs: one --after and one --labels per --before (" +
+                     std::to_string(p.before.size()) + " --before, " +
+                     std::to_string(p.after.size()) + " --after, " +
+                     std::to_string(p.labels.size()) + " --labels)");
+  const engine::ThreadLimit threads(env.threads);
+  const std::size_t f = vhr_change_feature_names().size();
+  std::vector<float> features;
+  std::vector<std::uint8_t> labels;
+  VhrChangeModelInfo info;
+  std::int64_t per_class[2] = {0, 0};
+  for (std::size_t k = 0; k < p.before.size(); ++k) {
+    TrainingPair pair = read_pair(p, k);
+    if (k == 0) info.pixel_size_m = pair.pixel_m;
+    const int width = pair.before.width, height = pair.before.height;
+    const auto truth = io::read_change_labels(p.labels[k], width, height);
+    std::vector<std::size_t> of_class[2];
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+      const bool valid = (pair.before.valid.empty() || pair.before.valid[i]) &&
+                         (pair.after.valid.empty() || pair.after.valid[i]);
+      if (valid && truth[i] != 255) of_class[truth[i]].push_back(i);
+    }
+    if (of_class[0].empty() && of_class[1].empty())
+      throw InputError("change labels '" + p.labels[k] + "' label no pixel where '" +
+                       p.before[k] + "' and '" + p.after[k] + "' both have data");
+    env.log.info("pair " + std::to_string(k + 1) + " ('" + p.before[k] + "', '" + p.after[k] +
+                 "'): " + std::to_string(of_class[1].size()) + " changed and " +
+                 std::to_string(of_class[0].size()) + " unchanged labelled pixels");
+    BuildingChangeParams params;
+    params.pixel_size_m = pair.pixel_m;
+    const BuildingChange method = detect_building_change(pair.before, pair.after, params);
+    const RgbStats sa = rgb_stats(pair.before), sb = rgb_stats(pair.after);
+    // The samples in row-major order, their features computed strip by strip.
+    std::vector<std::size_t> chosen;
+    for (int c = 0; c < 2; ++c) {
+      const auto part = evenly(of_class[c], p.max_per_class);
+      chosen.insert(chosen.end(), part.begin(), part.end());
+      per_class[c] += static_cast<std::int64_t>(part.size());
+    }
+    std::sort(chosen.begin(), chosen.end());
+    std::size_t next = 0;
+    for (int r0 = 0; r0 < height && next < chosen.size(); r0 += kVhrChangeStripRows) {
+      const int r1 = std::min(height, r0 + kVhrChangeStripRows);
+      const std::size_t end = static_cast<std::size_t>(r1) * width;
+      if (chosen[next] >= end) continue;
+      const auto x = vhr_change_features(pair.before, pair.after, sa, sb, method.labels,
+                                         pair.pixel_m, r0, r1);
+      const std::size_t first = static_cast<std::size_t>(r0) * width;
+      for (; next < chosen.size() && chosen[next] < end; ++next) {
+        const float* row = x.data() + (chosen[next] - first) * f;
+        features.insert(features.end(), row, row + f);
+        labels.push_back(truth[chosen[next]]);
+      }
+    }
+    info.pairs.push_back(p.before[k] + " -> " + p.after[k]);
+  }
+  if (per_class[0] == 0 || per_class[1] == 0)
+    throw InputError(std::string("the change labels hold no pixel of ") +
+                     (per_class[1] == 0 ? "change" : "no change") +
+                     ": a change model learns from both");
+  for (const auto& l : p.labels) info.labels += (info.labels.empty() ? "" : ", ") + l;
+  env.log.info("training on " + std::to_string(labels.size()) + " pixels, " +
+               std::to_string(f) + " features");
+  const VhrChangeForest model =
+      VhrChangeForest::train(features, labels, info, p.trees, p.max_depth);
+  StagedFile file(p.out);
+  model.save(file.path().string());
+  file.commit();
+  TrainResult r;
+  r.path = file.target().string();
+  r.samples = labels.size();
+  r.features = f;
+  r.classes = {{0, "no change", per_class[0]}, {1, "change", per_class[1]}};
+  return r;
+}
+
+}  // namespace
+
 TrainResult train(const TrainParams& p, const StepEnv& env) {
+  if (!p.before.empty() || !p.after.empty()) return train_change(p, env);
+  if (p.image.empty())
+    throw ParamError("give --image (a land-use model) or --before and --after (a change model)");
   if (p.labels.size() != 1 && p.labels.size() != p.image.size())
     throw ParamError(
         "give --labels once (one model over all the --image dates) or once per --image (a "

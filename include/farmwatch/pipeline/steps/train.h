@@ -1,6 +1,7 @@
 #pragma once
 // farmwatch train: a random forest from labelled polygons or a label raster over dates of imagery.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@ namespace farmwatch::pipeline {
 
 struct TrainParams {
   std::vector<std::string> image, labels;
+  /// A change model instead: very-high-resolution RGB pairs, one --labels each.
+  std::vector<std::string> before, after;
+  std::optional<double> pixel_size;  ///< metres, pairs with no georeference (default 0.5)
   std::string field, name_field, class_table, layer, where, out;
   int trees = 100, max_depth = 10, interior = 1, max_per_class = 20000;
   ImageParams read;
@@ -33,6 +37,12 @@ struct TrainResult {
 /// model file atomically. One --labels: one model over all the dates; one per --image: each
 /// image a sample of a one-date model. InputError for images with other bands than the first,
 /// ConfigError for a class table without a row for a label code.
+/// With --before/--after: a change model (core/vhr_change_model.h) from pairs of
+/// very-high-resolution RGB images and their change labels (io::read_change_labels: 0 no change,
+/// other values change, nodata unlabelled, on the earlier image's pixel grid); each pair gives at
+/// most max_per_class pixels of change and as many of no change, taken evenly over the image.
+/// ParamError when the lists differ in length, InputError for a pair of other sizes or labels
+/// without both classes.
 TrainResult train(const TrainParams& p, const StepEnv& env);
 
 }  // namespace farmwatch::pipeline

@@ -1,0 +1,182 @@
+// A change model an office trains on its own labels (farmwatch train --before/--after) and gives
+// to farmwatch change --model: it learns a change the building method does not report (fields
+// dug up to bare soil, no building), finds it on a pair it was not trained on, the same bytes for
+// any thread count; wrong inputs are refused with the option or file named.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using namespace farmwatch;
+
+namespace {
+
+/// A generated pair of 0.5 m RGB photos of green crops with texture, the later date under another
+/// colour balance and fresh sensor noise, where three fields (rectangles of 24-44 px) were dug up
+/// to brown soil; `truth` is 255 on them.
+struct DugPair {
+  int width = 192, height = 192;
+  std::vector<std::vector<double>> before, after;
+  std::vector<double> truth;
+};
+
+DugPair make_dug_pair(unsigned seed) {
+  DugPair p;
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> texture(0, 10), noise(0, 4);
+  std::uniform_int_distribution<int> size(24, 44), place(4, 140);
+  const std::size_t n = std::size_t(p.width) * p.height;
+  p.before.assign(3, std::vector<double>(n));
+  p.after.assign(3, std::vector<double>(n));
+  p.truth.assign(n, 0);
+  for (int k = 0; k < 3; ++k) {
+    const int w = size(rng), h = size(rng), c0 = place(rng), r0 = place(rng);
+    for (int r = r0; r < std::min(p.height, r0 + h); ++r)
+      for (int c = c0; c < std::min(p.width, c0 + w); ++c)
+        p.truth[std::size_t(r) * p.width + c] = 255;
+  }
+  const double crop[3] = {70, 130, 55}, soil[3] = {150, 112, 82};
+  for (std::size_t i = 0; i < n; ++i) {
+    const int row = int(i / std::size_t(p.width));
+    // Crop rows: a stripe every 6 pixels, and each pixel's own texture.
+    const double stripe = (row % 6 < 2) ? -12 : 0, t = texture(rng);
+    for (int b = 0; b < 3; ++b) {
+      p.before[b][i] = std::clamp(crop[b] + stripe + t, 0.0, 255.0);
+      const double later = p.truth[i] ? soil[b] + 0.5 * t : crop[b] + stripe + t;
+      // The later date: 10 % brighter, a little warmer, its own noise.
+      p.after[b][i] = std::clamp(later * 1.1 + (b == 0 ? 6 : 0) + noise(rng), 0.0, 255.0);
+    }
+  }
+  return p;
+}
+
+struct PairFiles {
+  std::string before, after, labels;
+};
+
+PairFiles write_pair(const test::TempDir& dir, const DugPair& p, const std::string& name) {
+  PairFiles f{dir / (name + "_A.png"), dir / (name + "_B.png"), dir / (name + "_label.png")};
+  test::write_png(f.before, p.width, p.height, p.before);
+  test::write_png(f.after, p.width, p.height, p.after);
+  test::write_png(f.labels, p.width, p.height, {p.truth});
+  return f;
+}
+
+/// Pixel F1 of change.tif's change (1-3) against `truth` (> 0).
+double f1_of(const std::string& change_tif, const std::vector<double>& truth) {
+  const auto c = test::read_band(change_tif);
+  double tp = 0, fp = 0, fn = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    const bool found = c[i] >= 1 && c[i] <= 3, real = truth[i] > 0;
+    tp += found && real;
+    fp += found && !real;
+    fn += !found && real;
+  }
+  return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
+}
+
+}  // namespace
+
+TEST(ChangeModel, LearnsFromAnOfficesLabelsAChangeTheBuildingMethodDoesNotReport) {
+  test::TempDir dir;
+  const auto one = write_pair(dir, make_dug_pair(1), "one");
+  const auto two = write_pair(dir, make_dug_pair(2), "two");
+  const DugPair held = make_dug_pair(3);
+  const auto three = write_pair(dir, held, "three");
+  const std::string model = dir / "change_model.yml";
+  auto r = test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels",
+                          one.labels, "--before", two.before, "--after", two.after, "--labels",
+                          two.labels, "--out", model, "--max-per-class", "3000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 classes"), std::string::npos) << r.output;
+  EXPECT_NE(test::read_text(model).find("kind: vhr_change"), std::string::npos);
+
+  // The building method alone: dug soil is no building, and not greyer than the scene.
+  r = test::run_cli({"change", "--before", three.before, "--after", three.after, "--out",
+                     dir / "method", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double method_f1 = f1_of(dir / "method/change.tif", held.truth);
+  EXPECT_LT(method_f1, 0.5);
+
+  // With the model: the held-out pair's dug fields, as land changed (other change).
+  const std::string out = dir / "learned";
+  r = test::run_cli({"change", "--before", three.before, "--after", three.after, "--model", model,
+                     "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double learned_f1 = f1_of(out + "/change.tif", held.truth);
+  EXPECT_GT(learned_f1, 0.8) << "the building method alone: " << method_f1;
+  const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+  EXPECT_EQ(s["method"]["change_model"]["file"], model);
+  EXPECT_GE(s["changes"]["kinds"]["land_changed"]["patches"].get<int>(), 1) << s.dump(1);
+  const auto csv = test::read_text(out + "/changes.csv");
+  EXPECT_NE(csv.find("other_change,其他变化,地表变化,land_changed"), std::string::npos) << csv;
+
+  // The same bytes whatever the thread count.
+  for (const char* threads : {"1", "2"}) {
+    const std::string o = dir / (std::string("t") + threads);
+    ASSERT_EQ(test::run_cli({"change", "--before", three.before, "--after", three.after, "--model",
+                             model, "--out", o, "--threads", threads, "-q"})
+                  .exit_code,
+              0);
+    EXPECT_EQ(test::read_text(o + "/change.tif"), test::read_text(out + "/change.tif"));
+    EXPECT_EQ(test::read_text(o + "/changes.csv"), csv);
+  }
+  // Training again on the same pairs writes the same model.
+  ASSERT_EQ(test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels",
+                           one.labels, "--before", two.before, "--after", two.after, "--labels",
+                           two.labels, "--out", dir / "again.yml", "--max-per-class", "3000",
+                           "--threads", "1", "-q"})
+                .exit_code,
+            0);
+  EXPECT_EQ(test::read_text(dir / "again.yml"), test::read_text(model));
+}
+
+TEST(ChangeModel, WrongInputsAreRefusedWithTheOptionOrFileNamed) {
+  test::TempDir dir;
+  const auto one = write_pair(dir, make_dug_pair(1), "one");
+  const std::string model = dir / "m.yml";
+
+  // Pairs need one --after and one --labels each.
+  auto r = test::run_cli({"train", "--before", one.before, "--before", one.before, "--after",
+                          one.after, "--labels", one.labels, "--out", model});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("one --after and one --labels per --before"), std::string::npos)
+      << r.output;
+  r = test::run_cli({"train", "--labels", one.labels, "--out", model});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+
+  // Labels of another size than the pair.
+  const std::string small = dir / "small_label.png";
+  test::write_png(small, 8, 8, {std::vector<double>(64, 255)});
+  r = test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels", small,
+                     "--out", model});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("small_label.png"), std::string::npos) << r.output;
+
+  // Labels without change: nothing to learn from.
+  const std::string none = dir / "none.png";
+  test::write_png(none, 192, 192, {std::vector<double>(192 * 192, 0)});
+  r = test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels", none,
+                     "--out", model});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("no pixel of change"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(model));
+
+  // A change model is no land-use model, and a file that is no model at all is named.
+  ASSERT_EQ(test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels",
+                           one.labels, "--out", model, "--max-per-class", "500", "-q"})
+                .exit_code,
+            0);
+  r = test::run_cli({"classify", "--model", model, "--in", test::sample("sample_20240315.tif"),
+                     "--out", dir / "lu.tif"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is a change model"), std::string::npos) << r.output;
+  r = test::run_cli({"change", "--before", one.before, "--after", one.after, "--model",
+                     one.labels, "--out", dir / "o"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("takes a change model here"), std::string::npos) << r.output;
+}
