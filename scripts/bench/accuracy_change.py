@@ -9,12 +9,15 @@ unsupervised baselines of ../shared/docs/benchmarks.md, in one run:
   - on the Sentinel-2 cities also "fw refl": the same with --scale 0.0001, the files' DNs
     declared as L1C reflectance x 10000, as a user with a DN-to-reflectance rule (or L2A
     products) runs it: the land-use classes then take part in the change.
+  - with --learned, on the VHR pairs also "fw LOPO": a change model (farmwatch train --before
+    --after) trained on every other VHR pair's labels, leave-one-pair-out, then farmwatch change
+    --model on the pair: what an office's own labels can do on a place they do not cover.
 Pixel F1 of the change class per pair, then pooled per set (true and false positives and
 negatives summed over its pairs) and over all Sentinel-2 cities and all VHR pairs; beside
 them farmwatch's precision and recall ("fw P", "fw R"; "-" where undefined). Nanjing is
 scored on its labelled pixels only; a pair with no change in its reference (one LEVIR-CD
 sample) prints the share of pixels flagged (%) instead of F1 and still counts in the pools.
-  scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR] [--only SET,SET...]
+  scripts/bench/accuracy_change.py [FARMWATCH] [DATA_DIR] [--only SET,SET...] [--learned]
 Sets: landsat, oscd_s2, levir_cd_samples, levir_cd_1024, whu_cd, dsifn, sztaki_airchange.
 Needs python3-gdal, numpy and otbcli_MultivariateAlterationDetector (Debian's otb-bin).
 """
