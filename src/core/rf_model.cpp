@@ -7,6 +7,7 @@
 
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/gbt21010.h"
+#include "forest.h"
 
 namespace farmwatch {
 
@@ -33,15 +34,7 @@ RandomForest RandomForest::train(const std::vector<float>& features,
   for (int i = 0; i < n; ++i) y.at<int>(i) = labels[static_cast<std::size_t>(i)];
   auto data = cv::ml::TrainData::create(x, cv::ml::ROW_SAMPLE, y);
   RandomForest m;
-  m.impl_->forest = cv::ml::RTrees::create();
-  auto& rf = *m.impl_->forest;
-  rf.setMaxDepth(max_depth);
-  rf.setMinSampleCount(2);
-  rf.setActiveVarCount(0);  // sqrt(features) per split
-  rf.setCalculateVarImportance(false);
-  rf.setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, trees, 0));
-  cv::theRNG().state = 0x66617277;  // "farw": the same samples give the same forest
-  if (!rf.train(data)) throw ProcessingError("training the random forest failed");
+  m.impl_->forest = detail::train_forest(data, trees, max_depth, 2);
   info.samples = n;
   info.trees = trees;
   info.max_depth = max_depth;
@@ -115,16 +108,7 @@ ClassTable model_class_table(const std::vector<ModelClass>& classes) {
 
 RandomForest RandomForest::load(const std::string& path) {
   cv::FileStorage fs;
-  try {
-    fs.open(path, cv::FileStorage::READ);
-  } catch (const cv::Exception& e) {
-    throw std::runtime_error("'" + path + "' is not a farmwatch model: " + e.what());
-  }
-  if (!fs.isOpened()) throw std::runtime_error("cannot read model '" + path + "'");
-  const cv::FileNode h = fs["farmwatch_model"];
-  if (h.empty() || static_cast<int>(h["format"]) != 1)
-    throw std::runtime_error("'" + path + "' is not a farmwatch model (no farmwatch_model, " +
-                             "format 1)");
+  const cv::FileNode h = detail::open_model_file(fs, path);
   if (!h["kind"].empty())
     throw std::runtime_error("model '" + path +
                              "' is a change model (farmwatch train --before/--after), not a "
@@ -159,10 +143,7 @@ RandomForest RandomForest::load(const std::string& path) {
   for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
   if (names != i.layout.names())
     throw std::runtime_error("model '" + path + "': its feature list does not match its dates");
-  m.impl_->forest = cv::ml::RTrees::create();
-  m.impl_->forest->read(fs["forest"]);
-  if (!m.impl_->forest->isTrained())
-    throw std::runtime_error("model '" + path + "' holds no trained forest");
+  m.impl_->forest = detail::read_forest(fs, path);
   return m;
 }
 

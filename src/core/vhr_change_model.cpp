@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "farmwatch/core/error.h"
+#include "forest.h"
 #include "raster_objects.h"
 
 namespace farmwatch {
@@ -47,11 +48,10 @@ cv::Mat1f box(const cv::Mat1f& m, int w) {
   return out;
 }
 
-/// Rows [r0, r1) of one band of `im` (0 red, 1 green, 2 blue), as a matrix.
-cv::Mat1f band_rows(const RgbImage& im, int band, int r0, int r1) {
+/// A window of one band of `im` (0 red, 1 green, 2 blue), as a matrix (no copy).
+cv::Mat1f band_window(const RgbImage& im, int band, const cv::Rect& w) {
   const std::vector<float>& v = band == 0 ? im.red : band == 1 ? im.green : im.blue;
-  return cv::Mat1f(r1 - r0, im.width,
-                   const_cast<float*>(v.data()) + static_cast<std::size_t>(r0) * im.width);
+  return cv::Mat1f(im.height, im.width, const_cast<float*>(v.data()))(w);
 }
 
 bool valid_at(const RgbImage& im, std::size_t i) { return im.valid.empty() || im.valid[i] != 0; }
@@ -61,26 +61,26 @@ struct DatePlanes {
   cv::Mat1f z[3], grey, gx, gy, saturation, excess_green;
 };
 
-DatePlanes date_planes(const RgbImage& im, const RgbStats& st, int r0, int r1) {
+DatePlanes date_planes(const RgbImage& im, const RgbStats& st, const cv::Rect& w) {
   DatePlanes d;
   cv::Mat1f raw[3];
   for (int b = 0; b < 3; ++b) {
-    raw[b] = band_rows(im, b, r0, r1);
+    raw[b] = band_window(im, b, w);
     d.z[b] = (raw[b] - st.mean[b]) / st.sd[b];
   }
   // No data counts as the image's mean: neutral in every window it reaches.
   if (!im.valid.empty())
-    for (int r = r0; r < r1; ++r)
-      for (int c = 0; c < im.width; ++c)
-        if (!im.valid[static_cast<std::size_t>(r) * im.width + c])
-          for (auto& z : d.z) z(r - r0, c) = 0;
+    for (int r = 0; r < w.height; ++r)
+      for (int c = 0; c < w.width; ++c)
+        if (!im.valid[static_cast<std::size_t>(r + w.y) * im.width + c + w.x])
+          for (auto& z : d.z) z(r, c) = 0;
   d.grey = (d.z[0] + d.z[1] + d.z[2]) / 3.0f;
   cv::Sobel(d.grey, d.gx, CV_32F, 1, 0, 3);
   cv::Sobel(d.grey, d.gy, CV_32F, 0, 1, 3);
-  d.saturation.create(r1 - r0, im.width);
-  d.excess_green.create(r1 - r0, im.width);
-  for (int r = 0; r < r1 - r0; ++r)
-    for (int c = 0; c < im.width; ++c) {
+  d.saturation.create(w.height, w.width);
+  d.excess_green.create(w.height, w.width);
+  for (int r = 0; r < w.height; ++r)
+    for (int c = 0; c < w.width; ++c) {
       const float red = raw[0](r, c), green = raw[1](r, c), blue = raw[2](r, c);
       const float hi = std::max({red, green, blue}), lo = std::min({red, green, blue});
       const float sum = red + green + blue;
@@ -131,6 +131,15 @@ const std::vector<std::string>& vhr_change_feature_names() {
   return names;
 }
 
+std::vector<Window> vhr_change_tiles(int width, int height) {
+  constexpr int kTile = 256;
+  std::vector<Window> tiles;
+  for (int r = 0; r < height; r += kTile)
+    for (int c = 0; c < width; c += kTile)
+      tiles.push_back({c, r, std::min(kTile, width - c), std::min(kTile, height - r)});
+  return tiles;
+}
+
 int vhr_change_feature_halo(double pixel_size_m) {
   return odd_pixels(kWidestWindowM, pixel_size_m, 3) / 2 + 2;
 }
@@ -160,17 +169,20 @@ RgbStats rgb_stats(const RgbImage& im) {
 
 std::vector<float> vhr_change_features(const RgbImage& before, const RgbImage& after,
                                        const RgbStats& before_stats, const RgbStats& after_stats,
-                                       const std::vector<std::int32_t>& method,
-                                       double pixel_size_m, int row0, int row1) {
+                                       const std::vector<std::int32_t>& method, double pixel_size_m,
+                                       const Window& tile) {
   const int width = before.width, height = before.height;
   if (after.width != width || after.height != height ||
-      method.size() != static_cast<std::size_t>(width) * height || row0 < 0 || row1 > height ||
-      row0 >= row1)
-    throw std::invalid_argument("vhr_change_features: sizes or rows do not match");
+      method.size() != static_cast<std::size_t>(width) * height || tile.col < 0 || tile.row < 0 ||
+      tile.width <= 0 || tile.height <= 0 || tile.col + tile.width > width ||
+      tile.row + tile.height > height)
+    throw std::invalid_argument("vhr_change_features: sizes or window do not match");
   const int halo = vhr_change_feature_halo(pixel_size_m);
-  const int r0 = std::max(0, row0 - halo), r1 = std::min(height, row1 + halo);
-  const DatePlanes a = date_planes(before, before_stats, r0, r1);
-  const DatePlanes b = date_planes(after, after_stats, r0, r1);
+  const int r0 = std::max(0, tile.row - halo), r1 = std::min(height, tile.row + tile.height + halo);
+  const int c0 = std::max(0, tile.col - halo), c1 = std::min(width, tile.col + tile.width + halo);
+  const cv::Rect extended(c0, r0, c1 - c0, r1 - r0);
+  const DatePlanes a = date_planes(before, before_stats, extended);
+  const DatePlanes b = date_planes(after, after_stats, extended);
   std::vector<cv::Mat1f> planes;
   cv::Mat1f diff[3];
   for (int k = 0; k < 3; ++k) planes.push_back(a.z[k]);
@@ -209,19 +221,19 @@ std::vector<float> vhr_change_features(const RgbImage& before, const RgbImage& a
     planes.push_back(local_sd(b.grey, w));
     for (const auto& d : diff) planes.push_back(box(d, w));
   }
-  cv::Mat1f flag(r1 - r0, width);
+  cv::Mat1f flag(r1 - r0, c1 - c0);
   for (int r = r0; r < r1; ++r)
-    for (int c = 0; c < width; ++c)
-      flag(r - r0, c) = method[static_cast<std::size_t>(r) * width + c] != 0 ? 1.0f : 0.0f;
+    for (int c = c0; c < c1; ++c)
+      flag(r - r0, c - c0) = method[static_cast<std::size_t>(r) * width + c] != 0 ? 1.0f : 0.0f;
   planes.push_back(flag);
   for (double wm : kMethodWindowsM) planes.push_back(box(flag, odd_pixels(wm, pixel_size_m, 3)));
 
   const std::size_t f = planes.size();
-  std::vector<float> out(static_cast<std::size_t>(row1 - row0) * width * f);
-  for (int r = row0; r < row1; ++r)
-    for (int c = 0; c < width; ++c) {
-      float* o = out.data() + (static_cast<std::size_t>(r - row0) * width + c) * f;
-      for (std::size_t k = 0; k < f; ++k) o[k] = planes[k](r - r0, c);
+  std::vector<float> out(static_cast<std::size_t>(tile.pixels()) * f);
+  for (int r = 0; r < tile.height; ++r)
+    for (int c = 0; c < tile.width; ++c) {
+      float* o = out.data() + (static_cast<std::size_t>(r) * tile.width + c) * f;
+      for (std::size_t k = 0; k < f; ++k) o[k] = planes[k](tile.row + r - r0, tile.col + c - c0);
     }
   return out;
 }
@@ -257,19 +269,11 @@ VhrChangeForest VhrChangeForest::train(const std::vector<float>& features,
   cv::Mat weights(n, 1, CV_32F);
   for (int i = 0; i < n; ++i)
     weights.at<float>(i) = labels[static_cast<std::size_t>(i)] ? float(n - changed) / float(n)
-                                                                : float(changed) / float(n);
-  auto data = cv::ml::TrainData::create(x, cv::ml::ROW_SAMPLE, y, cv::noArray(), cv::noArray(),
-                                        weights);
+                                                               : float(changed) / float(n);
+  auto data =
+      cv::ml::TrainData::create(x, cv::ml::ROW_SAMPLE, y, cv::noArray(), cv::noArray(), weights);
   VhrChangeForest m;
-  m.impl_->forest = cv::ml::RTrees::create();
-  auto& rf = *m.impl_->forest;
-  rf.setMaxDepth(max_depth);
-  rf.setMinSampleCount(5);
-  rf.setActiveVarCount(0);  // sqrt(features) per split
-  rf.setCalculateVarImportance(false);
-  rf.setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, trees, 0));
-  cv::theRNG().state = 0x66617277;  // "farw": the same samples give the same forest
-  if (!rf.train(data)) throw ProcessingError("training the change forest failed");
+  m.impl_->forest = detail::train_forest(data, trees, max_depth, 5);
   info.samples = n;
   info.changed_samples = changed;
   info.trees = trees;
@@ -283,7 +287,8 @@ void VhrChangeForest::save(const std::string& path) const {
   if (!fs.isOpened())
     throw ProcessingError("cannot write model '" + path + "' (does its folder exist?)");
   const VhrChangeModelInfo& i = impl_->info;
-  fs << "farmwatch_model" << "{";
+  fs << "farmwatch_model"
+     << "{";
   fs << "format" << 1 << "kind" << kKind;
   fs << "classifier"
      << "random forest (OpenCV RTrees) of change between two very-high-resolution RGB dates";
@@ -291,14 +296,17 @@ void VhrChangeForest::save(const std::string& path) const {
   fs << "samples" << static_cast<double>(i.samples) << "changed_samples"
      << static_cast<double>(i.changed_samples);
   fs << "trees" << i.trees << "max_depth" << i.max_depth;
-  fs << "pairs" << "[";
+  fs << "pairs"
+     << "[";
   for (const auto& p : i.pairs) fs << p;
   fs << "]";
-  fs << "features" << "[";
+  fs << "features"
+     << "[";
   for (const auto& s : vhr_change_feature_names()) fs << s;
   fs << "]";
   fs << "}";
-  fs << "forest" << "{";
+  fs << "forest"
+     << "{";
   impl_->forest->write(fs);
   fs << "}";
 }
@@ -316,16 +324,7 @@ bool VhrChangeForest::is_change_model(const std::string& path) {
 
 VhrChangeForest VhrChangeForest::load(const std::string& path) {
   cv::FileStorage fs;
-  try {
-    fs.open(path, cv::FileStorage::READ);
-  } catch (const cv::Exception& e) {
-    throw std::runtime_error("'" + path + "' is not a farmwatch model: " + e.what());
-  }
-  if (!fs.isOpened()) throw std::runtime_error("cannot read model '" + path + "'");
-  const cv::FileNode h = fs["farmwatch_model"];
-  if (h.empty() || static_cast<int>(h["format"]) != 1)
-    throw std::runtime_error("'" + path + "' is not a farmwatch model (no farmwatch_model, " +
-                             "format 1)");
+  const cv::FileNode h = detail::open_model_file(fs, path);
   if (h["kind"].empty() || static_cast<std::string>(h["kind"]) != kKind)
     throw std::runtime_error("model '" + path +
                              "' is a land-use model (one date, classes): change --model takes "
@@ -345,10 +344,11 @@ VhrChangeForest VhrChangeForest::load(const std::string& path) {
   i.trees = static_cast<int>(h["trees"]);
   i.max_depth = static_cast<int>(h["max_depth"]);
   for (const auto& p : h["pairs"]) i.pairs.push_back(static_cast<std::string>(p));
-  m.impl_->forest = cv::ml::RTrees::create();
-  m.impl_->forest->read(fs["forest"]);
-  if (!m.impl_->forest->isTrained())
-    throw std::runtime_error("model '" + path + "' holds no trained forest");
+  m.impl_->forest = detail::read_forest(fs, path);
+  if (m.impl_->forest->getVarCount() != static_cast<int>(names.size()))
+    throw std::runtime_error("model '" + path + "': its forest takes " +
+                             std::to_string(m.impl_->forest->getVarCount()) + " features, not " +
+                             std::to_string(names.size()));
   return m;
 }
 
@@ -381,23 +381,33 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
   const RgbStats sa = rgb_stats(before), sb = rgb_stats(after);
   const std::size_t count = static_cast<std::size_t>(width) * height;
   std::vector<float> share(count, 0.0f);
-  const int strips = (height + kVhrChangeStripRows - 1) / kVhrChangeStripRows;
-  tbb::parallel_for(tbb::blocked_range<int>(0, strips, 1), [&](const tbb::blocked_range<int>& rr) {
-    for (int s = rr.begin(); s != rr.end(); ++s) {
-      const int r0 = s * kVhrChangeStripRows, r1 = std::min(height, r0 + kVhrChangeStripRows);
-      const auto x = vhr_change_features(before, after, sa, sb, method.labels,
-                                         params.pixel_size_m, r0, r1);
-      model.predict(x.data(), static_cast<std::size_t>(r1 - r0) * width,
-                    share.data() + static_cast<std::size_t>(r0) * width);
-    }
-  });
+  const std::vector<Window> tiles = vhr_change_tiles(width, height);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tiles.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& rr) {
+                      std::vector<float> tile_share;
+                      for (std::size_t t = rr.begin(); t != rr.end(); ++t) {
+                        const Window& w = tiles[t];
+                        const auto x = vhr_change_features(before, after, sa, sb, method.labels,
+                                                           params.pixel_size_m, w);
+                        tile_share.resize(static_cast<std::size_t>(w.pixels()));
+                        model.predict(x.data(), tile_share.size(), tile_share.data());
+                        for (int r = 0; r < w.height; ++r)
+                          std::copy_n(tile_share.begin() + std::ptrdiff_t(r) * w.width, w.width,
+                                      share.begin() + std::ptrdiff_t(w.row + r) * width + w.col);
+                      }
+                    });
   cv::Mat1b changed(height, width, uchar(0));
   for (std::size_t i = 0; i < count; ++i)
     if (share[i] > 0.5f && valid_at(before, i) && valid_at(after, i))
       changed(static_cast<int>(i / width), static_cast<int>(i % width)) = 255;
-  const int min_pixels = std::max(
-      1, static_cast<int>(std::lround(params.min_area_m2 / (params.pixel_size_m * params.pixel_size_m))));
-  const cv::Mat1b objects = detail::clean_objects(changed, min_pixels);
+  const int min_pixels =
+      std::max(1, static_cast<int>(std::lround(params.min_area_m2 /
+                                               (params.pixel_size_m * params.pixel_size_m))));
+  cv::Mat1b objects = detail::clean_objects(changed, min_pixels);
+  // Holes filled, but never with pixels a date has no data on.
+  for (std::size_t i = 0; i < count; ++i)
+    if (!valid_at(before, i) || !valid_at(after, i))
+      objects(static_cast<int>(i / width), static_cast<int>(i % width)) = 0;
 
   // Objects numbered in row-major order of their first pixel.
   cv::Mat1i lab;
@@ -437,15 +447,14 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
       col_sum[k] += c;
       row_sum[k] += r;
       const std::int32_t m = method.labels[i];
-      if (m) ++kinds[k][method_kind[m]];
+      ++kinds[k][m ? method_kind[m] : VhrChangeKind::land_changed];
     }
   for (std::size_t k = 0; k < out.objects.size(); ++k) {
     BuildingObject& o = out.objects[k];
     const double px = static_cast<double>(o.pixels);
-    o.centroid_col = col_sum[k] / px;
-    o.centroid_row = row_sum[k] / px;
+    o.centroid_col = col_sum[k] / px + 0.5;  // pixel centres, as the method's
+    o.centroid_row = row_sum[k] / px + 0.5;
     o.votes = vote_sum[k] / px;
-    o.kind = VhrChangeKind::land_changed;
     std::int64_t best = 0;
     for (const auto& [kind, pixels] : kinds[k])
       if (pixels > best) {

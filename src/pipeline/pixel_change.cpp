@@ -74,13 +74,21 @@ io::CsvTable patches_csv(const BuildingChange& change, const BuildingChangeParam
   return t;
 }
 
-/// A change model, its loading failures as ConfigError naming the file.
+/// A change model, its loading failures as InputError naming the file.
 VhrChangeForest load_change_model(const std::string& path) {
   try {
     return VhrChangeForest::load(path);
   } catch (const std::runtime_error& e) {
-    throw ConfigError(e.what());
+    throw InputError(e.what());
   }
+}
+
+/// InputError naming `path` when `im` has no pixel with data: nothing to standardise a change
+/// model's features by.
+void require_data(const RgbImage& im, const std::string& path) {
+  if (!im.valid.empty() &&
+      std::none_of(im.valid.begin(), im.valid.end(), [](std::uint8_t v) { return v != 0; }))
+    throw InputError("raster '" + path + "' has no pixel with data (all nodata or masked)");
 }
 
 /// The building method's result on one grid, with what both entry points report of it.
@@ -197,6 +205,8 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   Grid grid;
   grid.width = before.width;
   grid.height = before.height;
+  require_data(before, req.before);
+  require_data(after, req.after);
   const Detected d = detect(std::move(before), std::move(after), pixel, req.change_model);
 
   StagedDir out(req.out_dir);
@@ -252,8 +262,9 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
       std::none_of(after.valid.begin(), after.valid.end(), [](std::uint8_t v) { return v != 0; }))
     throw InputError("rasters '" + req.before + "' and '" + req.after +
                      "' do not overlap: nothing to compare");
-  const Detected d =
-      detect(io::read_rgb_on_grid(ia, grid), std::move(after), pixel, req.change_model);
+  RgbImage before = io::read_rgb_on_grid(ia, grid);
+  require_data(before, req.before);
+  const Detected d = detect(std::move(before), std::move(after), pixel, req.change_model);
 
   // Patches as every change run writes them, classes from the default rules' table.
   const auto classifier = load_classifier_file(default_rules_dir() + "/landuse_rules.yaml");

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <random>
+
+#include "farmwatch/core/vhr_change_model.h"
 
 #include "test_support.h"
 
@@ -179,4 +182,70 @@ TEST(ChangeModel, WrongInputsAreRefusedWithTheOptionOrFileNamed) {
                      one.labels, "--out", dir / "o"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("takes a change model here"), std::string::npos) << r.output;
+  r = test::run_cli({"change", "--before", one.before, "--after", one.after, "--model",
+                     dir / "missing.yml", "--out", dir / "o"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("missing.yml"), std::string::npos) << r.output;
+
+  // A damaged model (its forest cut short) is named, not an internal error.
+  std::string text = test::read_text(model);
+  const std::string damaged = dir / "damaged.yml";
+  {
+    std::ofstream f(damaged);
+    f << text.substr(0, text.size() / 2);
+  }
+  r = test::run_cli({"change", "--before", one.before, "--after", one.after, "--model", damaged,
+                     "--out", dir / "o"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("damaged.yml"), std::string::npos) << r.output;
+
+  // A date with no data at all.
+  const std::string empty = dir / "empty.png";
+  test::write_png(empty, 192, 192,
+                  {std::vector<double>(192 * 192, 0), std::vector<double>(192 * 192, 0),
+                   std::vector<double>(192 * 192, 0), std::vector<double>(192 * 192, 0)});
+  r = test::run_cli({"change", "--before", empty, "--after", one.after, "--model", model, "--out",
+                     dir / "o"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.exit_code, 1) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "o"));
+}
+
+// Features computed tile by tile (and several tiles at once) equal one whole-image pass up to
+// float rounding: the tiles' halos are wide enough.
+TEST(ChangeModel, TilesOfFeaturesMatchTheWholeImage) {
+  const int width = 300, height = 280;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0, 255);
+  RgbImage a, b;
+  for (RgbImage* im : {&a, &b}) {
+    im->width = width;
+    im->height = height;
+    for (auto* band : {&im->red, &im->green, &im->blue}) {
+      band->resize(std::size_t(width) * height);
+      for (auto& v : *band) v = u(rng);
+    }
+  }
+  std::vector<std::int32_t> method(std::size_t(width) * height, 0);
+  for (int r = 100; r < 180; ++r)
+    for (int c = 230; c < 290; ++c) method[std::size_t(r) * width + c] = 1;
+  const RgbStats sa = rgb_stats(a), sb = rgb_stats(b);
+  const auto whole = vhr_change_features(a, b, sa, sb, method, 0.5, {0, 0, width, height});
+  const std::size_t f = vhr_change_feature_names().size();
+  ASSERT_EQ(whole.size(), std::size_t(width) * height * f);
+  const auto tiles = vhr_change_tiles(width, height);
+  ASSERT_EQ(tiles.size(), 4u);
+  double worst = 0;
+  for (const Window& w : tiles) {
+    const auto x = vhr_change_features(a, b, sa, sb, method, 0.5, w);
+    for (int r = 0; r < w.height; ++r)
+      for (int c = 0; c < w.width; ++c)
+        for (std::size_t k = 0; k < f; ++k) {
+          const float t = x[(std::size_t(r) * w.width + c) * f + k];
+          const float g = whole[(std::size_t(w.row + r) * width + w.col + c) * f + k];
+          worst = std::max(worst, double(std::abs(t - g)) / (1.0 + std::abs(g)));
+        }
+  }
+  EXPECT_LT(worst, 1e-3);
 }

@@ -110,7 +110,8 @@ struct BuildingObject {
   double edge_support = 0;
   bool coloured_roof = false;  ///< found by the coloured-roof test (a new building)
   /// Found by a learned change model (core/vhr_change_model.h): the mean share of its trees
-  /// that voted change over the object's pixels, 0.5-1; -1 for the building method's objects.
+  /// that voted change over the object's pixels (holes it filled included), 0-1; -1 for the
+  /// building method's objects.
   double votes = -1;
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "farmwatch/core/building_change.h"
+#include "farmwatch/core/geo.h"
 
 namespace farmwatch {
 
@@ -29,10 +30,12 @@ const std::vector<std::string>& vhr_change_feature_names();
 /// window's half plus the gradient's), at `pixel_size_m`.
 int vhr_change_feature_halo(double pixel_size_m);
 
-/// Rows per strip in which features are computed, in training and in detection alike: the box
-/// filters' running sums start at a strip's first row, so one strip height gives the same values
-/// whatever the thread count.
-inline constexpr int kVhrChangeStripRows = 256;
+/// The tiles in which features are computed, in training and in detection alike: 256 x 256
+/// pixels from the top left (the last row and column of tiles smaller). The box filters' running
+/// sums start at a tile's edge, so one tiling gives the same values whatever the thread count,
+/// and a tile's memory (about 90 planes of 300 x 300 floats with its halo) does not grow with
+/// the image.
+std::vector<Window> vhr_change_tiles(int width, int height);
 
 /// Per-image statistics the features are standardised by: mean and standard deviation of each
 /// band (red, green, blue) over the valid pixels.
@@ -42,15 +45,17 @@ struct RgbStats {
 /// std::invalid_argument for an image without a valid pixel.
 RgbStats rgb_stats(const RgbImage& im);
 
-/// The features of rows [row0, row1) of a pair: (row1 - row0) * width rows of
+/// The features of the pixels of `tile` (a window of the pair's grid): tile.pixels() rows of
 /// vhr_change_feature_names().size() values, row-major, pixel by pixel. `before` and `after`
 /// in their own colours (not histogram-matched), the same size; `method`: the building
-/// method's labels on them (0 none, else an object), width * height. Exact for any strip
-/// (reads vhr_change_feature_halo rows beyond it, mirrored at the image's edges).
+/// method's labels on them (0 none, else an object), width * height. Reads
+/// vhr_change_feature_halo pixels around the tile (mirrored at the image's edges), so a tile's
+/// values equal the whole image's up to float rounding. std::invalid_argument on sizes or a
+/// window that do not fit.
 std::vector<float> vhr_change_features(const RgbImage& before, const RgbImage& after,
                                        const RgbStats& before_stats, const RgbStats& after_stats,
-                                       const std::vector<std::int32_t>& method,
-                                       double pixel_size_m, int row0, int row1);
+                                       const std::vector<std::int32_t>& method, double pixel_size_m,
+                                       const Window& tile);
 
 /// What a change model was trained on; written into the model file.
 struct VhrChangeModelInfo {
@@ -97,8 +102,10 @@ class VhrChangeForest {
 /// Change between `before` and `after` (own colours, the same size) by a learned model: the
 /// building method runs first (`params`), its result joins the features; a pixel changed where
 /// most trees vote change and both dates have data; changed pixels form 4-connected objects of
-/// at least params.min_area_m2, holes filled. An object takes the kind most of its pixels have
-/// in the method's result, else land_changed; `votes` its mean share of change votes. Objects
+/// at least params.min_area_m2, holes filled (with pixels both dates have data on). An object
+/// takes the kind most of its pixels have in the method's result, land_changed counting for
+/// the pixels the method left unchanged; `votes` is its pixels' mean share of change votes.
+/// std::invalid_argument when a date has no valid pixel. Objects
 /// are numbered in row-major order of their first pixel. Rows run in parallel (oneTBB); the
 /// result is the same for any thread count.
 BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage& after,

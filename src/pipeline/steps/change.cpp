@@ -71,11 +71,14 @@ std::string date_from_name(const std::string& path, const std::string& fallback)
 /// The building method's request: the pair, the output folder, the bands, the threads, and a
 /// change model (--model); ParamError for a land-use model, which needs multispectral images.
 PixelChangeRequest building_request(const ChangeParams& p, const StepEnv& env) {
+  if (!p.model.empty() && !std::filesystem::is_regular_file(p.model))
+    throw InputError("model '" + p.model + "' does not exist or is not a file");
   if (!p.model.empty() && !VhrChangeForest::is_change_model(p.model))
-    throw ParamError("--model '" + p.model + "': '" + p.before + "' and '" + p.after +
-                     "' are red, green and blue images compared for buildings and ground; "
+    throw ParamError("--model '" + p.model + "' is no change model (a land-use model, or no "
+                     "farmwatch model at all): '" + p.before + "' and '" + p.after +
+                     "' are red, green and blue images compared for buildings and ground, and "
                      "--model takes a change model here (farmwatch train --before A --after B "
-                     "--labels CHANGE), not a land-use model");
+                     "--labels CHANGE)");
   PixelChangeRequest req;
   req.change_model = p.model;
   req.before = p.before;

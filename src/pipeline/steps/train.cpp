@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/error.h"
@@ -93,14 +94,16 @@ std::vector<ModelClass> model_classes(const TrainParams& p, const io::EvaluateRe
 
 namespace {
 
-/// At most `most` of `indices`, taken evenly over them (the same for the same input).
-std::vector<std::size_t> evenly(const std::vector<std::size_t>& indices, std::int64_t most) {
+/// At most `most` of `indices`, a random subset drawn with the fixed `seed` (the same for the
+/// same input).
+std::vector<std::size_t> subset(std::vector<std::size_t> indices, std::int64_t most,
+                                std::uint64_t seed) {
   if (static_cast<std::int64_t>(indices.size()) <= most) return indices;
-  std::vector<std::size_t> out;
-  const auto n = static_cast<double>(indices.size());
-  for (std::int64_t k = 0; k < most; ++k)
-    out.push_back(indices[static_cast<std::size_t>(std::floor(double(k) * n / double(most)))]);
-  return out;
+  std::mt19937_64 rng(seed);
+  const std::size_t n = indices.size(), m = static_cast<std::size_t>(most);
+  for (std::size_t j = 0; j < m; ++j) std::swap(indices[j], indices[j + rng() % (n - j)]);
+  indices.resize(m);
+  return indices;
 }
 
 /// One pair of a change model's training: its images on one grid and its pixel size.
@@ -120,10 +123,10 @@ TrainingPair read_pair(const TrainParams& p, std::size_t k) {
     if (p.pixel_size)
       throw ParamError("--pixel-size is for pairs with no georeference; '" + a +
                        "' has one, which gives the pixel size");
-    const io::ImageInfo ia = io::inspect_image(p.read.request(a), {BandRole::red, BandRole::green,
-                                                                   BandRole::blue});
-    const io::ImageInfo ib = io::inspect_image(p.read.request(b), {BandRole::red, BandRole::green,
-                                                                   BandRole::blue});
+    const io::ImageInfo ia =
+        io::inspect_image(p.read.request(a), {BandRole::red, BandRole::green, BandRole::blue});
+    const io::ImageInfo ib =
+        io::inspect_image(p.read.request(b), {BandRole::red, BandRole::green, BandRole::blue});
     pair.before = io::read_rgb_on_grid(ia, ia.grid);
     pair.after = io::read_rgb_on_grid(ib, ia.grid);
     pair.pixel_m = std::sqrt(io::mean_pixel_area_m2(ia.grid));
@@ -142,8 +145,9 @@ TrainingPair read_pair(const TrainParams& p, std::size_t k) {
 /// farmwatch train --before A --after B --labels CHANGE [...]: a change model.
 TrainResult train_change(const TrainParams& p, const StepEnv& env) {
   if (!p.image.empty())
-    throw ParamError("give --image (a land-use model) or --before and --after (a change model), "
-                     "not both");
+    throw ParamError(
+        "give --image (a land-use model) or --before and --after (a change model), "
+        "not both");
   if (p.after.size() != p.before.size() || p.labels.size() != p.before.size())
     throw ParamError("a change model takes pairs: one --after and one --labels per --before (" +
                      std::to_string(p.before.size()) + " --before, " +
@@ -167,8 +171,8 @@ TrainResult train_change(const TrainParams& p, const StepEnv& env) {
       if (valid && truth[i] != 255) of_class[truth[i]].push_back(i);
     }
     if (of_class[0].empty() && of_class[1].empty())
-      throw InputError("change labels '" + p.labels[k] + "' label no pixel where '" +
-                       p.before[k] + "' and '" + p.after[k] + "' both have data");
+      throw InputError("change labels '" + p.labels[k] + "' label no pixel where '" + p.before[k] +
+                       "' and '" + p.after[k] + "' both have data");
     env.log.info("pair " + std::to_string(k + 1) + " ('" + p.before[k] + "', '" + p.after[k] +
                  "'): " + std::to_string(of_class[1].size()) + " changed and " +
                  std::to_string(of_class[0].size()) + " unchanged labelled pixels");
@@ -176,26 +180,30 @@ TrainResult train_change(const TrainParams& p, const StepEnv& env) {
     params.pixel_size_m = pair.pixel_m;
     const BuildingChange method = detect_building_change(pair.before, pair.after, params);
     const RgbStats sa = rgb_stats(pair.before), sb = rgb_stats(pair.after);
-    // The samples in row-major order, their features computed strip by strip.
-    std::vector<std::size_t> chosen;
-    for (int c = 0; c < 2; ++c) {
-      const auto part = evenly(of_class[c], p.max_per_class);
-      chosen.insert(chosen.end(), part.begin(), part.end());
-      per_class[c] += static_cast<std::int64_t>(part.size());
-    }
-    std::sort(chosen.begin(), chosen.end());
-    std::size_t next = 0;
-    for (int r0 = 0; r0 < height && next < chosen.size(); r0 += kVhrChangeStripRows) {
-      const int r1 = std::min(height, r0 + kVhrChangeStripRows);
-      const std::size_t end = static_cast<std::size_t>(r1) * width;
-      if (chosen[next] >= end) continue;
-      const auto x = vhr_change_features(pair.before, pair.after, sa, sb, method.labels,
-                                         pair.pixel_m, r0, r1);
-      const std::size_t first = static_cast<std::size_t>(r0) * width;
-      for (; next < chosen.size() && chosen[next] < end; ++next) {
-        const float* row = x.data() + (chosen[next] - first) * f;
+    // The samples tile by tile (vhr_change_tiles, as detection computes them), row-major in each.
+    std::vector<std::uint8_t> chosen(truth.size(), 0);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i :
+           subset(std::move(of_class[c]), p.max_per_class, 0x66617277u + 2 * k + c)) {
+        chosen[i] = 1;
+        ++per_class[c];
+      }
+    for (const Window& w : vhr_change_tiles(width, height)) {
+      std::vector<std::size_t> in_tile;
+      for (int r = w.row; r < w.row + w.height; ++r)
+        for (int c = w.col; c < w.col + w.width; ++c)
+          if (chosen[static_cast<std::size_t>(r) * width + c])
+            in_tile.push_back(static_cast<std::size_t>(r - w.row) * w.width + (c - w.col));
+      if (in_tile.empty()) continue;
+      const auto x =
+          vhr_change_features(pair.before, pair.after, sa, sb, method.labels, pair.pixel_m, w);
+      for (std::size_t t : in_tile) {
+        const float* row = x.data() + t * f;
         features.insert(features.end(), row, row + f);
-        labels.push_back(truth[chosen[next]]);
+        const std::size_t i =
+            static_cast<std::size_t>(w.row + int(t / std::size_t(w.width))) * width +
+            static_cast<std::size_t>(w.col) + t % std::size_t(w.width);
+        labels.push_back(truth[i]);
       }
     }
     info.pairs.push_back(p.before[k] + " -> " + p.after[k]);
@@ -205,8 +213,8 @@ TrainResult train_change(const TrainParams& p, const StepEnv& env) {
                      (per_class[1] == 0 ? "change" : "no change") +
                      ": a change model learns from both");
   for (const auto& l : p.labels) info.labels += (info.labels.empty() ? "" : ", ") + l;
-  env.log.info("training on " + std::to_string(labels.size()) + " pixels, " +
-               std::to_string(f) + " features");
+  env.log.info("training on " + std::to_string(labels.size()) + " pixels, " + std::to_string(f) +
+               " features");
   const VhrChangeForest model =
       VhrChangeForest::train(features, labels, info, p.trees, p.max_depth);
   StagedFile file(p.out);
