@@ -42,7 +42,7 @@ cli.add_argument("--only", help="comma-separated sets to score (default: all)")
 cli.add_argument("--learned", action="store_true",
                  help="also a change model on the VHR pairs, leave-one-pair-out: for each pair, "
                       "farmwatch train --before/--after on every other VHR pair's labels, then "
-                      "farmwatch change --model on the pair (column 'fw LOPO'; about 20 min)")
+                      "farmwatch change --model on the pair (column 'fw LOPO'; about 40 min on 2 cores)")
 opts = cli.parse_args()
 exe, data, only = opts.farmwatch, opts.data, opts.only
 
