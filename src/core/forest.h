@@ -27,6 +27,17 @@ inline cv::Ptr<cv::ml::RTrees> train_forest(const cv::Ptr<cv::ml::TrainData>& da
   return rf;
 }
 
+/// Creates the model file `path` in `fs` and opens its `farmwatch_model` header (format 1; the
+/// caller writes its keys and closes it with "}"). ProcessingError when it cannot be written.
+inline void begin_model_file(cv::FileStorage& fs, const std::string& path) {
+  fs.open(path, cv::FileStorage::WRITE);
+  if (!fs.isOpened())
+    throw ProcessingError("cannot write model '" + path + "' (does its folder exist?)");
+  fs << "farmwatch_model"
+     << "{";
+  fs << "format" << 1;
+}
+
 /// Opens a farmwatch model file into `fs` and returns its `farmwatch_model` header;
 /// std::runtime_error naming the file when it cannot be read or is no farmwatch model (format 1).
 inline cv::FileNode open_model_file(cv::FileStorage& fs, const std::string& path) {

@@ -43,13 +43,9 @@ RandomForest RandomForest::train(const std::vector<float>& features,
 }
 
 void RandomForest::save(const std::string& path) const {
-  cv::FileStorage fs(path, cv::FileStorage::WRITE);
-  if (!fs.isOpened())
-    throw ProcessingError("cannot write model '" + path + "' (does its folder exist?)");
+  cv::FileStorage fs;
+  detail::begin_model_file(fs, path);
   const ModelInfo& i = impl_->info;
-  fs << "farmwatch_model"
-     << "{";
-  fs << "format" << 1;
   fs << "classifier"
      << "random_forest";
   fs << "trees" << i.trees << "max_depth" << i.max_depth;

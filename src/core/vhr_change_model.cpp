@@ -283,13 +283,10 @@ VhrChangeForest VhrChangeForest::train(const std::vector<float>& features,
 }
 
 void VhrChangeForest::save(const std::string& path) const {
-  cv::FileStorage fs(path, cv::FileStorage::WRITE);
-  if (!fs.isOpened())
-    throw ProcessingError("cannot write model '" + path + "' (does its folder exist?)");
+  cv::FileStorage fs;
+  detail::begin_model_file(fs, path);
+  fs << "kind" << kKind;
   const VhrChangeModelInfo& i = impl_->info;
-  fs << "farmwatch_model"
-     << "{";
-  fs << "format" << 1 << "kind" << kKind;
   fs << "classifier"
      << "random forest (OpenCV RTrees) of change between two very-high-resolution RGB dates";
   fs << "labels" << i.labels << "pixel_size_m" << i.pixel_size_m;
