@@ -17,7 +17,8 @@ int cmd_change(const std::vector<std::string>& args) {
        "patches as changes.gpkg/.geojson/.csv with summary.json.\n"
        "Two RGB images with no georeference (PNG, JPEG) are compared on their\n"
        "pixel grid for new and demolished buildings and converted ground\n"
-       "(change.tif 1 new building or ground converted, 3 demolished building;\n"
+       "(change.tif 1 new building or ground converted, 3 demolished building\n"
+       "or, with a change model (--model), land changed;\n"
        "changes.csv in pixels with each object's change_kind)."},
       args, common);
   if (!p) return 0;

@@ -37,6 +37,23 @@ void mask_invalid(GDALDataset& ds, const int (&index)[3], const std::string& pat
   }
 }
 
+/// Marks no data (and zeroes) the pixels `valid` or a NaN or infinite value says have none (a
+/// float image's undeclared NaN must not reach the methods' windows); `valid` is left empty
+/// when every pixel has data.
+void drop_non_finite(RgbImage& im) {
+  const std::size_t n = im.red.size();
+  if (im.valid.empty()) im.valid.assign(n, 1);
+  bool any_invalid = false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!im.valid[i] || !std::isfinite(im.red[i]) || !std::isfinite(im.green[i]) ||
+        !std::isfinite(im.blue[i])) {
+      im.valid[i] = 0;
+      im.red[i] = im.green[i] = im.blue[i] = 0;
+      any_invalid = true;
+    }
+  if (!any_invalid) im.valid.clear();
+}
+
 }  // namespace
 
 RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) {
@@ -66,6 +83,7 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
   // georeferenced reader takes them; a pixel any band masks is no data.
   mask_invalid(*ds, index, path, im.valid);
+  drop_non_finite(im);
   return im;
 }
 
@@ -119,14 +137,7 @@ RgbImage read_rgb_on_grid(const ImageInfo& info, const Grid& grid) {
     const int index[3] = {info.bands[roles[0]], info.bands[roles[1]], info.bands[roles[2]]};
     mask_invalid(*open_raster(info.path), index, info.path, im.valid);
   }
-  bool any_invalid = false;
-  for (std::size_t i = 0; i < im.valid.size(); ++i)
-    if (!im.valid[i] || std::isnan(im.red[i]) || std::isnan(im.green[i]) || std::isnan(im.blue[i])) {
-      im.valid[i] = 0;
-      im.red[i] = im.green[i] = im.blue[i] = 0;
-      any_invalid = true;
-    }
-  if (!any_invalid) im.valid.clear();
+  drop_non_finite(im);
   return im;
 }
 

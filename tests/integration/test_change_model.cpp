@@ -212,6 +212,47 @@ TEST(ChangeModel, WrongInputsAreRefusedWithTheOptionOrFileNamed) {
   EXPECT_FALSE(fs::exists(dir / "o"));
 }
 
+// A float pair with no georeference and an undeclared NaN: the NaN pixel is no data, not a
+// change spreading through every window (the model finds what it finds without it).
+TEST(ChangeModel, AnUndeclaredNanInAFloatPairIsNoData) {
+  test::TempDir dir;
+  const DugPair one = make_dug_pair(1), held = make_dug_pair(3);
+  const auto files = write_pair(dir, one, "one");
+  const std::string model = dir / "m.yml";
+  ASSERT_EQ(test::run_cli({"train", "--before", files.before, "--after", files.after, "--labels",
+                           files.labels, "--out", model, "--max-per-class", "2000", "-q"})
+                .exit_code,
+            0);
+  auto write_float = [&](const std::string& path, std::vector<std::vector<double>> bands,
+                         bool nan) {
+    if (nan)
+      for (auto& b : bands) b[std::size_t(held.width) * 100 + 100] = std::nan("");
+    test::RasterSpec spec;
+    spec.width = held.width;
+    spec.height = held.height;
+    spec.epsg = "";
+    spec.no_geotransform = true;
+    spec.bands = std::move(bands);
+    test::write_raster(path, spec);
+  };
+  std::vector<double> share;
+  for (bool nan : {false, true}) {
+    const std::string tag = nan ? "nan" : "clean";
+    write_float(dir / (tag + "_A.tif"), held.before, nan);
+    write_float(dir / (tag + "_B.tif"), held.after, nan);
+    const auto r = test::run_cli({"change", "--before", dir / (tag + "_A.tif"), "--after",
+                                  dir / (tag + "_B.tif"), "--bands", "red=1,green=2,blue=3",
+                                  "--model", model, "--out", dir / tag, "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto c = test::read_band(dir / (tag + "/change.tif"));
+    double changed = 0;
+    for (double v : c) changed += v >= 1 && v <= 3;
+    share.push_back(changed / double(c.size()));
+  }
+  EXPECT_GT(share[0], 0.02);
+  EXPECT_LT(share[1], share[0] + 0.01) << "the NaN pixel spread change";
+}
+
 // Features computed tile by tile (and several tiles at once) equal one whole-image pass up to
 // float rounding: the tiles' halos are wide enough.
 TEST(ChangeModel, TilesOfFeaturesMatchTheWholeImage) {

@@ -48,7 +48,7 @@ const ParamSet& ChangeParams::params() {
           .number("pixel_size", &P::pixel_size,
                   "ground size of a pixel in metres, for images with no georeference (default "
                   "0.5)",
-                  {0, {}, true})
+                  {0.05, 100})
           .embed(&P::image)
           .set();
   return set;

@@ -36,7 +36,7 @@ const ParamSet& TrainParams::params() {
           .number("pixel_size", &P::pixel_size,
                   "with --before: ground size of a pixel in metres, for pairs with no "
                   "georeference (default 0.5)",
-                  {0, {}, true})
+                  {0.05, 100})
           .text("field", &P::field, "polygons: attribute with the class code")
           .text("name_field", &P::name_field, "polygons: attribute with class names")
           .path("class_table", &P::class_table,
@@ -44,15 +44,16 @@ const ParamSet& TrainParams::params() {
           .text("layer", &P::layer, "polygons: layer name")
           .text("where", &P::where, "polygons: OGR SQL filter, e.g. \"fid % 2 = 0\"")
           .path("out", &P::out, "model file to write (.yml or .yml.gz)", true)
-          .integer("trees", &P::trees, "trees in the forest", {1})
+          .integer("trees", &P::trees, "trees in the forest", {1, 5000})
           .default_value(100)
-          .integer("max_depth", &P::max_depth, "depth limit of each tree", {1})
+          .integer("max_depth", &P::max_depth, "depth limit of each tree", {1, 25})
           .default_value(10)
           .integer("interior", &P::interior,
                    "train on pixels at least this far inside their labelled area (0: all)", {0})
           .default_value(1)
           .integer("max_per_class", &P::max_per_class,
-                   "labelled pixels used per class at most (a fixed-seed random subset)", {1})
+                   "labelled pixels used per class at most (a fixed-seed random subset); with --before: per "
+                   "class and pair", {1})
           .default_value(20000)
           .embed(&P::read)
           .set();
@@ -208,11 +209,11 @@ TrainResult train_change(const TrainParams& p, const StepEnv& env) {
     }
     info.pairs.push_back(p.before[k] + " -> " + p.after[k]);
   }
-  if (per_class[0] == 0 || per_class[1] == 0)
-    throw InputError(std::string("the change labels hold no pixel of ") +
-                     (per_class[1] == 0 ? "change" : "no change") +
-                     ": a change model learns from both");
   for (const auto& l : p.labels) info.labels += (info.labels.empty() ? "" : ", ") + l;
+  if (per_class[0] == 0 || per_class[1] == 0)
+    throw InputError("change labels '" + info.labels + "' hold no pixel of " +
+                     (per_class[1] == 0 ? "change" : "no change") +
+                     " where both dates have data: a change model learns from both");
   env.log.info("training on " + std::to_string(labels.size()) + " pixels, " + std::to_string(f) +
                " features");
   const VhrChangeForest model =
