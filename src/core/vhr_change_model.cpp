@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <array>
+#include <iterator>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ml.hpp>
@@ -410,11 +411,12 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
   cv::Mat1i lab;
   const int n = cv::connectedComponents(objects, lab, 4, CV_32S);
   std::vector<std::int32_t> id_of(static_cast<std::size_t>(n), 0);
-  std::map<std::int32_t, VhrChangeKind> method_kind;
-  for (const auto& o : method.objects) method_kind[o.id] = o.kind;
+  // The method's kind per object id (id 0, no object: land changed).
+  std::vector<VhrChangeKind> method_kind(method.objects.size() + 1, VhrChangeKind::land_changed);
+  for (const auto& o : method.objects) method_kind[static_cast<std::size_t>(o.id)] = o.kind;
   BuildingChange out;
   out.labels.assign(count, 0);
-  std::vector<std::map<VhrChangeKind, std::int64_t>> kinds;
+  std::vector<std::array<std::int64_t, std::size(kVhrChangeKinds) + 1>> kinds;  // by kind code
   std::vector<double> vote_sum, col_sum, row_sum;
   for (int r = 0; r < height; ++r)
     for (int c = 0; c < width; ++c) {
@@ -427,7 +429,7 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
         o.col_min = o.col_max = c;
         o.row_min = o.row_max = r;
         out.objects.push_back(o);
-        kinds.emplace_back();
+        kinds.push_back({});
         vote_sum.push_back(0);
         col_sum.push_back(0);
         row_sum.push_back(0);
@@ -444,7 +446,7 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
       col_sum[k] += c;
       row_sum[k] += r;
       const std::int32_t m = method.labels[i];
-      ++kinds[k][m ? method_kind[m] : VhrChangeKind::land_changed];
+      ++kinds[k][static_cast<std::size_t>(method_kind[static_cast<std::size_t>(m)])];
     }
   for (std::size_t k = 0; k < out.objects.size(); ++k) {
     BuildingObject& o = out.objects[k];
@@ -453,9 +455,9 @@ BuildingChange detect_vhr_change_learned(const RgbImage& before, const RgbImage&
     o.centroid_row = row_sum[k] / px + 0.5;
     o.votes = vote_sum[k] / px;
     std::int64_t best = 0;
-    for (const auto& [kind, pixels] : kinds[k])
-      if (pixels > best) {
-        best = pixels;
+    for (VhrChangeKind kind : kVhrChangeKinds)
+      if (kinds[k][static_cast<std::size_t>(kind)] > best) {
+        best = kinds[k][static_cast<std::size_t>(kind)];
         o.kind = kind;
       }
   }

@@ -83,11 +83,16 @@ VhrChangeForest load_change_model(const std::string& path) {
   }
 }
 
+/// Whether `im` has no pixel with data.
+bool without_data(const RgbImage& im) {
+  return !im.valid.empty() &&
+         std::none_of(im.valid.begin(), im.valid.end(), [](std::uint8_t v) { return v != 0; });
+}
+
 /// InputError naming `path` when `im` has no pixel with data: nothing to standardise a change
 /// model's features by.
 void require_data(const RgbImage& im, const std::string& path) {
-  if (!im.valid.empty() &&
-      std::none_of(im.valid.begin(), im.valid.end(), [](std::uint8_t v) { return v != 0; }))
+  if (without_data(im))
     throw InputError("raster '" + path + "' has no pixel with data (all nodata or masked)");
 }
 
@@ -258,8 +263,7 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
                      " million pixels; cut the area into tiles (gdal_translate -srcwin) or "
                      "resample it coarser (gdalwarp -tr)");
   RgbImage after = io::read_rgb_on_grid(ib, grid);
-  if (!after.valid.empty() &&
-      std::none_of(after.valid.begin(), after.valid.end(), [](std::uint8_t v) { return v != 0; }))
+  if (without_data(after))
     throw InputError("rasters '" + req.before + "' and '" + req.after +
                      "' do not overlap: nothing to compare");
   RgbImage before = io::read_rgb_on_grid(ia, grid);

@@ -91,10 +91,6 @@ std::vector<ModelClass> model_classes(const TrainParams& p, const io::EvaluateRe
   return classes;
 }
 
-}  // namespace
-
-namespace {
-
 /// At most `most` of `indices`, a random subset drawn with the fixed `seed` (the same for the
 /// same input).
 std::vector<std::size_t> subset(std::vector<std::size_t> indices, std::int64_t most,
