@@ -149,6 +149,64 @@ TEST(ChangeSieve, ARegionsSizeIsCountedAcrossItsArmsAndRowChunks) {
   }
 }
 
+TEST(ChangeSieve, RandomSpeckleKeepsExactlyTheEightConnectedRegionsThatPassTheRule) {
+  // Speckle at several densities (runs of every length, regions with holes, arms meeting
+  // diagonally, across the 256-row chunks), sieved at a minimum of 5 pixels with seeds; the
+  // kept pixels must be those of an independent flood fill's 8-connected regions of at least
+  // 5 pixels holding a seed.
+  io::setup_gdal(nullptr);
+  const int w = 97, h = 300, min = 5;
+  for (const double density : {0.15, 0.35, 0.55}) {
+    test::TempDir d;
+    std::mt19937 rng(static_cast<unsigned>(density * 1000));
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<double> change(std::size_t(w) * h, 0), cand(change.size(), 0);
+    for (std::size_t i = 0; i < change.size(); ++i)
+      if (u(rng) < density) {
+        change[i] = 1 + static_cast<int>(u(rng) * 3);
+        cand[i] = change[i] + (u(rng) < 0.05 ? io::kSeedBit : 0);
+      }
+    write_change_and_candidates(d, w, h, change, cand);
+    io::sieve_change(d / "change.tif", d / "cand.tif", {.min_pixels = min, .need_seed = true});
+    const auto c = test::read_band(d / "change.tif");
+    // The reference: a flood fill of each 8-connected region.
+    std::vector<int> region(change.size(), -1);
+    std::vector<char> keep;
+    for (std::size_t start = 0; start < change.size(); ++start) {
+      if (change[start] == 0 || region[start] >= 0) continue;
+      const int id = static_cast<int>(keep.size());
+      std::vector<std::size_t> stack{start};
+      region[start] = id;
+      std::size_t size = 0;
+      bool seeded = false;
+      while (!stack.empty()) {
+        const std::size_t i = stack.back();
+        stack.pop_back();
+        ++size;
+        seeded = seeded || cand[i] >= io::kSeedBit;
+        const int r = static_cast<int>(i) / w, col = static_cast<int>(i) % w;
+        for (int dr = -1; dr <= 1; ++dr)
+          for (int dc = -1; dc <= 1; ++dc) {
+            const int rr = r + dr, cc = col + dc;
+            if (rr < 0 || rr >= h || cc < 0 || cc >= w) continue;
+            const std::size_t j = std::size_t(rr) * w + cc;
+            if (change[j] != 0 && region[j] < 0) {
+              region[j] = id;
+              stack.push_back(j);
+            }
+          }
+      }
+      keep.push_back(size >= std::size_t(min) && seeded);
+    }
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < change.size(); ++i) {
+      const double expected = change[i] != 0 && keep[static_cast<std::size_t>(region[i])] ? change[i] : 0;
+      wrong += c[i] != expected;
+    }
+    EXPECT_EQ(wrong, 0u) << "density " << density << ": " << keep.size() << " regions";
+  }
+}
+
 TEST(ChangeSieve, CloudScreeningMakesASoftEdgedCloudAndItsShadowNoDataNotASharpRoof) {
   // Four seeded regions with the later date's sky bits: a cloud whose brightening fades over
   // many pixels (a Gaussian; it straddles row 256, where the sieve's row chunks meet), a roof
