@@ -1,4 +1,6 @@
 // The one map's viewer (index.html) over the run's tiles, patches and farmland parcels.
+#include <set>
+
 #include "farmwatch/core/change_rules.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/io/spatial_ref.h"
@@ -28,6 +30,9 @@ class Viewer : public Stage {
       const LandClass* c = classes.find(code);
       return c ? c->name : std::to_string(code);
     };
+    // The chips the reports stage wrote (listed among the run's files): no look at the disk
+    // for each patch.
+    const std::set<std::string> files(ctx.files.begin(), ctx.files.end());
     for (const auto& p : ctx.patches.patches) {
       ViewerPatch v;
       v.id = p.id;
@@ -47,7 +52,7 @@ class Viewer : public Stage {
       v.confidence = p.confidence;
       for (const char* side : {"_before.png", "_after.png"}) {
         const std::string chip = "chips/" + p.id + side;
-        if (std::filesystem::exists(staging / chip)) v.chips.push_back(chip);
+        if (files.count(chip)) v.chips.push_back(chip);
       }
       v.wkb_lonlat = p.wkb_lonlat;
       m.patches.push_back(std::move(v));
