@@ -1,12 +1,15 @@
 #include "farmwatch/io/change_sieve.h"
 
 #include <gdal_alg.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -806,13 +809,21 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
     return !rules.only.empty() &&
            std::find(rules.only.begin(), rules.only.end(), cell) == rules.only.end();
   };
-  std::vector<CellRegions> labelled;
-  labelled.reserve(cells.size());
-  for (const Window& cell : cells) {
-    labelled.push_back(
-        label_cell(in, cell, part, need_seed, seasonal != nullptr, false, left_alone(cell)));
+  // Pass 1, the cells side by side: each thread reads through its own datasets (a GDAL
+  // dataset serves one thread); a cell's labels do not depend on which thread made them.
+  std::vector<CellRegions> labelled(cells.size());
+  {
+    tbb::enumerable_thread_specific<std::unique_ptr<OpenRasters>> readers;
+    tbb::parallel_for(std::size_t(0), cells.size(), [&](std::size_t k) {
+      auto& r = readers.local();
+      if (!r) r = std::make_unique<OpenRasters>(change, candidates, screening, false);
+      labelled[k] = label_cell(r->in, cells[k], part, need_seed, seasonal != nullptr, false,
+                               left_alone(cells[k]));
+    });
+  }
+  for (CellRegions& cell_regions : labelled) {
     if (!screening || part != VectorPart::ring) continue;
-    Regions& judged = *labelled.back().judged;
+    Regions& judged = *cell_regions.judged;
     for (const std::int32_t x : judged.roots()) {
       const auto it = measured.find(judged.first(x));
       if (it == measured.end()) continue;
