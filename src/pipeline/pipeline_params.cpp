@@ -177,6 +177,9 @@ const ParamSet& PipelineParams::params() {
           .object("grid", &P::grid, "the analysis grid")
           .path("model", &P::model,
                 "a land-use model from farmwatch train, instead of classification rules")
+          .path("change_model", &P::change_model,
+                "a change model from farmwatch train --labels, instead of the building method "
+                "(two very-high-resolution RGB dates)")
           .custom("classification",
                   "classification rules: a rules file, or the rules inline (see "
                   "pipelines/rules/landuse_rules.yaml)",

@@ -74,15 +74,6 @@ io::CsvTable patches_csv(const BuildingChange& change, const BuildingChangeParam
   return t;
 }
 
-/// A change model, its loading failures as InputError naming the file.
-VhrChangeForest load_change_model(const std::string& path) {
-  try {
-    return VhrChangeForest::load(path);
-  } catch (const std::runtime_error& e) {
-    throw InputError(e.what());
-  }
-}
-
 /// Whether `im` has no pixel with data.
 bool without_data(const RgbImage& im) {
   return !im.valid.empty() &&
@@ -306,6 +297,14 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   write_file_atomically(dir / "summary.json", s.dump(2) + "\n");
   out.commit();
   return s;
+}
+
+VhrChangeForest load_change_model(const std::string& path) {
+  try {
+    return VhrChangeForest::load(path);
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
 }
 
 }  // namespace farmwatch::pipeline

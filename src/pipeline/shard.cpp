@@ -114,7 +114,8 @@ json calibration_record(const RunContext& ctx) {
 
 json spec_file_stamps(const PipelineSpec& spec) {
   json files = json::array();
-  for (const auto& p : {spec.file, spec.classifier_source, spec.change_source, spec.model})
+  for (const auto& p :
+       {spec.file, spec.classifier_source, spec.change_source, spec.model, spec.change_model})
     if (!p.empty() && fs::is_regular_file(p)) files.push_back(file_stamp(p));
   if (spec.farmland) files.push_back(file_stamp(spec.farmland->path));
   if (spec.admin) files.push_back(file_stamp(spec.admin->path));

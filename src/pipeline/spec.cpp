@@ -78,6 +78,12 @@ void read_rules(const PipelineParams& p, const ParamSource& src, PipelineSpec& s
   }
   if (p.min_patch_area_m2)
     parse_min_areas(*p.min_patch_area_m2, spec.change.rules, path, "min_patch_area_m2");
+  if (!p.change_model.empty()) {
+    if (spec.dates.size() != 2)
+      src.fail("change_model", "a change model compares two dates; this pipeline has " +
+                                   std::to_string(spec.dates.size()));
+    spec.change_model = p.change_model;
+  }
 }
 
 /// Outputs, and the monitoring database (by default beside the output folder).

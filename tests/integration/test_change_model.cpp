@@ -290,3 +290,82 @@ TEST(ChangeModel, TilesOfFeaturesMatchTheWholeImage) {
   }
   EXPECT_LT(worst, 1e-3);
 }
+
+TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
+  // The office's model in a pipeline (change_model): two georeferenced 0.5 m orthomosaics of
+  // the held-out pair go through `farmwatch run` and its dug fields are the run's patches,
+  // other change of kind land_changed, as `farmwatch change --model` finds them.
+  test::TempDir dir;
+  const auto one = write_pair(dir, make_dug_pair(1), "one");
+  const auto two = write_pair(dir, make_dug_pair(2), "two");
+  const std::string model = dir / "change_model.yml";
+  ASSERT_EQ(test::run_cli({"train", "--before", one.before, "--after", one.after, "--labels",
+                           one.labels, "--before", two.before, "--after", two.after, "--labels",
+                           two.labels, "--out", model, "--max-per-class", "3000", "-q"})
+                .exit_code,
+            0);
+  const DugPair held = make_dug_pair(3);
+  for (const auto& [name, bands] :
+       {std::pair{"ortho_a.tif", &held.before}, std::pair{"ortho_b.tif", &held.after}}) {
+    test::RasterSpec s;
+    s.width = held.width;
+    s.height = held.height;
+    s.res = 0.5;
+    s.type = GDT_Byte;
+    s.bands = *bands;
+    s.descriptions = {"red", "green", "blue"};
+    test::write_raster(dir / name, s);
+  }
+  auto pipeline = [&](const std::string& file, const std::string& change_model,
+                      const std::string& dates) {
+    std::ofstream(dir / file) << "name: dug\n"
+                              << dates << "classification: " << test::source_dir()
+                              << "/pipelines/rules/landuse_rules_rgb.yaml\n"
+                                 "change_rules: "
+                              << test::source_dir()
+                              << "/pipelines/rules/change_rules.yaml\n"
+                                 "change_model: "
+                              << change_model
+                              << "\n"
+                                 "min_patch_area_m2: {non_agricultural: 20, non_grain: 20, "
+                                 "other_change: 20}\n"
+                                 "database: none\n"
+                                 "outputs: {dir: out_"
+                              << file << "}\n";
+    return std::string(dir / file);
+  };
+  const std::string orthos =
+      "dates:\n  - {date: 2024-03-15, image: ortho_a.tif}\n  - {date: 2024-08-20, image: "
+      "ortho_b.tif}\n";
+  auto r = test::run_cli({"run", pipeline("p.yaml", model, orthos), "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string out = dir / "out_p.yaml";
+  EXPECT_GT(f1_of(out + "/change.tif", held.truth), 0.8);
+  const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+  EXPECT_GE(s["building_change"]["objects_by_kind"]["land_changed"].get<int>(), 1) << s.dump(1);
+  EXPECT_EQ(s["building_change"]["change_model"], model);
+  const auto csv = test::read_text(out + "/changes.csv");
+  EXPECT_NE(csv.find("land_changed"), std::string::npos) << csv;
+
+  // A damaged model: exit 4 naming it; a pipeline whose dates are not such a pair: exit 3 (bad
+  // configuration) naming change_model.
+  std::ofstream(dir / "damaged.yml") << "%YAML:1.0\nkind: vhr_change\n";
+  r = test::run_cli({"run", pipeline("damaged.yaml", dir / "damaged.yml", orthos), "-q"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("damaged.yml"), std::string::npos) << r.output;
+  test::RasterSpec s2;
+  s2.width = s2.height = 32;
+  s2.type = GDT_UInt16;
+  s2.bands.assign(4, std::vector<double>(32 * 32, 1200));
+  s2.descriptions = {"blue", "green", "red", "nir"};
+  test::write_raster(dir / "s2_a.tif", s2);
+  test::write_raster(dir / "s2_b.tif", s2);
+  r = test::run_cli(
+      {"run",
+       pipeline("s2.yaml", model,
+                "dates:\n  - {date: 2024-03-15, image: s2_a.tif, scale: 0.0001}\n  - {date: "
+                "2024-08-20, image: s2_b.tif, scale: 0.0001}\n"),
+       "-q"});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("change_model"), std::string::npos) << r.output;
+}

@@ -77,6 +77,7 @@ struct PipelineParams {
   std::optional<AdminParams> admin;
   std::optional<GridParams> grid;
   std::string model;
+  std::string change_model;
   std::optional<YAML::Node> classification, change_rules, min_patch_area_m2;
   std::string database;
   bool has_database = false;

@@ -12,6 +12,7 @@
 
 #include "farmwatch/core/building_change.h"
 #include "farmwatch/core/log.h"
+#include "farmwatch/core/vhr_change_model.h"
 #include "farmwatch/io/image_source.h"
 
 namespace farmwatch::pipeline {
@@ -44,6 +45,10 @@ nlohmann::json run_pixel_grid_change(const PixelChangeRequest& req, const Log& l
 /// True for a georeferenced image with red, green and blue bands, no near-infrared band, and
 /// pixels of at most kMaxVhrPixelM on the ground (mean over its grid, on the ellipsoid).
 bool is_vhr_rgb(const io::ImageInfo& info);
+
+/// A change model from `farmwatch train --labels` (core/vhr_change_model.h) read from `path`.
+/// InputError naming the file when it is missing, damaged or not a change model.
+VhrChangeForest load_change_model(const std::string& path);
 
 /// summary.json's "method" of the building method: its name and parameters.
 nlohmann::json building_method_summary(const BuildingChangeParams& params);

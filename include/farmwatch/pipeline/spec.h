@@ -83,6 +83,10 @@ struct PipelineSpec {
   /// rules, and its class probabilities weigh the change. `classifier` then holds only its
   /// class table (keys the change rules name). Empty: the rules classify.
   std::string model;
+  /// A change model from `farmwatch train --labels` (core/vhr_change_model.h): on two
+  /// very-high-resolution RGB dates it finds the change instead of the building method, as
+  /// `farmwatch change --model` does. Empty: the building method.
+  std::string change_model;
   ChangeConfig change;
   std::string change_source;
   OutputSpec outputs;

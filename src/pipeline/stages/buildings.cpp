@@ -83,7 +83,12 @@ class Buildings : public Stage {
     std::vector<std::uint8_t> change(n, 0), evidence(n, 255), kinds(n, 0);
     for (std::size_t i = 0; i < n; ++i)
       if (!before.valid[i] || !after.valid[i]) change[i] = 255;
-    const BuildingChange found = detect_building_change(std::move(before), std::move(after), params);
+    // An office's change model (change_model), else the building method.
+    const std::string& model = ctx.spec.change_model;
+    const BuildingChange found =
+        model.empty()
+            ? detect_building_change(std::move(before), std::move(after), params)
+            : detect_vhr_change_learned(before, after, load_change_model(model), params);
     // A new building or converted ground changed its pixels from their earlier class to
     // built-up land, a demolished building from built-up land to their later class: the change
     // rules say what that is (非农化 on farmland; outside it, as the rules' outside_farmland
@@ -99,10 +104,21 @@ class Buildings : public Stage {
     }
     // The land use shows what the method saw: built-up land later at a new building or
     // converted ground, earlier at a demolished building, whatever the RGB rules made of a
-    // dark or coloured roof.
+    // dark or coloured roof. Land a change model calls changed (land_changed) keeps the
+    // classes the rules gave it; its category is what the change rules make of them, other
+    // change (其他变化) where they call it no change.
     for (std::size_t i = 0; i < n; ++i) {
       const auto id = static_cast<std::size_t>(found.labels[i]);
       if (id == 0 || change[i] == 255) continue;
+      if (kind[id] == VhrChangeKind::land_changed) {
+        ChangeCategory c = ctx.spec.change.rules.categorize(
+            before_classes[i], after_classes[i], parcels.empty() || parcels[i] != 0);
+        if (c == ChangeCategory::none || c == ChangeCategory::nodata) c = ChangeCategory::other;
+        change[i] = static_cast<std::uint8_t>(c);
+        evidence[i] = confidence[id];
+        kinds[i] = static_cast<std::uint8_t>(kind[id]);
+        continue;
+      }
       const bool demolished = kind[id] == VhrChangeKind::demolished_building;
       const int date = demolished ? 0 : 1;
       auto& classes = demolished ? before_classes : after_classes;
@@ -126,6 +142,12 @@ class Buildings : public Stage {
     engine::write_change_kinds(job, kinds);
     ctx.buildings_report = building_method_summary(params);
     ctx.buildings_report["pixel_size_m"] = std::round(params.pixel_size_m * 1e4) / 1e4;
+    if (!model.empty()) {
+      ctx.buildings_report["change_model"] = model;
+      ctx.buildings_report["note"] =
+          "objects found by the change model; kinds from the building method where it found "
+          "the object, else land_changed";
+    }
     ctx.buildings_report["objects"] = found.objects.size();
     std::map<std::string, std::size_t> by_kind;
     for (auto k : kVhrChangeKinds)
@@ -134,7 +156,11 @@ class Buildings : public Stage {
     ctx.buildings_report["objects_by_kind"] = by_kind;
     log.info(std::to_string(by_kind["new_building"]) + " new building(s), " +
              std::to_string(by_kind["demolished_building"]) + " demolished, " +
-             std::to_string(by_kind["ground_converted"]) + " ground conversion(s) between '" +
+             std::to_string(by_kind["ground_converted"]) + " ground conversion(s)" +
+             (model.empty() ? std::string()
+                            : ", " + std::to_string(by_kind["land_changed"]) +
+                                  " other land change(s) (change model '" + model + "')") +
+             " between '" +
              a.path + "' and '" + b.path + "' (very-high-resolution RGB, " +
              std::to_string(params.pixel_size_m) + " m pixels)");
   }

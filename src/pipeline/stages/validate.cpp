@@ -100,6 +100,16 @@ class Validate : public Stage {
     for (std::size_t i = 0; i < ctx.images.size(); ++i)
       if (ctx.images[i].scenes.empty()) throw no_usable_scene(ctx, i);
     if (!spec.model.empty()) check_model(ctx);
+    if (!spec.change_model.empty()) {
+      // Only the building method's pairs take one, as `farmwatch change --model` does.
+      static_assert(kMaxVhrPixelM == 2.0, "the message below says 2 m");
+      if (!ctx.vhr)
+        throw ConfigError(
+            "'" + spec.file + "': change_model '" + spec.change_model +
+            "' compares two very-high-resolution RGB dates (one georeferenced image each: red, "
+            "green and blue, no near-infrared, pixels of at most 2 m, no land-use model); this pipeline's dates are not: leave change_model out");
+      load_change_model(spec.change_model);  // missing or damaged: InputError naming it
+    }
 
     std::string crs;
     double res = 0;
