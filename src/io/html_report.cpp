@@ -1,10 +1,15 @@
 #include "farmwatch/io/html_report.h"
 
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -245,12 +250,7 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
   const auto& patches = *in.patches;
   const bool chips = !in.image_before.empty() && !in.image_after.empty() && !patches.empty() &&
                      in.max_chips > 0;
-  std::unique_ptr<ChipWriter> chip_before, chip_after;
-  if (chips) {
-    fs::create_directories(fs::path(dir) / "chips");
-    chip_before = std::make_unique<ChipWriter>(in.image_before, in.images_scene_stretched);
-    chip_after = std::make_unique<ChipWriter>(in.image_after, in.images_scene_stretched);
-  }
+  if (chips) fs::create_directories(fs::path(dir) / "chips");
   // The order people read: 非农化, then 非粮化, then other change; larger first.
   std::vector<std::size_t> order(patches.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -270,10 +270,41 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
        << " · 坐标系 " << esc(c.crs_wkt.empty() ? "(none)" : crs_label(c.crs_wkt))
        << (in.viewer ? " · 一张图: <a href='index.html'>index.html</a>" : "") << "</p>\n";
 
+  // The chips of the first max_chips patches in that order, side by side: each thread cuts
+  // them through ChipWriters of its own (a GDAL dataset serves one thread); the first failure
+  // in report order is the one thrown, whatever the thread count.
+  const std::size_t chip_count =
+      chips ? std::min(order.size(), static_cast<std::size_t>(in.max_chips)) : 0;
+  auto chip_path = [](const Patch& p, const char* when) {
+    return "chips/" + p.id + "_" + when + ".png";
+  };
+  if (chip_count) {
+    struct Writers {
+      std::unique_ptr<ChipWriter> before, after;
+    };
+    tbb::enumerable_thread_specific<Writers> writers;
+    std::vector<std::exception_ptr> failed(chip_count);
+    tbb::parallel_for(std::size_t(0), chip_count, [&](std::size_t k) {
+      try {
+        Writers& w = writers.local();
+        if (!w.before) {
+          w.before = std::make_unique<ChipWriter>(in.image_before, in.images_scene_stretched);
+          w.after = std::make_unique<ChipWriter>(in.image_after, in.images_scene_stretched);
+        }
+        const Patch& p = patches[order[k]];
+        w.before->write(p.wkb_lonlat, (fs::path(dir) / chip_path(p, "before")).string(), 48);
+        w.after->write(p.wkb_lonlat, (fs::path(dir) / chip_path(p, "after")).string(), 48);
+      } catch (...) {
+        failed[k] = std::current_exception();
+      }
+    });
+    for (const auto& e : failed)
+      if (e) std::rethrow_exception(e);
+  }
+
   const std::size_t page_size = static_cast<std::size_t>(std::max(1, in.page_size));
   const std::size_t pages = std::max<std::size_t>(1, (order.size() + page_size - 1) / page_size);
   GaussKruger gk;
-  int chipped = 0;
   for (std::size_t page = 0; page < pages; ++page) {
     const std::string up = page == 0 ? "" : "../";
     std::ostringstream h;
@@ -313,12 +344,9 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
         << (p.exempt_by.empty() ? "" : "合理: " + esc(p.exempt_by)) << "</td><td class=n>"
         << fixed(p.confidence, 2) << "</td>";
       if (chips) {
-        if (chipped < in.max_chips) {
-          ++chipped;
-          for (const auto& [when, writer] :
-               {std::pair{"before", chip_before.get()}, std::pair{"after", chip_after.get()}}) {
-            const std::string rel = "chips/" + p.id + "_" + when + ".png";
-            writer->write(p.wkb_lonlat, (fs::path(dir) / rel).string(), 48);
+        if (k < chip_count) {
+          for (const char* when : {"before", "after"}) {
+            const std::string rel = chip_path(p, when);
             files.push_back(rel);
             h << "<td><img src='" << up << esc(rel) << "' alt='" << esc(p.id) << " " << when
               << "'></td>";

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -1263,6 +1264,16 @@ class TileRenderer {
     for (const auto& [t, k] : *owners_)
       if (k >= 0 && static_cast<std::size_t>(k) < own.size()) own[static_cast<std::size_t>(k)].insert(t);
     if (shard_listed_.empty()) read_shard_manifests();
+    // The tiles to take, in the shards' and their lists' order, their folders made here.
+    struct Taken {
+      TileAddress t;
+      fs::path rel, src, dst;
+      std::uint64_t bytes = 0;
+      std::uint32_t crc = 0;
+      std::vector<std::uint8_t> png;
+      std::exception_ptr failed;
+    };
+    std::vector<Taken> taken;
     for (std::size_t k = 0; k < req_.shards->dirs.size(); ++k) {
       const std::string& dir = req_.shards->dirs[k];
       const fs::path manifest = fs::path(dir) / kShardTilesManifest;
@@ -1273,27 +1284,47 @@ class TileRenderer {
           throw DamagedFileError(manifest.string(), "does not list the tiles of the shard's cells");
         const auto [bytes, crc] = listed;
         if (!bytes || redone_.count(t)) continue;  // transparent, or made again here
-        const fs::path rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
-                             (std::to_string(t.y) + "." + style_.format());
-        const fs::path src = fs::path(dir) / rel, dst = out / rel;
-        // Each tile is read once, here: checked against the size and CRC-32 the shard listed
-        // (check_shard_tiles checked the list), then kept for the MBTiles file.
-        std::optional<std::vector<std::uint8_t>> png = file_bytes(src, bytes);
-        if (!png || crc_of(png->data(), png->size()) != crc)
-          throw DamagedFileError(src.string(), "is missing or not as the shard wrote it");
+        Taken x;
+        x.t = t;
+        x.rel = fs::path(std::to_string(t.z)) / std::to_string(t.x) /
+                (std::to_string(t.y) + "." + style_.format());
+        x.src = fs::path(dir) / x.rel;
+        x.dst = out / x.rel;
+        x.bytes = bytes;
+        x.crc = crc;
         std::error_code ec;
-        if (made.insert(dst.parent_path().string()).second)
-          fs::create_directories(dst.parent_path(), ec);
-        fs::create_hard_link(src, dst, ec);
-        if (ec == std::errc::file_exists)
-          throw std::logic_error("write_tile_layer: tile " + rel.string() + " rendered twice");
-        if (ec && !fs::copy_file(src, dst, ec))
-          throw ProcessingError("cannot copy tile '" + src.string() + "' to '" + dst.string() +
-                                "': " + ec.message());
-        ++stats_.written, ++stats_.rendered;
-        stats_.bytes += bytes;
-        if (!req_.mbtiles.empty()) encoded_.push_back({t, std::move(*png)});
+        if (made.insert(x.dst.parent_path().string()).second)
+          fs::create_directories(x.dst.parent_path(), ec);
+        taken.push_back(std::move(x));
       }
+    }
+    // Each tile is read once, here, side by side: checked against the size and CRC-32 the
+    // shard listed (check_shard_tiles checked the list), linked, then kept for the MBTiles
+    // file. The first failure in the lists' order is the one thrown.
+    tbb::parallel_for(std::size_t(0), taken.size(), [&](std::size_t i) {
+      Taken& x = taken[i];
+      try {
+        std::optional<std::vector<std::uint8_t>> png = file_bytes(x.src, x.bytes);
+        if (!png || crc_of(png->data(), png->size()) != x.crc)
+          throw DamagedFileError(x.src.string(), "is missing or not as the shard wrote it");
+        std::error_code ec;
+        fs::create_hard_link(x.src, x.dst, ec);
+        if (ec == std::errc::file_exists)
+          throw std::logic_error("write_tile_layer: tile " + x.rel.string() + " rendered twice");
+        if (ec && !fs::copy_file(x.src, x.dst, ec))
+          throw ProcessingError("cannot copy tile '" + x.src.string() + "' to '" +
+                                x.dst.string() + "': " + ec.message());
+        if (!req_.mbtiles.empty()) x.png = std::move(*png);
+      } catch (...) {
+        x.failed = std::current_exception();
+      }
+    });
+    for (const Taken& x : taken)
+      if (x.failed) std::rethrow_exception(x.failed);
+    for (Taken& x : taken) {
+      ++stats_.written, ++stats_.rendered;
+      stats_.bytes += x.bytes;
+      if (!req_.mbtiles.empty()) encoded_.push_back({x.t, std::move(x.png)});
     }
   }
 
