@@ -142,6 +142,8 @@ struct MeasuredPatch {
 /// change region that percolates across a province-sized grid would otherwise need its whole
 /// bounding window in memory (about 30 bytes a pixel: 23 GB on a 21960² grid).
 constexpr std::int64_t kMaxWindowPixels = 4096LL * 4096;
+/// Rows of the grid a thread's PatchMeasurer serves before it is made again (for_each_polygon).
+constexpr int kRecycleRows = 1024;
 constexpr int kPieceSize = 2048;
 
 /// A polygon a shard measured (measure_cell_patches), as extract_patches finds it in the
@@ -760,7 +762,17 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
                                                      const PatchTable* table,
                                                      const Measure& measure, const Take& take) {
   using Result = std::invoke_result_t<Measure, PatchMeasurer&, ChangeCategory, OGRGeometry&>;
-  tbb::enumerable_thread_specific<std::unique_ptr<PatchMeasurer>> measurers;
+  // Each thread's measurer, made again once the polygons (which come down the image) are
+  // kRecycleRows below where it was made: the rasters it reads are mapped (ScopedMappedReads)
+  // and every page a window touched stays resident until its dataset is closed, which held
+  // about 9 GB of a 21960² grid's rasters by the last patch.
+  struct ThreadMeasurer {
+    std::unique_ptr<PatchMeasurer> m;
+    double made_at_y = 0;      ///< the top of the first polygon it measured (grid CRS)
+    std::size_t taken = 0;     ///< by the measurers it made before
+  };
+  const double recycle_span = kRecycleRows * in.grid.res();
+  tbb::enumerable_thread_specific<ThreadMeasurer> measurers;
   std::size_t polygons = 0;
   using Item = std::pair<std::unique_ptr<OGRFeature>, Result>;
   layer.ResetReading();
@@ -782,8 +794,18 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
                   tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
                       tbb::filter_mode::parallel,
                       [&](std::shared_ptr<Item> item) {
-                        auto& m = measurers.local();
-                        if (!m) m = std::make_unique<PatchMeasurer>(in, table);
+                        auto& t = measurers.local();
+                        OGREnvelope env;
+                        item->first->GetGeometryRef()->getEnvelope(&env);
+                        if (t.m && std::abs(t.made_at_y - env.MaxY) > recycle_span) {
+                          t.taken += t.m->taken;
+                          t.m.reset();
+                        }
+                        if (!t.m) {
+                          t.m = std::make_unique<PatchMeasurer>(in, table);
+                          t.made_at_y = env.MaxY;
+                        }
+                        auto& m = t.m;
                         const auto cat =
                             static_cast<ChangeCategory>(item->first->GetFieldAsInteger(0));
                         item->second = measure(*m, cat, *item->first->GetGeometryRef());
@@ -794,7 +816,7 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
                       tbb::filter_mode::serial_in_order,
                       [&](std::shared_ptr<Item> item) { take(std::move(item->second)); }));
   std::size_t taken = 0;
-  for (const auto& m : measurers) taken += m ? m->taken : 0;
+  for (const auto& t : measurers) taken += t.taken + (t.m ? t.m->taken : 0);
   return {polygons, taken};
 }
 
