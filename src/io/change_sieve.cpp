@@ -1,5 +1,6 @@
 #include "farmwatch/io/change_sieve.h"
 
+#include <cpl_conv.h>
 #include <gdal_alg.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -699,14 +701,34 @@ struct Joined {
 
 namespace {
 
+constexpr const char* kVirtualMemIo = "GTIFF_VIRTUAL_MEM_IO";
+
 /// Opens what sieve_change and measure_cell_sky read; checks the change vector's bands and size.
 struct OpenRasters {
   DatasetPtr change, candidates, delta;
   SieveRasters in;
+  /// `map_class_rasters` false: change.tif and the candidates are read without mapping them
+  /// (GTIFF_VIRTUAL_MEM_IO=NO for this thread while they are opened; GDAL reads the option
+  /// when it opens a GeoTIFF): a pass over all their pixels would keep every page resident.
   OpenRasters(const std::string& change_path, const std::string& candidates_path,
-              const CloudScreening* screening, bool update) {
-    change = open_raster(change_path, update);
-    candidates = open_raster(candidates_path, update);
+              const CloudScreening* screening, bool update, bool map_class_rasters = true) {
+    {
+      const char* had = CPLGetThreadLocalConfigOption(kVirtualMemIo, nullptr);
+      const std::optional<std::string> kept = had ? std::optional<std::string>(had) : std::nullopt;
+      auto restore = [&] {
+        if (!map_class_rasters)
+          CPLSetThreadLocalConfigOption(kVirtualMemIo, kept ? kept->c_str() : nullptr);
+      };
+      if (!map_class_rasters) CPLSetThreadLocalConfigOption(kVirtualMemIo, "NO");
+      try {
+        change = open_raster(change_path, update);
+        candidates = open_raster(candidates_path, update);
+      } catch (...) {
+        restore();
+        throw;
+      }
+      restore();
+    }
     in.change_band = change->GetRasterBand(1);
     in.change = change_path;
     in.candidates_band = candidates->GetRasterBand(1);
@@ -814,12 +836,21 @@ std::array<std::int64_t, 256> sieve_change(const std::string& change, const std:
   std::vector<CellRegions> labelled(cells.size());
   {
     tbb::enumerable_thread_specific<std::unique_ptr<OpenRasters>> readers;
+    std::vector<std::exception_ptr> failed(cells.size());
     tbb::parallel_for(std::size_t(0), cells.size(), [&](std::size_t k) {
-      auto& r = readers.local();
-      if (!r) r = std::make_unique<OpenRasters>(change, candidates, screening, false);
-      labelled[k] = label_cell(r->in, cells[k], part, need_seed, seasonal != nullptr, false,
-                               left_alone(cells[k]));
+      try {
+        auto& r = readers.local();
+        if (!r)
+          r = std::make_unique<OpenRasters>(change, candidates, screening, false,
+                                            /*map_class_rasters=*/false);
+        labelled[k] = label_cell(r->in, cells[k], part, need_seed, seasonal != nullptr, false,
+                                 left_alone(cells[k]));
+      } catch (...) {
+        failed[k] = std::current_exception();  // the first in cell order is thrown
+      }
     });
+    for (const auto& e : failed)
+      if (e) std::rethrow_exception(e);
   }
   for (CellRegions& cell_regions : labelled) {
     if (!screening || part != VectorPart::ring) continue;

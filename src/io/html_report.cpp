@@ -287,9 +287,11 @@ std::vector<std::string> write_html_report(const std::string& dir, const HtmlRep
     tbb::parallel_for(std::size_t(0), chip_count, [&](std::size_t k) {
       try {
         Writers& w = writers.local();
-        if (!w.before) {
-          w.before = std::make_unique<ChipWriter>(in.image_before, in.images_scene_stretched);
-          w.after = std::make_unique<ChipWriter>(in.image_after, in.images_scene_stretched);
+        if (!w.before || !w.after) {  // both made, or neither kept
+          auto before = std::make_unique<ChipWriter>(in.image_before, in.images_scene_stretched);
+          auto after = std::make_unique<ChipWriter>(in.image_after, in.images_scene_stretched);
+          w.before = std::move(before);
+          w.after = std::move(after);
         }
         const Patch& p = patches[order[k]];
         w.before->write(p.wkb_lonlat, (fs::path(dir) / chip_path(p, "before")).string(), 48);

@@ -762,8 +762,8 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
                                                      const PatchTable* table,
                                                      const Measure& measure, const Take& take) {
   using Result = std::invoke_result_t<Measure, PatchMeasurer&, ChangeCategory, OGRGeometry&>;
-  // Each thread's measurer, made again once the polygons (which come down the image) are
-  // kRecycleRows below where it was made: the rasters it reads are mapped (ScopedMappedReads)
+  // Each thread's measurer, made again once the polygons (which come down the image, roughly)
+  // are kRecycleRows from where it was made: the rasters it reads are mapped (ScopedMappedReads)
   // and every page a window touched stays resident until its dataset is closed, which held
   // about 9 GB of a 21960² grid's rasters by the last patch.
   struct ThreadMeasurer {

@@ -2,6 +2,7 @@
 // to farmwatch change --model: it learns a change the building method does not report (fields
 // dug up to bare soil, no building), finds it on a pair it was not trained on, the same bytes for
 // any thread count; wrong inputs are refused with the option or file named.
+#include <gdal_priv.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -353,6 +354,29 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
   r = test::run_cli({"run", pipeline("damaged.yaml", dir / "damaged.yml", orthos), "-q"});
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("damaged.yml"), std::string::npos) << r.output;
+  // A later date whose every pixel is masked (its alpha band 0): exit 4 naming it, not an
+  // internal error.
+  {
+    test::RasterSpec m;
+    m.width = held.width;
+    m.height = held.height;
+    m.res = 0.5;
+    m.type = GDT_Byte;
+    m.bands = held.after;
+    m.bands.push_back(std::vector<double>(std::size_t(held.width) * held.height, 0));
+    m.descriptions = {"red", "green", "blue", "alpha"};
+    test::write_raster(dir / "ortho_masked.tif", m);
+    GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "ortho_masked.tif").c_str(),
+                                              GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
+  }
+  r = test::run_cli({"run",
+                     pipeline("masked.yaml", model,
+                              "dates:\n  - {date: 2024-03-15, image: ortho_a.tif}\n  - {date: "
+                              "2024-08-20, image: ortho_masked.tif}\n"),
+                     "-q"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("ortho_masked.tif"), std::string::npos) << r.output;
   test::RasterSpec s2;
   s2.width = s2.height = 32;
   s2.type = GDT_UInt16;
