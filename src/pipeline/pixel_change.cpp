@@ -80,12 +80,6 @@ bool without_data(const RgbImage& im) {
          std::none_of(im.valid.begin(), im.valid.end(), [](std::uint8_t v) { return v != 0; });
 }
 
-/// InputError naming `path` when `im` has no pixel with data: nothing to standardise a change
-/// model's features by.
-void require_data(const RgbImage& im, const std::string& path) {
-  if (without_data(im))
-    throw InputError("raster '" + path + "' has no pixel with data (all nodata or masked)");
-}
 
 /// The building method's result on one grid, with what both entry points report of it.
 struct Detected {
@@ -297,6 +291,11 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   write_file_atomically(dir / "summary.json", s.dump(2) + "\n");
   out.commit();
   return s;
+}
+
+void require_data(const RgbImage& im, const std::string& path) {
+  if (without_data(im))
+    throw InputError("raster '" + path + "' has no pixel with data (all nodata or masked)");
 }
 
 VhrChangeForest load_change_model(const std::string& path) {

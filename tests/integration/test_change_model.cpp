@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "farmwatch/core/vhr_change_model.h"
@@ -306,17 +307,33 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
                 .exit_code,
             0);
   const DugPair held = make_dug_pair(3);
-  for (const auto& [name, bands] :
-       {std::pair{"ortho_a.tif", &held.before}, std::pair{"ortho_b.tif", &held.after}}) {
+  // A 0.5 m orthomosaic of `bands`, with an alpha band of `alpha` when given.
+  auto ortho = [&](const std::string& name, const std::vector<std::vector<double>>& bands,
+                   std::optional<double> alpha = std::nullopt) {
     test::RasterSpec s;
     s.width = held.width;
     s.height = held.height;
     s.res = 0.5;
     s.type = GDT_Byte;
-    s.bands = *bands;
+    s.bands = bands;
     s.descriptions = {"red", "green", "blue"};
+    if (alpha) {
+      s.bands.push_back(std::vector<double>(std::size_t(held.width) * held.height, *alpha));
+      s.descriptions.push_back("alpha");
+    }
     test::write_raster(dir / name, s);
-  }
+    if (!alpha) return;
+    GDALDatasetUniquePtr ds(
+        GDALDataset::Open((dir / name).c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
+  };
+  ortho("ortho_a.tif", held.before);
+  ortho("ortho_b.tif", held.after);
+  // The dates of a pipeline: images `a` and `b`, each with `options` (YAML flow keys).
+  auto two_dates = [](const std::string& a, const std::string& b, const std::string& options = "") {
+    return "dates:\n  - {date: 2024-03-15, image: " + a + options +
+           "}\n  - {date: 2024-08-20, image: " + b + options + "}\n";
+  };
   auto pipeline = [&](const std::string& file, const std::string& change_model,
                       const std::string& dates) {
     std::ofstream(dir / file) << "name: dug\n"
@@ -335,9 +352,7 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
                               << file << "}\n";
     return std::string(dir / file);
   };
-  const std::string orthos =
-      "dates:\n  - {date: 2024-03-15, image: ortho_a.tif}\n  - {date: 2024-08-20, image: "
-      "ortho_b.tif}\n";
+  const std::string orthos = two_dates("ortho_a.tif", "ortho_b.tif");
   auto r = test::run_cli({"run", pipeline("p.yaml", model, orthos), "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string out = dir / "out_p.yaml";
@@ -356,25 +371,9 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
   EXPECT_NE(r.output.find("damaged.yml"), std::string::npos) << r.output;
   // A later date whose every pixel is masked (its alpha band 0): exit 4 naming it, not an
   // internal error.
-  {
-    test::RasterSpec m;
-    m.width = held.width;
-    m.height = held.height;
-    m.res = 0.5;
-    m.type = GDT_Byte;
-    m.bands = held.after;
-    m.bands.push_back(std::vector<double>(std::size_t(held.width) * held.height, 0));
-    m.descriptions = {"red", "green", "blue", "alpha"};
-    test::write_raster(dir / "ortho_masked.tif", m);
-    GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "ortho_masked.tif").c_str(),
-                                              GDAL_OF_RASTER | GDAL_OF_UPDATE));
-    ds->GetRasterBand(4)->SetColorInterpretation(GCI_AlphaBand);
-  }
-  r = test::run_cli({"run",
-                     pipeline("masked.yaml", model,
-                              "dates:\n  - {date: 2024-03-15, image: ortho_a.tif}\n  - {date: "
-                              "2024-08-20, image: ortho_masked.tif}\n"),
-                     "-q"});
+  ortho("ortho_masked.tif", held.after, 0.0);
+  r = test::run_cli(
+      {"run", pipeline("masked.yaml", model, two_dates("ortho_a.tif", "ortho_masked.tif")), "-q"});
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("ortho_masked.tif"), std::string::npos) << r.output;
   test::RasterSpec s2;
@@ -385,10 +384,7 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
   test::write_raster(dir / "s2_a.tif", s2);
   test::write_raster(dir / "s2_b.tif", s2);
   r = test::run_cli(
-      {"run",
-       pipeline("s2.yaml", model,
-                "dates:\n  - {date: 2024-03-15, image: s2_a.tif, scale: 0.0001}\n  - {date: "
-                "2024-08-20, image: s2_b.tif, scale: 0.0001}\n"),
+      {"run", pipeline("s2.yaml", model, two_dates("s2_a.tif", "s2_b.tif", ", scale: 0.0001")),
        "-q"});
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("change_model"), std::string::npos) << r.output;

@@ -46,6 +46,10 @@ nlohmann::json run_pixel_grid_change(const PixelChangeRequest& req, const Log& l
 /// pixels of at most kMaxVhrPixelM on the ground (mean over its grid, on the ellipsoid).
 bool is_vhr_rgb(const io::ImageInfo& info);
 
+/// InputError naming `path` when `im` has no pixel with data (all nodata or masked): nothing
+/// to standardise a change model's features by.
+void require_data(const RgbImage& im, const std::string& path);
+
 /// A change model from `farmwatch train --labels` (core/vhr_change_model.h) read from `path`.
 /// InputError naming the file when it is missing, damaged or not a change model.
 VhrChangeForest load_change_model(const std::string& path);

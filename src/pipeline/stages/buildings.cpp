@@ -85,12 +85,10 @@ class Buildings : public Stage {
       if (!before.valid[i] || !after.valid[i]) change[i] = 255;
     // An office's change model (change_model), else the building method.
     const std::string& model = ctx.spec.change_model;
-    if (!model.empty())  // the model standardises each date's bands over its valid pixels
-      for (const auto& [im, info] : {std::pair<const RgbImage*, const io::ImageInfo*>{&before, &a}, {&after, &later}})
-        if (std::none_of(im->valid.begin(), im->valid.end(), [](std::uint8_t v) { return v; }))
-          throw InputError("raster '" + info->path +
-                           "' has no pixel with data on the analysis grid (all nodata, masked "
-                           "or cloud): nothing for change model '" + model + "' to compare");
+    if (!model.empty()) {
+      require_data(before, a.path);
+      require_data(after, later.path);
+    }
     const BuildingChange found =
         model.empty()
             ? detect_building_change(std::move(before), std::move(after), params)
