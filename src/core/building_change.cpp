@@ -318,6 +318,66 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
   return o;
 }
 
+/// The gaps of development blocks, each a connected piece (4-connected) of what closing
+/// `converted` (new buildings and converted ground) with a disc of radius `block_gap_m` adds,
+/// with the holes of up to `max_block_hole_m2` the closed blocks enclose; `kept` where it is
+/// at least `min_pixels`. Only valid pixels; the image's border is open (a block is not closed
+/// against it).
+struct BlockGaps {
+  int count = 0;  ///< labels 1..count-1
+  cv::Mat1i labels;
+  std::vector<char> kept;
+  std::vector<double> drop_mean;  ///< mean windowed saturation drop (earlier - later)
+};
+
+BlockGaps block_gaps(const cv::Mat1b& converted, const cv::Mat1b& valid, const cv::Mat1f& drop,
+                     const BuildingChangeParams& params, int min_pixels) {
+  BlockGaps g;
+  const int radius = static_cast<int>(std::lround(params.block_gap_m / params.pixel_size_m));
+  if (params.block_gap_m <= 0 || radius < 1 || cv::countNonZero(converted) == 0) return g;
+  const cv::Mat disc =
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+  cv::Mat1b closed;
+  cv::morphologyEx(converted, closed, cv::MORPH_CLOSE, disc, {-1, -1}, 1, cv::BORDER_CONSTANT,
+                   cv::Scalar(0));
+  // The holes the closed blocks enclose (background not reaching the border), small ones only.
+  const double max_hole_px =
+      params.max_block_hole_m2 / (params.pixel_size_m * params.pixel_size_m);
+  {
+    cv::Mat1b open_ground;
+    open_ground = closed == 0;
+    cv::Mat1i lab;
+    cv::Mat stats, centroids;
+    const int n = cv::connectedComponentsWithStats(open_ground, lab, stats, centroids, 4, CV_32S);
+    std::vector<char> fill(n, 0);
+    for (int l = 1; l < n; ++l) {
+      const int x = stats.at<int>(l, cv::CC_STAT_LEFT), y = stats.at<int>(l, cv::CC_STAT_TOP);
+      const int bw = stats.at<int>(l, cv::CC_STAT_WIDTH), bh = stats.at<int>(l, cv::CC_STAT_HEIGHT);
+      const bool border = x == 0 || y == 0 || x + bw == closed.cols || y + bh == closed.rows;
+      fill[l] = !border && stats.at<int>(l, cv::CC_STAT_AREA) <= max_hole_px;
+    }
+    for_each_row(closed.rows, [&](int r) {
+      for (int c = 0; c < closed.cols; ++c)
+        if (fill[lab(r, c)]) closed(r, c) = 255;
+    });
+  }
+  cv::Mat1b added;
+  added = closed & ~converted & valid;
+  cv::Mat stats, centroids;
+  g.count = cv::connectedComponentsWithStats(added, g.labels, stats, centroids, 4, CV_32S);
+  g.kept.assign(g.count, 0);
+  g.drop_mean.assign(g.count, 0);
+  for (int r = 0; r < added.rows; ++r)
+    for (int c = 0; c < added.cols; ++c)
+      if (const int l = g.labels(r, c)) g.drop_mean[l] += drop(r, c);
+  for (int l = 1; l < g.count; ++l) {
+    const int area = stats.at<int>(l, cv::CC_STAT_AREA);
+    g.kept[l] = area >= min_pixels;
+    g.drop_mean[l] /= std::max(1, area);
+  }
+  return g;
+}
+
 }  // namespace
 
 BuildingChange detect_building_change(RgbImage before, RgbImage after,
@@ -460,13 +520,27 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for (int l = 1; l < coloured.count; ++l)
     if (is_coloured_roof(l)) kind_coloured[l] = int(VhrChangeKind::new_building);
 
+  // Development blocks: the ground between the new buildings and converted ground of one
+  // estate or compound (yards, lanes, hardened ground), and the holes they enclose, is
+  // converted ground too (objects of their own, `block_gap_m`).
+  cv::Mat1b converted(h, w, uchar(0));
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c) {
+      const int lb = built.labels(r, c);
+      const int lc = coloured.count ? coloured.labels(r, c) : 0;
+      if ((lb && kind_built[lb]) || (lc && kind_coloured[lc])) converted(r, c) = 255;
+    }
+  });
+  const BlockGaps gaps = block_gaps(converted, valid, drop, params, min_pixels);
+
   // Each pixel's kind and source object: an object is what is left of one source object
   // after the earlier kinds took their pixels (its measures, saturation drop and edge support,
-  // are the source object's), numbered in row-major order of its first pixel.
+  // are the source object's), numbered in row-major order of its first pixel. The blocks'
+  // gaps take what no object took.
   BuildingChange out;
   out.labels.assign(n, 0);
   std::vector<int> id_built(built.count, 0), id_removed(removed.count, 0);
-  std::vector<int> id_coloured(coloured.count, 0);
+  std::vector<int> id_coloured(coloured.count, 0), id_gap(gaps.count, 0);
   auto new_object = [&](const Objects& o, int l, int kind) {
     BuildingObject obj;
     obj.id = int(out.objects.size()) + 1;
@@ -492,6 +566,17 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
       } else if (lr && kind_removed[lr]) {
         if (!id_removed[lr]) id_removed[lr] = new_object(removed, lr, kind_removed[lr]);
         id = id_removed[lr];
+      }  else if (const int lg = gaps.count ? gaps.labels(r, c) : 0; lg && gaps.kept[lg]) {
+        if (!id_gap[lg]) {
+          BuildingObject obj;
+          obj.id = int(out.objects.size()) + 1;
+          obj.kind = VhrChangeKind::ground_converted;
+          obj.col_min = w, obj.row_min = h, obj.col_max = -1, obj.row_max = -1;
+          obj.saturation_drop = gaps.drop_mean[lg];
+          out.objects.push_back(obj);
+          id_gap[lg] = obj.id;
+        }
+        id = id_gap[lg];
       }
       if (!id) continue;
       out.labels[std::size_t(r) * w + c] = id;

@@ -172,7 +172,9 @@ json building_method_summary(const BuildingChangeParams& params) {
           {"min_roof_saturation", params.min_roof_saturation},
           {"min_roof_brightness", params.min_roof_brightness},
           {"max_roof_edge_support", params.max_roof_edge_support},
-          {"max_water_brightness", params.max_water_brightness}};
+          {"max_water_brightness", params.max_water_brightness},
+          {"block_gap_m", params.block_gap_m},
+          {"max_block_hole_m2", params.max_block_hole_m2}};
 }
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "farmwatch/core/building_change.h"
@@ -365,4 +366,126 @@ TEST(BuildingChange, ARapeseedFieldInFlowerIsNotAColouredRoof) {
                   .covered)
         << "the coloured-roof test flags the rapeseed field";
   }
+}
+
+namespace {
+
+/// 300 x 300 px at 0.5 m of grass. The later date (another colour balance) holds an estate of
+/// nine houses of 10 m, 3 x 3 with 7 m of grass between them (its yards and lanes), and a lone
+/// house 30 m from it; the earlier date holds two houses 7 m apart that the later date has
+/// pulled down.
+struct EstateScene {
+  static constexpr int size = 300, house = 20, lane = 14;
+  static constexpr int estate_col = 40, estate_row = 40;  // the estate's top left corner
+  static constexpr int estate = 3 * house + 2 * lane;     // its side
+  std::array<int, 4> lone{estate_col + estate + 60, estate_row, house, house};
+  std::array<int, 4> pulled_down{40, 200, 2 * house + lane, house};  // both houses' extent
+  RgbImage before, after;
+};
+
+EstateScene make_estate_scene() {
+  EstateScene s;
+  // Houses as {col, row}: bright roofs, each with its shadow 4 px to the south-east.
+  std::vector<std::array<int, 2>> later, earlier;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      later.push_back({s.estate_col + i * (s.house + s.lane), s.estate_row + j * (s.house + s.lane)});
+  later.push_back({s.lone[0], s.lone[1]});
+  for (int i = 0; i < 2; ++i)
+    earlier.push_back({s.pulled_down[0] + i * (s.house + s.lane), s.pulled_down[1]});
+  auto paint = [&](std::uint32_t seed, double gain, double offset,
+                   const std::vector<std::array<int, 2>>& houses) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, 9);
+    RgbImage im;
+    im.width = im.height = EstateScene::size;
+    for (auto* band : {&im.red, &im.green, &im.blue})
+      band->resize(std::size_t(EstateScene::size) * EstateScene::size);
+    const double grass[3] = {72, 104, 52};
+    for (int row = 0; row < EstateScene::size; ++row)
+      for (int c = 0; c < EstateScene::size; ++c) {
+        const double n = noise(rng);
+        bool roof = false, shadow = false;
+        for (const auto& h : houses) {
+          roof |= c >= h[0] && c < h[0] + s.house && row >= h[1] && row < h[1] + s.house;
+          shadow |= c >= h[0] + 4 && c < h[0] + s.house + 4 && row >= h[1] + 4 &&
+                    row < h[1] + s.house + 4;
+        }
+        const std::size_t k = std::size_t(row) * EstateScene::size + c;
+        float* px[3] = {&im.red[k], &im.green[k], &im.blue[k]};
+        for (int b = 0; b < 3; ++b) {
+          double v = grass[b] + n * (b == 1 ? 1.2 : 1.0);
+          if (shadow) v = 28 + n / 3;
+          if (roof) v = 150 + n / 3;
+          *px[b] = float(std::clamp(gain * v + offset, 0.0, 255.0));
+        }
+      }
+    return im;
+  };
+  s.before = paint(5, 1.0, 0, earlier);
+  s.after = paint(6, 0.8, 25, later);
+  return s;
+}
+
+/// The kinds of the labelled pixels within {col, row, width, height}, counted.
+std::map<VhrChangeKind, int> kinds_within(const BuildingChange& c, int width,
+                                          const std::array<int, 4>& box) {
+  std::map<VhrChangeKind, int> n;
+  for (int row = box[1]; row < box[1] + box[3]; ++row)
+    for (int col = box[0]; col < box[0] + box[2]; ++col)
+      if (const int id = c.labels[std::size_t(row) * width + col]) ++n[c.objects[id - 1].kind];
+  return n;
+}
+
+}  // namespace
+
+TEST(BuildingChange, TheGroundBetweenAnEstatesNewHousesIsConvertedGround) {
+  const EstateScene s = make_estate_scene();
+  const auto c = detect_building_change(s.before, s.after);
+  const int w = EstateScene::size, e = EstateScene::estate;
+  // The lanes inside the estate are change: converted ground where the houses' objects (which
+  // reach a few pixels beyond their roofs and shadows) leave them.
+  const int lane_col = s.estate_col + s.house + 2;  // inside the first vertical lane
+  auto lane = kinds_within(c, w, {lane_col, s.estate_row + 4, s.lane - 4, e - 8});
+  const int lane_px = (s.lane - 4) * (e - 8);
+  EXPECT_EQ(lane[VhrChangeKind::ground_converted] + lane[VhrChangeKind::new_building], lane_px)
+      << "the lane between the estate's houses";
+  EXPECT_GT(lane[VhrChangeKind::ground_converted], lane_px / 2);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      auto roof = kinds_within(c, w,
+                               {s.estate_col + i * (s.house + s.lane) + 3,
+                                s.estate_row + j * (s.house + s.lane) + 3, s.house - 6,
+                                s.house - 6});
+      EXPECT_GT(roof[VhrChangeKind::new_building], 0.9 * (s.house - 6) * (s.house - 6))
+          << "house " << i << "," << j;
+    }
+  // The lone house is a new building with no converted ground around it; the ground between
+  // the two pulled-down houses joins no block; beyond the estate, nothing is converted.
+  const std::array<int, 4> around_lone{s.lone[0] - 15, s.lone[1] - 15, s.house + 30,
+                                       s.house + 30};
+  EXPECT_GT(kinds_within(c, w, s.lone)[VhrChangeKind::new_building], 0.8 * s.house * s.house);
+  EXPECT_EQ(kinds_within(c, w, around_lone)[VhrChangeKind::ground_converted], 0);
+  EXPECT_GT(kinds_within(c, w, s.pulled_down)[VhrChangeKind::demolished_building],
+            0.8 * 2 * s.house * s.house);
+  EXPECT_EQ(kinds_within(c, w, s.pulled_down)[VhrChangeKind::ground_converted], 0);
+  const auto all = kinds_within(c, w, {0, 0, w, w});
+  const auto near_estate =
+      kinds_within(c, w, {s.estate_col - 6, s.estate_row - 6, e + 12, e + 12});
+  EXPECT_EQ(all.at(VhrChangeKind::ground_converted),
+            near_estate.at(VhrChangeKind::ground_converted))
+      << "converted ground away from the estate";
+  // Objects are numbered in row-major order of their first pixel, the blocks' gaps included.
+  int next = 1;
+  for (auto id : c.labels)
+    if (id >= next) {
+      EXPECT_EQ(id, next);
+      next = id + 1;
+    }
+  EXPECT_EQ(next - 1, static_cast<int>(c.objects.size()));
+  // Without blocks, the lanes are not change.
+  BuildingChangeParams objects_alone;
+  objects_alone.block_gap_m = 0;
+  const auto alone = detect_building_change(s.before, s.after, objects_alone);
+  EXPECT_EQ(kinds_within(alone, w, {0, 0, w, w})[VhrChangeKind::ground_converted], 0);
 }

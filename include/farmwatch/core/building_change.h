@@ -83,6 +83,14 @@ struct BuildingChangeParams {
   /// a share of it) is water, not a building or converted ground: a new pond's dark water,
   /// matched onto the earlier date's colours, lands on its shadows and looks greyer.
   double max_water_brightness = -0.3;
+  /// Development blocks. A new estate or compound is its buildings and the yards, lanes and
+  /// hardened ground between them, all taken from the land: the ground between new buildings
+  /// and converted ground less than twice this apart (a morphological closing with a disc of
+  /// this radius), and the holes of up to `max_block_hole_m2` such a block encloses, are
+  /// converted ground too, as objects of their own (at least `min_area_m2`). Demolished
+  /// buildings do not join blocks. 0: objects alone.
+  double block_gap_m = 6.0;
+  double max_block_hole_m2 = 2000;
 };
 
 /// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is
