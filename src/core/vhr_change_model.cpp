@@ -325,8 +325,8 @@ VhrChangeForest VhrChangeForest::load(const std::string& path) {
   const cv::FileNode h = detail::open_model_file(fs, path);
   if (h["kind"].empty() || static_cast<std::string>(h["kind"]) != kKind)
     throw std::runtime_error("model '" + path +
-                             "' is a land-use model (one date, classes): change --model takes "
-                             "a change model from farmwatch train --before A --after B");
+                             "' is a land-use model (one date, classes), not a change model "
+                             "(farmwatch train --before A --after B makes one)");
   std::vector<std::string> names;
   for (const auto& s : h["features"]) names.push_back(static_cast<std::string>(s));
   if (names != vhr_change_feature_names())

@@ -369,6 +369,14 @@ TEST(ChangeModel, APipelineOfOrthomosaicsTakesTheOfficesChangeModel) {
   r = test::run_cli({"run", pipeline("damaged.yaml", dir / "damaged.yml", orthos), "-q"});
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("damaged.yml"), std::string::npos) << r.output;
+  // A land-use model (a farmwatch model with no change kind) is named as such, in words that
+  // fit a pipeline as well as `change --model`.
+  std::ofstream(dir / "landuse.yml") << "%YAML:1.0\nfarmwatch_model:\n  format: 1\n";
+  r = test::run_cli({"run", pipeline("landuse.yaml", dir / "landuse.yml", orthos), "-q"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("landuse.yml' is a land-use model"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not a change model"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("change --model"), std::string::npos) << r.output;
   // A later date whose every pixel is masked (its alpha band 0): exit 4 naming it, not an
   // internal error.
   ortho("ortho_masked.tif", held.after, 0.0);
