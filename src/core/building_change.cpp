@@ -318,6 +318,34 @@ Objects find_objects(const cv::Mat1f& drop, const cv::Mat1f& edge_gain,
   return o;
 }
 
+/// Change-vector magnitude (CVA; Malila 1980) per pixel: the Euclidean distance between the
+/// two dates' three bands, each band z-scored over the valid pixels of its own date (less its
+/// mean there, over its standard deviation), so that colour balance and contrast do not count;
+/// 0 where `valid` is 0.
+cv::Mat1f change_magnitude(const Planes& a, const Planes& b, const cv::Mat1b& valid) {
+  std::array<double, 3> mean_a{}, mean_b{}, inv_a{}, inv_b{};
+  for (int k = 0; k < 3; ++k) {
+    cv::Scalar m, sd;
+    cv::meanStdDev(a[k], m, sd, valid);
+    mean_a[k] = m[0], inv_a[k] = 1.0 / (sd[0] + 1e-6);
+    cv::meanStdDev(b[k], m, sd, valid);
+    mean_b[k] = m[0], inv_b[k] = 1.0 / (sd[0] + 1e-6);
+  }
+  cv::Mat1f out(valid.size(), 0.0f);
+  for_each_row(out.rows, [&](int r) {
+    for (int c = 0; c < out.cols; ++c) {
+      if (!valid(r, c)) continue;
+      double sum = 0;
+      for (int k = 0; k < 3; ++k) {
+        const double d = (b[k](r, c) - mean_b[k]) * inv_b[k] - (a[k](r, c) - mean_a[k]) * inv_a[k];
+        sum += d * d;
+      }
+      out(r, c) = static_cast<float>(std::sqrt(sum));
+    }
+  });
+  return out;
+}
+
 /// The gaps of development blocks, each a connected piece (4-connected) of what closing
 /// `converted` (new buildings and converted ground) with a disc of radius `block_gap_m` adds,
 /// with the holes of up to `max_block_hole_m2` the closed blocks enclose; `kept` where it is
@@ -407,6 +435,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   const cv::Mat1f bright_a = brightness_over_median(a, valid);
   const cv::Mat1f bright_b = brightness_over_median(b, valid);
   const cv::Mat1b roof_hue_b = roof_hue(b);
+  const cv::Mat1f magnitude = change_magnitude(a, b, valid);  // in each date's own colours
   for (int k = 0; k < 3; ++k) {
     match_histogram(b[k], a[k], valid);
     // No-data pixels get the earlier date's mean in both dates: no colour, no edge of their own.
@@ -533,6 +562,34 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   });
   const BlockGaps gaps = block_gaps(converted, valid, drop, params, min_pixels);
 
+  // Regions of change (4-connected, every kind) whose colours barely changed are dropped: a
+  // roof standing in both dates found by a shifted outline, a field in another season found by
+  // a shift of saturation (min_change_magnitude).
+  auto source_of = [&](int r, int c) {
+    const int lb = built.labels(r, c), lr = removed.labels(r, c);
+    const int lc = coloured.count ? coloured.labels(r, c) : 0;
+    const int lg = gaps.count ? gaps.labels(r, c) : 0;
+    return (lb && kind_built[lb]) || (lc && kind_coloured[lc]) || (lr && kind_removed[lr]) ||
+           (lg && gaps.kept[lg]);
+  };
+  cv::Mat1b changed(h, w, uchar(0));
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c)
+      if (source_of(r, c)) changed(r, c) = 255;
+  });
+  cv::Mat1i region;
+  cv::Mat region_stats, region_centroids;
+  const int regions =
+      cv::connectedComponentsWithStats(changed, region, region_stats, region_centroids, 4, CV_32S);
+  std::vector<double> magnitude_sum(regions, 0);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (const int l = region(r, c)) magnitude_sum[l] += magnitude(r, c);
+  std::vector<char> region_kept(regions, 0);
+  for (int l = 1; l < regions; ++l)
+    region_kept[l] = magnitude_sum[l] / std::max(1, region_stats.at<int>(l, cv::CC_STAT_AREA)) >=
+                     params.min_change_magnitude;
+
   // Each pixel's kind and source object: an object is what is left of one source object
   // after the earlier kinds took their pixels (its measures, saturation drop and edge support,
   // are the source object's), numbered in row-major order of its first pixel. The blocks'
@@ -554,6 +611,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   };
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
+      if (!region_kept[region(r, c)]) continue;
       const int lb = built.labels(r, c), lr = removed.labels(r, c);
       const int lc = coloured.count ? coloured.labels(r, c) : 0;
       int id = 0;

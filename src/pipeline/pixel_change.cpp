@@ -174,7 +174,8 @@ json building_method_summary(const BuildingChangeParams& params) {
           {"max_roof_edge_support", params.max_roof_edge_support},
           {"max_water_brightness", params.max_water_brightness},
           {"block_gap_m", params.block_gap_m},
-          {"max_block_hole_m2", params.max_block_hole_m2}};
+          {"max_block_hole_m2", params.max_block_hole_m2},
+          {"min_change_magnitude", params.min_change_magnitude}};
 }
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {

@@ -138,9 +138,9 @@ INSTANTIATE_TEST_SUITE_P(SevenCities, OscdReflectance, ::testing::ValuesIn(kOscd
 
 // LEVIR-CD samples: 0.5 m RGB PNG pairs with no georeference, building-change labels 0/255.
 // `change` with no options (the assumed 0.5 m pixel). Floors a little under what it measured
-// on 2026-11-30 (F1 0.527, 0.528, 0.224; 3.6 % of the no-change pair flagged as 非农化): the
-// detector is unsupervised, the reference counts only roofs, not the driveways and lawns that
-// came with them.
+// on 2026-12-03 (F1 0.505, 0.513, 0.249; 1.2 % of the no-change pair flagged as 非农化, 3.6 %
+// before regions whose colours barely changed were dropped): the detector is unsupervised, the
+// reference counts only roofs, not the driveways and lawns that came with them.
 class LevirChange : public RealChange {
  protected:
   /// F1 of change.tif's value 1 against the label, and the share of pixels flagged.
@@ -168,15 +168,15 @@ TEST_F(LevirChange, FindsNewBuildingsOnPngPairsWithoutGeoreference) {
 
 TEST_F(LevirChange, FlagsLittleWhereNothingWasBuilt) {
   // The same buildings under another sun and colour balance, shifted by about a pixel.
-  EXPECT_LE(score("train_386_0512_0768.png").second, 0.06);
+  EXPECT_LE(score("train_386_0512_0768.png").second, 0.025);
 }
 
 // The other very-high-resolution sets (vhr_building_change/, MANIFEST.md): pooled F1 per set,
 // `change` with no options, every kind the method reports (new and demolished buildings,
 // converted ground) counted as change. Floors a little under what was measured on 2026-12-03
-// with development blocks (0.227, 0.354, 0.432, 0.303), each above CVA+Otsu on z-scored RGB
-// (0.100, 0.332, 0.372, 0.203). Before blocks WHU-CD and DSIFN, whose labels count every
-// land-cover change, were below it (0.315, 0.352).
+// with development blocks and the regions' change magnitude (0.248, 0.355, 0.433, 0.348), each
+// above CVA+Otsu on z-scored RGB (0.100, 0.332, 0.372, 0.203). Before blocks WHU-CD and DSIFN,
+// whose labels count every land-cover change, were below it (0.315, 0.352).
 struct VhrSet {
   const char* folder;
   std::vector<const char*> pairs;
@@ -212,14 +212,14 @@ TEST_P(VhrChange, PooledF1HoldsItsFloor) {
 
 INSTANTIATE_TEST_SUITE_P(
     FourSets, VhrChange,
-    ::testing::Values(VhrSet{"levir_cd_1024", {"test_1", "test_3", "test_12"}, 0, 0.21},
+    ::testing::Values(VhrSet{"levir_cd_1024", {"test_1", "test_3", "test_12"}, 0, 0.23},
                       VhrSet{"whu_cd", {"000121"}, 0, 0.34},
                       VhrSet{"dsifn", {"0_2", "2_4", "4_4", "6_3", "8_3"}, 0, 0.40},
                       VhrSet{"sztaki_airchange",
                              {"szada_2", "szada_3", "szada_4", "tiszadob_1", "tiszadob_2",
                               "tiszadob_5"},
                              127,
-                             0.28}),
+                             0.32}),
     [](const ::testing::TestParamInfo<VhrSet>& i) { return std::string(i.param.folder); });
 
 // A change model trained on four DSIFN tiles' labels (farmwatch train --before/--after, at most

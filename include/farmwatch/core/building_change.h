@@ -91,6 +91,13 @@ struct BuildingChangeParams {
   /// buildings do not join blocks. 0: objects alone.
   double block_gap_m = 6.0;
   double max_block_hole_m2 = 2000;
+  /// Smallest mean change-vector magnitude (CVA, Malila 1980: the distance between the two
+  /// dates' red, green and blue, each band z-scored over its own date's valid pixels) over a
+  /// region of change (the 4-connected pixels of every kind, blocks included). A region whose
+  /// colours changed less, relative to each scene's spread, is dropped: a roof standing in
+  /// both dates whose outline moved, a field in another season that lost some saturation.
+  /// 0: every region kept.
+  double min_change_magnitude = 1.2;
 };
 
 /// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is
