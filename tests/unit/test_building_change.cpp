@@ -68,6 +68,16 @@ TEST(BuildingChange, FindsTheHouseBuiltAndNotTheOneStandingInBothDates) {
   EXPECT_NEAR(obj.centroid_col, p.built[0] + 1 + p.built[2] / 2.0, 4);
   EXPECT_NEAR(obj.centroid_row, p.built[1] + p.built[3] / 2.0, 4);
   EXPECT_LT(obj.edge_support, 1.0);
+  // The house's colours changed far more than the scene's spread: kept at the default and
+  // without the magnitude test, and a test asking for more than any change can give drops it.
+  BuildingChangeParams params;
+  params.min_change_magnitude = 0;
+  EXPECT_EQ(detect_building_change(image_of(p, p.before), image_of(p, p.after), params)
+                .objects.size(),
+            1u);
+  params.min_change_magnitude = 100;
+  EXPECT_TRUE(
+      detect_building_change(image_of(p, p.before), image_of(p, p.after), params).objects.empty());
 }
 
 /// A grey lot and a grey roof, (red, green, blue) each.
