@@ -349,8 +349,8 @@ cv::Mat1f change_magnitude(const Planes& a, const Planes& b, const cv::Mat1b& va
 /// The gaps of development blocks, each a connected piece (4-connected) of what closing
 /// `converted` (new buildings and converted ground) with a disc of radius `block_gap_m` adds,
 /// with the holes of up to `max_block_hole_m2` the closed blocks enclose; `kept` where it is
-/// at least `min_pixels`. Only valid pixels; the image's border is open (a block is not closed
-/// against it).
+/// at least `min_pixels`. Only valid pixels; a hole reaching the image's border is not filled.
+/// None when `ground_converted` is off.
 struct BlockGaps {
   int count = 0;  ///< labels 1..count-1
   cv::Mat1i labels;
@@ -358,16 +358,38 @@ struct BlockGaps {
   std::vector<double> drop_mean;  ///< mean windowed saturation drop (earlier - later)
 };
 
+/// The closing of `mask` (255: set) with a Euclidean disc of `radius` pixels: a dilation and
+/// an erosion, each a distance transform (exact Euclidean distances, Felzenszwalb and
+/// Huttenlocher 2012, as OpenCV's DIST_MASK_PRECISE computes them), so the cost does not grow
+/// with the radius. Outside the image counts as unset for the dilation only: objects near the
+/// border close as they do inside.
+cv::Mat1b close_with_disc(const cv::Mat1b& mask, int radius) {
+  const int pad = radius + 2;  // the dilation stops a ring short of the padding's edge
+  cv::Mat1b padded;
+  cv::copyMakeBorder(mask, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat1f to_set, to_unset;
+  cv::Mat1b unset;
+  unset = padded == 0;
+  cv::distanceTransform(unset, to_set, cv::DIST_L2, cv::DIST_MASK_PRECISE);  // 0 on the mask
+  const float r = static_cast<float>(radius);
+  cv::Mat1b dilated;
+  dilated = to_set <= r;
+  cv::distanceTransform(dilated, to_unset, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::Mat1b closed;
+  closed = to_unset > r;
+  return closed(cv::Rect(pad, pad, mask.cols, mask.rows)).clone();
+}
+
 BlockGaps block_gaps(const cv::Mat1b& converted, const cv::Mat1b& valid, const cv::Mat1f& drop,
                      const BuildingChangeParams& params, int min_pixels) {
   BlockGaps g;
-  const int radius = static_cast<int>(std::lround(params.block_gap_m / params.pixel_size_m));
-  if (params.block_gap_m <= 0 || radius < 1 || cv::countNonZero(converted) == 0) return g;
-  const cv::Mat disc =
-      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
-  cv::Mat1b closed;
-  cv::morphologyEx(converted, closed, cv::MORPH_CLOSE, disc, {-1, -1}, 1, cv::BORDER_CONSTANT,
-                   cv::Scalar(0));
+  const double radius_px = params.block_gap_m / params.pixel_size_m;
+  if (!params.ground_converted || !(radius_px >= 0.5) || cv::countNonZero(converted) == 0)
+    return g;
+  // A disc wider than the image joins whatever the image holds: no need to go further.
+  const int radius = static_cast<int>(
+      std::lround(std::min(radius_px, double(std::max(converted.rows, converted.cols)))));
+  cv::Mat1b closed = close_with_disc(converted, radius);
   // The holes the closed blocks enclose (background not reaching the border), small ones only.
   const double max_hole_px =
       params.max_block_hole_m2 / (params.pixel_size_m * params.pixel_size_m);
@@ -598,6 +620,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   out.labels.assign(n, 0);
   std::vector<int> id_built(built.count, 0), id_removed(removed.count, 0);
   std::vector<int> id_coloured(coloured.count, 0), id_gap(gaps.count, 0);
+  std::vector<int> object_region;  ///< by object id - 1: the region of its first pixel
   auto new_object = [&](const Objects& o, int l, int kind) {
     BuildingObject obj;
     obj.id = int(out.objects.size()) + 1;
@@ -631,12 +654,14 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
           obj.kind = VhrChangeKind::ground_converted;
           obj.col_min = w, obj.row_min = h, obj.col_max = -1, obj.row_max = -1;
           obj.saturation_drop = gaps.drop_mean[lg];
+          obj.block_gap = true;
           out.objects.push_back(obj);
           id_gap[lg] = obj.id;
         }
         id = id_gap[lg];
       }
       if (!id) continue;
+      if (object_region.size() < out.objects.size()) object_region.push_back(region(r, c));
       out.labels[std::size_t(r) * w + c] = id;
       BuildingObject& obj = out.objects[id - 1];
       ++obj.pixels;
@@ -648,11 +673,26 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     obj.centroid_col /= double(obj.pixels);
     obj.centroid_row /= double(obj.pixels);
   }
+  // A block's gaps are as sure as the block's own objects: their confidence, pixel-weighted,
+  // over the region (4-connected change) the gap lies in.
+  std::vector<double> region_confidence(regions, 0), region_pixels(regions, 0);
+  for (const auto& obj : out.objects)
+    if (!obj.block_gap) {
+      const auto k = static_cast<std::size_t>(object_region[std::size_t(obj.id - 1)]);
+      region_confidence[k] += vhr_change_confidence(obj, params) * double(obj.pixels);
+      region_pixels[k] += double(obj.pixels);
+    }
+  for (auto& obj : out.objects)
+    if (obj.block_gap) {
+      const auto k = static_cast<std::size_t>(object_region[std::size_t(obj.id - 1)]);
+      obj.block_confidence = region_pixels[k] > 0 ? region_confidence[k] / region_pixels[k] : 0;
+    }
   return out;
 }
 
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params) {
   if (o.votes >= 0) return o.votes;
+  if (o.block_gap) return o.block_confidence;
   if (o.kind == VhrChangeKind::ground_converted)
     return std::clamp(o.saturation_drop / (4 * params.saturation_drop), 0.0, 1.0);
   const double largest = o.coloured_roof ? params.max_roof_edge_support : params.max_edge_support;

@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(SevenCities, OscdReflectance, ::testing::ValuesIn(kOscd
 
 // LEVIR-CD samples: 0.5 m RGB PNG pairs with no georeference, building-change labels 0/255.
 // `change` with no options (the assumed 0.5 m pixel). Floors a little under what it measured
-// on 2026-12-03 (F1 0.505, 0.513, 0.249; 1.2 % of the no-change pair flagged as 非农化, 3.6 %
+// on 2026-12-03 (F1 0.505, 0.511, 0.242; 1.2 % of the no-change pair flagged as 非农化, 3.6 %
 // before regions whose colours barely changed were dropped): the detector is unsupervised, the
 // reference counts only roofs, not the driveways and lawns that came with them.
 class LevirChange : public RealChange {
@@ -174,7 +174,7 @@ TEST_F(LevirChange, FlagsLittleWhereNothingWasBuilt) {
 // The other very-high-resolution sets (vhr_building_change/, MANIFEST.md): pooled F1 per set,
 // `change` with no options, every kind the method reports (new and demolished buildings,
 // converted ground) counted as change. Floors a little under what was measured on 2026-12-03
-// with development blocks and the regions' change magnitude (0.248, 0.355, 0.433, 0.348), each
+// with development blocks and the regions' change magnitude (0.245, 0.356, 0.439, 0.334), each
 // above CVA+Otsu on z-scored RGB (0.100, 0.332, 0.372, 0.203). Before blocks WHU-CD and DSIFN,
 // whose labels count every land-cover change, were below it (0.315, 0.352).
 struct VhrSet {
@@ -224,8 +224,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // A change model trained on four DSIFN tiles' labels (farmwatch train --before/--after, at most
 // 5000 pixels of each class a tile) and given to change --model on the fifth, 4_4: fields turned
-// into a dense town, which the building method alone scores 0.183 on and CVA+Otsu 0.418. It
-// measured 0.541 on 2026-12-03; the floor lies above CVA+Otsu. The model is written in the
+// into a dense town, which the building method alone scores 0.331 on (0.183 before development
+// blocks) and CVA+Otsu 0.418. It measured 0.541 on 2026-12-03, before blocks; the floor lies
+// above CVA+Otsu. The model is written in the
 // test's temporary folder and never kept: the labels are for research only.
 TEST_F(RealChange, AChangeModelTrainedOnFourDsifnTilesFindsTheTownOnTheFifth) {
   const std::string base = data + "/vhr_building_change/dsifn/";

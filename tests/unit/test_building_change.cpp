@@ -1,6 +1,7 @@
 // Change between two VHR RGB images: a new building found where one was built, not where a
 // house stands in both dates under another colour balance and a shift, not on nodata; a
-// demolished building where one was pulled down; converted ground where a field was hardened.
+// demolished building where one was pulled down; converted ground where a field was hardened
+// and between the houses of a new estate.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -381,15 +382,19 @@ TEST(BuildingChange, ARapeseedFieldInFlowerIsNotAColouredRoof) {
 namespace {
 
 /// 300 x 300 px at 0.5 m of grass. The later date (another colour balance) holds an estate of
-/// nine houses of 10 m, 3 x 3 with 7 m of grass between them (its yards and lanes), and a lone
-/// house 30 m from it; the earlier date holds two houses 7 m apart that the later date has
-/// pulled down.
+/// twelve houses of 10 m in a ring, 4 x 4 with the middle 2 x 2 left as a courtyard (41 m
+/// across, 1681 m²), 7 m of grass between the houses (yards and lanes); a lone house 30 m from
+/// it; and two houses 7 m apart on the image's bottom edge. The earlier date holds two houses
+/// 7 m apart that the later date has pulled down.
 struct EstateScene {
-  static constexpr int size = 300, house = 20, lane = 14;
-  static constexpr int estate_col = 40, estate_row = 40;  // the estate's top left corner
-  static constexpr int estate = 3 * house + 2 * lane;     // its side
+  static constexpr int size = 300, house = 20, lane = 14, step = house + lane;
+  static constexpr int estate_col = 40, estate_row = 30;  // the estate's top left corner
+  static constexpr int estate = 4 * house + 3 * lane;     // its side
+  std::array<int, 4> courtyard{estate_col + house, estate_row + house, estate - 2 * house,
+                               estate - 2 * house};
   std::array<int, 4> lone{estate_col + estate + 60, estate_row, house, house};
-  std::array<int, 4> pulled_down{40, 200, 2 * house + lane, house};  // both houses' extent
+  std::array<int, 4> on_edge{150, size - house, 2 * house + lane, house};  // both houses
+  std::array<int, 4> pulled_down{40, 200, 2 * house + lane, house};       // both houses
   RgbImage before, after;
 };
 
@@ -397,12 +402,15 @@ EstateScene make_estate_scene() {
   EstateScene s;
   // Houses as {col, row}: bright roofs, each with its shadow 4 px to the south-east.
   std::vector<std::array<int, 2>> later, earlier;
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j)
-      later.push_back({s.estate_col + i * (s.house + s.lane), s.estate_row + j * (s.house + s.lane)});
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j)
+      if (i == 0 || i == 3 || j == 0 || j == 3)
+        later.push_back({s.estate_col + i * s.step, s.estate_row + j * s.step});
   later.push_back({s.lone[0], s.lone[1]});
-  for (int i = 0; i < 2; ++i)
-    earlier.push_back({s.pulled_down[0] + i * (s.house + s.lane), s.pulled_down[1]});
+  for (int i = 0; i < 2; ++i) {
+    later.push_back({s.on_edge[0] + i * s.step, s.on_edge[1]});
+    earlier.push_back({s.pulled_down[0] + i * s.step, s.pulled_down[1]});
+  }
   auto paint = [&](std::uint32_t seed, double gain, double offset,
                    const std::vector<std::array<int, 2>>& houses) {
     std::mt19937 rng(seed);
@@ -453,23 +461,37 @@ TEST(BuildingChange, TheGroundBetweenAnEstatesNewHousesIsConvertedGround) {
   const EstateScene s = make_estate_scene();
   const auto c = detect_building_change(s.before, s.after);
   const int w = EstateScene::size, e = EstateScene::estate;
-  // The lanes inside the estate are change: converted ground where the houses' objects (which
-  // reach a few pixels beyond their roofs and shadows) leave them.
-  const int lane_col = s.estate_col + s.house + 2;  // inside the first vertical lane
-  auto lane = kinds_within(c, w, {lane_col, s.estate_row + 4, s.lane - 4, e - 8});
-  const int lane_px = (s.lane - 4) * (e - 8);
+  // A lane between the ring's houses is change: converted ground where the houses' objects
+  // (which reach past their roofs and shadows by up to half the 4.5 m window) leave it.
+  const int lane_col = s.estate_col + s.house + 5;  // the first vertical lane, past the shadows
+  const std::array<int, 4> lane_box{lane_col, s.estate_row + 4, s.lane - 6, s.house - 8};
+  auto lane = kinds_within(c, w, lane_box);
+  const int lane_px = lane_box[2] * lane_box[3];
   EXPECT_EQ(lane[VhrChangeKind::ground_converted] + lane[VhrChangeKind::new_building], lane_px)
       << "the lane between the estate's houses";
-  EXPECT_GT(lane[VhrChangeKind::ground_converted], lane_px / 2);
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) {
+  EXPECT_GT(lane[VhrChangeKind::ground_converted], 0);
+  // The courtyard, wider than the blocks' gaps, is a hole the ring encloses: filled.
+  const std::array<int, 4> yard{s.courtyard[0] + 12, s.courtyard[1] + 12, s.courtyard[2] - 24,
+                                s.courtyard[3] - 24};
+  EXPECT_EQ(kinds_within(c, w, yard)[VhrChangeKind::ground_converted], yard[2] * yard[3])
+      << "the courtyard";
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) {
+      if (i != 0 && i != 3 && j != 0 && j != 3) continue;
       auto roof = kinds_within(c, w,
-                               {s.estate_col + i * (s.house + s.lane) + 3,
-                                s.estate_row + j * (s.house + s.lane) + 3, s.house - 6,
-                                s.house - 6});
+                               {s.estate_col + i * s.step + 3, s.estate_row + j * s.step + 3,
+                                s.house - 6, s.house - 6});
       EXPECT_GT(roof[VhrChangeKind::new_building], 0.9 * (s.house - 6) * (s.house - 6))
           << "house " << i << "," << j;
     }
+  // The two houses on the image's edge join as they would inside it (where, as there, the
+  // closing rounds the lane's end off: its last 8 px left out), within 12 px of the edge too.
+  const std::array<int, 4> edge_lane{s.on_edge[0] + s.house + 5, s.on_edge[1] + 4, s.lane - 6,
+                                     s.house - 12};
+  auto at_edge = kinds_within(c, w, edge_lane);
+  EXPECT_EQ(at_edge[VhrChangeKind::ground_converted] + at_edge[VhrChangeKind::new_building],
+            edge_lane[2] * edge_lane[3])
+      << "the lane between the houses on the edge";
   // The lone house is a new building with no converted ground around it; the ground between
   // the two pulled-down houses joins no block; beyond the estate, nothing is converted.
   const std::array<int, 4> around_lone{s.lone[0] - 15, s.lone[1] - 15, s.house + 30,
@@ -479,12 +501,19 @@ TEST(BuildingChange, TheGroundBetweenAnEstatesNewHousesIsConvertedGround) {
   EXPECT_GT(kinds_within(c, w, s.pulled_down)[VhrChangeKind::demolished_building],
             0.8 * 2 * s.house * s.house);
   EXPECT_EQ(kinds_within(c, w, s.pulled_down)[VhrChangeKind::ground_converted], 0);
-  const auto all = kinds_within(c, w, {0, 0, w, w});
-  const auto near_estate =
-      kinds_within(c, w, {s.estate_col - 6, s.estate_row - 6, e + 12, e + 12});
-  EXPECT_EQ(all.at(VhrChangeKind::ground_converted),
-            near_estate.at(VhrChangeKind::ground_converted))
-      << "converted ground away from the estate";
+  auto all = kinds_within(c, w, {0, 0, w, w});
+  auto near_blocks = kinds_within(c, w, {s.estate_col - 6, s.estate_row - 6, e + 12, e + 12});
+  auto near_edge = kinds_within(c, w, {s.on_edge[0] - 6, s.on_edge[1] - 6, s.on_edge[2] + 12,
+                                       s.on_edge[3] + 6});
+  EXPECT_EQ(all[VhrChangeKind::ground_converted],
+            near_blocks[VhrChangeKind::ground_converted] +
+                near_edge[VhrChangeKind::ground_converted])
+      << "converted ground away from the blocks";
+  // A gap is as sure as its block's houses.
+  for (const auto& o : c.objects)
+    if (o.block_gap) {
+      EXPECT_GT(vhr_change_confidence(o, BuildingChangeParams{}), 0.2) << o.id;
+    }
   // Objects are numbered in row-major order of their first pixel, the blocks' gaps included.
   int next = 1;
   for (auto id : c.labels)
@@ -493,9 +522,18 @@ TEST(BuildingChange, TheGroundBetweenAnEstatesNewHousesIsConvertedGround) {
       next = id + 1;
     }
   EXPECT_EQ(next - 1, static_cast<int>(c.objects.size()));
-  // Without blocks, the lanes are not change.
+  // Without blocks, or without converted ground, the lanes are not change; without the
+  // holes, the courtyard is not.
   BuildingChangeParams objects_alone;
   objects_alone.block_gap_m = 0;
   const auto alone = detect_building_change(s.before, s.after, objects_alone);
   EXPECT_EQ(kinds_within(alone, w, {0, 0, w, w})[VhrChangeKind::ground_converted], 0);
+  BuildingChangeParams no_ground;
+  no_ground.ground_converted = false;
+  const auto buildings = detect_building_change(s.before, s.after, no_ground);
+  EXPECT_EQ(kinds_within(buildings, w, {0, 0, w, w})[VhrChangeKind::ground_converted], 0);
+  BuildingChangeParams no_holes;
+  no_holes.max_block_hole_m2 = 0;
+  const auto holes_open = detect_building_change(s.before, s.after, no_holes);
+  EXPECT_EQ(kinds_within(holes_open, w, yard).size(), 0u) << "the courtyard, holes not filled";
 }

@@ -46,7 +46,9 @@ struct BuildingChangeParams {
   double max_edge_support = 1.5;
   bool demolished = true;         ///< also report demolished buildings (the test reversed)
   bool ground_converted = true;   ///< also report ground converted (see VhrChangeKind)
-  double ground_min_area_m2 = 667;  ///< smallest ground-converted object: 1 亩, the mapping unit
+  /// Smallest ground-converted object a test finds by itself: 1 亩, the mapping unit (a
+  /// development block's gaps follow `min_area_m2`).
+  double ground_min_area_m2 = 667;
   /// Largest mean saturation of converted ground in the later date over that date's median
   /// (own colours): hardened or bare ground is greyer than the scene's typical surface; grass
   /// dried by the season is not.
@@ -85,11 +87,15 @@ struct BuildingChangeParams {
   double max_water_brightness = -0.3;
   /// Development blocks. A new estate or compound is its buildings and the yards, lanes and
   /// hardened ground between them, all taken from the land: the ground between new buildings
-  /// and converted ground less than twice this apart (a morphological closing with a disc of
-  /// this radius), and the holes of up to `max_block_hole_m2` such a block encloses, are
-  /// converted ground too, as objects of their own (at least `min_area_m2`). Demolished
-  /// buildings do not join blocks. 0: objects alone.
+  /// and converted ground less than twice this apart (a morphological closing with a
+  /// Euclidean disc of this radius, rounded to whole pixels), and the holes of up to
+  /// `max_block_hole_m2` such a block encloses, are converted ground too, as objects of their
+  /// own (at least `min_area_m2`, not `ground_min_area_m2`; BuildingObject::block_gap).
+  /// Demolished buildings do not join blocks; with `ground_converted` off there are none.
+  /// 0 (or under half a pixel): objects alone, no holes filled.
   double block_gap_m = 6.0;
+  /// Largest hole (m²) a closed block encloses that is filled; a hole reaching the image's
+  /// border is never filled. 0: none; infinity: every enclosed hole.
   double max_block_hole_m2 = 2000;
   /// Smallest mean change-vector magnitude (CVA, Malila 1980: the distance between the two
   /// dates' red, green and blue, each band z-scored over its own date's valid pixels) over a
@@ -128,9 +134,15 @@ struct BuildingObject {
   /// that voted change over the object's pixels (holes it filled included), 0-1; -1 for the
   /// building method's objects.
   double votes = -1;
+  /// Ground between a development block's objects (BuildingChangeParams::block_gap_m): a
+  /// ground_converted object no test found by itself. Its saturation_drop is its own pixels'
+  /// (of any sign), its edge_support 0 (not measured), and its confidence `block_confidence`:
+  /// the confidence of the block's other objects, weighted by their pixels (0-1).
+  bool block_gap = false;
+  double block_confidence = 0;
 };
 
-/// An object's confidence, 0..1. New and demolished buildings: how far the outline support of
+/// An object's confidence, 0..1. A block's gap: its block_confidence. New and demolished buildings: how far the outline support of
 /// the date without the object stays below the largest kept (1 - edge_support /
 /// max_edge_support, or max_roof_edge_support for a coloured roof, clamped). Ground converted:
 /// its saturation drop over four times the candidate threshold (clamped). An object of a learned model: its `votes`.

@@ -107,7 +107,8 @@ class Validate : public Stage {
         throw ConfigError(
             "'" + spec.file + "': change_model '" + spec.change_model +
             "' compares two very-high-resolution RGB dates (one georeferenced image each: red, "
-            "green and blue, no near-infrared, pixels of at most 2 m, no land-use model); the dates compared here are not: leave change_model out");
+            "green and blue, no near-infrared, pixels of at most 2 m, no land-use model); the "
+            "dates compared here are not: leave change_model out");
       load_change_model(spec.change_model);  // missing or damaged: InputError naming it
     }
 
