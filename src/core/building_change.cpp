@@ -587,30 +587,38 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   // Regions of change (4-connected, every kind) whose colours barely changed are dropped: a
   // roof standing in both dates found by a shifted outline, a field in another season found by
   // a shift of saturation (min_change_magnitude).
-  auto source_of = [&](int r, int c) {
+  // 0: no change; 1: an object of a test; 2: a block's gap.
+  auto source_of = [&](int r, int c) -> uchar {
     const int lb = built.labels(r, c), lr = removed.labels(r, c);
     const int lc = coloured.count ? coloured.labels(r, c) : 0;
     const int lg = gaps.count ? gaps.labels(r, c) : 0;
-    return (lb && kind_built[lb]) || (lc && kind_coloured[lc]) || (lr && kind_removed[lr]) ||
-           (lg && gaps.kept[lg]);
+    if ((lb && kind_built[lb]) || (lc && kind_coloured[lc]) || (lr && kind_removed[lr])) return 1;
+    return lg && gaps.kept[lg] ? 2 : 0;
   };
-  cv::Mat1b changed(h, w, uchar(0));
+  cv::Mat1b source(h, w, uchar(0));
   for_each_row(h, [&](int r) {
-    for (int c = 0; c < w; ++c)
-      if (source_of(r, c)) changed(r, c) = 255;
+    for (int c = 0; c < w; ++c) source(r, c) = source_of(r, c);
   });
+  cv::Mat1b changed;
+  changed = source > 0;
   cv::Mat1i region;
   cv::Mat region_stats, region_centroids;
   const int regions =
       cv::connectedComponentsWithStats(changed, region, region_stats, region_centroids, 4, CV_32S);
   std::vector<double> magnitude_sum(regions, 0);
+  std::vector<char> has_object(regions, 0);  // a gap that no data cut off from its block is none
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c)
-      if (const int l = region(r, c)) magnitude_sum[l] += magnitude(r, c);
+      if (const int l = region(r, c)) {
+        magnitude_sum[l] += magnitude(r, c);
+        if (source(r, c) == 1) has_object[l] = 1;
+      }
   std::vector<char> region_kept(regions, 0);
   for (int l = 1; l < regions; ++l)
-    region_kept[l] = magnitude_sum[l] / std::max(1, region_stats.at<int>(l, cv::CC_STAT_AREA)) >=
-                     params.min_change_magnitude;
+    region_kept[l] =
+        has_object[l] &&
+        magnitude_sum[l] / std::max(1, region_stats.at<int>(l, cv::CC_STAT_AREA)) >=
+            params.min_change_magnitude;
 
   // Each pixel's kind and source object: an object is what is left of one source object
   // after the earlier kinds took their pixels (its measures, saturation drop and edge support,

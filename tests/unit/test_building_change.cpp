@@ -522,6 +522,25 @@ TEST(BuildingChange, TheGroundBetweenAnEstatesNewHousesIsConvertedGround) {
       next = id + 1;
     }
   EXPECT_EQ(next - 1, static_cast<int>(c.objects.size()));
+  // A ring of no data around a piece of lane cuts it off from the houses: no longer between
+  // them, it is no gap (it was one of confidence 0), and nothing lies on the no data.
+  EstateScene cut = s;
+  cut.after.valid.assign(std::size_t(w) * w, 1);
+  const int c0 = lane_col - 2, c1 = lane_col + s.lane - 6, r0 = s.estate_row + s.step,
+            r1 = r0 + 3 * s.house;
+  for (int row = r0; row <= r1; ++row)
+    for (int col = c0; col <= c1; ++col)
+      if (row <= r0 + 1 || row >= r1 - 1 || col <= c0 + 1 || col >= c1 - 1)
+        cut.after.valid[std::size_t(row) * w + col] = 0;
+  const auto with_hole = detect_building_change(cut.before, cut.after);
+  for (const auto& o : with_hole.objects)
+    if (o.block_gap) {
+      EXPECT_GT(vhr_change_confidence(o, BuildingChangeParams{}), 0.2) << o.id;
+    }
+  for (std::size_t i = 0; i < with_hole.labels.size(); ++i)
+    if (!cut.after.valid[i]) {
+      ASSERT_EQ(with_hole.labels[i], 0) << "a change on no data";
+    }
   // Without blocks, or without converted ground, the lanes are not change; without the
   // holes, the courtyard is not.
   BuildingChangeParams objects_alone;
