@@ -35,6 +35,10 @@ void setup_gdal(const Log* log, int cache_mb) {
   // Blocks are read once by the engine, so a small cache suffices; GDAL_CACHEMAX still wins.
   if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr))
     GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
+  // A JPEG cut short (a download that stopped) only makes libjpeg warn and fill the rest
+  // grey: as an error, it is refused as the damaged input it is. The user's setting wins.
+  if (!CPLGetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", nullptr))
+    CPLSetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", "TRUE");
   g_log = log;
   CPLSetErrorHandler(route_cpl_error);
 }

@@ -76,13 +76,20 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   im.height = ds->GetRasterYSize();
   const Window all{0, 0, im.width, im.height};
   std::vector<float>* planes[3] = {&im.red, &im.green, &im.blue};
-  for (int k = 0; k < 3; ++k) {
-    planes[k]->resize(static_cast<std::size_t>(all.pixels()));
-    window_io(*ds->GetRasterBand(index[k]), GF_Read, all, planes[k]->data(), GDT_Float32, path);
+  // The image is read whole, its first read: pixels that cannot be read are a damaged input
+  // (exit 4), a JPEG cut short too (setup_gdal makes libjpeg's warnings errors).
+  try {
+    for (int k = 0; k < 3; ++k) {
+      planes[k]->resize(static_cast<std::size_t>(all.pixels()));
+      window_io(*ds->GetRasterBand(index[k]), GF_Read, all, planes[k]->data(), GDT_Float32, path);
+    }
+    // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
+    // georeferenced reader takes them; a pixel any band masks is no data.
+    mask_invalid(*ds, index, path, im.valid);
+  } catch (const ProcessingError& e) {
+    throw InputError(std::string(e.what()) + " (a truncated or corrupt file?)");
   }
-  // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
-  // georeferenced reader takes them; a pixel any band masks is no data.
-  mask_invalid(*ds, index, path, im.valid);
+
   drop_non_finite(im);
   return im;
 }

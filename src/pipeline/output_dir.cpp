@@ -63,6 +63,33 @@ void recover_after_killed_runs(const fs::path& target) {
   }
 }
 
+/// Refuses, naming it, an output folder that replacing would lose what farmwatch did not
+/// write: a path that is not a folder (an input image given as --out), the working folder or a
+/// folder holding it, or a folder with contents but none of the files that mark farmwatch's
+/// outputs (summary.json of a run, change or merge; shard.json of a shard's result;
+/// accuracy.json of evaluate; a tile set of tiles). A missing or empty folder is fine.
+void check_replaceable(const fs::path& target) {
+  std::error_code ec;
+  const auto status = fs::symlink_status(target, ec);
+  if (ec || !fs::exists(status)) return;
+  auto refuse = [&](const std::string& why) {
+    throw ParamError("output folder '" + target.string() + "' " + why +
+                     ": farmwatch replaces its output folder as a whole; give a new or empty "
+                     "folder, or one a farmwatch run wrote");
+  };
+  if (!fs::is_directory(status)) refuse("exists and is not a folder");
+  const fs::path cwd = fs::current_path(ec).lexically_normal();
+  if (!ec) {
+    const auto rel = cwd.lexically_relative(target);
+    if (!rel.empty() && *rel.begin() != "..") refuse("is the working folder or holds it");
+  }
+  if (fs::is_empty(target, ec)) return;
+  for (const char* mark : {"summary.json", "shard.json", "accuracy.json", "webmercator",
+                           "tianditu-c"})
+    if (fs::exists(target / mark, ec)) return;
+  refuse("holds files that are not a farmwatch run's outputs");
+}
+
 }  // namespace
 
 fs::path folder_path(const fs::path& dir) {
@@ -78,6 +105,7 @@ StagedDir::StagedDir(const fs::path& target) : target_(folder_path(target)) {
   std::error_code ec;
   fs::create_directories(target_.parent_path(), ec);
   recover_after_killed_runs(target_);
+  check_replaceable(target_);
   fs::remove_all(staging_, ec);
   fs::remove_all(scratch_, ec);
   if (!fs::create_directories(staging_, ec) || !fs::create_directories(scratch_, ec))

@@ -80,6 +80,18 @@ bool without_data(const RgbImage& im) {
          std::none_of(im.valid.begin(), im.valid.end(), [](std::uint8_t v) { return v != 0; });
 }
 
+/// InputError naming both images when no pixel has data in both (their masks, alpha bands or
+/// no-data values, do not overlap): nothing to compare.
+void require_common_data(const RgbImage& a, const RgbImage& b, const std::string& path_a,
+                         const std::string& path_b) {
+  if (a.valid.empty() || b.valid.empty()) return;
+  for (std::size_t i = 0; i < a.valid.size() && i < b.valid.size(); ++i)
+    if (a.valid[i] && b.valid[i]) return;
+  throw InputError("rasters '" + path_a + "' and '" + path_b +
+                   "' have no pixel with data in common (their masks do not overlap): nothing "
+                   "to compare");
+}
+
 
 /// The building method's result on one grid, with what both entry points report of it.
 struct Detected {
@@ -200,9 +212,10 @@ json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   grid.height = before.height;
   require_data(before, req.before);
   require_data(after, req.after);
+  require_common_data(before, after, req.before, req.after);
+  StagedDir out(req.out_dir);  // before the work: an output folder it must not replace fails now
   const Detected d = detect(std::move(before), std::move(after), pixel, req.change_model);
 
-  StagedDir out(req.out_dir);
   write_change_raster((out.staging() / "change.tif").string(), grid, d.nodata_mask, d.change);
   const double m2_per_px = pixel * pixel;
   write_file_atomically(out.staging() / "changes.csv",
@@ -256,6 +269,8 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
                      "' do not overlap: nothing to compare");
   RgbImage before = io::read_rgb_on_grid(ia, grid);
   require_data(before, req.before);
+  require_common_data(before, after, req.before, req.after);
+  StagedDir out(req.out_dir);  // before the work: an output folder it must not replace fails now
   const Detected d = detect(std::move(before), std::move(after), pixel, req.change_model);
 
   // Patches as every change run writes them, classes from the default rules' table.
@@ -268,7 +283,6 @@ json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& 
   const std::vector<Patch> patches = io::building_patches(
       d.change, grid, built ? built->code : 0, prefix + "-", d.params);
 
-  StagedDir out(req.out_dir);
   const auto& dir = out.staging();
   write_change_raster((dir / "change.tif").string(), grid, d.nodata_mask, d.change);
   const io::ReportContext rc{req.date_before, req.date_after, "", "", &classes, grid.crs_wkt,

@@ -544,6 +544,45 @@ TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("an RGB image is needed"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir.path() / "o4"));
+
+  // Files cut short (a download that stopped: a PNG and a JPEG, whose decoder only warns and
+  // fills the rest grey): exit 4 naming the file, the previous outputs intact.
+  GDALAllRegister();
+  const std::string jpeg = dir / "B.jpg";
+  {
+    GDALDatasetUniquePtr png(GDALDataset::Open(after.c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(png);
+    GDALDatasetUniquePtr jpg(GetGDALDriverManager()->GetDriverByName("JPEG")->CreateCopy(
+        jpeg.c_str(), png.get(), FALSE, nullptr, nullptr, nullptr));
+    ASSERT_TRUE(jpg);
+  }
+  for (const std::string& whole : {after, jpeg}) {
+    const std::string cut = dir / ("cut_" + fs::path(whole).filename().string());
+    const std::string bytes = test::read_text(whole);
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    r = test::run_cli({"change", "--before", before, "--after", cut, "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 4) << r.output;
+    EXPECT_NE(r.output.find(cut), std::string::npos) << r.output;
+    EXPECT_EQ(test::read_text((out / "changes.csv").string()), kept);
+  }
+
+  // Masks that leave no pixel with data in both dates (the earlier date's right half and the
+  // later date's left half masked by their alpha bands): nothing to compare, exit 4.
+  auto half = [&](const std::vector<std::vector<double>>& bands, bool left, const char* name) {
+    auto with_alpha = bands;
+    with_alpha.emplace_back(std::size_t(p.width) * p.height, 255.0);
+    for (int row = 0; row < p.height; ++row)
+      for (int col = 0; col < p.width; ++col)
+        if ((col < p.width / 2) == left) with_alpha[3][std::size_t(row) * p.width + col] = 0;
+    const std::string path = dir / name;
+    test::write_png(path, p.width, p.height, with_alpha);
+    return path;
+  };
+  const std::string right = half(p.before, true, "right.png"), left = half(p.after, false, "left.png");
+  r = test::run_cli({"change", "--before", right, "--after", left, "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("no pixel with data in common"), std::string::npos) << r.output;
+  EXPECT_EQ(test::read_text((out / "changes.csv").string()), kept);
 }
 
 // `run --out` moves the default database (farmwatch.gpkg beside the output folder) with it,
@@ -785,4 +824,35 @@ TEST(Commands, ClassAreasOfAGridInDegreesAreOnTheGround) {
     }
   ASSERT_EQ(pixels, 900);
   EXPECT_NEAR(area / pixels, 9.44 * 11.09, 0.01 * 9.44 * 11.09);
+}
+
+TEST(RunOut, AnOutputFolderThatIsNotFarmwatchsIsRefusedAndLeftAsItWas) {
+  // An input given as --out, the working folder, and a folder of the user's own files would be
+  // replaced as a whole (the inputs lost): each is refused (exit 2) naming it, and left as it
+  // was. A new folder, an empty one and a run's own earlier outputs are written.
+  test::TempDir dir;
+  const auto p = test::make_vhr_pair(1);
+  const auto [before, after] = write_png_pair(dir, p);
+  const std::string notes = (dir.path() / "notes.txt").string();
+  std::ofstream(notes) << "field notes\n";
+  const std::string bytes = test::read_text(before);
+  auto change = [&](const std::string& out) {
+    return test::run_cli({"change", "--before", before, "--after", after, "--out", out, "-q"});
+  };
+  for (const std::string& out : {before, dir.path().string(), fs::current_path().string()}) {
+    const auto r = change(out);
+    EXPECT_EQ(r.exit_code, 2) << out << ": " << r.output;
+    EXPECT_NE(r.output.find("output folder '" + fs::path(out).lexically_normal().string()),
+              std::string::npos)
+        << r.output;
+  }
+  EXPECT_EQ(test::read_text(before), bytes);
+  EXPECT_TRUE(fs::is_regular_file(after));
+  EXPECT_EQ(test::read_text(notes), "field notes\n");
+  const fs::path empty = dir.path() / "empty";
+  fs::create_directories(empty);
+  EXPECT_EQ(change(empty.string()).exit_code, 0);
+  EXPECT_TRUE(fs::exists(empty / "summary.json"));
+  EXPECT_EQ(change(empty.string()).exit_code, 0) << "a run's own outputs are replaced";
+  EXPECT_EQ(change((dir.path() / "new").string()).exit_code, 0);
 }

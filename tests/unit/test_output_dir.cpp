@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "farmwatch/core/error.h"
 #include "farmwatch/pipeline/output_dir.h"
 #include "test_support.h"
 
@@ -13,29 +14,49 @@ namespace fs = std::filesystem;
 TEST(StagedDir, UncommittedRunLeavesPreviousOutputsUntouched) {
   test::TempDir d;
   fs::create_directories(d / "out");
-  std::ofstream(d / "out/old.txt") << "good";
+  std::ofstream(d / "out/summary.json") << "good";
   {
     pipeline::StagedDir s(d / "out");
     std::ofstream(s.staging() / "new.txt") << "half";
     // no commit: as if the run failed
   }
-  EXPECT_EQ(test::read_text(d / "out/old.txt"), "good");
+  EXPECT_EQ(test::read_text(d / "out/summary.json"), "good");
   EXPECT_FALSE(fs::exists(d / "out/new.txt"));
   int entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(d.path())) ++entries;
   EXPECT_EQ(entries, 1);  // no staging or scratch folders left behind
 }
 
+TEST(StagedDir, RefusesToReplaceWhatIsNotFarmwatchsOutputs) {
+  // A file (an input given as the output folder) and a folder of other files would be lost to
+  // the swap: refused before anything is written, and left as they were.
+  test::TempDir d;
+  std::ofstream(d / "image.png") << "pixels";
+  fs::create_directories(d / "photos");
+  std::ofstream(d / "photos/A.png") << "pixels";
+  for (const char* target : {"image.png", "photos"}) {
+    EXPECT_THROW(pipeline::StagedDir s(d / target), ParamError) << target;
+    EXPECT_FALSE(fs::exists(d / (std::string(target) + ".partial-" + std::to_string(::getpid()))));
+  }
+  EXPECT_EQ(test::read_text(d / "image.png"), "pixels");
+  EXPECT_EQ(test::read_text(d / "photos/A.png"), "pixels");
+  // An empty folder and a folder of a run's outputs are farmwatch's to replace.
+  fs::create_directories(d / "empty");
+  EXPECT_NO_THROW(pipeline::StagedDir s(d / "empty"));
+  std::ofstream(d / "photos/summary.json") << "{}";
+  EXPECT_NO_THROW(pipeline::StagedDir s(d / "photos"));
+}
+
 TEST(StagedDir, CommitReplacesTheOutputs) {
   test::TempDir d;
   fs::create_directories(d / "out");
-  std::ofstream(d / "out/old.txt") << "good";
+  std::ofstream(d / "out/summary.json") << "good";
   {
     pipeline::StagedDir s(d / "out");
     std::ofstream(s.staging() / "new.txt") << "new";
     s.commit();
   }
-  EXPECT_FALSE(fs::exists(d / "out/old.txt"));
+  EXPECT_FALSE(fs::exists(d / "out/summary.json"));
   EXPECT_EQ(test::read_text(d / "out/new.txt"), "new");
 }
 
@@ -44,12 +65,12 @@ TEST(StagedDir, LeftoversOfAKilledRunAreCleanedAndInterruptedSwapsUndone) {
   // A run killed mid-swap: outputs moved aside, new ones not yet in place. PID 999999999
   // cannot be running.
   fs::create_directories(d / "out.previous-999999999");
-  std::ofstream(d / "out.previous-999999999/old.txt") << "good";
+  std::ofstream(d / "out.previous-999999999/summary.json") << "good";
   fs::create_directories(d / "out.partial-999999999");
   fs::create_directories(d / "out.scratch-999999999");
   {
     pipeline::StagedDir s(d / "out");
-    EXPECT_EQ(test::read_text(d / "out/old.txt"), "good");
+    EXPECT_EQ(test::read_text(d / "out/summary.json"), "good");
   }
   EXPECT_FALSE(fs::exists(d / "out.partial-999999999"));
   EXPECT_FALSE(fs::exists(d / "out.scratch-999999999"));
@@ -73,12 +94,12 @@ TEST(StagedDir, LeftoversOfAKilledRunOnThisHostAreCleaned) {
   test::TempDir d;
   const std::string dead = this_host() + "-999999999";
   fs::create_directories(d / ("out.previous-" + dead));
-  std::ofstream(fs::path(d / ("out.previous-" + dead)) / "old.txt") << "good";
+  std::ofstream(fs::path(d / ("out.previous-" + dead)) / "summary.json") << "good";
   fs::create_directories(d / ("out.partial-" + dead));
   fs::create_directories(d / ("out.scratch-" + dead));
   {
     pipeline::StagedDir s(d / "out");
-    EXPECT_EQ(test::read_text(d / "out/old.txt"), "good");
+    EXPECT_EQ(test::read_text(d / "out/summary.json"), "good");
   }
   EXPECT_FALSE(fs::exists(d / ("out.partial-" + dead)));
   EXPECT_FALSE(fs::exists(d / ("out.scratch-" + dead)));

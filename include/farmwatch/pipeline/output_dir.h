@@ -10,7 +10,10 @@ namespace farmwatch::pipeline {
 class StagedDir {
  public:
   /// Creates `<target>.partial-<pid>` (and a scratch folder for intermediate files), after
-  /// cleaning up what killed runs left beside the target.
+  /// cleaning up what killed runs left beside the target. Throws ParamError (naming the
+  /// target) when the target exists and is not farmwatch's to replace: not a folder, the
+  /// working folder or one holding it, or a folder with contents but no farmwatch output's
+  /// marks (summary.json, shard.json, accuracy.json, a tile set).
   explicit StagedDir(const std::filesystem::path& target);
   /// Removes the staging and scratch folders unless commit() succeeded.
   ~StagedDir();
