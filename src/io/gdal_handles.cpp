@@ -19,8 +19,13 @@ namespace farmwatch::io {
 
 namespace {
 const Log* g_log = nullptr;
+/// libjpeg's "Premature end of JPEG file" warnings on this thread (see cut_short_jpegs).
+thread_local int t_cut_short_jpegs = 0;
 
 void CPL_STDCALL route_cpl_error(CPLErr cls, CPLErrorNum, const char* msg) {
+  if (cls == CE_Warning && msg && std::string(msg).find("Premature end of JPEG file") !=
+                                      std::string::npos)
+    ++t_cut_short_jpegs;
   if (!g_log) return;
   if (cls == CE_Warning)
     g_log->child("gdal").warn(msg);
@@ -35,13 +40,11 @@ void setup_gdal(const Log* log, int cache_mb) {
   // Blocks are read once by the engine, so a small cache suffices; GDAL_CACHEMAX still wins.
   if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr))
     GDALSetCacheMax64(static_cast<GIntBig>(cache_mb) * 1024 * 1024);
-  // A JPEG cut short (a download that stopped) only makes libjpeg warn and fill the rest
-  // grey: as an error, it is refused as the damaged input it is. The user's setting wins.
-  if (!CPLGetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", nullptr))
-    CPLSetConfigOption("GDAL_ERROR_ON_LIBJPEG_WARNING", "TRUE");
   g_log = log;
   CPLSetErrorHandler(route_cpl_error);
 }
+
+int cut_short_jpegs() { return t_cut_short_jpegs; }
 
 ScopedBlockCache::ScopedBlockCache(std::int64_t bytes) : before_(GDALGetCacheMax64()) {
   if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(bytes);

@@ -77,7 +77,8 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   const Window all{0, 0, im.width, im.height};
   std::vector<float>* planes[3] = {&im.red, &im.green, &im.blue};
   // The image is read whole, its first read: pixels that cannot be read are a damaged input
-  // (exit 4), a JPEG cut short too (setup_gdal makes libjpeg's warnings errors).
+  // (exit 4), a JPEG cut short too (libjpeg only warns, and GDAL fills the rest grey).
+  const int cut_before = cut_short_jpegs();
   try {
     for (int k = 0; k < 3; ++k) {
       planes[k]->resize(static_cast<std::size_t>(all.pixels()));
@@ -89,6 +90,9 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   } catch (const ProcessingError& e) {
     throw InputError(std::string(e.what()) + " (a truncated or corrupt file?)");
   }
+  if (cut_short_jpegs() != cut_before)
+    throw InputError("raster '" + path + "' ends before its image does (libjpeg: premature end "
+                     "of JPEG file): a truncated file");
 
   drop_non_finite(im);
   return im;

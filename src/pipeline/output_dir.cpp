@@ -63,31 +63,22 @@ void recover_after_killed_runs(const fs::path& target) {
   }
 }
 
-/// Refuses, naming it, an output folder that replacing would lose what farmwatch did not
-/// write: a path that is not a folder (an input image given as --out), the working folder or a
-/// folder holding it, or a folder with contents but none of the files that mark farmwatch's
-/// outputs (summary.json of a run, change or merge; shard.json of a shard's result;
-/// accuracy.json of evaluate; a tile set of tiles). A missing or empty folder is fine.
-void check_replaceable(const fs::path& target) {
+/// Whether `dir` holds what marks a farmwatch output folder: a summary.json that farmwatch
+/// wrote (it names farmwatch_version: a run, change or merge), a shard's shard.json,
+/// evaluate's accuracy.json, a tile set of tiles, or, one level down, shard results (a
+/// --shard-dir inside the output folder, before its first merge).
+bool has_output_marks(const fs::path& dir) {
   std::error_code ec;
-  const auto status = fs::symlink_status(target, ec);
-  if (ec || !fs::exists(status)) return;
-  auto refuse = [&](const std::string& why) {
-    throw ParamError("output folder '" + target.string() + "' " + why +
-                     ": farmwatch replaces its output folder as a whole; give a new or empty "
-                     "folder, or one a farmwatch run wrote");
-  };
-  if (!fs::is_directory(status)) refuse("exists and is not a folder");
-  const fs::path cwd = fs::current_path(ec).lexically_normal();
-  if (!ec) {
-    const auto rel = cwd.lexically_relative(target);
-    if (!rel.empty() && *rel.begin() != "..") refuse("is the working folder or holds it");
+  const auto summary = read_json_file(dir / "summary.json");
+  if (summary.is_object() && summary.contains("farmwatch_version")) return true;
+  for (const char* mark : {"shard.json", "accuracy.json", "webmercator", "tianditu-c"})
+    if (fs::exists(dir / mark, ec)) return true;
+  for (const auto& child : fs::directory_iterator(dir, ec)) {
+    if (!child.is_directory(ec)) continue;
+    for (const auto& shard : fs::directory_iterator(child.path(), ec))
+      if (shard.is_directory(ec) && fs::exists(shard.path() / "shard.json", ec)) return true;
   }
-  if (fs::is_empty(target, ec)) return;
-  for (const char* mark : {"summary.json", "shard.json", "accuracy.json", "webmercator",
-                           "tianditu-c"})
-    if (fs::exists(target / mark, ec)) return;
-  refuse("holds files that are not a farmwatch run's outputs");
+  return false;
 }
 
 }  // namespace
@@ -98,14 +89,57 @@ fs::path folder_path(const fs::path& dir) {
   return p;
 }
 
-StagedDir::StagedDir(const fs::path& target) : target_(folder_path(target)) {
+fs::path resolved_folder(const fs::path& dir) {
+  fs::path p = folder_path(dir);
+  std::error_code ec;
+  if (fs::is_symlink(p, ec)) {
+    const fs::path real = fs::canonical(p, ec);
+    if (!ec) p = real;
+  }
+  return p;
+}
+
+void check_output_folder(const fs::path& dir, const std::vector<std::string>& inputs) {
+  const fs::path target = resolved_folder(dir);
+  auto refuse = [&](const std::string& why) {
+    throw ParamError("output folder '" + target.string() + "' " + why +
+                     ": farmwatch replaces its output folder as a whole; give a new or empty "
+                     "folder, or one a farmwatch run wrote, apart from the inputs");
+  };
+  std::error_code ec;
+  // The inputs: none may be the folder or lie in it (`tiles --in out/change.tif --out out`),
+  // both paths compared with their symbolic links resolved.
+  const fs::path real_target = fs::weakly_canonical(target, ec);
+  for (const std::string& input : inputs) {
+    if (input.empty() || ec) break;
+    std::error_code e;
+    const fs::path in = fs::weakly_canonical(fs::absolute(input), e);
+    if (e) continue;
+    const auto rel = in.lexically_relative(real_target);
+    if (!rel.empty() && *rel.begin() != "..") refuse("holds the input '" + input + "'");
+  }
+  const auto status = fs::symlink_status(target, ec);
+  if (ec || !fs::exists(status)) return;
+  if (fs::is_symlink(status)) refuse("is a symbolic link to no folder");
+  if (!fs::is_directory(status)) refuse("exists and is not a folder");
+  // The working folder or one holding it, through symbolic links too.
+  for (fs::path p = fs::current_path(ec); !ec && !p.empty(); p = p.parent_path()) {
+    std::error_code eq;
+    if (fs::equivalent(p, target, eq)) refuse("is the working folder or holds it");
+    if (p == p.root_path()) break;
+  }
+  if (fs::is_empty(target, ec) || has_output_marks(target)) return;
+  refuse("holds files that are not a farmwatch run's outputs");
+}
+
+StagedDir::StagedDir(const fs::path& target) : target_(resolved_folder(target)) {
   const std::string tag = process_tag();
   staging_ = target_.string() + ".partial-" + tag;
   scratch_ = target_.string() + ".scratch-" + tag;
   std::error_code ec;
+  if (fs::is_directory(target_.parent_path(), ec)) recover_after_killed_runs(target_);
+  check_output_folder(target_);
   fs::create_directories(target_.parent_path(), ec);
-  recover_after_killed_runs(target_);
-  check_replaceable(target_);
   fs::remove_all(staging_, ec);
   fs::remove_all(scratch_, ec);
   if (!fs::create_directories(staging_, ec) || !fs::create_directories(scratch_, ec))

@@ -192,6 +192,7 @@ json building_method_summary(const BuildingChangeParams& params) {
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
   const engine::ThreadLimit threads(req.threads);
+  check_output_folder(req.out_dir, {req.before, req.after, req.change_model});
   RgbImage before = io::read_rgb(req.before, req.bands);
   RgbImage after = io::read_rgb(req.after, req.bands);
   if (before.width != after.width || before.height != after.height)
@@ -248,6 +249,7 @@ bool is_vhr_rgb(const io::ImageInfo& info) {
 json run_vhr_change_on_grid(const PixelChangeRequest& req, const io::ImageInfo& ia,
                             const io::ImageInfo& ib, const Log& log) {
   const engine::ThreadLimit threads(req.threads);
+  check_output_folder(req.out_dir, {req.before, req.after, req.change_model});
   const Grid& grid = ia.grid;
   const double pixel = std::sqrt(io::mean_pixel_area_m2(grid));
   log.info("'" + req.before + "' and '" + req.after + "': red, green and blue at " +

@@ -827,20 +827,21 @@ TEST(Commands, ClassAreasOfAGridInDegreesAreOnTheGround) {
 }
 
 TEST(RunOut, AnOutputFolderThatIsNotFarmwatchsIsRefusedAndLeftAsItWas) {
-  // An input given as --out, the working folder, and a folder of the user's own files would be
-  // replaced as a whole (the inputs lost): each is refused (exit 2) naming it, and left as it
-  // was. A new folder, an empty one and a run's own earlier outputs are written.
+  // An input given as --out, a folder of the user's own files, and a run's outputs that hold
+  // an input would be replaced as a whole (the inputs lost): each is refused (exit 2) naming
+  // it, and left as it was. A new folder, an empty one and a run's own earlier outputs are
+  // written. (The working folder: tests/unit/test_output_dir.cpp.)
   test::TempDir dir;
   const auto p = test::make_vhr_pair(1);
   const auto [before, after] = write_png_pair(dir, p);
   const std::string notes = (dir.path() / "notes.txt").string();
   std::ofstream(notes) << "field notes\n";
   const std::string bytes = test::read_text(before);
-  auto change = [&](const std::string& out) {
-    return test::run_cli({"change", "--before", before, "--after", after, "--out", out, "-q"});
+  auto change = [&](const std::string& a, const std::string& out) {
+    return test::run_cli({"change", "--before", a, "--after", after, "--out", out, "-q"});
   };
-  for (const std::string& out : {before, dir.path().string(), fs::current_path().string()}) {
-    const auto r = change(out);
+  for (const std::string& out : {before, dir.path().string()}) {
+    const auto r = change(before, out);
     EXPECT_EQ(r.exit_code, 2) << out << ": " << r.output;
     EXPECT_NE(r.output.find("output folder '" + fs::path(out).lexically_normal().string()),
               std::string::npos)
@@ -851,8 +852,14 @@ TEST(RunOut, AnOutputFolderThatIsNotFarmwatchsIsRefusedAndLeftAsItWas) {
   EXPECT_EQ(test::read_text(notes), "field notes\n");
   const fs::path empty = dir.path() / "empty";
   fs::create_directories(empty);
-  EXPECT_EQ(change(empty.string()).exit_code, 0);
+  EXPECT_EQ(change(before, empty.string()).exit_code, 0);
   EXPECT_TRUE(fs::exists(empty / "summary.json"));
-  EXPECT_EQ(change(empty.string()).exit_code, 0) << "a run's own outputs are replaced";
-  EXPECT_EQ(change((dir.path() / "new").string()).exit_code, 0);
+  EXPECT_EQ(change(before, empty.string()).exit_code, 0) << "a run's own outputs are replaced";
+  EXPECT_EQ(change(before, (dir.path() / "new").string()).exit_code, 0);
+  // The earlier image kept in the outputs, then compared into them.
+  fs::copy_file(before, empty / "kept.png");
+  const auto r = change((empty / "kept.png").string(), empty.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("holds the input"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(empty / "kept.png"));
 }

@@ -10,8 +10,7 @@
 namespace farmwatch::io {
 
 /// Registers drivers, bounds GDAL's block cache (MB, unless GDAL_CACHEMAX is set) and routes CPL
-/// errors/warnings into `log`; makes libjpeg's warnings (a JPEG cut short) errors unless
-/// GDAL_ERROR_ON_LIBJPEG_WARNING is set. Call once, from main(); `log` must outlive all GDAL use.
+/// errors/warnings into `log`. Call once, from main(); `log` must outlive all GDAL use.
 void setup_gdal(const Log* log, int cache_mb = 64);
 
 /// GDAL's block cache set to `bytes` for a scope, then restored; left alone when the user set

@@ -4,16 +4,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace farmwatch::pipeline {
 
 class StagedDir {
  public:
   /// Creates `<target>.partial-<pid>` (and a scratch folder for intermediate files), after
-  /// cleaning up what killed runs left beside the target. Throws ParamError (naming the
-  /// target) when the target exists and is not farmwatch's to replace: not a folder, the
-  /// working folder or one holding it, or a folder with contents but no farmwatch output's
-  /// marks (summary.json, shard.json, accuracy.json, a tile set).
+  /// cleaning up what killed runs left beside the target (a symbolic link: beside the folder it
+  /// points to). Throws ParamError (naming the target) when check_output_folder(target) does.
   explicit StagedDir(const std::filesystem::path& target);
   /// Removes the staging and scratch folders unless commit() succeeded.
   ~StagedDir();
@@ -56,6 +55,19 @@ class StagedFile {
 /// A folder's absolute, normal path without a trailing separator ("out/" and "out" are the same
 /// folder, so parent_path() is the folder it sits in, not the folder itself).
 std::filesystem::path folder_path(const std::filesystem::path& dir);
+
+/// folder_path(dir), and when that is a symbolic link the folder it points to (outputs are
+/// staged and swapped there, the link kept).
+std::filesystem::path resolved_folder(const std::filesystem::path& dir);
+
+/// Throws ParamError naming `dir` when it is an output folder farmwatch must not replace as a
+/// whole: one that holds (or is) one of `inputs`, a file, a symbolic link to no folder, the
+/// working folder or a folder holding it, or a folder with contents but no farmwatch output's
+/// marks (a summary.json naming farmwatch_version, shard.json, accuracy.json, a tile set,
+/// shard results one level down). A missing or empty folder passes. StagedDir checks without
+/// inputs; commands that know theirs check first, before any work.
+void check_output_folder(const std::filesystem::path& dir,
+                         const std::vector<std::string>& inputs = {});
 
 /// Writes `text` to `path` through a temporary file and a rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);

@@ -14,6 +14,7 @@
 #include "farmwatch/engine/model_classify.h"
 #include "farmwatch/io/geodesic.h"
 #include "farmwatch/io/spatial_ref.h"
+#include "farmwatch/pipeline/output_dir.h"
 #include "farmwatch/pipeline/pixel_change.h"
 #include "stages.h"
 
@@ -110,6 +111,18 @@ class Validate : public Stage {
             "green and blue, no near-infrared, pixels of at most 2 m, no land-use model); the "
             "dates compared here are not: leave change_model out");
       load_change_model(spec.change_model);  // missing or damaged: InputError naming it
+    }
+    // The output folder, before any work (and under run --check): not one farmwatch must not
+    // replace, nor one holding an input. A shard writes its own results folder.
+    if (!ctx.options.shard) {
+      std::vector<std::string> inputs{spec.file, spec.classifier_source, spec.change_source,
+                                      spec.model, spec.change_model};
+      if (spec.farmland) inputs.push_back(spec.farmland->path);
+      if (spec.admin) inputs.push_back(spec.admin->path);
+      for (const auto& e : spec.exemptions) inputs.push_back(e.layer.path);
+      for (const auto& date : ctx.images)
+        for (const auto& scene : date.scenes) inputs.push_back(scene.path);
+      check_output_folder(ctx.options.out_dir.value_or(spec.outputs.dir), inputs);
     }
 
     std::string crs;

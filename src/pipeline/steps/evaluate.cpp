@@ -91,6 +91,7 @@ io::CsvTable classes_csv(const nlohmann::json& j) {
 
 io::Evaluation evaluate(const EvaluateParams& p, const StepEnv&) {
   io::EvaluateRequest req;
+  if (!p.out.empty()) check_output_folder(p.out, {p.map, p.reference});
   req.map = p.map;
   req.reference = p.reference;
   req.field = p.field;

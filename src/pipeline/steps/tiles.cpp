@@ -36,6 +36,7 @@ const ParamSet& TilesParams::params() {
 TilesResult tiles(const TilesParams& p, const StepEnv& env) {
   namespace fs = std::filesystem;
   const engine::ThreadLimit threads(env.threads);
+  check_output_folder(p.out, {p.in, p.previous});
   StagedDir staged(p.out);
   // An update keeps the layer's name: the new raster's if DIR has that layer, else the
   // previous raster's.
