@@ -571,36 +571,39 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for (int l = 1; l < coloured.count; ++l)
     if (is_coloured_roof(l)) kind_coloured[l] = int(VhrChangeKind::new_building);
 
-  // Development blocks: the ground between the new buildings and converted ground of one
-  // estate or compound (yards, lanes, hardened ground), and the holes they enclose, is
-  // converted ground too (objects of their own, `block_gap_m`).
-  cv::Mat1b converted(h, w, uchar(0));
+  // Which test's object each pixel goes to, in the order a pixel is given to them: the first
+  // test's new building or converted ground, the coloured roof, the demolished building.
+  enum Source : uchar { none, by_built, by_coloured, by_removed, by_gap };
+  cv::Mat1b source(h, w, uchar(none));
   for_each_row(h, [&](int r) {
     for (int c = 0; c < w; ++c) {
-      const int lb = built.labels(r, c);
+      const int lb = built.labels(r, c), lr = removed.labels(r, c);
       const int lc = coloured.count ? coloured.labels(r, c) : 0;
-      if ((lb && kind_built[lb]) || (lc && kind_coloured[lc])) converted(r, c) = 255;
+      source(r, c) = lb && kind_built[lb]       ? by_built
+                     : lc && kind_coloured[lc]  ? by_coloured
+                     : lr && kind_removed[lr]   ? by_removed
+                                                : none;
     }
   });
+
+  // Development blocks: the ground between the new buildings and converted ground of one
+  // estate or compound (yards, lanes, hardened ground), and the holes they enclose, is
+  // converted ground too (objects of their own, `block_gap_m`), where no object took it.
+  cv::Mat1b converted;
+  converted = (source == by_built) | (source == by_coloured);
   const BlockGaps gaps = block_gaps(converted, valid, drop, params, min_pixels);
+  if (gaps.count)
+    for_each_row(h, [&](int r) {
+      for (int c = 0; c < w; ++c)
+        if (const int lg = gaps.labels(r, c); lg && gaps.kept[lg] && source(r, c) == none)
+          source(r, c) = by_gap;
+    });
 
   // Regions of change (4-connected, every kind) whose colours barely changed are dropped: a
   // roof standing in both dates found by a shifted outline, a field in another season found by
   // a shift of saturation (min_change_magnitude).
-  // 0: no change; 1: an object of a test; 2: a block's gap.
-  auto source_of = [&](int r, int c) -> uchar {
-    const int lb = built.labels(r, c), lr = removed.labels(r, c);
-    const int lc = coloured.count ? coloured.labels(r, c) : 0;
-    const int lg = gaps.count ? gaps.labels(r, c) : 0;
-    if ((lb && kind_built[lb]) || (lc && kind_coloured[lc]) || (lr && kind_removed[lr])) return 1;
-    return lg && gaps.kept[lg] ? 2 : 0;
-  };
-  cv::Mat1b source(h, w, uchar(0));
-  for_each_row(h, [&](int r) {
-    for (int c = 0; c < w; ++c) source(r, c) = source_of(r, c);
-  });
   cv::Mat1b changed;
-  changed = source > 0;
+  changed = source != none;
   cv::Mat1i region;
   cv::Mat region_stats, region_centroids;
   const int regions =
@@ -611,7 +614,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     for (int c = 0; c < w; ++c)
       if (const int l = region(r, c)) {
         magnitude_sum[l] += magnitude(r, c);
-        if (source(r, c) == 1) has_object[l] = 1;
+        if (source(r, c) != by_gap) has_object[l] = 1;
       }
   std::vector<char> region_kept(regions, 0);
   for (int l = 1; l < regions; ++l)
@@ -643,19 +646,21 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c) {
       if (!region_kept[region(r, c)]) continue;
-      const int lb = built.labels(r, c), lr = removed.labels(r, c);
-      const int lc = coloured.count ? coloured.labels(r, c) : 0;
       int id = 0;
-      if (lb && kind_built[lb]) {
+      if (source(r, c) == by_built) {
+        const int lb = built.labels(r, c);
         if (!id_built[lb]) id_built[lb] = new_object(built, lb, kind_built[lb]);
         id = id_built[lb];
-      } else if (lc && kind_coloured[lc]) {
+      } else if (source(r, c) == by_coloured) {
+        const int lc = coloured.labels(r, c);
         if (!id_coloured[lc]) id_coloured[lc] = new_object(coloured, lc, kind_coloured[lc]);
         id = id_coloured[lc];
-      } else if (lr && kind_removed[lr]) {
+      } else if (source(r, c) == by_removed) {
+        const int lr = removed.labels(r, c);
         if (!id_removed[lr]) id_removed[lr] = new_object(removed, lr, kind_removed[lr]);
         id = id_removed[lr];
-      }  else if (const int lg = gaps.count ? gaps.labels(r, c) : 0; lg && gaps.kept[lg]) {
+      } else if (source(r, c) == by_gap) {
+        const int lg = gaps.labels(r, c);
         if (!id_gap[lg]) {
           BuildingObject obj;
           obj.id = int(out.objects.size()) + 1;

@@ -713,21 +713,10 @@ struct OpenRasters {
   OpenRasters(const std::string& change_path, const std::string& candidates_path,
               const CloudScreening* screening, bool update, bool map_class_rasters = true) {
     {
-      const char* had = CPLGetThreadLocalConfigOption(kVirtualMemIo, nullptr);
-      const std::optional<std::string> kept = had ? std::optional<std::string>(had) : std::nullopt;
-      auto restore = [&] {
-        if (!map_class_rasters)
-          CPLSetThreadLocalConfigOption(kVirtualMemIo, kept ? kept->c_str() : nullptr);
-      };
-      if (!map_class_rasters) CPLSetThreadLocalConfigOption(kVirtualMemIo, "NO");
-      try {
-        change = open_raster(change_path, update);
-        candidates = open_raster(candidates_path, update);
-      } catch (...) {
-        restore();
-        throw;
-      }
-      restore();
+      std::optional<CPLConfigOptionSetter> unmapped;  // thread-local, restored on leaving
+      if (!map_class_rasters) unmapped.emplace(kVirtualMemIo, "NO", false);
+      change = open_raster(change_path, update);
+      candidates = open_raster(candidates_path, update);
     }
     in.change_band = change->GetRasterBand(1);
     in.change = change_path;

@@ -142,9 +142,10 @@ struct BuildingObject {
   double block_confidence = 0;
 };
 
-/// An object's confidence, 0..1. A block's gap: its block_confidence. New and demolished buildings: how far the outline support of
-/// the date without the object stays below the largest kept (1 - edge_support /
-/// max_edge_support, or max_roof_edge_support for a coloured roof, clamped). Ground converted:
+/// An object's confidence, 0..1. A block's gap: its block_confidence. New and demolished
+/// buildings: how far the outline support of the date without the object stays below the
+/// largest kept (1 - edge_support / max_edge_support, or max_roof_edge_support for a coloured
+/// roof, clamped). Ground converted:
 /// its saturation drop over four times the candidate threshold (clamped). An object of a learned model: its `votes`.
 double vhr_change_confidence(const BuildingObject& o, const BuildingChangeParams& params);
 
