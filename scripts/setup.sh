@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
           libgdal-dev libproj-dev libgeos-dev libopencv-dev libtbb-dev
           libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libgtest-dev libtinyxml2-dev libssl-dev libpng-dev libsqlite3-dev
-          libjpeg-dev libdeflate-dev zlib1g-dev
+          libjpeg-dev libdeflate-dev zlib1g-dev libxlsxwriter-dev
           gdal-bin python3-gdal python3-numpy python3-yaml python3-jsonschema)
 # For the tests only: the monitoring-database suite also runs on a real PostgreSQL + PostGIS.
 # Without them those tests are skipped (saying why), so a failed install does not stop setup.

@@ -212,13 +212,18 @@ struct EncodedTile {
   std::vector<std::uint8_t> bytes;
 };
 
-/// The tiles of `p` (a window of pyramid level `level`, aligned with its tiles) encoded.
+/// Tiles of one level by their column and row in it.
+using TileSet = std::set<std::pair<int, int>>;
+
+/// The tiles of `p` (a window of pyramid level `level`, aligned with its tiles) encoded; with
+/// `only`, only those among them.
 void encode_tiles(const Pixels& p, int level, const CogFormat& format, const BandLayout& b,
-                  std::vector<EncodedTile>& out) {
+                  std::vector<EncodedTile>& out, const TileSet* only = nullptr) {
   const int nb = b.image_bytes(), ch = p.channels;
   std::vector<std::uint8_t> image(std::size_t(kTile) * kTile * nb), mask(kTile / 8 * kTile);
   for (int ty = 0; ty * kTile < p.height; ++ty)
     for (int tx = 0; tx * kTile < p.width; ++tx) {
+      if (only && !only->count({p.col / kTile + tx, p.row / kTile + ty})) continue;
       std::fill(image.begin(), image.end(), 0);
       std::fill(mask.begin(), mask.end(), 0);
       const int w = std::min(kTile, p.width - tx * kTile), h = std::min(kTile, p.height - ty * kTile);
@@ -349,7 +354,8 @@ struct StoreIndex {
   std::vector<PixelsRecord> pixels;
 
   /// Indexes the store at `path`; its records' positions are kept by its index in `paths`.
-  std::size_t add(const std::string& path) {
+  /// With `replaces`, its tiles and pixels take the place of those indexed before.
+  std::size_t add(const std::string& path, bool replaces = false) {
     const std::size_t id = paths.size();
     paths.push_back(path);
     std::error_code ec;
@@ -408,10 +414,19 @@ struct StoreIndex {
       f.seekg(sp.size, std::ios::cur);
       ++records;
       if (kind == kTileRecord) {
-        if (part > kMaskPart || !tiles.emplace(TileKey{a[0], a[1], a[2], part}, sp).second)
+        if (part > kMaskPart) throw DamagedFileError(path, "is damaged (an unknown part)");
+        const TileKey key{a[0], a[1], a[2], part};
+        if (replaces)
+          tiles[key] = sp;
+        else if (!tiles.emplace(key, sp).second)
           throw DamagedFileError(path, "is damaged (a tile twice)");
       } else {
-        pixels.push_back({a[0], Window{a[1], a[2], a[3], a[4]}, sp});
+        const PixelsRecord r{a[0], Window{a[1], a[2], a[3], a[4]}, sp};
+        if (replaces)
+          std::erase_if(pixels, [&](const PixelsRecord& o) {
+            return o.level == r.level && o.window == r.window;
+          });
+        pixels.push_back(r);
       }
     }
     return id;
@@ -442,9 +457,11 @@ std::vector<std::pair<int, int>> level_sizes(int width, int height) {
 
 /// Encodes `cells` of `src` (pyramid level `base`), cells of `cell` = 512 x 2^k pixels of that
 /// level: levels base..base+k (at most `top`), those from `first` on encoded, the last one's
-/// pixels kept. In chunks of cells, each written in cell order once encoded.
+/// pixels kept. With `only` (one per cell: tiles of level `base`), only the tiles of each level
+/// over those. In chunks of cells, each written in cell order once encoded.
 void encode_cells(const std::string& src, const CogFormat& format, int base, int first, int top,
-                  const std::vector<Window>& cells, int cell, const std::string& store) {
+                  const std::vector<Window>& cells, int cell, const std::string& store,
+                  const std::vector<TileSet>* only = nullptr) {
   const int last = std::min(base + cell_levels(cell), top);
   BandLayout bands;
   {
@@ -464,7 +481,10 @@ void encode_cells(const std::string& src, const CogFormat& format, int base, int
       DatasetPtr ds = open_raster(src);
       Pixels p = read_pixels(*ds, cells[c0 + i], bands, src);
       for (int l = base;; ++l) {
-        if (l >= first) encode_tiles(p, l, format, bands, done[i].tiles);
+        TileSet over;  // the tiles of level l over `only`'s
+        if (only)
+          for (const auto& [tx, ty] : (*only)[c0 + i]) over.insert({tx >> (l - base), ty >> (l - base)});
+        if (l >= first) encode_tiles(p, l, format, bands, done[i].tiles, only ? &over : nullptr);
         if (l == last) break;
         p = downsample(p, format, bands);
       }
@@ -868,6 +888,42 @@ void check_store(const StoreIndex& index, std::size_t id, const std::string& lay
   if (!kept_windows.empty()) throw DamagedFileError(path, "lacks the pixels of its cells");
 }
 
+/// Per cell of `cells`, the level-0 tiles over which `a` and `b` (rasters of one size and
+/// `bands`) hold different pixels. ProcessingError naming a raster that cannot be read;
+/// DamagedFileError naming `b` when it is not of `a`'s size and bands.
+std::vector<TileSet> differing_tiles(const std::string& a, const std::string& b,
+                                     const std::vector<Window>& cells, const CogFormat& format,
+                                     const BandLayout& bands) {
+  {
+    DatasetPtr da = open_raster(a), db = open_raster(b);
+    const BandLayout lb = band_layout(*db, format, b);
+    if (da->GetRasterXSize() != db->GetRasterXSize() ||
+        da->GetRasterYSize() != db->GetRasterYSize() || lb.bands() != bands.bands() ||
+        lb.type != bands.type)
+      throw DamagedFileError(b, "is not of the size and bands of '" + a + "'");
+  }
+  std::vector<TileSet> out(cells.size());
+  tbb::parallel_for(std::size_t(0), cells.size(), [&](std::size_t c) {
+    DatasetPtr da = open_raster(a), db = open_raster(b);
+    const Window& cell = cells[c];
+    for (int r = cell.row; r < cell.row + cell.height; r += kTile) {
+      const Window band{cell.col, r, cell.width, std::min(kTile, cell.row + cell.height - r)};
+      const Pixels pa = read_pixels(*da, band, bands, a), pb = read_pixels(*db, band, bands, b);
+      const std::size_t row_bytes = static_cast<std::size_t>(band.width) * pa.channels;
+      for (int x = 0; x < band.width; x += kTile) {
+        const std::size_t o = static_cast<std::size_t>(x) * pa.channels;
+        const std::size_t n = static_cast<std::size_t>(std::min(kTile, band.width - x)) * pa.channels;
+        for (int y = 0; y < band.height; ++y)
+          if (std::memcmp(pa.v.data() + y * row_bytes + o, pb.v.data() + y * row_bytes + o, n)) {
+            out[c].insert({(band.col + x) / kTile, band.row / kTile});
+            break;
+          }
+      }
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
 int cog_overview_count(int width, int height) {
@@ -925,6 +981,23 @@ void assemble_cog(const std::string& src, const CogFormat& format, const CogTile
     for (const auto& f : scratch) std::filesystem::remove(f, ec);
   };
   try {
+    if (!stores.sources.empty()) {
+      // The tiles over pixels where `src` is not what a store encoded, encoded again from it,
+      // with the pixels their cells keep.
+      std::vector<Window> cells;
+      std::vector<TileSet> differ;
+      for (std::size_t i = 0; i < stores.paths.size(); ++i) {
+        const auto d = differing_tiles(src, stores.sources.at(i), stores.cells[i], format, bands);
+        for (std::size_t c = 0; c < d.size(); ++c)
+          if (!d[c].empty()) cells.push_back(stores.cells[i][c]), differ.push_back(d[c]);
+      }
+      if (!cells.empty()) {
+        const std::string redone = dst + ".redone.tiles";
+        scratch.push_back(redone);
+        encode_cells(src, format, 0, 0, top, cells, stores.cell, redone, &differ);
+        index.add(redone, /*replaces=*/true);
+      }
+    }
     for (int level = kept; level < top; level = std::min(level + 3, top)) {
       const std::string base = dst + ".level" + std::to_string(level);
       scratch.push_back(base + ".tif");

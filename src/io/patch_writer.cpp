@@ -2,13 +2,20 @@
 
 #include "farmwatch/io/gis_styles.h"
 
+#include <xlsxwriter.h>
+
 #include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
 #include <functional>
 #include <string_view>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/text_encoding.h"
+#include "farmwatch/io/gdal_setup.h"
 #include "farmwatch/io/monitoring_db.h"
 #include "farmwatch/io/spatial_ref.h"
 #include "farmwatch/io/text_file.h"
@@ -228,7 +235,53 @@ void write_patches_csv(const std::string& path, const std::vector<Patch>& patche
 
 void write_patches_xlsx(const std::string& path, const std::vector<Patch>& patches,
                         const ReportContext& ctx) {
-  write_layer(path, "XLSX", patches, ctx, Geometry::none, nullptr);
+  // Written with libxlsxwriter rather than GDAL's XLSX driver, which took 0.8 s to close a
+  // table of 17,700 patches (one printf per cell into a zip stream); the same sheet of text and
+  // numbers, its header row frozen and filtered.
+  const std::string tmp = std::filesystem::path(path).parent_path().string();
+  lxw_workbook_options options{};
+  options.tmpdir = const_cast<char*>(tmp.empty() ? nullptr : tmp.c_str());
+  lxw_workbook* wb = workbook_new_opt(path.c_str(), &options);
+  if (!wb) throw ProcessingError("cannot create '" + path + "'");
+  // Reproducible: SOURCE_DATE_EPOCH when set (as the GeoPackage's timestamps).
+  lxw_doc_properties props{};
+  props.created = static_cast<std::time_t>(shown_epoch());
+  workbook_set_properties(wb, &props);
+  lxw_worksheet* ws = workbook_add_worksheet(wb, "changes");
+  lxw_format* bold = workbook_add_format(wb);
+  format_set_bold(bold);
+  bool failed = !ws || !bold;
+  auto ok = [&](lxw_error e) { failed = failed || e != LXW_NO_ERROR; };
+  const auto fields = schema(patches, ctx);
+  for (std::size_t c = 0; c < fields.size() && !failed; ++c)
+    ok(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), fields[c]->name, bold));
+  for (std::size_t r = 0; r < patches.size() && !failed; ++r)
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      const auto row = static_cast<lxw_row_t>(r + 1);
+      const auto col = static_cast<lxw_col_t>(c);
+      const Value v = fields[c]->get(patches[r], ctx);
+      if (auto* str = std::get_if<std::string>(&v)) {
+        // Text that is not UTF-8 (a parcel id from a legacy layer) would break the sheet's XML.
+        if (!str->empty()) ok(worksheet_write_string(ws, row, col, utf8_or_escaped(*str).c_str(), nullptr));
+      } else if (auto* d = std::get_if<double>(&v)) {
+        if (std::isfinite(*d)) ok(worksheet_write_number(ws, row, col, rounded(fields[c]->name, *d), nullptr));
+      } else {
+        ok(worksheet_write_number(ws, row, col, static_cast<double>(std::get<std::int64_t>(v)), nullptr));
+      }
+    }
+  if (!failed && !fields.empty()) {
+    ok(worksheet_set_column(ws, 0, static_cast<lxw_col_t>(fields.size() - 1), 15, nullptr));
+    worksheet_freeze_panes(ws, 1, 0);
+    ok(worksheet_autofilter(ws, 0, 0, static_cast<lxw_row_t>(patches.size()),
+                            static_cast<lxw_col_t>(fields.size() - 1)));
+  }
+  const lxw_error closed = workbook_close(wb);
+  if (failed || closed != LXW_NO_ERROR) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    throw ProcessingError("cannot write '" + path + "'" +
+                          (closed != LXW_NO_ERROR ? std::string(": ") + lxw_strerror(closed) : ""));
+  }
 }
 
 }  // namespace farmwatch::io

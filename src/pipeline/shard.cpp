@@ -211,7 +211,8 @@ void write_shard_result(const RunContext& ctx, const ShardId& id, const ShardPla
     const std::string tiles = cog_tiles_path(outputs[i].get<std::string>());
     if (fs::exists(ctx.out->staging() / tiles)) outputs.push_back(tiles);
   }
-  for (const char* table : {kCellSkyFile, kCellPatchesFile, kCellChangeFile})
+  for (const std::string& table : std::vector<std::string>{
+           kCellSkyFile, kCellPatchesFile, kCellChangeFile, cog_tiles_path(kCellChangeFile)})
     if (fs::exists(ctx.out->staging() / table)) outputs.push_back(table);
   json cells = json::array();
   for (std::size_t c = 0; c < plan.cells.size(); ++c)
@@ -383,6 +384,14 @@ engine::LanduseChangeStats merge_shard_results(RunContext& ctx, int count) {
     if (name == &ctx.job.change_out || name == &ctx.job.candidates_out) {
       // The sieve and the patches write them.
       io::assemble_windows(sources, ctx.grid, cells, owner, *name);
+      // change.tif's COG from the tiles the shards encoded of the change their cells alone
+      // give, those over pixels the merge changes encoded again.
+      if (name == &ctx.job.change_out) {
+        take_cog_tiles(*name, kCellChangeFile);
+        if (auto it = ctx.cog_tiles.find(*name); it != ctx.cog_tiles.end())
+          for (int k = 0; k < count; ++k)
+            it->second.sources.push_back((dir / ShardId{k, count}.name() / kCellChangeFile).string());
+      }
     } else {
       // Read only from here on: a virtual raster over the shards' files, which stay until the
       // merge has published.

@@ -260,7 +260,8 @@ def cog_tiles():
     stores = sorted(glob.glob(os.path.join(shard1, "*.cogtiles")))
     kinds = sorted({os.path.basename(s).split("_")[0] for s in stores})
     check(json.load(open(os.path.join(shard1, "shard.json")))["inputs"]["cell"] == 512 and
-          kinds == ["imagery", "landuse"], f"cells of 512 px: the shards encoded COG tiles ({kinds})")
+          kinds == ["change", "imagery", "landuse"],
+          f"cells of 512 px: the shards encoded COG tiles ({kinds})")
     # A byte changed in a shard's COG tiles (in its first tile: after the magic number, the
     # layer's name with its length and CRC, and the record's 22-byte header): exit 4 naming
     # that shard, nothing published.

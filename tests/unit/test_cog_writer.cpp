@@ -83,11 +83,12 @@ std::string bytes_of(const std::string& path) {
 }
 
 /// Cells of `cell` pixels over the raster, dealt round-robin to `count` stores, each encoded
-/// from a copy of `src` whose pixels outside its cells are wrong (as a shard's rasters are),
-/// then assembled: what shards and a merge do.
+/// from a copy of `src` (or of `provisional`, named as the stores' sources) whose pixels
+/// outside its cells are wrong (as a shard's rasters are), then assembled: what shards and a
+/// merge do.
 io::CogTileStores write_sharded(const std::string& src, const CogFormat& format, int width,
                                 int height, int cell, int count, const TempDir& dir,
-                                const std::string& dst) {
+                                const std::string& dst, const std::string& provisional = "") {
   io::CogTileStores stores;
   stores.layer = "src.tif";  // as a shard's raster is named as the merge's
   stores.cell = cell;
@@ -100,7 +101,9 @@ io::CogTileStores write_sharded(const std::string& src, const CogFormat& format,
   for (int s = 0; s < count; ++s) {
     std::filesystem::create_directories(dir / ("shard" + std::to_string(s)));
     const std::string mine = dir / ("shard" + std::to_string(s) + "/src.tif");
-    std::filesystem::copy_file(src, mine, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(provisional.empty() ? src : provisional, mine,
+                               std::filesystem::copy_options::overwrite_existing);
+    if (!provisional.empty()) stores.sources.push_back(mine);
     {
       GDALDatasetUniquePtr ds(GDALDataset::Open(mine.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
       for (int b = 1; b <= ds->GetRasterCount(); ++b) {
@@ -239,6 +242,53 @@ TEST(CogWriter, ShardedTilesGiveTheBytesOfOneProcess) {
     }
     for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // scratch removed
       EXPECT_EQ(e.path().string().find(".level"), std::string::npos) << e.path();
+  }
+}
+
+/// `src` copied to `dst` with the pixels of a few small squares changed: across a tile's
+/// corner, on the raster's last rows, one pixel in a cell's far corner.
+void write_changed_copy(const std::string& src, const std::string& dst, int width, int height) {
+  std::filesystem::copy_file(src, dst, std::filesystem::copy_options::overwrite_existing);
+  GDALDatasetUniquePtr ds(GDALDataset::Open(dst.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+  ASSERT_TRUE(ds);
+  for (const Window& w : {Window{508, 508, 8, 8}, Window{1500, height - 3, 40, 3},
+                          Window{2047, 1023, 1, 1}, Window{width - 5, 700, 5, 9}})
+    for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+      std::vector<std::uint8_t> v(static_cast<std::size_t>(w.pixels()));
+      ASSERT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Read, w.col, w.row, w.width, w.height, v.data(),
+                                               w.width, w.height, GDT_Byte, 0, 0, nullptr),
+                CE_None);
+      for (auto& p : v) p = static_cast<std::uint8_t>(p == 3 ? 5 : 3);
+      ASSERT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Write, w.col, w.row, w.width, w.height, v.data(),
+                                               w.width, w.height, GDT_Byte, 0, 0, nullptr),
+                CE_None);
+    }
+}
+
+TEST(CogWriter, TilesOfAnotherSourceAreEncodedAgainWhereItDiffers) {
+  // What a merge does with change.tif: the shards encoded their provisional change, the
+  // merge's sieve changed a few pixels; the tiles over those are encoded again.
+  TempDir dir;
+  const int w = 2300, h = 1901;
+  for (const bool imagery : {false, true}) {
+    const CogFormat format = imagery ? io::kImageryCog : io::kClassMapCog;
+    write_source(dir / "src.tif", w, h, imagery);
+    io::write_cog_of(dir / "src.tif", format, dir / "one.tif");
+    const std::string one = bytes_of(dir / "one.tif");
+    write_changed_copy(dir / "src.tif", dir / "provisional.tif", w, h);
+    for (const auto& [cell, stores] : {std::pair{512, 3}, std::pair{1024, 2}, std::pair{2048, 5}}) {
+      const auto st = write_sharded(dir / "src.tif", format, w, h, cell, stores, dir,
+                                    dir / "merged.tif", dir / "provisional.tif");
+      EXPECT_TRUE(bytes_of(dir / "merged.tif") == one)
+          << (imagery ? "imagery" : "class map") << ", cells of " << cell;
+      // Without the sources named, the provisional tiles are taken: another raster.
+      io::CogTileStores taken = st;
+      taken.sources.clear();
+      io::assemble_cog(dir / "src.tif", format, taken, dir / "taken.tif");
+      EXPECT_FALSE(bytes_of(dir / "taken.tif") == one) << "cells of " << cell;
+    }
+    for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // scratch removed
+      EXPECT_EQ(e.path().string().find(".redone"), std::string::npos) << e.path();
   }
 }
 

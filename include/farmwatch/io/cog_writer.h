@@ -69,11 +69,17 @@ struct CogTileStores {
   int cell = 0;
   std::vector<std::string> paths;
   std::vector<std::vector<Window>> cells;  ///< per store
+  /// Per store, the raster it was encoded from where that is not the COG's own source (a
+  /// shard's provisional change raster, which the merge's sieve and patches change); empty:
+  /// the stores hold the source's own tiles.
+  std::vector<std::string> sources;
 };
 
 /// Writes the COG `dst` of `src` (whose size, georeferencing and metadata it takes) from the
 /// tile stores encode_cog_tiles wrote, encoding the levels above the cells itself (its scratch
-/// files beside `dst`, removed; so is `dst` if it fails). DamagedFileError naming the store that
+/// files beside `dst`, removed; so is `dst` if it fails). With `stores.sources`, the tiles over
+/// the 512-pixel blocks where `src` differs from the store's source are encoded again from
+/// `src`: the same bytes as a COG written from `src` alone. DamagedFileError naming the store that
 /// is cut short, damaged (every record has a CRC-32 of its header and bytes), of another
 /// layer, lacks a tile or the pixels of its cells, or holds anything outside them; ProcessingError
 /// if the cells do not cover the raster once, or naming a file that cannot be read or written.

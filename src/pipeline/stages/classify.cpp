@@ -123,6 +123,9 @@ class Classify : public Stage {
           cogs.emplace_back(ctx.job.source_out[i], io::kClassMapCog);
         if (!ctx.imagery[i].empty()) cogs.emplace_back(ctx.imagery[i], io::kImageryCog);
       }
+      // The change its cells alone give (the merge encodes again the tiles its sieve and
+      // patches change).
+      if (!cell_change.empty()) cogs.emplace_back(cell_change, io::kClassMapCog);
       for (const auto& [raster, format] : cogs)
         io::encode_cog_tiles(raster, format, mine, plan.cell, cog_tiles_path(raster));
     }

@@ -124,7 +124,7 @@ class Rasters : public Stage {
     for (const auto& f : early.files) ctx.files.push_back(f);
     for (const auto& l : early.tile_layers) ctx.tile_layers.push_back(l);
     if (ctx.compares_dates()) {
-      io::write_cog_of(ctx.job.change_out, io::kClassMapCog, (staging / "change.tif").string());
+      cog_job(ctx, ctx.job.change_out, io::kClassMapCog, (staging / "change.tif").string())();
       ctx.files.push_back("change.tif");
       ctx.tile_layers.push_back({"change.tif", "change", "change", "", ""});
     }
