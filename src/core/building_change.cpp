@@ -430,6 +430,65 @@ BlockGaps block_gaps(const cv::Mat1b& converted, const cv::Mat1b& valid, const c
 
 }  // namespace
 
+/// What grow_new_buildings adds.
+struct Grown {
+  cv::Mat1i labels;  ///< the objects' labels with their growth
+  /// The grown pixels (row-major index) and the seed pixel each joined, in row-major order.
+  std::vector<std::pair<std::size_t, std::size_t>> pixels;
+};
+
+/// `labels` (the first test's objects) with each new building (`kind` of its label; its pixels
+/// where `own`) grown as BuildingChangeParams::grow_magnitude says, into pixels not `taken` (by
+/// another object, or water); each grown pixel gets the label of the nearest seed pixel.
+Grown grow_new_buildings(const cv::Mat1b& own, const cv::Mat1b& taken, const cv::Mat1i& labels,
+                         const std::vector<int>& kind, const cv::Mat1f& magnitude,
+                         const cv::Mat1b& valid, const cv::Mat1f& green,
+                         const BuildingChangeParams& params) {
+  const double reach = params.grow_distance_m / params.pixel_size_m;
+  if (!(params.grow_magnitude > 0) || !(reach >= 1)) return {labels, {}};
+  const int h = labels.rows, w = labels.cols;
+  // Seeds, 0 in `not_seed`; OpenCV labels each 0 pixel in row-major order from 1.
+  cv::Mat1b not_seed(h, w, uchar(255));
+  std::vector<std::size_t> seed_at{0};
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (own(r, c) && kind[labels(r, c)] == int(VhrChangeKind::new_building)) {
+        not_seed(r, c) = 0;
+        seed_at.push_back(std::size_t(r) * w + c);
+      }
+  if (seed_at.size() == 1) return {labels, {}};
+  cv::Mat1f distance;
+  cv::Mat1i nearest;
+  cv::distanceTransform(not_seed, distance, nearest, cv::DIST_L2, cv::DIST_MASK_5,
+                        cv::DIST_LABEL_PIXEL);
+  const cv::Mat1f mean_magnitude =
+      box(magnitude, odd_pixels(params.grow_window_m, params.pixel_size_m, 3));
+  cv::Mat1b reached(h, w, uchar(0));
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c)
+      reached(r, c) = !not_seed(r, c) || (!taken(r, c) && valid(r, c) && distance(r, c) <= reach &&
+                                          mean_magnitude(r, c) >= params.grow_magnitude &&
+                                          green(r, c) <= params.max_excess_green)
+                          ? 255
+                          : 0;
+  });
+  cv::Mat1i piece;
+  const int pieces = cv::connectedComponents(reached, piece, 8, CV_32S);
+  std::vector<char> seeded(static_cast<std::size_t>(pieces), 0);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (!not_seed(r, c)) seeded[static_cast<std::size_t>(piece(r, c))] = 1;
+  Grown grown{labels.clone(), {}};
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (not_seed(r, c) && reached(r, c) && seeded[static_cast<std::size_t>(piece(r, c))]) {
+        const std::size_t from = seed_at[static_cast<std::size_t>(nearest(r, c))];
+        grown.labels(r, c) = labels(static_cast<int>(from / w), static_cast<int>(from % w));
+        grown.pixels.emplace_back(std::size_t(r) * w + c, from);
+      }
+  return grown;
+}
+
 BuildingChange detect_building_change(RgbImage before, RgbImage after,
                                       const BuildingChangeParams& params) {
   if (before.width != after.width || before.height != after.height)
@@ -586,6 +645,31 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
     }
   });
 
+  // Roofs filled out: each new building whose own colours changed (min_change_magnitude over
+  // its pixels) grows into the changed pixels around it (its smooth inside, between the
+  // outline and shadow the tests found), each pixel joining the nearest seed's object. Not
+  // into another object, nor water (as kind_of tells it, pixel by pixel).
+  std::vector<double> built_magnitude(built.count, 0);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      if (source(r, c) == by_built) built_magnitude[built.labels(r, c)] += magnitude(r, c);
+  for (int l = 1; l < built.count; ++l)
+    built_magnitude[l] /= std::max(1, built.stats.at<int>(l, cv::CC_STAT_AREA));
+  cv::Mat1b own(h, w, uchar(0)), taken(h, w, uchar(0));
+  for_each_row(h, [&](int r) {
+    for (int c = 0; c < w; ++c) {
+      own(r, c) = source(r, c) == by_built &&
+                  built_magnitude[built.labels(r, c)] >= params.min_change_magnitude;
+      taken(r, c) = source(r, c) != none ||
+                    (sat_b(r, c) > 0 && bright_b(r, c) < params.max_water_brightness);
+    }
+  });
+  const Grown grown =
+      grow_new_buildings(own, taken, built.labels, kind_built, magnitude, valid, exg_b, params);
+  const cv::Mat1i& built_labels = grown.labels;
+  for (const auto& [at, from] : grown.pixels)
+    source(static_cast<int>(at / std::size_t(w)), static_cast<int>(at % std::size_t(w))) = by_built;
+
   // Development blocks: the ground between the new buildings and converted ground of one
   // estate or compound (yards, lanes, hardened ground), and the holes they enclose, is
   // converted ground too (objects of their own, `block_gap_m`), where no object took it.
@@ -648,7 +732,7 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
       if (!region_kept[region(r, c)]) continue;
       int id = 0;
       if (source(r, c) == by_built) {
-        const int lb = built.labels(r, c);
+        const int lb = built_labels(r, c);
         if (!id_built[lb]) id_built[lb] = new_object(built, lb, kind_built[lb]);
         id = id_built[lb];
       } else if (source(r, c) == by_coloured) {

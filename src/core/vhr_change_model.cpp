@@ -125,10 +125,11 @@ const std::vector<std::string>& vhr_change_feature_names() {
       n.push_back("d2_sd_" + metres(w));
       for (const char* b : bands) n.push_back(std::string("diff_") + b + "_mean_" + metres(w));
     }
-    // Named for the method's result they read (with development blocks and the regions'
-    // change magnitude, 2026-12-03): a model trained on an earlier result is refused.
-    n.push_back("method_objects");
-    for (double w : kMethodWindowsM) n.push_back("method_objects_share_" + metres(w));
+    // Named for the method's result they read (with development blocks, the regions' change
+    // magnitude and new buildings grown over their roofs, 2026-12-03): a model trained on an
+    // earlier result is refused.
+    n.push_back("method_change");
+    for (double w : kMethodWindowsM) n.push_back("method_change_share_" + metres(w));
     return n;
   }();
   return names;

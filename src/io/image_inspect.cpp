@@ -31,12 +31,18 @@ BandMap BandMap::parse(const std::string& text) {
       throw ConfigError("band mapping '" + text + "': unknown band role '" + item.substr(0, eq) +
                         "' (known: blue, green, red, nir, swir1, swir2)");
     int n = 0;
+    const std::string number = item.substr(eq + 1);
     try {
-      n = std::stoi(item.substr(eq + 1));
+      std::size_t used = 0;
+      n = std::stoi(number, &used);
+      if (used != number.size()) n = 0;  // "3x", "2.5": not a band number
     } catch (const std::exception&) {
       n = 0;
     }
     if (n < 1) throw ConfigError("band mapping '" + text + "': bad band number in '" + item + "'");
+    if (m[*role])
+      throw ConfigError("band mapping '" + text + "': band role '" + item.substr(0, eq) +
+                        "' given twice");
     m[*role] = n;
   }
   return m;

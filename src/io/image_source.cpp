@@ -59,6 +59,18 @@ std::string exact(double v) {
   return buf;
 }
 
+/// A window of an input (an image, its mask or quality layer, a class map) read: a file whose
+/// pixels cannot be read (cut short, damaged) is bad input (InputError naming it), as the
+/// checks when it was opened would have said had they read that far.
+void read_input(GDALRasterBand& band, const Window& w, void* data, GDALDataType type,
+                const std::string& path) {
+  try {
+    window_io(band, GF_Read, w, data, type, path);
+  } catch (const ProcessingError& e) {
+    throw InputError(std::string(e.what()) + " (is the file cut short or damaged?)");
+  }
+}
+
 /// A name in GDAL's memory file system no other reader uses.
 std::string unique_vsimem(const char* what) {
   static std::atomic<unsigned long> counter{0};
@@ -349,14 +361,14 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
     }
     plane.resize(n);
     GDALRasterBand* band = ds->GetRasterBand(bi);
-    window_io(*band, GF_Read, w, plane.data(), GDT_Float32, info.path);
+    read_input(*band, w, plane.data(), GDT_Float32, info.path);
     int has_nodata = 0;
     const double nodata = band->GetNoDataValue(&has_nodata);
     const int flags = band->GetMaskFlags();
     const bool use_mask = !impl_->warped && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA);
     if (use_mask) {
       mask.resize(n);
-      window_io(*band->GetMaskBand(), GF_Read, w, mask.data(), GDT_Byte, info.path);
+      read_input(*band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path);
     }
     const auto scale = static_cast<float>(info.calibration[r].mult);
     const auto offset = static_cast<float>(info.calibration[r].add);
@@ -370,7 +382,7 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
   }
   if (GDALDataset* q = impl_->quality()) {
     std::vector<std::uint16_t> qv(n);
-    window_io(*q->GetRasterBand(1), GF_Read, w, qv.data(), GDT_UInt16, info.quality_path);
+    read_input(*q->GetRasterBand(1), w, qv.data(), GDT_UInt16, info.quality_path);
     for (std::size_t i = 0; i < n; ++i)
       if (state[i] == PixelState::clear) state[i] = quality_state(info.quality_kind, qv[i]);
   }
@@ -383,7 +395,7 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
 void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* b = impl_->ds()->GetRasterBand(band);
-  window_io(*b, GF_Read, w, out.data(), GDT_Float32, impl_->info.path);
+  read_input(*b, w, out.data(), GDT_Float32, impl_->info.path);
   int has_nodata = 0;
   const auto nodata = static_cast<float>(b->GetNoDataValue(&has_nodata));
   if (has_nodata && !std::isnan(nodata))
@@ -394,7 +406,7 @@ void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
 void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out, int band_no) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* band = impl_->ds()->GetRasterBand(band_no);
-  window_io(*band, GF_Read, w, out.data(), GDT_Byte, impl_->info.path);
+  read_input(*band, w, out.data(), GDT_Byte, impl_->info.path);
   int has_nodata = 0;
   const double nodata = band->GetNoDataValue(&has_nodata);
   if (has_nodata && nodata != 255.0)
@@ -404,7 +416,7 @@ void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out, int
 
 void GridReader::read_u32(const Window& w, std::vector<std::uint32_t>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
-  window_io(*impl_->ds()->GetRasterBand(1), GF_Read, w, out.data(), GDT_UInt32, impl_->info.path);
+  read_input(*impl_->ds()->GetRasterBand(1), w, out.data(), GDT_UInt32, impl_->info.path);
 }
 
 }  // namespace farmwatch::io

@@ -505,6 +505,35 @@ TEST(Commands, ChangeComparesImagesWithoutGeoreferenceOnThePixelGridForNewBuildi
   EXPECT_NEAR(built["area_m2"].get<double>(), built["area_px"].get<double>() * 0.16, 0.01);
 }
 
+TEST(Commands, AGeoreferencedImageDamagedInsideIsBadInput) {
+  // A GeoTIFF whose header and first and last tiles read, with tiles in the middle damaged
+  // (bytes overwritten): found when the run reads them, exit 4 naming it, not an internal
+  // error.
+  test::TempDir dir;
+  GDALAllRegister();
+  const std::string whole = dir / "whole.tif", damaged = dir / "damaged_20240820.tif";
+  {
+    const char* argv[] = {"-co", "TILED=YES", "-co", "BLOCKXSIZE=64", "-co", "BLOCKYSIZE=64",
+                          "-co", "COMPRESS=DEFLATE", nullptr};
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(const_cast<char**>(argv), nullptr);
+    GDALDatasetUniquePtr src(GDALDataset::Open(test::sample("sample_20240820.tif").c_str(),
+                                               GDAL_OF_RASTER));
+    ASSERT_TRUE(src);
+    GDALDatasetH copy = GDALTranslate(whole.c_str(), GDALDataset::ToHandle(src.get()), o, nullptr);
+    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(copy);
+    GDALClose(copy);
+  }
+  std::string bytes = test::read_text(whole);
+  for (std::size_t i = bytes.size() * 45 / 100; i < bytes.size() * 55 / 100; ++i) bytes[i] = 'Z';
+  std::ofstream(damaged, std::ios::binary) << bytes;
+  const auto r = test::run_cli({"change", "--before", a(), "--after", damaged, "--out",
+                                dir / "out", "-q"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find(damaged), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+}
+
 TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
   test::TempDir dir;
   const auto p = test::make_vhr_pair(0);
@@ -530,6 +559,26 @@ TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("B.png' has no coordinate reference system while"), std::string::npos)
       << r.output;
+
+  // Options the building method does not read are said, not silently ignored: exit 2 naming
+  // the option; so is a band role given twice or a band number that is not one.
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--scale", "0.0001"}, {"--rules", test::sample("truth.json")},
+        {"--quality-band", "2"}}) {
+    std::vector<std::string> args{"change", "--before", before, "--after", after, "--out",
+                                  dir / "o5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    r = test::run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.output;
+    EXPECT_NE(r.output.find(extra[0] + " does not apply"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir.path() / "o5"));
+  }
+  for (const char* bands : {"red=1,green=2,blue=3,red=2", "red=1,green=2x,blue=3"}) {
+    r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o5",
+                       "--bands", bands});
+    EXPECT_EQ(r.exit_code, 2) << bands << ": " << r.output;
+    EXPECT_NE(r.output.find(bands), std::string::npos) << r.output;
+  }
 
   // A farmland layer cannot be laid over a pixel grid.
   r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o3",

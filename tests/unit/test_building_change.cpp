@@ -127,6 +127,38 @@ INSTANTIATE_TEST_SUITE_P(
                       GreyOnGrey{"DarkBluishGreys", {96, 98, 100}, {104, 105, 108}}),
     [](const ::testing::TestParamInfo<GreyOnGrey>& i) { return std::string(i.param.name); });
 
+TEST(BuildingChange, AGreyRoofOnNoisyGroundIsFilledOutNotJustItsOutline) {
+  // A darker grey roof on a grey lot, each pixel with sensor noise (σ 8 of 255) in both dates:
+  // the tests find its outline and shadow, not its smooth inside; the new building grows into
+  // the changed pixels around it and covers the roof.
+  auto p = test::make_vhr_pair(1);
+  std::mt19937 rng(7);
+  auto regrey = [&](std::vector<std::vector<double>>& bands, double gain, double offset) {
+    std::normal_distribution<double> noise(0, 8);
+    for (std::size_t i = 0; i < bands[0].size(); ++i) {
+      const double v = (bands[0][i] - offset) / gain;  // the red the painter chose
+      const double grey = v > 140 ? 112 : v < 40 ? 28 : 140;
+      const double n = noise(rng);
+      for (auto& band : bands) band[i] = std::clamp(gain * (grey + n) + offset, 0.0, 255.0);
+    }
+  };
+  regrey(p.before, 1.0, 0);
+  regrey(p.after, 0.8, 25);
+  const std::array<int, 4> roof{p.built[0] + 1, p.built[1], p.built[2], p.built[3]};
+  const auto c = detect_building_change(image_of(p, p.before), image_of(p, p.after));
+  ASSERT_EQ(c.objects.size(), 1u);
+  EXPECT_EQ(c.objects[0].kind, VhrChangeKind::new_building);
+  const auto o = overlap(c, p.width, roof, 10);
+  EXPECT_GT(o.covered, 0.8);
+  EXPECT_EQ(o.outside, 0) << "changes outside the house";
+  BuildingChangeParams outline_only;
+  outline_only.grow_magnitude = 0;
+  const auto o2 =
+      overlap(detect_building_change(image_of(p, p.before), image_of(p, p.after), outline_only),
+              p.width, roof, 10);
+  EXPECT_LT(o2.covered, 0.5) << "the tests alone fill the roof: this no longer tests the growth";
+}
+
 TEST(BuildingChange, NothingBetweenTwoLooksAtTheSamePlace) {
   auto p = test::make_vhr_pair(0);
   // The later date without the new house: the earlier one under another sun, moved 2 px.

@@ -104,6 +104,16 @@ struct BuildingChangeParams {
   /// both dates whose outline moved, a field in another season that lost some saturation.
   /// 0: every region kept.
   double min_change_magnitude = 1.2;
+  /// Roofs filled out (hysteresis on the change magnitude, Canny 1986, seeded by the new
+  /// buildings). A grey roof on grey ground is found by its new outline and shadow, not by its
+  /// smooth inside; each new building's object (first test) grows into the pixels, 8-connected
+  /// to it and within `grow_distance_m`, that no other object took, are valid and not green
+  /// (`max_excess_green`), and whose change magnitude (as `min_change_magnitude`), averaged
+  /// over `grow_window_m`, is at least this. 0: no growth. On the 20 VHR pairs of issue 15,
+  /// pooled F1 0.334 without, 0.347-0.348 for 1.75-2.5 (20 m).
+  double grow_magnitude = 2.0;
+  double grow_distance_m = 20.0;
+  double grow_window_m = 1.5;
 };
 
 /// An RGB image as three row-major planes; `valid` (optional, same size) is 0 where there is

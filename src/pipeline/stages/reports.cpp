@@ -38,11 +38,21 @@ class Reports : public Stage {
     html.context = rc;
     html.title = "耕地保护监测报告 " + ctx.spec.name + " " + d[0].date + " → " + d[1].date;
     // Chips need imagery; a comparison of two land-use maps has none. The run's own true
-    // colour (stretched once per scene) when it wrote it, else the first scene of each date.
+    // colour (stretched once per scene) when it wrote it, else the first scene of each date:
+    // the imagery layer's raster as the run made it (a merge: the shards' pieces), not its
+    // COG, whose JPEG tiles each chip decoded again (a third of the reports' time).
     if (!ctx.images[0].is_class_map() && !ctx.images[1].is_class_map()) {
+      auto made = [&](std::size_t i) {
+        return i < ctx.imagery.size() && !ctx.imagery[i].empty() &&
+               std::filesystem::exists(ctx.imagery[i]);
+      };
       const auto before = staging / ("imagery_" + d[0].date + ".tif");
       const auto after = staging / ("imagery_" + d[1].date + ".tif");
-      if (std::filesystem::exists(before) && std::filesystem::exists(after)) {
+      if (made(0) && made(1)) {
+        html.image_before = ctx.imagery[0];
+        html.image_after = ctx.imagery[1];
+        html.images_scene_stretched = true;
+      } else if (std::filesystem::exists(before) && std::filesystem::exists(after)) {
         html.image_before = before.string();
         html.image_after = after.string();
         html.images_scene_stretched = true;

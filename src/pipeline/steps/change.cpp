@@ -99,6 +99,25 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
     if (given)
       throw ParamError(std::string("--") + opt + " needs georeferenced images; '" + p.before +
                        "' and '" + p.after + "' have no coordinate reference system");
+  // What the building method does not read: said, not silently ignored.
+  const ImageParams& im = p.image;
+  const std::pair<const char*, bool> unused[] = {
+      {"rules", !p.rules.empty()},
+      {"change-rules", !p.change_rules.empty()},
+      {"scale", im.scale.has_value()},
+      {"offset", im.offset.has_value()},
+      {"profile", im.profile != "auto"},
+      {"metadata", !im.metadata.empty()},
+      {"calibration-table", !im.calibration_table.empty()},
+      {"quality", !im.quality.empty() && im.quality != "none"},
+      {"quality-band", im.quality_band != 0},
+      {"quality-kind", !im.quality_kind.empty() && im.quality_kind != "none"}};
+  for (const auto& [opt, given] : unused)
+    if (given)
+      throw ParamError(std::string("--") + opt + " does not apply to '" + p.before + "' and '" +
+                       p.after + "': images without georeference are compared for buildings "
+                       "and ground by their red, green and blue alone (--bands); no data comes "
+                       "from their own no-data value or alpha band");
   PixelChangeRequest req = building_request(p, env);
   req.pixel_size_m = p.pixel_size;
   return run_pixel_grid_change(req, env.log);
