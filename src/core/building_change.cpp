@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <cmath>
 #include <memory>
@@ -428,66 +429,55 @@ BlockGaps block_gaps(const cv::Mat1b& converted, const cv::Mat1b& valid, const c
   return g;
 }
 
-}  // namespace
-
-/// What grow_new_buildings adds.
-struct Grown {
-  cv::Mat1i labels;  ///< the objects' labels with their growth
-  /// The grown pixels (row-major index) and the seed pixel each joined, in row-major order.
-  std::vector<std::pair<std::size_t, std::size_t>> pixels;
-};
-
 /// `labels` (the first test's objects) with each new building (`kind` of its label; its pixels
-/// where `own`) grown as BuildingChangeParams::grow_magnitude says, into pixels not `taken` (by
-/// another object, or water); each grown pixel gets the label of the nearest seed pixel.
-Grown grow_new_buildings(const cv::Mat1b& own, const cv::Mat1b& taken, const cv::Mat1i& labels,
-                         const std::vector<int>& kind, const cv::Mat1f& magnitude,
-                         const cv::Mat1b& valid, const cv::Mat1f& green,
-                         const BuildingChangeParams& params) {
+/// where `own`) grown as BuildingChangeParams::grow_magnitude says: a breadth-first search from
+/// every seed pixel at once (in row-major order, neighbours in a fixed order: the same result
+/// whatever the thread count), through pixels not `taken` (by another object, or water), up to
+/// `grow_distance_m` in 8-connected steps; a grown pixel takes the label of the seed that
+/// reached it first, so a building's growth stays connected to it. Appends the grown pixels
+/// (row-major index) to `grown`.
+cv::Mat1i grow_new_buildings(const cv::Mat1b& own, const cv::Mat1b& taken, const cv::Mat1i& labels,
+                             const std::vector<int>& kind, const cv::Mat1f& magnitude,
+                             const cv::Mat1b& valid, const cv::Mat1f& green,
+                             const BuildingChangeParams& params, std::vector<std::size_t>& grown) {
   const double reach = params.grow_distance_m / params.pixel_size_m;
-  if (!(params.grow_magnitude > 0) || !(reach >= 1)) return {labels, {}};
+  if (!(params.grow_magnitude > 0) || !(reach >= 1)) return labels;
   const int h = labels.rows, w = labels.cols;
-  // Seeds, 0 in `not_seed`; OpenCV labels each 0 pixel in row-major order from 1.
-  cv::Mat1b not_seed(h, w, uchar(255));
-  std::vector<std::size_t> seed_at{0};
+  const auto steps = static_cast<int>(std::min(reach, double(std::numeric_limits<int>::max() / 2)));
+  cv::Mat1i out = labels.clone();
+  cv::Mat1i depth(h, w, -1);  // steps from the seed that reached the pixel; -1: not reached
+  std::vector<std::size_t> queue;
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c)
       if (own(r, c) && kind[labels(r, c)] == int(VhrChangeKind::new_building)) {
-        not_seed(r, c) = 0;
-        seed_at.push_back(std::size_t(r) * w + c);
+        depth(r, c) = 0;
+        queue.push_back(std::size_t(r) * w + c);
       }
-  if (seed_at.size() == 1) return {labels, {}};
-  cv::Mat1f distance;
-  cv::Mat1i nearest;
-  cv::distanceTransform(not_seed, distance, nearest, cv::DIST_L2, cv::DIST_MASK_5,
-                        cv::DIST_LABEL_PIXEL);
+  if (queue.empty()) return labels;
   const cv::Mat1f mean_magnitude =
       box(magnitude, odd_pixels(params.grow_window_m, params.pixel_size_m, 3));
-  cv::Mat1b reached(h, w, uchar(0));
-  for_each_row(h, [&](int r) {
-    for (int c = 0; c < w; ++c)
-      reached(r, c) = !not_seed(r, c) || (!taken(r, c) && valid(r, c) && distance(r, c) <= reach &&
-                                          mean_magnitude(r, c) >= params.grow_magnitude &&
-                                          green(r, c) <= params.max_excess_green)
-                          ? 255
-                          : 0;
-  });
-  cv::Mat1i piece;
-  const int pieces = cv::connectedComponents(reached, piece, 8, CV_32S);
-  std::vector<char> seeded(static_cast<std::size_t>(pieces), 0);
-  for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c)
-      if (!not_seed(r, c)) seeded[static_cast<std::size_t>(piece(r, c))] = 1;
-  Grown grown{labels.clone(), {}};
-  for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c)
-      if (not_seed(r, c) && reached(r, c) && seeded[static_cast<std::size_t>(piece(r, c))]) {
-        const std::size_t from = seed_at[static_cast<std::size_t>(nearest(r, c))];
-        grown.labels(r, c) = labels(static_cast<int>(from / w), static_cast<int>(from % w));
-        grown.pixels.emplace_back(std::size_t(r) * w + c, from);
-      }
-  return grown;
+  static constexpr int kStep[8][2] = {{-1, -1}, {0, -1}, {1, -1}, {-1, 0},
+                                      {1, 0},   {-1, 1}, {0, 1},  {1, 1}};
+  for (std::size_t k = 0; k < queue.size(); ++k) {
+    const int r = static_cast<int>(queue[k] / std::size_t(w));
+    const int c = static_cast<int>(queue[k] % std::size_t(w));
+    if (depth(r, c) >= steps) continue;
+    for (const auto& d : kStep) {
+      const int rr = r + d[1], cc = c + d[0];
+      if (rr < 0 || cc < 0 || rr >= h || cc >= w || depth(rr, cc) >= 0 || taken(rr, cc) ||
+          !valid(rr, cc) || !(mean_magnitude(rr, cc) >= params.grow_magnitude) ||
+          !(green(rr, cc) <= params.max_excess_green))
+        continue;
+      depth(rr, cc) = depth(r, c) + 1;
+      out(rr, cc) = out(r, c);
+      queue.push_back(std::size_t(rr) * w + cc);
+      grown.push_back(std::size_t(rr) * w + cc);
+    }
+  }
+  return out;
 }
+
+}  // namespace
 
 BuildingChange detect_building_change(RgbImage before, RgbImage after,
                                       const BuildingChangeParams& params) {
@@ -664,10 +654,10 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
                     (sat_b(r, c) > 0 && bright_b(r, c) < params.max_water_brightness);
     }
   });
-  const Grown grown =
-      grow_new_buildings(own, taken, built.labels, kind_built, magnitude, valid, exg_b, params);
-  const cv::Mat1i& built_labels = grown.labels;
-  for (const auto& [at, from] : grown.pixels)
+  std::vector<std::size_t> grown;
+  const cv::Mat1i built_labels = grow_new_buildings(own, taken, built.labels, kind_built,
+                                                    magnitude, valid, exg_b, params, grown);
+  for (const std::size_t at : grown)
     source(static_cast<int>(at / std::size_t(w)), static_cast<int>(at % std::size_t(w))) = by_built;
 
   // Development blocks: the ground between the new buildings and converted ground of one

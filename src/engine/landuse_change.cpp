@@ -223,6 +223,7 @@ LanduseChangeStats run_landuse_change(const LanduseChangeJob& job, const EngineO
       io::ImageInfo p;
       p.path = path;
       p.grid = job.grid;
+      p.made_here = true;
       return io::GridReader(p, job.grid, io::Resampling::nearest);
     };
     if (with_change && !job.parcels.empty()) r.parcels.emplace(on_grid(job.parcels));

@@ -16,6 +16,9 @@ namespace {
 
 constexpr int kMaxChipPixels = 512;  // longest side of the PNG
 constexpr int kMinChipPixels = 256;
+/// Largest window of the run's own imagery a chip reads at full resolution (4096²; a larger
+/// one, a patch kilometres across, is read reduced by GDAL).
+constexpr std::int64_t kMaxWindowPixels = std::int64_t(4096) * 4096;
 
 /// Bytes of one band stretched from its 2nd to its 98th percentile (nodata and NaN black).
 cv::Mat stretched(const std::vector<float>& v, int w, int h, std::optional<double> nodata) {
@@ -98,6 +101,20 @@ void ChipWriter::write(const std::vector<std::uint8_t>& wkb_lonlat, const std::s
   std::vector<cv::Mat> bgr;
   for (BandRole r : {BandRole::blue, BandRole::green, BandRole::red}) {
     GDALRasterBand* band = ds->GetRasterBand(info.bands[r]);
+    if (impl_->scene_stretched && win.pixels() <= kMaxWindowPixels) {
+      // The run's own 8-bit imagery (in a merge, a virtual raster over the shards' pieces):
+      // read at full resolution and reduced here, so that the chip does not depend on how GDAL
+      // picks the pixels of a reduced read through one file or several.
+      cv::Mat full(win.height, win.width, CV_8U);
+      CPLErrorReset();
+      if (band->RasterIO(GF_Read, win.col, win.row, win.width, win.height, full.data, win.width,
+                         win.height, GDT_Byte, 0, 0, nullptr) != CE_None)
+        throw InputError("cannot read '" + impl_->image + "': " + gdal_last_error());
+      cv::Mat m = full;
+      if (w != win.width || h != win.height) cv::resize(full, m, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+      bgr.push_back(m);
+      continue;
+    }
     std::vector<float> v(std::size_t(w) * h);
     CPLErrorReset();
     if (band->RasterIO(GF_Read, win.col, win.row, win.width, win.height, v.data(), w, h,

@@ -896,10 +896,15 @@ std::vector<TileSet> differing_tiles(const std::string& a, const std::string& b,
                                      const BandLayout& bands) {
   {
     DatasetPtr da = open_raster(a), db = open_raster(b);
-    const BandLayout lb = band_layout(*db, format, b);
+    BandLayout lb;
+    try {
+      lb = band_layout(*db, format, b);
+    } catch (const ProcessingError&) {
+      lb.image_bands = -1;  // not bands a COG of this format takes: not the source's
+    }
     if (da->GetRasterXSize() != db->GetRasterXSize() ||
         da->GetRasterYSize() != db->GetRasterYSize() || lb.bands() != bands.bands() ||
-        lb.type != bands.type)
+        lb.type != bands.type || lb.mask != bands.mask)
       throw DamagedFileError(b, "is not of the size and bands of '" + a + "'");
   }
   std::vector<TileSet> out(cells.size());
@@ -942,8 +947,10 @@ void encode_cog_tiles(const std::string& src, const CogFormat& format,
 
 void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
                   const std::string& dst) {
-  if (stores.paths.empty() || stores.paths.size() != stores.cells.size())
-    throw std::invalid_argument("assemble_cog: no tile store, or not one cell list per store");
+  if (stores.paths.empty() || stores.paths.size() != stores.cells.size() ||
+      (!stores.sources.empty() && stores.sources.size() != stores.paths.size()))
+    throw std::invalid_argument(
+        "assemble_cog: no tile store, or not one cell list (and source, if any) per store");
   BandLayout bands;
   int width = 0, height = 0;
   {

@@ -61,9 +61,11 @@ std::string exact(double v) {
 
 /// A window of an input (an image, its mask or quality layer, a class map) read: a file whose
 /// pixels cannot be read (cut short, damaged) is bad input (InputError naming it), as the
-/// checks when it was opened would have said had they read that far.
+/// checks when it was opened would have said had they read that far; a raster farmwatch
+/// `made_here` stays a ProcessingError.
 void read_input(GDALRasterBand& band, const Window& w, void* data, GDALDataType type,
-                const std::string& path) {
+                const std::string& path, bool made_here) {
+  if (made_here) return window_io(band, GF_Read, w, data, type, path);
   try {
     window_io(band, GF_Read, w, data, type, path);
   } catch (const ProcessingError& e) {
@@ -361,14 +363,14 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
     }
     plane.resize(n);
     GDALRasterBand* band = ds->GetRasterBand(bi);
-    read_input(*band, w, plane.data(), GDT_Float32, info.path);
+    read_input(*band, w, plane.data(), GDT_Float32, info.path, info.made_here);
     int has_nodata = 0;
     const double nodata = band->GetNoDataValue(&has_nodata);
     const int flags = band->GetMaskFlags();
     const bool use_mask = !impl_->warped && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA);
     if (use_mask) {
       mask.resize(n);
-      read_input(*band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path);
+      read_input(*band->GetMaskBand(), w, mask.data(), GDT_Byte, info.path, info.made_here);
     }
     const auto scale = static_cast<float>(info.calibration[r].mult);
     const auto offset = static_cast<float>(info.calibration[r].add);
@@ -382,7 +384,7 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
   }
   if (GDALDataset* q = impl_->quality()) {
     std::vector<std::uint16_t> qv(n);
-    read_input(*q->GetRasterBand(1), w, qv.data(), GDT_UInt16, info.quality_path);
+    read_input(*q->GetRasterBand(1), w, qv.data(), GDT_UInt16, info.quality_path, info.made_here);
     for (std::size_t i = 0; i < n; ++i)
       if (state[i] == PixelState::clear) state[i] = quality_state(info.quality_kind, qv[i]);
   }
@@ -395,7 +397,7 @@ void GridReader::read_block(const Window& w, ReflectanceBlock& out,
 void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* b = impl_->ds()->GetRasterBand(band);
-  read_input(*b, w, out.data(), GDT_Float32, impl_->info.path);
+  read_input(*b, w, out.data(), GDT_Float32, impl_->info.path, impl_->info.made_here);
   int has_nodata = 0;
   const auto nodata = static_cast<float>(b->GetNoDataValue(&has_nodata));
   if (has_nodata && !std::isnan(nodata))
@@ -406,7 +408,7 @@ void GridReader::read_raw(const Window& w, int band, std::vector<float>& out) {
 void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out, int band_no) {
   out.resize(static_cast<std::size_t>(w.pixels()));
   GDALRasterBand* band = impl_->ds()->GetRasterBand(band_no);
-  read_input(*band, w, out.data(), GDT_Byte, impl_->info.path);
+  read_input(*band, w, out.data(), GDT_Byte, impl_->info.path, impl_->info.made_here);
   int has_nodata = 0;
   const double nodata = band->GetNoDataValue(&has_nodata);
   if (has_nodata && nodata != 255.0)
@@ -416,7 +418,8 @@ void GridReader::read_bytes(const Window& w, std::vector<std::uint8_t>& out, int
 
 void GridReader::read_u32(const Window& w, std::vector<std::uint32_t>& out) {
   out.resize(static_cast<std::size_t>(w.pixels()));
-  read_input(*impl_->ds()->GetRasterBand(1), w, out.data(), GDT_UInt32, impl_->info.path);
+  read_input(*impl_->ds()->GetRasterBand(1), w, out.data(), GDT_UInt32, impl_->info.path,
+             impl_->info.made_here);
 }
 
 }  // namespace farmwatch::io

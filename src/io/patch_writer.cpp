@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -241,46 +242,57 @@ void write_patches_xlsx(const std::string& path, const std::vector<Patch>& patch
   const std::string tmp = std::filesystem::path(path).parent_path().string();
   lxw_workbook_options options{};
   options.tmpdir = const_cast<char*>(tmp.empty() ? nullptr : tmp.c_str());
-  lxw_workbook* wb = workbook_new_opt(path.c_str(), &options);
+  // Closed (and its temporary files removed) whatever happens below.
+  std::unique_ptr<lxw_workbook, lxw_error (*)(lxw_workbook*)> wb(
+      workbook_new_opt(path.c_str(), &options), workbook_close);
   if (!wb) throw ProcessingError("cannot create '" + path + "'");
-  // Reproducible: SOURCE_DATE_EPOCH when set (as the GeoPackage's timestamps).
+  // Reproducible: SOURCE_DATE_EPOCH when set (as the GeoPackage's timestamps); libxlsxwriter
+  // takes 0 for "now", so the epoch itself is written a second later.
   lxw_doc_properties props{};
-  props.created = static_cast<std::time_t>(shown_epoch());
-  workbook_set_properties(wb, &props);
-  lxw_worksheet* ws = workbook_add_worksheet(wb, "changes");
-  lxw_format* bold = workbook_add_format(wb);
+  props.created = std::max<std::time_t>(1, static_cast<std::time_t>(shown_epoch()));
+  workbook_set_properties(wb.get(), &props);
+  lxw_worksheet* ws = workbook_add_worksheet(wb.get(), "changes");
+  lxw_format* bold = workbook_add_format(wb.get());
+  if (!ws || !bold) throw ProcessingError("cannot write '" + path + "'");
   format_set_bold(bold);
-  bool failed = !ws || !bold;
-  auto ok = [&](lxw_error e) { failed = failed || e != LXW_NO_ERROR; };
+  lxw_error first = LXW_NO_ERROR;  // the first failure, reported
+  auto ok = [&](lxw_error e) {
+    if (first == LXW_NO_ERROR) first = e;
+  };
   const auto fields = schema(patches, ctx);
-  for (std::size_t c = 0; c < fields.size() && !failed; ++c)
+  for (std::size_t c = 0; c < fields.size(); ++c)
     ok(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), fields[c]->name, bold));
-  for (std::size_t r = 0; r < patches.size() && !failed; ++r)
+  for (std::size_t r = 0; r < patches.size() && first == LXW_NO_ERROR; ++r)
     for (std::size_t c = 0; c < fields.size(); ++c) {
       const auto row = static_cast<lxw_row_t>(r + 1);
       const auto col = static_cast<lxw_col_t>(c);
       const Value v = fields[c]->get(patches[r], ctx);
       if (auto* str = std::get_if<std::string>(&v)) {
         // Text that is not UTF-8 (a parcel id from a legacy layer) would break the sheet's XML.
-        if (!str->empty()) ok(worksheet_write_string(ws, row, col, utf8_or_escaped(*str).c_str(), nullptr));
+        if (!str->empty())
+          ok(worksheet_write_string(ws, row, col, utf8_or_escaped(*str).c_str(), nullptr));
       } else if (auto* d = std::get_if<double>(&v)) {
-        if (std::isfinite(*d)) ok(worksheet_write_number(ws, row, col, rounded(fields[c]->name, *d), nullptr));
+        if (std::isfinite(*d))
+          ok(worksheet_write_number(ws, row, col, rounded(fields[c]->name, *d), nullptr));
       } else {
-        ok(worksheet_write_number(ws, row, col, static_cast<double>(std::get<std::int64_t>(v)), nullptr));
+        ok(worksheet_write_number(ws, row, col, static_cast<double>(std::get<std::int64_t>(v)),
+                                  nullptr));
       }
     }
-  if (!failed && !fields.empty()) {
+  if (first == LXW_NO_ERROR && !fields.empty()) {
     ok(worksheet_set_column(ws, 0, static_cast<lxw_col_t>(fields.size() - 1), 15, nullptr));
     worksheet_freeze_panes(ws, 1, 0);
     ok(worksheet_autofilter(ws, 0, 0, static_cast<lxw_row_t>(patches.size()),
                             static_cast<lxw_col_t>(fields.size() - 1)));
   }
-  const lxw_error closed = workbook_close(wb);
-  if (failed || closed != LXW_NO_ERROR) {
+  const lxw_error closed = workbook_close(wb.release());
+  if (first != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
-    throw ProcessingError("cannot write '" + path + "'" +
-                          (closed != LXW_NO_ERROR ? std::string(": ") + lxw_strerror(closed) : ""));
+    throw ProcessingError("cannot write '" + path + "': " +
+                          lxw_strerror(first != LXW_NO_ERROR ? first : closed) +
+                          (patches.size() >= 1048575 ? " (a sheet holds at most 1,048,575 patches)"
+                                                     : ""));
   }
 }
 

@@ -265,8 +265,11 @@ def cog_tiles():
     # A byte changed in a shard's COG tiles (in its first tile: after the magic number, the
     # layer's name with its length and CRC, and the record's 22-byte header): exit 4 naming
     # that shard, nothing published.
-    layer = os.path.basename(stores[0])[:-len(".cogtiles")]
-    with open(stores[0], "r+b") as f:
+    # An imagery store: every one of its tiles is copied (change.tif's over pixels the merge
+    # changed are encoded again, so a damaged one of those would never be read).
+    store = next(s for s in stores if os.path.basename(s).startswith("imagery_"))
+    layer = os.path.basename(store)[:-len(".cogtiles")]
+    with open(store, "r+b") as f:
         f.seek(8 + 8 + len(layer) + 22 + 10)
         b = f.read(1)
         f.seek(-1, 1)

@@ -81,8 +81,10 @@ struct CogTileStores {
 /// the 512-pixel blocks where `src` differs from the store's source are encoded again from
 /// `src`: the same bytes as a COG written from `src` alone. DamagedFileError naming the store that
 /// is cut short, damaged (every record has a CRC-32 of its header and bytes), of another
-/// layer, lacks a tile or the pixels of its cells, or holds anything outside them; ProcessingError
-/// if the cells do not cover the raster once, or naming a file that cannot be read or written.
+/// layer, lacks a tile or the pixels of its cells, or holds anything outside them, or naming a
+/// store's source that is not of `src`'s size and bands; ProcessingError if the cells do not
+/// cover the raster once, or naming a file that cannot be read or written;
+/// std::invalid_argument for stores without one cell list (and source, if any) each.
 void assemble_cog(const std::string& src, const CogFormat& format, const CogTileStores& stores,
                   const std::string& dst);
 

@@ -70,6 +70,9 @@ struct ImageInfo {
   std::string data_type;
   /// Single band of land-use class codes (written by farmwatch, or any paletted Byte raster).
   bool is_class_map = false;
+  /// A raster farmwatch made itself (a scratch file: votes, rasterised parcels): a read
+  /// failure is its own (ProcessingError), not bad input.
+  bool made_here = false;
   /// What a class map's codes mean, when it says (FARMWATCH_CLASSES metadata).
   std::optional<ClassTable> classes;
 };

@@ -114,7 +114,8 @@ class Classify : public Stage {
     }
     if (!cell_change.empty()) layers.push_back({cell_change, "change", "", "", ""});
     // The COGs' tiles over its cells (cells of 512 x 2^k pixels hold whole tiles of levels
-    // 0..k); the merge encodes the levels above and copies the rest (io/cog_writer.h).
+    // 0..k); the merge encodes the levels above and copies the rest (io/cog_writer.h), but for
+    // change.tif's tiles over pixels its sieve and patches changed, which it encodes again.
     if (plan.cell >= kBlockSize) {
       std::vector<std::pair<std::string, io::CogFormat>> cogs;
       for (std::size_t i = 0; i < ctx.spec.dates.size(); ++i) {

@@ -11,7 +11,7 @@ namespace {
 
 class Reports : public Stage {
  public:
-  // rasters: the chips are cut from the imagery COGs.
+  // rasters: the chips are cut from the imagery (its COGs where the run kept no raster of it).
   Reports()
       : Stage("reports", {Product::patches, Product::parcel_stats, Product::rasters},
               {Product::reports}) {}

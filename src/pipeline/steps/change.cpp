@@ -116,8 +116,8 @@ nlohmann::json change_on_pixel_grid(const ChangeParams& p, const StepEnv& env) {
     if (given)
       throw ParamError(std::string("--") + opt + " does not apply to '" + p.before + "' and '" +
                        p.after + "': images without georeference are compared for buildings "
-                       "and ground by their red, green and blue alone (--bands); no data comes "
-                       "from their own no-data value or alpha band");
+                       "and ground by their red, green and blue (--bands) and their own masks "
+                       "(no-data value, alpha band) alone, without rules or calibration");
   PixelChangeRequest req = building_request(p, env);
   req.pixel_size_m = p.pixel_size;
   return run_pixel_grid_change(req, env.log);
