@@ -434,12 +434,12 @@ BlockGaps block_gaps(const cv::Mat1b& converted, const cv::Mat1b& valid, const c
 /// every seed pixel at once (in row-major order, neighbours in a fixed order: the same result
 /// whatever the thread count), through pixels not `taken` (by another object, or water), up to
 /// `grow_distance_m` in 8-connected steps; a grown pixel takes the label of the seed that
-/// reached it first, so a building's growth stays connected to it. Appends the grown pixels
-/// (row-major index) to `grown`.
+/// reached it first, so a building's growth stays connected to it. Sets the grown pixels in
+/// `grown` (255).
 cv::Mat1i grow_new_buildings(const cv::Mat1b& own, const cv::Mat1b& taken, const cv::Mat1i& labels,
                              const std::vector<int>& kind, const cv::Mat1f& magnitude,
                              const cv::Mat1b& valid, const cv::Mat1f& green,
-                             const BuildingChangeParams& params, std::vector<std::size_t>& grown) {
+                             const BuildingChangeParams& params, cv::Mat1b& grown) {
   const double reach = params.grow_distance_m / params.pixel_size_m;
   if (!(params.grow_magnitude > 0) || !(reach >= 1)) return labels;
   const int h = labels.rows, w = labels.cols;
@@ -471,7 +471,7 @@ cv::Mat1i grow_new_buildings(const cv::Mat1b& own, const cv::Mat1b& taken, const
       depth(rr, cc) = depth(r, c) + 1;
       out(rr, cc) = out(r, c);
       queue.push_back(std::size_t(rr) * w + cc);
-      grown.push_back(std::size_t(rr) * w + cc);
+      grown(rr, cc) = 255;
     }
   }
   return out;
@@ -654,11 +654,10 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
                     (sat_b(r, c) > 0 && bright_b(r, c) < params.max_water_brightness);
     }
   });
-  std::vector<std::size_t> grown;
+  cv::Mat1b grown(h, w, uchar(0));
   const cv::Mat1i built_labels = grow_new_buildings(own, taken, built.labels, kind_built,
                                                     magnitude, valid, exg_b, params, grown);
-  for (const std::size_t at : grown)
-    source(static_cast<int>(at / std::size_t(w)), static_cast<int>(at % std::size_t(w))) = by_built;
+  source.setTo(uchar(by_built), grown);
 
   // Development blocks: the ground between the new buildings and converted ground of one
   // estate or compound (yards, lanes, hardened ground), and the holes they enclose, is
