@@ -187,7 +187,10 @@ json building_method_summary(const BuildingChangeParams& params) {
           {"max_water_brightness", params.max_water_brightness},
           {"block_gap_m", params.block_gap_m},
           {"max_block_hole_m2", params.max_block_hole_m2},
-          {"min_change_magnitude", params.min_change_magnitude}};
+          {"min_change_magnitude", params.min_change_magnitude},
+          {"grow_magnitude", params.grow_magnitude},
+          {"grow_distance_m", params.grow_distance_m},
+          {"grow_window_m", params.grow_window_m}};
 }
 
 json run_pixel_grid_change(const PixelChangeRequest& req, const Log& log) {
