@@ -134,6 +134,26 @@ double rounded(const char* name, double v) {
   return std::round(v * q) / q;
 }
 
+/// Text as a workbook cell can hold it: UTF-8 (utf8_or_escaped), the noncharacters U+FFFE and
+/// U+FFFF, which XML does not allow, as U+FFFD, and at most Excel's 32,767 characters (longer
+/// text, such as the parcels of a patch over thousands of them, cut to 32,000 and "…"; the
+/// CSV and GeoPackage hold it whole).
+std::string cell_text(const std::string& text) {
+  std::string s = utf8_or_escaped(text);
+  for (std::size_t i = 0; i + 2 < s.size(); ++i)
+    if (s[i] == '\xEF' && s[i + 1] == '\xBF' && (s[i + 2] == '\xBE' || s[i + 2] == '\xBF'))
+      s[i + 2] = '\xBD';
+  constexpr std::size_t kKept = 32000;
+  std::size_t chars = 0, at = 0;
+  for (; at < s.size(); ++at)
+    if ((static_cast<unsigned char>(s[at]) & 0xC0) != 0x80 && ++chars > kKept) break;
+  if (at < s.size()) {
+    s.resize(at);
+    s += "\u2026";
+  }
+  return s;
+}
+
 enum class Geometry { projected, none };
 
 void write_layer(const std::string& path, const char* driver, const std::vector<Patch>& patches,
@@ -270,7 +290,7 @@ void write_patches_xlsx(const std::string& path, const std::vector<Patch>& patch
       if (auto* str = std::get_if<std::string>(&v)) {
         // Text that is not UTF-8 (a parcel id from a legacy layer) would break the sheet's XML.
         if (!str->empty())
-          ok(worksheet_write_string(ws, row, col, utf8_or_escaped(*str).c_str(), nullptr));
+          ok(worksheet_write_string(ws, row, col, cell_text(*str).c_str(), nullptr));
       } else if (auto* d = std::get_if<double>(&v)) {
         if (std::isfinite(*d))
           ok(worksheet_write_number(ws, row, col, rounded(fields[c]->name, *d), nullptr));

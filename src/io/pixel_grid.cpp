@@ -17,6 +17,19 @@ bool has_georeference(const std::string& path) {
   return transform || ds->GetSpatialRef() != nullptr;
 }
 
+bool pair_georeferenced(const std::string& a, const std::string& b) {
+  const bool geo_a = has_georeference(a), geo_b = has_georeference(b);
+  if (geo_a == geo_b) return geo_a;
+  const std::string& with = geo_a ? a : b;
+  const bool crs = open_raster(with)->GetSpatialRef() != nullptr;
+  throw InputError("raster '" + (geo_a ? b : a) + "' has no georeference while '" + with +
+                   "' has " +
+                   (crs ? "a coordinate reference system" : "a geotransform (and no coordinate "
+                                                            "reference system)") +
+                   ": a pair is compared on one grid; give both a georeference (e.g. "
+                   "gdal_edit.py -a_srs ... -a_ullr ...) or neither");
+}
+
 namespace {
 
 /// Clears, in `valid` (the whole raster; empty: all valid so far, filled with 1 on first need),

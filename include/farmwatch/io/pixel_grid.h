@@ -15,6 +15,11 @@ namespace farmwatch::io {
 /// default grid); InputError if it cannot be opened.
 bool has_georeference(const std::string& path);
 
+/// Whether both rasters of a pair are georeferenced (has_georeference); InputError naming the
+/// one without when only one is, saying what the other has (a coordinate reference system, or
+/// only a geotransform) and that a pair is compared on one grid.
+bool pair_georeferenced(const std::string& a, const std::string& b);
+
 /// Reads the red, green and blue bands (from `bands`, else from the band descriptions and colour
 /// interpretation as for georeferenced images, else 1, 2, 3) of a raster, with GDAL's band masks
 /// (alpha band, nodata value) as the valid mask.

@@ -204,14 +204,7 @@ void choose_classes(const ChangeParams& p, const io::ImageInfo& map_a,
 nlohmann::json change(const ChangeParams& p, const StepEnv& env) {
   if (!p.farmland.empty() && p.id_field.empty())
     throw ParamError("--farmland needs --id-field (the parcel-id attribute)");
-  const bool geo_before = io::has_georeference(p.before),
-             geo_after = io::has_georeference(p.after);
-  if (geo_before != geo_after)
-    throw InputError("raster '" + (geo_before ? p.after : p.before) +
-                     "' has no coordinate reference system while '" +
-                     (geo_before ? p.before : p.after) +
-                     "' has one: assign one (e.g. gdal_edit.py -a_srs ... -a_ullr ...)");
-  if (!geo_before) return change_on_pixel_grid(p, env);
+  if (!io::pair_georeferenced(p.before, p.after)) return change_on_pixel_grid(p, env);
   std::string date_a = p.date_before.empty() ? date_from_name(p.before, "before") : p.date_before;
   std::string date_b = p.date_after.empty() ? date_from_name(p.after, "after") : p.date_after;
   if (date_a == date_b) {

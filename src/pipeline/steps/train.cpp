@@ -112,11 +112,7 @@ struct TrainingPair {
 TrainingPair read_pair(const TrainParams& p, std::size_t k) {
   TrainingPair pair;
   const std::string &a = p.before[k], &b = p.after[k];
-  const bool geo_a = io::has_georeference(a), geo_b = io::has_georeference(b);
-  if (geo_a != geo_b)
-    throw InputError("raster '" + (geo_a ? b : a) + "' has no coordinate reference system while '" +
-                     (geo_a ? a : b) + "' has one: a pair is compared on one grid");
-  if (geo_a) {
+  if (io::pair_georeferenced(a, b)) {
     if (p.pixel_size)
       throw ParamError("--pixel-size is for pairs with no georeference; '" + a +
                        "' has one, which gives the pixel size");
