@@ -20,6 +20,8 @@ namespace farmwatch::io {
 
 BandMap BandMap::parse(const std::string& text) {
   BandMap m;
+  if (text.empty() || text.back() == ',')
+    throw ConfigError("band mapping '" + text + "': expected role=number items, separated by commas");
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {

@@ -1,5 +1,8 @@
 #include "farmwatch/pipeline/image_params.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "farmwatch/core/error.h"
 
 namespace farmwatch::pipeline {
@@ -63,8 +66,13 @@ struct QualityForm {
 
 void read_quality(ImageParams& p, const YAML::Node& v, const ParamSource& src) {
   if (v.IsScalar()) {
-    const std::string t = v.as<std::string>();
-    p.quality = t == "spectral" || t == "none" ? t : param_detail::path_value(v, "quality", src);
+    // The two keywords in any case (`--quality NONE`); anything else is a file.
+    std::string t = v.as<std::string>(), lower = t;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    p.quality = lower == "spectral" || lower == "none"
+                    ? lower
+                    : param_detail::path_value(v, "quality", src);
     return;
   }
   QualityForm q;

@@ -573,12 +573,18 @@ TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
     EXPECT_NE(r.output.find(extra[0] + " does not apply"), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(dir.path() / "o5"));
   }
-  for (const char* bands : {"red=1,green=2,blue=3,red=2", "red=1,green=2x,blue=3"}) {
+  for (const char* bands : {"red=1,green=2,blue=3,red=2", "red=1,green=2x,blue=3",
+                            "red=1,green=2,blue=3,"}) {
     r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o5",
                        "--bands", bands});
     EXPECT_EQ(r.exit_code, 2) << bands << ": " << r.output;
     EXPECT_NE(r.output.find(bands), std::string::npos) << r.output;
   }
+
+  // "none" is the one quality the method takes, in any case.
+  r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o6",
+                     "--quality", "NONE", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
 
   // A farmland layer cannot be laid over a pixel grid.
   r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o3",
