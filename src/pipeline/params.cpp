@@ -1,6 +1,8 @@
 #include "farmwatch/pipeline/params.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "farmwatch/core/error.h"
@@ -113,11 +115,19 @@ double number_value(const YAML::Node& v, const std::string& key, const ParamSour
 void check_range(double x, const std::string& key, const ParamSource& src,
                  std::optional<double> min, std::optional<double> max, bool exclusive_min,
                  std::optional<int> multiple_of) {
+  // Six decimals at most (0.05, 100), or the shortest text that reads back as the value
+  // where those lose it (1e-09 was "0").
   auto fmt = [](double d) {
     std::string s = std::to_string(d);
     s.erase(s.find_last_not_of('0') + 1);
     if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
+    if ((s.size() <= 12 && std::strtod(s.c_str(), nullptr) == d) || !std::isfinite(d)) return s;
+    char buf[32];
+    for (int digits = 1; digits <= 17; ++digits) {
+      std::snprintf(buf, sizeof buf, "%.*g", digits, d);
+      if (std::strtod(buf, nullptr) == d) break;
+    }
+    return std::string(buf);
   };
   std::string range;
   if (min && max)

@@ -581,6 +581,12 @@ TEST(Commands, ChangeOnThePixelGridRefusesWhatItCannotPlace) {
     EXPECT_NE(r.output.find(bands), std::string::npos) << r.output;
   }
 
+  // A value out of range is quoted as given, however small (it was "got 0").
+  r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o5",
+                     "--pixel-size", "1e-9"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("got 1e-09"), std::string::npos) << r.output;
+
   // "none" is the one quality the method takes, in any case.
   r = test::run_cli({"change", "--before", before, "--after", after, "--out", dir / "o6",
                      "--quality", "NONE", "-q"});
