@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "farmwatch/core/error.h"
+#include "farmwatch/core/text_encoding.h"
 #include "farmwatch/pipeline/steps/nightly.h"
 #include "step_options.h"
 
@@ -83,7 +84,8 @@ int cmd_nightly(const std::vector<std::string>& args) {
     cli_log() = Log(
         [run_id](LogLevel l, const std::string& m) {
           static const char* names[] = {"debug: ", "", "warning: ", "error: "};
-          std::cerr << "farmwatch: " << run_id << " " << names[static_cast<int>(l)] << m << "\n";
+          std::cerr << "farmwatch: " << run_id << " " << names[static_cast<int>(l)]
+                    << terminal_safe(m) << "\n";
         },
         level);
   }

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "farmwatch/core/text_encoding.h"
+
 namespace farmwatch::cli {
 namespace po = boost::program_options;
 
@@ -11,7 +13,9 @@ Log stderr_log(LogLevel level) {
       [](LogLevel l, const std::string& m) {
         static const char* names[] = {"debug: ", "", "warning: ", "error: "};
         // One write per line: stages log from several threads.
-        std::cerr << ("farmwatch: " + std::string(names[static_cast<int>(l)]) + m + "\n") << std::flush;
+        std::cerr << ("farmwatch: " + std::string(names[static_cast<int>(l)]) + terminal_safe(m) +
+                      "\n")
+                  << std::flush;
       },
       level);
 }

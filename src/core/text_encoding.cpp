@@ -83,4 +83,21 @@ std::string utf8_or_escaped(std::string_view text) {
   return out;
 }
 
+std::string terminal_safe(std::string_view text) {
+  const std::string utf8 = utf8_or_escaped(text);
+  std::string out;
+  out.reserve(utf8.size());
+  for (const char c : utf8) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(u));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace farmwatch

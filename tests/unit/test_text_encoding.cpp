@@ -38,3 +38,10 @@ TEST(TextEncoding, InvalidBytesAreEscapedAndValidTextIsKept) {
             "a\\xFFb");
   EXPECT_TRUE(is_utf8(utf8_or_escaped(kGbk)));
 }
+
+TEST(TextEncoding, ControlCharactersAreEscapedForTheTerminal) {
+  // A parcel id holding ESC [2J would clear the terminal of whoever reads the error.
+  EXPECT_EQ(terminal_safe("id\x1B[2J\r\x7F ok\tline\n"), "id\\x1B[2J\\x0D\\x7F ok\tline\n");
+  EXPECT_EQ(terminal_safe(kUtf8), kUtf8);
+  EXPECT_EQ(terminal_safe("a\xFF"), "a\\xFF");
+}

@@ -19,4 +19,9 @@ bool is_gb18030(std::string_view text);
 /// UTF-8 sequence written as "\xNN", so that it can go into JSON or a log as valid UTF-8.
 std::string utf8_or_escaped(std::string_view text);
 
+/// utf8_or_escaped, with the control characters other than tab and line feed (ESC, which a
+/// terminal would obey; NUL; carriage return) written as "\xNN" too: user text (a parcel id, a
+/// file name) safe to print on a terminal.
+std::string terminal_safe(std::string_view text);
+
 }  // namespace farmwatch
