@@ -6,9 +6,9 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <limits>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -637,8 +637,8 @@ BuildingChange detect_building_change(RgbImage before, RgbImage after,
 
   // Roofs filled out: each new building whose own colours changed (min_change_magnitude over
   // its pixels) grows into the changed pixels around it (its smooth inside, between the
-  // outline and shadow the tests found), each pixel joining the nearest seed's object. Not
-  // into another object, nor water (as kind_of tells it, pixel by pixel).
+  // outline and shadow the tests found), each pixel joining the building that reaches it
+  // first. Not into another object, nor water (as kind_of tells it, pixel by pixel).
   std::vector<double> built_magnitude(built.count, 0);
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c)

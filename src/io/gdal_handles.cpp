@@ -196,6 +196,15 @@ void window_io(GDALRasterBand& band, GDALRWFlag rw, const Window& w, void* data,
                           path + "': " + gdal_last_error());
 }
 
+void read_input_window(GDALRasterBand& band, const Window& w, void* data, GDALDataType type,
+                       const std::string& path) {
+  try {
+    window_io(band, GF_Read, w, data, type, path);
+  } catch (const ProcessingError& e) {
+    throw InputError(std::string(e.what()) + " (is the file cut short or damaged?)");
+  }
+}
+
 OGRSpatialReference srs_from_wkt(const std::string& wkt) {
   OGRSpatialReference srs;
   if (srs.SetFromUserInput(wkt.c_str()) != OGRERR_NONE)

@@ -54,6 +54,11 @@ GeometryPtr from_wkb(const std::vector<std::uint8_t>& wkb);
 /// and the window on failure.
 void window_io(GDALRasterBand& band, GDALRWFlag rw, const Window& w, void* data, GDALDataType type,
                const std::string& path);
+/// window_io reading a window of a user's input (an image, its mask or quality layer, a class
+/// map): pixels that cannot be read (a file cut short or damaged) are bad input, InputError
+/// naming it, as the checks when it was opened would have said had they read that far.
+void read_input_window(GDALRasterBand& band, const Window& w, void* data, GDALDataType type,
+                       const std::string& path);
 
 /// SRS from WKT with the traditional GIS axis order (x = easting/longitude).
 OGRSpatialReference srs_from_wkt(const std::string& wkt);

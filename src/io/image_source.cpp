@@ -59,18 +59,12 @@ std::string exact(double v) {
   return buf;
 }
 
-/// A window of an input (an image, its mask or quality layer, a class map) read: a file whose
-/// pixels cannot be read (cut short, damaged) is bad input (InputError naming it), as the
-/// checks when it was opened would have said had they read that far; a raster farmwatch
-/// `made_here` stays a ProcessingError.
+/// A window of what a GridReader reads: an input's (read_input_window), or of a raster
+/// farmwatch `made_here`, whose failure stays a ProcessingError.
 void read_input(GDALRasterBand& band, const Window& w, void* data, GDALDataType type,
                 const std::string& path, bool made_here) {
   if (made_here) return window_io(band, GF_Read, w, data, type, path);
-  try {
-    window_io(band, GF_Read, w, data, type, path);
-  } catch (const ProcessingError& e) {
-    throw InputError(std::string(e.what()) + " (is the file cut short or damaged?)");
-  }
+  read_input_window(band, w, data, type, path);
 }
 
 /// A name in GDAL's memory file system no other reader uses.

@@ -43,7 +43,7 @@ void mask_invalid(GDALDataset& ds, const int (&index)[3], const std::string& pat
     GDALRasterBand* band = ds.GetRasterBand(b);
     if (band->GetMaskFlags() & GMF_ALL_VALID) continue;
     mask.resize(static_cast<std::size_t>(all.pixels()));
-    window_io(*band->GetMaskBand(), GF_Read, all, mask.data(), GDT_Byte, path);
+    read_input_window(*band->GetMaskBand(), all, mask.data(), GDT_Byte, path);
     if (valid.empty()) valid.assign(mask.size(), 1);
     for (std::size_t i = 0; i < mask.size(); ++i)
       if (!mask[i]) valid[i] = 0;
@@ -92,17 +92,13 @@ RgbImage read_rgb(const std::string& path, const std::optional<BandMap>& bands) 
   // The image is read whole, its first read: pixels that cannot be read are a damaged input
   // (exit 4), a JPEG cut short too (libjpeg only warns, and GDAL fills the rest grey).
   const int cut_before = cut_short_jpegs();
-  try {
-    for (int k = 0; k < 3; ++k) {
-      planes[k]->resize(static_cast<std::size_t>(all.pixels()));
-      window_io(*ds->GetRasterBand(index[k]), GF_Read, all, planes[k]->data(), GDT_Float32, path);
-    }
-    // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
-    // georeferenced reader takes them; a pixel any band masks is no data.
-    mask_invalid(*ds, index, path, im.valid);
-  } catch (const ProcessingError& e) {
-    throw InputError(std::string(e.what()) + " (a truncated or corrupt file?)");
+  for (int k = 0; k < 3; ++k) {
+    planes[k]->resize(static_cast<std::size_t>(all.pixels()));
+    read_input_window(*ds->GetRasterBand(index[k]), all, planes[k]->data(), GDT_Float32, path);
   }
+  // Valid pixels: GDAL's mask of each band (alpha band, nodata value or mask file), as the
+  // georeferenced reader takes them; a pixel any band masks is no data.
+  mask_invalid(*ds, index, path, im.valid);
   if (cut_short_jpegs() != cut_before)
     throw InputError("raster '" + path + "' ends before its image does (libjpeg: premature end "
                      "of JPEG file): a truncated file");
