@@ -34,6 +34,14 @@ double median(std::vector<double> v) {
 
 namespace {
 
+/// Beyond this shift (pixels) a peak is weighed against a peak near no shift (phase_shift).
+constexpr double kNearPeakPx = 2.0;
+/// The share of the far peak's edge correlation at which a peak near no shift is taken instead.
+constexpr double kSecondPeak = 0.8;
+/// The share of a near peak's edge correlation a step of one pixel towards the far peak keeps,
+/// at most, for the near peak to count as one.
+constexpr double kPeakDrop = 0.9;
+
 /// Edges (gradient magnitude) survive the seasons better than the intensities themselves:
 /// a field turning green changes its brightness, not where its borders are.
 cv::Mat edges(const cv::Mat& m) {
@@ -97,9 +105,33 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
   Shift s;
   const cv::Point2d coarse = cv::phaseCorrelate(ea, eb, hann, &s.response);
   // Implausible peaks (a window of uniform fields) are left to combine_shifts to discard.
-  const cv::Point2d p = std::hypot(coarse.x, coarse.y) < 0.25 * std::min(width, height)
-                            ? refine(ea, eb, coarse)
-                            : coarse;
+  cv::Point2d p = std::hypot(coarse.x, coarse.y) < 0.25 * std::min(width, height)
+                      ? refine(ea, eb, coarse)
+                      : coarse;
+  // Two peaks: a scene of regular fields or blocks, much of it changed, correlates at a shift of
+  // one field's width too. A generated 30 m scene of 10-pixel blocks, 60 % of them built up,
+  // gave its peak at 10 pixels (edge correlation 0.505 against 0.433 at none), and the change
+  // test then compared every block with its neighbour and found nothing. Where the edges also
+  // peak near no shift (within the refinement's 0.75 pixel), that peak reaches kSecondPeak of
+  // the far one's correlation and a pixel's step from it towards the far one loses at least
+  // 1 - kPeakDrop of it, the near peak is taken. Measured (edge correlation, one window each):
+  // the generated scenes' false peaks at 10-50 pixels, near peaks at 0.86-0.98 of them, a step
+  // losing 25-34 %; the seven OSCD Sentinel-2 pairs with their later date moved by (3, 0),
+  // (5, -2), (8, 4) and (4, 4) pixels, 9 windows each, near bumps at up to 0.85 of the true
+  // peak, a step losing 0.5-5 %: none taken, every shift measured as before.
+  if (std::hypot(p.x, p.y) > kNearPeakPx) {
+    const cv::Point2d near = refine(ea, eb, {0, 0});
+    const int margin =
+        3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+    const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
+                 near_ncc = ncc_at(ea, eb, near.x, near.y, margin);
+    // A peak: a pixel's step from it towards the far one loses a tenth of its correlation or
+    // more (on the slope of a real shift it gains, or loses a few hundredths over a bump).
+    const double len = std::hypot(p.x - near.x, p.y - near.y);
+    const double towards = ncc_at(ea, eb, near.x + (p.x - near.x) / len,
+                                  near.y + (p.y - near.y) / len, margin);
+    if (towards < kPeakDrop * near_ncc && near_ncc >= kSecondPeak * far_ncc) p = near;
+  }
   s.dx = p.x;
   s.dy = p.y;
   return s;

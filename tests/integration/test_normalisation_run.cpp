@@ -109,17 +109,20 @@ TEST_P(WidespreadChange, IsFound) {
   const auto r = test::run_cli({"change", "--before", d / "landsat_20200601.tif", "--after",
                                 d / "landsat_20230601.tif", "--out", d / "out", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  // Seed 5 at 60 %: IR-MAD collapses from both starts (canonical correlations 0.13 and 0.11:
-  // the pixels below either split are mostly changed ones) and nothing is found. Open (README);
-  // the summary and the log must say the map is not to be trusted.
+  // Seed 5 at 60 %: the co-registration took the edges of the changed blocks for a shift of one
+  // block (10 pixels, 0.505 of edge correlation against 0.433 at none), IR-MAD then fitted the
+  // blocks against their neighbours and collapsed (canonical correlations 0.13 and 0.11) and
+  // nothing was found. The peak near no shift is now taken (core: phase_shift).
   const auto summary = nlohmann::json::parse(test::read_text(d / "out/summary.json"));
   const auto& test_report = summary["spectral_change_test"];
-  if (share == 0.6 && seed == 5) {
-    EXPECT_TRUE(test_report.contains("warning")) << test_report.dump();
-    EXPECT_NE(r.output.find("the calibration is weak"), std::string::npos) << r.output;
-    return;
-  }
   EXPECT_FALSE(test_report.contains("warning")) << test_report.dump();
+  const auto& coregistration = summary["coregistration"];
+  if (coregistration.value("applied", false)) {
+    EXPECT_LT(std::hypot(coregistration["shift_px"][0].get<double>(),
+                         coregistration["shift_px"][1].get<double>()),
+              1.0)
+        << coregistration.dump();
+  }
   const auto c = test::read_band(d / "out/change.tif");
   double tp = 0, fp = 0, fn = 0;
   std::array<double, 4> built{}, found{};  // per earlier cover: pixels built up, found
