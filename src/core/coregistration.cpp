@@ -119,10 +119,12 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
   // losing 25-34 %; the seven OSCD Sentinel-2 pairs with their later date moved by (3, 0),
   // (5, -2), (8, 4) and (4, 4) pixels, 9 windows each, near bumps at up to 0.85 of the true
   // peak, a step losing 0.5-5 %: none taken, every shift measured as before.
-  if (std::hypot(p.x, p.y) > kNearPeakPx) {
+  // (Where the window is too small to compare the two inside a margin of the far shift, that
+  // shift is beyond a quarter of the window and combine_shifts' limit decides.)
+  const int margin =
+      3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+  if (std::hypot(p.x, p.y) > kNearPeakPx && ea.cols > 2 * margin + 8 && ea.rows > 2 * margin + 8) {
     const cv::Point2d near = refine(ea, eb, {0, 0});
-    const int margin =
-        3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
     const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
                  near_ncc = ncc_at(ea, eb, near.x, near.y, margin);
     // A peak: a pixel's step from it towards the far one loses a tenth of its correlation or

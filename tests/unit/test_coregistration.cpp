@@ -117,3 +117,18 @@ TEST(Coregistration, RegularBlocksMostlyBuiltUpAreNotTakenForAShiftOfABlock) {
   }
   EXPECT_EQ(far, 0);
 }
+
+TEST(Coregistration, SmallWindowsOfNoiseGiveAShiftWithoutFailing) {
+  // Whatever the peak of noise, a window of the smallest sizes is measured (or not) without an
+  // exception: the near peak is weighed only where both fit inside the far shift's margin.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int size : {kMinShiftWindowPx, 20, 24, 40}) {
+    for (int k = 0; k < 20; ++k) {
+      std::vector<float> a(static_cast<std::size_t>(size) * size), b(a.size());
+      for (auto& v : a) v = u(rng);
+      for (auto& v : b) v = u(rng);
+      EXPECT_NO_THROW(phase_shift(a, b, size, size)) << size;
+    }
+  }
+}
