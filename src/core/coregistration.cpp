@@ -121,8 +121,7 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
   // peak, a step losing 0.5-5 %: none taken, every shift measured as before.
   // (Where the window is too small to compare the two inside a margin of the far shift, that
   // shift is beyond a quarter of the window and combine_shifts' limit decides.)
-  const int margin =
-      3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+  const int margin = 3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
   if (std::hypot(p.x, p.y) > kNearPeakPx && ea.cols > 2 * margin + 8 && ea.rows > 2 * margin + 8) {
     const cv::Point2d near = refine(ea, eb, {0, 0});
     const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
@@ -130,8 +129,8 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
     // A peak: a pixel's step from it towards the far one loses a tenth of its correlation or
     // more (on the slope of a real shift it gains, or loses a few hundredths over a bump).
     const double len = std::hypot(p.x - near.x, p.y - near.y);
-    const double towards = ncc_at(ea, eb, near.x + (p.x - near.x) / len,
-                                  near.y + (p.y - near.y) / len, margin);
+    const double towards =
+        ncc_at(ea, eb, near.x + (p.x - near.x) / len, near.y + (p.y - near.y) / len, margin);
     if (towards < kPeakDrop * near_ncc && near_ncc >= kSecondPeak * far_ncc) p = near;
   }
   s.dx = p.x;
