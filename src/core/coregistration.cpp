@@ -36,11 +36,11 @@ namespace {
 
 /// Beyond this shift (pixels) a peak is weighed against a peak near no shift (phase_shift).
 constexpr double kNearPeakPx = 2.0;
-/// The share of the far peak's edge correlation at which a peak near no shift is taken instead.
-constexpr double kSecondPeak = 0.8;
-/// The share of a near peak's edge correlation a step of one pixel towards the far peak keeps,
-/// at most, for the near peak to count as one.
-constexpr double kPeakDrop = 0.9;
+/// A peak near no shift is taken instead of the far one where its edge correlation is at least
+/// this share of the far peak's...
+constexpr double kNearPeakShare = 0.8;
+/// ...and a step of one pixel from it towards the far peak keeps at most this share of it.
+constexpr double kNearPeakStepShare = 0.9;
 
 /// Edges (gradient magnitude) survive the seasons better than the intensities themselves:
 /// a field turning green changes its brightness, not where its borders are.
@@ -69,7 +69,10 @@ double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int marg
 /// The sub-pixel shift maximising NCC near `start`: NCC on a 0.25-pixel lattice around it,
 /// then a parabola through the best lattice point and its neighbours, in x and in y.
 /// (OpenCV's own sub-pixel estimate is a peak centroid, biased towards whole pixels.)
-cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
+/// `peak`, if given, tells whether the best lattice point lies inside the lattice, not on its
+/// edge: a maximum near `start` rather than a slope climbing away from it.
+cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start, bool* peak = nullptr) {
+  if (peak) *peak = false;
   const int margin =
       3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
   if (a.cols <= 2 * margin + 8 || a.rows <= 2 * margin + 8) return start;
@@ -86,6 +89,7 @@ cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start) {
     const double d = l - 2 * c + r;
     return d < 0 ? std::clamp(0.5 * (l - r) / d, -0.5, 0.5) : 0.0;
   };
+  if (peak) *peak = bi > 0 && bi < 2 * half && bj > 0 && bj < 2 * half;
   double fx = 0, fy = 0;
   if (bi > 0 && bi < 2 * half) fx = vertex(score[bj][bi - 1], score[bj][bi], score[bj][bi + 1]);
   if (bj > 0 && bj < 2 * half) fy = vertex(score[bj - 1][bi], score[bj][bi], score[bj + 1][bi]);
@@ -108,30 +112,32 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
   cv::Point2d p = std::hypot(coarse.x, coarse.y) < 0.25 * std::min(width, height)
                       ? refine(ea, eb, coarse)
                       : coarse;
-  // Two peaks: a scene of regular fields or blocks, much of it changed, correlates at a shift of
-  // one field's width too. A generated 30 m scene of 10-pixel blocks, 60 % of them built up,
-  // gave its peak at 10 pixels (edge correlation 0.505 against 0.433 at none), and the change
-  // test then compared every block with its neighbour and found nothing. Where the edges also
-  // peak near no shift (within the refinement's 0.75 pixel), that peak reaches kSecondPeak of
-  // the far one's correlation and a pixel's step from it towards the far one loses at least
-  // 1 - kPeakDrop of it, the near peak is taken. Measured (edge correlation, one window each):
-  // the generated scenes' false peaks at 10-50 pixels, near peaks at 0.86-0.98 of them, a step
-  // losing 25-34 %; the seven OSCD Sentinel-2 pairs with their later date moved by (3, 0),
-  // (5, -2), (8, 4) and (4, 4) pixels, 9 windows each, near bumps at up to 0.85 of the true
-  // peak, a step losing 0.5-5 %: none taken, every shift measured as before.
-  // (Where the window is too small to compare the two inside a margin of the far shift, that
-  // shift is beyond a quarter of the window and combine_shifts' limit decides.)
-  const int margin = 3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
-  if (std::hypot(p.x, p.y) > kNearPeakPx && ea.cols > 2 * margin + 8 && ea.rows > 2 * margin + 8) {
-    const cv::Point2d near = refine(ea, eb, {0, 0});
-    const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
-                 near_ncc = ncc_at(ea, eb, near.x, near.y, margin);
-    // A peak: a pixel's step from it towards the far one loses a tenth of its correlation or
-    // more (on the slope of a real shift it gains, or loses a few hundredths over a bump).
-    const double len = std::hypot(p.x - near.x, p.y - near.y);
-    const double towards =
-        ncc_at(ea, eb, near.x + (p.x - near.x) / len, near.y + (p.y - near.y) / len, margin);
-    if (towards < kPeakDrop * near_ncc && near_ncc >= kSecondPeak * far_ncc) p = near;
+  // Two peaks: regular fields or blocks, much of them changed, also correlate at a shift of one
+  // field's width, and the change test then compares each field with its neighbour (a
+  // generated 30 m scene of 10-pixel blocks, 60 % built up, was moved by a block and nothing
+  // was found). Where the edges also have a peak of their own near no shift, nearly as high
+  // and falling off steeply, that one is taken. A real shift of a few pixels leaves only a
+  // slope or a shallow bump there (README: measured on shifted Sentinel-2 pairs, where the
+  // step test, not the share, is what keeps them apart).
+  if (std::isfinite(p.x) && std::isfinite(p.y) && std::hypot(p.x, p.y) > kNearPeakPx) {
+    const int margin =
+        3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+    bool peak = false;
+    // Both are compared inside the far shift's margin; a window too small for it is left to
+    // combine_shifts' limit.
+    const cv::Point2d near = ea.cols > 2 * margin + 8 && ea.rows > 2 * margin + 8
+                                 ? refine(ea, eb, {0, 0}, &peak)
+                                 : cv::Point2d{};
+    if (peak) {
+      const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
+                   near_ncc = ncc_at(ea, eb, near.x, near.y, margin);
+      const double len = std::hypot(p.x - near.x, p.y - near.y);
+      const double towards =
+          ncc_at(ea, eb, near.x + (p.x - near.x) / len, near.y + (p.y - near.y) / len, margin);
+      if (far_ncc > 0 && near_ncc > 0 && near_ncc >= kNearPeakShare * far_ncc &&
+          towards < kNearPeakStepShare * near_ncc)
+        p = near;
+    }
   }
   s.dx = p.x;
   s.dy = p.y;

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "farmwatch/core/change_fragments.h"
 #include "farmwatch/core/error.h"
 #include "farmwatch/core/patch_refine.h"
 #include "farmwatch/core/units.h"
@@ -95,12 +96,10 @@ struct Pixels {
 /// (core/change_kernel.h) keeps the rules' cloud class in its date's map, and is no change to
 /// cloud.
 std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* classes) {
-  if (!classes)
-    return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
+  if (!classes) return static_cast<std::uint8_t>(std::max_element(h.begin(), h.end()) - h.begin());
   int best = -1;
   for (int c = 0; c < 256; ++c)
-    if (h[c] > 0 && classes->observed(static_cast<std::uint8_t>(c)) &&
-        (best < 0 || h[c] > h[best]))
+    if (h[c] > 0 && classes->observed(static_cast<std::uint8_t>(c)) && (best < 0 || h[c] > h[best]))
       best = c;
   return best >= 0 ? static_cast<std::uint8_t>(best) : kNodataCode;
 }
@@ -115,9 +114,9 @@ std::uint8_t majority(const std::array<std::int64_t, 256>& h, const ClassTable* 
 /// 800 MB 38 s. A shard's patches come down its cells only: `width`, their bounding box's.
 std::int64_t patch_cache_bytes(const PatchInputs& in, int width) {
   std::int64_t pixel_bytes = 0;
-  for (const std::string* path : {&in.candidates, &in.change, &in.before_classes, &in.after_classes,
-                                  &in.evidence, &in.class_confidence, &in.parcels,
-                                  &in.change_kinds, &in.delta}) {
+  for (const std::string* path :
+       {&in.candidates, &in.change, &in.before_classes, &in.after_classes, &in.evidence,
+        &in.class_confidence, &in.parcels, &in.change_kinds, &in.delta}) {
     if (path->empty()) continue;
     DatasetPtr ds = open_raster(*path);
     for (int b = 1; b <= ds->GetRasterCount(); ++b)
@@ -151,8 +150,8 @@ constexpr int kPieceSize = 2048;
 struct TakenPatch {
   Window window;
   std::pair<int, int> seed;  ///< a pixel of the polygon (column, row in `window`)
-  std::string candidates;  ///< what it read of the candidates (candidate_runs)
-  bool kept = false;       ///< false: dropped below the minimum area
+  std::string candidates;    ///< what it read of the candidates (candidate_runs)
+  bool kept = false;         ///< false: dropped below the minimum area
   bool refined = false;
   std::vector<std::uint8_t> mask;  ///< MeasuredPatch::mask
   Patch patch;
@@ -558,8 +557,7 @@ class PatchMeasurer {
     auto each_piece = [&](const auto& use) {
       for (const Window& piece : pieces) {
         const auto mask = pixel_mask(in_.grid, piece, geom);
-        if (std::none_of(mask.begin(), mask.end(), [](std::uint8_t v) { return v != 0; }))
-          continue;
+        if (std::none_of(mask.begin(), mask.end(), [](std::uint8_t v) { return v != 0; })) continue;
         Pixels px;
         read(piece, px);
         use(mask, px);
@@ -697,10 +695,9 @@ class PatchMeasurer {
     // Confidence: how probable the classifier finds the transition (a learned model's
     // p(before) x p(after), averaged over the patch) or, with rule classes, how many of its
     // pixels agree on one transition; and how strong the spectral change is.
-    const double classes =
-        t.with_probability
-            ? t.probability / static_cast<double>(t.with_probability) / 100.0
-            : static_cast<double>(t.pure) / nn;
+    const double classes = t.with_probability
+                               ? t.probability / static_cast<double>(t.with_probability) / 100.0
+                               : static_cast<double>(t.pure) / nn;
     p.confidence = std::round(100.0 * (0.5 * classes + 0.5 * t.evidence / nn / 100.0)) / 100.0;
     OGRPoint centroid;
     g.Centroid(&centroid);
@@ -723,6 +720,55 @@ class PatchMeasurer {
   bool is_geographic_;
   TransformPtr to_lonlat_ = make_transform(srs_from_wkt(in_.grid.crs_wkt), wgs84_lonlat());
 };
+
+/// Fragments of one category inside another's change taken into it, in `in.candidates`, in
+/// place (core/change_fragments.h): a fragment is under its category's minimum area as drawn
+/// (its pixels times the grid's planar pixel area; under 511 pixels here, so that bands of
+/// 512 rows with 512 rows around them hold it and the pixels around it whole). Not on a geographic
+/// grid (its pixels have no one area) nor for the very-high-resolution method's objects, whose
+/// kinds decide their categories. Returns the pixels rewritten. ProcessingError naming the
+/// raster that cannot be read or written.
+std::int64_t adopt_fragments(const PatchInputs& in) {
+  if (!in.change_kinds.empty() || !in.rules || srs_from_wkt(in.grid.crs_wkt).IsGeographic())
+    return 0;
+  // A band's margins reach no further than the next band's rows, which are written only after
+  // the band below them is read: every band reads the raster as it was.
+  constexpr double kMaxFragmentPixels = kBlockSize - 1;
+  const double pixel_m2 = std::fabs(in.grid.transform.res_x() * in.grid.transform.res_y());
+  std::array<double, 4> below{};
+  double largest = 0;
+  for (int c = 1; c <= 3; ++c) {
+    below[c] = std::min(kMaxFragmentPixels,
+                        in.rules->min_area_m2(static_cast<ChangeCategory>(c)) / pixel_m2);
+    largest = std::max(largest, below[c]);
+  }
+  if (!(largest > 1)) return 0;  // no category drops a whole pixel
+  const int margin = static_cast<int>(std::ceil(largest)) + 1;
+  DatasetPtr ds = open_raster(in.candidates, /*update=*/true);
+  const int width = ds->GetRasterXSize(), height = ds->GetRasterYSize();
+  std::vector<std::uint8_t> window, core, pending;
+  Window pending_at;
+  std::int64_t rewritten = 0;
+  for (int r0 = 0; r0 < height; r0 += kBlockSize) {
+    const int rows = std::min(kBlockSize, height - r0);
+    const int top = std::max(0, r0 - margin), bottom = std::min(height, r0 + rows + margin);
+    // Read before the last band's rows are written.
+    window_io(*ds, GF_Read, Window{0, top, width, bottom - top}, window, GDT_Byte);
+    if (!pending.empty()) window_io(*ds, GF_Write, pending_at, pending, GDT_Byte);
+    pending.clear();
+    const auto w = static_cast<std::size_t>(width);
+    core.assign(window.begin() + static_cast<std::ptrdiff_t>((r0 - top) * w),
+                window.begin() + static_cast<std::ptrdiff_t>((r0 - top + rows) * w));
+    const std::int64_t n =
+        adopt_change_fragments(window.data(), width, bottom - top, r0 - top, r0 - top + rows,
+                               top == 0, bottom == height, below, core.data());
+    if (n) pending.swap(core), pending_at = Window{0, r0, width, rows};
+    rewritten += n;
+  }
+  if (!pending.empty()) window_io(*ds, GF_Write, pending_at, pending, GDT_Byte);
+  close_or_throw(ds, in.candidates);
+  return rewritten;
+}
 
 /// The candidates' connected pixels of one value (4-connected) as polygons with that value
 /// (field 0), in a FlatGeobuf file at `path`: GDAL reads the raster by lines and the polygons go
@@ -768,8 +814,8 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
   // about 9 GB of a 21960² grid's rasters by the last patch.
   struct ThreadMeasurer {
     std::unique_ptr<PatchMeasurer> m;
-    double made_at_y = 0;      ///< the top of the first polygon it measured (grid CRS)
-    std::size_t taken = 0;     ///< by the measurers it made before
+    double made_at_y = 0;   ///< the top of the first polygon it measured (grid CRS)
+    std::size_t taken = 0;  ///< by the measurers it made before
   };
   const double recycle_span = kRecycleRows * in.grid.res();
   tbb::enumerable_thread_specific<ThreadMeasurer> measurers;
@@ -823,7 +869,9 @@ std::pair<std::size_t, std::size_t> for_each_polygon(OGRLayer& layer, const Patc
 }  // namespace
 
 PatchResult extract_patches(const PatchInputs& in, const Log& log) {
-  // 1. Connected candidates of one category become polygons.
+  // 1. Fragments taken into the change they lie in; then connected candidates of one category
+  //    become polygons.
+  const std::int64_t adopted = adopt_fragments(in);
   DatasetPtr vds =
       polygonize_candidates(in.candidates, in.grid, in.scratch_dir + "/patch_polygons.fgb");
   std::size_t other_context = 0;
@@ -882,6 +930,9 @@ PatchResult extract_patches(const PatchInputs& in, const Log& log) {
   log.info(std::to_string(result.patches.size()) + " patches kept (" +
            std::to_string(result.refined) + " with refined boundaries), " +
            std::to_string(result.dropped_below_min_area) + " below the minimum area dropped" +
+           (adopted ? ", " + std::to_string(adopted) +
+                          " pixels of fragments taken into the change around them"
+                    : std::string()) +
            (in.measured.empty()
                 ? std::string()
                 : ", " + std::to_string(result.taken) + " polygons measured by the shards"));
@@ -916,6 +967,7 @@ void measure_cell_patches(const PatchInputs& in, const std::vector<Window>& cell
         }
     writer.close();
   }
+  adopt_fragments(shard);
   DatasetPtr vds =
       polygonize_candidates(shard.candidates, in.grid, in.scratch_dir + "/cell_patch_polygons.fgb");
   std::optional<ChangeMarks> marks;
