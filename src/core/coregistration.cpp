@@ -79,12 +79,17 @@ cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start, bool* 
   constexpr double step = 0.25;
   constexpr int half = 3;  // lattice of 7 x 7 points, +-0.75 pixel
   double score[2 * half + 1][2 * half + 1];
-  int bi = half, bj = half;
   for (int j = -half; j <= half; ++j)
-    for (int i = -half; i <= half; ++i) {
+    for (int i = -half; i <= half; ++i)
       score[j + half][i + half] = ncc_at(a, b, start.x + i * step, start.y + j * step, margin);
-      if (score[j + half][i + half] > score[bj][bi]) bi = i + half, bj = j + half;
-    }
+  // The best point: the centre unless another is better, then the first in row order among
+  // equals. (The scores were compared as they were computed, against the centre's before it
+  // was: a value left on the stack, so that the same images could give another shift from one
+  // run to the next.)
+  int bi = half, bj = half;
+  for (int j = 0; j <= 2 * half; ++j)
+    for (int i = 0; i <= 2 * half; ++i)
+      if (score[j][i] > score[bj][bi]) bi = i, bj = j;
   auto vertex = [](double l, double c, double r) {
     const double d = l - 2 * c + r;
     return d < 0 ? std::clamp(0.5 * (l - r) / d, -0.5, 0.5) : 0.0;
