@@ -496,16 +496,19 @@ class PatchMeasurer {
   std::pair<Window, bool> window_of(ChangeCategory cat, const OGRGeometry& geom) const {
     OGREnvelope env;
     geom.getEnvelope(&env);
-    const double r = in_.grid.res();
+    // Two pixels around the polygon: the ring that may join it (refine) and the pixels around
+    // that ring, which tell whether another patch may take a pixel of it too.
+    const double r = 2 * in_.grid.res();
     const Window w = in_.grid.window_for({env.MinX - r, env.MinY - r, env.MaxX + r, env.MaxY + r});
     return {w, cannot_reach_min_area(cat, geom)};
   }
 
   /// What a measurement of the polygon of category `cat` holding pixel `seed` (of window `w`)
   /// reads of the candidates, as runs: its pixels (the 4-connected pixels of its category from
-  /// `seed`), and whether each 4-neighbour of one is a candidate (refine: a pixel joins only if
-  /// no other patch holds it). Other patches' pixels elsewhere in the window, which the
-  /// merge's sieve may remove, do not count. Empty when `seed` is not of the category.
+  /// `seed`), whether each 4-neighbour of one is a candidate (refine: a pixel joins only if
+  /// no other patch holds it), and whether each 4-neighbour of those that are not is one (nor
+  /// if another patch could take it too). Other patches' pixels elsewhere in the window, which
+  /// the merge's sieve may remove, do not count. Empty when `seed` is not of the category.
   std::string candidate_runs(ChangeCategory cat, const Window& w, std::pair<int, int> seed) {
     window_io(*candidates_, GF_Read, w, runs_buf_, GDT_Byte);
     const auto& v = runs_buf_;
@@ -531,6 +534,17 @@ class PatchMeasurer {
         } else {
           seen[k] = v[k] == 0 ? 2 : 3;
         }
+      }
+    }
+    // And whether each 4-neighbour of a pixel that may join is a candidate (refine: a pixel
+    // another patch could take too does not join).
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      if (seen[i] != 2) continue;
+      const int q = static_cast<int>(i % w.width), r = static_cast<int>(i / w.width);
+      for (auto [dq, dr] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}}) {
+        if (q + dq < 0 || q + dq >= w.width || r + dr < 0 || r + dr >= w.height) continue;
+        const std::size_t k = static_cast<std::size_t>(r + dr) * w.width + (q + dq);
+        if (!seen[k]) seen[k] = v[k] == 0 ? 4 : 5;
       }
     }
     std::string runs;
@@ -640,12 +654,20 @@ class PatchMeasurer {
         core[i] = member[i] && px.before[i] == mb && px.after[i] == ma && m(c - 1, r) &&
                   m(c + 1, r) && m(c, r - 1) && m(c, r + 1);
         any_core = any_core || core[i];
-        // A neighbour may join if both dates observed it, no other patch holds it, and it lies
-        // where the category can occur (farmland for 非农化/非粮化).
+        // A neighbour may join if both dates observed it, no other patch holds it or could
+        // take it too (another changed pixel beside it: two patches a pixel apart, or touching
+        // at a corner, each took the pixels between them, and their areas counted those
+        // twice), and it lies where the category can occur (farmland for 非农化/非粮化).
         const bool farmland_ok =
             cat == ChangeCategory::other || px.parcels.empty() || px.parcels[i] != 0;
+        const auto other = [&](int cc, int rr) {
+          if (cc < 0 || rr < 0 || cc >= w.width || rr >= w.height) return false;
+          const std::size_t k = static_cast<std::size_t>(rr) * w.width + cc;
+          return px.candidates[k] != 0 && !member[k];
+        };
         eligible[i] = !member[i] && px.candidates[i] == 0 && in_.classes->observed(px.before[i]) &&
-                      in_.classes->observed(px.after[i]) && farmland_ok;
+                      in_.classes->observed(px.after[i]) && farmland_ok && !other(c - 1, r) &&
+                      !other(c + 1, r) && !other(c, r - 1) && !other(c, r + 1);
       }
     if (!any_core)  // thin patches: every member with the main transition
       for (std::size_t i = 0; i < member.size(); ++i)

@@ -231,7 +231,9 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
     EXPECT_LT(merged_sieved.taken, merged.taken);
 
     // The sieve removed only specks that touch no other change (no 4-neighbour changed), some
-    // of them in the windows of patches: every measurement the shards made still holds.
+    // of them in the windows of patches: the measurements the shards made still hold, but where
+    // a speck lay beside a pixel that may join a patch (it could have taken that pixel too, so
+    // the pixel did not join), which are measured again.
     const auto [despeckled, specks] = without(scene, [](double v, const std::vector<double>& next) {
       return v >= 1 && v <= 3 &&
              std::none_of(next.begin(), next.end(), [](double n) { return n >= 1 && n <= 3; });
@@ -241,7 +243,8 @@ TEST(Patches, AMergeTakesItsShardsMeasurementsOnlyWhereItWouldMeasureTheSame) {
         one_and_merged("despeckled", despeckled, rules);
     EXPECT_TRUE(merged_despeckled.patches == one_despeckled.patches);
     EXPECT_EQ(merged_despeckled.change, one_despeckled.change);
-    EXPECT_EQ(merged_despeckled.taken, merged.taken);
+    EXPECT_LE(merged_despeckled.taken, merged.taken);
+    EXPECT_GT(merged_despeckled.taken, merged.taken * 2 / 3);
 
     // Tables measured under other rules (a larger minimum area) are left out, not trusted.
     ChangeRules larger = rules;
