@@ -14,6 +14,25 @@
 
 using namespace farmwatch;
 
+namespace {
+/// Reflectance of cropland, new built-up land and bare soil (blue, green, red, NIR).
+constexpr double crops[4] = {0.04, 0.07, 0.05, 0.35}, built[4] = {0.10, 0.12, 0.13, 0.20},
+                 bare[4] = {0.12, 0.15, 0.18, 0.25};
+
+/// An n x n Landsat-like raster at 30 m: blue, green, red and NIR as UInt16 reflectance x 1e4
+/// (scale 1e-4), every pixel 0.
+test::RasterSpec landsat_like(int n) {
+  test::RasterSpec s;
+  s.width = s.height = n;
+  s.res = 30;
+  s.type = GDT_UInt16;
+  s.scale = 1e-4;
+  s.descriptions = {"blue", "green", "red", "nir"};
+  s.bands.assign(4, std::vector<double>(std::size_t(n) * n));
+  return s;
+}
+}  // namespace
+
 TEST(Normalisation, ABrighterLaterDateIsBroughtBackAndReported) {
   test::TempDir d;
   {
@@ -85,13 +104,7 @@ TEST_P(WidespreadChange, IsFound) {
     shade[k] = 1 + spread(rng);
   }
   auto scene = [&](const std::vector<int>& cls, bool later) {
-    test::RasterSpec s;
-    s.width = s.height = n;
-    s.res = 30;
-    s.type = GDT_UInt16;
-    s.scale = 1e-4;
-    s.descriptions = {"blue", "green", "red", "nir"};
-    s.bands.assign(4, std::vector<double>(std::size_t(n) * n));
+    test::RasterSpec s = landsat_like(n);
     for (int row = 0; row < n; ++row)
       for (int col = 0; col < n; ++col) {
         const int k = row / 10 * blocks + col / 10;
@@ -173,8 +186,6 @@ INSTANTIATE_TEST_SUITE_P(Normalisation60, WidespreadChange,
 TEST(ChangeFragments, AFlickeringDevelopmentIsFoundWholeNotFullOfHoles) {
   test::TempDir d;
   constexpr int n = 120;
-  const double crops[4] = {0.04, 0.07, 0.05, 0.35}, built[4] = {0.10, 0.12, 0.13, 0.20},
-               bare[4] = {0.12, 0.15, 0.18, 0.25};
   std::mt19937 rng(17);
   std::normal_distribution<double> noise(0, 0.004);
   auto developed = [](int row, int col) {
@@ -182,15 +193,7 @@ TEST(ChangeFragments, AFlickeringDevelopmentIsFoundWholeNotFullOfHoles) {
            (row >= 60 && row < 100 && col >= 20 && col < 45) ||
            (row >= 70 && row < 110 && col >= 70 && col < 110);
   };
-  test::RasterSpec before, after;
-  for (test::RasterSpec* s : {&before, &after}) {
-    s->width = s->height = n;
-    s->res = 30;
-    s->type = GDT_UInt16;
-    s->scale = 1e-4;
-    s->descriptions = {"blue", "green", "red", "nir"};
-    s->bands.assign(4, std::vector<double>(std::size_t(n) * n));
-  }
+  test::RasterSpec before = landsat_like(n), after = landsat_like(n);
   double developed_pixels = 0;
   for (int row = 0; row < n; ++row)
     for (int col = 0; col < n; ++col) {
@@ -234,17 +237,7 @@ TEST(ChangeFragments, AFlickeringDevelopmentIsFoundWholeNotFullOfHoles) {
 TEST(Patches, NoPixelIsInTwoPatches) {
   test::TempDir d;
   constexpr int n = 40;
-  const double crops[4] = {0.04, 0.07, 0.05, 0.35}, built[4] = {0.10, 0.12, 0.13, 0.20},
-               bare[4] = {0.12, 0.15, 0.18, 0.25};
-  test::RasterSpec before, after;
-  for (test::RasterSpec* s : {&before, &after}) {
-    s->width = s->height = n;
-    s->res = 30;
-    s->type = GDT_UInt16;
-    s->scale = 1e-4;
-    s->descriptions = {"blue", "green", "red", "nir"};
-    s->bands.assign(4, std::vector<double>(std::size_t(n) * n));
-  }
+  test::RasterSpec before = landsat_like(n), after = landsat_like(n);
   for (int row = 0; row < n; ++row)
     for (int col = 0; col < n; ++col) {
       const bool region = row >= 10 && row < 30 && col >= 10 && col < 30;
