@@ -21,7 +21,8 @@ namespace farmwatch::io {
 BandMap BandMap::parse(const std::string& text) {
   BandMap m;
   if (text.empty() || text.back() == ',')
-    throw ConfigError("band mapping '" + text + "': expected role=number items, separated by commas");
+    throw ConfigError("band mapping '" + text +
+                      "': expected role=number items, separated by commas");
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -270,7 +271,9 @@ void find_quality_layer(GDALDataset& ds, const ImageRequest& req, ImageInfo& inf
       throw InputError("quality layer '" + req.quality + "': neither its name nor its band " +
                        "description says SCL (Sentinel-2), QA_PIXEL (Landsat) or cloud mask; " +
                        "name its kind (scl, qa_pixel, cloud_mask): in a pipeline file "
-                       "quality: {path: " + req.quality + ", kind: cloud_mask}, on the "
+                       "quality: {path: " +
+                       req.quality +
+                       ", kind: cloud_mask}, on the "
                        "command line --quality-kind");
     if (grid_of(*q).crs_wkt.empty())
       throw InputError("quality layer '" + req.quality + "' has no coordinate reference system");
@@ -339,6 +342,21 @@ ImageInfo inspect_image(const ImageRequest& request, const std::set<BandRole>& r
     throw InputError("raster '" + req.path + "' has a degenerate geotransform (zero pixel area)");
   // South-up and rotated rasters are read onto a north-up grid through GDAL's warper.
   info.grid = info.file_grid.north_up();
+  // In degrees, a raster reaching beyond the poles has a geotransform in other units (metres
+  // under a geographic CRS): its areas would be nonsense. Half a pixel is allowed (a global grid
+  // registered on pixel centres).
+  if (is_geographic(info.grid.crs_wkt)) {
+    const Box e = info.grid.extent();
+    const double half = 0.5 * std::fabs(info.grid.transform.res_y());
+    if (e.ymin < -90 - half || e.ymax > 90 + half) {
+      std::ostringstream lat;
+      lat << (e.ymin < -90 - half ? e.ymin : e.ymax);
+      throw InputError("raster '" + req.path + "' has a geographic coordinate reference system " +
+                       "but reaches latitude " + lat.str() + "°, beyond the poles: its " +
+                       "geotransform is not in degrees of that system (assign the right one, " +
+                       "e.g. gdal_edit.py -a_srs)");
+    }
+  }
   probe_readable(*ds, req.path);
 
   const char* kind = ds->GetMetadataItem("FARMWATCH_LAYER");

@@ -138,6 +138,26 @@ TEST(Inputs, RasterWithoutGeoreferenceIsRefusedSayingSo) {
   EXPECT_NE(r.output.find("no georeference"), std::string::npos) << r.output;
 }
 
+TEST(Inputs, DegreesBeyondThePolesAreRefusedNamingTheRaster) {
+  // Pixels of 10 under EPSG:4326 (a geotransform in other units): the raster reached latitude
+  // -364 and ran with areas of 5e13 m² (found by a new user's odd inputs).
+  test::TempDir d;
+  auto scene = s2_scene();
+  scene.epsg = "EPSG:4326";
+  scene.origin_x = 117;
+  scene.origin_y = 36;
+  test::write_raster(d / "degrees.tif", scene);
+  const auto r = test::run_cli({"classify", "--in", d / "degrees.tif", "--out", d / "lu.tif"});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("degrees.tif"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("beyond the poles"), std::string::npos) << r.output;
+  // The same raster with pixels of 0.0001 degrees is read.
+  scene.res = 1e-4;
+  test::write_raster(d / "small.tif", scene);
+  const auto ok = test::run_cli({"classify", "--in", d / "small.tif", "--out", d / "lu2.tif"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
 TEST(Inputs, WarpKeepsScaleOffsetDescriptionsAndBaselineAndClassifiesTheSame) {
   test::TempDir d;
   test::write_raster(d / "s2.tif", s2_scene());
