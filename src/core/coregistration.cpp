@@ -52,6 +52,15 @@ cv::Mat edges(const cv::Mat& m) {
   return mag;
 }
 
+/// The margin (pixels) inside which a shift of `p` is compared (ncc_at), and whether `m` holds
+/// such a comparison.
+int margin_for(cv::Point2d p) {
+  return 3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+}
+bool fits(const cv::Mat& m, int margin) {
+  return m.cols > 2 * margin + 8 && m.rows > 2 * margin + 8;
+}
+
 /// Normalised cross-correlation of `a` with `b` moved back by (dx, dy), on the inner part.
 double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int margin) {
   cv::Mat moved;
@@ -73,9 +82,8 @@ double ncc_at(const cv::Mat& a, const cv::Mat& b, double dx, double dy, int marg
 /// edge: a maximum near `start` rather than a slope climbing away from it.
 cv::Point2d refine(const cv::Mat& a, const cv::Mat& b, cv::Point2d start, bool* peak = nullptr) {
   if (peak) *peak = false;
-  const int margin =
-      3 + static_cast<int>(std::ceil(std::max(std::fabs(start.x), std::fabs(start.y)))) + 1;
-  if (a.cols <= 2 * margin + 8 || a.rows <= 2 * margin + 8) return start;
+  const int margin = margin_for(start);
+  if (!fits(a, margin)) return start;
   constexpr double step = 0.25;
   constexpr int half = 3;  // lattice of 7 x 7 points, +-0.75 pixel
   double score[2 * half + 1][2 * half + 1];
@@ -125,14 +133,11 @@ std::optional<Shift> phase_shift(const std::vector<float>& earlier, const std::v
   // slope or a shallow bump there (README: measured on shifted Sentinel-2 pairs, where the
   // step test, not the share, is what keeps them apart).
   if (std::isfinite(p.x) && std::isfinite(p.y) && std::hypot(p.x, p.y) > kNearPeakPx) {
-    const int margin =
-        3 + static_cast<int>(std::ceil(std::max(std::fabs(p.x), std::fabs(p.y)))) + 1;
+    const int margin = margin_for(p);
     bool peak = false;
     // Both are compared inside the far shift's margin; a window too small for it is left to
     // combine_shifts' limit.
-    const cv::Point2d near = ea.cols > 2 * margin + 8 && ea.rows > 2 * margin + 8
-                                 ? refine(ea, eb, {0, 0}, &peak)
-                                 : cv::Point2d{};
+    const cv::Point2d near = fits(ea, margin) ? refine(ea, eb, {0, 0}, &peak) : cv::Point2d{};
     if (peak) {
       const double far_ncc = ncc_at(ea, eb, p.x, p.y, margin),
                    near_ncc = ncc_at(ea, eb, near.x, near.y, margin);
